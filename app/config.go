@@ -1,0 +1,87 @@
+// Package app wires MedGemma Workbench together: it reads the
+// configuration, builds the services (the runtime, the history database,
+// the DICOM loader), runs the command-line interface and opens the desktop
+// workbench.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// Version is the workbench's version, recorded with every session.
+var Version = "0.1.0-dev"
+
+// EnvDataDir overrides the default data directory.
+const EnvDataDir = "MEDGEMMA_WORKBENCH_DATA_DIR"
+
+// EnvOllamaBin names an explicit Ollama binary for the managed runtime.
+const EnvOllamaBin = "MEDGEMMA_WORKBENCH_OLLAMA"
+
+// Config is what the global flags and the environment decide.
+type Config struct {
+	// DataDir holds history.db, the runtime's models and the logs.
+	DataDir string
+	// OllamaURL, when set, attaches to that server instead of starting one.
+	OllamaURL string
+	// OllamaBin is an explicit path to the ollama binary.
+	OllamaBin string
+}
+
+// DefaultDataDir is the user's data directory for the app:
+// $XDG_DATA_HOME/medgemma-workbench (~/.local/share/…) on Linux,
+// ~/Library/Application Support/… on macOS, %LocalAppData%\… on Windows.
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv(EnvDataDir); d != "" {
+		return d, nil
+	}
+	const name = "medgemma-workbench"
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, name), nil
+		}
+	case "darwin":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, "Library", "Application Support", name), nil
+	default:
+		if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+			return filepath.Join(d, name), nil
+		}
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", errors.New("no home directory: pass --data-dir")
+	}
+	return filepath.Join(home, ".local", "share", name), nil
+}
+
+// resolve fills defaults from the environment.
+func (c *Config) resolve() error {
+	if c.DataDir == "" {
+		d, err := DefaultDataDir()
+		if err != nil {
+			return err
+		}
+		c.DataDir = d
+	}
+	if c.OllamaURL == "" {
+		c.OllamaURL = os.Getenv("OLLAMA_HOST")
+	}
+	if c.OllamaBin == "" {
+		c.OllamaBin = os.Getenv(EnvOllamaBin)
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	return nil
+}
+
+// HistoryPath is the history database file.
+func (c *Config) HistoryPath() string { return filepath.Join(c.DataDir, "history.db") }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package app
+
+var raceFlags []string

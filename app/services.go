@@ -1,0 +1,256 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+)
+
+// Services are the workbench's back end, shared by the CLI and the UI:
+// the runtime, the history database and the session they log into.
+type Services struct {
+	cfg       Config
+	runtime   *inference.Runtime
+	history   *history.Store
+	sessionID int64
+	log       *slog.Logger
+	logFile   *os.File
+}
+
+// NewServices opens the history database, records a session of the given
+// kind and prepares (but does not start) the runtime.
+func NewServices(ctx context.Context, cfg Config, kind string) (*Services, error) {
+	if err := cfg.resolve(); err != nil {
+		return nil, err
+	}
+	s := &Services{cfg: cfg}
+	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "logs"), 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	lf, err := os.OpenFile(filepath.Join(cfg.DataDir, "logs", "workbench.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	s.logFile = lf
+	// The log holds no names, IDs or file names: only hashes, models and timings.
+	s.log = slog.New(slog.NewTextHandler(lf, nil)).With("pid", os.Getpid())
+
+	rt, err := inference.NewRuntime(inference.RuntimeConfig{
+		URL:     cfg.OllamaURL,
+		Binary:  cfg.OllamaBin,
+		DataDir: filepath.Join(cfg.DataDir, "runtime"),
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.runtime = rt
+
+	h, err := history.Open(cfg.HistoryPath())
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.history = h
+	s.sessionID, err = h.StartSession(ctx, kind, Version)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.log.Info("session", "kind", kind, "session", s.sessionID, "version", Version, "runtime", rt.State().Mode)
+	return s, nil
+}
+
+// Close stops the managed runtime and closes the database.
+func (s *Services) Close() {
+	if s.runtime != nil {
+		s.runtime.Stop()
+	}
+	if s.history != nil {
+		s.history.Close()
+	}
+	if s.logFile != nil {
+		s.logFile.Close()
+	}
+}
+
+// Runtime is the runtime in use.
+func (s *Services) Runtime() *inference.Runtime { return s.runtime }
+
+// History is the history database.
+func (s *Services) History() *history.Store { return s.history }
+
+// RuntimeState is the runtime's state for the status line.
+func (s *Services) RuntimeState() inference.State { return s.runtime.State() }
+
+// Open loads a DICOM, PNG or JPEG file.
+func (s *Services) Open(ctx context.Context, path string) (*dicomview.Image, error) {
+	return dicomview.Load(path)
+}
+
+// Models lists the runtime's models, starting it if needed.
+func (s *Services) Models(ctx context.Context) ([]inference.Model, error) {
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.Models(ctx)
+}
+
+// DefaultModel picks a model when none is named: a MedGemma model if one is
+// installed, else the demo model. The error says how to get one.
+func (s *Services) DefaultModel(ctx context.Context) (string, error) {
+	models, err := s.Models(ctx)
+	if err != nil {
+		return "", err
+	}
+	demo := ""
+	for _, m := range models {
+		if strings.HasPrefix(m.Name, "medgemma") {
+			return m.Name, nil
+		}
+		if m.Demo {
+			demo = m.Name
+		}
+	}
+	if demo != "" {
+		return demo, nil
+	}
+	if len(models) > 0 {
+		return models[0].Name, nil
+	}
+	return "", fmt.Errorf("no models installed: run `medgemma-workbench models pull medgemma` (needs the internet) or `medgemma-workbench models demo` (offline, %s): %w", inference.DemoModelLabel, inference.ErrUnknownModel)
+}
+
+// InstallDemo generates the offline demo model and imports it.
+func (s *Services) InstallDemo(ctx context.Context) error {
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(s.cfg.DataDir, "demo")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("demo model: %w", err)
+	}
+	path := filepath.Join(dir, inference.DemoModelName+".gguf")
+	if _, err := demomodel.Write(path); err != nil {
+		return fmt.Errorf("demo model: %w", err)
+	}
+	if err := demomodel.Import(ctx, c.API(), path, inference.DemoModelName, nil); err != nil {
+		return fmt.Errorf("demo model: %w", err)
+	}
+	s.log.Info("demo model installed", "model", inference.DemoModelName)
+	return nil
+}
+
+// Ask runs one request against the runtime, streaming text to onChunk, and
+// logs it to history whatever its outcome. It returns the run's id.
+func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	started := time.Now()
+	res, err := s.ask(ctx, req, onChunk)
+	run := &history.Run{
+		SessionID:          s.sessionID,
+		StartedAt:          started,
+		FinishedAt:         time.Now(),
+		System:             req.System,
+		Prompt:             req.Prompt,
+		Model:              req.Model,
+		ModelDigest:        res.ModelDigest,
+		RuntimeVersion:     res.RuntimeVersion,
+		Options:            req.Options,
+		Output:             res.Output,
+		PromptEvalCount:    res.PromptEvalCount,
+		EvalCount:          res.EvalCount,
+		TotalDuration:      res.TotalDuration,
+		LoadDuration:       res.LoadDuration,
+		PromptEvalDuration: res.PromptEvalDuration,
+		EvalDuration:       res.EvalDuration,
+		FirstToken:         res.FirstToken,
+		DoneReason:         res.DoneReason,
+		Status:             res.Status,
+		Error:              res.Error,
+	}
+	var sources []string
+	for _, im := range req.Images {
+		run.ImageSHA256 = append(run.ImageSHA256, im.SHA256)
+		sources = append(sources, im.Source)
+	}
+	run.Source = strings.Join(sources, ",")
+	// The run is saved even when ctx was cancelled: a stopped run is a result.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	id, serr := s.history.SaveRun(sctx, run)
+	s.log.Info("run", "run", id, "model", req.Model, "digest", res.ModelDigest, "images", len(req.Images),
+		"status", res.Status, "prompt_tokens", res.PromptEvalCount, "tokens", res.EvalCount, "ms", res.TotalDuration.Milliseconds())
+	if serr != nil {
+		return 0, res, errors.Join(err, fmt.Errorf("save run: %w", serr))
+	}
+	return id, res, err
+}
+
+func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error) {
+	res := inference.Result{Model: req.Model, Status: inference.StatusError}
+	fail := func(err error) (inference.Result, error) {
+		if ctx.Err() != nil {
+			res.Status, res.DoneReason = inference.StatusCancelled, "cancelled"
+		}
+		res.Error = err.Error()
+		return res, err
+	}
+	for _, im := range req.Images {
+		err := s.history.PutImage(ctx, history.ImageRecord{
+			SHA256: im.SHA256, PNG: im.PNG, Source: im.Source, Frame: im.Frame,
+			WindowCenter: im.WindowCenter, WindowWidth: im.WindowWidth,
+			Encoding: im.Encoding, Width: im.Width, Height: im.Height,
+		})
+		if err != nil {
+			return fail(fmt.Errorf("save image: %w", err))
+		}
+	}
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	res.RuntimeVersion = s.runtime.State().Version
+	m, err := c.FindModel(ctx, req.Model)
+	if err != nil {
+		return fail(err)
+	}
+	out, err := c.Chat(ctx, req, onChunk)
+	out.ModelDigest = m.Digest
+	out.RuntimeVersion = res.RuntimeVersion
+	return out, err
+}
+
+// PrepareImage loads a file and prepares its model input as an
+// [inference.Image].
+func PrepareImage(path string, opts dicomview.PrepareOptions) (*dicomview.Image, *dicomview.Prepared, error) {
+	im, err := dicomview.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := im.Prepare(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return im, p, nil
+}
+
+// ModelImage turns a prepared image into what a request carries.
+func ModelImage(p *dicomview.Prepared) inference.Image {
+	return inference.Image{
+		PNG: p.PNG, SHA256: p.SHA256, Source: p.Source, Frame: p.Frame,
+		WindowCenter: p.Window.Center, WindowWidth: p.Window.Width,
+		Encoding: p.Encoding, Width: p.Width, Height: p.Height,
+	}
+}

@@ -1,0 +1,309 @@
+package dicomview
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/suyashkumar/dicom"
+	"github.com/suyashkumar/dicom/pkg/tag"
+)
+
+// decodeDICOM validates, parses and decodes a DICOM file held in data.
+func decodeDICOM(data []byte) (*Image, error) {
+	sx, err := scanDICOM(data)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := parseDataset(data)
+	if err != nil {
+		return nil, err
+	}
+	return fromDataset(ds.Elements, sx)
+}
+
+// parseDataset runs the DICOM parser on a file scanDICOM accepted, turning
+// a parser panic into an error. Pixel data is kept as raw bytes.
+func parseDataset(data []byte) (ds dicom.Dataset, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = malformed("malformed DICOM: parser failed: %v", r)
+		}
+	}()
+	ds, err = dicom.Parse(bytes.NewReader(data), int64(len(data)), nil,
+		dicom.SkipProcessingPixelDataValue(), dicom.AllowMissingMetaElementGroupLength())
+	if err != nil {
+		return dicom.Dataset{}, malformedCause(err, "malformed DICOM")
+	}
+	return ds, nil
+}
+
+// Tags read by fromDataset that the tag package does not name the way it is
+// used here.
+var (
+	tagWindowCenter = tag.Tag{Group: 0x0028, Element: 0x1050}
+	tagWindowWidth  = tag.Tag{Group: 0x0028, Element: 0x1051}
+)
+
+// fromDataset builds an Image from the top-level elements of a parsed file.
+func fromDataset(elems []*dicom.Element, sx syntax) (*Image, error) {
+	im := &Image{Format: FormatDICOM}
+	im.Info = StudyInfo{
+		Modality:          text(elems, tag.Modality),
+		StudyDescription:  text(elems, tag.StudyDescription),
+		SeriesDescription: text(elems, tag.SeriesDescription),
+		BodyPart:          text(elems, tag.BodyPartExamined),
+		StudyInstanceUID:  text(elems, tag.StudyInstanceUID),
+	}
+	im.Modality = im.Info.Modality
+	im.Photometric = strings.ToUpper(text(elems, tag.PhotometricInterpretation))
+
+	pd := find(elems, tag.PixelData)
+	if pd == nil {
+		if sop := text(elems, tag.SOPClassUID); sop != "" {
+			return nil, unsupported("DICOM file has no pixel data: it is not an image (SOP class %s)", syntaxName(sop))
+		}
+		return nil, unsupported("DICOM file has no pixel data: it is not an image")
+	}
+	info, ok := pd.Value.GetValue().(dicom.PixelDataInfo)
+	if !ok {
+		return nil, malformed("malformed DICOM: unreadable pixel data")
+	}
+	if info.IsEncapsulated {
+		return nil, &kindError{kind: ErrUnsupportedTransferSyntax,
+			msg: "encapsulated (compressed) pixel data in a file labelled " + syntaxName(sx.uid)}
+	}
+
+	l, err := pixelLayout(elems, sx.order)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case l.samples == 1 && (im.Photometric == "MONOCHROME1" || im.Photometric == "MONOCHROME2"):
+	case l.samples == 3 && im.Photometric == "RGB":
+	case im.Photometric == "":
+		return nil, malformed("malformed DICOM: no PhotometricInterpretation")
+	default:
+		return nil, unsupported("photometric interpretation %s with %d samples per pixel is not supported yet", im.Photometric, l.samples)
+	}
+
+	raw := info.UnprocessedValueData
+	if sx.order == binary.BigEndian && l.bitsAllocated == 8 && pd.RawValueRepresentation == "OW" {
+		// 8-bit samples in OW are byte-swapped in big endian (PS3.5 A.2).
+		raw = bytes.Clone(raw)
+		for i := 0; i+1 < len(raw); i += 2 {
+			raw[i], raw[i+1] = raw[i+1], raw[i]
+		}
+	}
+
+	frames := 1
+	if s := text(elems, tag.NumberOfFrames); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, malformed("malformed DICOM: NumberOfFrames %q is not a number", s)
+		}
+		if n > 1 {
+			frames = n
+		}
+	}
+	fb := l.frameBytes()
+	if fb == 0 || len(raw)/fb < frames {
+		return nil, malformed("malformed DICOM: pixel data has %d bytes; %d frame(s) of %d×%d pixels × %d bytes need %d",
+			len(raw), frames, l.cols, l.rows, l.samples*l.bitsAllocated/8, int64(frames)*int64(fb))
+	}
+
+	params, err := frameParameters(elems, frames)
+	if err != nil {
+		return nil, err
+	}
+
+	im.Width, im.Height, im.Frames = l.cols, l.rows, frames
+	im.layout = l
+	im.raw = raw[:frames*fb]
+	im.frames = params
+	im.Windows = params[0].windows
+	im.rawDefault = l.samples != 1
+	return im, nil
+}
+
+// pixelLayout reads the Image Pixel module attributes and checks them.
+func pixelLayout(elems []*dicom.Element, order binary.ByteOrder) (layout, error) {
+	l := layout{order: order}
+	var ok bool
+	if l.rows, ok = integer(elems, tag.Rows); !ok || l.rows < 1 || l.rows > 0xFFFF {
+		return layout{}, malformed("malformed DICOM: missing or invalid Rows")
+	}
+	if l.cols, ok = integer(elems, tag.Columns); !ok || l.cols < 1 || l.cols > 0xFFFF {
+		return layout{}, malformed("malformed DICOM: missing or invalid Columns")
+	}
+	if l.samples, ok = integer(elems, tag.SamplesPerPixel); !ok {
+		l.samples = 1
+	}
+	if l.samples != 1 && l.samples != 3 {
+		return layout{}, unsupported("%d samples per pixel is not supported", l.samples)
+	}
+	if l.bitsAllocated, ok = integer(elems, tag.BitsAllocated); !ok {
+		return layout{}, malformed("malformed DICOM: missing BitsAllocated")
+	}
+	if l.bitsAllocated != 8 && l.bitsAllocated != 16 && l.bitsAllocated != 32 {
+		return layout{}, unsupported("BitsAllocated %d is not supported (only 8, 16 and 32)", l.bitsAllocated)
+	}
+	if l.bitsStored, ok = integer(elems, tag.BitsStored); !ok {
+		l.bitsStored = l.bitsAllocated
+	}
+	if l.highBit, ok = integer(elems, tag.HighBit); !ok {
+		l.highBit = l.bitsStored - 1
+	}
+	if l.bitsStored < 1 || l.bitsStored > l.bitsAllocated || l.highBit >= l.bitsAllocated || l.highBit+1 < l.bitsStored {
+		return layout{}, malformed("malformed DICOM: BitsAllocated %d, BitsStored %d, HighBit %d are inconsistent",
+			l.bitsAllocated, l.bitsStored, l.highBit)
+	}
+	pr, _ := integer(elems, tag.PixelRepresentation)
+	l.signed = pr == 1
+	pc, _ := integer(elems, tag.PlanarConfiguration)
+	l.planar = l.samples == 3 && pc == 1
+	return l, nil
+}
+
+// frameParameters resolves rescale and windows for every frame: a frame's
+// own functional group, else the shared functional groups, else the
+// top-level attributes (PS3.3 C.7.6.16).
+func frameParameters(elems []*dicom.Element, frames int) ([]frameParams, error) {
+	base, err := transformation(elems, frameParams{slope: 1})
+	if err != nil {
+		return nil, err
+	}
+	if shared := items(find(elems, tag.SharedFunctionalGroupsSequence)); len(shared) > 0 {
+		if base, err = functionalGroup(shared[0], base); err != nil {
+			return nil, err
+		}
+	}
+	perFrame := items(find(elems, tag.PerFrameFunctionalGroupsSequence))
+	out := make([]frameParams, frames)
+	for i := range out {
+		out[i] = base
+		if i < len(perFrame) {
+			if out[i], err = functionalGroup(perFrame[i], base); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// functionalGroup applies the Pixel Value Transformation and Frame VOI LUT
+// macros of one functional group item over p.
+func functionalGroup(group []*dicom.Element, p frameParams) (frameParams, error) {
+	var err error
+	for _, it := range items(find(group, tag.PixelValueTransformationSequence)) {
+		if p, err = transformation(it, p); err != nil {
+			return frameParams{}, err
+		}
+	}
+	for _, it := range items(find(group, tag.FrameVOILUTSequence)) {
+		if ws := windows(it); len(ws) > 0 {
+			p.windows = ws
+		}
+	}
+	return p, nil
+}
+
+// transformation reads RescaleSlope, RescaleIntercept and the windows in
+// elems over p.
+func transformation(elems []*dicom.Element, p frameParams) (frameParams, error) {
+	if s := text(elems, tag.RescaleSlope); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return frameParams{}, malformed("malformed DICOM: RescaleSlope %q", s)
+		}
+		p.slope = v
+	}
+	if s := text(elems, tag.RescaleIntercept); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+			return frameParams{}, malformed("malformed DICOM: RescaleIntercept %q", s)
+		}
+		p.intercept = v
+	}
+	if ws := windows(elems); len(ws) > 0 {
+		p.windows = ws
+	}
+	return p, nil
+}
+
+// windows pairs the values of WindowCenter and WindowWidth, skipping pairs
+// that do not parse or whose width is not above 0.
+func windows(elems []*dicom.Element) []Window {
+	cs, ws := texts(elems, tagWindowCenter), texts(elems, tagWindowWidth)
+	var out []Window
+	for i := 0; i < len(cs) && i < len(ws); i++ {
+		c, err1 := strconv.ParseFloat(strings.TrimSpace(cs[i]), 64)
+		w, err2 := strconv.ParseFloat(strings.TrimSpace(ws[i]), 64)
+		win := Window{Center: c, Width: w}
+		if err1 == nil && err2 == nil && win.check() == nil {
+			out = append(out, win)
+		}
+	}
+	return out
+}
+
+// find returns the first element with tag t in elems, or nil.
+func find(elems []*dicom.Element, t tag.Tag) *dicom.Element {
+	for _, e := range elems {
+		if e != nil && e.Tag == t && e.Value != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// texts returns the string values of element t, or nil.
+func texts(elems []*dicom.Element, t tag.Tag) []string {
+	if e := find(elems, t); e != nil {
+		if v, ok := e.Value.GetValue().([]string); ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// text returns the first string value of element t, trimmed; "" if absent.
+func text(elems []*dicom.Element, t tag.Tag) string {
+	if v := texts(elems, t); len(v) > 0 {
+		return strings.TrimSpace(strings.Trim(v[0], "\x00"))
+	}
+	return ""
+}
+
+// integer returns the first integer value of element t.
+func integer(elems []*dicom.Element, t tag.Tag) (int, bool) {
+	if e := find(elems, t); e != nil {
+		if v, ok := e.Value.GetValue().([]int); ok && len(v) > 0 {
+			return v[0], true
+		}
+	}
+	return 0, false
+}
+
+// items returns the elements of each item of sequence e (nil-safe).
+func items(e *dicom.Element) [][]*dicom.Element {
+	if e == nil {
+		return nil
+	}
+	seq, ok := e.Value.GetValue().([]*dicom.SequenceItemValue)
+	if !ok {
+		return nil
+	}
+	out := make([][]*dicom.Element, 0, len(seq))
+	for _, it := range seq {
+		if it == nil {
+			continue
+		}
+		if el, ok := it.GetValue().([]*dicom.Element); ok {
+			out = append(out, el)
+		}
+	}
+	return out
+}

@@ -1,0 +1,65 @@
+// Package dicomtest gives tests the sample DICOM files that ship with the
+// github.com/suyashkumar/dicom module (testdata/1.dcm … 5.dcm; see that
+// module's testdata/data_details.md for their origin and licences).
+package dicomtest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+const module = "github.com/suyashkumar/dicom"
+
+var (
+	once   sync.Once
+	dir    string
+	dirErr error
+)
+
+// moduleDir returns the directory of the dicom module, asking the go
+// command once per test binary.
+func moduleDir() (string, error) {
+	once.Do(func() {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module).Output()
+		if err != nil {
+			if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
+				err = &cmdError{err: err, stderr: strings.TrimSpace(string(ee.Stderr))}
+			}
+			dirErr = err
+			return
+		}
+		dir = strings.TrimSpace(string(out))
+	})
+	return dir, dirErr
+}
+
+type cmdError struct {
+	err    error
+	stderr string
+}
+
+func (e *cmdError) Error() string { return e.err.Error() + ": " + e.stderr }
+func (e *cmdError) Unwrap() error { return e.err }
+
+// File returns the absolute path of name (e.g. "4.dcm") in the dicom
+// module's testdata directory. It fails the test with a clear message when
+// the module or the file is not available.
+func File(t testing.TB, name string) string {
+	t.Helper()
+	d, err := moduleDir()
+	if err != nil {
+		t.Fatalf("dicomtest: cannot locate module %s with `go list -m` (%v); run `go mod download %s`", module, err, module)
+	}
+	if d == "" {
+		t.Fatalf("dicomtest: module %s is not downloaded; run `go mod download %s`", module, module)
+	}
+	p := filepath.Join(d, "testdata", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("dicomtest: test file %s: %v", name, err)
+	}
+	return p
+}

@@ -1,0 +1,231 @@
+package dicomview
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+)
+
+// Formats reported in Image.Format.
+const (
+	FormatDICOM = "dicom"
+	FormatPNG   = "png"
+	FormatJPEG  = "jpeg"
+)
+
+// Limits on what Load accepts.
+const (
+	// maxFileSize bounds the bytes Load reads into memory.
+	maxFileSize = 2 << 30
+	// maxRasterPixels bounds the size of a PNG or JPEG (about 5800×5800),
+	// which may declare dimensions far beyond its file size.
+	maxRasterPixels = 1 << 25
+)
+
+// Image is a loaded study image: its facts, and its decoded frames.
+type Image struct {
+	Path        string
+	Format      string // "dicom", "png" or "jpeg"
+	Width       int    // columns
+	Height      int    // rows
+	Frames      int    // at least 1
+	Modality    string // e.g. "CT", "CR"; empty for PNG and JPEG
+	Photometric string // "MONOCHROME1", "MONOCHROME2" or "RGB"
+
+	// Windows are the VOI windows the file recommends, in modality units;
+	// may be empty. For an enhanced multi-frame DICOM they are those of
+	// frame 1.
+	Windows []Window
+
+	// Info holds the de-identified study facts.
+	Info StudyInfo
+
+	layout layout
+	raw    []byte // Frames frames of layout.frameBytes() bytes each
+	frames []frameParams
+	// rawDefault: the default window is fullRangeWindow(bitsStored), not
+	// min/max (PNG, JPEG and colour, whose values are already for display).
+	rawDefault bool
+
+	mu          sync.Mutex
+	cachedFrame int       // frame whose modality values are cached; 0: none
+	cachedVals  []float32 // read-only once cached
+}
+
+// StudyInfo holds the de-identified facts of a study that may be shown or
+// logged.
+type StudyInfo struct {
+	Modality          string
+	StudyDescription  string
+	SeriesDescription string
+	BodyPart          string
+	// StudyInstanceUID identifies the study. It is used only to compute a
+	// salted hash and must never be shown.
+	StudyInstanceUID string
+}
+
+// frameParams are the per-frame pixel transformation parameters.
+type frameParams struct {
+	slope, intercept float64
+	windows          []Window
+}
+
+// Load reads the DICOM, PNG or JPEG file at path. Errors name the file and
+// match ErrMalformed (not an image file, empty, truncated, inconsistent),
+// ErrUnsupported (ErrUnsupportedTransferSyntax for compressed DICOM), or
+// the underlying fs error (missing, unreadable).
+func Load(path string) (*Image, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	im, err := decode(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return im, nil
+}
+
+// readFile reads a regular file of at most maxFileSize bytes.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// The caller names the file; keep the cause.
+			return nil, fmt.Errorf("%s: %w", pe.Op, pe.Err)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case fi.IsDir():
+		return nil, malformed("is a directory, not an image file")
+	case !fi.Mode().IsRegular():
+		return nil, malformed("not a regular file")
+	case fi.Size() == 0:
+		return nil, malformed("empty file")
+	case fi.Size() > maxFileSize:
+		return nil, unsupported("file is %d bytes; the limit is %d", fi.Size(), maxFileSize)
+	}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	return data, nil
+}
+
+// decode sniffs the format of data and decodes it. It never panics.
+func decode(path string, data []byte) (*Image, error) {
+	var (
+		im  *Image
+		err error
+	)
+	switch {
+	case len(data) == 0:
+		return nil, malformed("empty file")
+	case isDICOM(data):
+		im, err = decodeDICOM(data)
+	case bytes.HasPrefix(data, []byte(pngMagic)):
+		im, err = decodeRaster(data, FormatPNG)
+	case bytes.HasPrefix(data, []byte(jpegMagic)):
+		im, err = decodeRaster(data, FormatJPEG)
+	default:
+		return nil, malformed("not a DICOM (no DICM marker at offset 128), PNG or JPEG file")
+	}
+	if err != nil {
+		return nil, err
+	}
+	im.Path = path
+	return im, nil
+}
+
+// checkFrame reports whether frame is a valid 1-based frame number.
+func (im *Image) checkFrame(frame int) error {
+	if frame < 1 || frame > im.Frames {
+		if im.Frames == 1 {
+			return fmt.Errorf("frame %d out of range: the image has 1 frame", frame)
+		}
+		return fmt.Errorf("frame %d out of range: the image has frames 1 to %d", frame, im.Frames)
+	}
+	return nil
+}
+
+// modality returns the modality values of a greyscale frame, which must be
+// valid. The slice is shared and must not be modified.
+func (im *Image) modality(frame int) []float32 {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.cachedFrame == frame {
+		return im.cachedVals
+	}
+	n := im.layout.frameBytes()
+	p := im.frames[frame-1]
+	vals := modalityValues(im.raw[(frame-1)*n:frame*n], im.layout, p.slope, p.intercept)
+	im.cachedFrame, im.cachedVals = frame, vals
+	return vals
+}
+
+// DefaultWindow returns the window a viewer opens frame with: the first
+// window the file recommends for it, else the one spanning the frame's
+// minimum to maximum modality value. PNG, JPEG and colour images default
+// to the window spanning the full sample range, which for 8-bit data shows
+// the pixels unchanged. A frame out of range gives the zero Window.
+func (im *Image) DefaultWindow(frame int) Window {
+	if im.checkFrame(frame) != nil || len(im.frames) < frame {
+		return Window{}
+	}
+	if ws := im.frames[frame-1].windows; len(ws) > 0 {
+		return ws[0]
+	}
+	if im.rawDefault || im.layout.samples != 1 {
+		return fullRangeWindow(im.layout.bitsStored)
+	}
+	return minMaxWindow(minMax(im.modality(frame)))
+}
+
+// Render returns frame (numbered from 1) as a viewer shows it at native
+// resolution: an *image.Gray windowed with w (inverted for MONOCHROME1), or
+// an *image.RGBA for colour data, which ignores w.
+func (im *Image) Render(frame int, w Window) (image.Image, error) {
+	out, err := im.render(frame, w)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", im.Path, err)
+	}
+	return out, nil
+}
+
+func (im *Image) render(frame int, w Window) (image.Image, error) {
+	if err := im.checkFrame(frame); err != nil {
+		return nil, err
+	}
+	if len(im.frames) < frame || len(im.raw) < frame*im.layout.frameBytes() {
+		return nil, fmt.Errorf("image has no pixel data for frame %d", frame)
+	}
+	rect := image.Rect(0, 0, im.Width, im.Height)
+	if im.layout.samples == 3 {
+		n := im.layout.frameBytes()
+		rgb := rgbValues(im.raw[(frame-1)*n:frame*n], im.layout)
+		out := image.NewRGBA(rect)
+		for p := 0; p < len(rgb)/3; p++ {
+			copy(out.Pix[4*p:4*p+3], rgb[3*p:3*p+3])
+			out.Pix[4*p+3] = 0xff
+		}
+		return out, nil
+	}
+	if err := w.check(); err != nil {
+		return nil, err
+	}
+	out := image.NewGray(rect)
+	applyWindow(out.Pix, im.modality(frame), w, im.Photometric == "MONOCHROME1")
+	return out, nil
+}

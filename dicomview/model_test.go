@@ -1,0 +1,212 @@
+package dicomview
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+)
+
+// uniformGray returns a w×h grey image of value v.
+func uniformGray(w, h int, v uint8) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range g.Pix {
+		g.Pix[i] = v
+	}
+	return g
+}
+
+func TestModelInput(t *testing.T) {
+	tests := []struct {
+		name string
+		src  image.Image
+		fit  Fit
+		// content is where the image lands; everything else must be black.
+		content image.Rectangle
+	}{
+		{"wide pad", uniformGray(200, 100, 255), FitPad, image.Rect(0, 224, 896, 672)},
+		{"tall pad", uniformGray(100, 200, 255), FitPad, image.Rect(224, 0, 672, 896)},
+		{"CR-shaped pad", uniformGray(176, 214, 255), FitPad, image.Rect(79, 0, 816, 896)}, // 1760×2140 / 10
+		{"square upscale", uniformGray(168, 168, 255), FitPad, image.Rect(0, 0, 896, 896)},
+		{"exact size", uniformGray(896, 896, 255), FitPad, image.Rect(0, 0, 896, 896)},
+		{"wide stretch", uniformGray(200, 100, 255), FitStretch, image.Rect(0, 0, 896, 896)},
+		{"one pixel high", uniformGray(1000, 1, 255), FitPad, image.Rect(0, 447, 896, 448)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := ModelInput(tt.src, tt.fit)
+			if out.Rect != image.Rect(0, 0, ModelInputSize, ModelInputSize) {
+				t.Fatalf("bounds %v, want 896×896", out.Rect)
+			}
+			for y := 0; y < ModelInputSize; y++ {
+				for x := 0; x < ModelInputSize; x++ {
+					c := out.RGBAAt(x, y)
+					want := color.RGBA{0, 0, 0, 255}
+					if (image.Point{x, y}).In(tt.content) {
+						want = color.RGBA{255, 255, 255, 255}
+					}
+					// Catmull-Rom of a constant is the constant, up to rounding.
+					if diff(c.R, want.R) > 1 || c.R != c.G || c.G != c.B || c.A != 255 {
+						t.Fatalf("pixel (%d,%d) = %v, want %v", x, y, c, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func diff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}
+
+func TestModelInputColour(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 4, 2))
+	for i := 0; i < len(src.Pix); i += 4 {
+		copy(src.Pix[i:], []uint8{200, 100, 50, 255})
+	}
+	out := ModelInput(src, FitPad)
+	if c := out.RGBAAt(448, 448); diff(c.R, 200) > 1 || diff(c.G, 100) > 1 || diff(c.B, 50) > 1 || c.A != 255 {
+		t.Errorf("centre pixel = %v, want about {200 100 50 255}", c)
+	}
+	if c := out.RGBAAt(448, 10); c != (color.RGBA{0, 0, 0, 255}) {
+		t.Errorf("padding pixel = %v, want opaque black", c)
+	}
+}
+
+func TestPrepare(t *testing.T) {
+	im, err := Load(dicomtest.File(t, "5.dcm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lung := Window{Center: -600, Width: 1500}
+	tests := []struct {
+		name       string
+		opts       PrepareOptions
+		wantFrame  int
+		wantWindow Window
+	}{
+		{"defaults", PrepareOptions{}, 1, Window{49, 102}},
+		{"frame 2 lung stretch", PrepareOptions{Frame: 2, Window: &lung, Fit: FitStretch, Encoding: "display"}, 2, lung},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := im.Prepare(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(a.PNG)
+			if a.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("SHA256 %s is not the hash of PNG", a.SHA256)
+			}
+			if a.Width != 896 || a.Height != 896 || a.Source != "5.dcm" || a.Frame != tt.wantFrame ||
+				a.Window != tt.wantWindow || a.Encoding != "display" {
+				t.Errorf("got Width %d Height %d Source %q Frame %d Window %v Encoding %q",
+					a.Width, a.Height, a.Source, a.Frame, a.Window, a.Encoding)
+			}
+			dec, err := png.Decode(bytes.NewReader(a.PNG))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dec.Bounds() != image.Rect(0, 0, 896, 896) {
+				t.Errorf("PNG is %v, want 896×896", dec.Bounds())
+			}
+		})
+	}
+}
+
+// TestPrepareDeterministic prepares the same frame twice, the second time
+// from a fresh Load, and wants the same bytes.
+func TestPrepareDeterministic(t *testing.T) {
+	path := dicomtest.File(t, "3.dcm")
+	var sums []string
+	var pngs [][]byte
+	for i := 0; i < 2; i++ {
+		im, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := im.Prepare(PrepareOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums, pngs = append(sums, p.SHA256), append(pngs, p.PNG)
+	}
+	if sums[0] != sums[1] || !bytes.Equal(pngs[0], pngs[1]) {
+		t.Errorf("Prepare is not deterministic: %s then %s", sums[0], sums[1])
+	}
+}
+
+func TestPrepareErrors(t *testing.T) {
+	im, err := Load(dicomtest.File(t, "3.dcm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts PrepareOptions
+		kind error
+	}{
+		{"encoding ct3", PrepareOptions{Encoding: "ct3"}, ErrUnsupported},
+		{"unknown fit", PrepareOptions{Fit: Fit(7)}, ErrUnsupported},
+		{"frame 2 of 1", PrepareOptions{Frame: 2}, nil},
+		{"negative frame", PrepareOptions{Frame: -1}, nil},
+		{"zero width", PrepareOptions{Window: &Window{Center: 1, Width: 0}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := im.Prepare(tt.opts)
+			if err == nil {
+				t.Fatal("Prepare succeeded, want an error")
+			}
+			if !strings.HasPrefix(err.Error(), "prepare "+im.Path+": ") {
+				t.Errorf("error %q does not name the file", err)
+			}
+			if tt.kind != nil && !errors.Is(err, tt.kind) {
+				t.Errorf("error %q does not match %v", err, tt.kind)
+			}
+		})
+	}
+}
+
+// TestConcurrentUse renders frames of one image from several goroutines,
+// which share the frame cache; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	im, err := Load(dicomtest.File(t, "5.dcm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([][]uint8, 3)
+	for f := 1; f <= 2; f++ {
+		out, err := im.Render(f, im.DefaultWindow(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[f] = out.(*image.Gray).Pix
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			f := g%2 + 1
+			out, err := im.Render(f, im.DefaultWindow(f))
+			if err == nil && !bytes.Equal(out.(*image.Gray).Pix, want[f]) {
+				err = errors.New("a frame rendered differently under concurrency")
+			}
+			errs <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

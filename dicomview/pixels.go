@@ -1,0 +1,157 @@
+package dicomview
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// This file holds the pixel pipeline as plain functions on plain data:
+// stored values → modality values → 8-bit display values. Products are
+// converted explicitly before additions so that no platform fuses them into
+// an FMA instruction: the same file gives the same bytes on amd64 and arm64.
+
+// layout describes how the samples of one frame are stored (DICOM PS3.3
+// C.7.6.3, Image Pixel module).
+type layout struct {
+	rows, cols    int
+	samples       int  // samples per pixel: 1 (grey) or 3 (RGB)
+	planar        bool // colour-by-plane (PlanarConfiguration 1)
+	bitsAllocated int  // 8, 16 or 32
+	bitsStored    int  // 1…bitsAllocated
+	highBit       int  // bitsStored-1…bitsAllocated-1
+	signed        bool // two's complement (PixelRepresentation 1)
+	order         binary.ByteOrder
+}
+
+// pixels returns the number of pixels in a frame.
+func (l layout) pixels() int { return l.rows * l.cols }
+
+// frameBytes returns the number of bytes one frame occupies.
+func (l layout) frameBytes() int { return l.pixels() * l.samples * l.bitsAllocated / 8 }
+
+// storedValue extracts a stored value from its sample container: the
+// bitsStored bits ending at highBit, sign-extended when signed. Bits outside
+// that range (overlays, garbage) are ignored.
+func storedValue(container uint32, bitsStored, highBit int, signed bool) int64 {
+	shift := highBit + 1 - bitsStored
+	v := uint64(container) >> uint(shift) & (1<<uint(bitsStored) - 1)
+	if signed && v>>(uint(bitsStored)-1) != 0 {
+		return int64(v) - 1<<uint(bitsStored)
+	}
+	return int64(v)
+}
+
+// containers returns a function reading the i-th sample container of a
+// frame.
+func containers(raw []byte, l layout) func(i int) uint32 {
+	switch l.bitsAllocated {
+	case 8:
+		return func(i int) uint32 { return uint32(raw[i]) }
+	case 16:
+		return func(i int) uint32 { return uint32(l.order.Uint16(raw[2*i:])) }
+	default:
+		return func(i int) uint32 { return l.order.Uint32(raw[4*i:]) }
+	}
+}
+
+// modalityValues decodes one greyscale frame (exactly l.frameBytes() bytes)
+// and applies the modality rescale, value*slope + intercept (PS3.3
+// C.11.1.1.2).
+func modalityValues(raw []byte, l layout, slope, intercept float64) []float32 {
+	at := containers(raw, l)
+	out := make([]float32, l.pixels())
+	for i := range out {
+		v := float64(storedValue(at(i), l.bitsStored, l.highBit, l.signed))
+		out[i] = float32(float64(v*slope) + intercept)
+	}
+	return out
+}
+
+// rgbValues decodes one colour frame into interleaved 8-bit R, G, B
+// samples, scaling stored values of other depths to 0…255.
+func rgbValues(raw []byte, l layout) []uint8 {
+	at := containers(raw, l)
+	n := l.pixels()
+	out := make([]uint8, 3*n)
+	maxStored := float64(uint64(1)<<uint(l.bitsStored) - 1)
+	for p := 0; p < n; p++ {
+		for c := 0; c < 3; c++ {
+			i := 3*p + c
+			if l.planar {
+				i = c*n + p
+			}
+			v := storedValue(at(i), l.bitsStored, l.highBit, false)
+			if l.bitsStored != 8 {
+				v = int64(math.Round(float64(float64(v)*255) / maxStored))
+			}
+			out[3*p+c] = uint8(v)
+		}
+	}
+	return out
+}
+
+// minMax returns the smallest and largest of vals (0, 0 when empty).
+func minMax(vals []float32) (lo, hi float64) {
+	if len(vals) == 0 {
+		return 0, 0
+	}
+	l, h := vals[0], vals[0]
+	for _, v := range vals[1:] {
+		if v < l {
+			l = v
+		}
+		if v > h {
+			h = v
+		}
+	}
+	return float64(l), float64(h)
+}
+
+// minMaxWindow returns the window that maps lo to 0 and hi to 255 under
+// voiLinear (the same choice as dcmtk's min-max window).
+func minMaxWindow(lo, hi float64) Window {
+	return Window{Center: (lo + hi + 1) / 2, Width: hi - lo + 1}
+}
+
+// fullRangeWindow returns the window that maps the whole range of unsigned
+// bits-bit values linearly onto 0…255; for 8 bits it is the identity.
+func fullRangeWindow(bits int) Window {
+	n := math.Ldexp(1, bits)
+	return Window{Center: n / 2, Width: n}
+}
+
+// voiLinear applies the linear VOI LUT function of DICOM PS3.3 C.11.2.1.2.1
+// to the modality value x, for the output range 0…255:
+//
+//	x <= c - 0.5 - (w-1)/2      → 0
+//	x >  c - 0.5 + (w-1)/2      → 255
+//	else ((x - (c-0.5)) / (w-1) + 0.5) * 255, rounded to nearest
+//
+// A width of 1 or less is a threshold at c - 0.5.
+func voiLinear(x float64, w Window) uint8 {
+	lo := w.Center - 0.5 - (w.Width-1)/2
+	hi := w.Center - 0.5 + (w.Width-1)/2
+	switch {
+	case x <= lo:
+		return 0
+	case x > hi:
+		return 255
+	}
+	// Here lo < x <= hi, so w.Width > 1. (x-lo)/(w-1) equals
+	// (x-(c-0.5))/(w-1) + 0.5.
+	t := float64((x - lo) / (w.Width - 1))
+	y := float64(t * 255)
+	return uint8(y + 0.5)
+}
+
+// applyWindow writes the windowed display value of every modality value to
+// dst (len(dst) >= len(vals)), inverting it for MONOCHROME1.
+func applyWindow(dst []uint8, vals []float32, w Window, invert bool) {
+	for i, v := range vals {
+		y := voiLinear(float64(v), w)
+		if invert {
+			y = 255 - y
+		}
+		dst[i] = y
+	}
+}

@@ -1,0 +1,98 @@
+package dicomview
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"strings"
+)
+
+// File signatures of the raster formats Load accepts.
+const (
+	pngMagic  = "\x89PNG\r\n\x1a\n"
+	jpegMagic = "\xff\xd8\xff"
+)
+
+// decodeRaster decodes a PNG or JPEG file (format is FormatPNG or
+// FormatJPEG) after checking its declared size.
+func decodeRaster(data []byte, format string) (*Image, error) {
+	decodeConfig, decodeImage := png.DecodeConfig, png.Decode
+	if format == FormatJPEG {
+		decodeConfig, decodeImage = jpeg.DecodeConfig, jpeg.Decode
+	}
+	name := strings.ToUpper(format)
+	cfg, err := decodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, malformedCause(err, "malformed %s", name)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 {
+		return nil, malformed("malformed %s: %d×%d pixels", name, cfg.Width, cfg.Height)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > maxRasterPixels {
+		return nil, unsupported("%s of %d×%d pixels is larger than the limit of %d pixels", name, cfg.Width, cfg.Height, maxRasterPixels)
+	}
+	img, err := decodeImage(bytes.NewReader(data))
+	if err != nil {
+		return nil, malformedCause(err, "malformed %s", name)
+	}
+	im := fromRaster(img)
+	im.Format = format
+	return im, nil
+}
+
+// fromRaster stores a decoded raster as one frame: greyscale when every
+// pixel is grey (8 or 16 bits), else 8-bit RGB. Transparent pixels are
+// composited over black.
+func fromRaster(img image.Image) *Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	l := layout{rows: h, cols: w, samples: 1, bitsAllocated: 8, order: binary.BigEndian}
+	var raw []byte
+	switch m := img.(type) {
+	case *image.Gray:
+		raw = make([]byte, 0, w*h)
+		for y := 0; y < h; y++ {
+			raw = append(raw, m.Pix[y*m.Stride:y*m.Stride+w]...)
+		}
+	case *image.Gray16:
+		l.bitsAllocated = 16
+		raw = make([]byte, 0, 2*w*h)
+		for y := 0; y < h; y++ {
+			raw = append(raw, m.Pix[y*m.Stride:y*m.Stride+2*w]...)
+		}
+	default:
+		rgb := make([]byte, 0, 3*w*h)
+		grey := true
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				r8, g8, b8 := uint8(r>>8), uint8(g>>8), uint8(bl>>8)
+				grey = grey && r8 == g8 && g8 == b8
+				rgb = append(rgb, r8, g8, b8)
+			}
+		}
+		if grey {
+			raw = make([]byte, w*h)
+			for i := range raw {
+				raw[i] = rgb[3*i]
+			}
+		} else {
+			raw, l.samples = rgb, 3
+		}
+	}
+	l.bitsStored, l.highBit = l.bitsAllocated, l.bitsAllocated-1
+	photometric := "MONOCHROME2"
+	if l.samples == 3 {
+		photometric = "RGB"
+	}
+	return &Image{
+		Width: w, Height: h, Frames: 1,
+		Photometric: photometric,
+		layout:      l,
+		raw:         raw,
+		frames:      []frameParams{{slope: 1}},
+		rawDefault:  true,
+	}
+}

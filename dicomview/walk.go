@@ -1,0 +1,315 @@
+package dicomview
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/suyashkumar/dicom/pkg/tag"
+	"github.com/suyashkumar/dicom/pkg/uid"
+)
+
+// The DICOM parser allocates a value's buffer from its declared length
+// before reading it, and recurses once per nesting level. Before the parser
+// sees a file, scanDICOM walks every element header exactly as the parser
+// will (same transfer syntax rules, same dictionary lookups for implicit VR)
+// and rejects the file if any declared length runs past the end of the file
+// or of its enclosing item, or if nesting is deeper than maxNesting. After a
+// successful scan no parser allocation exceeds the file size.
+
+const (
+	dicomPreamble = 128
+	dicomMagic    = "DICM"
+	// maxNesting bounds sequence and item nesting; real files stay below 10.
+	maxNesting = 64
+	// undefinedLength is the value length FFFFFFFFH (PS3.5 7.1.1).
+	undefinedLength = 0xFFFFFFFF
+)
+
+// Transfer syntax UIDs decoded natively.
+const (
+	tsImplicitLittle = "1.2.840.10008.1.2"
+	tsExplicitLittle = "1.2.840.10008.1.2.1"
+	tsExplicitBig    = "1.2.840.10008.1.2.2"
+)
+
+// errEncapsulated marks undefined-length (encapsulated) pixel data found
+// while scanning a file whose transfer syntax is a native one.
+var errEncapsulated = errors.New("encapsulated pixel data")
+
+// isDICOM reports whether data carries the DICM marker after the preamble.
+func isDICOM(data []byte) bool {
+	return len(data) >= dicomPreamble+len(dicomMagic) &&
+		string(data[dicomPreamble:dicomPreamble+len(dicomMagic)]) == dicomMagic
+}
+
+// syntax is a decoded transfer syntax.
+type syntax struct {
+	uid      string
+	order    binary.ByteOrder
+	implicit bool
+}
+
+// scanDICOM validates the structure of a DICOM file (which must start with
+// the preamble and DICM marker) and returns its transfer syntax. Errors
+// match ErrMalformed, or ErrUnsupportedTransferSyntax for a transfer syntax
+// other than the three native ones.
+func scanDICOM(data []byte) (syntax, error) {
+	w := walker{data: data, pos: dicomPreamble + len(dicomMagic), order: binary.LittleEndian}
+	ts, err := w.meta()
+	if errors.Is(err, errEncapsulated) {
+		return syntax{}, malformed("malformed DICOM: pixel data inside the file meta information")
+	}
+	if err != nil {
+		return syntax{}, err
+	}
+	sx, err := parseSyntax(ts)
+	if err != nil {
+		return syntax{}, err
+	}
+	w.order, w.implicit = sx.order, sx.implicit
+	for w.pos < len(data) {
+		if _, err := w.element(len(data)); err != nil {
+			if errors.Is(err, errEncapsulated) {
+				return syntax{}, &kindError{kind: ErrUnsupportedTransferSyntax,
+					msg: fmt.Sprintf("encapsulated (compressed) pixel data in a file labelled %s", syntaxName(sx.uid))}
+			}
+			return syntax{}, err
+		}
+	}
+	return sx, nil
+}
+
+// parseSyntax maps a transfer syntax UID to a byte order and VR encoding.
+// An absent UID means implicit VR little endian, as the parser assumes.
+func parseSyntax(ts string) (syntax, error) {
+	switch ts {
+	case "", tsImplicitLittle:
+		return syntax{uid: tsImplicitLittle, order: binary.LittleEndian, implicit: true}, nil
+	case tsExplicitLittle:
+		return syntax{uid: ts, order: binary.LittleEndian}, nil
+	case tsExplicitBig:
+		return syntax{uid: ts, order: binary.BigEndian}, nil
+	}
+	return syntax{}, &kindError{kind: ErrUnsupportedTransferSyntax,
+		msg: fmt.Sprintf("unsupported transfer syntax %s; convert the file to uncompressed little endian first (e.g. dcmtk's dcmdjpeg/dcmdrle/dcmconv or gdcmconv --raw)", syntaxName(ts))}
+}
+
+// syntaxName returns "UID (name)" for a transfer syntax UID.
+func syntaxName(ts string) string {
+	if info, err := uid.Lookup(ts); err == nil && info.Name != "" {
+		return fmt.Sprintf("%s (%s)", ts, info.Name)
+	}
+	return ts
+}
+
+// walker steps over DICOM elements in data without allocating values.
+type walker struct {
+	data     []byte
+	pos      int
+	order    binary.ByteOrder
+	implicit bool
+	depth    int
+}
+
+// header is one element's tag, VR and value span.
+type header struct {
+	tag   tag.Tag
+	vr    string
+	vl    uint32
+	value int // offset of the value
+}
+
+// meta walks the file meta information group the way the parser's
+// readHeader does and returns the transfer syntax UID ("" if absent).
+func (w *walker) meta() (string, error) {
+	ts := ""
+	note := func(h header) {
+		if h.tag == tag.TransferSyntaxUID && ts == "" && h.vl != undefinedLength {
+			v := string(w.data[h.value : h.value+int(h.vl)])
+			v, _, _ = strings.Cut(v, `\`)
+			ts = strings.Trim(v, " \x00")
+		}
+	}
+	first, err := w.element(len(w.data))
+	if err != nil {
+		return "", err
+	}
+	note(first)
+	if first.tag == tag.FileMetaInformationGroupLength && isIntVR(first.vr) {
+		// The parser takes any integer VR here; only the standard UL with
+		// one value reads the same in both, so accept nothing else.
+		if first.vr != "UL" || first.vl != 4 {
+			return "", malformed("malformed DICOM: file meta group length is %s of %d bytes, want UL of 4", first.vr, first.vl)
+		}
+		n := int(w.order.Uint32(w.data[first.value:]))
+		if n > len(w.data)-w.pos {
+			return "", malformed("truncated DICOM: file meta group declares %d bytes but only %d remain", n, len(w.data)-w.pos)
+		}
+		end := w.pos + n
+		for w.pos < end {
+			h, err := w.element(end)
+			if err != nil {
+				return "", err
+			}
+			note(h)
+		}
+		return ts, nil
+	}
+	// No group length: the parser reads elements while the group is 0002.
+	for {
+		if len(w.data)-w.pos < 2 {
+			return "", malformed("truncated DICOM: file meta information ends early")
+		}
+		if binary.LittleEndian.Uint16(w.data[w.pos:]) != 0x0002 {
+			return ts, nil
+		}
+		h, err := w.element(len(w.data))
+		if err != nil {
+			return "", err
+		}
+		note(h)
+	}
+}
+
+// isIntVR reports whether the parser reads a value of this VR as integers.
+func isIntVR(vr string) bool {
+	switch vr {
+	case "UL", "SL", "US", "SS", "AT":
+		return true
+	}
+	return false
+}
+
+// need checks that n more bytes are available before end.
+func (w *walker) need(n uint64, end int, what string) error {
+	if n <= uint64(end-w.pos) {
+		return nil
+	}
+	if end == len(w.data) {
+		return malformed("truncated DICOM: %s at offset %d needs %d bytes but only %d remain", what, w.pos, n, end-w.pos)
+	}
+	return malformed("malformed DICOM: %s at offset %d needs %d bytes but its enclosing item has only %d left", what, w.pos, n, end-w.pos)
+}
+
+// element steps over one element (and, for sequences and items, everything
+// inside it), never reading past end.
+func (w *walker) element(end int) (header, error) {
+	if err := w.need(4, end, "element tag"); err != nil {
+		return header{}, err
+	}
+	h := header{tag: tag.Tag{Group: w.order.Uint16(w.data[w.pos:]), Element: w.order.Uint16(w.data[w.pos+2:])}}
+	w.pos += 4
+	name := "element " + h.tag.String()
+
+	if h.tag == tag.ItemDelimitationItem || h.tag == tag.SequenceDelimitationItem {
+		if err := w.need(4, end, name); err != nil {
+			return header{}, err
+		}
+		if vl := w.order.Uint32(w.data[w.pos:]); vl != 0 {
+			return header{}, malformed("malformed DICOM: delimiter %s at offset %d has length %d, want 0", h.tag, w.pos-4, vl)
+		}
+		w.pos += 4
+		h.value = w.pos
+		return h, nil
+	}
+
+	// The parser reads items with implicit VR whatever the transfer syntax.
+	implicit := w.implicit || h.tag == tag.Item
+	if implicit {
+		h.vr = tag.UnknownVR
+		if info, err := tag.Find(h.tag); err == nil {
+			h.vr = info.VR
+		}
+		if err := w.need(4, end, name); err != nil {
+			return header{}, err
+		}
+		h.vl = w.order.Uint32(w.data[w.pos:])
+		w.pos += 4
+	} else {
+		if err := w.need(4, end, name); err != nil {
+			return header{}, err
+		}
+		h.vr = string(w.data[w.pos : w.pos+2])
+		switch h.vr {
+		case "NA", "OB", "OD", "OF", "OL", "OW", "SQ", "UN", "UC", "UR", "UT":
+			if err := w.need(8, end, name); err != nil {
+				return header{}, err
+			}
+			h.vl = w.order.Uint32(w.data[w.pos+4:])
+			w.pos += 8
+			if h.vl == undefinedLength && (h.vr == "UC" || h.vr == "UR" || h.vr == "UT") {
+				return header{}, malformed("malformed DICOM: %s (%s) has undefined length", name, h.vr)
+			}
+		default:
+			h.vl = uint32(w.order.Uint16(w.data[w.pos+2:]))
+			if h.vl == 0xFFFF {
+				h.vl = undefinedLength
+			}
+			w.pos += 4
+		}
+	}
+	h.value = w.pos
+
+	switch tag.GetVRKind(h.tag, h.vr) {
+	case tag.VRSequence:
+		return h, w.nested(h, end, tag.SequenceDelimitationItem)
+	case tag.VRItem:
+		return h, w.nested(h, end, tag.ItemDelimitationItem)
+	case tag.VRPixelData:
+		if h.vl == undefinedLength {
+			return h, errEncapsulated
+		}
+	}
+	if h.vl == undefinedLength {
+		return header{}, malformed("malformed DICOM: %s (%s) at offset %d has undefined length", name, h.vr, h.value)
+	}
+	if err := w.need(uint64(h.vl), end, fmt.Sprintf("%s (%s) value", name, h.vr)); err != nil {
+		return header{}, err
+	}
+	w.pos += int(h.vl)
+	return h, nil
+}
+
+// nested steps over the contents of a sequence (delim is the sequence
+// delimiter, and every child must be an item) or of an item.
+func (w *walker) nested(h header, end int, delim tag.Tag) error {
+	w.depth++
+	defer func() { w.depth-- }()
+	if w.depth > maxNesting {
+		return malformed("malformed DICOM: sequences nested more than %d deep at offset %d", maxNesting, h.value)
+	}
+	isSeq := delim == tag.SequenceDelimitationItem
+	child := func(limit int) (bool, error) {
+		c, err := w.element(limit)
+		if err != nil {
+			return false, err
+		}
+		if c.tag == delim && h.vl == undefinedLength {
+			return true, nil
+		}
+		if isSeq && c.tag != tag.Item {
+			return false, malformed("malformed DICOM: sequence %s contains %s, not an item", h.tag, c.tag)
+		}
+		return false, nil
+	}
+	if h.vl == undefinedLength {
+		for {
+			done, err := child(end)
+			if err != nil || done {
+				return err
+			}
+		}
+	}
+	if err := w.need(uint64(h.vl), end, fmt.Sprintf("element %s (%s) value", h.tag, h.vr)); err != nil {
+		return err
+	}
+	limit := w.pos + int(h.vl)
+	for w.pos < limit {
+		if _, err := child(limit); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+// Package history is the workbench's run log: one SQLite file that records
+// every launch (session), every model-input image (stored once, keyed by the
+// SHA-256 of its PNG bytes) and every run with full provenance — prompts,
+// model and digest, runtime version, options, output, the runtime's timings
+// and how the run ended.
+//
+// The file is opened in WAL mode with foreign keys on and a busy timeout, so
+// the GUI and a CLI command may use it at the same time. Its schema is
+// versioned with PRAGMA user_version and brought up to date by numbered
+// migrations when it is opened.
+//
+// Storage conventions: times are UTC text in a fixed-width RFC 3339 form with
+// nanoseconds (see timeLayout), so they sort as strings; durations are
+// integer nanoseconds in columns whose names end in _ns.
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// ErrNotFound is returned, wrapped, when a run or image is not in the store.
+var ErrNotFound = errors.New("not found")
+
+// timeLayout is how times are stored: always UTC, always nine fractional
+// digits, so that string order is time order. time.RFC3339Nano parses it.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// Store is an open history database. Its methods are safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database file at path and migrates it
+// to the current schema.
+func Open(path string) (*Store, error) {
+	dsn, err := dsn(path)
+	if err != nil {
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
+	if err := migrate(context.Background(), db, migrations, len(migrations)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// dsn returns the go-sqlite3 data source name for the file at path. The path
+// is made absolute and escaped as a file: URI so that names containing '?',
+// '#' or '%' open the file they name. Every connection in the pool gets the
+// same settings:
+//
+//   - _journal_mode=WAL: readers do not block the writer and vice versa;
+//   - _foreign_keys=on: REFERENCES clauses are enforced;
+//   - _busy_timeout=5000: wait up to 5 s for another writer, then fail;
+//   - _synchronous=NORMAL: the usual setting with WAL, durable but for the
+//     last transactions on power loss;
+//   - _txlock=immediate: transactions take the write lock at BEGIN, so two
+//     writers queue on the busy timeout instead of one failing at once when
+//     it upgrades a read lock.
+func dsn(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // Windows: file:///C:/dir/history.db
+	}
+	u := url.URL{Scheme: "file", Path: p}
+	return u.String() + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate", nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close history %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// StartSession records one launch of the workbench or one CLI command and
+// returns its id, to be set as Run.SessionID. kind says what was started, for
+// example "gui" or "cli ask"; appVersion is the workbench's version. The
+// operating system and architecture are recorded with it.
+func (s *Store) StartSession(ctx context.Context, kind, appVersion string) (int64, error) {
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO sessions (started_at, kind, app_version, platform) VALUES (?, ?, ?, ?)`,
+		formatTime(time.Now()), kind, appVersion, runtime.GOOS+"/"+runtime.GOARCH)
+	if err != nil {
+		return 0, s.errorf("start session: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, s.errorf("start session: %w", err)
+	}
+	return id, nil
+}
+
+// errorf wraps an error with the operation and the database file it was on.
+func (s *Store) errorf(format string, args ...any) error {
+	return fmt.Errorf("history %s: "+format, append([]any{s.path}, args...)...)
+}
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}

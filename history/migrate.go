@@ -1,0 +1,123 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema's numbered steps: migrations[i] takes a database
+// from user_version i to i+1, and a fresh database runs them all. Append new
+// steps; never edit one that has shipped. A step runs in one transaction with
+// its version bump, so it either applies whole or not at all.
+//
+// Conventions for later steps: times are fixed-width UTC text (timeLayout),
+// durations INTEGER nanoseconds in *_ns columns, large BLOBs last in their
+// row, and no CHECK on values that may grow (such as statuses), because
+// SQLite can only change a CHECK by rebuilding the table.
+var migrations = []string{
+	// 1: sessions, content-addressed images, runs and the images each run sent.
+	`
+CREATE TABLE sessions (
+	id          INTEGER PRIMARY KEY,
+	started_at  TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	app_version TEXT NOT NULL,
+	platform    TEXT NOT NULL
+);
+
+CREATE TABLE images (
+	sha256        TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+	stored_at     TEXT NOT NULL,
+	source        TEXT NOT NULL,
+	frame         INTEGER NOT NULL,
+	window_center REAL NOT NULL,
+	window_width  REAL NOT NULL,
+	encoding      TEXT NOT NULL,
+	width         INTEGER NOT NULL,
+	height        INTEGER NOT NULL,
+	png           BLOB NOT NULL
+);
+
+CREATE TABLE runs (
+	id                      INTEGER PRIMARY KEY,
+	session_id              INTEGER REFERENCES sessions (id),
+	started_at              TEXT NOT NULL,
+	finished_at             TEXT,
+	source                  TEXT NOT NULL,
+	system                  TEXT NOT NULL,
+	prompt                  TEXT NOT NULL,
+	model                   TEXT NOT NULL,
+	model_digest            TEXT NOT NULL,
+	runtime_version         TEXT NOT NULL,
+	options                 TEXT NOT NULL,
+	output                  TEXT NOT NULL,
+	prompt_eval_count       INTEGER NOT NULL,
+	eval_count              INTEGER NOT NULL,
+	total_duration_ns       INTEGER NOT NULL,
+	load_duration_ns        INTEGER NOT NULL,
+	prompt_eval_duration_ns INTEGER NOT NULL,
+	eval_duration_ns        INTEGER NOT NULL,
+	first_token_ns          INTEGER NOT NULL,
+	done_reason             TEXT NOT NULL,
+	status                  TEXT NOT NULL,
+	error                   TEXT NOT NULL
+);
+CREATE INDEX runs_session_id ON runs (session_id);
+
+CREATE TABLE run_images (
+	run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	position     INTEGER NOT NULL CHECK (position >= 0),
+	image_sha256 TEXT NOT NULL REFERENCES images (sha256),
+	PRIMARY KEY (run_id, position)
+) WITHOUT ROWID;
+CREATE INDEX run_images_image_sha256 ON run_images (image_sha256);
+`,
+	// 2: the history list reads the newest runs first.
+	`CREATE INDEX runs_started_at ON runs (started_at, id);`,
+}
+
+// migrate brings db up to schema version target by applying steps one at a
+// time, each in its own IMMEDIATE transaction that re-reads the version, so
+// two processes opening the same file at once apply each step once. It fails
+// on a database newer than len(steps), which an older app must not touch.
+func migrate(ctx context.Context, db *sql.DB, steps []string, target int) error {
+	for {
+		done, err := migrateStep(ctx, db, steps, target)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateStep applies the next step towards target and reports whether the
+// database was already there.
+func migrateStep(ctx context.Context, db *sql.DB, steps []string, target int) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return false, fmt.Errorf("migrate: read schema version: %w", err)
+	}
+	if v > len(steps) {
+		return false, fmt.Errorf("schema version %d is newer than this app's %d; update the workbench", v, len(steps))
+	}
+	if v >= target {
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
+		return false, fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+	}
+	// PRAGMA takes no parameters; v+1 is an int, so formatting is safe.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+		return false, fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+	}
+	return false, nil
+}

@@ -1,0 +1,164 @@
+// Package demomodel generates the offline demo model: a tiny GGUF with
+// MedGemma's architecture (a Gemma 3 text decoder, a SigLIP vision tower
+// taking 896×896 images in 14-pixel patches, and the projector that turns an
+// image into 256 prompt tokens) and deterministic random weights.
+//
+// Ollama loads it with the same code that runs MedGemma, so the whole path —
+// image preparation, upload, prompt assembly, streaming, cancellation and
+// accounting — can be exercised without downloading gigabytes of weights.
+// Its answers are noise: fake words, never a medical statement.
+package demomodel
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/ollama/ollama/api"
+	"github.com/ollama/ollama/fs/ggml"
+)
+
+// Architecture is the GGUF general.architecture of the demo model, the one
+// Ollama's gemma3 model code registers.
+const Architecture = "gemma3"
+
+// kv returns the GGUF metadata. Keys without a "general." or "tokenizer."
+// prefix get the architecture prefix when written. Integer values are uint32
+// and reals float32 because those are the types Ollama's readers ask for.
+func kv(v *vocabulary, params uint64) ggml.KV {
+	return ggml.KV{
+		"general.architecture":    Architecture,
+		"general.name":            "demo-medgemma-arch",
+		"general.description":     "MedGemma architecture with random weights; output is noise",
+		"general.file_type":       uint32(1), // mostly F16
+		"general.parameter_count": params,
+
+		"context_length":                      uint32(ContextLength),
+		"embedding_length":                    uint32(textHidden),
+		"feed_forward_length":                 uint32(textFF),
+		"block_count":                         uint32(textLayers),
+		"attention.head_count":                uint32(textHeads),
+		"attention.head_count_kv":             uint32(textKVHeads),
+		"attention.key_length":                uint32(textHeadDim),
+		"attention.value_length":              uint32(textHeadDim),
+		"attention.layer_norm_rms_epsilon":    float32(normEps),
+		"attention.sliding_window":            uint32(slidingWin),
+		"rope.freq_base":                      float32(1_000_000),
+		"rope.local.freq_base":                float32(10_000),
+		"mm_tokens_per_image":                 uint32(TokensPerImage),
+		"vision.block_count":                  uint32(visionLayers),
+		"vision.embedding_length":             uint32(visionHidden),
+		"vision.feed_forward_length":          uint32(visionFF),
+		"vision.attention.head_count":         uint32(visionHeads),
+		"vision.attention.layer_norm_epsilon": float32(normEps),
+		"vision.image_size":                   uint32(ImageSize),
+		"vision.patch_size":                   uint32(PatchSize),
+		"vision.num_channels":                 uint32(numChannels),
+
+		"tokenizer.ggml.model":            "llama", // SentencePiece
+		"tokenizer.ggml.pre":              "default",
+		"tokenizer.ggml.tokens":           v.tokens,
+		"tokenizer.ggml.scores":           v.scores,
+		"tokenizer.ggml.token_type":       v.types,
+		"tokenizer.ggml.bos_token_id":     uint32(bosID),
+		"tokenizer.ggml.eos_token_id":     uint32(eosID),
+		"tokenizer.ggml.eot_token_id":     uint32(endOfTurnID),
+		"tokenizer.ggml.padding_token_id": uint32(padID),
+		"tokenizer.ggml.unknown_token_id": uint32(unkID),
+		"tokenizer.ggml.add_bos_token":    true,
+		"tokenizer.ggml.add_eos_token":    false,
+		"tokenizer.chat_template":         chatTemplate,
+	}
+}
+
+// Write writes the demo GGUF to path (deterministic: same bytes every call)
+// and returns its "sha256:<hex>" digest. The file is written next to path
+// under a temporary name and renamed into place, so a reader never sees half
+// a model.
+func Write(path string) (digest string, err error) {
+	v := newVocabulary()
+	ts := tensors(v)
+
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("write demo model: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+
+	if err := ggml.WriteGGUF(f, kv(v, parameterCount(ts)), ts); err != nil {
+		return "", fmt.Errorf("write demo model %s: %w", path, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", fmt.Errorf("write demo model %s: %w", path, err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash demo model %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("write demo model %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return "", fmt.Errorf("write demo model: %w", err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Import uploads the GGUF at path as a blob and creates the model name from
+// it through the API (CreateBlob, then Create with the blob as
+// "model.gguf"). Ollama detects the chat template and vision capability from
+// the file. progress, if not nil, receives each status line the server
+// reports.
+func Import(ctx context.Context, c *api.Client, path, name string, progress func(status string)) error {
+	digest, err := fileDigest(path)
+	if err != nil {
+		return fmt.Errorf("import demo model: %w", err)
+	}
+
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("import demo model: %w", err)
+	}
+	defer f.Close()
+	if progress != nil {
+		progress("uploading " + filepath.Base(path))
+	}
+	if err := c.CreateBlob(ctx, digest, f); err != nil {
+		return fmt.Errorf("upload demo model %s: %w", path, err)
+	}
+
+	req := &api.CreateRequest{Model: name, Files: map[string]string{"model.gguf": digest}}
+	err = c.Create(ctx, req, func(r api.ProgressResponse) error {
+		if progress != nil && r.Status != "" {
+			progress(r.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create model %s: %w", name, err)
+	}
+	return nil
+}
+
+// fileDigest returns the "sha256:<hex>" digest of the file at path.
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,503 @@
+package inference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+)
+
+// RuntimeVersion is the Ollama version the project builds and manages.
+const RuntimeVersion = "0.17.4"
+
+// SetupCommand is the command that builds the managed runtime.
+const SetupCommand = "scripts/setup.sh"
+
+// ErrRuntimeNotFound is returned when no Ollama binary can be found for the
+// managed runtime.
+var ErrRuntimeNotFound = errors.New("ollama runtime not found")
+
+// Runtime phases, as reported in [State].
+const (
+	PhaseStopped    = "stopped"
+	PhaseStarting   = "starting"
+	PhaseReady      = "ready"
+	PhaseRestarting = "restarting"
+	PhaseFailed     = "failed"
+)
+
+// RuntimeConfig says how to run or reach the Ollama server.
+type RuntimeConfig struct {
+	// URL, when set, attaches to an existing server; none is started.
+	URL string
+	// Binary is an explicit path to the ollama binary (managed mode).
+	Binary string
+	// DataDir holds the runtime's models (DataDir/models) and its log
+	// (DataDir/logs/ollama.log).
+	DataDir string
+	// Port is the preferred port; when it is 0 or busy a free one is used.
+	Port int
+	// Env is extra environment for the child, e.g. "OLLAMA_NUM_PARALLEL=2".
+	Env []string
+	// StartTimeout bounds the wait for the first heartbeat (default 60 s).
+	StartTimeout time.Duration
+	// Grace is how long a polite stop waits before killing (default 5 s).
+	Grace time.Duration
+}
+
+// Runtime is a managed `ollama serve` child process, supervised and
+// restarted when it dies, or an attached server that is only used.
+type Runtime struct {
+	cfg    RuntimeConfig
+	binary string
+
+	mu      sync.Mutex
+	state   State
+	base    *url.URL
+	client  *Client
+	pid     int
+	cancel  context.CancelFunc
+	done    chan struct{}
+	readyCh chan struct{} // closed on each transition to ready; replaced when not ready
+}
+
+// NewRuntime returns a runtime for cfg. In managed mode it locates the
+// binary now: cfg.Binary, then the project's build (build/ollama/ollama
+// next to the executable or the working directory, or above them), then
+// PATH. The returned error wraps [ErrRuntimeNotFound] and names the set-up
+// command.
+func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
+	if cfg.StartTimeout == 0 {
+		cfg.StartTimeout = 60 * time.Second
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = 5 * time.Second
+	}
+	r := &Runtime{cfg: cfg, readyCh: make(chan struct{})}
+	if cfg.URL != "" {
+		u, err := ParseHost(cfg.URL)
+		if err != nil {
+			return nil, err
+		}
+		r.base = u
+		r.client = NewClient(u, nil)
+		r.state = State{Mode: "attached", URL: u.String(), Phase: PhaseStopped}
+		return r, nil
+	}
+	bin, err := FindBinary(cfg.Binary)
+	if err != nil {
+		return nil, err
+	}
+	r.binary = bin
+	r.state = State{Mode: "managed", Phase: PhaseStopped}
+	return r, nil
+}
+
+// ParseHost turns an Ollama host setting ("host:port", "http://host:port",
+// ":port") into a base URL, as OLLAMA_HOST is read.
+func ParseHost(s string) (*url.URL, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("empty ollama url")
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("bad ollama url %q: want http://HOST:PORT", s)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("bad ollama url %q: scheme must be http or https", s)
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		host, port = u.Host, "11434"
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	u.Host = net.JoinHostPort(host, port)
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// FindBinary locates the ollama binary: explicit, then the project's
+// build, then PATH.
+func FindBinary(explicit string) (string, error) {
+	if explicit != "" {
+		if isExecutable(explicit) {
+			return explicit, nil
+		}
+		return "", fmt.Errorf("%w: %s is not an executable file; run %s or fix --ollama-bin", ErrRuntimeNotFound, explicit, SetupCommand)
+	}
+	var starts []string
+	if exe, err := os.Executable(); err == nil {
+		starts = append(starts, filepath.Dir(exe))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	for _, s := range starts {
+		for dir := s; ; dir = filepath.Dir(dir) {
+			p := filepath.Join(dir, "build", "ollama", "ollama")
+			if isExecutable(p) {
+				return p, nil
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	if p, err := exec.LookPath("ollama"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("%w: run %s in the medgemma-workbench source tree to build Ollama %s, or pass --ollama-url to use a running server", ErrRuntimeNotFound, SetupCommand, RuntimeVersion)
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// Binary is the path of the managed binary ("" when attached).
+func (r *Runtime) Binary() string { return r.binary }
+
+// Managed reports whether this runtime starts its own server.
+func (r *Runtime) Managed() bool { return r.cfg.URL == "" }
+
+// State returns a snapshot of the runtime's state.
+func (r *Runtime) State() State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state
+}
+
+// PID is the managed server's process id, or 0.
+func (r *Runtime) PID() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pid
+}
+
+// LogPath is the managed server's log file.
+func (r *Runtime) LogPath() string { return filepath.Join(r.cfg.DataDir, "logs", "ollama.log") }
+
+// Client waits until the server is ready (or ctx ends) and returns a client
+// for it. A managed runtime that is not started is started.
+func (r *Runtime) Client(ctx context.Context) (*Client, error) {
+	if !r.Managed() {
+		r.mu.Lock()
+		c := r.client
+		r.mu.Unlock()
+		if err := c.api.Heartbeat(ctx); err != nil {
+			r.setPhase(PhaseFailed, err.Error())
+			return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", r.base, err)
+		}
+		if st := r.State(); st.Phase != PhaseReady {
+			v, _ := c.api.Version(ctx)
+			r.mu.Lock()
+			r.state.Phase, r.state.Version, r.state.Err = PhaseReady, v, ""
+			r.mu.Unlock()
+		}
+		return c, nil
+	}
+	r.mu.Lock()
+	started := r.done != nil
+	r.mu.Unlock()
+	if !started {
+		if err := r.Start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		r.mu.Lock()
+		st, ready, c, done := r.state, r.readyCh, r.client, r.done
+		r.mu.Unlock()
+		if st.Phase == PhaseReady {
+			return c, nil
+		}
+		if done == nil {
+			return nil, errors.New("ollama runtime is stopped")
+		}
+		select {
+		case <-ready:
+		case <-done:
+			st := r.State()
+			return nil, fmt.Errorf("ollama runtime stopped: %s (log: %s)", st.Err, r.LogPath())
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Start starts the managed server and its supervisor, and waits for the
+// first heartbeat. The supervisor runs until Stop. Start on an attached
+// runtime only checks that the server answers.
+func (r *Runtime) Start(ctx context.Context) error {
+	if !r.Managed() {
+		_, err := r.Client(ctx)
+		return err
+	}
+	r.mu.Lock()
+	if r.done != nil {
+		r.mu.Unlock()
+		_, err := r.Client(ctx)
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "logs"), 0o700); err != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("start ollama: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "models"), 0o700); err != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("start ollama: %w", err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.done = make(chan struct{})
+	firstErr := make(chan error, 1)
+	r.mu.Unlock()
+
+	go func() {
+		defer close(r.done)
+		// Pdeathsig is tied to the thread that forked the child: keep it.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		r.supervise(sctx, firstErr)
+	}()
+
+	tctx, tcancel := context.WithTimeout(ctx, r.cfg.StartTimeout)
+	defer tcancel()
+	select {
+	case err := <-firstErr:
+		if err != nil {
+			r.Stop()
+			return err
+		}
+		return nil
+	case <-tctx.Done():
+		r.Stop()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("ollama did not answer within %s (log: %s)", r.cfg.StartTimeout, r.LogPath())
+	}
+}
+
+// Stop stops the managed server politely (SIGTERM), kills it after the
+// grace period, and waits for the supervisor to end.
+func (r *Runtime) Stop() {
+	r.mu.Lock()
+	cancel, done := r.cancel, r.done
+	r.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+	r.mu.Lock()
+	r.cancel, r.done = nil, nil
+	r.state.Phase = PhaseStopped
+	r.pid = 0
+	r.mu.Unlock()
+}
+
+// supervise runs the server, restarting it with backoff when it dies,
+// until ctx is cancelled. The first start's outcome goes to first.
+func (r *Runtime) supervise(ctx context.Context, first chan<- error) {
+	backoff := 250 * time.Millisecond
+	reported := false
+	report := func(err error) {
+		if !reported {
+			reported = true
+			first <- err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			r.setPhase(PhaseRestarting, r.State().Err)
+		} else {
+			r.setPhase(PhaseStarting, "")
+		}
+		began := time.Now()
+		err := r.runOnce(ctx, func() { report(nil) })
+		if ctx.Err() != nil {
+			report(ctx.Err())
+			return
+		}
+		if !reported {
+			// Failing before the first heartbeat is not worth retrying:
+			// a bad binary or a broken data dir will not heal.
+			r.setPhase(PhaseFailed, err.Error())
+			report(err)
+			return
+		}
+		r.mu.Lock()
+		r.state.Restarts++
+		r.state.Err = err.Error()
+		r.mu.Unlock()
+		if time.Since(began) > 30*time.Second {
+			backoff = 250 * time.Millisecond
+		}
+		r.setPhase(PhaseRestarting, err.Error())
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// runOnce starts one server process and returns when it exits (or after
+// stopping it, when ctx ends). ready is called after the first heartbeat.
+func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
+	port, err := pickPort(r.preferredPort())
+	if err != nil {
+		return fmt.Errorf("start ollama: %w", err)
+	}
+	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	logf, err := os.OpenFile(r.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("start ollama: %w", err)
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "\n=== medgemma-workbench: starting %s serve on %s at %s ===\n", r.binary, host, time.Now().Format(time.RFC3339))
+
+	cmd := exec.Command(r.binary, "serve")
+	cmd.Env = append(childEnv(os.Environ()),
+		"OLLAMA_HOST="+host,
+		"OLLAMA_MODELS="+filepath.Join(r.cfg.DataDir, "models"),
+		"OLLAMA_NO_CLOUD=1",
+	)
+	cmd.Env = append(cmd.Env, r.cfg.Env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", r.binary, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	u := &url.URL{Scheme: "http", Host: host}
+	c := NewClient(u, nil)
+	r.mu.Lock()
+	r.pid = cmd.Process.Pid
+	r.base = u
+	r.state.URL = u.String()
+	r.mu.Unlock()
+
+	// Heartbeat until it answers, it exits, or we are stopped.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for up := false; !up; {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("ollama exited before answering (%v); see %s", err, r.LogPath())
+		case <-ctx.Done():
+			stopProcess(cmd, exited, r.cfg.Grace)
+			return ctx.Err()
+		case <-tick.C:
+			hctx, cancel := context.WithTimeout(ctx, time.Second)
+			up = c.api.Heartbeat(hctx) == nil
+			cancel()
+		}
+	}
+	vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	version, _ := c.api.Version(vctx)
+	cancel()
+	r.mu.Lock()
+	r.client = c
+	r.cfg.Port = port // keep the same address across restarts when possible
+	r.state.Version = version
+	r.state.Phase = PhaseReady
+	r.state.Err = ""
+	close(r.readyCh)
+	r.mu.Unlock()
+	ready()
+
+	select {
+	case err := <-exited:
+		r.mu.Lock()
+		r.readyCh = make(chan struct{})
+		r.mu.Unlock()
+		if err == nil {
+			err = errors.New("exited")
+		}
+		return fmt.Errorf("ollama serve (pid %d) died: %v", cmd.Process.Pid, err)
+	case <-ctx.Done():
+		stopProcess(cmd, exited, r.cfg.Grace)
+		return ctx.Err()
+	}
+}
+
+func (r *Runtime) preferredPort() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg.Port
+}
+
+func (r *Runtime) setPhase(phase, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state.Phase == PhaseReady && phase != PhaseReady {
+		r.readyCh = make(chan struct{})
+	}
+	r.state.Phase = phase
+	r.state.Err = msg
+}
+
+// stopProcess sends SIGTERM, waits up to grace, then kills.
+func stopProcess(cmd *exec.Cmd, exited <-chan error, grace time.Duration) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// pickPort returns preferred when it can be bound on 127.0.0.1, else a free
+// port chosen by the kernel.
+func pickPort(preferred int) (int, error) {
+	if preferred > 0 {
+		if l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(preferred))); err == nil {
+			l.Close()
+			return preferred, nil
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// childEnv drops settings that would make the child listen elsewhere, put
+// models elsewhere, or reach the cloud.
+func childEnv(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "OLLAMA_HOST", "OLLAMA_MODELS", "OLLAMA_NO_CLOUD", "OLLAMA_ORIGINS":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}

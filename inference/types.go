@@ -1,0 +1,106 @@
+// Package inference runs MedGemma: it starts, supervises and stops a local
+// Ollama runtime (or attaches to an existing one), talks to it through
+// Ollama's API client, and manages the models it serves, including the
+// offline demo model with MedGemma's architecture and random weights.
+package inference
+
+import (
+	"time"
+)
+
+// Options are the generation options a run is made with. Zero values mean
+// "the runtime's default", except where a field says otherwise.
+type Options struct {
+	Seed        *int     `json:"seed,omitempty"`
+	Temperature *float64 `json:"temperature,omitempty"`
+	NumPredict  int      `json:"num_predict,omitempty"`
+	NumCtx      int      `json:"num_ctx,omitempty"`
+}
+
+// Image is one model-input image sent with a prompt: the exact PNG bytes
+// MedGemma receives and their SHA-256.
+type Image struct {
+	PNG    []byte
+	SHA256 string
+	// Source is the base name of the file the image was prepared from.
+	Source string
+	// Frame (from 1), window and encoding record how the PNG was made.
+	Frame        int
+	WindowCenter float64
+	WindowWidth  float64
+	Encoding     string
+	Width        int
+	Height       int
+}
+
+// Request is one chat turn: a system prompt, a user prompt and its images.
+type Request struct {
+	Model   string
+	System  string
+	Prompt  string
+	Images  []Image
+	Options Options
+}
+
+// Status says how a run ended.
+type Status string
+
+// Run statuses, as stored in history.
+const (
+	StatusOK        Status = "ok"
+	StatusCancelled Status = "cancelled"
+	StatusError     Status = "error"
+)
+
+// Result is what a run produced, with the runtime's own accounting.
+type Result struct {
+	Model              string        `json:"model"`
+	ModelDigest        string        `json:"model_digest"`
+	RuntimeVersion     string        `json:"runtime_version"`
+	Output             string        `json:"output"`
+	Chunks             int           `json:"chunks"`
+	PromptEvalCount    int           `json:"prompt_eval_count"`
+	EvalCount          int           `json:"eval_count"`
+	TotalDuration      time.Duration `json:"-"`
+	LoadDuration       time.Duration `json:"-"`
+	PromptEvalDuration time.Duration `json:"-"`
+	EvalDuration       time.Duration `json:"-"`
+	// FirstToken is the time from sending the request to the first chunk.
+	FirstToken time.Duration `json:"-"`
+	DoneReason string        `json:"done_reason"`
+	Status     Status        `json:"status"`
+	Error      string        `json:"error,omitempty"`
+}
+
+// Model describes one model the runtime serves.
+type Model struct {
+	Name         string    `json:"name"`
+	Digest       string    `json:"digest"`
+	Size         int64     `json:"size"`
+	Family       string    `json:"family"`
+	Parameters   string    `json:"parameter_size"`
+	Quantization string    `json:"quantization_level"`
+	ModifiedAt   time.Time `json:"modified_at"`
+	// Demo is true for the offline demo model, whose output is noise.
+	Demo bool `json:"demo"`
+}
+
+// State is the runtime's state, as the status line shows it.
+type State struct {
+	// Mode is "managed" or "attached".
+	Mode string
+	// URL is the base URL of the server in use.
+	URL string
+	// Phase is one of "stopped", "starting", "ready", "restarting", "failed".
+	Phase    string
+	Version  string
+	Restarts int
+	// Err is the last error, if the runtime is failed or restarting.
+	Err string
+}
+
+// DemoModelName is the name the offline demo model is imported under.
+const DemoModelName = "demo-medgemma-arch"
+
+// DemoModelLabel is how the app labels the demo model wherever it is offered.
+const DemoModelLabel = "random weights — output is noise"

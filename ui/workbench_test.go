@@ -1,0 +1,427 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// waitTimeout bounds waits for background work. Rendering and preparing
+// the 7.5 MB test image takes well under a second normally but several
+// seconds with the race detector on a busy machine.
+const waitTimeout = 60 * time.Second
+
+const testModel = "medgemma:4b"
+
+var _ Backend = (*fakeBackend)(nil)
+
+// fakeBackend is a hand-written Backend. Open really loads the file.
+type fakeBackend struct {
+	t *testing.T
+
+	mu         sync.Mutex
+	models     []inference.Model
+	modelsErr  error
+	openErr    error
+	state      inference.State
+	stateCalls int
+	ask        func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error)
+}
+
+func (f *fakeBackend) Open(ctx context.Context, path string) (*dicomview.Image, error) {
+	f.mu.Lock()
+	err := f.openErr
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return dicomview.Load(path)
+}
+
+func (f *fakeBackend) Models(ctx context.Context) ([]inference.Model, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.models), f.modelsErr
+}
+
+func (f *fakeBackend) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	f.mu.Lock()
+	ask := f.ask
+	f.mu.Unlock()
+	if ask == nil {
+		return 0, inference.Result{}, errors.New("fake: no ask")
+	}
+	return ask(ctx, req, onChunk)
+}
+
+func (f *fakeBackend) InstallDemo(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.models = append(f.models, inference.Model{Name: inference.DemoModelName, Demo: true})
+	return nil
+}
+
+func (f *fakeBackend) RuntimeState() inference.State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stateCalls++
+	return f.state
+}
+
+func (f *fakeBackend) set(fn func(f *fakeBackend)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+// uiQueue stands in for fyne.Do: the workbench's goroutines queue their
+// widget changes and the test goroutine, acting as the UI goroutine, runs
+// them, so the race detector sees the same ordering as in the app.
+type uiQueue struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (q *uiQueue) do(fn func()) {
+	q.mu.Lock()
+	q.fns = append(q.fns, fn)
+	q.mu.Unlock()
+}
+
+func (q *uiQueue) drain() {
+	for {
+		q.mu.Lock()
+		fns := q.fns
+		q.fns = nil
+		q.mu.Unlock()
+		if len(fns) == 0 {
+			return
+		}
+		for _, fn := range fns {
+			fn()
+		}
+	}
+}
+
+type harness struct {
+	t         *testing.T
+	closeOnce sync.Once
+	q         *uiQueue
+	wb        *Workbench
+	fake      *fakeBackend
+}
+
+func newHarness(t *testing.T, fake *fakeBackend) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	q := &uiQueue{}
+	fake.t = t
+	wb := newWorkbench(a, fake, q.do, 5*time.Millisecond)
+	h := &harness{t: t, q: q, wb: wb, fake: fake}
+	t.Cleanup(h.close)
+	h.q.drain()
+	return h
+}
+
+// close closes the window once; the test driver panics on a second Close.
+func (h *harness) close() {
+	h.closeOnce.Do(h.wb.Window().Close)
+}
+
+// waitFor runs the queued UI changes until cond holds.
+func (h *harness) waitFor(what string, timeout time.Duration, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		h.q.drain()
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out after %v waiting for %s (stats %q, info %q, hint %q)", timeout, what,
+				h.wb.stats.Text, h.wb.imageInfo.Text, h.wb.modelHint.Text)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// openTestImage opens the dicom module's test file name and waits until it
+// is shown; it returns the model input Prepare makes for its default
+// window. 4.dcm is a 1760×2140 X-ray (preparing it takes seconds under the
+// race detector); 3.dcm is a small MR image.
+func (h *harness) openTestImage(name string) *dicomview.Prepared {
+	h.t.Helper()
+	h.wb.OpenPaths([]string{dicomtest.File(h.t, name)})
+	h.waitFor("the image to be shown", waitTimeout, func() bool { return h.wb.viewer.Image() != nil })
+	if got := h.wb.imageInfo.Text; !strings.HasPrefix(got, name) {
+		h.t.Errorf("image info = %q, want it to start with %s", got, name)
+	}
+	win := h.wb.img.DefaultWindow(1)
+	want, err := h.wb.img.Prepare(dicomview.PrepareOptions{Frame: 1, Window: &win, Fit: dicomview.FitPad})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return want
+}
+
+func (h *harness) waitForModel(label string) {
+	h.t.Helper()
+	h.waitFor("model "+label+" to be chosen", waitTimeout, func() bool { return h.wb.modelSelect.Selected == label })
+}
+
+func hasDialog(w fyne.Window) bool {
+	return w.Canvas().Overlays().Top() != nil
+}
+
+func TestOpenRunStreamsAnswer(t *testing.T) {
+	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
+	h := newHarness(t, fake)
+	want := h.openTestImage("4.dcm")
+	h.waitForModel(testModel)
+
+	chunks := []string{"The lungs ", "are clear", ". No acute ", "findings."}
+	release := make(chan struct{})
+	fake.set(func(f *fakeBackend) {
+		f.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+			if len(req.Images) != 1 {
+				t.Errorf("request has %d images, want 1", len(req.Images))
+			} else if img := req.Images[0]; img.SHA256 != want.SHA256 || img.Width != 896 || img.Height != 896 || len(img.PNG) == 0 {
+				t.Errorf("request image SHA %s %d×%d, want Prepare's %s 896×896", img.SHA256, img.Width, img.Height, want.SHA256)
+			}
+			if req.Model != testModel || req.System != defaultSystem || req.Prompt != defaultPrompt {
+				t.Errorf("request model %q system %q prompt %q", req.Model, req.System, req.Prompt)
+			}
+			onChunk(chunks[0])
+			time.Sleep(5 * time.Millisecond)
+			onChunk(chunks[1])
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return 0, inference.Result{Status: inference.StatusCancelled}, ctx.Err()
+			}
+			for _, c := range chunks[2:] {
+				time.Sleep(5 * time.Millisecond)
+				onChunk(c)
+			}
+			return 42, inference.Result{
+				Status: inference.StatusOK, EvalCount: 9, EvalDuration: 300 * time.Millisecond,
+				FirstToken: 120 * time.Millisecond, DoneReason: "stop",
+			}, nil
+		}
+	})
+
+	test.Tap(h.wb.runButton)
+	if !h.wb.runButton.Disabled() || h.wb.stopButton.Disabled() {
+		t.Errorf("while running: Run disabled %v, Stop disabled %v; want true, false", h.wb.runButton.Disabled(), h.wb.stopButton.Disabled())
+	}
+	h.waitFor("the first chunks to stream in", waitTimeout, func() bool { return h.wb.answer.Text == chunks[0]+chunks[1] })
+	close(release)
+	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running })
+
+	if got, want := h.wb.answer.Text, strings.Join(chunks, ""); got != want {
+		t.Errorf("answer = %q, want %q", got, want)
+	}
+	stats := h.wb.stats.Text
+	for _, part := range []string{"run 42", "9 tokens", "30.0 tokens/s", "first token 120 ms", "done: stop"} {
+		if !strings.Contains(stats, part) {
+			t.Errorf("stats %q lack %q", stats, part)
+		}
+	}
+	if h.wb.runButton.Disabled() || !h.wb.stopButton.Disabled() {
+		t.Errorf("after the run: Run disabled %v, Stop disabled %v; want false, true", h.wb.runButton.Disabled(), h.wb.stopButton.Disabled())
+	}
+	if hasDialog(h.wb.Window()) {
+		t.Error("a dialog is shown after a successful run")
+	}
+}
+
+func TestStopCancelsRun(t *testing.T) {
+	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
+	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+		onChunk("Partial")
+		<-ctx.Done()
+		return 7, inference.Result{Status: inference.StatusCancelled, DoneReason: "cancelled"}, ctx.Err()
+	}
+	h := newHarness(t, fake)
+	h.waitForModel(testModel)
+
+	test.Tap(h.wb.runButton)
+	h.waitFor("the run to start streaming", waitTimeout, func() bool { return h.wb.answer.Text == "Partial" })
+	test.Tap(h.wb.stopButton)
+	h.waitFor(`"cancelled" in the stats`, time.Second, func() bool { return strings.Contains(h.wb.stats.Text, "cancelled") })
+
+	if !strings.Contains(h.wb.stats.Text, "run 7") {
+		t.Errorf("stats %q lack the run id", h.wb.stats.Text)
+	}
+	if h.wb.answer.Text != "Partial" {
+		t.Errorf("answer = %q, want the partial answer kept", h.wb.answer.Text)
+	}
+	if h.wb.runButton.Disabled() {
+		t.Error("Run stays disabled after a cancelled run")
+	}
+	if hasDialog(h.wb.Window()) {
+		t.Error("a cancelled run shows an error dialog")
+	}
+}
+
+func TestRunErrorShowsDialog(t *testing.T) {
+	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
+	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+		return 3, inference.Result{Status: inference.StatusError}, errors.New(`model "medgemma:4b" not found; pull it first`)
+	}
+	h := newHarness(t, fake)
+	h.waitForModel(testModel)
+
+	test.Tap(h.wb.runButton)
+	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running && h.wb.stats.Text != "Running…" })
+	if !strings.HasPrefix(h.wb.stats.Text, "error") {
+		t.Errorf("stats = %q, want it to start with error", h.wb.stats.Text)
+	}
+	if !hasDialog(h.wb.Window()) {
+		t.Error("no error dialog after a failed run")
+	}
+}
+
+func TestRunWithoutModelShowsDialog(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.waitFor("the empty model list", waitTimeout, func() bool { return h.wb.installDemo.Visible() })
+	test.Tap(h.wb.runButton)
+	if h.wb.running || !hasDialog(h.wb.Window()) {
+		t.Errorf("running %v, dialog %v; want no run and a dialog", h.wb.running, hasDialog(h.wb.Window()))
+	}
+}
+
+func TestModelInputToggleShows896(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	want := h.openTestImage("3.dcm")
+	display := h.wb.viewer.Image().Bounds()
+	if display.Dx() == 896 && display.Dy() == 896 {
+		t.Fatalf("display image is already 896×896; the test image cannot tell them apart")
+	}
+
+	test.Tap(h.wb.modelInputCheck)
+	h.waitFor("the model input to be shown", waitTimeout, func() bool {
+		return h.wb.viewer.Image().Bounds() == image.Rect(0, 0, 896, 896)
+	})
+	if got := h.wb.inputInfo.Text; !strings.Contains(got, shortSHA(want.SHA256)) || !strings.Contains(got, "896×896") {
+		t.Errorf("input info = %q, want 896×896 and SHA %s", got, shortSHA(want.SHA256))
+	}
+
+	test.Tap(h.wb.modelInputCheck)
+	h.waitFor("the display image again", waitTimeout, func() bool { return h.wb.viewer.Image().Bounds() == display })
+	if h.wb.inputInfo.Text != "" {
+		t.Errorf("input info = %q with the toggle off, want empty", h.wb.inputInfo.Text)
+	}
+}
+
+func TestDragChangesWindow(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openTestImage("3.dcm")
+	before := h.wb.window
+
+	h.wb.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(0, 20)})
+	if want := before.Center + 20*before.Width/dragUnits; h.wb.window.Center != want || h.wb.window.Width != before.Width {
+		t.Errorf("after a vertical drag window = %+v, want center %v width %v", h.wb.window, want, before.Width)
+	}
+	if h.wb.centerEntry.Text != formatFloat(h.wb.window.Center) {
+		t.Errorf("center entry %q, want %q", h.wb.centerEntry.Text, formatFloat(h.wb.window.Center))
+	}
+	h.wb.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(30, 0)})
+	if h.wb.window.Width <= before.Width {
+		t.Errorf("a drag to the right left width %v, want more than %v", h.wb.window.Width, before.Width)
+	}
+	h.waitFor("the render to settle", waitTimeout, func() bool { return !h.wb.rendering && h.wb.displayFor == h.wb.key() })
+
+	test.Tap(h.wb.resetWindow)
+	if h.wb.window != before {
+		t.Errorf("after reset window = %+v, want %+v", h.wb.window, before)
+	}
+
+	h.wb.centerEntry.SetText("40")
+	h.wb.widthEntry.SetText("0")
+	h.wb.widthEntry.OnSubmitted("0")
+	if h.wb.window != before || !hasDialog(h.wb.Window()) {
+		t.Errorf("a zero width gave window %+v, dialog %v; want it refused with a dialog", h.wb.window, hasDialog(h.wb.Window()))
+	}
+}
+
+func TestOpenErrorShowsDialog(t *testing.T) {
+	fake := &fakeBackend{openErr: errors.New("load /tmp/x.dcm: not a DICOM, PNG or JPEG file")}
+	h := newHarness(t, fake)
+	h.wb.OpenPaths([]string{"/tmp/x.dcm"})
+	h.waitFor("the error dialog", waitTimeout, func() bool { return hasDialog(h.wb.Window()) })
+	if h.wb.imageInfo.Text != "No image" {
+		t.Errorf("image info = %q after a failed open, want %q", h.wb.imageInfo.Text, "No image")
+	}
+}
+
+func TestDemoModelLabel(t *testing.T) {
+	h := newHarness(t, &fakeBackend{models: []inference.Model{{Name: inference.DemoModelName, Demo: true}}})
+	want := "demo-medgemma-arch — random weights — output is noise"
+	h.waitForModel(want)
+	if got := h.wb.modelSelect.Options; len(got) != 1 || got[0] != want {
+		t.Errorf("options = %q, want [%q]", got, want)
+	}
+	if !strings.Contains(h.wb.modelHint.Text, inference.DemoModelLabel) {
+		t.Errorf("hint = %q, want the noise warning", h.wb.modelHint.Text)
+	}
+	if h.wb.installDemo.Visible() {
+		t.Error("Install demo model is offered although a model exists")
+	}
+}
+
+func TestInstallDemoWhenNoModels(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.waitFor("the Install demo model button", waitTimeout, func() bool { return h.wb.installDemo.Visible() })
+	test.Tap(h.wb.installDemo)
+	h.waitForModel(modelLabel(inference.Model{Name: inference.DemoModelName, Demo: true}))
+	if h.wb.installDemo.Visible() {
+		t.Error("Install demo model is still offered after installing it")
+	}
+}
+
+func TestStatusLineFollowsRuntime(t *testing.T) {
+	fake := &fakeBackend{
+		state:     inference.State{Mode: "managed", Phase: "starting", URL: "http://127.0.0.1:11434"},
+		modelsErr: errors.New("runtime not ready"),
+	}
+	h := newHarness(t, fake)
+	h.waitFor("the starting state", waitTimeout, func() bool { return strings.Contains(h.wb.status.Text, "starting") })
+	h.waitFor("the models error", waitTimeout, func() bool { return strings.Contains(h.wb.modelHint.Text, "runtime not ready") })
+
+	fake.set(func(f *fakeBackend) {
+		f.state = inference.State{Mode: "managed", Phase: "ready", URL: "http://127.0.0.1:11434", Version: "0.17.4", Restarts: 1}
+		f.modelsErr = nil
+		f.models = []inference.Model{{Name: testModel}}
+	})
+	h.waitFor("the ready state", waitTimeout, func() bool {
+		return h.wb.status.Text == "Runtime (managed): ready · http://127.0.0.1:11434 · Ollama 0.17.4 · 1 restarts"
+	})
+	// Becoming ready lists the models again.
+	h.waitForModel(testModel)
+
+	h.close()
+	calls := func() int {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		return fake.stateCalls
+	}
+	time.Sleep(50 * time.Millisecond) // let a poll in flight finish
+	n := calls()
+	time.Sleep(100 * time.Millisecond) // 20 poll intervals
+	if m := calls(); m != n {
+		t.Errorf("RuntimeState called %d more times after the window closed", m-n)
+	}
+}
