@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/medgemma-workbench/medgemma-workbench/app"
+	_ "github.com/medgemma-workbench/medgemma-workbench/app/posixlocale"
 )
 
 func main() {

@@ -316,6 +316,8 @@ func TestBadInputExitsTwoNamingTheFile(t *testing.T) {
 			name := args[0] + " " + filepath.Base(file)
 			t.Run(name, func(t *testing.T) {
 				cmd := exec.Command(bin, args...)
+				// The POSIX locale once made Fyne log to stderr at start-up.
+				cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C")
 				var stdout, stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				err := cmd.Run()

@@ -140,15 +140,13 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc8 := png.Encoder{CompressionLevel: png.DefaultCompression}
-	if err := enc8.Encode(&buf, ModelInput(display, opts.Fit)); err != nil {
-		return nil, fmt.Errorf("encode PNG: %w", err)
+	data, sum, err := EncodePNG(ModelInput(display, opts.Fit))
+	if err != nil {
+		return nil, err
 	}
-	sum := sha256.Sum256(buf.Bytes())
 	return &Prepared{
-		PNG:      buf.Bytes(),
-		SHA256:   hex.EncodeToString(sum[:]),
+		PNG:      data,
+		SHA256:   sum,
 		Width:    ModelInputSize,
 		Height:   ModelInputSize,
 		Source:   filepath.Base(im.Path),
@@ -156,4 +154,16 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 		Window:   w,
 		Encoding: enc,
 	}, nil
+}
+
+// EncodePNG encodes img as PNG (image/png, default compression) and returns
+// the bytes and their SHA-256 in hex. The same image gives the same bytes.
+func EncodePNG(img image.Image) ([]byte, string, error) {
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, "", fmt.Errorf("encode PNG: %w", err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
 }

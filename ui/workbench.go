@@ -190,6 +190,7 @@ func (w *Workbench) build() fyne.CanvasObject {
 	)
 	w.inputInfo = widget.NewLabel("")
 	w.inputInfo.Truncation = fyne.TextTruncateEllipsis
+	w.inputInfo.Hide()
 	imagePane := container.NewBorder(nil, container.NewVBox(w.frameRow, windowRow, w.inputInfo), nil, nil, w.viewer)
 
 	w.modelSelect = widget.NewSelect(nil, w.modelChanged)
@@ -442,13 +443,14 @@ func (w *Workbench) render() {
 		return
 	}
 	k := w.key()
+	withDisplay := w.display == nil || w.displayFor != k
 	withInput := w.modelInputCheck.Checked && w.preparedFor != k
-	if w.display != nil && w.displayFor == k && !withInput {
+	if !withDisplay && !withInput {
 		return
 	}
 	w.rendering = true
 	go func() {
-		r := renderImage(k, withInput)
+		r := renderImage(k, withDisplay, withInput)
 		w.do(func() { w.rendered(r) })
 	}()
 }
@@ -457,22 +459,25 @@ func (w *Workbench) render() {
 type renderResult struct {
 	key       renderKey
 	withInput bool
-	display   image.Image
+	display   image.Image // nil unless asked for
 	prepared  *dicomview.Prepared
 	input     image.Image
 	err       error
 }
 
-// renderImage renders k for display and, if withInput, prepares the model
-// input too. It runs off the UI goroutine.
-func renderImage(k renderKey, withInput bool) renderResult {
+// renderImage renders k for display if withDisplay, and prepares its
+// model input if withInput. It runs off the UI goroutine.
+func renderImage(k renderKey, withDisplay, withInput bool) renderResult {
 	r := renderResult{key: k, withInput: withInput}
-	r.display, r.err = k.im.Render(k.frame, k.window)
-	if r.err != nil || !withInput {
+	if withDisplay {
+		if r.display, r.err = k.im.Render(k.frame, k.window); r.err != nil {
+			return r
+		}
+	}
+	if !withInput {
 		return r
 	}
-	r.prepared, r.err = prepare(k)
-	if r.err != nil {
+	if r.prepared, r.err = prepare(k); r.err != nil {
 		return r
 	}
 	r.input, r.err = png.Decode(bytes.NewReader(r.prepared.PNG))
@@ -497,7 +502,9 @@ func (w *Workbench) rendered(r renderResult) {
 			dialog.ShowError(r.err, w.win)
 		}
 	} else {
-		w.display, w.displayFor = r.display, r.key
+		if r.display != nil {
+			w.display, w.displayFor = r.display, r.key
+		}
 		if r.prepared != nil {
 			w.prepared, w.input, w.preparedFor = r.prepared, r.input, r.key
 		}
@@ -512,23 +519,23 @@ func (w *Workbench) rendered(r renderResult) {
 // for; while a new model input is being made the last one stays.
 func (w *Workbench) updateViewer() {
 	if w.img == nil {
-		w.inputInfo.SetText("")
+		setShown(w.inputInfo, "")
 		return
 	}
 	if !w.modelInputCheck.Checked {
-		w.inputInfo.SetText("")
+		setShown(w.inputInfo, "")
 		w.viewer.SetImage(w.display)
 		return
 	}
 	if w.input == nil || w.preparedFor.im != w.img {
-		w.inputInfo.SetText("Preparing model input…")
+		setShown(w.inputInfo, "Preparing model input…")
 		w.viewer.SetImage(w.display)
 		return
 	}
 	if w.preparedFor == w.key() {
-		w.inputInfo.SetText(preparedInfo(w.prepared))
+		setShown(w.inputInfo, preparedInfo(w.prepared))
 	} else {
-		w.inputInfo.SetText("Preparing model input…")
+		setShown(w.inputInfo, "Preparing model input…")
 	}
 	w.viewer.SetImage(w.input)
 }
@@ -551,7 +558,7 @@ func (w *Workbench) setModels(models []inference.Model, err error) {
 	if err != nil {
 		// The runtime may still be starting; the list is fetched again
 		// when it is ready.
-		w.modelHint.SetText("Models unavailable: " + err.Error())
+		setShown(w.modelHint, "Models unavailable: "+err.Error())
 		return
 	}
 	w.models = make(map[string]inference.Model, len(models))
@@ -575,7 +582,7 @@ func (w *Workbench) setModels(models []inference.Model, err error) {
 	if len(models) == 0 {
 		w.modelSelect.ClearSelected()
 		w.installDemo.Show()
-		w.modelHint.SetText("No models installed. Pull MedGemma with Ollama, or install the offline demo model to try the workbench.")
+		setShown(w.modelHint, "No models installed. Pull MedGemma with Ollama, or install the offline demo model to try the workbench.")
 		return
 	}
 	w.installDemo.Hide()
@@ -585,15 +592,15 @@ func (w *Workbench) setModels(models []inference.Model, err error) {
 
 func (w *Workbench) modelChanged(label string) {
 	if m, ok := w.models[label]; ok && m.Demo {
-		w.modelHint.SetText("Demo model: " + inference.DemoModelLabel + ".")
+		setShown(w.modelHint, "Demo model: "+inference.DemoModelLabel+".")
 		return
 	}
-	w.modelHint.SetText("")
+	setShown(w.modelHint, "")
 }
 
 func (w *Workbench) installDemoTapped() {
 	w.installDemo.Disable()
-	w.modelHint.SetText("Installing the demo model…")
+	setShown(w.modelHint, "Installing the demo model…")
 	ctx, cancel := w.opContext()
 	go func() {
 		defer cancel()
@@ -601,7 +608,7 @@ func (w *Workbench) installDemoTapped() {
 		w.do(func() {
 			w.installDemo.Enable()
 			if err != nil {
-				w.modelHint.SetText("")
+				setShown(w.modelHint, "")
 				dialog.ShowError(err, w.win)
 				return
 			}
@@ -713,6 +720,17 @@ func (w *Workbench) showAnswer(text string) {
 	w.answer.SetText(text)
 	if w.running {
 		w.answerScroll.ScrollToBottom()
+	}
+}
+
+// setShown sets l's text and hides l while the text is empty, so that it
+// takes no room.
+func setShown(l *widget.Label, text string) {
+	l.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
 	}
 }
 

@@ -112,8 +112,8 @@ func TestLayout(t *testing.T) {
 		"v.patch_embedding.weight":      {PatchSize, PatchSize, 3, visionHidden},
 		"v.position_embedding.weight":   {visionHidden, (ImageSize / PatchSize) * (ImageSize / PatchSize)},
 		"mm.mm_input_projection.weight": {textHidden, visionHidden},
-		"blk.1.attn_k.weight":           {textHidden, textKVHeads * textHeadDim},
-		"v.blk.1.mlp.fc2.bias":          {visionHidden},
+		"blk.5.attn_k.weight":           {textHidden, textKVHeads * textHeadDim},
+		"v.blk.0.mlp.fc2.bias":          {visionHidden},
 	}
 	found := map[string]bool{}
 	for _, tt := range g.Tensors().Items() {

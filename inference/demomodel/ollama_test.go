@@ -85,9 +85,17 @@ func startOllama(t *testing.T) *api.Client {
 			<-exited
 		}
 		logFile.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("ollama log:\n%s", tail(string(b), 60))
+		b, err := os.ReadFile(logPath)
+		switch {
+		case err != nil:
+			t.Log(err)
+		case t.Failed():
+			t.Logf("ollama log:\n%s", tail(string(b), 60))
+		case testing.Verbose():
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+					t.Logf("ollama: %s", line)
+				}
 			}
 		}
 	})

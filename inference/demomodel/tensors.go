@@ -26,21 +26,24 @@ const (
 // ContextLength is the context length the demo model declares.
 const ContextLength = 8192
 
-// Tiny dimensions: MedGemma's layout at a fraction of its size. The text
-// and vision widths differ on purpose so that a transposed projector fails
-// to load instead of passing unnoticed.
+// Tiny dimensions: MedGemma's layout at a fraction of its size. Six text
+// layers give Gemma 3's pattern of five sliding-window layers and one global
+// one. The vision tower has one layer and one head because its attention
+// runs over all 4096 patches, which dominates the time an image takes on a
+// CPU. The text and vision widths differ on purpose so that a transposed
+// projector fails to load instead of passing unnoticed.
 const (
 	textHidden   = 64
 	textFF       = 128
-	textLayers   = 2
+	textLayers   = 6
 	textHeads    = 2
 	textKVHeads  = 1
 	textHeadDim  = 32
 	slidingWin   = 512
 	visionHidden = 32
 	visionFF     = 64
-	visionLayers = 2
-	visionHeads  = 2
+	visionLayers = 1
+	visionHeads  = 1
 	numChannels  = 3
 	numPatches   = (ImageSize / PatchSize) * (ImageSize / PatchSize)
 	weightStd    = 0.02
