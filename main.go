@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"github.com/medgemma-workbench/medgemma-workbench/app"
-	_ "github.com/medgemma-workbench/medgemma-workbench/app/posixlocale"
 )
 
 func main() {

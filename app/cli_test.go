@@ -183,7 +183,7 @@ func TestStopCancelsWithinASecondAndIsLogged(t *testing.T) {
 	id, res, err := s.Ask(ctx, req, onChunk)
 	returned := time.Now()
 	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
+		t.Fatalf("err = %v, want context.Canceled; result %+v", err, res)
 	}
 	mu.Lock()
 	took := returned.Sub(cancelled)

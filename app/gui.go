@@ -5,6 +5,8 @@ import (
 
 	fyneapp "fyne.io/fyne/v2/app"
 
+	// Imported for its side effect: clear the "C" locale before Fyne reads it.
+	_ "github.com/medgemma-workbench/medgemma-workbench/app/posixlocale"
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )

@@ -118,6 +118,7 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		Options:  req.Options.Map(),
 	}
 	var out strings.Builder
+	done := false
 	start := time.Now()
 	err := c.api.Chat(ctx, areq, func(r api.ChatResponse) error {
 		if t := r.Message.Content; t != "" {
@@ -131,6 +132,7 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 			}
 		}
 		if r.Done {
+			done = true
 			res.DoneReason = r.DoneReason
 			res.PromptEvalCount = r.PromptEvalCount
 			res.EvalCount = r.EvalCount
@@ -146,13 +148,20 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		res.TotalDuration = time.Since(start)
 	}
 	switch {
-	case err == nil:
-		return res, nil
 	case ctx.Err() != nil:
+		// Checked first: the API client may end a cancelled stream without
+		// an error.
 		res.Status = StatusCancelled
 		res.DoneReason = "cancelled"
 		res.Error = "cancelled"
 		return res, fmt.Errorf("chat with %s: %w", req.Model, ctx.Err())
+	case err == nil && done:
+		return res, nil
+	case err == nil:
+		err = fmt.Errorf("chat with %s: the server ended the answer early (runner crashed or server stopped); the partial answer is kept", req.Model)
+		res.Status = StatusError
+		res.Error = err.Error()
+		return res, err
 	default:
 		var se api.StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {

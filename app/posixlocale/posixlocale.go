@@ -1,7 +1,7 @@
 // Package posixlocale clears the POSIX "C" locale from the environment
 // before Fyne's packages initialise: Fyne cannot parse "C" (or "C.UTF-8") as a language
 // tag and logs an error to stderr at start-up, which would break the CLI's
-// one-line error contract. Import it for its side effect from main; it has
+// one-line error contract. The app package imports it for its side effect; it has
 // no dependencies beyond os, so Go initialises it before Fyne's widgets.
 package posixlocale
 
