@@ -477,6 +477,6 @@ func runJSON(r history.Run) map[string]any {
 		"total_duration_ms": r.TotalDuration.Milliseconds(), "load_duration_ms": r.LoadDuration.Milliseconds(),
 		"prompt_eval_duration_ms": r.PromptEvalDuration.Milliseconds(), "eval_duration_ms": r.EvalDuration.Milliseconds(),
 		"first_token_ms": r.FirstToken.Milliseconds(),
-		"done_reason": r.DoneReason, "status": r.Status, "error": r.Error,
+		"done_reason":    r.DoneReason, "status": r.Status, "error": r.Error,
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
 )
 
 // RuntimeVersion is the Ollama version the project builds and manages.
