@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"os"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
@@ -13,6 +14,10 @@ import (
 
 // AppID is the workbench's application id (preferences, desktop entry).
 const AppID = "io.github.medgemma-workbench"
+
+// EnvAutoRun, set to 1, makes the workbench press Run once the files given
+// on the command line are shown (scripts/screenshot.sh uses it).
+const EnvAutoRun = "MEDGEMMA_WORKBENCH_AUTORUN"
 
 // runGUI opens the workbench window with the given files and blocks until
 // it is closed. The runtime starts in the background; the status line
@@ -34,6 +39,9 @@ func runGUI(cfg Config, paths []string) error {
 	a.SetIcon(assets.Icon)
 	w := ui.NewWorkbench(a, s)
 	w.OpenPaths(paths)
+	if os.Getenv(EnvAutoRun) == "1" {
+		w.AutoRun(func() { s.log.Info("autorun: done") })
+	}
 	w.ShowAndRun()
 	return nil
 }

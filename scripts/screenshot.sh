@@ -17,16 +17,18 @@ cr="$(go list -m -f '{{.Dir}}' github.com/suyashkumar/dicom)/testdata/4.dcm"
 "$bin" --data-dir "$data" models demo >&2
 
 export DISPLAY=:97
-Xvfb "$DISPLAY" -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$DISPLAY" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
 sleep 1
 # The autorun setting presses Run once the image and the model list are in.
 MEDGEMMA_WORKBENCH_AUTORUN=1 "$bin" --data-dir "$data" "$cr" >"$work/app.log" 2>&1 &
 app=$!
-for _ in $(seq 1 120); do
-	grep -q "autorun: done" "$data/logs/workbench.log" 2>/dev/null && break
+done=""
+for _ in $(seq 1 240); do
+	grep -q "autorun: done" "$data/logs/workbench.log" 2>/dev/null && { done=1; break; }
 	kill -0 "$app" 2>/dev/null || { cat "$work/app.log" >&2; exit 1; }
 	sleep 0.5
 done
+[ -n "$done" ] || { echo "screenshot: the run did not finish in 2 minutes" >&2; cat "$work/app.log" >&2; exit 1; }
 sleep 1
 import -window root "$out"
 kill "$app"

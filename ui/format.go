@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,4 +136,34 @@ func stateText(s inference.State) string {
 		parts = append(parts, "error: "+s.Err)
 	}
 	return strings.Join(parts, statsSep)
+}
+
+// defaultMaxTokens bounds an answer unless the user changes it: Ollama's
+// own default generates until the context is full.
+const defaultMaxTokens = 1024
+
+// parseOptions reads the generation option entries; empty temperature and
+// seed leave the runtime's defaults.
+func parseOptions(maxTokens, temp, seed string) (inference.Options, error) {
+	var o inference.Options
+	n, err := strconv.Atoi(strings.TrimSpace(maxTokens))
+	if err != nil || n <= 0 {
+		return o, fmt.Errorf("max tokens %q: want a whole number above 0", maxTokens)
+	}
+	o.NumPredict = n
+	if t := strings.TrimSpace(temp); t != "" {
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil || f < 0 || f > 2 {
+			return o, fmt.Errorf("temperature %q: want a number from 0 to 2", temp)
+		}
+		o.Temperature = &f
+	}
+	if sd := strings.TrimSpace(seed); sd != "" {
+		v, err := strconv.Atoi(sd)
+		if err != nil {
+			return o, fmt.Errorf("seed %q: want a whole number", seed)
+		}
+		o.Seed = &v
+	}
+	return o, nil
 }

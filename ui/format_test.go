@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -121,5 +122,34 @@ func TestShortSHA(t *testing.T) {
 	}
 	if got := shortSHA("abc"); got != "abc" {
 		t.Errorf("shortSHA = %q", got)
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	seven, half := 7, 0.5
+	for _, tc := range []struct {
+		max, temp, seed string
+		want            inference.Options
+		bad             bool
+	}{
+		{"1024", "", "", inference.Options{NumPredict: 1024}, false},
+		{" 64 ", "0.5", "7", inference.Options{NumPredict: 64, Temperature: &half, Seed: &seven}, false},
+		{"0", "", "", inference.Options{}, true},
+		{"lots", "", "", inference.Options{}, true},
+		{"10", "hot", "", inference.Options{}, true},
+		{"10", "3", "", inference.Options{}, true},
+		{"10", "", "1.5", inference.Options{}, true},
+	} {
+		got, err := parseOptions(tc.max, tc.temp, tc.seed)
+		if (err != nil) != tc.bad {
+			t.Errorf("parseOptions(%q,%q,%q) err = %v, bad = %v", tc.max, tc.temp, tc.seed, err, tc.bad)
+			continue
+		}
+		if tc.bad {
+			continue
+		}
+		if got.NumPredict != tc.want.NumPredict || !reflect.DeepEqual(got.Temperature, tc.want.Temperature) || !reflect.DeepEqual(got.Seed, tc.want.Seed) {
+			t.Errorf("parseOptions(%q,%q,%q) = %+v, want %+v", tc.max, tc.temp, tc.seed, got, tc.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,18 +49,26 @@ func (s *streamBuffer) String() string {
 }
 
 // throttle calls show with buf's text at most once per interval, and only
-// when it changed, until done is closed. The caller shows the final text
-// itself once throttle has returned.
-func throttle(done <-chan struct{}, buf *streamBuffer, interval time.Duration, show func(string)) {
+// when it changed and the previous show has been applied (show calls
+// applied when the UI has drawn it), so a slow UI never falls behind the
+// stream with a queue of stale updates. It runs until done is closed; the
+// caller shows the final text itself once throttle has returned.
+func throttle(done <-chan struct{}, buf *streamBuffer, interval time.Duration, show func(text string, applied func())) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var busy atomic.Bool
+	applied := func() { busy.Store(false) }
 	for {
 		select {
 		case <-done:
 			return
 		case <-t.C:
+			if busy.Load() {
+				continue
+			}
 			if text, ok := buf.take(); ok {
-				show(text)
+				busy.Store(true)
+				show(text, applied)
 			}
 		}
 	}

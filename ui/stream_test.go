@@ -40,10 +40,11 @@ func TestThrottleLimitsRefreshes(t *testing.T) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		throttle(done, &buf, interval, func(s string) {
+		throttle(done, &buf, interval, func(s string, applied func()) {
 			mu.Lock()
 			shown = append(shown, s)
 			mu.Unlock()
+			applied()
 		})
 	}()
 	chunks := 0
@@ -75,7 +76,7 @@ func TestThrottleSkipsUnchanged(t *testing.T) {
 		time.Sleep(60 * time.Millisecond)
 		close(done)
 	}()
-	throttle(done, &buf, 5*time.Millisecond, func(s string) { calls <- s })
+	throttle(done, &buf, 5*time.Millisecond, func(s string, applied func()) { calls <- s; applied() })
 	close(calls)
 	var got []string
 	for s := range calls {
@@ -83,5 +84,45 @@ func TestThrottleSkipsUnchanged(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != "once" {
 		t.Errorf("refreshes = %q, want exactly [once]", got)
+	}
+}
+
+// A UI that has not yet drawn the last update gets no new one: updates
+// never queue up behind a slow screen.
+func TestThrottleWaitsForTheUI(t *testing.T) {
+	var buf streamBuffer
+	done := make(chan struct{})
+	var (
+		mu      sync.Mutex
+		shown   []string
+		pending []func()
+	)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		throttle(done, &buf, 2*time.Millisecond, func(s string, applied func()) {
+			mu.Lock()
+			shown = append(shown, s)
+			pending = append(pending, applied)
+			mu.Unlock()
+		})
+	}()
+	buf.Write("a")
+	time.Sleep(30 * time.Millisecond)
+	buf.Write("b") // the UI is still busy with "a"
+	time.Sleep(30 * time.Millisecond)
+	mu.Lock()
+	if len(shown) != 1 {
+		t.Errorf("while the UI was busy: %q shown, want only the first update", shown)
+	}
+	pending[0]() // the UI catches up
+	mu.Unlock()
+	time.Sleep(30 * time.Millisecond)
+	close(done)
+	<-finished
+	mu.Lock()
+	defer mu.Unlock()
+	if len(shown) != 2 || shown[1] != "ab" {
+		t.Errorf("after the UI caught up: %q, want [a ab]", shown)
 	}
 }

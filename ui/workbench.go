@@ -65,6 +65,9 @@ type Workbench struct {
 	running   bool
 	cancelRun context.CancelFunc
 
+	autoRun     func() // set by AutoRun until the run starts
+	autoRunDone func() // called when the automatic run ends
+
 	// Widgets, kept for tests.
 
 	openButton      *widget.Button
@@ -85,6 +88,9 @@ type Workbench struct {
 	promptEntry     *widget.Entry
 	runButton       *widget.Button
 	stopButton      *widget.Button
+	maxTokensEntry  *widget.Entry
+	tempEntry       *widget.Entry
+	seedEntry       *widget.Entry
 	answer          *widget.Label
 	answerScroll    *container.Scroll
 	stats           *widget.Label
@@ -156,6 +162,22 @@ func (w *Workbench) OpenPaths(paths []string) {
 	}
 }
 
+// AutoRun presses Run once an image is shown and a model is chosen, and
+// calls done when that run ends. It is for demonstrations and screenshots.
+// Call it on the UI goroutine or before ShowAndRun.
+func (w *Workbench) AutoRun(done func()) {
+	w.autoRun = done
+	w.maybeAutoRun()
+}
+
+func (w *Workbench) maybeAutoRun() {
+	if w.autoRun == nil || w.running || w.display == nil || w.modelSelect.Selected == "" {
+		return
+	}
+	w.autoRunDone, w.autoRun = w.autoRun, nil
+	w.run()
+}
+
 // build creates the widgets and lays them out.
 func (w *Workbench) build() fyne.CanvasObject {
 	w.openButton = widget.NewButtonWithIcon("Open…", theme.FolderOpenIcon(), w.showOpenDialog)
@@ -211,6 +233,18 @@ func (w *Workbench) build() fyne.CanvasObject {
 	w.runButton.Importance = widget.HighImportance
 	w.stopButton = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), w.stop)
 	w.stopButton.Disable()
+	w.maxTokensEntry = widget.NewEntry()
+	w.maxTokensEntry.SetText(strconv.Itoa(defaultMaxTokens))
+	w.tempEntry = widget.NewEntry()
+	w.tempEntry.SetPlaceHolder("default")
+	w.seedEntry = widget.NewEntry()
+	w.seedEntry.SetPlaceHolder("random")
+	optSize := fyne.NewSize(90, w.maxTokensEntry.MinSize().Height)
+	runRow := container.NewHBox(w.runButton, w.stopButton, layout.NewSpacer(),
+		widget.NewLabel("Max tokens"), container.NewGridWrap(optSize, w.maxTokensEntry),
+		widget.NewLabel("Temp."), container.NewGridWrap(optSize, w.tempEntry),
+		widget.NewLabel("Seed"), container.NewGridWrap(optSize, w.seedEntry),
+	)
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Model", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.modelSelect, w.installDemo, w.modelHint,
@@ -218,7 +252,7 @@ func (w *Workbench) build() fyne.CanvasObject {
 		w.systemEntry,
 		widget.NewLabelWithStyle("Prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.promptEntry,
-		container.NewHBox(w.runButton, w.stopButton),
+		runRow,
 		widget.NewLabelWithStyle("Answer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 	)
 
@@ -509,6 +543,7 @@ func (w *Workbench) rendered(r renderResult) {
 			w.prepared, w.input, w.preparedFor = r.prepared, r.input, r.key
 		}
 		w.updateViewer()
+		w.maybeAutoRun()
 	}
 	if !current || (r.err == nil && !r.withInput && w.modelInputCheck.Checked) {
 		w.render()
@@ -588,6 +623,7 @@ func (w *Workbench) setModels(models []inference.Model, err error) {
 	w.installDemo.Hide()
 	w.modelSelect.SetSelected(choice)
 	w.modelChanged(choice)
+	w.maybeAutoRun()
 }
 
 func (w *Workbench) modelChanged(label string) {
@@ -628,7 +664,12 @@ func (w *Workbench) run() {
 		dialog.ShowError(errors.New("no model chosen: choose one under Model, or install the demo model"), w.win)
 		return
 	}
-	req := inference.Request{Model: m.Name, System: w.systemEntry.Text, Prompt: w.promptEntry.Text}
+	opts, err := parseOptions(w.maxTokensEntry.Text, w.tempEntry.Text, w.seedEntry.Text)
+	if err != nil {
+		dialog.ShowError(err, w.win)
+		return
+	}
+	req := inference.Request{Model: m.Name, System: w.systemEntry.Text, Prompt: w.promptEntry.Text, Options: opts}
 	var k renderKey
 	var cached *dicomview.Prepared
 	if w.img != nil {
@@ -669,8 +710,11 @@ func (w *Workbench) ask(ctx context.Context, req inference.Request, k renderKey,
 	flushed := make(chan struct{})
 	go func() {
 		defer close(flushed)
-		throttle(done, buf, refreshInterval, func(text string) {
-			w.do(func() { w.showAnswer(text) })
+		throttle(done, buf, refreshInterval, func(text string, applied func()) {
+			w.do(func() {
+				w.showAnswer(text)
+				applied()
+			})
 		})
 	}()
 	runID, res, err := w.backend.Ask(ctx, req, buf.Write)
@@ -697,6 +741,10 @@ func modelImage(p *dicomview.Prepared) inference.Image {
 func (w *Workbench) runDone(text string, runID int64, res inference.Result, err error) {
 	w.cancelRun = nil
 	w.setRunning(false)
+	if done := w.autoRunDone; done != nil {
+		w.autoRunDone = nil
+		defer done()
+	}
 	if text == "" {
 		text = res.Output
 	}

@@ -203,6 +203,9 @@ func TestOpenRunStreamsAnswer(t *testing.T) {
 			if req.Model != testModel || req.System != defaultSystem || req.Prompt != defaultPrompt {
 				t.Errorf("request model %q system %q prompt %q", req.Model, req.System, req.Prompt)
 			}
+			if o := req.Options; o.NumPredict != 256 || o.Seed == nil || *o.Seed != 3 || o.Temperature != nil {
+				t.Errorf("request options %+v, want max tokens 256, seed 3, default temperature", o)
+			}
 			onChunk(chunks[0])
 			time.Sleep(5 * time.Millisecond)
 			onChunk(chunks[1])
@@ -222,6 +225,8 @@ func TestOpenRunStreamsAnswer(t *testing.T) {
 		}
 	})
 
+	h.wb.maxTokensEntry.SetText("256")
+	h.wb.seedEntry.SetText("3")
 	test.Tap(h.wb.runButton)
 	if !h.wb.runButton.Disabled() || h.wb.stopButton.Disabled() {
 		t.Errorf("while running: Run disabled %v, Stop disabled %v; want true, false", h.wb.runButton.Disabled(), h.wb.stopButton.Disabled())
@@ -423,5 +428,30 @@ func TestStatusLineFollowsRuntime(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // 20 poll intervals
 	if m := calls(); m != n {
 		t.Errorf("RuntimeState called %d more times after the window closed", m-n)
+	}
+}
+
+func TestAutoRunPressesRunOnceReady(t *testing.T) {
+	fake := &fakeBackend{models: []inference.Model{{Name: inference.DemoModelName, Demo: true}}}
+	var asks int
+	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+		asks++
+		if len(req.Images) != 1 {
+			t.Errorf("autorun sent %d images, want the open one", len(req.Images))
+		}
+		onChunk("noise")
+		return 7, inference.Result{Status: inference.StatusOK, DoneReason: "length"}, nil
+	}
+	h := newHarness(t, fake)
+	done := false
+	h.wb.AutoRun(func() { done = true })
+	h.q.drain()
+	if asks != 0 {
+		t.Fatal("autorun ran before an image was open")
+	}
+	h.openTestImage("3.dcm")
+	h.waitFor("the automatic run to end", waitTimeout, func() bool { return done })
+	if asks != 1 || h.wb.answer.Text != "noise" || !strings.Contains(h.wb.stats.Text, "run 7") {
+		t.Errorf("asks %d, answer %q, stats %q", asks, h.wb.answer.Text, h.wb.stats.Text)
 	}
 }
