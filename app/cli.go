@@ -11,12 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
@@ -100,144 +98,6 @@ func (c *cli) run(args []string) error {
 	}
 }
 
-// imageFlags are the flags shared by prepare and render.
-type imageFlags struct {
-	out, window, preset, encoding, fit string
-	frame                              int
-	json                               bool
-}
-
-func (f *imageFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-	BoolVar(*bool, string, bool, string)
-}, model bool) {
-	fs.StringVar(&f.out, "out", "", "output PNG file")
-	fs.IntVar(&f.frame, "frame", 1, "frame number, from 1")
-	fs.StringVar(&f.window, "window", "", "window as CENTER,WIDTH (default: the file's first window, else min/max)")
-	fs.BoolVar(&f.json, "json", false, "print a JSON object describing the output")
-	if model {
-		fs.StringVar(&f.preset, "preset", "", "window preset: "+presetNames())
-		fs.StringVar(&f.encoding, "encoding", "display", "model-input encoding: display")
-		fs.StringVar(&f.fit, "fit", "pad", "pad (keep aspect, black bars) or stretch")
-	}
-}
-
-func presetNames() string {
-	var names []string
-	for _, p := range assets.Presets() {
-		names = append(names, p.Name)
-	}
-	return strings.Join(names, ", ")
-}
-
-// windowFlag resolves --window / --preset.
-func (f *imageFlags) windowFlag() (*dicomview.Window, error) {
-	switch {
-	case f.window != "" && f.preset != "":
-		return nil, usagef("give --window or --preset, not both")
-	case f.window != "":
-		w, err := dicomview.ParseWindow(f.window)
-		if err != nil {
-			return nil, &UsageError{fmt.Errorf("--window: %w", err)}
-		}
-		return &w, nil
-	case f.preset != "":
-		p, ok := assets.PresetByName(f.preset)
-		if !ok {
-			return nil, usagef("--preset %q: unknown; presets are %s", f.preset, presetNames())
-		}
-		return &dicomview.Window{Center: p.Center, Width: p.Width}, nil
-	}
-	return nil, nil
-}
-
-func (c *cli) prepare(args []string) error {
-	fs := newFlags("prepare", &c.cfg)
-	var f imageFlags
-	f.register(fs, true)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || f.out == "" {
-		return usagef("usage: medgemma-workbench prepare FILE --out OUT.png [--frame N] [--window C,W | --preset NAME] [--encoding display] [--fit pad|stretch] [--json]")
-	}
-	w, err := f.windowFlag()
-	if err != nil {
-		return err
-	}
-	fit := dicomview.FitPad
-	switch f.fit {
-	case "pad":
-	case "stretch":
-		fit = dicomview.FitStretch
-	default:
-		return usagef("--fit %q: want pad or stretch", f.fit)
-	}
-	_, p, err := PrepareImage(pos[0], dicomview.PrepareOptions{Frame: f.frame, Window: w, Fit: fit, Encoding: f.encoding})
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(f.out, p.PNG); err != nil {
-		return err
-	}
-	if f.json {
-		return json.NewEncoder(c.stdout).Encode(map[string]any{
-			"sha256": p.SHA256, "width": p.Width, "height": p.Height, "source": p.Source,
-			"frame": p.Frame, "window": map[string]float64{"center": p.Window.Center, "width": p.Window.Width},
-			"encoding": p.Encoding, "fit": f.fit, "out": f.out,
-		})
-	}
-	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, frame %d, window %g/%g, %s)\n", p.SHA256, f.out, p.Width, p.Height, p.Frame, p.Window.Center, p.Window.Width, p.Encoding)
-	return nil
-}
-
-func (c *cli) render(args []string) error {
-	fs := newFlags("render", &c.cfg)
-	var f imageFlags
-	f.register(fs, false)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || f.out == "" {
-		return usagef("usage: medgemma-workbench render FILE --out OUT.png [--frame N] [--window C,W] [--json]")
-	}
-	w, err := f.windowFlag()
-	if err != nil {
-		return err
-	}
-	im, err := dicomview.Load(pos[0])
-	if err != nil {
-		return err
-	}
-	if w == nil {
-		d := im.DefaultWindow(f.frame)
-		w = &d
-	}
-	img, err := im.Render(f.frame, *w)
-	if err != nil {
-		return err
-	}
-	data, sum, err := dicomview.EncodePNG(img)
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(f.out, data); err != nil {
-		return err
-	}
-	b := img.Bounds()
-	if f.json {
-		return json.NewEncoder(c.stdout).Encode(map[string]any{
-			"sha256": sum, "width": b.Dx(), "height": b.Dy(), "source": filepath.Base(pos[0]),
-			"frame": f.frame, "window": map[string]float64{"center": w.Center, "width": w.Width}, "out": f.out,
-		})
-	}
-	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, frame %d, window %g/%g)\n", sum, f.out, b.Dx(), b.Dy(), f.frame, w.Center, w.Width)
-	return nil
-}
-
 func (c *cli) ask(args []string) error {
 	fs := newFlags("ask", &c.cfg)
 	var (
@@ -274,7 +134,7 @@ func (c *cli) ask(args []string) error {
 		if err != nil {
 			return err
 		}
-		req.Images = append(req.Images, ModelImage(p))
+		req.Images = append(req.Images, inference.NewImage(p))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -322,105 +182,6 @@ func (c *cli) ask(args []string) error {
 	return err
 }
 
-func (c *cli) models(args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: medgemma-workbench models list [--json] | models demo")
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlags("models "+sub, &c.cfg)
-	jsonOut := fs.Bool("json", false, "print JSON Lines")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("models %s: unexpected argument %q", sub, pos[0])
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	switch sub {
-	case "list":
-		s, err := NewServices(ctx, c.cfg, "cli models list")
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		models, err := s.Models(ctx)
-		if err != nil {
-			return err
-		}
-		if *jsonOut {
-			enc := json.NewEncoder(c.stdout)
-			for _, m := range models {
-				if err := enc.Encode(m); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tDIGEST\tSIZE\tPARAMS\tQUANT\tNOTE")
-		for _, m := range models {
-			note := ""
-			if m.Demo {
-				note = inference.DemoModelLabel
-			}
-			fmt.Fprintf(tw, "%s\t%.12s\t%s\t%s\t%s\t%s\n", m.Name, strings.TrimPrefix(m.Digest, "sha256:"), humanBytes(m.Size), m.Parameters, m.Quantization, note)
-		}
-		return tw.Flush()
-	case "demo":
-		s, err := NewServices(ctx, c.cfg, "cli models demo")
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		if err := s.InstallDemo(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "installed %s (%s)\n", inference.DemoModelName, inference.DemoModelLabel)
-		return nil
-	default:
-		return usagef("models: unknown subcommand %q (want list or demo)", sub)
-	}
-}
-
-func (c *cli) history(args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		return usagef("usage: medgemma-workbench history list [--json] [--limit N]")
-	}
-	fs := newFlags("history list", &c.cfg)
-	jsonOut := fs.Bool("json", false, "print JSON Lines")
-	limit := fs.Int("limit", 50, "how many runs, newest first")
-	if _, err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	s, err := NewServices(ctx, c.cfg, "cli history list")
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	runs, err := s.History().Runs(ctx, *limit)
-	if err != nil {
-		return err
-	}
-	if *jsonOut {
-		enc := json.NewEncoder(c.stdout)
-		for _, r := range runs {
-			if err := enc.Encode(runJSON(r)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTARTED\tMODEL\tSTATUS\tTOKENS\tPROMPT")
-	for _, r := range runs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.StartedAt.Local().Format("2006-01-02 15:04:05"), r.Model, r.Status, r.EvalCount, ellipsis(r.Prompt, 48))
-	}
-	return tw.Flush()
-}
-
 func ellipsis(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {
@@ -462,21 +223,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// runJSON is one run as `history list --json` prints it.
-func runJSON(r history.Run) map[string]any {
-	return map[string]any{
-		"run_id": r.ID, "session_id": r.SessionID,
-		"started_at": r.StartedAt.UTC().Format(time.RFC3339Nano), "finished_at": r.FinishedAt.UTC().Format(time.RFC3339Nano),
-		"source": r.Source, "image_sha256": r.ImageSHA256,
-		"system": r.System, "prompt": r.Prompt,
-		"model": r.Model, "model_digest": r.ModelDigest, "runtime_version": r.RuntimeVersion,
-		"options": r.Options, "output": r.Output,
-		"prompt_eval_count": r.PromptEvalCount, "eval_count": r.EvalCount,
-		"total_duration_ms": r.TotalDuration.Milliseconds(), "load_duration_ms": r.LoadDuration.Milliseconds(),
-		"prompt_eval_duration_ms": r.PromptEvalDuration.Milliseconds(), "eval_duration_ms": r.EvalDuration.Milliseconds(),
-		"first_token_ms": r.FirstToken.Milliseconds(),
-		"done_reason":    r.DoneReason, "status": r.Status, "error": r.Error,
-	}
 }

@@ -245,12 +245,3 @@ func PrepareImage(path string, opts dicomview.PrepareOptions) (*dicomview.Image,
 	}
 	return im, p, nil
 }
-
-// ModelImage turns a prepared image into what a request carries.
-func ModelImage(p *dicomview.Prepared) inference.Image {
-	return inference.Image{
-		PNG: p.PNG, SHA256: p.SHA256, Source: p.Source, Frame: p.Frame,
-		WindowCenter: p.Window.Center, WindowWidth: p.Window.Width,
-		Encoding: p.Encoding, Width: p.Width, Height: p.Height,
-	}
-}

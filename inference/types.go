@@ -6,6 +6,8 @@ package inference
 
 import (
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 )
 
 // Options are the generation options a run is made with. Zero values mean
@@ -31,6 +33,15 @@ type Image struct {
 	Encoding     string
 	Width        int
 	Height       int
+}
+
+// NewImage is the request image for a prepared model input.
+func NewImage(p *dicomview.Prepared) Image {
+	return Image{
+		PNG: p.PNG, SHA256: p.SHA256, Source: p.Source, Frame: p.Frame,
+		WindowCenter: p.Window.Center, WindowWidth: p.Window.Width,
+		Encoding: p.Encoding, Width: p.Width, Height: p.Height,
+	}
 }
 
 // Request is one chat turn: a system prompt, a user prompt and its images.

@@ -704,7 +704,7 @@ func (w *Workbench) ask(ctx context.Context, req inference.Request, k renderKey,
 				return 0, inference.Result{Status: inference.StatusError, Error: err.Error()}, err
 			}
 		}
-		req.Images = []inference.Image{modelImage(p)}
+		req.Images = []inference.Image{inference.NewImage(p)}
 	}
 	done := make(chan struct{})
 	flushed := make(chan struct{})
@@ -721,21 +721,6 @@ func (w *Workbench) ask(ctx context.Context, req inference.Request, k renderKey,
 	close(done)
 	<-flushed
 	return runID, res, err
-}
-
-// modelImage is the request image for p.
-func modelImage(p *dicomview.Prepared) inference.Image {
-	return inference.Image{
-		PNG:          p.PNG,
-		SHA256:       p.SHA256,
-		Source:       p.Source,
-		Frame:        p.Frame,
-		WindowCenter: p.Window.Center,
-		WindowWidth:  p.Window.Width,
-		Encoding:     p.Encoding,
-		Width:        p.Width,
-		Height:       p.Height,
-	}
 }
 
 func (w *Workbench) runDone(text string, runID int64, res inference.Result, err error) {
