@@ -20,9 +20,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -39,6 +41,9 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 type Store struct {
 	db   *sql.DB
 	path string
+
+	saltMu sync.Mutex // guards salt
+	salt   string
 }
 
 // Open opens (creating if needed) the database file at path and migrates it
@@ -56,7 +61,12 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path}
+	if _, err := s.MarkInterrupted(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // dsn returns the go-sqlite3 data source name for the file at path. The path
@@ -96,11 +106,13 @@ func (s *Store) Close() error {
 // StartSession records one launch of the workbench or one CLI command and
 // returns its id, to be set as Run.SessionID. kind says what was started, for
 // example "gui" or "cli ask"; appVersion is the workbench's version. The
-// operating system and architecture are recorded with it.
+// operating system and architecture are recorded with it, and the process,
+// so that MarkInterrupted can tell whether the session is still alive.
 func (s *Store) StartSession(ctx context.Context, kind, appVersion string) (int64, error) {
+	pid := os.Getpid()
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO sessions (started_at, kind, app_version, platform) VALUES (?, ?, ?, ?)`,
-		formatTime(time.Now()), kind, appVersion, runtime.GOOS+"/"+runtime.GOARCH)
+		`INSERT INTO sessions (started_at, kind, app_version, platform, pid, proc_start) VALUES (?, ?, ?, ?, ?, ?)`,
+		formatTime(time.Now()), kind, appVersion, runtime.GOOS+"/"+runtime.GOARCH, pid, procStart(pid))
 	if err != nil {
 		return 0, s.errorf("start session: %w", err)
 	}

@@ -75,6 +75,76 @@ CREATE INDEX run_images_image_sha256 ON run_images (image_sha256);
 `,
 	// 2: the history list reads the newest runs first.
 	`CREATE INDEX runs_started_at ON runs (started_at, id);`,
+	// 3: studies keyed by a salted hash of the StudyInstanceUID (the salt is
+	// made once per database), the run↔study link, separated thinking text,
+	// rating and notes, the source path of each image (local only, never
+	// exported without --include-phi), the owner process of each session
+	// (to tell a crashed run from one still going), comparisons, prompt
+	// templates and full-text search over prompts, answers and notes.
+	`
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('study_salt', lower(hex(randomblob(32))));
+
+CREATE TABLE studies (
+	key         TEXT PRIMARY KEY CHECK (length(key) = 64),
+	first_seen  TEXT NOT NULL,
+	modality    TEXT NOT NULL,
+	description TEXT NOT NULL
+) WITHOUT ROWID;
+
+ALTER TABLE sessions ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN proc_start TEXT NOT NULL DEFAULT '';
+
+ALTER TABLE runs ADD COLUMN study_key TEXT REFERENCES studies (key);
+ALTER TABLE runs ADD COLUMN thinking TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN rating INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_study_key ON runs (study_key);
+CREATE INDEX runs_model ON runs (model, started_at);
+CREATE INDEX runs_status ON runs (status) WHERE status = 'running';
+
+ALTER TABLE run_images ADD COLUMN source_path TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE comparisons (
+	id         INTEGER PRIMARY KEY,
+	created_at TEXT NOT NULL,
+	title      TEXT NOT NULL,
+	notes      TEXT NOT NULL
+);
+CREATE TABLE comparison_runs (
+	comparison_id INTEGER NOT NULL REFERENCES comparisons (id) ON DELETE CASCADE,
+	position      INTEGER NOT NULL CHECK (position >= 0),
+	run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	PRIMARY KEY (comparison_id, position)
+) WITHOUT ROWID;
+CREATE INDEX comparison_runs_run_id ON comparison_runs (run_id);
+
+CREATE TABLE prompt_templates (
+	name       TEXT PRIMARY KEY,
+	system     TEXT NOT NULL,
+	prompt     TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE runs_fts USING fts5 (
+	system, prompt, output, notes,
+	content = 'runs', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO runs_fts (rowid, system, prompt, output, notes) SELECT id, system, prompt, output, notes FROM runs;
+CREATE TRIGGER runs_fts_insert AFTER INSERT ON runs BEGIN
+	INSERT INTO runs_fts (rowid, system, prompt, output, notes) VALUES (new.id, new.system, new.prompt, new.output, new.notes);
+END;
+CREATE TRIGGER runs_fts_delete AFTER DELETE ON runs BEGIN
+	INSERT INTO runs_fts (runs_fts, rowid, system, prompt, output, notes) VALUES ('delete', old.id, old.system, old.prompt, old.output, old.notes);
+END;
+CREATE TRIGGER runs_fts_update AFTER UPDATE OF system, prompt, output, notes ON runs BEGIN
+	INSERT INTO runs_fts (runs_fts, rowid, system, prompt, output, notes) VALUES ('delete', old.id, old.system, old.prompt, old.output, old.notes);
+	INSERT INTO runs_fts (rowid, system, prompt, output, notes) VALUES (new.id, new.system, new.prompt, new.output, new.notes);
+END;
+`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

@@ -124,6 +124,14 @@ func TestMigrateStepwiseEqualsFresh(t *testing.T) {
 	if r.SessionID != 1 || r.Options.NumCtx != 8192 || len(r.ImageSHA256) != 1 || r.Output != "Normal." {
 		t.Errorf("seeded run read back as %+v", r)
 	}
+	// Version 3 indexed the runs already there for full-text search.
+	found, err := s.Search(ctx, Filter{Text: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].ID != 7 {
+		t.Errorf("search of the migrated database found %d runs, want run 7", len(found))
+	}
 }
 
 func TestOpenNewerSchemaFails(t *testing.T) {

@@ -45,10 +45,34 @@ type Run struct {
 	Status inference.Status
 	// Error is the error message of a run that failed.
 	Error string
+
+	// Thinking is the model's separated thinking text, if it produced one.
+	Thinking string
+	// StudyKey links the run to its study (see PutStudy); "" for none.
+	StudyKey string
+	// SourcePaths are the paths of the files the images were prepared
+	// from, parallel to ImageSHA256 (or empty). They stay in the local
+	// database: exports and reports leave them out unless asked for PHI.
+	SourcePaths []string
+	// Rating (0 unrated, 1 to 5) and Notes are the researcher's; set them
+	// with SetRating and SetNotes.
+	Rating int
+	Notes  string
+
+	// StudyModality and StudyDescription are read from the linked study;
+	// SaveRun ignores them.
+	StudyModality, StudyDescription string
 }
 
-// SaveRun inserts a finished run (any status) with its images, in one
-// transaction, and returns its id, which it also sets in r.ID. The r.ID it is
+// Run statuses beyond those of [inference.Status]: a run is saved as
+// running when it starts, and one whose process died before it finished is
+// marked interrupted when the database is next opened.
+const (
+	StatusRunning     inference.Status = "running"
+	StatusInterrupted inference.Status = "interrupted"
+)
+
+// SaveRun inserts a run (any status) with its images, in one transaction, and returns its id, which it also sets in r.ID. The r.ID it is
 // given is ignored.
 func (s *Store) SaveRun(ctx context.Context, r *Run) (int64, error) {
 	if r.StartedAt.IsZero() {
@@ -71,19 +95,26 @@ func (s *Store) SaveRun(ctx context.Context, r *Run) (int64, error) {
 		return 0, s.errorf("save run: %w", err)
 	}
 	defer tx.Rollback()
+	var study any
+	if r.StudyKey != "" {
+		study = r.StudyKey
+	}
+	if len(r.SourcePaths) != 0 && len(r.SourcePaths) != len(r.ImageSHA256) {
+		return 0, s.errorf("save run: %d source paths for %d images", len(r.SourcePaths), len(r.ImageSHA256))
+	}
 	res, err := tx.ExecContext(ctx, `
 INSERT INTO runs (
 	session_id, started_at, finished_at, source, system, prompt,
 	model, model_digest, runtime_version, options, output,
 	prompt_eval_count, eval_count,
 	total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
-	done_reason, status, error
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	done_reason, status, error, study_key, thinking, rating, notes
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		session, formatTime(r.StartedAt), finished, r.Source, r.System, r.Prompt,
 		r.Model, r.ModelDigest, r.RuntimeVersion, string(opts), r.Output,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
-		r.DoneReason, string(r.Status), r.Error)
+		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes)
 	if err != nil {
 		return 0, s.errorf("save run: %w", err)
 	}
@@ -92,9 +123,13 @@ INSERT INTO runs (
 		return 0, s.errorf("save run: %w", err)
 	}
 	for i, sha := range r.ImageSHA256 {
+		path := ""
+		if len(r.SourcePaths) > 0 {
+			path = r.SourcePaths[i]
+		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO run_images (run_id, position, image_sha256) VALUES (?, ?, ?)`,
-			id, i, sha); err != nil {
+			`INSERT INTO run_images (run_id, position, image_sha256, source_path) VALUES (?, ?, ?, ?)`,
+			id, i, sha, path); err != nil {
 			return 0, s.errorf("save run: image %d (%s), stored with PutImage?: %w", i, sha, err)
 		}
 	}
@@ -138,9 +173,74 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 	return runs, nil
 }
 
-// selectRuns reads runs with their image hashes in order, in one statement so
-// that a run and its images come from the same snapshot. The hashes are hex,
-// so a comma separates them safely.
+// BeginRun saves a run as it starts, with status running, so that a crash
+// leaves a trace: the next Open marks it interrupted. Finish it with
+// FinishRun. It returns the run's id and sets r.ID.
+func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
+	r.Status = StatusRunning
+	r.FinishedAt = time.Time{}
+	return s.SaveRun(ctx, r)
+}
+
+// FinishRun records how a run begun with BeginRun ended: its finish time,
+// digest and runtime version, output, thinking, counts, durations, done
+// reason, status and error. The prompts, images and options stay as begun.
+func (s *Store) FinishRun(ctx context.Context, r *Run) error {
+	if r.Status == StatusRunning || r.Status == "" {
+		return s.errorf("finish run %d: status %q is not an end state", r.ID, r.Status)
+	}
+	finished := r.FinishedAt
+	if finished.IsZero() {
+		finished = time.Now()
+	}
+	res, err := s.db.ExecContext(ctx, `
+UPDATE runs SET finished_at = ?, model_digest = ?, runtime_version = ?, output = ?, thinking = ?,
+	prompt_eval_count = ?, eval_count = ?,
+	total_duration_ns = ?, load_duration_ns = ?, prompt_eval_duration_ns = ?, eval_duration_ns = ?, first_token_ns = ?,
+	done_reason = ?, status = ?, error = ?
+WHERE id = ?`,
+		formatTime(finished), r.ModelDigest, r.RuntimeVersion, r.Output, r.Thinking,
+		r.PromptEvalCount, r.EvalCount,
+		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
+		r.DoneReason, string(r.Status), r.Error, r.ID)
+	if err != nil {
+		return s.errorf("finish run %d: %w", r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return s.errorf("finish run %d: %w", r.ID, ErrNotFound)
+	}
+	r.FinishedAt = finished
+	return nil
+}
+
+// SetRating sets a run's rating: 0 for unrated, else 1 to 5.
+func (s *Store) SetRating(ctx context.Context, id int64, rating int) error {
+	if rating < 0 || rating > 5 {
+		return s.errorf("rate run %d: rating %d is not 0 (unrated) to 5", id, rating)
+	}
+	return s.updateRun(ctx, id, "rate", `UPDATE runs SET rating = ? WHERE id = ?`, rating)
+}
+
+// SetNotes replaces a run's notes, which full-text search covers.
+func (s *Store) SetNotes(ctx context.Context, id int64, notes string) error {
+	return s.updateRun(ctx, id, "annotate", `UPDATE runs SET notes = ? WHERE id = ?`, notes)
+}
+
+func (s *Store) updateRun(ctx context.Context, id int64, op, query string, v any) error {
+	res, err := s.db.ExecContext(ctx, query, v, id)
+	if err != nil {
+		return s.errorf("%s run %d: %w", op, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return s.errorf("%s run %d: %w", op, id, ErrNotFound)
+	}
+	return nil
+}
+
+// selectRuns reads runs with their image hashes and source paths in order,
+// in one statement so that a run and its images come from the same
+// snapshot. The hashes are hex, so a comma separates them safely; the paths
+// come as a JSON array.
 const selectRuns = `
 SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''),
 	r.source, r.system, r.prompt, r.model, r.model_digest, r.runtime_version,
@@ -148,8 +248,12 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 	r.total_duration_ns, r.load_duration_ns, r.prompt_eval_duration_ns, r.eval_duration_ns, r.first_token_ns,
 	r.done_reason, r.status, r.error,
 	coalesce((SELECT group_concat(ri.image_sha256, ',' ORDER BY ri.position)
-		FROM run_images ri WHERE ri.run_id = r.id), '')
-FROM runs r`
+		FROM run_images ri WHERE ri.run_id = r.id), ''),
+	(SELECT json_group_array(ri.source_path ORDER BY ri.position)
+		FROM run_images ri WHERE ri.run_id = r.id),
+	r.thinking, coalesce(r.study_key, ''), r.rating, r.notes,
+	coalesce(st.modality, ''), coalesce(st.description, '')
+FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 func scanRuns(rows *sql.Rows) ([]Run, error) {
 	defer rows.Close()
@@ -159,6 +263,7 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 			r                   Run
 			started, finished   string
 			opts, status, shas  string
+			paths               string
 			total, load, pe, ev int64
 			first               int64
 		)
@@ -166,7 +271,8 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 			&r.Source, &r.System, &r.Prompt, &r.Model, &r.ModelDigest, &r.RuntimeVersion,
 			&opts, &r.Output, &r.PromptEvalCount, &r.EvalCount,
 			&total, &load, &pe, &ev, &first,
-			&r.DoneReason, &status, &r.Error, &shas); err != nil {
+			&r.DoneReason, &status, &r.Error, &shas, &paths,
+			&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription); err != nil {
 			return nil, err
 		}
 		var err error
@@ -183,6 +289,13 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 		}
 		if shas != "" {
 			r.ImageSHA256 = strings.Split(shas, ",")
+			var ps []string
+			if err := json.Unmarshal([]byte(paths), &ps); err != nil {
+				return nil, fmt.Errorf("run %d: source paths: %w", r.ID, err)
+			}
+			if strings.Join(ps, "") != "" {
+				r.SourcePaths = ps
+			}
 		}
 		r.TotalDuration = time.Duration(total)
 		r.LoadDuration = time.Duration(load)

@@ -1,0 +1,378 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+func TestBeginFinishRun(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	session, err := s.StartSession(ctx, "gui", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(t, 9, "ct.dcm")
+	if err := s.PutImage(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	key, err := s.PutStudy(ctx, "1.2.3.4", "CT", "Head")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256},
+		SourcePaths: []string{"/data/Doe^Jane/ct.dcm"}, StudyKey: key, Prompt: "Describe.", Model: "m",
+		Status: inference.StatusOK}
+	id, err := s.BeginRun(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Run(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusRunning || !got.FinishedAt.IsZero() {
+		t.Fatalf("begun run: status %q, finished %v; want running, zero", got.Status, got.FinishedAt)
+	}
+	if got.StudyModality != "CT" || got.StudyDescription != "Head" || !reflect.DeepEqual(got.SourcePaths, r.SourcePaths) {
+		t.Errorf("begun run: study %q %q, paths %q", got.StudyModality, got.StudyDescription, got.SourcePaths)
+	}
+	// Opening the database again while this process lives leaves it alone.
+	if n, err := s.MarkInterrupted(ctx); err != nil || n != 0 {
+		t.Fatalf("MarkInterrupted with the owner alive = %d, %v; want 0", n, err)
+	}
+
+	r.Output, r.Thinking, r.EvalCount, r.Status, r.DoneReason = "Normal.", "Looked at it.", 3, inference.StatusOK, "stop"
+	r.ModelDigest = "sha256:d"
+	if err := s.FinishRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Run(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != inference.StatusOK || got.Output != "Normal." || got.Thinking != "Looked at it." ||
+		got.EvalCount != 3 || got.ModelDigest != "sha256:d" || got.FinishedAt.IsZero() {
+		t.Errorf("finished run read back as %+v", got)
+	}
+
+	if err := s.FinishRun(ctx, &Run{ID: 999, Status: inference.StatusOK}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FinishRun of a missing run: %v, want ErrNotFound", err)
+	}
+	if err := s.FinishRun(ctx, &Run{ID: id, Status: StatusRunning}); err == nil {
+		t.Error("FinishRun with status running succeeded")
+	}
+	if _, err := s.SaveRun(ctx, &Run{StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"a", "b"}}); err == nil {
+		t.Error("SaveRun with more paths than images succeeded")
+	}
+}
+
+// deadPID returns the pid of a process that has exited and been reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+func TestMarkInterrupted(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	live, err := s.StartSession(ctx, "gui", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.db.Exec(`INSERT INTO sessions (started_at, kind, app_version, platform, pid, proc_start)
+		VALUES ('2025-01-01T00:00:00.000000000Z', 'cli ask', 'dev', 'linux/amd64', ?, '1')`, deadPID(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, _ := res.LastInsertId()
+	runs := map[string]*Run{
+		"live running": {SessionID: live},
+		"dead running": {SessionID: dead},
+		"no session":   {},
+	}
+	for _, r := range runs {
+		r.StartedAt = time.Now()
+		if _, err := s.BeginRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finished := &Run{SessionID: dead, StartedAt: time.Now(), Status: inference.StatusOK}
+	if _, err := s.SaveRun(ctx, finished); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.MarkInterrupted(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("marked %d runs, want 2", n)
+	}
+	want := map[string]inference.Status{"live running": StatusRunning, "dead running": StatusInterrupted, "no session": StatusInterrupted}
+	for name, r := range runs {
+		got, err := s.Run(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != want[name] {
+			t.Errorf("%s: status %q, want %q", name, got.Status, want[name])
+		}
+	}
+	if got, _ := s.Run(ctx, finished.ID); got.Status != inference.StatusOK {
+		t.Errorf("finished run of a dead session: status %q, want ok", got.Status)
+	}
+}
+
+func TestStudies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, err := Open(dir + "/a.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(dir + "/b.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	uid := "1.3.6.1.4.1.5962.1.2.10.1166562673.14401"
+	k1, err := a.PutStudy(ctx, uid, "CT", "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := a.PutStudy(ctx, uid, "MR", "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := b.StudyKey(ctx, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k1 != k2 || len(k1) != 64 || k1 == kb || strings.Contains(k1, uid) {
+		t.Errorf("keys: same study %q and %q; other database %q", k1, k2, kb)
+	}
+	if k, err := a.PutStudy(ctx, "", "OT", ""); k != "" || err != nil {
+		t.Errorf("PutStudy without UID = %q, %v; want no study", k, err)
+	}
+	studies, err := a.Studies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(studies) != 1 || studies[0].Modality != "CT" || studies[0].Description != "first" {
+		t.Errorf("studies = %+v, want the first record of one study", studies)
+	}
+	var n int
+	if err := a.db.QueryRow(`SELECT count(*) FROM studies WHERE key LIKE '%5962%' OR description LIKE '%5962%'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the UID is stored in studies (%d rows, %v)", n, err)
+	}
+}
+
+// seedSearch saves runs for the search and export tests and returns them by
+// prompt.
+func seedSearch(t *testing.T, s *Store) map[string]*Run {
+	t.Helper()
+	ctx := context.Background()
+	ct, err := s.PutStudy(ctx, "1.2.3", "CT", "Head")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(t, 40, "x.dcm")
+	if err := s.PutImage(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	runs := []*Run{
+		{Prompt: "Describe the chest X-ray", Output: "No pneumothorax. Lungs are clear.", Model: "medgemma:4b", StartedAt: t0, Status: inference.StatusOK},
+		{Prompt: "Is there a fracture?", Output: "Possible rib fracture.", Model: "medgemma:27b", StartedAt: t0.Add(24 * time.Hour), StudyKey: ct,
+			ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"/home/u/Doe^Jane.dcm"}, Source: "Doe^Jane.dcm", Status: inference.StatusOK,
+			Options: inference.Options{Seed: ptr(7), Temperature: ptr(0.0)}},
+		{Prompt: "Describe the head CT", System: "You are a neuroradiologist.", Output: "Hypodensity, left MCA territory — «ödème».", Model: "medgemma:4b",
+			StartedAt: t0.Add(48 * time.Hour), StudyKey: ct, Status: inference.StatusError, Error: "boom"},
+	}
+	out := map[string]*Run{}
+	for _, r := range runs {
+		if _, err := s.SaveRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		out[r.Prompt] = r
+	}
+	if err := s.SetRating(ctx, runs[1].ID, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetNotes(ctx, runs[0].ID, "good example for teaching"); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestSearch(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	seedSearch(t, s)
+	ct, _ := s.StudyKey(ctx, "1.2.3")
+	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		f    Filter
+		want []string // prompts, newest first
+	}{
+		{"all", Filter{}, []string{"Describe the head CT", "Is there a fracture?", "Describe the chest X-ray"}},
+		{"answer word", Filter{Text: "fracture"}, []string{"Is there a fracture?"}},
+		{"two words, case", Filter{Text: "LUNGS clear"}, []string{"Describe the chest X-ray"}},
+		{"accents ignored", Filter{Text: "oedeme"}, nil},
+		{"accents folded", Filter{Text: "odeme"}, []string{"Describe the head CT"}},
+		{"system prompt", Filter{Text: "neuroradiologist"}, []string{"Describe the head CT"}},
+		{"notes", Filter{Text: "teaching"}, []string{"Describe the chest X-ray"}},
+		{"prefix", Filter{Text: "pneumo*"}, []string{"Describe the chest X-ray"}},
+		{"operators are words", Filter{Text: `describe OR "fracture`}, nil},
+		{"punctuation only", Filter{Text: `"*-`}, nil},
+		{"model", Filter{Model: "medgemma:4b"}, []string{"Describe the head CT", "Describe the chest X-ray"}},
+		{"date range", Filter{From: t0.Add(time.Hour), To: t0.Add(48 * time.Hour)}, []string{"Is there a fracture?"}},
+		{"rating", Filter{MinRating: 3}, []string{"Is there a fracture?"}},
+		{"study", Filter{StudyKey: ct}, []string{"Describe the head CT", "Is there a fracture?"}},
+		{"status", Filter{Status: inference.StatusError}, []string{"Describe the head CT"}},
+		{"text and model", Filter{Text: "describe", Model: "medgemma:4b", Limit: 1}, []string{"Describe the head CT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, err := s.Search(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range runs {
+				got = append(got, r.Prompt)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Search(%+v) = %q, want %q", tt.f, got, tt.want)
+			}
+		})
+	}
+	// Notes changed after saving are searchable, and the old ones are gone.
+	all, _ := s.Search(ctx, Filter{Text: "teaching"})
+	if err := s.SetNotes(ctx, all[0].ID, "replaced"); err != nil {
+		t.Fatal(err)
+	}
+	if runs, _ := s.Search(ctx, Filter{Text: "teaching"}); len(runs) != 0 {
+		t.Errorf("old notes still found: %d runs", len(runs))
+	}
+	if runs, _ := s.Search(ctx, Filter{Text: "replaced"}); len(runs) != 1 {
+		t.Errorf("new notes found in %d runs, want 1", len(runs))
+	}
+	if err := s.SetRating(ctx, all[0].ID, 6); err == nil {
+		t.Error("SetRating(6) succeeded")
+	}
+	if err := s.SetNotes(ctx, 999, "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetNotes of a missing run: %v, want ErrNotFound", err)
+	}
+}
+
+func TestExport(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	runs := seedSearch(t, s)
+	frac := runs["Is there a fracture?"]
+	for _, phi := range []bool{false, true} {
+		var jl, cs bytes.Buffer
+		if n, err := s.Export(ctx, &jl, FormatJSONL, Filter{}, phi); err != nil || n != 3 {
+			t.Fatalf("Export jsonl = %d, %v", n, err)
+		}
+		if n, err := s.Export(ctx, &cs, FormatCSV, Filter{}, phi); err != nil || n != 3 {
+			t.Fatalf("Export csv = %d, %v", n, err)
+		}
+		lines := strings.Split(strings.TrimSpace(jl.String()), "\n")
+		if len(lines) != 3 {
+			t.Fatalf("%d JSON lines, want 3", len(lines))
+		}
+		var rec ExportRecord
+		if err := json.Unmarshal([]byte(lines[1]), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.RunID != frac.ID || rec.Seed == nil || *rec.Seed != 7 || rec.Temperature == nil || rec.Rating != 4 ||
+			len(rec.Images) != 1 || rec.Images[0].Encoding != "gray8" || rec.StudyModality != "CT" || rec.Model != "medgemma:27b" {
+			t.Errorf("phi=%v: exported record %+v", phi, rec)
+		}
+		table, err := csv.NewReader(&cs).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(table) != 4 || !reflect.DeepEqual(table[0], csvHeader) {
+			t.Fatalf("csv: %d rows, header %q", len(table), table[0])
+		}
+		row := map[string]string{}
+		for i, h := range table[0] {
+			row[h] = table[2][i]
+		}
+		if row["run_id"] != strconv.FormatInt(rec.RunID, 10) || row["seed"] != "7" || row["temperature"] != "0" || row["image_sha256"] != frac.ImageSHA256[0] ||
+			row["rating"] != "4" || row["output"] != frac.Output {
+			t.Errorf("phi=%v: csv row %v", phi, row)
+		}
+		hasPHI := strings.Contains(jl.String(), "Doe^Jane") || strings.Contains(cs.String(), "Doe^Jane")
+		if hasPHI != phi {
+			t.Errorf("phi=%v: the file name is in the export: %v", phi, hasPHI)
+		}
+	}
+	if _, err := s.Export(ctx, &bytes.Buffer{}, "xlsx", Filter{}, false); err == nil {
+		t.Error("Export in an unknown format succeeded")
+	}
+}
+
+func TestComparisonsAndTemplates(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	runs := seedSearch(t, s)
+	a, b := runs["Describe the chest X-ray"].ID, runs["Is there a fracture?"].ID
+	c := &Comparison{Title: "4b vs 27b", RunIDs: []int64{b, a}}
+	id, err := s.SaveComparison(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Comparison(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != c.Title || !reflect.DeepEqual(got.RunIDs, []int64{b, a}) {
+		t.Errorf("comparison read back as %+v", got)
+	}
+	if _, err := s.SaveComparison(ctx, &Comparison{RunIDs: []int64{a, 999}}); err == nil {
+		t.Error("comparison of a missing run saved")
+	}
+	if _, err := s.Comparison(ctx, 999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing comparison: %v", err)
+	}
+
+	for _, tp := range []PromptTemplate{{Name: "b", Prompt: "one"}, {Name: "a", Prompt: "x"}, {Name: "b", Prompt: "two", System: "s"}} {
+		if err := s.SaveTemplate(ctx, tp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SaveTemplate(ctx, PromptTemplate{}); err == nil {
+		t.Error("template without a name saved")
+	}
+	if err := s.DeleteTemplate(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.Templates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].Name != "b" || ts[0].Prompt != "two" || ts[0].System != "s" {
+		t.Errorf("templates = %+v", ts)
+	}
+}
