@@ -13,15 +13,29 @@ import (
 
 // decodeDICOM validates, parses and decodes a DICOM file held in data.
 func decodeDICOM(data []byte) (*Image, error) {
-	sx, err := scanDICOM(data)
+	sc, err := scanDICOM(data, false)
 	if err != nil {
 		return nil, err
+	}
+	if sc.deflated {
+		if data, err = inflate(data, sc.metaEnd); err != nil {
+			return nil, err
+		}
+		if sc, err = scanDICOM(data, true); err != nil {
+			return nil, err
+		}
+	}
+	if len(sc.patches) > 0 {
+		data = bytes.Clone(data)
+		for _, p := range sc.patches {
+			binary.LittleEndian.PutUint32(data[p.at:], p.vl)
+		}
 	}
 	ds, err := parseDataset(data)
 	if err != nil {
 		return nil, err
 	}
-	return fromDataset(ds.Elements, sx)
+	return fromDataset(ds.Elements, sc)
 }
 
 // parseDataset runs the DICOM parser on a file scanDICOM accepted, turning
@@ -33,7 +47,7 @@ func parseDataset(data []byte) (ds dicom.Dataset, err error) {
 		}
 	}()
 	ds, err = dicom.Parse(bytes.NewReader(data), int64(len(data)), nil,
-		dicom.SkipProcessingPixelDataValue(), dicom.AllowMissingMetaElementGroupLength())
+		dicom.SkipPixelData(), dicom.AllowMissingMetaElementGroupLength())
 	if err != nil {
 		return dicom.Dataset{}, malformedCause(err, "malformed DICOM")
 	}
@@ -48,7 +62,7 @@ var (
 )
 
 // fromDataset builds an Image from the top-level elements of a parsed file.
-func fromDataset(elems []*dicom.Element, sx syntax) (*Image, error) {
+func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 	im := &Image{Format: FormatDICOM}
 	im.Info = StudyInfo{
 		Modality:          text(elems, tag.Modality),
@@ -59,43 +73,33 @@ func fromDataset(elems []*dicom.Element, sx syntax) (*Image, error) {
 	}
 	im.Modality = im.Info.Modality
 	im.Photometric = strings.ToUpper(text(elems, tag.PhotometricInterpretation))
+	im.TransferSyntax = sc.uid
 
-	pd := find(elems, tag.PixelData)
+	pd := sc.pixel
 	if pd == nil {
 		if sop := text(elems, tag.SOPClassUID); sop != "" {
 			return nil, unsupported("DICOM file has no pixel data: it is not an image (SOP class %s)", syntaxName(sop))
 		}
 		return nil, unsupported("DICOM file has no pixel data: it is not an image")
 	}
-	info, ok := pd.Value.GetValue().(dicom.PixelDataInfo)
-	if !ok {
-		return nil, malformed("malformed DICOM: unreadable pixel data")
-	}
-	if info.IsEncapsulated {
-		return nil, &kindError{kind: ErrUnsupportedTransferSyntax,
-			msg: "encapsulated (compressed) pixel data in a file labelled " + syntaxName(sx.uid)}
-	}
 
-	l, err := pixelLayout(elems, sx.order)
+	l, err := pixelLayout(elems, sc.order)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case l.samples == 1 && (im.Photometric == "MONOCHROME1" || im.Photometric == "MONOCHROME2"):
-	case l.samples == 3 && im.Photometric == "RGB":
+	case l.samples == 3 && (im.Photometric == "RGB" || im.Photometric == "YBR_FULL"):
+	case l.samples == 3 && im.Photometric == "YBR_FULL_422" && (sc.codec != nil || l.cols%2 == 0):
+		// Native YBR_FULL_422 stores two luminance samples per chroma pair.
+		l.ybr422 = sc.codec == nil
+	case l.samples == 3 && (im.Photometric == "YBR_ICT" || im.Photometric == "YBR_RCT") &&
+		(sc.uid == tsJ2K || sc.uid == tsJ2KLossless):
+		// OpenJPEG applies the inverse component transform.
 	case im.Photometric == "":
 		return nil, malformed("malformed DICOM: no PhotometricInterpretation")
 	default:
 		return nil, unsupported("photometric interpretation %s with %d samples per pixel is not supported yet", im.Photometric, l.samples)
-	}
-
-	raw := info.UnprocessedValueData
-	if sx.order == binary.BigEndian && l.bitsAllocated == 8 && pd.RawValueRepresentation == "OW" {
-		// 8-bit samples in OW are byte-swapped in big endian (PS3.5 A.2).
-		raw = bytes.Clone(raw)
-		for i := 0; i+1 < len(raw); i += 2 {
-			raw[i], raw[i+1] = raw[i+1], raw[i]
-		}
 	}
 
 	frames := 1
@@ -109,9 +113,29 @@ func fromDataset(elems []*dicom.Element, sx syntax) (*Image, error) {
 		}
 	}
 	fb := l.frameBytes()
-	if fb == 0 || len(raw)/fb < frames {
-		return nil, malformed("malformed DICOM: pixel data has %d bytes; %d frame(s) of %d×%d pixels × %d bytes need %d",
-			len(raw), frames, l.cols, l.rows, l.samples*l.bitsAllocated/8, int64(frames)*int64(fb))
+
+	var raw []byte
+	if sc.codec != nil {
+		if pd.native != nil {
+			return nil, malformed("malformed DICOM: pixel data of a file labelled %s is not encapsulated", syntaxName(sc.uid))
+		}
+		l.order, l.planar = binary.LittleEndian, false
+		if raw, im.Photometric, err = decodeFrames(pd, frames, l, im.Photometric, sc.syntax); err != nil {
+			return nil, err
+		}
+	} else {
+		raw = pd.native
+		if sc.order == binary.BigEndian && l.bitsAllocated == 8 && pd.vr == "OW" {
+			// 8-bit samples in OW are byte-swapped in big endian (PS3.5 A.2).
+			raw = bytes.Clone(raw)
+			for i := 0; i+1 < len(raw); i += 2 {
+				raw[i], raw[i+1] = raw[i+1], raw[i]
+			}
+		}
+		if fb == 0 || len(raw)/fb < frames {
+			return nil, malformed("malformed DICOM: pixel data has %d bytes; %d frame(s) of %d×%d pixels need %d",
+				len(raw), frames, l.cols, l.rows, int64(frames)*int64(fb))
+		}
 	}
 
 	params, err := frameParameters(elems, frames)

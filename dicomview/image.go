@@ -29,13 +29,18 @@ const (
 
 // Image is a loaded study image: its facts, and its decoded frames.
 type Image struct {
-	Path        string
-	Format      string // "dicom", "png" or "jpeg"
-	Width       int    // columns
-	Height      int    // rows
-	Frames      int    // at least 1
-	Modality    string // e.g. "CT", "CR"; empty for PNG and JPEG
-	Photometric string // "MONOCHROME1", "MONOCHROME2" or "RGB"
+	Path     string
+	Format   string // "dicom", "png" or "jpeg"
+	Width    int    // columns
+	Height   int    // rows
+	Frames   int    // at least 1
+	Modality string // e.g. "CT", "CR"; empty for PNG and JPEG
+	// Photometric is the photometric interpretation of the decoded pixels:
+	// "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL" or "YBR_FULL_422"
+	// (a codec that converts YCbCr to RGB reports "RGB").
+	Photometric string
+	// TransferSyntax is the transfer syntax UID of a DICOM file.
+	TransferSyntax string
 
 	// Windows are the VOI windows the file recommends, in modality units;
 	// may be empty. For an enhanced multi-frame DICOM they are those of
@@ -214,7 +219,7 @@ func (im *Image) render(frame int, w Window) (image.Image, error) {
 	rect := image.Rect(0, 0, im.Width, im.Height)
 	if im.layout.samples == 3 {
 		n := im.layout.frameBytes()
-		rgb := rgbValues(im.raw[(frame-1)*n:frame*n], im.layout)
+		rgb := rgbValues(im.raw[(frame-1)*n:frame*n], im.layout, im.Photometric)
 		out := image.NewRGBA(rect)
 		for p := 0; p < len(rgb)/3; p++ {
 			copy(out.Pix[4*p:4*p+3], rgb[3*p:3*p+3])

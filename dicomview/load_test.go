@@ -420,12 +420,15 @@ func TestLoadErrors(t *testing.T) {
 			return writeTemp(t, "pal.dcm", dicomFile{ts: tsExplicitLittle, order: le,
 				elems: append(imageElems(le, 2, 2, 1, 8, 8, 7, 0, "PALETTE COLOR"), pixels4)}.bytes())
 		}, ErrUnsupported, "PALETTE COLOR"},
-		{"JPEG baseline transfer syntax", func(t *testing.T) string {
-			return writeTemp(t, "jpeg.dcm", dicomFile{ts: "1.2.840.10008.1.2.4.50", order: le, elems: []elem{pixels4}}.bytes())
-		}, ErrUnsupportedTransferSyntax, "1.2.840.10008.1.2.4.50"},
-		{"deflated transfer syntax", func(t *testing.T) string {
+		{"MPEG2 transfer syntax", func(t *testing.T) string {
+			return writeTemp(t, "mpeg.dcm", dicomFile{ts: "1.2.840.10008.1.2.4.100", order: le, elems: []elem{pixels4}}.bytes())
+		}, ErrUnsupportedTransferSyntax, "1.2.840.10008.1.2.4.100 (MPEG2"},
+		{"private transfer syntax", func(t *testing.T) string {
+			return writeTemp(t, "private.dcm", dicomFile{ts: "1.2.3.4.5.6", order: le, elems: []elem{pixels4}}.bytes())
+		}, ErrUnsupportedTransferSyntax, "unsupported transfer syntax 1.2.3.4.5.6"},
+		{"deflated transfer syntax, data not deflated", func(t *testing.T) string {
 			return writeTemp(t, "deflate.dcm", dicomFile{ts: "1.2.840.10008.1.2.1.99", order: le, elems: []elem{pixels4}}.bytes())
-		}, ErrUnsupportedTransferSyntax, "1.2.840.10008.1.2.1.99"},
+		}, ErrMalformed, "deflated data set"},
 		{"encapsulated pixel data under a native syntax", func(t *testing.T) string {
 			return writeTemp(t, "encap.dcm", mono(elem{group: 0x7FE0, element: 0x0010, vr: "OB", undefined: true}))
 		}, ErrUnsupportedTransferSyntax, "encapsulated"},

@@ -16,6 +16,7 @@ type layout struct {
 	rows, cols    int
 	samples       int  // samples per pixel: 1 (grey) or 3 (RGB)
 	planar        bool // colour-by-plane (PlanarConfiguration 1)
+	ybr422        bool // native YBR_FULL_422: Y1 Y2 Cb Cr for each pixel pair
 	bitsAllocated int  // 8, 16 or 32
 	bitsStored    int  // 1…bitsAllocated
 	highBit       int  // bitsStored-1…bitsAllocated-1
@@ -27,7 +28,12 @@ type layout struct {
 func (l layout) pixels() int { return l.rows * l.cols }
 
 // frameBytes returns the number of bytes one frame occupies.
-func (l layout) frameBytes() int { return l.pixels() * l.samples * l.bitsAllocated / 8 }
+func (l layout) frameBytes() int {
+	if l.ybr422 {
+		return l.pixels() * 2 * l.bitsAllocated / 8
+	}
+	return l.pixels() * l.samples * l.bitsAllocated / 8
+}
 
 // storedValue extracts a stored value from its sample container: the
 // bitsStored bits ending at highBit, sign-extended when signed. Bits outside
@@ -68,26 +74,56 @@ func modalityValues(raw []byte, l layout, slope, intercept float64) []float32 {
 }
 
 // rgbValues decodes one colour frame into interleaved 8-bit R, G, B
-// samples, scaling stored values of other depths to 0…255.
-func rgbValues(raw []byte, l layout) []uint8 {
+// samples, scaling stored values of other depths to 0…255. YBR_FULL and
+// YBR_FULL_422 are converted to RGB with the equations of PS3.3 C.7.6.3.1.2.
+func rgbValues(raw []byte, l layout, photometric string) []uint8 {
 	at := containers(raw, l)
 	n := l.pixels()
 	out := make([]uint8, 3*n)
 	maxStored := float64(uint64(1)<<uint(l.bitsStored) - 1)
+	sample := func(i int) uint8 {
+		v := storedValue(at(i), l.bitsStored, l.highBit, false)
+		if l.bitsStored != 8 {
+			v = int64(math.Round(float64(float64(v)*255) / maxStored))
+		}
+		return uint8(v)
+	}
 	for p := 0; p < n; p++ {
 		for c := 0; c < 3; c++ {
 			i := 3*p + c
-			if l.planar {
+			switch {
+			case l.ybr422:
+				// Pixels 2k and 2k+1 are stored as Y(2k) Y(2k+1) Cb Cr.
+				pair := p / 2 * 4
+				if c == 0 {
+					i = pair + p%2
+				} else {
+					i = pair + 1 + c
+				}
+			case l.planar:
 				i = c*n + p
 			}
-			v := storedValue(at(i), l.bitsStored, l.highBit, false)
-			if l.bitsStored != 8 {
-				v = int64(math.Round(float64(float64(v)*255) / maxStored))
-			}
-			out[3*p+c] = uint8(v)
+			out[3*p+c] = sample(i)
 		}
 	}
+	if photometric == "YBR_FULL" || photometric == "YBR_FULL_422" {
+		ybrToRGB(out)
+	}
 	return out
+}
+
+// ybrToRGB converts interleaved 8-bit Y, Cb, Cr samples to R, G, B in place
+// (PS3.3 C.7.6.3.1.2, the JFIF equations), rounding and clamping.
+func ybrToRGB(px []uint8) {
+	clamp := func(v float64) uint8 {
+		return uint8(math.Max(0, math.Min(255, math.Round(v))))
+	}
+	for i := 0; i+2 < len(px); i += 3 {
+		y, cb, cr := float64(px[i]), float64(px[i+1])-128, float64(px[i+2])-128
+		px[i] = clamp(y + float64(1.402*cr))
+		px[i+1] = clamp(y - float64(0.344136*cb) - float64(0.714136*cr))
+		px[i+2] = clamp(y + float64(1.772*cb))
+	}
 }
 
 // minMax returns the smallest and largest of vals (0, 0 when empty).

@@ -96,16 +96,16 @@ func TestRGBValues(t *testing.T) {
 	l := layout{rows: 1, cols: 2, samples: 3, bitsAllocated: 8, bitsStored: 8, highBit: 7, order: binary.LittleEndian}
 	interleaved := []byte{1, 2, 3, 4, 5, 6}
 	want := []uint8{1, 2, 3, 4, 5, 6}
-	if got := rgbValues(interleaved, l); string(got) != string(want) {
+	if got := rgbValues(interleaved, l, "RGB"); string(got) != string(want) {
 		t.Errorf("interleaved: got %v, want %v", got, want)
 	}
 	l.planar = true
 	planar := []byte{1, 4, 2, 5, 3, 6} // RR GG BB
-	if got := rgbValues(planar, l); string(got) != string(want) {
+	if got := rgbValues(planar, l, "RGB"); string(got) != string(want) {
 		t.Errorf("planar: got %v, want %v", got, want)
 	}
 	l16 := layout{rows: 1, cols: 1, samples: 3, bitsAllocated: 16, bitsStored: 16, highBit: 15, order: binary.LittleEndian}
-	if got := rgbValues([]byte{0xFF, 0xFF, 0, 0, 0x80, 0x80}, l16); got[0] != 255 || got[1] != 0 || got[2] != 128 {
+	if got := rgbValues([]byte{0xFF, 0xFF, 0, 0, 0x80, 0x80}, l16, "RGB"); got[0] != 255 || got[1] != 0 || got[2] != 128 {
 		t.Errorf("16-bit: got %v, want [255 0 128]", got)
 	}
 }

@@ -27,11 +27,12 @@ const (
 	undefinedLength = 0xFFFFFFFF
 )
 
-// Transfer syntax UIDs decoded natively.
+// Transfer syntax UIDs read without a codec.
 const (
 	tsImplicitLittle = "1.2.840.10008.1.2"
 	tsExplicitLittle = "1.2.840.10008.1.2.1"
 	tsExplicitBig    = "1.2.840.10008.1.2.2"
+	tsDeflated       = "1.2.840.10008.1.2.1.99"
 )
 
 // errEncapsulated marks undefined-length (encapsulated) pixel data found
@@ -49,48 +50,88 @@ type syntax struct {
 	uid      string
 	order    binary.ByteOrder
 	implicit bool
+	deflated bool   // the data set after the file meta information is deflated
+	codec    *codec // nil for native (uncompressed) pixel data
+}
+
+// scan is what scanDICOM learns about a file.
+type scan struct {
+	syntax
+	metaEnd int        // offset of the first data set element
+	pixel   *pixelSpan // the top-level Pixel Data; nil if absent
+	patches []patch    // see walker.patches
+}
+
+// patch replaces the undefined length at offset at with vl.
+type patch struct {
+	at int
+	vl uint32
+}
+
+// pixelSpan locates the top-level Pixel Data (7FE0,0010) element: its value
+// for native data, or the Basic Offset Table and fragments of encapsulated
+// data (PS3.5 A.4), as sub-slices of the file.
+type pixelSpan struct {
+	vr        string
+	native    []byte
+	offsets   []byte   // Basic Offset Table value (may be empty)
+	fragments [][]byte // fragment values, in order
+	starts    []int    // offset of each fragment's item tag from the first fragment's
 }
 
 // scanDICOM validates the structure of a DICOM file (which must start with
-// the preamble and DICM marker) and returns its transfer syntax. Errors
-// match ErrMalformed, or ErrUnsupportedTransferSyntax for a transfer syntax
-// other than the three native ones.
-func scanDICOM(data []byte) (syntax, error) {
+// the preamble and DICM marker) and returns its transfer syntax and where
+// its pixel data lie. Errors match ErrMalformed, or
+// ErrUnsupportedTransferSyntax for a transfer syntax this package cannot
+// read. A deflated data set is scanned by scanMeta and inflated by the
+// caller before scanDICOM sees it again with inflated set.
+func scanDICOM(data []byte, inflated bool) (scan, error) {
 	w := walker{data: data, pos: dicomPreamble + len(dicomMagic), order: binary.LittleEndian}
 	ts, err := w.meta()
 	if errors.Is(err, errEncapsulated) {
-		return syntax{}, malformed("malformed DICOM: pixel data inside the file meta information")
+		return scan{}, malformed("malformed DICOM: pixel data inside the file meta information")
 	}
 	if err != nil {
-		return syntax{}, err
+		return scan{}, err
 	}
 	sx, err := parseSyntax(ts)
 	if err != nil {
-		return syntax{}, err
+		return scan{}, err
 	}
-	w.order, w.implicit = sx.order, sx.implicit
+	sc := scan{syntax: sx, metaEnd: w.pos}
+	if sx.deflated && !inflated {
+		return sc, nil
+	}
+	w.order, w.implicit, w.encapsulated = sx.order, sx.implicit, sx.codec != nil
 	for w.pos < len(data) {
 		if _, err := w.element(len(data)); err != nil {
 			if errors.Is(err, errEncapsulated) {
-				return syntax{}, &kindError{kind: ErrUnsupportedTransferSyntax,
+				return scan{}, &kindError{kind: ErrUnsupportedTransferSyntax,
 					msg: fmt.Sprintf("encapsulated (compressed) pixel data in a file labelled %s", syntaxName(sx.uid))}
 			}
-			return syntax{}, err
+			return scan{}, err
 		}
 	}
-	return sx, nil
+	sc.pixel, sc.patches = w.pixel, w.patches
+	return sc, nil
 }
 
-// parseSyntax maps a transfer syntax UID to a byte order and VR encoding.
-// An absent UID means implicit VR little endian, as the parser assumes.
+// parseSyntax maps a transfer syntax UID to a byte order, VR encoding and
+// codec. An absent UID means implicit VR little endian, as the parser
+// assumes.
 func parseSyntax(ts string) (syntax, error) {
 	switch ts {
 	case "", tsImplicitLittle:
 		return syntax{uid: tsImplicitLittle, order: binary.LittleEndian, implicit: true}, nil
 	case tsExplicitLittle:
 		return syntax{uid: ts, order: binary.LittleEndian}, nil
+	case tsDeflated:
+		return syntax{uid: ts, order: binary.LittleEndian, deflated: true}, nil
 	case tsExplicitBig:
 		return syntax{uid: ts, order: binary.BigEndian}, nil
+	}
+	if c := codecs[ts]; c != nil {
+		return syntax{uid: ts, order: binary.LittleEndian, codec: c}, nil
 	}
 	return syntax{}, &kindError{kind: ErrUnsupportedTransferSyntax,
 		msg: fmt.Sprintf("unsupported transfer syntax %s; convert the file to uncompressed little endian first (e.g. dcmtk's dcmdjpeg/dcmdrle/dcmconv or gdcmconv --raw)", syntaxName(ts))}
@@ -111,6 +152,14 @@ type walker struct {
 	order    binary.ByteOrder
 	implicit bool
 	depth    int
+	// encapsulated: undefined-length Pixel Data holds fragments (a
+	// compressed transfer syntax); else it is an error.
+	encapsulated bool
+	pixel        *pixelSpan // the first top-level Pixel Data found
+	// patches turn each element of VR UN with undefined length, whose
+	// content is a sequence in implicit VR (PS3.5 6.2.2) that the parser
+	// cannot read, into opaque bytes of defined length.
+	patches []patch
 }
 
 // header is one element's tag, VR and value span.
@@ -252,6 +301,16 @@ func (w *walker) element(end int) (header, error) {
 	}
 	h.value = w.pos
 
+	if !implicit && h.vr == "UN" && h.vl == undefinedLength && h.tag != tag.PixelData {
+		w.implicit = true
+		err := w.nested(h, end, tag.SequenceDelimitationItem)
+		w.implicit = false
+		if err == nil {
+			w.patches = append(w.patches, patch{at: h.value - 4, vl: uint32(w.pos - h.value)})
+		}
+		return h, err
+	}
+
 	switch tag.GetVRKind(h.tag, h.vr) {
 	case tag.VRSequence:
 		return h, w.nested(h, end, tag.SequenceDelimitationItem)
@@ -259,7 +318,13 @@ func (w *walker) element(end int) (header, error) {
 		return h, w.nested(h, end, tag.ItemDelimitationItem)
 	case tag.VRPixelData:
 		if h.vl == undefinedLength {
-			return h, errEncapsulated
+			if !w.encapsulated {
+				return h, errEncapsulated
+			}
+			return h, w.fragments(h, end)
+		}
+		if w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData && uint64(h.vl) <= uint64(end-w.pos) {
+			w.pixel = &pixelSpan{vr: h.vr, native: w.data[w.pos : w.pos+int(h.vl)]}
 		}
 	}
 	if h.vl == undefinedLength {
@@ -312,4 +377,56 @@ func (w *walker) nested(h header, end int, delim tag.Tag) error {
 		}
 	}
 	return nil
+}
+
+// fragments steps over the items of encapsulated pixel data (PS3.5 A.4):
+// the Basic Offset Table, the fragments, then the sequence delimiter. The
+// spans of top-level Pixel Data are kept in w.pixel.
+func (w *walker) fragments(h header, end int) error {
+	keep := w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData
+	var px pixelSpan
+	px.vr = h.vr
+	first := -1
+	for n := 0; ; n++ {
+		if err := w.need(8, end, "pixel data item"); err != nil {
+			return err
+		}
+		start := w.pos
+		t := tag.Tag{Group: w.order.Uint16(w.data[w.pos:]), Element: w.order.Uint16(w.data[w.pos+2:])}
+		vl := w.order.Uint32(w.data[w.pos+4:])
+		w.pos += 8
+		switch t {
+		case tag.SequenceDelimitationItem:
+			if vl != 0 {
+				return malformed("malformed DICOM: pixel data delimiter at offset %d has length %d, want 0", start, vl)
+			}
+			if n == 0 {
+				return malformed("malformed DICOM: encapsulated pixel data at offset %d has no Basic Offset Table item", h.value)
+			}
+			if keep {
+				w.pixel = &px
+			}
+			return nil
+		case tag.Item:
+		default:
+			return malformed("malformed DICOM: encapsulated pixel data holds %s at offset %d, not an item", t, start)
+		}
+		if vl == undefinedLength {
+			return malformed("malformed DICOM: pixel data item at offset %d has undefined length", start)
+		}
+		if err := w.need(uint64(vl), end, "pixel data item value"); err != nil {
+			return err
+		}
+		v := w.data[w.pos : w.pos+int(vl)]
+		w.pos += int(vl)
+		if n == 0 {
+			px.offsets = v
+			continue
+		}
+		if first < 0 {
+			first = start
+		}
+		px.fragments = append(px.fragments, v)
+		px.starts = append(px.starts, start-first)
+	}
 }

@@ -17,8 +17,12 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # --- Debian packages ------------------------------------------------------------
 # gcc/g++ and pkg-config for cgo; xorg-dev and libgl1-mesa-dev for Fyne;
 # nlohmann-json3-dev and libstb-dev for the headers the Ollama module zip lacks;
-# xvfb and xauth for the screenshot script; dcmtk as the reference DICOM renderer.
-packages=(gcc g++ pkg-config xorg-dev libgl1-mesa-dev nlohmann-json3-dev libstb-dev xvfb xauth dcmtk)
+# xvfb and xauth for the screenshot script; dcmtk as the reference DICOM renderer;
+# libopenjp2-7-dev (JPEG 2000), libcharls-dev (JPEG-LS) and libdcmtk-dev (JPEG: dcmtk's
+# 8/12/16-bit IJG codecs) for dicomview's cgo codecs; libgdcm-tools (gdcmconv) to make
+# JPEG 2000 test files; python3-pydicom/-numpy/-pil for the reference in bench/.
+packages=(gcc g++ pkg-config xorg-dev libgl1-mesa-dev nlohmann-json3-dev libstb-dev xvfb xauth dcmtk
+	libopenjp2-7-dev libcharls-dev libdcmtk-dev libgdcm-tools python3-pydicom python3-numpy python3-pil)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,178 @@
+package dicomview
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// This file turns the pixel data of a compressed transfer syntax into
+// native frames: it splits the fragments of encapsulated pixel data into
+// frames (PS3.5 A.4) and hands each frame to its codec. The codecs are RLE
+// Lossless (rle.go, written here to PS3.5 Annex G), JPEG (dcmtk's IJG
+// libraries, jpeg.go), JPEG-LS (CharLS, jpegls.go) and JPEG 2000
+// (OpenJPEG, jpeg2000.go). A deflated data set is inflated here.
+
+// maxDecodedBytes bounds the native pixel data a compressed file may
+// declare, so that a small file cannot make Load allocate without limit.
+const maxDecodedBytes = 1 << 30
+
+// codec decodes the frames of one encapsulated transfer syntax.
+type codec struct {
+	// decode decodes one frame (src, the concatenated fragments) into dst,
+	// exactly l.frameBytes() bytes of little-endian samples, colour by
+	// pixel. It returns the photometric interpretation of what it wrote:
+	// photometric, or "RGB" when the codec converted YCbCr to RGB.
+	decode func(dst, src []byte, l layout, photometric string) (string, error)
+	// marker starts every frame's first fragment (nil when a frame's
+	// start cannot be recognised); used without a Basic Offset Table.
+	marker []byte
+}
+
+// Frame start markers.
+var (
+	markerSOI = []byte{0xFF, 0xD8}             // JPEG and JPEG-LS start of image
+	markerSOC = []byte{0xFF, 0x4F, 0xFF, 0x51} // JPEG 2000 codestream: SOC, SIZ
+)
+
+// Encapsulated transfer syntaxes.
+const (
+	tsRLE            = "1.2.840.10008.1.2.5"
+	tsJPEGBaseline   = "1.2.840.10008.1.2.4.50"
+	tsJPEGExtended   = "1.2.840.10008.1.2.4.51"
+	tsJPEGLossless   = "1.2.840.10008.1.2.4.57"
+	tsJPEGLosslessSV = "1.2.840.10008.1.2.4.70"
+	tsJPEGLS         = "1.2.840.10008.1.2.4.80"
+	tsJPEGLSNear     = "1.2.840.10008.1.2.4.81"
+	tsJ2KLossless    = "1.2.840.10008.1.2.4.90"
+	tsJ2K            = "1.2.840.10008.1.2.4.91"
+)
+
+// codecs maps the compressed transfer syntaxes Load decodes to their codec.
+var codecs = map[string]*codec{
+	tsRLE:            {decode: decodeRLE},
+	tsJPEGBaseline:   {decode: decodeJPEG, marker: markerSOI},
+	tsJPEGExtended:   {decode: decodeJPEG, marker: markerSOI},
+	tsJPEGLossless:   {decode: decodeJPEG, marker: markerSOI},
+	tsJPEGLosslessSV: {decode: decodeJPEG, marker: markerSOI},
+	tsJPEGLS:         {decode: decodeJPEGLS, marker: markerSOI},
+	tsJPEGLSNear:     {decode: decodeJPEGLS, marker: markerSOI},
+	tsJ2KLossless:    {decode: decodeJ2K, marker: markerSOC},
+	tsJ2K:            {decode: decodeJ2K, marker: markerSOC},
+}
+
+// inflate returns data with its deflated data set (after metaEnd) inflated
+// (PS3.5 A.5), refusing more than maxFileSize bytes.
+func inflate(data []byte, metaEnd int) ([]byte, error) {
+	r := flate.NewReader(bytes.NewReader(data[metaEnd:]))
+	defer r.Close()
+	out := bytes.NewBuffer(make([]byte, 0, 4*len(data)))
+	out.Write(data[:metaEnd])
+	n, err := io.Copy(out, io.LimitReader(r, maxFileSize+1))
+	switch {
+	case err != nil:
+		return nil, malformedCause(err, "malformed DICOM: deflated data set")
+	case n > maxFileSize:
+		return nil, unsupported("deflated data set inflates to more than %d bytes", maxFileSize)
+	}
+	return out.Bytes(), nil
+}
+
+// splitFrames assigns the fragments of px to n frames (PS3.5 A.4): by the
+// Basic Offset Table when it has one entry per frame, else one fragment per
+// frame, else all fragments to a single frame, else by the codec's start
+// marker.
+func splitFrames(px *pixelSpan, n int, c *codec) ([][]byte, error) {
+	frags := px.fragments
+	if len(frags) == 0 {
+		return nil, malformed("malformed DICOM: encapsulated pixel data has no fragments")
+	}
+	var groups [][][]byte
+	if bot := px.offsets; len(bot) == 4*n && n > 1 {
+		groups = byOffsets(px, bot, n)
+	}
+	switch {
+	case groups != nil:
+	case n == 1:
+		groups = [][][]byte{frags}
+	case len(frags) == n:
+		for _, f := range frags {
+			groups = append(groups, [][]byte{f})
+		}
+	case c.marker != nil:
+		for _, f := range frags {
+			if len(groups) == 0 || bytes.HasPrefix(f, c.marker) {
+				groups = append(groups, nil)
+			}
+			groups[len(groups)-1] = append(groups[len(groups)-1], f)
+		}
+	}
+	if len(groups) != n {
+		return nil, malformed("malformed DICOM: cannot tell which of %d pixel data fragments belong to which of %d frames", len(frags), n)
+	}
+	out := make([][]byte, n)
+	for i, g := range groups {
+		if len(g) == 1 {
+			out[i] = g[0]
+		} else {
+			out[i] = bytes.Join(g, nil)
+		}
+	}
+	return out, nil
+}
+
+// byOffsets groups fragments by the n offsets of a Basic Offset Table, or
+// returns nil if the table does not point at fragment starts in order.
+func byOffsets(px *pixelSpan, bot []byte, n int) [][][]byte {
+	groups := make([][][]byte, n)
+	j := 0
+	for i := 0; i < n; i++ {
+		off := int64(binary.LittleEndian.Uint32(bot[4*i:]))
+		if j >= len(px.starts) || int64(px.starts[j]) != off {
+			return nil
+		}
+		next := int64(-1)
+		if i+1 < n {
+			next = int64(binary.LittleEndian.Uint32(bot[4*i+4:]))
+		}
+		for j < len(px.starts) && (next < 0 || int64(px.starts[j]) < next) {
+			groups[i] = append(groups[i], px.fragments[j])
+			j++
+		}
+		if len(groups[i]) == 0 {
+			return nil
+		}
+	}
+	return groups
+}
+
+// decodeFrames decodes every frame of encapsulated pixel data into native
+// little-endian frames, colour by pixel, and returns them with the
+// photometric interpretation of the decoded samples.
+func decodeFrames(px *pixelSpan, frames int, l layout, photometric string, sx syntax) ([]byte, string, error) {
+	fb := l.frameBytes()
+	if int64(fb)*int64(frames) > maxDecodedBytes {
+		return nil, "", unsupported("decoded pixel data would be %d bytes; the limit is %d", int64(fb)*int64(frames), maxDecodedBytes)
+	}
+	parts, err := splitFrames(px, frames, sx.codec)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]byte, fb*frames)
+	got := photometric
+	for i, src := range parts {
+		p, err := sx.codec.decode(out[i*fb:(i+1)*fb], src, l, photometric)
+		if err != nil {
+			var ke *kindError
+			if !errors.As(err, &ke) {
+				err = malformedCause(err, "malformed DICOM")
+			}
+			return nil, "", fmt.Errorf("frame %d (%s): %w", i+1, syntaxName(sx.uid), err)
+		}
+		got = p
+	}
+	return out, got, nil
+}
