@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ollama/ollama/api"
@@ -15,19 +16,57 @@ import (
 // ErrUnknownModel is returned when the runtime does not have the model.
 var ErrUnknownModel = errors.New("unknown model")
 
+// ErrStalled is the cause of a run that ended because the server sent
+// nothing for longer than the stall timeout.
+var ErrStalled = errors.New("no output from the model")
+
+// Default stall timeouts: the first chunk may wait for a model to load,
+// later chunks come every few milliseconds to seconds.
+const (
+	DefaultFirstChunkTimeout = 5 * time.Minute
+	DefaultStallTimeout      = 60 * time.Second
+)
+
 // Client talks to one Ollama server.
 type Client struct {
 	api  *api.Client
 	base *url.URL
+	// FirstChunkTimeout and StallTimeout bound the wait for the first chunk
+	// of an answer (which includes loading the model) and between chunks.
+	FirstChunkTimeout time.Duration
+	StallTimeout      time.Duration
 }
 
 // NewClient returns a client for the server at base. A nil hc uses a client
-// without an overall timeout (streams may be long); contexts bound calls.
+// without an overall timeout (streams may be long); contexts and the stall
+// timeouts bound calls.
 func NewClient(base *url.URL, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	return &Client{api: api.NewClient(base, hc), base: base}
+	return &Client{api: api.NewClient(base, hc), base: base,
+		FirstChunkTimeout: DefaultFirstChunkTimeout, StallTimeout: DefaultStallTimeout}
+}
+
+// NewBearerClient returns a client that sends "Authorization: Bearer
+// token" with every request, for a server behind an authenticating proxy.
+// An empty token sends no header.
+func NewBearerClient(base *url.URL, token string) *Client {
+	if token == "" {
+		return NewClient(base, nil)
+	}
+	return NewClient(base, &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}})
+}
+
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
 }
 
 // API returns the underlying Ollama API client.
@@ -95,12 +134,15 @@ func modelNames(ms []Model) string {
 }
 
 // Chat sends one request and streams the answer's text to onChunk (which
-// may be nil) as it arrives. It returns the run's result in every case:
-// when ctx is cancelled the result has StatusCancelled and the partial
-// output; on failure StatusError and the error's text. The error is nil
-// only for StatusOK.
+// may be nil) as it arrives. Thinking text between MedGemma's markers never
+// reaches onChunk: it is kept in Result.Thinking. It returns the run's
+// result in every case: when ctx is cancelled the result has
+// StatusCancelled and the partial output; on failure (including a stall
+// longer than the client's timeouts) StatusError, the partial output and
+// the error's text. The error is nil only for StatusOK; an answer cut off
+// by num_predict or num_ctx is StatusOK with Truncated set.
 func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (Result, error) {
-	res := Result{Model: req.Model, Status: StatusOK}
+	res := Result{Model: req.Model, Status: StatusOK, NumCtx: req.Options.NumCtx}
 	msgs := make([]api.Message, 0, 2)
 	if req.System != "" {
 		msgs = append(msgs, api.Message{Role: "system", Content: req.System})
@@ -110,26 +152,71 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		user.Images = append(user.Images, api.ImageData(im.PNG))
 	}
 	msgs = append(msgs, user)
-	stream := true
+	stream, no := true, false
 	areq := &api.ChatRequest{
 		Model:    req.Model,
 		Messages: msgs,
 		Stream:   &stream,
 		Options:  req.Options.Map(),
+		// Never drop part of the prompt or shift the context: a request
+		// that does not fit fails, and an answer that fills the window
+		// ends with done_reason "length".
+		Truncate: &no,
+		Shift:    &no,
 	}
-	var out strings.Builder
+	if req.KeepAlive != nil {
+		areq.KeepAlive = &api.Duration{Duration: *req.KeepAlive}
+	}
+
+	// The watchdog cancels the request when no chunk arrives in time.
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	first, between := c.FirstChunkTimeout, c.StallTimeout
+	if first <= 0 {
+		first = DefaultFirstChunkTimeout
+	}
+	if between <= 0 {
+		between = DefaultStallTimeout
+	}
+	var stall atomic.Int64 // the current timeout, for the message
+	stall.Store(int64(first))
+	watchdog := time.AfterFunc(first, func() {
+		cancel(fmt.Errorf("%w for %s", ErrStalled, time.Duration(stall.Load())))
+	})
+	defer watchdog.Stop()
+
+	var out, thought strings.Builder
+	var split thinkingSplitter
+	emit := func(a, th string) {
+		thought.WriteString(th)
+		if a == "" {
+			return
+		}
+		if out.Len() == 0 {
+			a = strings.TrimLeft(a, " \n")
+			if a == "" {
+				return
+			}
+		}
+		out.WriteString(a)
+		if onChunk != nil {
+			onChunk(a)
+		}
+	}
 	done := false
 	start := time.Now()
-	err := c.api.Chat(ctx, areq, func(r api.ChatResponse) error {
+	err := c.api.Chat(cctx, areq, func(r api.ChatResponse) error {
+		stall.Store(int64(between))
+		watchdog.Reset(between)
 		if t := r.Message.Content; t != "" {
 			if res.Chunks == 0 {
 				res.FirstToken = time.Since(start)
 			}
 			res.Chunks++
-			out.WriteString(t)
-			if onChunk != nil {
-				onChunk(t)
-			}
+			emit(split.Write(t))
+		}
+		if t := r.Message.Thinking; t != "" {
+			thought.WriteString(t)
 		}
 		if r.Done {
 			done = true
@@ -143,9 +230,18 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		}
 		return nil
 	})
+	watchdog.Stop()
+	emit(split.Flush())
 	res.Output = out.String()
+	res.Thinking = strings.TrimSpace(thought.String())
+	res.Truncated = res.DoneReason == "length"
 	if res.TotalDuration == 0 {
 		res.TotalDuration = time.Since(start)
+	}
+	fail := func(err error) (Result, error) {
+		res.Status = StatusError
+		res.Error = err.Error()
+		return res, err
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -155,23 +251,18 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		res.DoneReason = "cancelled"
 		res.Error = "cancelled"
 		return res, fmt.Errorf("chat with %s: %w", req.Model, ctx.Err())
+	case errors.Is(context.Cause(cctx), ErrStalled):
+		return fail(fmt.Errorf("chat with %s: %w; gave up (the runtime may be overloaded or stuck; see its log); the partial answer is kept", req.Model, context.Cause(cctx)))
 	case err == nil && done:
 		return res, nil
 	case err == nil:
-		err = fmt.Errorf("chat with %s: the server ended the answer early (runner crashed or server stopped); the partial answer is kept", req.Model)
-		res.Status = StatusError
-		res.Error = err.Error()
-		return res, err
+		return fail(fmt.Errorf("chat with %s: the server ended the answer early (runner crashed or server stopped); the partial answer is kept", req.Model))
 	default:
 		var se api.StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
-			err = fmt.Errorf("model %q: %w: %s; run `medgemma-workbench models list` to see what is installed", req.Model, ErrUnknownModel, se.ErrorMessage)
-		} else {
-			err = fmt.Errorf("chat with %s: %w", req.Model, err)
+			return fail(fmt.Errorf("model %q: %w: %s; run `medgemma-workbench models list` to see what is installed", req.Model, ErrUnknownModel, se.ErrorMessage))
 		}
-		res.Status = StatusError
-		res.Error = err.Error()
-		return res, err
+		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", req.Model, err))
 	}
 }
 
@@ -189,6 +280,9 @@ func (o Options) Map() map[string]any {
 	}
 	if o.NumCtx != 0 {
 		m["num_ctx"] = o.NumCtx
+	}
+	if o.NumGPU != nil {
+		m["num_gpu"] = *o.NumGPU
 	}
 	return m
 }

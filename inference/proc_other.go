@@ -5,3 +5,5 @@ package inference
 import "syscall"
 
 func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func childPIDs(pid int) []int { return nil }

@@ -40,6 +40,9 @@ const (
 type RuntimeConfig struct {
 	// URL, when set, attaches to an existing server; none is started.
 	URL string
+	// Token, when set with URL, is sent as "Authorization: Bearer Token",
+	// for a server behind an authenticating proxy.
+	Token string
 	// Binary is an explicit path to the ollama binary (managed mode).
 	Binary string
 	// DataDir holds the runtime's models (DataDir/models) and its log
@@ -47,8 +50,14 @@ type RuntimeConfig struct {
 	DataDir string
 	// Port is the preferred port; when it is 0 or busy a free one is used.
 	Port int
-	// Env is extra environment for the child, e.g. "OLLAMA_NUM_PARALLEL=2".
+	// Env is extra environment for the child, e.g. "OLLAMA_DEBUG=1".
 	Env []string
+	// NumParallel is how many requests to one model the managed server
+	// serves at once (OLLAMA_NUM_PARALLEL); 0 keeps Ollama's default.
+	NumParallel int
+	// KeepAlive is how long the managed server keeps an idle model loaded
+	// (OLLAMA_KEEP_ALIVE); 0 keeps Ollama's default of 5 minutes.
+	KeepAlive time.Duration
 	// StartTimeout bounds the wait for the first heartbeat (default 60 s).
 	StartTimeout time.Duration
 	// Grace is how long a polite stop waits before killing (default 5 s).
@@ -90,7 +99,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 			return nil, err
 		}
 		r.base = u
-		r.client = NewClient(u, nil)
+		r.client = NewBearerClient(u, cfg.Token)
 		r.state = State{Mode: "attached", URL: u.String(), Phase: PhaseStopped}
 		return r, nil
 	}
@@ -381,6 +390,12 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 		"OLLAMA_MODELS="+filepath.Join(r.cfg.DataDir, "models"),
 		"OLLAMA_NO_CLOUD=1",
 	)
+	if r.cfg.NumParallel > 0 {
+		cmd.Env = append(cmd.Env, "OLLAMA_NUM_PARALLEL="+strconv.Itoa(r.cfg.NumParallel))
+	}
+	if r.cfg.KeepAlive > 0 {
+		cmd.Env = append(cmd.Env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
+	}
 	cmd.Env = append(cmd.Env, r.cfg.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = sysProcAttr()
@@ -500,3 +515,8 @@ func childEnv(env []string) []string {
 	}
 	return out
 }
+
+// RunnerPIDs lists the managed server's model runner processes (`ollama
+// runner`, one per loaded model). It is empty when attached, when no model
+// is loaded, or off Linux.
+func (r *Runtime) RunnerPIDs() []int { return childPIDs(r.PID()) }

@@ -17,6 +17,9 @@ type Options struct {
 	Temperature *float64 `json:"temperature,omitempty"`
 	NumPredict  int      `json:"num_predict,omitempty"`
 	NumCtx      int      `json:"num_ctx,omitempty"`
+	// NumGPU is how many layers to put on the GPU (-1 all, 0 none); nil
+	// lets the runtime decide.
+	NumGPU *int `json:"num_gpu,omitempty"`
 }
 
 // Image is one model-input image sent with a prompt: the exact PNG bytes
@@ -51,6 +54,9 @@ type Request struct {
 	Prompt  string
 	Images  []Image
 	Options Options
+	// KeepAlive, when set, is how long the runtime keeps the model loaded
+	// after this request (0 unloads it at once).
+	KeepAlive *time.Duration
 }
 
 // Status says how a run ended.
@@ -65,10 +71,18 @@ const (
 
 // Result is what a run produced, with the runtime's own accounting.
 type Result struct {
-	Model              string        `json:"model"`
-	ModelDigest        string        `json:"model_digest"`
-	RuntimeVersion     string        `json:"runtime_version"`
-	Output             string        `json:"output"`
+	Model          string `json:"model"`
+	ModelDigest    string `json:"model_digest"`
+	RuntimeVersion string `json:"runtime_version"`
+	Output         string `json:"output"`
+	// Thinking is the text the model wrote between MedGemma's thinking
+	// markers; it is never part of Output.
+	Thinking string `json:"thinking,omitempty"`
+	// Truncated is true when the answer was cut off by num_predict or the
+	// context window (done_reason "length").
+	Truncated bool `json:"truncated"`
+	// NumCtx is the context window the run was sent with.
+	NumCtx             int           `json:"num_ctx,omitempty"`
 	Chunks             int           `json:"chunks"`
 	PromptEvalCount    int           `json:"prompt_eval_count"`
 	EvalCount          int           `json:"eval_count"`

@@ -1,0 +1,183 @@
+package inference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/ollama/ollama/api"
+)
+
+// ErrNoVision is returned before a run when images are sent to a model that
+// cannot see them (a GGUF converted without its vision tower, or a
+// text-only model). The CLI exits with code 2 for it.
+var ErrNoVision = errors.New("model has no vision capability")
+
+// ErrContextTooSmall is returned before a run when the prompt and its
+// images cannot fit the context window. The CLI exits with code 2 for it.
+var ErrContextTooSmall = errors.New("request does not fit the context window")
+
+// Facts are what the runtime knows about one installed model, from
+// /api/tags and /api/show.
+type Facts struct {
+	Name         string `json:"name"`
+	Digest       string `json:"digest"`
+	Family       string `json:"family"`
+	Architecture string `json:"architecture"`
+	// ParameterCount is the exact number of weights when the file says it;
+	// Parameters is the runtime's rounded label ("4.3B").
+	ParameterCount int64    `json:"parameter_count"`
+	Parameters     string   `json:"parameter_size"`
+	Quantization   string   `json:"quantization_level"`
+	ContextLength  int      `json:"context_length"`
+	Capabilities   []string `json:"capabilities"`
+	Size           int64    `json:"size"`
+	Demo           bool     `json:"demo"`
+}
+
+// Can reports whether the model has the capability ("vision",
+// "completion", "thinking", ...).
+func (f Facts) Can(capability string) bool { return slices.Contains(f.Capabilities, capability) }
+
+// Facts returns the facts of the named model. An unknown model's error
+// wraps [ErrUnknownModel].
+func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
+	m, err := c.FindModel(ctx, name)
+	if err != nil {
+		return Facts{}, err
+	}
+	show, err := c.api.Show(ctx, &api.ShowRequest{Model: m.Name})
+	if err != nil {
+		var se api.StatusError
+		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+			return Facts{}, fmt.Errorf("model %q: %w: %s", name, ErrUnknownModel, se.ErrorMessage)
+		}
+		return Facts{}, fmt.Errorf("show model %s: %w", name, err)
+	}
+	return factsFrom(m, show), nil
+}
+
+func factsFrom(m Model, show *api.ShowResponse) Facts {
+	f := Facts{
+		Name: m.Name, Digest: m.Digest, Size: m.Size, Demo: m.Demo,
+		Family:       show.Details.Family,
+		Parameters:   show.Details.ParameterSize,
+		Quantization: show.Details.QuantizationLevel,
+	}
+	if a, ok := show.ModelInfo["general.architecture"].(string); ok {
+		f.Architecture = a
+	}
+	f.ParameterCount = int64(number(show.ModelInfo["general.parameter_count"]))
+	if f.Architecture != "" {
+		f.ContextLength = int(number(show.ModelInfo[f.Architecture+".context_length"]))
+	}
+	for _, c := range show.Capabilities {
+		f.Capabilities = append(f.Capabilities, string(c))
+	}
+	return f
+}
+
+// number reads a JSON number that may have been decoded as any numeric type.
+func number(v any) float64 {
+	switch n := v.(type) {
+	case float64:
+		return n
+	case int64:
+		return float64(n)
+	case int:
+		return float64(n)
+	case uint64:
+		return float64(n)
+	}
+	return 0
+}
+
+// Tokens the pre-flight check counts. An image is 256 soft tokens plus its
+// start, end and separator tokens (MedGemma's 896×896 input pooled to
+// 16×16); text is estimated generously so that an estimate errs towards
+// more context, never less.
+const (
+	ImageTokens       = 256
+	imageExtraTokens  = 4
+	messageOverhead   = 8
+	templateOverhead  = 16
+	defaultNumCtx     = 4096
+	defaultAnswerRoom = 1024
+	ctxGranule        = 1024
+)
+
+// EstimatePromptTokens is a generous estimate of the prompt tokens a
+// request takes: its images at 260 tokens each and its text at one token
+// per three bytes, plus the chat template's markers.
+func EstimatePromptTokens(req Request) int {
+	n := templateOverhead
+	for _, s := range []string{req.System, req.Prompt} {
+		if s != "" {
+			n += messageOverhead + (len(s)+2)/3
+		}
+	}
+	return n + len(req.Images)*(ImageTokens+imageExtraTokens)
+}
+
+// Plan is the outcome of the pre-flight check: the request as it will be
+// sent (num_ctx always set, num_predict bounded by the room left) and the
+// numbers behind it.
+type Plan struct {
+	Request      Request
+	Facts        Facts
+	PromptTokens int
+	// Raised is true when num_ctx was raised above the default to fit.
+	Raised bool
+}
+
+// Preflight checks a request against the model's facts before anything is
+// sent: images need the vision capability ([ErrNoVision]), and the
+// estimated prompt plus room for the answer must fit the context window.
+// It sets num_ctx explicitly: the caller's value when it fits, else the
+// default (4096) raised in steps of 1024 up to the model's context length;
+// a request that still does not fit is refused ([ErrContextTooSmall]),
+// never truncated. When num_predict is unset it is bounded by the room
+// left, so the runtime stops with done_reason "length" instead of shifting
+// the context.
+func Preflight(req Request, f Facts) (Plan, error) {
+	p := Plan{Request: req, Facts: f, PromptTokens: EstimatePromptTokens(req)}
+	if len(req.Images) > 0 && !f.Can("vision") {
+		return p, fmt.Errorf("model %s cannot read images (capabilities: %v): it was built without its vision tower; "+
+			"import it again from the Hugging Face folder with `medgemma-workbench models import --name NAME --safetensors DIR`, "+
+			"or from a GGUF that includes the vision projector, or pull medgemma: %w", f.Name, f.Capabilities, ErrNoVision)
+	}
+	room := req.Options.NumPredict
+	if room <= 0 {
+		room = defaultAnswerRoom
+	}
+	need := p.PromptTokens + room
+	o := &p.Request.Options
+	if o.NumCtx > 0 {
+		if need > o.NumCtx {
+			return p, fmt.Errorf("model %s: about %d prompt tokens (%d images × %d) plus %d for the answer need num_ctx ≥ %d, but --num-ctx is %d: raise --num-ctx, use fewer images or a shorter prompt: %w",
+				f.Name, p.PromptTokens, len(req.Images), ImageTokens, room, need, o.NumCtx, ErrContextTooSmall)
+		}
+	} else {
+		o.NumCtx = defaultNumCtx
+		if need > o.NumCtx {
+			o.NumCtx = (need + ctxGranule - 1) / ctxGranule * ctxGranule
+			p.Raised = true
+		}
+		if f.ContextLength > 0 && o.NumCtx > f.ContextLength {
+			o.NumCtx = f.ContextLength
+		}
+	}
+	if f.ContextLength > 0 && need > f.ContextLength {
+		return p, fmt.Errorf("model %s: about %d prompt tokens (%d images × %d) plus %d for the answer exceed its context length of %d tokens: send fewer images or a shorter prompt: %w",
+			f.Name, p.PromptTokens, len(req.Images), ImageTokens, room, f.ContextLength, ErrContextTooSmall)
+	}
+	if need > o.NumCtx {
+		return p, fmt.Errorf("model %s: about %d prompt tokens need num_ctx ≥ %d: %w", f.Name, p.PromptTokens, need, ErrContextTooSmall)
+	}
+	if o.NumPredict <= 0 {
+		o.NumPredict = o.NumCtx - p.PromptTokens
+	}
+	return p, nil
+}
