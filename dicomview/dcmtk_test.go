@@ -166,7 +166,7 @@ func compareDcmtk(t *testing.T, im *Image, ref string, frame int, fileWindow boo
 }
 
 // run runs a reference tool and fails the test if it fails.
-func run(t *testing.T, args ...string) {
+func run(t testing.TB, args ...string) {
 	t.Helper()
 	cmd := exec.Command(args[0], args[1:]...)
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -13,16 +13,31 @@ import (
 
 // decodeDICOM validates, parses and decodes a DICOM file held in data.
 func decodeDICOM(data []byte) (*Image, error) {
-	sc, err := scanDICOM(data, false)
+	data, sc, err := checkDICOM(data)
 	if err != nil {
 		return nil, err
 	}
+	ds, err := parseDataset(data)
+	if err != nil {
+		return nil, err
+	}
+	return fromDataset(ds.Elements, sc)
+}
+
+// checkDICOM scans a DICOM file, inflating a deflated data set and
+// patching what the parser cannot read (see walker.patches), and returns
+// the bytes the parser may safely be given.
+func checkDICOM(data []byte) ([]byte, scan, error) {
+	sc, err := scanDICOM(data, false)
+	if err != nil {
+		return nil, scan{}, err
+	}
 	if sc.deflated {
 		if data, err = inflate(data, sc.metaEnd); err != nil {
-			return nil, err
+			return nil, scan{}, err
 		}
 		if sc, err = scanDICOM(data, true); err != nil {
-			return nil, err
+			return nil, scan{}, err
 		}
 	}
 	if len(sc.patches) > 0 {
@@ -31,11 +46,7 @@ func decodeDICOM(data []byte) (*Image, error) {
 			binary.LittleEndian.PutUint32(data[p.at:], p.vl)
 		}
 	}
-	ds, err := parseDataset(data)
-	if err != nil {
-		return nil, err
-	}
-	return fromDataset(ds.Elements, sc)
+	return data, sc, nil
 }
 
 // parseDataset runs the DICOM parser on a file scanDICOM accepted, turning

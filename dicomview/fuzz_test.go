@@ -26,6 +26,19 @@ func FuzzLoad(f *testing.F) {
 	if data, err := os.ReadFile(filepath.Join("testdata", "3_explicit_big_endian.dcm")); err == nil {
 		f.Add(data)
 	}
+	// Every compressed transfer syntax, made from 3.dcm by dcmtk and GDCM.
+	for _, v := range conformanceVariants {
+		if v.encode == nil {
+			continue
+		}
+		out := filepath.Join(f.TempDir(), v.name+".dcm")
+		run(f, append(v.encode, dicomtest.File(f, "3.dcm"), out)...)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	le := binary.LittleEndian
 	f.Add(dicomFile{ts: tsImplicitLittle, order: le, implicit: true, elems: append(imageElems(le, 2, 2, 1, 16, 12, 11, 1, "MONOCHROME1"),
 		elem{group: 0x0040, element: 0x0275, vr: "SQ", undefined: true, children: [][]elem{{str(0x0008, 0x0060, "CS", "CT")}}},

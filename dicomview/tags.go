@@ -1,6 +1,7 @@
 package dicomview
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,6 +34,13 @@ func Attributes(path string) ([]Attribute, error) {
 	}
 	if !isDICOM(data) {
 		return nil, fmt.Errorf("read attributes of %s: %w", path, malformed("not a DICOM file (no DICM marker at offset 128)"))
+	}
+	// Bound the parse (and inflate a deflated data set) as Load does; a
+	// transfer syntax without a codec here still has readable attributes.
+	if checked, _, err := checkDICOM(data); err == nil {
+		data = checked
+	} else if !errors.Is(err, ErrUnsupportedTransferSyntax) {
+		return nil, fmt.Errorf("read attributes of %s: %w", path, err)
 	}
 	ds, err := parseDataset(data)
 	if err != nil {
