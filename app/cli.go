@@ -26,8 +26,13 @@ Commands:
   render FILE --out OUT.png    write the windowed image at native resolution
   ask --prompt TEXT [--image FILE]...
                                ask a model, streaming the answer; logged to history
-  models list|demo             list the runtime's models; install the offline demo model
-  history list                 list logged runs
+  models list|pull|import|rm|ps|demo
+                               list, download, import, remove the runtime's models;
+                               see where they run; install the offline demo model
+  history list|show|search|export|rate|note
+                               browse, search and export logged runs
+  report --run ID... --format md|html|pdf --out FILE [--include-phi]
+                               a de-identified draft report of runs
 
 With no command the desktop workbench opens. Run COMMAND --help for its flags.`
 
@@ -55,7 +60,10 @@ func ExitCode(err error) int {
 	case errors.As(err, &ue),
 		errors.Is(err, dicomview.ErrMalformed),
 		errors.Is(err, dicomview.ErrUnsupported),
-		errors.Is(err, inference.ErrUnknownModel):
+		errors.Is(err, inference.ErrUnknownModel),
+		errors.Is(err, inference.ErrNoVision),
+		errors.Is(err, inference.ErrContextTooSmall),
+		errors.Is(err, inference.ErrBadModelFile):
 		return 2
 	default:
 		return 1
@@ -87,6 +95,8 @@ func (c *cli) run(args []string) error {
 		return c.models(rest)
 	case "history":
 		return c.history(rest)
+	case "report":
+		return c.report(rest)
 	case "help":
 		fmt.Fprintln(c.stdout, usage)
 		return nil

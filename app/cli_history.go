@@ -3,31 +3,122 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
-// history runs `history list`.
+const historyUsage = `usage: medgemma-workbench history list [--json] [--limit N] [FILTERS]
+       medgemma-workbench history show RUN_ID [--json]
+       medgemma-workbench history search TEXT [--json] [--limit N] [FILTERS]
+       medgemma-workbench history export --format csv|jsonl [--out FILE] [--include-phi] [FILTERS]
+       medgemma-workbench history rate RUN_ID 0..5
+       medgemma-workbench history note RUN_ID TEXT
+FILTERS: --model NAME --from DATE --to DATE --min-rating N --study KEY --status STATUS
+(DATE is 2006-01-02 or RFC 3339; --to a date includes that day)`
+
+// history runs the `history` commands.
 func (c *cli) history(args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		return usagef("usage: medgemma-workbench history list [--json] [--limit N]")
+	if len(args) == 0 {
+		return usagef("%s", historyUsage)
 	}
-	fs := newFlags("history list", &c.cfg)
+	switch args[0] {
+	case "list", "search":
+		return c.historyList(args[0], args[1:])
+	case "show":
+		return c.historyShow(args[1:])
+	case "export":
+		return c.historyExport(args[1:])
+	case "rate", "note":
+		return c.historyAnnotate(args[0], args[1:])
+	default:
+		return usagef("unknown history command %q\n%s", args[0], historyUsage)
+	}
+}
+
+// filterFlags puts the run filters on fs; call the returned function after
+// parsing to get the filter.
+func filterFlags(fs *flag.FlagSet) func() (history.Filter, error) {
+	model := fs.String("model", "", "only runs of this model")
+	from := fs.String("from", "", "only runs started on or after this date")
+	to := fs.String("to", "", "only runs started before this time, or on or before this date")
+	minRating := fs.Int("min-rating", 0, "only runs rated at least this (1 to 5)")
+	study := fs.String("study", "", "only runs on the study with this key")
+	status := fs.String("status", "", "only runs that ended so (ok, cancelled, error, interrupted, running)")
+	return func() (history.Filter, error) {
+		f := history.Filter{Model: *model, MinRating: *minRating, StudyKey: *study, Status: inference.Status(*status)}
+		var err error
+		if f.From, err = parseDate(*from, false); err != nil {
+			return f, usagef("--from: %v", err)
+		}
+		if f.To, err = parseDate(*to, true); err != nil {
+			return f, usagef("--to: %v", err)
+		}
+		return f, nil
+	}
+}
+
+// parseDate parses a date (local midnight; the next midnight if end) or an
+// RFC 3339 time. "" is the zero time.
+func parseDate(s string, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date like 2025-06-01 or a time like 2025-06-01T12:00:00Z", s)
+	}
+	return t, nil
+}
+
+// openServices opens the services for a history or report command.
+func (c *cli) openServices(kind string) (*Services, error) {
+	return NewServices(context.Background(), c.cfg, kind)
+}
+
+func (c *cli) historyList(cmd string, args []string) error {
+	fs := newFlags("history "+cmd, &c.cfg)
 	jsonOut := fs.Bool("json", false, "print JSON Lines")
-	limit := fs.Int("limit", 50, "how many runs, newest first")
-	if _, err := parse(fs, args[1:]); err != nil {
+	limit := fs.Int("limit", 50, "how many runs, newest first (0: all)")
+	filter := filterFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	s, err := NewServices(ctx, c.cfg, "cli history list")
+	f, err := filter()
+	if err != nil {
+		return err
+	}
+	f.Limit = *limit
+	switch {
+	case cmd == "search" && len(pos) == 0:
+		return usagef("history search: give the words to search for\n%s", historyUsage)
+	case cmd == "search":
+		f.Text = strings.Join(pos, " ")
+	case len(pos) > 0:
+		return usagef("history list takes no arguments (to search, use history search TEXT)\n%s", historyUsage)
+	}
+	s, err := c.openServices("cli history " + cmd)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	runs, err := s.History().Runs(ctx, *limit)
+	ctx := context.Background()
+	runs, err := s.History().Search(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -40,27 +131,214 @@ func (c *cli) history(args []string) error {
 		}
 		return nil
 	}
+	if len(runs) == 0 {
+		fmt.Fprintln(c.stderr, "no runs match")
+		return nil
+	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTARTED\tMODEL\tSTATUS\tTOKENS\tPROMPT")
+	fmt.Fprintln(tw, "RUN\tSTARTED\tMODEL\tSTATUS\tRATING\tTOKENS\tPROMPT")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.StartedAt.Local().Format("2006-01-02 15:04:05"), r.Model, r.Status, r.EvalCount, ellipsis(r.Prompt, 48))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.StartedAt.Local().Format("2006-01-02 15:04:05"), r.Model, r.Status,
+			stars(r.Rating), r.EvalCount, ellipsis(r.Prompt, 48))
 	}
 	return tw.Flush()
 }
 
-// runJSON is one run as `history list --json` prints it.
+func stars(n int) string {
+	if n <= 0 {
+		return "-"
+	}
+	return strings.Repeat("★", n)
+}
+
+// runID parses a run id argument.
+func runID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("%q is not a run id: give the number `history list` shows", s)
+	}
+	return id, nil
+}
+
+// notFound turns a missing run into bad input.
+func notFound(err error) error {
+	if errors.Is(err, history.ErrNotFound) {
+		return &UsageError{fmt.Errorf("%w; `medgemma-workbench history list` shows the runs there are", err)}
+	}
+	return err
+}
+
+func (c *cli) historyShow(args []string) error {
+	fs := newFlags("history show", &c.cfg)
+	jsonOut := fs.Bool("json", false, "print one JSON object")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: medgemma-workbench history show RUN_ID [--json]")
+	}
+	id, err := runID(pos[0])
+	if err != nil {
+		return err
+	}
+	s, err := c.openServices("cli history show")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	r, err := s.History().Run(context.Background(), id)
+	if err != nil {
+		return notFound(err)
+	}
+	if *jsonOut {
+		return json.NewEncoder(c.stdout).Encode(runJSON(*r))
+	}
+	writeRun(c.stdout, *r)
+	return nil
+}
+
+// writeRun prints a run for a person to read.
+func writeRun(w io.Writer, r history.Run) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+		}
+	}
+	row("run", strconv.FormatInt(r.ID, 10))
+	row("status", string(r.Status)+doneReason(r))
+	row("started", r.StartedAt.Local().Format(time.RFC3339))
+	if !r.FinishedAt.IsZero() {
+		row("finished", r.FinishedAt.Local().Format(time.RFC3339))
+	}
+	row("model", r.Model)
+	row("model digest", r.ModelDigest)
+	row("runtime", r.RuntimeVersion)
+	opts, _ := json.Marshal(r.Options)
+	row("options", string(opts))
+	row("images", r.Source)
+	for i, sha := range r.ImageSHA256 {
+		row(fmt.Sprintf("image %d sha256", i+1), sha)
+	}
+	if r.StudyKey != "" {
+		row("study", strings.TrimSpace(r.StudyModality+" "+r.StudyDescription)+" (key "+r.StudyKey[:12]+"…)")
+	}
+	row("tokens", fmt.Sprintf("%d prompt, %d answer", r.PromptEvalCount, r.EvalCount))
+	if r.TotalDuration > 0 {
+		row("duration", fmt.Sprintf("%s (first token %s)", r.TotalDuration.Round(time.Millisecond), r.FirstToken.Round(time.Millisecond)))
+	}
+	if r.Rating > 0 {
+		row("rating", stars(r.Rating))
+	}
+	row("error", r.Error)
+	tw.Flush()
+	section := func(title, text string) {
+		if text != "" {
+			fmt.Fprintf(w, "\n%s:\n%s\n", title, strings.TrimRight(text, "\n"))
+		}
+	}
+	section("System", r.System)
+	section("Prompt", r.Prompt)
+	section("Thinking", r.Thinking)
+	section("Answer", r.Output)
+	section("Notes", r.Notes)
+}
+
+func doneReason(r history.Run) string {
+	if r.DoneReason == "" || r.DoneReason == string(r.Status) {
+		return ""
+	}
+	return " (" + r.DoneReason + ")"
+}
+
+func (c *cli) historyExport(args []string) error {
+	fs := newFlags("history export", &c.cfg)
+	format := fs.String("format", "", "csv or jsonl")
+	out := fs.String("out", "", "write to this file (default: stdout)")
+	phi := fs.Bool("include-phi", false, "include file names and paths, which may hold patient names")
+	filter := filterFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || (*format != history.FormatCSV && *format != history.FormatJSONL) {
+		return usagef("usage: medgemma-workbench history export --format csv|jsonl [--out FILE] [--include-phi] [FILTERS]")
+	}
+	f, err := filter()
+	if err != nil {
+		return err
+	}
+	s, err := c.openServices("cli history export")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if *out == "" {
+		_, err := s.History().Export(ctx, c.stdout, *format, f, *phi)
+		return err
+	}
+	var buf strings.Builder
+	n, err := s.History().Export(ctx, &buf, *format, f, *phi)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out, []byte(buf.String())); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "exported %d runs to %s\n", n, *out)
+	return nil
+}
+
+func (c *cli) historyAnnotate(cmd string, args []string) error {
+	fs := newFlags("history "+cmd, &c.cfg)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("%s", historyUsage)
+	}
+	id, err := runID(pos[0])
+	if err != nil {
+		return err
+	}
+	s, err := c.openServices("cli history " + cmd)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if cmd == "note" {
+		return notFound(s.History().SetNotes(ctx, id, pos[1]))
+	}
+	n, err := strconv.Atoi(pos[1])
+	if err != nil || n < 0 || n > 5 {
+		return usagef("history rate: rating %q: give 0 (unrated) to 5", pos[1])
+	}
+	return notFound(s.History().SetRating(ctx, id, n))
+}
+
+// runJSON is one run as `history list|show|search --json` print it.
 func runJSON(r history.Run) map[string]any {
+	finished := ""
+	if !r.FinishedAt.IsZero() {
+		finished = r.FinishedAt.UTC().Format(time.RFC3339Nano)
+	}
 	return map[string]any{
 		"run_id": r.ID, "session_id": r.SessionID,
-		"started_at": r.StartedAt.UTC().Format(time.RFC3339Nano), "finished_at": r.FinishedAt.UTC().Format(time.RFC3339Nano),
+		"started_at": r.StartedAt.UTC().Format(time.RFC3339Nano), "finished_at": finished,
 		"source": r.Source, "image_sha256": r.ImageSHA256,
 		"system": r.System, "prompt": r.Prompt,
 		"model": r.Model, "model_digest": r.ModelDigest, "runtime_version": r.RuntimeVersion,
-		"options": r.Options, "output": r.Output,
+		"options": r.Options, "output": r.Output, "thinking": r.Thinking,
 		"prompt_eval_count": r.PromptEvalCount, "eval_count": r.EvalCount,
 		"total_duration_ms": r.TotalDuration.Milliseconds(), "load_duration_ms": r.LoadDuration.Milliseconds(),
 		"prompt_eval_duration_ms": r.PromptEvalDuration.Milliseconds(), "eval_duration_ms": r.EvalDuration.Milliseconds(),
 		"first_token_ms": r.FirstToken.Milliseconds(),
 		"done_reason":    r.DoneReason, "status": r.Status, "error": r.Error,
+		"rating": r.Rating, "notes": r.Notes,
+		"study_key": r.StudyKey, "study_modality": r.StudyModality, "study_description": r.StudyDescription,
 	}
 }

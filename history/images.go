@@ -64,6 +64,22 @@ func (s *Store) ImagePNG(ctx context.Context, sha string) ([]byte, error) {
 	return png, nil
 }
 
+// ImageInfo returns what is recorded of the image with the given SHA-256
+// hex, without its PNG bytes, or an error wrapping ErrNotFound.
+func (s *Store) ImageInfo(ctx context.Context, sha string) (ImageRecord, error) {
+	im := ImageRecord{SHA256: sha}
+	err := s.db.QueryRowContext(ctx, `
+SELECT source, frame, window_center, window_width, encoding, width, height FROM images WHERE sha256 = ?`, sha).
+		Scan(&im.Source, &im.Frame, &im.WindowCenter, &im.WindowWidth, &im.Encoding, &im.Width, &im.Height)
+	if errors.Is(err, sql.ErrNoRows) {
+		return im, s.errorf("image %s: %w", sha, ErrNotFound)
+	}
+	if err != nil {
+		return im, s.errorf("image %s: %w", sha, err)
+	}
+	return im, nil
+}
+
 // checkSHA256 reports whether s is 64 lowercase hex digits.
 func checkSHA256(s string) error {
 	if len(s) != 2*sha256.Size {

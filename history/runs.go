@@ -310,3 +310,9 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 	}
 	return runs, nil
 }
+
+// SaveOutput records the partial answer of a run still streaming, so that a
+// crash keeps what had arrived. FinishRun records the final one.
+func (s *Store) SaveOutput(ctx context.Context, id int64, output string) error {
+	return s.updateRun(ctx, id, "checkpoint", `UPDATE runs SET output = ? WHERE id = ?`, output)
+}

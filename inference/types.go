@@ -36,6 +36,10 @@ type Image struct {
 	Encoding     string
 	Width        int
 	Height       int
+	// Path is the file the image was prepared from and Study its study
+	// facts; they go to the local run log only, never to the model.
+	Path  string
+	Study dicomview.StudyInfo
 }
 
 // NewImage is the request image for a prepared model input.
@@ -44,6 +48,7 @@ func NewImage(p *dicomview.Prepared) Image {
 		PNG: p.PNG, SHA256: p.SHA256, Source: p.Source, Frame: p.Frame,
 		WindowCenter: p.Window.Center, WindowWidth: p.Window.Width,
 		Encoding: p.Encoding, Width: p.Width, Height: p.Height,
+		Path: p.Path, Study: p.Study,
 	}
 }
 

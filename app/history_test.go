@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// TestHistoryCommands asks about 5.dcm and then reads the run back with
+// history show, search, rate, note and export.
+func TestHistoryCommands(t *testing.T) {
+	dir := demoDataDir(t)
+	ct := dicomtest.File(t, "5.dcm")
+	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--image", ct,
+		"--prompt", "Describe the perfusion map zanzibar", "--seed", "3", "--temperature", "0", "--num-predict", "8")
+	id := strconvI(a.RunID)
+
+	out, err := runCLI("--data-dir", dir, "history", "show", id, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown map[string]any
+	if err := json.Unmarshal([]byte(out), &shown); err != nil {
+		t.Fatalf("history show --json printed %q: %v", out, err)
+	}
+	if shown["status"] != "ok" || shown["study_modality"] != "CT" || len(shown["study_key"].(string)) != 64 ||
+		shown["model_digest"] != a.ModelDigest || shown["output"] != a.Output {
+		t.Errorf("history show --json = %v", shown)
+	}
+	text, err := runCLI("--data-dir", dir, "history", "show", id)
+	if err != nil || !strings.Contains(text, "Describe the perfusion map zanzibar") || !strings.Contains(text, a.ModelDigest) {
+		t.Errorf("history show = %q, %v", text, err)
+	}
+
+	// The run was begun and finished: the database holds its source path
+	// (locally) and the study, never the UID.
+	h := openHistory(t, dir)
+	r, err := h.Run(context.Background(), a.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.SourcePaths) != 1 || r.SourcePaths[0] != ct || r.FinishedAt.IsZero() {
+		t.Errorf("stored run: paths %q, finished %v", r.SourcePaths, r.FinishedAt)
+	}
+
+	if _, err := runCLI("--data-dir", dir, "history", "rate", id, "5"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI("--data-dir", dir, "history", "note", id, "kilimanjaro teaching case"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"zanzibar", "kilimanjaro"} {
+		out, err := runCLI("--data-dir", dir, "history", "search", q, "--json", "--min-rating", "5")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `"run_id":`+id+`,`) {
+			t.Errorf("history search %s = %q, want run %s only", q, out, id)
+		}
+	}
+
+	csvPath := filepath.Join(t.TempDir(), "runs.csv")
+	if _, err := runCLI("--data-dir", dir, "history", "export", "--format", "csv", "--out", csvPath, "--min-rating", "5"); err != nil {
+		t.Fatal(err)
+	}
+	table := readCSV(t, csvPath)
+	if len(table) != 2 {
+		t.Fatalf("export: %d rows, want header and 1 run", len(table))
+	}
+	row := map[string]string{}
+	for i, h := range table[0] {
+		row[h] = table[1][i]
+	}
+	if row["run_id"] != id || row["seed"] != "3" || row["model_digest"] != a.ModelDigest || row["image_sha256"] != a.ImageSHA256[0] ||
+		row["study_modality"] != "CT" || row["notes"] != "kilimanjaro teaching case" || row["source"] != "" || row["source_path"] != "" {
+		t.Errorf("exported row = %v", row)
+	}
+	out, err = runCLI("--data-dir", dir, "history", "export", "--format", "jsonl", "--include-phi", "--min-rating", "5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec history.ExportRecord
+	if err := json.Unmarshal([]byte(out), &rec); err != nil || rec.Source != "5.dcm" || rec.Images[0].SourcePath != ct {
+		t.Errorf("export --include-phi = %+v, %v", rec, err)
+	}
+
+	for _, bad := range [][]string{
+		{"history", "show", "999999"},
+		{"history", "show", "x"},
+		{"history", "export", "--format", "xlsx"},
+		{"history", "search"},
+		{"history", "list", "--from", "yesterday"},
+		{"history", "rate", id, "9"},
+	} {
+		_, err := runCLI(append([]string{"--data-dir", dir}, bad...)...)
+		if ExitCode(err) != 2 || strings.Contains(err.Error(), "\n") && !strings.Contains(err.Error(), "usage") {
+			t.Errorf("%v: exit %d, error %v; want 2 and one clear line", bad, ExitCode(err), err)
+		}
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := openFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	table, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return table
+}
+
+func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
+
+func openFile(path string) (*os.File, error) { return os.Open(path) }

@@ -1,0 +1,325 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/gofont/goregular"
+)
+
+// Page geometry of the PDF, in millimetres (A4 portrait).
+const (
+	pageW, pageH = 210.0, 297.0
+	marginX      = 18.0
+	marginTop    = 26.0
+	marginBottom = 18.0
+	contentW     = pageW - 2*marginX
+	labelW       = 46.0
+)
+
+// Colours of the PDF.
+var (
+	red   = [3]int{179, 38, 30}
+	ink   = [3]int{26, 26, 26}
+	grey  = [3]int{90, 90, 90}
+	rule  = [3]int{210, 210, 210}
+	quote = [3]int{244, 244, 244}
+	cream = [3]int{255, 252, 240}
+)
+
+// PDF renders doc as an A4 PDF with the Go fonts embedded (so that any
+// script the answers use prints), the banner at the top of every page and
+// page numbers at the foot.
+func PDF(doc *Document) ([]byte, error) {
+	p := &pdfWriter{f: fpdf.New("P", "mm", "A4", "")}
+	f := p.f
+	f.SetCompression(true)
+	f.SetCreationDate(doc.Generated)
+	f.SetModificationDate(doc.Generated)
+	f.SetTitle(doc.Title+" — "+doc.Subtitle, true)
+	f.SetCreator("MedGemma Workbench "+doc.AppVersion, true)
+	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
+	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
+	f.AddUTF8FontFromBytes("go", "I", goitalic.TTF)
+	f.AddUTF8FontFromBytes("gomono", "", gomono.TTF)
+	f.SetMargins(marginX, marginTop, marginX)
+	f.SetAutoPageBreak(true, marginBottom)
+	f.AliasNbPages("{nb}")
+	f.SetHeaderFuncMode(func() {
+		f.SetFillColor(red[0], red[1], red[2])
+		f.Rect(0, 0, pageW, 13, "F")
+		f.SetTextColor(255, 255, 255)
+		f.SetFont("go", "B", 10.5)
+		f.SetXY(marginX, 3.5)
+		f.CellFormat(contentW, 6, doc.Banner, "", 0, "C", false, 0, "")
+		if f.PageNo() > 1 {
+			f.SetTextColor(grey[0], grey[1], grey[2])
+			f.SetFont("go", "", 8)
+			f.SetXY(marginX, 16)
+			f.CellFormat(contentW, 4, doc.Title+" · "+doc.Subtitle, "", 0, "L", false, 0, "")
+		}
+		f.SetXY(marginX, marginTop)
+	}, true)
+	f.SetFooterFunc(func() {
+		f.SetY(-13)
+		f.SetDrawColor(rule[0], rule[1], rule[2])
+		f.Line(marginX, f.GetY(), pageW-marginX, f.GetY())
+		f.SetTextColor(grey[0], grey[1], grey[2])
+		f.SetFont("go", "", 7.5)
+		gen := "Generated " + doc.Generated.Local().Format("2006-01-02 15:04 MST") + " by MedGemma Workbench"
+		if doc.AppVersion != "" {
+			gen += " " + doc.AppVersion
+		}
+		f.CellFormat(contentW/2, 6, gen, "", 0, "L", false, 0, "")
+		f.CellFormat(contentW/2, 6, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+	})
+	f.AddPage()
+
+	// Title block.
+	p.color(ink)
+	f.SetFont("go", "B", 20)
+	f.CellFormat(contentW, 9, doc.Title, "", 1, "L", false, 0, "")
+	p.color(grey)
+	f.SetFont("go", "", 10)
+	f.CellFormat(contentW, 6, doc.Subtitle+" · "+doc.Generated.Local().Format("2 January 2006, 15:04 MST"), "", 1, "L", false, 0, "")
+	f.SetDrawColor(ink[0], ink[1], ink[2])
+	f.SetLineWidth(0.6)
+	f.Line(marginX, f.GetY()+1.5, pageW-marginX, f.GetY()+1.5)
+	f.SetLineWidth(0.2)
+	f.Ln(5)
+
+	if doc.IncludePHI {
+		y := f.GetY()
+		f.SetTextColor(red[0], red[1], red[2])
+		f.SetFont("go", "B", 10)
+		f.SetX(marginX + 3)
+		f.CellFormat(contentW-6, 6, "Contains protected health information — do not share outside the care or research team.", "", 1, "L", false, 0, "")
+		f.SetX(marginX + 3)
+		p.facts(doc.PHI, contentW-6)
+		f.SetDrawColor(red[0], red[1], red[2])
+		f.SetLineWidth(0.5)
+		f.Rect(marginX, y-1, contentW, f.GetY()-y+3, "D")
+		f.SetLineWidth(0.2)
+		f.Ln(6)
+	}
+
+	p.heading("Study")
+	p.facts(doc.Study, contentW)
+	if doc.Deidentification != "" {
+		f.Ln(1.5)
+		p.small(doc.Deidentification)
+	}
+
+	if len(doc.Figures) > 0 {
+		p.heading("Images")
+		p.figures(doc.Figures)
+	}
+
+	for _, r := range doc.Runs {
+		p.heading(r.Heading)
+		p.facts(r.Facts, contentW)
+		p.block("System prompt", r.System, quote, false)
+		p.block("Prompt", r.Prompt, quote, false)
+		p.block("Model's thinking", r.Thinking, quote, true)
+		answer := strings.TrimSpace(r.Answer)
+		if answer == "" {
+			answer = "(no answer)"
+		}
+		p.block("Answer (draft)", answer, cream, false)
+		p.block("Researcher's notes", r.Note, quote, false)
+	}
+
+	if len(doc.Notes) > 0 {
+		p.heading("Notes on this report")
+		for _, n := range doc.Notes {
+			p.small("• " + n)
+		}
+	}
+	f.Ln(6)
+	p.keep(20)
+	f.SetDrawColor(rule[0], rule[1], rule[2])
+	f.Line(marginX, f.GetY(), pageW-marginX, f.GetY())
+	f.Ln(2)
+	p.color(ink)
+	f.SetFont("go", "I", 9)
+	f.MultiCell(contentW, 4.5, doc.Disclaimer, "", "L", false)
+
+	if err := f.Error(); err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+type pdfWriter struct {
+	f      *fpdf.Fpdf
+	images int
+}
+
+func (p *pdfWriter) color(c [3]int) { p.f.SetTextColor(c[0], c[1], c[2]) }
+
+// keep starts a new page unless h millimetres are left on this one.
+func (p *pdfWriter) keep(h float64) {
+	if p.f.GetY()+h > pageH-marginBottom {
+		p.f.AddPage()
+	}
+}
+
+func (p *pdfWriter) heading(title string) {
+	f := p.f
+	f.Ln(4)
+	p.keep(22)
+	p.color(ink)
+	f.SetFont("go", "B", 13)
+	f.CellFormat(contentW, 7, title, "", 1, "L", false, 0, "")
+	f.SetDrawColor(rule[0], rule[1], rule[2])
+	f.Line(marginX, f.GetY(), pageW-marginX, f.GetY())
+	f.Ln(2)
+}
+
+func (p *pdfWriter) small(text string) {
+	p.color(grey)
+	p.f.SetFont("go", "", 8.5)
+	p.f.MultiCell(contentW, 4, text, "", "L", false)
+}
+
+// facts writes a two-column table of labels and values, width w wide,
+// starting at the current x.
+func (p *pdfWriter) facts(facts []Fact, w float64) {
+	f := p.f
+	const lh = 5.0
+	x := f.GetX()
+	for _, fc := range facts {
+		mono := isHex(fc.Value) || strings.HasPrefix(fc.Value, "sha256:") || strings.HasPrefix(fc.Value, "2.25.")
+		p.valueFont(mono)
+		lines := len(f.SplitText(fc.Value, w-labelW-2))
+		h := float64(max(lines, 1)) * lh
+		p.keep(h + 1)
+		y := f.GetY()
+		p.color(grey)
+		f.SetFont("go", "B", 9)
+		f.SetXY(x, y)
+		f.CellFormat(labelW, lh, fc.Label, "", 0, "L", false, 0, "")
+		p.color(ink)
+		p.valueFont(mono)
+		f.SetXY(x+labelW, y)
+		f.MultiCell(w-labelW, lh, fc.Value, "", "L", false)
+		end := max(f.GetY(), y+h)
+		f.SetDrawColor(235, 235, 235)
+		f.Line(x, end+0.4, x+w, end+0.4)
+		f.SetXY(x, end+0.8)
+	}
+}
+
+func (p *pdfWriter) valueFont(mono bool) {
+	if mono {
+		p.f.SetFont("gomono", "", 8.3)
+	} else {
+		p.f.SetFont("go", "", 9.5)
+	}
+}
+
+// block writes a titled block of text on a tinted background.
+func (p *pdfWriter) block(title, text string, bg [3]int, italic bool) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	f := p.f
+	f.Ln(2.5)
+	p.keep(16)
+	p.color(ink)
+	f.SetFont("go", "B", 10)
+	f.CellFormat(contentW, 6, title, "", 1, "L", false, 0, "")
+	style := ""
+	if italic {
+		style = "I"
+	}
+	f.SetFont("go", style, 10)
+	f.SetFillColor(bg[0], bg[1], bg[2])
+	f.SetDrawColor(rule[0], rule[1], rule[2])
+	f.SetCellMargin(2.5)
+	f.MultiCell(contentW, 5.2, text, "1", "L", true)
+	f.SetCellMargin(1)
+}
+
+// figures lays the figures out two to a row, each with its caption.
+func (p *pdfWriter) figures(figs []Figure) {
+	f := p.f
+	const gap = 6.0
+	colW := (contentW - gap) / 2
+	for i := 0; i < len(figs); i += 2 {
+		row := figs[i:min(i+2, len(figs))]
+		// Height of the row: the tallest image at column width, capped.
+		imgH := 0.0
+		for _, fig := range row {
+			imgH = max(imgH, min(colW*float64(fig.pixelsH())/float64(fig.pixelsW()), 95))
+		}
+		p.keep(imgH + 22)
+		y := f.GetY()
+		bottom := y
+		for j, fig := range row {
+			x := marginX + float64(j)*(colW+gap)
+			w, h := colW, colW*float64(fig.pixelsH())/float64(fig.pixelsW())
+			if h > imgH {
+				w, h = w*imgH/h, imgH
+			}
+			p.images++
+			name := fmt.Sprintf("figure%d", p.images)
+			f.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(fig.PNG))
+			f.ImageOptions(name, x+(colW-w)/2, y, w, h, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+			f.SetDrawColor(rule[0], rule[1], rule[2])
+			f.Rect(x+(colW-w)/2, y, w, h, "D")
+			f.SetXY(x, y+imgH+1.5)
+			p.color(grey)
+			f.SetFont("go", "", 7.8)
+			f.MultiCell(colW, 3.6, fig.Caption, "", "L", false)
+			bottom = max(bottom, f.GetY())
+		}
+		f.SetXY(marginX, bottom+3)
+	}
+}
+
+// pixelsW and pixelsH are the size of the figure's PNG, for its aspect.
+func (fig Figure) pixelsW() int {
+	if w, _ := pngSize(fig.PNG); w > 0 {
+		return w
+	}
+	return 1
+}
+
+func (fig Figure) pixelsH() int {
+	if _, h := pngSize(fig.PNG); h > 0 {
+		return h
+	}
+	return 1
+}
+
+// pngSize reads the size from a PNG's IHDR chunk.
+func pngSize(b []byte) (int, int) {
+	if len(b) < 24 {
+		return 0, 0
+	}
+	be := func(p []byte) int { return int(p[0])<<24 | int(p[1])<<16 | int(p[2])<<8 | int(p[3]) }
+	return be(b[16:20]), be(b[20:24])
+}
+
+func isHex(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,422 @@
+// Package report makes draft reports of runs for a researcher to hand to a
+// colleague: one run, or several side by side (a comparison), as Markdown,
+// HTML or PDF. A report holds the display image and the exact model input,
+// the study's facts de-identified with history/deid, the prompts, the model
+// with its digest and options, the answers and the timings, and on every
+// page the banner assets.Disclaimer. Patient data is left out unless the
+// caller asks for it (IncludePHI).
+//
+// Building a report (Build) reads the history and the source files;
+// rendering it (Markdown, HTML, PDF) is pure.
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/image/draw"
+
+	"github.com/medgemma-workbench/medgemma-workbench/assets"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/history/deid"
+)
+
+// Options control what a report holds.
+type Options struct {
+	// IncludePHI adds the patient's name, IDs, birth date, institution,
+	// physicians, the real dates and the file paths. Off by default.
+	IncludePHI bool
+	// Now is the report's date; the zero time means time.Now().
+	Now time.Time
+	// AppVersion is the workbench's version, for the footer.
+	AppVersion string
+}
+
+// Document is a report ready to render.
+type Document struct {
+	Title, Subtitle string
+	Banner          string
+	Generated       time.Time
+	AppVersion      string
+	IncludePHI      bool
+	// Study are the study's facts, de-identified unless IncludePHI.
+	Study []Fact
+	// PHI are the identifying facts, only with IncludePHI.
+	PHI []Fact
+	// Deidentification says what was removed or replaced.
+	Deidentification string
+	Figures          []Figure
+	Runs             []RunSection
+	// Notes are remarks on the report itself, such as a missing file.
+	Notes []string
+	// Disclaimer is the closing statement on intended use.
+	Disclaimer string
+}
+
+// Fact is one labelled value.
+type Fact struct{ Label, Value string }
+
+// Figure is one image with its caption.
+type Figure struct {
+	Caption       string
+	PNG           []byte
+	Width, Height int
+}
+
+// RunSection is one run's part of a report.
+type RunSection struct {
+	ID                                     int64
+	Heading                                string
+	Facts                                  []Fact
+	System, Prompt, Thinking, Answer, Note string
+}
+
+// closing is the statement of intended use at the end of every report,
+// after the MedGemma model card.
+const closing = "This is a research draft produced by a machine-learning model. MedGemma's outputs are not intended to directly inform clinical diagnosis, patient management decisions, treatment recommendations, or any other direct clinical practice applications. The findings above have not been reviewed by a clinician."
+
+// maxDisplay is the longest side of a display image in a report, in pixels.
+const maxDisplay = 1024
+
+// Build assembles the report of the given runs (one, or several compared
+// side by side) from the history and the runs' source files.
+func Build(ctx context.Context, h *history.Store, runIDs []int64, opts Options) (*Document, error) {
+	if len(runIDs) == 0 {
+		return nil, fmt.Errorf("report: no runs given")
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	salt, err := h.Salt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := deid.Key(salt)
+	doc := &Document{
+		Banner: assets.Disclaimer, Generated: opts.Now, AppVersion: opts.AppVersion,
+		IncludePHI: opts.IncludePHI, Disclaimer: closing,
+	}
+	var runs []*history.Run
+	for _, id := range runIDs {
+		r, err := h.Run(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	doc.Title = "Draft research report"
+	if len(runs) == 1 {
+		doc.Subtitle = fmt.Sprintf("MedGemma Workbench · run %d", runs[0].ID)
+	} else {
+		ids := make([]string, len(runs))
+		for i, r := range runs {
+			ids[i] = strconv.FormatInt(r.ID, 10)
+		}
+		doc.Subtitle = "MedGemma Workbench · comparison of runs " + strings.Join(ids, ", ")
+	}
+
+	// The study: from the first run's first source file when it is still
+	// there, else what the history recorded.
+	first := runs[0]
+	path := ""
+	if len(first.SourcePaths) > 0 {
+		path = first.SourcePaths[0]
+	}
+	studyFacts(doc, first, path, key, opts.IncludePHI)
+
+	// Figures: per distinct image, the display image and the model input.
+	seen := map[string]bool{}
+	for _, r := range runs {
+		for i, sha := range r.ImageSHA256 {
+			if seen[sha] {
+				continue
+			}
+			seen[sha] = true
+			info, err := h.ImageInfo(ctx, sha)
+			if err != nil {
+				return nil, err
+			}
+			src := ""
+			if i < len(r.SourcePaths) {
+				src = r.SourcePaths[i]
+			}
+			n := len(doc.Figures)/2 + 1
+			if fig, err := displayFigure(src, info); err == nil {
+				fig.Caption = fmt.Sprintf("Figure %d a. Display image: frame %d at window %s/%s (centre/width), %d×%d pixels as stored.",
+					n, info.Frame, num(info.WindowCenter), num(info.WindowWidth), fig.Width, fig.Height)
+				doc.Figures = append(doc.Figures, fig)
+			} else {
+				doc.Notes = append(doc.Notes, fmt.Sprintf("Figure %d a: the display image could not be made from the source file (%s); the model input below is the exact image analysed.", n, reason(err, opts.IncludePHI)))
+			}
+			png, err := h.ImagePNG(ctx, sha)
+			if err != nil {
+				return nil, err
+			}
+			doc.Figures = append(doc.Figures, Figure{
+				Caption: fmt.Sprintf("Figure %d b. Model input exactly as sent: %d×%d, %s encoding, SHA-256 %s.",
+					n, info.Width, info.Height, info.Encoding, sha),
+				PNG: png, Width: info.Width, Height: info.Height,
+			})
+		}
+	}
+
+	for _, r := range runs {
+		doc.Runs = append(doc.Runs, runSection(r, len(runs) > 1))
+	}
+	return doc, nil
+}
+
+// reason describes why a file could not be used, naming it only with PHI.
+func reason(err error, phi bool) string {
+	if phi {
+		return err.Error()
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "the file is no longer there"
+	default:
+		return "the file could not be read"
+	}
+}
+
+// studyFacts fills in the study's facts and the de-identification note.
+func studyFacts(doc *Document, r *history.Run, path string, key deid.Key, phi bool) {
+	var attrs []dicomview.Attribute
+	var readErr error
+	if path == "" {
+		readErr = os.ErrNotExist
+	} else {
+		attrs, readErr = dicomview.Attributes(path)
+	}
+	if readErr != nil {
+		if r.StudyModality != "" {
+			doc.Study = append(doc.Study, Fact{"Modality", r.StudyModality})
+		}
+		if phi && r.StudyDescription != "" {
+			doc.Study = append(doc.Study, Fact{"Study description", r.StudyDescription})
+		}
+		if r.StudyKey != "" {
+			doc.Study = append(doc.Study, Fact{"Study key (this workbench)", r.StudyKey[:16]})
+		}
+		if path != "" {
+			doc.Notes = append(doc.Notes, "The study's DICOM attributes are not shown: "+reason(readErr, phi)+".")
+		}
+		doc.Deidentification = "No DICOM attributes are shown other than those above. Names, IDs, dates and UIDs are not stored in the workbench's history."
+		if phi && path != "" {
+			doc.PHI = append(doc.PHI, Fact{"Source file", path})
+		}
+		return
+	}
+	res := deid.Apply(attrs, key)
+	clean := map[string]deid.Result{}
+	raw := map[string]dicomview.Attribute{}
+	removed, replaced, shifted := 0, 0, 0
+	for i, a := range res {
+		clean[a.Keyword] = a
+		raw[attrs[i].Keyword] = attrs[i]
+		switch a.Action {
+		case deid.Remove, deid.Empty:
+			removed++
+		case deid.NewUID:
+			replaced++
+		case deid.Shifted:
+			shifted++
+		}
+	}
+	val := func(kw string) string {
+		a, ok := clean[kw]
+		if !ok || len(a.Values) == 0 {
+			return ""
+		}
+		return strings.Join(a.Values, " \\ ")
+	}
+	add := func(label, v string) {
+		if v != "" {
+			doc.Study = append(doc.Study, Fact{label, v})
+		}
+	}
+	add("Modality", val("Modality"))
+	add("Manufacturer", strings.TrimSpace(val("Manufacturer")+" "+val("ManufacturerModelName")))
+	if d := val("StudyDate"); d != "" {
+		add("Study date (shifted)", formatDate(d))
+	}
+	if rows, cols := val("Rows"), val("Columns"); rows != "" && cols != "" {
+		add("Matrix", cols+" × "+rows)
+	}
+	add("Frames", val("NumberOfFrames"))
+	add("Pixel spacing (mm)", val("PixelSpacing"))
+	add("Slice thickness (mm)", val("SliceThickness"))
+	add("kVp", val("KVP"))
+	add("Photometric interpretation", val("PhotometricInterpretation"))
+	add("Burned-in annotation", val("BurnedInAnnotation"))
+	add("Study UID (replaced)", val("StudyInstanceUID"))
+	if r.StudyKey != "" {
+		add("Study key (this workbench)", r.StudyKey[:16])
+	}
+	doc.Deidentification = fmt.Sprintf("Study facts de-identified with the %s (PS3.16 CID 7050 codes %s): "+
+		"of %d attributes in the file, %d were removed (names, IDs, birth date, institution, physicians, accession number, descriptions, private tags), "+
+		"%d UIDs were replaced and %d dates shifted back by a fixed number of days per workbench. "+
+		"Pixel data is shown as stored: check it for burned-in text before sharing.",
+		deid.Method, strings.Join(deid.MethodCodes, ", "), len(res), removed, replaced, shifted)
+	if !phi {
+		return
+	}
+	rawVal := func(kw string) string {
+		if a, ok := raw[kw]; ok {
+			return strings.Join(a.Values, " \\ ")
+		}
+		return ""
+	}
+	addPHI := func(label, v string) {
+		if v != "" {
+			doc.PHI = append(doc.PHI, Fact{label, v})
+		}
+	}
+	addPHI("Patient name", strings.ReplaceAll(rawVal("PatientName"), "^", " "))
+	addPHI("Patient ID", rawVal("PatientID"))
+	addPHI("Birth date", formatDate(rawVal("PatientBirthDate")))
+	addPHI("Sex", rawVal("PatientSex"))
+	addPHI("Age", rawVal("PatientAge"))
+	addPHI("Institution", rawVal("InstitutionName"))
+	addPHI("Referring physician", strings.ReplaceAll(rawVal("ReferringPhysicianName"), "^", " "))
+	addPHI("Accession number", rawVal("AccessionNumber"))
+	addPHI("Study date", formatDate(rawVal("StudyDate")))
+	addPHI("Study description", rawVal("StudyDescription"))
+	addPHI("Series description", rawVal("SeriesDescription"))
+	addPHI("Study UID", rawVal("StudyInstanceUID"))
+	addPHI("Source file", path)
+}
+
+// formatDate writes a DICOM date YYYYMMDD as YYYY-MM-DD.
+func formatDate(d string) string {
+	if t, err := time.Parse("20060102", d); err == nil {
+		return t.Format("2006-01-02")
+	}
+	return d
+}
+
+// displayFigure renders the source file as a viewer showed it, scaled to
+// at most maxDisplay pixels on its longer side.
+func displayFigure(path string, info history.ImageRecord) (Figure, error) {
+	if path == "" {
+		return Figure{}, os.ErrNotExist
+	}
+	im, err := dicomview.Load(path)
+	if err != nil {
+		return Figure{}, err
+	}
+	frame := info.Frame
+	if frame < 1 {
+		frame = 1
+	}
+	w := dicomview.Window{Center: info.WindowCenter, Width: info.WindowWidth}
+	if w.Width <= 0 {
+		w = im.DefaultWindow(frame)
+	}
+	img, err := im.Render(frame, w)
+	if err != nil {
+		return Figure{}, err
+	}
+	b := img.Bounds()
+	if s := max(b.Dx(), b.Dy()); s > maxDisplay {
+		dst := image.NewGray(image.Rect(0, 0, b.Dx()*maxDisplay/s, b.Dy()*maxDisplay/s))
+		var scaled draw.Image = dst
+		if _, ok := img.(*image.Gray); !ok {
+			scaled = image.NewRGBA(dst.Rect)
+		}
+		draw.CatmullRom.Scale(scaled, scaled.Bounds(), img, b, draw.Src, nil)
+		img = scaled
+	}
+	png, _, err := dicomview.EncodePNG(img)
+	if err != nil {
+		return Figure{}, err
+	}
+	return Figure{PNG: png, Width: im.Width, Height: im.Height}, nil
+}
+
+// runSection is one run as a report shows it.
+func runSection(r *history.Run, compared bool) RunSection {
+	s := RunSection{ID: r.ID, System: r.System, Prompt: r.Prompt, Thinking: r.Thinking, Answer: r.Output, Note: r.Notes}
+	s.Heading = "Run " + strconv.FormatInt(r.ID, 10)
+	if compared {
+		s.Heading += " · " + r.Model
+	}
+	add := func(label, v string) {
+		if v != "" {
+			s.Facts = append(s.Facts, Fact{label, v})
+		}
+	}
+	add("Model", r.Model)
+	add("Model digest", r.ModelDigest)
+	if r.RuntimeVersion != "" {
+		add("Runtime", "Ollama "+r.RuntimeVersion)
+	}
+	add("Options", options(r))
+	add("Started", r.StartedAt.Local().Format("2006-01-02 15:04:05 MST"))
+	if !r.FinishedAt.IsZero() {
+		add("Finished", r.FinishedAt.Local().Format("2006-01-02 15:04:05 MST"))
+	}
+	status := string(r.Status)
+	if r.DoneReason != "" && r.DoneReason != status {
+		status += " (" + r.DoneReason + ")"
+	}
+	add("Outcome", status)
+	add("Error", r.Error)
+	if r.PromptEvalCount+r.EvalCount > 0 {
+		add("Tokens", fmt.Sprintf("%d in, %d out", r.PromptEvalCount, r.EvalCount))
+	}
+	if r.TotalDuration > 0 {
+		add("Duration", fmt.Sprintf("%s total, first token after %s", r.TotalDuration.Round(time.Millisecond), r.FirstToken.Round(time.Millisecond)))
+	}
+	for i, sha := range r.ImageSHA256 {
+		add(fmt.Sprintf("Image %d SHA-256", i+1), sha)
+	}
+	if r.Rating > 0 {
+		add("Rating", strings.Repeat("★", r.Rating)+strings.Repeat("☆", 5-r.Rating))
+	}
+	return s
+}
+
+// options writes a run's generation options as name=value pairs, with the
+// runtime's defaults named as such.
+func options(r *history.Run) string {
+	b, err := json.Marshal(r.Options)
+	if err != nil {
+		return ""
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"seed", "temperature", "num_predict", "num_ctx"} {
+		if v, ok := m[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+			delete(m, k)
+		}
+	}
+	rest := make([]string, 0, len(m))
+	for k := range m {
+		rest = append(rest, k)
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "runtime defaults"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
