@@ -26,9 +26,7 @@ Commands:
   render FILE --out OUT.png    write the windowed image at native resolution
   ask --prompt TEXT [--image FILE]...
                                ask a model, streaming the answer; logged to history
-  models list|pull|import|rm|ps|demo
-                               list, download, import, remove the runtime's models;
-                               see where they run; install the offline demo model
+  models list|demo             list the runtime's models; install the offline demo model
   history list|show|search|export|rate|note
                                browse, search and export logged runs
   report --run ID... --format md|html|pdf --out FILE [--include-phi]
@@ -60,10 +58,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &ue),
 		errors.Is(err, dicomview.ErrMalformed),
 		errors.Is(err, dicomview.ErrUnsupported),
-		errors.Is(err, inference.ErrUnknownModel),
-		errors.Is(err, inference.ErrNoVision),
-		errors.Is(err, inference.ErrContextTooSmall),
-		errors.Is(err, inference.ErrBadModelFile):
+		errors.Is(err, inference.ErrUnknownModel):
 		return 2
 	default:
 		return 1

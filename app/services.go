@@ -46,12 +46,9 @@ func NewServices(ctx context.Context, cfg Config, kind string) (*Services, error
 	s.log = slog.New(slog.NewTextHandler(lf, nil)).With("pid", os.Getpid())
 
 	rt, err := inference.NewRuntime(inference.RuntimeConfig{
-		URL:         cfg.OllamaURL,
-		Token:       cfg.OllamaToken,
-		Binary:      cfg.OllamaBin,
-		DataDir:     filepath.Join(cfg.DataDir, "runtime"),
-		NumParallel: cfg.NumParallel,
-		KeepAlive:   cfg.KeepAlive,
+		URL:     cfg.OllamaURL,
+		Binary:  cfg.OllamaBin,
+		DataDir: filepath.Join(cfg.DataDir, "runtime"),
 	})
 	if err != nil {
 		s.Close()
@@ -280,19 +277,12 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 		return fail(err)
 	}
 	res.RuntimeVersion = s.runtime.State().Version
-	// Pre-flight: the model exists, can see images if there are any, and
-	// the request fits num_ctx (set explicitly, raised when needed).
-	facts, err := c.Facts(ctx, req.Model)
+	m, err := c.FindModel(ctx, req.Model)
 	if err != nil {
 		return fail(err)
 	}
-	res.ModelDigest = facts.Digest
-	plan, err := inference.Preflight(req, facts)
-	if err != nil {
-		return fail(err)
-	}
-	out, err := c.Chat(ctx, plan.Request, onChunk)
-	out.ModelDigest = facts.Digest
+	out, err := c.Chat(ctx, req, onChunk)
+	out.ModelDigest = m.Digest
 	out.RuntimeVersion = res.RuntimeVersion
 	return out, err
 }
