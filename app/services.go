@@ -205,6 +205,7 @@ func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(
 	run.ModelDigest = res.ModelDigest
 	run.RuntimeVersion = res.RuntimeVersion
 	run.Output = res.Output
+	run.Thinking = res.Thinking
 	run.PromptEvalCount = res.PromptEvalCount
 	run.EvalCount = res.EvalCount
 	run.TotalDuration = res.TotalDuration
