@@ -2,7 +2,9 @@
 # Sets up a Debian machine (with Go) to build, run and test MedGemma Workbench:
 #   1. installs the Debian packages the build and the tests need, only those missing;
 #   2. builds the managed runtime, Ollama v0.17.4 from the Go module proxy, once,
-#      into build/ollama/ (git-ignored), and reuses it afterwards.
+#      into build/ollama/ (git-ignored), and reuses it afterwards;
+#   3. where a CUDA toolkit (nvcc) and an NVIDIA GPU are present, builds Ollama's CUDA
+#      backend for that GPU into build/lib/ollama/ (once); elsewhere nothing changes.
 # Safe to run again: it does nothing when everything is in place.
 set -euo pipefail
 
@@ -56,4 +58,43 @@ else
 		"github.com/ollama/ollama@v$OLLAMA_VERSION"
 	echo "$OLLAMA_VERSION" >"$stamp"
 	say "built $("$bin" --version 2>/dev/null | tail -n 1)"
+fi
+
+# --- The CUDA backend (only where nvcc is installed) ------------------------------
+# Ollama's own CMake preset "CUDA <major>" from the same module version, restricted to the
+# local GPU's architecture and to the ggml-cuda target, installed where the runtime looks
+# for backends: ../lib/ollama next to build/ollama/ollama, i.e. build/lib/ollama
+# (libggml-base.so there, libggml-cuda.so with its cudart/cuBLAS in cuda_v<major>/).
+# About 125 .cu files for one architecture: a few minutes on 16 cores, far longer on 2.
+if command -v nvcc >/dev/null; then
+	if ! arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n 1 | tr -d ' .') || [ -z "$arch" ]; then
+		say "nvcc found but no NVIDIA GPU answers nvidia-smi: not building the CUDA backend"
+		exit 0
+	fi
+	cuda_major=$(nvcc --version | sed -n 's/.*release \([0-9]*\)\..*/\1/p')
+	libdir="$root/build/lib/ollama"
+	cstamp="$libdir/cuda_v$cuda_major/VERSION"
+	want="$OLLAMA_VERSION sm_$arch"
+	if [ -f "$libdir/cuda_v$cuda_major/libggml-cuda.so" ] && [ "$(cat "$cstamp" 2>/dev/null)" = "$want" ]; then
+		say "CUDA backend ($want) already built in build/lib/ollama/cuda_v$cuda_major"
+	else
+		for p in cmake ninja-build; do
+			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || command -v "${p%-build}" >/dev/null || {
+				say "installing $p for the CUDA build"
+				sudo=""
+				[ "$(id -u)" -eq 0 ] || sudo="sudo"
+				DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$p" >&2
+			}
+		done
+		src=$(go mod download -json "github.com/ollama/ollama@v$OLLAMA_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+		say "building Ollama's CUDA $cuda_major backend for sm_$arch (preset \"CUDA $cuda_major\")"
+		rm -rf "$root/build/cuda" "$libdir"
+		(cd "$src" && cmake --preset "CUDA $cuda_major" -B "$root/build/cuda" -G Ninja -DCMAKE_INSTALL_PREFIX="$root/build" \
+			-DCMAKE_CUDA_ARCHITECTURES="$arch" -DCMAKE_DISABLE_FIND_PACKAGE_Vulkan=ON -DGGML_CUDA_FA_ALL_QUANTS=OFF) >&2
+		cmake --build "$root/build/cuda" --target ggml-cuda -j "$(nproc)" >&2
+		cmake --install "$root/build/cuda" --component CUDA --prefix "$root/build" >&2
+		cp -P "$root"/build/cuda/lib/ollama/libggml-base.so* "$libdir/"
+		echo "$want" >"$cstamp"
+		say "built $(ls "$libdir/cuda_v$cuda_major")"
+	fi
 fi

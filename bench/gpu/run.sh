@@ -77,7 +77,7 @@ if command -v nvcc >/dev/null && command -v nvidia-smi >/dev/null && nvidia-smi 
 			command -v ninja >/dev/null && gen=(-G Ninja)
 			cd "$work/src"
 			s=$(date +%s)
-			cmake --preset "CUDA $cuda_major" -B "$work/cuda-build" "${gen[@]}" \
+			cmake --preset "CUDA $cuda_major" -B "$work/cuda-build" "${gen[@]}" -DCMAKE_INSTALL_PREFIX="$work" \
 				-DCMAKE_CUDA_ARCHITECTURES="$arch" \
 				-DCMAKE_DISABLE_FIND_PACKAGE_Vulkan=ON \
 				-DGGML_CUDA_FA_ALL_QUANTS=OFF
