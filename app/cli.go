@@ -26,11 +26,10 @@ Commands:
   render FILE --out OUT.png    write the windowed image at native resolution
   ask --prompt TEXT [--image FILE]...
                                ask a model, streaming the answer; logged to history
-  models list|demo             list the runtime's models; install the offline demo model
-  history list|show|search|export|rate|note
-                               browse, search and export logged runs
-  report --run ID... --format md|html|pdf --out FILE [--include-phi]
-                               a de-identified draft report of runs
+  models list|pull|import|rm|ps|demo
+                               list, download, import, remove the runtime's models;
+                               see where they run; install the offline demo model
+  history list                 list logged runs
 
 With no command the desktop workbench opens. Run COMMAND --help for its flags.`
 
@@ -58,7 +57,10 @@ func ExitCode(err error) int {
 	case errors.As(err, &ue),
 		errors.Is(err, dicomview.ErrMalformed),
 		errors.Is(err, dicomview.ErrUnsupported),
-		errors.Is(err, inference.ErrUnknownModel):
+		errors.Is(err, inference.ErrUnknownModel),
+		errors.Is(err, inference.ErrNoVision),
+		errors.Is(err, inference.ErrContextTooSmall),
+		errors.Is(err, inference.ErrBadModelFile):
 		return 2
 	default:
 		return 1
@@ -90,8 +92,6 @@ func (c *cli) run(args []string) error {
 		return c.models(rest)
 	case "history":
 		return c.history(rest)
-	case "report":
-		return c.report(rest)
 	case "help":
 		fmt.Fprintln(c.stdout, usage)
 		return nil

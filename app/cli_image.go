@@ -28,7 +28,7 @@ func (f *imageFlags) register(fs interface {
 	fs.BoolVar(&f.json, "json", false, "print a JSON object describing the output")
 	if model {
 		fs.StringVar(&f.preset, "preset", "", "window preset: "+presetNames())
-		fs.StringVar(&f.encoding, "encoding", "display", "model-input encoding: display")
+		fs.StringVar(&f.encoding, "encoding", "display", "model-input encoding: display (the window, grey) or ct3 (CT: HU windows [-1024,1024], [-135,215], [0,80] as R, G, B)")
 		fs.StringVar(&f.fit, "fit", "pad", "pad (keep aspect, black bars) or stretch")
 	}
 }
@@ -71,11 +71,14 @@ func (c *cli) prepare(args []string) error {
 		return err
 	}
 	if len(pos) != 1 || f.out == "" {
-		return usagef("usage: medgemma-workbench prepare FILE --out OUT.png [--frame N] [--window C,W | --preset NAME] [--encoding display] [--fit pad|stretch] [--json]")
+		return usagef("usage: medgemma-workbench prepare FILE --out OUT.png [--frame N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]")
 	}
 	w, err := f.windowFlag()
 	if err != nil {
 		return err
+	}
+	if f.encoding == dicomview.EncodingCT3 && w != nil {
+		return usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
 	}
 	fit := dicomview.FitPad
 	switch f.fit {
@@ -93,11 +96,19 @@ func (c *cli) prepare(args []string) error {
 		return err
 	}
 	if f.json {
-		return json.NewEncoder(c.stdout).Encode(map[string]any{
+		out := map[string]any{
 			"sha256": p.SHA256, "width": p.Width, "height": p.Height, "source": p.Source,
 			"frame": p.Frame, "window": map[string]float64{"center": p.Window.Center, "width": p.Window.Width},
 			"encoding": p.Encoding, "fit": f.fit, "out": f.out,
-		})
+		}
+		if p.Encoding == dicomview.EncodingCT3 {
+			var ws []map[string]float64
+			for _, w := range dicomview.CT3Windows {
+				ws = append(ws, map[string]float64{"center": w.Center, "width": w.Width})
+			}
+			out["windows"] = ws // R, G, B
+		}
+		return json.NewEncoder(c.stdout).Encode(out)
 	}
 	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, frame %d, window %g/%g, %s)\n", p.SHA256, f.out, p.Width, p.Height, p.Frame, p.Window.Center, p.Window.Width, p.Encoding)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 )
 
 // Version is the workbench's version, recorded with every session.
@@ -21,6 +22,9 @@ const EnvDataDir = "MEDGEMMA_WORKBENCH_DATA_DIR"
 // EnvOllamaBin names an explicit Ollama binary for the managed runtime.
 const EnvOllamaBin = "MEDGEMMA_WORKBENCH_OLLAMA"
 
+// EnvOllamaToken is a bearer token for an attached Ollama behind a proxy.
+const EnvOllamaToken = "MEDGEMMA_WORKBENCH_OLLAMA_TOKEN"
+
 // Config is what the global flags and the environment decide.
 type Config struct {
 	// DataDir holds history.db, the runtime's models and the logs.
@@ -29,6 +33,15 @@ type Config struct {
 	OllamaURL string
 	// OllamaBin is an explicit path to the ollama binary.
 	OllamaBin string
+	// OllamaToken, when set, is sent as a bearer token to an attached
+	// server (for a proxy in front of it); from $MEDGEMMA_WORKBENCH_OLLAMA_TOKEN.
+	OllamaToken string
+	// NumParallel is how many requests the managed runtime serves at once
+	// per model (OLLAMA_NUM_PARALLEL); 0 keeps Ollama's default.
+	NumParallel int
+	// KeepAlive is how long the managed runtime keeps an idle model
+	// loaded; 0 keeps Ollama's default.
+	KeepAlive time.Duration
 }
 
 // DefaultDataDir is the user's data directory for the app:
@@ -76,6 +89,9 @@ func (c *Config) resolve() error {
 	}
 	if c.OllamaBin == "" {
 		c.OllamaBin = os.Getenv(EnvOllamaBin)
+	}
+	if c.OllamaToken == "" {
+		c.OllamaToken = os.Getenv(EnvOllamaToken)
 	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)

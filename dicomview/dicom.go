@@ -100,6 +100,12 @@ func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 	}
 	switch {
 	case l.samples == 1 && (im.Photometric == "MONOCHROME1" || im.Photometric == "MONOCHROME2"):
+	case l.samples == 1 && im.Photometric == "PALETTE COLOR":
+		p, err := readPalette(elems, sc.order)
+		if err != nil {
+			return nil, err
+		}
+		im.palette = &p
 	case l.samples == 3 && (im.Photometric == "RGB" || im.Photometric == "YBR_FULL"):
 	case l.samples == 3 && im.Photometric == "YBR_FULL_422" && (sc.codec != nil || l.cols%2 == 0):
 		// Native YBR_FULL_422 stores two luminance samples per chroma pair.
@@ -153,6 +159,28 @@ func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	if params[0].modLUT, err = firstLUT(elems, tagModalityLUTSequence, l.signed, sc.order); err != nil {
+		return nil, err
+	}
+	for i := range params[1:] {
+		params[i+1].modLUT = params[0].modLUT
+	}
+	if im.voiLUTs, err = lutItems(elems, tagVOILUTSequence, l.signed, sc.order); err != nil {
+		return nil, err
+	}
+	for _, v := range im.voiLUTs {
+		im.VOILUTs = append(im.VOILUTs, v.name)
+	}
+	im.invert = im.Photometric == "MONOCHROME1"
+	switch strings.ToUpper(text(elems, tagPresentationLUTShape)) {
+	case "INVERSE":
+		im.invert = true
+	case "IDENTITY":
+		// dcmtk, too, lets IDENTITY override MONOCHROME1's inversion.
+		im.invert = false
+	}
+	im.VOIFunction = params[0].voiFunc
 
 	im.Width, im.Height, im.Frames = l.cols, l.rows, frames
 	im.layout = l
@@ -241,6 +269,13 @@ func functionalGroup(group []*dicom.Element, p frameParams) (frameParams, error)
 		if ws := windows(it); len(ws) > 0 {
 			p.windows = ws
 		}
+		f, err := voiFunction(it)
+		if err != nil {
+			return frameParams{}, err
+		}
+		if f != "" {
+			p.voiFunc = f
+		}
 	}
 	return p, nil
 }
@@ -265,7 +300,23 @@ func transformation(elems []*dicom.Element, p frameParams) (frameParams, error) 
 	if ws := windows(elems); len(ws) > 0 {
 		p.windows = ws
 	}
+	f, err := voiFunction(elems)
+	if err != nil {
+		return frameParams{}, err
+	}
+	if f != "" {
+		p.voiFunc = f
+	}
 	return p, nil
+}
+
+// firstLUT returns the first LUT of a LUT sequence, or nil.
+func firstLUT(elems []*dicom.Element, seq tag.Tag, signed bool, order binary.ByteOrder) (*lut, error) {
+	ls, err := lutItems(elems, seq, signed, order)
+	if err != nil || len(ls) == 0 {
+		return nil, err
+	}
+	return ls[0], nil
 }
 
 // windows pairs the values of WindowCenter and WindowWidth, skipping pairs

@@ -47,12 +47,22 @@ type Image struct {
 	// frame 1.
 	Windows []Window
 
+	// VOIFunction is the VOI LUT Function of frame 1 that Render applies
+	// with a window: "" or VOILinear, VOILinearExact or VOISigmoid.
+	VOIFunction string
+	// VOILUTs are the explanations of the VOI LUTs of the VOI LUT
+	// Sequence, which RenderVOILUT applies.
+	VOILUTs []string
+
 	// Info holds the de-identified study facts.
 	Info StudyInfo
 
-	layout layout
-	raw    []byte // Frames frames of layout.frameBytes() bytes each
-	frames []frameParams
+	layout  layout
+	raw     []byte // Frames frames of layout.frameBytes() bytes each
+	frames  []frameParams
+	voiLUTs []*lut
+	invert  bool     // MONOCHROME1, or Presentation LUT Shape INVERSE
+	palette *palette // PALETTE COLOR
 	// rawDefault: the default window is fullRangeWindow(bitsStored), not
 	// min/max (PNG, JPEG and colour, whose values are already for display).
 	rawDefault bool
@@ -77,7 +87,9 @@ type StudyInfo struct {
 // frameParams are the per-frame pixel transformation parameters.
 type frameParams struct {
 	slope, intercept float64
+	modLUT           *lut // Modality LUT Sequence; replaces the rescale
 	windows          []Window
+	voiFunc          string // VOI LUT Function; "" is LINEAR
 }
 
 // Load reads the DICOM, PNG or JPEG file at path. Errors name the file and
@@ -175,7 +187,12 @@ func (im *Image) modality(frame int) []float32 {
 	}
 	n := im.layout.frameBytes()
 	p := im.frames[frame-1]
-	vals := modalityValues(im.raw[(frame-1)*n:frame*n], im.layout, p.slope, p.intercept)
+	var vals []float32
+	if p.modLUT != nil {
+		vals = lutValues(im.raw[(frame-1)*n:frame*n], im.layout, p.modLUT)
+	} else {
+		vals = modalityValues(im.raw[(frame-1)*n:frame*n], im.layout, p.slope, p.intercept)
+	}
 	im.cachedFrame, im.cachedVals = frame, vals
 	return vals
 }
@@ -192,7 +209,7 @@ func (im *Image) DefaultWindow(frame int) Window {
 	if ws := im.frames[frame-1].windows; len(ws) > 0 {
 		return ws[0]
 	}
-	if im.rawDefault || im.layout.samples != 1 {
+	if im.rawDefault || im.layout.samples != 1 || im.palette != nil {
 		return fullRangeWindow(im.layout.bitsStored)
 	}
 	return minMaxWindow(minMax(im.modality(frame)))
@@ -217,10 +234,20 @@ func (im *Image) render(frame int, w Window) (image.Image, error) {
 		return nil, fmt.Errorf("image has no pixel data for frame %d", frame)
 	}
 	rect := image.Rect(0, 0, im.Width, im.Height)
-	if im.layout.samples == 3 {
+	if im.layout.samples == 3 || im.palette != nil {
 		n := im.layout.frameBytes()
-		rgb := rgbValues(im.raw[(frame-1)*n:frame*n], im.layout, im.Photometric)
+		raw := im.raw[(frame-1)*n : frame*n]
 		out := image.NewRGBA(rect)
+		if im.palette != nil {
+			at := containers(raw, im.layout)
+			l := im.layout
+			for p := 0; p < l.pixels(); p++ {
+				r, g, b := im.palette.rgb(storedValue(at(p), l.bitsStored, l.highBit, l.signed))
+				out.Pix[4*p], out.Pix[4*p+1], out.Pix[4*p+2], out.Pix[4*p+3] = r, g, b, 0xff
+			}
+			return out, nil
+		}
+		rgb := rgbValues(raw, im.layout, im.Photometric)
 		for p := 0; p < len(rgb)/3; p++ {
 			copy(out.Pix[4*p:4*p+3], rgb[3*p:3*p+3])
 			out.Pix[4*p+3] = 0xff
@@ -231,6 +258,20 @@ func (im *Image) render(frame int, w Window) (image.Image, error) {
 		return nil, err
 	}
 	out := image.NewGray(rect)
-	applyWindow(out.Pix, im.modality(frame), w, im.Photometric == "MONOCHROME1")
+	applyWindowFunc(out.Pix, im.modality(frame), w, im.frames[frame-1].voiFunc, im.invert)
+	return out, nil
+}
+
+// RenderVOILUT returns greyscale frame (numbered from 1) through the n-th
+// (from 1) VOI LUT of the file's VOI LUT Sequence instead of a window.
+func (im *Image) RenderVOILUT(frame, n int) (*image.Gray, error) {
+	if err := im.checkFrame(frame); err != nil {
+		return nil, fmt.Errorf("render %s: %w", im.Path, err)
+	}
+	if n < 1 || n > len(im.voiLUTs) {
+		return nil, fmt.Errorf("render %s: VOI LUT %d out of range: the file has %d", im.Path, n, len(im.voiLUTs))
+	}
+	out := image.NewGray(image.Rect(0, 0, im.Width, im.Height))
+	applyVOILUT(out.Pix, im.modality(frame), im.voiLUTs[n-1], im.invert)
 	return out, nil
 }

@@ -416,10 +416,10 @@ func TestLoadErrors(t *testing.T) {
 			return writeTemp(t, "rows.dcm", dicomFile{ts: tsExplicitLittle, order: le, elems: []elem{str(0x0028, 0x0004, "CS", "MONOCHROME2"), pixels4}}.bytes())
 		}, ErrMalformed, "Rows"},
 		{"no pixel data", func(t *testing.T) string { return writeTemp(t, "sr.dcm", mono()) }, ErrUnsupported, "no pixel data"},
-		{"palette colour", func(t *testing.T) string {
+		{"palette colour without LUTs", func(t *testing.T) string {
 			return writeTemp(t, "pal.dcm", dicomFile{ts: tsExplicitLittle, order: le,
 				elems: append(imageElems(le, 2, 2, 1, 8, 8, 7, 0, "PALETTE COLOR"), pixels4)}.bytes())
-		}, ErrUnsupported, "PALETTE COLOR"},
+		}, ErrMalformed, "PALETTE COLOR image without its red palette colour LUT"},
 		{"MPEG2 transfer syntax", func(t *testing.T) string {
 			return writeTemp(t, "mpeg.dcm", dicomFile{ts: "1.2.840.10008.1.2.4.100", order: le, elems: []elem{pixels4}}.bytes())
 		}, ErrUnsupportedTransferSyntax, "1.2.840.10008.1.2.4.100 (MPEG2"},

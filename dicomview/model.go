@@ -9,17 +9,26 @@ import (
 	"image/draw"
 	"image/png"
 	"path/filepath"
-
-	xdraw "golang.org/x/image/draw"
 )
 
 // ModelInputSize is the side, in pixels, of the square image MedGemma
 // receives.
 const ModelInputSize = 896
 
-// EncodingDisplay is the model input encoding that replicates the windowed
-// display image into R, G and B.
-const EncodingDisplay = "display"
+// Model input encodings.
+const (
+	// EncodingDisplay replicates the windowed display image into R, G
+	// and B.
+	EncodingDisplay = "display"
+	// EncodingCT3 puts three Hounsfield windows of a CT frame into R, G
+	// and B, as Google's MedGemma CT notebook does: CT3Windows.
+	EncodingCT3 = "ct3"
+)
+
+// CT3Windows are the Hounsfield ranges of EncodingCT3's R, G and B
+// channels: [−1024, 1024] (wide), [−135, 215] (soft tissue), [0, 80]
+// (brain). Each maps its range linearly onto 0…255, clamped.
+var CT3Windows = [3]Window{{Center: 0, Width: 2048}, {Center: 40, Width: 350}, {Center: 40, Width: 80}}
 
 // Fit says how a non-square image becomes square.
 type Fit int
@@ -44,12 +53,15 @@ func (f Fit) String() string {
 }
 
 // ModelInput returns display (as Render returns it) resized to
-// ModelInputSize×ModelInputSize with Catmull-Rom resampling; grey is
-// replicated into R, G and B and every pixel is opaque. With FitPad (and
-// any unknown Fit) the padding is black.
+// ModelInputSize×ModelInputSize: a box pre-reduction to about twice the
+// target size, then Catmull-Rom (see resample.go). Grey is replicated into
+// R, G and B and every pixel is opaque. With FitPad (and any unknown Fit)
+// the padding is black.
 func ModelInput(display image.Image, fit Fit) *image.RGBA {
 	out := image.NewRGBA(image.Rect(0, 0, ModelInputSize, ModelInputSize))
-	draw.Draw(out, out.Bounds(), image.NewUniform(image.Black), image.Point{}, draw.Src)
+	for i := 3; i < len(out.Pix); i += 4 {
+		out.Pix[i] = 0xff
+	}
 	if display == nil {
 		return out
 	}
@@ -70,16 +82,53 @@ func ModelInput(display image.Image, fit Fit) *image.RGBA {
 		x0, y0 := (ModelInputSize-dw)/2, (ModelInputSize-dh)/2
 		dr = image.Rect(x0, y0, x0+dw, y0+dh)
 	}
-	if dr.Dx() == w && dr.Dy() == h {
-		draw.Draw(out, dr, display, sr.Min, draw.Src)
-	} else {
-		xdraw.CatmullRom.Scale(out, dr, display, sr, xdraw.Src, nil)
-	}
-	// The display image is opaque; keep the result exactly so.
-	for i := 3; i < len(out.Pix); i += 4 {
-		out.Pix[i] = 0xff
+	p := resize(planeOf(display), dr.Dx(), dr.Dy())
+	for y := 0; y < p.h; y++ {
+		row := out.Pix[(dr.Min.Y+y)*out.Stride+dr.Min.X*4:]
+		src := p.pix[y*p.w*p.ch:]
+		for x := 0; x < p.w; x++ {
+			if p.ch == 1 {
+				v := toByte(src[x])
+				row[4*x], row[4*x+1], row[4*x+2] = v, v, v
+			} else {
+				row[4*x], row[4*x+1], row[4*x+2] = toByte(src[3*x]), toByte(src[3*x+1]), toByte(src[3*x+2])
+			}
+		}
 	}
 	return out
+}
+
+// planeOf converts an image to a float plane: one channel for *image.Gray,
+// else R, G, B composited over black.
+func planeOf(img image.Image) plane {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if g, ok := img.(*image.Gray); ok {
+		p := plane{w: w, h: h, ch: 1, pix: make([]float32, w*h)}
+		for y := 0; y < h; y++ {
+			row := g.Pix[(y+b.Min.Y-g.Rect.Min.Y)*g.Stride+(b.Min.X-g.Rect.Min.X):]
+			for x := 0; x < w; x++ {
+				p.pix[y*w+x] = float32(row[x])
+			}
+		}
+		return p
+	}
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		rgba = image.NewRGBA(image.Rect(0, 0, w, h))
+		draw.Draw(rgba, rgba.Bounds(), image.NewUniform(image.Black), image.Point{}, draw.Src)
+		draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Over)
+		b = rgba.Bounds()
+	}
+	p := plane{w: w, h: h, ch: 3, pix: make([]float32, 3*w*h)}
+	for y := 0; y < h; y++ {
+		row := rgba.Pix[(y+b.Min.Y-rgba.Rect.Min.Y)*rgba.Stride+4*(b.Min.X-rgba.Rect.Min.X):]
+		for x := 0; x < w; x++ {
+			o := 3 * (y*w + x)
+			p.pix[o], p.pix[o+1], p.pix[o+2] = float32(row[4*x]), float32(row[4*x+1]), float32(row[4*x+2])
+		}
+	}
+	return p
 }
 
 // PrepareOptions selects what Prepare produces.
@@ -123,8 +172,8 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if enc == "" {
 		enc = EncodingDisplay
 	}
-	if enc != EncodingDisplay {
-		return nil, unsupported("unsupported encoding %q (supported: %s)", opts.Encoding, EncodingDisplay)
+	if enc != EncodingDisplay && enc != EncodingCT3 {
+		return nil, unsupported("unsupported encoding %q (supported: %s, %s)", opts.Encoding, EncodingDisplay, EncodingCT3)
 	}
 	if opts.Fit != FitPad && opts.Fit != FitStretch {
 		return nil, unsupported("unsupported fit %v (supported: pad, stretch)", opts.Fit)
@@ -140,7 +189,14 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if opts.Window != nil {
 		w = *opts.Window
 	}
-	display, err := im.render(frame, w)
+	var display image.Image
+	var err error
+	if enc == EncodingCT3 {
+		w = CT3Windows[0]
+		display, err = im.renderCT3(frame)
+	} else {
+		display, err = im.render(frame, w)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -172,4 +228,38 @@ func EncodePNG(img image.Image) ([]byte, string, error) {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
+}
+
+// renderCT3 renders a CT frame with CT3Windows into R, G and B.
+func (im *Image) renderCT3(frame int) (*image.RGBA, error) {
+	if im.Modality != "CT" || im.layout.samples != 1 {
+		return nil, unsupported("encoding ct3 needs a greyscale CT image in Hounsfield units; this is %s %s (use --encoding display)",
+			cmpOr(im.Modality, "an image without modality"), im.Photometric)
+	}
+	vals := im.modality(frame)
+	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
+	var lo, scale [3]float32
+	for c, w := range CT3Windows {
+		lo[c] = float32(w.Center - w.Width/2)
+		scale[c] = float32(255 / w.Width)
+	}
+	parallelRows(im.Height, func(y0, y1 int) {
+		for i := y0 * im.Width; i < y1*im.Width; i++ {
+			v := vals[i]
+			px := out.Pix[4*i : 4*i+4 : 4*i+4]
+			for c := 0; c < 3; c++ {
+				px[c] = toByte(float32((v - lo[c]) * scale[c]))
+			}
+			px[3] = 0xff
+		}
+	})
+	return out, nil
+}
+
+// cmpOr returns s, or def when s is empty.
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -112,17 +112,31 @@ func rgbValues(raw []byte, l layout, photometric string) []uint8 {
 	return out
 }
 
-// ybrToRGB converts interleaved 8-bit Y, Cb, Cr samples to R, G, B in place
-// (PS3.3 C.7.6.3.1.2, the JFIF equations), rounding and clamping.
-func ybrToRGB(px []uint8) {
-	clamp := func(v float64) uint8 {
-		return uint8(math.Max(0, math.Min(255, math.Round(v))))
+// ybrTables are the chroma terms of ybrToRGB, indexed by Cb or Cr.
+var ybrTables = func() (t [4][256]int) {
+	for i := range 256 {
+		x := float64(i)
+		t[0][i] = int(1.402*x - 0.701*255)   // R from Cr
+		t[1][i] = int(0.3441 * x)            // G from Cb
+		t[2][i] = int(0.7141*x - 0.5291*255) // G from Cr
+		t[3][i] = int(1.772*x - 0.8859*255)  // B from Cb
 	}
+	return t
+}()
+
+// ybrToRGB converts interleaved 8-bit Y, Cb, Cr samples to R, G, B in place
+// with the full-range equations of PS3.3 C.7.6.3.1.2, computed as dcmtk
+// computes them (chroma centred at 127.5, each chroma term truncated
+// towards zero) so that colour renders match dcmtk's exactly; the
+// difference from centring at 128 is under one grey level.
+func ybrToRGB(px []uint8) {
+	clamp := func(v int) uint8 { return uint8(min(255, max(0, v))) }
+	t := &ybrTables
 	for i := 0; i+2 < len(px); i += 3 {
-		y, cb, cr := float64(px[i]), float64(px[i+1])-128, float64(px[i+2])-128
-		px[i] = clamp(y + float64(1.402*cr))
-		px[i+1] = clamp(y - float64(0.344136*cb) - float64(0.714136*cr))
-		px[i+2] = clamp(y + float64(1.772*cb))
+		y, cb, cr := int(px[i]), px[i+1], px[i+2]
+		px[i] = clamp(y + t[0][cr])
+		px[i+1] = clamp(y - t[1][cb] - t[2][cr])
+		px[i+2] = clamp(y + t[3][cb])
 	}
 }
 
@@ -183,11 +197,31 @@ func voiLinear(x float64, w Window) uint8 {
 // applyWindow writes the windowed display value of every modality value to
 // dst (len(dst) >= len(vals)), inverting it for MONOCHROME1.
 func applyWindow(dst []uint8, vals []float32, w Window, invert bool) {
-	for i, v := range vals {
-		y := voiLinear(float64(v), w)
-		if invert {
-			y = 255 - y
+	applyWindowFunc(dst, vals, w, VOILinear, invert)
+}
+
+// applyWindowFunc is applyWindow with a VOI LUT Function ("" is LINEAR).
+// Rows are shared among the CPUs.
+func applyWindowFunc(dst []uint8, vals []float32, w Window, function string, invert bool) {
+	f := voiFunc(function)
+	parallelRows(len(vals)/1024+1, func(lo, hi int) {
+		for i := lo * 1024; i < min(hi*1024, len(vals)); i++ {
+			y := f(float64(vals[i]), w)
+			if invert {
+				y = 255 - y
+			}
+			dst[i] = y
 		}
-		dst[i] = y
+	})
+}
+
+// lutValues decodes one greyscale frame and maps its stored values through
+// the Modality LUT (PS3.3 C.11.1).
+func lutValues(raw []byte, l layout, m *lut) []float32 {
+	at := containers(raw, l)
+	out := make([]float32, l.pixels())
+	for i := range out {
+		out[i] = float32(m.at(storedValue(at(i), l.bitsStored, l.highBit, l.signed)))
 	}
+	return out
 }

@@ -1,6 +1,7 @@
 package dicomview
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
 )
@@ -217,5 +218,21 @@ func TestParseWindow(t *testing.T) {
 				t.Errorf("ParseWindow(%q) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestYBR422 checks native YBR_FULL_422 (Y1 Y2 Cb Cr per pixel pair)
+// against the same samples stored as YBR_FULL.
+func TestYBR422(t *testing.T) {
+	l := layout{rows: 1, cols: 4, samples: 3, bitsAllocated: 8, bitsStored: 8, highBit: 7, order: binary.LittleEndian}
+	full := []byte{100, 90, 200, 150, 90, 200, 30, 128, 128, 250, 128, 128}
+	want := rgbValues(full, l, "YBR_FULL")
+	l.ybr422 = true
+	if n := l.frameBytes(); n != 8 {
+		t.Fatalf("frameBytes %d, want 8", n)
+	}
+	got := rgbValues([]byte{100, 150, 90, 200, 30, 250, 128, 128}, l, "YBR_FULL_422")
+	if !bytes.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

@@ -262,6 +262,9 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
 			return fail(fmt.Errorf("model %q: %w: %s; run `medgemma-workbench models list` to see what is installed", req.Model, ErrUnknownModel, se.ErrorMessage))
 		}
+		if strings.Contains(err.Error(), "while running the model") {
+			return fail(fmt.Errorf("chat with %s: the model runner stopped in the middle of the answer (%w); the partial answer is kept and the next request starts the runner again", req.Model, err))
+		}
 		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", req.Model, err))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/ollama/ollama/api"
 )
@@ -28,13 +29,14 @@ type Facts struct {
 	Architecture string `json:"architecture"`
 	// ParameterCount is the exact number of weights when the file says it;
 	// Parameters is the runtime's rounded label ("4.3B").
-	ParameterCount int64    `json:"parameter_count"`
-	Parameters     string   `json:"parameter_size"`
-	Quantization   string   `json:"quantization_level"`
-	ContextLength  int      `json:"context_length"`
-	Capabilities   []string `json:"capabilities"`
-	Size           int64    `json:"size"`
-	Demo           bool     `json:"demo"`
+	ParameterCount int64     `json:"parameter_count"`
+	Parameters     string    `json:"parameter_size"`
+	Quantization   string    `json:"quantization_level"`
+	ContextLength  int       `json:"context_length"`
+	Capabilities   []string  `json:"capabilities"`
+	Size           int64     `json:"size"`
+	ModifiedAt     time.Time `json:"modified_at"`
+	Demo           bool      `json:"demo"`
 }
 
 // Can reports whether the model has the capability ("vision",
@@ -61,7 +63,7 @@ func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
 
 func factsFrom(m Model, show *api.ShowResponse) Facts {
 	f := Facts{
-		Name: m.Name, Digest: m.Digest, Size: m.Size, Demo: m.Demo,
+		Name: m.Name, Digest: m.Digest, Size: m.Size, Demo: m.Demo, ModifiedAt: m.ModifiedAt,
 		Family:       show.Details.Family,
 		Parameters:   show.Details.ParameterSize,
 		Quantization: show.Details.QuantizationLevel,
