@@ -29,7 +29,10 @@ Commands:
   models list|pull|import|rm|ps|demo
                                list, download, import, remove the runtime's models;
                                see where they run; install the offline demo model
-  history list                 list logged runs
+  history list|show|search|export|rate|note
+                               browse, search and export logged runs
+  report --run ID... --format md|html|pdf --out FILE [--include-phi]
+                               a de-identified draft report of runs
 
 With no command the desktop workbench opens. Run COMMAND --help for its flags.`
 
@@ -92,6 +95,8 @@ func (c *cli) run(args []string) error {
 		return c.models(rest)
 	case "history":
 		return c.history(rest)
+	case "report":
+		return c.report(rest)
 	case "help":
 		fmt.Fprintln(c.stdout, usage)
 		return nil
