@@ -393,3 +393,47 @@ func TestManagedListensOnLoopbackOnly(t *testing.T) {
 		t.Errorf("ss shows listening sockets for %d of the server and runner pids %v, want both", len(seen), pids)
 	}
 }
+
+// TestImportSafetensorsQ8 imports the generated Hugging Face checkpoint of
+// Gemma3ForConditionalGeneration with --quantize q8_0: the model has the
+// vision capability and an image adds at least 256 prompt tokens.
+func TestImportSafetensorsQ8(t *testing.T) {
+	_, c := demoRuntime(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := demomodel.WriteHF(dir); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	if err := c.ImportSafetensors(ctx, "demo-hf-q8", dir, "q8_0", func(p Progress) { steps = append(steps, p.Status) }); err != nil {
+		t.Fatalf("import: %v (steps %q)", err, steps)
+	}
+	t.Cleanup(func() { c.Delete(context.Background(), "demo-hf-q8") })
+	f, err := c.Facts(ctx, "demo-hf-q8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("facts %+v; steps %q", f, steps)
+	if !f.Can("vision") || f.Quantization != "Q8_0" || f.ContextLength != demomodel.ContextLength {
+		t.Errorf("imported model: %+v, want vision, Q8_0, context %d", f, demomodel.ContextLength)
+	}
+	base := Request{Model: "demo-hf-q8", Prompt: "Describe this X-ray", Options: Options{NumPredict: 3, Seed: seed(1)}}
+	without, err := c.Chat(ctx, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := base
+	with.Images = []Image{crImage(t)}
+	p, err := Preflight(with, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Chat(ctx, p.Request, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("prompt tokens: %d with the image, %d without", res.PromptEvalCount, without.PromptEvalCount)
+	if d := res.PromptEvalCount - without.PromptEvalCount; d < ImageTokens {
+		t.Errorf("the image added %d prompt tokens, want ≥ %d", d, ImageTokens)
+	}
+}
