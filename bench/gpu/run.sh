@@ -61,6 +61,7 @@ gpu=0
 build_pid=
 if command -v nvcc >/dev/null && command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
 	gpu=1
+	command -v cmake >/dev/null || die "nvcc but no cmake: the CUDA backend cannot be built"
 	cuda_major=$(nvcc --version | sed -n 's/.*release \([0-9]*\)\..*/\1/p')
 	arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -n 1 | tr -d ' .')
 	gpu_name=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -n 1)
@@ -89,7 +90,7 @@ if command -v nvcc >/dev/null && command -v nvidia-smi >/dev/null && nvidia-smi 
 		build_pid=$!
 		log "building the CUDA backend for sm_$arch in the background ($(ls "$work"/src/ml/backend/ggml/ggml/src/ggml-cuda/*.cu | wc -l) + template .cu files, $jobs jobs; log in cuda-build.log)"
 	fi
-	[ -x "$work/bin/bw" ] || nvcc -O2 -o "$work/bin/bw" "$kit/bw.cu" >"$out/bw-build.log" 2>&1 &
+	[ -x "$work/bin/bw" ] || nvcc -O2 -arch="sm_$arch" -o "$work/bin/bw" "$kit/bw.cu" >"$out/bw-build.log" 2>&1 &
 	bw_pid=$!
 else
 	log "no nvcc or no NVIDIA GPU: measuring on the CPU"
@@ -100,14 +101,14 @@ num_ctx=${NUM_CTX:-4096}
 
 # --- servers ---------------------------------------------------------------------
 server_pid=
-start_server() { # start_server LOGNAME [ENV=VALUE...]
-	local name=$1
-	shift
+start_server() { # start_server LOGNAME NICENESS [ENV=VALUE...]
+	local name=$1 niceness=$2
+	shift 2
 	local port
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)))
 	export OLLAMA_HOST=127.0.0.1:$port
 	mkdir -p "$work/home"
-	(cd "$work" && exec env HOME="$work/home" OLLAMA_HOST="$OLLAMA_HOST" OLLAMA_MODELS="$work/models" \
+	(cd "$work" && exec nice -n "$niceness" env HOME="$work/home" OLLAMA_HOST="$OLLAMA_HOST" OLLAMA_MODELS="$work/models" \
 		OLLAMA_NO_CLOUD=1 OLLAMA_KEEP_ALIVE=1h "$@" "$ollama" serve) >"$out/$name.log" 2>&1 &
 	server_pid=$!
 	bench wait -timeout 60s || die "ollama serve did not answer; see $name.log"
@@ -131,12 +132,13 @@ if [ ! -s "$gguf.digest" ] || [ ! -f "$gguf" ]; then
 	mv "$gguf.digest.tmp" "$gguf.digest"
 fi
 log "F16 GGUF ready: $(cat "$gguf.digest")"
-start_server prepare-server
+# Niced: on the GPU machine the CUDA build, the critical path, runs meanwhile.
+start_server prepare-server 5
 nice -n 5 bench import -gguf "$gguf" -digest "$(cat "$gguf.digest")" -name mg4b-f16
 log "imported mg4b-f16"
 for q in q8_0 q4_K_M; do
 	case " $quants " in *" $q "*) ;; *) continue ;; esac
-	bench quantize -from mg4b-f16 -name "mg4b-$q" -q "$q"
+	nice -n 5 bench quantize -from mg4b-f16 -name "mg4b-$q" -q "$q"
 	log "created mg4b-$q"
 done
 stop_server
@@ -165,7 +167,7 @@ fi
 log "bandwidth $bw GB/s ($bw_source)"
 
 # --- 5. measure -----------------------------------------------------------------------
-start_server measure-server OLLAMA_NUM_PARALLEL=4
+start_server measure-server 0 OLLAMA_NUM_PARALLEL=4
 grep -E 'inference compute|msg="system"' "$out/measure-server.log" | tee -a "$out/run.log" >&2 || true
 models=
 for q in $quants; do models=${models:+$models,}mg4b-$q; done
