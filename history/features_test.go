@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os/exec"
 	"reflect"
 	"strconv"
@@ -375,4 +376,85 @@ func TestComparisonsAndTemplates(t *testing.T) {
 	if len(ts) != 1 || ts[0].Name != "b" || ts[0].Prompt != "two" || ts[0].System != "s" {
 		t.Errorf("templates = %+v", ts)
 	}
+}
+
+// TestSearchCommonWords covers the search for words most runs contain,
+// which looks at the newest runs first: it must return exactly the newest
+// matches by start time even when ids are not in start order, and fall back
+// to a full search when the newest runs hold too few matches.
+func TestSearchCommonWords(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 400
+	type saved struct {
+		id    int64
+		start time.Time
+		model string
+	}
+	var all []saved
+	for i := range n {
+		start := t0.Add(time.Duration((i*7919)%n) * time.Minute) // a permutation of start times
+		model := "a"
+		if i == 5 || i == 9 {
+			model = "rare-model"
+		}
+		r := &Run{StartedAt: start, Prompt: "common words here", Output: "answer " + strconv.Itoa(i), Model: model, Status: inference.StatusOK}
+		if _, err := s.SaveRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, saved{r.ID, start, model})
+	}
+	newest := func(keep func(saved) bool, k int) []int64 {
+		var c []saved
+		for _, x := range all {
+			if keep(x) {
+				c = append(c, x)
+			}
+		}
+		sortSaved := func(i, j int) bool { return c[i].start.After(c[j].start) }
+		for i := range c {
+			for j := i + 1; j < len(c); j++ {
+				if sortSaved(j, i) {
+					c[i], c[j] = c[j], c[i]
+				}
+			}
+		}
+		var ids []int64
+		for _, x := range c[:min(k, len(c))] {
+			ids = append(ids, x.id)
+		}
+		return ids
+	}
+	tests := []struct {
+		name string
+		f    Filter
+		want []int64
+	}{
+		{"newest three", Filter{Text: "common", Limit: 3}, newest(func(saved) bool { return true }, 3)},
+		{"too few in the window", Filter{Text: "common", Model: "rare-model", Limit: 3}, newest(func(x saved) bool { return x.model == "rare-model" }, 3)},
+		{"all", Filter{Text: "common words"}, newest(func(saved) bool { return true }, n)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, err := s.Search(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, r := range runs {
+				got = append(got, r.ID)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Search(%+v) = %v, want %v", tt.f, ellipsizeIDs(got), ellipsizeIDs(tt.want))
+			}
+		})
+	}
+}
+
+func ellipsizeIDs(ids []int64) string {
+	if len(ids) > 8 {
+		return fmt.Sprint(ids[:8]) + fmt.Sprintf("… (%d)", len(ids))
+	}
+	return fmt.Sprint(ids)
 }

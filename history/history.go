@@ -27,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
 // ErrNotFound is returned, wrapped, when a run or image is not in the store.
@@ -57,16 +57,35 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
-	if err := migrate(context.Background(), db, migrations, len(migrations)); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open history %s: %w", path, err)
-	}
 	s := &Store{db: db, path: path}
-	if _, err := s.MarkInterrupted(context.Background()); err != nil {
+	err = retryBusy(func() error {
+		if err := migrate(context.Background(), db, migrations, len(migrations)); err != nil {
+			return err
+		}
+		_, err := s.MarkInterrupted(context.Background())
+		return err
+	})
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// retryBusy runs f again while it fails with SQLITE_BUSY, for up to 10 s.
+// The busy timeout covers waiting for another writer, but not the first
+// use of a new file, where SQLite reports busy at once when several
+// processes switch it to WAL mode together.
+func retryBusy(f func() error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := f()
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || (se.Code != sqlite3.ErrBusy && se.Code != sqlite3.ErrLocked) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
 }
 
 // dsn returns the go-sqlite3 data source name for the file at path. The path
