@@ -22,9 +22,11 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # xvfb and xauth for the screenshot script; dcmtk as the reference DICOM renderer;
 # libopenjp2-7-dev (JPEG 2000), libcharls-dev (JPEG-LS) and libdcmtk-dev (JPEG: dcmtk's
 # 8/12/16-bit IJG codecs) for dicomview's cgo codecs; libgdcm-tools (gdcmconv) to make
-# JPEG 2000 test files; python3-pydicom/-numpy/-pil for the reference in bench/.
+# JPEG 2000 test files; python3-pydicom/-numpy/-pil for the reference in bench/;
+# poppler-utils (pdftotext, pdftoppm) to read back the PDF reports in the tests.
 packages=(gcc g++ pkg-config xorg-dev libgl1-mesa-dev nlohmann-json3-dev libstb-dev xvfb xauth dcmtk
-	libopenjp2-7-dev libcharls-dev libdcmtk-dev libgdcm-tools python3-pydicom python3-numpy python3-pil)
+	libopenjp2-7-dev libcharls-dev libdcmtk-dev libgdcm-tools python3-pydicom python3-numpy python3-pil
+	poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
