@@ -85,9 +85,13 @@ func parseDate(s string, end bool) (time.Time, error) {
 	return t, nil
 }
 
-// openServices opens the services for a history or report command.
-func (c *cli) openServices(kind string) (*Services, error) {
-	return NewServices(context.Background(), c.cfg, kind)
+// openHistory opens the history database alone: browsing, exporting and
+// reporting need no runtime, so they work where none is installed.
+func (c *cli) openHistory() (*history.Store, error) {
+	if err := c.cfg.resolve(); err != nil {
+		return nil, err
+	}
+	return history.Open(c.cfg.HistoryPath())
 }
 
 func (c *cli) historyList(cmd string, args []string) error {
@@ -112,13 +116,13 @@ func (c *cli) historyList(cmd string, args []string) error {
 	case len(pos) > 0:
 		return usagef("history list takes no arguments (to search, use history search TEXT)\n%s", historyUsage)
 	}
-	s, err := c.openServices("cli history " + cmd)
+	h, err := c.openHistory()
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer h.Close()
 	ctx := context.Background()
-	runs, err := s.History().Search(ctx, f)
+	runs, err := h.Search(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -182,12 +186,12 @@ func (c *cli) historyShow(args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.openServices("cli history show")
+	h, err := c.openHistory()
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	r, err := s.History().Run(context.Background(), id)
+	defer h.Close()
+	r, err := h.Run(context.Background(), id)
 	if err != nil {
 		return notFound(err)
 	}
@@ -269,18 +273,18 @@ func (c *cli) historyExport(args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.openServices("cli history export")
+	h, err := c.openHistory()
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer h.Close()
 	ctx := context.Background()
 	if *out == "" {
-		_, err := s.History().Export(ctx, c.stdout, *format, f, *phi)
+		_, err := h.Export(ctx, c.stdout, *format, f, *phi)
 		return err
 	}
 	var buf strings.Builder
-	n, err := s.History().Export(ctx, &buf, *format, f, *phi)
+	n, err := h.Export(ctx, &buf, *format, f, *phi)
 	if err != nil {
 		return err
 	}
@@ -304,20 +308,20 @@ func (c *cli) historyAnnotate(cmd string, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.openServices("cli history " + cmd)
+	h, err := c.openHistory()
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer h.Close()
 	ctx := context.Background()
 	if cmd == "note" {
-		return notFound(s.History().SetNotes(ctx, id, pos[1]))
+		return notFound(h.SetNotes(ctx, id, pos[1]))
 	}
 	n, err := strconv.Atoi(pos[1])
 	if err != nil || n < 0 || n > 5 {
 		return usagef("history rate: rating %q: give 0 (unrated) to 5", pos[1])
 	}
-	return notFound(s.History().SetRating(ctx, id, n))
+	return notFound(h.SetRating(ctx, id, n))
 }
 
 // runJSON is one run as `history list|show|search --json` print it.

@@ -41,12 +41,12 @@ func (c *cli) report(args []string) error {
 		}
 		ids = append(ids, id)
 	}
-	s, err := c.openServices("cli report")
+	h, err := c.openHistory()
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	doc, err := report.Build(context.Background(), s.History(), ids, report.Options{IncludePHI: *phi, AppVersion: Version})
+	defer h.Close()
+	doc, err := report.Build(context.Background(), h, ids, report.Options{IncludePHI: *phi, AppVersion: Version})
 	if err != nil {
 		return notFound(err)
 	}

@@ -93,6 +93,11 @@ func TestHistoryCommands(t *testing.T) {
 		t.Errorf("export --include-phi = %+v, %v", rec, err)
 	}
 
+	// Browsing needs no runtime.
+	if _, err := runCLI("--data-dir", dir, "--ollama-bin", filepath.Join(t.TempDir(), "no-ollama"), "history", "show", id); err != nil {
+		t.Errorf("history show without a runtime: %v", err)
+	}
+
 	for _, bad := range [][]string{
 		{"history", "show", "999999"},
 		{"history", "show", "x"},
