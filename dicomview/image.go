@@ -258,7 +258,14 @@ func (im *Image) render(frame int, w Window) (image.Image, error) {
 		return nil, err
 	}
 	out := image.NewGray(rect)
-	applyWindowFunc(out.Pix, im.modality(frame), w, im.frames[frame-1].voiFunc, im.invert)
+	p := im.frames[frame-1]
+	if table, lowest := displayTable(im.layout, p, w, im.invert); table != nil {
+		// One evaluation per possible stored value, then a lookup per pixel.
+		n := im.layout.frameBytes()
+		applyTable(out.Pix, im.raw[(frame-1)*n:frame*n], im.layout, table, lowest)
+		return out, nil
+	}
+	applyWindowFunc(out.Pix, im.modality(frame), w, p.voiFunc, im.invert)
 	return out, nil
 }
 

@@ -2,9 +2,12 @@ package dicomview
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/draw"
 	"image/png"
@@ -157,7 +160,7 @@ type Prepared struct {
 }
 
 // Prepare renders a frame, turns it into the model input with ModelInput
-// and encodes it as PNG (image/png, default compression). The same image
+// and encodes it as PNG (image/png, best speed). The same image
 // and options give the same bytes.
 func (im *Image) Prepare(opts PrepareOptions) (*Prepared, error) {
 	p, err := im.prepare(opts)
@@ -218,16 +221,91 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	}, nil
 }
 
-// EncodePNG encodes img as PNG (image/png, default compression) and returns
-// the bytes and their SHA-256 in hex. The same image gives the same bytes.
+// EncodePNG encodes img as PNG and returns the bytes and their SHA-256 in
+// hex. The same image gives the same bytes. An opaque *image.RGBA is
+// written as 8-bit RGB and an *image.Gray as 8-bit grey, each row with the
+// Up filter and zlib at best speed (writePNG); other images go through
+// image/png.
 func EncodePNG(img image.Image) ([]byte, string, error) {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-	if err := enc.Encode(&buf, img); err != nil {
+	var err error
+	switch m := img.(type) {
+	case *image.RGBA:
+		if m.Opaque() {
+			err = writePNG(&buf, m.Rect.Dx(), m.Rect.Dy(), 3, func(y int, row []byte) {
+				src := m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y+y):]
+				for x := 0; x < len(row)/3; x++ {
+					row[3*x], row[3*x+1], row[3*x+2] = src[4*x], src[4*x+1], src[4*x+2]
+				}
+			})
+			break
+		}
+		err = png.Encode(&buf, m)
+	case *image.Gray:
+		err = writePNG(&buf, m.Rect.Dx(), m.Rect.Dy(), 1, func(y int, row []byte) {
+			copy(row, m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y+y):])
+		})
+	default:
+		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img)
+	}
+	if err != nil {
 		return nil, "", fmt.Errorf("encode PNG: %w", err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
+}
+
+// writePNG writes a w×h 8-bit PNG (PNG specification, ISO/IEC 15948) of
+// ch channels (1 grey, 3 RGB) whose rows row(y, dst) fills: IHDR, one
+// IDAT of every row filtered with Up (filter type 2) and compressed with
+// zlib at best speed, IEND.
+func writePNG(out *bytes.Buffer, w, h, ch int, row func(y int, dst []byte)) error {
+	chunk := func(typ string, data []byte) {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(data)))
+		out.Write(n[:])
+		crc := crc32.NewIEEE()
+		crc.Write([]byte(typ))
+		crc.Write(data)
+		out.WriteString(typ)
+		out.Write(data)
+		binary.BigEndian.PutUint32(n[:], crc.Sum32())
+		out.Write(n[:])
+	}
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8] = 8 // bit depth
+	ihdr[9] = 0 // grey
+	if ch == 3 {
+		ihdr[9] = 2 // truecolour
+	}
+	chunk("IHDR", ihdr)
+	var idat bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
+	if err != nil {
+		return err
+	}
+	prev, cur := make([]byte, w*ch), make([]byte, w*ch)
+	line := make([]byte, 1+w*ch)
+	line[0] = 2 // Up
+	for y := 0; y < h; y++ {
+		row(y, cur)
+		for i, v := range cur {
+			line[1+i] = v - prev[i]
+		}
+		if _, err := zw.Write(line); err != nil {
+			return err
+		}
+		prev, cur = cur, prev
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	chunk("IDAT", idat.Bytes())
+	chunk("IEND", nil)
+	return nil
 }
 
 // renderCT3 renders a CT frame with CT3Windows into R, G and B.

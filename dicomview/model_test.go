@@ -210,3 +210,45 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodePNGRoundTrip decodes what EncodePNG writes with image/png.
+func TestEncodePNGRoundTrip(t *testing.T) {
+	rgba := image.NewRGBA(image.Rect(0, 0, 37, 23))
+	gray := image.NewGray(image.Rect(0, 0, 37, 23))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = uint8(i * 7)
+		if i%4 == 3 {
+			rgba.Pix[i] = 255
+		}
+	}
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(i * 13)
+	}
+	translucent := image.NewRGBA(image.Rect(0, 0, 3, 3))
+	for _, img := range []image.Image{rgba, gray, rgba.SubImage(image.Rect(5, 3, 30, 20)), gray.SubImage(image.Rect(1, 1, 9, 4)), translucent} {
+		data, sum, err := EncodePNG(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := sha256.Sum256(data); hex.EncodeToString(s[:]) != sum {
+			t.Error("SHA-256 does not match the bytes")
+		}
+		dec, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		if dec.Bounds().Size() != b.Size() {
+			t.Fatalf("decoded %v, want size %v", dec.Bounds(), b.Size())
+		}
+		for y := 0; y < b.Dy(); y++ {
+			for x := 0; x < b.Dx(); x++ {
+				r1, g1, b1, a1 := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				r2, g2, b2, a2 := dec.At(x, y).RGBA()
+				if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+					t.Fatalf("%T pixel (%d,%d): wrote %v, read %v", img, x, y, img.At(b.Min.X+x, b.Min.Y+y), dec.At(x, y))
+				}
+			}
+		}
+	}
+}

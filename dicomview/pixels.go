@@ -203,14 +203,79 @@ func applyWindow(dst []uint8, vals []float32, w Window, invert bool) {
 // applyWindowFunc is applyWindow with a VOI LUT Function ("" is LINEAR).
 // Rows are shared among the CPUs.
 func applyWindowFunc(dst []uint8, vals []float32, w Window, function string, invert bool) {
-	f := voiFunc(function)
-	parallelRows(len(vals)/1024+1, func(lo, hi int) {
-		for i := lo * 1024; i < min(hi*1024, len(vals)); i++ {
-			y := f(float64(vals[i]), w)
-			if invert {
-				y = 255 - y
+	var flip uint8
+	if invert {
+		flip = 255
+	}
+	parallelRows(len(vals)/4096+1, func(lo, hi int) {
+		vs := vals[lo*4096 : min(hi*4096, len(vals))]
+		d := dst[lo*4096:]
+		switch function {
+		case VOILinearExact:
+			for i, v := range vs {
+				d[i] = voiExact(float64(v), w) ^ flip
 			}
-			dst[i] = y
+		case VOISigmoid:
+			for i, v := range vs {
+				d[i] = voiSigmoid(float64(v), w) ^ flip
+			}
+		default:
+			for i, v := range vs {
+				d[i] = voiLinear(float64(v), w) ^ flip
+			}
+		}
+	})
+}
+
+// displayTable returns, for a greyscale layout of at most 16 stored bits,
+// the display value of every stored value (indexed by value − the lowest
+// stored value), computed exactly as modalityValues and applyWindowFunc
+// compute them pixel by pixel; nil when the layout has more bits.
+func displayTable(l layout, p frameParams, w Window, invert bool) (table []uint8, lowest int64) {
+	if l.bitsStored > 16 || l.samples != 1 {
+		return nil, 0
+	}
+	n := 1 << uint(l.bitsStored)
+	if l.signed {
+		lowest = -int64(n / 2)
+	}
+	vals := make([]float32, n)
+	for i := range vals {
+		v := lowest + int64(i)
+		if p.modLUT != nil {
+			vals[i] = float32(p.modLUT.at(v))
+		} else {
+			vals[i] = float32(float64(float64(v)*p.slope) + p.intercept)
+		}
+	}
+	table = make([]uint8, n)
+	applyWindowFunc(table, vals, w, p.voiFunc, invert)
+	return table, lowest
+}
+
+// applyTable writes the display value of every stored value of one
+// greyscale frame (raw) to dst through a displayTable.
+func applyTable(dst []uint8, raw []byte, l layout, table []uint8, lowest int64) {
+	at := containers(raw, l)
+	shift := uint(l.highBit + 1 - l.bitsStored)
+	mask := uint32(1)<<uint(l.bitsStored) - 1
+	sign := uint32(1) << uint(l.bitsStored-1)
+	parallelRows(len(dst)/4096+1, func(lo, hi int) {
+		end := min(hi*4096, len(dst))
+		i := lo * 4096
+		if l.bitsAllocated == 16 && l.order == binary.LittleEndian {
+			for ; i < end; i++ {
+				v := uint32(binary.LittleEndian.Uint16(raw[2*i:])) >> shift & mask
+				if l.signed && v&sign != 0 {
+					dst[i] = table[int64(v)-int64(mask)-1-lowest]
+				} else {
+					dst[i] = table[int64(v)-lowest]
+				}
+			}
+			return
+		}
+		for ; i < end; i++ {
+			dst[i] = table[storedValue(at(i), l.bitsStored, l.highBit, l.signed)-lowest]
 		}
 	})
 }

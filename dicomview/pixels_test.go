@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 )
 
 func TestStoredValue(t *testing.T) {
@@ -234,5 +236,31 @@ func TestYBR422(t *testing.T) {
 	got := rgbValues([]byte{100, 150, 90, 200, 30, 250, 128, 128}, l, "YBR_FULL_422")
 	if !bytes.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestDisplayTableMatchesPerPixel checks that Render's stored-value table
+// gives exactly the bytes of the per-pixel pipeline, for signed and
+// unsigned files, every VOI function and both polarities.
+func TestDisplayTableMatchesPerPixel(t *testing.T) {
+	for _, name := range []string{"1.dcm", "3.dcm", "4.dcm", "5.dcm"} {
+		im, err := Load(dicomtest.File(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"", VOILinearExact, VOISigmoid} {
+			for _, w := range []Window{im.DefaultWindow(1), {Center: 100.5, Width: 1}, {Center: -3000, Width: 70000}} {
+				p := im.frames[0]
+				p.voiFunc = f
+				table, lowest := displayTable(im.layout, p, w, im.invert)
+				got := make([]uint8, im.Width*im.Height)
+				applyTable(got, im.raw[:im.layout.frameBytes()], im.layout, table, lowest)
+				want := make([]uint8, len(got))
+				applyWindowFunc(want, im.modality(1), w, f, im.invert)
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s %q window %v: table and per-pixel renders differ", name, f, w)
+				}
+			}
+		}
 	}
 }

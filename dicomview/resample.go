@@ -126,7 +126,7 @@ func resize(p plane, dw, dh int) plane {
 	if p.w == dw && p.h == dh {
 		return p
 	}
-	kx, ky := max(1, p.w/(2*dw)), max(1, p.h/(2*dh))
+	kx, ky := boxFactor(p.w, dw), boxFactor(p.h, dh)
 	if kx > 1 || ky > 1 {
 		p = boxReduce(p, kx, ky)
 	}
@@ -138,6 +138,17 @@ func resize(p plane, dw, dh int) plane {
 		for y := lo; y < hi; y++ {
 			row := p.pix[y*p.w*ch:]
 			dst := tmp[y*dw*ch:]
+			if ch == 1 {
+				for x, t := range tx {
+					src := row[t.first : t.first+len(t.w)]
+					var acc float32
+					for k, w := range t.w {
+						acc += float32(w * src[k])
+					}
+					dst[x] = acc
+				}
+				continue
+			}
 			for x, t := range tx {
 				for c := 0; c < ch; c++ {
 					var acc float32
@@ -176,4 +187,11 @@ func toByte(v float32) uint8 {
 		return 255
 	}
 	return uint8(v + 0.5)
+}
+
+// boxFactor is the integer box pre-reduction for n → dn: the largest k
+// that leaves Catmull-Rom a reduction of at least 2, so that the
+// filter, not the box, shapes the result.
+func boxFactor(n, dn int) int {
+	return max(1, n/(2*dn))
 }
