@@ -121,6 +121,8 @@ func PDF(doc *Document) ([]byte, error) {
 	}
 
 	for _, r := range doc.Runs {
+		// A run starts on a new page unless its facts fit on this one.
+		p.keep(float64(len(r.Facts))*5.5 + 24)
 		p.heading(r.Heading)
 		p.facts(r.Facts, contentW)
 		p.block("System prompt", r.System, quote, false)

@@ -29,6 +29,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/deid"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
 // Options control what a report holds.
@@ -356,7 +357,11 @@ func runSection(r *history.Run, compared bool) RunSection {
 			s.Facts = append(s.Facts, Fact{label, v})
 		}
 	}
-	add("Model", r.Model)
+	model := r.Model
+	if strings.HasPrefix(model, inference.DemoModelName) {
+		model += " (offline demo model: " + inference.DemoModelLabel + ")"
+	}
+	add("Model", model)
 	add("Model digest", r.ModelDigest)
 	if r.RuntimeVersion != "" {
 		add("Runtime", "Ollama "+r.RuntimeVersion)
