@@ -53,6 +53,19 @@ func TestBeginFinishRun(t *testing.T) {
 	if n, err := s.MarkInterrupted(ctx); err != nil || n != 0 {
 		t.Fatalf("MarkInterrupted with the owner alive = %d, %v; want 0", n, err)
 	}
+	// The partial answer is checkpointed while the run streams.
+	if err := s.SaveOutput(ctx, id, "Partial ans"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Run(ctx, id); err != nil || got.Output != "Partial ans" || got.Status != StatusRunning {
+		t.Errorf("checkpointed run: %+v, %v", got, err)
+	}
+	if runs, _ := s.Search(ctx, Filter{Text: "partial"}); len(runs) != 1 {
+		t.Errorf("checkpointed answer found in %d runs, want 1", len(runs))
+	}
+	if err := s.SaveOutput(ctx, 999, "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SaveOutput of a missing run: %v", err)
+	}
 
 	r.Output, r.Thinking, r.EvalCount, r.Status, r.DoneReason = "Normal.", "Looked at it.", 3, inference.StatusOK, "stop"
 	r.ModelDigest = "sha256:d"
