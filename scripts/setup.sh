@@ -24,9 +24,10 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # 8/12/16-bit IJG codecs) for dicomview's cgo codecs; libgdcm-tools (gdcmconv) to make
 # JPEG 2000 test files; python3-pydicom/-numpy/-pil for the reference in bench/;
 # poppler-utils (pdftotext, pdftoppm) to read back the PDF reports in the tests.
+# iproute2 (ss) to check that the managed runtime listens on loopback only.
 packages=(gcc g++ pkg-config xorg-dev libgl1-mesa-dev nlohmann-json3-dev libstb-dev xvfb xauth dcmtk
 	libopenjp2-7-dev libcharls-dev libdcmtk-dev libgdcm-tools python3-pydicom python3-numpy python3-pil
-	poppler-utils)
+	poppler-utils iproute2)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
