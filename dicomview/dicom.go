@@ -83,6 +83,7 @@ func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 		StudyInstanceUID:  text(elems, tag.StudyInstanceUID),
 	}
 	im.Modality = im.Info.Modality
+	im.geometry = readGeometry(elems)
 	im.Photometric = strings.ToUpper(text(elems, tag.PhotometricInterpretation))
 	im.TransferSyntax = sc.uid
 
@@ -392,4 +393,38 @@ func items(e *dicom.Element) [][]*dicom.Element {
 		}
 	}
 	return out
+}
+
+// geometry is what orders an image within its series.
+type geometry struct {
+	series   string    // SeriesInstanceUID
+	instance int       // InstanceNumber; 0 if absent
+	position []float64 // ImagePositionPatient (3 values) or nil
+	orient   []float64 // ImageOrientationPatient (6 values) or nil
+}
+
+// readGeometry reads the attributes that order an image in its series.
+func readGeometry(elems []*dicom.Element) geometry {
+	g := geometry{series: text(elems, tag.SeriesInstanceUID)}
+	if n, err := strconv.Atoi(text(elems, tag.InstanceNumber)); err == nil {
+		g.instance = n
+	}
+	floats := func(t tag.Tag, n int) []float64 {
+		vs := texts(elems, t)
+		if len(vs) != n {
+			return nil
+		}
+		out := make([]float64, n)
+		for i, v := range vs {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil
+			}
+			out[i] = f
+		}
+		return out
+	}
+	g.position = floats(tag.ImagePositionPatient, 3)
+	g.orient = floats(tag.ImageOrientationPatient, 6)
+	return g
 }

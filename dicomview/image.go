@@ -57,12 +57,13 @@ type Image struct {
 	// Info holds the de-identified study facts.
 	Info StudyInfo
 
-	layout  layout
-	raw     []byte // Frames frames of layout.frameBytes() bytes each
-	frames  []frameParams
-	voiLUTs []*lut
-	invert  bool     // MONOCHROME1, or Presentation LUT Shape INVERSE
-	palette *palette // PALETTE COLOR
+	layout   layout
+	geometry geometry
+	raw      []byte // Frames frames of layout.frameBytes() bytes each
+	frames   []frameParams
+	voiLUTs  []*lut
+	invert   bool     // MONOCHROME1, or Presentation LUT Shape INVERSE
+	palette  *palette // PALETTE COLOR
 	// rawDefault: the default window is fullRangeWindow(bitsStored), not
 	// min/max (PNG, JPEG and colour, whose values are already for display).
 	rawDefault bool

@@ -48,8 +48,18 @@ func (e *cmdError) Unwrap() error { return e.err }
 // File returns the absolute path of name (e.g. "4.dcm") in the dicom
 // module's testdata directory. It fails the test with a clear message when
 // the module or the file is not available.
+//
+// $DICOMTEST_DIR, when set, names a directory holding the files instead
+// (for a test binary run where the go command is absent).
 func File(t testing.TB, name string) string {
 	t.Helper()
+	if d := os.Getenv("DICOMTEST_DIR"); d != "" {
+		p := filepath.Join(d, name)
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("dicomtest: test file %s in $DICOMTEST_DIR: %v", name, err)
+		}
+		return p
+	}
 	d, err := moduleDir()
 	if err != nil {
 		t.Fatalf("dicomtest: cannot locate module %s with `go list -m` (%v); run `go mod download %s`", module, err, module)
