@@ -2,11 +2,13 @@ package dicomview
 
 import (
 	"bytes"
-	"compress/zlib"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash/adler32"
 	"hash/crc32"
 	"image"
 	"image/draw"
@@ -255,56 +257,94 @@ func EncodePNG(img image.Image) ([]byte, string, error) {
 	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
 }
 
+// pngBands is the number of bands of rows writePNG compresses
+// independently. It is fixed, not the number of CPUs, so that the bytes do
+// not depend on the machine.
+const pngBands = 16
+
 // writePNG writes a w×h 8-bit PNG (PNG specification, ISO/IEC 15948) of
 // ch channels (1 grey, 3 RGB) whose rows row(y, dst) fills: IHDR, one
-// IDAT of every row filtered with Up (filter type 2) and compressed with
-// zlib at best speed, IEND.
+// IDAT, IEND. Every row is filtered with Up (filter type 2); the filtered
+// rows are cut into pngBands bands, each deflated at best speed on its own
+// (in parallel) and ended with a sync flush, and the bands are joined
+// into one zlib stream (RFC 1950/1951) with the Adler-32 of all of them.
 func writePNG(out *bytes.Buffer, w, h, ch int, row func(y int, dst []byte)) error {
-	chunk := func(typ string, data []byte) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(data)))
-		out.Write(n[:])
+	chunk := func(typ string, data ...[]byte) {
+		n := 0
+		for _, d := range data {
+			n += len(d)
+		}
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], uint32(n))
+		out.Write(b[:])
 		crc := crc32.NewIEEE()
 		crc.Write([]byte(typ))
-		crc.Write(data)
 		out.WriteString(typ)
-		out.Write(data)
-		binary.BigEndian.PutUint32(n[:], crc.Sum32())
-		out.Write(n[:])
+		for _, d := range data {
+			crc.Write(d)
+			out.Write(d)
+		}
+		binary.BigEndian.PutUint32(b[:], crc.Sum32())
+		out.Write(b[:])
 	}
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
 	ihdr[8] = 8 // bit depth
-	ihdr[9] = 0 // grey
 	if ch == 3 {
-		ihdr[9] = 2 // truecolour
+		ihdr[9] = 2 // truecolour; 0 is grey
 	}
 	chunk("IHDR", ihdr)
-	var idat bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
-	if err != nil {
+
+	// Filter every row: 1 filter-type byte, then Up differences.
+	stride := 1 + w*ch
+	filtered := make([]byte, h*stride)
+	parallelRows(h, func(lo, hi int) {
+		prev, cur := make([]byte, w*ch), make([]byte, w*ch)
+		if lo > 0 {
+			row(lo-1, prev)
+		}
+		for y := lo; y < hi; y++ {
+			row(y, cur)
+			line := filtered[y*stride : (y+1)*stride]
+			line[0] = 2 // Up
+			for i, v := range cur {
+				line[1+i] = v - prev[i]
+			}
+			prev, cur = cur, prev
+		}
+	})
+
+	// Deflate the bands in parallel.
+	bands := min(pngBands, h)
+	parts := make([][]byte, bands)
+	errs := make([]error, bands)
+	parallelRows(bands, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			var buf bytes.Buffer
+			fw, err := flate.NewWriter(&buf, flate.BestSpeed)
+			if err == nil {
+				_, err = fw.Write(filtered[b*h/bands*stride : (b+1)*h/bands*stride])
+			}
+			if err == nil {
+				if b == bands-1 {
+					err = fw.Close()
+				} else {
+					err = fw.Flush()
+				}
+			}
+			parts[b], errs[b] = buf.Bytes(), err
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	prev, cur := make([]byte, w*ch), make([]byte, w*ch)
-	line := make([]byte, 1+w*ch)
-	line[0] = 2 // Up
-	for y := 0; y < h; y++ {
-		row(y, cur)
-		for i, v := range cur {
-			line[1+i] = v - prev[i]
-		}
-		if _, err := zw.Write(line); err != nil {
-			return err
-		}
-		prev, cur = cur, prev
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	chunk("IDAT", idat.Bytes())
-	chunk("IEND", nil)
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], adler32.Checksum(filtered))
+	// zlib header: deflate, 32K window, FLEVEL 0 (fastest), FCHECK.
+	chunk("IDAT", append(append([][]byte{{0x78, 0x01}}, parts...), sum[:])...)
+	chunk("IEND")
 	return nil
 }
 

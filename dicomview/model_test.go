@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -250,5 +251,26 @@ func TestEncodePNGRoundTrip(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPrepareSameBytesOnAnyCPUCount prepares 4.dcm with 1 CPU and with
+// all of them: the parallel steps must not change a byte.
+func TestPrepareSameBytesOnAnyCPUCount(t *testing.T) {
+	im, err := Load(dicomtest.File(t, "4.dcm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := im.Prepare(PrepareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	one, err := im.Prepare(PrepareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.SHA256 != all.SHA256 {
+		t.Errorf("1 CPU gives %s, %d CPUs %s", one.SHA256, runtime.NumCPU(), all.SHA256)
 	}
 }
