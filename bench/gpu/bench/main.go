@@ -197,7 +197,6 @@ type result struct {
 	VRAMBytes      int64 // /api/ps size_vram
 	TextBytes      uint64
 	LoadWall       time.Duration
-	LoadReported   time.Duration
 	TTFT           time.Duration
 	PromptTokens   int
 	PromptRate     float64
@@ -288,12 +287,12 @@ func table(rs []result, parallel int) string {
 			roof = fmt.Sprintf("%.0f", r.Roofline)
 			ratio = fmt.Sprintf("%.0f %%", 100*r.DecodeRate/r.Roofline)
 		}
-		fmt.Fprintf(&b, "| %s | %.2f | %.1f (%.1f) | %.2f / %.2f | %.2f | %.0f (%d tok) | %.1f | %s | %s | %.1f | %.1f (%.1f each) |\n",
-			r.Quant, float64(r.TextBytes)/1e9, r.LoadWall.Seconds(), r.LoadReported.Seconds(),
+		fmt.Fprintf(&b, "| %s | %.2f | %.1f | %.2f / %.2f | %.2f | %.0f (%d tok) | %.1f | %s | %s | %.1f | %.1f (%.1f each) |\n",
+			r.Quant, float64(r.TextBytes)/1e9, r.LoadWall.Seconds(),
 			float64(r.VRAMBytes)/1e9, float64(r.SizeBytes)/1e9, r.TTFT.Seconds(), r.PromptRate, r.PromptTokens,
 			r.DecodeRate, roof, ratio, r.Single, r.Parallel, r.ParallelPerReq)
 	}
-	b.WriteString("\nload s: wall time of the loading request (Ollama's load_duration in brackets). TTFT: request sent to first streamed token, model loaded, prompt not cached. ")
+	b.WriteString("\nload s: wall time of a request that only loads the model, all others unloaded. TTFT: request sent to first streamed token, model loaded, prompt not cached. ")
 	b.WriteString("prompt tok/s: prompt_eval_count / prompt_eval_duration of the image request (image encoding included). decode tok/s: eval_count / eval_duration of the same request. ")
 	b.WriteString("roofline: bandwidth ÷ bytes of the text weights (token_embd doubles as the output projection, so every decoded token reads them all once). ")
 	fmt.Fprintf(&b, "1 req / %d req: text prompts, generated tokens ÷ wall time, with OLLAMA_NUM_PARALLEL=%d.\n", parallel, parallel)
@@ -334,12 +333,7 @@ func measureModel(ctx context.Context, c *api.Client, model string, cfg measureC
 	opts := map[string]any{"num_ctx": cfg.numCtx, "temperature": 0, "seed": 1, "num_predict": cfg.numPredict}
 	keep := &api.Duration{Duration: time.Hour}
 	start := time.Now()
-	err = c.Generate(ctx, &api.GenerateRequest{Model: model, KeepAlive: keep, Options: opts}, func(g api.GenerateResponse) error {
-		if g.Done {
-			r.LoadReported = g.LoadDuration
-		}
-		return nil
-	})
+	err = c.Generate(ctx, &api.GenerateRequest{Model: model, KeepAlive: keep, Options: opts}, func(api.GenerateResponse) error { return nil })
 	if err != nil {
 		return r, fmt.Errorf("load: %w", err)
 	}
