@@ -14,6 +14,7 @@ import (
 	"image/draw"
 	"image/png"
 	"path/filepath"
+	"sync"
 )
 
 // ModelInputSize is the side, in pixels, of the square image MedGemma
@@ -110,12 +111,15 @@ func planeOf(img image.Image) plane {
 	w, h := b.Dx(), b.Dy()
 	if g, ok := img.(*image.Gray); ok {
 		p := plane{w: w, h: h, ch: 1, pix: make([]float32, w*h)}
-		for y := 0; y < h; y++ {
-			row := g.Pix[(y+b.Min.Y-g.Rect.Min.Y)*g.Stride+(b.Min.X-g.Rect.Min.X):]
-			for x := 0; x < w; x++ {
-				p.pix[y*w+x] = float32(row[x])
+		parallelRows(h, func(lo, hi int) {
+			for y := lo; y < hi; y++ {
+				row := g.Pix[(y+b.Min.Y-g.Rect.Min.Y)*g.Stride+(b.Min.X-g.Rect.Min.X):]
+				dst := p.pix[y*w : (y+1)*w]
+				for x := range dst {
+					dst[x] = float32(row[x])
+				}
 			}
-		}
+		})
 		return p
 	}
 	rgba, ok := img.(*image.RGBA)
@@ -262,6 +266,9 @@ func EncodePNG(img image.Image) ([]byte, string, error) {
 // not depend on the machine.
 const pngBands = 16
 
+// flateWriters are reused best-speed deflaters (each holds about 1 MB).
+var flateWriters sync.Pool
+
 // writePNG writes a w×h 8-bit PNG (PNG specification, ISO/IEC 15948) of
 // ch channels (1 grey, 3 RGB) whose rows row(y, dst) fills: IHDR, one
 // IDAT, IEND. Every row is filtered with Up (filter type 2); the filtered
@@ -320,10 +327,16 @@ func writePNG(out *bytes.Buffer, w, h, ch int, row func(y int, dst []byte)) erro
 	bands := min(pngBands, h)
 	parts := make([][]byte, bands)
 	errs := make([]error, bands)
-	parallelRows(bands, func(lo, hi int) {
+	parallelChunks(bands, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			var buf bytes.Buffer
-			fw, err := flate.NewWriter(&buf, flate.BestSpeed)
+			fw, _ := flateWriters.Get().(*flate.Writer)
+			var err error
+			if fw == nil {
+				fw, err = flate.NewWriter(&buf, flate.BestSpeed)
+			} else {
+				fw.Reset(&buf)
+			}
 			if err == nil {
 				_, err = fw.Write(filtered[b*h/bands*stride : (b+1)*h/bands*stride])
 			}
@@ -335,6 +348,7 @@ func writePNG(out *bytes.Buffer, w, h, ch int, row func(y int, dst []byte)) erro
 				}
 			}
 			parts[b], errs[b] = buf.Bytes(), err
+			flateWriters.Put(fw)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {

@@ -70,9 +70,16 @@ func filterTaps(n, dn int) []taps {
 	return out
 }
 
-// parallelRows runs f over [0, n) in contiguous chunks on every CPU.
+// parallelRows runs f over [0, n) rows in contiguous chunks on every CPU,
+// at least 16 rows to a chunk.
 func parallelRows(n int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/16))
+	parallelChunks(n, 16, f)
+}
+
+// parallelChunks runs f over [0, n) in contiguous chunks of at least
+// grain items, one chunk per CPU.
+func parallelChunks(n, grain int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/grain))
 	if workers <= 1 {
 		f(0, n)
 		return
