@@ -60,7 +60,7 @@ else
 		-ldflags "-s -w -X github.com/ollama/ollama/version.Version=$OLLAMA_VERSION" \
 		"github.com/ollama/ollama@v$OLLAMA_VERSION"
 	echo "$OLLAMA_VERSION" >"$stamp"
-	say "built $("$bin" --version 2>/dev/null | tail -n 1)"
+	say "built build/ollama/ollama, Ollama $OLLAMA_VERSION"
 fi
 
 # --- The CUDA backend (only where nvcc is installed) ------------------------------
