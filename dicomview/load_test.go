@@ -401,6 +401,18 @@ func TestLoadErrors(t *testing.T) {
 		{"truncated 4.dcm", truncated, ErrMalformed, "truncated DICOM"},
 		{"short file", func(t *testing.T) string { return writeTemp(t, "short.dcm", head[:100]) }, ErrMalformed, "not a DICOM"},
 		{"meta only, cut", func(t *testing.T) string { return writeTemp(t, "cut.dcm", head[:len(head)-3]) }, ErrMalformed, "truncated DICOM"},
+		{"4 GB declared pixel data length", func(t *testing.T) string {
+			return writeTemp(t, "px4g.dcm", mono(elem{group: 0x7FE0, element: 0x0010, vr: "OW", value: []byte{1, 2, 3, 4}, vl: &huge}))
+		}, ErrMalformed, "truncated DICOM"},
+		{"Rows with the wrong VR", func(t *testing.T) string {
+			elems := imageElems(le, 2, 2, 1, 8, 8, 7, 0, "MONOCHROME2")
+			elems[3] = str(0x0028, 0x0010, "LO", "two")
+			return writeTemp(t, "vr.dcm", dicomFile{ts: tsExplicitLittle, order: le, elems: append(elems, pixels4)}.bytes())
+		}, ErrMalformed, "Rows"},
+		{"4 GB frames of a compressed file", func(t *testing.T) string {
+			elems := imageElems(le, 0xFFFF, 0xFFFF, 3, 16, 16, 15, 0, "RGB")
+			return writeTemp(t, "bomb.dcm", dicomFile{ts: tsRLE, order: le, elems: append(elems, encapsulated(nil, []byte{1, 2}))}.bytes())
+		}, ErrUnsupported, "decoded pixel data would be"},
 		{"huge declared length", func(t *testing.T) string {
 			return writeTemp(t, "huge.dcm", mono(elem{group: 0x0008, element: 0x0119, vr: "UT", value: []byte("ab"), vl: &huge}, pixels4))
 		}, ErrMalformed, "truncated DICOM"},
