@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
-	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
@@ -16,9 +15,7 @@ import (
 // in every format, without and with --include-phi, and reads what a reader
 // would see (the PDF through pdftotext).
 func TestReportCommand(t *testing.T) {
-	dir := demoDataDir(t)
-	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--image", dicomtest.File(t, "5.dcm"),
-		"--prompt", "Describe this CT slice", "--seed", "1", "--temperature", "0", "--num-predict", "8")
+	dir, a := askCT(t)
 	id := strconvI(a.RunID)
 	out := t.TempDir()
 	phi := []string{"Perfusion", "MCA Stroke", "19500704", "1950-07-04", "St. Nowhere Hospital", "5.dcm"}

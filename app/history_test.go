@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
@@ -15,13 +16,37 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
+var (
+	ctOnce sync.Once
+	ctAsk  askJSON
+	ctErr  error
+)
+
+// askCT asks the demo model about 5.dcm once per test binary, for the
+// history and report tests to read back.
+func askCT(t *testing.T) (dir string, a askJSON) {
+	t.Helper()
+	dir = demoDataDir(t)
+	ct := dicomtest.File(t, "5.dcm")
+	ctOnce.Do(func() {
+		var out string
+		out, ctErr = runCLI("--data-dir", dir, "ask", "--json", "--model", inference.DemoModelName, "--image", ct,
+			"--prompt", "Describe this CT slice zanzibar", "--seed", "3", "--temperature", "0", "--num-predict", "8")
+		if ctErr == nil {
+			ctErr = json.Unmarshal([]byte(out), &ctAsk)
+		}
+	})
+	if ctErr != nil {
+		t.Fatalf("ask about 5.dcm: %v", ctErr)
+	}
+	return dir, ctAsk
+}
+
 // TestHistoryCommands asks about 5.dcm and then reads the run back with
 // history show, search, rate, note and export.
 func TestHistoryCommands(t *testing.T) {
-	dir := demoDataDir(t)
+	dir, a := askCT(t)
 	ct := dicomtest.File(t, "5.dcm")
-	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--image", ct,
-		"--prompt", "Describe the perfusion map zanzibar", "--seed", "3", "--temperature", "0", "--num-predict", "8")
 	id := strconvI(a.RunID)
 
 	out, err := runCLI("--data-dir", dir, "history", "show", id, "--json")
@@ -37,7 +62,7 @@ func TestHistoryCommands(t *testing.T) {
 		t.Errorf("history show --json = %v", shown)
 	}
 	text, err := runCLI("--data-dir", dir, "history", "show", id)
-	if err != nil || !strings.Contains(text, "Describe the perfusion map zanzibar") || !strings.Contains(text, a.ModelDigest) {
+	if err != nil || !strings.Contains(text, "Describe this CT slice zanzibar") || !strings.Contains(text, a.ModelDigest) {
 		t.Errorf("history show = %q, %v", text, err)
 	}
 
