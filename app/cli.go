@@ -179,12 +179,16 @@ func (c *cli) ask(args []string) error {
 			"output": res.Output, "done_reason": res.DoneReason, "status": res.Status,
 			"chunks": res.Chunks, "total_duration_ms": res.TotalDuration.Milliseconds(),
 			"first_token_ms": res.FirstToken.Milliseconds(), "error": res.Error,
+			"truncated": res.Truncated, "thinking": res.Thinking, "num_ctx": res.NumCtx,
 		}); jerr != nil {
 			return jerr
 		}
 	} else if err == nil {
 		fmt.Fprintf(c.stderr, "run %d · %s · %d prompt tokens · %d tokens in %s · %s\n",
 			id, res.Model, res.PromptEvalCount, res.EvalCount, res.TotalDuration.Round(time.Millisecond), res.DoneReason)
+		if res.Truncated {
+			fmt.Fprintf(c.stderr, "the answer was cut off at %d tokens (num_ctx %d): raise --num-predict or --num-ctx for a complete one\n", res.EvalCount, res.NumCtx)
+		}
 	}
 	if res.Status == inference.StatusCancelled {
 		return fmt.Errorf("run %d cancelled; the partial answer is saved in history", id)

@@ -173,3 +173,24 @@ func TestRunnerKilledMidGeneration(t *testing.T) {
 	}
 	t.Logf("%d of %d kills: error within %s at worst, partial answer in history, next request ok", trials, trials, worst.Round(time.Millisecond))
 }
+
+// TestAskReportsTruncationAndNumCtx: an answer cut off by num_predict is
+// reported as truncated, and num_ctx is always set explicitly.
+func TestAskReportsTruncationAndNumCtx(t *testing.T) {
+	dir := demoDataDir(t)
+	out, err := runCLI("--data-dir", dir, "ask", "--json", "--model", inference.DemoModelName, "--prompt", "Describe", "--num-predict", "3", "--seed", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		DoneReason string `json:"done_reason"`
+		Truncated  bool   `json:"truncated"`
+		NumCtx     int    `json:"num_ctx"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	if a.DoneReason != "length" || !a.Truncated || a.NumCtx != 4096 {
+		t.Errorf("ask --num-predict 3: %s; want done_reason length, truncated, num_ctx 4096", out)
+	}
+}
