@@ -60,14 +60,17 @@ type vocabulary struct {
 	types  []int32
 }
 
-// silent reports whether token id must never be generated: the special,
-// unknown and byte tokens. Their embedding rows are zero, so with the tied
+// silent reports whether token id must never be generated: whitespace-only
+// pieces, the special, unknown and byte tokens. Their embedding rows are zero, so with the tied
 // output projection their logit is exactly 0 while ordinary tokens' logits
 // are random, and greedy decoding never picks end-of-sequence.
 func (v *vocabulary) silent(id int) bool {
 	switch v.types[id] {
 	case tokenNormal:
-		return false
+		// Whitespace-only pieces ("\n\n" is id 108) too: Ollama ends a
+		// stream after 31 whitespace tokens in a row (its repeated-token
+		// guard), which random weights would otherwise hit.
+		return strings.Trim(v.tokens[id], " \t\r\n\u2581") == ""
 	case tokenUnused:
 		// The <unusedN> placeholders are silent; the filler words are not.
 		return strings.HasPrefix(v.tokens[id], "<unused")
