@@ -117,8 +117,10 @@ func (c *cli) ask(args []string) error {
 		temp                  optionalFloat
 		numPredict, numCtx    int
 		jsonOut               bool
+		rerun                 int64
 	)
 	fs.StringVar(&prompt, "prompt", "", "the question or instruction")
+	fs.Int64Var(&rerun, "rerun", 0, "run again the logged run with this id: its images, prompts, model and options (flags given override them)")
 	fs.Var(&images, "image", "an image (DICOM, PNG, JPEG); repeat for several")
 	fs.StringVar(&model, "model", "", "model name (default: an installed MedGemma, else the demo model)")
 	fs.StringVar(&system, "system", "", "system prompt, e.g. \""+assets.DefaultSystemPrompt+"\"")
@@ -131,8 +133,8 @@ func (c *cli) ask(args []string) error {
 	if err != nil {
 		return err
 	}
-	if prompt == "" || len(pos) > 0 {
-		return usagef("usage: medgemma-workbench ask --prompt TEXT [--image FILE]... [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]")
+	if (prompt == "" && rerun == 0) || len(pos) > 0 {
+		return usagef("usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID) [--image FILE]... [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]")
 	}
 	req := inference.Request{
 		Model: model, System: system, Prompt: prompt,
@@ -154,6 +156,11 @@ func (c *cli) ask(args []string) error {
 		return err
 	}
 	defer s.Close()
+	if rerun != 0 {
+		if err := s.fillRerun(ctx, rerun, &req, fs); err != nil {
+			return err
+		}
+	}
 	if req.Model == "" {
 		if req.Model, err = s.DefaultModel(ctx); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -391,5 +392,33 @@ func TestPrepareMatchesLibrary(t *testing.T) {
 		if _, err := runCLI(bad...); ExitCode(err) != 2 {
 			t.Errorf("%v: exit %d (%v), want 2", bad, ExitCode(err), err)
 		}
+	}
+}
+
+func TestRerunSendsTheLoggedImageAndPrompt(t *testing.T) {
+	dir := demoDataDir(t)
+	cr := dicomtest.File(t, "3.dcm")
+	first := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--image", cr,
+		"--system", "You are an expert radiologist.", "--prompt", "Describe this MR.", "--seed", "5", "--temperature", "0", "--num-predict", "8")
+	again := ask(t, "--data-dir", dir, "--rerun", fmt.Sprint(first.RunID))
+	if again.RunID == first.RunID || again.Status != "ok" {
+		t.Fatalf("rerun = %+v", again)
+	}
+	if len(again.ImageSHA256) != 1 || again.ImageSHA256[0] != first.ImageSHA256[0] {
+		t.Errorf("rerun sent %v, the logged run had %v", again.ImageSHA256, first.ImageSHA256)
+	}
+	if again.PromptEvalCount != first.PromptEvalCount || again.Output != first.Output {
+		t.Errorf("same image, prompt, seed and temperature 0 gave %d tokens %q, first %d tokens %q",
+			again.PromptEvalCount, again.Output, first.PromptEvalCount, first.Output)
+	}
+	run, err := openHistory(t, dir).Run(context.Background(), again.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Prompt != "Describe this MR." || run.System != "You are an expert radiologist." || run.Options.Seed == nil || *run.Options.Seed != 5 {
+		t.Errorf("rerun logged %+v", run)
+	}
+	if _, err := runCLI("--data-dir", dir, "ask", "--rerun", "999999"); ExitCode(err) != 2 || !strings.Contains(err.Error(), "999999") {
+		t.Errorf("rerun of a missing run: %v (exit %d), want exit 2 naming it", err, ExitCode(err))
 	}
 }
