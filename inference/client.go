@@ -35,6 +35,8 @@ type Client struct {
 	// of an answer (which includes loading the model) and between chunks.
 	FirstChunkTimeout time.Duration
 	StallTimeout      time.Duration
+
+	facts *factsCache
 }
 
 // NewClient returns a client for the server at base. A nil hc uses a client
@@ -45,7 +47,7 @@ func NewClient(base *url.URL, hc *http.Client) *Client {
 		hc = &http.Client{}
 	}
 	return &Client{api: api.NewClient(base, hc), base: base,
-		FirstChunkTimeout: DefaultFirstChunkTimeout, StallTimeout: DefaultStallTimeout}
+		FirstChunkTimeout: DefaultFirstChunkTimeout, StallTimeout: DefaultStallTimeout, facts: &factsCache{}}
 }
 
 // NewBearerClient returns a client that sends "Authorization: Bearer

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ollama/ollama/api"
@@ -50,6 +51,12 @@ func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
 	if err != nil {
 		return Facts{}, err
 	}
+	// /api/show reads the model file's header (for a Gemma vocabulary,
+	// a quarter of a second): its answer is kept per digest.
+	if f, ok := c.facts.get(m.Digest); ok {
+		f.Name, f.Size, f.Demo, f.ModifiedAt = m.Name, m.Size, m.Demo, m.ModifiedAt
+		return f, nil
+	}
 	show, err := c.api.Show(ctx, &api.ShowRequest{Model: m.Name})
 	if err != nil {
 		var se api.StatusError
@@ -58,7 +65,38 @@ func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
 		}
 		return Facts{}, fmt.Errorf("show model %s: %w", name, err)
 	}
-	return factsFrom(m, show), nil
+	f := factsFrom(m, show)
+	c.facts.put(m.Digest, f)
+	return f, nil
+}
+
+// factsCache keeps models' facts by digest: a digest names the exact
+// model files, so its facts never change.
+type factsCache struct {
+	mu sync.Mutex
+	m  map[string]Facts
+}
+
+func (fc *factsCache) get(digest string) (Facts, bool) {
+	if fc == nil || digest == "" {
+		return Facts{}, false
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	f, ok := fc.m[digest]
+	return f, ok
+}
+
+func (fc *factsCache) put(digest string, f Facts) {
+	if fc == nil || digest == "" {
+		return
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.m == nil {
+		fc.m = map[string]Facts{}
+	}
+	fc.m[digest] = f
 }
 
 func factsFrom(m Model, show *api.ShowResponse) Facts {
