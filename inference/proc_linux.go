@@ -9,9 +9,19 @@ import (
 )
 
 // sysProcAttr makes the child die with us, so a crashed workbench never
-// leaves a server holding the GPU.
+// leaves a server holding the GPU, and puts it in a process group of its
+// own, which its model runners join.
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
+}
+
+// killGroup kills what is left of the server's process group once the
+// server itself has ended: a server that dies (or is killed) leaves its
+// model runners behind, each holding the model's memory.
+func killGroup(pid int) {
+	if pid > 0 {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
 }
 
 // childPIDs lists the processes whose parent is pid, from /proc.

@@ -7,3 +7,5 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func childPIDs(pid int) []int { return nil }
+
+func killGroup(pid int) {}

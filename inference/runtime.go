@@ -403,7 +403,11 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 		return fmt.Errorf("start %s: %w", r.binary, err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		killGroup(cmd.Process.Pid) // orphaned runners
+		exited <- err
+	}()
 
 	u := &url.URL{Scheme: "http", Host: host}
 	c := NewClient(u, nil)

@@ -197,3 +197,38 @@ func TestParseHost(t *testing.T) {
 		}
 	}
 }
+
+// A server that dies leaves its model runners behind unless the runtime
+// reaps them; each holds the model's memory (VRAM on a GPU).
+func TestKilledServerLeavesNoRunners(t *testing.T) {
+	demoRuntime(t) // the demo model, in shared.dir
+	rt := startRuntime(t, RuntimeConfig{DataDir: shared.dir})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := rt.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Chat(ctx, Request{Model: DemoModelName, Prompt: "Hello", Options: Options{NumPredict: 2}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	runners := rt.RunnerPIDs()
+	if len(runners) == 0 {
+		t.Fatal("no runner process after a chat")
+	}
+	if err := syscall.Kill(rt.PID(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for _, pid := range runners {
+		for alive(pid) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if alive(pid) {
+			t.Errorf("runner %d outlived its killed server", pid)
+		}
+	}
+	if _, err := rt.Client(ctx); err != nil {
+		t.Errorf("no restart after the kill: %v", err)
+	}
+}
