@@ -149,7 +149,8 @@ func (s *Services) InstallDemo(ctx context.Context) error {
 	if _, err := demomodel.Write(path); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}
-	if err := demomodel.Import(ctx, c.API(), path, inference.DemoModelName, nil); err != nil {
+	// The same import path as `models import --gguf`.
+	if err := c.ImportGGUF(ctx, inference.DemoModelName, path, "", nil); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}
 	s.log.Info("demo model installed", "model", inference.DemoModelName)
