@@ -10,7 +10,6 @@
 package demomodel
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ollama/ollama/api"
 	"github.com/ollama/ollama/fs/ggml"
 )
 
@@ -111,42 +109,6 @@ func Write(path string) (digest string, err error) {
 		return "", fmt.Errorf("write demo model: %w", err)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// Import uploads the GGUF at path as a blob and creates the model name from
-// it through the API (CreateBlob, then Create with the blob as
-// "model.gguf"). Ollama detects the chat template and vision capability from
-// the file. progress, if not nil, receives each status line the server
-// reports.
-func Import(ctx context.Context, c *api.Client, path, name string, progress func(status string)) error {
-	digest, err := fileDigest(path)
-	if err != nil {
-		return fmt.Errorf("import demo model: %w", err)
-	}
-
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("import demo model: %w", err)
-	}
-	defer f.Close()
-	if progress != nil {
-		progress("uploading " + filepath.Base(path))
-	}
-	if err := c.CreateBlob(ctx, digest, f); err != nil {
-		return fmt.Errorf("upload demo model %s: %w", path, err)
-	}
-
-	req := &api.CreateRequest{Model: name, Files: map[string]string{"model.gguf": digest}}
-	err = c.Create(ctx, req, func(r api.ProgressResponse) error {
-		if progress != nil && r.Status != "" {
-			progress(r.Status)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("create model %s: %w", name, err)
-	}
-	return nil
 }
 
 // fileDigest returns the "sha256:<hex>" digest of the file at path.

@@ -6,86 +6,38 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
-// demoModelName mirrors inference.DemoModelName, which this package cannot
-// import.
-const demoModelName = "demo-medgemma-arch"
+// demoModelName is the name the app imports the demo model under.
+const demoModelName = inference.DemoModelName
 
-// ollamaBinary is the Ollama built by scripts/setup.sh, relative to this
-// package's directory.
-var ollamaBinary = filepath.Join("..", "..", "build", "ollama", "ollama")
-
-// startOllama runs `ollama serve` on a free local port with its own models
-// directory and home, waits for its heartbeat, and stops it when the test
-// ends. On failure the server log is attached to the test output.
-func startOllama(t *testing.T) *api.Client {
+// startOllama starts the managed runtime (the Ollama built by
+// scripts/setup.sh) in a temporary data dir and stops it when the test
+// ends; on failure the server log is attached to the test output.
+func startOllama(t *testing.T) *inference.Client {
 	t.Helper()
-	bin, err := filepath.Abs(ollamaBinary)
+	rt, err := inference.NewRuntime(inference.RuntimeConfig{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("ollama binary %s not found: run scripts/setup.sh to build it", bin)
-	}
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	if err := rt.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-
-	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
-	if err := os.Mkdir(home, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(dir, "ollama.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"OLLAMA_HOST=" + addr,
-		"OLLAMA_MODELS=" + filepath.Join(dir, "models"),
-		"OLLAMA_NO_CLOUD=1",
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		logFile.Close()
-		b, err := os.ReadFile(logPath)
+		rt.Stop()
+		b, err := os.ReadFile(rt.LogPath())
 		switch {
 		case err != nil:
 			t.Log(err)
@@ -99,26 +51,11 @@ func startOllama(t *testing.T) *api.Client {
 			}
 		}
 	})
-
-	c := api.NewClient(&url.URL{Scheme: "http", Host: addr}, http.DefaultClient)
-	start := time.Now()
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Heartbeat(ctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatalf("ollama serve exited before answering: %v", err)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Since(start) > 30*time.Second {
-			t.Fatalf("no heartbeat from ollama at %s after 30 s: %v", addr, err)
-		}
+	c, err := rt.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("ollama %s up after %v", addr, time.Since(start).Round(time.Millisecond))
+	t.Logf("ollama %s up after %v", c.URL(), time.Since(start).Round(time.Millisecond))
 	return c
 }
 
@@ -178,12 +115,13 @@ func chat(ctx context.Context, c *api.Client, images []api.ImageData) (chatRun, 
 
 func TestOllamaServesDemoModel(t *testing.T) {
 	path, digest := sharedModel(t)
-	c := startOllama(t)
+	ic := startOllama(t)
+	c := ic.API()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	start := time.Now()
-	err := Import(ctx, c, path, demoModelName, func(status string) { t.Logf("import: %s", status) })
+	err := ic.ImportGGUF(ctx, demoModelName, path, "", func(p inference.Progress) { t.Logf("import: %s", p.Status) })
 	if err != nil {
 		t.Fatal(err)
 	}
