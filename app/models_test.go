@@ -79,6 +79,34 @@ func TestTextOnlyGGUFRefusesImages(t *testing.T) {
 	}
 }
 
+// TestImportSafetensorsCLI imports the generated Hugging Face checkpoint
+// of Gemma3ForConditionalGeneration through the CLI with --quantize q8_0:
+// it lists with the vision capability and Q8_0, and asking it with 4.dcm
+// adds at least 256 prompt tokens to the same prompt without the image.
+func TestImportSafetensorsCLI(t *testing.T) {
+	dir := demoDataDir(t)
+	hf := t.TempDir()
+	if err := demomodel.WriteHF(hf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI("--data-dir", dir, "models", "import", "--name", "medgemma-hf-q8", "--safetensors", hf, "--quantize", "q8_0"); err != nil {
+		t.Fatalf("models import --safetensors: %v", err)
+	}
+	t.Cleanup(func() { runCLI("--data-dir", dir, "models", "rm", "medgemma-hf-q8") })
+	f := listFacts(t, dir)["medgemma-hf-q8"]
+	t.Logf("imported: %+v", f)
+	if !f.Can("vision") || f.Quantization != "Q8_0" || f.ContextLength != demomodel.ContextLength {
+		t.Fatalf("imported model %+v, want vision, Q8_0, context %d", f, demomodel.ContextLength)
+	}
+	base := []string{"--data-dir", dir, "--model", "medgemma-hf-q8", "--prompt", "Describe this X-ray", "--num-predict", "2", "--seed", "1"}
+	without := ask(t, base...)
+	with := ask(t, append(base, "--image", dicomtest.File(t, "4.dcm"))...)
+	t.Logf("prompt tokens: %d with 4.dcm, %d without", with.PromptEvalCount, without.PromptEvalCount)
+	if d := with.PromptEvalCount - without.PromptEvalCount; d < inference.ImageTokens {
+		t.Errorf("the image added %d prompt tokens, want ≥ %d", d, inference.ImageTokens)
+	}
+}
+
 func TestModelsUsageAndBadFiles(t *testing.T) {
 	dir := demoDataDir(t)
 	for _, args := range [][]string{
