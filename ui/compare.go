@@ -58,10 +58,13 @@ type compareView struct {
 	form      *dialog.FormDialog
 	formEntry *widget.Entry
 	confirm   *dialog.ConfirmDialog
-	diffA     *widget.Select
-	diffB     *widget.Select
-	diffText  *widget.RichText
-	diffInfo  *widget.Label
+	// reportFormat and reportPHI are the report dialog's choices.
+	reportFormat *widget.Select
+	reportPHI    *widget.Check
+	diffA        *widget.Select
+	diffB        *widget.Select
+	diffText     *widget.RichText
+	diffInfo     *widget.Label
 }
 
 // runBatch is one Run all: the columns it started, in order, and those

@@ -480,7 +480,7 @@ func (w *Workbench) exportReport(ids []int64) {
 			w.chooseSaveFile(name, func(path string) { w.writeReport(ids, ext, path, include) })
 		}, w.win)
 	d.Resize(fyne.NewSize(520, 220))
-	w.cmp.form = d
+	w.cmp.form, w.cmp.reportFormat, w.cmp.reportPHI = d, format, phi
 	d.Show()
 }
 
