@@ -32,6 +32,10 @@ const (
 	promptPreview = 60 // runes of the prompt shown in the list
 )
 
+// timeZone is where the history shows times: the computer's own; tests
+// set it to UTC. It is read only on the UI goroutine.
+var timeZone = time.Local
+
 // statusChoices are the statuses a run can end with, as the filter offers
 // them.
 var statusChoices = []string{anyStatus, string(inference.StatusOK), string(inference.StatusCancelled),
@@ -351,7 +355,7 @@ func runListText(r history.Run) string {
 	if rs := []rune(prompt); len(rs) > promptPreview {
 		prompt = string(rs[:promptPreview-1]) + "…"
 	}
-	parts := []string{fmt.Sprintf("#%d", r.ID), r.StartedAt.Local().Format(timeLayout), r.Model, string(r.Status)}
+	parts := []string{fmt.Sprintf("#%d", r.ID), r.StartedAt.In(timeZone).Format(timeLayout), r.Model, string(r.Status)}
 	if r.Rating > 0 {
 		parts = append(parts, starsText(r.Rating))
 	}
@@ -368,9 +372,9 @@ func runProvenance(r history.Run) string {
 			fmt.Fprintf(&b, "%-14s %s\n", k, v)
 		}
 	}
-	row("started", r.StartedAt.Local().Format(timeLayout))
+	row("started", r.StartedAt.In(timeZone).Format(timeLayout))
 	if !r.FinishedAt.IsZero() {
-		row("finished", r.FinishedAt.Local().Format(timeLayout))
+		row("finished", r.FinishedAt.In(timeZone).Format(timeLayout))
 	}
 	row("status", runStatusText(r))
 	row("model", r.Model)
