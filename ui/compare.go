@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,9 @@ const (
 	defaultRepeat = "×3"
 )
 
+// ratingOptions are the ratings offered, 1 to 5 stars.
+var ratingOptions = []string{"★", "★★", "★★★", "★★★★", "★★★★★"}
+
 // repeatOptions are the numbers of repetitions offered.
 var repeatOptions = []string{"×2", "×3", "×5", "×10"}
 
@@ -44,6 +48,7 @@ type compareView struct {
 	prompts *promptLibrary
 	columns []*column
 	grid    *fyne.Container
+	scroll  *container.Scroll // scrolls the columns sideways
 
 	addButton     *widget.Button
 	runAllButton  *widget.Button
@@ -78,6 +83,7 @@ type runBatch struct {
 type column struct {
 	cv     *compareView
 	box    fyne.CanvasObject
+	inner  *fyne.Container // the column's layout, inside box
 	closed bool
 
 	title          *widget.Label
@@ -98,7 +104,7 @@ type column struct {
 	stats          *widget.Label
 	stabilityLabel *widget.Label
 	rateRow        *fyne.Container
-	rating         *widget.RadioGroup
+	rating         *widget.Select
 	note           *widget.Entry
 	rateInfo       *widget.Label
 
@@ -135,7 +141,7 @@ func (w *Workbench) buildCompare() fyne.CanvasObject {
 	w.tempEntry.SetPlaceHolder("default")
 	w.seedEntry = widget.NewEntry()
 	w.seedEntry.SetPlaceHolder("random")
-	optSize := fyne.NewSize(90, w.maxTokensEntry.MinSize().Height)
+	optSize := fyne.NewSize(80, w.maxTokensEntry.MinSize().Height)
 	optionsRow := container.NewHBox(
 		widget.NewLabel("Max tokens"), container.NewGridWrap(optSize, w.maxTokensEntry),
 		widget.NewLabel("Temp."), container.NewGridWrap(optSize, w.tempEntry),
@@ -154,18 +160,20 @@ func (w *Workbench) buildCompare() fyne.CanvasObject {
 	cv.info.Hide()
 	toolbar := container.NewHBox(cv.runAllButton, cv.stopAllButton, cv.addButton, cv.diffButton, cv.reportButton)
 
+	// The toolbar and options scroll sideways rather than widen the pane.
 	top := container.NewVBox(
-		toolbar, cv.info, w.installDemo, w.modelHint,
+		container.NewHScroll(toolbar), cv.info, w.installDemo, w.modelHint,
 		widget.NewLabelWithStyle("System prompt (shared)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.systemEntry, optionsRow,
+		shared, container.NewHScroll(optionsRow),
 	)
 	cv.grid = container.NewGridWithColumns(1)
+	cv.scroll = container.NewHScroll(cv.grid)
 	note := widget.NewLabelWithStyle(disclaimer, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	note.Importance = widget.WarningImportance
 	note.Wrapping = fyne.TextWrapWord
 	cv.addColumn()
 	cv.prompts.load()
-	return container.NewBorder(top, note, nil, nil, container.NewHScroll(cv.grid))
+	return container.NewBorder(top, note, nil, nil, cv.scroll)
 }
 
 // run presses Run all, as AutoRun does.
@@ -282,23 +290,19 @@ func (cv *compareView) addColumn() *column {
 	c.stabilityLabel = widget.NewLabel("")
 	c.stabilityLabel.Wrapping = fyne.TextWrapWord
 	c.stabilityLabel.Hide()
-	c.rating = widget.NewRadioGroup([]string{"1", "2", "3", "4", "5"}, func(string) {
+	c.rating = widget.NewSelect(ratingOptions, func(string) {
 		if !c.resetting {
 			c.rate()
 		}
 	})
-	c.rating.Horizontal = true
+	c.rating.PlaceHolder = "Rate…"
 	c.note = widget.NewEntry()
-	c.note.SetPlaceHolder("note")
+	c.note.SetPlaceHolder("note (Enter saves)")
 	c.note.OnSubmitted = func(string) { c.rate() }
 	c.rateInfo = widget.NewLabel("")
 	c.rateInfo.Truncation = fyne.TextTruncateEllipsis
 	saveNote := widget.NewButtonWithIcon("", theme.ConfirmIcon(), c.rate)
-	c.rateRow = container.NewVBox(
-		container.NewHBox(widget.NewLabel("Rating"), c.rating),
-		container.NewBorder(nil, nil, nil, saveNote, c.note),
-		c.rateInfo,
-	)
+	c.rateRow = container.NewVBox(container.NewBorder(nil, nil, c.rating, saveNote, c.note), c.rateInfo)
 	c.rateRow.Hide()
 
 	if n := len(cv.columns); n > 0 {
@@ -312,13 +316,14 @@ func (cv *compareView) addColumn() *column {
 		}
 	}
 
-	header := container.NewBorder(nil, nil, nil, c.closeButton, c.title)
+	header := container.NewBorder(nil, nil, c.title, c.closeButton, c.modelSelect)
 	templates := container.NewBorder(nil, nil, nil, container.NewHBox(c.saveTemplate, c.deleteTemplate), c.templateSelect)
 	runRow := container.NewHBox(c.runButton, c.stopButton, layout.NewSpacer(), c.repeatButton, c.repeatSelect)
-	form := container.NewVBox(header, c.modelSelect, templates, c.systemOverride, c.systemEntry, c.promptEntry, runRow)
-	width := canvas.NewRectangle(nil)
+	form := container.NewVBox(header, templates, c.systemOverride, c.systemEntry, c.promptEntry, runRow)
+	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(columnMinWidth, 0))
-	c.box = container.NewStack(width, container.NewBorder(form, container.NewVBox(c.stats, c.stabilityLabel, c.rateRow), nil, nil, c.answerScroll))
+	c.inner = container.NewBorder(form, container.NewVBox(c.stats, c.stabilityLabel, c.rateRow), nil, nil, c.answerScroll)
+	c.box = container.NewStack(width, c.inner)
 
 	cv.columns = append(cv.columns, c)
 	cv.layoutColumns()
@@ -365,6 +370,9 @@ func (cv *compareView) layoutColumns() {
 	cv.grid.Layout = layout.NewGridLayoutWithColumns(len(objs))
 	cv.grid.Objects = objs
 	cv.grid.Refresh()
+	if cv.scroll != nil {
+		cv.scroll.Refresh() // lays the grid out at its new width
+	}
 	if len(cv.columns) >= maxColumns {
 		cv.addButton.Disable()
 	} else {
@@ -643,6 +651,7 @@ func (c *column) start(req inference.Request, input imagesFunc, n int, done func
 	c.stats.SetText("Running…")
 	setShown(c.stabilityLabel, "")
 	c.rateRow.Hide()
+	c.inner.Refresh()
 	go func() {
 		defer cancel()
 		images, err := input()
@@ -730,12 +739,13 @@ func (c *column) allEnded(n int) {
 	c.setRunning(false)
 	if c.runID > 0 {
 		c.resetting = true
-		c.rating.SetSelected("")
+		c.rating.ClearSelected()
 		c.note.SetText("")
 		c.resetting = false
 		c.rateInfo.SetText(fmt.Sprintf("Rate run %d", c.runID))
 		c.rateRow.Show()
 	}
+	defer c.inner.Refresh() // the rating and stability take room
 	if h := c.cv.w.hist; h != nil {
 		h.refresh()
 	}
@@ -802,7 +812,7 @@ func (c *column) rate() {
 	if id <= 0 {
 		return
 	}
-	stars, _ := strconv.Atoi(c.rating.Selected) // "" is unrated
+	stars := c.rating.SelectedIndex() + 1 // none chosen is 0, unrated
 	note := c.note.Text
 	w := c.cv.w
 	c.rateInfo.SetText(fmt.Sprintf("Saving the rating of run %d…", id))

@@ -212,7 +212,7 @@ func TestCompareRateAndReport(t *testing.T) {
 	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running && c.rateRow.Visible() })
 
 	c.note.SetText("good teaching case")
-	c.rating.SetSelected("4")
+	c.rating.SetSelected("★★★★")
 	h.waitFor("the rating to be saved", waitTimeout, func() bool { return strings.Contains(c.rateInfo.Text, "★★★★") })
 	var rated []rating
 	fake.withHistory(func(f *fakeHistory) { rated = slices.Clone(f.rated) })
