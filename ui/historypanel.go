@@ -421,6 +421,7 @@ func (h *historyPanel) rerunTapped() {
 		return
 	}
 	id := h.selected.ID
+	seq := h.detailSeq
 	w := h.w
 	h.rerunButton.Disable()
 	setShown(h.rerunStats, fmt.Sprintf("Re-running run %d…", id))
@@ -434,7 +435,9 @@ func (h *historyPanel) rerunTapped() {
 			defer close(flushed)
 			throttle(done, &buf, refreshInterval, func(text string, applied func()) {
 				w.do(func() {
-					h.answer.SetText(text)
+					if h.detailSeq == seq { // still showing the run re-run
+						h.answer.SetText(text)
+					}
 					applied()
 				})
 			})
