@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/report"
 )
 
@@ -46,32 +47,44 @@ func (c *cli) report(args []string) error {
 		return err
 	}
 	defer h.Close()
-	doc, err := report.Build(context.Background(), h, ids, report.Options{IncludePHI: *phi, AppVersion: Version})
-	if err != nil {
+	if err := writeReport(context.Background(), h, ids, *format, *out, *phi); err != nil {
 		return notFound(err)
-	}
-	switch *format {
-	case "md":
-		err = writeMarkdownReport(doc, *out)
-	case "html":
-		var b []byte
-		if b, err = report.HTML(doc); err == nil {
-			err = writeFileAtomic(*out, b)
-		}
-	case "pdf":
-		var b []byte
-		if b, err = report.PDF(doc); err == nil {
-			err = writeFileAtomic(*out, b)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("report %s: %w", *out, err)
 	}
 	what := "de-identified"
 	if *phi {
 		what = "WITH PATIENT DATA"
 	}
 	fmt.Fprintf(c.stderr, "wrote %s (%s, %d run(s))\n", *out, what, len(ids))
+	return nil
+}
+
+// writeReport builds the report of the runs ids from h and writes it to
+// out in format (md, html or pdf), de-identified unless phi. A missing run
+// is an error wrapping history.ErrNotFound.
+func writeReport(ctx context.Context, h *history.Store, ids []int64, format, out string, phi bool) error {
+	doc, err := report.Build(ctx, h, ids, report.Options{IncludePHI: phi, AppVersion: Version})
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "md":
+		err = writeMarkdownReport(doc, out)
+	case "html":
+		var b []byte
+		if b, err = report.HTML(doc); err == nil {
+			err = writeFileAtomic(out, b)
+		}
+	case "pdf":
+		var b []byte
+		if b, err = report.PDF(doc); err == nil {
+			err = writeFileAtomic(out, b)
+		}
+	default:
+		return fmt.Errorf("report %s: unknown format %q: use md, html or pdf", out, format)
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", out, err)
+	}
 	return nil
 }
 

@@ -16,7 +16,7 @@ import (
 // What the command line set (fs) overrides the logged values; images given
 // on the command line replace the logged ones.
 func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Request, fs *flag.FlagSet) error {
-	run, err := s.history.Run(ctx, id)
+	logged, err := s.rerunRequest(ctx, id)
 	if errors.Is(err, history.ErrNotFound) {
 		return usagef("--rerun %d: no such run in %s; see `medgemma-workbench history list`", id, s.cfg.HistoryPath())
 	}
@@ -26,15 +26,15 @@ func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Reque
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if !set["prompt"] {
-		req.Prompt = run.Prompt
+		req.Prompt = logged.Prompt
 	}
 	if !set["system"] {
-		req.System = run.System
+		req.System = logged.System
 	}
 	if !set["model"] {
-		req.Model = run.Model
+		req.Model = logged.Model
 	}
-	o := run.Options
+	o := logged.Options
 	if set["seed"] {
 		o.Seed = req.Options.Seed
 	}
@@ -48,15 +48,27 @@ func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Reque
 		o.NumCtx = req.Options.NumCtx
 	}
 	req.Options = o
-	if set["image"] {
-		return nil
+	if !set["image"] {
+		req.Images = logged.Images
 	}
+	return nil
+}
+
+// rerunRequest is the request of the logged run id, made again: its exact
+// model-input images as stored, its system prompt, prompt, model and
+// options. A missing run is an error wrapping history.ErrNotFound.
+func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Request, error) {
+	run, err := s.history.Run(ctx, id)
+	if err != nil {
+		return inference.Request{}, err
+	}
+	req := inference.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options}
 	sources := strings.Split(run.Source, ",")
-	req.Images = req.Images[:0]
 	for i, sha := range run.ImageSHA256 {
 		png, err := s.history.ImagePNG(ctx, sha)
 		if err != nil {
-			return fmt.Errorf("--rerun %d: image %s: %w", id, sha, err)
+			// Not %w: a missing image is not a missing run.
+			return req, fmt.Errorf("rerun %d: image %s: %v", id, sha, err)
 		}
 		im := inference.Image{PNG: png, SHA256: sha}
 		if len(sources) == len(run.ImageSHA256) {
@@ -64,5 +76,5 @@ func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Reque
 		}
 		req.Images = append(req.Images, im)
 	}
-	return nil
+	return req, nil
 }

@@ -23,4 +23,8 @@ type Backend interface {
 	InstallDemo(ctx context.Context) error
 	// RuntimeState reports the runtime's state without blocking.
 	RuntimeState() inference.State
+
+	// HistoryBackend serves the side-by-side view, the prompt library and
+	// the history browser.
+	HistoryBackend
 }

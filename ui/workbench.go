@@ -61,9 +61,12 @@ type Workbench struct {
 	rendering   bool // a render goroutine is running
 	openSeq     int  // counts Open calls; only the latest result is shown
 
-	models    map[string]inference.Model // by label in modelSelect
-	running   bool
-	cancelRun context.CancelFunc
+	models  map[string]inference.Model // by label in modelSelect
+	running bool                       // a column is running
+
+	cmp        *compareView                              // the side-by-side view (compare.go)
+	hist       *historyPanel                             // the history browser, once made (historypanel.go)
+	choosePath func(name string, done func(path string)) // replaces the save dialog in tests
 
 	autoRun     func() // set by AutoRun until the run starts
 	autoRunDone func() // called when the automatic run ends
@@ -130,6 +133,7 @@ func newWorkbench(a fyne.App, b Backend, do func(func()), pollEvery time.Duratio
 	open.Shortcut = ctrlO
 	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", open)))
 	w.win.Canvas().AddShortcut(ctrlO, func(fyne.Shortcut) { w.showOpenDialog() })
+	w.addCompareShortcuts()
 
 	w.loadModels()
 	ctx, cancel := w.opContext()
@@ -215,57 +219,7 @@ func (w *Workbench) build() fyne.CanvasObject {
 	w.inputInfo.Hide()
 	imagePane := container.NewBorder(nil, container.NewVBox(w.frameRow, windowRow, w.inputInfo), nil, nil, w.viewer)
 
-	w.modelSelect = widget.NewSelect(nil, w.modelChanged)
-	w.modelSelect.PlaceHolder = "(no models)"
-	w.installDemo = widget.NewButtonWithIcon("Install demo model", theme.DownloadIcon(), w.installDemoTapped)
-	w.installDemo.Hide()
-	w.modelHint = widget.NewLabel("Listing models…")
-	w.modelHint.Wrapping = fyne.TextWrapWord
-	w.systemEntry = widget.NewMultiLineEntry()
-	w.systemEntry.Wrapping = fyne.TextWrapWord
-	w.systemEntry.SetMinRowsVisible(2)
-	w.systemEntry.SetText(defaultSystem)
-	w.promptEntry = widget.NewMultiLineEntry()
-	w.promptEntry.Wrapping = fyne.TextWrapWord
-	w.promptEntry.SetMinRowsVisible(3)
-	w.promptEntry.SetText(defaultPrompt)
-	w.runButton = widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), w.run)
-	w.runButton.Importance = widget.HighImportance
-	w.stopButton = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), w.stop)
-	w.stopButton.Disable()
-	w.maxTokensEntry = widget.NewEntry()
-	w.maxTokensEntry.SetText(strconv.Itoa(defaultMaxTokens))
-	w.tempEntry = widget.NewEntry()
-	w.tempEntry.SetPlaceHolder("default")
-	w.seedEntry = widget.NewEntry()
-	w.seedEntry.SetPlaceHolder("random")
-	optSize := fyne.NewSize(90, w.maxTokensEntry.MinSize().Height)
-	runRow := container.NewHBox(w.runButton, w.stopButton, layout.NewSpacer(),
-		widget.NewLabel("Max tokens"), container.NewGridWrap(optSize, w.maxTokensEntry),
-		widget.NewLabel("Temp."), container.NewGridWrap(optSize, w.tempEntry),
-		widget.NewLabel("Seed"), container.NewGridWrap(optSize, w.seedEntry),
-	)
-	form := container.NewVBox(
-		widget.NewLabelWithStyle("Model", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.modelSelect, w.installDemo, w.modelHint,
-		widget.NewLabelWithStyle("System prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.systemEntry,
-		widget.NewLabelWithStyle("Prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.promptEntry,
-		runRow,
-		widget.NewLabelWithStyle("Answer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-	)
-
-	w.answer = widget.NewLabel("")
-	w.answer.Wrapping = fyne.TextWrapWord
-	w.answer.Selectable = true
-	w.answerScroll = container.NewVScroll(w.answer)
-	w.stats = widget.NewLabel("")
-	w.stats.Wrapping = fyne.TextWrapWord
-	note := widget.NewLabelWithStyle(disclaimer, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	note.Importance = widget.WarningImportance
-	note.Wrapping = fyne.TextWrapWord
-	askPane := container.NewBorder(form, container.NewVBox(w.stats, note), nil, nil, w.answerScroll)
+	askPane := w.buildCompare()
 
 	split := container.NewHSplit(imagePane, askPane)
 	split.Offset = 0.6
@@ -613,16 +567,15 @@ func (w *Workbench) setModels(models []inference.Model, err error) {
 	if _, ok := w.models[w.modelSelect.Selected]; ok {
 		choice = w.modelSelect.Selected
 	}
-	w.modelSelect.SetOptions(labels)
+	w.cmp.setModelOptions(labels)
 	if len(models) == 0 {
-		w.modelSelect.ClearSelected()
 		w.installDemo.Show()
 		setShown(w.modelHint, "No models installed. Pull MedGemma with Ollama, or install the offline demo model to try the workbench.")
 		return
 	}
 	w.installDemo.Hide()
-	w.modelSelect.SetSelected(choice)
-	w.modelChanged(choice)
+	w.cmp.selectModel(choice)
+	w.cmp.modelsChanged()
 	w.maybeAutoRun()
 }
 
@@ -653,109 +606,6 @@ func (w *Workbench) installDemoTapped() {
 	}()
 }
 
-// Runs.
-
-func (w *Workbench) run() {
-	if w.running {
-		return
-	}
-	m, ok := w.models[w.modelSelect.Selected]
-	if !ok {
-		dialog.ShowError(errors.New("no model chosen: choose one under Model, or install the demo model"), w.win)
-		return
-	}
-	opts, err := parseOptions(w.maxTokensEntry.Text, w.tempEntry.Text, w.seedEntry.Text)
-	if err != nil {
-		dialog.ShowError(err, w.win)
-		return
-	}
-	req := inference.Request{Model: m.Name, System: w.systemEntry.Text, Prompt: w.promptEntry.Text, Options: opts}
-	var k renderKey
-	var cached *dicomview.Prepared
-	if w.img != nil {
-		k = w.key()
-		if w.preparedFor == k {
-			cached = w.prepared
-		}
-	}
-	ctx, cancel := w.opContext()
-	w.cancelRun = cancel
-	w.setRunning(true)
-	w.showAnswer("")
-	w.stats.SetText("Running…")
-	go func() {
-		defer cancel()
-		var buf streamBuffer
-		runID, res, err := w.ask(ctx, req, k, cached, &buf)
-		text := buf.String()
-		w.do(func() { w.runDone(text, runID, res, err) })
-	}()
-}
-
-// ask prepares the model input for k (unless cached has it) and runs req
-// with it, streaming the answer into buf and onto the screen. It runs off
-// the UI goroutine.
-func (w *Workbench) ask(ctx context.Context, req inference.Request, k renderKey, cached *dicomview.Prepared, buf *streamBuffer) (int64, inference.Result, error) {
-	if k.im != nil {
-		p := cached
-		if p == nil {
-			var err error
-			if p, err = prepare(k); err != nil {
-				return 0, inference.Result{Status: inference.StatusError, Error: err.Error()}, err
-			}
-		}
-		req.Images = []inference.Image{inference.NewImage(p)}
-	}
-	done := make(chan struct{})
-	flushed := make(chan struct{})
-	go func() {
-		defer close(flushed)
-		throttle(done, buf, refreshInterval, func(text string, applied func()) {
-			w.do(func() {
-				w.showAnswer(text)
-				applied()
-			})
-		})
-	}()
-	runID, res, err := w.backend.Ask(ctx, req, buf.Write)
-	close(done)
-	<-flushed
-	return runID, res, err
-}
-
-func (w *Workbench) runDone(text string, runID int64, res inference.Result, err error) {
-	w.cancelRun = nil
-	w.setRunning(false)
-	if done := w.autoRunDone; done != nil {
-		w.autoRunDone = nil
-		defer done()
-	}
-	if text == "" {
-		text = res.Output
-	}
-	w.showAnswer(text)
-	status := runStatus(res, err, errors.Is(err, context.Canceled))
-	w.stats.SetText(statsText(runID, res, status))
-	if status != inference.StatusError {
-		return
-	}
-	if err == nil {
-		msg := res.Error
-		if msg == "" {
-			msg = "the run failed without a message; see the runtime log"
-		}
-		err = errors.New(msg)
-	}
-	dialog.ShowError(err, w.win)
-}
-
-func (w *Workbench) showAnswer(text string) {
-	w.answer.SetText(text)
-	if w.running {
-		w.answerScroll.ScrollToBottom()
-	}
-}
-
 // setShown sets l's text and hides l while the text is empty, so that it
 // takes no room.
 func setShown(l *widget.Label, text string) {
@@ -764,24 +614,5 @@ func setShown(l *widget.Label, text string) {
 		l.Hide()
 	} else {
 		l.Show()
-	}
-}
-
-func (w *Workbench) setRunning(running bool) {
-	w.running = running
-	if running {
-		w.runButton.Disable()
-		w.stopButton.Enable()
-	} else {
-		w.runButton.Enable()
-		w.stopButton.Disable()
-	}
-}
-
-func (w *Workbench) stop() {
-	if w.cancelRun != nil {
-		w.cancelRun()
-		w.stopButton.Disable()
-		w.stats.SetText("Stopping…")
 	}
 }

@@ -38,6 +38,8 @@ type fakeBackend struct {
 	state      inference.State
 	stateCalls int
 	ask        func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error)
+
+	fakeHistory // the history methods (fake_history_test.go)
 }
 
 func (f *fakeBackend) Open(ctx context.Context, path string) (*dicomview.Image, error) {

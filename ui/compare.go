@@ -1,0 +1,927 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// Limits and defaults of the side-by-side view.
+const (
+	// maxColumns is the most columns side by side.
+	maxColumns = 6
+	// columnMinWidth keeps a column readable; beyond the pane's width the
+	// columns scroll sideways.
+	columnMinWidth = 280
+	// defaultRepeat is the preset number of repetitions.
+	defaultRepeat = "×3"
+)
+
+// ratingOptions are the ratings offered, 1 to 5 stars.
+var ratingOptions = []string{"★", "★★", "★★★", "★★★★", "★★★★★"}
+
+// repeatOptions are the numbers of repetitions offered.
+var repeatOptions = []string{"×2", "×3", "×5", "×10"}
+
+// compareView is the right side of the workbench: columns side by side,
+// each with its own model and prompt, all asking about the image the viewer
+// shows. It is used only on the UI goroutine.
+type compareView struct {
+	w       *Workbench
+	prompts *promptLibrary
+	columns []*column
+	grid    *fyne.Container
+	scroll  *container.Scroll // scrolls the columns sideways
+
+	addButton     *widget.Button
+	runAllButton  *widget.Button
+	stopAllButton *widget.Button
+	diffButton    *widget.Button
+	reportButton  *widget.Button
+	info          *widget.Label // what happened to the last Run all
+
+	batch *runBatch // the Run all in progress, or nil
+
+	// The dialogs last shown, kept for tests.
+	form      *dialog.FormDialog
+	formEntry *widget.Entry
+	confirm   *dialog.ConfirmDialog
+	// reportFormat and reportPHI are the report dialog's choices.
+	reportFormat *widget.Select
+	reportPHI    *widget.Check
+	diffA        *widget.Select
+	diffB        *widget.Select
+	diffText     *widget.RichText
+	diffInfo     *widget.Label
+}
+
+// runBatch is one Run all: the columns it started, in order, and those
+// still running.
+type runBatch struct {
+	cols    []*column
+	pending map[*column]bool
+}
+
+// column is one model and prompt of the side-by-side view with its answer.
+type column struct {
+	cv     *compareView
+	box    fyne.CanvasObject
+	inner  *fyne.Container // the column's layout, inside box
+	closed bool
+
+	title          *widget.Label
+	closeButton    *widget.Button
+	modelSelect    *widget.Select
+	templateSelect *widget.Select
+	saveTemplate   *widget.Button
+	deleteTemplate *widget.Button
+	systemOverride *widget.Check
+	systemEntry    *shortcutEntry
+	promptEntry    *shortcutEntry
+	runButton      *widget.Button
+	stopButton     *widget.Button
+	repeatButton   *widget.Button
+	repeatSelect   *widget.Select
+	answer         *widget.Label
+	answerScroll   *container.Scroll
+	stats          *widget.Label
+	stabilityLabel *widget.Label
+	rateRow        *fyne.Container
+	rating         *widget.Select
+	note           *widget.Entry
+	rateInfo       *widget.Label
+
+	running   bool
+	cancel    context.CancelFunc
+	resetting bool // the rating widgets are being cleared, not rated
+
+	// What the last run logged: its id and final answer; for a repeat,
+	// every answer and run id in order.
+	runID     int64
+	lastText  string
+	answers   []string
+	repeatIDs []int64
+}
+
+// buildCompare creates the side-by-side view with one column and returns
+// it. The workbench's single-run widgets (modelSelect, runButton, answer…)
+// are the first column's.
+func (w *Workbench) buildCompare() fyne.CanvasObject {
+	cv := &compareView{w: w}
+	w.cmp = cv
+	cv.prompts = newPromptLibrary(w)
+
+	w.installDemo = widget.NewButtonWithIcon("Install demo model", theme.DownloadIcon(), w.installDemoTapped)
+	w.installDemo.Hide()
+	w.modelHint = widget.NewLabel("Listing models…")
+	w.modelHint.Wrapping = fyne.TextWrapWord
+	shared := newShortcutEntry(cv, 2)
+	shared.SetText(defaultSystem)
+	w.systemEntry = &shared.Entry
+	w.maxTokensEntry = widget.NewEntry()
+	w.maxTokensEntry.SetText(strconv.Itoa(defaultMaxTokens))
+	w.tempEntry = widget.NewEntry()
+	w.tempEntry.SetPlaceHolder("default")
+	w.seedEntry = widget.NewEntry()
+	w.seedEntry.SetPlaceHolder("random")
+	optSize := fyne.NewSize(80, w.maxTokensEntry.MinSize().Height)
+	optionsRow := container.NewHBox(
+		widget.NewLabel("Max tokens"), container.NewGridWrap(optSize, w.maxTokensEntry),
+		widget.NewLabel("Temp."), container.NewGridWrap(optSize, w.tempEntry),
+		widget.NewLabel("Seed"), container.NewGridWrap(optSize, w.seedEntry),
+	)
+
+	cv.runAllButton = widget.NewButtonWithIcon("Run all", theme.MediaPlayIcon(), cv.runAll)
+	cv.runAllButton.Importance = widget.HighImportance
+	cv.stopAllButton = widget.NewButtonWithIcon("Stop all", theme.MediaStopIcon(), cv.stopAll)
+	cv.stopAllButton.Disable()
+	cv.addButton = widget.NewButtonWithIcon("Column", theme.ContentAddIcon(), func() { cv.addColumn() })
+	cv.diffButton = widget.NewButtonWithIcon("Diff…", theme.ViewRefreshIcon(), cv.showDiff)
+	cv.reportButton = widget.NewButtonWithIcon("Report…", theme.DocumentSaveIcon(), cv.reportTapped)
+	cv.info = widget.NewLabel("")
+	cv.info.Truncation = fyne.TextTruncateEllipsis
+	cv.info.Hide()
+	toolbar := container.NewHBox(cv.runAllButton, cv.stopAllButton, cv.addButton, cv.diffButton, cv.reportButton)
+
+	// The toolbar and options scroll sideways rather than widen the pane.
+	top := container.NewVBox(
+		container.NewHScroll(toolbar), cv.info, w.installDemo, w.modelHint,
+		widget.NewLabelWithStyle("System prompt (shared)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		shared, container.NewHScroll(optionsRow),
+	)
+	cv.grid = container.NewGridWithColumns(1)
+	cv.scroll = container.NewHScroll(cv.grid)
+	note := widget.NewLabelWithStyle(disclaimer, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	note.Importance = widget.WarningImportance
+	note.Wrapping = fyne.TextWrapWord
+	cv.addColumn()
+	cv.prompts.load()
+	return container.NewBorder(top, note, nil, nil, cv.scroll)
+}
+
+// run presses Run all, as AutoRun does.
+func (w *Workbench) run() {
+	w.cmp.runAll()
+}
+
+// addCompareShortcuts registers the side-by-side view's keys on the
+// window: Ctrl+Enter (Cmd+Enter on macOS) runs all columns and Escape stops
+// them. The prompt entries handle the same keys while they have the focus.
+func (w *Workbench) addCompareShortcuts() {
+	c := w.win.Canvas()
+	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { w.cmp.runAll() })
+	}
+	prev := c.OnTypedKey()
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if e.Name == fyne.KeyEscape && w.cmp.anyRunning() {
+			w.cmp.stopAll()
+			return
+		}
+		if prev != nil {
+			prev(e)
+		}
+	})
+}
+
+// isRunAllShortcut reports whether s is Ctrl+Enter (Cmd+Enter on macOS).
+func isRunAllShortcut(s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	return ok && cs.Modifier == fyne.KeyModifierShortcutDefault && (cs.KeyName == fyne.KeyReturn || cs.KeyName == fyne.KeyEnter)
+}
+
+// shortcutEntry is a multi-line entry that passes the side-by-side view's
+// keys on: Ctrl+Enter runs all columns and Escape stops them.
+type shortcutEntry struct {
+	widget.Entry
+	cv *compareView
+}
+
+func newShortcutEntry(cv *compareView, rows int) *shortcutEntry {
+	e := &shortcutEntry{cv: cv}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.ExtendBaseWidget(e)
+	e.SetMinRowsVisible(rows)
+	return e
+}
+
+// TypedShortcut implements fyne.Shortcutable.
+func (e *shortcutEntry) TypedShortcut(s fyne.Shortcut) {
+	if isRunAllShortcut(s) {
+		e.cv.runAll()
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// TypedKey implements fyne.Focusable.
+func (e *shortcutEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.cv.anyRunning() {
+		e.cv.stopAll()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// Columns.
+
+// addColumn adds a column after the last, asking the same model and
+// prompt as the last one, and returns it.
+func (cv *compareView) addColumn() *column {
+	if len(cv.columns) >= maxColumns {
+		return nil
+	}
+	c := &column{cv: cv}
+	c.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.closeButton = widget.NewButtonWithIcon("", theme.WindowCloseIcon(), func() { cv.closeColumn(c) })
+	c.closeButton.Importance = widget.LowImportance
+	c.modelSelect = widget.NewSelect(nil, func(string) { cv.modelsChanged() })
+	c.modelSelect.PlaceHolder = "(no models)"
+	c.templateSelect = cv.prompts.newPicker(c.templateChosen)
+	c.saveTemplate = widget.NewButtonWithIcon("", theme.DocumentSaveIcon(), c.saveTemplateTapped)
+	c.deleteTemplate = widget.NewButtonWithIcon("", theme.DeleteIcon(), c.deleteTemplateTapped)
+	c.deleteTemplate.Disable()
+	c.systemEntry = newShortcutEntry(cv, 2)
+	c.systemEntry.SetPlaceHolder("system prompt for this column")
+	c.systemEntry.Hide()
+	c.systemOverride = widget.NewCheck("Own system prompt", func(on bool) {
+		if on {
+			if c.systemEntry.Text == "" {
+				c.systemEntry.SetText(cv.w.systemEntry.Text)
+			}
+			c.systemEntry.Show()
+		} else {
+			c.systemEntry.Hide()
+		}
+	})
+	c.promptEntry = newShortcutEntry(cv, 3)
+	c.promptEntry.SetText(defaultPrompt)
+	c.runButton = widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), c.runTapped)
+	c.stopButton = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), c.stop)
+	c.stopButton.Disable()
+	c.repeatSelect = widget.NewSelect(repeatOptions, nil)
+	c.repeatSelect.SetSelected(defaultRepeat)
+	c.repeatButton = widget.NewButtonWithIcon("Repeat", theme.MediaReplayIcon(), c.repeatTapped)
+
+	c.answer = widget.NewLabel("")
+	c.answer.Wrapping = fyne.TextWrapWord
+	c.answer.Selectable = true
+	c.answerScroll = container.NewVScroll(c.answer)
+	c.stats = widget.NewLabel("")
+	c.stats.Wrapping = fyne.TextWrapWord
+	c.stabilityLabel = widget.NewLabel("")
+	c.stabilityLabel.Wrapping = fyne.TextWrapWord
+	c.stabilityLabel.Hide()
+	c.rating = widget.NewSelect(ratingOptions, func(string) {
+		if !c.resetting {
+			c.rate()
+		}
+	})
+	c.rating.PlaceHolder = "Rate…"
+	c.note = widget.NewEntry()
+	c.note.SetPlaceHolder("note (Enter saves)")
+	c.note.OnSubmitted = func(string) { c.rate() }
+	c.rateInfo = widget.NewLabel("")
+	c.rateInfo.Truncation = fyne.TextTruncateEllipsis
+	saveNote := widget.NewButtonWithIcon("", theme.ConfirmIcon(), c.rate)
+	c.rateRow = container.NewVBox(container.NewBorder(nil, nil, c.rating, saveNote, c.note), c.rateInfo)
+	c.rateRow.Hide()
+
+	if n := len(cv.columns); n > 0 {
+		last := cv.columns[n-1]
+		c.modelSelect.SetOptions(last.modelSelect.Options)
+		c.modelSelect.Selected = last.modelSelect.Selected
+		c.promptEntry.SetText(last.promptEntry.Text)
+		if last.systemOverride.Checked {
+			c.systemEntry.SetText(last.systemEntry.Text)
+			c.systemOverride.SetChecked(true)
+		}
+	}
+
+	header := container.NewBorder(nil, nil, c.title, c.closeButton, c.modelSelect)
+	templates := container.NewBorder(nil, nil, nil, container.NewHBox(c.saveTemplate, c.deleteTemplate), c.templateSelect)
+	runRow := container.NewHBox(c.runButton, c.stopButton, layout.NewSpacer(), c.repeatButton, c.repeatSelect)
+	form := container.NewVBox(header, templates, c.systemOverride, c.systemEntry, c.promptEntry, runRow)
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(columnMinWidth, 0))
+	c.inner = container.NewBorder(form, container.NewVBox(c.stats, c.stabilityLabel, c.rateRow), nil, nil, c.answerScroll)
+	c.box = container.NewStack(width, c.inner)
+
+	cv.columns = append(cv.columns, c)
+	cv.layoutColumns()
+	return c
+}
+
+// closeColumn removes c, stopping its run. The last column stays.
+func (cv *compareView) closeColumn(c *column) {
+	if len(cv.columns) <= 1 {
+		return
+	}
+	i := -1
+	for j, o := range cv.columns {
+		if o == c {
+			i = j
+		}
+	}
+	if i < 0 {
+		return
+	}
+	c.closed = true
+	if c.cancel != nil {
+		c.cancel()
+	}
+	cv.prompts.dropPicker(c.templateSelect)
+	cv.columns = append(cv.columns[:i], cv.columns[i+1:]...)
+	cv.layoutColumns()
+	cv.updateRunning()
+}
+
+// layoutColumns shows the columns in order, numbers them and points the
+// workbench's single-run widgets at the first.
+func (cv *compareView) layoutColumns() {
+	objs := make([]fyne.CanvasObject, len(cv.columns))
+	for i, c := range cv.columns {
+		objs[i] = c.box
+		c.title.SetText(strconv.Itoa(i + 1))
+		if len(cv.columns) > 1 {
+			c.closeButton.Enable()
+		} else {
+			c.closeButton.Disable()
+		}
+	}
+	cv.grid.Layout = layout.NewGridLayoutWithColumns(len(objs))
+	cv.grid.Objects = objs
+	cv.grid.Refresh()
+	if cv.scroll != nil {
+		cv.scroll.Refresh() // lays the grid out at its new width
+	}
+	if len(cv.columns) >= maxColumns {
+		cv.addButton.Disable()
+	} else {
+		cv.addButton.Enable()
+	}
+
+	first := cv.columns[0]
+	w := cv.w
+	w.modelSelect = first.modelSelect
+	w.promptEntry = &first.promptEntry.Entry
+	w.runButton = first.runButton
+	w.stopButton = first.stopButton
+	w.answer = first.answer
+	w.answerScroll = first.answerScroll
+	w.stats = first.stats
+}
+
+// Models.
+
+// setModelOptions offers labels in every column, keeping each column's
+// choice while it is offered; with no labels it clears them.
+func (cv *compareView) setModelOptions(labels []string) {
+	for _, c := range cv.columns {
+		c.modelSelect.SetOptions(labels)
+		if len(labels) == 0 {
+			c.modelSelect.ClearSelected()
+		}
+	}
+}
+
+// selectModel chooses label in the first column, and in every other
+// column whose choice is no longer offered.
+func (cv *compareView) selectModel(label string) {
+	for i, c := range cv.columns {
+		if _, ok := cv.w.models[c.modelSelect.Selected]; i == 0 || !ok {
+			c.modelSelect.SetSelected(label)
+		}
+	}
+}
+
+// modelsChanged shows the model hint for the demo model if any column
+// uses it, else for the first column's model.
+func (cv *compareView) modelsChanged() {
+	if len(cv.columns) == 0 {
+		return
+	}
+	label := cv.columns[0].modelSelect.Selected
+	for _, c := range cv.columns {
+		if m, ok := cv.w.models[c.modelSelect.Selected]; ok && m.Demo {
+			label = c.modelSelect.Selected
+		}
+	}
+	cv.w.modelChanged(label)
+}
+
+// Runs.
+
+// imagesFunc returns the model input of a run; it may block.
+type imagesFunc func() ([]inference.Image, error)
+
+// input returns the model input for the image the viewer shows, prepared
+// at most once however many columns ask for it; none when no image is
+// open.
+func (cv *compareView) input() imagesFunc {
+	w := cv.w
+	if w.img == nil {
+		return func() ([]inference.Image, error) { return nil, nil }
+	}
+	k := w.key()
+	var cached *dicomview.Prepared
+	if w.preparedFor == k {
+		cached = w.prepared
+	}
+	return sync.OnceValues(func() ([]inference.Image, error) {
+		p := cached
+		if p == nil {
+			var err error
+			if p, err = prepare(k); err != nil {
+				return nil, err
+			}
+		}
+		return []inference.Image{inference.NewImage(p)}, nil
+	})
+}
+
+// system is the column's system prompt: its own, or the shared one.
+func (c *column) system() string {
+	if c.systemOverride.Checked {
+		return c.systemEntry.Text
+	}
+	return c.cv.w.systemEntry.Text
+}
+
+// request is what the column asks, or an error that tells the user what to
+// fix.
+func (c *column) request() (inference.Request, error) {
+	w := c.cv.w
+	name := c.title.Text
+	m, ok := w.models[c.modelSelect.Selected]
+	if !ok {
+		return inference.Request{}, fmt.Errorf("column %s: no model chosen: choose one, or install the demo model", name)
+	}
+	opts, err := parseOptions(w.maxTokensEntry.Text, w.tempEntry.Text, w.seedEntry.Text)
+	if err != nil {
+		return inference.Request{}, err
+	}
+	prompt := c.promptEntry.Text
+	if i := strings.Index(prompt, "{{"); i >= 0 {
+		ph := prompt[i:]
+		if j := strings.Index(ph, "}}"); j >= 0 {
+			ph = ph[:j+2]
+		}
+		return inference.Request{}, fmt.Errorf("column %s: the prompt still holds the placeholder %s: replace it with your text", name, ph)
+	}
+	return inference.Request{Model: m.Name, System: c.system(), Prompt: prompt, Options: opts}, nil
+}
+
+func (c *column) runTapped() {
+	c.startChecked(1)
+}
+
+func (c *column) repeatTapped() {
+	n, err := strconv.Atoi(strings.TrimPrefix(c.repeatSelect.Selected, "×"))
+	if err != nil || n < 1 {
+		n = 3
+	}
+	c.startChecked(n)
+}
+
+// startChecked runs the column n times, or shows why it cannot.
+func (c *column) startChecked(n int) {
+	if c.running {
+		return
+	}
+	req, err := c.request()
+	if err != nil {
+		dialog.ShowError(err, c.cv.w.win)
+		return
+	}
+	c.start(req, c.cv.input(), n, nil)
+}
+
+// runAll runs every column that is not running, at once; when all have
+// ended their runs are saved as a comparison.
+func (cv *compareView) runAll() {
+	var cols []*column
+	var reqs []inference.Request
+	for _, c := range cv.columns {
+		if c.running {
+			continue
+		}
+		req, err := c.request()
+		if err != nil {
+			dialog.ShowError(err, cv.w.win)
+			return
+		}
+		cols = append(cols, c)
+		reqs = append(reqs, req)
+	}
+	if len(cols) == 0 {
+		return
+	}
+	b := &runBatch{cols: cols, pending: map[*column]bool{}}
+	cv.batch = b
+	input := cv.input()
+	for i, c := range cols {
+		b.pending[c] = true
+		c.start(reqs[i], input, 1, func(c *column) { cv.batchColumnDone(b, c) })
+	}
+	setShown(cv.info, "")
+}
+
+// stopAll stops every running column.
+func (cv *compareView) stopAll() {
+	for _, c := range cv.columns {
+		c.stop()
+	}
+}
+
+func (cv *compareView) anyRunning() bool {
+	for _, c := range cv.columns {
+		if c.running {
+			return true
+		}
+	}
+	return false
+}
+
+// updateRunning brings the toolbar and the workbench's running flag up to
+// date with the columns.
+func (cv *compareView) updateRunning() {
+	any, all := false, true
+	for _, c := range cv.columns {
+		any = any || c.running
+		all = all && c.running
+	}
+	cv.w.running = any
+	if any {
+		cv.stopAllButton.Enable()
+	} else {
+		cv.stopAllButton.Disable()
+	}
+	if all {
+		cv.runAllButton.Disable()
+	} else {
+		cv.runAllButton.Enable()
+	}
+}
+
+// batchColumnDone notes that c's part of Run all b ended; when the last
+// one ends it saves the runs as a comparison.
+func (cv *compareView) batchColumnDone(b *runBatch, c *column) {
+	delete(b.pending, c)
+	if len(b.pending) > 0 {
+		return
+	}
+	if cv.batch == b {
+		cv.batch = nil
+	}
+	w := cv.w
+	if done := w.autoRunDone; done != nil {
+		w.autoRunDone = nil
+		defer done()
+	}
+	var ids []int64
+	var models []string
+	for _, c := range b.cols {
+		if !c.closed && c.runID > 0 {
+			ids = append(ids, c.runID)
+			models = append(models, c.modelSelect.Selected)
+		}
+	}
+	if len(ids) < 2 {
+		return
+	}
+	cv.saveComparison(history.Comparison{Title: "Side by side: " + strings.Join(models, " | "), RunIDs: ids})
+}
+
+// saveComparison records c in the background and says so in the toolbar.
+func (cv *compareView) saveComparison(c history.Comparison) {
+	w := cv.w
+	ctx, cancel := w.opContext()
+	go func() {
+		defer cancel()
+		id, err := w.backend.SaveComparison(ctx, c)
+		w.do(func() {
+			if err != nil {
+				dialog.ShowError(err, w.win)
+				return
+			}
+			setShown(cv.info, fmt.Sprintf("Saved as comparison %d (runs %s)", id, joinIDs(c.RunIDs)))
+		})
+	}()
+}
+
+// joinIDs lists run ids as "3, 4, 5".
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
+}
+
+// start runs req n times in a row with the images input makes, streaming
+// each answer into the column, and calls done (if set) on the UI goroutine
+// when the last has ended. More than one run is a repeat: the column then
+// lists the answers and how alike they are.
+func (c *column) start(req inference.Request, input imagesFunc, n int, done func(*column)) {
+	w := c.cv.w
+	ctx, cancel := w.opContext()
+	c.cancel = cancel
+	c.runID, c.lastText, c.answers, c.repeatIDs = 0, "", nil, nil
+	c.setRunning(true)
+	c.showAnswer("")
+	c.stats.SetText("Running…")
+	setShown(c.stabilityLabel, "")
+	c.rateRow.Hide()
+	c.inner.Refresh()
+	go func() {
+		defer cancel()
+		images, err := input()
+		if err != nil {
+			res := inference.Result{Status: inference.StatusError, Error: err.Error()}
+			w.do(func() { c.runEnded(0, 1, "", 0, res, err) })
+		} else {
+			req.Images = images
+			for i := range n {
+				if i > 0 {
+					w.do(func() { c.stats.SetText(fmt.Sprintf("Repeat %d of %d…", i+1, n)) })
+				}
+				var buf streamBuffer
+				runID, res, err := c.ask(ctx, req, &buf)
+				text := buf.String()
+				w.do(func() { c.runEnded(i, n, text, runID, res, err) })
+				if runStatus(res, err, ctx.Err() != nil) != inference.StatusOK {
+					break
+				}
+			}
+		}
+		w.do(func() {
+			c.allEnded(n)
+			if done != nil {
+				done(c)
+			}
+		})
+	}()
+}
+
+// ask runs req, streaming the answer into buf and onto the column. It runs
+// off the UI goroutine.
+func (c *column) ask(ctx context.Context, req inference.Request, buf *streamBuffer) (int64, inference.Result, error) {
+	w := c.cv.w
+	done := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		throttle(done, buf, refreshInterval, func(text string, applied func()) {
+			w.do(func() {
+				c.showAnswer(text)
+				applied()
+			})
+		})
+	}()
+	runID, res, err := w.backend.Ask(ctx, req, buf.Write)
+	close(done)
+	<-flushed
+	return runID, res, err
+}
+
+// runEnded shows how run i of n ended.
+func (c *column) runEnded(i, n int, text string, runID int64, res inference.Result, err error) {
+	if text == "" {
+		text = res.Output
+	}
+	c.runID, c.lastText = runID, text
+	status := runStatus(res, err, errors.Is(err, context.Canceled))
+	stats := statsText(runID, res, status)
+	if n > 1 {
+		c.answers = append(c.answers, text)
+		c.repeatIDs = append(c.repeatIDs, runID)
+		stats = fmt.Sprintf("Repeat %d of %d%s%s", i+1, n, statsSep, stats)
+	}
+	c.showAnswer(text)
+	c.stats.SetText(stats)
+	if status != inference.StatusError {
+		return
+	}
+	if err == nil {
+		msg := res.Error
+		if msg == "" {
+			msg = "the run failed without a message; see the runtime log"
+		}
+		err = errors.New(msg)
+	}
+	dialog.ShowError(fmt.Errorf("column %s: %w", c.title.Text, err), c.cv.w.win)
+}
+
+// allEnded ends the column's run (or repeat of n runs): it offers the
+// rating of the last run, and for a repeat lists the answers and saves
+// them as a comparison.
+func (c *column) allEnded(n int) {
+	c.cancel = nil
+	c.setRunning(false)
+	if c.runID > 0 {
+		c.resetting = true
+		c.rating.ClearSelected()
+		c.note.SetText("")
+		c.resetting = false
+		c.rateInfo.SetText(fmt.Sprintf("Rate run %d", c.runID))
+		c.rateRow.Show()
+	}
+	defer c.inner.Refresh() // the rating and stability take room
+	if h := c.cv.w.hist; h != nil {
+		h.refresh()
+	}
+	if n < 2 || len(c.answers) == 0 {
+		return
+	}
+	var b strings.Builder
+	for i, a := range c.answers {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "#%d%srun %d\n%s", i+1, statsSep, c.repeatIDs[i], a)
+	}
+	c.showAnswer(b.String())
+	setShown(c.stabilityLabel, stabilityText(c.answers))
+	var ids []int64
+	for _, id := range c.repeatIDs {
+		if id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) >= 2 && !c.closed {
+		c.cv.saveComparison(history.Comparison{
+			Title:  fmt.Sprintf("Repeat ×%d: %s", len(ids), c.modelSelect.Selected),
+			Notes:  stabilityText(c.answers),
+			RunIDs: ids,
+		})
+	}
+}
+
+func (c *column) showAnswer(text string) {
+	c.answer.SetText(text)
+	if c.running {
+		c.answerScroll.ScrollToBottom()
+	}
+}
+
+func (c *column) setRunning(running bool) {
+	c.running = running
+	if running {
+		c.runButton.Disable()
+		c.repeatButton.Disable()
+		c.stopButton.Enable()
+	} else {
+		c.runButton.Enable()
+		c.repeatButton.Enable()
+		c.stopButton.Disable()
+	}
+	c.cv.updateRunning()
+}
+
+// stop cancels the column's run; the others go on.
+func (c *column) stop() {
+	if c.cancel != nil && c.running {
+		c.cancel()
+		c.stopButton.Disable()
+		c.stats.SetText("Stopping…")
+	}
+}
+
+// rate stores the column's rating and note on its last run.
+func (c *column) rate() {
+	id := c.runID
+	if id <= 0 {
+		return
+	}
+	stars := c.rating.SelectedIndex() + 1 // none chosen is 0, unrated
+	note := c.note.Text
+	w := c.cv.w
+	c.rateInfo.SetText(fmt.Sprintf("Saving the rating of run %d…", id))
+	ctx, cancel := w.opContext()
+	go func() {
+		defer cancel()
+		err := w.backend.Rate(ctx, id, stars, note)
+		w.do(func() {
+			if err != nil {
+				c.rateInfo.SetText(fmt.Sprintf("Rate run %d", id))
+				dialog.ShowError(err, w.win)
+				return
+			}
+			c.rateInfo.SetText(ratedText(id, stars, note))
+			if h := w.hist; h != nil {
+				h.refresh()
+			}
+		})
+	}()
+}
+
+// ratedText says what rating and note a run was given.
+func ratedText(id int64, stars int, note string) string {
+	s := fmt.Sprintf("Run %d: %s", id, starsText(stars))
+	if note != "" {
+		s += statsSep + "note saved"
+	}
+	return s
+}
+
+// starsText shows a rating as stars, or "unrated".
+func starsText(n int) string {
+	if n <= 0 {
+		return "unrated"
+	}
+	return strings.Repeat("★", n)
+}
+
+// Word diff.
+
+// showDiff opens a dialog that compares two columns' answers word by word.
+func (cv *compareView) showDiff() {
+	if len(cv.columns) < 2 {
+		dialog.ShowInformation("Word diff", "Add a column (+ Column) and run both to compare their answers.", cv.w.win)
+		return
+	}
+	opts := make([]string, len(cv.columns))
+	for i, c := range cv.columns {
+		opts[i] = c.title.Text + statsSep + c.modelSelect.Selected
+	}
+	cv.diffText = widget.NewRichText()
+	cv.diffText.Wrapping = fyne.TextWrapWord
+	cv.diffInfo = widget.NewLabel("")
+	update := func(string) {
+		a, b := cv.diffA.SelectedIndex(), cv.diffB.SelectedIndex()
+		if a < 0 || b < 0 || a >= len(cv.columns) || b >= len(cv.columns) {
+			return
+		}
+		ops := wordDiff(cv.columns[a].lastText, cv.columns[b].lastText)
+		cv.diffText.Segments = diffSegments(ops)
+		cv.diffText.Refresh()
+		cv.diffInfo.SetText(diffSummary(ops))
+	}
+	cv.diffA = widget.NewSelect(opts, update)
+	cv.diffB = widget.NewSelect(opts, update)
+	cv.diffA.SetSelectedIndex(0)
+	cv.diffB.SetSelectedIndex(1)
+	legend := widget.NewLabelWithStyle("Red italic: only in the first · green bold: only in the second", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	top := container.NewVBox(container.NewGridWithColumns(2, cv.diffA, cv.diffB), cv.diffInfo, legend)
+	d := dialog.NewCustom("Word diff", "Close", container.NewBorder(top, nil, nil, nil, container.NewVScroll(cv.diffText)), cv.w.win)
+	d.Resize(fyne.NewSize(820, 600))
+	d.Show()
+}
+
+// diffSegments shows a word diff as rich text: removed words red and
+// italic, added words green and bold. (Fyne's rich text has no
+// strike-through.)
+func diffSegments(ops []diffOp) []widget.RichTextSegment {
+	segs := make([]widget.RichTextSegment, 0, len(ops))
+	for i, op := range ops {
+		st := widget.RichTextStyleInline
+		switch op.Kind {
+		case diffRemoved:
+			st.ColorName = theme.ColorNameError
+			st.TextStyle = fyne.TextStyle{Italic: true}
+		case diffAdded:
+			st.ColorName = theme.ColorNameSuccess
+			st.TextStyle = fyne.TextStyle{Bold: true}
+		}
+		text := op.Text
+		if i < len(ops)-1 {
+			text += " "
+		}
+		segs = append(segs, &widget.TextSegment{Style: st, Text: text})
+	}
+	return segs
+}
+
+// reportTapped exports a report of the columns' last runs side by side.
+func (cv *compareView) reportTapped() {
+	var ids []int64
+	for _, c := range cv.columns {
+		if c.runID > 0 {
+			ids = append(ids, c.runID)
+		}
+	}
+	if len(ids) == 0 {
+		dialog.ShowInformation("Report", "Run the columns first: the report shows their runs side by side.", cv.w.win)
+		return
+	}
+	cv.w.exportReport(ids)
+}

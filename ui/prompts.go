@@ -1,0 +1,252 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/medgemma-workbench/medgemma-workbench/assets"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+)
+
+// userTemplateSuffix marks the user's own templates in a template picker.
+const userTemplateSuffix = " (saved)"
+
+// promptTemplate is one entry of the prompt library.
+type promptTemplate struct {
+	// Option is how the template is offered in a picker.
+	Option         string
+	System, Prompt string
+	// User is true for a template the user saved (it can be deleted); Name
+	// is its name.
+	User bool
+	Name string
+}
+
+// promptLibrary holds the built-in prompt templates and the user's own,
+// and keeps the columns' template pickers up to date. It is used only on
+// the UI goroutine.
+type promptLibrary struct {
+	w     *Workbench
+	all   []promptTemplate
+	byOpt map[string]promptTemplate
+	// pickers are refreshed whenever the templates change.
+	pickers map[*widget.Select]bool
+}
+
+func newPromptLibrary(w *Workbench) *promptLibrary {
+	l := &promptLibrary{w: w, pickers: map[*widget.Select]bool{}}
+	l.set(nil)
+	return l
+}
+
+// builtinTemplates are the templates shipped in assets/prompts.json.
+func builtinTemplates() []promptTemplate {
+	var out []promptTemplate
+	for _, t := range assets.Templates() {
+		out = append(out, promptTemplate{Option: t.Label, System: t.System, Prompt: t.Prompt, Name: t.Name})
+	}
+	return out
+}
+
+// set replaces the user's templates and refreshes the pickers.
+func (l *promptLibrary) set(user []history.PromptTemplate) {
+	l.all = builtinTemplates()
+	for _, t := range user {
+		l.all = append(l.all, promptTemplate{Option: t.Name + userTemplateSuffix, System: t.System, Prompt: t.Prompt, User: true, Name: t.Name})
+	}
+	l.byOpt = make(map[string]promptTemplate, len(l.all))
+	for _, t := range l.all {
+		l.byOpt[t.Option] = t
+	}
+	for p := range l.pickers {
+		l.refreshPicker(p)
+	}
+}
+
+// options are the pickers' choices: the built-in templates, then the user's.
+func (l *promptLibrary) options() []string {
+	opts := make([]string, len(l.all))
+	for i, t := range l.all {
+		opts[i] = t.Option
+	}
+	return opts
+}
+
+// lookup finds the template offered as option.
+func (l *promptLibrary) lookup(option string) (promptTemplate, bool) {
+	t, ok := l.byOpt[option]
+	return t, ok
+}
+
+// newPicker returns a template picker that calls chosen with the template
+// the user picks.
+func (l *promptLibrary) newPicker(chosen func(promptTemplate)) *widget.Select {
+	s := widget.NewSelect(l.options(), nil)
+	s.PlaceHolder = "Template…"
+	s.OnChanged = func(opt string) {
+		if t, ok := l.lookup(opt); ok {
+			chosen(t)
+		}
+	}
+	l.pickers[s] = true
+	return s
+}
+
+// dropPicker stops refreshing p (its column was closed).
+func (l *promptLibrary) dropPicker(p *widget.Select) {
+	delete(l.pickers, p)
+}
+
+// refreshPicker offers the current templates in p, keeping its choice if
+// that template still exists.
+func (l *promptLibrary) refreshPicker(p *widget.Select) {
+	sel := p.Selected
+	onChanged := p.OnChanged
+	p.OnChanged = nil // re-offering is not choosing
+	p.SetOptions(l.options())
+	if _, ok := l.byOpt[sel]; !ok && sel != "" {
+		p.ClearSelected()
+	}
+	p.OnChanged = onChanged
+}
+
+// load reads the user's templates in the background.
+func (l *promptLibrary) load() {
+	w := l.w
+	ctx, cancel := w.opContext()
+	go func() {
+		defer cancel()
+		ts, err := w.backend.Templates(ctx)
+		w.do(func() {
+			if err != nil {
+				dialog.ShowError(err, w.win)
+				return
+			}
+			l.set(ts)
+		})
+	}()
+}
+
+// save stores system and prompt as the user's template name in the
+// background, then reloads the library and calls done with the option it
+// is offered as.
+func (l *promptLibrary) save(name, system, prompt string, done func(option string)) {
+	w := l.w
+	name = strings.TrimSpace(name)
+	if name == "" {
+		dialog.ShowError(errors.New("save template: give the template a name"), w.win)
+		return
+	}
+	ctx, cancel := w.opContext()
+	go func() {
+		defer cancel()
+		err := w.backend.SaveTemplate(ctx, history.PromptTemplate{Name: name, System: system, Prompt: prompt})
+		var ts []history.PromptTemplate
+		if err == nil {
+			ts, err = w.backend.Templates(ctx)
+		}
+		w.do(func() {
+			if err != nil {
+				dialog.ShowError(err, w.win)
+				return
+			}
+			l.set(ts)
+			if done != nil {
+				done(name + userTemplateSuffix)
+			}
+		})
+	}()
+}
+
+// remove deletes the user's template name in the background and reloads
+// the library.
+func (l *promptLibrary) remove(name string) {
+	w := l.w
+	ctx, cancel := w.opContext()
+	go func() {
+		defer cancel()
+		err := w.backend.DeleteTemplate(ctx, name)
+		var ts []history.PromptTemplate
+		if err == nil {
+			ts, err = w.backend.Templates(ctx)
+		}
+		w.do(func() {
+			if err != nil {
+				dialog.ShowError(err, w.win)
+				return
+			}
+			l.set(ts)
+		})
+	}()
+}
+
+// Column actions on templates.
+
+// templateChosen fills the column's prompt, and its system prompt unless
+// the template's is the shared one.
+func (c *column) templateChosen(t promptTemplate) {
+	shared := c.cv.w.systemEntry.Text
+	if t.System == shared {
+		c.systemOverride.SetChecked(false)
+	} else {
+		c.systemEntry.SetText(t.System)
+		c.systemOverride.SetChecked(true)
+	}
+	c.promptEntry.SetText(t.Prompt)
+	c.updateTemplateButtons()
+}
+
+// updateTemplateButtons offers Delete only for the user's own templates.
+func (c *column) updateTemplateButtons() {
+	if t, ok := c.cv.prompts.lookup(c.templateSelect.Selected); ok && t.User {
+		c.deleteTemplate.Enable()
+	} else {
+		c.deleteTemplate.Disable()
+	}
+}
+
+// saveTemplateTapped asks for a name and saves the column's system prompt
+// and prompt as the user's template.
+func (c *column) saveTemplateTapped() {
+	w := c.cv.w
+	name := widget.NewEntry()
+	name.SetPlaceHolder("name")
+	if t, ok := c.cv.prompts.lookup(c.templateSelect.Selected); ok && t.User {
+		name.SetText(t.Name)
+	}
+	d := dialog.NewForm("Save as template", "Save", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Name", name)},
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			c.cv.prompts.save(name.Text, c.system(), c.promptEntry.Text, func(option string) {
+				c.templateSelect.SetSelected(option)
+			})
+		}, w.win)
+	d.Resize(fyne.NewSize(420, 180))
+	c.cv.form, c.cv.formEntry = d, name
+	d.Show()
+}
+
+// deleteTemplateTapped deletes the user's template chosen in the column,
+// after asking.
+func (c *column) deleteTemplateTapped() {
+	t, ok := c.cv.prompts.lookup(c.templateSelect.Selected)
+	if !ok || !t.User {
+		return
+	}
+	d := dialog.NewConfirm("Delete template", "Delete the template “"+t.Name+"”?", func(yes bool) {
+		if yes {
+			c.templateSelect.ClearSelected()
+			c.cv.prompts.remove(t.Name)
+			c.updateTemplateButtons()
+		}
+	}, c.cv.w.win)
+	c.cv.confirm = d
+	d.Show()
+}
