@@ -408,7 +408,19 @@ type viewerRenderer struct {
 }
 
 func (r *viewerRenderer) Layout(size fyne.Size) {
+	if size != r.size && r.v.img != nil && r.v.zoom == 0 {
+		r.size = size
+		r.Refresh() // the fit zoom in the overlay follows the size
+		return
+	}
 	r.size = size
+	r.layoutObjects()
+}
+
+// layoutObjects places the raster, the placeholder and the overlay in
+// r.size.
+func (r *viewerRenderer) layoutObjects() {
+	size := r.size
 	r.raster.Resize(size)
 	ts := r.text.MinSize()
 	r.text.Move(fyne.NewPos(0, (size.Height-ts.Height)/2))
@@ -466,7 +478,7 @@ func (r *viewerRenderer) Refresh() {
 			r.corners[i][j].Text = l
 		}
 	}
-	r.layoutOverlay()
+	r.layoutObjects()
 	r.raster.Refresh()
 	r.text.Refresh()
 	for _, c := range r.corners {
