@@ -90,6 +90,9 @@ func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInp
 
 // requestImages are the request images of ins, in order.
 func requestImages(ins []modelInput) []inference.Image {
+	if len(ins) == 0 {
+		return nil
+	}
 	out := make([]inference.Image, len(ins))
 	for i, in := range ins {
 		out[i] = inference.NewImage(in.Prepared)
