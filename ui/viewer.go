@@ -71,7 +71,6 @@ type Viewer struct {
 	dragButton   desktop.MouseButton
 	ctrlOverride *bool // for tests: whether Ctrl is held
 
-	raster *canvas.Raster
 }
 
 // NewViewer returns an empty viewer that shows placeholder until an image
@@ -393,7 +392,6 @@ func (v *Viewer) CreateRenderer() fyne.WidgetRenderer {
 	r.raster.ScaleMode = canvas.ImageScalePixels
 	r.text = canvas.NewText(v.placeholder, theme.Color(theme.ColorNamePlaceHolder))
 	r.text.Alignment = fyne.TextAlignCenter
-	v.raster = r.raster
 	r.Refresh()
 	return r
 }
