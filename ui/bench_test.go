@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image"
 	"slices"
 	"strings"
 	"sync"
@@ -157,5 +158,15 @@ func BenchmarkAnswerRelayout(b *testing.B) {
 	for b.Loop() {
 		i++
 		l.SetText(text[:len(text)-i%2]) // a change each time
+	}
+}
+
+// BenchmarkDrawView times the viewer's raster at 1024×1024 from a
+// 1024-pixel grey preview, fitted.
+func BenchmarkDrawView(b *testing.B) {
+	src := image.NewGray(image.Rect(0, 0, 842, 1024))
+	dst := image.NewRGBA(image.Rect(0, 0, 1024, 1024))
+	for b.Loop() {
+		drawView(dst, src, 1760, 2140, 1024.0/2140, [2]float64{880, 1070}, false)
 	}
 }

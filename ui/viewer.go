@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -517,20 +520,18 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 // drawView fills dst with the view of src (a copy of a nativeW×nativeH
 // original, possibly reduced) at zoom z (dst pixels per original pixel)
 // with the original's point center in the middle of dst: nearest
-// neighbour, black outside the image, grey levels inverted if invert.
+// neighbour, opaque black outside the image, grey levels inverted if
+// invert. Rows are drawn in parallel.
 func drawView(dst *image.RGBA, src image.Image, nativeW, nativeH int, z float64, center [2]float64, invert bool) {
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
-	clear(dst.Pix)
-	for i := 3; i < len(dst.Pix); i += 4 {
-		dst.Pix[i] = 0xff
-	}
 	if src == nil || z <= 0 || nativeW < 1 || nativeH < 1 {
+		fillBlack(dst.Pix)
 		return
 	}
 	sb := src.Bounds()
 	sx := float64(sb.Dx()) / float64(nativeW) // source pixels per original pixel
 	sy := float64(sb.Dy()) / float64(nativeH)
-	// Column and row of the source for each destination column and row.
+	// Column of the source for each destination column; -1 outside.
 	cols := make([]int, w)
 	for x := range cols {
 		nx := center[0] + (float64(x)+0.5-float64(w)/2)/z
@@ -546,36 +547,73 @@ func drawView(dst *image.RGBA, src image.Image, nativeW, nativeH int, z float64,
 	}
 	gray, _ := src.(*image.Gray)
 	rgba, _ := src.(*image.RGBA)
-	for y := 0; y < h; y++ {
-		ny := center[1] + (float64(y)+0.5-float64(h)/2)/z
-		if ny < 0 || ny >= float64(nativeH) {
-			continue
-		}
-		row := min(int(ny*sy), sb.Dy()-1)
-		out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		switch {
-		case gray != nil:
-			in := gray.Pix[(row+sb.Min.Y-gray.Rect.Min.Y)*gray.Stride+(sb.Min.X-gray.Rect.Min.X):]
-			for x, c := range cols {
-				if c >= 0 {
-					g := in[c] ^ flip
-					out[4*x], out[4*x+1], out[4*x+2] = g, g, g
-				}
+	rows := func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+			ny := center[1] + (float64(y)+0.5-float64(h)/2)/z
+			if ny < 0 || ny >= float64(nativeH) {
+				fillBlack(out)
+				continue
 			}
-		case rgba != nil:
-			in := rgba.Pix[(row+sb.Min.Y-rgba.Rect.Min.Y)*rgba.Stride+4*(sb.Min.X-rgba.Rect.Min.X):]
-			for x, c := range cols {
-				if c >= 0 {
-					out[4*x], out[4*x+1], out[4*x+2] = in[4*c]^flip, in[4*c+1]^flip, in[4*c+2]^flip
+			row := min(int(ny*sy), sb.Dy()-1)
+			switch {
+			case gray != nil:
+				in := gray.Pix[(row+sb.Min.Y-gray.Rect.Min.Y)*gray.Stride+(sb.Min.X-gray.Rect.Min.X):]
+				for x, c := range cols {
+					v := uint32(0xff000000)
+					if c >= 0 {
+						v = greyRGBA[in[c]^flip]
+					}
+					binary.LittleEndian.PutUint32(out[4*x:], v)
 				}
-			}
-		default:
-			for x, c := range cols {
-				if c >= 0 {
+			case rgba != nil:
+				in := rgba.Pix[(row+sb.Min.Y-rgba.Rect.Min.Y)*rgba.Stride+4*(sb.Min.X-rgba.Rect.Min.X):]
+				for x, c := range cols {
+					px := out[4*x : 4*x+4 : 4*x+4]
+					if c < 0 {
+						px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
+						continue
+					}
+					q := in[4*c : 4*c+3 : 4*c+3]
+					px[0], px[1], px[2], px[3] = q[0]^flip, q[1]^flip, q[2]^flip, 0xff
+				}
+			default:
+				for x, c := range cols {
+					px := out[4*x : 4*x+4 : 4*x+4]
+					if c < 0 {
+						px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
+						continue
+					}
 					cr, cg, cb, _ := src.At(sb.Min.X+c, sb.Min.Y+row).RGBA()
-					out[4*x], out[4*x+1], out[4*x+2] = uint8(cr>>8)^flip, uint8(cg>>8)^flip, uint8(cb>>8)^flip
+					px[0], px[1], px[2], px[3] = uint8(cr>>8)^flip, uint8(cg>>8)^flip, uint8(cb>>8)^flip, 0xff
 				}
 			}
 		}
+	}
+	n := min(runtime.GOMAXPROCS(0), max(1, w*h/(256*256)))
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows(i*h/n, (i+1)*h/n)
+		}()
+	}
+	wg.Wait()
+}
+
+// greyRGBA maps a grey level to its opaque RGBA pixel, little endian.
+var greyRGBA = func() (t [256]uint32) {
+	for g := range t {
+		v := uint32(g)
+		t[g] = 0xff000000 | v<<16 | v<<8 | v
+	}
+	return t
+}()
+
+// fillBlack sets RGBA pixels to opaque black.
+func fillBlack(pix []uint8) {
+	for i := 0; i+3 < len(pix); i += 4 {
+		pix[i], pix[i+1], pix[i+2], pix[i+3] = 0, 0, 0, 0xff
 	}
 }
