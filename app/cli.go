@@ -23,8 +23,10 @@ const usage = `usage: medgemma-workbench [--data-dir DIR] [--ollama-url URL] [FI
 
 Commands:
   prepare FILE --out OUT.png   write the exact 896×896 image the model receives
+                               (FILE may be a folder, ZIP or DICOMDIR: --series,
+                               --slice; --slices N --out-dir DIR for N slices)
   render FILE --out OUT.png    write the windowed image at native resolution
-  ask --prompt TEXT [--image FILE]...
+  ask --prompt TEXT [--image FILE]... [--slices N]
                                ask a model, streaming the answer; logged to history
   models list|pull|import|rm|ps|demo
                                list, download, import, remove the runtime's models;
@@ -116,12 +118,14 @@ func (c *cli) ask(args []string) error {
 		seed                  optionalInt
 		temp                  optionalFloat
 		numPredict, numCtx    int
+		slices                int
 		jsonOut               bool
 		rerun                 int64
 	)
 	fs.StringVar(&prompt, "prompt", "", "the question or instruction")
 	fs.Int64Var(&rerun, "rerun", 0, "run again the logged run with this id: its images, prompts, model and options (flags given override them)")
-	fs.Var(&images, "image", "an image (DICOM, PNG, JPEG); repeat for several")
+	fs.Var(&images, "image", "an image (DICOM, PNG, JPEG), or a folder, ZIP or DICOMDIR of one series; repeat for several")
+	fs.IntVar(&slices, "slices", 1, "send this many slices of each --image, sampled evenly over its series (first and last included)")
 	fs.StringVar(&model, "model", "", "model name (default: an installed MedGemma, else the demo model)")
 	fs.StringVar(&system, "system", "", "system prompt, e.g. \""+assets.DefaultSystemPrompt+"\"")
 	fs.Var(&seed, "seed", "random seed")
@@ -134,19 +138,29 @@ func (c *cli) ask(args []string) error {
 		return err
 	}
 	if (prompt == "" && rerun == 0) || len(pos) > 0 {
-		return usagef("usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID) [--image FILE]... [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]")
+		return usagef("usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID) [--image FILE|DIR]... [--slices N] [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]")
 	}
 	req := inference.Request{
 		Model: model, System: system, Prompt: prompt,
 		Options: inference.Options{Seed: seed.v, Temperature: temp.v, NumPredict: numPredict, NumCtx: numCtx},
 	}
+	if slices < 1 {
+		return usagef("--slices %d: want 1 or more", slices)
+	}
 	// Bad images are bad input: check them before starting anything.
 	for _, path := range images {
-		_, p, err := PrepareImage(path, dicomview.PrepareOptions{})
+		s, skipped, err := openSeries(path, "")
 		if err != nil {
 			return err
 		}
-		req.Images = append(req.Images, inference.NewImage(p))
+		c.warnSkipped(path, skipped)
+		for _, sl := range s.Sample(slices) {
+			p, err := sl.Image.Prepare(dicomview.PrepareOptions{Frame: sl.Frame})
+			if err != nil {
+				return err
+			}
+			req.Images = append(req.Images, inference.NewImage(p))
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

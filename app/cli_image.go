@@ -3,7 +3,9 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
@@ -13,7 +15,8 @@ import (
 // imageFlags are the flags shared by prepare and render.
 type imageFlags struct {
 	out, window, preset, encoding, fit string
-	frame                              int
+	series, outDir                     string
+	frame, slice, slices               int
 	json                               bool
 }
 
@@ -23,13 +26,17 @@ func (f *imageFlags) register(fs interface {
 	BoolVar(*bool, string, bool, string)
 }, model bool) {
 	fs.StringVar(&f.out, "out", "", "output PNG file")
-	fs.IntVar(&f.frame, "frame", 1, "frame number, from 1")
+	fs.IntVar(&f.frame, "frame", 0, "frame number of a single file, from 1 (default 1)")
+	fs.StringVar(&f.series, "series", "", "for a folder, ZIP or DICOMDIR: the series, by SeriesInstanceUID or number from 1 (default: the only one)")
+	fs.IntVar(&f.slice, "slice", 0, "slice number in the series, from 1, in order along the patient axis (default 1)")
 	fs.StringVar(&f.window, "window", "", "window as CENTER,WIDTH (default: the file's first window, else min/max)")
 	fs.BoolVar(&f.json, "json", false, "print a JSON object describing the output")
 	if model {
 		fs.StringVar(&f.preset, "preset", "", "window preset: "+presetNames())
 		fs.StringVar(&f.encoding, "encoding", "display", "model-input encoding: display (the window, grey) or ct3 (CT: HU windows [-1024,1024], [-135,215], [0,80] as R, G, B)")
 		fs.StringVar(&f.fit, "fit", "pad", "pad (keep aspect, black bars) or stretch")
+		fs.IntVar(&f.slices, "slices", 0, "write this many slices sampled evenly over the series (first and last included) into --out-dir")
+		fs.StringVar(&f.outDir, "out-dir", "", "folder for the PNGs of --slices, named slice-K.png after their slice number")
 	}
 }
 
@@ -62,6 +69,8 @@ func (f *imageFlags) windowFlag() (*dicomview.Window, error) {
 	return nil, nil
 }
 
+const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]"
+
 func (c *cli) prepare(args []string) error {
 	fs := newFlags("prepare", &c.cfg)
 	var f imageFlags
@@ -70,8 +79,16 @@ func (c *cli) prepare(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || f.out == "" {
-		return usagef("usage: medgemma-workbench prepare FILE --out OUT.png [--frame N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]")
+	many := f.slices != 0 || f.outDir != ""
+	switch {
+	case len(pos) != 1:
+		return usagef(prepareUsage)
+	case many && (f.slices < 1 || f.outDir == ""):
+		return usagef("--slices N (N ≥ 1) and --out-dir DIR go together\n%s", prepareUsage)
+	case many && (f.out != "" || f.slice != 0 || f.frame != 0):
+		return usagef("--slices writes into --out-dir; drop --out, --slice and --frame\n%s", prepareUsage)
+	case !many && f.out == "":
+		return usagef(prepareUsage)
 	}
 	w, err := f.windowFlag()
 	if err != nil {
@@ -88,7 +105,17 @@ func (c *cli) prepare(args []string) error {
 	default:
 		return usagef("--fit %q: want pad or stretch", f.fit)
 	}
-	_, p, err := PrepareImage(pos[0], dicomview.PrepareOptions{Frame: f.frame, Window: w, Fit: fit, Encoding: f.encoding})
+	opts := dicomview.PrepareOptions{Window: w, Fit: fit, Encoding: f.encoding}
+	if many {
+		return c.prepareSlices(pos[0], f, opts)
+	}
+	t, err := resolveTarget(pos[0], f.series, f.slice, f.frame)
+	if err != nil {
+		return err
+	}
+	c.warnSkipped(pos[0], t.skip)
+	opts.Frame = t.frame
+	p, err := t.im.Prepare(opts)
 	if err != nil {
 		return err
 	}
@@ -96,22 +123,84 @@ func (c *cli) prepare(args []string) error {
 		return err
 	}
 	if f.json {
-		out := map[string]any{
-			"sha256": p.SHA256, "width": p.Width, "height": p.Height, "source": p.Source,
-			"frame": p.Frame, "window": map[string]float64{"center": p.Window.Center, "width": p.Window.Width},
-			"encoding": p.Encoding, "fit": f.fit, "out": f.out,
-		}
-		if p.Encoding == dicomview.EncodingCT3 {
-			var ws []map[string]float64
-			for _, w := range dicomview.CT3Windows {
-				ws = append(ws, map[string]float64{"center": w.Center, "width": w.Width})
-			}
-			out["windows"] = ws // R, G, B
-		}
-		return json.NewEncoder(c.stdout).Encode(out)
+		return json.NewEncoder(c.stdout).Encode(preparedJSON(p, f.fit, f.out))
 	}
 	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, frame %d, window %g/%g, %s)\n", p.SHA256, f.out, p.Width, p.Height, p.Frame, p.Window.Center, p.Window.Width, p.Encoding)
 	return nil
+}
+
+// preparedJSON is prepare's JSON description of one model input.
+func preparedJSON(p *dicomview.Prepared, fit, out string) map[string]any {
+	m := map[string]any{
+		"sha256": p.SHA256, "width": p.Width, "height": p.Height, "source": p.Source,
+		"frame": p.Frame, "window": map[string]float64{"center": p.Window.Center, "width": p.Window.Width},
+		"encoding": p.Encoding, "fit": fit, "out": out,
+	}
+	if p.Encoding == dicomview.EncodingCT3 {
+		var ws []map[string]float64
+		for _, w := range dicomview.CT3Windows {
+			ws = append(ws, map[string]float64{"center": w.Center, "width": w.Width})
+		}
+		m["windows"] = ws // R, G, B
+	}
+	return m
+}
+
+// prepareSlices writes f.slices slices sampled evenly over a series into
+// f.outDir, each as slice-K.png after its number K in the series.
+func (c *cli) prepareSlices(path string, f imageFlags, opts dicomview.PrepareOptions) error {
+	s, skipped, err := openSeries(path, f.series)
+	if err != nil {
+		return err
+	}
+	c.warnSkipped(path, skipped)
+	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
+		return fmt.Errorf("--out-dir %s: %w", f.outDir, err)
+	}
+	digits := len(strconv.Itoa(len(s.Slices)))
+	enc := json.NewEncoder(c.stdout)
+	for _, sl := range s.Sample(f.slices) {
+		k := sliceNumber(s, sl)
+		o := opts
+		o.Frame = sl.Frame
+		p, err := sl.Image.Prepare(o)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(f.outDir, fmt.Sprintf("slice-%0*d.png", digits, k))
+		if err := writeFileAtomic(out, p.PNG); err != nil {
+			return err
+		}
+		if !f.json {
+			fmt.Fprintf(c.stdout, "%s  %s (%s, window %g/%g, %s)\n", p.SHA256, out, sl.Label, p.Window.Center, p.Window.Width, p.Encoding)
+			continue
+		}
+		m := preparedJSON(p, f.fit, out)
+		m["slice"], m["label"], m["slices"] = k, sl.Label, len(s.Slices)
+		m["position"] = sl.Position() // ImagePositionPatient, mm; null if absent
+		if err := enc.Encode(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sliceNumber returns the number (from 1) of sl in s.
+func sliceNumber(s *dicomview.Series, sl dicomview.Slice) int {
+	for i, x := range s.Slices {
+		if x.Image == sl.Image && x.Frame == sl.Frame {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// warnSkipped tells on stderr how many files of a folder or archive did
+// not load, and why the first did not.
+func (c *cli) warnSkipped(path string, skipped []error) {
+	if len(skipped) > 0 {
+		fmt.Fprintf(c.stderr, "warning: %s: skipped %s that did not load; the first: %v\n", path, plural(len(skipped), "file"), skipped[0])
+	}
 }
 
 func (c *cli) render(args []string) error {
@@ -123,21 +212,23 @@ func (c *cli) render(args []string) error {
 		return err
 	}
 	if len(pos) != 1 || f.out == "" {
-		return usagef("usage: medgemma-workbench render FILE --out OUT.png [--frame N] [--window C,W] [--json]")
+		return usagef("usage: medgemma-workbench render FILE|DIR|ZIP|DICOMDIR --out OUT.png [--series UID|N] [--slice N | --frame N] [--window C,W] [--json]")
 	}
 	w, err := f.windowFlag()
 	if err != nil {
 		return err
 	}
-	im, err := dicomview.Load(pos[0])
+	t, err := resolveTarget(pos[0], f.series, f.slice, f.frame)
 	if err != nil {
 		return err
 	}
+	c.warnSkipped(pos[0], t.skip)
+	im := t.im
 	if w == nil {
-		d := im.DefaultWindow(f.frame)
+		d := im.DefaultWindow(t.frame)
 		w = &d
 	}
-	img, err := im.Render(f.frame, *w)
+	img, err := im.Render(t.frame, *w)
 	if err != nil {
 		return err
 	}
@@ -151,10 +242,10 @@ func (c *cli) render(args []string) error {
 	b := img.Bounds()
 	if f.json {
 		return json.NewEncoder(c.stdout).Encode(map[string]any{
-			"sha256": sum, "width": b.Dx(), "height": b.Dy(), "source": filepath.Base(pos[0]),
-			"frame": f.frame, "window": map[string]float64{"center": w.Center, "width": w.Width}, "out": f.out,
+			"sha256": sum, "width": b.Dx(), "height": b.Dy(), "source": filepath.Base(im.Path),
+			"frame": t.frame, "window": map[string]float64{"center": w.Center, "width": w.Width}, "out": f.out,
 		})
 	}
-	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, frame %d, window %g/%g)\n", sum, f.out, b.Dx(), b.Dy(), f.frame, w.Center, w.Width)
+	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, frame %d, window %g/%g)\n", sum, f.out, b.Dx(), b.Dy(), t.frame, w.Center, w.Width)
 	return nil
 }

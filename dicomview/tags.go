@@ -22,16 +22,27 @@ type Attribute struct {
 	// Values are the element's values as text; a sequence has none and
 	// binary data is left out.
 	Values []string
+	// Items are the items of a sequence (VR SQ), each its attributes in
+	// file order; nil for other elements.
+	Items [][]Attribute
 }
 
-// Attributes reads the top-level attributes of the DICOM file at path,
-// without its pixel data, in file order (File Meta Information first).
+// Attributes reads the attributes of the DICOM file at path, without its
+// pixel data, in file order (File Meta Information first), the items of
+// sequences nested in Items.
 // Errors name the file and match ErrMalformed as Load's do.
 func Attributes(path string) ([]Attribute, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read attributes of %s: %w", path, err)
 	}
+	return ParseAttributes(path, data)
+}
+
+// ParseAttributes is Attributes for a DICOM file already in memory (for
+// example an entry of a ZIP archive); name is used in errors.
+func ParseAttributes(name string, data []byte) ([]Attribute, error) {
+	path := name
 	if !isDICOM(data) {
 		return nil, fmt.Errorf("read attributes of %s: %w", path, malformed("not a DICOM file (no DICM marker at offset 128)"))
 	}
@@ -46,8 +57,14 @@ func Attributes(path string) ([]Attribute, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read attributes of %s: %w", path, err)
 	}
-	out := make([]Attribute, 0, len(ds.Elements))
-	for _, e := range ds.Elements {
+	return attributesOf(ds.Elements, 0), nil
+}
+
+// attributesOf converts elements (and the items of their sequences, up to
+// maxNesting deep) to attributes, leaving out pixel data.
+func attributesOf(elems []*dicom.Element, depth int) []Attribute {
+	out := make([]Attribute, 0, len(elems))
+	for _, e := range elems {
 		if e == nil || e.Tag == tag.PixelData {
 			continue
 		}
@@ -57,10 +74,17 @@ func Attributes(path string) ([]Attribute, error) {
 		}
 		if e.Value != nil {
 			a.Values = valueTexts(e.Value)
+			if items, ok := e.Value.GetValue().([]*dicom.SequenceItemValue); ok && depth < maxNesting {
+				a.Items = make([][]Attribute, 0, len(items))
+				for _, it := range items {
+					sub, _ := it.GetValue().([]*dicom.Element)
+					a.Items = append(a.Items, attributesOf(sub, depth+1))
+				}
+			}
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	return out
 }
 
 // valueTexts returns the values of v as text; nil for sequences and bytes.

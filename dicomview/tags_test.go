@@ -42,3 +42,34 @@ func TestAttributes(t *testing.T) {
 		t.Errorf("Attributes of a text file: %v, want ErrMalformed", err)
 	}
 }
+
+func TestAttributesSequenceItems(t *testing.T) {
+	path := dicomtest.File(t, "5.dcm")
+	attrs, err := dicomview.Attributes(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items int
+	for _, a := range attrs {
+		if a.VR != "SQ" && a.Items != nil {
+			t.Errorf("%s (%s) has items", a.Keyword, a.VR)
+		}
+		for _, it := range a.Items {
+			items++
+			if len(it) == 0 {
+				t.Errorf("an item of sequence %s has no attributes", a.Keyword)
+			}
+		}
+	}
+	if items == 0 {
+		t.Fatal("5.dcm: no sequence item among the attributes")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := dicomview.ParseAttributes("5.dcm", data)
+	if err != nil || len(same) != len(attrs) {
+		t.Errorf("ParseAttributes gave %d attributes (%v), want %d", len(same), err, len(attrs))
+	}
+}

@@ -12,6 +12,12 @@ import (
 type Backend interface {
 	// Open loads the image file at path.
 	Open(ctx context.Context, path string) (*dicomview.Image, error)
+	// OpenStudy opens a file, folder, ZIP archive or DICOMDIR and returns
+	// its series, and the files in it that did not load.
+	OpenStudy(ctx context.Context, path string) (series []*dicomview.Series, skipped []error, err error)
+	// Attributes reads the DICOM attributes of an image loaded from path
+	// (a file, or "ARCHIVE!ENTRY" for an entry of a ZIP archive).
+	Attributes(ctx context.Context, path string) ([]dicomview.Attribute, error)
 	// Models lists the models the runtime serves.
 	Models(ctx context.Context) ([]inference.Model, error)
 	// Ask runs req, calling onChunk (from a goroutine that is not the UI's)

@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"strconv"
 	"strings"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -18,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
@@ -99,7 +97,7 @@ type column struct {
 	stopButton     *widget.Button
 	repeatButton   *widget.Button
 	repeatSelect   *widget.Select
-	answer         *widget.Label
+	answer         *AnswerView
 	answerScroll   *container.Scroll
 	stats          *widget.Label
 	stabilityLabel *widget.Label
@@ -281,9 +279,7 @@ func (cv *compareView) addColumn() *column {
 	c.repeatSelect.SetSelected(defaultRepeat)
 	c.repeatButton = widget.NewButtonWithIcon("Repeat", theme.MediaReplayIcon(), c.repeatTapped)
 
-	c.answer = widget.NewLabel("")
-	c.answer.Wrapping = fyne.TextWrapWord
-	c.answer.Selectable = true
+	c.answer = NewAnswerView()
 	c.answerScroll = container.NewVScroll(c.answer)
 	c.stats = widget.NewLabel("")
 	c.stats.Wrapping = fyne.TextWrapWord
@@ -431,31 +427,21 @@ func (cv *compareView) modelsChanged() {
 // Runs.
 
 // imagesFunc returns the model input of a run; it may block.
-type imagesFunc func() ([]inference.Image, error)
+type imagesFunc func(ctx context.Context) ([]inference.Image, error)
 
-// input returns the model input for the image the viewer shows, prepared
-// at most once however many columns ask for it; none when no image is
-// open.
+// input returns the model inputs for what the viewer and the model's-eye
+// view show (one image, or the sampled slices of a series), prepared at
+// most once however many columns ask for them; none when no image is open.
+// Call it on the UI goroutine.
 func (cv *compareView) input() imagesFunc {
-	w := cv.w
-	if w.img == nil {
-		return func() ([]inference.Image, error) { return nil, nil }
-	}
-	k := w.key()
-	var cached *dicomview.Prepared
-	if w.preparedFor == k {
-		cached = w.prepared
-	}
-	return sync.OnceValues(func() ([]inference.Image, error) {
-		p := cached
-		if p == nil {
-			var err error
-			if p, err = prepare(k); err != nil {
-				return nil, err
-			}
+	inputs := cv.w.modelInputs()
+	return func(ctx context.Context) ([]inference.Image, error) {
+		ins, err := inputs(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return []inference.Image{inference.NewImage(p)}, nil
-	})
+		return requestImages(ins), nil
+	}
 }
 
 // system is the column's system prompt: its own, or the shared one.
@@ -654,7 +640,7 @@ func (c *column) start(req inference.Request, input imagesFunc, n int, done func
 	c.inner.Refresh()
 	go func() {
 		defer cancel()
-		images, err := input()
+		images, err := input(ctx)
 		if err != nil {
 			res := inference.Result{Status: inference.StatusError, Error: err.Error()}
 			w.do(func() { c.runEnded(0, 1, "", 0, res, err) })

@@ -23,13 +23,13 @@ import (
 
 // Choices of the history browser's filters.
 const (
-	allModels     = "All models"
-	anyStatus     = "Any status"
-	anyRating     = "Any rating"
-	historyLimit  = 500 // runs listed at most, newest first
-	previewSize   = 180 // side of the model-input preview, in Fyne units
-	timeLayout    = "2006-01-02 15:04:05"
-	promptPreview = 60 // runes of the prompt shown in the list
+	allModels      = "All models"
+	anyStatus      = "Any status"
+	anyRating      = "Any rating"
+	historyLimit   = 500 // runs listed at most, newest first
+	historyPreview = 180 // side of the model-input preview, in Fyne units
+	timeLayout     = "2006-01-02 15:04:05"
+	promptPreview  = 60 // runes of the prompt shown in the list
 )
 
 // timeZone is where the history shows times: the computer's own; tests
@@ -134,7 +134,7 @@ func newHistoryPanel(w *Workbench) *historyPanel {
 	h.provenance.Wrapping = fyne.TextWrapBreak
 	h.provenance.Selectable = true
 	h.preview = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
-	h.preview.SetMinSize(fyne.NewSize(previewSize, previewSize))
+	h.preview.SetMinSize(fyne.NewSize(historyPreview, historyPreview))
 	newText := func() *widget.Label {
 		l := widget.NewLabel("")
 		l.Wrapping = fyne.TextWrapWord
@@ -406,12 +406,16 @@ func runProvenance(r history.Run) string {
 
 // openImageTapped shows the chosen run's model input in the viewer.
 func (h *historyPanel) openImageTapped() {
-	if h.previewImg == nil {
+	if h.previewImg == nil || h.selected == nil {
 		return
 	}
 	w := h.w
 	w.openSeq++
-	w.opened(w.openSeq, h.previewImg, nil)
+	s := &dicomview.Series{
+		Description: fmt.Sprintf("model input of run %d", h.selected.ID),
+		Slices:      []dicomview.Slice{{Image: h.previewImg, Frame: 1}},
+	}
+	w.opened(w.openSeq, nil, []*dicomview.Series{s}, nil, nil)
 }
 
 // rerunTapped runs the chosen run again with its stored images, prompts,

@@ -1,11 +1,18 @@
 package ui
 
 import (
+	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -14,18 +21,59 @@ import (
 // radiology display.
 var viewerBackground = color.Black
 
-// Viewer is the image viewport. It shows one image scaled to fit, keeping
-// its aspect ratio, centred on black, and reports mouse drags so that the
-// workbench can adjust the window.
+// overlayColor is the colour of the overlay text: light grey, readable
+// on black and on most images.
+var overlayColor = color.NRGBA{R: 0xe0, G: 0xe0, B: 0x60, A: 0xff}
+
+// Zoom limits, in device pixels per image pixel.
+const (
+	minZoom = 1.0 / 64
+	maxZoom = 32
+	// zoomStep is the factor of one +/- key press or one wheel notch.
+	zoomStep = 1.25
+)
+
+// Overlay is the text shown in the corners of the viewer. It must hold
+// no patient name, ID or birth date: the workbench builds it from
+// dicomview.StudyInfo and the view only.
+type Overlay struct {
+	TopLeft, TopRight, BottomLeft, BottomRight []string
+}
+
+// Viewer is the image viewport: a raster that shows one image (which may
+// be a reduced copy of the original) zoomed and panned, centred on black,
+// with an overlay. Pointer positions map to pixels of the original
+// image. A primary-button drag reports OnDragged (the workbench changes
+// the window); a middle-button drag, or any drag in pan mode, pans; the
+// wheel steps through slices (OnStep), or zooms with Ctrl held; keys:
+// PageUp/PageDown/Up/Down/Left/Right step, + and - zoom, 0 or F fits,
+// 1 shows 1:1, I inverts.
 type Viewer struct {
 	widget.BaseWidget
 
 	// OnDragged, if set, is called on the UI goroutine with the pointer's
-	// movement, in Fyne units, while the mouse is dragged over the viewer.
+	// movement, in Fyne units, while the primary button drags the image
+	// outside pan mode.
 	OnDragged func(dx, dy float32)
+	// OnStep, if set, is called with -1 or +1 (or ±10 for PageUp and
+	// PageDown with Shift) to show the previous or next slice or frame.
+	OnStep func(delta int)
+	// OnViewChanged, if set, is called after the zoom, pan or inversion
+	// changed.
+	OnViewChanged func()
 
-	img         image.Image
-	placeholder string
+	img          image.Image // shown; may be smaller than the original
+	nativeW      int         // size of the original image, in pixels
+	nativeH      int
+	placeholder  string
+	overlay      Overlay
+	invert       bool
+	panMode      bool
+	zoom         float64 // device pixels per original pixel; 0: fit
+	center       [2]float64
+	dragButton   desktop.MouseButton
+	ctrlOverride *bool // for tests: whether Ctrl is held
+
 }
 
 // NewViewer returns an empty viewer that shows placeholder until an image
@@ -36,9 +84,25 @@ func NewViewer(placeholder string) *Viewer {
 	return v
 }
 
-// SetImage shows img, or the placeholder when img is nil.
+// SetImage shows img at its own size, or the placeholder when img is nil.
+// A new size resets the zoom to fit.
 func (v *Viewer) SetImage(img image.Image) {
-	v.img = img
+	w, h := 0, 0
+	if img != nil {
+		w, h = img.Bounds().Dx(), img.Bounds().Dy()
+	}
+	v.SetImageScaled(img, w, h)
+}
+
+// SetImageScaled shows img, a copy of an original of w×h pixels (img may
+// be smaller, for example a preview). A new original size resets the
+// zoom to fit.
+func (v *Viewer) SetImageScaled(img image.Image, w, h int) {
+	if w != v.nativeW || h != v.nativeH {
+		v.zoom = 0
+		v.center = [2]float64{float64(w) / 2, float64(h) / 2}
+	}
+	v.img, v.nativeW, v.nativeH = img, w, h
 	v.Refresh()
 }
 
@@ -47,76 +111,347 @@ func (v *Viewer) Image() image.Image {
 	return v.img
 }
 
-// PixelAt maps a position in the viewer to the pixel of the image shown
-// there. It reports false when no image is shown or pos lies outside it.
+// SetOverlay sets the text in the corners.
+func (v *Viewer) SetOverlay(o Overlay) {
+	v.overlay = o
+	v.Refresh()
+}
+
+// OverlayText returns all overlay text as shown, line by line, the zoom
+// line included.
+func (v *Viewer) OverlayText() string {
+	var lines []string
+	for _, c := range v.overlayCorners() {
+		lines = append(lines, c...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// SetInverted shows the image with its grey levels inverted.
+func (v *Viewer) SetInverted(on bool) {
+	if v.invert != on {
+		v.invert = on
+		v.viewChanged()
+	}
+}
+
+// Inverted reports whether the image is shown inverted.
+func (v *Viewer) Inverted() bool { return v.invert }
+
+// SetPanMode makes a primary-button drag pan instead of windowing.
+func (v *Viewer) SetPanMode(on bool) { v.panMode = on }
+
+// Fit zooms so that the whole image fits, centred.
+func (v *Viewer) Fit() {
+	v.zoom = 0
+	v.center = [2]float64{float64(v.nativeW) / 2, float64(v.nativeH) / 2}
+	v.viewChanged()
+}
+
+// ZoomTo sets the zoom in device pixels per image pixel (1 is 1:1),
+// keeping the image point under the centre of the viewer.
+func (v *Viewer) ZoomTo(z float64) {
+	v.zoom = min(max(z, minZoom), maxZoom)
+	v.viewChanged()
+}
+
+// ZoomBy multiplies the zoom by f, keeping the image point at pos (in
+// the viewer) where it is.
+func (v *Viewer) ZoomBy(f float64, pos fyne.Position) {
+	if v.nativeW == 0 {
+		return
+	}
+	before, okBefore := v.imagePoint(pos)
+	v.zoom = min(max(v.Zoom()*f, minZoom), maxZoom)
+	if okBefore {
+		after, _ := v.imagePoint(pos)
+		v.center[0] += before[0] - after[0]
+		v.center[1] += before[1] - after[1]
+	}
+	v.viewChanged()
+}
+
+// Zoom returns the zoom in device pixels per image pixel, the fit zoom
+// while fitting.
+func (v *Viewer) Zoom() float64 {
+	if v.zoom > 0 {
+		return v.zoom
+	}
+	return v.fitZoom()
+}
+
+// Fitting reports whether the viewer fits the image to its size.
+func (v *Viewer) Fitting() bool { return v.zoom == 0 }
+
+// Pan moves the image by dx, dy Fyne units.
+func (v *Viewer) Pan(dx, dy float32) {
+	z := v.Zoom()
+	if z == 0 {
+		return
+	}
+	if v.zoom == 0 {
+		v.zoom = z
+	}
+	s := float64(v.scale())
+	v.center[0] -= float64(dx) * s / z
+	v.center[1] -= float64(dy) * s / z
+	v.viewChanged()
+}
+
+func (v *Viewer) viewChanged() {
+	v.Refresh()
+	if v.OnViewChanged != nil {
+		v.OnViewChanged()
+	}
+}
+
+// scale returns device pixels per Fyne unit of the viewer's canvas.
+func (v *Viewer) scale() float32 {
+	if app := fyne.CurrentApp(); app != nil {
+		if c := app.Driver().CanvasForObject(v); c != nil && c.Scale() > 0 {
+			return c.Scale()
+		}
+	}
+	return 1
+}
+
+// fitZoom is the zoom at which the whole image fits the viewer.
+func (v *Viewer) fitZoom() float64 {
+	size := v.Size()
+	if v.nativeW < 1 || v.nativeH < 1 || size.Width <= 0 || size.Height <= 0 {
+		return 0
+	}
+	s := float64(v.scale())
+	return min(float64(size.Width)*s/float64(v.nativeW), float64(size.Height)*s/float64(v.nativeH))
+}
+
+// imagePoint maps a position in the viewer to a point of the original
+// image (in pixels, possibly outside it).
+func (v *Viewer) imagePoint(pos fyne.Position) ([2]float64, bool) {
+	z := v.Zoom()
+	if z == 0 {
+		return [2]float64{}, false
+	}
+	size := v.Size()
+	s := float64(v.scale())
+	return [2]float64{
+		v.center[0] + (float64(pos.X)-float64(size.Width)/2)*s/z,
+		v.center[1] + (float64(pos.Y)-float64(size.Height)/2)*s/z,
+	}, true
+}
+
+// PixelAt maps a position in the viewer to the pixel of the original
+// image shown there. It reports false when no image is shown or pos lies
+// outside it.
 func (v *Viewer) PixelAt(pos fyne.Position) (image.Point, bool) {
 	if v.img == nil {
 		return image.Point{}, false
 	}
-	return pixelAt(pos, v.Size(), v.img.Bounds())
+	p, ok := v.imagePoint(pos)
+	if !ok || p[0] < 0 || p[1] < 0 || p[0] >= float64(v.nativeW) || p[1] >= float64(v.nativeH) {
+		return image.Point{}, false
+	}
+	return image.Pt(int(p[0]), int(p[1])), true
 }
+
+// Tapped implements fyne.Tappable: it takes the keyboard focus.
+func (v *Viewer) Tapped(*fyne.PointEvent) { v.focus() }
+
+func (v *Viewer) focus() {
+	if app := fyne.CurrentApp(); app != nil {
+		if c := app.Driver().CanvasForObject(v); c != nil {
+			c.Focus(v)
+		}
+	}
+}
+
+// MouseDown implements desktop.Mouseable: it notes the button that may
+// start a drag.
+func (v *Viewer) MouseDown(e *desktop.MouseEvent) {
+	v.dragButton = e.Button
+	if e.Button == desktop.MouseButtonPrimary {
+		v.focus()
+	}
+}
+
+// MouseUp implements desktop.Mouseable.
+func (v *Viewer) MouseUp(*desktop.MouseEvent) {}
 
 // Dragged implements fyne.Draggable.
 func (v *Viewer) Dragged(e *fyne.DragEvent) {
+	if v.panMode || v.dragButton == desktop.MouseButtonTertiary {
+		v.Pan(e.Dragged.DX, e.Dragged.DY)
+		return
+	}
 	if v.OnDragged != nil {
 		v.OnDragged(e.Dragged.DX, e.Dragged.DY)
 	}
 }
 
 // DragEnd implements fyne.Draggable.
-func (v *Viewer) DragEnd() {}
+func (v *Viewer) DragEnd() { v.dragButton = 0 }
+
+// Scrolled implements fyne.Scrollable: the wheel steps through slices,
+// or zooms around the pointer with Ctrl held.
+func (v *Viewer) Scrolled(e *fyne.ScrollEvent) {
+	d := e.Scrolled.DY
+	if d == 0 {
+		return
+	}
+	if v.ctrlHeld() {
+		f := zoomStep
+		if d < 0 {
+			f = 1 / zoomStep
+		}
+		v.ZoomBy(f, e.Position)
+		return
+	}
+	if v.OnStep != nil {
+		if d > 0 {
+			v.OnStep(-1) // wheel up: towards the first slice
+		} else {
+			v.OnStep(1)
+		}
+	}
+}
+
+func (v *Viewer) ctrlHeld() bool {
+	if v.ctrlOverride != nil {
+		return *v.ctrlOverride
+	}
+	if app := fyne.CurrentApp(); app != nil {
+		if d, ok := app.Driver().(desktop.Driver); ok {
+			m := d.CurrentKeyModifiers()
+			return m&(fyne.KeyModifierControl|fyne.KeyModifierSuper) != 0
+		}
+	}
+	return false
+}
+
+// FocusGained implements fyne.Focusable.
+func (v *Viewer) FocusGained() {}
+
+// FocusLost implements fyne.Focusable.
+func (v *Viewer) FocusLost() {}
+
+// TypedRune implements fyne.Focusable: + and - zoom, 0 and f fit, 1
+// shows 1:1, i inverts.
+func (v *Viewer) TypedRune(r rune) {
+	size := v.Size()
+	mid := fyne.NewPos(size.Width/2, size.Height/2)
+	switch r {
+	case '+', '=':
+		v.ZoomBy(zoomStep, mid)
+	case '-':
+		v.ZoomBy(1/zoomStep, mid)
+	case '0', 'f', 'F':
+		v.Fit()
+	case '1':
+		v.ZoomTo(1)
+	case 'i', 'I':
+		v.SetInverted(!v.invert)
+	}
+}
+
+// TypedKey implements fyne.Focusable: PageUp, PageDown and the arrow keys
+// step through slices.
+func (v *Viewer) TypedKey(e *fyne.KeyEvent) {
+	if v.OnStep == nil {
+		return
+	}
+	switch e.Name {
+	case fyne.KeyPageUp, fyne.KeyUp, fyne.KeyLeft:
+		v.OnStep(-1)
+	case fyne.KeyPageDown, fyne.KeyDown, fyne.KeyRight:
+		v.OnStep(1)
+	}
+}
+
+// overlayCorners returns the overlay's corners, with the zoom added to
+// the bottom right while an image is shown.
+func (v *Viewer) overlayCorners() [4][]string {
+	c := [4][]string{v.overlay.TopLeft, v.overlay.TopRight, v.overlay.BottomLeft, v.overlay.BottomRight}
+	if v.img != nil {
+		z := "Zoom " + formatPercent(v.Zoom())
+		if v.zoom == 0 {
+			z += " (fit)"
+		}
+		if v.invert {
+			z += " · inverted"
+		}
+		c[3] = append(append([]string(nil), c[3]...), z)
+	}
+	return c
+}
+
+func formatPercent(z float64) string {
+	return fmt.Sprintf("%.0f%%", math.Round(z*100))
+}
 
 // CreateRenderer implements fyne.Widget.
 func (v *Viewer) CreateRenderer() fyne.WidgetRenderer {
-	bg := canvas.NewRectangle(viewerBackground)
-	img := &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
-	text := canvas.NewText(v.placeholder, theme.Color(theme.ColorNamePlaceHolder))
-	text.Alignment = fyne.TextAlignCenter
-	r := &viewerRenderer{v: v, bg: bg, img: img, text: text}
+	r := &viewerRenderer{v: v}
+	r.raster = canvas.NewRaster(r.draw)
+	r.raster.ScaleMode = canvas.ImageScalePixels
+	r.text = canvas.NewText(v.placeholder, theme.Color(theme.ColorNamePlaceHolder))
+	r.text.Alignment = fyne.TextAlignCenter
 	r.Refresh()
 	return r
 }
 
-// containRect returns where an image of size w×h lies when it is scaled to
-// fit into size, keeping its aspect ratio, and centred: its top-left corner
-// and the scale from image pixels to Fyne units.
-func containRect(size fyne.Size, w, h int) (origin fyne.Position, scale float32) {
-	if w < 1 || h < 1 || size.Width <= 0 || size.Height <= 0 {
-		return fyne.Position{}, 0
-	}
-	scale = min(size.Width/float32(w), size.Height/float32(h))
-	origin = fyne.NewPos((size.Width-float32(w)*scale)/2, (size.Height-float32(h)*scale)/2)
-	return origin, scale
-}
-
-// pixelAt maps pos in a viewer of the given size to a pixel of an image
-// with bounds b shown with contain fit.
-func pixelAt(pos fyne.Position, size fyne.Size, b image.Rectangle) (image.Point, bool) {
-	origin, scale := containRect(size, b.Dx(), b.Dy())
-	if scale == 0 {
-		return image.Point{}, false
-	}
-	fx := (pos.X - origin.X) / scale
-	fy := (pos.Y - origin.Y) / scale
-	if fx < 0 || fy < 0 || fx >= float32(b.Dx()) || fy >= float32(b.Dy()) {
-		return image.Point{}, false
-	}
-	return image.Pt(b.Min.X+int(fx), b.Min.Y+int(fy)), true
-}
-
 type viewerRenderer struct {
-	v    *Viewer
-	bg   *canvas.Rectangle
-	img  *canvas.Image
-	text *canvas.Text
+	v       *Viewer
+	raster  *canvas.Raster
+	text    *canvas.Text
+	corners [4][]*canvas.Text
+	buf     *image.RGBA
+	size    fyne.Size
 }
 
 func (r *viewerRenderer) Layout(size fyne.Size) {
-	r.bg.Resize(size)
-	r.img.Resize(size)
+	if size != r.size && r.v.img != nil && r.v.zoom == 0 {
+		r.size = size
+		r.Refresh() // the fit zoom in the overlay follows the size
+		return
+	}
+	r.size = size
+	r.layoutObjects()
+}
+
+// layoutObjects places the raster, the placeholder and the overlay in
+// r.size.
+func (r *viewerRenderer) layoutObjects() {
+	size := r.size
+	r.raster.Resize(size)
 	ts := r.text.MinSize()
 	r.text.Move(fyne.NewPos(0, (size.Height-ts.Height)/2))
 	r.text.Resize(fyne.NewSize(size.Width, ts.Height))
+	r.layoutOverlay()
+}
+
+func (r *viewerRenderer) layoutOverlay() {
+	const pad = 6
+	size := r.size
+	for i, lines := range r.corners {
+		h := float32(0)
+		for _, t := range lines {
+			h += t.MinSize().Height
+		}
+		y := float32(pad)
+		if i >= 2 {
+			y = size.Height - pad - h
+		}
+		for _, t := range lines {
+			ts := t.MinSize()
+			x := float32(pad)
+			if i%2 == 1 {
+				x = size.Width - pad - ts.Width
+			}
+			t.Move(fyne.NewPos(x, y))
+			t.Resize(ts)
+			y += ts.Height
+		}
+	}
 }
 
 func (r *viewerRenderer) MinSize() fyne.Size {
@@ -128,15 +463,157 @@ func (r *viewerRenderer) Refresh() {
 	r.text.Text = r.v.placeholder
 	r.text.Color = theme.Color(theme.ColorNamePlaceHolder)
 	r.text.Hidden = r.v.img != nil
-	r.img.Image = r.v.img
-	r.img.Hidden = r.v.img == nil
-	r.bg.Refresh()
+	corners := r.v.overlayCorners()
+	for i, lines := range corners {
+		for len(r.corners[i]) < len(lines) {
+			t := canvas.NewText("", overlayColor)
+			t.TextSize = theme.CaptionTextSize()
+			t.TextStyle = fyne.TextStyle{Monospace: true}
+			if i%2 == 1 {
+				t.Alignment = fyne.TextAlignTrailing
+			}
+			r.corners[i] = append(r.corners[i], t)
+		}
+		r.corners[i] = r.corners[i][:len(lines)]
+		for j, l := range lines {
+			r.corners[i][j].Text = l
+		}
+	}
+	r.layoutObjects()
+	r.raster.Refresh()
 	r.text.Refresh()
-	r.img.Refresh()
+	for _, c := range r.corners {
+		for _, t := range c {
+			t.Refresh()
+		}
+	}
 }
 
 func (r *viewerRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.bg, r.img, r.text}
+	objs := []fyne.CanvasObject{r.raster, r.text}
+	for _, c := range r.corners {
+		for _, t := range c {
+			objs = append(objs, t)
+		}
+	}
+	return objs
 }
 
 func (r *viewerRenderer) Destroy() {}
+
+// draw is the raster's generator: it samples the image for a w×h device
+// pixel viewport. It runs where Fyne paints, so it only maps pixels.
+func (r *viewerRenderer) draw(w, h int) image.Image {
+	if r.buf == nil || r.buf.Rect.Dx() != w || r.buf.Rect.Dy() != h {
+		r.buf = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	v := r.v
+	z := v.Zoom()
+	if v.img != nil && z > 0 && v.Size().Width > 0 {
+		// The raster may be drawn at another scale than the canvas's.
+		z *= float64(w) / (float64(v.Size().Width) * float64(v.scale()))
+	}
+	drawView(r.buf, v.img, v.nativeW, v.nativeH, z, v.center, v.invert)
+	return r.buf
+}
+
+// drawView fills dst with the view of src (a copy of a nativeW×nativeH
+// original, possibly reduced) at zoom z (dst pixels per original pixel)
+// with the original's point center in the middle of dst: nearest
+// neighbour, opaque black outside the image, grey levels inverted if
+// invert. Rows are drawn in parallel.
+func drawView(dst *image.RGBA, src image.Image, nativeW, nativeH int, z float64, center [2]float64, invert bool) {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	if src == nil || z <= 0 || nativeW < 1 || nativeH < 1 {
+		fillBlack(dst.Pix)
+		return
+	}
+	sb := src.Bounds()
+	sx := float64(sb.Dx()) / float64(nativeW) // source pixels per original pixel
+	sy := float64(sb.Dy()) / float64(nativeH)
+	// Column of the source for each destination column; -1 outside.
+	cols := make([]int, w)
+	for x := range cols {
+		nx := center[0] + (float64(x)+0.5-float64(w)/2)/z
+		if nx < 0 || nx >= float64(nativeW) {
+			cols[x] = -1
+			continue
+		}
+		cols[x] = min(int(nx*sx), sb.Dx()-1)
+	}
+	var flip uint8
+	if invert {
+		flip = 0xff
+	}
+	gray, _ := src.(*image.Gray)
+	rgba, _ := src.(*image.RGBA)
+	rows := func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+			ny := center[1] + (float64(y)+0.5-float64(h)/2)/z
+			if ny < 0 || ny >= float64(nativeH) {
+				fillBlack(out)
+				continue
+			}
+			row := min(int(ny*sy), sb.Dy()-1)
+			switch {
+			case gray != nil:
+				in := gray.Pix[(row+sb.Min.Y-gray.Rect.Min.Y)*gray.Stride+(sb.Min.X-gray.Rect.Min.X):]
+				for x, c := range cols {
+					v := uint32(0xff000000)
+					if c >= 0 {
+						v = greyRGBA[in[c]^flip]
+					}
+					binary.LittleEndian.PutUint32(out[4*x:], v)
+				}
+			case rgba != nil:
+				in := rgba.Pix[(row+sb.Min.Y-rgba.Rect.Min.Y)*rgba.Stride+4*(sb.Min.X-rgba.Rect.Min.X):]
+				for x, c := range cols {
+					px := out[4*x : 4*x+4 : 4*x+4]
+					if c < 0 {
+						px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
+						continue
+					}
+					q := in[4*c : 4*c+3 : 4*c+3]
+					px[0], px[1], px[2], px[3] = q[0]^flip, q[1]^flip, q[2]^flip, 0xff
+				}
+			default:
+				for x, c := range cols {
+					px := out[4*x : 4*x+4 : 4*x+4]
+					if c < 0 {
+						px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
+						continue
+					}
+					cr, cg, cb, _ := src.At(sb.Min.X+c, sb.Min.Y+row).RGBA()
+					px[0], px[1], px[2], px[3] = uint8(cr>>8)^flip, uint8(cg>>8)^flip, uint8(cb>>8)^flip, 0xff
+				}
+			}
+		}
+	}
+	n := min(runtime.GOMAXPROCS(0), max(1, w*h/(256*256)))
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows(i*h/n, (i+1)*h/n)
+		}()
+	}
+	wg.Wait()
+}
+
+// greyRGBA maps a grey level to its opaque RGBA pixel, little endian.
+var greyRGBA = func() (t [256]uint32) {
+	for g := range t {
+		v := uint32(g)
+		t[g] = 0xff000000 | v<<16 | v<<8 | v
+	}
+	return t
+}()
+
+// fillBlack sets RGBA pixels to opaque black.
+func fillBlack(pix []uint8) {
+	for i := 0; i+3 < len(pix); i += 4 {
+		pix[i], pix[i+1], pix[i+2], pix[i+3] = 0, 0, 0, 0xff
+	}
+}

@@ -1,22 +1,14 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"image"
-	"image/png"
-	"math"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -57,9 +49,10 @@ type Workbench struct {
 	displayFor  renderKey
 	prepared    *dicomview.Prepared // the model input, for preparedFor
 	input       image.Image         // prepared, decoded
-	preparedFor renderKey
+	preparedFor inputKey
 	rendering   bool // a render goroutine is running
 	openSeq     int  // counts Open calls; only the latest result is shown
+	pane        imagePane
 
 	models  map[string]inference.Model // by label in modelSelect
 	running bool                       // a column is running
@@ -94,7 +87,7 @@ type Workbench struct {
 	maxTokensEntry  *widget.Entry
 	tempEntry       *widget.Entry
 	seedEntry       *widget.Entry
-	answer          *widget.Label
+	answer          *AnswerView
 	answerScroll    *container.Scroll
 	stats           *widget.Label
 	status          *widget.Label
@@ -127,12 +120,7 @@ func newWorkbench(a fyne.App, b Backend, do func(func()), pollEvery time.Duratio
 	w.win.Resize(fyne.NewSize(1280, 820))
 	w.win.SetOnClosed(w.closed)
 	w.win.SetOnDropped(w.dropped)
-
-	open := fyne.NewMenuItem("Open…", w.showOpenDialog)
-	ctrlO := &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}
-	open.Shortcut = ctrlO
-	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", open)))
-	w.win.Canvas().AddShortcut(ctrlO, func(fyne.Shortcut) { w.showOpenDialog() })
+	w.installMenu()
 	w.addCompareShortcuts()
 
 	w.loadModels()
@@ -154,15 +142,19 @@ func (w *Workbench) ShowAndRun() {
 	w.win.ShowAndRun()
 }
 
-// OpenPaths opens the first of paths, as if chosen in the Open dialog; the
-// workbench shows one image at a time. Call it on the UI goroutine or
-// before ShowAndRun.
+// OpenPaths opens paths (files, folders, ZIP archives, DICOMDIRs)
+// together, as if dropped on the window: their series go into the
+// browser and the first is shown. Call it on the UI goroutine or before
+// ShowAndRun.
 func (w *Workbench) OpenPaths(paths []string) {
+	var ps []string
 	for _, p := range paths {
 		if p != "" {
-			w.open(p)
-			return
+			ps = append(ps, p)
 		}
+	}
+	if len(ps) > 0 {
+		w.open(ps...)
 	}
 }
 
@@ -190,34 +182,7 @@ func (w *Workbench) build() fyne.CanvasObject {
 	w.imageInfo.SetText(w.infoText())
 	top := container.NewBorder(nil, nil, w.openButton, nil, w.imageInfo)
 
-	w.viewer = NewViewer("Open a DICOM or PNG image (Ctrl+O), or drop one here")
-	w.viewer.OnDragged = w.dragWindow
-
-	w.frameSlider = widget.NewSlider(1, 2)
-	w.frameSlider.Step = 1
-	w.frameSlider.OnChanged = w.frameChanged
-	w.frameLabel = widget.NewLabel("")
-	w.frameRow = container.NewBorder(nil, nil, w.frameLabel, nil, w.frameSlider)
-	w.frameRow.Hide()
-
-	w.centerEntry = widget.NewEntry()
-	w.centerEntry.SetPlaceHolder("center")
-	w.centerEntry.OnSubmitted = func(string) { w.applyWindowEntries() }
-	w.widthEntry = widget.NewEntry()
-	w.widthEntry.SetPlaceHolder("width")
-	w.widthEntry.OnSubmitted = func(string) { w.applyWindowEntries() }
-	w.resetWindow = widget.NewButtonWithIcon("", theme.ViewRestoreIcon(), w.resetWindowTapped)
-	w.modelInputCheck = widget.NewCheck("Model input (896×896)", func(bool) { w.modelInputToggled() })
-	entrySize := fyne.NewSize(110, w.centerEntry.MinSize().Height)
-	windowRow := container.NewHBox(
-		widget.NewLabel("Center"), container.NewGridWrap(entrySize, w.centerEntry),
-		widget.NewLabel("Width"), container.NewGridWrap(entrySize, w.widthEntry),
-		w.resetWindow, layout.NewSpacer(), w.modelInputCheck,
-	)
-	w.inputInfo = widget.NewLabel("")
-	w.inputInfo.Truncation = fyne.TextTruncateEllipsis
-	w.inputInfo.Hide()
-	imagePane := container.NewBorder(nil, container.NewVBox(w.frameRow, windowRow, w.inputInfo), nil, nil, w.viewer)
+	imagePane := w.buildImagePane()
 
 	askPane := w.buildCompare()
 
@@ -271,262 +236,6 @@ func (w *Workbench) pollState(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// Opening images.
-
-func (w *Workbench) showOpenDialog() {
-	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, w.win)
-			return
-		}
-		if rc == nil {
-			return // cancelled
-		}
-		u := rc.URI()
-		_ = rc.Close()
-		w.openURI(u)
-	}, w.win)
-	d.Resize(fyne.NewSize(900, 640))
-	d.Show()
-}
-
-func (w *Workbench) dropped(_ fyne.Position, uris []fyne.URI) {
-	if len(uris) > 0 {
-		w.openURI(uris[0])
-	}
-}
-
-func (w *Workbench) openURI(u fyne.URI) {
-	if u.Scheme() != "file" {
-		dialog.ShowError(errors.New("open "+u.String()+": only local files can be opened; copy the file to this computer first"), w.win)
-		return
-	}
-	w.open(u.Path())
-}
-
-// open loads path in the background and shows it when loaded.
-func (w *Workbench) open(path string) {
-	w.openSeq++
-	seq := w.openSeq
-	w.imageInfo.SetText("Opening " + filepath.Base(path) + "…")
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		im, err := w.backend.Open(ctx, path)
-		w.do(func() { w.opened(seq, im, err) })
-	}()
-}
-
-func (w *Workbench) opened(seq int, im *dicomview.Image, err error) {
-	if seq != w.openSeq {
-		return // a later open supersedes this one
-	}
-	if err != nil {
-		w.imageInfo.SetText(w.infoText())
-		dialog.ShowError(err, w.win)
-		return
-	}
-	w.img = im
-	w.frame = 1
-	w.window = im.DefaultWindow(1)
-	w.display, w.displayFor = nil, renderKey{}
-	w.prepared, w.input, w.preparedFor = nil, nil, renderKey{}
-	w.imageInfo.SetText(w.infoText())
-	w.showWindowValues()
-	if im.Frames > 1 {
-		w.frameSlider.Max = float64(im.Frames)
-		w.frameSlider.SetValue(1)
-		w.frameSlider.Refresh()
-		w.frameLabel.SetText(frameText(1, im.Frames))
-		w.frameRow.Show()
-	} else {
-		w.frameRow.Hide()
-	}
-	w.updateViewer()
-	w.render()
-}
-
-func (w *Workbench) infoText() string {
-	if w.img == nil {
-		return "No image"
-	}
-	return imageInfo(w.img)
-}
-
-func frameText(frame, frames int) string {
-	return "Frame " + strconv.Itoa(frame) + "/" + strconv.Itoa(frames)
-}
-
-// Windowing and rendering.
-
-func (w *Workbench) key() renderKey {
-	return renderKey{im: w.img, frame: w.frame, window: w.window}
-}
-
-func (w *Workbench) frameChanged(v float64) {
-	if w.img == nil {
-		return
-	}
-	f := min(max(int(math.Round(v)), 1), w.img.Frames)
-	if f == w.frame {
-		return
-	}
-	w.frame = f
-	w.frameLabel.SetText(frameText(f, w.img.Frames))
-	w.render()
-}
-
-func (w *Workbench) showWindowValues() {
-	w.centerEntry.SetText(formatFloat(w.window.Center))
-	w.widthEntry.SetText(formatFloat(w.window.Width))
-}
-
-func (w *Workbench) setWindow(win dicomview.Window) {
-	w.window = win
-	w.showWindowValues()
-	w.render()
-}
-
-func (w *Workbench) applyWindowEntries() {
-	if w.img == nil {
-		return
-	}
-	win, err := dicomview.ParseWindow(w.centerEntry.Text + "," + w.widthEntry.Text)
-	if err != nil {
-		dialog.ShowError(err, w.win)
-		return
-	}
-	w.setWindow(win)
-}
-
-func (w *Workbench) resetWindowTapped() {
-	if w.img != nil {
-		w.setWindow(w.img.DefaultWindow(w.frame))
-	}
-}
-
-// dragWindow changes the window as the mouse drags over the viewer:
-// horizontally the width (by a factor), vertically the center.
-func (w *Workbench) dragWindow(dx, dy float32) {
-	if w.img == nil {
-		return
-	}
-	win := w.window
-	win.Center += float64(dy) * win.Width / dragUnits
-	win.Width *= math.Exp(float64(dx) / dragUnits)
-	w.setWindow(win)
-}
-
-func (w *Workbench) modelInputToggled() {
-	w.updateViewer()
-	w.render()
-}
-
-// render brings the viewer up to date with the image, frame and window in
-// a goroutine; while one runs, further changes wait for it to finish.
-func (w *Workbench) render() {
-	if w.img == nil || w.rendering {
-		return
-	}
-	k := w.key()
-	withDisplay := w.display == nil || w.displayFor != k
-	withInput := w.modelInputCheck.Checked && w.preparedFor != k
-	if !withDisplay && !withInput {
-		return
-	}
-	w.rendering = true
-	go func() {
-		r := renderImage(k, withDisplay, withInput)
-		w.do(func() { w.rendered(r) })
-	}()
-}
-
-// renderResult is what renderImage made.
-type renderResult struct {
-	key       renderKey
-	withInput bool
-	display   image.Image // nil unless asked for
-	prepared  *dicomview.Prepared
-	input     image.Image
-	err       error
-}
-
-// renderImage renders k for display if withDisplay, and prepares its
-// model input if withInput. It runs off the UI goroutine.
-func renderImage(k renderKey, withDisplay, withInput bool) renderResult {
-	r := renderResult{key: k, withInput: withInput}
-	if withDisplay {
-		if r.display, r.err = k.im.Render(k.frame, k.window); r.err != nil {
-			return r
-		}
-	}
-	if !withInput {
-		return r
-	}
-	if r.prepared, r.err = prepare(k); r.err != nil {
-		return r
-	}
-	r.input, r.err = png.Decode(bytes.NewReader(r.prepared.PNG))
-	return r
-}
-
-// prepare makes the model input for k.
-func prepare(k renderKey) (*dicomview.Prepared, error) {
-	win := k.window
-	return k.im.Prepare(dicomview.PrepareOptions{Frame: k.frame, Window: &win, Fit: dicomview.FitPad})
-}
-
-func (w *Workbench) rendered(r renderResult) {
-	w.rendering = false
-	if r.key.im != w.img {
-		w.render()
-		return
-	}
-	current := r.key == w.key()
-	if r.err != nil {
-		if current {
-			dialog.ShowError(r.err, w.win)
-		}
-	} else {
-		if r.display != nil {
-			w.display, w.displayFor = r.display, r.key
-		}
-		if r.prepared != nil {
-			w.prepared, w.input, w.preparedFor = r.prepared, r.input, r.key
-		}
-		w.updateViewer()
-		w.maybeAutoRun()
-	}
-	if !current || (r.err == nil && !r.withInput && w.modelInputCheck.Checked) {
-		w.render()
-	}
-}
-
-// updateViewer shows the display image, or the model input when asked
-// for; while a new model input is being made the last one stays.
-func (w *Workbench) updateViewer() {
-	if w.img == nil {
-		setShown(w.inputInfo, "")
-		return
-	}
-	if !w.modelInputCheck.Checked {
-		setShown(w.inputInfo, "")
-		w.viewer.SetImage(w.display)
-		return
-	}
-	if w.input == nil || w.preparedFor.im != w.img {
-		setShown(w.inputInfo, "Preparing model input…")
-		w.viewer.SetImage(w.display)
-		return
-	}
-	if w.preparedFor == w.key() {
-		setShown(w.inputInfo, preparedInfo(w.prepared))
-	} else {
-		setShown(w.inputInfo, "Preparing model input…")
-	}
-	w.viewer.SetImage(w.input)
 }
 
 // Models.

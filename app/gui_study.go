@@ -1,0 +1,75 @@
+package app
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+)
+
+// maxTagEntryBytes bounds the bytes read from one ZIP entry for its tags.
+const maxTagEntryBytes = 2 << 30
+
+// OpenStudy opens a DICOM, PNG or JPEG file, a folder, a ZIP archive or a
+// DICOMDIR and returns its series (see dicomview.OpenSeries), and the
+// files in it that did not load.
+func (s *Services) OpenStudy(ctx context.Context, path string) ([]*dicomview.Series, []error, error) {
+	return dicomview.OpenSeries(path)
+}
+
+// Attributes reads the DICOM attributes of an image loaded from path: a
+// file, or "ARCHIVE!ENTRY" for an entry of a ZIP archive as OpenSeries
+// names it.
+func (s *Services) Attributes(ctx context.Context, path string) ([]dicomview.Attribute, error) {
+	if _, err := os.Stat(path); err == nil {
+		return dicomview.Attributes(path)
+	}
+	for i := strings.Index(path, "!"); i >= 0; {
+		archive, entry := path[:i], path[i+1:]
+		if fi, err := os.Stat(archive); err == nil && fi.Mode().IsRegular() {
+			data, err := readZipEntry(archive, entry)
+			if err != nil {
+				return nil, fmt.Errorf("read attributes of %s: %w", path, err)
+			}
+			return dicomview.ParseAttributes(path, data)
+		}
+		j := strings.Index(path[i+1:], "!")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return dicomview.Attributes(path) // names the missing file
+}
+
+// readZipEntry reads one entry of a ZIP archive.
+func readZipEntry(archive, entry string) ([]byte, error) {
+	zr, err := zip.OpenReader(archive)
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name != entry {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(io.LimitReader(rc, maxTagEntryBytes+1))
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > maxTagEntryBytes {
+			return nil, fmt.Errorf("entry %s is larger than %d bytes", entry, maxTagEntryBytes)
+		}
+		return data, nil
+	}
+	return nil, fmt.Errorf("no entry %s in the archive", entry)
+}

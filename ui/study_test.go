@@ -1,0 +1,367 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// studyFolder makes a folder of three series from the dicom module's
+// sample files: CT 5.dcm (two frames), MR 3.dcm, and PET 1.dcm with 2.dcm
+// moved into its series by dcmtk's dcmodify (two slices).
+func studyFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []struct{ src, dst string }{
+		{"5.dcm", "ct/5.dcm"}, {"3.dcm", "mr/3.dcm"}, {"1.dcm", "pet/1.dcm"}, {"2.dcm", "pet/2.dcm"},
+	} {
+		data, err := os.ReadFile(dicomtest.File(t, f.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, f.dst)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const petUID = "1.3.6.1.4.1.14519.5.2.1.7009.2401.156320467167446933671661793694"
+	if b, err := exec.Command("dcmodify", "-nb", "-m", "(0020,000e)="+petUID, filepath.Join(dir, "pet/2.dcm")).CombinedOutput(); err != nil {
+		t.Fatalf("dcmodify (Debian dcmtk; run scripts/setup.sh): %v %s", err, b)
+	}
+	return dir
+}
+
+// openAndWait opens paths and waits until the viewer shows an image.
+func (h *harness) openAndWait(paths ...string) {
+	h.t.Helper()
+	h.wb.OpenPaths(paths)
+	h.waitFor("the image to be shown", waitTimeout, func() bool { return h.wb.viewer.Image() != nil && h.wb.pane.cur != nil })
+}
+
+// settled reports whether the display is rendered for what is shown.
+func (h *harness) settled() bool {
+	return !h.wb.rendering && h.wb.display != nil && h.wb.displayFor == h.wb.key()
+}
+
+func TestBrowserOpensFolderAndSelectsSeries(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(studyFolder(t))
+	b := h.wb.pane.browser
+
+	var got []string
+	for _, s := range b.series {
+		got = append(got, seriesText(s))
+	}
+	want := []string{"CT · 2 frames", "MR · SSh_DWI FAST · 1 image", "PT · PET-CT SERIES · 2 slices"}
+	if !slices.Equal(got, want) {
+		t.Errorf("series %q, want %q", got, want)
+	}
+	if !strings.Contains(b.status.Text, "3 series") {
+		t.Errorf("browser status %q", b.status.Text)
+	}
+	if h.wb.pane.cur != b.series[0] || h.wb.frameLabel.Text != "Frame 1/2" {
+		t.Errorf("first series not shown: frame label %q", h.wb.frameLabel.Text)
+	}
+	h.waitFor("thumbnails of the series", waitTimeout, func() bool { return len(b.thumbs) == 3 })
+
+	b.tree.Select("se2")
+	h.waitFor("the PET series to be shown", waitTimeout, func() bool { return h.wb.img.Modality == "PT" && h.settled() })
+	if h.wb.frameLabel.Text != "Slice 1/2" || !h.wb.frameRow.Visible() {
+		t.Errorf("frame label %q, want Slice 1/2", h.wb.frameLabel.Text)
+	}
+	first := h.wb.img
+	test.Tap(h.wb.viewer) // takes the focus, as a click does
+	h.wb.Window().Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	h.waitFor("slice 2", waitTimeout, func() bool { return h.settled() && h.wb.img != first })
+	if h.wb.frameLabel.Text != "Slice 2/2" || h.wb.frameSlider.Value != 2 {
+		t.Errorf("after PageDown: %q, slider %v", h.wb.frameLabel.Text, h.wb.frameSlider.Value)
+	}
+	if got := h.wb.recent(); len(got) == 0 || !strings.HasSuffix(got[0], filepath.Base(b.series[0].Slices[0].Image.Path[:len(b.series[0].Slices[0].Image.Path)-len("/ct/5.dcm")])) {
+		t.Errorf("recent list %q lacks the folder", got)
+	}
+	if items := h.wb.Window().MainMenu().Items[0].Items; len(items) < 3 || items[2].ChildMenu == nil || len(items[2].ChildMenu.Items) == 0 {
+		t.Error("File > Open recent lists nothing")
+	}
+}
+
+func TestFramesScrollPresetsInvertZoom(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(dicomtest.File(t, "5.dcm"))
+	h.waitFor("frame 1", waitTimeout, h.settled)
+	frame1 := h.wb.display.(*image.Gray)
+
+	// The wheel down shows frame 2; the two frames differ.
+	h.wb.viewer.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -10)})
+	h.waitFor("frame 2", waitTimeout, func() bool { return h.wb.frame == 2 && h.settled() })
+	if h.wb.frameLabel.Text != "Frame 2/2" {
+		t.Errorf("frame label %q", h.wb.frameLabel.Text)
+	}
+	if bytes.Equal(frame1.Pix, h.wb.display.(*image.Gray).Pix) {
+		t.Error("frames 1 and 2 render the same")
+	}
+	h.wb.viewer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	h.waitFor("frame 1 again", waitTimeout, func() bool { return h.wb.frame == 1 && h.settled() })
+	if !bytes.Equal(frame1.Pix, h.wb.display.(*image.Gray).Pix) {
+		t.Error("frame 1 renders differently the second time")
+	}
+
+	// Presets: CT presets only, and a choice sets the window entries.
+	ps := h.wb.pane.presetSelect
+	if !slices.Contains(ps.Options, "CT lung") || !slices.Contains(ps.Options, presetDefault) {
+		t.Errorf("preset options %q", ps.Options)
+	}
+	ps.SetSelected("CT lung")
+	if h.wb.centerEntry.Text != "-600" || h.wb.widthEntry.Text != "1500" {
+		t.Errorf("CT lung gave entries %q, %q", h.wb.centerEntry.Text, h.wb.widthEntry.Text)
+	}
+	h.waitFor("the lung window", waitTimeout, h.settled)
+	if !strings.Contains(h.wb.viewer.OverlayText(), "L -600  W 1500") {
+		t.Errorf("overlay %q lacks the window", h.wb.viewer.OverlayText())
+	}
+	h.wb.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(0, 10)})
+	if ps.Selected != "" {
+		t.Errorf("preset %q still chosen after a drag changed the window", ps.Selected)
+	}
+	ps.SetSelected(presetDefault)
+	if h.wb.window != h.wb.img.DefaultWindow(1) {
+		t.Errorf("default preset gave %+v", h.wb.window)
+	}
+
+	// Invert.
+	r := test.WidgetRenderer(h.wb.viewer).(*viewerRenderer)
+	h.waitFor("the default window", waitTimeout, h.settled)
+	plain := slices.Clone(r.draw(200, 200).(*image.RGBA).Pix)
+	test.Tap(h.wb.pane.invertCheck)
+	inv := r.draw(200, 200).(*image.RGBA).Pix
+	if !h.wb.viewer.Inverted() || !strings.Contains(h.wb.viewer.OverlayText(), "inverted") {
+		t.Errorf("invert: viewer %v, overlay %q", h.wb.viewer.Inverted(), h.wb.viewer.OverlayText())
+	}
+	mid := (100*200 + 100) * 4
+	if plain[mid]+inv[mid] != 255 {
+		t.Errorf("centre pixel %d, inverted %d", plain[mid], inv[mid])
+	}
+
+	// Zoom and fit.
+	fit := h.wb.viewer.Zoom()
+	test.Tap(h.wb.pane.zoomIn)
+	if z := h.wb.viewer.Zoom(); z <= fit || h.wb.viewer.Fitting() {
+		t.Errorf("zoom in: %v from %v", z, fit)
+	}
+	test.Tap(h.wb.pane.oneButton)
+	if h.wb.viewer.Zoom() != 1 || !strings.Contains(h.wb.viewer.OverlayText(), "Zoom 100%") {
+		t.Errorf("1:1: zoom %v, overlay %q", h.wb.viewer.Zoom(), h.wb.viewer.OverlayText())
+	}
+	test.Tap(h.wb.pane.fitButton)
+	if !h.wb.viewer.Fitting() || h.wb.viewer.Zoom() != fit {
+		t.Errorf("fit: zoom %v, want %v", h.wb.viewer.Zoom(), fit)
+	}
+}
+
+// TestOverlayHasNoPatientData checks the overlay of 5.dcm against its
+// patient attributes.
+func TestOverlayHasNoPatientData(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	path := dicomtest.File(t, "5.dcm")
+	h.openAndWait(path)
+	attrs, err := dicomview.Attributes(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := h.wb.viewer.OverlayText()
+	for _, a := range attrs {
+		if a.Group != 0x0010 {
+			continue // the Patient module: name, ID, birth date, sex…
+		}
+		for _, v := range a.Values {
+			for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '^' || r == ' ' }) {
+				if len(part) > 2 && strings.Contains(text, part) {
+					t.Errorf("overlay %q shows %s value %q", text, a.Keyword, v)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"CT", "Frame 1/2", "512×512", "Zoom"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("overlay %q lacks %q", text, want)
+		}
+	}
+}
+
+func TestTagPanelFilterAndSequence(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(dicomtest.File(t, "5.dcm"))
+	p := h.wb.pane.tags
+	h.wb.pane.tabs.Select(h.wb.pane.tagsTab)
+	h.waitFor("the tags", waitTimeout, func() bool { return p.attrsFor == h.wb.img })
+
+	find := func(text string) (widget string, ok bool) {
+		for id, n := range p.nodes {
+			if strings.Contains(n.text, text) {
+				return id, true
+			}
+		}
+		return "", false
+	}
+	if id, ok := find("PatientName"); !ok || !strings.Contains(p.nodes[id].text, "Perfusion^MCA Stroke") {
+		t.Error("the tag panel does not show PatientName with its value")
+	}
+	for _, q := range []string{"(0028,0010)", "00280010", "rows"} {
+		p.filter.SetText(q)
+		if len(p.children[""]) != 1 {
+			t.Errorf("filter %q: %d rows, want Rows only", q, len(p.children[""]))
+			continue
+		}
+		if got := p.nodes[p.children[""][0]].text; got != "(0028,0010) Rows US 512" {
+			t.Errorf("filter %q: %q", q, got)
+		}
+	}
+	// A value inside a sequence item: the sequence and item open.
+	p.filter.SetText("")
+	seq := ""
+	for _, id := range p.children[""] {
+		if p.nodes[id].branch && len(p.children[id]) > 0 {
+			seq = id
+			break
+		}
+	}
+	if seq == "" {
+		t.Fatal("no sequence with items in 5.dcm")
+	}
+	item := p.children[seq][0]
+	child := p.nodes[p.children[item][0]].text
+	p.tree.OpenBranch(seq)
+	p.tree.OpenBranch(item)
+	if !p.tree.IsBranchOpen(seq) || !p.tree.IsBranchOpen(item) {
+		t.Error("the sequence does not expand")
+	}
+	p.filter.SetText(strings.Fields(child)[1]) // the keyword of its first attribute
+	if !slices.Contains(p.children[""], seq) || !p.tree.IsBranchOpen(seq) {
+		t.Errorf("filtering for %q does not show and open the sequence", child)
+	}
+
+	p.filter.SetText("0028,00")
+	h.wb.Window().Resize(fyne.NewSize(1280, 820))
+	assertGoldenMarkup(t, "tags_0028.xml", p.content, fyne.NewSize(520, 420))
+}
+
+func TestModelsEyeCT3MatchesPrepare(t *testing.T) {
+	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
+	h := newHarness(t, fake)
+	path := dicomtest.File(t, "5.dcm")
+	h.openAndWait(path)
+	e := h.wb.pane.eye
+	h.wb.pane.tabs.Select(h.wb.pane.eyeTab)
+	e.encodingSelect.SetSelected(dicomview.EncodingCT3)
+	h.waitFor("the ct3 input", waitTimeout, func() bool {
+		return !e.busy && len(e.inputs) == 1 && e.inputs[0].Prepared.Encoding == dicomview.EncodingCT3
+	})
+	// prepare 5.dcm --encoding ct3 does exactly this.
+	want, err := h.wb.img.Prepare(dicomview.PrepareOptions{Frame: 1, Encoding: dicomview.EncodingCT3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.inputs[0].Prepared.SHA256; got != want.SHA256 || !strings.Contains(e.info.Text, want.SHA256) {
+		t.Errorf("model's eye SHA %s, info %q; want %s", got, e.info.Text, want.SHA256)
+	}
+	assertGoldenImage(t, "modelseye_ct3.png", e.content, fyne.NewSize(520, 600))
+
+	// Two slices: a strip of both frames with their labels.
+	e.slicesEntry.SetText("2")
+	h.waitFor("two inputs", waitTimeout, func() bool { return !e.busy && len(e.inputs) == 2 && e.inputsFor.n == 2 })
+	if len(e.grid.Objects) != 2 || !strings.HasPrefix(e.info.Text, "2 images") {
+		t.Errorf("grid of %d, info %q", len(e.grid.Objects), e.info.Text)
+	}
+	if e.inputs[0].Label != "slice 1 of 2" || e.inputs[1].Label != "slice 2 of 2" || e.inputs[1].Prepared.Frame != 2 {
+		t.Errorf("labels %q %q", e.inputs[0].Label, e.inputs[1].Label)
+	}
+	e.slicesEntry.SetText("86")
+	if !strings.Contains(e.info.Text, "1 to 85") {
+		t.Errorf("86 slices: info %q", e.info.Text)
+	}
+	e.slicesEntry.SetText("2")
+
+	// Run sends the two prepared images.
+	h.waitForModel(testModel)
+	var sent []string
+	fake.set(func(f *fakeBackend) {
+		f.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+			for _, im := range req.Images {
+				sent = append(sent, im.SHA256)
+			}
+			return 1, inference.Result{Status: inference.StatusOK}, nil
+		}
+	})
+	test.Tap(h.wb.runButton)
+	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running })
+	if len(sent) != 2 || sent[0] != e.inputs[0].Prepared.SHA256 || sent[1] != e.inputs[1].Prepared.SHA256 {
+		t.Errorf("run sent %q, want the two inputs shown", sent)
+	}
+}
+
+func TestViewerGolden(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(dicomtest.File(t, "5.dcm"))
+	h.waitFor("frame 1", waitTimeout, h.settled)
+	h.wb.pane.presetSelect.SetSelected("CT brain")
+	h.waitFor("the brain window", waitTimeout, h.settled)
+	assertGoldenImage(t, "viewer_5dcm_brain.png", h.wb.viewer, fyne.NewSize(360, 360))
+}
+
+// assertGoldenMarkup compares o, laid out at size, with
+// testdata/name; with -update it rewrites the file first.
+func assertGoldenMarkup(t *testing.T, name string, o fyne.CanvasObject, size fyne.Size) {
+	t.Helper()
+	o.Resize(size)
+	if *update {
+		writeGolden(t, name, []byte(test.RenderObjectToMarkup(o)))
+	}
+	test.AssertObjectRendersToMarkup(t, name, o)
+}
+
+// assertGoldenImage compares o, rendered at size, with testdata/name;
+// with -update it rewrites the file first.
+func assertGoldenImage(t *testing.T, name string, o fyne.CanvasObject, size fyne.Size) {
+	t.Helper()
+	o.Resize(size)
+	size = o.MinSize().Max(size) // as test.AssertObjectRendersToImage does
+	if *update {
+		c := software.NewCanvas()
+		c.SetPadded(false)
+		c.SetContent(o)
+		c.Resize(size)
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, c.Capture()); err != nil {
+			t.Fatal(err)
+		}
+		writeGolden(t, name, buf.Bytes())
+	}
+	test.AssertObjectRendersToImage(t, name, o)
+}
+
+func writeGolden(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll("testdata", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
