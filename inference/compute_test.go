@@ -18,7 +18,7 @@ const (
 func TestParseComputeLog(t *testing.T) {
 	for _, tc := range []struct {
 		name, log, want string
-		n             int
+		n               int
 	}{
 		{"cpu only", "time=x level=INFO msg=\"server config\"\n" + cpuLine + "\n", "CPU only", 1},
 		{"gpu", gpuLine + "\n", "NVIDIA H100 80GB HBM3 (CUDA, 79.1 GiB)", 1},
