@@ -96,11 +96,7 @@ func (c *cli) models(args []string) error {
 		return nil
 	case "import":
 		p := &progressLine{w: c.stderr}
-		if *gguf != "" {
-			err = s.ImportGGUF(ctx, *name, *gguf, *quantize, p.show)
-		} else {
-			err = s.ImportSafetensors(ctx, *name, *safetensors, *quantize, p.show)
-		}
+		err = s.Import(ctx, inference.ImportSpec{Name: *name, GGUF: *gguf, Safetensors: *safetensors, Quantize: *quantize}, p.show)
 		p.end()
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ const EnvAutoRun = "MEDGEMMA_WORKBENCH_AUTORUN"
 func runGUI(cfg Config, paths []string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := NewServices(ctx, cfg, "gui")
+	s, err := NewServices(ctx, cfg, KindGUI)
 	if err != nil {
 		return err
 	}

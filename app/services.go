@@ -45,14 +45,12 @@ func NewServices(ctx context.Context, cfg Config, kind string) (*Services, error
 	// The log holds no names, IDs or file names: only hashes, models and timings.
 	s.log = slog.New(slog.NewTextHandler(lf, nil)).With("pid", os.Getpid())
 
-	rt, err := inference.NewRuntime(inference.RuntimeConfig{
-		URL:         cfg.OllamaURL,
-		Token:       cfg.OllamaToken,
-		Binary:      cfg.OllamaBin,
-		DataDir:     filepath.Join(cfg.DataDir, "runtime"),
-		NumParallel: cfg.NumParallel,
-		KeepAlive:   cfg.KeepAlive,
-	})
+	rcfg := cfg.runtimeConfig()
+	rt, err := inference.NewRuntime(rcfg)
+	if errors.Is(err, inference.ErrRuntimeNotFound) && kind == KindGUI {
+		// The window opens anyway and says how to set the runtime up.
+		rt, err = inference.NewMissingRuntime(rcfg, err), nil
+	}
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -282,6 +280,7 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 		return fail(err)
 	}
 	res.RuntimeVersion = s.runtime.State().Version
+	req = s.cfg.requestDefaults(req)
 	// Pre-flight: the model exists, can see images if there are any, and
 	// the request fits num_ctx (set explicitly, raised when needed).
 	facts, err := c.Facts(ctx, req.Model)

@@ -57,7 +57,8 @@ type RuntimeConfig struct {
 	// serves at once (OLLAMA_NUM_PARALLEL); 0 keeps Ollama's default.
 	NumParallel int
 	// KeepAlive is how long the managed server keeps an idle model loaded
-	// (OLLAMA_KEEP_ALIVE); 0 keeps Ollama's default of 5 minutes.
+	// (OLLAMA_KEEP_ALIVE; negative: for ever); 0 keeps Ollama's default of
+	// 5 minutes.
 	KeepAlive time.Duration
 	// StartTimeout bounds the wait for the first heartbeat (default 60 s).
 	StartTimeout time.Duration
@@ -415,7 +416,7 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	if r.cfg.NumParallel > 0 {
 		cmd.Env = append(cmd.Env, "OLLAMA_NUM_PARALLEL="+strconv.Itoa(r.cfg.NumParallel))
 	}
-	if r.cfg.KeepAlive > 0 {
+	if r.cfg.KeepAlive != 0 {
 		cmd.Env = append(cmd.Env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
 	}
 	cmd.Env = append(cmd.Env, r.cfg.Env...)

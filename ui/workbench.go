@@ -65,6 +65,8 @@ type Workbench struct {
 	running   bool
 	cancelRun context.CancelFunc
 
+	shell *shell // menus, Models tab, settings (shell.go)
+
 	autoRun     func() // set by AutoRun until the run starts
 	autoRunDone func() // called when the automatic run ends
 
@@ -130,6 +132,7 @@ func newWorkbench(a fyne.App, b Backend, do func(func()), pollEvery time.Duratio
 	open.Shortcut = ctrlO
 	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", open)))
 	w.win.Canvas().AddShortcut(ctrlO, func(fyne.Shortcut) { w.showOpenDialog() })
+	w.installShell(a)
 
 	w.loadModels()
 	ctx, cancel := w.opContext()
