@@ -166,6 +166,7 @@ const checkpointEvery = 2 * time.Second
 // interrupted the next time the database is opened. It returns the run's
 // id.
 func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	req = s.cfg.requestDefaults(req) // --num-gpu, --keep-alive, the num_ctx setting
 	run := &history.Run{
 		SessionID: s.sessionID,
 		StartedAt: time.Now(),
@@ -280,7 +281,6 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 		return fail(err)
 	}
 	res.RuntimeVersion = s.runtime.State().Version
-	req = s.cfg.requestDefaults(req)
 	// Pre-flight: the model exists, can see images if there are any, and
 	// the request fits num_ctx (set explicitly, raised when needed).
 	facts, err := c.Facts(ctx, req.Model)
