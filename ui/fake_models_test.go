@@ -70,6 +70,7 @@ type fakeModels struct {
 	removed   []string
 	demoCalls int
 	pulls     []string
+	every     time.Duration // the last pull's progress interval
 	imports   []inference.ImportSpec
 }
 
@@ -79,15 +80,32 @@ func (f *fakeModels) set(fn func(f *fakeModels)) {
 	fn(f)
 }
 
+// fakeCalls are the calls a fakeModels saw.
+type fakeCalls struct {
+	pulls     []string
+	every     time.Duration
+	imports   []inference.ImportSpec
+	removed   []string
+	demoCalls int
+}
+
+func (f *fakeModels) snapshot() fakeCalls {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return fakeCalls{pulls: slices.Clone(f.pulls), every: f.every, imports: slices.Clone(f.imports),
+		removed: slices.Clone(f.removed), demoCalls: f.demoCalls}
+}
+
 func (f *fakeModels) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.facts), f.factsErr
 }
 
-func (f *fakeModels) Pull(ctx context.Context, name string, _ time.Duration, progress func(inference.Progress)) error {
+func (f *fakeModels) Pull(ctx context.Context, name string, every time.Duration, progress func(inference.Progress)) error {
 	f.mu.Lock()
 	f.pulls = append(f.pulls, name)
+	f.every = every
 	pull := f.pull
 	f.mu.Unlock()
 	if pull == nil {

@@ -36,7 +36,6 @@ func newFirstRunCard(onPull, onImport, onDemo func()) *fyne.Container {
 	pull.Importance = widget.HighImportance
 	imp := widget.NewButtonWithIcon("Import a Hugging Face download…", theme.FolderOpenIcon(), onImport)
 	demo := widget.NewButtonWithIcon(demoButtonText, theme.ComputerIcon(), onDemo)
-	demo.Importance = widget.WarningImportance
 	return container.NewVBox(
 		widget.NewLabelWithStyle(firstRunTitle, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		text, pull, imp, demo,

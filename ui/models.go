@@ -82,6 +82,7 @@ type ModelsPanel struct {
 	list        *fyne.Container
 	listHint    *widget.Label
 	firstRun    fyne.CanvasObject
+	listScroll  *container.Scroll
 }
 
 // modelRow is one installed model's row.
@@ -159,7 +160,8 @@ func (p *ModelsPanel) build() fyne.CanvasObject {
 	)
 
 	top := container.NewVBox(runtimeBox, widget.NewSeparator(), actions, p.opBox, widget.NewSeparator())
-	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(installed))
+	p.listScroll = container.NewVScroll(installed)
+	return container.NewBorder(top, nil, nil, nil, p.listScroll)
 }
 
 // opContext returns a context cancelled when the panel closes or cancel
@@ -248,7 +250,7 @@ func (p *ModelsPanel) setFacts(facts []inference.Facts, err error) {
 	if len(facts) == 0 {
 		setShown(p.listHint, "")
 		p.firstRun.Show()
-		p.list.Refresh()
+		p.relayout()
 		return
 	}
 	p.firstRun.Hide()
@@ -259,7 +261,15 @@ func (p *ModelsPanel) setFacts(facts []inference.Facts, err error) {
 		p.list.Add(container.NewBorder(nil, nil, nil, r.del,
 			container.NewVBox(container.NewHBox(r.name, r.badge), r.detail)))
 	}
+	p.relayout()
+}
+
+// relayout lays the list out again after its rows changed: a container
+// does not resize its parent by itself.
+func (p *ModelsPanel) relayout() {
 	p.list.Refresh()
+	p.listScroll.Content.Refresh()
+	p.listScroll.Refresh()
 }
 
 func (p *ModelsPanel) newRow(f inference.Facts) *modelRow {
@@ -307,6 +317,7 @@ func (p *ModelsPanel) confirmDelete(name string) dialog.Dialog {
 		}
 	}, p.win)
 	d.SetConfirmText("Delete")
+	d.SetDismissText("Cancel")
 	d.SetConfirmImportance(widget.DangerImportance)
 	d.Show()
 	return d
@@ -411,6 +422,7 @@ func (p *ModelsPanel) runOp(name, title, doneText, cancelledText string, op func
 	p.opCancel.Enable()
 	p.opCancel.Show()
 	p.opBox.Show()
+	p.content.Refresh()
 
 	var mu sync.Mutex
 	var latest inference.Progress
@@ -461,6 +473,7 @@ func (p *ModelsPanel) opDone(err error, cancelled bool, doneText, cancelledText 
 	p.cancelOp = nil
 	p.setBusy(false)
 	p.opCancel.Hide()
+	defer p.content.Refresh() // the box's height changed
 	switch {
 	case cancelled:
 		p.opTitle.SetText(cancelledText)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -150,6 +151,7 @@ func (s *shell) menu() *fyne.MainMenu {
 		s.item("Settings…", "Settings"), fyne.NewMenuItemSeparator(), quit)
 	models := fyne.NewMenu("Models",
 		s.item("Manage models", "Show the Models tab"),
+		fyne.NewMenuItem("Getting MedGemma…", func() { showFirstRun(s.w.win, s.models, s.showModels) }),
 		fyne.NewMenuItem("Pull MedGemma", func() { s.showModels(); s.models.pullMedGemma() }),
 		fyne.NewMenuItem("Import from files…", func() { s.showModels(); s.models.showImport(importFromFolder) }),
 		fyne.NewMenuItem(demoButtonText, func() { s.showModels(); s.models.InstallDemo() }),
@@ -162,13 +164,14 @@ func (s *shell) menu() *fyne.MainMenu {
 }
 
 // listed is called with each successful listing of the models: the first
-// empty one opens the first-run dialog.
+// empty one brings the Models tab forward, where the first-run card says
+// how to get MedGemma. (A tab, not a dialog: nothing covers the window.)
 func (s *shell) listed(facts []inference.Facts) {
 	if len(facts) > 0 || s.firstRunShown {
 		return
 	}
 	s.firstRunShown = true
-	showFirstRun(s.w.win, s.models, s.showModels)
+	s.showModels()
 }
 
 func (s *shell) showModels() {
@@ -181,11 +184,16 @@ func (s *shell) showSettings() {
 
 // showShortcuts lists the keyboard shortcuts.
 func (s *shell) showShortcuts() dialog.Dialog {
-	form := widget.NewForm()
+	grid := container.NewGridWithColumns(2)
 	for _, sc := range s.shortcuts {
-		form.Append(sc.label, widget.NewLabel(sc.action))
+		key := sc.label
+		if runtime.GOOS == "darwin" {
+			key = strings.Replace(key, "Ctrl+", "Cmd+", 1)
+		}
+		grid.Add(widget.NewLabelWithStyle(key, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		grid.Add(widget.NewLabel(sc.action))
 	}
-	d := dialog.NewCustom("Keyboard shortcuts", "Close", form, s.w.win)
+	d := dialog.NewCustom("Keyboard shortcuts", "Close", grid, s.w.win)
 	d.Show()
 	return d
 }
