@@ -207,6 +207,10 @@ func TestGUIBackend(t *testing.T) {
 	if err := b.RemoveModel(ctx, "no-such-model"); !errors.Is(err, inference.ErrUnknownModel) {
 		t.Errorf("remove of an unknown model: %v", err)
 	}
+	out, err := runCLI("--data-dir", dir, "models", "ps")
+	if err != nil || !strings.Contains(out, "\ncompute: "+sum+"\n") {
+		t.Errorf("models ps printed %q (%v), want a compute line saying %q", out, err, sum)
+	}
 }
 
 // TestGUIOpensWithoutRuntime: the desktop's services open when the
