@@ -36,6 +36,9 @@ Commands:
   report --run ID... --format md|html|pdf --out FILE [--include-phi]
                                a de-identified draft report of runs
 
+Global flags: --data-dir DIR, --ollama-url URL, --ollama-bin PATH,
+  --keep-alive DURATION, --num-gpu N (-1 all layers, 0 CPU only), --parallel N.
+
 With no command the desktop workbench opens. Run COMMAND --help for its flags.`
 
 // cli carries the streams and configuration of one command-line call.

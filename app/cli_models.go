@@ -96,11 +96,7 @@ func (c *cli) models(args []string) error {
 		return nil
 	case "import":
 		p := &progressLine{w: c.stderr}
-		if *gguf != "" {
-			err = s.ImportGGUF(ctx, *name, *gguf, *quantize, p.show)
-		} else {
-			err = s.ImportSafetensors(ctx, *name, *safetensors, *quantize, p.show)
-		}
+		err = s.Import(ctx, inference.ImportSpec{Name: *name, GGUF: *gguf, Safetensors: *safetensors, Quantize: *quantize}, p.show)
 		p.end()
 		if err != nil {
 			return err
@@ -126,7 +122,14 @@ func (c *cli) models(args []string) error {
 		for _, l := range loaded {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", l.Name, humanBytes(l.Size), l.Processor(), humanBytes(l.SizeVRAM), l.NumCtx, l.ExpiresAt.Format(time.TimeOnly))
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		// Where models run, from the managed server's log at start.
+		if dev := inference.ComputeSummary(s.RuntimeState().Compute); dev != "" {
+			fmt.Fprintf(c.stdout, "compute: %s\n", dev)
+		}
+		return nil
 	default: // demo
 		if err := s.InstallDemo(ctx); err != nil {
 			return err

@@ -39,9 +39,16 @@ type Config struct {
 	// NumParallel is how many requests the managed runtime serves at once
 	// per model (OLLAMA_NUM_PARALLEL); 0 keeps Ollama's default.
 	NumParallel int
-	// KeepAlive is how long the managed runtime keeps an idle model
-	// loaded; 0 keeps Ollama's default.
+	// KeepAlive is how long the runtime keeps an idle model loaded
+	// (--keep-alive; negative: for ever); 0 keeps Ollama's default.
 	KeepAlive time.Duration
+	// NumGPU, when set (--num-gpu), is how many layers each request puts on
+	// the GPU: -1 all, 0 none (CPU only); nil lets the runtime decide.
+	NumGPU *int
+	// NumCtx, when above 0, is the context window of requests that do not
+	// set one (the workbench's setting); the pre-flight check still raises
+	// it when the images and prompt need more.
+	NumCtx int
 }
 
 // DefaultDataDir is the user's data directory for the app:

@@ -70,7 +70,30 @@ func newFlags(name string, cfg *Config) *flag.FlagSet {
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "history database, runtime models and logs")
 	fs.StringVar(&cfg.OllamaURL, "ollama-url", cfg.OllamaURL, "use this Ollama server instead of the managed one")
 	fs.StringVar(&cfg.OllamaBin, "ollama-bin", cfg.OllamaBin, "the ollama binary for the managed runtime")
+	fs.DurationVar(&cfg.KeepAlive, "keep-alive", cfg.KeepAlive, "how long the runtime keeps an idle model loaded (e.g. 10m; -1s: for ever)")
+	fs.Var(intPtrFlag{&cfg.NumGPU}, "num-gpu", "layers each request puts on the GPU (-1 all, 0 CPU only; default: the runtime decides)")
+	fs.IntVar(&cfg.NumParallel, "parallel", cfg.NumParallel, "requests the managed runtime serves at once per model (OLLAMA_NUM_PARALLEL)")
 	return fs
+}
+
+// intPtrFlag is an int flag stored through a pointer that stays nil until
+// the flag is given.
+type intPtrFlag struct{ p **int }
+
+func (f intPtrFlag) String() string {
+	if f.p == nil || *f.p == nil {
+		return ""
+	}
+	return fmt.Sprint(**f.p)
+}
+
+func (f intPtrFlag) Set(s string) error {
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		return fmt.Errorf("not an integer: %q", s)
+	}
+	*f.p = &n
+	return nil
 }
 
 // parse parses args allowing flags and positional arguments in any order,

@@ -25,19 +25,24 @@ const EnvAutoRun = "MEDGEMMA_WORKBENCH_AUTORUN"
 func runGUI(cfg Config, paths []string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := NewServices(ctx, cfg, "gui")
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(assets.Icon)
+	// Saved settings fill what flags and the environment leave unset.
+	applySettings(&cfg, ui.LoadSettings(a.Preferences()), os.Getenv)
+	s, err := NewServices(ctx, cfg, KindGUI)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	go func() {
-		if err := s.Runtime().Start(ctx); err != nil {
-			s.log.Error("runtime start", "err", err)
-		}
-	}()
-	a := fyneapp.NewWithID(AppID)
-	a.SetIcon(assets.Icon)
+	if s.RuntimeMissing() == nil {
+		go func() {
+			if err := s.Runtime().Start(ctx); err != nil {
+				s.log.Error("runtime start", "err", err)
+			}
+		}()
+	}
 	w := ui.NewWorkbench(a, s)
+	w.SetInfo(ui.AppInfo{Version: Version, DataDir: s.cfg.DataDir})
 	w.OpenPaths(paths)
 	if os.Getenv(EnvAutoRun) == "1" {
 		w.AutoRun(func() { s.log.Info("autorun: done") })

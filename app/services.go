@@ -45,14 +45,12 @@ func NewServices(ctx context.Context, cfg Config, kind string) (*Services, error
 	// The log holds no names, IDs or file names: only hashes, models and timings.
 	s.log = slog.New(slog.NewTextHandler(lf, nil)).With("pid", os.Getpid())
 
-	rt, err := inference.NewRuntime(inference.RuntimeConfig{
-		URL:         cfg.OllamaURL,
-		Token:       cfg.OllamaToken,
-		Binary:      cfg.OllamaBin,
-		DataDir:     filepath.Join(cfg.DataDir, "runtime"),
-		NumParallel: cfg.NumParallel,
-		KeepAlive:   cfg.KeepAlive,
-	})
+	rcfg := cfg.runtimeConfig()
+	rt, err := inference.NewRuntime(rcfg)
+	if errors.Is(err, inference.ErrRuntimeNotFound) && kind == KindGUI {
+		// The window opens anyway and says how to set the runtime up.
+		rt, err = inference.NewMissingRuntime(rcfg, err), nil
+	}
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -168,6 +166,7 @@ const checkpointEvery = 2 * time.Second
 // interrupted the next time the database is opened. It returns the run's
 // id.
 func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	req = s.cfg.requestDefaults(req) // --num-gpu, --keep-alive, the num_ctx setting
 	run := &history.Run{
 		SessionID: s.sessionID,
 		StartedAt: time.Now(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -56,7 +57,8 @@ type RuntimeConfig struct {
 	// serves at once (OLLAMA_NUM_PARALLEL); 0 keeps Ollama's default.
 	NumParallel int
 	// KeepAlive is how long the managed server keeps an idle model loaded
-	// (OLLAMA_KEEP_ALIVE); 0 keeps Ollama's default of 5 minutes.
+	// (OLLAMA_KEEP_ALIVE; negative: for ever); 0 keeps Ollama's default of
+	// 5 minutes.
 	KeepAlive time.Duration
 	// StartTimeout bounds the wait for the first heartbeat (default 60 s).
 	StartTimeout time.Duration
@@ -69,6 +71,8 @@ type RuntimeConfig struct {
 type Runtime struct {
 	cfg    RuntimeConfig
 	binary string
+
+	missing error // set by NewMissingRuntime: every use fails with it
 
 	mu      sync.Mutex
 	state   State
@@ -111,6 +115,18 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 	r.state = State{Mode: "managed", Phase: PhaseStopped}
 	return r, nil
 }
+
+// NewMissingRuntime returns a managed runtime whose binary could not be
+// found (err, from [NewRuntime], wraps [ErrRuntimeNotFound]): its state is
+// failed with err, and Start and Client return err. The desktop workbench
+// uses it to open its window anyway and say how to set the runtime up.
+func NewMissingRuntime(cfg RuntimeConfig, err error) *Runtime {
+	return &Runtime{cfg: cfg, missing: err, readyCh: make(chan struct{}),
+		state: State{Mode: "managed", Phase: PhaseFailed, Err: err.Error()}}
+}
+
+// Missing returns the error of a runtime made by [NewMissingRuntime], or nil.
+func (r *Runtime) Missing() error { return r.missing }
 
 // ParseHost turns an Ollama host setting ("host:port", "http://host:port",
 // ":port") into a base URL, as OLLAMA_HOST is read.
@@ -205,6 +221,9 @@ func (r *Runtime) LogPath() string { return filepath.Join(r.cfg.DataDir, "logs",
 // Client waits until the server is ready (or ctx ends) and returns a client
 // for it. A managed runtime that is not started is started.
 func (r *Runtime) Client(ctx context.Context) (*Client, error) {
+	if r.missing != nil {
+		return nil, r.missing
+	}
 	if !r.Managed() {
 		r.mu.Lock()
 		c := r.client
@@ -254,6 +273,9 @@ func (r *Runtime) Client(ctx context.Context) (*Client, error) {
 // first heartbeat. The supervisor runs until Stop. Start on an attached
 // runtime only checks that the server answers.
 func (r *Runtime) Start(ctx context.Context) error {
+	if r.missing != nil {
+		return r.missing
+	}
 	if !r.Managed() {
 		_, err := r.Client(ctx)
 		return err
@@ -383,6 +405,7 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "\n=== medgemma-workbench: starting %s serve on %s at %s ===\n", r.binary, host, time.Now().Format(time.RFC3339))
+	logStart, _ := logf.Seek(0, io.SeekCurrent) // this start's lines follow
 
 	cmd := exec.Command(r.binary, "serve")
 	cmd.Env = append(childEnv(os.Environ()),
@@ -393,7 +416,7 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	if r.cfg.NumParallel > 0 {
 		cmd.Env = append(cmd.Env, "OLLAMA_NUM_PARALLEL="+strconv.Itoa(r.cfg.NumParallel))
 	}
-	if r.cfg.KeepAlive > 0 {
+	if r.cfg.KeepAlive != 0 {
 		cmd.Env = append(cmd.Env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
 	}
 	cmd.Env = append(cmd.Env, r.cfg.Env...)
@@ -436,7 +459,10 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	version, _ := c.api.Version(vctx)
 	cancel()
+	// The runtime logs the devices it found before it first answers.
+	compute, _ := readComputeLog(r.LogPath(), logStart)
 	r.mu.Lock()
+	r.state.Compute = compute
 	r.client = c
 	r.cfg.Port = port // keep the same address across restarts when possible
 	r.state.Version = version

@@ -127,6 +127,9 @@ type State struct {
 	Restarts int
 	// Err is the last error, if the runtime is failed or restarting.
 	Err string
+	// Compute lists the devices the managed server found at its last
+	// start (from its log); empty when attached or not yet started.
+	Compute []Compute
 }
 
 // DemoModelName is the name the offline demo model is imported under.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
@@ -10,6 +11,8 @@ import (
 // Backend is what the workbench needs from the services. Every method may be
 // called from any goroutine; those that take a context may block.
 type Backend interface {
+	// ModelsBackend manages the runtime's models (the Models tab).
+	ModelsBackend
 	// Open loads the image file at path.
 	Open(ctx context.Context, path string) (*dicomview.Image, error)
 	// OpenStudy opens a file, folder, ZIP archive or DICOMDIR and returns
@@ -33,4 +36,29 @@ type Backend interface {
 	// HistoryBackend serves the side-by-side view, the prompt library and
 	// the history browser.
 	HistoryBackend
+}
+
+// ModelsBackend is what the Models tab, the first-run panel and the About
+// dialog need: the runtime's models and state. Every method may be called
+// from any goroutine; those that take a context may block.
+type ModelsBackend interface {
+	// ModelFacts lists the installed models with their facts.
+	ModelFacts(ctx context.Context) ([]inference.Facts, error)
+	// Pull downloads the named model, calling progress (from a goroutine
+	// that is not the UI's) at most about every interval. Cancelling ctx
+	// stops it.
+	Pull(ctx context.Context, name string, every time.Duration, progress func(inference.Progress)) error
+	// Import creates a model from a GGUF file or a Hugging Face folder.
+	Import(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error
+	// RemoveModel deletes the named model.
+	RemoveModel(ctx context.Context, name string) error
+	// Loaded lists the models in memory and where they run (`ollama ps`).
+	Loaded(ctx context.Context) ([]inference.Loaded, error)
+	// InstallDemo imports the offline demo model.
+	InstallDemo(ctx context.Context) error
+	// RuntimeState reports the runtime's state without blocking.
+	RuntimeState() inference.State
+	// RuntimeMissing is the set-up error when the managed runtime's
+	// binary was not found (the window opens anyway), else nil.
+	RuntimeMissing() error
 }

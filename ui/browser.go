@@ -266,13 +266,21 @@ func (b *studyBrowser) selectSeries(s *dicomview.Series) {
 
 // Opening: dialogs, drops, the recent list and the File menu.
 
-// mainMenu is the window's menu: File with Open file, Open folder and the
-// recent paths.
+// mainMenu is the window's menu (see shell.menu); before the shell is
+// installed, File with Open file, Open folder and the recent paths.
 func (w *Workbench) mainMenu() *fyne.MainMenu {
+	if w.shell != nil {
+		return w.shell.menu()
+	}
 	openFile := fyne.NewMenuItem("Open file…", w.showOpenDialog)
 	openFile.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}
 	openFolder := fyne.NewMenuItem("Open folder…", w.showOpenFolderDialog)
 	openFolder.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	return fyne.NewMainMenu(fyne.NewMenu("File", openFile, openFolder, w.recentMenuItem()))
+}
+
+// recentMenuItem is File › Open recent, listing the recent paths.
+func (w *Workbench) recentMenuItem() *fyne.MenuItem {
 	recent := fyne.NewMenuItem("Open recent", nil)
 	for _, p := range w.recent() {
 		recent.ChildMenu = appendItem(recent.ChildMenu, fyne.NewMenuItem(p, func() { w.open(p) }))
@@ -280,7 +288,7 @@ func (w *Workbench) mainMenu() *fyne.MainMenu {
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
 	}
-	return fyne.NewMainMenu(fyne.NewMenu("File", openFile, openFolder, recent))
+	return recent
 }
 
 func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
@@ -289,16 +297,6 @@ func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
 	}
 	m.Items = append(m.Items, it)
 	return m
-}
-
-// installMenu sets the main menu and its shortcuts.
-func (w *Workbench) installMenu() {
-	w.win.SetMainMenu(w.mainMenu())
-	c := w.win.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { w.showOpenDialog() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift},
-		func(fyne.Shortcut) { w.showOpenFolderDialog() })
 }
 
 // recent returns the recently opened paths, the latest first.

@@ -129,6 +129,9 @@ func stateText(s inference.State) string {
 	if s.Version != "" {
 		parts = append(parts, "Ollama "+s.Version)
 	}
+	if c := inference.ComputeSummary(s.Compute); c != "" {
+		parts = append(parts, c)
+	}
 	if s.Restarts > 0 {
 		parts = append(parts, fmt.Sprintf("%d restarts", s.Restarts))
 	}

@@ -33,3 +33,28 @@ func assertMarkup(t *testing.T, name string, o fyne.CanvasObject) {
 	}
 	t.Logf("wrote %s", path)
 }
+
+// assertCanvasMarkup compares the whole canvas's markup (dialogs and
+// pop-ups included) with testdata/name, or rewrites it with -update; a
+// mismatch leaves the new markup in testdata/failed.
+func assertCanvasMarkup(t *testing.T, name string, c fyne.Canvas) {
+	t.Helper()
+	got := test.RenderToMarkup(c)
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to write it)", err)
+	}
+	if got != string(want) {
+		failed := filepath.Join("testdata", "failed", name)
+		os.MkdirAll(filepath.Dir(failed), 0o755)
+		os.WriteFile(failed, []byte(got), 0o644)
+		t.Errorf("markup differs from %s; the new one is in %s (run with -update if the change is meant)", path, failed)
+	}
+}

@@ -344,6 +344,9 @@ func (w *Workbench) opened(seq int, paths []string, series []*dicomview.Series, 
 		return
 	}
 	w.addRecent(paths)
+	if sh := w.shell; sh != nil {
+		sh.tabs.Select(sh.workbenchTab) // from History's "open image", or the first-run card
+	}
 	w.pane.series = series
 	w.pane.cur = nil
 	w.pane.browser.setSeries(series, skipped)

@@ -330,10 +330,7 @@ func TestViewerGolden(t *testing.T) {
 func assertGoldenMarkup(t *testing.T, name string, o fyne.CanvasObject, size fyne.Size) {
 	t.Helper()
 	o.Resize(size)
-	if *update {
-		writeGolden(t, name, []byte(test.RenderObjectToMarkup(o)))
-	}
-	test.AssertObjectRendersToMarkup(t, name, o)
+	assertMarkup(t, name, o)
 }
 
 // assertGoldenImage compares o, rendered at size, with testdata/name;

@@ -61,6 +61,8 @@ type Workbench struct {
 	hist       *historyPanel                             // the history browser, once made (historypanel.go)
 	choosePath func(name string, done func(path string)) // replaces the save dialog in tests
 
+	shell *shell // menus, Models tab, settings (shell.go)
+
 	autoRun     func() // set by AutoRun until the run starts
 	autoRunDone func() // called when the automatic run ends
 
@@ -120,8 +122,8 @@ func newWorkbench(a fyne.App, b Backend, do func(func()), pollEvery time.Duratio
 	w.win.Resize(fyne.NewSize(1280, 820))
 	w.win.SetOnClosed(w.closed)
 	w.win.SetOnDropped(w.dropped)
-	w.installMenu()
 	w.addCompareShortcuts()
+	w.installShell(a)
 
 	w.loadModels()
 	ctx, cancel := w.opContext()

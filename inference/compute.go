@@ -1,0 +1,162 @@
+package inference
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Compute is one device the runtime found at start to run models on, as
+// Ollama logs it ("inference compute" lines): a GPU, or the CPU when it
+// found none.
+type Compute struct {
+	// ID is the runtime's device id ("GPU-…", "cpu").
+	ID string `json:"id"`
+	// Library is the backend ("CUDA", "ROCm", "Metal", "cpu").
+	Library string `json:"library"`
+	// Name is the backend's device name ("CUDA0", "cpu"), Description the
+	// product name when the backend knows it ("NVIDIA H100 80GB HBM3").
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Total and Available are the device's memory as the runtime printed
+	// it ("79.1 GiB").
+	Total     string `json:"total"`
+	Available string `json:"available"`
+}
+
+// CPU reports whether the device is the CPU (no GPU was found).
+func (c Compute) CPU() bool {
+	return strings.EqualFold(c.Library, "cpu") || strings.EqualFold(c.ID, "cpu")
+}
+
+// Label is the device's product name, else its backend name.
+func (c Compute) Label() string {
+	for _, s := range []string{c.Description, c.Name, c.ID} {
+		if s != "" && !strings.EqualFold(s, "cpu") {
+			return s
+		}
+	}
+	return "CPU"
+}
+
+// ComputeSummary says in a few words where models run: the GPUs' names
+// and memory ("NVIDIA H100 80GB HBM3 (CUDA, 79.1 GiB)"), "CPU only" when
+// the runtime found no GPU, or "" when it is not known (an attached
+// server, whose log is not ours to read).
+func ComputeSummary(devs []Compute) string {
+	if len(devs) == 0 {
+		return ""
+	}
+	var gpus []string
+	for _, d := range devs {
+		if d.CPU() {
+			continue
+		}
+		s := d.Label()
+		var extra []string
+		if d.Library != "" {
+			extra = append(extra, d.Library)
+		}
+		if d.Total != "" {
+			extra = append(extra, d.Total)
+		}
+		if len(extra) > 0 {
+			s += " (" + strings.Join(extra, ", ") + ")"
+		}
+		gpus = append(gpus, s)
+	}
+	if len(gpus) == 0 {
+		return "CPU only"
+	}
+	return strings.Join(gpus, "; ")
+}
+
+// computeMarker is the message of Ollama's device lines.
+const computeMarker = `msg="inference compute"`
+
+// ParseComputeLog reads an Ollama server log and returns the devices of
+// the last start it logged: the "inference compute" lines that follow the
+// last start. Lines it cannot read are skipped.
+func ParseComputeLog(r io.Reader) ([]Compute, error) {
+	var devs []Compute
+	fresh := true // the next device line begins a new start's list
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, computeMarker) {
+			if len(devs) > 0 {
+				fresh = true
+			}
+			continue
+		}
+		kv := logfmt(line)
+		d := Compute{ID: kv["id"], Library: kv["library"], Name: kv["name"], Description: kv["description"],
+			Total: kv["total"], Available: kv["available"]}
+		if fresh {
+			devs, fresh = nil, false
+		}
+		devs = append(devs, d)
+	}
+	if err := sc.Err(); err != nil && err != bufio.ErrTooLong {
+		return devs, fmt.Errorf("read runtime log: %w", err)
+	}
+	return devs, nil
+}
+
+// readComputeLog reads the devices logged in path from byte offset on.
+func readComputeLog(path string, offset int64) ([]Compute, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return ParseComputeLog(f)
+}
+
+// logfmt splits a slog text line into its keys and values; quoted values
+// are unquoted.
+func logfmt(line string) map[string]string {
+	out := map[string]string{}
+	for i := 0; i < len(line); {
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+		eq := strings.IndexByte(line[i:], '=')
+		if eq < 0 {
+			break
+		}
+		key := line[i : i+eq]
+		if sp := strings.IndexByte(key, ' '); sp >= 0 { // a bare word: skip it
+			i += sp + 1
+			continue
+		}
+		i += eq + 1
+		var val string
+		if i < len(line) && line[i] == '"' {
+			j := i + 1
+			var b strings.Builder
+			for j < len(line) && line[j] != '"' {
+				if line[j] == '\\' && j+1 < len(line) {
+					j++
+				}
+				b.WriteByte(line[j])
+				j++
+			}
+			val, i = b.String(), j+1
+		} else {
+			j := strings.IndexByte(line[i:], ' ')
+			if j < 0 {
+				j = len(line) - i
+			}
+			val, i = line[i:i+j], i+j
+		}
+		out[key] = val
+	}
+	return out
+}

@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// errorDialogWidth is the width the error dialog wraps its text to.
+const errorDialogWidth = 520
+
+// errorMessage is how err reads in a dialog: a sentence that starts with
+// a capital. The error itself names the file or model and what to do.
+func errorMessage(err error) string {
+	msg := strings.TrimSpace(err.Error())
+	if r, n := utf8.DecodeRuneInString(msg); n > 0 {
+		msg = string(unicode.ToUpper(r)) + msg[n:]
+	}
+	return msg
+}
+
+// showError shows err in a dialog on win, its text wrapped and
+// selectable. A cancellation is no error: nothing is shown for it. It
+// returns the dialog, or nil.
+func showError(win fyne.Window, err error) dialog.Dialog {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	text := widget.NewLabel(errorMessage(err))
+	text.Wrapping = fyne.TextWrapWord
+	text.Selectable = true
+	d := dialog.NewCustom("Error", "OK", container.NewVScroll(text), win)
+	d.Resize(fyne.NewSize(errorDialogWidth+60, 260))
+	d.Show()
+	return d
+}
