@@ -42,6 +42,10 @@ type Config struct {
 	// KeepAlive is how long the managed runtime keeps an idle model
 	// loaded; 0 keeps Ollama's default.
 	KeepAlive time.Duration
+	// NoRuntime makes services without a runtime, for commands that talk
+	// only to another endpoint (batch --endpoint): no Ollama binary is
+	// needed, and Runtime returns nil.
+	NoRuntime bool
 }
 
 // DefaultDataDir is the user's data directory for the app:
