@@ -123,8 +123,10 @@ func yamlLine(err error) int {
 	return n
 }
 
+var yamlPrefixRE = regexp.MustCompile(`^yaml: (line \d+: )?`)
+
 func yamlMsg(err error) string {
-	return strings.TrimPrefix(err.Error(), "yaml: ")
+	return yamlPrefixRE.ReplaceAllString(err.Error(), "")
 }
 
 // SystemFor is the system prompt sent with p.
