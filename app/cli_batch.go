@@ -39,6 +39,37 @@ type batchOptions struct {
 }
 
 func (c *cli) batch(args []string) error {
+	o, err := c.parseBatch(args)
+	if err != nil {
+		return err
+	}
+	// Ctrl-C once: start nothing new, finish the runs in flight and write
+	// a consistent file. Twice: stop those too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	drain := make(chan struct{})
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+		case <-ctx.Done():
+			return
+		}
+		close(drain)
+		fmt.Fprintln(c.stderr, "\nbatch: stopping — finishing the runs in flight (Ctrl-C again to abort them)")
+		select {
+		case <-sig:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return c.runBatch(ctx, drain, o)
+}
+
+// parseBatch reads and checks the batch command's flags.
+func (c *cli) parseBatch(args []string) (batchOptions, error) {
 	fs := newFlags("batch", &c.cfg)
 	var (
 		o                         batchOptions
@@ -72,35 +103,35 @@ func (c *cli) batch(args []string) error {
 	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout at the end")
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
+		return o, err
 	}
 	hasManifest, hasImages = o.manifest != "", o.images != ""
 	switch {
 	case len(pos) > 0:
-		return usagef("batch: unexpected argument %q\n%s", pos[0], batchUsage)
+		return o, usagef("batch: unexpected argument %q\n%s", pos[0], batchUsage)
 	case hasManifest == hasImages:
-		return usagef("batch: give --manifest or --images (one of them)\n%s", batchUsage)
+		return o, usagef("batch: give --manifest or --images (one of them)\n%s", batchUsage)
 	case o.prompts == "" || o.out == "":
-		return usagef("batch: --prompts and --out are required\n%s", batchUsage)
+		return o, usagef("batch: --prompts and --out are required\n%s", batchUsage)
 	case o.repeat < 1 || o.concurrency < 1 || o.retries < 0:
-		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
+		return o, usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
 	case o.endpoint != "" && numCtx != 0:
-		return usagef("batch: --num-ctx has no OpenAI-compatible equivalent; set the server's context length instead (vllm serve --max-model-len N)")
+		return o, usagef("batch: --num-ctx has no OpenAI-compatible equivalent; set the server's context length instead (vllm serve --max-model-len N)")
 	case o.endpoint != "" && len(models) == 0:
-		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
+		return o, usagef("batch: --endpoint needs --model NAME (the name the server serves)")
 	}
 	o.models = models
 	o.options = inference.Options{Seed: seed.v, Temperature: temp.v, NumPredict: numPredict, NumCtx: numCtx}
 	imf := imageFlags{window: window, preset: preset}
 	w, err := imf.windowFlag()
 	if err != nil {
-		return err
+		return o, err
 	}
 	if enc != "" && enc != dicomview.EncodingDisplay && enc != dicomview.EncodingCT3 {
-		return usagef("--encoding %q: want display or ct3", enc)
+		return o, usagef("--encoding %q: want display or ct3", enc)
 	}
 	if enc == dicomview.EncodingCT3 && w != nil {
-		return usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
+		return o, usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
 	}
 	o.prepare = dicomview.PrepareOptions{Frame: frame, Window: w, Encoding: enc}
 	switch fit {
@@ -108,7 +139,7 @@ func (c *cli) batch(args []string) error {
 	case "stretch":
 		o.prepare.Fit = dicomview.FitStretch
 	default:
-		return usagef("--fit %q: want pad or stretch", fit)
+		return o, usagef("--fit %q: want pad or stretch", fit)
 	}
 	o.prep = batch.Prep{Frame: frame, Window: window, Preset: preset, Encoding: enc, Fit: fit}
 	if o.csv == "" {
@@ -117,30 +148,7 @@ func (c *cli) batch(args []string) error {
 	if o.apiKey == "" {
 		o.apiKey = os.Getenv(inference.EnvOpenAIKey)
 	}
-
-	// Ctrl-C once: start nothing new, finish the runs in flight and write
-	// a consistent file. Twice: stop those too.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	drain := make(chan struct{})
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	go func() {
-		select {
-		case <-sig:
-		case <-ctx.Done():
-			return
-		}
-		close(drain)
-		fmt.Fprintln(c.stderr, "\nbatch: stopping — finishing the runs in flight (Ctrl-C again to abort them)")
-		select {
-		case <-sig:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return c.runBatch(ctx, drain, o)
+	return o, nil
 }
 
 // batchSummary is what batch --json prints.

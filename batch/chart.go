@@ -51,7 +51,7 @@ func Chart(rep Report) *image.RGBA {
 	}
 	grey := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
 	black := color.Black
-	text(margin, 20, fmt.Sprintf("Score per prompt · model · metric, with 95%% bootstrap intervals (%d resamples, seed %d)", rep.Resamples, rep.Seed), black)
+	text(margin, 20, fmt.Sprintf("Score per prompt / model / metric, with 95%% bootstrap intervals (%d resamples, seed %d)", rep.Resamples, rep.Seed), black)
 
 	bottom := top + len(rep.Groups)*rowH
 	scale := func(v float64) int { return x0 + int(v*plotW+0.5) }
@@ -71,7 +71,7 @@ func Chart(rep Report) *image.RGBA {
 		y := top + i*rowH
 		label := []rune(g.Label())
 		if len(label)*charW > labelW {
-			label = append(label[:labelW/charW-1], '…')
+			label = append(label[:labelW/charW-2], '.', '.')
 		}
 		text(margin, y+barH-2, string(label), black)
 		if g.N == 0 {

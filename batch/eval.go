@@ -56,8 +56,8 @@ type EvalOptions struct {
 // DefaultResamples is the number of bootstrap resamples.
 const DefaultResamples = 2000
 
-// Evaluate scores rows per (prompt, model, metric), in the order they
-// first appear, with a percentile bootstrap 95% interval that resamples
+// Evaluate scores rows per (prompt, model, metric), grouped by metric,
+// then prompt, then model, each in the order they first appear, with a percentile bootstrap 95% interval that resamples
 // items (each item's repetitions stay together).
 func Evaluate(rows []Row, opt EvalOptions) Report {
 	if opt.Metric == "" {
@@ -111,6 +111,32 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 		a.scores[r.ItemID] = append(a.scores[r.ItemID], s)
 		a.g.Rows++
 	}
+	first := func() func(string) int {
+		seen := map[string]int{}
+		return func(s string) int {
+			if i, ok := seen[s]; ok {
+				return i
+			}
+			seen[s] = len(seen)
+			return seen[s]
+		}
+	}
+	metricIdx, promptIdx, modelIdx := first(), first(), first()
+	for _, k := range order {
+		metricIdx(string(k.metric))
+		promptIdx(k.prompt)
+		modelIdx(k.model)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if x, y := metricIdx(string(a.metric)), metricIdx(string(b.metric)); x != y {
+			return x < y
+		}
+		if x, y := promptIdx(a.prompt), promptIdx(b.prompt); x != y {
+			return x < y
+		}
+		return modelIdx(a.model) < modelIdx(b.model)
+	})
 	for _, k := range order {
 		a := groups[k]
 		means := make([]float64, len(a.items))
@@ -203,7 +229,7 @@ func WriteSummaryCSV(w io.Writer, rep Report) error {
 	return cw.Error()
 }
 
-// Label is a group's short name, "prompt · model · metric".
+// Label is a group's short name, "prompt / model / metric".
 func (g Group) Label() string {
-	return strings.Join([]string{g.Prompt, g.Model, string(g.Metric)}, " · ")
+	return strings.Join([]string{g.Prompt, g.Model, string(g.Metric)}, " / ")
 }

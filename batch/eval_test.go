@@ -63,10 +63,11 @@ func TestEvaluateGroupsAndAveragesRepetitions(t *testing.T) {
 		t.Fatalf("groups %+v, no reference %d", rep.Groups, rep.NoReference)
 	}
 	want := []Group{
+		// By metric, then prompt, then model.
 		{Prompt: "p1", Model: "m", Metric: MCQ, N: 2, Rows: 4, Score: 0.5, Unparsed: 1},
+		{Prompt: "p2", Model: "m", Metric: MCQ, N: 1, Rows: 1, Score: 0},
 		{Prompt: "p1", Model: "m", Metric: YesNo, N: 1, Rows: 1, Score: 1, Failed: 1},
 		{Prompt: "p1", Model: "m", Metric: F1, N: 1, Rows: 1, Score: 0.5},
-		{Prompt: "p2", Model: "m", Metric: MCQ, N: 1, Rows: 1, Score: 0},
 	}
 	for i, g := range rep.Groups {
 		w := want[i]

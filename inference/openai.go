@@ -87,18 +87,20 @@ type oaiResponse struct {
 }
 
 // Body builds the JSON body of a chat completion request: the system
-// prompt, then one user message with the prompt's text and each image as
-// a data URL. num_ctx has no OpenAI equivalent and is not sent.
+// prompt, then one user message with each image as a data URL followed by
+// the prompt's text. num_ctx has no OpenAI equivalent and is not sent.
 func (c *OpenAIClient) Body(req Request) ([]byte, error) {
 	var msgs []oaiMessage
 	if req.System != "" {
 		msgs = append(msgs, oaiMessage{Role: "system", Content: req.System})
 	}
-	parts := []oaiPart{{Type: "text", Text: req.Prompt}}
+	// Images first, then the text: where Ollama's /api/chat puts them.
+	var parts []oaiPart
 	for _, im := range req.Images {
 		parts = append(parts, oaiPart{Type: "image_url", ImageURL: &oaiImageURL{
 			URL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(im.PNG)}})
 	}
+	parts = append(parts, oaiPart{Type: "text", Text: req.Prompt})
 	msgs = append(msgs, oaiMessage{Role: "user", Content: parts})
 	body := oaiRequest{Model: req.Model, Messages: msgs, Seed: req.Options.Seed, Temperature: req.Options.Temperature}
 	if req.Options.NumPredict > 0 {

@@ -68,8 +68,8 @@ func TestOpenAIChat(t *testing.T) {
 	if err := json.Unmarshal(got.Messages[1].Content, &parts); err != nil || len(parts) != 2 {
 		t.Fatalf("user content %s (%v)", got.Messages[1].Content, err)
 	}
-	if parts[0].Type != "text" || parts[0].Text != "Is this a PET?" ||
-		parts[1].Type != "image_url" || parts[1].ImageURL.URL != "data:image/png;base64,"+base64.StdEncoding.EncodeToString(png) {
+	if parts[1].Type != "text" || parts[1].Text != "Is this a PET?" ||
+		parts[0].Type != "image_url" || parts[0].ImageURL.URL != "data:image/png;base64,"+base64.StdEncoding.EncodeToString(png) {
 		t.Errorf("user content %+v", parts)
 	}
 	if got.Seed == nil || *got.Seed != 7 || got.Temperature == nil || *got.Temperature != 0 || got.MaxTokens == nil || *got.MaxTokens != 8 || got.NumCtx != nil {
