@@ -145,6 +145,9 @@ func (c *cli) parseBatch(args []string) (batchOptions, error) {
 	if o.csv == "" {
 		o.csv = strings.TrimSuffix(o.out, filepath.Ext(o.out)) + ".csv"
 	}
+	if filepath.Clean(o.csv) == filepath.Clean(o.out) {
+		return o, usagef("batch: --out %s would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv", o.out)
+	}
 	if o.apiKey == "" {
 		o.apiKey = os.Getenv(inference.EnvOpenAIKey)
 	}
