@@ -290,3 +290,31 @@ func TestBatchBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	// Not a terminal: a plain line at most every 30 s, none at the end.
+	b := newProgressBar(&buf)
+	b.update(batch.Progress{Total: 10, Done: 1, Elapsed: time.Second})
+	b.update(batch.Progress{Total: 10, Done: 10, Elapsed: 10 * time.Second})
+	b.done()
+	if buf.Len() != 0 {
+		t.Errorf("progress on a pipe: %q, want nothing so soon", buf.String())
+	}
+	b.last = time.Now().Add(-time.Minute)
+	b.update(batch.Progress{Total: 10, Done: 4, Failed: 1, Elapsed: 8 * time.Second})
+	if got := buf.String(); got != "batch: 4/10 runs (40%), 0.50 runs/s, ETA 12s  1 failed\n" {
+		t.Errorf("plain progress %q", got)
+	}
+	// A terminal: the bar is redrawn in place.
+	buf.Reset()
+	b = &progressBar{w: &buf, tty: true}
+	b.update(batch.Progress{Total: 4, Done: 1, Elapsed: 2 * time.Second})
+	b.update(batch.Progress{Total: 4, Done: 4, Elapsed: 8 * time.Second})
+	b.done()
+	want := "\r[=======                       ] 1/4  25%  0.50 runs/s  ETA 6s" +
+		"\r[==============================] 4/4 100%  0.50 runs/s  ETA --\n"
+	if buf.String() != want {
+		t.Errorf("bar %q\nwant %q", buf.String(), want)
+	}
+}

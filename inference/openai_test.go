@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -151,5 +152,15 @@ func TestBackoffAndRetryAfter(t *testing.T) {
 		if got := ParseRetryAfter(v, now); got != want {
 			t.Errorf("ParseRetryAfter(%q) = %s, want %s", v, got, want)
 		}
+	}
+}
+
+func TestRetryableRunnerStopped(t *testing.T) {
+	err := fmt.Errorf("chat with m: %w in the middle of the answer (boom)", ErrRunnerStopped)
+	if _, ok := Retryable(err); !ok {
+		t.Error("a stopped runner is not retried")
+	}
+	if _, ok := Retryable(fmt.Errorf("chat: %w", ErrNoVision)); ok {
+		t.Error("a model without vision is retried")
 	}
 }

@@ -12,6 +12,11 @@ import (
 	"github.com/ollama/ollama/api"
 )
 
+// ErrRunnerStopped is the cause of a run whose model runner stopped (it
+// crashed, or the server stopped) before the answer was complete; the
+// next request starts the runner again.
+var ErrRunnerStopped = errors.New("the model runner stopped")
+
 // HTTPError is an answer from an HTTP API with a status other than 2xx.
 type HTTPError struct {
 	StatusCode int
@@ -32,9 +37,13 @@ func (e *HTTPError) Error() string {
 
 // Retryable reports whether a failed request is worth sending again: the
 // server answered 429 (too many requests) or 5xx (overloaded, or a runner
-// that crashed and will be restarted). after is the wait the server asked
+// that crashed and will be restarted), or the runner stopped in the middle
+// of the answer ([ErrRunnerStopped]). after is the wait the server asked
 // for, 0 if it did not say.
 func Retryable(err error) (after time.Duration, ok bool) {
+	if errors.Is(err, ErrRunnerStopped) {
+		return 0, true
+	}
 	code := 0
 	var he *HTTPError
 	var se api.StatusError
