@@ -175,6 +175,11 @@ func TestBatchDICOMManifest(t *testing.T) {
 			t.Errorf("row %d: history has %+v", i, run)
 		}
 	}
+	retries := 0
+	for _, r := range rows {
+		retries += r.Attempts - 1
+	}
+	t.Logf("%d requests retried at concurrency 2", retries)
 	same := 0
 	for i := 0; i+1 < len(rows); i += 2 {
 		if rows[i].Output == rows[i+1].Output {

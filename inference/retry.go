@@ -90,7 +90,8 @@ type Backoff struct {
 	Rand func() float64
 }
 
-// DefaultBackoff retries 4 times, waiting about 0.5, 1, 2 and 4 s.
+// DefaultBackoff retries 4 times, waiting up to 0.5, 1, 2 and 4 s (at
+// least half of each).
 var DefaultBackoff = Backoff{Retries: 4, Base: 500 * time.Millisecond, Max: 30 * time.Second}
 
 // Delay is the wait before retry number attempt (from 1). It is drawn
