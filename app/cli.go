@@ -35,6 +35,11 @@ Commands:
                                browse, search and export logged runs
   report --run ID... --format md|html|pdf --out FILE [--include-phi]
                                a de-identified draft report of runs
+  batch (--manifest FILE | --images DIR|ZIP) --prompts FILE.yaml --out FILE.jsonl
+                               run prompts × models × repetitions over many studies;
+                               resumable, every run logged to history
+  eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1]
+                               score a batch result: per prompt and model, with 95% CIs
 
 Global flags: --data-dir DIR, --ollama-url URL, --ollama-bin PATH,
   --keep-alive DURATION, --num-gpu N (-1 all layers, 0 CPU only), --parallel N.
@@ -102,6 +107,10 @@ func (c *cli) run(args []string) error {
 		return c.history(rest)
 	case "report":
 		return c.report(rest)
+	case "batch":
+		return c.batch(rest)
+	case "eval":
+		return c.eval(rest)
 	case "help":
 		fmt.Fprintln(c.stdout, usage)
 		return nil

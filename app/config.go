@@ -49,6 +49,10 @@ type Config struct {
 	// set one (the workbench's setting); the pre-flight check still raises
 	// it when the images and prompt need more.
 	NumCtx int
+	// NoRuntime makes services without a runtime, for commands that talk
+	// only to another endpoint (batch --endpoint): no Ollama binary is
+	// needed, and Runtime returns nil.
+	NoRuntime bool
 }
 
 // DefaultDataDir is the user's data directory for the app:

@@ -45,6 +45,9 @@ func NewServices(ctx context.Context, cfg Config, kind string) (*Services, error
 	// The log holds no names, IDs or file names: only hashes, models and timings.
 	s.log = slog.New(slog.NewTextHandler(lf, nil)).With("pid", os.Getpid())
 
+	if cfg.NoRuntime {
+		return s, s.openHistory(ctx, kind)
+	}
 	rcfg := cfg.runtimeConfig()
 	rt, err := inference.NewRuntime(rcfg)
 	if errors.Is(err, inference.ErrRuntimeNotFound) && kind == KindGUI {
@@ -56,20 +59,32 @@ func NewServices(ctx context.Context, cfg Config, kind string) (*Services, error
 		return nil, err
 	}
 	s.runtime = rt
+	if err := s.openHistory(ctx, kind); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
-	h, err := history.Open(cfg.HistoryPath())
+// openHistory opens the history database and starts the session; on
+// failure it closes s.
+func (s *Services) openHistory(ctx context.Context, kind string) error {
+	h, err := history.Open(s.cfg.HistoryPath())
 	if err != nil {
 		s.Close()
-		return nil, err
+		return err
 	}
 	s.history = h
 	s.sessionID, err = h.StartSession(ctx, kind, Version)
 	if err != nil {
 		s.Close()
-		return nil, err
+		return err
 	}
-	s.log.Info("session", "kind", kind, "session", s.sessionID, "version", Version, "runtime", rt.State().Mode)
-	return s, nil
+	mode := "none"
+	if s.runtime != nil {
+		mode = s.runtime.State().Mode
+	}
+	s.log.Info("session", "kind", kind, "session", s.sessionID, "version", Version, "runtime", mode)
+	return nil
 }
 
 // Close stops the managed runtime and closes the database.
@@ -167,6 +182,17 @@ const checkpointEvery = 2 * time.Second
 // id.
 func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
 	req = s.cfg.requestDefaults(req) // --num-gpu, --keep-alive, the num_ctx setting
+	return s.AskWith(ctx, req, onChunk, s.ask)
+}
+
+// ChatFunc answers one request, streaming text to onChunk, as
+// [inference.Client.Chat] does.
+type ChatFunc func(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error)
+
+// AskWith is [Services.Ask] with the answer coming from chat instead of the
+// runtime (such as an OpenAI-compatible endpoint); the run is logged the
+// same way.
+func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk func(string), chat ChatFunc) (int64, inference.Result, error) {
 	run := &history.Run{
 		SessionID: s.sessionID,
 		StartedAt: time.Now(),
@@ -190,7 +216,7 @@ func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(
 
 	var partial strings.Builder
 	last := time.Now()
-	res, err := s.ask(ctx, req, func(text string) {
+	res, err := chat(ctx, req, func(text string) {
 		partial.WriteString(text)
 		if onChunk != nil {
 			onChunk(text)

@@ -258,14 +258,14 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 	case err == nil && done:
 		return res, nil
 	case err == nil:
-		return fail(fmt.Errorf("chat with %s: the server ended the answer early (runner crashed or server stopped); the partial answer is kept", req.Model))
+		return fail(fmt.Errorf("chat with %s: the server ended the answer early (%w: runner crashed or server stopped); the partial answer is kept", req.Model, ErrRunnerStopped))
 	default:
 		var se api.StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
 			return fail(fmt.Errorf("model %q: %w: %s; run `medgemma-workbench models list` to see what is installed", req.Model, ErrUnknownModel, se.ErrorMessage))
 		}
 		if strings.Contains(err.Error(), "while running the model") {
-			return fail(fmt.Errorf("chat with %s: the model runner stopped in the middle of the answer (%w); the partial answer is kept and the next request starts the runner again", req.Model, err))
+			return fail(fmt.Errorf("chat with %s: %w in the middle of the answer (%w); the partial answer is kept and the next request starts the runner again", req.Model, ErrRunnerStopped, err))
 		}
 		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", req.Model, err))
 	}

@@ -1,0 +1,431 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+const batchUsage = "usage: medgemma-workbench batch (--manifest FILE.jsonl|FILE.csv | --images DIR|FILE.zip) --prompts FILE.yaml " +
+	"[--model NAME]... [--repeat N] [--concurrency N] [--endpoint URL [--api-key KEY]] --out FILE.jsonl [--csv FILE.csv] " +
+	"[--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--frame N] [--window C,W | --preset NAME] " +
+	"[--encoding display|ct3] [--fit pad|stretch] [--retries N] [--json]"
+
+// batchOptions are the batch command's flags, checked.
+type batchOptions struct {
+	manifest, images, prompts string
+	models                    []string
+	repeat, concurrency       int
+	endpoint, apiKey          string
+	out, csv                  string
+	options                   inference.Options
+	prep                      batch.Prep
+	prepare                   dicomview.PrepareOptions
+	retries                   int
+	json                      bool
+}
+
+func (c *cli) batch(args []string) error {
+	o, err := c.parseBatch(args)
+	if err != nil {
+		return err
+	}
+	// Ctrl-C once: start nothing new, finish the runs in flight and write
+	// a consistent file. Twice: stop those too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	drain := make(chan struct{})
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+		case <-ctx.Done():
+			return
+		}
+		close(drain)
+		fmt.Fprintln(c.stderr, "\nbatch: stopping — finishing the runs in flight (Ctrl-C again to abort them)")
+		select {
+		case <-sig:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return c.runBatch(ctx, drain, o)
+}
+
+// parseBatch reads and checks the batch command's flags.
+func (c *cli) parseBatch(args []string) (batchOptions, error) {
+	fs := newFlags("batch", &c.cfg)
+	var (
+		o                         batchOptions
+		models                    stringList
+		seed                      optionalInt
+		temp                      optionalFloat
+		window, preset, enc, fit  string
+		numPredict, numCtx, frame int
+		hasManifest, hasImages    bool
+	)
+	fs.StringVar(&o.manifest, "manifest", "", "JSON Lines or CSV manifest: id, images, question, answer, choices")
+	fs.StringVar(&o.images, "images", "", "a folder or ZIP of images: one item per DICOM, PNG or JPEG file")
+	fs.StringVar(&o.prompts, "prompts", "", "YAML or JSON prompts file: system, and prompts: [{name, template}]")
+	fs.Var(&models, "model", "model name; repeat for several (default: an installed MedGemma, else the demo model)")
+	fs.IntVar(&o.repeat, "repeat", 1, "repetitions of each (item, prompt, model)")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "requests in flight at once")
+	fs.StringVar(&o.endpoint, "endpoint", "", "an OpenAI-compatible API base URL, e.g. http://host:8000/v1, instead of Ollama")
+	fs.StringVar(&o.apiKey, "api-key", "", "API key for --endpoint (default $"+inference.EnvOpenAIKey+")")
+	fs.StringVar(&o.out, "out", "", "result file, JSON Lines; an existing one is resumed")
+	fs.StringVar(&o.csv, "csv", "", "CSV copy of the results (default: --out with .csv)")
+	fs.Var(&seed, "seed", "random seed")
+	fs.Var(&temp, "temperature", "sampling temperature")
+	fs.IntVar(&numPredict, "num-predict", 0, "maximum tokens to generate")
+	fs.IntVar(&numCtx, "num-ctx", 0, "context window in tokens (Ollama only)")
+	fs.IntVar(&frame, "frame", 0, "frame number of multi-frame images, from 1")
+	fs.StringVar(&window, "window", "", "window as CENTER,WIDTH (default: each file's own)")
+	fs.StringVar(&preset, "preset", "", "window preset: "+presetNames())
+	fs.StringVar(&enc, "encoding", "", "model-input encoding: display or ct3")
+	fs.StringVar(&fit, "fit", "", "pad (keep aspect) or stretch")
+	fs.IntVar(&o.retries, "retries", inference.DefaultBackoff.Retries, "retries of a request answered 429 or 5xx, with exponential backoff")
+	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout at the end")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return o, err
+	}
+	hasManifest, hasImages = o.manifest != "", o.images != ""
+	switch {
+	case len(pos) > 0:
+		return o, usagef("batch: unexpected argument %q\n%s", pos[0], batchUsage)
+	case hasManifest == hasImages:
+		return o, usagef("batch: give --manifest or --images (one of them)\n%s", batchUsage)
+	case o.prompts == "" || o.out == "":
+		return o, usagef("batch: --prompts and --out are required\n%s", batchUsage)
+	case o.repeat < 1 || o.concurrency < 1 || o.retries < 0:
+		return o, usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
+	case o.endpoint != "" && numCtx != 0:
+		return o, usagef("batch: --num-ctx has no OpenAI-compatible equivalent; set the server's context length instead (vllm serve --max-model-len N)")
+	case o.endpoint != "" && len(models) == 0:
+		return o, usagef("batch: --endpoint needs --model NAME (the name the server serves)")
+	}
+	o.models = models
+	o.options = inference.Options{Seed: seed.v, Temperature: temp.v, NumPredict: numPredict, NumCtx: numCtx}
+	imf := imageFlags{window: window, preset: preset}
+	w, err := imf.windowFlag()
+	if err != nil {
+		return o, err
+	}
+	if enc != "" && enc != dicomview.EncodingDisplay && enc != dicomview.EncodingCT3 {
+		return o, usagef("--encoding %q: want display or ct3", enc)
+	}
+	if enc == dicomview.EncodingCT3 && w != nil {
+		return o, usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
+	}
+	o.prepare = dicomview.PrepareOptions{Frame: frame, Window: w, Encoding: enc}
+	switch fit {
+	case "", "pad":
+	case "stretch":
+		o.prepare.Fit = dicomview.FitStretch
+	default:
+		return o, usagef("--fit %q: want pad or stretch", fit)
+	}
+	o.prep = batch.Prep{Frame: frame, Window: window, Preset: preset, Encoding: enc, Fit: fit}
+	if o.csv == "" {
+		o.csv = strings.TrimSuffix(o.out, filepath.Ext(o.out)) + ".csv"
+	}
+	if filepath.Clean(o.csv) == filepath.Clean(o.out) {
+		return o, usagef("batch: --out %s would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv", o.out)
+	}
+	if o.apiKey == "" {
+		o.apiKey = os.Getenv(inference.EnvOpenAIKey)
+	}
+	return o, nil
+}
+
+// batchSummary is what batch --json prints.
+type batchSummary struct {
+	Runs       int     `json:"runs"`
+	Skipped    int     `json:"skipped"`
+	OK         int     `json:"ok"`
+	Failed     int     `json:"failed"`
+	Cancelled  int     `json:"cancelled"`
+	NotStarted int     `json:"not_started"`
+	Rows       int     `json:"rows"`
+	Out        string  `json:"out"`
+	CSV        string  `json:"csv"`
+	Seconds    float64 `json:"seconds"`
+}
+
+// runBatch runs a checked batch. Closing drain stops it from starting
+// runs; cancelling ctx stops those in flight.
+func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOptions) error {
+	start := time.Now()
+	var items []batch.Item
+	var err error
+	switch {
+	case o.manifest != "":
+		items, err = batch.LoadManifest(o.manifest)
+	default:
+		st, serr := os.Stat(o.images)
+		if serr != nil {
+			return usagef("--images %s: %v", o.images, serr)
+		}
+		if st.IsDir() {
+			items, err = batch.ScanDir(o.images)
+		} else {
+			tmp, terr := os.MkdirTemp("", "mgw-batch-zip-")
+			if terr != nil {
+				return terr
+			}
+			defer os.RemoveAll(tmp)
+			items, err = batch.ExtractZip(o.images, tmp)
+		}
+	}
+	if err != nil {
+		return &UsageError{err}
+	}
+	prompts, err := batch.LoadPrompts(o.prompts)
+	if err != nil {
+		return &UsageError{err}
+	}
+
+	cfg := c.cfg
+	if o.endpoint != "" {
+		cfg.NoRuntime = true
+	} else if o.concurrency > cfg.NumParallel {
+		// The managed server must serve that many requests at once.
+		cfg.NumParallel = o.concurrency
+	}
+	s, err := NewServices(ctx, cfg, "cli batch")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	if o.endpoint == "" && len(o.models) == 0 {
+		m, err := s.DefaultModel(ctx)
+		if err != nil {
+			return err
+		}
+		o.models = []string{m}
+	}
+	spec := batch.Spec{Items: items, Prompts: prompts, Models: o.models, Repeat: o.repeat, Options: o.options, Prep: o.prep}
+	jobs, err := spec.Jobs()
+	if err != nil {
+		return &UsageError{err}
+	}
+	out, err := batch.OpenOutput(o.out)
+	if err != nil {
+		var ie *batch.InputError
+		if errors.As(err, &ie) {
+			return &UsageError{fmt.Errorf("%w (the --out file is not a batch result; give another)", err)}
+		}
+		return err
+	}
+	defer out.Close()
+	var pending []batch.Job
+	for _, j := range jobs {
+		if !out.Done(j.Key) {
+			pending = append(pending, j)
+		}
+	}
+	skipped := len(jobs) - len(pending)
+	if skipped > 0 {
+		fmt.Fprintf(c.stderr, "batch: %d of %d runs already in %s; doing the other %d\n", skipped, len(jobs), o.out, len(pending))
+	}
+
+	r := &batch.Runner{
+		Concurrency: o.concurrency,
+		Backoff:     inference.Backoff{Retries: o.retries, Base: inference.DefaultBackoff.Base, Max: inference.DefaultBackoff.Max},
+		Options:     o.options,
+		Prep:        o.prep,
+		Drain:       drain,
+		Prepare: func(path string) (inference.Image, error) {
+			_, p, err := PrepareImage(path, o.prepare)
+			if err != nil {
+				return inference.Image{}, err
+			}
+			return inference.NewImage(p), nil
+		},
+	}
+	if len(pending) > 0 {
+		if err := c.batchBackend(ctx, s, r, o, items); err != nil {
+			return err
+		}
+	}
+	bar := newProgressBar(c.stderr)
+	r.Progress = bar.update
+	sum, werr := r.Run(ctx, pending, out)
+	bar.done()
+	ferr := out.Finish(jobs, o.csv)
+	rows := len(out.Rows(nil))
+
+	fmt.Fprintf(c.stderr, "batch: %d runs done now (%d ok, %d failed), %d already done; %d rows in %s and %s (%s)\n",
+		sum.OK+sum.Failed, sum.OK, sum.Failed, skipped, rows, o.out, o.csv, time.Since(start).Round(100*time.Millisecond))
+	if o.json {
+		json.NewEncoder(c.stdout).Encode(batchSummary{Runs: len(jobs), Skipped: skipped, OK: sum.OK, Failed: sum.Failed,
+			Cancelled: sum.Cancelled, NotStarted: sum.NotStarted, Rows: rows, Out: o.out, CSV: o.csv,
+			Seconds: time.Since(start).Seconds()})
+	}
+	switch {
+	case werr != nil:
+		return werr
+	case ferr != nil:
+		return ferr
+	case sum.Cancelled+sum.NotStarted > 0:
+		return fmt.Errorf("batch interrupted: %d of %d runs left to do (%d stopped in flight); run the same command again to finish", sum.Cancelled+sum.NotStarted, len(jobs), sum.Cancelled)
+	case sum.Failed > 0:
+		return fmt.Errorf("batch: %d of %d runs failed (their rows have status error; run the same command again to retry them); the first: %w", sum.Failed, len(pending), sum.FirstError)
+	}
+	return nil
+}
+
+// batchBackend sets the runner's backend: the endpoint's, or the
+// runtime's, after checking that the models are there.
+func (c *cli) batchBackend(ctx context.Context, s *Services, r *batch.Runner, o batchOptions, items []batch.Item) error {
+	if o.endpoint != "" {
+		oc, err := inference.NewOpenAIClient(o.endpoint, o.apiKey)
+		if err != nil {
+			return &UsageError{err}
+		}
+		if err := checkEndpointModels(ctx, oc, o.models); err != nil {
+			return err
+		}
+		r.BackendName, r.Endpoint = "openai", oc.URL()
+		r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
+			return s.AskWith(ctx, req, nil, oc.Chat)
+		})
+		return nil
+	}
+	r.BackendName = "ollama"
+	if !s.Runtime().Managed() {
+		r.Endpoint = s.Runtime().State().URL
+	}
+	if err := checkOllamaModels(ctx, s, o.models, items); err != nil {
+		return err
+	}
+	r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
+		return s.Ask(ctx, req, nil)
+	})
+	return nil
+}
+
+// checkOllamaModels refuses, before anything runs, a model the runtime
+// does not have or one that cannot read the items' images.
+func checkOllamaModels(ctx context.Context, s *Services, models []string, items []batch.Item) error {
+	c, err := s.Runtime().Client(ctx)
+	if err != nil {
+		return err
+	}
+	most := 0
+	for _, it := range items {
+		most = max(most, len(it.Paths))
+	}
+	for _, m := range models {
+		f, err := c.Facts(ctx, m)
+		if err != nil {
+			return err
+		}
+		if _, err := inference.Preflight(inference.Request{Model: m, Images: make([]inference.Image, most)}, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkEndpointModels refuses a model an OpenAI-compatible server says it
+// does not serve. A server that cannot list its models is not checked.
+func checkEndpointModels(ctx context.Context, oc *inference.OpenAIClient, models []string) error {
+	ids, err := oc.Models(ctx)
+	if err != nil {
+		if _, retry := inference.Retryable(err); retry || errors.Is(err, context.Canceled) {
+			return err
+		}
+		var he *inference.HTTPError
+		if errors.As(err, &he) {
+			return nil // no /models; the runs will tell
+		}
+		return fmt.Errorf("endpoint %s is not answering: %w", oc.URL(), err)
+	}
+	for _, m := range models {
+		if !slices.Contains(ids, m) && !slices.Contains(ids, m+":latest") {
+			return fmt.Errorf("model %q: %w: %s serves %s", m, inference.ErrUnknownModel, oc.URL(), strings.Join(ids, ", "))
+		}
+	}
+	return nil
+}
+
+// progressBar shows a batch's progress on stderr: a bar redrawn in place
+// when stderr is a terminal, else a plain line every 30 s.
+type progressBar struct {
+	w        io.Writer
+	tty      bool
+	last     time.Time
+	lastLine int
+	every    time.Duration
+	drawn    bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w, every: 30 * time.Second}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.tty, b.every = true, 200*time.Millisecond
+		}
+	}
+	b.last = time.Now()
+	return b
+}
+
+func (b *progressBar) update(p batch.Progress) {
+	if now := time.Now(); p.Done < p.Total && now.Sub(b.last) < b.every {
+		return
+	} else {
+		b.last = now
+	}
+	rate := 0.0
+	if p.Elapsed > 0 {
+		rate = float64(p.Done) / p.Elapsed.Seconds()
+	}
+	eta := "--"
+	if e := p.ETA(); e > 0 {
+		eta = e.Round(time.Second).String()
+	}
+	failed := ""
+	if p.Failed > 0 {
+		failed = fmt.Sprintf("  %d failed", p.Failed)
+	}
+	pct := 100 * p.Done / max(p.Total, 1)
+	if !b.tty {
+		if p.Done < p.Total {
+			fmt.Fprintf(b.w, "batch: %d/%d runs (%d%%), %.2f runs/s, ETA %s%s\n", p.Done, p.Total, pct, rate, eta, failed)
+		}
+		return
+	}
+	const width = 30
+	fill := width * p.Done / max(p.Total, 1)
+	line := fmt.Sprintf("\r[%s%s] %d/%d %3d%%  %.2f runs/s  ETA %s%s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
+		p.Done, p.Total, pct, rate, eta, failed)
+	pad := max(b.lastLine-len(line), 0)
+	fmt.Fprint(b.w, line+strings.Repeat(" ", pad))
+	b.lastLine = len(line)
+	b.drawn = true
+}
+
+func (b *progressBar) done() {
+	if b.tty && b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}

@@ -1,0 +1,235 @@
+package batch
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Group is the score of one prompt with one model under one metric.
+type Group struct {
+	Prompt string `json:"prompt_name"`
+	Model  string `json:"model"`
+	Metric Metric `json:"metric"`
+	// N is the number of items scored; Rows the number of runs (items ×
+	// repetitions) behind them.
+	N    int `json:"n"`
+	Rows int `json:"rows"`
+	// Score is the mean over items of each item's mean score over its
+	// repetitions; Low and High bound its 95% bootstrap interval.
+	Score float64 `json:"score"`
+	Low   float64 `json:"ci_low"`
+	High  float64 `json:"ci_high"`
+	// Unparsed runs named no option or yes/no and scored 0.
+	Unparsed int `json:"unparsed"`
+	// Failed runs ended with an error and are not scored.
+	Failed int `json:"failed"`
+}
+
+// Report is the outcome of [Evaluate].
+type Report struct {
+	Groups []Group
+	// NoReference counts runs that could not be scored: no reference
+	// answer, or one the metric cannot use (an mcq answer that is no
+	// option, a yes/no metric with another answer).
+	NoReference int
+	// Resamples and Seed are the bootstrap's.
+	Resamples int
+	Seed      uint64
+}
+
+// EvalOptions say how to score.
+type EvalOptions struct {
+	// Metric is the metric, or Auto (the default) to pick one per row.
+	Metric Metric
+	// Resamples is the number of bootstrap resamples (default 2000) and
+	// Seed their random seed (default 1): the same rows, resamples and
+	// seed always give the same interval.
+	Resamples int
+	Seed      uint64
+}
+
+// DefaultResamples is the number of bootstrap resamples.
+const DefaultResamples = 2000
+
+// Evaluate scores rows per (prompt, model, metric), grouped by metric,
+// then prompt, then model, each in the order they first appear, with a percentile bootstrap 95% interval that resamples
+// items (each item's repetitions stay together).
+func Evaluate(rows []Row, opt EvalOptions) Report {
+	if opt.Metric == "" {
+		opt.Metric = Auto
+	}
+	if opt.Resamples <= 0 {
+		opt.Resamples = DefaultResamples
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	rep := Report{Resamples: opt.Resamples, Seed: opt.Seed}
+	type key struct {
+		prompt, model string
+		metric        Metric
+	}
+	type acc struct {
+		g      Group
+		items  []string
+		scores map[string][]float64
+	}
+	groups := map[key]*acc{}
+	var order []key
+	for _, r := range rows {
+		m := opt.Metric
+		if m == Auto {
+			m = InferMetric(r.Answer, r.Choices)
+		}
+		k := key{r.PromptName, r.Model, m}
+		a := groups[k]
+		if a == nil {
+			a = &acc{g: Group{Prompt: r.PromptName, Model: r.Model, Metric: m}, scores: map[string][]float64{}}
+			groups[k] = a
+			order = append(order, k)
+		}
+		if r.Status != "ok" {
+			a.g.Failed++
+			continue
+		}
+		s, parsed, ok := Score(m, r.Output, r.Answer, r.Choices)
+		if !ok {
+			rep.NoReference++
+			continue
+		}
+		if !parsed {
+			a.g.Unparsed++
+		}
+		if _, seen := a.scores[r.ItemID]; !seen {
+			a.items = append(a.items, r.ItemID)
+		}
+		a.scores[r.ItemID] = append(a.scores[r.ItemID], s)
+		a.g.Rows++
+	}
+	first := func() func(string) int {
+		seen := map[string]int{}
+		return func(s string) int {
+			if i, ok := seen[s]; ok {
+				return i
+			}
+			seen[s] = len(seen)
+			return seen[s]
+		}
+	}
+	metricIdx, promptIdx, modelIdx := first(), first(), first()
+	for _, k := range order {
+		metricIdx(string(k.metric))
+		promptIdx(k.prompt)
+		modelIdx(k.model)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if x, y := metricIdx(string(a.metric)), metricIdx(string(b.metric)); x != y {
+			return x < y
+		}
+		if x, y := promptIdx(a.prompt), promptIdx(b.prompt); x != y {
+			return x < y
+		}
+		return modelIdx(a.model) < modelIdx(b.model)
+	})
+	for _, k := range order {
+		a := groups[k]
+		means := make([]float64, len(a.items))
+		for i, id := range a.items {
+			means[i] = mean(a.scores[id])
+		}
+		a.g.N = len(means)
+		a.g.Score = mean(means)
+		a.g.Low, a.g.High = Bootstrap(means, opt.Resamples, opt.Seed)
+		if a.g.N == 0 && a.g.Failed == 0 {
+			continue
+		}
+		rep.Groups = append(rep.Groups, a.g)
+	}
+	return rep
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// Bootstrap is the percentile bootstrap 95% interval of the mean of xs:
+// the 2.5th and 97.5th percentiles of the means of resamples resamples
+// of xs drawn with replacement by a generator seeded with seed. It is
+// deterministic: the same inputs give the same interval on every
+// platform and Go version.
+func Bootstrap(xs []float64, resamples int, seed uint64) (low, high float64) {
+	n := len(xs)
+	switch {
+	case n == 0:
+		return 0, 0
+	case n == 1:
+		return xs[0], xs[0]
+	}
+	rng := splitMix64(seed)
+	means := make([]float64, resamples)
+	for b := range means {
+		s := 0.0
+		for range n {
+			s += xs[rng.next()%uint64(n)]
+		}
+		means[b] = s / float64(n)
+	}
+	sort.Float64s(means)
+	lo := int(0.025 * float64(resamples))
+	hi := int(0.975*float64(resamples)+0.5) - 1
+	return means[lo], means[min(max(hi, lo), resamples-1)]
+}
+
+// splitMix64 is Steele, Lea and Flood's SplitMix64 generator: tiny, fast,
+// and fixed, unlike math/rand's, whose sequences may change.
+type splitMix64 uint64
+
+func (s *splitMix64) next() uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := uint64(*s)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// WriteTable prints the report as an aligned table.
+func WriteTable(w io.Writer, rep Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROMPT\tMODEL\tMETRIC\tN\tRUNS\tSCORE\t95% CI\tUNPARSED\tFAILED")
+	for _, g := range rep.Groups {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.3f\t[%.3f, %.3f]\t%d\t%d\n",
+			g.Prompt, g.Model, g.Metric, g.N, g.Rows, g.Score, g.Low, g.High, g.Unparsed, g.Failed)
+	}
+	return tw.Flush()
+}
+
+// WriteSummaryCSV writes the report as CSV, one line per group.
+func WriteSummaryCSV(w io.Writer, rep Report) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"prompt_name", "model", "metric", "n", "runs", "score", "ci_low", "ci_high", "unparsed", "failed"})
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
+	for _, g := range rep.Groups {
+		cw.Write([]string{g.Prompt, g.Model, string(g.Metric), strconv.Itoa(g.N), strconv.Itoa(g.Rows),
+			f(g.Score), f(g.Low), f(g.High), strconv.Itoa(g.Unparsed), strconv.Itoa(g.Failed)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Label is a group's short name, "prompt / model / metric".
+func (g Group) Label() string {
+	return strings.Join([]string{g.Prompt, g.Model, string(g.Metric)}, " / ")
+}

@@ -1,0 +1,257 @@
+package batch
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Metric names a way of scoring an answer against a reference.
+type Metric string
+
+// The metrics. Auto picks one per row: [MCQ] when the row has choices,
+// [YesNo] when the reference answer is yes or no, else [F1].
+const (
+	Exact Metric = "exact"
+	MCQ   Metric = "mcq"
+	YesNo Metric = "yesno"
+	F1    Metric = "f1"
+	Auto  Metric = "auto"
+)
+
+// ParseMetric reads a metric's name.
+func ParseMetric(s string) (Metric, error) {
+	switch m := Metric(strings.ToLower(strings.TrimSpace(s))); m {
+	case Exact, MCQ, YesNo, F1, Auto:
+		return m, nil
+	case "":
+		return Auto, nil
+	}
+	return "", fmt.Errorf("unknown metric %q: want exact, mcq, yesno, f1 or auto", s)
+}
+
+// InferMetric is the metric Auto uses for a row.
+func InferMetric(answer string, choices []string) Metric {
+	switch {
+	case len(choices) > 0:
+		return MCQ
+	case isYesNo(answer):
+		return YesNo
+	}
+	return F1
+}
+
+func isYesNo(s string) bool {
+	n := Normalize(s)
+	return n == "yes" || n == "no"
+}
+
+// asciiPunct is Python's string.punctuation, which SQuAD's normalisation
+// removes.
+const asciiPunct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+var articles = regexp.MustCompile(`\b(a|an|the)\b`)
+
+// Normalize is the answer normalisation of the SQuAD evaluation script,
+// which tokenized F1 for VQA uses: lower case, ASCII punctuation removed,
+// the articles a, an and the removed, whitespace collapsed.
+func Normalize(s string) string {
+	s = strings.ToLower(s)
+	s = strings.Map(func(r rune) rune {
+		if r < 128 && strings.ContainsRune(asciiPunct, r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = articles.ReplaceAllString(s, " ")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Tokens are the normalised answer's words.
+func Tokens(s string) []string { return strings.Fields(Normalize(s)) }
+
+// ExactMatch reports whether the normalised answers are equal.
+func ExactMatch(pred, ref string) bool { return Normalize(pred) == Normalize(ref) }
+
+// TokenF1 is the tokenized F1 of a prediction against a reference: over
+// the normalised words, precision = shared / predicted words and recall =
+// shared / reference words (shared words counted with multiplicity), and
+// F1 = 2PR/(P+R). Two empty answers score 1; one empty answer scores 0.
+// This is the SQuAD definition; MedGemma's model card reports "Tokenized
+// F1" on SLAKE and VQA-RAD without defining it further.
+func TokenF1(pred, ref string) float64 {
+	p, r := Tokens(pred), Tokens(ref)
+	if len(p) == 0 || len(r) == 0 {
+		if len(p) == len(r) {
+			return 1
+		}
+		return 0
+	}
+	count := map[string]int{}
+	for _, t := range r {
+		count[t]++
+	}
+	shared := 0
+	for _, t := range p {
+		if count[t] > 0 {
+			count[t]--
+			shared++
+		}
+	}
+	if shared == 0 {
+		return 0
+	}
+	precision := float64(shared) / float64(len(p))
+	recall := float64(shared) / float64(len(r))
+	return 2 * precision * recall / (precision + recall)
+}
+
+// ParseYesNo finds the answer in a yes/no reply: its first word that is
+// "yes" or "no". ok is false when there is none.
+func ParseYesNo(s string) (yes, ok bool) {
+	for _, t := range Tokens(s) {
+		switch t {
+		case "yes":
+			return true, true
+		case "no":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+var (
+	// "Answer: B", "the correct option is (C)", "Choice **A**".
+	markerRE = regexp.MustCompile(`(?i:answer|option|choice)\s*(?:(?i:is)\s*)?[:\-]?\s*[\(\[]?\*{0,2}([A-Z])\*{0,2}[\)\]]?(?:[^A-Za-z0-9]|$)`)
+	// A reply that starts with the letter: "B", "B.", "B)", "(B)",
+	// "**B**", "B: PET" — but not "A chest X-ray".
+	leadingRE = regexp.MustCompile(`^[\(\[]?\*{0,2}([A-Z])\*{0,2}(?:[\.\):\]]|\s*$)`)
+	// A letter in parentheses anywhere: "… so (D)."
+	parenRE = regexp.MustCompile(`\(([A-Z])\)`)
+)
+
+// ParseChoice finds which option a multiple-choice reply chose, as an
+// index into choices. It looks, in order, for an explicit "answer/option
+// X", a reply that starts with a letter ("B", "B.", "(B)"), a single
+// distinct letter in parentheses, and finally the text of an option (the
+// one mentioned first when several are, ignoring an option whose text is
+// part of another mentioned one). ok is false when none is found.
+func ParseChoice(reply string, choices []string) (int, bool) {
+	n := len(choices)
+	s := strings.TrimSpace(reply)
+	valid := func(l string) (int, bool) {
+		i := int(l[0] - 'A')
+		return i, len(l) == 1 && i >= 0 && i < n
+	}
+	if m := markerRE.FindStringSubmatch(s); m != nil {
+		if i, ok := valid(m[1]); ok {
+			return i, true
+		}
+	}
+	if m := leadingRE.FindStringSubmatch(s); m != nil {
+		if i, ok := valid(m[1]); ok {
+			return i, true
+		}
+	}
+	found := -1
+	for _, m := range parenRE.FindAllStringSubmatch(s, -1) {
+		i, ok := valid(m[1])
+		if !ok {
+			continue
+		}
+		if found >= 0 && found != i {
+			found = -2 // two different letters: ambiguous
+			break
+		}
+		found = i
+	}
+	if found >= 0 {
+		return found, true
+	}
+	// The text of an option, as whole words.
+	text := " " + Normalize(s) + " "
+	type hit struct{ i, pos int }
+	var hits []hit
+	for i, c := range choices {
+		nc := Normalize(c)
+		if nc == "" {
+			continue
+		}
+		if pos := strings.Index(text, " "+nc+" "); pos >= 0 {
+			hits = append(hits, hit{i, pos})
+		}
+	}
+	best := hit{-1, -1}
+	for _, h := range hits {
+		nh := Normalize(choices[h.i])
+		inner := false
+		for _, o := range hits {
+			no := Normalize(choices[o.i])
+			if no != nh && strings.Contains(" "+no+" ", " "+nh+" ") {
+				inner = true
+			}
+		}
+		if !inner && (best.i < 0 || h.pos < best.pos) {
+			best = h
+		}
+	}
+	if best.i < 0 {
+		return 0, false
+	}
+	return best.i, true
+}
+
+// ChoiceIndex maps a reference answer to its option: a letter ("B",
+// "(B)", "B.") or an option's text. ok is false when it is neither.
+func ChoiceIndex(answer string, choices []string) (int, bool) {
+	a := strings.TrimSpace(answer)
+	if m := leadingRE.FindStringSubmatch(a); m != nil && len(strings.Trim(a, "()[]*.: ")) == 1 {
+		if i := int(m[1][0] - 'A'); i >= 0 && i < len(choices) {
+			return i, true
+		}
+	}
+	na := Normalize(a)
+	for i, c := range choices {
+		if Normalize(c) == na {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Score scores one reply against a reference answer with metric m (not
+// Auto). parsed is false when an mcq or yesno reply names no option or
+// yes/no (it scores 0); scorable is false when the reference cannot be
+// used with the metric (no reference, a reference that is not an option or
+// not yes/no).
+func Score(m Metric, reply, answer string, choices []string) (score float64, parsed, scorable bool) {
+	if strings.TrimSpace(answer) == "" {
+		return 0, false, false
+	}
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	switch m {
+	case Exact:
+		return b(ExactMatch(reply, answer)), true, true
+	case F1:
+		return TokenF1(reply, answer), true, true
+	case YesNo:
+		if !isYesNo(answer) {
+			return 0, false, false
+		}
+		yes, ok := ParseYesNo(reply)
+		return b(ok && yes == (Normalize(answer) == "yes")), ok, true
+	case MCQ:
+		want, ok := ChoiceIndex(answer, choices)
+		if !ok {
+			return 0, false, false
+		}
+		got, ok := ParseChoice(reply, choices)
+		return b(ok && got == want), ok, true
+	}
+	return 0, false, false
+}

@@ -1,0 +1,240 @@
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// Prep says how image files are made into model input, as the prepare
+// command's flags do.
+type Prep struct {
+	// Frame is the frame, from 1 (0 means 1).
+	Frame int `json:"frame,omitempty"`
+	// Window is "CENTER,WIDTH" and Preset a window preset's name, as given
+	// on the command line; both empty means each file's own window.
+	Window string `json:"window,omitempty"`
+	Preset string `json:"preset,omitempty"`
+	// Encoding is "display" (or "") or "ct3".
+	Encoding string `json:"encoding,omitempty"`
+	// Fit is "pad" (or "") or "stretch".
+	Fit string `json:"fit,omitempty"`
+}
+
+// Row is one run of a batch: one line of the result file.
+type Row struct {
+	Key        string `json:"key"`
+	ItemID     string `json:"item_id"`
+	PromptName string `json:"prompt_name"`
+	Model      string `json:"model"`
+	// Repetition counts from 1.
+	Repetition int `json:"repetition"`
+	// RunID is the run's id in the history database.
+	RunID  int64  `json:"run_id"`
+	Output string `json:"output"`
+	// Status is "ok" or "error" (runs cancelled by an interrupt are not
+	// written: a later run of the batch does them again).
+	Status string `json:"status"`
+	Error  string `json:"error"`
+
+	Question string   `json:"question"`
+	Answer   string   `json:"answer"`
+	Choices  []string `json:"choices"`
+	// Images are the item's files as the manifest names them,
+	// InputSHA256 the SHA-256 of their bytes, and ImageSHA256 that of the
+	// model-input PNGs sent (as history stores them).
+	Images      []string `json:"images"`
+	InputSHA256 []string `json:"input_sha256"`
+	ImageSHA256 []string `json:"image_sha256"`
+
+	System  string            `json:"system"`
+	Prompt  string            `json:"prompt"`
+	Options inference.Options `json:"options"`
+	Prep    Prep              `json:"prep"`
+
+	// Backend is "ollama" or "openai"; Endpoint is the server's URL when
+	// it is not the managed runtime.
+	Backend        string `json:"backend"`
+	Endpoint       string `json:"endpoint,omitempty"`
+	ModelDigest    string `json:"model_digest"`
+	RuntimeVersion string `json:"runtime_version"`
+
+	PromptEvalCount      int    `json:"prompt_eval_count"`
+	EvalCount            int    `json:"eval_count"`
+	TotalDurationMS      int64  `json:"total_duration_ms"`
+	LoadDurationMS       int64  `json:"load_duration_ms"`
+	PromptEvalDurationMS int64  `json:"prompt_eval_duration_ms"`
+	EvalDurationMS       int64  `json:"eval_duration_ms"`
+	FirstTokenMS         int64  `json:"first_token_ms"`
+	DoneReason           string `json:"done_reason"`
+	Truncated            bool   `json:"truncated"`
+	Thinking             string `json:"thinking,omitempty"`
+	// Attempts is how many times the request was sent (retries after 429
+	// or 5xx answers included).
+	Attempts   int       `json:"attempts"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+}
+
+// Job is one run to do: an item, a prompt, a model and a repetition.
+type Job struct {
+	// Index orders the jobs: item, then prompt, then model, then
+	// repetition.
+	Index      int
+	Item       *Item
+	ItemIndex  int
+	Prompt     Prompt
+	System     string
+	Text       string
+	Model      string
+	Repetition int
+	Key        string
+	// InputSHA256 are the hashes of the item's files.
+	InputSHA256 []string
+}
+
+// Spec is everything that defines a batch's runs.
+type Spec struct {
+	Items   []Item
+	Prompts *PromptSet
+	Models  []string
+	Repeat  int
+	Options inference.Options
+	Prep    Prep
+}
+
+// Jobs lists every run of the batch in order, with its key. It reads every
+// input file once to hash it.
+func (s Spec) Jobs() ([]Job, error) {
+	rep := max(s.Repeat, 1)
+	var jobs []Job
+	for i := range s.Items {
+		it := &s.Items[i]
+		shas := make([]string, len(it.Paths))
+		for j, p := range it.Paths {
+			sum, err := fileSHA256(p)
+			if err != nil {
+				return nil, &InputError{File: it.Source, Err: fmt.Errorf("image %s: %w", it.Images[j], cause(err))}
+			}
+			shas[j] = sum
+		}
+		for _, p := range s.Prompts.Prompts {
+			system := s.Prompts.SystemFor(p)
+			text := Render(p.Template, *it)
+			for _, m := range s.Models {
+				for r := 1; r <= rep; r++ {
+					j := Job{Index: len(jobs), Item: it, ItemIndex: i, Prompt: p, System: system, Text: text,
+						Model: m, Repetition: r, InputSHA256: shas}
+					j.Key = Key(j, s.Options, s.Prep)
+					jobs = append(jobs, j)
+				}
+			}
+		}
+	}
+	return jobs, nil
+}
+
+// Key identifies a run for resuming: a hash of the item's id and input
+// files, the prompt's name and text as sent, the model, the options, the
+// image preparation and the repetition.
+func Key(j Job, o inference.Options, p Prep) string {
+	b, _ := json.Marshal(struct {
+		V          int               `json:"v"`
+		Item       string            `json:"item"`
+		Inputs     []string          `json:"inputs"`
+		Prompt     string            `json:"prompt"`
+		System     string            `json:"system"`
+		Text       string            `json:"text"`
+		Model      string            `json:"model"`
+		Options    inference.Options `json:"options"`
+		Prep       Prep              `json:"prep"`
+		Repetition int               `json:"repetition"`
+	}{1, j.Item.ID, j.InputSHA256, j.Prompt.Name, j.System, j.Text, j.Model, o, p, j.Repetition})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// csvHeader are the CSV columns, in order.
+var csvHeader = []string{
+	"item_id", "prompt_name", "model", "repetition", "status", "output", "answer", "question", "choices",
+	"images", "input_sha256", "image_sha256", "run_id", "model_digest", "runtime_version", "backend", "endpoint",
+	"system", "prompt", "seed", "temperature", "num_predict", "num_ctx", "frame", "window", "preset", "encoding", "fit",
+	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
+	"eval_duration_ms", "first_token_ms", "done_reason", "truncated", "error", "attempts", "started_at",
+	"finished_at", "key",
+}
+
+// WriteCSV writes rows as CSV with a header; lists are joined with ";"
+// (images, hashes) or "|" (choices), as a CSV manifest has them.
+func WriteCSV(w io.Writer, rows []Row) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	opt := func(p any) string {
+		switch v := p.(type) {
+		case *int:
+			if v != nil {
+				return strconv.Itoa(*v)
+			}
+		case *float64:
+			if v != nil {
+				return strconv.FormatFloat(*v, 'g', -1, 64)
+			}
+		}
+		return ""
+	}
+	itoa := func(n int) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	for _, r := range rows {
+		rec := []string{
+			r.ItemID, r.PromptName, r.Model, strconv.Itoa(r.Repetition), r.Status, r.Output, r.Answer, r.Question,
+			strings.Join(r.Choices, "|"), strings.Join(r.Images, ";"), strings.Join(r.InputSHA256, ";"),
+			strings.Join(r.ImageSHA256, ";"), strconv.FormatInt(r.RunID, 10), r.ModelDigest, r.RuntimeVersion,
+			r.Backend, r.Endpoint, r.System, r.Prompt, opt(r.Options.Seed), opt(r.Options.Temperature),
+			itoa(r.Options.NumPredict), itoa(r.Options.NumCtx), itoa(r.Prep.Frame), r.Prep.Window, r.Prep.Preset,
+			r.Prep.Encoding, r.Prep.Fit, strconv.Itoa(r.PromptEvalCount), strconv.Itoa(r.EvalCount),
+			strconv.FormatInt(r.TotalDurationMS, 10), strconv.FormatInt(r.LoadDurationMS, 10),
+			strconv.FormatInt(r.PromptEvalDurationMS, 10), strconv.FormatInt(r.EvalDurationMS, 10),
+			strconv.FormatInt(r.FirstTokenMS, 10), r.DoneReason, strconv.FormatBool(r.Truncated), r.Error,
+			strconv.Itoa(r.Attempts), ts(r.StartedAt), ts(r.FinishedAt), r.Key,
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

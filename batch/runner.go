@@ -1,0 +1,291 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// Backend sends one request to a model and logs the run to history,
+// returning the run's id there. The workbench's Services.Ask is one.
+type Backend interface {
+	Ask(ctx context.Context, req inference.Request) (runID int64, res inference.Result, err error)
+}
+
+// BackendFunc adapts a function to [Backend].
+type BackendFunc func(ctx context.Context, req inference.Request) (int64, inference.Result, error)
+
+// Ask calls f.
+func (f BackendFunc) Ask(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
+	return f(ctx, req)
+}
+
+// Progress is where a running batch stands.
+type Progress struct {
+	// Total is the number of runs this batch does (those done before
+	// excluded); Done of them have finished, Failed of those with an
+	// error.
+	Total, Done, Failed int
+	// Elapsed is the time since the batch started.
+	Elapsed time.Duration
+}
+
+// ETA is the expected time left at the rate so far; 0 when unknown.
+func (p Progress) ETA() time.Duration {
+	if p.Done == 0 || p.Done >= p.Total {
+		return 0
+	}
+	return time.Duration(float64(p.Elapsed) / float64(p.Done) * float64(p.Total-p.Done))
+}
+
+// Summary is how a batch ended.
+type Summary struct {
+	// Total runs were to be done; OK and Failed finished (and were
+	// written); Cancelled were stopped in flight and NotStarted never
+	// began (neither is written: running the batch again does them).
+	Total, OK, Failed, Cancelled, NotStarted int
+	// FirstError is the first failed run's error.
+	FirstError error
+}
+
+// Runner runs jobs with bounded concurrency.
+type Runner struct {
+	// Backend answers requests.
+	Backend Backend
+	// Concurrency is how many requests are in flight at once (at least 1).
+	Concurrency int
+	// Backoff says how requests answered 429 or 5xx are retried.
+	Backoff inference.Backoff
+	// Options are the generation options of every run.
+	Options inference.Options
+	// Prepare makes the model input from an image file; it is called once
+	// per file of an item, however many runs use it.
+	Prepare func(path string) (inference.Image, error)
+	// Prep, BackendName and Endpoint are recorded in every row.
+	Prep        Prep
+	BackendName string
+	Endpoint    string
+	// Progress, when set, is called after each run ends (one call at a
+	// time).
+	Progress func(Progress)
+	// Drain, when closed, stops the batch from starting new runs; runs in
+	// flight finish and are written. Cancelling Run's context instead
+	// stops those too.
+	Drain <-chan struct{}
+}
+
+// Run does the jobs, appending a row to out as each finishes. It returns
+// when all are done, when Drain is closed and the runs in flight have
+// finished, or when ctx is cancelled and they have stopped. The error is
+// a failure to write out; failed runs are in the rows and the summary.
+func (r *Runner) Run(ctx context.Context, jobs []Job, out *Output) (Summary, error) {
+	sum := Summary{Total: len(jobs)}
+	n := max(r.Concurrency, 1)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	cache := newImageCache(jobs, r.Prepare)
+	next := make(chan Job)
+	go func() {
+		defer close(next)
+		for _, j := range jobs {
+			if r.draining() || ctx.Err() != nil {
+				return
+			}
+			select {
+			case next <- j:
+			case <-r.Drain:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	var (
+		mu      sync.Mutex
+		started = time.Now()
+		werr    error
+		wg      sync.WaitGroup
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				row, res, rerr := r.do(ctx, j, cache)
+				mu.Lock()
+				switch res {
+				case inference.StatusCancelled:
+					sum.Cancelled++
+				default:
+					if err := out.Append(row); err != nil {
+						if werr == nil {
+							werr = err
+							cancel(err)
+						}
+						sum.Cancelled++
+						break
+					}
+					if res == inference.StatusOK {
+						sum.OK++
+					} else {
+						sum.Failed++
+						if sum.FirstError == nil {
+							sum.FirstError = fmt.Errorf("item %s, prompt %s, model %s: %w", row.ItemID, row.PromptName, row.Model, rerr)
+						}
+					}
+					if r.Progress != nil {
+						r.Progress(Progress{Total: sum.Total, Done: sum.OK + sum.Failed, Failed: sum.Failed, Elapsed: time.Since(started)})
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sum.NotStarted = sum.Total - sum.OK - sum.Failed - sum.Cancelled
+	return sum, werr
+}
+
+func (r *Runner) draining() bool {
+	select {
+	case <-r.Drain:
+		return true
+	default:
+		return false
+	}
+}
+
+// do runs one job, retrying answers worth retrying. It returns the row and
+// how the run ended, with its error.
+func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inference.Status, error) {
+	row := Row{
+		Key: j.Key, ItemID: j.Item.ID, PromptName: j.Prompt.Name, Model: j.Model, Repetition: j.Repetition,
+		Question: j.Item.Question, Answer: j.Item.Answer, Choices: j.Item.Choices, Images: j.Item.Images,
+		InputSHA256: j.InputSHA256, System: j.System, Prompt: j.Text, Options: r.Options, Prep: r.Prep,
+		Backend: r.BackendName, Endpoint: r.Endpoint, StartedAt: time.Now().UTC(),
+	}
+	images, err := cache.get(j)
+	defer cache.release(j)
+	if err != nil {
+		row.Status, row.Error, row.FinishedAt = string(inference.StatusError), err.Error(), time.Now().UTC()
+		return row, inference.StatusError, err
+	}
+	for _, im := range images {
+		row.ImageSHA256 = append(row.ImageSHA256, im.SHA256)
+	}
+	req := inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}
+	var (
+		id  int64
+		res inference.Result
+	)
+	for attempt := 1; ; attempt++ {
+		row.Attempts = attempt
+		id, res, err = r.Backend.Ask(ctx, req)
+		if err == nil || ctx.Err() != nil || res.Status == inference.StatusCancelled {
+			break
+		}
+		after, ok := inference.Retryable(err)
+		if !ok || attempt > r.Backoff.Retries {
+			break
+		}
+		t := time.NewTimer(r.Backoff.Delay(attempt, after))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	row.FinishedAt = time.Now().UTC()
+	row.RunID = id
+	row.Output = res.Output
+	row.Thinking = res.Thinking
+	row.ModelDigest = res.ModelDigest
+	row.RuntimeVersion = res.RuntimeVersion
+	row.PromptEvalCount, row.EvalCount = res.PromptEvalCount, res.EvalCount
+	row.TotalDurationMS = res.TotalDuration.Milliseconds()
+	row.LoadDurationMS = res.LoadDuration.Milliseconds()
+	row.PromptEvalDurationMS = res.PromptEvalDuration.Milliseconds()
+	row.EvalDurationMS = res.EvalDuration.Milliseconds()
+	row.FirstTokenMS = res.FirstToken.Milliseconds()
+	row.DoneReason, row.Truncated = res.DoneReason, res.Truncated
+	switch {
+	case ctx.Err() != nil || res.Status == inference.StatusCancelled || errors.Is(err, context.Canceled):
+		return row, inference.StatusCancelled, err
+	case err != nil:
+		row.Status, row.Error = string(inference.StatusError), err.Error()
+		return row, inference.StatusError, err
+	}
+	row.Status = string(inference.StatusOK)
+	return row, inference.StatusOK, nil
+}
+
+// imageCache prepares each item's images once and drops them when the
+// item's last job is done.
+type imageCache struct {
+	prepare func(string) (inference.Image, error)
+	mu      sync.Mutex
+	items   map[int]*cached
+}
+
+type cached struct {
+	once   sync.Once
+	images []inference.Image
+	err    error
+	refs   int
+}
+
+func newImageCache(jobs []Job, prepare func(string) (inference.Image, error)) *imageCache {
+	c := &imageCache{prepare: prepare, items: map[int]*cached{}}
+	for _, j := range jobs {
+		e := c.items[j.ItemIndex]
+		if e == nil {
+			e = &cached{}
+			c.items[j.ItemIndex] = e
+		}
+		e.refs++
+	}
+	return c
+}
+
+func (c *imageCache) get(j Job) ([]inference.Image, error) {
+	c.mu.Lock()
+	e := c.items[j.ItemIndex]
+	c.mu.Unlock()
+	if e == nil {
+		return nil, fmt.Errorf("item %s: no images", j.Item.ID)
+	}
+	e.once.Do(func() {
+		if c.prepare == nil {
+			e.err = errors.New("no image preparation")
+			return
+		}
+		for i, p := range j.Item.Paths {
+			im, err := c.prepare(p)
+			if err != nil {
+				e.err = fmt.Errorf("image %s: %w", j.Item.Images[i], err)
+				return
+			}
+			e.images = append(e.images, im)
+		}
+	})
+	return e.images, e.err
+}
+
+func (c *imageCache) release(j Job) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.items[j.ItemIndex]; e != nil {
+		if e.refs--; e.refs <= 0 {
+			delete(c.items, j.ItemIndex)
+		}
+	}
+}
