@@ -306,7 +306,11 @@ func (h *historyPanel) show(id int64) {
 func (h *historyPanel) showRun(r *history.Run, im *dicomview.Image, preview image.Image) {
 	h.selected = r
 	h.previewImg = im
-	h.heading.SetText(fmt.Sprintf("Run %d%s%s%s%s", r.ID, statsSep, r.Model, statsSep, runStatusText(*r)))
+	model := r.Model
+	if strings.HasPrefix(model, inference.DemoModelName) {
+		model += labelSep + inference.DemoModelLabel
+	}
+	h.heading.SetText(fmt.Sprintf("Run %d%s%s%s%s", r.ID, statsSep, model, statsSep, runStatusText(*r)))
 	h.provenance.SetText(runProvenance(*r))
 	h.preview.Image = preview
 	h.preview.Refresh()

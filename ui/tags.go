@@ -116,7 +116,6 @@ func (t *tagPanel) loaded(im *dicomview.Image, attrs []dicomview.Attribute, err 
 		t.status.SetText(err.Error())
 	} else {
 		t.attrs = attrs
-		t.status.SetText(fmt.Sprintf("%d attributes", len(attrs)))
 	}
 	t.rebuild()
 }
@@ -128,6 +127,13 @@ func (t *tagPanel) rebuild() {
 	t.children = map[widget.TreeNodeID][]widget.TreeNodeID{}
 	q := strings.ToLower(strings.TrimSpace(t.filter.Text))
 	t.children[""] = t.addAttrs("", t.attrs, q)
+	if t.attrs != nil {
+		if q == "" {
+			t.status.SetText(fmt.Sprintf("%d attributes", len(t.attrs)))
+		} else {
+			t.status.SetText(fmt.Sprintf("%d of %d attributes match", len(t.children[""]), len(t.attrs)))
+		}
+	}
 	t.tree.Refresh()
 	if q != "" {
 		t.tree.OpenAllBranches()

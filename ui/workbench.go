@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
@@ -68,7 +67,7 @@ type Workbench struct {
 
 	// Widgets, kept for tests.
 
-	openButton      *widget.Button
+	mainSplit       *container.Split // the image side | the columns
 	imageInfo       *widget.Label
 	viewer          *Viewer
 	frameSlider     *widget.Slider
@@ -178,22 +177,21 @@ func (w *Workbench) maybeAutoRun() {
 
 // build creates the widgets and lays them out.
 func (w *Workbench) build() fyne.CanvasObject {
-	w.openButton = widget.NewButtonWithIcon("Open…", theme.FolderOpenIcon(), w.showOpenDialog)
 	w.imageInfo = widget.NewLabel("")
 	w.imageInfo.Truncation = fyne.TextTruncateEllipsis
 	w.imageInfo.SetText(w.infoText())
-	top := container.NewBorder(nil, nil, w.openButton, nil, w.imageInfo)
+	top := w.imageInfo // opening is the browser's (File…, Folder…) and the File menu's
 
 	imagePane := w.buildImagePane()
 
 	askPane := w.buildCompare()
 
-	split := container.NewHSplit(imagePane, askPane)
-	split.Offset = 0.6
+	w.mainSplit = container.NewHSplit(imagePane, askPane)
+	w.mainSplit.Offset = 0.6
 
 	w.status = widget.NewLabel(stateText(inference.State{}))
 	w.status.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(top, w.status, nil, nil, split)
+	return container.NewBorder(top, w.status, nil, nil, w.mainSplit)
 }
 
 // closed stops the workbench's goroutines and any run.

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Takes docs/screenshots/*.png: the real workbench binary in a real window
+# under Xvfb, started with the CR 4.dcm and the CT 5.dcm of the dicom
+# module's testdata on its command line and the offline demo model
+# installed. The workbench's tour mode (MEDGEMMA_WORKBENCH_TOUR, see
+# app/gui.go and ui/tour.go) steps through the views; before each it logs
+# "tour: ready view=NAME" and this script then photographs the screen with
+# ImageMagick's `import`.
+#   scripts/screenshots.sh [OUT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-docs/screenshots}
+./scripts/setup.sh
+command -v import >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends imagemagick >&2; }
+mkdir -p "$out"
+
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+bin="$work/medgemma-workbench"
+go build -tags sqlite_fts5 -o "$bin" .
+data="$work/data"
+testdata="$(go list -m -f '{{.Dir}}' github.com/suyashkumar/dicom)/testdata"
+"$bin" --data-dir "$data" models demo >&2
+
+# A fresh home: no recent files, settings or window size from this machine;
+# the window opens at the size of the screen.
+export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config"
+w=1600 h=1000
+mkdir -p "$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench"
+printf '{"window.width":%d,"window.height":%d}\n' "$w" "$h" >"$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench/preferences.json"
+export DISPLAY=:96
+Xvfb "$DISPLAY" -screen 0 "${w}x${h}x24" -nolisten tcp >/dev/null 2>&1 &
+sleep 1
+
+shots="$work/shots"
+mkdir -p "$shots"
+MEDGEMMA_WORKBENCH_TOUR="$shots" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" >"$work/app.log" 2>&1 &
+app=$!
+log="$data/logs/workbench.log"
+taken=""
+for _ in $(seq 1 1200); do
+	if [ -f "$log" ]; then
+		for view in $(sed -n 's/.*msg="tour: ready".* view=\([a-z0-9-]*\).*/\1/p' "$log"); do
+			case " $taken " in *" $view "*) continue ;; esac
+			import -window root "$work/$view.png"
+			cp "$work/$view.png" "$out/$view.png"
+			mv "$work/$view.png" "$shots/$view.png"
+			taken="$taken $view"
+			echo "took $out/$view.png" >&2
+		done
+		grep -q 'msg="tour: done"' "$log" && break
+		if grep -q 'msg=tour .*err=' "$log"; then grep 'msg=tour ' "$log" >&2; exit 1; fi
+	fi
+	kill -0 "$app" 2>/dev/null || { echo "screenshots: the workbench exited early" >&2; cat "$work/app.log" >&2; exit 1; }
+	sleep 0.5
+done
+grep -q 'msg="tour: done"' "$log" || { echo "screenshots: the tour did not finish in 10 minutes" >&2; exit 1; }
+wait "$app" || true
+echo "screenshots in $out:$taken" >&2
