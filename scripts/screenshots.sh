@@ -25,7 +25,7 @@ testdata="$(go list -m -f '{{.Dir}}' github.com/suyashkumar/dicom)/testdata"
 # A fresh home: no recent files, settings or window size from this machine;
 # the window opens at the size of the screen.
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config"
-w=1600 h=1000
+w=1920 h=1080
 mkdir -p "$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench"
 printf '{"window.width":%d,"window.height":%d}\n' "$w" "$h" >"$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench/preferences.json"
 export DISPLAY=:96

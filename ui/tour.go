@@ -131,7 +131,7 @@ func (w *Workbench) Tour(ctx context.Context, shoot func(ctx context.Context, na
 		return err
 	}
 	on(func() {
-		w.mainSplit.SetOffset(0.3) // room for three columns
+		w.mainSplit.SetOffset(0) // as much room for three columns as the image side leaves
 		cv := w.cmp
 		for len(cv.columns) < 3 {
 			cv.addColumn()
