@@ -284,7 +284,7 @@ func TestServicesStudy(t *testing.T) {
 	dir := seriesFolder(t)
 	s := &Services{}
 	for _, p := range []string{dir, zipFolder(t, dir)} {
-		series, skipped, err := s.OpenStudy(context.Background(), p)
+		series, skipped, err := s.OpenStudy(context.Background(), p, nil)
 		if err != nil || len(series) != 2 || len(skipped) != 0 {
 			t.Fatalf("OpenStudy(%s) = %d series, %v skipped, %v; want 2, none", filepath.Base(p), len(series), skipped, err)
 		}

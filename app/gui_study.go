@@ -17,8 +17,8 @@ const maxTagEntryBytes = 2 << 30
 // OpenStudy opens a DICOM, PNG or JPEG file, a folder, a ZIP archive or a
 // DICOMDIR and returns its series (see dicomview.OpenSeries), and the
 // files in it that did not load.
-func (s *Services) OpenStudy(ctx context.Context, path string) ([]*dicomview.Series, []error, error) {
-	return dicomview.OpenSeries(path)
+func (s *Services) OpenStudy(ctx context.Context, path string, progress func(files int)) ([]*dicomview.Series, []error, error) {
+	return dicomview.OpenSeriesContext(ctx, path, progress)
 }
 
 // Attributes reads the DICOM attributes of an image loaded from path: a

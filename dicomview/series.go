@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -48,6 +49,16 @@ type Slice struct {
 // load are skipped and reported in skipped; if none loads, the first
 // error is returned.
 func OpenSeries(path string) (series []*Series, skipped []error, err error) {
+	return OpenSeriesContext(context.Background(), path, nil)
+}
+
+// OpenSeriesContext is OpenSeries that stops, returning ctx's error, when
+// ctx is done, and calls progress (if not nil) with the number of files
+// or archive entries read so far after each one.
+func OpenSeriesContext(ctx context.Context, path string, progress func(files int)) (series []*Series, skipped []error, err error) {
+	if progress == nil {
+		progress = func(int) {}
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
@@ -55,11 +66,11 @@ func OpenSeries(path string) (series []*Series, skipped []error, err error) {
 	var images []*Image
 	switch {
 	case fi.IsDir():
-		images, skipped, err = loadFolder(path)
+		images, skipped, err = loadFolder(ctx, path, progress)
 	case strings.EqualFold(filepath.Base(path), "DICOMDIR"):
-		images, skipped, err = loadFolder(filepath.Dir(path))
+		images, skipped, err = loadFolder(ctx, filepath.Dir(path), progress)
 	case isZip(path):
-		images, skipped, err = loadZip(path)
+		images, skipped, err = loadZip(ctx, path, progress)
 	default:
 		var im *Image
 		im, err = Load(path)
@@ -91,7 +102,7 @@ func isZip(path string) bool {
 
 // loadFolder loads every DICOM file under dir (by its DICM marker; a
 // DICOMDIR itself is skipped).
-func loadFolder(dir string) ([]*Image, []error, error) {
+func loadFolder(ctx context.Context, dir string, progress func(int)) ([]*Image, []error, error) {
 	var images []*Image
 	var skipped []error
 	n := 0
@@ -100,12 +111,16 @@ func loadFolder(dir string) ([]*Image, []error, error) {
 			skipped = append(skipped, err)
 			return nil
 		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("open %s: %w", dir, err)
+		}
 		if d.IsDir() || strings.EqualFold(d.Name(), "DICOMDIR") || !d.Type().IsRegular() {
 			return nil
 		}
 		if n++; n > maxSeriesFiles {
 			return fmt.Errorf("open %s: %w", dir, unsupported("more than %d files", maxSeriesFiles))
 		}
+		progress(n)
 		if !hasDICM(p) {
 			return nil
 		}
@@ -134,7 +149,7 @@ func hasDICM(p string) bool {
 
 // loadZip loads every DICOM entry of a ZIP archive; an image's Path is
 // "ARCHIVE!ENTRY".
-func loadZip(path string) ([]*Image, []error, error) {
+func loadZip(ctx context.Context, path string, progress func(int)) ([]*Image, []error, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, malformedCause(err, "malformed ZIP archive"))
@@ -147,6 +162,10 @@ func loadZip(path string) ([]*Image, []error, error) {
 		if i >= maxSeriesFiles {
 			return nil, skipped, fmt.Errorf("open %s: %w", path, unsupported("more than %d entries", maxSeriesFiles))
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, skipped, fmt.Errorf("open %s: %w", path, err)
+		}
+		progress(i + 1)
 		if f.FileInfo().IsDir() || strings.EqualFold(filepath.Base(f.Name), "DICOMDIR") {
 			continue
 		}

@@ -2,11 +2,14 @@ package dicomview
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
@@ -102,6 +105,26 @@ func TestOpenSeriesFolderZipDICOMDIR(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkSeries(t, series, skipped)
+
+			// Progress counts the files read; a cancelled open stops with
+			// the context's error and the path.
+			var counts []int
+			if _, _, err := OpenSeriesContext(context.Background(), p, func(n int) { counts = append(counts, n) }); err != nil {
+				t.Fatal(err)
+			}
+			if len(counts) < len(seriesFiles) || !slices.IsSorted(counts) {
+				t.Errorf("progress %v for %d files", counts, len(seriesFiles))
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			n := 0
+			_, _, err = OpenSeriesContext(ctx, p, func(int) {
+				if n++; n == 2 {
+					cancel()
+				}
+			})
+			if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), filepath.Base(strings.TrimSuffix(p, "/DICOMDIR"))) || n != 2 {
+				t.Errorf("cancelled after 2 files: %v (%d files read)", err, n)
+			}
 		})
 	}
 }

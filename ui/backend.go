@@ -16,8 +16,10 @@ type Backend interface {
 	// Open loads the image file at path.
 	Open(ctx context.Context, path string) (*dicomview.Image, error)
 	// OpenStudy opens a file, folder, ZIP archive or DICOMDIR and returns
-	// its series, and the files in it that did not load.
-	OpenStudy(ctx context.Context, path string) (series []*dicomview.Series, skipped []error, err error)
+	// its series, and the files in it that did not load. It calls progress
+	// (from its own goroutine) with the number of files read so far, and
+	// stops with ctx's error when ctx is done.
+	OpenStudy(ctx context.Context, path string, progress func(files int)) (series []*dicomview.Series, skipped []error, err error)
 	// Attributes reads the DICOM attributes of an image loaded from path
 	// (a file, or "ARCHIVE!ENTRY" for an entry of a ZIP archive).
 	Attributes(ctx context.Context, path string) ([]dicomview.Attribute, error)

@@ -2,11 +2,14 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,6 +30,10 @@ const previewSize = 1024
 // presetDefault is the preset entry that restores the file's own window
 // (the default for radiographs such as chest X-rays).
 const presetDefault = "Default (file)"
+
+// openProgressEvery is how often an open in progress updates its count of
+// files read.
+const openProgressEvery = 100 * time.Millisecond
 
 // imagePane is the state and widgets of the image side that workbench.go
 // does not hold. Its fields are used only on the UI goroutine.
@@ -312,15 +319,35 @@ func (w *Workbench) presetMatches() bool {
 func (w *Workbench) open(paths ...string) {
 	w.openSeq++
 	seq := w.openSeq
-	w.imageInfo.SetText("Opening " + baseNames(paths) + "…")
+	if w.cancelOpen != nil {
+		w.cancelOpen() // the newer open wins
+	}
+	opening := "Opening " + baseNames(paths) + "…"
+	w.imageInfo.SetText(opening)
 	ctx, cancel := w.opContext()
+	w.cancelOpen = cancel
+	w.cancelOpenButton.Show()
+	var files atomic.Int64
+	var last atomic.Int64 // unix ms of the last progress shown
+	progress := func(n int) {
+		files.Store(int64(n))
+		now := time.Now().UnixMilli()
+		if prev := last.Load(); now-prev < openProgressEvery.Milliseconds() || !last.CompareAndSwap(prev, now) {
+			return
+		}
+		w.do(func() {
+			if seq == w.openSeq && w.cancelOpen != nil {
+				w.imageInfo.SetText(fmt.Sprintf("%s %d files read", opening, files.Load()))
+			}
+		})
+	}
 	go func() {
 		defer cancel()
 		var all []*dicomview.Series
 		var skipped []error
 		var firstErr error
 		for _, p := range paths {
-			s, sk, err := w.backend.OpenStudy(ctx, p)
+			s, sk, err := w.backend.OpenStudy(ctx, p, progress)
 			all = append(all, s...)
 			skipped = append(skipped, sk...)
 			if err != nil && firstErr == nil {
@@ -338,9 +365,11 @@ func (w *Workbench) opened(seq int, paths []string, series []*dicomview.Series, 
 	if seq != w.openSeq {
 		return // a later open supersedes this one
 	}
+	w.cancelOpen = nil
+	w.cancelOpenButton.Hide()
 	if err != nil {
 		w.imageInfo.SetText(w.infoText())
-		dialog.ShowError(err, w.win)
+		showError(w.win, err) // nothing for a cancelled open
 		return
 	}
 	w.addRecent(paths)

@@ -362,3 +362,20 @@ func writeGolden(t *testing.T, name string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestCancelOpen: a long open shows its progress and a Cancel button;
+// Cancel stops it without an error dialog and leaves the window as it was.
+func TestCancelOpen(t *testing.T) {
+	fake := &fakeBackend{openGate: make(chan struct{})}
+	h := newHarness(t, fake)
+	h.wb.open(studyFolder(t))
+	h.waitFor("the Cancel button", waitTimeout, func() bool { return h.wb.cancelOpenButton.Visible() })
+	if !strings.HasPrefix(h.wb.imageInfo.Text, "Opening ") {
+		t.Errorf("while opening the info line says %q", h.wb.imageInfo.Text)
+	}
+	test.Tap(h.wb.cancelOpenButton)
+	h.waitFor("the open to stop", waitTimeout, func() bool { return !h.wb.cancelOpenButton.Visible() })
+	if h.wb.imageInfo.Text != "No image" || h.wb.img != nil || hasDialog(h.wb.Window()) {
+		t.Errorf("after Cancel: info %q, image %v, dialog %v", h.wb.imageInfo.Text, h.wb.img != nil, hasDialog(h.wb.Window()))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
@@ -49,8 +50,9 @@ type Workbench struct {
 	prepared    *dicomview.Prepared // the model input, for preparedFor
 	input       image.Image         // prepared, decoded
 	preparedFor inputKey
-	rendering   bool // a render goroutine is running
-	openSeq     int  // counts Open calls; only the latest result is shown
+	rendering   bool               // a render goroutine is running
+	openSeq     int                // counts Open calls; only the latest result is shown
+	cancelOpen  context.CancelFunc // stops the open in progress; nil when none
 	pane        imagePane
 
 	models  map[string]inference.Model // by label in modelSelect
@@ -67,31 +69,32 @@ type Workbench struct {
 
 	// Widgets, kept for tests.
 
-	mainSplit       *container.Split // the image side | the columns
-	imageInfo       *widget.Label
-	viewer          *Viewer
-	frameSlider     *widget.Slider
-	frameLabel      *widget.Label
-	frameRow        *fyne.Container
-	centerEntry     *widget.Entry
-	widthEntry      *widget.Entry
-	resetWindow     *widget.Button
-	modelInputCheck *widget.Check
-	inputInfo       *widget.Label
-	modelSelect     *widget.Select
-	installDemo     *widget.Button
-	modelHint       *widget.Label
-	systemEntry     *widget.Entry
-	promptEntry     *widget.Entry
-	runButton       *widget.Button
-	stopButton      *widget.Button
-	maxTokensEntry  *widget.Entry
-	tempEntry       *widget.Entry
-	seedEntry       *widget.Entry
-	answer          *AnswerView
-	answerScroll    *container.Scroll
-	stats           *widget.Label
-	status          *widget.Label
+	mainSplit        *container.Split // the image side | the columns
+	cancelOpenButton *widget.Button   // shown while files are opening
+	imageInfo        *widget.Label
+	viewer           *Viewer
+	frameSlider      *widget.Slider
+	frameLabel       *widget.Label
+	frameRow         *fyne.Container
+	centerEntry      *widget.Entry
+	widthEntry       *widget.Entry
+	resetWindow      *widget.Button
+	modelInputCheck  *widget.Check
+	inputInfo        *widget.Label
+	modelSelect      *widget.Select
+	installDemo      *widget.Button
+	modelHint        *widget.Label
+	systemEntry      *widget.Entry
+	promptEntry      *widget.Entry
+	runButton        *widget.Button
+	stopButton       *widget.Button
+	maxTokensEntry   *widget.Entry
+	tempEntry        *widget.Entry
+	seedEntry        *widget.Entry
+	answer           *AnswerView
+	answerScroll     *container.Scroll
+	stats            *widget.Label
+	status           *widget.Label
 }
 
 // renderKey identifies what a render or a model input was made from.
@@ -180,7 +183,15 @@ func (w *Workbench) build() fyne.CanvasObject {
 	w.imageInfo = widget.NewLabel("")
 	w.imageInfo.Truncation = fyne.TextTruncateEllipsis
 	w.imageInfo.SetText(w.infoText())
-	top := w.imageInfo // opening is the browser's (File…, Folder…) and the File menu's
+	// Opening is the browser's (File…, Folder…) and the File menu's; a
+	// long open (a large folder or ZIP) can be cancelled here.
+	w.cancelOpenButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if w.cancelOpen != nil {
+			w.cancelOpen()
+		}
+	})
+	w.cancelOpenButton.Hide()
+	top := container.NewBorder(nil, nil, nil, w.cancelOpenButton, w.imageInfo)
 
 	imagePane := w.buildImagePane()
 

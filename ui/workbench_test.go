@@ -35,6 +35,7 @@ type fakeBackend struct {
 	models     []inference.Model
 	modelsErr  error
 	openErr    error
+	openGate   chan struct{} // when set, OpenStudy waits for it or for its context
 	state      inference.State
 	stateCalls int
 	ask        func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error)
