@@ -43,11 +43,11 @@ func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress f
 			}
 		},
 	})
+	if err != nil {
+		return ui.BatchResult{}, err // nothing ran
+	}
 	out := ui.BatchResult{Summary: res.sum, Runs: res.runs, Skipped: res.skipped, Rows: res.rows, Out: o.out, CSV: o.csv}
-	switch {
-	case err != nil:
-		return out, err
-	case res.werr != nil:
+	if res.werr != nil {
 		return out, res.werr
 	}
 	return out, res.ferr
@@ -84,7 +84,7 @@ func (s *Services) EvalBatch(ctx context.Context, path string) (ui.BatchEval, er
 	if err := ctx.Err(); err != nil {
 		return ui.BatchEval{}, err
 	}
-	rep, truncated, err := evaluateFile(path, batch.EvalOptions{Metric: batch.Auto, Resamples: batch.DefaultResamples, Seed: 1}, "metric")
+	rep, truncated, err := evaluateFile(path, batch.EvalOptions{Metric: batch.Auto, Resamples: batch.DefaultResamples, Seed: 1}, "metric with eval --metric")
 	if err != nil {
 		return ui.BatchEval{Truncated: truncated}, fmt.Errorf("eval: %w", err)
 	}

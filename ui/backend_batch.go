@@ -19,7 +19,8 @@ type BatchBackend interface {
 	// starting runs; cancelling ctx stops those in flight too. The error
 	// is one that stopped the batch before it ran (a bad manifest or
 	// prompts file, an unknown model) or the result file failing to
-	// write; failed runs are counted in the result.
+	// write; failed runs are counted in the result. A batch stopped
+	// before it ran returns a zero result.
 	RunBatch(ctx context.Context, spec BatchSpec, onProgress func(BatchProgress)) (BatchResult, error)
 	// EvalBatch scores the result file at path per (prompt, model) with
 	// the automatic metric and a 95% bootstrap interval.
