@@ -172,34 +172,11 @@ type batchSummary struct {
 // runs; cancelling ctx stops those in flight.
 func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOptions) error {
 	start := time.Now()
-	var items []batch.Item
-	var err error
-	switch {
-	case o.manifest != "":
-		items, err = batch.LoadManifest(o.manifest)
-	default:
-		st, serr := os.Stat(o.images)
-		if serr != nil {
-			return usagef("--images %s: %v", o.images, serr)
-		}
-		if st.IsDir() {
-			items, err = batch.ScanDir(o.images)
-		} else {
-			tmp, terr := os.MkdirTemp("", "mgw-batch-zip-")
-			if terr != nil {
-				return terr
-			}
-			defer os.RemoveAll(tmp)
-			items, err = batch.ExtractZip(o.images, tmp)
-		}
-	}
+	items, prompts, cleanup, err := loadBatchInputs(o)
 	if err != nil {
-		return &UsageError{err}
+		return err
 	}
-	prompts, err := batch.LoadPrompts(o.prompts)
-	if err != nil {
-		return &UsageError{err}
-	}
+	defer cleanup()
 
 	cfg := c.cfg
 	if o.endpoint != "" {
@@ -214,25 +191,126 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOption
 	}
 	defer s.Close()
 
+	var bar *progressBar
+	res, err := s.runBatchWith(ctx, drain, o, items, prompts, batchHooks{
+		started: func(runs, skipped int) {
+			if skipped > 0 {
+				fmt.Fprintf(c.stderr, "batch: %d of %d runs already in %s; doing the other %d\n", skipped, runs, o.out, runs-skipped)
+			}
+		},
+		running: func() *progressBar {
+			bar = newProgressBar(c.stderr)
+			return bar
+		},
+	})
+	if err != nil {
+		return err
+	}
+	sum := res.sum
+
+	fmt.Fprintf(c.stderr, "batch: %d runs done now (%d ok, %d failed), %d already done; %d rows in %s and %s (%s)\n",
+		sum.OK+sum.Failed, sum.OK, sum.Failed, res.skipped, res.rows, o.out, o.csv, time.Since(start).Round(100*time.Millisecond))
+	if o.json {
+		json.NewEncoder(c.stdout).Encode(batchSummary{Runs: res.runs, Skipped: res.skipped, OK: sum.OK, Failed: sum.Failed,
+			Cancelled: sum.Cancelled, NotStarted: sum.NotStarted, Rows: res.rows, Out: o.out, CSV: o.csv,
+			Seconds: time.Since(start).Seconds()})
+	}
+	switch {
+	case res.werr != nil:
+		return res.werr
+	case res.ferr != nil:
+		return res.ferr
+	case sum.Cancelled+sum.NotStarted > 0:
+		return fmt.Errorf("batch interrupted: %d of %d runs left to do (%d stopped in flight); run the same command again to finish", sum.Cancelled+sum.NotStarted, res.runs, sum.Cancelled)
+	case sum.Failed > 0:
+		return fmt.Errorf("batch: %d of %d runs failed (their rows have status error; run the same command again to retry them); the first: %w", sum.Failed, res.runs-res.skipped, sum.FirstError)
+	}
+	return nil
+}
+
+// loadBatchInputs reads a checked batch's items and prompts. cleanup
+// removes the files extracted from a ZIP; call it when the batch is over.
+func loadBatchInputs(o batchOptions) (items []batch.Item, prompts *batch.PromptSet, cleanup func(), err error) {
+	cleanup = func() {}
+	switch {
+	case o.manifest != "":
+		items, err = batch.LoadManifest(o.manifest)
+	default:
+		st, serr := os.Stat(o.images)
+		if serr != nil {
+			return nil, nil, cleanup, usagef("--images %s: %v", o.images, serr)
+		}
+		if st.IsDir() {
+			items, err = batch.ScanDir(o.images)
+		} else {
+			tmp, terr := os.MkdirTemp("", "mgw-batch-zip-")
+			if terr != nil {
+				return nil, nil, cleanup, terr
+			}
+			cleanup = func() { os.RemoveAll(tmp) }
+			items, err = batch.ExtractZip(o.images, tmp)
+		}
+	}
+	if err == nil {
+		prompts, err = batch.LoadPrompts(o.prompts)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, func() {}, &UsageError{err}
+	}
+	return items, prompts, cleanup, nil
+}
+
+// batchHooks are what the command line and the window show of a batch.
+// Each may be nil.
+type batchHooks struct {
+	// started is called once the result file is read: runs is the
+	// batch's number of runs, skipped how many of them it already holds.
+	started func(runs, skipped int)
+	// running is called just before the runs start; its bar, when not
+	// nil, shows their progress.
+	running func() *progressBar
+	// progress is called after each run ends (one call at a time).
+	progress func(batch.Progress)
+}
+
+// batchResult is how a batch ended: the runner's summary, the batch's
+// runs, those skipped as already done, the rows in the result file, and
+// the errors writing it (werr) or finishing it and its CSV (ferr).
+type batchResult struct {
+	sum                 batch.Summary
+	runs, skipped, rows int
+	werr, ferr          error
+}
+
+// runBatchWith runs a checked batch on s: the command line's batch and
+// the window's Batch tab share it. It picks the default model when none
+// is named, skips the runs the result file already holds, checks the
+// models, runs the others and finishes the file and its CSV. The error
+// is one that stopped the batch before it ran; how the runs ended is in
+// the result. Closing drain stops it from starting runs; cancelling ctx
+// stops those in flight.
+func (s *Services) runBatchWith(ctx context.Context, drain <-chan struct{}, o batchOptions, items []batch.Item, prompts *batch.PromptSet, h batchHooks) (batchResult, error) {
+	var res batchResult
 	if o.endpoint == "" && len(o.models) == 0 {
 		m, err := s.DefaultModel(ctx)
 		if err != nil {
-			return err
+			return res, err
 		}
 		o.models = []string{m}
 	}
 	spec := batch.Spec{Items: items, Prompts: prompts, Models: o.models, Repeat: o.repeat, Options: o.options, Prep: o.prep}
 	jobs, err := spec.Jobs()
 	if err != nil {
-		return &UsageError{err}
+		return res, &UsageError{err}
 	}
 	out, err := batch.OpenOutput(o.out)
 	if err != nil {
 		var ie *batch.InputError
 		if errors.As(err, &ie) {
-			return &UsageError{fmt.Errorf("%w (the --out file is not a batch result; give another)", err)}
+			return res, &UsageError{fmt.Errorf("%w (the --out file is not a batch result; give another)", err)}
 		}
-		return err
+		return res, err
 	}
 	defer out.Close()
 	var pending []batch.Job
@@ -241,9 +319,9 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOption
 			pending = append(pending, j)
 		}
 	}
-	skipped := len(jobs) - len(pending)
-	if skipped > 0 {
-		fmt.Fprintf(c.stderr, "batch: %d of %d runs already in %s; doing the other %d\n", skipped, len(jobs), o.out, len(pending))
+	res.runs, res.skipped = len(jobs), len(jobs)-len(pending)
+	if h.started != nil {
+		h.started(res.runs, res.skipped)
 	}
 
 	r := &batch.Runner{
@@ -261,40 +339,34 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOption
 		},
 	}
 	if len(pending) > 0 {
-		if err := c.batchBackend(ctx, s, r, o, items); err != nil {
-			return err
+		if err := batchBackend(ctx, s, r, o, items); err != nil {
+			return res, err
 		}
 	}
-	bar := newProgressBar(c.stderr)
-	r.Progress = bar.update
-	sum, werr := r.Run(ctx, pending, out)
-	bar.done()
-	ferr := out.Finish(jobs, o.csv)
-	rows := len(out.Rows(nil))
-
-	fmt.Fprintf(c.stderr, "batch: %d runs done now (%d ok, %d failed), %d already done; %d rows in %s and %s (%s)\n",
-		sum.OK+sum.Failed, sum.OK, sum.Failed, skipped, rows, o.out, o.csv, time.Since(start).Round(100*time.Millisecond))
-	if o.json {
-		json.NewEncoder(c.stdout).Encode(batchSummary{Runs: len(jobs), Skipped: skipped, OK: sum.OK, Failed: sum.Failed,
-			Cancelled: sum.Cancelled, NotStarted: sum.NotStarted, Rows: rows, Out: o.out, CSV: o.csv,
-			Seconds: time.Since(start).Seconds()})
+	var bar *progressBar
+	if h.running != nil {
+		bar = h.running()
 	}
-	switch {
-	case werr != nil:
-		return werr
-	case ferr != nil:
-		return ferr
-	case sum.Cancelled+sum.NotStarted > 0:
-		return fmt.Errorf("batch interrupted: %d of %d runs left to do (%d stopped in flight); run the same command again to finish", sum.Cancelled+sum.NotStarted, len(jobs), sum.Cancelled)
-	case sum.Failed > 0:
-		return fmt.Errorf("batch: %d of %d runs failed (their rows have status error; run the same command again to retry them); the first: %w", sum.Failed, len(pending), sum.FirstError)
+	r.Progress = func(p batch.Progress) {
+		if bar != nil {
+			bar.update(p)
+		}
+		if h.progress != nil {
+			h.progress(p)
+		}
 	}
-	return nil
+	res.sum, res.werr = r.Run(ctx, pending, out)
+	if bar != nil {
+		bar.done()
+	}
+	res.ferr = out.Finish(jobs, o.csv)
+	res.rows = len(out.Rows(nil))
+	return res, nil
 }
 
 // batchBackend sets the runner's backend: the endpoint's, or the
 // runtime's, after checking that the models are there.
-func (c *cli) batchBackend(ctx context.Context, s *Services, r *batch.Runner, o batchOptions, items []batch.Item) error {
+func batchBackend(ctx context.Context, s *Services, r *batch.Runner, o batchOptions, items []batch.Item) error {
 	if o.endpoint != "" {
 		oc, err := inference.NewOpenAIClient(o.endpoint, o.apiKey)
 		if err != nil {

@@ -39,19 +39,12 @@ func (c *cli) eval(args []string) error {
 	if resamples < 1 || seed == 0 {
 		return usagef("--resamples must be ≥ 1 and --seed ≥ 1")
 	}
-	rows, truncated, err := batch.ReadRows(pos[0])
-	if err != nil {
-		return &UsageError{err}
-	}
+	rep, truncated, err := evaluateFile(pos[0], batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed}, "--metric")
 	if truncated {
 		fmt.Fprintf(c.stderr, "eval: %s ends with a half-written row (an interrupted batch); it is ignored\n", pos[0])
 	}
-	if len(rows) == 0 {
-		return usagef("%s: no rows to score", pos[0])
-	}
-	rep := batch.Evaluate(rows, batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed})
-	if len(rep.Groups) == 0 {
-		return usagef("%s: no row has a reference answer %s can score (give answers in the manifest, or another --metric)", pos[0], m)
+	if err != nil {
+		return &UsageError{err}
 	}
 	if jsonOut {
 		enc := json.NewEncoder(c.stdout)
@@ -77,6 +70,29 @@ func (c *cli) eval(args []string) error {
 		}
 	}
 	return nil
+}
+
+// evaluateFile scores a batch result file: eval and the Batch tab share
+// it. truncated says the file ends with a half-written row, which is
+// ignored. The error names the file; metricHint is what to change for
+// another metric ("--metric" on the command line).
+func evaluateFile(path string, opt batch.EvalOptions, metricHint string) (rep batch.Report, truncated bool, err error) {
+	rows, truncated, err := batch.ReadRows(path)
+	if err != nil {
+		return rep, false, err
+	}
+	if len(rows) == 0 {
+		return rep, truncated, fmt.Errorf("%s: no rows to score", path)
+	}
+	rep = batch.Evaluate(rows, opt)
+	if len(rep.Groups) == 0 {
+		m := opt.Metric
+		if m == "" {
+			m = batch.Auto
+		}
+		return rep, truncated, fmt.Errorf("%s: no row has a reference answer %s can score (give answers in the manifest, or another %s)", path, m, metricHint)
+	}
+	return rep, truncated, nil
 }
 
 // writeWith writes a file atomically from a writer function.

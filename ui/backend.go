@@ -38,6 +38,8 @@ type Backend interface {
 	// HistoryBackend serves the side-by-side view, the prompt library and
 	// the history browser.
 	HistoryBackend
+	// BatchBackend runs and scores batches (the Batch tab).
+	BatchBackend
 }
 
 // ModelsBackend is what the Models tab, the first-run panel and the About

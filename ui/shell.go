@@ -55,11 +55,13 @@ type shell struct {
 	info   AppInfo
 	models *ModelsPanel
 	tabs   *container.AppTabs
-	// modelsTab is the Models tab, historyTab the history browser (made
-	// when first shown), workbenchTab the viewer and the columns.
-	modelsTab, historyTab, workbenchTab *container.TabItem
-	shortcuts                           []shortcut
-	firstRunShown                       bool
+	// modelsTab is the Models tab, historyTab the history browser and
+	// batchTab the Batch tab (both made when first shown), workbenchTab
+	// the viewer and the columns.
+	modelsTab, historyTab, batchTab, workbenchTab *container.TabItem
+	batch                                         *batchPanel // once made (batchpanel.go)
+	shortcuts                                     []shortcut
+	firstRunShown                                 bool
 }
 
 // SetInfo tells the workbench its version and data folder, for About and
@@ -89,7 +91,8 @@ func (w *Workbench) installShell(a fyne.App) {
 	s.workbenchTab = container.NewTabItem("Workbench", w.win.Content())
 	s.modelsTab = container.NewTabItem("Models", s.models.Content())
 	s.historyTab = container.NewTabItem("History", widget.NewLabel(""))
-	s.tabs = container.NewAppTabs(s.workbenchTab, s.historyTab, s.modelsTab)
+	s.batchTab = container.NewTabItem("Batch", widget.NewLabel(""))
+	s.tabs = container.NewAppTabs(s.workbenchTab, s.historyTab, s.batchTab, s.modelsTab)
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		switch t {
 		case s.modelsTab:
@@ -100,6 +103,13 @@ func (w *Workbench) installShell(a fyne.App) {
 				s.tabs.Refresh()
 			} else {
 				w.hist.refresh()
+			}
+		case s.batchTab:
+			if s.batch == nil {
+				t.Content = s.batchPanel()
+				s.tabs.Refresh()
+			} else {
+				s.batch.refreshModels()
 			}
 		}
 	}
@@ -113,6 +123,7 @@ func (w *Workbench) installShell(a fyne.App) {
 		{nil, "Escape", "Stop all columns", nil},
 		{&desktop.CustomShortcut{KeyName: fyne.Key1, Modifier: mod}, "Ctrl+1", "Show the Workbench tab", func() { s.tabs.Select(s.workbenchTab) }},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: mod}, "Ctrl+H", "Show the History tab", func() { s.tabs.Select(s.historyTab) }},
+		{&desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: mod}, "Ctrl+B", "Show the Batch tab", func() { s.tabs.Select(s.batchTab) }},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: mod}, "Ctrl+M", "Show the Models tab", s.showModels},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: mod}, "Ctrl+,", "Settings", s.showSettings},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}, "Ctrl+Q", "Quit", a.Quit},
@@ -172,6 +183,7 @@ func (s *shell) menu() *fyne.MainMenu {
 	view := fyne.NewMenu("View",
 		s.item("Workbench", "Show the Workbench tab"),
 		s.item("History", "Show the History tab"),
+		s.item("Batch", "Show the Batch tab"),
 		s.item("Models", "Show the Models tab"),
 	)
 	models := fyne.NewMenu("Models",

@@ -41,6 +41,7 @@ type fakeBackend struct {
 	ask        func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error)
 
 	fakeHistory // the history methods (fake_history_test.go)
+	fakeBatch   // the batch methods (fake_batch_test.go)
 }
 
 func (f *fakeBackend) Open(ctx context.Context, path string) (*dicomview.Image, error) {

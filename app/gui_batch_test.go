@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/ui"
+)
+
+// TestBatchGUIServices runs a tiny batch (2 DICOM items × 1 prompt × the
+// demo model) as the Batch tab does, through Services on the real
+// runtime: progress counts up to 2, the result file and its CSV are
+// written, running it again skips both runs, the scores come from the
+// same code as eval, and a bad manifest is refused naming the file.
+func TestBatchGUIServices(t *testing.T) {
+	dir := demoDataDir(t)
+	m := dicomBatch(t)
+	write := func(name, text string) string {
+		p := filepath.Join(m, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	manifest := write("tiny.jsonl", `{"id": "pet-2", "images": ["2.dcm"], "question": "Is this a PET image?", "answer": "yes"}`+"\n"+
+		`{"id": "ct-5", "images": ["5.dcm"], "question": "Is this an MRI image?", "answer": "no"}`+"\n")
+	prompts := write("one.yaml", "prompts:\n  - name: direct\n    template: \"{{question}} Answer yes or no.\"\n")
+	bad := write("bad.csv", "id,images,question\nx,missing.dcm,Why?\n")
+
+	ctx := context.Background()
+	s, err := NewServices(ctx, Config{DataDir: dir}, "test gui batch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	seed, temp := 1, 0.0
+	out := filepath.Join(m, "results.jsonl")
+	spec := ui.BatchSpec{Manifest: manifest, Prompts: prompts, Models: []string{inference.DemoModelName}, Repeat: 1,
+		Concurrency: 1, Out: out, Options: inference.Options{NumPredict: 4, Seed: &seed, Temperature: &temp}}
+	var seen []ui.BatchProgress
+	res, err := s.RunBatch(ctx, spec, func(p ui.BatchProgress) { seen = append(seen, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Runs != 2 || res.OK != 2 || res.Skipped != 0 || res.Rows != 2 || res.CSV != filepath.Join(m, "results.csv") {
+		t.Fatalf("result %+v", res)
+	}
+	for i, p := range seen {
+		if p.Total != 2 || p.Done != i || p.Skipped != 0 {
+			t.Errorf("progress %d: %+v", i, p)
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("%d progress calls, want the start and one per run", len(seen))
+	}
+	if rows := consistentRows(t, out); len(rows) != 2 || rows[0].Options.NumPredict != 4 {
+		t.Errorf("rows %+v", rows)
+	}
+	if csv, err := os.ReadFile(res.CSV); err != nil || !strings.Contains(string(csv), "pet-2") {
+		t.Errorf("CSV copy: %v", err)
+	}
+
+	// Again: both runs are in the file already.
+	seen = nil
+	res, err = s.RunBatch(ctx, spec, func(p ui.BatchProgress) { seen = append(seen, p) })
+	if err != nil || res.Skipped != 2 || res.Total != 0 || res.Rows != 2 || len(seen) != 1 || seen[0].Skipped != 2 {
+		t.Errorf("resumed: %+v, %v, progress %+v", res, err, seen)
+	}
+
+	ev, err := s.EvalBatch(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := ev.Report.Groups; len(g) != 1 || g[0].Metric != batch.YesNo || g[0].N != 2 || g[0].Prompt != "direct" {
+		t.Errorf("scores %+v", ev.Report)
+	}
+	csvPath := filepath.Join(m, "scores.csv")
+	if err := s.WriteEvalCSV(ctx, ev.Report, csvPath); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(csvPath); err != nil || !strings.HasPrefix(string(b), "prompt_name,model,metric,n,") {
+		t.Errorf("scores CSV %q, %v", b, err)
+	}
+
+	spec.Manifest = bad
+	if _, err := s.RunBatch(ctx, spec, nil); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("bad manifest: %v, want the file named", err)
+	}
+}

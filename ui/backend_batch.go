@@ -1,0 +1,81 @@
+package ui
+
+import (
+	"context"
+
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// BatchBackend is what the Batch tab needs from the services: running a
+// batch over a manifest or a folder of images into a result file, and
+// scoring that file. Every method may be called from any goroutine and
+// may block.
+type BatchBackend interface {
+	// RunBatch runs spec, appending a row to spec.Out as each run ends and
+	// skipping the runs the file already holds, and calling onProgress
+	// (from a goroutine that is not the UI's, one call at a time) once the
+	// file is read and after each run. Closing spec.Drain stops it from
+	// starting runs; cancelling ctx stops those in flight too. The error
+	// is one that stopped the batch before it ran (a bad manifest or
+	// prompts file, an unknown model) or the result file failing to
+	// write; failed runs are counted in the result. A batch stopped
+	// before it ran returns a zero result.
+	RunBatch(ctx context.Context, spec BatchSpec, onProgress func(BatchProgress)) (BatchResult, error)
+	// EvalBatch scores the result file at path per (prompt, model) with
+	// the automatic metric and a 95% bootstrap interval.
+	EvalBatch(ctx context.Context, path string) (BatchEval, error)
+	// WriteEvalCSV writes rep as CSV, one line per (prompt, model,
+	// metric), to path.
+	WriteEvalCSV(ctx context.Context, rep batch.Report, path string) error
+}
+
+// BatchSpec is a batch as the Batch tab describes it.
+type BatchSpec struct {
+	// Manifest is a JSON Lines or CSV manifest; Images, instead, a folder
+	// or ZIP archive of images, one item per file.
+	Manifest, Images string
+	// Prompts is a YAML or JSON prompts file.
+	Prompts string
+	// Models are the models to run; none means the default model.
+	Models []string
+	// Repeat is the repetitions of each (item, prompt, model) and
+	// Concurrency the runs in flight at once; both at least 1.
+	Repeat, Concurrency int
+	// Out is the JSON Lines result file; its CSV copy is written next to
+	// it, with the extension .csv.
+	Out string
+	// Options are the generation options of every run.
+	Options inference.Options
+	// Drain, when closed, stops the batch from starting runs; those in
+	// flight finish and are written.
+	Drain <-chan struct{}
+}
+
+// BatchProgress is where a running batch stands.
+type BatchProgress struct {
+	// Progress counts the runs this time: Total excludes the skipped.
+	batch.Progress
+	// Skipped runs were already in the result file and are not run again.
+	Skipped int
+}
+
+// BatchResult is how a batch ended.
+type BatchResult struct {
+	// Summary counts the runs of this time.
+	batch.Summary
+	// Runs is the batch's number of runs, Skipped of them were done
+	// before, and Rows is the number of rows in the result file.
+	Runs, Skipped, Rows int
+	// Out and CSV are the result file and its CSV copy.
+	Out, CSV string
+}
+
+// BatchEval is a scored result file.
+type BatchEval struct {
+	// Report has one group per (prompt, model, metric).
+	Report batch.Report
+	// Truncated says the file ended with a half-written row, which was
+	// ignored.
+	Truncated bool
+}

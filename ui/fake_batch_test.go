@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
+)
+
+// fakeBatch is the hand-written BatchBackend part of fakeBackend: a batch
+// of batchRuns runs (6 unless set) that records what the UI asked of it.
+// With step set, each run waits for a value on it, so a test paces the
+// batch; closing the spec's Drain finishes the run in flight and stops,
+// cancelling the context stops that run too. Rows done stay done per
+// result file, so running the same batch again resumes it. A manifest is
+// read with the batch package, so a bad one fails as the services' do.
+type fakeBatch struct {
+	bmu       sync.Mutex
+	batchRuns int
+	step      chan struct{}
+	failRun   int // the run (from 1) that fails, or 0
+	done      map[string]int
+	specs     []BatchSpec
+	progress  []BatchProgress
+	drained   bool // a batch saw its Drain closed
+	cancelled bool // a batch saw its context cancelled
+	evals     []string
+	csvs      []string
+}
+
+func (f *fakeBatch) block() func() {
+	f.bmu.Lock()
+	return f.bmu.Unlock
+}
+
+func (f *fakeBatch) RunBatch(ctx context.Context, spec BatchSpec, onProgress func(BatchProgress)) (BatchResult, error) {
+	unlock := f.block()
+	f.specs = append(f.specs, spec)
+	runs, step, failRun := f.batchRuns, f.step, f.failRun
+	if runs == 0 {
+		runs = 6
+	}
+	if f.done == nil {
+		f.done = map[string]int{}
+	}
+	skipped := f.done[spec.Out]
+	unlock()
+	if spec.Manifest != "" {
+		if _, err := batch.LoadManifest(spec.Manifest); err != nil {
+			return BatchResult{}, err
+		}
+	}
+	report := func(p BatchProgress) {
+		defer f.block()()
+		f.progress = append(f.progress, p)
+		onProgress(p)
+	}
+	res := BatchResult{Runs: runs, Skipped: skipped, Out: spec.Out, CSV: strings.TrimSuffix(spec.Out, filepath.Ext(spec.Out)) + ".csv"}
+	res.Total = runs - skipped
+	report(BatchProgress{Progress: batch.Progress{Total: res.Total}, Skipped: skipped})
+	stop := false
+	for i := skipped + 1; i <= runs && !stop; i++ {
+		if step != nil {
+			// Run i is in flight until the test sends a step.
+			select {
+			case <-step:
+			case <-spec.Drain:
+				f.bmu.Lock()
+				f.drained = true
+				f.bmu.Unlock()
+				stop = true
+			case <-ctx.Done():
+			}
+			if stop && ctx.Err() == nil {
+				select { // draining: the run in flight still finishes
+				case <-step:
+				case <-ctx.Done():
+				}
+			}
+			if ctx.Err() != nil {
+				f.bmu.Lock()
+				f.cancelled = true
+				f.bmu.Unlock()
+				res.Cancelled = 1
+				break
+			}
+		}
+		if i == failRun {
+			res.Failed++
+			if res.FirstError == nil {
+				res.FirstError = fmt.Errorf("item %d: %w", i, errors.New("model crashed"))
+			}
+		} else {
+			res.OK++
+		}
+		f.finish(spec.Out)
+		done := res.OK + res.Failed
+		// A made-up clock: each run takes a second.
+		report(BatchProgress{Progress: batch.Progress{Total: res.Total, Done: done, Failed: res.Failed,
+			Elapsed: time.Duration(done) * time.Second}, Skipped: skipped})
+	}
+	res.NotStarted = res.Total - res.OK - res.Failed - res.Cancelled
+	defer f.block()()
+	res.Rows = f.done[spec.Out]
+	return res, nil
+}
+
+func (f *fakeBatch) finish(out string) {
+	defer f.block()()
+	f.done[out]++
+}
+
+// fakeReport is the scores EvalBatch gives: two prompts with one model.
+var fakeReport = batch.Report{Resamples: 2000, Seed: 1, Groups: []batch.Group{
+	{Prompt: "direct", Model: testModel, Metric: batch.MCQ, N: 5, Rows: 5, Score: 0.6, Low: 0.2, High: 1},
+	{Prompt: "letter", Model: testModel, Metric: batch.YesNo, N: 5, Rows: 5, Score: 0.4, Low: 0, High: 0.8},
+}}
+
+func (f *fakeBatch) EvalBatch(ctx context.Context, path string) (BatchEval, error) {
+	defer f.block()()
+	f.evals = append(f.evals, path)
+	return BatchEval{Report: fakeReport}, nil
+}
+
+func (f *fakeBatch) WriteEvalCSV(ctx context.Context, rep batch.Report, path string) error {
+	defer f.block()()
+	f.csvs = append(f.csvs, path)
+	return nil
+}
