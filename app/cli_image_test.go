@@ -81,17 +81,7 @@ func seriesFolder(t *testing.T) string {
 		{"3.dcm", "mr/e.dcm", nil},
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(dicomtest.File(t, f.src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, f.dst)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		p := dicomtest.CopyTo(t, f.src, filepath.Join(dir, f.dst))
 		if len(f.mods) == 0 {
 			continue
 		}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -163,17 +162,10 @@ func Key(j Job, o inference.Options, p Prep) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// fileSHA256 returns the hex SHA-256 of the file at path.
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	d, err := inference.FileDigest(path)
+	return strings.TrimPrefix(d, "sha256:"), err
 }
 
 // csvHeader are the CSV columns, in order.

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -340,26 +339,12 @@ func (b *batchPanel) startTapped() {
 		flushed := make(chan struct{})
 		go func() {
 			defer close(flushed)
-			t := time.NewTicker(every)
-			defer t.Stop()
-			var busy atomic.Bool
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					if busy.Load() {
-						continue
-					}
-					if p, ok := box.take(); ok {
-						busy.Store(true)
-						w.do(func() {
-							b.showProgress(run, p)
-							busy.Store(false)
-						})
-					}
-				}
-			}
+			throttleTake(done, box.take, every, func(p BatchProgress, applied func()) {
+				w.do(func() {
+					b.showProgress(run, p)
+					applied()
+				})
+			})
 		}()
 		res, err := w.backend.RunBatch(ctx, spec, box.set)
 		close(done)

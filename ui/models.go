@@ -167,15 +167,7 @@ func (p *ModelsPanel) build() fyne.CanvasObject {
 // opContext returns a context cancelled when the panel closes or cancel
 // is called; the caller must call cancel.
 func (p *ModelsPanel) opContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		select {
-		case <-p.quit:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	return contextUntil(p.quit)
 }
 
 // Refresh lists the models and looks at the runtime again, in the

@@ -54,6 +54,12 @@ func (s *streamBuffer) String() string {
 // stream with a queue of stale updates. It runs until done is closed; the
 // caller shows the final text itself once throttle has returned.
 func throttle(done <-chan struct{}, buf *streamBuffer, interval time.Duration, show func(text string, applied func())) {
+	throttleTake(done, buf.take, interval, show)
+}
+
+// throttleTake is throttle for any value: take returns the latest value
+// and whether it changed since the last take.
+func throttleTake[T any](done <-chan struct{}, take func() (T, bool), interval time.Duration, show func(v T, applied func())) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var busy atomic.Bool
@@ -66,9 +72,9 @@ func throttle(done <-chan struct{}, buf *streamBuffer, interval time.Duration, s
 			if busy.Load() {
 				continue
 			}
-			if text, ok := buf.take(); ok {
+			if v, ok := take(); ok {
 				busy.Store(true)
-				show(text, applied)
+				show(v, applied)
 			}
 		}
 	}

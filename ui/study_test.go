@@ -30,17 +30,7 @@ func studyFolder(t *testing.T) string {
 	for _, f := range []struct{ src, dst string }{
 		{"5.dcm", "ct/5.dcm"}, {"3.dcm", "mr/3.dcm"}, {"1.dcm", "pet/1.dcm"}, {"2.dcm", "pet/2.dcm"},
 	} {
-		data, err := os.ReadFile(dicomtest.File(t, f.src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, f.dst)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		dicomtest.CopyTo(t, f.src, filepath.Join(dir, f.dst))
 	}
 	const petUID = "1.3.6.1.4.1.14519.5.2.1.7009.2401.156320467167446933671661793694"
 	if b, err := exec.Command("dcmodify", "-nb", "-m", "(0020,000e)="+petUID, filepath.Join(dir, "pet/2.dcm")).CombinedOutput(); err != nil {

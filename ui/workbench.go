@@ -214,10 +214,16 @@ func (w *Workbench) closed() {
 // cancelled when the window closes or cancel is called, and the caller
 // must call cancel.
 func (w *Workbench) opContext() (context.Context, context.CancelFunc) {
+	return contextUntil(w.quit)
+}
+
+// contextUntil returns a context that is cancelled when quit is closed or
+// cancel is called; the caller must call cancel.
+func contextUntil(quit <-chan struct{}) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		select {
-		case <-w.quit:
+		case <-quit:
 			cancel()
 		case <-ctx.Done():
 		}

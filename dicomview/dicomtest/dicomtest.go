@@ -73,3 +73,20 @@ func File(t testing.TB, name string) string {
 	}
 	return p
 }
+
+// CopyTo copies the test file name to the path dst, creating its folders,
+// and returns dst; a test builds a study folder from the sample files so.
+func CopyTo(t testing.TB, name, dst string) string {
+	t.Helper()
+	data, err := os.ReadFile(File(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
