@@ -315,7 +315,7 @@ func (b *batchPanel) startTapped() {
 	}
 	spec, err := b.spec()
 	if err != nil {
-		dialog.ShowError(err, b.w.win)
+		showError(b.w.win, err)
 		return
 	}
 	w := b.w
@@ -434,7 +434,7 @@ func (b *batchPanel) finished(run *batchRun, spec BatchSpec, res BatchResult, er
 		// Stopped before it ran: a bad input or an unknown model.
 		b.status.SetText("Not started.")
 		// The message starts with the dialog's own capital, not the file's.
-		dialog.ShowError(fmt.Errorf("batch not started: %w", err), b.w.win)
+		showError(b.w.win, fmt.Errorf("batch not started: %w", err))
 		return
 	}
 	b.bar.Max = float64(max(res.Runs, 1))
@@ -444,7 +444,7 @@ func (b *batchPanel) finished(run *batchRun, spec BatchSpec, res BatchResult, er
 		Failed: res.Failed, Elapsed: run.last.Elapsed}, Skipped: res.Skipped}))
 	setShown(b.message, batchEndText(res))
 	if err != nil {
-		dialog.ShowError(fmt.Errorf("batch: %w", err), b.w.win)
+		showError(b.w.win, fmt.Errorf("batch: %w", err))
 	}
 	if res.Rows > 0 {
 		b.showEval(spec.Out, ev, everr)
@@ -546,7 +546,7 @@ func (b *batchPanel) saveCSVTapped() {
 			err := w.backend.WriteEvalCSV(ctx, rep, path)
 			w.do(func() {
 				if err != nil {
-					dialog.ShowError(err, w.win)
+					showError(w.win, err)
 					return
 				}
 				dialog.ShowInformation("Scores saved", "Wrote "+path+".", w.win)
@@ -559,7 +559,7 @@ func (b *batchPanel) saveCSVTapped() {
 func (b *batchPanel) chooseFile(e *widget.Entry, exts []string) {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
-			dialog.ShowError(err, b.w.win)
+			showError(b.w.win, err)
 			return
 		}
 		if rc == nil {
@@ -578,7 +578,7 @@ func (b *batchPanel) chooseFile(e *widget.Entry, exts []string) {
 func (b *batchPanel) chooseFolder() {
 	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 		if err != nil {
-			dialog.ShowError(err, b.w.win)
+			showError(b.w.win, err)
 			return
 		}
 		if u != nil {
@@ -591,7 +591,7 @@ func (b *batchPanel) chooseFolder() {
 
 func (b *batchPanel) setLocal(e *widget.Entry, u fyne.URI) {
 	if u.Scheme() != "file" {
-		dialog.ShowError(errors.New(u.String()+": choose a file on this computer"), b.w.win)
+		showError(b.w.win, errors.New(u.String()+": choose a file on this computer"))
 		return
 	}
 	e.SetText(u.Path())

@@ -326,7 +326,7 @@ func (w *Workbench) addRecent(paths []string) {
 func (w *Workbench) showOpenDialog() {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
-			dialog.ShowError(err, w.win)
+			showError(w.win, err)
 			return
 		}
 		if rc == nil {
@@ -343,7 +343,7 @@ func (w *Workbench) showOpenDialog() {
 func (w *Workbench) showOpenFolderDialog() {
 	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 		if err != nil {
-			dialog.ShowError(err, w.win)
+			showError(w.win, err)
 			return
 		}
 		if u == nil {
@@ -364,7 +364,7 @@ func (w *Workbench) openURIs(uris []fyne.URI) {
 	var paths []string
 	for _, u := range uris {
 		if u.Scheme() != "file" {
-			dialog.ShowError(errors.New("open "+u.String()+": only local files can be opened; copy the file to this computer first"), w.win)
+			showError(w.win, errors.New("open "+u.String()+": only local files can be opened; copy the file to this computer first"))
 			return
 		}
 		paths = append(paths, u.Path())

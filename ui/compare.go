@@ -495,7 +495,7 @@ func (c *column) startChecked(n int) {
 	}
 	req, err := c.request()
 	if err != nil {
-		dialog.ShowError(err, c.cv.w.win)
+		showError(c.cv.w.win, err)
 		return
 	}
 	c.start(req, c.cv.input(), n, nil)
@@ -512,7 +512,7 @@ func (cv *compareView) runAll() {
 		}
 		req, err := c.request()
 		if err != nil {
-			dialog.ShowError(err, cv.w.win)
+			showError(cv.w.win, err)
 			return
 		}
 		cols = append(cols, c)
@@ -606,7 +606,7 @@ func (cv *compareView) saveComparison(c history.Comparison) {
 		id, err := w.backend.SaveComparison(ctx, c)
 		w.do(func() {
 			if err != nil {
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 				return
 			}
 			setShown(cv.info, fmt.Sprintf("Saved as comparison %d (runs %s)", id, joinIDs(c.RunIDs)))
@@ -714,7 +714,7 @@ func (c *column) runEnded(i, n int, text string, runID int64, res inference.Resu
 		}
 		err = errors.New(msg)
 	}
-	dialog.ShowError(fmt.Errorf("column %s: %w", c.title.Text, err), c.cv.w.win)
+	showError(c.cv.w.win, fmt.Errorf("column %s: %w", c.title.Text, err))
 }
 
 // allEnded ends the column's run (or repeat of n runs): it offers the
@@ -809,7 +809,7 @@ func (c *column) rate() {
 		w.do(func() {
 			if err != nil {
 				c.rateInfo.SetText(fmt.Sprintf("Rate run %d", id))
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 				return
 			}
 			c.rateInfo.SetText(ratedText(id, stars, note))

@@ -294,7 +294,7 @@ func (h *historyPanel) show(id int64) {
 				return
 			}
 			if err != nil {
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 				return
 			}
 			h.showRun(r, im, preview)
@@ -461,7 +461,7 @@ func (h *historyPanel) rerunTapped() {
 				if err == nil {
 					err = errors.New(res.Error)
 				}
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 			}
 			if newID > 0 {
 				h.selected = &history.Run{ID: newID}
@@ -519,7 +519,7 @@ func (w *Workbench) chooseSaveFile(name string, done func(path string)) {
 	}
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
 		if err != nil {
-			dialog.ShowError(err, w.win)
+			showError(w.win, err)
 			return
 		}
 		if wc == nil {
@@ -528,7 +528,7 @@ func (w *Workbench) chooseSaveFile(name string, done func(path string)) {
 		u := wc.URI()
 		_ = wc.Close() // the backend writes the file
 		if u.Scheme() != "file" {
-			dialog.ShowError(errors.New("save "+u.String()+": choose a local file"), w.win)
+			showError(w.win, errors.New("save "+u.String()+": choose a local file"))
 			return
 		}
 		done(u.Path())
@@ -547,7 +547,7 @@ func (w *Workbench) writeReport(ids []int64, format, path string, includePHI boo
 		err := w.backend.ExportReport(ctx, ids, format, path, includePHI)
 		w.do(func() {
 			if err != nil {
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 				return
 			}
 			what := "de-identified"

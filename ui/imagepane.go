@@ -13,7 +13,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -432,7 +431,7 @@ func (w *Workbench) applyWindowEntries() {
 	}
 	win, err := dicomview.ParseWindow(w.centerEntry.Text + "," + w.widthEntry.Text)
 	if err != nil {
-		dialog.ShowError(err, w.win)
+		showError(w.win, err)
 		return
 	}
 	w.setWindow(win)
@@ -572,7 +571,7 @@ func (w *Workbench) rendered(r renderResult) {
 	current := k.renderKey == w.key()
 	if r.err != nil {
 		if current {
-			dialog.ShowError(r.err, w.win)
+			showError(w.win, r.err)
 		}
 	} else {
 		if r.display != nil {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -123,7 +124,7 @@ func (l *promptLibrary) load() {
 		ts, err := w.backend.Templates(ctx)
 		w.do(func() {
 			if err != nil {
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 				return
 			}
 			l.set(ts)
@@ -138,48 +139,46 @@ func (l *promptLibrary) save(name, system, prompt string, done func(option strin
 	w := l.w
 	name = strings.TrimSpace(name)
 	if name == "" {
-		dialog.ShowError(errors.New("save template: give the template a name"), w.win)
+		showError(w.win, errors.New("save template: give the template a name"))
 		return
 	}
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		err := w.backend.SaveTemplate(ctx, history.PromptTemplate{Name: name, System: system, Prompt: prompt})
-		var ts []history.PromptTemplate
-		if err == nil {
-			ts, err = w.backend.Templates(ctx)
+	l.change(func(ctx context.Context) error {
+		return w.backend.SaveTemplate(ctx, history.PromptTemplate{Name: name, System: system, Prompt: prompt})
+	}, func() {
+		if done != nil {
+			done(name + userTemplateSuffix)
 		}
-		w.do(func() {
-			if err != nil {
-				dialog.ShowError(err, w.win)
-				return
-			}
-			l.set(ts)
-			if done != nil {
-				done(name + userTemplateSuffix)
-			}
-		})
-	}()
+	})
 }
 
 // remove deletes the user's template name in the background and reloads
 // the library.
 func (l *promptLibrary) remove(name string) {
+	l.change(func(ctx context.Context) error { return l.w.backend.DeleteTemplate(ctx, name) }, nil)
+}
+
+// change runs op (saving or deleting a user template) in the background,
+// reloads the user's templates, and then calls done (if set) on the UI
+// goroutine; an error is shown instead.
+func (l *promptLibrary) change(op func(ctx context.Context) error, done func()) {
 	w := l.w
 	ctx, cancel := w.opContext()
 	go func() {
 		defer cancel()
-		err := w.backend.DeleteTemplate(ctx, name)
+		err := op(ctx)
 		var ts []history.PromptTemplate
 		if err == nil {
 			ts, err = w.backend.Templates(ctx)
 		}
 		w.do(func() {
 			if err != nil {
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 				return
 			}
 			l.set(ts)
+			if done != nil {
+				done()
+			}
 		})
 	}()
 }

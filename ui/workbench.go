@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -324,7 +323,7 @@ func (w *Workbench) installDemoTapped() {
 			w.installDemo.Enable()
 			if err != nil {
 				setShown(w.modelHint, "")
-				dialog.ShowError(err, w.win)
+				showError(w.win, err)
 				return
 			}
 			w.loadModels()
