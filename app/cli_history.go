@@ -182,11 +182,7 @@ func (c *cli) historyShow(args []string) error {
 	if len(pos) != 1 {
 		return usagef("usage: medgemma-workbench history show RUN_ID [--json]")
 	}
-	id, err := runID(pos[0])
-	if err != nil {
-		return err
-	}
-	h, err := c.openHistory()
+	id, h, err := c.openRun(pos[0])
 	if err != nil {
 		return err
 	}
@@ -295,6 +291,20 @@ func (c *cli) historyExport(args []string) error {
 	return nil
 }
 
+// openRun parses the run id arg and opens the history database; the
+// caller closes it.
+func (c *cli) openRun(arg string) (int64, *history.Store, error) {
+	id, err := runID(arg)
+	if err != nil {
+		return 0, nil, err
+	}
+	h, err := c.openHistory()
+	if err != nil {
+		return 0, nil, err
+	}
+	return id, h, nil
+}
+
 func (c *cli) historyAnnotate(cmd string, args []string) error {
 	fs := newFlags("history "+cmd, &c.cfg)
 	pos, err := parse(fs, args)
@@ -304,11 +314,7 @@ func (c *cli) historyAnnotate(cmd string, args []string) error {
 	if len(pos) != 2 {
 		return usagef("%s", historyUsage)
 	}
-	id, err := runID(pos[0])
-	if err != nil {
-		return err
-	}
-	h, err := c.openHistory()
+	id, h, err := c.openRun(pos[0])
 	if err != nil {
 		return err
 	}
