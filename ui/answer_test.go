@@ -8,7 +8,7 @@ import (
 )
 
 func TestAnswerParagraphs(t *testing.T) {
-	long := strings.Repeat("word ", 100) + "end. " + strings.Repeat("more ", 10)
+	long := strings.Repeat("word ", 40) + "end. " + strings.Repeat("more ", 10)
 	for _, tc := range []struct {
 		name, text string
 		want       []string
@@ -16,18 +16,22 @@ func TestAnswerParagraphs(t *testing.T) {
 		{"empty", "", nil},
 		{"one line", "No acute findings.", []string{"No acute findings."}},
 		{"lines", "Findings:\n- clear lungs\n\nImpression: normal", []string{"Findings:", "- clear lungs", "", "Impression: normal"}},
-		{"long line cut after a sentence", long, []string{strings.Repeat("word ", 100) + "end.", strings.Repeat("more ", 10)}},
+		{"long line cut after a sentence", long, []string{strings.Repeat("word ", 40) + "end.", strings.Repeat("more ", 10)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := answerParagraphs(tc.text)
+			got := answerParagraphs(tc.text, 1)
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
 				t.Errorf("answerParagraphs = %q, want %q", got, tc.want)
 			}
 		})
 	}
 	// With no sentence end, a line is cut at a space past spaceCut runes.
-	if got := answerParagraphs(strings.Repeat("token ", 300)); len(got) != 3 || len([]rune(got[0])) <= spaceCut {
-		t.Errorf("a 1,800-rune line without sentences gives %d paragraphs, the first %d runes", len(got), len([]rune(got[0])))
+	if got := answerParagraphs(strings.Repeat("token ", 120), 1); len(got) != 3 || len([]rune(got[0])) <= spaceCut {
+		t.Errorf("a 720-rune line without sentences gives %d paragraphs, the first %d runes", len(got), len([]rune(got[0])))
+	}
+	// A finished answer has longer paragraphs.
+	if got := answerParagraphs(long+"\nImpression: normal.", finalCut); len(got) != 2 || got[0] != long {
+		t.Errorf("final paragraphs %q", got)
 	}
 }
 
@@ -62,6 +66,12 @@ func TestAnswerViewUpdatesOnlyTheLastParagraph(t *testing.T) {
 	}
 	if len(a.labels) < 4 || a.Text != text {
 		t.Errorf("%d paragraphs for a 4,000-character answer; Text kept: %v", len(a.labels), a.Text == text)
+	}
+	// When the run ends the answer is shown in longer paragraphs.
+	streamed := len(a.labels)
+	a.SetFinal(text)
+	if got := len(a.labels); got >= streamed || got < 2 || a.Text != text {
+		t.Errorf("final answer in %d paragraphs, %d while streaming", got, streamed)
 	}
 }
 

@@ -702,7 +702,7 @@ func (c *column) runEnded(i, n int, text string, runID int64, res inference.Resu
 		c.repeatIDs = append(c.repeatIDs, runID)
 		stats = fmt.Sprintf("Repeat %d of %d%s%s", i+1, n, statsSep, stats)
 	}
-	c.showAnswer(text)
+	c.answer.SetFinal(text)
 	c.stats.SetText(stats)
 	if status != inference.StatusError {
 		return
