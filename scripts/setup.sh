@@ -40,7 +40,7 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 
-command -v go >/dev/null || { say "Go is not installed: install Go 1.24 or newer from https://go.dev/dl/"; exit 1; }
+command -v go >/dev/null || { say "Go is not installed: install Go 1.21 or newer from https://go.dev/dl/ (the go command then fetches the Go 1.26 toolchain that go.mod names)"; exit 1; }
 
 # --- The managed runtime ------------------------------------------------------
 bin="$root/build/ollama/ollama"
