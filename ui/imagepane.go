@@ -375,6 +375,10 @@ func (w *Workbench) opened(seq int, paths []string, series []*dicomview.Series, 
 	if sh := w.shell; sh != nil {
 		sh.tabs.Select(sh.workbenchTab) // from History's "open image", or the first-run card
 	}
+	// The keys step, zoom and invert at once, unless the user is typing.
+	if c := w.win.Canvas(); c.Focused() == nil {
+		c.Focus(w.viewer)
+	}
 	w.pane.series = series
 	w.pane.cur = nil
 	w.pane.browser.setSeries(series, skipped)

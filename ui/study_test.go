@@ -55,6 +55,9 @@ func TestBrowserOpensFolderAndSelectsSeries(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
 	h.openAndWait(studyFolder(t))
 	b := h.wb.pane.browser
+	if f := h.wb.Window().Canvas().Focused(); f != h.wb.viewer {
+		t.Errorf("after opening, the keyboard focus is on %T, not the viewer", f)
+	}
 
 	var got []string
 	for _, s := range b.series {
