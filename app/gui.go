@@ -30,12 +30,16 @@ const EnvAutoRun = "MEDGEMMA_WORKBENCH_AUTORUN"
 // (scripts/screenshots.sh takes them).
 const EnvTour = "MEDGEMMA_WORKBENCH_TOUR"
 
+// EnvTourBatch, set with EnvTour to a folder holding manifest.jsonl and
+// prompts.yaml, adds a batch over it to the tour.
+const EnvTourBatch = "MEDGEMMA_WORKBENCH_TOUR_BATCH"
+
 // tourShotWait is how long the tour waits for each screenshot.
 const tourShotWait = time.Minute
 
 // tour runs ui.Workbench.Tour for EnvTour and quits the app when done.
 func tour(ctx context.Context, a fyne.App, w *ui.Workbench, s *Services, dir string) {
-	err := w.Tour(ctx, func(ctx context.Context, name string) error {
+	err := w.Tour(ctx, os.Getenv(EnvTourBatch), func(ctx context.Context, name string) error {
 		s.log.Info("tour: ready", "view", name)
 		path := filepath.Join(dir, name+".png")
 		deadline := time.Now().Add(tourShotWait)

@@ -32,9 +32,15 @@ export DISPLAY=:96
 Xvfb "$DISPLAY" -screen 0 "${w}x${h}x24" -nolisten tcp >/dev/null 2>&1 &
 sleep 1
 
+# The batch of the Batch tab: the test manifest over the module's sample files.
+batchdir="$work/batch"
+mkdir -p "$batchdir"
+cp batch/testdata/dicom/manifest.jsonl batch/testdata/dicom/prompts.yaml "$batchdir/"
+ln -s "$testdata"/*.dcm "$batchdir/"
+
 shots="$work/shots"
 mkdir -p "$shots"
-MEDGEMMA_WORKBENCH_TOUR="$shots" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" >"$work/app.log" 2>&1 &
+MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_BATCH="$batchdir" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" >"$work/app.log" 2>&1 &
 app=$!
 log="$data/logs/workbench.log"
 taken=""

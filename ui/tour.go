@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -31,6 +32,7 @@ var TourShots = []TourShot{
 	{"modelseye-ct3", "the model's-eye view of the first CT series: CT 3-window encoding, 896×896, SHA-256"},
 	{"compare", "three columns with three prompts, answered by the first model in the list"},
 	{"history", "the history browser with the newest run's provenance"},
+	{"batch", "the Batch tab after a batch over a manifest, with its scores and chart (when Tour is given a batch folder)"},
 	{"models", "the Models tab: runtime, devices, installed models"},
 }
 
@@ -40,8 +42,10 @@ var TourShots = []TourShot{
 // with the view's name (TourShots) from a goroutine that is not the UI's;
 // shoot returns once the screenshot is taken. Tour runs the comparison
 // with the first model in the list, and returns when all views are shot
-// or ctx is done.
-func (w *Workbench) Tour(ctx context.Context, shoot func(ctx context.Context, name string) error) error {
+// or ctx is done. With batchDir, a folder holding manifest.jsonl and
+// prompts.yaml, it also runs that batch in the Batch tab (8 tokens an
+// answer, results in batchDir/results.jsonl) and shoots its scores.
+func (w *Workbench) Tour(ctx context.Context, batchDir string, shoot func(ctx context.Context, name string) error) error {
 	on := func(f func()) { fyne.DoAndWait(f) }
 	wait := func(what string, cond func() bool) error {
 		deadline := time.Now().Add(tourTimeout)
@@ -167,6 +171,32 @@ func (w *Workbench) Tour(ctx context.Context, shoot func(ctx context.Context, na
 	}
 	if err := snap("history"); err != nil {
 		return err
+	}
+
+	if batchDir != "" {
+		on(func() {
+			sh := w.shell
+			sh.tabs.Select(sh.batchTab)
+			b := sh.batch
+			b.manifest.SetText(filepath.Join(batchDir, "manifest.jsonl"))
+			b.prompts.SetText(filepath.Join(batchDir, "prompts.yaml"))
+			b.out.SetText(filepath.Join(batchDir, "results.jsonl"))
+			b.maxTokens.SetText("8")
+			b.seed.SetText("1")
+		})
+		if err := wait("the batch tab's model list", func() bool { return len(w.shell.batch.models.Selected) > 0 }); err != nil {
+			return err
+		}
+		on(func() { w.shell.batch.startTapped() })
+		if err := wait("the batch and its scores", func() bool {
+			b := w.shell.batch
+			return b.run == nil && b.scores.Visible()
+		}); err != nil {
+			return err
+		}
+		if err := snap("batch"); err != nil {
+			return err
+		}
 	}
 
 	on(func() { w.shell.tabs.Select(w.shell.modelsTab) })
