@@ -65,6 +65,7 @@ type fakeModels struct {
 	state     inference.State
 	missing   error
 	loaded    []inference.Loaded
+	loadedN   int // calls of Loaded
 	pull      func(ctx context.Context, name string, progress func(inference.Progress)) error
 	imp       func(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error
 	removed   []string
@@ -139,6 +140,7 @@ func (f *fakeModels) RemoveModel(ctx context.Context, name string) error {
 func (f *fakeModels) Loaded(ctx context.Context) ([]inference.Loaded, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.loadedN++
 	return slices.Clone(f.loaded), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -56,6 +57,8 @@ type ModelsPanel struct {
 
 	quit      chan struct{}
 	closeOnce sync.Once
+	// hidden stops the polling's requests while another tab is shown.
+	hidden atomic.Bool
 
 	content fyne.CanvasObject
 
@@ -210,7 +213,8 @@ func (p *ModelsPanel) refreshRuntime() {
 	}()
 }
 
-// StartPolling keeps the runtime section current until Close.
+// StartPolling keeps the runtime section current until Close, while the
+// panel is shown (see SetShown).
 func (p *ModelsPanel) StartPolling(every time.Duration) {
 	go func() {
 		t := time.NewTicker(every)
@@ -220,10 +224,18 @@ func (p *ModelsPanel) StartPolling(every time.Duration) {
 			case <-p.quit:
 				return
 			case <-t.C:
-				p.do(p.refreshRuntime)
+				if !p.hidden.Load() {
+					p.refreshRuntime()
+				}
 			}
 		}
 	}()
+}
+
+// SetShown tells the panel whether it is on screen: while hidden, the
+// polling asks the runtime nothing (Refresh still does).
+func (p *ModelsPanel) SetShown(shown bool) {
+	p.hidden.Store(!shown)
 }
 
 // setFacts shows the installed models, or the first-run card when there

@@ -340,3 +340,28 @@ func TestImportDialogSendsSpec(t *testing.T) {
 		t.Errorf("%d imports", n)
 	}
 }
+
+// TestPollingOnlyWhileShown: the runtime section polls the runtime (its
+// loaded models) while the panel is shown, and asks nothing while another
+// tab is.
+func TestPollingOnlyWhileShown(t *testing.T) {
+	fake := &fakeModels{state: inference.State{Mode: "managed", Phase: inference.PhaseReady}}
+	h := newPanelHarness(t, fake)
+	calls := func() int { fake.mu.Lock(); defer fake.mu.Unlock(); return fake.loadedN }
+	h.p.StartPolling(5 * time.Millisecond)
+	deadline := time.Now().Add(waitTimeout)
+	for calls() < 3 && time.Now().Before(deadline) {
+		h.q.drain()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if calls() < 3 {
+		t.Fatalf("shown: %d polls", calls())
+	}
+	h.p.SetShown(false)
+	time.Sleep(20 * time.Millisecond) // a poll already under way may end
+	before := calls()
+	time.Sleep(100 * time.Millisecond)
+	if after := calls(); after != before {
+		t.Errorf("hidden: %d polls in 100 ms", after-before)
+	}
+}

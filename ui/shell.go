@@ -94,6 +94,7 @@ func (w *Workbench) installShell(a fyne.App) {
 	s.batchTab = container.NewTabItem("Batch", widget.NewLabel(""))
 	s.tabs = container.NewAppTabs(s.workbenchTab, s.historyTab, s.batchTab, s.modelsTab)
 	s.tabs.OnSelected = func(t *container.TabItem) {
+		s.models.SetShown(t == s.modelsTab)
 		switch t {
 		case s.modelsTab:
 			s.models.Refresh()
@@ -160,6 +161,7 @@ func (w *Workbench) installShell(a fyne.App) {
 		return
 	}
 	s.models.Refresh()
+	s.models.SetShown(s.tabs.Selected() == s.modelsTab)
 	s.models.StartPolling(runtimePollEvery)
 }
 
