@@ -269,10 +269,7 @@ func TestSearch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, r := range runs {
-				got = append(got, r.Prompt)
-			}
+			got := prompts(runs)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Search(%+v) = %q, want %q", tt.f, got, tt.want)
 			}

@@ -56,6 +56,15 @@ func testImage(t *testing.T, v uint8, source string) ImageRecord {
 
 func ptr[T any](v T) *T { return &v }
 
+// prompts returns the runs' prompts, in order.
+func prompts(runs []Run) []string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.Prompt)
+	}
+	return out
+}
+
 // equalRuns reports whether two runs are the same, comparing times as
 // instants.
 func equalRuns(a, b Run) bool {
@@ -256,10 +265,7 @@ func TestRunsOrderAndLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		for _, r := range runs {
-			got = append(got, r.Prompt)
-		}
+		got := prompts(runs)
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Runs(%d) prompts = %v, want %v", tt.limit, got, tt.want)
 		}
