@@ -87,6 +87,19 @@ func exists(ctx context.Context, c *api.Client, name string) bool {
 	return err == nil
 }
 
+// clientFor returns a client for making model name, and done when the
+// model exists already (there is nothing to make).
+func clientFor(ctx context.Context, name string) (c *api.Client, done bool, err error) {
+	if c, err = client(); err != nil {
+		return nil, false, err
+	}
+	if exists(ctx, c, name) {
+		fmt.Fprintf(os.Stderr, "%s: exists\n", name)
+		return c, true, nil
+	}
+	return c, false, nil
+}
+
 // progress prints a create's status lines, once each.
 func progress(name string) func(api.ProgressResponse) error {
 	last := ""
@@ -107,13 +120,9 @@ func importModel(ctx context.Context, args []string) error {
 	digest := fs.String("digest", "", "its sha256:<hex> digest")
 	name := fs.String("name", "", "model name")
 	fs.Parse(args)
-	c, err := client()
-	if err != nil {
+	c, done, err := clientFor(ctx, *name)
+	if err != nil || done {
 		return err
-	}
-	if exists(ctx, c, *name) {
-		fmt.Fprintf(os.Stderr, "%s: exists\n", *name)
-		return nil
 	}
 	f, err := os.Open(*path)
 	if err != nil {
@@ -140,13 +149,9 @@ func quantize(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "model to create")
 	q := fs.String("q", "q4_K_M", "quantization (q8_0, q4_K_M, …)")
 	fs.Parse(args)
-	c, err := client()
-	if err != nil {
+	c, done, err := clientFor(ctx, *name)
+	if err != nil || done {
 		return err
-	}
-	if exists(ctx, c, *name) {
-		fmt.Fprintf(os.Stderr, "%s: exists\n", *name)
-		return nil
 	}
 	start := time.Now()
 	req := &api.CreateRequest{Model: *name, From: *from, Quantize: *q}
