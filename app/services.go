@@ -109,11 +109,6 @@ func (s *Services) History() *history.Store { return s.history }
 // RuntimeState is the runtime's state for the status line.
 func (s *Services) RuntimeState() inference.State { return s.runtime.State() }
 
-// Open loads a DICOM, PNG or JPEG file.
-func (s *Services) Open(ctx context.Context, path string) (*dicomview.Image, error) {
-	return dicomview.Load(path)
-}
-
 // Models lists the runtime's models, starting it if needed.
 func (s *Services) Models(ctx context.Context) ([]inference.Model, error) {
 	c, err := s.runtime.Client(ctx)

@@ -13,8 +13,6 @@ import (
 type Backend interface {
 	// ModelsBackend manages the runtime's models (the Models tab).
 	ModelsBackend
-	// Open loads the image file at path.
-	Open(ctx context.Context, path string) (*dicomview.Image, error)
 	// OpenStudy opens a file, folder, ZIP archive or DICOMDIR and returns
 	// its series, and the files in it that did not load. It calls progress
 	// (from its own goroutine) with the number of files read so far, and

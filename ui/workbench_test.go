@@ -44,16 +44,6 @@ type fakeBackend struct {
 	fakeBatch   // the batch methods (fake_batch_test.go)
 }
 
-func (f *fakeBackend) Open(ctx context.Context, path string) (*dicomview.Image, error) {
-	f.mu.Lock()
-	err := f.openErr
-	f.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return dicomview.Load(path)
-}
-
 func (f *fakeBackend) Models(ctx context.Context) ([]inference.Model, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
