@@ -76,11 +76,12 @@ var (
 func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 	im := &Image{Format: FormatDICOM}
 	im.Info = StudyInfo{
-		Modality:          text(elems, tag.Modality),
-		StudyDescription:  text(elems, tag.StudyDescription),
-		SeriesDescription: text(elems, tag.SeriesDescription),
-		BodyPart:          text(elems, tag.BodyPartExamined),
-		StudyInstanceUID:  text(elems, tag.StudyInstanceUID),
+		Modality:           text(elems, tag.Modality),
+		StudyDescription:   text(elems, tag.StudyDescription),
+		SeriesDescription:  text(elems, tag.SeriesDescription),
+		BodyPart:           text(elems, tag.BodyPartExamined),
+		BurnedInAnnotation: text(elems, tag.BurnedInAnnotation),
+		StudyInstanceUID:   text(elems, tag.StudyInstanceUID),
 	}
 	im.Modality = im.Info.Modality
 	im.geometry = readGeometry(elems)
