@@ -13,11 +13,16 @@ import (
 	// Imported for its side effect: clear the "C" locale before Fyne reads it.
 	_ "github.com/medgemma-workbench/medgemma-workbench/app/posixlocale"
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/keychain"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
 // AppID is the workbench's application id (preferences, desktop entry).
 const AppID = "io.github.medgemma-workbench"
+
+// AppName names the workbench's keychain entries and its configuration
+// folder.
+const AppName = "medgemma-workbench"
 
 // EnvAutoRun, set to 1, makes the workbench press Run once the files given
 // on the command line are shown (for demonstrations).
@@ -73,13 +78,19 @@ func runGUI(cfg Config, paths []string) error {
 	defer cancel()
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(assets.Icon)
-	// Saved settings fill what flags and the environment leave unset.
-	applySettings(&cfg, ui.LoadSettings(a.Preferences()), os.Getenv)
+	// Saved settings fill what flags and the environment leave unset; the
+	// bearer token is in the system keychain (or a 0600 file without one).
+	secrets := keychain.New(AppName, keychain.DefaultFallback(AppName))
+	saved, serr := ui.LoadSettings(a.Preferences(), secrets)
+	applySettings(&cfg, saved, os.Getenv)
 	s, err := NewServices(ctx, cfg, KindGUI)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if serr != nil {
+		s.log.Error("settings", "err", serr)
+	}
 	if s.RuntimeMissing() == nil {
 		go func() {
 			if err := s.Runtime().Start(ctx); err != nil {
@@ -88,7 +99,7 @@ func runGUI(cfg Config, paths []string) error {
 		}()
 	}
 	w := ui.NewWorkbench(a, s)
-	w.SetInfo(ui.AppInfo{Version: Version, DataDir: s.cfg.DataDir})
+	w.SetInfo(ui.AppInfo{Version: Version, DataDir: s.cfg.DataDir, Secrets: secrets})
 	w.OpenPaths(paths)
 	if os.Getenv(EnvAutoRun) == "1" {
 		w.AutoRun(func() { s.log.Info("autorun: done") })

@@ -74,8 +74,22 @@ type Settings struct {
 	Theme string
 }
 
-// LoadSettings reads the settings from p.
-func LoadSettings(p fyne.Preferences) Settings {
+// SecretStore keeps the bearer token out of the preferences file: in the
+// system keychain, or where there is none in a file only the user can
+// read. Location says which, in words for the Settings dialog.
+type SecretStore interface {
+	Get(name string) (string, error)
+	Set(name, value string) error
+	Location() string
+}
+
+// SecretOllamaToken is the SecretStore name of the bearer token.
+const SecretOllamaToken = "ollama-token"
+
+// LoadSettings reads the settings from p, and the bearer token from sec. A
+// token that an older workbench left in p moves into sec. With a nil sec
+// the token is read from p.
+func LoadSettings(p fyne.Preferences, sec SecretStore) (Settings, error) {
 	s := Settings{
 		DataDir:     p.String(PrefDataDir),
 		RuntimeMode: p.StringWithFallback(PrefRuntimeMode, RuntimeManaged),
@@ -91,15 +105,38 @@ func LoadSettings(p fyne.Preferences) Settings {
 	if n, err := strconv.Atoi(p.String(PrefNumGPU)); err == nil {
 		s.NumGPU = &n
 	}
-	return s
+	if sec == nil {
+		return s, nil
+	}
+	if s.OllamaToken != "" {
+		if err := sec.Set(SecretOllamaToken, s.OllamaToken); err != nil {
+			return s, fmt.Errorf("move the bearer token out of the preferences: %w", err)
+		}
+		p.RemoveValue(PrefOllamaToken)
+		return s, nil
+	}
+	tok, err := sec.Get(SecretOllamaToken)
+	if err != nil {
+		return s, fmt.Errorf("read the bearer token: %w", err)
+	}
+	s.OllamaToken = tok
+	return s, nil
 }
 
-// Save writes the settings to p.
-func (s Settings) Save(p fyne.Preferences) {
+// Save writes the settings to p and the bearer token to sec (to p when sec
+// is nil).
+func (s Settings) Save(p fyne.Preferences, sec SecretStore) error {
 	p.SetString(PrefDataDir, s.DataDir)
 	p.SetString(PrefRuntimeMode, s.RuntimeMode)
 	p.SetString(PrefOllamaURL, s.OllamaURL)
-	p.SetString(PrefOllamaToken, s.OllamaToken)
+	if sec == nil {
+		p.SetString(PrefOllamaToken, s.OllamaToken)
+	} else {
+		if err := sec.Set(SecretOllamaToken, s.OllamaToken); err != nil {
+			return fmt.Errorf("save the bearer token: %w", err)
+		}
+		p.RemoveValue(PrefOllamaToken)
+	}
 	p.SetInt(PrefNumCtx, s.NumCtx)
 	p.SetInt(PrefParallel, s.Parallel)
 	p.SetString(PrefTheme, s.Theme)
@@ -113,6 +150,7 @@ func (s Settings) Save(p fyne.Preferences) {
 		gpu = strconv.Itoa(*s.NumGPU)
 	}
 	p.SetString(PrefNumGPU, gpu)
+	return nil
 }
 
 // settingsForm is the Settings dialog's form.
@@ -129,7 +167,9 @@ type settingsForm struct {
 	items     []*widget.FormItem
 }
 
-func newSettingsForm(s Settings, currentDataDir string) *settingsForm {
+// newSettingsForm fills the form from s; tokenAt says where the bearer
+// token is kept.
+func newSettingsForm(s Settings, currentDataDir, tokenAt string) *settingsForm {
 	f := &settingsForm{
 		dataDir:   widget.NewEntry(),
 		url:       widget.NewEntry(),
@@ -184,7 +224,7 @@ func newSettingsForm(s Settings, currentDataDir string) *settingsForm {
 		{Text: "Data folder", Widget: f.dataDir, HintText: "history, models and logs; empty: the default"},
 		{Text: "Runtime", Widget: f.mode},
 		{Text: "Server URL", Widget: f.url},
-		{Text: "Bearer token", Widget: f.token, HintText: "for a proxy in front of the server; stored in the preferences file"},
+		{Text: "Bearer token", Widget: f.token, HintText: "for a proxy in front of the server; kept in " + tokenAt},
 		{Text: "Context (num_ctx)", Widget: f.numCtx},
 		{Text: "Keep alive", Widget: f.keepAlive, HintText: "e.g. 10m, 1h; -1s keeps models loaded"},
 		{Text: "GPU layers (num_gpu)", Widget: f.numGPU},
@@ -260,8 +300,13 @@ type settingsDialog struct {
 
 // showSettings opens the Settings dialog. Saving writes the preferences
 // of a, applies the theme at once and calls saved.
-func showSettings(a fyne.App, win fyne.Window, currentDataDir string, saved func(Settings)) *settingsDialog {
-	sd := &settingsDialog{form: newSettingsForm(LoadSettings(a.Preferences()), currentDataDir)}
+func showSettings(a fyne.App, win fyne.Window, currentDataDir string, sec SecretStore, saved func(Settings)) *settingsDialog {
+	loaded, err := LoadSettings(a.Preferences(), sec)
+	tokenAt := "the preferences file"
+	if sec != nil {
+		tokenAt = sec.Location()
+	}
+	sd := &settingsDialog{form: newSettingsForm(loaded, currentDataDir, tokenAt)}
 	note := widget.NewLabel(restartNote)
 	note.Wrapping = fyne.TextWrapWord
 	content := container.NewBorder(nil, note, nil, nil, widget.NewForm(sd.form.items...))
@@ -271,7 +316,10 @@ func showSettings(a fyne.App, win fyne.Window, currentDataDir string, saved func
 			showError(win, err)
 			return
 		}
-		s.Save(a.Preferences())
+		if err := s.Save(a.Preferences(), sec); err != nil {
+			showError(win, err)
+			return
+		}
 		applyTheme(a, s.Theme)
 		sd.d.Hide()
 		if saved != nil {
@@ -284,5 +332,8 @@ func showSettings(a fyne.App, win fyne.Window, currentDataDir string, saved func
 	sd.d.SetButtons([]fyne.CanvasObject{sd.cancel, sd.save})
 	sd.d.Resize(fyne.NewSize(640, 600))
 	sd.d.Show()
+	if err != nil {
+		showError(win, err)
+	}
 	return sd
 }

@@ -35,6 +35,8 @@ const aboutText = "Research use only. Every answer is a draft, never a diagnosis
 type AppInfo struct {
 	Version string
 	DataDir string
+	// Secrets keeps the bearer token (nil: in the preferences).
+	Secrets SecretStore
 }
 
 // shortcut is one keyboard shortcut: its key, what it does, and the
@@ -81,7 +83,7 @@ func (w *Workbench) installShell(a fyne.App) {
 	w.shell = s
 	// The system theme is the app's own already (and the test theme under
 	// the test driver); only a chosen variant replaces it.
-	if c := LoadSettings(a.Preferences()).Theme; c == ThemeLight || c == ThemeDark {
+	if c := a.Preferences().String(PrefTheme); c == ThemeLight || c == ThemeDark {
 		applyTheme(a, c)
 	}
 
@@ -220,7 +222,7 @@ func (s *shell) showModels() {
 }
 
 func (s *shell) showSettings() {
-	showSettings(s.app, s.w.win, s.info.DataDir, nil)
+	showSettings(s.app, s.w.win, s.info.DataDir, s.info.Secrets, nil)
 }
 
 // showShortcuts lists the keyboard shortcuts.
