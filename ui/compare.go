@@ -498,7 +498,11 @@ func (c *column) startChecked(n int) {
 		showError(c.cv.w.win, err)
 		return
 	}
-	c.start(req, c.cv.input(), n, nil)
+	c.cv.w.confirmBurnIn(func() {
+		if !c.running {
+			c.start(req, c.cv.input(), n, nil)
+		}
+	})
 }
 
 // runAll runs every column that is not running, at once; when all have
@@ -521,10 +525,26 @@ func (cv *compareView) runAll() {
 	if len(cols) == 0 {
 		return
 	}
-	b := &runBatch{cols: cols, pending: map[*column]bool{}}
+	cv.w.confirmBurnIn(func() { cv.startAll(cols, reqs) })
+}
+
+// startAll runs each of cols with its request, as Run all does.
+func (cv *compareView) startAll(cols []*column, reqs []inference.Request) {
+	b := &runBatch{pending: map[*column]bool{}}
+	for _, c := range cols {
+		if !c.running && !c.closed { // started or closed while the user was asked
+			b.cols = append(b.cols, c)
+		}
+	}
+	if len(b.cols) == 0 {
+		return
+	}
 	cv.batch = b
 	input := cv.input()
 	for i, c := range cols {
+		if c.running || c.closed {
+			continue
+		}
 		b.pending[c] = true
 		c.start(reqs[i], input, 1, func(c *column) { cv.batchColumnDone(b, c) })
 	}

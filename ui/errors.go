@@ -11,15 +11,18 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // errorDialogWidth is the width the error dialog wraps its text to.
 const errorDialogWidth = 520
 
 // errorMessage is how err reads in a dialog: a sentence that starts with
-// a capital. The error itself names the file or model and what to do.
+// a capital, with any credentials in its URLs masked. The error itself
+// names the file or model and what to do.
 func errorMessage(err error) string {
-	msg := strings.TrimSpace(err.Error())
+	msg := redact.Text(strings.TrimSpace(err.Error()))
 	if r, n := utf8.DecodeRuneInString(msg); n > 0 {
 		msg = string(unicode.ToUpper(r)) + msg[n:]
 	}

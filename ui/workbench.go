@@ -41,18 +41,21 @@ type Workbench struct {
 
 	// The fields below are used only on the UI goroutine.
 
-	img         *dicomview.Image
-	frame       int
-	window      dicomview.Window
-	display     image.Image // img rendered for the viewer, for displayFor
-	displayFor  renderKey
-	prepared    *dicomview.Prepared // the model input, for preparedFor
-	input       image.Image         // prepared, decoded
-	preparedFor inputKey
-	rendering   bool               // a render goroutine is running
-	openSeq     int                // counts Open calls; only the latest result is shown
-	cancelOpen  context.CancelFunc // stops the open in progress; nil when none
-	pane        imagePane
+	img *dicomview.Image
+	// burnInConfirmed is the image whose possibly burned-in pixels the
+	// user agreed to send to a remote runtime (burnin.go).
+	burnInConfirmed *dicomview.Image
+	frame           int
+	window          dicomview.Window
+	display         image.Image // img rendered for the viewer, for displayFor
+	displayFor      renderKey
+	prepared        *dicomview.Prepared // the model input, for preparedFor
+	input           image.Image         // prepared, decoded
+	preparedFor     inputKey
+	rendering       bool               // a render goroutine is running
+	openSeq         int                // counts Open calls; only the latest result is shown
+	cancelOpen      context.CancelFunc // stops the open in progress; nil when none
+	pane            imagePane
 
 	models  map[string]inference.Model // by label in modelSelect
 	running bool                       // a column is running
