@@ -16,6 +16,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 const usage = `usage: medgemma-workbench [--data-dir DIR] [--ollama-url URL] [FILE|DIR ...]
@@ -58,8 +59,22 @@ type cli struct {
 func Run(args []string) (int, error) {
 	c := &cli{stdout: os.Stdout, stderr: os.Stderr}
 	err := c.run(args)
+	if err != nil {
+		err = &maskedError{err: err, secrets: []string{c.cfg.OllamaToken, os.Getenv(inference.EnvOpenAIKey)}}
+	}
 	return ExitCode(err), err
 }
+
+// maskedError is an error as the user sees it: the credentials of any URL
+// in it, and the token and API key themselves, masked. errors.Is and
+// errors.As see the error underneath.
+type maskedError struct {
+	err     error
+	secrets []string
+}
+
+func (e *maskedError) Error() string { return redact.Secret(redact.Text(e.err.Error()), e.secrets...) }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // ExitCode maps an error to the CLI's exit code.
 func ExitCode(err error) int {
