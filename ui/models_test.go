@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -77,7 +78,8 @@ func (h *panelHarness) waitFor(what string, cond func() bool) {
 	}
 }
 
-// overlayTexts are the texts of the labels in the top dialog.
+// overlayTexts are the texts of the labels in the top dialog, and its
+// other drawn texts (form hints), a line each.
 func overlayTexts(w fyne.Window) string {
 	top := w.Canvas().Overlays().Top()
 	if top == nil {
@@ -85,8 +87,11 @@ func overlayTexts(w fyne.Window) string {
 	}
 	var b strings.Builder
 	for _, o := range test.LaidOutObjects(top) {
-		if l, ok := o.(*widget.Label); ok {
-			b.WriteString(l.Text + "\n")
+		switch o := o.(type) {
+		case *widget.Label:
+			b.WriteString(o.Text + "\n")
+		case *canvas.Text:
+			b.WriteString(o.Text + "\n")
 		}
 	}
 	return b.String()

@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 )
 
 func TestSettingsDialogSavesAndReloads(t *testing.T) {
@@ -159,7 +157,7 @@ func TestTokenMovesOutOfPreferences(t *testing.T) {
 	}
 	// The dialog says where the token is kept.
 	showSettings(a, win, "/data", sec, nil)
-	if txt := canvasTexts(win); !strings.Contains(txt, "kept in /home/me/.config/medgemma-workbench/secrets.json, readable only by you") {
+	if txt := overlayTexts(win); !strings.Contains(txt, "kept in /home/me/.config/medgemma-workbench/secrets.json, readable only by you") {
 		t.Errorf("the dialog does not say where the token is: %q", txt)
 	}
 }
@@ -182,22 +180,4 @@ func TestTokenStoreFailureIsShown(t *testing.T) {
 	if a.Preferences().String(PrefOllamaToken) != "" {
 		t.Error("a failed keychain write put the token in the preferences file")
 	}
-}
-
-// canvasTexts are all texts drawn in the top dialog, hints included.
-func canvasTexts(w fyne.Window) string {
-	top := w.Canvas().Overlays().Top()
-	if top == nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, o := range test.LaidOutObjects(top) {
-		switch o := o.(type) {
-		case *canvas.Text:
-			b.WriteString(o.Text + "\n")
-		case *widget.Label:
-			b.WriteString(o.Text + "\n")
-		}
-	}
-	return b.String()
 }
