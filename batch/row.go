@@ -2,7 +2,6 @@ package batch
 
 import (
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 )
 
 // Prep says how image files are made into model input, as the prepare
@@ -181,7 +181,7 @@ var csvHeader = []string{
 // WriteCSV writes rows as CSV with a header; lists are joined with ";"
 // (images, hashes) or "|" (choices), as a CSV manifest has them.
 func WriteCSV(w io.Writer, rows []Row) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}

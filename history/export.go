@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 )
 
 // ExportRecord is one run as exported for R or pandas: every provenance
@@ -36,19 +37,20 @@ type ExportRecord struct {
 	Output         string   `json:"output"`
 	Thinking       string   `json:"thinking"`
 	// Images holds one entry per image sent, in order.
-	Images             []ExportImage `json:"images"`
-	StudyKey           string        `json:"study_key"`
-	StudyModality      string        `json:"study_modality"`
-	StudyDescription   string        `json:"study_description"`
-	PromptEvalCount    int           `json:"prompt_eval_count"`
-	EvalCount          int           `json:"eval_count"`
-	TotalDurationMS    float64       `json:"total_duration_ms"`
-	LoadDurationMS     float64       `json:"load_duration_ms"`
-	PromptEvalDuration float64       `json:"prompt_eval_duration_ms"`
-	EvalDurationMS     float64       `json:"eval_duration_ms"`
-	FirstTokenMS       float64       `json:"first_token_ms"`
-	Rating             int           `json:"rating"`
-	Notes              string        `json:"notes"`
+	Images        []ExportImage `json:"images"`
+	StudyKey      string        `json:"study_key"`
+	StudyModality string        `json:"study_modality"`
+	// StudyDescription is empty unless the export includes PHI.
+	StudyDescription   string  `json:"study_description"`
+	PromptEvalCount    int     `json:"prompt_eval_count"`
+	EvalCount          int     `json:"eval_count"`
+	TotalDurationMS    float64 `json:"total_duration_ms"`
+	LoadDurationMS     float64 `json:"load_duration_ms"`
+	PromptEvalDuration float64 `json:"prompt_eval_duration_ms"`
+	EvalDurationMS     float64 `json:"eval_duration_ms"`
+	FirstTokenMS       float64 `json:"first_token_ms"`
+	Rating             int     `json:"rating"`
+	Notes              string  `json:"notes"`
 	// Source is the file name(s) the images came from: empty unless the
 	// export includes PHI, since file names often hold patient names.
 	Source string `json:"source"`
@@ -74,8 +76,10 @@ const (
 )
 
 // Export writes the runs that match f, oldest first, to w as CSV (one
-// header row) or JSON Lines. File names and paths are left out unless
-// includePHI is set. It returns how many runs it wrote.
+// header row) or JSON Lines. File names, paths and study descriptions are
+// left out unless includePHI is set. CSV cells that a spreadsheet would
+// run as formulas are neutralised (internal/csvsafe); JSON Lines are
+// verbatim. It returns how many runs it wrote.
 func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter, includePHI bool) (int, error) {
 	if format != FormatCSV && format != FormatJSONL {
 		return 0, fmt.Errorf("export: unknown format %q: use csv or jsonl", format)
@@ -85,10 +89,10 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter
 		return 0, err
 	}
 	images := map[string]ExportImage{}
-	var cw *csv.Writer
+	var cw *csvsafe.Writer
 	var enc *json.Encoder
 	if format == FormatCSV {
-		cw = csv.NewWriter(w)
+		cw = csvsafe.NewWriter(w)
 		if err := cw.Write(csvHeader); err != nil {
 			return 0, fmt.Errorf("export: %w", err)
 		}
@@ -131,7 +135,7 @@ func (s *Store) exportRecord(ctx context.Context, r Run, cache map[string]Export
 		Seed: r.Options.Seed, Temperature: r.Options.Temperature, NumPredict: r.Options.NumPredict, NumCtx: r.Options.NumCtx,
 		System: r.System, Prompt: r.Prompt, Output: r.Output, Thinking: r.Thinking,
 		Images:   []ExportImage{},
-		StudyKey: r.StudyKey, StudyModality: r.StudyModality, StudyDescription: r.StudyDescription,
+		StudyKey: r.StudyKey, StudyModality: r.StudyModality,
 		PromptEvalCount: r.PromptEvalCount, EvalCount: r.EvalCount,
 		TotalDurationMS: ms(r.TotalDuration), LoadDurationMS: ms(r.LoadDuration),
 		PromptEvalDuration: ms(r.PromptEvalDuration), EvalDurationMS: ms(r.EvalDuration), FirstTokenMS: ms(r.FirstToken),
@@ -139,6 +143,7 @@ func (s *Store) exportRecord(ctx context.Context, r Run, cache map[string]Export
 	}
 	if includePHI {
 		rec.Source = r.Source
+		rec.StudyDescription = r.StudyDescription
 	}
 	for i, sha := range r.ImageSHA256 {
 		im, ok := cache[sha]
