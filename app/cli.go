@@ -192,6 +192,11 @@ func (c *cli) ask(args []string) error {
 			return err
 		}
 	}
+	if !s.Runtime().Managed() {
+		if w := burnInWarning(s.Runtime().State().URL, req.Images); w != "" {
+			fmt.Fprintln(c.stderr, w)
+		}
+	}
 	var onChunk func(string)
 	if !jsonOut {
 		onChunk = func(t string) { io.WriteString(c.stdout, t) }

@@ -54,6 +54,8 @@ type ExportRecord struct {
 	// Source is the file name(s) the images came from: empty unless the
 	// export includes PHI, since file names often hold patient names.
 	Source string `json:"source"`
+	// BurnInRisk is true when the pixels may carry burned-in annotations.
+	BurnInRisk bool `json:"burn_in_risk"`
 }
 
 // ExportImage is the provenance of one model-input image.
@@ -139,7 +141,7 @@ func (s *Store) exportRecord(ctx context.Context, r Run, cache map[string]Export
 		PromptEvalCount: r.PromptEvalCount, EvalCount: r.EvalCount,
 		TotalDurationMS: ms(r.TotalDuration), LoadDurationMS: ms(r.LoadDuration),
 		PromptEvalDuration: ms(r.PromptEvalDuration), EvalDurationMS: ms(r.EvalDuration), FirstTokenMS: ms(r.FirstToken),
-		Rating: r.Rating, Notes: r.Notes,
+		Rating: r.Rating, Notes: r.Notes, BurnInRisk: r.BurnInRisk,
 	}
 	if includePHI {
 		rec.Source = r.Source
@@ -185,7 +187,7 @@ var csvHeader = []string{
 	"image_sha256", "image_frame", "image_window_center", "image_window_width", "image_encoding", "image_size",
 	"study_key", "study_modality", "study_description",
 	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
-	"eval_duration_ms", "first_token_ms", "rating", "notes", "source", "source_path",
+	"eval_duration_ms", "first_token_ms", "rating", "notes", "source", "source_path", "burn_in_risk",
 }
 
 func (r ExportRecord) csvRow() []string {
@@ -218,7 +220,7 @@ func (r ExportRecord) csvRow() []string {
 		j(sha), j(frame), j(wc), j(ww), j(enc), j(size),
 		r.StudyKey, r.StudyModality, r.StudyDescription,
 		strconv.Itoa(r.PromptEvalCount), strconv.Itoa(r.EvalCount), num(r.TotalDurationMS), num(r.LoadDurationMS), num(r.PromptEvalDuration),
-		num(r.EvalDurationMS), num(r.FirstTokenMS), strconv.Itoa(r.Rating), r.Notes, r.Source, pathCol,
+		num(r.EvalDurationMS), num(r.FirstTokenMS), strconv.Itoa(r.Rating), r.Notes, r.Source, pathCol, strconv.FormatBool(r.BurnInRisk),
 	}
 }
 

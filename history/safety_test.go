@@ -115,3 +115,48 @@ func TestExportPHI(t *testing.T) {
 		}
 	}
 }
+
+// TestBurnInRiskStored checks that a version 3 database gains the
+// burn_in_risk column (old runs false) and that the flag round-trips.
+func TestBurnInRiskStored(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/h.db"
+	raw := openRaw(t, path)
+	if err := migrate(ctx, raw, migrations, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO runs (started_at, source, system, prompt, model, model_digest, runtime_version, options, output,
+		prompt_eval_count, eval_count, total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
+		done_reason, status, error) VALUES ('2025-01-01T00:00:00.000000000Z', '', '', 'old', 'm', '', '', '{}', '', 0, 0, 0, 0, 0, 0, 0, '', 'ok', '')`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		prompt string
+		risk   bool
+	}{{"plain", false}, {"ultrasound", true}} {
+		r := &Run{StartedAt: time.Now(), Model: "m", Prompt: tc.prompt, Status: inference.StatusOK, BurnInRisk: tc.risk}
+		if _, err := s.SaveRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := s.Runs(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"old": false, "plain": false, "ultrasound": true}
+	for _, r := range runs {
+		if r.BurnInRisk != want[r.Prompt] {
+			t.Errorf("run %q: burn-in risk %v, want %v", r.Prompt, r.BurnInRisk, want[r.Prompt])
+		}
+	}
+	var b bytes.Buffer
+	if _, err := s.Export(ctx, &b, FormatJSONL, Filter{}, false); err != nil || strings.Count(b.String(), `"burn_in_risk":true`) != 1 {
+		t.Errorf("export: %v\n%s", err, b.String())
+	}
+}
