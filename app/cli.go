@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
@@ -207,6 +207,11 @@ func (c *cli) ask(args []string) error {
 			return err
 		}
 	}
+	if !s.Runtime().Managed() {
+		if w := burnInWarning(s.Runtime().State().URL, req.Images); w != "" {
+			fmt.Fprintln(c.stderr, w)
+		}
+	}
 	var onChunk func(string)
 	if !jsonOut {
 		onChunk = func(t string) { io.WriteString(c.stdout, t) }
@@ -265,24 +270,9 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// writeFileAtomic writes data to path through a temporary file, so a
-// failed write never leaves half a PNG.
+// writeFileAtomic writes data to path through internal/atomicfile, so a
+// crash leaves the old file or the whole new one (mode 0600, as before:
+// model inputs and reports may hold patient data).
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data, 0o600)
 }

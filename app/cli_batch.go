@@ -11,18 +11,20 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 const batchUsage = "usage: medgemma-workbench batch (--manifest FILE.jsonl|FILE.csv | --images DIR|FILE.zip) --prompts FILE.yaml " +
 	"[--model NAME]... [--repeat N] [--concurrency N] [--endpoint URL [--api-key KEY]] --out FILE.jsonl [--csv FILE.csv] " +
 	"[--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--frame N] [--window C,W | --preset NAME] " +
-	"[--encoding display|ct3] [--fit pad|stretch] [--retries N] [--json]"
+	"[--encoding display|ct3] [--fit pad|stretch] [--retries N] [--include-phi] [--json]"
 
 // batchOptions are the batch command's flags, checked.
 type batchOptions struct {
@@ -36,6 +38,7 @@ type batchOptions struct {
 	prepare                   dicomview.PrepareOptions
 	retries                   int
 	json                      bool
+	includePHI                bool
 }
 
 func (c *cli) batch(args []string) error {
@@ -101,6 +104,7 @@ func (c *cli) parseBatch(args []string) (batchOptions, error) {
 	fs.StringVar(&fit, "fit", "", "pad (keep aspect) or stretch")
 	fs.IntVar(&o.retries, "retries", inference.DefaultBackoff.Retries, "retries of a request answered 429 or 5xx, with exponential backoff")
 	fs.BoolVar(&o.json, "json", false, "print a JSON summary on stdout at the end")
+	fs.BoolVar(&o.includePHI, "include-phi", false, "keep file names and paths in the rows (images, ids of items the manifest does not name, errors); they may hold patient names")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return o, err
@@ -172,7 +176,10 @@ type batchSummary struct {
 // runs; cancelling ctx stops those in flight.
 func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOptions) error {
 	start := time.Now()
-	items, prompts, cleanup, err := loadBatchInputs(o)
+	if err := c.cfg.resolve(); err != nil {
+		return err
+	}
+	items, prompts, cleanup, err := loadBatchInputs(o, c.cfg.DataDir)
 	if err != nil {
 		return err
 	}
@@ -202,6 +209,14 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOption
 			bar = newProgressBar(c.stderr)
 			return bar
 		},
+		retrying: func(rt batch.Retry) { bar.note("batch: " + rt.String()) },
+		warn: func(line string) {
+			if bar != nil {
+				bar.note(line)
+			} else {
+				fmt.Fprintln(c.stderr, line)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -228,9 +243,10 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchOption
 	return nil
 }
 
-// loadBatchInputs reads a checked batch's items and prompts. cleanup
-// removes the files extracted from a ZIP; call it when the batch is over.
-func loadBatchInputs(o batchOptions) (items []batch.Item, prompts *batch.PromptSet, cleanup func(), err error) {
+// loadBatchInputs reads a checked batch's items and prompts; a ZIP is
+// extracted under dataDir/tmp. cleanup removes the files extracted from a
+// ZIP; call it when the batch is over.
+func loadBatchInputs(o batchOptions, dataDir string) (items []batch.Item, prompts *batch.PromptSet, cleanup func(), err error) {
 	cleanup = func() {}
 	switch {
 	case o.manifest != "":
@@ -243,12 +259,15 @@ func loadBatchInputs(o batchOptions) (items []batch.Item, prompts *batch.PromptS
 		if st.IsDir() {
 			items, err = batch.ScanDir(o.images)
 		} else {
-			tmp, terr := os.MkdirTemp("", "mgw-batch-zip-")
+			// Extract under the data folder (not the system's shared
+			// temp), removing what a killed batch left there first.
+			batch.CleanTemp(dataDir)
+			tmp, remove, terr := batch.TempDir(dataDir)
 			if terr != nil {
 				return nil, nil, cleanup, terr
 			}
-			cleanup = func() { os.RemoveAll(tmp) }
-			items, err = batch.ExtractZip(o.images, tmp)
+			cleanup = remove
+			items, err = batch.ExtractZip(o.images, tmp, batch.DefaultZipLimits)
 		}
 	}
 	if err == nil {
@@ -272,6 +291,12 @@ type batchHooks struct {
 	running func() *progressBar
 	// progress is called after each run ends (one call at a time).
 	progress func(batch.Progress)
+	// retrying is called before a request is sent again (from several
+	// goroutines at once).
+	retrying func(batch.Retry)
+	// warn is called with a warning line, such as images that may carry
+	// burned-in annotations going to another machine.
+	warn func(string)
 }
 
 // batchResult is how a batch ended: the runner's summary, the batch's
@@ -299,20 +324,54 @@ func (s *Services) runBatchWith(ctx context.Context, drain <-chan struct{}, o ba
 		}
 		o.models = []string{m}
 	}
-	spec := batch.Spec{Items: items, Prompts: prompts, Models: o.models, Repeat: o.repeat, Options: o.options, Prep: o.prep}
-	jobs, err := spec.Jobs()
-	if err != nil {
-		return res, &UsageError{err}
-	}
+	// The result file first: its lock refuses a second batch on it, and a
+	// file that is not a batch result is refused before anything runs.
 	out, err := batch.OpenOutput(o.out)
 	if err != nil {
 		var ie *batch.InputError
 		if errors.As(err, &ie) {
-			return res, &UsageError{fmt.Errorf("%w (the --out file is not a batch result; give another)", err)}
+			if errors.Is(err, batch.ErrLocked) {
+				return res, &UsageError{err}
+			}
+			return res, &UsageError{fmt.Errorf("%w (the --out file is not a batch result and was left as it is; give another)", err)}
 		}
 		return res, err
 	}
 	defer out.Close()
+
+	r := &batch.Runner{
+		Concurrency: o.concurrency,
+		Backoff:     inference.Backoff{Retries: o.retries, Base: inference.DefaultBackoff.Base, Max: inference.DefaultBackoff.Max},
+		Options:     o.options,
+		Prep:        o.prep,
+		Drain:       drain,
+		IncludePHI:  o.includePHI,
+	}
+	var warnOnce sync.Once
+	r.Prepare = func(path string) (inference.Image, error) {
+		_, p, err := PrepareImage(path, o.prepare)
+		if err != nil {
+			return inference.Image{}, err
+		}
+		im := inference.NewImage(p)
+		// Before the pixels leave the machine: once per batch.
+		if w := burnInWarning(r.Endpoint, []inference.Image{im}); w != "" && h.warn != nil {
+			warnOnce.Do(func() { h.warn("batch: " + w + " (the first; there may be more)") })
+		}
+		return im, nil
+	}
+	spec := batch.Spec{Items: items, Prompts: prompts, Models: o.models, Repeat: o.repeat, Options: o.options, Prep: o.prep,
+		IncludePHI: o.includePHI}
+	// The server is part of each run's key, so it is known before the
+	// runs are.
+	checkEndpoint, err := batchBackend(ctx, s, r, o, items, &spec)
+	if err != nil {
+		return res, err
+	}
+	jobs, err := spec.Jobs()
+	if err != nil {
+		return res, &UsageError{err}
+	}
 	var pending []batch.Job
 	for _, j := range jobs {
 		if !out.Done(j.Key) {
@@ -323,26 +382,12 @@ func (s *Services) runBatchWith(ctx context.Context, drain <-chan struct{}, o ba
 	if h.started != nil {
 		h.started(res.runs, res.skipped)
 	}
-
-	r := &batch.Runner{
-		Concurrency: o.concurrency,
-		Backoff:     inference.Backoff{Retries: o.retries, Base: inference.DefaultBackoff.Base, Max: inference.DefaultBackoff.Max},
-		Options:     o.options,
-		Prep:        o.prep,
-		Drain:       drain,
-		Prepare: func(path string) (inference.Image, error) {
-			_, p, err := PrepareImage(path, o.prepare)
-			if err != nil {
-				return inference.Image{}, err
-			}
-			return inference.NewImage(p), nil
-		},
-	}
-	if len(pending) > 0 {
-		if err := batchBackend(ctx, s, r, o, items); err != nil {
+	if len(pending) > 0 && checkEndpoint != nil {
+		if err := checkEndpoint(); err != nil {
 			return res, err
 		}
 	}
+	r.Retrying = h.retrying
 	var bar *progressBar
 	if h.running != nil {
 		bar = h.running()
@@ -364,43 +409,48 @@ func (s *Services) runBatchWith(ctx context.Context, drain <-chan struct{}, o ba
 	return res, nil
 }
 
-// batchBackend sets the runner's backend: the endpoint's, or the
-// runtime's, after checking that the models are there.
-func batchBackend(ctx context.Context, s *Services, r *batch.Runner, o batchOptions, items []batch.Item) error {
+// batchBackend sets the runner's backend and the spec's server (backend,
+// endpoint and model digests, for the runs' keys): the endpoint's, or the
+// runtime's, after checking that the models are there. For an endpoint
+// the check needs the network and is returned, to run only when there is
+// something to do.
+func batchBackend(ctx context.Context, s *Services, r *batch.Runner, o batchOptions, items []batch.Item, spec *batch.Spec) (check func() error, err error) {
 	if o.endpoint != "" {
 		oc, err := inference.NewOpenAIClient(o.endpoint, o.apiKey)
 		if err != nil {
-			return &UsageError{err}
+			return nil, &UsageError{err}
 		}
-		if err := checkEndpointModels(ctx, oc, o.models); err != nil {
-			return err
-		}
-		r.BackendName, r.Endpoint = "openai", oc.URL()
+		r.BackendName, r.Endpoint = "openai", redact.URL(oc.URL())
+		spec.Backend, spec.Endpoint = r.BackendName, oc.URL()
 		r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
 			return s.AskWith(ctx, req, nil, oc.Chat)
 		})
-		return nil
+		return func() error { return checkEndpointModels(ctx, oc, o.models) }, nil
 	}
 	r.BackendName = "ollama"
 	if !s.Runtime().Managed() {
-		r.Endpoint = s.Runtime().State().URL
+		r.Endpoint = redact.URL(s.Runtime().State().URL)
 	}
-	if err := checkOllamaModels(ctx, s, o.models, items); err != nil {
-		return err
+	digests, err := checkOllamaModels(ctx, s, o.models, items)
+	if err != nil {
+		return nil, err
 	}
+	spec.Backend, spec.Endpoint, spec.Digests = r.BackendName, r.Endpoint, digests
 	r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
 		return s.Ask(ctx, req, nil)
 	})
-	return nil
+	return nil, nil
 }
 
 // checkOllamaModels refuses, before anything runs, a model the runtime
-// does not have or one that cannot read the items' images.
-func checkOllamaModels(ctx context.Context, s *Services, models []string, items []batch.Item) error {
+// does not have or one that cannot read the items' images. It returns
+// each model's digest.
+func checkOllamaModels(ctx context.Context, s *Services, models []string, items []batch.Item) (map[string]string, error) {
 	c, err := s.Runtime().Client(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	digests := map[string]string{}
 	most := 0
 	for _, it := range items {
 		most = max(most, len(it.Paths))
@@ -408,13 +458,14 @@ func checkOllamaModels(ctx context.Context, s *Services, models []string, items 
 	for _, m := range models {
 		f, err := c.Facts(ctx, m)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := inference.Preflight(inference.Request{Model: m, Images: make([]inference.Image, most)}, f); err != nil {
-			return err
+			return nil, err
 		}
+		digests[m] = f.Digest
 	}
-	return nil
+	return digests, nil
 }
 
 // checkEndpointModels refuses a model an OpenAI-compatible server says it
@@ -442,6 +493,7 @@ func checkEndpointModels(ctx context.Context, oc *inference.OpenAIClient, models
 // progressBar shows a batch's progress on stderr: a bar redrawn in place
 // when stderr is a terminal, else a plain line every 30 s.
 type progressBar struct {
+	mu       sync.Mutex // between update and note
 	w        io.Writer
 	tty      bool
 	last     time.Time
@@ -462,6 +514,8 @@ func newProgressBar(w io.Writer) *progressBar {
 }
 
 func (b *progressBar) update(p batch.Progress) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if now := time.Now(); p.Done < p.Total && now.Sub(b.last) < b.every {
 		return
 	} else {
@@ -494,6 +548,21 @@ func (b *progressBar) update(p batch.Progress) {
 	fmt.Fprint(b.w, line+strings.Repeat(" ", pad))
 	b.lastLine = len(line)
 	b.drawn = true
+}
+
+// note prints a line of its own between progress updates (safe from
+// several goroutines; a bar drawn in place is redrawn by the next update).
+func (b *progressBar) note(line string) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tty && b.drawn {
+		fmt.Fprint(b.w, "\r"+strings.Repeat(" ", b.lastLine)+"\r")
+		b.lastLine = 0
+	}
+	fmt.Fprintln(b.w, line)
 }
 
 func (b *progressBar) done() {

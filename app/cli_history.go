@@ -17,7 +17,7 @@ import (
 )
 
 const historyUsage = `usage: medgemma-workbench history list [--json] [--limit N] [FILTERS]
-       medgemma-workbench history show RUN_ID [--json]
+       medgemma-workbench history show RUN_ID [--json] [--include-phi]
        medgemma-workbench history search TEXT [--json] [--limit N] [FILTERS]
        medgemma-workbench history export --format csv|jsonl [--out FILE] [--include-phi] [FILTERS]
        medgemma-workbench history rate RUN_ID 0..5
@@ -129,7 +129,7 @@ func (c *cli) historyList(cmd string, args []string) error {
 	if *jsonOut {
 		enc := json.NewEncoder(c.stdout)
 		for _, r := range runs {
-			if err := enc.Encode(runJSON(r)); err != nil {
+			if err := enc.Encode(runJSON(r, false)); err != nil {
 				return err
 			}
 		}
@@ -175,12 +175,13 @@ func notFound(err error) error {
 func (c *cli) historyShow(args []string) error {
 	fs := newFlags("history show", &c.cfg)
 	jsonOut := fs.Bool("json", false, "print one JSON object")
+	phi := fs.Bool("include-phi", false, "include file names and the study description, which may hold patient names")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("usage: medgemma-workbench history show RUN_ID [--json]")
+		return usagef("usage: medgemma-workbench history show RUN_ID [--json] [--include-phi]")
 	}
 	id, h, err := c.openRun(pos[0])
 	if err != nil {
@@ -192,14 +193,18 @@ func (c *cli) historyShow(args []string) error {
 		return notFound(err)
 	}
 	if *jsonOut {
-		return json.NewEncoder(c.stdout).Encode(runJSON(*r))
+		return json.NewEncoder(c.stdout).Encode(runJSON(*r, *phi))
 	}
-	writeRun(c.stdout, *r)
+	writeRun(c.stdout, *r, *phi)
 	return nil
 }
 
-// writeRun prints a run for a person to read.
-func writeRun(w io.Writer, r history.Run) {
+// writeRun prints a run for a person to read; file names and the study
+// description only with phi.
+func writeRun(w io.Writer, r history.Run, phi bool) {
+	if !phi {
+		r.Source, r.StudyDescription = "", ""
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
@@ -330,8 +335,12 @@ func (c *cli) historyAnnotate(cmd string, args []string) error {
 	return notFound(h.SetRating(ctx, id, n))
 }
 
-// runJSON is one run as `history list|show|search --json` print it.
-func runJSON(r history.Run) map[string]any {
+// runJSON is one run as `history list|show|search --json` print it;
+// source and study_description are empty unless phi (show --include-phi).
+func runJSON(r history.Run, phi bool) map[string]any {
+	if !phi {
+		r.Source, r.StudyDescription = "", ""
+	}
 	finished := ""
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt.UTC().Format(time.RFC3339Nano)

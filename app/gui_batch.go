@@ -24,7 +24,7 @@ func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress f
 	if err != nil {
 		return ui.BatchResult{}, err
 	}
-	items, prompts, cleanup, err := loadBatchInputs(o)
+	items, prompts, cleanup, err := loadBatchInputs(o, s.cfg.DataDir)
 	if err != nil {
 		return ui.BatchResult{}, err
 	}

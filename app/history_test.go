@@ -155,3 +155,28 @@ func readCSV(t *testing.T, path string) [][]string {
 func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
 
 func openFile(path string) (*os.File, error) { return os.Open(path) }
+
+// TestHistoryShowPHI checks that history show gives the file names only
+// with --include-phi.
+func TestHistoryShowPHI(t *testing.T) {
+	dir, a := askCT(t)
+	id := strconvI(a.RunID)
+	for _, tc := range []struct {
+		args []string
+		phi  bool
+	}{
+		{[]string{"history", "show", id}, false},
+		{[]string{"history", "show", id, "--json"}, false},
+		{[]string{"history", "list", "--json"}, false},
+		{[]string{"history", "show", id, "--include-phi"}, true},
+		{[]string{"history", "show", id, "--json", "--include-phi"}, true},
+	} {
+		out, err := runCLI(append([]string{"--data-dir", dir}, tc.args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := strings.Contains(out, "5.dcm"); got != tc.phi {
+			t.Errorf("%v: names the file: %v, want %v\n%s", tc.args, got, tc.phi, out)
+		}
+	}
+}

@@ -271,6 +271,7 @@ func (s *Services) logImages(ctx context.Context, req inference.Request, run *hi
 		if run.StudyKey == "" {
 			run.StudyKey = key
 		}
+		run.BurnInRisk = run.BurnInRisk || im.Study.BurnInRisk()
 		run.ImageSHA256 = append(run.ImageSHA256, im.SHA256)
 		run.SourcePaths = append(run.SourcePaths, im.Path)
 		sources = append(sources, im.Source)

@@ -1,13 +1,14 @@
 package batch
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 )
 
 // Group is the score of one prompt with one model under one metric.
@@ -218,7 +219,7 @@ func WriteTable(w io.Writer, rep Report) error {
 
 // WriteSummaryCSV writes the report as CSV, one line per group.
 func WriteSummaryCSV(w io.Writer, rep Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	cw.Write([]string{"prompt_name", "model", "metric", "n", "runs", "score", "ci_low", "ci_high", "unparsed", "failed"})
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
 	for _, g := range rep.Groups {

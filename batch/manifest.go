@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Item is one study to ask about: its image files and, optionally, a
@@ -31,6 +32,22 @@ type Item struct {
 	Choices  []string `json:"choices,omitempty"`
 	// Source is where the item was read from, "FILE:LINE", for errors.
 	Source string `json:"-"`
+	// Named is true when the manifest gave the id. Otherwise ID defaults
+	// to the image paths, which may name the patient: [Spec.Jobs] then
+	// sets HashID, "item-" and 12 hex digits of the SHA-256 of the image
+	// contents, which results and prompts use instead unless PHI is
+	// asked for.
+	Named  bool   `json:"-"`
+	HashID string `json:"-"`
+}
+
+// PromptID is the id that {{id}} puts in a prompt: the manifest's, or the
+// hash id, never a path.
+func (it *Item) PromptID() string {
+	if it.Named || it.HashID == "" {
+		return it.ID
+	}
+	return it.HashID
 }
 
 // InputError is bad input in a manifest or prompts file: it names the
@@ -92,6 +109,7 @@ func parseJSONLManifest(path string, data []byte) ([]Item, error) {
 			return nil, inputErr(path, i+1, "not a JSON object with id, images, question, answer, choices: %v", err)
 		}
 		it.Source = fmt.Sprintf("%s:%d", path, i+1)
+		it.Named = it.ID != ""
 		items = append(items, it)
 	}
 	return items, nil
@@ -150,6 +168,7 @@ func parseCSVManifest(path string, data []byte) ([]Item, error) {
 			Answer:   get(rec, "answer"),
 			Choices:  split(get(rec, "choices"), "|"),
 			Source:   fmt.Sprintf("%s:%d", path, line),
+			Named:    get(rec, "id") != "",
 		})
 	}
 	return items, nil
@@ -263,31 +282,54 @@ func isImageFile(p string) (bool, error) {
 	return ext == ".dcm" || ext == ".dicom", nil
 }
 
-// ExtractZip unpacks the ZIP file at path into dir (which must exist) and
-// returns its image items, as [ScanDir] does, with ids being the paths
-// inside the ZIP. Entries that would land outside dir are refused.
-func ExtractZip(path, dir string) ([]Item, error) {
+// ZipLimits bound what ExtractZip writes, so that a ZIP bomb or a huge
+// archive fails with a message instead of filling the disk. Sizes are the
+// bytes actually decompressed, not the sizes the archive claims.
+type ZipLimits struct {
+	// EntryBytes is the most one file may hold, TotalBytes the most all
+	// of them together, and Entries the most entries (folders included).
+	EntryBytes, TotalBytes int64
+	Entries                int
+}
+
+// DefaultZipLimits allow 1 GiB a file, 16 GiB in all and 100,000 entries:
+// more than a large CT or whole-slide study needs, less than a bomb.
+var DefaultZipLimits = ZipLimits{EntryBytes: 1 << 30, TotalBytes: 16 << 30, Entries: 100_000}
+
+// ExtractZip unpacks the ZIP file at path into dir (which must exist and
+// be empty) and returns its image items, as [ScanDir] does, with ids being
+// the paths inside the ZIP. Entries that would land outside dir, entries
+// named twice and anything over the limits are refused with an
+// [*InputError] naming the ZIP, the entry and the limit; what was written
+// stays in dir for the caller to remove.
+func ExtractZip(path, dir string, lim ZipLimits) ([]Item, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, &InputError{File: path, Err: fmt.Errorf("not a readable ZIP: %w", err)}
 	}
 	defer zr.Close()
+	if lim.Entries > 0 && len(zr.File) > lim.Entries {
+		return nil, inputErr(path, 0, "%d entries, over the limit of %d entries per ZIP", len(zr.File), lim.Entries)
+	}
+	total := int64(0)
 	for _, f := range zr.File {
 		name := filepath.FromSlash(f.Name)
 		if !filepath.IsLocal(name) {
 			return nil, inputErr(path, 0, "entry %q points outside the archive", f.Name)
 		}
-		if f.FileInfo().IsDir() {
+		if f.FileInfo().IsDir() || !f.Mode().IsRegular() {
 			continue
 		}
-		if !f.Mode().IsRegular() {
-			continue
+		if lim.EntryBytes > 0 && f.UncompressedSize64 > uint64(lim.EntryBytes) {
+			return nil, inputErr(path, 0, "entry %s: %s, over the limit of %s per file", f.Name, sizeText(int64(f.UncompressedSize64)), sizeText(lim.EntryBytes))
 		}
 		dst := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 			return nil, err
 		}
-		if err := extractOne(f, dst); err != nil {
+		n, err := extractOne(f, dst, lim, total)
+		total += n
+		if err != nil {
 			return nil, inputErr(path, 0, "entry %s: %v", f.Name, err)
 		}
 	}
@@ -298,21 +340,133 @@ func ExtractZip(path, dir string) ([]Item, error) {
 	return items, nil
 }
 
-func extractOne(f *zip.File, dst string) error {
+// errZipLimit is a limit of [ZipLimits] reached while decompressing.
+type errZipLimit struct {
+	what  string
+	limit int64
+}
+
+func (e errZipLimit) Error() string {
+	return fmt.Sprintf("decompresses to more than the limit of %s %s", sizeText(e.limit), e.what)
+}
+
+// extractOne writes one entry to dst, a new file, counting the bytes
+// decompressed against the limits (done is what earlier entries wrote).
+// It returns how many bytes it wrote.
+func extractOne(f *zip.File, dst string, lim ZipLimits, done int64) (int64, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rc.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return 0, errors.New("named twice in the archive")
+	}
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := io.Copy(out, rc); err != nil {
-		out.Close()
-		return err
+	// Read at most one byte past the tighter limit, to tell "at the limit"
+	// from "over it" without trusting the header.
+	allow, over := int64(-1), error(nil)
+	if lim.EntryBytes > 0 {
+		allow, over = lim.EntryBytes, errZipLimit{"per file", lim.EntryBytes}
 	}
-	return out.Close()
+	if lim.TotalBytes > 0 && (allow < 0 || lim.TotalBytes-done < allow) {
+		allow, over = max(lim.TotalBytes-done, 0), errZipLimit{"per ZIP in all", lim.TotalBytes}
+	}
+	var src io.Reader = rc
+	if allow >= 0 {
+		src = io.LimitReader(rc, allow+1)
+	}
+	n, err := io.Copy(out, src)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && allow >= 0 && n > allow {
+		err = over
+	}
+	return n, err
+}
+
+// sizeText writes a byte count for a message: "1 GiB", "512 KiB", "300 B".
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		unit string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d %s", n/u.size, u.unit)
+		}
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// TempDir makes a folder for one batch's extracted files under root's
+// tmp folder (root is the data folder), named batch-*, with a lock held
+// in it while the batch runs. remove unlocks and removes it. A folder whose
+// lock nobody holds is left over from a killed run: [CleanTemp] removes it.
+func TempDir(root string) (dir string, remove func(), err error) {
+	parent := filepath.Join(root, "tmp")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", nil, err
+	}
+	dir, err = os.MkdirTemp(parent, "batch-")
+	if err != nil {
+		return "", nil, err
+	}
+	lock, err := TryLock(filepath.Join(dir, tempLockName))
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, func() {
+		lock.Unlock()
+		os.RemoveAll(dir)
+	}, nil
+}
+
+// tempLockName is the lock file in each folder TempDir makes.
+const tempLockName = ".lock"
+
+// tempGrace is how long a batch-* folder without a lock file is left
+// alone: TempDir is between making it and locking it.
+const tempGrace = time.Minute
+
+// CleanTemp removes the batch-* folders under root's tmp folder that no
+// running batch holds (left by a run that was killed), and returns how
+// many it removed.
+func CleanTemp(root string) (int, error) {
+	parent := filepath.Join(root, "tmp")
+	entries, err := os.ReadDir(parent)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "batch-") {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		lockPath := filepath.Join(dir, tempLockName)
+		if _, err := os.Stat(lockPath); errors.Is(err, fs.ErrNotExist) {
+			if info, err := e.Info(); err != nil || time.Since(info.ModTime()) < tempGrace {
+				continue
+			}
+		}
+		lock, err := TryLock(lockPath)
+		if err != nil {
+			continue // in use
+		}
+		lock.Unlock()
+		if err := os.RemoveAll(dir); err == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // cause drops the path from an *fs.PathError, which the message names

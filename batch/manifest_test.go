@@ -116,7 +116,7 @@ func TestScanDirAndZip(t *testing.T) {
 	}
 	zw.Close()
 	f.Close()
-	items, err = ExtractZip(zpath, t.TempDir())
+	items, err = ExtractZip(zpath, t.TempDir(), DefaultZipLimits)
 	if err != nil || len(items) != 2 || items[0].ID != "x/1.png" || items[1].ID != "x/2.dcm" {
 		t.Errorf("ExtractZip = %+v, %v", items, err)
 	}
@@ -128,7 +128,7 @@ func TestScanDirAndZip(t *testing.T) {
 	w.Write([]byte("\x89PNG\r\n\x1a\n"))
 	zw.Close()
 	f.Close()
-	if _, err := ExtractZip(evil, t.TempDir()); err == nil || !strings.Contains(err.Error(), "outside") {
+	if _, err := ExtractZip(evil, t.TempDir(), DefaultZipLimits); err == nil || !strings.Contains(err.Error(), "outside") {
 		t.Errorf("a ZIP entry outside the folder: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -12,11 +11,14 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 )
 
-// ReadRows reads a result file. A last line cut off by a crash is skipped
-// (truncated is true); any other line that is not a row is an
-// [*InputError] naming the file and line.
+// ReadRows reads a result file. A last line cut off by a crash (one that
+// starts as a row does, {"key":, and does not end) is skipped (truncated
+// is true); any other line that is not a row, with at least "key" and
+// "status", is an [*InputError] naming the file and line.
 func ReadRows(path string) (rows []Row, truncated bool, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -24,6 +26,9 @@ func ReadRows(path string) (rows []Row, truncated bool, err error) {
 	}
 	return parseRows(path, data)
 }
+
+// rowStart is how every row the batch writes begins: Row's first field.
+var rowStart = []byte(`{"key":`)
 
 func parseRows(path string, data []byte) (rows []Row, truncated bool, err error) {
 	lines := bytes.Split(data, []byte("\n"))
@@ -33,15 +38,17 @@ func parseRows(path string, data []byte) (rows []Row, truncated bool, err error)
 		}
 		var r Row
 		err := json.Unmarshal(line, &r)
-		if err == nil && r.Key == "" {
-			err = errors.New("no \"key\"")
-		}
-		if err != nil {
+		switch {
+		case err != nil:
 			// Only the last line, without its newline, can be a crash's
-			// half-written row.
-			if i == len(lines)-1 {
+			// half-written row, and only if it began as one.
+			if i == len(lines)-1 && bytes.HasPrefix(line, rowStart) {
 				return rows, true, nil
 			}
+		case r.Key == "" || r.Status == "":
+			err = errors.New(`a JSON object without the result fields "key" and "status"`)
+		}
+		if err != nil {
 			return nil, false, inputErr(path, i+1, "not a batch result row: %v", err)
 		}
 		rows = append(rows, r)
@@ -53,17 +60,45 @@ func parseRows(path string, data []byte) (rows []Row, truncated bool, err error)
 type Output struct {
 	path string
 
+	lock *Lock
+
 	mu    sync.Mutex
 	f     *os.File
 	rows  map[string]Row
 	order []string // keys in the order they were written
 }
 
-// OpenOutput opens the result file at path, creating it if needed. The
-// rows already there with status ok are kept, and their runs count as
-// done; error rows (to be run again), duplicates and a last line cut off
-// by a crash are dropped, by rewriting the file atomically.
+// LockPath is the lock file of the result file at path: .NAME.lock next
+// to it.
+func LockPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".lock")
+}
+
+// OpenOutput opens the result file at path, creating it if needed, and
+// holds its lock ([LockPath]) until Close or Finish: a second batch on the
+// same file gets an error wrapping [ErrLocked]. The rows already there
+// with status ok are kept, and their runs count as done; error rows (to be
+// run again), duplicates and a last line cut off by a crash are dropped,
+// by rewriting the file atomically. A file that is not a batch result is
+// an [*InputError] and is left as it is.
 func OpenOutput(path string) (*Output, error) {
+	lock, err := TryLock(LockPath(path))
+	if err != nil {
+		if errors.Is(err, ErrLocked) {
+			return nil, &InputError{File: path, Err: fmt.Errorf("another batch is writing this result file (%w: %s); wait for it to finish or give another --out", ErrLocked, LockPath(path))}
+		}
+		return nil, err
+	}
+	o, err := openOutput(path)
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	o.lock = lock
+	return o, nil
+}
+
+func openOutput(path string) (*Output, error) {
 	o := &Output{path: path, rows: map[string]Row{}}
 	old, truncated, err := ReadRows(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -177,6 +212,7 @@ func (o *Output) Finish(jobs []Job, csvPath string) error {
 		o.f.Close()
 		o.f = nil
 	}
+	defer o.unlock()
 	rows := o.sorted(jobs)
 	if err := o.rewrite(rows); err != nil {
 		return err
@@ -187,10 +223,16 @@ func (o *Output) Finish(jobs []Job, csvPath string) error {
 	return writeAtomic(csvPath, func(w io.Writer) error { return WriteCSV(w, rows) })
 }
 
+func (o *Output) unlock() {
+	o.lock.Unlock()
+	o.lock = nil
+}
+
 // Close closes the file as it is.
 func (o *Output) Close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	defer o.unlock()
 	if o.f == nil {
 		return nil
 	}
@@ -212,32 +254,7 @@ func (o *Output) rewrite(rows []Row) error {
 	})
 }
 
-// writeAtomic writes a file through a synced temporary file and a rename.
+// writeAtomic writes a file through internal/atomicfile (mode 0644).
 func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriter(tmp)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, 0o644, write)
 }

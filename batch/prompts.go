@@ -138,7 +138,8 @@ func (s *PromptSet) SystemFor(p Prompt) string {
 }
 
 // Render fills a template for an item: {{question}}, {{choices}} (one
-// "A. text" line per option, or nothing) and {{id}}. A template line left
+// "A. text" line per option, or nothing) and {{id}} (the manifest's id, or
+// the hash id: never a path, see [Item.PromptID]). A template line left
 // blank by empty variables is dropped, and the result is trimmed.
 func Render(template string, it Item) string {
 	var lines []string
@@ -150,7 +151,7 @@ func Render(template string, it Item) string {
 			case "choices":
 				return FormatChoices(it.Choices)
 			case "id":
-				return it.ID
+				return it.PromptID()
 			}
 			return m
 		})

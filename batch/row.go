@@ -2,7 +2,6 @@ package batch
 
 import (
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // Prep says how image files are made into model input, as the prepare
@@ -109,6 +110,16 @@ type Spec struct {
 	Repeat  int
 	Options inference.Options
 	Prep    Prep
+	// Backend ("ollama" or "openai"), Endpoint (the server's URL, "" for
+	// the managed runtime) and Digests (each model's digest, where the
+	// server tells it) are part of every run's key: a batch run against
+	// another server or a re-pulled model runs again.
+	Backend  string
+	Endpoint string
+	Digests  map[string]string
+	// IncludePHI keeps the ids that default to image paths; otherwise
+	// such items are known by their hash id (see [Item.HashID]).
+	IncludePHI bool
 }
 
 // Jobs lists every run of the batch in order, with its key. It reads every
@@ -116,6 +127,7 @@ type Spec struct {
 func (s Spec) Jobs() ([]Job, error) {
 	rep := max(s.Repeat, 1)
 	var jobs []Job
+	seen := map[string]bool{}
 	for i := range s.Items {
 		it := &s.Items[i]
 		shas := make([]string, len(it.Paths))
@@ -126,6 +138,12 @@ func (s Spec) Jobs() ([]Job, error) {
 			}
 			shas[j] = sum
 		}
+		if !it.Named {
+			it.HashID = uniqueID(hashID(shas), seen)
+			if !s.IncludePHI {
+				it.ID = it.HashID
+			}
+		}
 		for _, p := range s.Prompts.Prompts {
 			system := s.Prompts.SystemFor(p)
 			text := Render(p.Template, *it)
@@ -133,7 +151,7 @@ func (s Spec) Jobs() ([]Job, error) {
 				for r := 1; r <= rep; r++ {
 					j := Job{Index: len(jobs), Item: it, ItemIndex: i, Prompt: p, System: system, Text: text,
 						Model: m, Repetition: r, InputSHA256: shas}
-					j.Key = Key(j, s.Options, s.Prep)
+					j.Key = Key(j, s.Options, s.Prep, Server{Backend: s.Backend, Endpoint: s.Endpoint, Digest: s.Digests[m]})
 					jobs = append(jobs, j)
 				}
 			}
@@ -142,10 +160,44 @@ func (s Spec) Jobs() ([]Job, error) {
 	return jobs, nil
 }
 
-// Key identifies a run for resuming: a hash of the item's id and input
+// hashID is the id of an item the manifest did not name: "item-" and the
+// first 12 hex digits of the SHA-256 of its one file, or of its files'
+// hashes joined with ";".
+func hashID(shas []string) string {
+	h := ""
+	if len(shas) == 1 {
+		h = shas[0]
+	} else {
+		sum := sha256.Sum256([]byte(strings.Join(shas, ";")))
+		h = hex.EncodeToString(sum[:])
+	}
+	return "item-" + h[:12]
+}
+
+// uniqueID returns id, or id-2, id-3, … if seen has it (the same file
+// twice in a folder), and marks it seen.
+func uniqueID(id string, seen map[string]bool) string {
+	out := id
+	for n := 2; seen[out]; n++ {
+		out = fmt.Sprintf("%s-%d", id, n)
+	}
+	seen[out] = true
+	return out
+}
+
+// Server is where a run is sent: the backend, its endpoint and the
+// model's digest there.
+type Server struct {
+	Backend, Endpoint, Digest string
+}
+
+// Key identifies a run for resuming: a hash of the item's id (the hash
+// id for one the manifest did not name, with or without PHI) and input
 // files, the prompt's name and text as sent, the model, the options, the
-// image preparation and the repetition.
-func Key(j Job, o inference.Options, p Prep) string {
+// image preparation, the repetition, and the server: backend, endpoint
+// (without credentials, so a rotated key or token still resumes) and model
+// digest.
+func Key(j Job, o inference.Options, p Prep, srv Server) string {
 	b, _ := json.Marshal(struct {
 		V          int               `json:"v"`
 		Item       string            `json:"item"`
@@ -157,7 +209,11 @@ func Key(j Job, o inference.Options, p Prep) string {
 		Options    inference.Options `json:"options"`
 		Prep       Prep              `json:"prep"`
 		Repetition int               `json:"repetition"`
-	}{1, j.Item.ID, j.InputSHA256, j.Prompt.Name, j.System, j.Text, j.Model, o, p, j.Repetition})
+		Backend    string            `json:"backend"`
+		Endpoint   string            `json:"endpoint"`
+		Digest     string            `json:"digest"`
+	}{2, j.Item.PromptID(), j.InputSHA256, j.Prompt.Name, j.System, j.Text, j.Model, o, p, j.Repetition,
+		srv.Backend, redact.URL(srv.Endpoint), srv.Digest})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
@@ -181,7 +237,7 @@ var csvHeader = []string{
 // WriteCSV writes rows as CSV with a header; lists are joined with ";"
 // (images, hashes) or "|" (choices), as a CSV manifest has them.
 func WriteCSV(w io.Writer, rows []Row) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}

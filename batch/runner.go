@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // Backend sends one request to a model and logs the run to history,
@@ -42,6 +45,37 @@ func (p Progress) ETA() time.Duration {
 	return time.Duration(float64(p.Elapsed) / float64(p.Done) * float64(p.Total-p.Done))
 }
 
+// Retry is a request about to be sent again.
+type Retry struct {
+	// ItemID, Prompt and Model say which run it is; Attempt is the one
+	// that failed, from 1.
+	ItemID, Prompt, Model string
+	Attempt               int
+	// Wait is the time until the next attempt; ServerAsked is true when
+	// it is the server's Retry-After (capped at inference.MaxRetryAfter).
+	Wait        time.Duration
+	ServerAsked bool
+	Err         error
+}
+
+// String is the progress line: "retrying item X (prompt p, model m) in
+// 12 s (server asked): 429 Too Many Requests", credentials masked.
+func (r Retry) String() string {
+	w := fmt.Sprintf("%.0f s", r.Wait.Seconds())
+	if r.Wait < time.Second {
+		w = fmt.Sprintf("%.1f s", r.Wait.Seconds())
+	}
+	why := "backoff"
+	if r.ServerAsked {
+		why = "server asked"
+	}
+	msg := fmt.Sprintf("retrying item %s (prompt %s, model %s) in %s (%s)", r.ItemID, r.Prompt, r.Model, w, why)
+	if r.Err != nil {
+		msg += ": " + redact.Text(r.Err.Error())
+	}
+	return msg
+}
+
 // Summary is how a batch ended.
 type Summary struct {
 	// Total runs were to be done; OK and Failed finished (and were
@@ -69,9 +103,15 @@ type Runner struct {
 	Prep        Prep
 	BackendName string
 	Endpoint    string
+	// IncludePHI puts the items' file names in the rows (Images) and in
+	// their errors; without it they hold neither.
+	IncludePHI bool
 	// Progress, when set, is called after each run ends (one call at a
 	// time).
 	Progress func(Progress)
+	// Retrying, when set, is called before each wait to send a request
+	// again (from several goroutines at once).
+	Retrying func(Retry)
 	// Drain, when closed, stops the batch from starting new runs; runs in
 	// flight finish and are written. Cancelling Run's context instead
 	// stops those too.
@@ -166,12 +206,18 @@ func (r *Runner) draining() bool {
 func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inference.Status, error) {
 	row := Row{
 		Key: j.Key, ItemID: j.Item.ID, PromptName: j.Prompt.Name, Model: j.Model, Repetition: j.Repetition,
-		Question: j.Item.Question, Answer: j.Item.Answer, Choices: j.Item.Choices, Images: j.Item.Images,
+		Question: j.Item.Question, Answer: j.Item.Answer, Choices: j.Item.Choices,
 		InputSHA256: j.InputSHA256, System: j.System, Prompt: j.Text, Options: r.Options, Prep: r.Prep,
 		Backend: r.BackendName, Endpoint: r.Endpoint, StartedAt: time.Now().UTC(),
 	}
+	if r.IncludePHI {
+		row.Images = j.Item.Images
+	}
 	images, err := cache.get(j)
 	defer cache.release(j)
+	if err != nil && !r.IncludePHI {
+		err = scrubPaths(err, j.Item)
+	}
 	if err != nil {
 		row.Status, row.Error, row.FinishedAt = string(inference.StatusError), err.Error(), time.Now().UTC()
 		return row, inference.StatusError, err
@@ -194,7 +240,12 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 		if !ok || attempt > r.Backoff.Retries {
 			break
 		}
-		t := time.NewTimer(r.Backoff.Delay(attempt, after))
+		wait := r.Backoff.Delay(attempt, after)
+		if r.Retrying != nil {
+			r.Retrying(Retry{ItemID: row.ItemID, Prompt: row.PromptName, Model: row.Model, Attempt: attempt, Wait: wait,
+				ServerAsked: after > 0 && wait == min(after, inference.MaxRetryAfter), Err: err})
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
@@ -226,6 +277,36 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 	}
 	row.Status = string(inference.StatusOK)
 	return row, inference.StatusOK, nil
+}
+
+// scrubbed is an error whose text has had file names taken out.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
+
+// scrubPaths replaces the item's file paths and names in err's text with
+// "image N", and their folders with "…".
+func scrubPaths(err error, it *Item) error {
+	msg := err.Error()
+	for i := range it.Paths {
+		n := fmt.Sprintf("image %d", i+1)
+		for _, s := range []string{it.Paths[i], it.Images[i], filepath.Base(it.Paths[i])} {
+			if s != "" {
+				msg = strings.ReplaceAll(msg, s, n)
+			}
+		}
+		// Folder names are PHI too ("Doe^Jane/ct/…").
+		for _, d := range []string{filepath.Dir(it.Paths[i]), filepath.Dir(filepath.FromSlash(it.Images[i]))} {
+			if d != "." && d != string(filepath.Separator) && d != "" {
+				msg = strings.ReplaceAll(msg, d, "…")
+			}
+		}
+	}
+	return &scrubbed{msg: msg, err: err}
 }
 
 // imageCache prepares each item's images once and drops them when the
@@ -271,7 +352,7 @@ func (c *imageCache) get(j Job) ([]inference.Image, error) {
 		for i, p := range j.Item.Paths {
 			im, err := c.prepare(p)
 			if err != nil {
-				e.err = fmt.Errorf("image %s: %w", j.Item.Images[i], err)
+				e.err = fmt.Errorf("%s: %w", j.Item.Images[i], err)
 				return
 			}
 			e.images = append(e.images, im)

@@ -114,7 +114,7 @@ func TestRunnerWritesOneRowPerRunWithBoundedConcurrency(t *testing.T) {
 	}
 	be := &fakeBackend{delay: 5 * time.Millisecond}
 	var progress []Progress
-	r := &Runner{Backend: be, Concurrency: 3, Options: spec.Options, Prepare: fakePrepare, BackendName: "fake",
+	r := &Runner{Backend: be, Concurrency: 3, Options: spec.Options, Prepare: fakePrepare, BackendName: "fake", IncludePHI: true,
 		Progress: func(p Progress) { progress = append(progress, p) }}
 	sum, err := r.Run(context.Background(), jobs, out)
 	if err != nil || sum.OK != len(jobs) || sum.Failed+sum.Cancelled+sum.NotStarted != 0 {
@@ -272,7 +272,7 @@ func TestRunnerRetriesAndRecordsFailures(t *testing.T) {
 	sum, _ = r.Run(context.Background(), jobs, out)
 	out.Finish(jobs, "")
 	rows, _, _ = ReadRows(path + "3")
-	if sum.Failed != 1 || !errors.Is(sum.FirstError, bad) || rows[0].Status != "error" || !strings.Contains(rows[0].Error, "1.dcm: bad pixels") {
+	if sum.Failed != 1 || !errors.Is(sum.FirstError, bad) || rows[0].Status != "error" || rows[0].Error != "image 1: bad pixels" {
 		t.Errorf("summary %+v, rows %+v", sum, rows)
 	}
 }

@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 )
 
 // ExportRecord is one run as exported for R or pandas: every provenance
@@ -36,22 +37,25 @@ type ExportRecord struct {
 	Output         string   `json:"output"`
 	Thinking       string   `json:"thinking"`
 	// Images holds one entry per image sent, in order.
-	Images             []ExportImage `json:"images"`
-	StudyKey           string        `json:"study_key"`
-	StudyModality      string        `json:"study_modality"`
-	StudyDescription   string        `json:"study_description"`
-	PromptEvalCount    int           `json:"prompt_eval_count"`
-	EvalCount          int           `json:"eval_count"`
-	TotalDurationMS    float64       `json:"total_duration_ms"`
-	LoadDurationMS     float64       `json:"load_duration_ms"`
-	PromptEvalDuration float64       `json:"prompt_eval_duration_ms"`
-	EvalDurationMS     float64       `json:"eval_duration_ms"`
-	FirstTokenMS       float64       `json:"first_token_ms"`
-	Rating             int           `json:"rating"`
-	Notes              string        `json:"notes"`
+	Images        []ExportImage `json:"images"`
+	StudyKey      string        `json:"study_key"`
+	StudyModality string        `json:"study_modality"`
+	// StudyDescription is empty unless the export includes PHI.
+	StudyDescription   string  `json:"study_description"`
+	PromptEvalCount    int     `json:"prompt_eval_count"`
+	EvalCount          int     `json:"eval_count"`
+	TotalDurationMS    float64 `json:"total_duration_ms"`
+	LoadDurationMS     float64 `json:"load_duration_ms"`
+	PromptEvalDuration float64 `json:"prompt_eval_duration_ms"`
+	EvalDurationMS     float64 `json:"eval_duration_ms"`
+	FirstTokenMS       float64 `json:"first_token_ms"`
+	Rating             int     `json:"rating"`
+	Notes              string  `json:"notes"`
 	// Source is the file name(s) the images came from: empty unless the
 	// export includes PHI, since file names often hold patient names.
 	Source string `json:"source"`
+	// BurnInRisk is true when the pixels may carry burned-in annotations.
+	BurnInRisk bool `json:"burn_in_risk"`
 }
 
 // ExportImage is the provenance of one model-input image.
@@ -74,8 +78,10 @@ const (
 )
 
 // Export writes the runs that match f, oldest first, to w as CSV (one
-// header row) or JSON Lines. File names and paths are left out unless
-// includePHI is set. It returns how many runs it wrote.
+// header row) or JSON Lines. File names, paths and study descriptions are
+// left out unless includePHI is set. CSV cells that a spreadsheet would
+// run as formulas are neutralised (internal/csvsafe); JSON Lines are
+// verbatim. It returns how many runs it wrote.
 func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter, includePHI bool) (int, error) {
 	if format != FormatCSV && format != FormatJSONL {
 		return 0, fmt.Errorf("export: unknown format %q: use csv or jsonl", format)
@@ -85,10 +91,10 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter
 		return 0, err
 	}
 	images := map[string]ExportImage{}
-	var cw *csv.Writer
+	var cw *csvsafe.Writer
 	var enc *json.Encoder
 	if format == FormatCSV {
-		cw = csv.NewWriter(w)
+		cw = csvsafe.NewWriter(w)
 		if err := cw.Write(csvHeader); err != nil {
 			return 0, fmt.Errorf("export: %w", err)
 		}
@@ -131,14 +137,15 @@ func (s *Store) exportRecord(ctx context.Context, r Run, cache map[string]Export
 		Seed: r.Options.Seed, Temperature: r.Options.Temperature, NumPredict: r.Options.NumPredict, NumCtx: r.Options.NumCtx,
 		System: r.System, Prompt: r.Prompt, Output: r.Output, Thinking: r.Thinking,
 		Images:   []ExportImage{},
-		StudyKey: r.StudyKey, StudyModality: r.StudyModality, StudyDescription: r.StudyDescription,
+		StudyKey: r.StudyKey, StudyModality: r.StudyModality,
 		PromptEvalCount: r.PromptEvalCount, EvalCount: r.EvalCount,
 		TotalDurationMS: ms(r.TotalDuration), LoadDurationMS: ms(r.LoadDuration),
 		PromptEvalDuration: ms(r.PromptEvalDuration), EvalDurationMS: ms(r.EvalDuration), FirstTokenMS: ms(r.FirstToken),
-		Rating: r.Rating, Notes: r.Notes,
+		Rating: r.Rating, Notes: r.Notes, BurnInRisk: r.BurnInRisk,
 	}
 	if includePHI {
 		rec.Source = r.Source
+		rec.StudyDescription = r.StudyDescription
 	}
 	for i, sha := range r.ImageSHA256 {
 		im, ok := cache[sha]
@@ -180,7 +187,7 @@ var csvHeader = []string{
 	"image_sha256", "image_frame", "image_window_center", "image_window_width", "image_encoding", "image_size",
 	"study_key", "study_modality", "study_description",
 	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
-	"eval_duration_ms", "first_token_ms", "rating", "notes", "source", "source_path",
+	"eval_duration_ms", "first_token_ms", "rating", "notes", "source", "source_path", "burn_in_risk",
 }
 
 func (r ExportRecord) csvRow() []string {
@@ -213,7 +220,7 @@ func (r ExportRecord) csvRow() []string {
 		j(sha), j(frame), j(wc), j(ww), j(enc), j(size),
 		r.StudyKey, r.StudyModality, r.StudyDescription,
 		strconv.Itoa(r.PromptEvalCount), strconv.Itoa(r.EvalCount), num(r.TotalDurationMS), num(r.LoadDurationMS), num(r.PromptEvalDuration),
-		num(r.EvalDurationMS), num(r.FirstTokenMS), strconv.Itoa(r.Rating), r.Notes, r.Source, pathCol,
+		num(r.EvalDurationMS), num(r.FirstTokenMS), strconv.Itoa(r.Rating), r.Notes, r.Source, pathCol, strconv.FormatBool(r.BurnInRisk),
 	}
 }
 

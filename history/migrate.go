@@ -145,6 +145,10 @@ CREATE TRIGGER runs_fts_update AFTER UPDATE OF system, prompt, output, notes ON 
 	INSERT INTO runs_fts (rowid, system, prompt, output, notes) VALUES (new.id, new.system, new.prompt, new.output, new.notes);
 END;
 `,
+	// 4: whether the run's pixels may carry burned-in annotations (names,
+	// IDs, dates drawn into the image), from the source files'
+	// BurnedInAnnotation: reports and exports say so.
+	`ALTER TABLE runs ADD COLUMN burn_in_risk INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

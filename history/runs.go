@@ -59,6 +59,11 @@ type Run struct {
 	Rating int
 	Notes  string
 
+	// BurnInRisk is true when a source image's pixels may carry burned-in
+	// annotations (dicomview.StudyInfo.BurnInRisk): BurnedInAnnotation
+	// YES, or absent on a modality that often has them.
+	BurnInRisk bool
+
 	// StudyModality and StudyDescription are read from the linked study;
 	// SaveRun ignores them.
 	StudyModality, StudyDescription string
@@ -108,13 +113,13 @@ INSERT INTO runs (
 	model, model_digest, runtime_version, options, output,
 	prompt_eval_count, eval_count,
 	total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
-	done_reason, status, error, study_key, thinking, rating, notes
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	done_reason, status, error, study_key, thinking, rating, notes, burn_in_risk
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		session, formatTime(r.StartedAt), finished, r.Source, r.System, r.Prompt,
 		r.Model, r.ModelDigest, r.RuntimeVersion, string(opts), r.Output,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
-		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes)
+		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes, r.BurnInRisk)
 	if err != nil {
 		return 0, s.errorf("save run: %w", err)
 	}
@@ -252,7 +257,7 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 	(SELECT json_group_array(ri.source_path ORDER BY ri.position)
 		FROM run_images ri WHERE ri.run_id = r.id),
 	r.thinking, coalesce(r.study_key, ''), r.rating, r.notes,
-	coalesce(st.modality, ''), coalesce(st.description, '')
+	coalesce(st.modality, ''), coalesce(st.description, ''), r.burn_in_risk
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 func scanRuns(rows *sql.Rows) ([]Run, error) {
@@ -272,7 +277,7 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 			&opts, &r.Output, &r.PromptEvalCount, &r.EvalCount,
 			&total, &load, &pe, &ev, &first,
 			&r.DoneReason, &status, &r.Error, &shas, &paths,
-			&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription); err != nil {
+			&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk); err != nil {
 			return nil, err
 		}
 		var err error

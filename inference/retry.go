@@ -90,6 +90,10 @@ type Backoff struct {
 	Rand func() float64
 }
 
+// MaxRetryAfter caps the wait a server may ask for in Retry-After: a
+// misconfigured or hostile server cannot stall a batch for hours.
+const MaxRetryAfter = 60 * time.Second
+
 // DefaultBackoff retries 4 times, waiting up to 0.5, 1, 2 and 4 s (at
 // least half of each).
 var DefaultBackoff = Backoff{Retries: 4, Base: 500 * time.Millisecond, Max: 30 * time.Second}
@@ -97,7 +101,8 @@ var DefaultBackoff = Backoff{Retries: 4, Base: 500 * time.Millisecond, Max: 30 *
 // Delay is the wait before retry number attempt (from 1). It is drawn
 // from [d/2, d), with d = Base·2^(attempt-1) capped at Max ("equal
 // jitter": it grows, and many clients that failed together spread out),
-// and is never shorter than the server's Retry-After.
+// and is never shorter than the server's Retry-After, capped at
+// MaxRetryAfter.
 func (b Backoff) Delay(attempt int, retryAfter time.Duration) time.Duration {
 	base, maxd := b.Base, b.Max
 	if base <= 0 {
@@ -116,5 +121,5 @@ func (b Backoff) Delay(attempt int, retryAfter time.Duration) time.Duration {
 		r = rand.Float64
 	}
 	wait := d/2 + time.Duration(r()*float64(d/2))
-	return max(wait, retryAfter)
+	return max(wait, min(retryAfter, MaxRetryAfter))
 }

@@ -82,6 +82,10 @@ type RunSection struct {
 	System, Prompt, Thinking, Answer, Note string
 }
 
+// BurnInNote heads a report's notes when a run's source files say (or, by
+// their modality, suggest) that the pixels carry burned-in annotations.
+const BurnInNote = "Warning: pixels may contain burned-in annotations (names, IDs or dates drawn into the image), which de-identification of the attributes does not remove: check every figure before sharing."
+
 // closing is the statement of intended use at the end of every report,
 // after the MedGemma model card.
 const closing = "This is a research draft produced by a machine-learning model. MedGemma's outputs are not intended to directly inform clinical diagnosis, patient management decisions, treatment recommendations, or any other direct clinical practice applications. The findings above have not been reviewed by a clinician."
@@ -173,6 +177,12 @@ func Build(ctx context.Context, h *history.Store, runIDs []int64, opts Options) 
 
 	for _, r := range runs {
 		doc.Runs = append(doc.Runs, runSection(r, len(runs) > 1))
+	}
+	for _, r := range runs {
+		if r.BurnInRisk {
+			doc.Notes = append([]string{BurnInNote}, doc.Notes...)
+			break
+		}
 	}
 	return doc, nil
 }

@@ -231,3 +231,30 @@ func TestReportSourceGone(t *testing.T) {
 		t.Error("report of a missing run succeeded")
 	}
 }
+
+// TestReportBurnInWarning checks that a run whose pixels may carry
+// burned-in annotations is marked so in every format, and others are not.
+func TestReportBurnInWarning(t *testing.T) {
+	ctx := context.Background()
+	h := openStore(t)
+	ct := dicomtest.File(t, "5.dcm")
+	for _, risk := range []bool{false, true} {
+		r := logRun(t, h, ct, "medgemma:4b", "No acute finding.")
+		if risk {
+			r.BurnInRisk = true
+			r.StartedAt = r.StartedAt.Add(time.Minute)
+			if _, err := h.SaveRun(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		doc, err := Build(ctx, h, []int64{r.ID}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for format, text := range texts(t, doc) {
+			if got := strings.Contains(text, "pixels may contain burned-in annotations"); got != risk {
+				t.Errorf("risk %v: %s report marked %v", risk, format, got)
+			}
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 
 	"github.com/ollama/ollama/fs/ggml"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 )
 
 // Architecture is the GGUF general.architecture of the demo model, the one
@@ -102,10 +104,16 @@ func Write(path string) (digest string, err error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("hash demo model %s: %w", path, err)
 	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("write demo model %s: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("write demo model %s: %w", path, err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
+		return "", fmt.Errorf("write demo model: %w", err)
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 		return "", fmt.Errorf("write demo model: %w", err)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil

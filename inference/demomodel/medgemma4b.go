@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/ollama/ollama/fs/ggml"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 	"github.com/x448/float16"
 )
 
@@ -62,6 +64,9 @@ func Write4B(path string) (digest string, err error) {
 	if err := ggml.WriteGGUF(f, kv4B(v, parameterCount(ts)), ts); err != nil {
 		return "", fmt.Errorf("write 4B model %s: %w", path, err)
 	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("write 4B model %s: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("write 4B model %s: %w", path, err)
 	}
@@ -69,6 +74,9 @@ func Write4B(path string) (digest string, err error) {
 		return "", err
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
+		return "", fmt.Errorf("write 4B model: %w", err)
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 		return "", fmt.Errorf("write 4B model: %w", err)
 	}
 	return digest, nil

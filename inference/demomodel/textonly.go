@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/ollama/ollama/fs/ggml"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 )
 
 // WriteTextOnly writes the demo model without its vision tower and
@@ -42,6 +44,9 @@ func WriteTextOnly(path string) (digest string, err error) {
 	if err := ggml.WriteGGUF(f, meta, ts); err != nil {
 		return "", fmt.Errorf("write text-only demo model %s: %w", path, err)
 	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("write text-only demo model %s: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("write text-only demo model %s: %w", path, err)
 	}
@@ -49,6 +54,9 @@ func WriteTextOnly(path string) (digest string, err error) {
 		return "", err
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
+		return "", fmt.Errorf("write text-only demo model: %w", err)
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 		return "", fmt.Errorf("write text-only demo model: %w", err)
 	}
 	return digest, nil
