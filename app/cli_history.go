@@ -16,9 +16,9 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
-const historyUsage = `usage: medgemma-workbench history list [--json] [--limit N] [FILTERS]
+const historyUsage = `usage: medgemma-workbench history list [--json] [--include-phi] [--limit N] [FILTERS]
        medgemma-workbench history show RUN_ID [--json] [--include-phi]
-       medgemma-workbench history search TEXT [--json] [--limit N] [FILTERS]
+       medgemma-workbench history search TEXT [--json] [--include-phi] [--limit N] [FILTERS]
        medgemma-workbench history export --format csv|jsonl [--out FILE] [--include-phi] [FILTERS]
        medgemma-workbench history rate RUN_ID 0..5
        medgemma-workbench history note RUN_ID TEXT
@@ -97,6 +97,7 @@ func (c *cli) openHistory() (*history.Store, error) {
 func (c *cli) historyList(cmd string, args []string) error {
 	fs := newFlags("history "+cmd, &c.cfg)
 	jsonOut := fs.Bool("json", false, "print JSON Lines")
+	phi := fs.Bool("include-phi", false, "with --json: include file names and the study description, which may hold patient names")
 	limit := fs.Int("limit", 50, "how many runs, newest first (0: all)")
 	filter := filterFlags(fs)
 	pos, err := parse(fs, args)
@@ -129,7 +130,7 @@ func (c *cli) historyList(cmd string, args []string) error {
 	if *jsonOut {
 		enc := json.NewEncoder(c.stdout)
 		for _, r := range runs {
-			if err := enc.Encode(runJSON(r, false)); err != nil {
+			if err := enc.Encode(runJSON(r, *phi)); err != nil {
 				return err
 			}
 		}
@@ -336,7 +337,7 @@ func (c *cli) historyAnnotate(cmd string, args []string) error {
 }
 
 // runJSON is one run as `history list|show|search --json` print it;
-// source and study_description are empty unless phi (show --include-phi).
+// source and study_description are empty unless phi (--include-phi).
 func runJSON(r history.Run, phi bool) map[string]any {
 	if !phi {
 		r.Source, r.StudyDescription = "", ""

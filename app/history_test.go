@@ -168,6 +168,8 @@ func TestHistoryShowPHI(t *testing.T) {
 		{[]string{"history", "show", id}, false},
 		{[]string{"history", "show", id, "--json"}, false},
 		{[]string{"history", "list", "--json"}, false},
+		{[]string{"history", "list", "--json", "--include-phi"}, true},
+		{[]string{"history", "search", "zanzibar", "--json", "--include-phi"}, true},
 		{[]string{"history", "show", id, "--include-phi"}, true},
 		{[]string{"history", "show", id, "--json", "--include-phi"}, true},
 	} {
