@@ -16,10 +16,6 @@ import (
 // libraries, jpeg.go), JPEG-LS (CharLS, jpegls.go) and JPEG 2000
 // (OpenJPEG, jpeg2000.go). A deflated data set is inflated here.
 
-// maxDecodedBytes bounds the native pixel data a compressed file may
-// declare, so that a small file cannot make Load allocate without limit.
-const maxDecodedBytes = 1 << 30
-
 // codec decodes the frames of one encapsulated transfer syntax.
 type codec struct {
 	// decode decodes one frame (src, the concatenated fragments) into dst,
@@ -65,20 +61,92 @@ var codecs = map[string]*codec{
 }
 
 // inflate returns data with its deflated data set (after metaEnd) inflated
-// (PS3.5 A.5), refusing more than maxFileSize bytes.
-func inflate(data []byte, metaEnd int) ([]byte, error) {
+// (PS3.5 A.5). The inflated bytes are charged to b; inflation stops as soon
+// as they would exceed what b has left, with a *LimitError. As soon as the
+// attributes before the Pixel Data are inflated, they are checked against
+// the limits on frames and frame size (checkHead), so that a bomb
+// declaring a huge image is refused before its pixels are inflated.
+func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
+	limit := b.left()
 	r := flate.NewReader(bytes.NewReader(data[metaEnd:]))
 	defer r.Close()
-	out := bytes.NewBuffer(make([]byte, 0, 4*len(data)))
-	out.Write(data[:metaEnd])
-	n, err := io.Copy(out, io.LimitReader(r, maxFileSize+1))
-	switch {
-	case err != nil:
-		return nil, malformedCause(err, "malformed DICOM: deflated data set")
-	case n > maxFileSize:
-		return nil, unsupported("deflated data set inflates to more than %d bytes", maxFileSize)
+	lr := io.LimitReader(r, limit+1)
+	// Start from a guess of four times the input and double, never past
+	// the budget (plus the byte that tells it is exceeded).
+	most := int64(metaEnd) + limit + 1
+	out := make([]byte, metaEnd, min(int64(metaEnd+4*len(data)), most))
+	copy(out, data[:metaEnd])
+	headChecked := false
+	for {
+		if len(out) == cap(out) {
+			if !headChecked {
+				var err error
+				if headChecked, err = checkHead(out, metaEnd, b); err != nil {
+					return nil, err
+				}
+			}
+			grown := make([]byte, len(out), min(2*int64(cap(out)), most))
+			copy(grown, out)
+			out = grown
+		}
+		n, err := lr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, malformedCause(err, "malformed DICOM: deflated data set")
+		}
 	}
-	return out.Bytes(), nil
+	n := int64(len(out) - metaEnd)
+	if n > limit {
+		err := b.charge(n, "the inflated data set")
+		if le, ok := err.(*LimitError); ok {
+			le.AtLeast = true
+		}
+		return nil, err
+	}
+	if err := b.charge(n, "the inflated data set"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkHead looks for the top-level Pixel Data element in the first bytes
+// of an (inflated) explicit VR little endian data set, starting at
+// metaEnd. If the attributes before it are all there, it reports true and
+// checks them against the limits on frame size and frames, and the
+// pixel data they declare against what b has left; else it
+// reports false (the full scan later judges a malformed file).
+func checkHead(head []byte, metaEnd int, b *budget) (bool, error) {
+	w := walker{data: head, pos: metaEnd, order: binary.LittleEndian}
+	for w.pos+4 <= len(head) {
+		if w.order.Uint16(head[w.pos:]) == 0x7FE0 && w.order.Uint16(head[w.pos+2:]) == 0x0010 {
+			ds, err := parseDataset(head[:w.pos])
+			if err != nil {
+				return true, nil
+			}
+			l, err := pixelLayout(ds.Elements, binary.LittleEndian, b.lim)
+			var le *LimitError
+			if errors.As(err, &le) {
+				return true, err
+			}
+			frames, ferr := frameCount(ds.Elements, b.lim)
+			if errors.As(ferr, &le) {
+				return true, ferr
+			}
+			if err == nil && ferr == nil {
+				if need := int64(frames) * int64(l.frameBytes()); need > b.left() {
+					return true, b.charge(need, "the inflated pixel data")
+				}
+			}
+			return true, nil
+		}
+		if _, err := w.element(len(head)); err != nil {
+			return false, nil
+		}
+	}
+	return false, nil
 }
 
 // splitFrames assigns the fragments of px to n frames (PS3.5 A.4): by the
@@ -152,10 +220,10 @@ func byOffsets(px *pixelSpan, bot []byte, n int) [][][]byte {
 // decodeFrames decodes every frame of encapsulated pixel data into native
 // little-endian frames, colour by pixel, and returns them with the
 // photometric interpretation of the decoded samples.
-func decodeFrames(px *pixelSpan, frames int, l layout, photometric string, sx syntax) ([]byte, string, error) {
+func decodeFrames(px *pixelSpan, frames int, l layout, photometric string, sx syntax, b *budget) ([]byte, string, error) {
 	fb := l.frameBytes()
-	if int64(fb)*int64(frames) > maxDecodedBytes {
-		return nil, "", unsupported("decoded pixel data would be %d bytes; the limit is %d", int64(fb)*int64(frames), maxDecodedBytes)
+	if err := b.charge(int64(fb)*int64(frames), "decoded pixel data"); err != nil {
+		return nil, "", err
 	}
 	parts, err := splitFrames(px, frames, sx.codec)
 	if err != nil {
