@@ -70,6 +70,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &ue),
 		errors.Is(err, dicomview.ErrMalformed),
 		errors.Is(err, dicomview.ErrUnsupported),
+		errors.Is(err, dicomview.ErrTooLarge),
 		errors.Is(err, inference.ErrUnknownModel),
 		errors.Is(err, inference.ErrNoVision),
 		errors.Is(err, inference.ErrContextTooSmall),
@@ -80,7 +81,18 @@ func ExitCode(err error) int {
 	}
 }
 
+// limitsEnv names the environment variable that overrides
+// dicomview.DefaultLimits, e.g. "decoded=2GiB,frames=50000".
+const limitsEnv = "MEDGEMMA_DICOM_LIMITS"
+
 func (c *cli) run(args []string) error {
+	if s := os.Getenv(limitsEnv); s != "" {
+		l, err := dicomview.ParseLimits(dicomview.DefaultLimits, s)
+		if err != nil {
+			return usagef("$%s: %v", limitsEnv, err)
+		}
+		dicomview.SetLimits(l)
+	}
 	// Global flags may come first.
 	fs := newFlags("medgemma-workbench", &c.cfg)
 	if err := fs.Parse(args); err != nil {
