@@ -29,7 +29,7 @@ func decodeDICOM(data []byte, b *budget) (*Image, error) {
 // checkDICOM scans a DICOM file, inflating a deflated data set within b,
 // and returns the file's bytes with what the scan learnt.
 func checkDICOM(data []byte, b *budget) ([]byte, scan, error) {
-	sc, err := scanDICOM(data, false)
+	sc, err := scanWithin(data, false, b.lim.Elements)
 	if err != nil {
 		return nil, scan{}, err
 	}
@@ -37,7 +37,7 @@ func checkDICOM(data []byte, b *budget) ([]byte, scan, error) {
 		if data, err = inflate(data, sc.metaEnd, b); err != nil {
 			return nil, scan{}, err
 		}
-		if sc, err = scanDICOM(data, true); err != nil {
+		if sc, err = scanWithin(data, true, b.lim.Elements); err != nil {
 			return nil, scan{}, err
 		}
 	}

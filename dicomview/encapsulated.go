@@ -119,7 +119,7 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 // pixel data they declare against what b has left; else it
 // reports false (the full scan later judges a malformed file).
 func checkHead(head []byte, metaEnd int, b *budget) (bool, error) {
-	w := walker{data: head, pos: metaEnd, order: binary.LittleEndian}
+	w := walker{data: head, pos: metaEnd, order: binary.LittleEndian, maxElements: b.lim.Elements}
 	for w.pos+4 <= len(head) {
 		if w.order.Uint16(head[w.pos:]) == 0x7FE0 && w.order.Uint16(head[w.pos+2:]) == 0x0010 {
 			ds, err := parseDataset(head[:w.pos])
@@ -143,6 +143,10 @@ func checkHead(head []byte, metaEnd int, b *budget) (bool, error) {
 			return true, nil
 		}
 		if _, err := w.element(len(head)); err != nil {
+			var le *LimitError
+			if errors.As(err, &le) {
+				return true, err
+			}
 			return false, nil
 		}
 	}

@@ -37,6 +37,10 @@ type Limits struct {
 	// Files bounds the files read from one folder or ZIP archive ("files").
 	// Default 10000.
 	Files int64
+	// Elements bounds the data elements (items included) of one DICOM
+	// file ("elements"); each costs the parser about 300 bytes. Default
+	// 1000000.
+	Elements int64
 }
 
 // DefaultLimits are the limits used unless SetLimits changes them.
@@ -47,6 +51,7 @@ var DefaultLimits = Limits{
 	FramePixels:  8192 * 8192,
 	TotalBytes:   8 << 30,
 	Files:        10000,
+	Elements:     1000000,
 }
 
 var limits atomic.Pointer[Limits]
@@ -72,7 +77,7 @@ func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
 	for _, f := range []struct{ v, def *int64 }{
 		{&l.FileBytes, &d.FileBytes}, {&l.DecodedBytes, &d.DecodedBytes}, {&l.Frames, &d.Frames},
-		{&l.FramePixels, &d.FramePixels}, {&l.TotalBytes, &d.TotalBytes}, {&l.Files, &d.Files},
+		{&l.FramePixels, &d.FramePixels}, {&l.TotalBytes, &d.TotalBytes}, {&l.Files, &d.Files}, {&l.Elements, &d.Elements},
 	} {
 		if *f.v <= 0 {
 			*f.v = *f.def
@@ -92,10 +97,11 @@ var limitNames = []struct {
 	{"pixels", func(l *Limits) *int64 { return &l.FramePixels }},
 	{"total", func(l *Limits) *int64 { return &l.TotalBytes }},
 	{"files", func(l *Limits) *int64 { return &l.Files }},
+	{"elements", func(l *Limits) *int64 { return &l.Elements }},
 }
 
 // ParseLimits reads comma-separated NAME=VALUE pairs over base: file,
-// decoded, frames, pixels, total, files (see Limits). A value is a
+// decoded, frames, pixels, total, files, elements (see Limits). A value is a
 // positive integer with an optional suffix: k, M, G (powers of 1000) or
 // KiB, MiB, GiB (powers of 1024).
 func ParseLimits(base Limits, s string) (Limits, error) {
@@ -113,7 +119,7 @@ func ParseLimits(base Limits, s string) (Limits, error) {
 			}
 		}
 		if !ok || field == nil {
-			return base, fmt.Errorf("limits %q: want NAME=VALUE with NAME one of file, decoded, frames, pixels, total, files", kv)
+			return base, fmt.Errorf("limits %q: want NAME=VALUE with NAME one of file, decoded, frames, pixels, total, files, elements", kv)
 		}
 		v, err := parseSize(strings.TrimSpace(val))
 		if err != nil {
@@ -160,7 +166,7 @@ type LimitError struct {
 
 func (e *LimitError) Error() string {
 	unit := " bytes"
-	if e.Limit == "frames" || e.Limit == "pixels" || e.Limit == "files" {
+	if e.Limit == "frames" || e.Limit == "pixels" || e.Limit == "files" || e.Limit == "elements" {
 		unit = ""
 	}
 	if e.AtLeast {

@@ -110,7 +110,7 @@ func TestLimitsEveryTransferSyntax(t *testing.T) {
 		}
 		return dicomFile{ts: tsRLE, order: le, elems: append(elems, encapsulated(nil, frags...))}.bytes()
 	}
-	small := Limits{Frames: 4, FramePixels: 64 * 64, DecodedBytes: 3 * 64 * 64}.withDefaults()
+	small := Limits{Frames: 4, FramePixels: 64 * 64, DecodedBytes: 3 * 64 * 64, Elements: 200}.withDefaults()
 	tests := []struct {
 		name  string
 		data  []byte
@@ -132,6 +132,8 @@ func TestLimitsEveryTransferSyntax(t *testing.T) {
 		{"deflated, 65×64", deflatedFile(t, 65, 64, 1), "pixels"},
 		{"1 bit, 4 frames", bitsFile(le, 64, 64, 4), "decoded"},
 		{"1 bit, 2 frames", bitsFile(le, 64, 64, 2), ""},
+		{"100 elements in a sequence", manyElements(100), ""},
+		{"1000 elements in a sequence", manyElements(1000), "elements"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,6 +150,19 @@ func TestLimitsEveryTransferSyntax(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyElements returns a small image whose data set holds a sequence of n
+// empty elements; the parser spends about 300 bytes on each.
+func manyElements(n int) []byte {
+	le := binary.LittleEndian
+	item := make([]elem, n)
+	for i := range item {
+		item[i] = elem{group: 0x0008, element: 0x0070, vr: "LO"}
+	}
+	return dicomFile{ts: tsExplicitLittle, order: le, elems: append(imageElems(le, 2, 2, 1, 8, 8, 7, 0, "MONOCHROME2"),
+		elem{group: 0x0040, element: 0x0275, vr: "SQ", children: [][]elem{item}},
+		elem{group: 0x7FE0, element: 0x0010, vr: "OB", value: []byte{1, 2, 3, 4}})}.bytes()
 }
 
 // TestInflateStopsAtBudget inflates a 256 MiB data set (about 250 KB
@@ -268,9 +283,9 @@ func TestParseLimits(t *testing.T) {
 	}{
 		{"", DefaultLimits, ""},
 		{"decoded=2GiB, frames=50000", func() Limits { l := DefaultLimits; l.DecodedBytes, l.Frames = 2<<30, 50000; return l }(), ""},
-		{"file=100M,pixels=1k,total=1KiB,files=3", func() Limits {
+		{"file=100M,pixels=1k,total=1KiB,files=3,elements=5", func() Limits {
 			l := DefaultLimits
-			l.FileBytes, l.FramePixels, l.TotalBytes, l.Files = 100e6, 1000, 1024, 3
+			l.FileBytes, l.FramePixels, l.TotalBytes, l.Files, l.Elements = 100e6, 1000, 1024, 3, 5
 			return l
 		}(), ""},
 		{"decoded=0", DefaultLimits, "positive integer"},

@@ -91,10 +91,16 @@ type pixelSpan struct {
 // read. A deflated data set is scanned by scanMeta and inflated by the
 // caller before scanDICOM sees it again with inflated set.
 func scanDICOM(data []byte, inflated bool) (scan, error) {
+	return scanWithin(data, inflated, CurrentLimits().Elements)
+}
+
+// scanWithin is scanDICOM allowing at most maxElements elements (the
+// parser's bookkeeping costs about 300 bytes for each).
+func scanWithin(data []byte, inflated bool, maxElements int64) (scan, error) {
 	if !isDICOM(data) {
-		return scanNoMeta(data)
+		return scanNoMeta(data, maxElements)
 	}
-	w := walker{data: data, pos: dicomPreamble + len(dicomMagic), order: binary.LittleEndian}
+	w := walker{data: data, pos: dicomPreamble + len(dicomMagic), order: binary.LittleEndian, maxElements: maxElements}
 	ts, err := w.meta()
 	if errors.Is(err, errEncapsulated) {
 		return scan{}, malformed("malformed DICOM: pixel data inside the file meta information")
@@ -133,13 +139,13 @@ func (w *walker) dataSet(sc *scan) error {
 // scanNoMeta scans a data set without preamble, DICM marker or file meta
 // information (an ACR-NEMA style file, as dcmtk and pydicom read), after
 // guessing its transfer syntax from its first element as dcmtk does.
-func scanNoMeta(data []byte) (scan, error) {
+func scanNoMeta(data []byte, maxElements int64) (scan, error) {
 	sx, ok := guessSyntax(data)
 	if !ok {
 		return scan{}, malformed("not a DICOM (no DICM marker at offset 128, nor a data set starting with group 0008), PNG or JPEG file")
 	}
 	sc := scan{syntax: sx, noMeta: true}
-	w := walker{data: data}
+	w := walker{data: data, maxElements: maxElements}
 	if err := w.dataSet(&sc); err != nil {
 		return scan{}, err
 	}
@@ -247,6 +253,9 @@ type walker struct {
 	// content is a sequence in implicit VR (PS3.5 6.2.2) that the parser
 	// cannot read, into opaque bytes of defined length.
 	patches []patch
+	// elements counts the element headers read; more than maxElements
+	// (when above 0) is an error.
+	elements, maxElements int64
 }
 
 // header is one element's tag, VR and value span.
@@ -335,6 +344,9 @@ func (w *walker) need(n uint64, end int, what string) error {
 func (w *walker) element(end int) (header, error) {
 	if err := w.need(4, end, "element tag"); err != nil {
 		return header{}, err
+	}
+	if w.elements++; w.maxElements > 0 && w.elements > w.maxElements {
+		return header{}, &LimitError{What: "the data set", Limit: "elements", Need: w.elements, Max: w.maxElements, AtLeast: true}
 	}
 	h := header{start: w.pos, tag: tag.Tag{Group: w.order.Uint16(w.data[w.pos:]), Element: w.order.Uint16(w.data[w.pos+2:])}}
 	w.pos += 4
