@@ -168,6 +168,9 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 		return nil, err
 	}
 	fb := l.frameBytes()
+	if err := b.reserve(renderBytes(l), "rendering a frame"); err != nil {
+		return nil, err
+	}
 
 	var raw []byte
 	switch {

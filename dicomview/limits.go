@@ -23,7 +23,9 @@ type Limits struct {
 	FileBytes int64
 	// DecodedBytes bounds the bytes one file decodes to beyond the bytes it
 	// holds: a deflated data set once inflated, decompressed pixel data,
-	// unpacked 1-bit pixels ("decoded"). Default 512 MiB.
+	// unpacked 1-bit pixels, plus the working memory of rendering one of
+	// its frames (about 5 bytes a pixel, 8 for colour) ("decoded").
+	// Default 512 MiB.
 	DecodedBytes int64
 	// Frames bounds the frames (NumberOfFrames) of one file ("frames").
 	// Default 20000.
@@ -193,14 +195,23 @@ func newBudget(lim Limits, total *int64) *budget {
 	return &budget{lim: lim, total: total}
 }
 
-// charge accounts n more decoded bytes for what, or fails with a
-// *LimitError before they are allocated.
-func (b *budget) charge(n int64, what string) error {
+// over returns the *LimitError of the limit that n more decoded bytes for
+// what would exceed, or nil.
+func (b *budget) over(n int64, what string) error {
 	if n < 0 || b.decoded+n > b.lim.DecodedBytes {
 		return &LimitError{What: what, Limit: "decoded", Need: b.decoded + n, Max: b.lim.DecodedBytes}
 	}
 	if b.total != nil && n > *b.total {
 		return &LimitError{What: what + " with the files before it", Limit: "total", Need: b.lim.TotalBytes - *b.total + n, Max: b.lim.TotalBytes}
+	}
+	return nil
+}
+
+// charge accounts n more decoded bytes for what, or fails with a
+// *LimitError before they are allocated.
+func (b *budget) charge(n int64, what string) error {
+	if err := b.over(n, what); err != nil {
+		return err
 	}
 	b.decoded += n
 	if b.total != nil {
@@ -222,6 +233,27 @@ func (b *budget) chargeFile(n int64) error {
 		*b.total -= n
 	}
 	return nil
+}
+
+// reserve accounts n bytes of this file's own working memory (rendering a
+// frame), which the folder's total does not count since one image is
+// rendered at a time, or fails with a *LimitError.
+func (b *budget) reserve(n int64, what string) error {
+	if n < 0 || b.decoded+n > b.lim.DecodedBytes {
+		return &LimitError{What: what, Limit: "decoded", Need: b.decoded + n, Max: b.lim.DecodedBytes}
+	}
+	b.decoded += n
+	return nil
+}
+
+// renderBytes is the working memory of rendering one frame of l: modality
+// values (float32) and the grey image, or for colour the RGB values and
+// the RGBA image.
+func renderBytes(l layout) int64 {
+	if l.samples == 3 {
+		return 8 * int64(l.pixels())
+	}
+	return 5 * int64(l.pixels())
 }
 
 // left returns the decoded bytes this file may still allocate.

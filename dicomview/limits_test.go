@@ -110,7 +110,9 @@ func TestLimitsEveryTransferSyntax(t *testing.T) {
 		}
 		return dicomFile{ts: tsRLE, order: le, elems: append(elems, encapsulated(nil, frags...))}.bytes()
 	}
-	small := Limits{Frames: 4, FramePixels: 64 * 64, DecodedBytes: 3 * 64 * 64, Elements: 200}.withDefaults()
+	// A frame of 64×64 pixels costs 5×4096 bytes to render, and each frame
+	// decoded 4096 more.
+	small := Limits{Frames: 4, FramePixels: 64 * 64, DecodedBytes: 8 * 64 * 64, Elements: 200}.withDefaults()
 	tests := []struct {
 		name  string
 		data  []byte
@@ -166,14 +168,15 @@ func manyElements(n int) []byte {
 }
 
 // TestInflateStopsAtBudget inflates a 256 MiB data set (about 250 KB
-// deflated) with 16 MiB of budget, once declaring its size and once
-// hiding it (a damaged Rows): it must stop having allocated about the
-// budget, not the whole data set, and say the limit was reached.
+// deflated) with 16 MiB of budget, once declaring its size in the Pixel
+// Data element and once hiding it: it must stop having allocated about
+// the budget (nothing, when declared), not the whole data set, and say
+// which limit was reached.
 func TestInflateStopsAtBudget(t *testing.T) {
 	declared := deflatedFile(t, 4096, 4096, 16)
-	// The same data set with Rows encoded as LO: its size cannot be
-	// known before the pixels are inflated.
-	hidden, err := dicomtest.Bomb{Rows: 4096, Columns: 4096, Frames: 16, BitsAllocated: 8, DamageRows: true}.Bytes()
+	// The same zeros in a private sequence of undefined length: their size
+	// cannot be known before they are inflated.
+	hidden, err := dicomtest.Bomb{Rows: 4096, Columns: 4096, Frames: 16, BitsAllocated: 8, Hidden: true}.Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +184,7 @@ func TestInflateStopsAtBudget(t *testing.T) {
 	for _, tt := range []struct {
 		name, data, want string
 	}{
-		{"declared", string(declared), "inflated pixel data needs 268435456 bytes, over the decoded limit of 16777216 bytes"},
+		{"declared", string(declared), "inflated pixel data needs 268435640 bytes, over the decoded limit of 16777216 bytes"},
 		{"hidden", string(hidden), "inflated data set needs more than the decoded limit of 16777216 bytes"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,9 +16,10 @@ type Bomb struct {
 	Rows, Columns int
 	Frames        int
 	BitsAllocated int // 8 or 16
-	// DamageRows encodes Rows as LO text, so that a reader cannot learn
-	// the image size before inflating the pixels.
-	DamageRows bool
+	// Hidden puts the zeros in an item of a private sequence of undefined
+	// length before an empty Pixel Data, so that a reader cannot learn
+	// their size before inflating them.
+	Hidden bool
 }
 
 // Bombs are the two bombs the tests and cmd/mkbomb write: five million 1×1
@@ -45,20 +46,28 @@ func (b Bomb) Bytes() ([]byte, error) {
 	ds = ExplicitLEUS(ds, 0x0028, 0x0002, 1)
 	ds = ExplicitLE(ds, 0x0028, 0x0004, "CS", "MONOCHROME2")
 	ds = ExplicitLE(ds, 0x0028, 0x0008, "IS", fmt.Sprint(b.Frames))
-	if b.DamageRows {
-		ds = ExplicitLE(ds, 0x0028, 0x0010, "LO", fmt.Sprint(b.Rows))
-	} else {
-		ds = ExplicitLEUS(ds, 0x0028, 0x0010, uint16(b.Rows))
-	}
+	ds = ExplicitLEUS(ds, 0x0028, 0x0010, uint16(b.Rows))
 	ds = ExplicitLEUS(ds, 0x0028, 0x0011, uint16(b.Columns))
 	ds = ExplicitLEUS(ds, 0x0028, 0x0100, uint16(b.BitsAllocated))
 	ds = ExplicitLEUS(ds, 0x0028, 0x0101, uint16(b.BitsAllocated))
 	ds = ExplicitLEUS(ds, 0x0028, 0x0102, uint16(b.BitsAllocated-1))
 	ds = ExplicitLEUS(ds, 0x0028, 0x0103, 0)
-	ds = binary.LittleEndian.AppendUint16(ds, 0x7FE0)
-	ds = binary.LittleEndian.AppendUint16(ds, 0x0010)
-	ds = append(ds, "OB\x00\x00"...)
-	ds = binary.LittleEndian.AppendUint32(ds, uint32(pixelBytes))
+	le := binary.LittleEndian
+	var tail []byte
+	if b.Hidden {
+		ds = append(ds, 0x09, 0, 0x10, 0, 'S', 'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF) // (0009,0010) SQ, undefined length
+		ds = append(ds, 0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF)           // item, undefined length
+		ds = append(ds, 0x09, 0, 0x10, 0x10, 'O', 'B', 0, 0)                      // (0009,1010) OB
+		ds = le.AppendUint32(ds, uint32(pixelBytes))
+		tail = append(tail, 0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0) // item delimiter
+		tail = append(tail, 0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0) // sequence delimiter
+		tail = append(tail, 0xE0, 0x7F, 0x10, 0x00, 'O', 'B', 0, 0, 0, 0, 0, 0)
+	} else {
+		ds = le.AppendUint16(ds, 0x7FE0)
+		ds = le.AppendUint16(ds, 0x0010)
+		ds = append(ds, "OB\x00\x00"...)
+		ds = le.AppendUint32(ds, uint32(pixelBytes))
+	}
 
 	var out bytes.Buffer
 	out.Write(Meta("1.2.840.10008.1.2.1.99", "1.2.840.10008.5.1.4.1.1.7"))
@@ -73,6 +82,7 @@ func (b Bomb) Bytes() ([]byte, error) {
 		zw.Write(zero[:n])
 		left -= n
 	}
+	zw.Write(tail)
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
