@@ -85,7 +85,13 @@ func ExitCode(err error) int {
 // dicomview.DefaultLimits, e.g. "decoded=2GiB,frames=50000".
 const limitsEnv = "MEDGEMMA_DICOM_LIMITS"
 
-func (c *cli) run(args []string) error {
+func (c *cli) run(args []string) (err error) {
+	defer func() {
+		var le *dicomview.LimitError
+		if errors.As(err, &le) {
+			err = fmt.Errorf("%w; if you trust the file, raise the limit with %s=%s=N (N above %d)", err, limitsEnv, le.Limit, le.Max)
+		}
+	}()
 	if s := os.Getenv(limitsEnv); s != "" {
 		l, err := dicomview.ParseLimits(dicomview.DefaultLimits, s)
 		if err != nil {

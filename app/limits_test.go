@@ -13,7 +13,8 @@ import (
 
 // TestPrepareTooLarge runs prepare on the decompression bombs of dicomtest
 // and on a file over a limit lowered through $MEDGEMMA_DICOM_LIMITS: each
-// exits 2 with a one-line error naming the file and the limit. A bad
+// exits 2 with a one-line error naming the file and the limit and saying
+// how to raise it. A bad
 // $MEDGEMMA_DICOM_LIMITS is a usage error.
 func TestPrepareTooLarge(t *testing.T) {
 	t.Cleanup(func() { dicomview.SetLimits(dicomview.DefaultLimits) })
@@ -46,8 +47,9 @@ func TestPrepareTooLarge(t *testing.T) {
 			if ExitCode(err) != 2 || err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("prepare %s: exit %d, %v; want 2 and one line mentioning %q", tt.file, ExitCode(err), err, tt.want)
 			}
-			if tt.env != "pixels=lots" && (!errors.Is(err, dicomview.ErrTooLarge) || !strings.Contains(err.Error(), path)) {
-				t.Errorf("error %q does not match ErrTooLarge or name %s", err, path)
+			if tt.env != "pixels=lots" && (!errors.Is(err, dicomview.ErrTooLarge) || !strings.Contains(err.Error(), path) ||
+				!strings.Contains(err.Error(), "raise the limit with MEDGEMMA_DICOM_LIMITS=")) {
+				t.Errorf("error %q does not match ErrTooLarge, name %s and say how to raise the limit", err, path)
 			}
 		})
 	}
