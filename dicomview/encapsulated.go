@@ -62,7 +62,8 @@ var codecs = map[string]*codec{
 
 // inflate returns data with its deflated data set (after metaEnd) inflated
 // (PS3.5 A.5). The inflated bytes are charged to b; inflation stops as soon
-// as they would exceed what b has left, with a *LimitError. As soon as the
+// as they would exceed what b has left, or an eighth of it before the
+// Pixel Data is found, with a *LimitError. As soon as the
 // attributes before the Pixel Data are inflated, they are checked against
 // the limits (checkHead), so that a bomb declaring a huge image is refused
 // before its pixels are inflated, and the buffer is grown once to the size
@@ -78,6 +79,9 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 	most := int64(metaEnd) + limit + 1
 	out := make([]byte, metaEnd, min(int64(metaEnd+4*len(data)), most))
 	copy(out, data[:metaEnd])
+	// Until the Pixel Data is found, at most an eighth of the budget is
+	// inflated: the parser copies those values once more.
+	headCap := max(limit/8, 1<<20)
 	headChecked := false
 	var declared int64 // the size the data set declares, once known
 	for {
@@ -87,6 +91,10 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 				if headChecked, declared, err = checkHead(out, metaEnd, b); err != nil {
 					return nil, err
 				}
+				if !headChecked && int64(len(out)-metaEnd) > headCap {
+					return nil, &LimitError{What: "the inflated data set before its Pixel Data", Limit: "decoded",
+						Need: b.decoded + int64(len(out)-metaEnd), Max: headCap, AtLeast: true}
+				}
 			}
 			next := 2 * int64(cap(out))
 			switch {
@@ -94,6 +102,9 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 				next = declared + 4096
 			case declared > 0:
 				next = int64(cap(out)) + max(int64(cap(out))/4, 1<<20)
+			}
+			if !headChecked {
+				next = min(next, int64(metaEnd)+headCap+1)
 			}
 			grown := make([]byte, len(out), min(next, most))
 			copy(grown, out)

@@ -80,7 +80,7 @@ func FuzzLoad(f *testing.F) {
 // endian, deflated, RLE (one and two frames, with a Basic Offset Table),
 // data sets without meta information in the three encodings, 1-bit
 // pixels, and the decompression bombs of dicomtest.
-func tinySeeds(f *testing.F) [][]byte {
+func tinySeeds(f testing.TB) [][]byte {
 	le, be := binary.LittleEndian, binary.BigEndian
 	grey := func(bo byteOrder) []elem {
 		return append(imageElems(bo, 2, 3, 1, 16, 12, 11, 1, "MONOCHROME2"), pixelData16(bo, 1, 2, 3, 0xFFF, 5, 6))

@@ -24,7 +24,8 @@ type Limits struct {
 	// DecodedBytes bounds the bytes one file decodes to beyond the bytes it
 	// holds: a deflated data set once inflated, decompressed pixel data,
 	// unpacked 1-bit pixels, plus the working memory of rendering one of
-	// its frames (about 5 bytes a pixel, 8 for colour) ("decoded").
+	// its frames (about 5 bytes a pixel, 8 for colour) ("decoded"). Of a
+	// deflated data set at most an eighth may come before the Pixel Data.
 	// Default 512 MiB.
 	DecodedBytes int64
 	// Frames bounds the frames (NumberOfFrames) of one file ("frames").

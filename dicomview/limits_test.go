@@ -185,7 +185,7 @@ func TestInflateStopsAtBudget(t *testing.T) {
 		name, data, want string
 	}{
 		{"declared", string(declared), "inflated pixel data needs 268435640 bytes, over the decoded limit of 16777216 bytes"},
-		{"hidden", string(hidden), "inflated data set needs more than the decoded limit of 16777216 bytes"},
+		{"hidden", string(hidden), "inflated data set before its Pixel Data needs more than the decoded limit of 2097152 bytes"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
