@@ -85,6 +85,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &ue),
 		errors.Is(err, dicomview.ErrMalformed),
 		errors.Is(err, dicomview.ErrUnsupported),
+		errors.Is(err, dicomview.ErrTooLarge),
 		errors.Is(err, inference.ErrUnknownModel),
 		errors.Is(err, inference.ErrNoVision),
 		errors.Is(err, inference.ErrContextTooSmall),
@@ -95,7 +96,24 @@ func ExitCode(err error) int {
 	}
 }
 
-func (c *cli) run(args []string) error {
+// limitsEnv names the environment variable that overrides
+// dicomview.DefaultLimits, e.g. "decoded=2GiB,frames=50000".
+const limitsEnv = "MEDGEMMA_DICOM_LIMITS"
+
+func (c *cli) run(args []string) (err error) {
+	defer func() {
+		var le *dicomview.LimitError
+		if errors.As(err, &le) {
+			err = fmt.Errorf("%w; if you trust the file, raise the limit with %s=%s=N (N above %d)", err, limitsEnv, le.Limit, le.Max)
+		}
+	}()
+	if s := os.Getenv(limitsEnv); s != "" {
+		l, err := dicomview.ParseLimits(dicomview.DefaultLimits, s)
+		if err != nil {
+			return usagef("$%s: %v", limitsEnv, err)
+		}
+		dicomview.SetLimits(l)
+	}
 	// Global flags may come first.
 	fs := newFlags("medgemma-workbench", &c.cfg)
 	if err := fs.Parse(args); err != nil {

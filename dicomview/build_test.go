@@ -35,10 +35,20 @@ type dicomFile struct {
 	order byteOrder
 	// implicit VR encoding of the data set
 	implicit bool
-	elems    []elem
+	// noMeta: write only the data set, without preamble, DICM marker and
+	// file meta information (an ACR-NEMA style file).
+	noMeta bool
+	elems  []elem
 }
 
 func (f dicomFile) bytes() []byte {
+	if f.noMeta {
+		order := f.order
+		if order == nil {
+			order = binary.LittleEndian
+		}
+		return encodeElems(order, f.implicit, f.elems)
+	}
 	meta := encodeElems(binary.LittleEndian, false, []elem{
 		{group: 2, element: 1, vr: "OB", value: []byte{0, 1}},
 		{group: 2, element: 2, vr: "UI", value: uiValue("1.2.840.10008.5.1.4.1.1.7")},

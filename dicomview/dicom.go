@@ -3,6 +3,7 @@ package dicomview
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -11,42 +12,83 @@ import (
 	"github.com/suyashkumar/dicom/pkg/tag"
 )
 
-// decodeDICOM validates, parses and decodes a DICOM file held in data.
-func decodeDICOM(data []byte) (*Image, error) {
-	data, sc, err := checkDICOM(data)
+// decodeDICOM validates, parses and decodes a DICOM file held in data,
+// allocating no more than b allows.
+func decodeDICOM(data []byte, b *budget) (*Image, error) {
+	data, sc, err := checkDICOM(data, b)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := parseDataset(data)
+	ds, err := parseDataset(parserInput(data, sc))
 	if err != nil {
 		return nil, err
 	}
-	return fromDataset(ds.Elements, sc)
+	return fromDataset(ds.Elements, sc, b)
 }
 
-// checkDICOM scans a DICOM file, inflating a deflated data set and
-// patching what the parser cannot read (see walker.patches), and returns
-// the bytes the parser may safely be given.
-func checkDICOM(data []byte) ([]byte, scan, error) {
-	sc, err := scanDICOM(data, false)
+// checkDICOM scans a DICOM file, inflating a deflated data set within b,
+// and returns the file's bytes with what the scan learnt.
+func checkDICOM(data []byte, b *budget) ([]byte, scan, error) {
+	sc, err := scanWithin(data, false, b.lim.Elements)
 	if err != nil {
 		return nil, scan{}, err
 	}
 	if sc.deflated {
-		if data, err = inflate(data, sc.metaEnd); err != nil {
+		if data, err = inflate(data, sc.metaEnd, b); err != nil {
 			return nil, scan{}, err
 		}
-		if sc, err = scanDICOM(data, true); err != nil {
+		if sc, err = scanWithin(data, true, b.lim.Elements); err != nil {
 			return nil, scan{}, err
-		}
-	}
-	if len(sc.patches) > 0 {
-		data = bytes.Clone(data)
-		for _, p := range sc.patches {
-			binary.LittleEndian.PutUint32(data[p.at:], p.vl)
 		}
 	}
 	return data, sc, nil
+}
+
+// parserInput returns the bytes the parser is given for a scanned file:
+// the file meta information (made up for a file without one), then the
+// data set up to its top-level Pixel Data, which the parser need not see
+// (scan holds its spans), with what the parser cannot read patched (see
+// walker.patches). Only this prefix is copied, never the pixel data.
+func parserInput(data []byte, sc scan) []byte {
+	end := len(data)
+	if sc.pixel != nil {
+		end = sc.pixel.start
+	}
+	head := data[:sc.metaEnd]
+	if sc.noMeta {
+		head = syntheticMeta(sc.uid)
+	}
+	if !sc.noMeta && len(sc.patches) == 0 {
+		return data[:end]
+	}
+	out := make([]byte, 0, len(head)+end-sc.metaEnd)
+	out = append(out, head...)
+	shift := len(out) - sc.metaEnd
+	out = append(out, data[sc.metaEnd:end]...)
+	for _, p := range sc.patches {
+		if p.at+shift+4 <= len(out) {
+			binary.LittleEndian.PutUint32(out[p.at+shift:], p.vl)
+		}
+	}
+	return out
+}
+
+// syntheticMeta returns a preamble, DICM marker and file meta information
+// naming transfer syntax ts, for the parser to read a file that has none.
+func syntheticMeta(ts string) []byte {
+	v := ts
+	if len(v)%2 == 1 {
+		v += "\x00"
+	}
+	var meta []byte
+	meta = append(meta, 2, 0, 0x10, 0, 'U', 'I')
+	meta = binary.LittleEndian.AppendUint16(meta, uint16(len(v)))
+	meta = append(meta, v...)
+	out := make([]byte, dicomPreamble, dicomPreamble+16+len(meta))
+	out = append(out, dicomMagic...)
+	out = append(out, 2, 0, 0, 0, 'U', 'L', 4, 0)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(meta)))
+	return append(out, meta...)
 }
 
 // parseDataset runs the DICOM parser on a file scanDICOM accepted, turning
@@ -73,7 +115,7 @@ var (
 )
 
 // fromDataset builds an Image from the top-level elements of a parsed file.
-func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
+func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 	im := &Image{Format: FormatDICOM}
 	im.Info = StudyInfo{
 		Modality:           text(elems, tag.Modality),
@@ -96,7 +138,7 @@ func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 		return nil, unsupported("DICOM file has no pixel data: it is not an image")
 	}
 
-	l, err := pixelLayout(elems, sc.order)
+	l, err := pixelLayout(elems, sc.order, b.lim)
 	if err != nil {
 		return nil, err
 	}
@@ -121,31 +163,39 @@ func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 		return nil, unsupported("photometric interpretation %s with %d samples per pixel is not supported yet", im.Photometric, l.samples)
 	}
 
-	frames := 1
-	if s := text(elems, tag.NumberOfFrames); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return nil, malformed("malformed DICOM: NumberOfFrames %q is not a number", s)
-		}
-		if n > 1 {
-			frames = n
-		}
+	frames, err := frameCount(elems, b.lim)
+	if err != nil {
+		return nil, err
 	}
 	fb := l.frameBytes()
+	if err := b.reserve(renderBytes(l), "rendering a frame"); err != nil {
+		return nil, err
+	}
 
 	var raw []byte
-	if sc.codec != nil {
+	switch {
+	case sc.codec != nil:
 		if pd.native != nil {
 			return nil, malformed("malformed DICOM: pixel data of a file labelled %s is not encapsulated", syntaxName(sc.uid))
 		}
+		if l.packed {
+			return nil, unsupported("BitsAllocated 1 in %s is not supported", syntaxName(sc.uid))
+		}
 		l.order, l.planar = binary.LittleEndian, false
-		if raw, im.Photometric, err = decodeFrames(pd, frames, l, im.Photometric, sc.syntax); err != nil {
+		if raw, im.Photometric, err = decodeFrames(pd, frames, l, im.Photometric, sc.syntax, b); err != nil {
 			return nil, err
 		}
-	} else {
+	case l.packed:
+		if raw, err = unpackBitsAllocated1(pd, frames, l, sc.order, b); err != nil {
+			return nil, err
+		}
+	default:
 		raw = pd.native
 		if sc.order == binary.BigEndian && l.bitsAllocated == 8 && pd.vr == "OW" {
 			// 8-bit samples in OW are byte-swapped in big endian (PS3.5 A.2).
+			if err := b.charge(int64(len(raw)), "byte-swapped pixel data"); err != nil {
+				return nil, err
+			}
 			raw = bytes.Clone(raw)
 			for i := 0; i+1 < len(raw); i += 2 {
 				raw[i], raw[i+1] = raw[i+1], raw[i]
@@ -193,8 +243,25 @@ func fromDataset(elems []*dicom.Element, sc scan) (*Image, error) {
 	return im, nil
 }
 
+// frameCount returns NumberOfFrames (1 when absent or below 1), at most
+// lim.Frames.
+func frameCount(elems []*dicom.Element, lim Limits) (int, error) {
+	s := text(elems, tag.NumberOfFrames)
+	if s == "" {
+		return 1, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, malformed("malformed DICOM: NumberOfFrames %q is not a number", s)
+	}
+	if n > lim.Frames {
+		return 0, &LimitError{What: "NumberOfFrames", Limit: "frames", Need: n, Max: lim.Frames}
+	}
+	return max(int(n), 1), nil
+}
+
 // pixelLayout reads the Image Pixel module attributes and checks them.
-func pixelLayout(elems []*dicom.Element, order binary.ByteOrder) (layout, error) {
+func pixelLayout(elems []*dicom.Element, order binary.ByteOrder, lim Limits) (layout, error) {
 	l := layout{order: order}
 	var ok bool
 	if l.rows, ok = integer(elems, tag.Rows); !ok || l.rows < 1 || l.rows > 0xFFFF {
@@ -202,6 +269,9 @@ func pixelLayout(elems []*dicom.Element, order binary.ByteOrder) (layout, error)
 	}
 	if l.cols, ok = integer(elems, tag.Columns); !ok || l.cols < 1 || l.cols > 0xFFFF {
 		return layout{}, malformed("malformed DICOM: missing or invalid Columns")
+	}
+	if px := int64(l.rows) * int64(l.cols); px > lim.FramePixels {
+		return layout{}, &LimitError{What: fmt.Sprintf("a frame of %d×%d pixels", l.cols, l.rows), Limit: "pixels", Need: px, Max: lim.FramePixels}
 	}
 	if l.samples, ok = integer(elems, tag.SamplesPerPixel); !ok {
 		l.samples = 1
@@ -212,8 +282,25 @@ func pixelLayout(elems []*dicom.Element, order binary.ByteOrder) (layout, error)
 	if l.bitsAllocated, ok = integer(elems, tag.BitsAllocated); !ok {
 		return layout{}, malformed("malformed DICOM: missing BitsAllocated")
 	}
+	if l.bitsAllocated == 1 {
+		// Packed bits (segmentations, overlays) are unpacked to one byte
+		// per pixel by unpackBits.
+		if l.samples != 1 {
+			return layout{}, unsupported("BitsAllocated 1 with %d samples per pixel is not supported", l.samples)
+		}
+		l.packed, l.bitsAllocated = true, 8
+		if bs, ok := integer(elems, tag.BitsStored); ok && bs != 1 {
+			return layout{}, malformed("malformed DICOM: BitsAllocated 1 with BitsStored %d", bs)
+		}
+		if hb, ok := integer(elems, tag.HighBit); ok && hb != 0 {
+			return layout{}, malformed("malformed DICOM: BitsAllocated 1 with HighBit %d", hb)
+		}
+		l.bitsStored, l.highBit = 1, 0
+		l.signed = false
+		return l, nil
+	}
 	if l.bitsAllocated != 8 && l.bitsAllocated != 16 && l.bitsAllocated != 32 {
-		return layout{}, unsupported("BitsAllocated %d is not supported (only 8, 16 and 32)", l.bitsAllocated)
+		return layout{}, unsupported("BitsAllocated %d is not supported (only 1, 8, 16 and 32)", l.bitsAllocated)
 	}
 	if l.bitsStored, ok = integer(elems, tag.BitsStored); !ok {
 		l.bitsStored = l.bitsAllocated

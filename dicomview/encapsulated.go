@@ -16,10 +16,6 @@ import (
 // libraries, jpeg.go), JPEG-LS (CharLS, jpegls.go) and JPEG 2000
 // (OpenJPEG, jpeg2000.go). A deflated data set is inflated here.
 
-// maxDecodedBytes bounds the native pixel data a compressed file may
-// declare, so that a small file cannot make Load allocate without limit.
-const maxDecodedBytes = 1 << 30
-
 // codec decodes the frames of one encapsulated transfer syntax.
 type codec struct {
 	// decode decodes one frame (src, the concatenated fragments) into dst,
@@ -65,20 +61,160 @@ var codecs = map[string]*codec{
 }
 
 // inflate returns data with its deflated data set (after metaEnd) inflated
-// (PS3.5 A.5), refusing more than maxFileSize bytes.
-func inflate(data []byte, metaEnd int) ([]byte, error) {
+// (PS3.5 A.5). The inflated bytes are charged to b; inflation stops as soon
+// as they would exceed what b has left, or an eighth of it before the
+// Pixel Data is found, with a *LimitError. As soon as the
+// attributes before the Pixel Data are inflated, they are checked against
+// the limits (checkHead), so that a bomb declaring a huge image is refused
+// before its pixels are inflated, and the buffer is grown once to the size
+// the data set declares.
+func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
+	limit := b.left()
 	r := flate.NewReader(bytes.NewReader(data[metaEnd:]))
 	defer r.Close()
-	out := bytes.NewBuffer(make([]byte, 0, 4*len(data)))
-	out.Write(data[:metaEnd])
-	n, err := io.Copy(out, io.LimitReader(r, maxFileSize+1))
-	switch {
-	case err != nil:
-		return nil, malformedCause(err, "malformed DICOM: deflated data set")
-	case n > maxFileSize:
-		return nil, unsupported("deflated data set inflates to more than %d bytes", maxFileSize)
+	lr := io.LimitReader(r, limit+1)
+	// Start from a guess of four times the input and double (by a quarter
+	// past the declared size), never past the budget plus the byte that
+	// tells it is exceeded.
+	most := int64(metaEnd) + limit + 1
+	out := make([]byte, metaEnd, min(int64(metaEnd+4*len(data)), most))
+	copy(out, data[:metaEnd])
+	// Until the Pixel Data is found, at most an eighth of the budget is
+	// inflated: the parser copies those values once more.
+	headCap := max(limit/8, 1<<20)
+	headChecked := false
+	var declared int64 // the size the data set declares, once known
+	for {
+		if len(out) == cap(out) {
+			if !headChecked {
+				var err error
+				if headChecked, declared, err = checkHead(out, metaEnd, b); err != nil {
+					return nil, err
+				}
+				if !headChecked && int64(len(out)-metaEnd) > headCap {
+					return nil, &LimitError{What: "the inflated data set before its Pixel Data", Limit: "decoded",
+						Need: b.decoded + int64(len(out)-metaEnd), Max: headCap, AtLeast: true}
+				}
+			}
+			next := 2 * int64(cap(out))
+			switch {
+			case declared > int64(cap(out)):
+				next = declared + 4096
+			case declared > 0:
+				next = int64(cap(out)) + max(int64(cap(out))/4, 1<<20)
+			}
+			if !headChecked {
+				next = min(next, int64(metaEnd)+headCap+1)
+			}
+			grown := make([]byte, len(out), min(next, most))
+			copy(grown, out)
+			out = grown
+		}
+		n, err := lr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, malformedCause(err, "malformed DICOM: deflated data set")
+		}
 	}
-	return out.Bytes(), nil
+	n := int64(len(out) - metaEnd)
+	if n > limit {
+		err := b.charge(n, "the inflated data set")
+		if le, ok := err.(*LimitError); ok {
+			le.AtLeast = true
+		}
+		return nil, err
+	}
+	if err := b.charge(n, "the inflated data set"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkHead looks at the first bytes of an (inflated) explicit VR little
+// endian data set, from metaEnd, for the top-level Pixel Data element or a
+// top-level value that runs past them. Finding the Pixel Data, it checks
+// the attributes before it as fromDataset will (frame size, frames, and
+// the pixel data they declare with the working memory of a frame against
+// what b has left) and reports done; an error there is the one decoding
+// would give. It also returns the size the data set declares so far (the
+// end of the value that runs past head), 0 if unknown. A value declaring
+// more than b allows fails at once. Any other damage is left to the full
+// scan.
+func checkHead(head []byte, metaEnd int, b *budget) (done bool, declared int64, err error) {
+	w := walker{data: head, pos: metaEnd, order: binary.LittleEndian, maxElements: b.lim.Elements}
+	var le *LimitError
+	for w.pos+4 <= len(head) {
+		start := w.pos
+		if w.order.Uint16(head[w.pos:]) == 0x7FE0 && w.order.Uint16(head[w.pos+2:]) == 0x0010 {
+			if ds, err := parseDataset(head[:w.pos]); err == nil {
+				l, err := pixelLayout(ds.Elements, binary.LittleEndian, b.lim)
+				if err != nil {
+					return true, 0, err
+				}
+				frames, err := frameCount(ds.Elements, b.lim)
+				if err != nil {
+					return true, 0, err
+				}
+				// The render memory is the file's own (reserve), the rest
+				// counts towards the folder's total too.
+				inflated := int64(w.pos-metaEnd) + int64(frames)*int64(l.frameBytes())
+				if err := b.over(inflated, "the inflated pixel data"); err != nil {
+					return true, 0, err
+				}
+				if err := b.over(inflated+renderBytes(l), "the inflated pixel data with a frame rendered"); err != nil {
+					if le, ok := err.(*LimitError); ok && le.Limit == "decoded" {
+						return true, 0, err
+					}
+				}
+			}
+			// The Pixel Data element header is 12 bytes (OB or OW).
+			if start+12 <= len(head) {
+				declared = int64(start) + 12 + int64(binary.LittleEndian.Uint32(head[start+8:]))
+			}
+			return true, declared, nil
+		}
+		_, err := w.element(len(head))
+		switch {
+		case errors.As(err, &le):
+			return true, 0, err
+		case err != nil:
+			// The top-level element at start runs past head; a defined
+			// length tells the size to come.
+			h := headerAt(head, start)
+			if h.vl != undefinedLength && h.value > 0 {
+				declared = int64(h.value) + int64(h.vl)
+				if err := b.over(declared-int64(metaEnd), fmt.Sprintf("the inflated data set up to the end of element %s", h.tag)); err != nil {
+					return true, 0, err
+				}
+			}
+			return false, declared, nil
+		}
+	}
+	return false, 0, nil
+}
+
+// headerAt decodes the explicit VR little endian element header at pos of
+// data, or returns the zero header if data ends first.
+func headerAt(data []byte, pos int) header {
+	le := binary.LittleEndian
+	if pos+8 > len(data) {
+		return header{}
+	}
+	h := header{start: pos, vr: string(data[pos+4 : pos+6])}
+	h.tag.Group, h.tag.Element = le.Uint16(data[pos:]), le.Uint16(data[pos+2:])
+	switch h.vr {
+	case "OB", "OD", "OF", "OL", "OW", "SQ", "UN", "UC", "UR", "UT", "OV", "SV", "UV":
+		if pos+12 > len(data) {
+			return header{}
+		}
+		h.vl, h.value = le.Uint32(data[pos+8:]), pos+12
+	default:
+		h.vl, h.value = uint32(le.Uint16(data[pos+6:])), pos+8
+	}
+	return h
 }
 
 // splitFrames assigns the fragments of px to n frames (PS3.5 A.4): by the
@@ -152,10 +288,10 @@ func byOffsets(px *pixelSpan, bot []byte, n int) [][][]byte {
 // decodeFrames decodes every frame of encapsulated pixel data into native
 // little-endian frames, colour by pixel, and returns them with the
 // photometric interpretation of the decoded samples.
-func decodeFrames(px *pixelSpan, frames int, l layout, photometric string, sx syntax) ([]byte, string, error) {
+func decodeFrames(px *pixelSpan, frames int, l layout, photometric string, sx syntax, b *budget) ([]byte, string, error) {
 	fb := l.frameBytes()
-	if int64(fb)*int64(frames) > maxDecodedBytes {
-		return nil, "", unsupported("decoded pixel data would be %d bytes; the limit is %d", int64(fb)*int64(frames), maxDecodedBytes)
+	if err := b.charge(int64(fb)*int64(frames), "decoded pixel data"); err != nil {
+		return nil, "", err
 	}
 	parts, err := splitFrames(px, frames, sx.codec)
 	if err != nil {

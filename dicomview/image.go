@@ -19,10 +19,8 @@ const (
 	FormatJPEG  = "jpeg"
 )
 
-// Limits on what Load accepts.
+// Limits on what Load accepts beyond Limits.
 const (
-	// maxFileSize bounds the bytes Load reads into memory.
-	maxFileSize = 2 << 30
 	// maxRasterPixels bounds the size of a PNG or JPEG (about 5800×5800),
 	// which may declare dimensions far beyond its file size.
 	maxRasterPixels = 1 << 25
@@ -119,20 +117,29 @@ type frameParams struct {
 // match ErrMalformed (not an image file, empty, truncated, inconsistent),
 // ErrUnsupported (ErrUnsupportedTransferSyntax for compressed DICOM), or
 // the underlying fs error (missing, unreadable).
+//
+// Load stays within CurrentLimits: a file over one fails with a
+// *LimitError matching ErrTooLarge before the memory is allocated.
 func Load(path string) (*Image, error) {
-	data, err := readFile(path)
+	return load(path, newBudget(CurrentLimits(), nil))
+}
+
+// load is Load within budget b.
+func load(path string, b *budget) (*Image, error) {
+	data, err := readFile(path, b)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	im, err := decode(path, data)
+	im, err := decodeWithin(path, data, b)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	return im, nil
 }
 
-// readFile reads a regular file of at most maxFileSize bytes.
-func readFile(path string) ([]byte, error) {
+// readFile reads a regular file within the limits of b: at most
+// FileBytes, charged to the folder's total.
+func readFile(path string, b *budget) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -154,8 +161,9 @@ func readFile(path string) ([]byte, error) {
 		return nil, malformed("not a regular file")
 	case fi.Size() == 0:
 		return nil, malformed("empty file")
-	case fi.Size() > maxFileSize:
-		return nil, unsupported("file is %d bytes; the limit is %d", fi.Size(), maxFileSize)
+	}
+	if err := b.chargeFile(fi.Size()); err != nil {
+		return nil, err
 	}
 	data := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, data); err != nil {
@@ -164,8 +172,14 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// decode sniffs the format of data and decodes it. It never panics.
+// decode sniffs the format of data and decodes it within CurrentLimits.
+// It never panics.
 func decode(path string, data []byte) (*Image, error) {
+	return decodeWithin(path, data, newBudget(CurrentLimits(), nil))
+}
+
+// decodeWithin is decode within budget b.
+func decodeWithin(path string, data []byte, b *budget) (*Image, error) {
 	var (
 		im  *Image
 		err error
@@ -174,11 +188,13 @@ func decode(path string, data []byte) (*Image, error) {
 	case len(data) == 0:
 		return nil, malformed("empty file")
 	case isDICOM(data):
-		im, err = decodeDICOM(data)
+		im, err = decodeDICOM(data, b)
 	case bytes.HasPrefix(data, []byte(pngMagic)):
 		im, err = decodeRaster(data, FormatPNG)
 	case bytes.HasPrefix(data, []byte(jpegMagic)):
 		im, err = decodeRaster(data, FormatJPEG)
+	case looksLikeDICOM(data):
+		im, err = decodeDICOM(data, b)
 	default:
 		return nil, malformed("not a DICOM (no DICM marker at offset 128), PNG or JPEG file")
 	}

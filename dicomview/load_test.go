@@ -410,9 +410,13 @@ func TestLoadErrors(t *testing.T) {
 			return writeTemp(t, "vr.dcm", dicomFile{ts: tsExplicitLittle, order: le, elems: append(elems, pixels4)}.bytes())
 		}, ErrMalformed, "Rows"},
 		{"4 GB frames of a compressed file", func(t *testing.T) string {
+			elems := append(imageElems(le, 8192, 8192, 3, 16, 16, 15, 0, "RGB"), str(0x0028, 0x0008, "IS", "10"))
+			return writeTemp(t, "bomb.dcm", dicomFile{ts: tsRLE, order: le, elems: append(elems, encapsulated(nil, []byte{1, 2}))}.bytes())
+		}, ErrTooLarge, "decoded pixel data needs 4563402752 bytes, over the decoded limit"},
+		{"65535×65535 frame of a compressed file", func(t *testing.T) string {
 			elems := imageElems(le, 0xFFFF, 0xFFFF, 3, 16, 16, 15, 0, "RGB")
 			return writeTemp(t, "bomb.dcm", dicomFile{ts: tsRLE, order: le, elems: append(elems, encapsulated(nil, []byte{1, 2}))}.bytes())
-		}, ErrUnsupported, "decoded pixel data would be"},
+		}, ErrTooLarge, "pixels limit"},
 		{"huge declared length", func(t *testing.T) string {
 			return writeTemp(t, "huge.dcm", mono(elem{group: 0x0008, element: 0x0119, vr: "UT", value: []byte("ab"), vl: &huge}, pixels4))
 		}, ErrMalformed, "truncated DICOM"},

@@ -21,7 +21,10 @@ type layout struct {
 	bitsStored    int  // 1…bitsAllocated
 	highBit       int  // bitsStored-1…bitsAllocated-1
 	signed        bool // two's complement (PixelRepresentation 1)
-	order         binary.ByteOrder
+	// packed: the file stores BitsAllocated 1; the decoded frames hold one
+	// byte (0 or 1) per pixel, as bitsAllocated 8 and bitsStored 1 say.
+	packed bool
+	order  binary.ByteOrder
 }
 
 // pixels returns the number of pixels in a frame.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,14 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-)
-
-// Limits on what OpenSeries reads from a folder or archive.
-const (
-	// maxSeriesFiles bounds the files read from one folder or archive.
-	maxSeriesFiles = 10000
-	// maxArchiveBytes bounds the bytes inflated from one ZIP archive.
-	maxArchiveBytes = 8 << 30
 )
 
 // Series is the images of one DICOM series (or one PNG/JPEG file), in
@@ -46,8 +39,14 @@ type Slice struct {
 // recursively; files that are not DICOM are skipped), a ZIP archive of
 // DICOM files, or a DICOMDIR (the folder it indexes). It returns the
 // series found, ordered by modality and description. Files that fail to
-// load are skipped and reported in skipped; if none loads, the first
-// error is returned.
+// load are skipped and reported in skipped, each error naming its file;
+// if none loads, the first error is returned.
+//
+// A folder is searched as find -L sees it: symbolic links to files and
+// folders are followed, and a link to a folder above it (a loop) is
+// skipped and reported. The files of one folder or archive share the
+// TotalBytes and Files limits of CurrentLimits; going over either stops
+// the whole open with a *LimitError.
 func OpenSeries(path string) (series []*Series, skipped []error, err error) {
 	return OpenSeriesContext(context.Background(), path, nil)
 }
@@ -63,14 +62,15 @@ func OpenSeriesContext(ctx context.Context, path string, progress func(files int
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	lim := CurrentLimits()
 	var images []*Image
 	switch {
 	case fi.IsDir():
-		images, skipped, err = loadFolder(ctx, path, progress)
+		images, skipped, err = loadFolder(ctx, path, progress, lim)
 	case strings.EqualFold(filepath.Base(path), "DICOMDIR"):
-		images, skipped, err = loadFolder(ctx, filepath.Dir(path), progress)
+		images, skipped, err = loadFolder(ctx, filepath.Dir(path), progress, lim)
 	case isZip(path):
-		images, skipped, err = loadZip(ctx, path, progress)
+		images, skipped, err = loadZip(ctx, path, progress, lim)
 	default:
 		var im *Image
 		im, err = Load(path)
@@ -100,42 +100,101 @@ func isZip(path string) bool {
 	return err == nil && string(b[:]) == "PK\x03\x04"
 }
 
-// loadFolder loads every DICOM file under dir (by its DICM marker; a
-// DICOMDIR itself is skipped).
-func loadFolder(ctx context.Context, dir string, progress func(int)) ([]*Image, []error, error) {
-	var images []*Image
-	var skipped []error
-	n := 0
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			skipped = append(skipped, err)
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("open %s: %w", dir, err)
-		}
-		if d.IsDir() || strings.EqualFold(d.Name(), "DICOMDIR") || !d.Type().IsRegular() {
-			return nil
-		}
-		if n++; n > maxSeriesFiles {
-			return fmt.Errorf("open %s: %w", dir, unsupported("more than %d files", maxSeriesFiles))
-		}
-		progress(n)
-		if !hasDICM(p) {
-			return nil
-		}
-		im, err := Load(p)
-		if err != nil {
-			skipped = append(skipped, err)
-			return nil
-		}
-		images = append(images, im)
-		return nil
-	})
-	return images, skipped, err
+// folderLoad is the state of loading the files under one folder.
+type folderLoad struct {
+	ctx      context.Context
+	root     string
+	lim      Limits
+	progress func(int)
+	files    int64 // regular files seen
+	total    int64 // bytes left of lim.TotalBytes
+	images   []*Image
+	skipped  []error
 }
 
-// hasDICM reports whether the file at p has the DICM marker at 128.
+// loadFolder loads every DICOM file under dir (by its DICM marker, or a
+// data set without meta information that guessSyntax recognises; a
+// DICOMDIR itself is skipped), following symbolic links.
+func loadFolder(ctx context.Context, dir string, progress func(int), lim Limits) ([]*Image, []error, error) {
+	f := &folderLoad{ctx: ctx, root: dir, lim: lim, progress: progress, total: lim.TotalBytes}
+	err := f.walk(dir, nil)
+	return f.images, f.skipped, err
+}
+
+// walk loads the files under dir. ancestors are the folders above dir on
+// this path, by which a symbolic link loop is found as find -L finds it.
+func (f *folderLoad) walk(dir string, ancestors []fs.FileInfo) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		f.skipped = append(f.skipped, fmt.Errorf("open %s: %w", dir, err))
+		return nil
+	}
+	for _, a := range ancestors {
+		if os.SameFile(a, fi) {
+			f.skipped = append(f.skipped, fmt.Errorf("open %s: %w", dir, malformed("symbolic link loop: the folder is inside itself")))
+			return nil
+		}
+	}
+	ancestors = append(ancestors, fi)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.skipped = append(f.skipped, fmt.Errorf("open %s: %w", dir, err))
+		// ReadDir returns the entries it read before the error.
+	}
+	for _, e := range entries {
+		if err := f.ctx.Err(); err != nil {
+			return fmt.Errorf("open %s: %w", f.root, err)
+		}
+		p := filepath.Join(dir, e.Name())
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			target, err := os.Stat(p)
+			if err != nil {
+				f.skipped = append(f.skipped, fmt.Errorf("open %s: broken symbolic link: %w", p, err))
+				continue
+			}
+			typ = target.Mode().Type()
+		}
+		switch {
+		case typ.IsDir():
+			if err := f.walk(p, ancestors); err != nil {
+				return err
+			}
+		case typ.IsRegular() && !strings.EqualFold(e.Name(), "DICOMDIR"):
+			if err := f.file(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// file loads one regular file if it is a DICOM file. An error that stops
+// the whole folder (a limit of the folder, cancellation) is returned; any
+// other is kept in f.skipped.
+func (f *folderLoad) file(p string) error {
+	if f.files++; f.files > f.lim.Files {
+		return fmt.Errorf("open %s: %w", f.root, &LimitError{What: "the folder", Limit: "files", Need: f.files, Max: f.lim.Files, AtLeast: true})
+	}
+	f.progress(int(f.files))
+	if !hasDICM(p) {
+		return nil
+	}
+	im, err := load(p, newBudget(f.lim, &f.total))
+	var le *LimitError
+	switch {
+	case errors.As(err, &le) && le.Limit == "total":
+		return fmt.Errorf("open %s: %w", f.root, err)
+	case err != nil:
+		f.skipped = append(f.skipped, err)
+	default:
+		f.images = append(f.images, im)
+	}
+	return nil
+}
+
+// hasDICM reports whether the file at p looks like a DICOM file: the DICM
+// marker at 128, or a data set without meta information (looksLikeDICOM).
 func hasDICM(p string) bool {
 	f, err := os.Open(p)
 	if err != nil {
@@ -143,13 +202,13 @@ func hasDICM(p string) bool {
 	}
 	defer f.Close()
 	var b [dicomPreamble + 4]byte
-	_, err = io.ReadFull(f, b[:])
-	return err == nil && isDICOM(b[:])
+	n, _ := io.ReadFull(f, b[:])
+	return looksLikeDICOM(b[:n])
 }
 
 // loadZip loads every DICOM entry of a ZIP archive; an image's Path is
 // "ARCHIVE!ENTRY".
-func loadZip(ctx context.Context, path string, progress func(int)) ([]*Image, []error, error) {
+func loadZip(ctx context.Context, path string, progress func(int), lim Limits) ([]*Image, []error, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, malformedCause(err, "malformed ZIP archive"))
@@ -157,10 +216,10 @@ func loadZip(ctx context.Context, path string, progress func(int)) ([]*Image, []
 	defer zr.Close()
 	var images []*Image
 	var skipped []error
-	var total int64
+	total := lim.TotalBytes
 	for i, f := range zr.File {
-		if i >= maxSeriesFiles {
-			return nil, skipped, fmt.Errorf("open %s: %w", path, unsupported("more than %d entries", maxSeriesFiles))
+		if int64(i) >= lim.Files {
+			return nil, skipped, fmt.Errorf("open %s: %w", path, &LimitError{What: "the archive", Limit: "files", Need: int64(i) + 1, Max: lim.Files, AtLeast: true})
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, skipped, fmt.Errorf("open %s: %w", path, err)
@@ -170,29 +229,29 @@ func loadZip(ctx context.Context, path string, progress func(int)) ([]*Image, []
 			continue
 		}
 		name := path + "!" + f.Name
-		data, err := readEntry(f, maxFileSize)
-		if err != nil {
+		b := newBudget(lim, &total)
+		data, err := readEntry(f, b)
+		if err == nil && looksLikeDICOM(data) {
+			var im *Image
+			if im, err = decodeWithin(name, data, b); err == nil {
+				images = append(images, im)
+			}
+		}
+		var le *LimitError
+		switch {
+		case errors.As(err, &le) && le.Limit == "total":
+			return nil, skipped, fmt.Errorf("open %s: load %s: %w", path, name, err)
+		case err != nil:
 			skipped = append(skipped, fmt.Errorf("load %s: %w", name, err))
-			continue
 		}
-		if total += int64(len(data)); total > maxArchiveBytes {
-			return nil, skipped, fmt.Errorf("open %s: %w", path, unsupported("archive inflates to more than %d bytes", int64(maxArchiveBytes)))
-		}
-		if !isDICOM(data) {
-			continue
-		}
-		im, err := decode(name, data)
-		if err != nil {
-			skipped = append(skipped, fmt.Errorf("load %s: %w", name, err))
-			continue
-		}
-		images = append(images, im)
 	}
 	return images, skipped, nil
 }
 
-// readEntry reads a ZIP entry of at most limit bytes.
-func readEntry(f *zip.File, limit int64) ([]byte, error) {
+// readEntry reads a ZIP entry within b (FileBytes, and the archive's
+// total), stopping one byte past what b allows.
+func readEntry(f *zip.File, b *budget) ([]byte, error) {
+	limit := min(b.lim.FileBytes, *b.total)
 	rc, err := f.Open()
 	if err != nil {
 		return nil, malformedCause(err, "malformed ZIP entry")
@@ -203,8 +262,12 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	switch {
 	case err != nil:
 		return nil, malformedCause(err, "malformed ZIP entry")
-	case n > limit:
-		return nil, unsupported("entry is larger than %d bytes", limit)
+	}
+	if err := b.chargeFile(n); err != nil {
+		if le, ok := err.(*LimitError); ok && n > limit {
+			le.AtLeast = true
+		}
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

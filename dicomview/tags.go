@@ -32,7 +32,7 @@ type Attribute struct {
 // sequences nested in Items.
 // Errors name the file and match ErrMalformed as Load's do.
 func Attributes(path string) ([]Attribute, error) {
-	data, err := readFile(path)
+	data, err := readFile(path, newBudget(CurrentLimits(), nil))
 	if err != nil {
 		return nil, fmt.Errorf("read attributes of %s: %w", path, err)
 	}
@@ -43,14 +43,14 @@ func Attributes(path string) ([]Attribute, error) {
 // example an entry of a ZIP archive); name is used in errors.
 func ParseAttributes(name string, data []byte) ([]Attribute, error) {
 	path := name
-	if !isDICOM(data) {
+	if !looksLikeDICOM(data) {
 		return nil, fmt.Errorf("read attributes of %s: %w", path, malformed("not a DICOM file (no DICM marker at offset 128)"))
 	}
 	// Bound the parse (and inflate a deflated data set) as Load does; a
 	// transfer syntax without a codec here still has readable attributes.
-	if checked, _, err := checkDICOM(data); err == nil {
-		data = checked
-	} else if !errors.Is(err, ErrUnsupportedTransferSyntax) {
+	if checked, sc, err := checkDICOM(data, newBudget(CurrentLimits(), nil)); err == nil {
+		data = parserInput(checked, sc)
+	} else if !errors.Is(err, ErrUnsupportedTransferSyntax) || !isDICOM(data) {
 		return nil, fmt.Errorf("read attributes of %s: %w", path, err)
 	}
 	ds, err := parseDataset(data)

@@ -23,6 +23,9 @@ const (
 	dicomMagic    = "DICM"
 	// maxNesting bounds sequence and item nesting; real files stay below 10.
 	maxNesting = 64
+	// maxFragments bounds the fragments of encapsulated pixel data, whose
+	// bookkeeping costs about 40 bytes each even when they are empty.
+	maxFragments = 1 << 20
 	// undefinedLength is the value length FFFFFFFFH (PS3.5 7.1.1).
 	undefinedLength = 0xFFFFFFFF
 )
@@ -58,6 +61,7 @@ type syntax struct {
 type scan struct {
 	syntax
 	metaEnd int        // offset of the first data set element
+	noMeta  bool       // no preamble, DICM marker or meta information: syntax was guessed
 	pixel   *pixelSpan // the top-level Pixel Data; nil if absent
 	patches []patch    // see walker.patches
 }
@@ -72,6 +76,7 @@ type patch struct {
 // for native data, or the Basic Offset Table and fragments of encapsulated
 // data (PS3.5 A.4), as sub-slices of the file.
 type pixelSpan struct {
+	start     int // offset of the element's tag in the file
 	vr        string
 	native    []byte
 	offsets   []byte   // Basic Offset Table value (may be empty)
@@ -86,7 +91,16 @@ type pixelSpan struct {
 // read. A deflated data set is scanned by scanMeta and inflated by the
 // caller before scanDICOM sees it again with inflated set.
 func scanDICOM(data []byte, inflated bool) (scan, error) {
-	w := walker{data: data, pos: dicomPreamble + len(dicomMagic), order: binary.LittleEndian}
+	return scanWithin(data, inflated, CurrentLimits().Elements)
+}
+
+// scanWithin is scanDICOM allowing at most maxElements elements (the
+// parser's bookkeeping costs about 300 bytes for each).
+func scanWithin(data []byte, inflated bool, maxElements int64) (scan, error) {
+	if !isDICOM(data) {
+		return scanNoMeta(data, maxElements)
+	}
+	w := walker{data: data, pos: dicomPreamble + len(dicomMagic), order: binary.LittleEndian, maxElements: maxElements}
 	ts, err := w.meta()
 	if errors.Is(err, errEncapsulated) {
 		return scan{}, malformed("malformed DICOM: pixel data inside the file meta information")
@@ -102,18 +116,97 @@ func scanDICOM(data []byte, inflated bool) (scan, error) {
 	if sx.deflated && !inflated {
 		return sc, nil
 	}
-	w.order, w.implicit, w.encapsulated = sx.order, sx.implicit, sx.codec != nil
-	for w.pos < len(data) {
-		if _, err := w.element(len(data)); err != nil {
+	return sc, w.dataSet(&sc)
+}
+
+// dataSet walks the data set from w.pos to the end with sc's syntax and
+// records its pixel data and patches in sc.
+func (w *walker) dataSet(sc *scan) error {
+	w.order, w.implicit, w.encapsulated = sc.order, sc.implicit, sc.codec != nil
+	for w.pos < len(w.data) {
+		if _, err := w.element(len(w.data)); err != nil {
 			if errors.Is(err, errEncapsulated) {
-				return scan{}, &kindError{kind: ErrUnsupportedTransferSyntax,
-					msg: fmt.Sprintf("encapsulated (compressed) pixel data in a file labelled %s", syntaxName(sx.uid))}
+				return &kindError{kind: ErrUnsupportedTransferSyntax,
+					msg: fmt.Sprintf("encapsulated (compressed) pixel data in a file labelled %s", syntaxName(sc.uid))}
 			}
-			return scan{}, err
+			return err
 		}
 	}
 	sc.pixel, sc.patches = w.pixel, w.patches
+	return nil
+}
+
+// scanNoMeta scans a data set without preamble, DICM marker or file meta
+// information (an ACR-NEMA style file, as dcmtk and pydicom read), after
+// guessing its transfer syntax from its first element as dcmtk does.
+func scanNoMeta(data []byte, maxElements int64) (scan, error) {
+	sx, ok := guessSyntax(data)
+	if !ok {
+		return scan{}, malformed("not a DICOM (no DICM marker at offset 128, nor a data set starting with group 0008), PNG or JPEG file")
+	}
+	sc := scan{syntax: sx, noMeta: true}
+	w := walker{data: data, maxElements: maxElements}
+	if err := w.dataSet(&sc); err != nil {
+		return scan{}, err
+	}
 	return sc, nil
+}
+
+// guessSyntax guesses the transfer syntax of a data set without file meta
+// information from its first element, as dcmtk does: a known VR after the
+// tag means explicit VR, and the byte order is the one in which the first
+// group reads as a plausible first group of a data set (0008, or 0002 for
+// files start with it; dcmtk accepts any group). It reports false when
+// neither order fits.
+func guessSyntax(data []byte) (syntax, bool) {
+	if len(data) < 8 {
+		return syntax{}, false
+	}
+	var order binary.ByteOrder
+	switch {
+	case firstGroup(binary.LittleEndian.Uint16(data)):
+		order = binary.LittleEndian
+	case firstGroup(binary.BigEndian.Uint16(data)):
+		order = binary.BigEndian
+	default:
+		return syntax{}, false
+	}
+	explicit := knownVR(string(data[4:6]))
+	switch {
+	case explicit && order == binary.LittleEndian:
+		return syntax{uid: tsExplicitLittle, order: order}, true
+	case explicit:
+		return syntax{uid: tsExplicitBig, order: order}, true
+	case order == binary.LittleEndian:
+		return syntax{uid: tsImplicitLittle, order: order, implicit: true}, true
+	}
+	return syntax{}, false // implicit VR big endian is not a DICOM encoding
+}
+
+// firstGroup reports whether g may be the group of a data set's first
+// element.
+func firstGroup(g uint16) bool { return g == 0x0008 }
+
+// knownVR reports whether vr is one of the value representations of PS3.5
+// 6.2.
+func knownVR(vr string) bool {
+	switch vr {
+	case "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV", "OW",
+		"PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV":
+		return true
+	}
+	return false
+}
+
+// looksLikeDICOM reports whether head, the first bytes of a file, are a
+// DICOM file with the DICM marker, or a data set without meta information
+// whose first element guessSyntax recognises.
+func looksLikeDICOM(head []byte) bool {
+	if isDICOM(head) {
+		return true
+	}
+	_, ok := guessSyntax(head)
+	return ok
 }
 
 // parseSyntax maps a transfer syntax UID to a byte order, VR encoding and
@@ -160,10 +253,14 @@ type walker struct {
 	// content is a sequence in implicit VR (PS3.5 6.2.2) that the parser
 	// cannot read, into opaque bytes of defined length.
 	patches []patch
+	// elements counts the element headers read; more than maxElements
+	// (when above 0) is an error.
+	elements, maxElements int64
 }
 
 // header is one element's tag, VR and value span.
 type header struct {
+	start int // offset of the tag
 	tag   tag.Tag
 	vr    string
 	vl    uint32
@@ -248,7 +345,10 @@ func (w *walker) element(end int) (header, error) {
 	if err := w.need(4, end, "element tag"); err != nil {
 		return header{}, err
 	}
-	h := header{tag: tag.Tag{Group: w.order.Uint16(w.data[w.pos:]), Element: w.order.Uint16(w.data[w.pos+2:])}}
+	if w.elements++; w.maxElements > 0 && w.elements > w.maxElements {
+		return header{}, &LimitError{What: "the data set", Limit: "elements", Need: w.elements, Max: w.maxElements, AtLeast: true}
+	}
+	h := header{start: w.pos, tag: tag.Tag{Group: w.order.Uint16(w.data[w.pos:]), Element: w.order.Uint16(w.data[w.pos+2:])}}
 	w.pos += 4
 	name := "element " + h.tag.String()
 
@@ -324,7 +424,7 @@ func (w *walker) element(end int) (header, error) {
 			return h, w.fragments(h, end)
 		}
 		if w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData && uint64(h.vl) <= uint64(end-w.pos) {
-			w.pixel = &pixelSpan{vr: h.vr, native: w.data[w.pos : w.pos+int(h.vl)]}
+			w.pixel = &pixelSpan{start: h.start, vr: h.vr, native: w.data[w.pos : w.pos+int(h.vl)]}
 		}
 	}
 	if h.vl == undefinedLength {
@@ -384,8 +484,7 @@ func (w *walker) nested(h header, end int, delim tag.Tag) error {
 // spans of top-level Pixel Data are kept in w.pixel.
 func (w *walker) fragments(h header, end int) error {
 	keep := w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData
-	var px pixelSpan
-	px.vr = h.vr
+	px := pixelSpan{start: h.start, vr: h.vr}
 	first := -1
 	for n := 0; ; n++ {
 		if err := w.need(8, end, "pixel data item"); err != nil {
@@ -425,6 +524,9 @@ func (w *walker) fragments(h header, end int) error {
 		}
 		if first < 0 {
 			first = start
+		}
+		if len(px.fragments) >= maxFragments {
+			return unsupported("encapsulated pixel data has more than %d fragments", maxFragments)
 		}
 		px.fragments = append(px.fragments, v)
 		px.starts = append(px.starts, start-first)

@@ -1,6 +1,8 @@
 // Package dicomtest gives tests the sample DICOM files that ship with the
 // github.com/suyashkumar/dicom module (testdata/1.dcm … 5.dcm; see that
-// module's testdata/data_details.md for their origin and licences).
+// module's testdata/data_details.md for their origin and licences), and
+// generates decompression bombs (Bomb, Bombs) for the resource limits'
+// tests; cmd/mkbomb writes the bombs to disk.
 package dicomtest
 
 import (
