@@ -1,15 +1,14 @@
 package ui
 
 import (
-	"net"
 	"net/url"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/netaddr"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
@@ -20,18 +19,13 @@ func remoteServer(st inference.State) (host string, remote bool) {
 	if st.Mode != "attached" || st.URL == "" {
 		return "", false
 	}
-	u, err := url.Parse(st.URL)
-	if err != nil {
-		return redact.URL(st.URL), true
-	}
-	h := u.Hostname()
-	if strings.EqualFold(h, "localhost") {
+	if netaddr.IsLocal(st.URL) {
 		return "", false
 	}
-	if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
-		return "", false
+	if u, err := url.Parse(st.URL); err == nil && u.Host != "" {
+		return u.Host, true
 	}
-	return u.Host, true
+	return redact.URL(st.URL), true
 }
 
 // burnInMessage is the warning shown before pixels that may carry
