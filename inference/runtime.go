@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // RuntimeVersion is the Ollama version the project builds and manages.
@@ -102,9 +104,9 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.base = u
 		r.client = NewBearerClient(u, cfg.Token)
-		r.state = State{Mode: "attached", URL: u.String(), Phase: PhaseStopped}
+		r.base = r.client.base // without user information
+		r.state = State{Mode: "attached", URL: r.client.URL(), Phase: PhaseStopped}
 		return r, nil
 	}
 	bin, err := FindBinary(cfg.Binary)
@@ -140,10 +142,10 @@ func ParseHost(s string) (*url.URL, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("bad ollama url %q: want http://HOST:PORT", s)
+		return nil, fmt.Errorf("bad ollama url %q: want http://HOST:PORT", redact.Text(s))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("bad ollama url %q: scheme must be http or https", s)
+		return nil, fmt.Errorf("bad ollama url %q: scheme must be http or https", redact.URL(s))
 	}
 	host, port, err := net.SplitHostPort(u.Host)
 	if err != nil {
@@ -228,9 +230,9 @@ func (r *Runtime) Client(ctx context.Context) (*Client, error) {
 		r.mu.Lock()
 		c := r.client
 		r.mu.Unlock()
-		if err := c.api.Heartbeat(ctx); err != nil {
+		if err := c.err(c.api.Heartbeat(ctx)); err != nil {
 			r.setPhase(PhaseFailed, err.Error())
-			return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", r.base, err)
+			return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", c.URL(), err)
 		}
 		if st := r.State(); st.Phase != PhaseReady {
 			v, _ := c.api.Version(ctx)
