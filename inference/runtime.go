@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/logfile"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
@@ -53,8 +54,13 @@ type RuntimeConfig struct {
 	DataDir string
 	// Port is the preferred port; when it is 0 or busy a free one is used.
 	Port int
-	// Env is extra environment for the child, e.g. "OLLAMA_DEBUG=1".
+	// Env is extra environment for the child, e.g. "OLLAMA_FLASH_ATTENTION=1".
+	// OLLAMA_DEBUG in it, as in ours, is dropped unless Debug is set.
 	Env []string
+	// Debug runs the managed server with OLLAMA_DEBUG=1. Its log then
+	// holds every prompt in full (patient information): off by default,
+	// and OLLAMA_DEBUG is removed from the server's environment.
+	Debug bool
 	// NumParallel is how many requests to one model the managed server
 	// serves at once (OLLAMA_NUM_PARALLEL); 0 keeps Ollama's default.
 	NumParallel int
@@ -83,7 +89,8 @@ type Runtime struct {
 	pid     int
 	cancel  context.CancelFunc
 	done    chan struct{}
-	readyCh chan struct{} // closed on each transition to ready; replaced when not ready
+	readyCh chan struct{}   // closed on each transition to ready; replaced when not ready
+	logw    *logfile.Writer // the managed server's log, while supervised
 }
 
 // NewRuntime returns a runtime for cfg. In managed mode it locates the
@@ -217,7 +224,8 @@ func (r *Runtime) PID() int {
 	return r.pid
 }
 
-// LogPath is the managed server's log file.
+// LogPath is the managed server's log file, size-capped: the older lines
+// are in LogPath.1 … LogPath.3.
 func (r *Runtime) LogPath() string { return filepath.Join(r.cfg.DataDir, "logs", "ollama.log") }
 
 // Client waits until the server is ready (or ctx ends) and returns a client
@@ -296,6 +304,12 @@ func (r *Runtime) Start(ctx context.Context) error {
 		r.mu.Unlock()
 		return fmt.Errorf("start ollama: %w", err)
 	}
+	logw, err := logfile.Open(r.LogPath(), logfile.DefaultMaxSize, logfile.DefaultKeep)
+	if err != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("start ollama: %w", err)
+	}
+	r.logw = logw
 	sctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	r.done = make(chan struct{})
@@ -304,6 +318,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 
 	go func() {
 		defer close(r.done)
+		defer logw.Close()
 		// Pdeathsig is tied to the thread that forked the child: keep it.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -401,30 +416,28 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 		return fmt.Errorf("start ollama: %w", err)
 	}
 	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	logf, err := os.OpenFile(r.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logw := r.logw
+	fmt.Fprintf(logw, "\n=== medgemma-workbench: starting %s serve on %s at %s ===\n", r.binary, host, time.Now().Format(time.RFC3339))
+	logStart := logw.Size() // this start's lines follow
+
+	cmd := exec.Command(r.binary, "serve")
+	cmd.Env = r.childEnv(host)
+	// The server and its runners write to a pipe that is copied into the
+	// size-capped log; runners left behind keep only the pipe open, and
+	// Wait does not wait for them.
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("start ollama: %w", err)
 	}
-	defer logf.Close()
-	fmt.Fprintf(logf, "\n=== medgemma-workbench: starting %s serve on %s at %s ===\n", r.binary, host, time.Now().Format(time.RFC3339))
-	logStart, _ := logf.Seek(0, io.SeekCurrent) // this start's lines follow
-
-	cmd := exec.Command(r.binary, "serve")
-	cmd.Env = append(childEnv(os.Environ()),
-		"OLLAMA_HOST="+host,
-		"OLLAMA_MODELS="+filepath.Join(r.cfg.DataDir, "models"),
-		"OLLAMA_NO_CLOUD=1",
-	)
-	if r.cfg.NumParallel > 0 {
-		cmd.Env = append(cmd.Env, "OLLAMA_NUM_PARALLEL="+strconv.Itoa(r.cfg.NumParallel))
-	}
-	if r.cfg.KeepAlive != 0 {
-		cmd.Env = append(cmd.Env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
-	}
-	cmd.Env = append(cmd.Env, r.cfg.Env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	go func() {
+		_, _ = io.Copy(logw, pr)
+		pr.Close()
+	}()
+	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
 		return fmt.Errorf("start %s: %w", r.binary, err)
 	}
 	exited := make(chan error, 1)
@@ -533,15 +546,44 @@ func pickPort(preferred int) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// childEnv drops settings that would make the child listen elsewhere, put
-// models elsewhere, or reach the cloud.
-func childEnv(env []string) []string {
+// childEnv is the managed server's environment: ours without the
+// settings that would make it listen elsewhere, put models elsewhere,
+// reach the cloud or log prompts (OLLAMA_DEBUG, unless Debug is set),
+// then the runtime's own.
+func (r *Runtime) childEnv(host string) []string {
+	env := filterEnv(os.Environ(), r.cfg.Debug)
+	env = append(env,
+		"OLLAMA_HOST="+host,
+		"OLLAMA_MODELS="+filepath.Join(r.cfg.DataDir, "models"),
+		"OLLAMA_NO_CLOUD=1",
+	)
+	if r.cfg.NumParallel > 0 {
+		env = append(env, "OLLAMA_NUM_PARALLEL="+strconv.Itoa(r.cfg.NumParallel))
+	}
+	if r.cfg.KeepAlive != 0 {
+		env = append(env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
+	}
+	env = append(env, filterEnv(r.cfg.Env, r.cfg.Debug)...)
+	if r.cfg.Debug {
+		env = append(env, "OLLAMA_DEBUG=1")
+	}
+	return env
+}
+
+// filterEnv drops settings that would make the child listen elsewhere, put
+// models elsewhere, or reach the cloud, and OLLAMA_DEBUG (its log holds
+// every prompt) unless debug.
+func filterEnv(env []string, debug bool) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
 		case "OLLAMA_HOST", "OLLAMA_MODELS", "OLLAMA_NO_CLOUD", "OLLAMA_ORIGINS":
 			continue
+		case "OLLAMA_DEBUG":
+			if !debug {
+				continue
+			}
 		}
 		out = append(out, kv)
 	}
