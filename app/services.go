@@ -160,6 +160,7 @@ func (s *Services) InstallDemo(ctx context.Context) error {
 		return fmt.Errorf("demo model: %w", err)
 	}
 	// The same import path as `models import --gguf`.
+	defer s.runtime.BeginTransfer()()
 	if err := c.ImportGGUF(ctx, inference.DemoModelName, path, "", nil); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}

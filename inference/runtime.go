@@ -91,6 +91,10 @@ type Runtime struct {
 	done    chan struct{}
 	readyCh chan struct{}   // closed on each transition to ready; replaced when not ready
 	logw    *logfile.Writer // the managed server's log, while supervised
+
+	startMu   sync.Mutex // one Start at a time
+	lock      *os.File   // the data dir's runtime lock, while this process owns the server
+	following bool       // using the server another process owns
 }
 
 // NewRuntime returns a runtime for cfg. In managed mode it locates the
@@ -251,11 +255,32 @@ func (r *Runtime) Client(ctx context.Context) (*Client, error) {
 		return c, nil
 	}
 	r.mu.Lock()
-	started := r.done != nil
+	started, following, fc := r.done != nil, r.following, r.client
 	r.mu.Unlock()
+	if following {
+		if fc.api.Heartbeat(ctx) == nil {
+			return fc, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// The owner's server is gone (the owner exited, or its server is
+		// restarting): take over, or use the one the new owner runs.
+		r.unfollow(PhaseStarting)
+		if err := r.Start(ctx); err != nil {
+			return nil, err
+		}
+		return r.Client(ctx)
+	}
 	if !started {
 		if err := r.Start(ctx); err != nil {
 			return nil, err
+		}
+		r.mu.Lock()
+		following, fc = r.following, r.client
+		r.mu.Unlock()
+		if following {
+			return fc, nil
 		}
 	}
 	for {
@@ -290,22 +315,28 @@ func (r *Runtime) Start(ctx context.Context) error {
 		_, err := r.Client(ctx)
 		return err
 	}
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
 	r.mu.Lock()
-	if r.done != nil {
-		r.mu.Unlock()
+	done, following, fc := r.done, r.following, r.client
+	r.mu.Unlock()
+	if done != nil {
 		_, err := r.Client(ctx)
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "logs"), 0o700); err != nil {
-		r.mu.Unlock()
-		return fmt.Errorf("start ollama: %w", err)
+	if following {
+		if fc.api.Heartbeat(ctx) == nil {
+			return nil
+		}
+		r.unfollow(PhaseStarting)
 	}
-	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "models"), 0o700); err != nil {
-		r.mu.Unlock()
-		return fmt.Errorf("start ollama: %w", err)
+	if owner, err := r.ownOrFollow(ctx); err != nil || !owner {
+		return err
 	}
-	logw, err := logfile.Open(r.LogPath(), logfile.DefaultMaxSize, logfile.DefaultKeep)
+	r.mu.Lock()
+	logw, err := r.openLog()
 	if err != nil {
+		r.release()
 		r.mu.Unlock()
 		return fmt.Errorf("start ollama: %w", err)
 	}
@@ -344,8 +375,17 @@ func (r *Runtime) Start(ctx context.Context) error {
 }
 
 // Stop stops the managed server politely (SIGTERM), kills it after the
-// grace period, and waits for the supervisor to end.
+// grace period, and waits for the supervisor to end; the data dir's
+// runtime is then free for another process to own. A runtime using the
+// server another process owns only stops using it.
 func (r *Runtime) Stop() {
+	r.mu.Lock()
+	following := r.following
+	r.mu.Unlock()
+	if following {
+		r.unfollow(PhaseStopped)
+		return
+	}
 	r.mu.Lock()
 	cancel, done := r.cancel, r.done
 	r.mu.Unlock()
@@ -357,8 +397,46 @@ func (r *Runtime) Stop() {
 	r.mu.Lock()
 	r.cancel, r.done = nil, nil
 	r.state.Phase = PhaseStopped
+	r.state.OwnerPID = 0
 	r.pid = 0
+	r.release()
 	r.mu.Unlock()
+}
+
+func (r *Runtime) openLog() (*logfile.Writer, error) {
+	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "logs"), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "models"), 0o700); err != nil {
+		return nil, err
+	}
+	return logfile.Open(r.LogPath(), logfile.DefaultMaxSize, logfile.DefaultKeep)
+}
+
+// ownOrFollow takes the data dir's runtime (true), or finds that another
+// process owns it and uses its server (false). While the owner's server
+// is starting or restarting it waits, up to StartTimeout.
+func (r *Runtime) ownOrFollow(ctx context.Context) (bool, error) {
+	deadline := time.Now().Add(r.cfg.StartTimeout)
+	for {
+		owner, err := r.acquire()
+		if err != nil || owner {
+			return owner, err
+		}
+		rec, c, live := r.liveRecord(ctx)
+		if live {
+			r.follow(rec, c)
+			return false, nil
+		}
+		if time.Now().After(deadline) {
+			return false, fmt.Errorf("another workbench process (pid %d) runs the runtime of %s, but its server does not answer (log: %s); close that process or wait for it", rec.OwnerPID, r.cfg.DataDir, r.LogPath())
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // supervise runs the server, restarting it with backoff when it dies,
@@ -417,7 +495,7 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	}
 	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	logw := r.logw
-	fmt.Fprintf(logw, "\n=== medgemma-workbench: starting %s serve on %s at %s ===\n", r.binary, host, time.Now().Format(time.RFC3339))
+	fmt.Fprintf(logw, "\n=== medgemma-workbench: starting %s serve on %s at %s (workbench pid %d) ===\n", r.binary, host, time.Now().Format(time.RFC3339), os.Getpid())
 	logStart := logw.Size() // this start's lines follow
 
 	cmd := exec.Command(r.binary, "serve")
@@ -436,14 +514,20 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = sysProcAttr()
 	err = cmd.Start()
+	started := time.Now()
 	pw.Close()
 	if err != nil {
 		return fmt.Errorf("start %s: %w", r.binary, err)
 	}
+	// The server and its runners die with this process, however it ends.
+	cleanup, cerr := contain(cmd.Process)
+	if cerr != nil {
+		fmt.Fprintf(logw, "=== medgemma-workbench: %v: the server may outlive a crash of the workbench ===\n", cerr)
+	}
 	exited := make(chan error, 1)
 	go func() {
 		err := cmd.Wait()
-		killGroup(cmd.Process.Pid) // orphaned runners
+		cleanup() // orphaned runners
 		exited <- err
 	}()
 
@@ -481,10 +565,16 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	r.client = c
 	r.cfg.Port = port // keep the same address across restarts when possible
 	r.state.Version = version
+	r.state.OwnerPID = os.Getpid()
 	r.state.Phase = PhaseReady
 	r.state.Err = ""
 	close(r.readyCh)
 	r.mu.Unlock()
+	// Other processes on this data dir use this server.
+	if err := r.writeRecord(ServerRecord{PID: cmd.Process.Pid, OwnerPID: os.Getpid(), URL: u.String(), Port: port,
+		Version: version, Started: started}); err != nil {
+		fmt.Fprintf(logw, "=== medgemma-workbench: cannot record the server in %s: %v ===\n", r.recordPath(), err)
+	}
 	ready()
 
 	select {
@@ -562,6 +652,11 @@ func (r *Runtime) childEnv(host string) []string {
 	}
 	if r.cfg.KeepAlive != 0 {
 		env = append(env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
+	}
+	if r.transfersInFlight() {
+		// A pull or an import is writing blobs that no model refers to
+		// yet: a server starting now must not prune them.
+		env = append(env, "OLLAMA_NOPRUNE=1")
 	}
 	env = append(env, filterEnv(r.cfg.Env, r.cfg.Debug)...)
 	if r.cfg.Debug {
