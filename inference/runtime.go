@@ -572,7 +572,7 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	r.mu.Unlock()
 	// Other processes on this data dir use this server.
 	if err := r.writeRecord(ServerRecord{PID: cmd.Process.Pid, OwnerPID: os.Getpid(), URL: u.String(), Port: port,
-		Version: version, Started: started}); err != nil {
+		Version: version, Started: started, Compute: compute}); err != nil {
 		fmt.Fprintf(logw, "=== medgemma-workbench: cannot record the server in %s: %v ===\n", r.recordPath(), err)
 	}
 	ready()

@@ -39,6 +39,8 @@ type ServerRecord struct {
 	Version  string `json:"version"`
 	// Started is when this server process started.
 	Started time.Time `json:"started"`
+	// Compute lists the devices the server found (from its log).
+	Compute []Compute `json:"compute,omitempty"`
 }
 
 func (r *Runtime) lockPath() string   { return filepath.Join(r.cfg.DataDir, "runtime.lock") }
@@ -130,6 +132,7 @@ func (r *Runtime) follow(rec ServerRecord, c *Client) {
 	r.state.URL = c.URL()
 	r.state.Version = rec.Version
 	r.state.OwnerPID = rec.OwnerPID
+	r.state.Compute = rec.Compute
 	r.state.Phase = PhaseReady
 	r.state.Err = ""
 }

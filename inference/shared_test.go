@@ -38,7 +38,8 @@ func TestOneServerPerDataDir(t *testing.T) {
 	if c.URL() != owner.State().URL || second.PID() != owner.PID() {
 		t.Fatalf("second runtime uses %s (pid %d), owner runs %s (pid %d)", c.URL(), second.PID(), owner.State().URL, owner.PID())
 	}
-	if st := second.State(); st.Phase != PhaseReady || st.OwnerPID != os.Getpid() || st.Version != RuntimeVersion {
+	if st := second.State(); st.Phase != PhaseReady || st.OwnerPID != os.Getpid() || st.Version != RuntimeVersion ||
+		len(st.Compute) == 0 || ComputeSummary(st.Compute) != ComputeSummary(owner.State().Compute) {
 		t.Errorf("second state %+v", st)
 	}
 	second.Stop()
