@@ -43,7 +43,8 @@ Commands:
                                score a batch result: per prompt and model, with 95% CIs
 
 Global flags: --data-dir DIR, --ollama-url URL, --ollama-bin PATH,
-  --keep-alive DURATION, --num-gpu N (-1 all layers, 0 CPU only), --parallel N.
+  --keep-alive DURATION, --num-gpu N (-1 all layers, 0 CPU only), --parallel N,
+  --ollama-debug (the runtime's log then holds every prompt).
 
 With no command the desktop workbench opens. Run COMMAND --help for its flags.`
 

@@ -49,6 +49,10 @@ type Config struct {
 	// set one (the workbench's setting); the pre-flight check still raises
 	// it when the images and prompt need more.
 	NumCtx int
+	// OllamaDebug (--ollama-debug) runs the managed server with
+	// OLLAMA_DEBUG=1, whose log holds every prompt in full; otherwise
+	// OLLAMA_DEBUG is removed from its environment.
+	OllamaDebug bool
 	// NoRuntime makes services without a runtime, for commands that talk
 	// only to another endpoint (batch --endpoint): no Ollama binary is
 	// needed, and Runtime returns nil.

@@ -72,6 +72,7 @@ func newFlags(name string, cfg *Config) *flag.FlagSet {
 	fs.StringVar(&cfg.OllamaBin, "ollama-bin", cfg.OllamaBin, "the ollama binary for the managed runtime")
 	fs.DurationVar(&cfg.KeepAlive, "keep-alive", cfg.KeepAlive, "how long the runtime keeps an idle model loaded (e.g. 10m; -1s: for ever)")
 	fs.Var(intPtrFlag{&cfg.NumGPU}, "num-gpu", "layers each request puts on the GPU (-1 all, 0 CPU only; default: the runtime decides)")
+	fs.BoolVar(&cfg.OllamaDebug, "ollama-debug", cfg.OllamaDebug, "run the managed runtime with OLLAMA_DEBUG=1 (its log then holds every prompt: patient information)")
 	fs.IntVar(&cfg.NumParallel, "parallel", cfg.NumParallel, "requests the managed runtime serves at once per model (OLLAMA_NUM_PARALLEL)")
 	return fs
 }

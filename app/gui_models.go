@@ -19,6 +19,7 @@ func (s *Services) Import(ctx context.Context, spec inference.ImportSpec, progre
 	if err != nil {
 		return err
 	}
+	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
 	err = c.Import(ctx, spec, progress)
 	s.log.Info("import", "model", spec.Name, "gguf", spec.GGUF != "", "quantize", spec.Quantize, "ok", err == nil)
 	return err

@@ -18,6 +18,7 @@ func (c *Config) runtimeConfig() inference.RuntimeConfig {
 		DataDir:     filepath.Join(c.DataDir, "runtime"),
 		NumParallel: c.NumParallel,
 		KeepAlive:   c.KeepAlive,
+		Debug:       c.OllamaDebug,
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/logfile"
 )
 
 // Services are the workbench's back end, shared by the CLI and the UI:
@@ -24,7 +25,7 @@ type Services struct {
 	history   *history.Store
 	sessionID int64
 	log       *slog.Logger
-	logFile   *os.File
+	logFile   *logfile.Writer
 }
 
 // NewServices opens the history database, records a session of the given
@@ -37,9 +38,10 @@ func NewServices(ctx context.Context, cfg Config, kind string) (*Services, error
 	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "logs"), 0o700); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
-	lf, err := os.OpenFile(filepath.Join(cfg.DataDir, "logs", "workbench.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// Size-capped: 10 MB, then workbench.log.1 … .3.
+	lf, err := logfile.Open(filepath.Join(cfg.DataDir, "logs", "workbench.log"), logfile.DefaultMaxSize, logfile.DefaultKeep)
 	if err != nil {
-		return nil, fmt.Errorf("open log: %w", err)
+		return nil, err
 	}
 	s.logFile = lf
 	// The log holds no names, IDs or file names: only hashes, models and timings.
@@ -158,6 +160,7 @@ func (s *Services) InstallDemo(ctx context.Context) error {
 		return fmt.Errorf("demo model: %w", err)
 	}
 	// The same import path as `models import --gguf`.
+	defer s.runtime.BeginTransfer()()
 	if err := c.ImportGGUF(ctx, inference.DemoModelName, path, "", nil); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}

@@ -36,6 +36,7 @@ func (s *Services) Pull(ctx context.Context, name string, every time.Duration, p
 	if err != nil {
 		return err
 	}
+	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
 	err = c.Pull(ctx, name, every, progress)
 	s.log.Info("pull", "model", name, "ok", err == nil)
 	return err
@@ -47,6 +48,7 @@ func (s *Services) ImportGGUF(ctx context.Context, name, path, quantize string, 
 	if err != nil {
 		return err
 	}
+	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
 	err = c.ImportGGUF(ctx, name, path, quantize, progress)
 	s.log.Info("import gguf", "model", name, "quantize", quantize, "ok", err == nil)
 	return err
@@ -58,6 +60,7 @@ func (s *Services) ImportSafetensors(ctx context.Context, name, dir, quantize st
 	if err != nil {
 		return err
 	}
+	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
 	err = c.ImportSafetensors(ctx, name, dir, quantize, progress)
 	s.log.Info("import safetensors", "model", name, "quantize", quantize, "ok", err == nil)
 	return err

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // ErrUnknownModel is returned when the runtime does not have the model.
@@ -29,8 +31,9 @@ const (
 
 // Client talks to one Ollama server.
 type Client struct {
-	api  *api.Client
-	base *url.URL
+	api     *api.Client
+	base    *url.URL // without user information
+	secrets []string // never shown in an error
 	// FirstChunkTimeout and StallTimeout bound the wait for the first chunk
 	// of an answer (which includes loading the model) and between chunks.
 	FirstChunkTimeout time.Duration
@@ -41,52 +44,61 @@ type Client struct {
 
 // NewClient returns a client for the server at base. A nil hc uses a client
 // without an overall timeout (streams may be long); contexts and the stall
-// timeouts bound calls.
+// timeouts bound calls. A user and password in base are sent as basic
+// authentication to base's scheme, host and port only, and appear in no
+// error or URL the client reports.
 func NewClient(base *url.URL, hc *http.Client) *Client {
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	return &Client{api: api.NewClient(base, hc), base: base,
-		FirstChunkTimeout: DefaultFirstChunkTimeout, StallTimeout: DefaultStallTimeout, facts: &factsCache{}}
+	return newClient(base, hc, "")
 }
 
 // NewBearerClient returns a client that sends "Authorization: Bearer
-// token" with every request, for a server behind an authenticating proxy.
-// An empty token sends no header.
+// token" with every request to base's scheme, host and port, for a server
+// behind an authenticating proxy. A redirect to another host or port, or
+// from https to http, is followed without the token. An empty token sends
+// no header.
 func NewBearerClient(base *url.URL, token string) *Client {
-	if token == "" {
-		return NewClient(base, nil)
+	return newClient(base, nil, token)
+}
+
+func newClient(base *url.URL, hc *http.Client, token string) *Client {
+	clean, creds := splitCredentials(base, token)
+	switch {
+	case hc == nil:
+		hc = authClient(creds)
+	case !creds.empty():
+		c := *hc
+		next := c.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		c.Transport = authTransport{creds: creds, next: next}
+		hc = &c
 	}
-	return NewClient(base, &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}})
+	return &Client{api: api.NewClient(clean, hc), base: clean, secrets: creds.secrets(),
+		FirstChunkTimeout: DefaultFirstChunkTimeout, StallTimeout: DefaultStallTimeout, facts: &factsCache{}}
 }
 
-type bearer struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.next.RoundTrip(r)
-}
+// err wraps an error from the API client so that its text names no
+// credential (a server may echo the token back).
+func (c *Client) err(err error) error { return clean(err, c.secrets...) }
 
 // API returns the underlying Ollama API client.
 func (c *Client) API() *api.Client { return c.api }
 
-// URL is the server's base URL.
-func (c *Client) URL() string { return c.base.String() }
+// URL is the server's base URL, without credentials.
+func (c *Client) URL() string { return redact.Parsed(c.base) }
 
 // Version returns the server's version.
 func (c *Client) Version(ctx context.Context) (string, error) {
-	return c.api.Version(ctx)
+	v, err := c.api.Version(ctx)
+	return v, c.err(err)
 }
 
 // Models lists the models the server has.
 func (c *Client) Models(ctx context.Context) ([]Model, error) {
 	resp, err := c.api.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list models at %s: %w", c.base, err)
+		return nil, fmt.Errorf("list models at %s: %w", c.URL(), c.err(err))
 	}
 	out := make([]Model, 0, len(resp.Models))
 	for _, m := range resp.Models {
@@ -207,7 +219,7 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 	}
 	done := false
 	start := time.Now()
-	err := c.api.Chat(cctx, areq, func(r api.ChatResponse) error {
+	err := c.err(c.api.Chat(cctx, areq, func(r api.ChatResponse) error {
 		stall.Store(int64(between))
 		watchdog.Reset(between)
 		if t := r.Message.Content; t != "" {
@@ -231,7 +243,7 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 			res.EvalDuration = r.EvalDuration
 		}
 		return nil
-	})
+	}))
 	watchdog.Stop()
 	emit(split.Flush())
 	res.Output = out.String()

@@ -63,7 +63,7 @@ func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
 			return Facts{}, fmt.Errorf("model %q: %w: %s", name, ErrUnknownModel, se.ErrorMessage)
 		}
-		return Facts{}, fmt.Errorf("show model %s: %w", name, err)
+		return Facts{}, fmt.Errorf("show model %s: %w", name, c.err(err))
 	}
 	f := factsFrom(m, show)
 	c.facts.put(m.Digest, f)

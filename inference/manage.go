@@ -126,10 +126,10 @@ func (m *progressMeter) snapshot(now time.Time) Progress {
 func (c *Client) Pull(ctx context.Context, name string, every time.Duration, progress func(Progress)) error {
 	_, before := c.FindModel(ctx, name)
 	m := newProgressMeter(every, progress)
-	err := c.api.Pull(ctx, &api.PullRequest{Model: name}, func(r api.ProgressResponse) error {
+	err := c.err(c.api.Pull(ctx, &api.PullRequest{Model: name}, func(r api.ProgressResponse) error {
 		m.update(time.Now(), r)
 		return nil
-	})
+	}))
 	if err == nil {
 		return nil
 	}
@@ -159,7 +159,7 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	if err := c.api.Delete(ctx, &api.DeleteRequest{Model: m.Name}); err != nil {
-		return fmt.Errorf("remove model %s: %w", name, err)
+		return fmt.Errorf("remove model %s: %w", name, c.err(err))
 	}
 	return nil
 }
@@ -241,7 +241,7 @@ func (c *Client) upload(ctx context.Context, path string, progress func(Progress
 		progress(Progress{Status: "uploading " + filepath.Base(path)})
 	}
 	if err := c.api.CreateBlob(ctx, digest, f); err != nil {
-		return "", fmt.Errorf("upload %s: %w", path, err)
+		return "", fmt.Errorf("upload %s: %w", path, c.err(err))
 	}
 	return digest, nil
 }
@@ -251,10 +251,10 @@ func (c *Client) create(ctx context.Context, name string, files map[string]strin
 		return fmt.Errorf("import %s: quantization %q is not supported; use one of %s: %w", name, quantize, strings.Join(Quantizations, ", "), ErrBadModelFile)
 	}
 	m := newProgressMeter(0, progress)
-	err := c.api.Create(ctx, &api.CreateRequest{Model: name, Files: files, Quantize: quantize}, func(r api.ProgressResponse) error {
+	err := c.err(c.api.Create(ctx, &api.CreateRequest{Model: name, Files: files, Quantize: quantize}, func(r api.ProgressResponse) error {
 		m.update(time.Now(), r)
 		return nil
-	})
+	}))
 	if err != nil {
 		var se api.StatusError
 		if errors.As(err, &se) && se.StatusCode < 500 {
@@ -323,7 +323,7 @@ func (l Loaded) Processor() string {
 func (c *Client) Loaded(ctx context.Context) ([]Loaded, error) {
 	ps, err := c.api.ListRunning(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list running models at %s: %w", c.base, err)
+		return nil, fmt.Errorf("list running models at %s: %w", c.URL(), c.err(err))
 	}
 	out := make([]Loaded, 0, len(ps.Models))
 	for _, m := range ps.Models {

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // EnvOpenAIKey is the environment variable an OpenAI-compatible
@@ -26,25 +28,32 @@ const DefaultOpenAITimeout = 10 * time.Minute
 // completions API (vLLM, Ollama's /v1, a hosted gateway). Images go as
 // data:image/png;base64 URLs.
 type OpenAIClient struct {
-	base   *url.URL
-	apiKey string
-	hc     *http.Client
+	base    *url.URL     // without user information
+	secrets []string     // the key and the URL's password: never shown in an error
+	hc      *http.Client // sends the key (or the URL's user) to base's origin only
 	// Timeout bounds each request (default DefaultOpenAITimeout).
 	Timeout time.Duration
 }
 
 // NewOpenAIClient returns a client for the API at base, such as
-// "http://host:8000/v1". A non-empty apiKey is sent as a bearer token.
+// "http://host:8000/v1". A non-empty apiKey is sent as a bearer token (a
+// user and password in base as basic authentication), to base's scheme,
+// host and port only: a redirect elsewhere, or from https to http, is
+// followed without it. No error or URL the client reports holds either.
 func NewOpenAIClient(base, apiKey string) (*OpenAIClient, error) {
 	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(base), "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("endpoint %q: want an http(s) URL such as http://host:8000/v1", base)
+		return nil, fmt.Errorf("endpoint %q: want an http(s) URL such as http://host:8000/v1", redact.Text(base))
 	}
-	return &OpenAIClient{base: u, apiKey: apiKey, hc: &http.Client{}, Timeout: DefaultOpenAITimeout}, nil
+	u, creds := splitCredentials(u, apiKey)
+	return &OpenAIClient{base: u, secrets: creds.secrets(), hc: authClient(creds), Timeout: DefaultOpenAITimeout}, nil
 }
 
-// URL is the API's base URL.
-func (c *OpenAIClient) URL() string { return c.base.String() }
+// URL is the API's base URL, without credentials.
+func (c *OpenAIClient) URL() string { return redact.Parsed(c.base) }
+
+// err wraps a transport error so that its text names no credential.
+func (c *OpenAIClient) err(err error) error { return clean(err, c.secrets...) }
 
 type oaiMessage struct {
 	Role    string `json:"role"`
@@ -123,7 +132,7 @@ func (c *OpenAIClient) Chat(ctx context.Context, req Request, onChunk func(strin
 		res.TotalDuration = time.Since(start)
 		if ctx.Err() != nil {
 			res.Status, res.DoneReason, res.Error = StatusCancelled, "cancelled", "cancelled"
-			return res, fmt.Errorf("chat with %s at %s: %w", req.Model, c.base, ctx.Err())
+			return res, fmt.Errorf("chat with %s at %s: %w", req.Model, c.URL(), ctx.Err())
 		}
 		res.Error = err.Error()
 		return res, err
@@ -138,37 +147,34 @@ func (c *OpenAIClient) Chat(ctx context.Context, req Request, onChunk func(strin
 	}
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(tctx, http.MethodPost, c.URL()+"/chat/completions", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(tctx, http.MethodPost, c.base.String()+"/chat/completions", bytes.NewReader(body))
 	if err != nil {
 		return fail(err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	if c.apiKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.apiKey)
-	}
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
-		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.base, err))
+		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.URL(), c.err(err)))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.base, err))
+		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.URL(), c.err(err)))
 	}
 	if resp.StatusCode/100 != 2 {
-		he := &HTTPError{StatusCode: resp.StatusCode, Message: errorMessage(data),
+		he := &HTTPError{StatusCode: resp.StatusCode, Message: redact.Secret(errorMessage(data), c.secrets...),
 			RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 		if resp.StatusCode == http.StatusNotFound {
-			return fail(fmt.Errorf("model %q at %s: %w: %w", req.Model, c.base, ErrUnknownModel, he))
+			return fail(fmt.Errorf("model %q at %s: %w: %w", req.Model, c.URL(), ErrUnknownModel, he))
 		}
-		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.base, he))
+		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.URL(), he))
 	}
 	var out oaiResponse
 	if err := json.Unmarshal(data, &out); err != nil || len(out.Choices) == 0 {
 		if err == nil {
 			err = errors.New("no choices")
 		}
-		return fail(fmt.Errorf("chat with %s at %s: not a chat completion: %v", req.Model, c.base, err))
+		return fail(fmt.Errorf("chat with %s at %s: not a chat completion: %v", req.Model, c.URL(), c.err(err)))
 	}
 	ch := out.Choices[0]
 	answer, thinking := SplitThinking(ch.Message.Content)
@@ -223,21 +229,18 @@ func errorMessage(body []byte) string {
 
 // Models lists the model ids the server offers (GET /models).
 func (c *OpenAIClient) Models(ctx context.Context) ([]string, error) {
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL()+"/models", nil)
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/models", nil)
 	if err != nil {
 		return nil, err
 	}
-	if c.apiKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.apiKey)
-	}
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("list models at %s: %w", c.base, err)
+		return nil, fmt.Errorf("list models at %s: %w", c.URL(), c.err(err))
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("list models at %s: %w", c.base, &HTTPError{StatusCode: resp.StatusCode, Message: errorMessage(data)})
+		return nil, fmt.Errorf("list models at %s: %w", c.URL(), &HTTPError{StatusCode: resp.StatusCode, Message: redact.Secret(errorMessage(data), c.secrets...)})
 	}
 	var list struct {
 		Data []struct {
@@ -245,7 +248,7 @@ func (c *OpenAIClient) Models(ctx context.Context) ([]string, error) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(data, &list); err != nil {
-		return nil, fmt.Errorf("list models at %s: %w", c.base, err)
+		return nil, fmt.Errorf("list models at %s: %w", c.URL(), c.err(err))
 	}
 	ids := make([]string, len(list.Data))
 	for i, m := range list.Data {

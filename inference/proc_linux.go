@@ -15,6 +15,12 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 }
 
+// contain returns what kills the server's runners once the server has
+// ended; Pdeathsig (see sysProcAttr) already ties the server to us.
+func contain(p *os.Process) (cleanup func(), err error) {
+	return func() { killGroup(p.Pid) }, nil
+}
+
 // killGroup kills what is left of the server's process group once the
 // server itself has ended: a server that dies (or is killed) leaves its
 // model runners behind, each holding the model's memory.

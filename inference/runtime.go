@@ -16,6 +16,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/logfile"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // RuntimeVersion is the Ollama version the project builds and manages.
@@ -51,8 +54,13 @@ type RuntimeConfig struct {
 	DataDir string
 	// Port is the preferred port; when it is 0 or busy a free one is used.
 	Port int
-	// Env is extra environment for the child, e.g. "OLLAMA_DEBUG=1".
+	// Env is extra environment for the child, e.g. "OLLAMA_FLASH_ATTENTION=1".
+	// OLLAMA_DEBUG in it, as in ours, is dropped unless Debug is set.
 	Env []string
+	// Debug runs the managed server with OLLAMA_DEBUG=1. Its log then
+	// holds every prompt in full (patient information): off by default,
+	// and OLLAMA_DEBUG is removed from the server's environment.
+	Debug bool
 	// NumParallel is how many requests to one model the managed server
 	// serves at once (OLLAMA_NUM_PARALLEL); 0 keeps Ollama's default.
 	NumParallel int
@@ -81,7 +89,12 @@ type Runtime struct {
 	pid     int
 	cancel  context.CancelFunc
 	done    chan struct{}
-	readyCh chan struct{} // closed on each transition to ready; replaced when not ready
+	readyCh chan struct{}   // closed on each transition to ready; replaced when not ready
+	logw    *logfile.Writer // the managed server's log, while supervised
+
+	startMu   sync.Mutex // one Start at a time
+	lock      *os.File   // the data dir's runtime lock, while this process owns the server
+	following bool       // using the server another process owns
 }
 
 // NewRuntime returns a runtime for cfg. In managed mode it locates the
@@ -102,9 +115,9 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.base = u
 		r.client = NewBearerClient(u, cfg.Token)
-		r.state = State{Mode: "attached", URL: u.String(), Phase: PhaseStopped}
+		r.base = r.client.base // without user information
+		r.state = State{Mode: "attached", URL: r.client.URL(), Phase: PhaseStopped}
 		return r, nil
 	}
 	bin, err := FindBinary(cfg.Binary)
@@ -140,10 +153,10 @@ func ParseHost(s string) (*url.URL, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("bad ollama url %q: want http://HOST:PORT", s)
+		return nil, fmt.Errorf("bad ollama url %q: want http://HOST:PORT", redact.Text(s))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("bad ollama url %q: scheme must be http or https", s)
+		return nil, fmt.Errorf("bad ollama url %q: scheme must be http or https", redact.URL(s))
 	}
 	host, port, err := net.SplitHostPort(u.Host)
 	if err != nil {
@@ -215,7 +228,8 @@ func (r *Runtime) PID() int {
 	return r.pid
 }
 
-// LogPath is the managed server's log file.
+// LogPath is the managed server's log file, size-capped: the older lines
+// are in LogPath.1 … LogPath.3.
 func (r *Runtime) LogPath() string { return filepath.Join(r.cfg.DataDir, "logs", "ollama.log") }
 
 // Client waits until the server is ready (or ctx ends) and returns a client
@@ -228,9 +242,9 @@ func (r *Runtime) Client(ctx context.Context) (*Client, error) {
 		r.mu.Lock()
 		c := r.client
 		r.mu.Unlock()
-		if err := c.api.Heartbeat(ctx); err != nil {
+		if err := c.err(c.api.Heartbeat(ctx)); err != nil {
 			r.setPhase(PhaseFailed, err.Error())
-			return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", r.base, err)
+			return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", c.URL(), err)
 		}
 		if st := r.State(); st.Phase != PhaseReady {
 			v, _ := c.api.Version(ctx)
@@ -241,11 +255,32 @@ func (r *Runtime) Client(ctx context.Context) (*Client, error) {
 		return c, nil
 	}
 	r.mu.Lock()
-	started := r.done != nil
+	started, following, fc := r.done != nil, r.following, r.client
 	r.mu.Unlock()
+	if following {
+		if fc.api.Heartbeat(ctx) == nil {
+			return fc, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// The owner's server is gone (the owner exited, or its server is
+		// restarting): take over, or use the one the new owner runs.
+		r.unfollow(PhaseStarting)
+		if err := r.Start(ctx); err != nil {
+			return nil, err
+		}
+		return r.Client(ctx)
+	}
 	if !started {
 		if err := r.Start(ctx); err != nil {
 			return nil, err
+		}
+		r.mu.Lock()
+		following, fc = r.following, r.client
+		r.mu.Unlock()
+		if following {
+			return fc, nil
 		}
 	}
 	for {
@@ -280,20 +315,32 @@ func (r *Runtime) Start(ctx context.Context) error {
 		_, err := r.Client(ctx)
 		return err
 	}
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
 	r.mu.Lock()
-	if r.done != nil {
-		r.mu.Unlock()
+	done, following, fc := r.done, r.following, r.client
+	r.mu.Unlock()
+	if done != nil {
 		_, err := r.Client(ctx)
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "logs"), 0o700); err != nil {
+	if following {
+		if fc.api.Heartbeat(ctx) == nil {
+			return nil
+		}
+		r.unfollow(PhaseStarting)
+	}
+	if owner, err := r.ownOrFollow(ctx); err != nil || !owner {
+		return err
+	}
+	r.mu.Lock()
+	logw, err := r.openLog()
+	if err != nil {
+		r.release()
 		r.mu.Unlock()
 		return fmt.Errorf("start ollama: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "models"), 0o700); err != nil {
-		r.mu.Unlock()
-		return fmt.Errorf("start ollama: %w", err)
-	}
+	r.logw = logw
 	sctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	r.done = make(chan struct{})
@@ -302,6 +349,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 
 	go func() {
 		defer close(r.done)
+		defer logw.Close()
 		// Pdeathsig is tied to the thread that forked the child: keep it.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -327,8 +375,17 @@ func (r *Runtime) Start(ctx context.Context) error {
 }
 
 // Stop stops the managed server politely (SIGTERM), kills it after the
-// grace period, and waits for the supervisor to end.
+// grace period, and waits for the supervisor to end; the data dir's
+// runtime is then free for another process to own. A runtime using the
+// server another process owns only stops using it.
 func (r *Runtime) Stop() {
+	r.mu.Lock()
+	following := r.following
+	r.mu.Unlock()
+	if following {
+		r.unfollow(PhaseStopped)
+		return
+	}
 	r.mu.Lock()
 	cancel, done := r.cancel, r.done
 	r.mu.Unlock()
@@ -340,8 +397,46 @@ func (r *Runtime) Stop() {
 	r.mu.Lock()
 	r.cancel, r.done = nil, nil
 	r.state.Phase = PhaseStopped
+	r.state.OwnerPID = 0
 	r.pid = 0
+	r.release()
 	r.mu.Unlock()
+}
+
+func (r *Runtime) openLog() (*logfile.Writer, error) {
+	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "logs"), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(r.cfg.DataDir, "models"), 0o700); err != nil {
+		return nil, err
+	}
+	return logfile.Open(r.LogPath(), logfile.DefaultMaxSize, logfile.DefaultKeep)
+}
+
+// ownOrFollow takes the data dir's runtime (true), or finds that another
+// process owns it and uses its server (false). While the owner's server
+// is starting or restarting it waits, up to StartTimeout.
+func (r *Runtime) ownOrFollow(ctx context.Context) (bool, error) {
+	deadline := time.Now().Add(r.cfg.StartTimeout)
+	for {
+		owner, err := r.acquire()
+		if err != nil || owner {
+			return owner, err
+		}
+		rec, c, live := r.liveRecord(ctx)
+		if live {
+			r.follow(rec, c)
+			return false, nil
+		}
+		if time.Now().After(deadline) {
+			return false, fmt.Errorf("another workbench process (pid %d) runs the runtime of %s, but its server does not answer (log: %s); close that process or wait for it", rec.OwnerPID, r.cfg.DataDir, r.LogPath())
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // supervise runs the server, restarting it with backoff when it dies,
@@ -399,36 +494,40 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 		return fmt.Errorf("start ollama: %w", err)
 	}
 	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	logf, err := os.OpenFile(r.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logw := r.logw
+	fmt.Fprintf(logw, "\n=== medgemma-workbench: starting %s serve on %s at %s (workbench pid %d) ===\n", r.binary, host, time.Now().Format(time.RFC3339), os.Getpid())
+	logStart := logw.Size() // this start's lines follow
+
+	cmd := exec.Command(r.binary, "serve")
+	cmd.Env = r.childEnv(host)
+	// The server and its runners write to a pipe that is copied into the
+	// size-capped log; runners left behind keep only the pipe open, and
+	// Wait does not wait for them.
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("start ollama: %w", err)
 	}
-	defer logf.Close()
-	fmt.Fprintf(logf, "\n=== medgemma-workbench: starting %s serve on %s at %s ===\n", r.binary, host, time.Now().Format(time.RFC3339))
-	logStart, _ := logf.Seek(0, io.SeekCurrent) // this start's lines follow
-
-	cmd := exec.Command(r.binary, "serve")
-	cmd.Env = append(childEnv(os.Environ()),
-		"OLLAMA_HOST="+host,
-		"OLLAMA_MODELS="+filepath.Join(r.cfg.DataDir, "models"),
-		"OLLAMA_NO_CLOUD=1",
-	)
-	if r.cfg.NumParallel > 0 {
-		cmd.Env = append(cmd.Env, "OLLAMA_NUM_PARALLEL="+strconv.Itoa(r.cfg.NumParallel))
-	}
-	if r.cfg.KeepAlive != 0 {
-		cmd.Env = append(cmd.Env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
-	}
-	cmd.Env = append(cmd.Env, r.cfg.Env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	go func() {
+		_, _ = io.Copy(logw, pr)
+		pr.Close()
+	}()
+	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	started := time.Now()
+	pw.Close()
+	if err != nil {
 		return fmt.Errorf("start %s: %w", r.binary, err)
+	}
+	// The server and its runners die with this process, however it ends.
+	cleanup, cerr := contain(cmd.Process)
+	if cerr != nil {
+		fmt.Fprintf(logw, "=== medgemma-workbench: %v: the server may outlive a crash of the workbench ===\n", cerr)
 	}
 	exited := make(chan error, 1)
 	go func() {
 		err := cmd.Wait()
-		killGroup(cmd.Process.Pid) // orphaned runners
+		cleanup() // orphaned runners
 		exited <- err
 	}()
 
@@ -466,10 +565,16 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	r.client = c
 	r.cfg.Port = port // keep the same address across restarts when possible
 	r.state.Version = version
+	r.state.OwnerPID = os.Getpid()
 	r.state.Phase = PhaseReady
 	r.state.Err = ""
 	close(r.readyCh)
 	r.mu.Unlock()
+	// Other processes on this data dir use this server.
+	if err := r.writeRecord(ServerRecord{PID: cmd.Process.Pid, OwnerPID: os.Getpid(), URL: u.String(), Port: port,
+		Version: version, Started: started, Compute: compute}); err != nil {
+		fmt.Fprintf(logw, "=== medgemma-workbench: cannot record the server in %s: %v ===\n", r.recordPath(), err)
+	}
 	ready()
 
 	select {
@@ -531,15 +636,49 @@ func pickPort(preferred int) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// childEnv drops settings that would make the child listen elsewhere, put
-// models elsewhere, or reach the cloud.
-func childEnv(env []string) []string {
+// childEnv is the managed server's environment: ours without the
+// settings that would make it listen elsewhere, put models elsewhere,
+// reach the cloud or log prompts (OLLAMA_DEBUG, unless Debug is set),
+// then the runtime's own.
+func (r *Runtime) childEnv(host string) []string {
+	env := filterEnv(os.Environ(), r.cfg.Debug)
+	env = append(env,
+		"OLLAMA_HOST="+host,
+		"OLLAMA_MODELS="+filepath.Join(r.cfg.DataDir, "models"),
+		"OLLAMA_NO_CLOUD=1",
+	)
+	if r.cfg.NumParallel > 0 {
+		env = append(env, "OLLAMA_NUM_PARALLEL="+strconv.Itoa(r.cfg.NumParallel))
+	}
+	if r.cfg.KeepAlive != 0 {
+		env = append(env, "OLLAMA_KEEP_ALIVE="+r.cfg.KeepAlive.String())
+	}
+	if r.transfersInFlight() {
+		// A pull or an import is writing blobs that no model refers to
+		// yet: a server starting now must not prune them.
+		env = append(env, "OLLAMA_NOPRUNE=1")
+	}
+	env = append(env, filterEnv(r.cfg.Env, r.cfg.Debug)...)
+	if r.cfg.Debug {
+		env = append(env, "OLLAMA_DEBUG=1")
+	}
+	return env
+}
+
+// filterEnv drops settings that would make the child listen elsewhere, put
+// models elsewhere, or reach the cloud, and OLLAMA_DEBUG (its log holds
+// every prompt) unless debug.
+func filterEnv(env []string, debug bool) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
 		case "OLLAMA_HOST", "OLLAMA_MODELS", "OLLAMA_NO_CLOUD", "OLLAMA_ORIGINS":
 			continue
+		case "OLLAMA_DEBUG":
+			if !debug {
+				continue
+			}
 		}
 		out = append(out, kv)
 	}

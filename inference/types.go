@@ -119,6 +119,10 @@ type Model struct {
 type State struct {
 	// Mode is "managed" or "attached".
 	Mode string
+	// OwnerPID, in managed mode, is the workbench process that started and
+	// supervises the server: this one, or another one using the same data
+	// dir (whose server this one uses, and never stops); 0 when stopped.
+	OwnerPID int
 	// URL is the base URL of the server in use.
 	URL string
 	// Phase is one of "stopped", "starting", "ready", "restarting", "failed".

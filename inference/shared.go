@@ -1,0 +1,200 @@
+package inference
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
+)
+
+// One managed server per data dir. The process that holds the lock on
+// DataDir/runtime.lock starts and supervises the server, and records it
+// in DataDir/runtime.json; any other process using the same data dir
+// finds the lock held and uses that server instead of starting a second
+// one on the same models folder (Ollama prunes the blobs of a pull or an
+// import in flight when it starts). Only the owner stops the server; when
+// it exits, the next process to need the runtime takes over.
+
+// errLocked is tryLock's answer when another process holds the lock.
+var errLocked = errors.New("locked")
+
+// ServerRecord is what the owner of a data dir's runtime records about
+// the server it runs, in DataDir/runtime.json.
+type ServerRecord struct {
+	// PID is the server's process id, OwnerPID the workbench process that
+	// started and supervises it.
+	PID      int    `json:"pid"`
+	OwnerPID int    `json:"owner_pid"`
+	URL      string `json:"url"`
+	Port     int    `json:"port"`
+	Version  string `json:"version"`
+	// Started is when this server process started.
+	Started time.Time `json:"started"`
+	// Compute lists the devices the server found (from its log).
+	Compute []Compute `json:"compute,omitempty"`
+}
+
+func (r *Runtime) lockPath() string   { return filepath.Join(r.cfg.DataDir, "runtime.lock") }
+func (r *Runtime) recordPath() string { return filepath.Join(r.cfg.DataDir, "runtime.json") }
+
+// ReadServerRecord reads the record of the server that a data dir's
+// owner runs; it may be stale (see [Runtime] for how it is checked).
+func ReadServerRecord(dataDir string) (ServerRecord, error) {
+	var rec ServerRecord
+	b, err := os.ReadFile(filepath.Join(dataDir, "runtime.json"))
+	if err != nil {
+		return rec, err
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return rec, fmt.Errorf("read %s: %w", filepath.Join(dataDir, "runtime.json"), err)
+	}
+	return rec, nil
+}
+
+func (r *Runtime) writeRecord(rec ServerRecord) error {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(r.recordPath(), append(b, '\n'), 0o600)
+}
+
+// acquire takes the data dir's runtime lock: true when this process now
+// owns the runtime, false when another process holds it.
+func (r *Runtime) acquire() (bool, error) {
+	if err := os.MkdirAll(r.cfg.DataDir, 0o700); err != nil {
+		return false, fmt.Errorf("start ollama: %w", err)
+	}
+	f, err := os.OpenFile(r.lockPath(), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("start ollama: %w", err)
+	}
+	switch err := tryLock(f); {
+	case err == nil:
+		r.lock = f
+		return true, nil
+	case errors.Is(err, errLocked):
+		f.Close()
+		return false, nil
+	default:
+		f.Close()
+		return false, fmt.Errorf("start ollama: lock %s: %w", r.lockPath(), err)
+	}
+}
+
+// release removes the record and lets the lock go.
+func (r *Runtime) release() {
+	if r.lock == nil {
+		return
+	}
+	_ = os.Remove(r.recordPath())
+	r.lock.Close()
+	r.lock = nil
+}
+
+// liveRecord returns the owner's record when its server is running and
+// answers.
+func (r *Runtime) liveRecord(ctx context.Context) (ServerRecord, *Client, bool) {
+	rec, err := ReadServerRecord(r.cfg.DataDir)
+	if err != nil || !processAlive(rec.PID) {
+		return rec, nil, false
+	}
+	u, err := url.Parse(rec.URL)
+	if err != nil || u.Host == "" {
+		return rec, nil, false
+	}
+	c := NewClient(u, nil)
+	vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := c.Version(vctx); err != nil {
+		return rec, nil, false
+	}
+	return rec, c, true
+}
+
+// follow makes r use the server another process owns.
+func (r *Runtime) follow(rec ServerRecord, c *Client) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.following = true
+	r.client = c
+	r.base = c.base
+	r.pid = rec.PID
+	r.state.URL = c.URL()
+	r.state.Version = rec.Version
+	r.state.OwnerPID = rec.OwnerPID
+	r.state.Compute = rec.Compute
+	r.state.Phase = PhaseReady
+	r.state.Err = ""
+}
+
+// unfollow stops using another process's server.
+func (r *Runtime) unfollow(phase string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.following {
+		return
+	}
+	if r.state.Phase == PhaseReady {
+		r.readyCh = make(chan struct{})
+	}
+	r.following, r.client, r.pid = false, nil, 0
+	r.state.Phase, r.state.OwnerPID = phase, 0
+}
+
+// transferSeq numbers this process's transfers.
+var transferSeq atomic.Int64
+
+func (r *Runtime) transfersDir() string { return filepath.Join(r.cfg.DataDir, "transfers") }
+
+// BeginTransfer records that a pull or an import into this runtime is in
+// flight, until end is called: while any such record of a live process
+// exists, a managed server that starts (or restarts) runs with
+// OLLAMA_NOPRUNE=1, so that it does not delete the blobs being written.
+// It is a no-op on an attached runtime.
+func (r *Runtime) BeginTransfer() (end func()) {
+	if !r.Managed() || r.cfg.DataDir == "" {
+		return func() {}
+	}
+	dir := r.transfersDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return func() {}
+	}
+	name := filepath.Join(dir, strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(transferSeq.Add(1), 10))
+	if err := os.WriteFile(name, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return func() {}
+	}
+	return func() { _ = os.Remove(name) }
+}
+
+// transfersInFlight reports whether a live process has a pull or import
+// in flight; records of dead processes are removed.
+func (r *Runtime) transfersInFlight() bool {
+	entries, err := os.ReadDir(r.transfersDir())
+	if err != nil {
+		return false
+	}
+	live := false
+	for _, e := range entries {
+		pidText, _, _ := strings.Cut(e.Name(), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil {
+			continue
+		}
+		if processAlive(pid) {
+			live = true
+			continue
+		}
+		_ = os.Remove(filepath.Join(r.transfersDir(), e.Name()))
+	}
+	return live
+}
