@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
@@ -29,19 +30,25 @@ func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress f
 		return ui.BatchResult{}, err
 	}
 	defer cleanup()
-	skipped := 0
+	// last is the progress shown, which a retry or a warning adds its line
+	// to; hooks come from several goroutines.
+	var mu sync.Mutex
+	var last ui.BatchProgress
+	show := func(update func(p *ui.BatchProgress)) {
+		mu.Lock()
+		defer mu.Unlock()
+		update(&last)
+		if onProgress != nil {
+			onProgress(last)
+		}
+	}
 	res, err := s.runBatchWith(ctx, spec.Drain, o, items, prompts, batchHooks{
 		started: func(runs, n int) {
-			skipped = n
-			if onProgress != nil {
-				onProgress(ui.BatchProgress{Progress: batch.Progress{Total: runs - n}, Skipped: n})
-			}
+			show(func(p *ui.BatchProgress) { p.Progress, p.Skipped = batch.Progress{Total: runs - n}, n })
 		},
-		progress: func(p batch.Progress) {
-			if onProgress != nil {
-				onProgress(ui.BatchProgress{Progress: p, Skipped: skipped})
-			}
-		},
+		progress: func(bp batch.Progress) { show(func(p *ui.BatchProgress) { p.Progress = bp }) },
+		retrying: func(rt batch.Retry) { show(func(p *ui.BatchProgress) { p.Note = rt.String() }) },
+		warn:     func(line string) { show(func(p *ui.BatchProgress) { p.Note = line }) },
 	})
 	if err != nil {
 		return ui.BatchResult{}, err // nothing ran

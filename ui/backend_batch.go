@@ -58,6 +58,9 @@ type BatchProgress struct {
 	batch.Progress
 	// Skipped runs were already in the result file and are not run again.
 	Skipped int
+	// Note is the latest warning or retry, a line ("retrying item … in
+	// 12 s (server asked): …"); "" if none.
+	Note string
 }
 
 // BatchResult is how a batch ended.

@@ -418,7 +418,11 @@ func batchStatusText(p BatchProgress) string {
 	if eta := p.ETA(); eta > 0 {
 		parts = append(parts, "about "+eta.Round(time.Second).String()+" left")
 	}
-	return strings.Join(parts, statsSep)
+	text := strings.Join(parts, statsSep)
+	if p.Note != "" {
+		text += "\n" + p.Note
+	}
+	return text
 }
 
 // finished shows how run ended and the scores of its result file.

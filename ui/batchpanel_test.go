@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
 )
 
 // batchFiles writes a two-item manifest, its images and a prompts file to
@@ -272,5 +274,19 @@ func TestBatchPanelErrorsNameTheFile(t *testing.T) {
 	}
 	if b.start.Disabled() || b.scores.Visible() {
 		t.Error("after the error Start should be enabled again, with no scores")
+	}
+}
+
+// TestBatchStatusShowsRetryNote: a retry's wait, or a warning, shows under
+// the counts while the batch runs.
+func TestBatchStatusShowsRetryNote(t *testing.T) {
+	p := BatchProgress{Progress: batch.Progress{Total: 10, Done: 3}}
+	if got := batchStatusText(p); strings.Contains(got, "\n") {
+		t.Errorf("status without a note has two lines: %q", got)
+	}
+	p.Note = "retrying item item-1a2b3c4d5e6f (prompt describe, model demo) in 12 s (server asked): 429 Too Many Requests"
+	got := batchStatusText(p)
+	if !strings.HasPrefix(got, "3 of 10 runs") || !strings.HasSuffix(got, "\n"+p.Note) {
+		t.Errorf("status = %q, want the counts then the note", got)
 	}
 }
