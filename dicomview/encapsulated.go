@@ -84,11 +84,15 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 	headCap := max(limit/8, 1<<20)
 	headChecked := false
 	var declared int64 // the size the data set declares, once known
+	// head steps over the top-level elements inflated so far; each check
+	// goes on from the last whole one, so the head is read once in all.
+	head := walker{pos: metaEnd, order: binary.LittleEndian, maxElements: b.lim.Elements}
 	for {
 		if len(out) == cap(out) {
 			if !headChecked {
 				var err error
-				if headChecked, declared, err = checkHead(out, metaEnd, b); err != nil {
+				head.data = out
+				if headChecked, declared, err = checkHead(&head, metaEnd, b); err != nil {
 					return nil, err
 				}
 				if !headChecked && int64(len(out)-metaEnd) > headCap {
@@ -134,7 +138,9 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 }
 
 // checkHead looks at the first bytes of an (inflated) explicit VR little
-// endian data set, from metaEnd, for the top-level Pixel Data element or a
+// endian data set, w.data from w.pos (metaEnd at first: the walker is kept
+// between calls, at the last whole top-level element, as the data grows),
+// for the top-level Pixel Data element or a
 // top-level value that runs past them. Finding the Pixel Data, it checks
 // the attributes before it as fromDataset will (frame size, frames, and
 // the pixel data they declare with the working memory of a frame against
@@ -143,11 +149,11 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 // end of the value that runs past head), 0 if unknown. A value declaring
 // more than b allows fails at once. Any other damage is left to the full
 // scan.
-func checkHead(head []byte, metaEnd int, b *budget) (done bool, declared int64, err error) {
-	w := walker{data: head, pos: metaEnd, order: binary.LittleEndian, maxElements: b.lim.Elements}
+func checkHead(w *walker, metaEnd int, b *budget) (done bool, declared int64, err error) {
+	head := w.data
 	var le *LimitError
 	for w.pos+4 <= len(head) {
-		start := w.pos
+		start, counted, patched := w.pos, w.elements, len(w.patches)
 		if w.order.Uint16(head[w.pos:]) == 0x7FE0 && w.order.Uint16(head[w.pos+2:]) == 0x0010 {
 			if ds, err := parseDataset(head[:w.pos]); err == nil {
 				l, err := pixelLayout(ds.Elements, binary.LittleEndian, b.lim)
@@ -182,7 +188,8 @@ func checkHead(head []byte, metaEnd int, b *budget) (done bool, declared int64, 
 			return true, 0, err
 		case err != nil:
 			// The top-level element at start runs past head; a defined
-			// length tells the size to come.
+			// length tells the size to come. The next check reads it again.
+			w.pos, w.elements, w.patches = start, counted, w.patches[:patched]
 			h := headerAt(head, start)
 			if h.vl != undefinedLength && h.value > 0 {
 				declared = int64(h.value) + int64(h.vl)

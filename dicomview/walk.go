@@ -333,6 +333,26 @@ func (w *walker) need(n uint64, end int, what string) error {
 	if n <= uint64(end-w.pos) {
 		return nil
 	}
+	return w.short(n, end, what)
+}
+
+// needElem is need for element h, or its value when value is set; the
+// element's name is made only when it is needed (an error): a data set
+// of millions of tiny elements is stepped over without formatting one.
+func (w *walker) needElem(n uint64, end int, h *header, value bool) error {
+	if n <= uint64(end-w.pos) {
+		return nil
+	}
+	what := "element " + h.tag.String()
+	if value {
+		what += " (" + h.vr + ") value"
+	}
+	return w.short(n, end, what)
+}
+
+// short is the error of need: what, at the walker's position, needs n
+// bytes but fewer than that are left before end.
+func (w *walker) short(n uint64, end int, what string) error {
 	if end == len(w.data) {
 		return malformed("truncated DICOM: %s at offset %d needs %d bytes but only %d remain", what, w.pos, n, end-w.pos)
 	}
@@ -350,10 +370,9 @@ func (w *walker) element(end int) (header, error) {
 	}
 	h := header{start: w.pos, tag: tag.Tag{Group: w.order.Uint16(w.data[w.pos:]), Element: w.order.Uint16(w.data[w.pos+2:])}}
 	w.pos += 4
-	name := "element " + h.tag.String()
 
 	if h.tag == tag.ItemDelimitationItem || h.tag == tag.SequenceDelimitationItem {
-		if err := w.need(4, end, name); err != nil {
+		if err := w.needElem(4, end, &h, false); err != nil {
 			return header{}, err
 		}
 		if vl := w.order.Uint32(w.data[w.pos:]); vl != 0 {
@@ -371,25 +390,25 @@ func (w *walker) element(end int) (header, error) {
 		if info, err := tag.Find(h.tag); err == nil {
 			h.vr = info.VR
 		}
-		if err := w.need(4, end, name); err != nil {
+		if err := w.needElem(4, end, &h, false); err != nil {
 			return header{}, err
 		}
 		h.vl = w.order.Uint32(w.data[w.pos:])
 		w.pos += 4
 	} else {
-		if err := w.need(4, end, name); err != nil {
+		if err := w.needElem(4, end, &h, false); err != nil {
 			return header{}, err
 		}
 		h.vr = string(w.data[w.pos : w.pos+2])
 		switch h.vr {
 		case "NA", "OB", "OD", "OF", "OL", "OW", "SQ", "UN", "UC", "UR", "UT":
-			if err := w.need(8, end, name); err != nil {
+			if err := w.needElem(8, end, &h, false); err != nil {
 				return header{}, err
 			}
 			h.vl = w.order.Uint32(w.data[w.pos+4:])
 			w.pos += 8
 			if h.vl == undefinedLength && (h.vr == "UC" || h.vr == "UR" || h.vr == "UT") {
-				return header{}, malformed("malformed DICOM: %s (%s) has undefined length", name, h.vr)
+				return header{}, malformed("malformed DICOM: element %s (%s) has undefined length", h.tag, h.vr)
 			}
 		default:
 			h.vl = uint32(w.order.Uint16(w.data[w.pos+2:]))
@@ -428,9 +447,9 @@ func (w *walker) element(end int) (header, error) {
 		}
 	}
 	if h.vl == undefinedLength {
-		return header{}, malformed("malformed DICOM: %s (%s) at offset %d has undefined length", name, h.vr, h.value)
+		return header{}, malformed("malformed DICOM: element %s (%s) at offset %d has undefined length", h.tag, h.vr, h.value)
 	}
-	if err := w.need(uint64(h.vl), end, fmt.Sprintf("%s (%s) value", name, h.vr)); err != nil {
+	if err := w.needElem(uint64(h.vl), end, &h, true); err != nil {
 		return header{}, err
 	}
 	w.pos += int(h.vl)
@@ -467,7 +486,7 @@ func (w *walker) nested(h header, end int, delim tag.Tag) error {
 			}
 		}
 	}
-	if err := w.need(uint64(h.vl), end, fmt.Sprintf("element %s (%s) value", h.tag, h.vr)); err != nil {
+	if err := w.needElem(uint64(h.vl), end, &h, true); err != nil {
 		return err
 	}
 	limit := w.pos + int(h.vl)
