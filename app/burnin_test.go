@@ -1,10 +1,16 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
@@ -40,5 +46,34 @@ func TestBurnInWarning(t *testing.T) {
 				t.Errorf("warning %q", w)
 			}
 		})
+	}
+}
+
+// TestRerunKeepsBurnInFlag: a rerun sends the stored PNG, which has no
+// attributes; the logged run's burned-in flag carries over to the rerun.
+func TestRerunKeepsBurnInFlag(t *testing.T) {
+	dir := demoDataDir(t)
+	img := filepath.Join(t.TempDir(), "burned.dcm")
+	data, err := os.ReadFile(dicomtest.File(t, "3.dcm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("dcmodify", "-nb", "-i", "(0028,0301)=YES", img).CombinedOutput(); err != nil {
+		t.Fatalf("dcmodify: %v\n%s", err, out)
+	}
+	first := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--image", img, "--prompt", "Describe.", "--num-predict", "4")
+	again := ask(t, "--data-dir", dir, "--rerun", fmt.Sprint(first.RunID), "--num-predict", "4")
+	h := openHistory(t, dir)
+	for _, id := range []int64{first.RunID, again.RunID} {
+		run, err := h.Run(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !run.BurnInRisk {
+			t.Errorf("run %d is not flagged as possibly burned in", id)
+		}
 	}
 }

@@ -71,6 +71,11 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 			return req, fmt.Errorf("rerun %d: image %s: %v", id, sha, err)
 		}
 		im := inference.Image{PNG: png, SHA256: sha}
+		if run.BurnInRisk {
+			// The stored PNG has no attributes: the run's flag stands for
+			// them, so the warning and the flag carry over to the rerun.
+			im.Study.BurnedInAnnotation = "YES"
+		}
 		if len(sources) == len(run.ImageSHA256) {
 			im.Source = sources[i]
 		}
