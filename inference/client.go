@@ -282,24 +282,3 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", req.Model, err))
 	}
 }
-
-// Map returns the options as Ollama's options map, with only the set ones.
-func (o Options) Map() map[string]any {
-	m := map[string]any{}
-	if o.Seed != nil {
-		m["seed"] = *o.Seed
-	}
-	if o.Temperature != nil {
-		m["temperature"] = *o.Temperature
-	}
-	if o.NumPredict != 0 {
-		m["num_predict"] = o.NumPredict
-	}
-	if o.NumCtx != 0 {
-		m["num_ctx"] = o.NumCtx
-	}
-	if o.NumGPU != nil {
-		m["num_gpu"] = *o.NumGPU
-	}
-	return m
-}
