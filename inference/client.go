@@ -82,9 +82,6 @@ func newClient(base *url.URL, hc *http.Client, token string) *Client {
 // credential (a server may echo the token back).
 func (c *Client) err(err error) error { return clean(err, c.secrets...) }
 
-// API returns the underlying Ollama API client.
-func (c *Client) API() *api.Client { return c.api }
-
 // URL is the server's base URL, without credentials.
 func (c *Client) URL() string { return redact.Parsed(c.base) }
 

@@ -96,13 +96,6 @@ type modelRow struct {
 	del    *widget.Button
 }
 
-// NewModelsPanel builds the Models tab for win, backed by b. Call Refresh
-// to list the models, StartPolling to keep the runtime section current,
-// and Close when the window closes.
-func NewModelsPanel(win fyne.Window, b ModelsBackend) *ModelsPanel {
-	return newModelsPanel(win, b, fyne.Do)
-}
-
 func newModelsPanel(win fyne.Window, b ModelsBackend, do func(func())) *ModelsPanel {
 	p := &ModelsPanel{win: win, backend: b, do: do, quit: make(chan struct{}), rows: map[string]*modelRow{}}
 	p.content = p.build()
