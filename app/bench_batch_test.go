@@ -71,7 +71,7 @@ func BenchmarkBatchThroughput(b *testing.B) {
 				if err != nil {
 					return inference.Image{}, err
 				}
-				return inference.NewImage(p), nil
+				return p.RequestImage(), nil
 			}}
 		start := time.Now()
 		sum, err := r.Run(ctx, jobs, out)

@@ -205,7 +205,7 @@ func (c *cli) ask(args []string) error {
 			if err != nil {
 				return err
 			}
-			req.Images = append(req.Images, inference.NewImage(p))
+			req.Images = append(req.Images, p.RequestImage())
 		}
 	}
 

@@ -353,7 +353,7 @@ func (s *Services) runBatchWith(ctx context.Context, drain <-chan struct{}, o ba
 		if err != nil {
 			return inference.Image{}, err
 		}
-		im := inference.NewImage(p)
+		im := p.RequestImage()
 		// Before the pixels leave the machine: once per batch.
 		if w := burnInWarning(r.Endpoint, []inference.Image{im}); w != "" && h.warn != nil {
 			warnOnce.Do(func() { h.warn("batch: " + w + " (the first; there may be more)") })

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
 const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1] [--json] [--csv FILE.csv] [--chart FILE.png] [--resamples N] [--seed N]"
@@ -65,7 +66,7 @@ func (c *cli) eval(args []string) error {
 		}
 	}
 	if chart != "" {
-		if err := writeWith(chart, func(w io.Writer) error { return batch.WriteChart(w, rep) }); err != nil {
+		if err := writeWith(chart, func(w io.Writer) error { return evalchart.WritePNG(w, rep) }); err != nil {
 			return err
 		}
 	}

@@ -44,16 +44,16 @@ func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress f
 	}
 	res, err := s.runBatchWith(ctx, spec.Drain, o, items, prompts, batchHooks{
 		started: func(runs, n int) {
-			show(func(p *ui.BatchProgress) { p.Progress, p.Skipped = batch.Progress{Total: runs - n}, n })
+			show(func(p *ui.BatchProgress) { p.BatchProgress, p.Skipped = batch.Progress{Total: runs - n}, n })
 		},
-		progress: func(bp batch.Progress) { show(func(p *ui.BatchProgress) { p.Progress = bp }) },
+		progress: func(bp batch.Progress) { show(func(p *ui.BatchProgress) { p.BatchProgress = bp }) },
 		retrying: func(rt batch.Retry) { show(func(p *ui.BatchProgress) { p.Note = rt.String() }) },
 		warn:     func(line string) { show(func(p *ui.BatchProgress) { p.Note = line }) },
 	})
 	if err != nil {
 		return ui.BatchResult{}, err // nothing ran
 	}
-	out := ui.BatchResult{Summary: res.sum, Runs: res.runs, Skipped: res.skipped, Rows: res.rows, Out: o.out, CSV: o.csv}
+	out := ui.BatchResult{BatchSummary: res.sum, Runs: res.runs, Skipped: res.skipped, Rows: res.rows, Out: o.out, CSV: o.csv}
 	if res.werr != nil {
 		return out, res.werr
 	}

@@ -37,7 +37,7 @@ func TestGUIHistoryServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := inference.Request{Images: []inference.Image{inference.NewImage(p)}}
+	req := inference.Request{Images: []inference.Image{p.RequestImage()}}
 	run := &history.Run{SessionID: s.sessionID, StartedAt: time.Now(), Model: inference.DemoModelName,
 		ModelDigest: "sha256:feedface", System: assets.DefaultSystemPrompt, Prompt: "Describe this MR slice quetzal",
 		Output: "noise", Status: inference.StatusOK, DoneReason: "stop"}

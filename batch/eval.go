@@ -5,43 +5,10 @@ import (
 	"io"
 	"sort"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 )
-
-// Group is the score of one prompt with one model under one metric.
-type Group struct {
-	Prompt string `json:"prompt_name"`
-	Model  string `json:"model"`
-	Metric Metric `json:"metric"`
-	// N is the number of items scored; Rows the number of runs (items ×
-	// repetitions) behind them.
-	N    int `json:"n"`
-	Rows int `json:"rows"`
-	// Score is the mean over items of each item's mean score over its
-	// repetitions; Low and High bound its 95% bootstrap interval.
-	Score float64 `json:"score"`
-	Low   float64 `json:"ci_low"`
-	High  float64 `json:"ci_high"`
-	// Unparsed runs named no option or yes/no and scored 0.
-	Unparsed int `json:"unparsed"`
-	// Failed runs ended with an error and are not scored.
-	Failed int `json:"failed"`
-}
-
-// Report is the outcome of [Evaluate].
-type Report struct {
-	Groups []Group
-	// NoReference counts runs that could not be scored: no reference
-	// answer, or one the metric cannot use (an mcq answer that is no
-	// option, a yes/no metric with another answer).
-	NoReference int
-	// Resamples and Seed are the bootstrap's.
-	Resamples int
-	Seed      uint64
-}
 
 // EvalOptions say how to score.
 type EvalOptions struct {
@@ -228,9 +195,4 @@ func WriteSummaryCSV(w io.Writer, rep Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// Label is a group's short name, "prompt / model / metric".
-func (g Group) Label() string {
-	return strings.Join([]string{g.Prompt, g.Model, string(g.Metric)}, " / ")
 }

@@ -6,19 +6,6 @@ import (
 	"strings"
 )
 
-// Metric names a way of scoring an answer against a reference.
-type Metric string
-
-// The metrics. Auto picks one per row: [MCQ] when the row has choices,
-// [YesNo] when the reference answer is yes or no, else [F1].
-const (
-	Exact Metric = "exact"
-	MCQ   Metric = "mcq"
-	YesNo Metric = "yesno"
-	F1    Metric = "f1"
-	Auto  Metric = "auto"
-)
-
 // ParseMetric reads a metric's name.
 func ParseMetric(s string) (Metric, error) {
 	switch m := Metric(strings.ToLower(strings.TrimSpace(s))); m {

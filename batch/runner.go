@@ -27,24 +27,6 @@ func (f BackendFunc) Ask(ctx context.Context, req inference.Request) (int64, inf
 	return f(ctx, req)
 }
 
-// Progress is where a running batch stands.
-type Progress struct {
-	// Total is the number of runs this batch does (those done before
-	// excluded); Done of them have finished, Failed of those with an
-	// error.
-	Total, Done, Failed int
-	// Elapsed is the time since the batch started.
-	Elapsed time.Duration
-}
-
-// ETA is the expected time left at the rate so far; 0 when unknown.
-func (p Progress) ETA() time.Duration {
-	if p.Done == 0 || p.Done >= p.Total {
-		return 0
-	}
-	return time.Duration(float64(p.Elapsed) / float64(p.Done) * float64(p.Total-p.Done))
-}
-
 // Retry is a request about to be sent again.
 type Retry struct {
 	// ItemID, Prompt and Model say which run it is; Attempt is the one
@@ -74,16 +56,6 @@ func (r Retry) String() string {
 		msg += ": " + redact.Text(r.Err.Error())
 	}
 	return msg
-}
-
-// Summary is how a batch ended.
-type Summary struct {
-	// Total runs were to be done; OK and Failed finished (and were
-	// written); Cancelled were stopped in flight and NotStarted never
-	// began (neither is written: running the batch again does them).
-	Total, OK, Failed, Cancelled, NotStarted int
-	// FirstError is the first failed run's error.
-	FirstError error
 }
 
 // Runner runs jobs with bounded concurrency.

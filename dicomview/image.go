@@ -8,8 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"sync"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Formats reported in Image.Format.
@@ -73,37 +74,8 @@ type Image struct {
 }
 
 // StudyInfo holds the de-identified facts of a study that may be shown or
-// logged.
-type StudyInfo struct {
-	Modality          string
-	StudyDescription  string
-	SeriesDescription string
-	BodyPart          string
-	// BurnedInAnnotation is the file's (0028,0301): "YES", "NO", or "" when
-	// absent. See BurnInRisk.
-	BurnedInAnnotation string
-	// StudyInstanceUID identifies the study. It is used only to compute a
-	// salted hash and must never be shown.
-	StudyInstanceUID string
-}
-
-// BurnInRisk reports whether the pixels may carry burned-in text (names,
-// IDs, dates): BurnedInAnnotation is YES, or it is absent on a modality
-// that often burns text in (ultrasound, secondary capture, other). Such
-// pixels must not leave the machine without the user's say-so.
-func (s StudyInfo) BurnInRisk() bool {
-	switch strings.ToUpper(strings.TrimSpace(s.BurnedInAnnotation)) {
-	case "YES":
-		return true
-	case "NO":
-		return false
-	}
-	switch strings.ToUpper(strings.TrimSpace(s.Modality)) {
-	case "US", "SC", "OT", "XC", "ES":
-		return true
-	}
-	return false
-}
+// logged; it is defined in core, where a model request carries it.
+type StudyInfo = core.StudyInfo
 
 // frameParams are the per-frame pixel transformation parameters.
 type frameParams struct {

@@ -15,6 +15,8 @@ import (
 	"image/png"
 	"path/filepath"
 	"sync"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // ModelInputSize is the side, in pixels, of the square image MedGemma
@@ -163,6 +165,16 @@ type Prepared struct {
 	// run log; neither is sent to the model.
 	Path  string
 	Study StudyInfo
+}
+
+// RequestImage is the image as a model request carries it.
+func (p *Prepared) RequestImage() core.Image {
+	return core.Image{
+		PNG: p.PNG, SHA256: p.SHA256, Source: p.Source, Frame: p.Frame,
+		WindowCenter: p.Window.Center, WindowWidth: p.Window.Width,
+		Encoding: p.Encoding, Width: p.Width, Height: p.Height,
+		Path: p.Path, Study: p.Study,
+	}
 }
 
 // Prepare renders a frame, turns it into the model input with ModelInput

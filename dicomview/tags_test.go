@@ -73,23 +73,3 @@ func TestAttributesSequenceItems(t *testing.T) {
 		t.Errorf("ParseAttributes gave %d attributes (%v), want %d", len(same), err, len(attrs))
 	}
 }
-
-func TestBurnInRisk(t *testing.T) {
-	tests := []struct {
-		info dicomview.StudyInfo
-		want bool
-	}{
-		{dicomview.StudyInfo{Modality: "CR", BurnedInAnnotation: "YES"}, true},
-		{dicomview.StudyInfo{Modality: "US", BurnedInAnnotation: "NO"}, false},
-		{dicomview.StudyInfo{Modality: "US"}, true},
-		{dicomview.StudyInfo{Modality: "SC"}, true},
-		{dicomview.StudyInfo{Modality: "OT"}, true},
-		{dicomview.StudyInfo{Modality: "CT"}, false},
-		{dicomview.StudyInfo{Modality: "MR", BurnedInAnnotation: " yes "}, true},
-	}
-	for _, tt := range tests {
-		if got := tt.info.BurnInRisk(); got != tt.want {
-			t.Errorf("%+v.BurnInRisk() = %v, want %v", tt.info, got, tt.want)
-		}
-	}
-}

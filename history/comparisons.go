@@ -7,17 +7,6 @@ import (
 	"time"
 )
 
-// Comparison is a group of runs shown side by side, for example one image
-// asked of two models, or one model with two prompts.
-type Comparison struct {
-	ID        int64
-	CreatedAt time.Time
-	Title     string
-	Notes     string
-	// RunIDs are the runs in the order they are shown.
-	RunIDs []int64
-}
-
 // SaveComparison records a comparison of the given runs, in order, and
 // returns its id, which it also sets in c.ID.
 func (s *Store) SaveComparison(ctx context.Context, c *Comparison) (int64, error) {
@@ -86,12 +75,6 @@ func (s *Store) Comparison(ctx context.Context, id int64) (*Comparison, error) {
 		return nil, s.errorf("comparison %d: %w", id, err)
 	}
 	return c, nil
-}
-
-// PromptTemplate is a named system and user prompt a researcher reuses.
-type PromptTemplate struct {
-	Name, System, Prompt string
-	UpdatedAt            time.Time
 }
 
 // SaveTemplate creates or replaces the template with t.Name.

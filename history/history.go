@@ -30,9 +30,6 @@ import (
 	"github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
-// ErrNotFound is returned, wrapped, when a run or image is not in the store.
-var ErrNotFound = errors.New("not found")
-
 // timeLayout is how times are stored: always UTC, always nine fractional
 // digits, so that string order is time order. time.RFC3339Nano parses it.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"

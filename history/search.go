@@ -4,31 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"time"
-
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
-
-// Filter selects runs. Zero fields do not filter.
-type Filter struct {
-	// Text is searched in system prompts, prompts, answers and notes with
-	// SQLite FTS5: every word must occur (case and accents ignored), and a
-	// word ending in * matches as a prefix. It is not FTS5 query syntax:
-	// quotes and operators are taken as words.
-	Text string
-	// Model is the exact model name.
-	Model string
-	// From and To bound the start time: From <= started < To.
-	From, To time.Time
-	// MinRating keeps runs rated at least this.
-	MinRating int
-	// StudyKey keeps the runs of one study.
-	StudyKey string
-	// Status keeps the runs that ended so.
-	Status inference.Status
-	// Limit is the most runs returned, newest first; 0 or less means all.
-	Limit int
-}
 
 // Search returns the runs that match f, newest first by start time.
 func (s *Store) Search(ctx context.Context, f Filter) ([]Run, error) {
@@ -44,7 +20,7 @@ func (s *Store) search(ctx context.Context, f Filter) ([]Run, error) {
 	if q == "" && strings.TrimSpace(f.Text) != "" {
 		return nil, nil // only punctuation: nothing can match
 	}
-	where, args := f.conditions()
+	where, args := conditions(f)
 	limit := f.Limit
 	if limit <= 0 {
 		limit = -1
@@ -89,7 +65,7 @@ func (s *Store) search(ctx context.Context, f Filter) ([]Run, error) {
 
 // conditions are the SQL conditions on runs r for f's filters other than
 // its text, with their arguments.
-func (f Filter) conditions() (where []string, args []any) {
+func conditions(f Filter) (where []string, args []any) {
 	if f.Model != "" {
 		where = append(where, `r.model = ?`)
 		args = append(args, f.Model)

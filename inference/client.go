@@ -82,9 +82,6 @@ func newClient(base *url.URL, hc *http.Client, token string) *Client {
 // credential (a server may echo the token back).
 func (c *Client) err(err error) error { return clean(err, c.secrets...) }
 
-// API returns the underlying Ollama API client.
-func (c *Client) API() *api.Client { return c.api }
-
 // URL is the server's base URL, without credentials.
 func (c *Client) URL() string { return redact.Parsed(c.base) }
 
@@ -281,25 +278,4 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		}
 		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", req.Model, err))
 	}
-}
-
-// Map returns the options as Ollama's options map, with only the set ones.
-func (o Options) Map() map[string]any {
-	m := map[string]any{}
-	if o.Seed != nil {
-		m["seed"] = *o.Seed
-	}
-	if o.Temperature != nil {
-		m["temperature"] = *o.Temperature
-	}
-	if o.NumPredict != 0 {
-		m["num_predict"] = o.NumPredict
-	}
-	if o.NumCtx != 0 {
-		m["num_ctx"] = o.NumCtx
-	}
-	if o.NumGPU != nil {
-		m["num_gpu"] = *o.NumGPU
-	}
-	return m
 }

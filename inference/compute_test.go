@@ -59,22 +59,6 @@ func TestReadComputeLogFromOffset(t *testing.T) {
 	}
 }
 
-func TestImportSpecValidate(t *testing.T) {
-	for _, s := range []ImportSpec{
-		{GGUF: "a.gguf"},
-		{Name: "x"},
-		{Name: "x", GGUF: "a", Safetensors: "b"},
-		{Name: "x", GGUF: "a", Quantize: "q2"},
-	} {
-		if err := s.Validate(); err == nil {
-			t.Errorf("%+v: no error", s)
-		}
-	}
-	if err := (ImportSpec{Name: "x", Safetensors: "d", Quantize: "q4_K_M"}).Validate(); err != nil {
-		t.Error(err)
-	}
-}
-
 // TestManagedRuntimeKnowsItsDevices starts the real runtime: its state
 // names the devices it found, on a machine without a GPU "CPU only".
 func TestManagedRuntimeKnowsItsDevices(t *testing.T) {

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
-	"time"
 
 	"github.com/ollama/ollama/api"
 )
@@ -20,29 +18,6 @@ var ErrNoVision = errors.New("model has no vision capability")
 // ErrContextTooSmall is returned before a run when the prompt and its
 // images cannot fit the context window. The CLI exits with code 2 for it.
 var ErrContextTooSmall = errors.New("request does not fit the context window")
-
-// Facts are what the runtime knows about one installed model, from
-// /api/tags and /api/show.
-type Facts struct {
-	Name         string `json:"name"`
-	Digest       string `json:"digest"`
-	Family       string `json:"family"`
-	Architecture string `json:"architecture"`
-	// ParameterCount is the exact number of weights when the file says it;
-	// Parameters is the runtime's rounded label ("4.3B").
-	ParameterCount int64     `json:"parameter_count"`
-	Parameters     string    `json:"parameter_size"`
-	Quantization   string    `json:"quantization_level"`
-	ContextLength  int       `json:"context_length"`
-	Capabilities   []string  `json:"capabilities"`
-	Size           int64     `json:"size"`
-	ModifiedAt     time.Time `json:"modified_at"`
-	Demo           bool      `json:"demo"`
-}
-
-// Can reports whether the model has the capability ("vision",
-// "completion", "thinking", ...).
-func (f Facts) Can(capability string) bool { return slices.Contains(f.Capabilities, capability) }
 
 // Facts returns the facts of the named model. An unknown model's error
 // wraps [ErrUnknownModel].

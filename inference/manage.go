@@ -14,34 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/ollama/ollama/api"
 )
-
-// ErrBadModelFile is returned when a file or folder given to import cannot
-// be used (missing, unreadable, not a GGUF, no safetensors). The CLI exits
-// with code 2 for it.
-var ErrBadModelFile = errors.New("bad model file")
-
-// Quantizations are the quantization levels import accepts (besides none).
-var Quantizations = []string{"q8_0", "q4_K_M"}
-
-// Progress is one update of a pull or an import.
-type Progress struct {
-	// Status is the runtime's step ("pulling manifest", "pulling 3e4cb…",
-	// "verifying sha256 digest", "converting model", "success").
-	Status string
-	// Completed and Total are bytes over all layers seen so far.
-	Completed, Total int64
-	// Percent is Completed/Total×100, or 0 while Total is unknown.
-	Percent float64
-	// BytesPerSec is the average speed of this call (bytes resumed from a
-	// partial earlier pull are not counted as speed).
-	BytesPerSec float64
-	// ETA is the estimated time left, 0 when unknown.
-	ETA time.Duration
-	// Done is true on the last update of a successful call.
-	Done bool
-}
 
 // DefaultProgressInterval is the least time between two progress updates
 // delivered to a callback: about one display frame.
@@ -247,7 +222,7 @@ func (c *Client) upload(ctx context.Context, path string, progress func(Progress
 }
 
 func (c *Client) create(ctx context.Context, name string, files map[string]string, quantize string, progress func(Progress)) error {
-	if quantize != "" && !isQuantization(quantize) {
+	if quantize != "" && !core.IsQuantization(quantize) {
 		return fmt.Errorf("import %s: quantization %q is not supported; use one of %s: %w", name, quantize, strings.Join(Quantizations, ", "), ErrBadModelFile)
 	}
 	m := newProgressMeter(0, progress)
@@ -265,15 +240,6 @@ func (c *Client) create(ctx context.Context, name string, files map[string]strin
 	return nil
 }
 
-func isQuantization(q string) bool {
-	for _, v := range Quantizations {
-		if strings.EqualFold(v, q) {
-			return true
-		}
-	}
-	return false
-}
-
 // FileDigest returns the "sha256:<hex>" digest of the file at path.
 func FileDigest(path string) (string, error) {
 	f, err := os.Open(path)
@@ -286,37 +252,6 @@ func FileDigest(path string) (string, error) {
 		return "", fmt.Errorf("hash %s: %w", path, err)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// Loaded is one model the runtime has in memory, as `ollama ps` shows it.
-type Loaded struct {
-	Name      string    `json:"name"`
-	Digest    string    `json:"digest"`
-	Size      int64     `json:"size"`
-	SizeVRAM  int64     `json:"size_vram"`
-	NumCtx    int       `json:"context_length"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// GPUPercent is the share of the model in GPU memory, 0 to 100.
-func (l Loaded) GPUPercent() float64 {
-	if l.Size == 0 {
-		return 0
-	}
-	return 100 * float64(l.SizeVRAM) / float64(l.Size)
-}
-
-// Processor says where the model runs, as `ollama ps` says it:
-// "100% GPU", "100% CPU" or "48%/52% CPU/GPU".
-func (l Loaded) Processor() string {
-	g := l.GPUPercent()
-	switch {
-	case l.SizeVRAM == 0:
-		return "100% CPU"
-	case l.SizeVRAM >= l.Size:
-		return "100% GPU"
-	}
-	return fmt.Sprintf("%.0f%%/%.0f%% CPU/GPU", 100-g, g)
 }
 
 // Loaded lists the models the runtime has in memory and where they run.

@@ -100,7 +100,7 @@ func crImage(t *testing.T) Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewImage(p)
+	return p.RequestImage()
 }
 
 func seed(n int) *int { return &n }

@@ -129,14 +129,3 @@ func TestProgressMeter(t *testing.T) {
 		t.Errorf("last update %+v is not Done", last)
 	}
 }
-
-func TestLoadedProcessor(t *testing.T) {
-	for _, tc := range []struct {
-		size, vram int64
-		want       string
-	}{{100, 0, "100% CPU"}, {100, 100, "100% GPU"}, {100, 52, "48%/52% CPU/GPU"}} {
-		if got := (Loaded{Size: tc.size, SizeVRAM: tc.vram}).Processor(); got != tc.want {
-			t.Errorf("Processor(%d, %d) = %q, want %q", tc.size, tc.vram, got, tc.want)
-		}
-	}
-}

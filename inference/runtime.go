@@ -17,15 +17,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/logfile"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
-
-// RuntimeVersion is the Ollama version the project builds and manages.
-const RuntimeVersion = "0.17.4"
-
-// SetupCommand is the command that builds the managed runtime.
-const SetupCommand = "scripts/setup.sh"
 
 // ErrRuntimeNotFound is returned when no Ollama binary can be found for the
 // managed runtime.
@@ -33,12 +28,18 @@ var ErrRuntimeNotFound = errors.New("ollama runtime not found")
 
 // Runtime phases, as reported in [State].
 const (
-	PhaseStopped    = "stopped"
-	PhaseStarting   = "starting"
-	PhaseReady      = "ready"
-	PhaseRestarting = "restarting"
-	PhaseFailed     = "failed"
+	PhaseStopped    = core.PhaseStopped
+	PhaseStarting   = core.PhaseStarting
+	PhaseReady      = core.PhaseReady
+	PhaseRestarting = core.PhaseRestarting
+	PhaseFailed     = core.PhaseFailed
 )
+
+// RuntimeVersion is the Ollama version the project builds and manages.
+const RuntimeVersion = core.RuntimeVersion
+
+// SetupCommand is the command that builds the managed runtime.
+const SetupCommand = core.SetupCommand
 
 // RuntimeConfig says how to run or reach the Ollama server.
 type RuntimeConfig struct {

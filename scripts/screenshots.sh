@@ -3,7 +3,8 @@
 # under Xvfb, started with the CR 4.dcm and the CT 5.dcm of the dicom
 # module's testdata on its command line and the offline demo model
 # installed. The workbench's tour mode (MEDGEMMA_WORKBENCH_TOUR, see
-# app/gui.go and ui/tour.go) steps through the views; before each it logs
+# app/gui_tour.go and ui/tour.go, built only with the `tour` tag, which
+# this script passes) steps through the views; before each it logs
 # "tour: ready view=NAME" and this script then photographs the screen with
 # ImageMagick's `import`.
 #   scripts/screenshots.sh [OUT_DIR]
@@ -17,7 +18,7 @@ mkdir -p "$out"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 bin="$work/medgemma-workbench"
-go build -tags sqlite_fts5 -o "$bin" .
+go build -tags 'sqlite_fts5 tour' -o "$bin" .
 data="$work/data"
 testdata="$(go list -m -f '{{.Dir}}' github.com/suyashkumar/dicom)/testdata"
 "$bin" --data-dir "$data" models demo >&2

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Backend is what the workbench needs from the services. Every method may be
@@ -22,16 +22,16 @@ type Backend interface {
 	// (a file, or "ARCHIVE!ENTRY" for an entry of a ZIP archive).
 	Attributes(ctx context.Context, path string) ([]dicomview.Attribute, error)
 	// Models lists the models the runtime serves.
-	Models(ctx context.Context) ([]inference.Model, error)
+	Models(ctx context.Context) ([]core.Model, error)
 	// Ask runs req, calling onChunk (from a goroutine that is not the UI's)
 	// with each piece of the answer as it arrives, and returns the id of the
 	// recorded run and how it ended. When ctx is cancelled it returns a
-	// Result with Status inference.StatusCancelled.
-	Ask(ctx context.Context, req inference.Request, onChunk func(text string)) (runID int64, res inference.Result, err error)
+	// Result with Status core.StatusCancelled.
+	Ask(ctx context.Context, req core.Request, onChunk func(text string)) (runID int64, res core.Result, err error)
 	// InstallDemo imports the offline demo model.
 	InstallDemo(ctx context.Context) error
 	// RuntimeState reports the runtime's state without blocking.
-	RuntimeState() inference.State
+	RuntimeState() core.State
 
 	// HistoryBackend serves the side-by-side view, the prompt library and
 	// the history browser.
@@ -45,21 +45,21 @@ type Backend interface {
 // from any goroutine; those that take a context may block.
 type ModelsBackend interface {
 	// ModelFacts lists the installed models with their facts.
-	ModelFacts(ctx context.Context) ([]inference.Facts, error)
+	ModelFacts(ctx context.Context) ([]core.Facts, error)
 	// Pull downloads the named model, calling progress (from a goroutine
 	// that is not the UI's) at most about every interval. Cancelling ctx
 	// stops it.
-	Pull(ctx context.Context, name string, every time.Duration, progress func(inference.Progress)) error
+	Pull(ctx context.Context, name string, every time.Duration, progress func(core.Progress)) error
 	// Import creates a model from a GGUF file or a Hugging Face folder.
-	Import(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error
+	Import(ctx context.Context, spec core.ImportSpec, progress func(core.Progress)) error
 	// RemoveModel deletes the named model.
 	RemoveModel(ctx context.Context, name string) error
 	// Loaded lists the models in memory and where they run (`ollama ps`).
-	Loaded(ctx context.Context) ([]inference.Loaded, error)
+	Loaded(ctx context.Context) ([]core.Loaded, error)
 	// InstallDemo imports the offline demo model.
 	InstallDemo(ctx context.Context) error
 	// RuntimeState reports the runtime's state without blocking.
-	RuntimeState() inference.State
+	RuntimeState() core.State
 	// RuntimeMissing is the set-up error when the managed runtime's
 	// binary was not found (the window opens anyway), else nil.
 	RuntimeMissing() error

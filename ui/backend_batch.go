@@ -3,8 +3,7 @@ package ui
 import (
 	"context"
 
-	"github.com/medgemma-workbench/medgemma-workbench/batch"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // BatchBackend is what the Batch tab needs from the services: running a
@@ -27,7 +26,7 @@ type BatchBackend interface {
 	EvalBatch(ctx context.Context, path string) (BatchEval, error)
 	// WriteEvalCSV writes rep as CSV, one line per (prompt, model,
 	// metric), to path.
-	WriteEvalCSV(ctx context.Context, rep batch.Report, path string) error
+	WriteEvalCSV(ctx context.Context, rep core.EvalReport, path string) error
 }
 
 // BatchSpec is a batch as the Batch tab describes it.
@@ -46,7 +45,7 @@ type BatchSpec struct {
 	// it, with the extension .csv.
 	Out string
 	// Options are the generation options of every run.
-	Options inference.Options
+	Options core.Options
 	// Drain, when closed, stops the batch from starting runs; those in
 	// flight finish and are written.
 	Drain <-chan struct{}
@@ -55,7 +54,7 @@ type BatchSpec struct {
 // BatchProgress is where a running batch stands.
 type BatchProgress struct {
 	// Progress counts the runs this time: Total excludes the skipped.
-	batch.Progress
+	core.BatchProgress
 	// Skipped runs were already in the result file and are not run again.
 	Skipped int
 	// Note is the latest warning or retry, a line ("retrying item … in
@@ -66,7 +65,7 @@ type BatchProgress struct {
 // BatchResult is how a batch ended.
 type BatchResult struct {
 	// Summary counts the runs of this time.
-	batch.Summary
+	core.BatchSummary
 	// Runs is the batch's number of runs, Skipped of them were done
 	// before, and Rows is the number of rows in the result file.
 	Runs, Skipped, Rows int
@@ -77,7 +76,7 @@ type BatchResult struct {
 // BatchEval is a scored result file.
 type BatchEval struct {
 	// Report has one group per (prompt, model, metric).
-	Report batch.Report
+	Report core.EvalReport
 	// Truncated says the file ended with a half-written row, which was
 	// ignored.
 	Truncated bool

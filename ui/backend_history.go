@@ -4,8 +4,7 @@ import (
 	"context"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // HistoryBackend is what the side-by-side view, the prompt library and the
@@ -16,10 +15,10 @@ type HistoryBackend interface {
 	// Browsing.
 
 	// Runs returns the logged runs that match f, newest first.
-	Runs(ctx context.Context, f history.Filter) ([]history.Run, error)
+	Runs(ctx context.Context, f core.Filter) ([]core.Run, error)
 	// Run returns the logged run id, or an error wrapping
-	// history.ErrNotFound.
-	Run(ctx context.Context, id int64) (*history.Run, error)
+	// core.ErrNotFound.
+	Run(ctx context.Context, id int64) (*core.Run, error)
 	// RunImage returns the stored model-input image with the given SHA-256
 	// (the exact PNG the model received) as an image the viewer can show.
 	RunImage(ctx context.Context, sha string) (*dicomview.Image, error)
@@ -29,14 +28,14 @@ type HistoryBackend interface {
 	// Rate sets run id's rating (0 unrated, 1 to 5) and replaces its note.
 	Rate(ctx context.Context, id int64, stars int, note string) error
 	// SaveComparison records runs shown side by side and returns its id.
-	SaveComparison(ctx context.Context, c history.Comparison) (int64, error)
+	SaveComparison(ctx context.Context, c core.Comparison) (int64, error)
 
 	// Prompt templates.
 
 	// Templates returns the user's saved prompt templates by name.
-	Templates(ctx context.Context) ([]history.PromptTemplate, error)
+	Templates(ctx context.Context) ([]core.PromptTemplate, error)
 	// SaveTemplate creates or replaces the template t.Name.
-	SaveTemplate(ctx context.Context, t history.PromptTemplate) error
+	SaveTemplate(ctx context.Context, t core.PromptTemplate) error
 	// DeleteTemplate removes the template called name.
 	DeleteTemplate(ctx context.Context, name string) error
 
@@ -48,5 +47,5 @@ type HistoryBackend interface {
 	// Rerun runs the logged run id again with its stored model-input
 	// images, prompts, model and options, streaming as Ask does, and
 	// returns the new run's id.
-	Rerun(ctx context.Context, id int64, onChunk func(text string)) (runID int64, res inference.Result, err error)
+	Rerun(ctx context.Context, id int64, onChunk func(text string)) (runID int64, res core.Result, err error)
 }

@@ -19,7 +19,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
 // batchRefresh is the shortest time between two refreshes of a batch's
@@ -58,8 +59,8 @@ type batchPanel struct {
 	evalNote  *widget.Label
 	saveCSV   *widget.Button
 	chart     *canvas.Image
-	report    *batch.Report // the scores shown, for Save CSV
-	reportOut string        // the result file they score
+	report    *core.EvalReport // the scores shown, for Save CSV
+	reportOut string           // the result file they score
 
 	run       *batchRun // the batch running, or nil
 	modelsSeq int
@@ -444,7 +445,7 @@ func (b *batchPanel) finished(run *batchRun, spec BatchSpec, res BatchResult, er
 	b.bar.Max = float64(max(res.Runs, 1))
 	b.bar.Value = float64(res.Skipped + res.OK + res.Failed)
 	b.bar.Refresh()
-	b.status.SetText(batchStatusText(BatchProgress{Progress: batch.Progress{Total: res.Total, Done: res.OK + res.Failed,
+	b.status.SetText(batchStatusText(BatchProgress{BatchProgress: core.BatchProgress{Total: res.Total, Done: res.OK + res.Failed,
 		Failed: res.Failed, Elapsed: run.last.Elapsed}, Skipped: res.Skipped}))
 	setShown(b.message, batchEndText(res))
 	if err != nil {
@@ -527,7 +528,7 @@ func (b *batchPanel) showEval(out string, ev BatchEval, err error) {
 		note += fmt.Sprintf("%d runs not scored: no reference answer the metric can use. ", rep.NoReference)
 	}
 	setShown(b.evalNote, strings.TrimSpace(note))
-	img := batch.Chart(rep)
+	img := evalchart.Draw(rep)
 	b.chart.Image = img
 	b.chart.SetMinSize(fyne.NewSize(float32(img.Bounds().Dx()), float32(img.Bounds().Dy())))
 	b.chart.Show()

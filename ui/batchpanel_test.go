@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // batchFiles writes a two-item manifest, its images and a prompts file to
@@ -280,7 +280,7 @@ func TestBatchPanelErrorsNameTheFile(t *testing.T) {
 // TestBatchStatusShowsRetryNote: a retry's wait, or a warning, shows under
 // the counts while the batch runs.
 func TestBatchStatusShowsRetryNote(t *testing.T) {
-	p := BatchProgress{Progress: batch.Progress{Total: 10, Done: 3}}
+	p := BatchProgress{BatchProgress: core.BatchProgress{Total: 10, Done: 3}}
 	if got := batchStatusText(p); strings.Contains(got, "\n") {
 		t.Errorf("status without a note has two lines: %q", got)
 	}

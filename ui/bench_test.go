@@ -17,7 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // frameBudget is the time one drag step may take to reach the screen at
@@ -85,21 +85,21 @@ func BenchmarkDragStep(b *testing.B) {
 func benchDragStep(b *testing.B, stream bool) {
 	a := test.NewTempApp(b)
 	q := &benchQueue{wake: make(chan struct{}, 1)}
-	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
+	fake := &fakeBackend{models: []core.Model{{Name: testModel}}}
 	var chunks atomic.Int64
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		t := time.NewTicker(500 * time.Microsecond)
 		defer t.Stop()
 		for range answerChunks {
 			select {
 			case <-ctx.Done():
-				return 1, inference.Result{Status: inference.StatusCancelled}, ctx.Err()
+				return 1, core.Result{Status: core.StatusCancelled}, ctx.Err()
 			case <-t.C:
 				chunks.Add(1)
 				onChunk("token ")
 			}
 		}
-		return 1, inference.Result{Status: inference.StatusOK, DoneReason: "length"}, nil
+		return 1, core.Result{Status: core.StatusOK, DoneReason: "length"}, nil
 	}
 	wb := newWorkbench(a, fake, q.do, time.Hour)
 	b.Cleanup(wb.Window().Close)

@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/netaddr"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
@@ -15,7 +15,7 @@ import (
 // remoteServer returns the host the runtime sends requests to when it is
 // not this machine: an attached server whose URL is not a loopback
 // address. A managed runtime listens on 127.0.0.1 only.
-func remoteServer(st inference.State) (host string, remote bool) {
+func remoteServer(st core.State) (host string, remote bool) {
 	if st.Mode != "attached" || st.URL == "" {
 		return "", false
 	}

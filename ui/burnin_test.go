@@ -9,21 +9,21 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 func TestRemoteServer(t *testing.T) {
 	tests := []struct {
-		st     inference.State
+		st     core.State
 		host   string
 		remote bool
 	}{
-		{inference.State{Mode: "managed", URL: "http://127.0.0.1:41234"}, "", false},
-		{inference.State{Mode: "attached", URL: "http://127.0.0.1:11434"}, "", false},
-		{inference.State{Mode: "attached", URL: "http://localhost:11434"}, "", false},
-		{inference.State{Mode: "attached", URL: "http://[::1]:11434"}, "", false},
-		{inference.State{Mode: "attached", URL: "http://gpu-box:11434"}, "gpu-box:11434", true},
-		{inference.State{Mode: "attached", URL: "https://user:pw@10.1.2.3:443"}, "10.1.2.3:443", true},
+		{core.State{Mode: "managed", URL: "http://127.0.0.1:41234"}, "", false},
+		{core.State{Mode: "attached", URL: "http://127.0.0.1:11434"}, "", false},
+		{core.State{Mode: "attached", URL: "http://localhost:11434"}, "", false},
+		{core.State{Mode: "attached", URL: "http://[::1]:11434"}, "", false},
+		{core.State{Mode: "attached", URL: "http://gpu-box:11434"}, "gpu-box:11434", true},
+		{core.State{Mode: "attached", URL: "https://user:pw@10.1.2.3:443"}, "10.1.2.3:443", true},
 	}
 	for _, tt := range tests {
 		host, remote := remoteServer(tt.st)
@@ -48,17 +48,17 @@ func TestBurnInWarnsBeforeSendingRemotely(t *testing.T) {
 		{"loopback, burned in", "http://127.0.0.1:11434", "YES", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := &fakeBackend{models: []inference.Model{{Name: testModel}}, state: inference.State{Mode: "attached", URL: tt.url, Phase: "ready"}}
+			fake := &fakeBackend{models: []core.Model{{Name: testModel}}, state: core.State{Mode: "attached", URL: tt.url, Phase: "ready"}}
 			h := newHarness(t, fake)
 			h.openTestImage("4.dcm")
 			h.waitForModel(testModel)
 			h.wb.img.Info.BurnedInAnnotation = tt.burned
 			var asked atomic.Int32
 			fake.set(func(f *fakeBackend) {
-				f.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+				f.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 					asked.Add(1)
 					onChunk("ok")
-					return 7, inference.Result{Status: inference.StatusOK}, nil
+					return 7, core.Result{Status: core.StatusOK}, nil
 				}
 			})
 			test.Tap(h.wb.runButton)

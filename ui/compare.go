@@ -17,8 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Limits and defaults of the side-by-side view.
@@ -427,7 +426,7 @@ func (cv *compareView) modelsChanged() {
 // Runs.
 
 // imagesFunc returns the model input of a run; it may block.
-type imagesFunc func(ctx context.Context) ([]inference.Image, error)
+type imagesFunc func(ctx context.Context) ([]core.Image, error)
 
 // input returns the model inputs for what the viewer and the model's-eye
 // view show (one image, or the sampled slices of a series), prepared at
@@ -435,7 +434,7 @@ type imagesFunc func(ctx context.Context) ([]inference.Image, error)
 // Call it on the UI goroutine.
 func (cv *compareView) input() imagesFunc {
 	inputs := cv.w.modelInputs()
-	return func(ctx context.Context) ([]inference.Image, error) {
+	return func(ctx context.Context) ([]core.Image, error) {
 		ins, err := inputs(ctx)
 		if err != nil {
 			return nil, err
@@ -454,16 +453,16 @@ func (c *column) system() string {
 
 // request is what the column asks, or an error that tells the user what to
 // fix.
-func (c *column) request() (inference.Request, error) {
+func (c *column) request() (core.Request, error) {
 	w := c.cv.w
 	name := c.title.Text
 	m, ok := w.models[c.modelSelect.Selected]
 	if !ok {
-		return inference.Request{}, fmt.Errorf("column %s: no model chosen: choose one, or install the demo model", name)
+		return core.Request{}, fmt.Errorf("column %s: no model chosen: choose one, or install the demo model", name)
 	}
 	opts, err := parseOptions(w.maxTokensEntry.Text, w.tempEntry.Text, w.seedEntry.Text)
 	if err != nil {
-		return inference.Request{}, err
+		return core.Request{}, err
 	}
 	prompt := c.promptEntry.Text
 	if i := strings.Index(prompt, "{{"); i >= 0 {
@@ -471,9 +470,9 @@ func (c *column) request() (inference.Request, error) {
 		if j := strings.Index(ph, "}}"); j >= 0 {
 			ph = ph[:j+2]
 		}
-		return inference.Request{}, fmt.Errorf("column %s: the prompt still holds the placeholder %s: replace it with your text", name, ph)
+		return core.Request{}, fmt.Errorf("column %s: the prompt still holds the placeholder %s: replace it with your text", name, ph)
 	}
-	return inference.Request{Model: m.Name, System: c.system(), Prompt: prompt, Options: opts}, nil
+	return core.Request{Model: m.Name, System: c.system(), Prompt: prompt, Options: opts}, nil
 }
 
 func (c *column) runTapped() {
@@ -509,7 +508,7 @@ func (c *column) startChecked(n int) {
 // ended their runs are saved as a comparison.
 func (cv *compareView) runAll() {
 	var cols []*column
-	var reqs []inference.Request
+	var reqs []core.Request
 	for _, c := range cv.columns {
 		if c.running {
 			continue
@@ -529,7 +528,7 @@ func (cv *compareView) runAll() {
 }
 
 // startAll runs each of cols with its request, as Run all does.
-func (cv *compareView) startAll(cols []*column, reqs []inference.Request) {
+func (cv *compareView) startAll(cols []*column, reqs []core.Request) {
 	b := &runBatch{pending: map[*column]bool{}}
 	for _, c := range cols {
 		if !c.running && !c.closed { // started or closed while the user was asked
@@ -614,11 +613,11 @@ func (cv *compareView) batchColumnDone(b *runBatch, c *column) {
 	if len(ids) < 2 {
 		return
 	}
-	cv.saveComparison(history.Comparison{Title: "Side by side: " + strings.Join(models, " | "), RunIDs: ids})
+	cv.saveComparison(core.Comparison{Title: "Side by side: " + strings.Join(models, " | "), RunIDs: ids})
 }
 
 // saveComparison records c in the background and says so in the toolbar.
-func (cv *compareView) saveComparison(c history.Comparison) {
+func (cv *compareView) saveComparison(c core.Comparison) {
 	w := cv.w
 	ctx, cancel := w.opContext()
 	go func() {
@@ -647,7 +646,7 @@ func joinIDs(ids []int64) string {
 // each answer into the column, and calls done (if set) on the UI goroutine
 // when the last has ended. More than one run is a repeat: the column then
 // lists the answers and how alike they are.
-func (c *column) start(req inference.Request, input imagesFunc, n int, done func(*column)) {
+func (c *column) start(req core.Request, input imagesFunc, n int, done func(*column)) {
 	w := c.cv.w
 	ctx, cancel := w.opContext()
 	c.cancel = cancel
@@ -662,7 +661,7 @@ func (c *column) start(req inference.Request, input imagesFunc, n int, done func
 		defer cancel()
 		images, err := input(ctx)
 		if err != nil {
-			res := inference.Result{Status: inference.StatusError, Error: err.Error()}
+			res := core.Result{Status: core.StatusError, Error: err.Error()}
 			w.do(func() { c.runEnded(0, 1, "", 0, res, err) })
 		} else {
 			req.Images = images
@@ -674,7 +673,7 @@ func (c *column) start(req inference.Request, input imagesFunc, n int, done func
 				runID, res, err := c.ask(ctx, req, &buf)
 				text := buf.String()
 				w.do(func() { c.runEnded(i, n, text, runID, res, err) })
-				if runStatus(res, err, ctx.Err() != nil) != inference.StatusOK {
+				if runStatus(res, err, ctx.Err() != nil) != core.StatusOK {
 					break
 				}
 			}
@@ -690,7 +689,7 @@ func (c *column) start(req inference.Request, input imagesFunc, n int, done func
 
 // ask runs req, streaming the answer into buf and onto the column. It runs
 // off the UI goroutine.
-func (c *column) ask(ctx context.Context, req inference.Request, buf *streamBuffer) (int64, inference.Result, error) {
+func (c *column) ask(ctx context.Context, req core.Request, buf *streamBuffer) (int64, core.Result, error) {
 	w := c.cv.w
 	done := make(chan struct{})
 	flushed := make(chan struct{})
@@ -710,7 +709,7 @@ func (c *column) ask(ctx context.Context, req inference.Request, buf *streamBuff
 }
 
 // runEnded shows how run i of n ended.
-func (c *column) runEnded(i, n int, text string, runID int64, res inference.Result, err error) {
+func (c *column) runEnded(i, n int, text string, runID int64, res core.Result, err error) {
 	if text == "" {
 		text = res.Output
 	}
@@ -724,7 +723,7 @@ func (c *column) runEnded(i, n int, text string, runID int64, res inference.Resu
 	}
 	c.answer.SetFinal(text)
 	c.stats.SetText(stats)
-	if status != inference.StatusError {
+	if status != core.StatusError {
 		return
 	}
 	if err == nil {
@@ -774,7 +773,7 @@ func (c *column) allEnded(n int) {
 		}
 	}
 	if len(ids) >= 2 && !c.closed {
-		c.cv.saveComparison(history.Comparison{
+		c.cv.saveComparison(core.Comparison{
 			Title:  fmt.Sprintf("Repeat ×%d: %s", len(ids), c.modelSelect.Selected),
 			Notes:  stabilityText(c.answers),
 			RunIDs: ids,

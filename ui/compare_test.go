@@ -14,14 +14,14 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 const otherModel = "medgemma:27b"
 
 // twoModels is a fake backend with two models to compare.
 func twoModels() *fakeBackend {
-	return &fakeBackend{models: []inference.Model{{Name: testModel}, {Name: otherModel}}}
+	return &fakeBackend{models: []core.Model{{Name: testModel}, {Name: otherModel}}}
 }
 
 // addColumns taps "+ Column" until the view has n columns.
@@ -65,7 +65,7 @@ func TestCompareRunAllStreamsEachColumn(t *testing.T) {
 	var shas []string
 	ids := map[string]int64{"alpha": 11, "beta": 12, "gamma": 13}
 	fake.set(func(f *fakeBackend) {
-		f.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+		f.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 			mu.Lock()
 			for _, im := range req.Images {
 				shas = append(shas, im.SHA256)
@@ -78,10 +78,10 @@ func TestCompareRunAllStreamsEachColumn(t *testing.T) {
 			select {
 			case <-release:
 			case <-ctx.Done():
-				return ids[req.Prompt], inference.Result{Status: inference.StatusCancelled, DoneReason: "cancelled"}, ctx.Err()
+				return ids[req.Prompt], core.Result{Status: core.StatusCancelled, DoneReason: "cancelled"}, ctx.Err()
 			}
 			onChunk(" and ends.")
-			return ids[req.Prompt], inference.Result{Status: inference.StatusOK, EvalCount: 10, EvalDuration: 500 * time.Millisecond,
+			return ids[req.Prompt], core.Result{Status: core.StatusOK, EvalCount: 10, EvalDuration: 500 * time.Millisecond,
 				FirstToken: 80 * time.Millisecond, DoneReason: "stop"}, nil
 		}
 	})
@@ -146,10 +146,10 @@ func TestCompareRunAllStreamsEachColumn(t *testing.T) {
 
 func TestCompareEscapeStopsAll(t *testing.T) {
 	fake := twoModels()
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		onChunk("waiting")
 		<-ctx.Done()
-		return 1, inference.Result{Status: inference.StatusCancelled}, ctx.Err()
+		return 1, core.Result{Status: core.StatusCancelled}, ctx.Err()
 	}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
@@ -199,9 +199,9 @@ func TestCompareColumnsAddAndClose(t *testing.T) {
 
 func TestCompareRateAndReport(t *testing.T) {
 	fake := twoModels()
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		onChunk("No acute findings.")
-		return 5, inference.Result{Status: inference.StatusOK, DoneReason: "stop"}, nil
+		return 5, core.Result{Status: core.StatusOK, DoneReason: "stop"}, nil
 	}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
@@ -250,13 +250,13 @@ func sameExport(a, b exportCall) bool {
 
 func TestCompareDiffDialog(t *testing.T) {
 	fake := twoModels()
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		if req.Model == otherModel {
 			onChunk("The lungs are hyperinflated. No effusion.")
-			return 2, inference.Result{Status: inference.StatusOK}, nil
+			return 2, core.Result{Status: core.StatusOK}, nil
 		}
 		onChunk("The lungs are clear. No effusion.")
-		return 1, inference.Result{Status: inference.StatusOK}, nil
+		return 1, core.Result{Status: core.StatusOK}, nil
 	}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
@@ -300,7 +300,7 @@ func TestCompareRepeat(t *testing.T) {
 	answers := []string{"a b c d", "a b c d", "a b x y"}
 	var mu sync.Mutex
 	calls, active, maxActive := 0, 0, 0
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		mu.Lock()
 		i := calls
 		calls++
@@ -312,7 +312,7 @@ func TestCompareRepeat(t *testing.T) {
 		mu.Lock()
 		active--
 		mu.Unlock()
-		return int64(21 + i), inference.Result{Status: inference.StatusOK, DoneReason: "stop"}, nil
+		return int64(21 + i), core.Result{Status: core.StatusOK, DoneReason: "stop"}, nil
 	}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)

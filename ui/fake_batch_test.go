@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // fakeBatch is the hand-written BatchBackend part of fakeBackend: a batch
@@ -62,7 +63,7 @@ func (f *fakeBatch) RunBatch(ctx context.Context, spec BatchSpec, onProgress fun
 	}
 	res := BatchResult{Runs: runs, Skipped: skipped, Out: spec.Out, CSV: strings.TrimSuffix(spec.Out, filepath.Ext(spec.Out)) + ".csv"}
 	res.Total = runs - skipped
-	report(BatchProgress{Progress: batch.Progress{Total: res.Total}, Skipped: skipped})
+	report(BatchProgress{BatchProgress: core.BatchProgress{Total: res.Total}, Skipped: skipped})
 	stop := false
 	for i := skipped + 1; i <= runs && !stop; i++ {
 		if step != nil {
@@ -101,7 +102,7 @@ func (f *fakeBatch) RunBatch(ctx context.Context, spec BatchSpec, onProgress fun
 		f.finish(spec.Out)
 		done := res.OK + res.Failed
 		// A made-up clock: each run takes a second.
-		report(BatchProgress{Progress: batch.Progress{Total: res.Total, Done: done, Failed: res.Failed,
+		report(BatchProgress{BatchProgress: core.BatchProgress{Total: res.Total, Done: done, Failed: res.Failed,
 			Elapsed: time.Duration(done) * time.Second}, Skipped: skipped})
 	}
 	res.NotStarted = res.Total - res.OK - res.Failed - res.Cancelled
@@ -116,9 +117,9 @@ func (f *fakeBatch) finish(out string) {
 }
 
 // fakeReport is the scores EvalBatch gives: two prompts with one model.
-var fakeReport = batch.Report{Resamples: 2000, Seed: 1, Groups: []batch.Group{
-	{Prompt: "direct", Model: testModel, Metric: batch.MCQ, N: 5, Rows: 5, Score: 0.6, Low: 0.2, High: 1},
-	{Prompt: "letter", Model: testModel, Metric: batch.YesNo, N: 5, Rows: 5, Score: 0.4, Low: 0, High: 0.8},
+var fakeReport = core.EvalReport{Resamples: 2000, Seed: 1, Groups: []core.EvalGroup{
+	{Prompt: "direct", Model: testModel, Metric: core.MetricMCQ, N: 5, Rows: 5, Score: 0.6, Low: 0.2, High: 1},
+	{Prompt: "letter", Model: testModel, Metric: core.MetricYesNo, N: 5, Rows: 5, Score: 0.4, Low: 0, High: 0.8},
 }}
 
 func (f *fakeBatch) EvalBatch(ctx context.Context, path string) (BatchEval, error) {
@@ -127,7 +128,7 @@ func (f *fakeBatch) EvalBatch(ctx context.Context, path string) (BatchEval, erro
 	return BatchEval{Report: fakeReport}, nil
 }
 
-func (f *fakeBatch) WriteEvalCSV(ctx context.Context, rep batch.Report, path string) error {
+func (f *fakeBatch) WriteEvalCSV(ctx context.Context, rep core.EvalReport, path string) error {
 	defer f.block()()
 	f.csvs = append(f.csvs, path)
 	return nil

@@ -8,8 +8,7 @@ import (
 	"sync"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // fakeHistory is the hand-written HistoryBackend part of fakeBackend: an
@@ -17,14 +16,14 @@ import (
 // is an empty history.
 type fakeHistory struct {
 	hmu         sync.Mutex
-	runs        []history.Run // in the order logged
+	runs        []core.Run // in the order logged
 	images      map[string]*dicomview.Image
-	templates   []history.PromptTemplate
-	comparisons []history.Comparison
+	templates   []core.PromptTemplate
+	comparisons []core.Comparison
 	rated       []rating
 	exports     []exportCall
-	filters     []history.Filter
-	rerun       func(ctx context.Context, id int64, onChunk func(string)) (int64, inference.Result, error)
+	filters     []core.Filter
+	rerun       func(ctx context.Context, id int64, onChunk func(string)) (int64, core.Result, error)
 }
 
 type rating struct {
@@ -45,10 +44,10 @@ func (f *fakeHistory) lock() func() {
 	return f.hmu.Unlock
 }
 
-func (f *fakeHistory) Runs(ctx context.Context, filter history.Filter) ([]history.Run, error) {
+func (f *fakeHistory) Runs(ctx context.Context, filter core.Filter) ([]core.Run, error) {
 	defer f.lock()()
 	f.filters = append(f.filters, filter)
-	var out []history.Run
+	var out []core.Run
 	for _, r := range slices.Backward(f.runs) {
 		if filter.Model != "" && r.Model != filter.Model || filter.Status != "" && r.Status != filter.Status ||
 			r.Rating < filter.MinRating {
@@ -74,14 +73,14 @@ func matchWords(query, text string) bool {
 	return true
 }
 
-func (f *fakeHistory) Run(ctx context.Context, id int64) (*history.Run, error) {
+func (f *fakeHistory) Run(ctx context.Context, id int64) (*core.Run, error) {
 	defer f.lock()()
 	for _, r := range f.runs {
 		if r.ID == id {
 			return &r, nil
 		}
 	}
-	return nil, fmt.Errorf("run %d: %w", id, history.ErrNotFound)
+	return nil, fmt.Errorf("run %d: %w", id, core.ErrNotFound)
 }
 
 func (f *fakeHistory) RunImage(ctx context.Context, sha string) (*dicomview.Image, error) {
@@ -89,7 +88,7 @@ func (f *fakeHistory) RunImage(ctx context.Context, sha string) (*dicomview.Imag
 	if im, ok := f.images[sha]; ok {
 		return im, nil
 	}
-	return nil, fmt.Errorf("image %s: %w", sha, history.ErrNotFound)
+	return nil, fmt.Errorf("image %s: %w", sha, core.ErrNotFound)
 }
 
 func (f *fakeHistory) Rate(ctx context.Context, id int64, stars int, note string) error {
@@ -103,29 +102,29 @@ func (f *fakeHistory) Rate(ctx context.Context, id int64, stars int, note string
 	return nil
 }
 
-func (f *fakeHistory) SaveComparison(ctx context.Context, c history.Comparison) (int64, error) {
+func (f *fakeHistory) SaveComparison(ctx context.Context, c core.Comparison) (int64, error) {
 	defer f.lock()()
 	c.ID = int64(len(f.comparisons) + 1)
 	f.comparisons = append(f.comparisons, c)
 	return c.ID, nil
 }
 
-func (f *fakeHistory) Templates(ctx context.Context) ([]history.PromptTemplate, error) {
+func (f *fakeHistory) Templates(ctx context.Context) ([]core.PromptTemplate, error) {
 	defer f.lock()()
 	return slices.Clone(f.templates), nil
 }
 
-func (f *fakeHistory) SaveTemplate(ctx context.Context, t history.PromptTemplate) error {
+func (f *fakeHistory) SaveTemplate(ctx context.Context, t core.PromptTemplate) error {
 	defer f.lock()()
-	f.templates = slices.DeleteFunc(f.templates, func(o history.PromptTemplate) bool { return o.Name == t.Name })
+	f.templates = slices.DeleteFunc(f.templates, func(o core.PromptTemplate) bool { return o.Name == t.Name })
 	f.templates = append(f.templates, t)
-	slices.SortFunc(f.templates, func(a, b history.PromptTemplate) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(f.templates, func(a, b core.PromptTemplate) int { return strings.Compare(a.Name, b.Name) })
 	return nil
 }
 
 func (f *fakeHistory) DeleteTemplate(ctx context.Context, name string) error {
 	defer f.lock()()
-	f.templates = slices.DeleteFunc(f.templates, func(o history.PromptTemplate) bool { return o.Name == name })
+	f.templates = slices.DeleteFunc(f.templates, func(o core.PromptTemplate) bool { return o.Name == name })
 	return nil
 }
 
@@ -135,18 +134,18 @@ func (f *fakeHistory) ExportReport(ctx context.Context, ids []int64, format, pat
 	return nil
 }
 
-func (f *fakeHistory) Rerun(ctx context.Context, id int64, onChunk func(string)) (int64, inference.Result, error) {
+func (f *fakeHistory) Rerun(ctx context.Context, id int64, onChunk func(string)) (int64, core.Result, error) {
 	f.hmu.Lock()
 	rerun := f.rerun
 	f.hmu.Unlock()
 	if rerun == nil {
-		return 0, inference.Result{Status: inference.StatusError}, fmt.Errorf("fake: no rerun")
+		return 0, core.Result{Status: core.StatusError}, fmt.Errorf("fake: no rerun")
 	}
 	return rerun(ctx, id, onChunk)
 }
 
 // logRun adds r to the history and returns its id.
-func (f *fakeHistory) logRun(r history.Run) int64 {
+func (f *fakeHistory) logRun(r core.Run) int64 {
 	defer f.lock()()
 	r.ID = int64(len(f.runs) + 1)
 	f.runs = append(f.runs, r)

@@ -7,43 +7,43 @@ import (
 	"sync"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // The ModelsBackend methods of the workbench's fakeBackend: its models
 // seen as facts (every model can see, but a name with "text" in it), and
 // nothing to pull or import.
 
-func (f *fakeBackend) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
+func (f *fakeBackend) ModelFacts(ctx context.Context) ([]core.Facts, error) {
 	models, err := f.Models(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]inference.Facts, 0, len(models))
+	out := make([]core.Facts, 0, len(models))
 	for _, m := range models {
 		out = append(out, factsOf(m))
 	}
 	return out, nil
 }
 
-func factsOf(m inference.Model) inference.Facts {
+func factsOf(m core.Model) core.Facts {
 	caps := []string{"completion", "vision"}
-	return inference.Facts{Name: m.Name, Digest: m.Digest, Size: m.Size, Demo: m.Demo, Capabilities: caps,
+	return core.Facts{Name: m.Name, Digest: m.Digest, Size: m.Size, Demo: m.Demo, Capabilities: caps,
 		Parameters: m.Parameters, Quantization: m.Quantization}
 }
 
-func (f *fakeBackend) Pull(ctx context.Context, name string, _ time.Duration, _ func(inference.Progress)) error {
+func (f *fakeBackend) Pull(ctx context.Context, name string, _ time.Duration, _ func(core.Progress)) error {
 	return errors.New("pull " + name + ": fake: no registry")
 }
 
-func (f *fakeBackend) Import(ctx context.Context, spec inference.ImportSpec, _ func(inference.Progress)) error {
+func (f *fakeBackend) Import(ctx context.Context, spec core.ImportSpec, _ func(core.Progress)) error {
 	return errors.New("import " + spec.Name + ": fake: no files")
 }
 
 func (f *fakeBackend) RemoveModel(ctx context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	i := slices.IndexFunc(f.models, func(m inference.Model) bool { return m.Name == name })
+	i := slices.IndexFunc(f.models, func(m core.Model) bool { return m.Name == name })
 	if i < 0 {
 		return errors.New("model " + name + ": unknown model")
 	}
@@ -51,7 +51,7 @@ func (f *fakeBackend) RemoveModel(ctx context.Context, name string) error {
 	return nil
 }
 
-func (f *fakeBackend) Loaded(ctx context.Context) ([]inference.Loaded, error) { return nil, nil }
+func (f *fakeBackend) Loaded(ctx context.Context) ([]core.Loaded, error) { return nil, nil }
 
 func (f *fakeBackend) RuntimeMissing() error { return nil }
 
@@ -60,19 +60,19 @@ var _ ModelsBackend = (*fakeModels)(nil)
 // fakeModels is a hand-written ModelsBackend for the Models tab's tests.
 type fakeModels struct {
 	mu        sync.Mutex
-	facts     []inference.Facts
+	facts     []core.Facts
 	factsErr  error
-	state     inference.State
+	state     core.State
 	missing   error
-	loaded    []inference.Loaded
+	loaded    []core.Loaded
 	loadedN   int // calls of Loaded
-	pull      func(ctx context.Context, name string, progress func(inference.Progress)) error
-	imp       func(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error
+	pull      func(ctx context.Context, name string, progress func(core.Progress)) error
+	imp       func(ctx context.Context, spec core.ImportSpec, progress func(core.Progress)) error
 	removed   []string
 	demoCalls int
 	pulls     []string
 	every     time.Duration // the last pull's progress interval
-	imports   []inference.ImportSpec
+	imports   []core.ImportSpec
 }
 
 func (f *fakeModels) set(fn func(f *fakeModels)) {
@@ -85,7 +85,7 @@ func (f *fakeModels) set(fn func(f *fakeModels)) {
 type fakeCalls struct {
 	pulls     []string
 	every     time.Duration
-	imports   []inference.ImportSpec
+	imports   []core.ImportSpec
 	removed   []string
 	demoCalls int
 }
@@ -97,13 +97,13 @@ func (f *fakeModels) snapshot() fakeCalls {
 		removed: slices.Clone(f.removed), demoCalls: f.demoCalls}
 }
 
-func (f *fakeModels) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
+func (f *fakeModels) ModelFacts(ctx context.Context) ([]core.Facts, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.facts), f.factsErr
 }
 
-func (f *fakeModels) Pull(ctx context.Context, name string, every time.Duration, progress func(inference.Progress)) error {
+func (f *fakeModels) Pull(ctx context.Context, name string, every time.Duration, progress func(core.Progress)) error {
 	f.mu.Lock()
 	f.pulls = append(f.pulls, name)
 	f.every = every
@@ -115,14 +115,14 @@ func (f *fakeModels) Pull(ctx context.Context, name string, every time.Duration,
 	return pull(ctx, name, progress)
 }
 
-func (f *fakeModels) Import(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error {
+func (f *fakeModels) Import(ctx context.Context, spec core.ImportSpec, progress func(core.Progress)) error {
 	f.mu.Lock()
 	f.imports = append(f.imports, spec)
 	imp := f.imp
 	f.mu.Unlock()
 	if imp == nil {
 		f.mu.Lock()
-		f.facts = append(f.facts, inference.Facts{Name: spec.Name, Capabilities: []string{"completion", "vision"}})
+		f.facts = append(f.facts, core.Facts{Name: spec.Name, Capabilities: []string{"completion", "vision"}})
 		f.mu.Unlock()
 		return nil
 	}
@@ -133,11 +133,11 @@ func (f *fakeModels) RemoveModel(ctx context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.removed = append(f.removed, name)
-	f.facts = slices.DeleteFunc(f.facts, func(x inference.Facts) bool { return x.Name == name })
+	f.facts = slices.DeleteFunc(f.facts, func(x core.Facts) bool { return x.Name == name })
 	return nil
 }
 
-func (f *fakeModels) Loaded(ctx context.Context) ([]inference.Loaded, error) {
+func (f *fakeModels) Loaded(ctx context.Context) ([]core.Loaded, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.loadedN++
@@ -148,11 +148,11 @@ func (f *fakeModels) InstallDemo(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.demoCalls++
-	f.facts = append(f.facts, inference.Facts{Name: inference.DemoModelName + ":latest", Demo: true, Capabilities: []string{"completion", "vision"}})
+	f.facts = append(f.facts, core.Facts{Name: core.DemoModelName + ":latest", Demo: true, Capabilities: []string{"completion", "vision"}})
 	return nil
 }
 
-func (f *fakeModels) RuntimeState() inference.State {
+func (f *fakeModels) RuntimeState() core.State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.state

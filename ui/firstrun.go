@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Texts of the first-run card and the runtime set-up dialog.
@@ -21,8 +21,8 @@ const (
 		"• Offline demo: a tiny model with MedGemma's architecture and random weights — its output is noise. " +
 		"It lets you try the whole workbench without the real weights."
 	runtimeMissingText = "The workbench could not find the Ollama runtime it manages, so it cannot run models yet.\n\n" +
-		"To set it up, run " + inference.SetupCommand + " in the medgemma-workbench source folder " +
-		"(it builds Ollama " + inference.RuntimeVersion + " once, about 5 minutes), then start the workbench again.\n\n" +
+		"To set it up, run " + core.SetupCommand + " in the medgemma-workbench source folder " +
+		"(it builds Ollama " + core.RuntimeVersion + " once, about 5 minutes), then start the workbench again.\n\n" +
 		"Or use an Ollama server that is already running: Settings → Runtime → Attach, give its URL, " +
 		"and start the workbench again."
 )

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Fixed texts of the window.
@@ -23,9 +23,9 @@ const (
 
 // modelLabel is how m is offered in the model picker: its name, and for the
 // demo model a warning that its output is noise.
-func modelLabel(m inference.Model) string {
+func modelLabel(m core.Model) string {
 	if m.Demo {
-		return m.Name + labelSep + inference.DemoModelLabel
+		return m.Name + labelSep + core.DemoModelLabel
 	}
 	return m.Name
 }
@@ -67,20 +67,20 @@ func formatFloat(v float64) string {
 
 // runStatus says how a run ended, treating a cancelled context as a
 // cancelled run whatever the backend reported.
-func runStatus(res inference.Result, err error, cancelled bool) inference.Status {
+func runStatus(res core.Result, err error, cancelled bool) core.Status {
 	switch {
-	case res.Status == inference.StatusCancelled || cancelled:
-		return inference.StatusCancelled
-	case err != nil || res.Status == inference.StatusError:
-		return inference.StatusError
+	case res.Status == core.StatusCancelled || cancelled:
+		return core.StatusCancelled
+	case err != nil || res.Status == core.StatusError:
+		return core.StatusError
 	}
-	return inference.StatusOK
+	return core.StatusOK
 }
 
 // statsText is the line shown under the answer once a run is done.
-func statsText(runID int64, res inference.Result, status inference.Status) string {
+func statsText(runID int64, res core.Result, status core.Status) string {
 	var parts []string
-	if status != inference.StatusOK {
+	if status != core.StatusOK {
 		parts = append(parts, string(status))
 	}
 	if runID > 0 {
@@ -113,7 +113,7 @@ func formatDuration(d time.Duration) string {
 }
 
 // stateText is the status line for the runtime's state.
-func stateText(s inference.State) string {
+func stateText(s core.State) string {
 	parts := []string{"Runtime"}
 	if s.Mode != "" {
 		parts[0] += " (" + s.Mode + ")"
@@ -129,7 +129,7 @@ func stateText(s inference.State) string {
 	if s.Version != "" {
 		parts = append(parts, "Ollama "+s.Version)
 	}
-	if c := inference.ComputeSummary(s.Compute); c != "" {
+	if c := core.ComputeSummary(s.Compute); c != "" {
 		parts = append(parts, c)
 	}
 	if s.Restarts > 0 {
@@ -147,8 +147,8 @@ const defaultMaxTokens = 1024
 
 // parseOptions reads the generation option entries; empty temperature and
 // seed leave the runtime's defaults.
-func parseOptions(maxTokens, temp, seed string) (inference.Options, error) {
-	var o inference.Options
+func parseOptions(maxTokens, temp, seed string) (core.Options, error) {
+	var o core.Options
 	n, err := strconv.Atoi(strings.TrimSpace(maxTokens))
 	if err != nil || n <= 0 {
 		return o, fmt.Errorf("max tokens %q: want a whole number above 0", maxTokens)

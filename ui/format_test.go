@@ -6,16 +6,16 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 func TestModelLabel(t *testing.T) {
 	tests := []struct {
-		m    inference.Model
+		m    core.Model
 		want string
 	}{
-		{inference.Model{Name: "medgemma:4b"}, "medgemma:4b"},
-		{inference.Model{Name: inference.DemoModelName, Demo: true}, "demo-medgemma-arch — random weights — output is noise"},
+		{core.Model{Name: "medgemma:4b"}, "medgemma:4b"},
+		{core.Model{Name: core.DemoModelName, Demo: true}, "demo-medgemma-arch — random weights — output is noise"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.m.Name, func(t *testing.T) {
@@ -27,20 +27,20 @@ func TestModelLabel(t *testing.T) {
 }
 
 func TestStatsText(t *testing.T) {
-	full := inference.Result{
+	full := core.Result{
 		EvalCount: 128, EvalDuration: 4 * time.Second, FirstToken: 1500 * time.Millisecond, DoneReason: "stop",
 	}
 	tests := []struct {
 		name   string
 		runID  int64
-		res    inference.Result
-		status inference.Status
+		res    core.Result
+		status core.Status
 		want   string
 	}{
-		{"ok", 42, full, inference.StatusOK, "run 42 · 128 tokens · 32.0 tokens/s · first token 1.50 s · done: stop"},
-		{"cancelled", 7, inference.Result{FirstToken: 80 * time.Millisecond}, inference.StatusCancelled, "cancelled · run 7 · first token 80 ms"},
-		{"error before a run", 0, inference.Result{}, inference.StatusError, "error"},
-		{"nothing known", 0, inference.Result{}, inference.StatusOK, "done"},
+		{"ok", 42, full, core.StatusOK, "run 42 · 128 tokens · 32.0 tokens/s · first token 1.50 s · done: stop"},
+		{"cancelled", 7, core.Result{FirstToken: 80 * time.Millisecond}, core.StatusCancelled, "cancelled · run 7 · first token 80 ms"},
+		{"error before a run", 0, core.Result{}, core.StatusError, "error"},
+		{"nothing known", 0, core.Result{}, core.StatusOK, "done"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,16 +54,16 @@ func TestStatsText(t *testing.T) {
 func TestRunStatus(t *testing.T) {
 	tests := []struct {
 		name      string
-		res       inference.Result
+		res       core.Result
 		err       bool
 		cancelled bool
-		want      inference.Status
+		want      core.Status
 	}{
-		{"ok", inference.Result{Status: inference.StatusOK}, false, false, inference.StatusOK},
-		{"backend says cancelled", inference.Result{Status: inference.StatusCancelled}, false, false, inference.StatusCancelled},
-		{"context cancelled", inference.Result{}, true, true, inference.StatusCancelled},
-		{"error", inference.Result{}, true, false, inference.StatusError},
-		{"result error", inference.Result{Status: inference.StatusError}, false, false, inference.StatusError},
+		{"ok", core.Result{Status: core.StatusOK}, false, false, core.StatusOK},
+		{"backend says cancelled", core.Result{Status: core.StatusCancelled}, false, false, core.StatusCancelled},
+		{"context cancelled", core.Result{}, true, true, core.StatusCancelled},
+		{"error", core.Result{}, true, false, core.StatusError},
+		{"result error", core.Result{Status: core.StatusError}, false, false, core.StatusError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,13 +87,13 @@ var errTest error = testError{}
 func TestStateText(t *testing.T) {
 	tests := []struct {
 		name string
-		s    inference.State
+		s    core.State
 		want string
 	}{
-		{"unknown", inference.State{}, "Runtime: unknown"},
-		{"ready", inference.State{Mode: "attached", Phase: "ready", URL: "http://127.0.0.1:11434", Version: "0.17.4"},
+		{"unknown", core.State{}, "Runtime: unknown"},
+		{"ready", core.State{Mode: "attached", Phase: "ready", URL: "http://127.0.0.1:11434", Version: "0.17.4"},
 			"Runtime (attached): ready · http://127.0.0.1:11434 · Ollama 0.17.4"},
-		{"failed", inference.State{Mode: "managed", Phase: "failed", Restarts: 3, Err: "ollama exited: signal: killed"},
+		{"failed", core.State{Mode: "managed", Phase: "failed", Restarts: 3, Err: "ollama exited: signal: killed"},
 			"Runtime (managed): failed · 3 restarts · error: ollama exited: signal: killed"},
 	}
 	for _, tt := range tests {
@@ -129,16 +129,16 @@ func TestParseOptions(t *testing.T) {
 	seven, half := 7, 0.5
 	for _, tc := range []struct {
 		max, temp, seed string
-		want            inference.Options
+		want            core.Options
 		bad             bool
 	}{
-		{"1024", "", "", inference.Options{NumPredict: 1024}, false},
-		{" 64 ", "0.5", "7", inference.Options{NumPredict: 64, Temperature: &half, Seed: &seven}, false},
-		{"0", "", "", inference.Options{}, true},
-		{"lots", "", "", inference.Options{}, true},
-		{"10", "hot", "", inference.Options{}, true},
-		{"10", "3", "", inference.Options{}, true},
-		{"10", "", "1.5", inference.Options{}, true},
+		{"1024", "", "", core.Options{NumPredict: 1024}, false},
+		{" 64 ", "0.5", "7", core.Options{NumPredict: 64, Temperature: &half, Seed: &seven}, false},
+		{"0", "", "", core.Options{}, true},
+		{"lots", "", "", core.Options{}, true},
+		{"10", "hot", "", core.Options{}, true},
+		{"10", "3", "", core.Options{}, true},
+		{"10", "", "1.5", core.Options{}, true},
 	} {
 		got, err := parseOptions(tc.max, tc.temp, tc.seed)
 		if (err != nil) != tc.bad {

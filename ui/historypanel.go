@@ -17,8 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Choices of the history browser's filters.
@@ -38,8 +37,8 @@ var timeZone = time.Local
 
 // statusChoices are the statuses a run can end with, as the filter offers
 // them.
-var statusChoices = []string{anyStatus, string(inference.StatusOK), string(inference.StatusCancelled),
-	string(inference.StatusError), string(history.StatusInterrupted), string(history.StatusRunning)}
+var statusChoices = []string{anyStatus, string(core.StatusOK), string(core.StatusCancelled),
+	string(core.StatusError), string(core.StatusInterrupted), string(core.StatusRunning)}
 
 // ratingChoices are the rating filters: any, or at least n stars.
 var ratingChoices = []string{anyRating, "★ or more", "★★ or more", "★★★ or more", "★★★★ or more", "★★★★★"}
@@ -60,10 +59,10 @@ type historyPanel struct {
 	ratingFilter *widget.Select
 	count        *widget.Label
 	list         *widget.List
-	runs         []history.Run
+	runs         []core.Run
 	searchSeq    int // only the latest search is shown
 
-	selected    *history.Run
+	selected    *core.Run
 	detailSeq   int
 	placeholder *widget.Label
 	detail      *fyne.Container
@@ -178,13 +177,13 @@ func sectionTitle(s string) *widget.Label {
 }
 
 // filter is the search the entry and the filters describe.
-func (h *historyPanel) filter() history.Filter {
-	f := history.Filter{Text: strings.TrimSpace(h.search.Text), Limit: historyLimit}
+func (h *historyPanel) filter() core.Filter {
+	f := core.Filter{Text: strings.TrimSpace(h.search.Text), Limit: historyLimit}
 	if m := h.modelFilter.Selected; m != allModels && m != "" {
 		f.Model = m
 	}
 	if s := h.statusFilter.Selected; s != anyStatus && s != "" {
-		f.Status = inference.Status(s)
+		f.Status = core.Status(s)
 	}
 	f.MinRating = h.ratingFilter.SelectedIndex() // index 0 is any rating
 	if f.MinRating < 0 {
@@ -218,7 +217,7 @@ func (h *historyPanel) refresh() {
 
 // setRuns lists runs, keeping the chosen run selected if it is among them,
 // and offers their models in the model filter.
-func (h *historyPanel) setRuns(runs []history.Run, limit int) {
+func (h *historyPanel) setRuns(runs []core.Run, limit int) {
 	h.runs = runs
 	switch n := len(runs); {
 	case n == 0:
@@ -303,12 +302,12 @@ func (h *historyPanel) show(id int64) {
 }
 
 // showRun fills the detail view.
-func (h *historyPanel) showRun(r *history.Run, im *dicomview.Image, preview image.Image) {
+func (h *historyPanel) showRun(r *core.Run, im *dicomview.Image, preview image.Image) {
 	h.selected = r
 	h.previewImg = im
 	model := r.Model
-	if strings.HasPrefix(model, inference.DemoModelName) {
-		model += labelSep + inference.DemoModelLabel
+	if strings.HasPrefix(model, core.DemoModelName) {
+		model += labelSep + core.DemoModelLabel
 	}
 	h.heading.SetText(fmt.Sprintf("Run %d%s%s%s%s", r.ID, statsSep, model, statsSep, runStatusText(*r)))
 	h.provenance.SetText(runProvenance(*r))
@@ -344,7 +343,7 @@ func (h *historyPanel) showRun(r *history.Run, im *dicomview.Image, preview imag
 
 // runStatusText is a run's status with its done reason when that says
 // more.
-func runStatusText(r history.Run) string {
+func runStatusText(r core.Run) string {
 	s := string(r.Status)
 	if r.DoneReason != "" && r.DoneReason != s {
 		s += " (" + r.DoneReason + ")"
@@ -354,7 +353,7 @@ func runStatusText(r history.Run) string {
 
 // runListText is a run's line in the list: when, model, status, rating and
 // the first line of its prompt.
-func runListText(r history.Run) string {
+func runListText(r core.Run) string {
 	prompt, _, _ := strings.Cut(strings.TrimSpace(r.Prompt), "\n")
 	if rs := []rune(prompt); len(rs) > promptPreview {
 		prompt = string(rs[:promptPreview-1]) + "…"
@@ -369,7 +368,7 @@ func runListText(r history.Run) string {
 // runProvenance says exactly what a run was: the model and runtime, the
 // model-input images' hashes, the options, the token counts and the
 // runtime's timings. It shows no file names or paths.
-func runProvenance(r history.Run) string {
+func runProvenance(r core.Run) string {
 	var b strings.Builder
 	row := func(k, v string) {
 		if v != "" {
@@ -457,14 +456,14 @@ func (h *historyPanel) rerunTapped() {
 			h.rerunButton.Enable()
 			status := runStatus(res, err, errors.Is(err, context.Canceled))
 			setShown(h.rerunStats, fmt.Sprintf("Re-run of run %d: %s", id, statsText(newID, res, status)))
-			if status == inference.StatusError {
+			if status == core.StatusError {
 				if err == nil {
 					err = errors.New(res.Error)
 				}
 				showError(w.win, err)
 			}
 			if newID > 0 {
-				h.selected = &history.Run{ID: newID}
+				h.selected = &core.Run{ID: newID}
 				h.show(newID)
 			}
 			h.refresh()

@@ -13,8 +13,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 const testDigest = "sha256:4b1f0c2e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"
@@ -40,19 +39,19 @@ func historyWithRuns(t *testing.T) (*fakeBackend, *dicomview.Prepared) {
 	fake.images = map[string]*dicomview.Image{p.SHA256: stored}
 	seed, temp := 3, 0.2
 	start := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
-	fake.logRun(history.Run{
+	fake.logRun(core.Run{
 		StartedAt: start, FinishedAt: start.Add(2 * time.Second), ImageSHA256: []string{p.SHA256},
 		System: defaultSystem, Prompt: "Describe this X-ray\nwith a second line",
 		Model: testModel, ModelDigest: testDigest, RuntimeVersion: "0.17.4",
-		Options: inference.Options{Seed: &seed, Temperature: &temp, NumPredict: 256},
+		Options: core.Options{Seed: &seed, Temperature: &temp, NumPredict: 256},
 		Output:  "Small left pleural effusion.", Thinking: "Looking at the costophrenic angles.",
 		PromptEvalCount: 270, EvalCount: 20, TotalDuration: 2 * time.Second, LoadDuration: 500 * time.Millisecond,
 		PromptEvalDuration: 300 * time.Millisecond, EvalDuration: time.Second, FirstToken: 800 * time.Millisecond,
-		DoneReason: "stop", Status: inference.StatusOK, Rating: 4, Notes: "teaching case",
+		DoneReason: "stop", Status: core.StatusOK, Rating: 4, Notes: "teaching case",
 	})
-	fake.logRun(history.Run{StartedAt: start.Add(time.Minute), Model: otherModel, Prompt: "Any fracture?", Output: "No",
-		Status: inference.StatusCancelled, DoneReason: "cancelled"})
-	fake.logRun(history.Run{StartedAt: start.Add(2 * time.Minute), Model: testModel, Prompt: "Describe", Status: inference.StatusError,
+	fake.logRun(core.Run{StartedAt: start.Add(time.Minute), Model: otherModel, Prompt: "Any fracture?", Output: "No",
+		Status: core.StatusCancelled, DoneReason: "cancelled"})
+	fake.logRun(core.Run{StartedAt: start.Add(2 * time.Minute), Model: testModel, Prompt: "Describe", Status: core.StatusError,
 		Error: "model not found"})
 	return fake, p
 }
@@ -70,7 +69,7 @@ func (h *harness) openHistory(runs int) *historyPanel {
 
 // searched reports whether the history was searched with want. Searches
 // run in goroutines of their own, so they may reach the fake in any order.
-func (f *fakeBackend) searched(want history.Filter) bool {
+func (f *fakeBackend) searched(want core.Filter) bool {
 	var ok bool
 	f.withHistory(func(f *fakeHistory) { ok = slices.Contains(f.filters, want) })
 	return ok
@@ -94,10 +93,10 @@ func TestHistoryPanelSearchAndDetail(t *testing.T) {
 	test.Type(hp.search, "effusion")
 	hp.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.waitFor("the search", waitTimeout, func() bool { return len(hp.runs) == 1 })
-	hp.statusFilter.SetSelected(string(inference.StatusOK))
+	hp.statusFilter.SetSelected(string(core.StatusOK))
 	hp.ratingFilter.SetSelected("★★★ or more")
 	hp.modelFilter.SetSelected(testModel)
-	want := history.Filter{Text: "effusion", Model: testModel, Status: inference.StatusOK, MinRating: 3, Limit: historyLimit}
+	want := core.Filter{Text: "effusion", Model: testModel, Status: core.StatusOK, MinRating: 3, Limit: historyLimit}
 	h.waitFor("the filtered search", waitTimeout, func() bool { return fake.searched(want) })
 	h.q.drain()
 	if len(hp.runs) != 1 || hp.runs[0].ID != 1 {
@@ -145,17 +144,17 @@ func TestHistoryPanelSearchAndDetail(t *testing.T) {
 
 func TestHistoryPanelRerun(t *testing.T) {
 	fake, _ := historyWithRuns(t)
-	fake.rerun = func(ctx context.Context, id int64, onChunk func(string)) (int64, inference.Result, error) {
+	fake.rerun = func(ctx context.Context, id int64, onChunk func(string)) (int64, core.Result, error) {
 		old, err := fake.Run(ctx, id)
 		if err != nil {
-			return 0, inference.Result{Status: inference.StatusError}, err
+			return 0, core.Result{Status: core.StatusError}, err
 		}
 		onChunk("No pleural ")
 		onChunk("effusion.")
 		r := *old
 		r.StartedAt, r.Output, r.Rating, r.Notes = old.StartedAt.Add(time.Hour), "No pleural effusion.", 0, ""
 		newID := fake.logRun(r)
-		return newID, inference.Result{Status: inference.StatusOK, EvalCount: 4, DoneReason: "stop"}, nil
+		return newID, core.Result{Status: core.StatusOK, EvalCount: 4, DoneReason: "stop"}, nil
 	}
 	h := newHarness(t, fake)
 	hp := h.openHistory(3)
@@ -205,7 +204,7 @@ func TestHistoryPanelExportReport(t *testing.T) {
 }
 
 func TestRunProvenanceWithoutImages(t *testing.T) {
-	got := runProvenance(history.Run{Model: "m", Status: inference.StatusError, Error: "boom"})
+	got := runProvenance(core.Run{Model: "m", Status: core.StatusError, Error: "boom"})
 	for _, part := range []string{"images         none", "model          m", "error          boom", "options        {}"} {
 		if !strings.Contains(got, part) {
 			t.Errorf("provenance lacks %q:\n%s", part, got)

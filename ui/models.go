@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Timings of the Models tab.
@@ -38,7 +38,7 @@ const (
 var pullSuggestions = []string{"medgemma:4b", "medgemma1.5", "medgemma"}
 
 // demoButtonText is the demo model's button, wherever it is offered.
-const demoButtonText = "Install demo model (" + inference.DemoModelLabel + ")"
+const demoButtonText = "Install demo model (" + core.DemoModelLabel + ")"
 
 // ModelsPanel is the Models tab: the runtime's state and loaded models,
 // the installed models with their facts, and pulling, importing and
@@ -53,7 +53,7 @@ type ModelsPanel struct {
 	OnChanged func()
 	// onListed, when set, is called on the UI goroutine with each
 	// successful listing (the shell's first-run check).
-	onListed func([]inference.Facts)
+	onListed func([]core.Facts)
 
 	quit      chan struct{}
 	closeOnce sync.Once
@@ -63,7 +63,7 @@ type ModelsPanel struct {
 	content fyne.CanvasObject
 
 	// Used only on the UI goroutine.
-	facts    []inference.Facts
+	facts    []core.Facts
 	busy     bool // a pull, an import or the demo install runs
 	cancelOp context.CancelFunc
 	opBest   float64 // the highest fraction the bar showed in this operation
@@ -94,13 +94,6 @@ type modelRow struct {
 	badge  *widget.Label
 	detail *widget.Label
 	del    *widget.Button
-}
-
-// NewModelsPanel builds the Models tab for win, backed by b. Call Refresh
-// to list the models, StartPolling to keep the runtime section current,
-// and Close when the window closes.
-func NewModelsPanel(win fyne.Window, b ModelsBackend) *ModelsPanel {
-	return newModelsPanel(win, b, fyne.Do)
 }
 
 func newModelsPanel(win fyne.Window, b ModelsBackend, do func(func())) *ModelsPanel {
@@ -194,7 +187,7 @@ func (p *ModelsPanel) refreshRuntime() {
 		defer cancel()
 		st, missing := p.backend.RuntimeState(), p.backend.RuntimeMissing()
 		loaded, lerr := "", error(nil)
-		if st.Phase == inference.PhaseReady {
+		if st.Phase == core.PhaseReady {
 			ctx, cancelTimeout := context.WithTimeout(ctx, runtimeTimeout)
 			ls, err := p.backend.Loaded(ctx)
 			cancelTimeout()
@@ -240,7 +233,7 @@ func (p *ModelsPanel) SetShown(shown bool) {
 
 // setFacts shows the installed models, or the first-run card when there
 // are none.
-func (p *ModelsPanel) setFacts(facts []inference.Facts, err error) {
+func (p *ModelsPanel) setFacts(facts []core.Facts, err error) {
 	if err != nil {
 		setShown(p.listHint, "Models unavailable: "+errorMessage(err))
 		return
@@ -276,7 +269,7 @@ func (p *ModelsPanel) relayout() {
 	p.listScroll.Refresh()
 }
 
-func (p *ModelsPanel) newRow(f inference.Facts) *modelRow {
+func (p *ModelsPanel) newRow(f core.Facts) *modelRow {
 	r := &modelRow{
 		name:   widget.NewLabelWithStyle(f.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		badge:  widget.NewLabel(capabilityBadge(f)),
@@ -289,7 +282,7 @@ func (p *ModelsPanel) newRow(f inference.Facts) *modelRow {
 		r.badge.Importance = widget.WarningImportance
 	}
 	if f.Demo {
-		r.badge.SetText(capabilityBadge(f) + statsSep + inference.DemoModelLabel)
+		r.badge.SetText(capabilityBadge(f) + statsSep + core.DemoModelLabel)
 		r.badge.Importance = widget.WarningImportance
 	}
 	name := f.Name
@@ -378,20 +371,20 @@ func (p *ModelsPanel) pullMedGemma() {
 // goroutine.
 func (p *ModelsPanel) Pull(name string) {
 	p.runOp(name, "Pulling "+name, "Pulled "+name, "Pull of "+name+" cancelled; the bytes fetched so far are kept and the next pull resumes from them",
-		func(ctx context.Context, progress func(inference.Progress)) error {
+		func(ctx context.Context, progress func(core.Progress)) error {
 			return p.backend.Pull(ctx, name, pullProgressEvery, progress)
 		})
 }
 
 // Import creates a model from files with progress. Call it on the UI
 // goroutine.
-func (p *ModelsPanel) Import(spec inference.ImportSpec) {
+func (p *ModelsPanel) Import(spec core.ImportSpec) {
 	if err := spec.Validate(); err != nil {
 		showError(p.win, err)
 		return
 	}
 	p.runOp(spec.Name, "Importing "+spec.Name, "Imported "+spec.Name, "Import of "+spec.Name+" cancelled",
-		func(ctx context.Context, progress func(inference.Progress)) error {
+		func(ctx context.Context, progress func(core.Progress)) error {
 			return p.backend.Import(ctx, spec, progress)
 		})
 }
@@ -399,9 +392,9 @@ func (p *ModelsPanel) Import(spec inference.ImportSpec) {
 // InstallDemo installs the offline demo model. Call it on the UI
 // goroutine.
 func (p *ModelsPanel) InstallDemo() {
-	p.runOp(inference.DemoModelName, "Installing the demo model ("+inference.DemoModelLabel+")", "Installed "+inference.DemoModelName+" ("+inference.DemoModelLabel+")",
+	p.runOp(core.DemoModelName, "Installing the demo model ("+core.DemoModelLabel+")", "Installed "+core.DemoModelName+" ("+core.DemoModelLabel+")",
 		"Demo model install cancelled",
-		func(ctx context.Context, _ func(inference.Progress)) error {
+		func(ctx context.Context, _ func(core.Progress)) error {
 			return p.backend.InstallDemo(ctx)
 		})
 }
@@ -410,7 +403,7 @@ func (p *ModelsPanel) InstallDemo() {
 // progress box shown; an error that does not name the model is made to.
 // Progress reaches the UI coalesced: an update that arrives while
 // the previous one is not yet drawn replaces it.
-func (p *ModelsPanel) runOp(name, title, doneText, cancelledText string, op func(ctx context.Context, progress func(inference.Progress)) error) {
+func (p *ModelsPanel) runOp(name, title, doneText, cancelledText string, op func(ctx context.Context, progress func(core.Progress)) error) {
 	if p.busy {
 		showError(p.win, errors.New("another download or import is running: wait for it, or press Cancel"))
 		return
@@ -429,9 +422,9 @@ func (p *ModelsPanel) runOp(name, title, doneText, cancelledText string, op func
 	p.content.Refresh()
 
 	var mu sync.Mutex
-	var latest inference.Progress
+	var latest core.Progress
 	pending := false
-	progress := func(pr inference.Progress) {
+	progress := func(pr core.Progress) {
 		mu.Lock()
 		latest = pr
 		if pending {
@@ -463,7 +456,7 @@ func (p *ModelsPanel) runOp(name, title, doneText, cancelledText string, op func
 
 // showProgress shows one update; the bar never moves back within an
 // operation (a new layer's bytes raise the total, not the work done).
-func (p *ModelsPanel) showProgress(pr inference.Progress) {
+func (p *ModelsPanel) showProgress(pr core.Progress) {
 	if pr.Total > 0 {
 		if f := pr.Percent / 100; f > p.opBest {
 			p.opBest = min(f, 1)

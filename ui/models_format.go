@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // formatBytes writes n bytes in decimal units, as Ollama does ("3.3 GB").
@@ -38,7 +38,7 @@ func groupDigits(n int64) string {
 }
 
 // capabilityBadge is the badge of a model: whether it can read images.
-func capabilityBadge(f inference.Facts) string {
+func capabilityBadge(f core.Facts) string {
 	if f.Can("vision") {
 		return "vision"
 	}
@@ -47,7 +47,7 @@ func capabilityBadge(f inference.Facts) string {
 
 // factsDetail is the line under a model's name: parameters, quantization,
 // context length, size and digest.
-func factsDetail(f inference.Facts) string {
+func factsDetail(f core.Facts) string {
 	var parts []string
 	switch {
 	case f.Parameters != "" && f.ParameterCount > 0:
@@ -74,7 +74,7 @@ func factsDetail(f inference.Facts) string {
 
 // runtimeText is the runtime's line in the Models tab: how it is run,
 // where, its version and its phase.
-func runtimeText(st inference.State, missing error) string {
+func runtimeText(st core.State, missing error) string {
 	if missing != nil {
 		return "Runtime not set up — " + errorMessage(missing)
 	}
@@ -110,8 +110,8 @@ func runtimeText(st inference.State, missing error) string {
 
 // computeText says where models run: the GPU's name, "CPU only", or that
 // an attached server's devices are not known here.
-func computeText(st inference.State) string {
-	if s := inference.ComputeSummary(st.Compute); s != "" {
+func computeText(st core.State) string {
+	if s := core.ComputeSummary(st.Compute); s != "" {
 		return "Compute: " + s
 	}
 	if st.Mode == "attached" {
@@ -122,7 +122,7 @@ func computeText(st inference.State) string {
 
 // loadedText lists the models in memory as `ollama ps` does: where they
 // run, their GPU memory, context and when they unload.
-func loadedText(ls []inference.Loaded) string {
+func loadedText(ls []core.Loaded) string {
 	if len(ls) == 0 {
 		return "Loaded: none (a model loads with its first run)"
 	}
@@ -142,7 +142,7 @@ func loadedText(ls []inference.Loaded) string {
 
 // progressText is a pull's or an import's progress: its step, bytes,
 // percent, speed and time left, as far as they are known.
-func progressText(p inference.Progress) string {
+func progressText(p core.Progress) string {
 	parts := []string{p.Status}
 	if p.Total > 0 {
 		parts = append(parts,

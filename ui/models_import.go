@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Import sources, as the import dialog offers them.
@@ -30,8 +30,8 @@ type importDialog struct {
 }
 
 // spec is what the dialog's fields say.
-func (d *importDialog) spec() inference.ImportSpec {
-	s := inference.ImportSpec{Name: strings.TrimSpace(d.name.Text)}
+func (d *importDialog) spec() core.ImportSpec {
+	s := core.ImportSpec{Name: strings.TrimSpace(d.name.Text)}
 	path := strings.TrimSpace(d.path.Text)
 	if d.source.Selected == importFromGGUF {
 		s.GGUF = path
@@ -52,7 +52,7 @@ func (p *ModelsPanel) showImport(source string) *importDialog {
 	d.source = widget.NewRadioGroup([]string{importFromFolder, importFromGGUF}, nil)
 	d.source.Required = true
 	d.source.SetSelected(source)
-	d.quantize = widget.NewSelect(append([]string{noQuantize}, inference.Quantizations...), nil)
+	d.quantize = widget.NewSelect(append([]string{noQuantize}, core.Quantizations...), nil)
 	d.quantize.SetSelected(noQuantize)
 	d.browse = widget.NewButton("Browse…", func() { p.browseImport(d) })
 	items := []*widget.FormItem{

@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 func init() {
@@ -28,15 +28,15 @@ func init() {
 
 // Test data: MedGemma 4B as Ollama reports it, a text-only GGUF, the demo.
 var (
-	medgemmaFacts = inference.Facts{Name: "medgemma:4b", Digest: "sha256:6c5e2f4a1b3d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f",
+	medgemmaFacts = core.Facts{Name: "medgemma:4b", Digest: "sha256:6c5e2f4a1b3d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f",
 		Parameters: "4.3B", ParameterCount: 4300079472, Quantization: "Q4_K_M", ContextLength: 131072,
 		Capabilities: []string{"completion", "vision"}, Size: 3338801804}
-	textOnlyFacts = inference.Facts{Name: "medgemma-text:latest", Digest: "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f9", Parameters: "3.9B",
+	textOnlyFacts = core.Facts{Name: "medgemma-text:latest", Digest: "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f9", Parameters: "3.9B",
 		Quantization: "Q8_0", ContextLength: 131072, Capabilities: []string{"completion"}, Size: 4130000000}
-	demoFacts = inference.Facts{Name: inference.DemoModelName + ":latest", Digest: "sha256:d3m0d3m0d3m0d3m0", Parameters: "10.5M",
+	demoFacts = core.Facts{Name: core.DemoModelName + ":latest", Digest: "sha256:d3m0d3m0d3m0d3m0", Parameters: "10.5M",
 		Quantization: "F16", ContextLength: 8192, Capabilities: []string{"completion", "vision"}, Size: 21000000, Demo: true}
-	readyState = inference.State{Mode: "managed", URL: "http://127.0.0.1:41234", Phase: inference.PhaseReady, Version: "0.17.4",
-		Compute: []inference.Compute{{ID: "cpu", Library: "cpu", Name: "cpu", Description: "cpu", Total: "23.5 GiB"}}}
+	readyState = core.State{Mode: "managed", URL: "http://127.0.0.1:41234", Phase: core.PhaseReady, Version: "0.17.4",
+		Compute: []core.Compute{{ID: "cpu", Library: "cpu", Name: "cpu", Description: "cpu", Total: "23.5 GiB"}}}
 )
 
 type panelHarness struct {
@@ -112,8 +112,8 @@ func overlayButton(t *testing.T, w fyne.Window, text string) *widget.Button {
 }
 
 func TestModelsPanelListsModelsWithVisionBadge(t *testing.T) {
-	fake := &fakeModels{facts: []inference.Facts{medgemmaFacts, textOnlyFacts, demoFacts}, state: readyState,
-		loaded: []inference.Loaded{{Name: "medgemma:4b", Size: 3338801804, SizeVRAM: 0, NumCtx: 4096,
+	fake := &fakeModels{facts: []core.Facts{medgemmaFacts, textOnlyFacts, demoFacts}, state: readyState,
+		loaded: []core.Loaded{{Name: "medgemma:4b", Size: 3338801804, SizeVRAM: 0, NumCtx: 4096,
 			ExpiresAt: time.Date(2026, 11, 26, 21, 30, 0, 0, time.UTC)}}}
 	h := newPanelHarness(t, fake)
 	h.p.Refresh()
@@ -133,7 +133,7 @@ func TestModelsPanelListsModelsWithVisionBadge(t *testing.T) {
 	if b := h.p.rows["medgemma-text:latest"].badge; !strings.HasPrefix(b.Text, "text only") || b.Importance != widget.WarningImportance {
 		t.Errorf("text-only badge %q", b.Text)
 	}
-	if b := h.p.rows[demoFacts.Name].badge; !strings.Contains(b.Text, inference.DemoModelLabel) {
+	if b := h.p.rows[demoFacts.Name].badge; !strings.Contains(b.Text, core.DemoModelLabel) {
 		t.Errorf("demo badge %q does not say its output is noise", b.Text)
 	}
 	for got, want := range map[string]string{
@@ -153,19 +153,19 @@ func TestModelsPanelListsModelsWithVisionBadge(t *testing.T) {
 
 func TestRuntimeSectionShowsGPU(t *testing.T) {
 	st := readyState
-	st.Compute = []inference.Compute{{ID: "GPU-1", Library: "CUDA", Name: "CUDA0", Description: "NVIDIA H100 80GB HBM3", Total: "79.1 GiB"}}
+	st.Compute = []core.Compute{{ID: "GPU-1", Library: "CUDA", Name: "CUDA0", Description: "NVIDIA H100 80GB HBM3", Total: "79.1 GiB"}}
 	if got := computeText(st); got != "Compute: NVIDIA H100 80GB HBM3 (CUDA, 79.1 GiB)" {
 		t.Errorf("compute %q", got)
 	}
-	at := inference.State{Mode: "attached", URL: "http://gpu-box:11434", Phase: inference.PhaseReady}
+	at := core.State{Mode: "attached", URL: "http://gpu-box:11434", Phase: core.PhaseReady}
 	if got := computeText(at); !strings.Contains(got, "not known for an attached server") {
 		t.Errorf("attached compute %q", got)
 	}
 	if got := runtimeText(at, nil); !strings.HasPrefix(got, "Attached to http://gpu-box:11434") {
 		t.Errorf("attached runtime %q", got)
 	}
-	l := inference.Loaded{Name: "m", Size: 4000, SizeVRAM: 2000}
-	if got := loadedText([]inference.Loaded{l}); !strings.Contains(got, "50%/50% CPU/GPU, 2.0 kB VRAM of 4.0 kB") {
+	l := core.Loaded{Name: "m", Size: 4000, SizeVRAM: 2000}
+	if got := loadedText([]core.Loaded{l}); !strings.Contains(got, "50%/50% CPU/GPU, 2.0 kB VRAM of 4.0 kB") {
 		t.Errorf("split %q", got)
 	}
 }
@@ -183,10 +183,10 @@ func TestPullShowsProgressAndCancelStopsIt(t *testing.T) {
 	next := make(chan struct{})
 	ended := make(chan error, 1)
 	fake := &fakeModels{state: readyState}
-	fake.pull = func(ctx context.Context, name string, progress func(inference.Progress)) error {
+	fake.pull = func(ctx context.Context, name string, progress func(core.Progress)) error {
 		for _, st := range steps {
 			<-next
-			progress(inference.Progress{Status: "pulling 3e4cb…", Completed: st[0], Total: st[1],
+			progress(core.Progress{Status: "pulling 3e4cb…", Completed: st[0], Total: st[1],
 				Percent: 100 * float64(st[0]) / float64(st[1]), BytesPerSec: 45e6, ETA: 47 * time.Second})
 		}
 		<-ctx.Done()
@@ -236,7 +236,7 @@ func TestPullShowsProgressAndCancelStopsIt(t *testing.T) {
 
 func TestPullErrorShowsDialogNamingModel(t *testing.T) {
 	fake := &fakeModels{state: readyState}
-	fake.pull = func(ctx context.Context, name string, progress func(inference.Progress)) error {
+	fake.pull = func(ctx context.Context, name string, progress func(core.Progress)) error {
 		return errors.New("dial tcp: connection refused; check the network connection")
 	}
 	h := newPanelHarness(t, fake)
@@ -264,7 +264,7 @@ func TestPullErrorShowsDialogNamingModel(t *testing.T) {
 }
 
 func TestDeleteAsksToConfirm(t *testing.T) {
-	fake := &fakeModels{facts: []inference.Facts{medgemmaFacts, demoFacts}, state: readyState}
+	fake := &fakeModels{facts: []core.Facts{medgemmaFacts, demoFacts}, state: readyState}
 	h := newPanelHarness(t, fake)
 	changed := 0
 	h.p.OnChanged = func() { changed++ }
@@ -296,7 +296,7 @@ func TestFirstRunCardInstallsDemo(t *testing.T) {
 	h.waitFor("the first-run card", func() bool { return h.p.firstRun.Visible() })
 	var demo *widget.Button
 	for _, o := range test.LaidOutObjects(h.p.firstRun) {
-		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, inference.DemoModelLabel) {
+		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, core.DemoModelLabel) {
 			demo = b
 		}
 	}
@@ -308,15 +308,15 @@ func TestFirstRunCardInstallsDemo(t *testing.T) {
 	if n := fake.snapshot().demoCalls; n != 1 || h.p.firstRun.Visible() {
 		t.Errorf("demo installs %d, first-run card shown %v", n, h.p.firstRun.Visible())
 	}
-	if !strings.Contains(h.p.opTitle.Text, inference.DemoModelLabel) {
+	if !strings.Contains(h.p.opTitle.Text, core.DemoModelLabel) {
 		t.Errorf("status %q does not say the output is noise", h.p.opTitle.Text)
 	}
 }
 
 func TestImportDialogSendsSpec(t *testing.T) {
 	fake := &fakeModels{state: readyState}
-	fake.imp = func(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error {
-		progress(inference.Progress{Status: "uploading model.safetensors"})
+	fake.imp = func(ctx context.Context, spec core.ImportSpec, progress func(core.Progress)) error {
+		progress(core.Progress{Status: "uploading model.safetensors"})
 		return nil
 	}
 	h := newPanelHarness(t, fake)
@@ -326,7 +326,7 @@ func TestImportDialogSendsSpec(t *testing.T) {
 	d.quantize.SetSelected("q4_K_M")
 	test.Tap(overlayButton(t, h.win, "Import"))
 	h.waitFor("the import to end", func() bool { return len(fake.snapshot().imports) == 1 && !h.p.busy })
-	want := inference.ImportSpec{Name: "medgemma-local", Safetensors: "/data/medgemma-4b-it", Quantize: "q4_K_M"}
+	want := core.ImportSpec{Name: "medgemma-local", Safetensors: "/data/medgemma-4b-it", Quantize: "q4_K_M"}
 	if fake.snapshot().imports[0] != want {
 		t.Errorf("import %+v, want %+v", fake.snapshot().imports[0], want)
 	}
@@ -350,7 +350,7 @@ func TestImportDialogSendsSpec(t *testing.T) {
 // loaded models) while the panel is shown, and asks nothing while another
 // tab is.
 func TestPollingOnlyWhileShown(t *testing.T) {
-	fake := &fakeModels{state: inference.State{Mode: "managed", Phase: inference.PhaseReady}}
+	fake := &fakeModels{state: core.State{Mode: "managed", Phase: core.PhaseReady}}
 	h := newPanelHarness(t, fake)
 	calls := func() int { fake.mu.Lock(); defer fake.mu.Unlock(); return fake.loadedN }
 	h.p.StartPolling(5 * time.Millisecond)

@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // maxSlices is the most slices sent with one prompt, as in Google's
@@ -89,13 +89,13 @@ func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInp
 }
 
 // requestImages are the request images of ins, in order.
-func requestImages(ins []modelInput) []inference.Image {
+func requestImages(ins []modelInput) []core.Image {
 	if len(ins) == 0 {
 		return nil
 	}
-	out := make([]inference.Image, len(ins))
+	out := make([]core.Image, len(ins))
 	for i, in := range ins {
-		out[i] = inference.NewImage(in.Prepared)
+		out[i] = in.Prepared.RequestImage()
 	}
 	return out
 }

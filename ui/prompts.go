@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // userTemplateSuffix marks the user's own templates in a template picker.
@@ -54,7 +54,7 @@ func builtinTemplates() []promptTemplate {
 }
 
 // set replaces the user's templates and refreshes the pickers.
-func (l *promptLibrary) set(user []history.PromptTemplate) {
+func (l *promptLibrary) set(user []core.PromptTemplate) {
 	l.all = builtinTemplates()
 	for _, t := range user {
 		l.all = append(l.all, promptTemplate{Option: t.Name + userTemplateSuffix, System: t.System, Prompt: t.Prompt, User: true, Name: t.Name})
@@ -143,7 +143,7 @@ func (l *promptLibrary) save(name, system, prompt string, done func(option strin
 		return
 	}
 	l.change(func(ctx context.Context) error {
-		return w.backend.SaveTemplate(ctx, history.PromptTemplate{Name: name, System: system, Prompt: prompt})
+		return w.backend.SaveTemplate(ctx, core.PromptTemplate{Name: name, System: system, Prompt: prompt})
 	}, func() {
 		if done != nil {
 			done(name + userTemplateSuffix)
@@ -166,7 +166,7 @@ func (l *promptLibrary) change(op func(ctx context.Context) error, done func()) 
 	go func() {
 		defer cancel()
 		err := op(ctx)
-		var ts []history.PromptTemplate
+		var ts []core.PromptTemplate
 		if err == nil {
 			ts, err = w.backend.Templates(ctx)
 		}

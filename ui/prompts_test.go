@@ -10,8 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 func templateNames(f *fakeBackend) []string {
@@ -26,7 +25,7 @@ func templateNames(f *fakeBackend) []string {
 
 func TestTemplatePickerFillsEntries(t *testing.T) {
 	fake := twoModels()
-	fake.templates = []history.PromptTemplate{{Name: "pediatric", System: "You are a pediatric radiologist.", Prompt: "Any fracture?"}}
+	fake.templates = []core.PromptTemplate{{Name: "pediatric", System: "You are a pediatric radiologist.", Prompt: "Any fracture?"}}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
 	cols := h.addColumns(2)
@@ -103,9 +102,9 @@ func TestSaveAndDeleteUserTemplate(t *testing.T) {
 func TestPlaceholderPromptIsRefused(t *testing.T) {
 	fake := twoModels()
 	asked := false
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		asked = true
-		return 1, inference.Result{Status: inference.StatusOK}, nil
+		return 1, core.Result{Status: core.StatusOK}, nil
 	}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)

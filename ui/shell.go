@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Preference keys of the window's geometry.
@@ -207,7 +207,7 @@ func (s *shell) menu() *fyne.MainMenu {
 // listed is called with each successful listing of the models: the first
 // empty one brings the Models tab forward, where the first-run card says
 // how to get MedGemma. (A tab, not a dialog: nothing covers the window.)
-func (s *shell) listed(facts []inference.Facts) {
+func (s *shell) listed(facts []core.Facts) {
 	// Nor does it hide an image the user has opened meanwhile: the
 	// model picker's hint then says how to get a model.
 	if len(facts) > 0 || s.firstRunShown || s.w.openSeq > 0 {
@@ -249,7 +249,7 @@ func (s *shell) aboutLines() string {
 		version = "unknown"
 	}
 	lines := []string{"MedGemma Workbench " + version}
-	ollama := "Ollama " + inference.RuntimeVersion + " (the version the workbench builds)"
+	ollama := "Ollama " + core.RuntimeVersion + " (the version the workbench builds)"
 	if st.Version != "" {
 		ollama = "Ollama " + st.Version
 	}

@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestFirstRunInstallsDemo: with no models the Models tab comes forward
@@ -23,7 +23,7 @@ import (
 // and the model appears in the picker. The same card is a dialog from
 // Models → Getting MedGemma….
 func TestFirstRunInstallsDemo(t *testing.T) {
-	fake := &fakeBackend{state: inference.State{Mode: "managed", Phase: inference.PhaseReady}}
+	fake := &fakeBackend{state: core.State{Mode: "managed", Phase: core.PhaseReady}}
 	h := newHarness(t, fake)
 	sh := h.wb.shell
 	h.waitFor("the first-run card", waitTimeout, func() bool { return sh.models.firstRun.Visible() })
@@ -50,7 +50,7 @@ func TestFirstRunInstallsDemo(t *testing.T) {
 	}
 	test.Tap(overlayButton(t, h.wb.win, demoButtonText))
 	h.waitFor("the demo model in the picker", waitTimeout, func() bool {
-		return strings.HasPrefix(h.wb.modelSelect.Selected, inference.DemoModelName)
+		return strings.HasPrefix(h.wb.modelSelect.Selected, core.DemoModelName)
 	})
 	if sh.tabs.Selected() != sh.modelsTab || hasDialog(h.wb.win) {
 		t.Error("after choosing from the first-run dialog, the Models tab is not shown or the dialog stays")
@@ -70,13 +70,13 @@ func TestRuntimeMissingOpensWindowWithSetupDialog(t *testing.T) {
 	a := test.NewTempApp(t)
 	q := &uiQueue{}
 	missing := fmt.Errorf("%w: run %s in the medgemma-workbench source tree to build Ollama %s, or pass --ollama-url to use a running server",
-		errors.New("ollama runtime not found"), inference.SetupCommand, inference.RuntimeVersion)
-	fake := &fakeBackend{t: t, modelsErr: missing, state: inference.State{Mode: "managed", Phase: inference.PhaseFailed, Err: missing.Error()}}
+		errors.New("ollama runtime not found"), core.SetupCommand, core.RuntimeVersion)
+	fake := &fakeBackend{t: t, modelsErr: missing, state: core.State{Mode: "managed", Phase: core.PhaseFailed, Err: missing.Error()}}
 	wb := newWorkbench(a, missingBackend{fake, missing}, q.do, 5*time.Millisecond)
 	t.Cleanup(wb.Window().Close)
 	q.drain()
 	txt := overlayTexts(wb.win)
-	for _, want := range []string{inference.SetupCommand, "Attach", "Settings"} {
+	for _, want := range []string{core.SetupCommand, "Attach", "Settings"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("set-up dialog %q lacks %q", txt, want)
 		}
@@ -88,9 +88,9 @@ func TestRuntimeMissingOpensWindowWithSetupDialog(t *testing.T) {
 }
 
 func TestMenusShortcutsAndAbout(t *testing.T) {
-	fake := &fakeBackend{models: []inference.Model{{Name: testModel}},
-		state: inference.State{Mode: "managed", Phase: inference.PhaseReady, Version: "0.17.4",
-			Compute: []inference.Compute{{ID: "cpu", Library: "cpu"}}}}
+	fake := &fakeBackend{models: []core.Model{{Name: testModel}},
+		state: core.State{Mode: "managed", Phase: core.PhaseReady, Version: "0.17.4",
+			Compute: []core.Compute{{ID: "cpu", Library: "cpu"}}}}
 	h := newHarness(t, fake)
 	h.wb.SetInfo(AppInfo{Version: "1.2.3", DataDir: "/data/mgw"})
 	win := h.wb.win
@@ -151,7 +151,7 @@ func TestShowErrorNamesWhatToDo(t *testing.T) {
 func TestWindowGeometryRemembered(t *testing.T) {
 	a := test.NewTempApp(t)
 	q := &uiQueue{}
-	fake := &fakeBackend{t: t, models: []inference.Model{{Name: testModel}}}
+	fake := &fakeBackend{t: t, models: []core.Model{{Name: testModel}}}
 	wb := newWorkbench(a, fake, q.do, 5*time.Millisecond)
 	q.drain()
 	wb.win.Resize(fyne.NewSize(1000, 700))

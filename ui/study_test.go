@@ -18,7 +18,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // studyFolder makes a folder of three series from the dicom module's
@@ -256,7 +256,7 @@ func TestTagPanelFilterAndSequence(t *testing.T) {
 }
 
 func TestModelsEyeCT3MatchesPrepare(t *testing.T) {
-	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
+	fake := &fakeBackend{models: []core.Model{{Name: testModel}}}
 	h := newHarness(t, fake)
 	path := dicomtest.File(t, "5.dcm")
 	h.openAndWait(path)
@@ -295,11 +295,11 @@ func TestModelsEyeCT3MatchesPrepare(t *testing.T) {
 	h.waitForModel(testModel)
 	var sent []string
 	fake.set(func(f *fakeBackend) {
-		f.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+		f.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 			for _, im := range req.Images {
 				sent = append(sent, im.SHA256)
 			}
-			return 1, inference.Result{Status: inference.StatusOK}, nil
+			return 1, core.Result{Status: core.StatusOK}, nil
 		}
 	})
 	test.Tap(h.wb.runButton)

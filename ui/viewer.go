@@ -240,20 +240,6 @@ func (v *Viewer) imagePoint(pos fyne.Position) ([2]float64, bool) {
 	}, true
 }
 
-// PixelAt maps a position in the viewer to the pixel of the original
-// image shown there. It reports false when no image is shown or pos lies
-// outside it.
-func (v *Viewer) PixelAt(pos fyne.Position) (image.Point, bool) {
-	if v.img == nil {
-		return image.Point{}, false
-	}
-	p, ok := v.imagePoint(pos)
-	if !ok || p[0] < 0 || p[1] < 0 || p[0] >= float64(v.nativeW) || p[1] >= float64(v.nativeH) {
-		return image.Point{}, false
-	}
-	return image.Pt(int(p[0]), int(p[1])), true
-}
-
 // Tapped implements fyne.Tappable: it takes the keyboard focus.
 func (v *Viewer) Tapped(*fyne.PointEvent) { v.focus() }
 

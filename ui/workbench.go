@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Timings of the workbench's background work.
@@ -57,8 +57,8 @@ type Workbench struct {
 	cancelOpen      context.CancelFunc // stops the open in progress; nil when none
 	pane            imagePane
 
-	models  map[string]inference.Model // by label in modelSelect
-	running bool                       // a column is running
+	models  map[string]core.Model // by label in modelSelect
+	running bool                  // a column is running
 
 	cmp        *compareView                              // the side-by-side view (compare.go)
 	hist       *historyPanel                             // the history browser, once made (historypanel.go)
@@ -120,7 +120,7 @@ func newWorkbench(a fyne.App, b Backend, do func(func()), pollEvery time.Duratio
 		do:        do,
 		pollEvery: pollEvery,
 		quit:      make(chan struct{}),
-		models:    map[string]inference.Model{},
+		models:    map[string]core.Model{},
 	}
 	w.win.SetContent(w.build())
 	w.win.Resize(fyne.NewSize(1280, 820))
@@ -202,7 +202,7 @@ func (w *Workbench) build() fyne.CanvasObject {
 	w.mainSplit = container.NewHSplit(imagePane, askPane)
 	w.mainSplit.Offset = 0.6
 
-	w.status = widget.NewLabel(stateText(inference.State{}))
+	w.status = widget.NewLabel(stateText(core.State{}))
 	w.status.Truncation = fyne.TextTruncateEllipsis
 	return container.NewBorder(top, w.status, nil, nil, w.mainSplit)
 }
@@ -271,14 +271,14 @@ func (w *Workbench) loadModels() {
 	}()
 }
 
-func (w *Workbench) setModels(models []inference.Model, err error) {
+func (w *Workbench) setModels(models []core.Model, err error) {
 	if err != nil {
 		// The runtime may still be starting; the list is fetched again
 		// when it is ready.
 		setShown(w.modelHint, "Models unavailable: "+err.Error())
 		return
 	}
-	w.models = make(map[string]inference.Model, len(models))
+	w.models = make(map[string]core.Model, len(models))
 	labels := make([]string, 0, len(models))
 	choice := ""
 	for _, m := range models {
@@ -309,7 +309,7 @@ func (w *Workbench) setModels(models []inference.Model, err error) {
 
 func (w *Workbench) modelChanged(label string) {
 	if m, ok := w.models[label]; ok && m.Demo {
-		setShown(w.modelHint, "Demo model: "+inference.DemoModelLabel+".")
+		setShown(w.modelHint, "Demo model: "+core.DemoModelLabel+".")
 		return
 	}
 	setShown(w.modelHint, "")

@@ -15,7 +15,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // waitTimeout bounds waits for background work. Rendering and preparing
@@ -32,30 +32,30 @@ type fakeBackend struct {
 	t *testing.T
 
 	mu         sync.Mutex
-	models     []inference.Model
+	models     []core.Model
 	modelsErr  error
 	openErr    error
 	openGate   chan struct{} // when set, OpenStudy waits for it or for its context
-	state      inference.State
+	state      core.State
 	stateCalls int
-	ask        func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error)
+	ask        func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error)
 
 	fakeHistory // the history methods (fake_history_test.go)
 	fakeBatch   // the batch methods (fake_batch_test.go)
 }
 
-func (f *fakeBackend) Models(ctx context.Context) ([]inference.Model, error) {
+func (f *fakeBackend) Models(ctx context.Context) ([]core.Model, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.models), f.modelsErr
 }
 
-func (f *fakeBackend) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+func (f *fakeBackend) Ask(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 	f.mu.Lock()
 	ask := f.ask
 	f.mu.Unlock()
 	if ask == nil {
-		return 0, inference.Result{}, errors.New("fake: no ask")
+		return 0, core.Result{}, errors.New("fake: no ask")
 	}
 	return ask(ctx, req, onChunk)
 }
@@ -63,11 +63,11 @@ func (f *fakeBackend) Ask(ctx context.Context, req inference.Request, onChunk fu
 func (f *fakeBackend) InstallDemo(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.models = append(f.models, inference.Model{Name: inference.DemoModelName, Demo: true})
+	f.models = append(f.models, core.Model{Name: core.DemoModelName, Demo: true})
 	return nil
 }
 
-func (f *fakeBackend) RuntimeState() inference.State {
+func (f *fakeBackend) RuntimeState() core.State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.stateCalls++
@@ -180,7 +180,7 @@ func hasDialog(w fyne.Window) bool {
 }
 
 func TestOpenRunStreamsAnswer(t *testing.T) {
-	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
+	fake := &fakeBackend{models: []core.Model{{Name: testModel}}}
 	h := newHarness(t, fake)
 	want := h.openTestImage("4.dcm")
 	h.waitForModel(testModel)
@@ -188,7 +188,7 @@ func TestOpenRunStreamsAnswer(t *testing.T) {
 	chunks := []string{"The lungs ", "are clear", ". No acute ", "findings."}
 	release := make(chan struct{})
 	fake.set(func(f *fakeBackend) {
-		f.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+		f.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 			if len(req.Images) != 1 {
 				t.Errorf("request has %d images, want 1", len(req.Images))
 			} else if img := req.Images[0]; img.SHA256 != want.SHA256 || img.Width != 896 || img.Height != 896 || len(img.PNG) == 0 {
@@ -206,14 +206,14 @@ func TestOpenRunStreamsAnswer(t *testing.T) {
 			select {
 			case <-release:
 			case <-ctx.Done():
-				return 0, inference.Result{Status: inference.StatusCancelled}, ctx.Err()
+				return 0, core.Result{Status: core.StatusCancelled}, ctx.Err()
 			}
 			for _, c := range chunks[2:] {
 				time.Sleep(5 * time.Millisecond)
 				onChunk(c)
 			}
-			return 42, inference.Result{
-				Status: inference.StatusOK, EvalCount: 9, EvalDuration: 300 * time.Millisecond,
+			return 42, core.Result{
+				Status: core.StatusOK, EvalCount: 9, EvalDuration: 300 * time.Millisecond,
 				FirstToken: 120 * time.Millisecond, DoneReason: "stop",
 			}, nil
 		}
@@ -247,11 +247,11 @@ func TestOpenRunStreamsAnswer(t *testing.T) {
 }
 
 func TestStopCancelsRun(t *testing.T) {
-	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake := &fakeBackend{models: []core.Model{{Name: testModel}}}
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		onChunk("Partial")
 		<-ctx.Done()
-		return 7, inference.Result{Status: inference.StatusCancelled, DoneReason: "cancelled"}, ctx.Err()
+		return 7, core.Result{Status: core.StatusCancelled, DoneReason: "cancelled"}, ctx.Err()
 	}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
@@ -276,9 +276,9 @@ func TestStopCancelsRun(t *testing.T) {
 }
 
 func TestRunErrorShowsDialog(t *testing.T) {
-	fake := &fakeBackend{models: []inference.Model{{Name: testModel}}}
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
-		return 3, inference.Result{Status: inference.StatusError}, errors.New(`model "medgemma:4b" not found; pull it first`)
+	fake := &fakeBackend{models: []core.Model{{Name: testModel}}}
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
+		return 3, core.Result{Status: core.StatusError}, errors.New(`model "medgemma:4b" not found; pull it first`)
 	}
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
@@ -367,13 +367,13 @@ func TestOpenErrorShowsDialog(t *testing.T) {
 }
 
 func TestDemoModelLabel(t *testing.T) {
-	h := newHarness(t, &fakeBackend{models: []inference.Model{{Name: inference.DemoModelName, Demo: true}}})
+	h := newHarness(t, &fakeBackend{models: []core.Model{{Name: core.DemoModelName, Demo: true}}})
 	want := "demo-medgemma-arch — random weights — output is noise"
 	h.waitForModel(want)
 	if got := h.wb.modelSelect.Options; len(got) != 1 || got[0] != want {
 		t.Errorf("options = %q, want [%q]", got, want)
 	}
-	if !strings.Contains(h.wb.modelHint.Text, inference.DemoModelLabel) {
+	if !strings.Contains(h.wb.modelHint.Text, core.DemoModelLabel) {
 		t.Errorf("hint = %q, want the noise warning", h.wb.modelHint.Text)
 	}
 	if h.wb.installDemo.Visible() {
@@ -385,7 +385,7 @@ func TestInstallDemoWhenNoModels(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
 	h.waitFor("the Install demo model button", waitTimeout, func() bool { return h.wb.installDemo.Visible() })
 	test.Tap(h.wb.installDemo)
-	h.waitForModel(modelLabel(inference.Model{Name: inference.DemoModelName, Demo: true}))
+	h.waitForModel(modelLabel(core.Model{Name: core.DemoModelName, Demo: true}))
 	if h.wb.installDemo.Visible() {
 		t.Error("Install demo model is still offered after installing it")
 	}
@@ -393,7 +393,7 @@ func TestInstallDemoWhenNoModels(t *testing.T) {
 
 func TestStatusLineFollowsRuntime(t *testing.T) {
 	fake := &fakeBackend{
-		state:     inference.State{Mode: "managed", Phase: "starting", URL: "http://127.0.0.1:11434"},
+		state:     core.State{Mode: "managed", Phase: "starting", URL: "http://127.0.0.1:11434"},
 		modelsErr: errors.New("runtime not ready"),
 	}
 	h := newHarness(t, fake)
@@ -401,9 +401,9 @@ func TestStatusLineFollowsRuntime(t *testing.T) {
 	h.waitFor("the models error", waitTimeout, func() bool { return strings.Contains(h.wb.modelHint.Text, "runtime not ready") })
 
 	fake.set(func(f *fakeBackend) {
-		f.state = inference.State{Mode: "managed", Phase: "ready", URL: "http://127.0.0.1:11434", Version: "0.17.4", Restarts: 1}
+		f.state = core.State{Mode: "managed", Phase: "ready", URL: "http://127.0.0.1:11434", Version: "0.17.4", Restarts: 1}
 		f.modelsErr = nil
-		f.models = []inference.Model{{Name: testModel}}
+		f.models = []core.Model{{Name: testModel}}
 	})
 	h.waitFor("the ready state", waitTimeout, func() bool {
 		return h.wb.status.Text == "Runtime (managed): ready · http://127.0.0.1:11434 · Ollama 0.17.4 · 1 restarts"
@@ -426,15 +426,15 @@ func TestStatusLineFollowsRuntime(t *testing.T) {
 }
 
 func TestAutoRunPressesRunOnceReady(t *testing.T) {
-	fake := &fakeBackend{models: []inference.Model{{Name: inference.DemoModelName, Demo: true}}}
+	fake := &fakeBackend{models: []core.Model{{Name: core.DemoModelName, Demo: true}}}
 	var asks int
-	fake.ask = func(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	fake.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 		asks++
 		if len(req.Images) != 1 {
 			t.Errorf("autorun sent %d images, want the open one", len(req.Images))
 		}
 		onChunk("noise")
-		return 7, inference.Result{Status: inference.StatusOK, DoneReason: "length"}, nil
+		return 7, core.Result{Status: core.StatusOK, DoneReason: "length"}, nil
 	}
 	h := newHarness(t, fake)
 	done := false

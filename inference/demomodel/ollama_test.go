@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -116,12 +118,16 @@ func chat(ctx context.Context, c *api.Client, images []api.ImageData) (chatRun, 
 func TestOllamaServesDemoModel(t *testing.T) {
 	path, digest := sharedModel(t)
 	ic := startOllama(t)
-	c := ic.API()
+	base, err := url.Parse(ic.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := api.NewClient(base, http.DefaultClient)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	start := time.Now()
-	err := ic.ImportGGUF(ctx, demoModelName, path, "", func(p inference.Progress) { t.Logf("import: %s", p.Status) })
+	err = ic.ImportGGUF(ctx, demoModelName, path, "", func(p inference.Progress) { t.Logf("import: %s", p.Status) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,6 @@
-package batch
+// Package evalchart draws a batch evaluation's scores as a bar chart: plain
+// drawing on plain data, for the CLI's PNG and the Batch tab alike.
+package evalchart
 
 import (
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"image/png"
 	"io"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -19,9 +22,9 @@ var palette = []color.RGBA{
 	{0xd6, 0x27, 0x28, 0xff}, {0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff},
 }
 
-// Chart draws the report as a horizontal bar chart: one bar per group
+// Draw draws the report as a horizontal bar chart: one bar per group
 // (score from 0 to 1), its 95% interval as a whisker, coloured by model.
-func Chart(rep Report) *image.RGBA {
+func Draw(rep core.EvalReport) *image.RGBA {
 	face := basicfont.Face7x13
 	const (
 		margin = 16
@@ -90,7 +93,7 @@ func Chart(rep Report) *image.RGBA {
 	return img
 }
 
-// WriteChart encodes the chart as PNG.
-func WriteChart(w io.Writer, rep Report) error {
-	return png.Encode(w, Chart(rep))
+// WritePNG encodes the chart as PNG.
+func WritePNG(w io.Writer, rep core.EvalReport) error {
+	return png.Encode(w, Draw(rep))
 }

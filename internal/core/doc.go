@@ -1,0 +1,14 @@
+// Package core is the workbench's vocabulary: the plain data that passes
+// between the window and the services behind it. A model request and its
+// result, generation options, a run's status, the image a model receives
+// and its study facts, the facts of a model, pull and import progress, the
+// runtime's state, a recorded run and the filter that finds it, a
+// comparison, a prompt template, and a batch's progress, summary and
+// scores.
+//
+// It holds data and the small pure methods on it, nothing else: it does no
+// I/O and imports only the standard library's pure packages, so that ui
+// can use these types without importing inference (HTTP, child
+// processes), history (SQL) or batch. Those packages alias the types they
+// take and return (inference.Request = core.Request).
+package core

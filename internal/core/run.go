@@ -1,0 +1,150 @@
+package core
+
+import (
+	"strings"
+	"time"
+)
+
+// Options are the generation options a run is made with. Zero values mean
+// "the runtime's default", except where a field says otherwise.
+type Options struct {
+	Seed        *int     `json:"seed,omitempty"`
+	Temperature *float64 `json:"temperature,omitempty"`
+	NumPredict  int      `json:"num_predict,omitempty"`
+	NumCtx      int      `json:"num_ctx,omitempty"`
+	// NumGPU is how many layers to put on the GPU (-1 all, 0 none); nil
+	// lets the runtime decide.
+	NumGPU *int `json:"num_gpu,omitempty"`
+}
+
+// Map returns the options as Ollama's options map, with only the set ones.
+func (o Options) Map() map[string]any {
+	m := map[string]any{}
+	if o.Seed != nil {
+		m["seed"] = *o.Seed
+	}
+	if o.Temperature != nil {
+		m["temperature"] = *o.Temperature
+	}
+	if o.NumPredict != 0 {
+		m["num_predict"] = o.NumPredict
+	}
+	if o.NumCtx != 0 {
+		m["num_ctx"] = o.NumCtx
+	}
+	if o.NumGPU != nil {
+		m["num_gpu"] = *o.NumGPU
+	}
+	return m
+}
+
+// Image is one model-input image sent with a prompt: the exact PNG bytes
+// MedGemma receives and their SHA-256.
+type Image struct {
+	PNG    []byte
+	SHA256 string
+	// Source is the base name of the file the image was prepared from.
+	Source string
+	// Frame (from 1), window and encoding record how the PNG was made.
+	Frame        int
+	WindowCenter float64
+	WindowWidth  float64
+	Encoding     string
+	Width        int
+	Height       int
+	// Path is the file the image was prepared from and Study its study
+	// facts; they go to the local run log only, never to the model.
+	Path  string
+	Study StudyInfo
+}
+
+// Request is one chat turn: a system prompt, a user prompt and its images.
+type Request struct {
+	Model   string
+	System  string
+	Prompt  string
+	Images  []Image
+	Options Options
+	// KeepAlive, when set, is how long the runtime keeps the model loaded
+	// after this request (0 unloads it at once).
+	KeepAlive *time.Duration
+}
+
+// Status says how a run ended.
+type Status string
+
+// Run statuses, as stored in history.
+const (
+	StatusOK        Status = "ok"
+	StatusCancelled Status = "cancelled"
+	StatusError     Status = "error"
+)
+
+// Result is what a run produced, with the runtime's own accounting.
+type Result struct {
+	Model          string `json:"model"`
+	ModelDigest    string `json:"model_digest"`
+	RuntimeVersion string `json:"runtime_version"`
+	Output         string `json:"output"`
+	// Thinking is the text the model wrote between MedGemma's thinking
+	// markers; it is never part of Output.
+	Thinking string `json:"thinking,omitempty"`
+	// Truncated is true when the answer was cut off by num_predict or the
+	// context window (done_reason "length").
+	Truncated bool `json:"truncated"`
+	// NumCtx is the context window the run was sent with.
+	NumCtx             int           `json:"num_ctx,omitempty"`
+	Chunks             int           `json:"chunks"`
+	PromptEvalCount    int           `json:"prompt_eval_count"`
+	EvalCount          int           `json:"eval_count"`
+	TotalDuration      time.Duration `json:"-"`
+	LoadDuration       time.Duration `json:"-"`
+	PromptEvalDuration time.Duration `json:"-"`
+	EvalDuration       time.Duration `json:"-"`
+	// FirstToken is the time from sending the request to the first chunk.
+	FirstToken time.Duration `json:"-"`
+	DoneReason string        `json:"done_reason"`
+	Status     Status        `json:"status"`
+	Error      string        `json:"error,omitempty"`
+}
+
+// Run statuses beyond those of [Status]: a run is saved as
+// running when it starts, and one whose process died before it finished is
+// marked interrupted when the database is next opened.
+const (
+	StatusRunning     Status = "running"
+	StatusInterrupted Status = "interrupted"
+)
+
+// StudyInfo holds the de-identified facts of a study that may be shown or
+// logged.
+type StudyInfo struct {
+	Modality          string
+	StudyDescription  string
+	SeriesDescription string
+	BodyPart          string
+	// BurnedInAnnotation is the file's (0028,0301): "YES", "NO", or "" when
+	// absent. See BurnInRisk.
+	BurnedInAnnotation string
+	// StudyInstanceUID identifies the study. It is used only to compute a
+	// salted hash and must never be shown.
+	StudyInstanceUID string
+}
+
+// BurnInRisk reports whether the pixels may carry burned-in text (names,
+// IDs, dates): BurnedInAnnotation is YES, or it is absent on a modality
+// that often burns text in (ultrasound, secondary capture, other). Such
+// pixels must not leave the machine without the user's say-so.
+func (s StudyInfo) BurnInRisk() bool {
+	switch strings.ToUpper(strings.TrimSpace(s.BurnedInAnnotation)) {
+	case "YES":
+		return true
+	case "NO":
+		return false
+	}
+	switch strings.ToUpper(strings.TrimSpace(s.Modality)) {
+	case "US", "SC", "OT", "XC", "ES":
+		return true
+	}
+	return false
+}
