@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/ollama/ollama/fs/ggml"
 
@@ -83,52 +82,28 @@ func Write(path string) (digest string, err error) {
 	v := newVocabulary()
 	ts := tensors(v)
 
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	err = atomicfile.WriteOS(path, 0o600, func(f *os.File) error {
+		if err := ggml.WriteGGUF(f, kv(v, parameterCount(ts)), ts); err != nil {
+			return err
+		}
+		digest, err = openDigest(f)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("write demo model: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-
-	if err := ggml.WriteGGUF(f, kv(v, parameterCount(ts)), ts); err != nil {
-		return "", fmt.Errorf("write demo model %s: %w", path, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", fmt.Errorf("write demo model %s: %w", path, err)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash demo model %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("write demo model %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("write demo model %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return "", fmt.Errorf("write demo model: %w", err)
-	}
-	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
-		return "", fmt.Errorf("write demo model: %w", err)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return digest, nil
 }
 
-// fileDigest returns the "sha256:<hex>" digest of the file at path.
-func fileDigest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
+// openDigest returns the "sha256:<hex>" digest of the whole of the open
+// file f, read from its start.
+func openDigest(f *os.File) (string, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}
-	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
+		return "", err
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

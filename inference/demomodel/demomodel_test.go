@@ -223,3 +223,13 @@ func TestFillerWords(t *testing.T) {
 		}
 	}
 }
+
+// fileDigest returns the "sha256:<hex>" digest of the file at path.
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return openDigest(f)
+}

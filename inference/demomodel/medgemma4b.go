@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 
 	"github.com/ollama/ollama/fs/ggml"
 
@@ -51,32 +50,14 @@ func Write4B(path string) (digest string, err error) {
 	v := newVocabularySize(m4bVocabSize)
 	ts := tensors4B(v)
 
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return "", fmt.Errorf("write 4B model: %w", err)
-	}
-	defer func() {
-		f.Close()
-		if err != nil {
-			os.Remove(f.Name())
+	err = atomicfile.WriteOS(path, 0o600, func(f *os.File) error {
+		if err := ggml.WriteGGUF(f, kv4B(v, parameterCount(ts)), ts); err != nil {
+			return err
 		}
-	}()
-	if err := ggml.WriteGGUF(f, kv4B(v, parameterCount(ts)), ts); err != nil {
-		return "", fmt.Errorf("write 4B model %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("write 4B model %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("write 4B model %s: %w", path, err)
-	}
-	if digest, err = fileDigest(f.Name()); err != nil {
-		return "", err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return "", fmt.Errorf("write 4B model: %w", err)
-	}
-	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
+		digest, err = openDigest(f)
+		return err
+	})
+	if err != nil {
 		return "", fmt.Errorf("write 4B model: %w", err)
 	}
 	return digest, nil

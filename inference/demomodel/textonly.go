@@ -3,7 +3,6 @@ package demomodel
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ollama/ollama/fs/ggml"
@@ -31,32 +30,14 @@ func WriteTextOnly(path string) (digest string, err error) {
 	}
 	meta["general.name"] = "demo-medgemma-arch-text-only"
 
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return "", fmt.Errorf("write text-only demo model: %w", err)
-	}
-	defer func() {
-		f.Close()
-		if err != nil {
-			os.Remove(f.Name())
+	err = atomicfile.WriteOS(path, 0o600, func(f *os.File) error {
+		if err := ggml.WriteGGUF(f, meta, ts); err != nil {
+			return err
 		}
-	}()
-	if err := ggml.WriteGGUF(f, meta, ts); err != nil {
-		return "", fmt.Errorf("write text-only demo model %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("write text-only demo model %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("write text-only demo model %s: %w", path, err)
-	}
-	if digest, err = fileDigest(f.Name()); err != nil {
-		return "", err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return "", fmt.Errorf("write text-only demo model: %w", err)
-	}
-	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
+		digest, err = openDigest(f)
+		return err
+	})
+	if err != nil {
 		return "", fmt.Errorf("write text-only demo model: %w", err)
 	}
 	return digest, nil

@@ -17,6 +17,19 @@ import (
 // perm. On any error the target is left as it was and the temporary file
 // is removed.
 func Write(path string, perm os.FileMode, write func(io.Writer) error) error {
+	return WriteOS(path, perm, func(f *os.File) error {
+		bw := bufio.NewWriterSize(f, 64<<10)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}
+
+// WriteOS is Write for writers that need the file itself (to seek, or to
+// read back what they wrote): write gets the temporary file, open for
+// reading and writing, and must leave it open.
+func WriteOS(path string, perm os.FileMode, write func(*os.File) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -30,11 +43,7 @@ func Write(path string, perm os.FileMode, write func(io.Writer) error) error {
 			os.Remove(name)
 		}
 	}()
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	if err := write(bw); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
+	if err := write(tmp); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {

@@ -68,3 +68,27 @@ func TestWriteFileMissingFolder(t *testing.T) {
 		t.Errorf("error %v is not ErrNotExist", err)
 	}
 }
+
+// TestWriteOSReadsBack: a writer that needs the file may seek and read what
+// it wrote before the file is renamed into place.
+func TestWriteOSReadsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "model.gguf")
+	var back []byte
+	err := WriteOS(path, 0o600, func(f *os.File) error {
+		if _, err := f.WriteString("GGUF body"); err != nil {
+			return err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		var err error
+		back, err = io.ReadAll(f)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "GGUF body" || string(back) != "GGUF body" {
+		t.Errorf("file %q, read back %q", got, back)
+	}
+}

@@ -8,8 +8,8 @@ import (
 )
 
 // TestWritersUseAtomicfile checks the five places that used to write files
-// by hand: each goes through this package, and the demo model writers
-// (ggml.WriteGGUF needs an *os.File) sync the file and its folder.
+// by hand: each goes through this package (the demo model writers, whose
+// ggml.WriteGGUF needs an *os.File, through WriteOS).
 func TestWritersUseAtomicfile(t *testing.T) {
 	root := filepath.Join("..", "..")
 	for _, tc := range []struct {
@@ -19,9 +19,9 @@ func TestWritersUseAtomicfile(t *testing.T) {
 	}{
 		{"app/cli.go", []string{"atomicfile.WriteFile("}, []string{"os.CreateTemp", "os.Rename"}},
 		{"batch/output.go", []string{"atomicfile.Write("}, []string{"os.CreateTemp", "os.Rename"}},
-		{"inference/demomodel/demomodel.go", []string{"f.Sync()", "atomicfile.SyncDir("}, nil},
-		{"inference/demomodel/textonly.go", []string{"f.Sync()", "atomicfile.SyncDir("}, nil},
-		{"inference/demomodel/medgemma4b.go", []string{"f.Sync()", "atomicfile.SyncDir("}, nil},
+		{"inference/demomodel/demomodel.go", []string{"atomicfile.WriteOS("}, []string{"os.CreateTemp", "os.Rename"}},
+		{"inference/demomodel/textonly.go", []string{"atomicfile.WriteOS("}, []string{"os.CreateTemp", "os.Rename"}},
+		{"inference/demomodel/medgemma4b.go", []string{"atomicfile.WriteOS("}, []string{"os.CreateTemp", "os.Rename"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(tc.file)))
