@@ -32,10 +32,20 @@ func runGUI(cfg Config, paths []string) error {
 	defer cancel()
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(assets.Icon)
-	// Saved settings fill what flags and the environment leave unset; the
-	// bearer token is in the system keychain (or a 0600 file without one).
+	// Saved settings fill what flags and the environment leave unset. The
+	// bearer token is in the system keychain (or a 0600 file without one):
+	// it is read before the window opens only when the runtime is attached
+	// and needs it; otherwise it is read in the background, so that the
+	// Settings dialog finds it without asking the keychain on the UI
+	// goroutine.
 	secrets := keychain.New(AppName, keychain.DefaultFallback(AppName))
-	saved, serr := ui.LoadSettings(a.Preferences(), secrets)
+	var now ui.SecretStore
+	if a.Preferences().String(ui.PrefRuntimeMode) == ui.RuntimeAttach {
+		now = secrets
+	} else {
+		go secrets.Get(ui.SecretOllamaToken)
+	}
+	saved, serr := ui.LoadSettings(a.Preferences(), now)
 	applySettings(&cfg, saved, os.Getenv)
 	s, err := NewServices(ctx, cfg, KindGUI)
 	if err != nil {

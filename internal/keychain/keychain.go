@@ -35,6 +35,9 @@ type Store struct {
 	probed   bool
 	keychain bool   // the OS keychain answered
 	why      string // why the file is used, when it is
+	// known holds the secrets read or stored by this process, so the
+	// keychain (a D-Bus round trip, or a prompt) is asked once a secret.
+	known map[string]string
 }
 
 // New returns a store whose secrets are the OS keychain's entries of
@@ -109,6 +112,24 @@ func (s *Store) Location() string {
 func (s *Store) Get(name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if v, ok := s.known[name]; ok {
+		return v, nil
+	}
+	v, err := s.get(name)
+	if err == nil {
+		s.remember(name, v)
+	}
+	return v, err
+}
+
+func (s *Store) remember(name, value string) {
+	if s.known == nil {
+		s.known = map[string]string{}
+	}
+	s.known[name] = value
+}
+
+func (s *Store) get(name string) (string, error) {
 	s.probe()
 	if !s.keychain {
 		m, err := s.readFile()
@@ -145,6 +166,15 @@ func (s *Store) Get(name string) (string, error) {
 func (s *Store) Set(name, value string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.known, name)
+	if err := s.set(name, value); err != nil {
+		return err
+	}
+	s.remember(name, value)
+	return nil
+}
+
+func (s *Store) set(name, value string) error {
 	s.probe()
 	if s.keychain {
 		if err := s.setKeychain(name, value); err != nil {
