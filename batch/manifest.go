@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 	"io"
 	"io/fs"
 	"os"
@@ -415,7 +416,7 @@ func TempDir(root string) (dir string, remove func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	lock, err := TryLock(filepath.Join(dir, tempLockName))
+	lock, err := filelock.TryLock(filepath.Join(dir, tempLockName))
 	if err != nil {
 		os.RemoveAll(dir)
 		return "", nil, err
@@ -457,7 +458,7 @@ func CleanTemp(root string) (int, error) {
 				continue
 			}
 		}
-		lock, err := TryLock(lockPath)
+		lock, err := filelock.TryLock(lockPath)
 		if err != nil {
 			continue // in use
 		}

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 )
 
 // ReadRows reads a result file. A last line cut off by a crash (one that
@@ -60,7 +61,7 @@ func parseRows(path string, data []byte) (rows []Row, truncated bool, err error)
 type Output struct {
 	path string
 
-	lock *Lock
+	lock *filelock.Lock
 
 	mu    sync.Mutex
 	f     *os.File
@@ -82,7 +83,7 @@ func LockPath(path string) string {
 // by rewriting the file atomically. A file that is not a batch result is
 // an [*InputError] and is left as it is.
 func OpenOutput(path string) (*Output, error) {
-	lock, err := TryLock(LockPath(path))
+	lock, err := filelock.TryLock(LockPath(path))
 	if err != nil {
 		if errors.Is(err, ErrLocked) {
 			return nil, &InputError{File: path, Err: fmt.Errorf("another batch is writing this result file (%w: %s); wait for it to finish or give another --out", ErrLocked, LockPath(path))}
@@ -258,3 +259,7 @@ func (o *Output) rewrite(rows []Row) error {
 func writeAtomic(path string, write func(io.Writer) error) error {
 	return atomicfile.Write(path, 0o644, write)
 }
+
+// ErrLocked is returned, wrapped, when another process holds a result
+// file's lock (or its extraction folder's).
+var ErrLocked = filelock.ErrLocked

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/logfile"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
@@ -93,9 +94,9 @@ type Runtime struct {
 	readyCh chan struct{}   // closed on each transition to ready; replaced when not ready
 	logw    *logfile.Writer // the managed server's log, while supervised
 
-	startMu   sync.Mutex // one Start at a time
-	lock      *os.File   // the data dir's runtime lock, while this process owns the server
-	following bool       // using the server another process owns
+	startMu   sync.Mutex     // one Start at a time
+	lock      *filelock.Lock // the data dir's runtime lock, while this process owns the server
+	following bool           // using the server another process owns
 }
 
 // NewRuntime returns a runtime for cfg. In managed mode it locates the

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 )
 
 // One managed server per data dir. The process that holds the lock on
@@ -23,9 +24,6 @@ import (
 // one on the same models folder (Ollama prunes the blobs of a pull or an
 // import in flight when it starts). Only the owner stops the server; when
 // it exits, the next process to need the runtime takes over.
-
-// errLocked is tryLock's answer when another process holds the lock.
-var errLocked = errors.New("locked")
 
 // ServerRecord is what the owner of a data dir's runtime records about
 // the server it runs, in DataDir/runtime.json.
@@ -74,20 +72,14 @@ func (r *Runtime) acquire() (bool, error) {
 	if err := os.MkdirAll(r.cfg.DataDir, 0o700); err != nil {
 		return false, fmt.Errorf("start ollama: %w", err)
 	}
-	f, err := os.OpenFile(r.lockPath(), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return false, fmt.Errorf("start ollama: %w", err)
-	}
-	switch err := tryLock(f); {
+	switch l, err := filelock.TryLock(r.lockPath()); {
 	case err == nil:
-		r.lock = f
+		r.lock = l
 		return true, nil
-	case errors.Is(err, errLocked):
-		f.Close()
+	case errors.Is(err, filelock.ErrLocked):
 		return false, nil
 	default:
-		f.Close()
-		return false, fmt.Errorf("start ollama: lock %s: %w", r.lockPath(), err)
+		return false, fmt.Errorf("start ollama: %w", err)
 	}
 }
 
@@ -97,7 +89,7 @@ func (r *Runtime) release() {
 		return
 	}
 	_ = os.Remove(r.recordPath())
-	r.lock.Close()
+	r.lock.Unlock()
 	r.lock = nil
 }
 
@@ -105,7 +97,7 @@ func (r *Runtime) release() {
 // answers.
 func (r *Runtime) liveRecord(ctx context.Context) (ServerRecord, *Client, bool) {
 	rec, err := ReadServerRecord(r.cfg.DataDir)
-	if err != nil || !processAlive(rec.PID) {
+	if err != nil || !filelock.ProcessAlive(rec.PID) {
 		return rec, nil, false
 	}
 	u, err := url.Parse(rec.URL)
@@ -190,7 +182,7 @@ func (r *Runtime) transfersInFlight() bool {
 		if err != nil {
 			continue
 		}
-		if processAlive(pid) {
+		if filelock.ProcessAlive(pid) {
 			live = true
 			continue
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 )
 
 // TestOneServerPerDataDir: a second runtime on the same data dir uses the
@@ -43,7 +45,7 @@ func TestOneServerPerDataDir(t *testing.T) {
 		t.Errorf("second state %+v", st)
 	}
 	second.Stop()
-	if !processAlive(owner.PID()) {
+	if !filelock.ProcessAlive(owner.PID()) {
 		t.Fatal("the second runtime's Stop stopped the owner's server")
 	}
 	if _, err := owner.Client(ctx); err != nil {

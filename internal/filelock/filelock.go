@@ -1,4 +1,9 @@
-package batch
+// Package filelock takes exclusive, advisory OS locks on files (flock on
+// Unix, LockFileEx on Windows), and tells whether a process is alive: what
+// keeps one managed runtime per data folder and one batch per result file.
+// The operating system drops a lock when its process exits, however it
+// exits, so a killed process never leaves a stale lock.
+package filelock
 
 import (
 	"errors"
@@ -11,7 +16,7 @@ var ErrLocked = errors.New("in use by another process")
 
 // Lock is an exclusive, advisory OS lock on a file (flock on Unix,
 // LockFileEx on Windows). The operating system drops it when the process
-// exits, however it exits, so a killed batch never leaves a stale lock.
+// exits, however it exits, so a killed process never leaves a stale lock.
 type Lock struct {
 	f    *os.File
 	path string

@@ -1,6 +1,6 @@
 //go:build unix
 
-package batch
+package filelock
 
 import (
 	"errors"
@@ -19,4 +19,13 @@ func lockFile(f *os.File) error {
 		}
 		return err
 	}
+}
+
+// ProcessAlive reports whether a process with this id exists.
+func ProcessAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

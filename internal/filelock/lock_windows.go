@@ -1,6 +1,6 @@
 //go:build windows
 
-package inference
+package filelock
 
 import (
 	"errors"
@@ -9,21 +9,17 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// tryLock takes an exclusive lock (LockFileEx) on f without waiting; it
-// returns errLocked when another handle holds it. The lock ends when f is
-// closed or the process dies.
-func tryLock(f *os.File) error {
-	var ol windows.Overlapped
-	err := windows.LockFileEx(windows.Handle(f.Fd()),
-		windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ol)
+func lockFile(f *os.File) error {
+	ol := new(windows.Overlapped)
+	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
 	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) || errors.Is(err, windows.ERROR_IO_PENDING) {
-		return errLocked
+		return ErrLocked
 	}
 	return err
 }
 
-// processAlive reports whether a process with this id is running.
-func processAlive(pid int) bool {
+// ProcessAlive reports whether a process with this id is running.
+func ProcessAlive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
