@@ -82,15 +82,21 @@ func Write(path string) (digest string, err error) {
 	v := newVocabulary()
 	ts := tensors(v)
 
+	return writeGGUF(path, "write demo model", kv(v, parameterCount(ts)), ts)
+}
+
+// writeGGUF writes a GGUF of kv and ts to path atomically (atomicfile) and
+// returns its "sha256:<hex>" digest; what names it in errors.
+func writeGGUF(path, what string, kv ggml.KV, ts []*ggml.Tensor) (digest string, err error) {
 	err = atomicfile.WriteOS(path, 0o600, func(f *os.File) error {
-		if err := ggml.WriteGGUF(f, kv(v, parameterCount(ts)), ts); err != nil {
+		if err := ggml.WriteGGUF(f, kv, ts); err != nil {
 			return err
 		}
 		digest, err = openDigest(f)
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("write demo model: %w", err)
+		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	return digest, nil
 }

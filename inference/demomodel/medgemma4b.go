@@ -6,11 +6,9 @@ import (
 	"hash/fnv"
 	"io"
 	"math"
-	"os"
 
 	"github.com/ollama/ollama/fs/ggml"
 
-	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 	"github.com/x448/float16"
 )
 
@@ -50,17 +48,7 @@ func Write4B(path string) (digest string, err error) {
 	v := newVocabularySize(m4bVocabSize)
 	ts := tensors4B(v)
 
-	err = atomicfile.WriteOS(path, 0o600, func(f *os.File) error {
-		if err := ggml.WriteGGUF(f, kv4B(v, parameterCount(ts)), ts); err != nil {
-			return err
-		}
-		digest, err = openDigest(f)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("write 4B model: %w", err)
-	}
-	return digest, nil
+	return writeGGUF(path, "write 4B model", kv4B(v, parameterCount(ts)), ts)
 }
 
 // newVocabularySize is the demo vocabulary grown to n tokens with more

@@ -1,13 +1,9 @@
 package demomodel
 
 import (
-	"fmt"
-	"os"
 	"strings"
 
 	"github.com/ollama/ollama/fs/ggml"
-
-	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 )
 
 // WriteTextOnly writes the demo model without its vision tower and
@@ -30,15 +26,5 @@ func WriteTextOnly(path string) (digest string, err error) {
 	}
 	meta["general.name"] = "demo-medgemma-arch-text-only"
 
-	err = atomicfile.WriteOS(path, 0o600, func(f *os.File) error {
-		if err := ggml.WriteGGUF(f, meta, ts); err != nil {
-			return err
-		}
-		digest, err = openDigest(f)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("write text-only demo model: %w", err)
-	}
-	return digest, nil
+	return writeGGUF(path, "write text-only demo model", meta, ts)
 }

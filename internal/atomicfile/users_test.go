@@ -9,7 +9,8 @@ import (
 
 // TestWritersUseAtomicfile checks the five places that used to write files
 // by hand: each goes through this package (the demo model writers, whose
-// ggml.WriteGGUF needs an *os.File, through WriteOS).
+// ggml.WriteGGUF needs an *os.File, through WriteOS in demomodel.go's
+// writeGGUF).
 func TestWritersUseAtomicfile(t *testing.T) {
 	root := filepath.Join("..", "..")
 	for _, tc := range []struct {
@@ -20,8 +21,8 @@ func TestWritersUseAtomicfile(t *testing.T) {
 		{"app/cli.go", []string{"atomicfile.WriteFile("}, []string{"os.CreateTemp", "os.Rename"}},
 		{"batch/output.go", []string{"atomicfile.Write("}, []string{"os.CreateTemp", "os.Rename"}},
 		{"inference/demomodel/demomodel.go", []string{"atomicfile.WriteOS("}, []string{"os.CreateTemp", "os.Rename"}},
-		{"inference/demomodel/textonly.go", []string{"atomicfile.WriteOS("}, []string{"os.CreateTemp", "os.Rename"}},
-		{"inference/demomodel/medgemma4b.go", []string{"atomicfile.WriteOS("}, []string{"os.CreateTemp", "os.Rename"}},
+		{"inference/demomodel/textonly.go", []string{"writeGGUF("}, []string{"os.CreateTemp", "os.Rename"}},
+		{"inference/demomodel/medgemma4b.go", []string{"writeGGUF("}, []string{"os.CreateTemp", "os.Rename"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(tc.file)))
