@@ -3,8 +3,10 @@
 package assets
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
+	"io/fs"
+	"path"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +20,27 @@ var presetsJSON []byte
 
 //go:embed prompts.json
 var promptsJSON []byte
+
+//go:embed recipes/*.json
+var recipesFS embed.FS
+
+// File is an embedded file: its name and bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Recipes returns the built-in model-input recipes (recipes/*.json), which
+// package dicomview/recipe parses.
+func Recipes() []File {
+	var out []File
+	names, _ := fs.Glob(recipesFS, "recipes/*.json") // embedded: cannot fail
+	for _, n := range names {
+		data, _ := recipesFS.ReadFile(n)
+		out = append(out, File{Name: path.Join("assets", n), Data: data})
+	}
+	return out
+}
 
 // Icon is the application icon.
 var Icon = fyne.NewStaticResource("icon.png", iconPNG)

@@ -122,6 +122,7 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 		StudyDescription:   text(elems, tag.StudyDescription),
 		SeriesDescription:  text(elems, tag.SeriesDescription),
 		BodyPart:           text(elems, tag.BodyPartExamined),
+		StudyDate:          text(elems, tag.StudyDate),
 		BurnedInAnnotation: text(elems, tag.BurnedInAnnotation),
 		StudyInstanceUID:   text(elems, tag.StudyInstanceUID),
 	}

@@ -52,6 +52,9 @@ type Image struct {
 	Encoding     string
 	Width        int
 	Height       int
+	// Label names the image in the prompt or the viewer ("SLICE 3",
+	// "prior"); "" for a lone image.
+	Label string
 	// Path is the file the image was prepared from and Study its study
 	// facts; they go to the local run log only, never to the model.
 	Path  string
@@ -123,6 +126,9 @@ type StudyInfo struct {
 	StudyDescription  string
 	SeriesDescription string
 	BodyPart          string
+	// StudyDate is the study's date as DICOM writes it (YYYYMMDD), or "":
+	// the longitudinal recipe orders a patient's studies by it.
+	StudyDate string
 	// BurnedInAnnotation is the file's (0028,0301): "YES", "NO", or "" when
 	// absent. See BurnInRisk.
 	BurnedInAnnotation string

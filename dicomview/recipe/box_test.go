@@ -1,0 +1,63 @@
+package recipe
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+)
+
+func TestParseBoxes(t *testing.T) {
+	answer := "The right sternoclavicular joint lies medially, above the aortic knob [see image].\n\n" +
+		"Final Answer: ```json\n[{\"box_2d\": [120, 380, 210, 470], \"label\": \"right sternoclavicular joint\"}]\n```"
+	boxes, err := ParseBoxes(answer)
+	if err != nil || len(boxes) != 1 || boxes[0].Box2D != [4]float64{120, 380, 210, 470} || boxes[0].Label != "right sternoclavicular joint" {
+		t.Fatalf("boxes %+v, %v", boxes, err)
+	}
+	// A bare list after reasoning, two boxes.
+	boxes, err = ParseBoxes(`Reasoning… [{"box_2d":[1,2,3,4],"label":"a"},{"box_2d":[10,20,30,40],"label":"b"}] done`)
+	if err != nil || len(boxes) != 2 || boxes[1].Label != "b" {
+		t.Fatalf("bare list: %+v, %v", boxes, err)
+	}
+	if _, err := ParseBoxes("I cannot see a joint."); !errors.Is(err, ErrNoBoxes) {
+		t.Errorf("no boxes: %v", err)
+	}
+	if _, err := ParseBoxes(`Final Answer: [{"box_2d":[500,10,400,20],"label":"upside"}]`); err == nil || !strings.Contains(err.Error(), "y0 < y1") {
+		t.Errorf("corners out of order: %v", err)
+	}
+	if _, err := ParseBoxes(`Final Answer: [{"box_2d":[0,10,1200,20],"label":"far"}]`); err == nil || !strings.Contains(err.Error(), "outside 0–1000") {
+		t.Errorf("out of range: %v", err)
+	}
+}
+
+// TestMapBox: the same answer on portrait, landscape and square sources,
+// padded (as the localization recipe sends them) and stretched.
+func TestMapBox(t *testing.T) {
+	centre := Box{Box2D: [4]float64{250, 250, 750, 750}, Label: "c"}
+	for _, c := range []struct {
+		name string
+		p    Placement
+		b    Box
+		want Rect
+	}{
+		{"portrait pad", Placement{Width: 200, Height: 400, Fit: dicomview.FitPad}, centre, Rect{X0: 0, Y0: 100, X1: 200, Y1: 300}},
+		{"landscape pad", Placement{Width: 400, Height: 200, Fit: dicomview.FitPad}, centre, Rect{X0: 100, Y0: 0, X1: 300, Y1: 200}},
+		{"square pad", Placement{Width: 300, Height: 300, Fit: dicomview.FitPad}, centre, Rect{X0: 75, Y0: 75, X1: 225, Y1: 225}},
+		{"portrait stretch", Placement{Width: 200, Height: 400, Fit: dicomview.FitStretch}, centre, Rect{X0: 50, Y0: 100, X1: 150, Y1: 300}},
+		{"landscape stretch", Placement{Width: 400, Height: 200, Fit: dicomview.FitStretch}, centre, Rect{X0: 100, Y0: 50, X1: 300, Y1: 150}},
+		// Odd padding: 2140×1760 (the CR test file) has 380 rows of
+		// padding, 190 above.
+		{"CR pad top-left", Placement{Width: 2140, Height: 1760, Fit: dicomview.FitPad}, Box{Box2D: [4]float64{100, 0, 200, 500}},
+			Rect{X0: 0, Y0: 24, X1: 1070, Y1: 238}},
+		// A box in the padding clips to the image.
+		{"in the padding", Placement{Width: 200, Height: 400, Fit: dicomview.FitPad}, Box{Box2D: [4]float64{0, 0, 100, 200}},
+			Rect{X0: 0, Y0: 0, X1: 0, Y1: 40}},
+	} {
+		got := MapBox(c.b, c.p)
+		c.want.Label = c.b.Label
+		if got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,419 @@
+package recipe
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+)
+
+// Input is one study the user gives: a series, and the path it was
+// opened from (for messages).
+type Input struct {
+	Path   string
+	Series *dicomview.Series
+}
+
+// Options are the user's choices that a recipe leaves open.
+type Options struct {
+	// Prompt is the user's prompt; "" uses the recipe's default.
+	Prompt string
+	// Slices is how many slices to send: for a "each" recipe, of every
+	// input (0 means 1); for a "series" recipe at most its Max (0 means
+	// Max).
+	Slices int
+	// Window overrides the display window (EncodeDisplay only).
+	Window *dicomview.Window
+}
+
+// Part is one piece of the user turn, in order: a text, or an image (its
+// index in Built.Images).
+type Part struct {
+	Text  string `json:"text,omitempty"`
+	Image *int   `json:"image,omitempty"`
+}
+
+// Placement is where an image came from, for mapping answers about it
+// (localization boxes) back to the source pixels.
+type Placement struct {
+	// Width and Height are the source frame's size in pixels.
+	Width, Height int
+	Fit           dicomview.Fit
+}
+
+// Built is a recipe applied to the user's inputs: the request's parts.
+type Built struct {
+	Recipe Ref
+	// Images are the model inputs in the order the model sees them, each
+	// with its Label.
+	Images []core.Image
+	// Prompt is the user turn's text as sent to Ollama's /api/chat: with
+	// one Placeholder an image for the interleaved layout, none for
+	// images-first (the runtime then puts the images first).
+	Prompt string
+	// Parts are the user turn in order, as an OpenAI-compatible endpoint
+	// receives it (one message, its parts in this order).
+	Parts  []Part
+	System string
+	// Options carry the recipe's sampling and a num_ctx that fits the
+	// images, the text and the answer.
+	Options core.Options
+	// Indices are the 0-based slice numbers chosen from each input.
+	Indices [][]int
+	// Placements are, per image, its source geometry.
+	Placements []Placement
+}
+
+// Build applies r to the inputs. Every error names the input and what to
+// do; nothing is sent anywhere.
+func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
+	if len(inputs) == 0 {
+		return nil, fmt.Errorf("recipe %s: no image given", r.Name)
+	}
+	for _, in := range inputs {
+		if err := r.checkModality(in); err != nil {
+			return nil, err
+		}
+	}
+	var picks [][]dicomview.Slice
+	var idx [][]int
+	switch r.Images.From {
+	case FromEach:
+		n := max(o.Slices, 1)
+		if r.Images.Max > 0 && n > r.Images.Max {
+			return nil, fmt.Errorf("recipe %s sends at most %d slices of each image; asked for %d", r.Name, r.Images.Max, n)
+		}
+		for _, in := range inputs {
+			ix := Select(len(in.Series.Slices), n, r.sample())
+			picks = append(picks, pick(in.Series, ix))
+			idx = append(idx, ix)
+		}
+	case FromSeries:
+		if len(inputs) != 1 {
+			return nil, fmt.Errorf("recipe %s takes one series (a CT or MR volume); got %d inputs", r.Name, len(inputs))
+		}
+		n := r.Images.Max
+		if o.Slices > 0 {
+			if n > 0 && o.Slices > n {
+				return nil, fmt.Errorf("recipe %s sends at most %d slices; asked for %d", r.Name, n, o.Slices)
+			}
+			n = o.Slices
+		}
+		s := inputs[0].Series
+		ix := Select(len(s.Slices), n, r.sample())
+		picks, idx = [][]dicomview.Slice{pick(s, ix)}, [][]int{ix}
+	case FromLongitudinal:
+		ordered, err := priorCurrent(r, inputs)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range ordered {
+			picks = append(picks, []dicomview.Slice{in.Series.Slices[0]})
+			idx = append(idx, []int{0})
+		}
+	}
+
+	b := &Built{Recipe: r.Ref(), System: r.System, Indices: idx}
+	for k, ss := range picks {
+		var vol *dicomview.Range
+		if r.Encoding.Kind == EncodeVolumeStretch {
+			v, err := volumeRange(inputs[min(k, len(inputs)-1)].Series)
+			if err != nil {
+				return nil, err
+			}
+			vol = &v
+		}
+		for _, sl := range ss {
+			im, err := r.image(sl, o.Window, vol)
+			if err != nil {
+				return nil, err
+			}
+			b.Images = append(b.Images, im)
+			fit, _ := fitOf(r.Encoding.Fit)
+			b.Placements = append(b.Placements, Placement{Width: sl.Image.Width, Height: sl.Image.Height, Fit: fit})
+		}
+	}
+	b.layout(r, o.Prompt)
+	b.Options = r.options(b)
+	return b, nil
+}
+
+func (r *Recipe) sample() string {
+	if r.Images.Sample == "" {
+		return SampleEven
+	}
+	return r.Images.Sample
+}
+
+func (r *Recipe) checkModality(in Input) error {
+	if len(r.Modalities) == 0 || in.Series == nil {
+		return nil
+	}
+	m := in.Series.Modality
+	if len(in.Series.Slices) > 0 && m == "" {
+		m = in.Series.Slices[0].Image.Modality
+	}
+	if slices.Contains(r.Modalities, m) {
+		return nil
+	}
+	if m == "" {
+		m = "an image without a modality (PNG or JPEG)"
+	}
+	return fmt.Errorf("recipe %s is for %s; %s is %s: choose a recipe for it (`medgemma-workbench recipes list`) or plain",
+		r.Name, strings.Join(r.Modalities, "/"), in.Path, m)
+}
+
+func pick(s *dicomview.Series, ix []int) []dicomview.Slice {
+	out := make([]dicomview.Slice, len(ix))
+	for i, j := range ix {
+		out[i] = s.Slices[j]
+	}
+	return out
+}
+
+// Select returns which of n slices (0-based, in order) a sampling of k
+// takes: all of them when k ≥ n.
+func Select(n, k int, how string) []int {
+	if n <= 0 {
+		return nil
+	}
+	if k <= 0 || k >= n {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	out := make([]int, k)
+	for i := range out {
+		switch how {
+		case SampleNotebook:
+			// Google's CT notebook, in float64 as Python computes it:
+			// int(round(i / k * (n - 1))) for i in 1…k.
+			out[i] = int(math.RoundToEven(float64(i+1) / float64(k) * float64(n-1)))
+		default:
+			if k == 1 {
+				out[i] = 0
+			} else {
+				out[i] = (i*(n-1) + (k-1)/2) / (k - 1)
+			}
+		}
+	}
+	return out
+}
+
+// priorCurrent orders two studies by study date: prior, then current.
+func priorCurrent(r *Recipe, inputs []Input) ([]Input, error) {
+	if len(inputs) != 2 {
+		return nil, fmt.Errorf("recipe %s compares two studies of one patient (prior and current); got %d inputs", r.Name, len(inputs))
+	}
+	date := func(in Input) string {
+		if len(in.Series.Slices) == 0 {
+			return ""
+		}
+		return strings.TrimSpace(in.Series.Slices[0].Image.Info.StudyDate)
+	}
+	a, b := date(inputs[0]), date(inputs[1])
+	switch {
+	case a == "" || b == "":
+		missing := inputs[0].Path
+		if a != "" {
+			missing = inputs[1].Path
+		}
+		return nil, fmt.Errorf("recipe %s orders the studies by StudyDate (0008,0020); %s has none: give two DICOM studies with their dates", r.Name, missing)
+	case a == b:
+		return nil, fmt.Errorf("recipe %s cannot tell prior from current: %s and %s have the same StudyDate", r.Name, inputs[0].Path, inputs[1].Path)
+	case a > b:
+		return []Input{inputs[1], inputs[0]}, nil
+	}
+	return inputs, nil
+}
+
+// volumeRange is the minimum to maximum modality value over every slice
+// of s.
+func volumeRange(s *dicomview.Series) (dicomview.Range, error) {
+	var all dicomview.Range
+	for i, sl := range s.Slices {
+		v, err := sl.Image.ValueRange(sl.Frame)
+		if err != nil {
+			return all, err
+		}
+		if i == 0 {
+			all = v
+			continue
+		}
+		all.Lo, all.Hi = min(all.Lo, v.Lo), max(all.Hi, v.Hi)
+	}
+	return all, nil
+}
+
+// Render returns a slice's pixels as the recipe encodes them, before the
+// resize to 896×896: what a reference implementation is compared with.
+// vol is the volume's range for EncodeVolumeStretch (nil computes it from
+// s).
+func (r *Recipe) Render(s *dicomview.Series, slice int, window *dicomview.Window) (image.Image, error) {
+	sl := s.Slices[slice]
+	var vol *dicomview.Range
+	if r.Encoding.Kind == EncodeVolumeStretch {
+		v, err := volumeRange(s)
+		if err != nil {
+			return nil, err
+		}
+		vol = &v
+	}
+	img, _, err := r.pixels(sl, window, vol)
+	return img, err
+}
+
+func (r *Recipe) pixels(sl dicomview.Slice, window *dicomview.Window, vol *dicomview.Range) (image.Image, dicomview.Window, error) {
+	im := sl.Image
+	switch r.Encoding.Kind {
+	case EncodeWindows:
+		var ws [3]dicomview.Range
+		copy(ws[:], r.Encoding.Windows)
+		out, err := im.HUWindows(sl.Frame, ws)
+		return out, windowOf(ws[0]), err
+	case EncodeVolumeStretch:
+		out, err := im.Stretch(sl.Frame, *vol)
+		return out, windowOf(*vol), err
+	case EncodeRadiograph:
+		out, rg, err := im.Radiograph(sl.Frame)
+		return out, windowOf(rg), err
+	}
+	w := im.DefaultWindow(sl.Frame)
+	if window != nil {
+		w = *window
+	}
+	out, err := im.Render(sl.Frame, w)
+	return out, w, err
+}
+
+func windowOf(r dicomview.Range) dicomview.Window {
+	return dicomview.Window{Center: (r.Lo + r.Hi) / 2, Width: r.Hi - r.Lo}
+}
+
+// image makes one model input.
+func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomview.Range) (core.Image, error) {
+	px, w, err := r.pixels(sl, window, vol)
+	if err != nil {
+		return core.Image{}, fmt.Errorf("recipe %s: %w", r.Name, err)
+	}
+	fit, _ := fitOf(r.Encoding.Fit)
+	in := dicomview.ModelInput(px, fit)
+	var data []byte
+	var sum string
+	if r.Encoding.Codec == "jpeg" {
+		data, sum, err = dicomview.EncodeJPEG(in, r.Encoding.Quality)
+	} else {
+		data, sum, err = dicomview.EncodePNG(in)
+	}
+	if err != nil {
+		return core.Image{}, fmt.Errorf("recipe %s: %s: %w", r.Name, sl.Image.Path, err)
+	}
+	return core.Image{
+		PNG: data, SHA256: sum, Source: filepath.Base(sl.Image.Path), Frame: sl.Frame,
+		WindowCenter: w.Center, WindowWidth: w.Width, Encoding: r.encodingName(),
+		Width: dicomview.ModelInputSize, Height: dicomview.ModelInputSize,
+		Path: sl.Image.Path, Study: sl.Image.Info,
+	}, nil
+}
+
+// encodingName is the encoding a run records: "display", "windows
+// [-1024, 1024] [-135, 215] [0, 80]", "volume-stretch", "radiograph", with
+// "/jpeg" when not PNG.
+func (r *Recipe) encodingName() string {
+	s := r.Encoding.Kind
+	if r.Encoding.Kind == EncodeWindows {
+		parts := []string{s}
+		for _, w := range r.Encoding.Windows {
+			parts = append(parts, w.String())
+		}
+		s = strings.Join(parts, " ")
+	}
+	if r.Encoding.Codec == "jpeg" {
+		s += "/jpeg"
+	}
+	return s
+}
+
+// layout writes the user turn. Texts are trimmed and joined with nothing
+// between them, as Gemma 3's chat template joins a message's parts (`|
+// trim`); the runtime puts "\n\n" before and after each image's tokens.
+func (b *Built) layout(r *Recipe, prompt string) {
+	if strings.TrimSpace(prompt) == "" {
+		prompt = r.Prompt.Default
+	}
+	query := r.Prompt.Query
+	if query == "" {
+		query = "{prompt}"
+	}
+	query = strings.ReplaceAll(query, "{prompt}", strings.TrimSpace(prompt))
+	n := len(b.Images)
+	var text strings.Builder
+	addText := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			b.Parts = append(b.Parts, Part{Text: s})
+			text.WriteString(s)
+		}
+	}
+	addImage := func(i int) {
+		b.Parts = append(b.Parts, Part{Image: &i})
+	}
+	if r.Prompt.Layout == LayoutInterleaved {
+		addText(r.Prompt.Instruction)
+		for i := range n {
+			addImage(i)
+			text.WriteString(Placeholder)
+			label := strings.NewReplacer("{n}", strconv.Itoa(i+1), "{of}", strconv.Itoa(n)).Replace(r.Prompt.Label)
+			b.Images[i].Label = strings.TrimSpace(label)
+			addText(label)
+		}
+		addText(query)
+	} else {
+		for i := range n {
+			addImage(i)
+			b.Images[i].Label = imageLabel(r, i, n)
+		}
+		addText(query)
+	}
+	b.Prompt = text.String()
+}
+
+// imageLabel names an image of an images-first recipe for the viewer (the
+// model sees no label).
+func imageLabel(r *Recipe, i, n int) string {
+	if r.Images.From == FromLongitudinal {
+		return [2]string{"prior", "current"}[min(i, 1)]
+	}
+	if n == 1 {
+		return "image"
+	}
+	return fmt.Sprintf("image %d of %d", i+1, n)
+}
+
+// ctxGranule is the step num_ctx is rounded up to.
+const ctxGranule = 1024
+
+// options are the recipe's sampling plus the context the request needs:
+// its images at ImageTokens each, its text at one token per three bytes
+// (generous), and room for the answer.
+func (r *Recipe) options(b *Built) core.Options {
+	o := core.Options{Temperature: r.Sampling.Temperature, NumPredict: r.Sampling.NumPredict}
+	room := o.NumPredict
+	if room <= 0 {
+		room = 1024
+	}
+	need := len(b.Images)*ImageTokens + (len(b.Prompt)+len(b.System))/3 + 64 + room
+	o.NumCtx = max(4096, (need+ctxGranule-1)/ctxGranule*ctxGranule)
+	return o
+}
+
+// ErrNoBoxes is returned when an answer holds no box list.
+var ErrNoBoxes = errors.New("no box_2d list in the answer")

@@ -1,0 +1,380 @@
+// Package recipe turns studies into exactly what MedGemma receives: which
+// images (series, slice selection, prior and current by study date), how
+// their pixels are encoded (windows, stretch, fit, codec), how text and
+// images are laid out in the user turn, the system prompt, and the
+// sampling and context a run needs. A recipe is data (JSON): the built-in
+// ones follow Google's published MedGemma code (assets/recipes), and users
+// add their own as files in the data folder.
+//
+// A recipe is named and versioned; its Hash covers every parameter that
+// changes what the model sees, so a logged run says which recipe made it
+// and a re-run can check it gets the same one.
+package recipe
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/assets"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+)
+
+// Image selections (Images.From).
+const (
+	// FromEach takes every input as given: Sample slices of each series
+	// (the plain single-image behaviour; several inputs are sent in order).
+	FromEach = "each"
+	// FromSeries samples the slices of one series (a CT or MR volume).
+	FromSeries = "series"
+	// FromLongitudinal takes two studies of one patient and sends the
+	// prior, then the current, by study date.
+	FromLongitudinal = "longitudinal"
+)
+
+// Slice samplings (Images.Sample).
+const (
+	// SampleEven spreads n slices evenly, first and last included.
+	SampleEven = "even"
+	// SampleNotebook is the selection of Google's CT notebook: slice
+	// round(i / n × (N − 1)) for i = 1…n (Python's round, half to even),
+	// of the N slices in order, when N > n; all of them otherwise.
+	SampleNotebook = "notebook"
+)
+
+// Pixel encodings (Encoding.Kind).
+const (
+	// EncodeDisplay is the viewer's window (the file's, or the one given)
+	// with grey replicated into R, G and B.
+	EncodeDisplay = "display"
+	// EncodeWindows puts one Hounsfield range a channel into R, G and B
+	// (Encoding.Windows).
+	EncodeWindows = "windows"
+	// EncodeVolumeStretch maps the minimum to maximum of the whole series
+	// onto 0…255 (Google's MRI volume normalisation).
+	EncodeVolumeStretch = "volume-stretch"
+	// EncodeRadiograph is Google's chest X-ray preparation: modality LUT,
+	// the file's window or the image's full range, MONOCHROME1 inverted.
+	EncodeRadiograph = "radiograph"
+)
+
+// Prompt layouts (Prompt.Layout).
+const (
+	// LayoutImagesFirst sends the images before the text, as Ollama does
+	// with a message's images when its text holds no [img] placeholder.
+	LayoutImagesFirst = "images-first"
+	// LayoutInterleaved lays out the user turn as instruction, then each
+	// image followed by its label, then the query: the images go where
+	// their [img] placeholders stand.
+	LayoutInterleaved = "interleaved"
+)
+
+// Placeholder stands for an image in a prompt: Ollama v0.17.4 replaces
+// each, in order, with the next image of the message (server/prompt.go).
+const Placeholder = "[img]"
+
+// ImageTokens is how many tokens one image takes in MedGemma (the SigLIP
+// tower's 256, plus the start, end and two newline tokens around them).
+const ImageTokens = 256 + 4
+
+// Recipe is one named, versioned way of feeding MedGemma.
+type Recipe struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Title   string `json:"title"`
+	// Source cites the published code the recipe follows, and Notes say
+	// where and why it departs from it.
+	Source string `json:"source,omitempty"`
+	Notes  string `json:"notes,omitempty"`
+	// Modalities the recipe is for ("CT", "MR", "CR", "DX"); empty: any.
+	Modalities []string `json:"modalities,omitempty"`
+	// Model is the model the recipe is meant for (a suggestion).
+	Model    string   `json:"model,omitempty"`
+	Images   Images   `json:"images"`
+	Encoding Encoding `json:"encoding"`
+	Prompt   Prompt   `json:"prompt"`
+	System   string   `json:"system,omitempty"`
+	Sampling Sampling `json:"sampling,omitzero"`
+	// Output says what the answer holds: "" (free text) or "boxes" (a
+	// JSON list of {"box_2d": [y0, x0, y1, x1], "label": …} on 0–1000).
+	Output string `json:"output,omitempty"`
+
+	// File is where a user recipe was read from ("" for a built-in).
+	File string `json:"-"`
+}
+
+// Images says which images a recipe sends.
+type Images struct {
+	From   string `json:"from"`
+	Sample string `json:"sample,omitempty"`
+	// Max is the most slices sent from a series; 0 takes the caller's
+	// count (plain) and the caller may lower it, never raise it.
+	Max int `json:"max,omitempty"`
+}
+
+// Encoding says how a slice becomes the model's 896×896 image.
+type Encoding struct {
+	Kind string `json:"kind"`
+	// Windows are the R, G and B ranges of EncodeWindows, in HU.
+	Windows []dicomview.Range `json:"windows,omitempty"`
+	// Fit is "pad" (keep the aspect ratio on a black square) or
+	// "stretch".
+	Fit string `json:"fit"`
+	// Codec is "png" (lossless, the default) or "jpeg" at Quality.
+	Codec   string `json:"codec,omitempty"`
+	Quality int    `json:"quality,omitempty"`
+}
+
+// Prompt says how the user turn is laid out.
+type Prompt struct {
+	Layout string `json:"layout"`
+	// Instruction comes first (interleaved layout only).
+	Instruction string `json:"instruction,omitempty"`
+	// Label follows each image; "{n}" is its number from 1 and "{of}" the
+	// count.
+	Label string `json:"label,omitempty"`
+	// Query is the text after the images; "{prompt}" is the user's prompt.
+	// Empty means "{prompt}".
+	Query string `json:"query,omitempty"`
+	// Default is the prompt used when the user gives none.
+	Default string `json:"default,omitempty"`
+}
+
+// Sampling are the generation defaults; the user's flags override them.
+type Sampling struct {
+	Temperature *float64 `json:"temperature,omitempty"`
+	NumPredict  int      `json:"num_predict,omitempty"`
+}
+
+// Ref is what a run records of its recipe.
+type Ref struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Hash    string `json:"hash"`
+}
+
+// String writes "medgemma-1.5-ct v1 (3f2a9c01b4d2)".
+func (r Ref) String() string {
+	if r.Name == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s v%s (%s)", r.Name, r.Version, r.Hash)
+}
+
+// Ref returns the recipe's name, version and hash.
+func (r *Recipe) Ref() Ref {
+	return Ref{Name: r.Name, Version: r.Version, Hash: r.Hash()}
+}
+
+// Hash is the first 12 hex digits of the SHA-256 of the recipe's
+// parameters as canonical JSON (everything but the title, source and
+// notes, which do not change what the model sees).
+func (r *Recipe) Hash() string {
+	c := *r
+	c.Title, c.Source, c.Notes, c.File = "", "", "", ""
+	b, _ := json.Marshal(c) // plain data: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:12]
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// Validate reports the first thing wrong with r, naming the field.
+func (r *Recipe) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("recipe %q: %s", r.Name, fmt.Sprintf(format, a...))
+	}
+	switch {
+	case !nameRE.MatchString(r.Name):
+		return bad("name: want lowercase letters, digits, '.', '_' or '-' (at most 64)")
+	case r.Version == "":
+		return bad("version: missing")
+	}
+	switch r.Images.From {
+	case FromEach, FromSeries, FromLongitudinal:
+	default:
+		return bad("images.from %q: want %s, %s or %s", r.Images.From, FromEach, FromSeries, FromLongitudinal)
+	}
+	switch r.Images.Sample {
+	case "", SampleEven, SampleNotebook:
+	default:
+		return bad("images.sample %q: want %s or %s", r.Images.Sample, SampleEven, SampleNotebook)
+	}
+	if r.Images.Max < 0 || r.Images.Max > 1000 {
+		return bad("images.max %d: want 0 to 1000", r.Images.Max)
+	}
+	switch r.Encoding.Kind {
+	case EncodeDisplay, EncodeVolumeStretch, EncodeRadiograph:
+	case EncodeWindows:
+		if len(r.Encoding.Windows) != 3 {
+			return bad("encoding.windows: want three HU ranges (R, G, B), got %d", len(r.Encoding.Windows))
+		}
+		for i, w := range r.Encoding.Windows {
+			if !(w.Hi > w.Lo) {
+				return bad("encoding.windows[%d] %v: want lo < hi", i, w)
+			}
+		}
+	default:
+		return bad("encoding.kind %q: want %s, %s, %s or %s", r.Encoding.Kind, EncodeDisplay, EncodeWindows, EncodeVolumeStretch, EncodeRadiograph)
+	}
+	if _, err := fitOf(r.Encoding.Fit); err != nil {
+		return bad("encoding.fit: %v", err)
+	}
+	switch r.Encoding.Codec {
+	case "", "png":
+	case "jpeg":
+		if r.Encoding.Quality < 1 || r.Encoding.Quality > 100 {
+			return bad("encoding.quality %d: want 1 to 100 for jpeg", r.Encoding.Quality)
+		}
+	default:
+		return bad("encoding.codec %q: want png or jpeg", r.Encoding.Codec)
+	}
+	switch r.Prompt.Layout {
+	case LayoutImagesFirst, LayoutInterleaved:
+	default:
+		return bad("prompt.layout %q: want %s or %s", r.Prompt.Layout, LayoutImagesFirst, LayoutInterleaved)
+	}
+	for what, s := range map[string]string{"instruction": r.Prompt.Instruction, "label": r.Prompt.Label, "query": r.Prompt.Query, "default": r.Prompt.Default, "system": r.System} {
+		if strings.Contains(s, Placeholder) {
+			return bad("%s holds %s, which the runtime would read as an image", what, Placeholder)
+		}
+	}
+	switch r.Output {
+	case "", "boxes":
+	default:
+		return bad("output %q: want \"\" or boxes", r.Output)
+	}
+	return nil
+}
+
+func fitOf(s string) (dicomview.Fit, error) {
+	switch s {
+	case "pad", "":
+		return dicomview.FitPad, nil
+	case "stretch":
+		return dicomview.FitStretch, nil
+	}
+	return 0, fmt.Errorf("%q: want pad or stretch", s)
+}
+
+// Plain is the name of the recipe that does what the workbench did before
+// recipes: each image as the viewer windows it, before the text.
+const Plain = "plain"
+
+// Parse reads one recipe from JSON and validates it; name is the file or
+// asset it came from, for errors.
+func Parse(name string, data []byte) (*Recipe, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	var r Recipe
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("recipe %s: %w", name, err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &r, nil
+}
+
+// Builtins returns the built-in recipes, by name.
+func Builtins() []*Recipe {
+	var out []*Recipe
+	for _, f := range assets.Recipes() {
+		r, err := Parse(f.Name, f.Data)
+		if err != nil {
+			panic("recipe: built-in " + err.Error()) // embedded; a test guards it
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ErrUnknown is returned for a recipe name that is neither built in nor
+// in the user's folder.
+var ErrUnknown = errors.New("unknown recipe")
+
+// Library is the built-in recipes and the user's (files *.json in a
+// folder of the data dir); a user recipe may not take a built-in's name.
+type Library struct {
+	list []*Recipe
+	// Problems are the user files that did not load, each naming its file.
+	Problems []error
+}
+
+// Open reads the built-ins and the user recipes in dir (which may not
+// exist).
+func Open(dir string) *Library {
+	l := &Library{list: Builtins()}
+	if dir == "" {
+		return l
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		l.Problems = append(l.Problems, err)
+		return l
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if fi.Size() > 1<<20 {
+			l.Problems = append(l.Problems, fmt.Errorf("recipe %s: %d bytes, over the 1 MiB a recipe may have", f, fi.Size()))
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			l.Problems = append(l.Problems, fmt.Errorf("recipe %s: %w", f, err))
+			continue
+		}
+		r, err := Parse(f, data)
+		if err != nil {
+			l.Problems = append(l.Problems, err)
+			continue
+		}
+		if l.find(r.Name) != nil {
+			l.Problems = append(l.Problems, fmt.Errorf("recipe %s: the name %q is taken (built in or an earlier file); rename it", f, r.Name))
+			continue
+		}
+		r.File = f
+		l.list = append(l.list, r)
+	}
+	return l
+}
+
+// All returns every recipe: the built-ins, then the user's.
+func (l *Library) All() []*Recipe { return slices.Clone(l.list) }
+
+func (l *Library) find(name string) *Recipe {
+	for _, r := range l.list {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// Get returns the named recipe ("" is Plain).
+func (l *Library) Get(name string) (*Recipe, error) {
+	if name == "" {
+		name = Plain
+	}
+	if r := l.find(name); r != nil {
+		return r, nil
+	}
+	names := make([]string, len(l.list))
+	for i, r := range l.list {
+		names[i] = r.Name
+	}
+	return nil, fmt.Errorf("%w %q; known: %s (see `medgemma-workbench recipes list`)", ErrUnknown, name, strings.Join(names, ", "))
+}
