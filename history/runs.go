@@ -47,13 +47,15 @@ INSERT INTO runs (
 	model, model_digest, runtime_version, options, output,
 	prompt_eval_count, eval_count,
 	total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
-	done_reason, status, error, study_key, thinking, rating, notes, burn_in_risk
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	done_reason, status, error, study_key, thinking, rating, notes, burn_in_risk,
+	recipe, recipe_version, recipe_hash, recipe_json, image_labels, boxes
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		session, formatTime(r.StartedAt), finished, r.Source, r.System, r.Prompt,
 		r.Model, r.ModelDigest, r.RuntimeVersion, string(opts), r.Output,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
-		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes, r.BurnInRisk)
+		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes, r.BurnInRisk,
+		r.Recipe.Name, r.Recipe.Version, r.Recipe.Hash, r.RecipeJSON, jsonList(r.ImageLabels), jsonList(r.Boxes))
 	if err != nil {
 		return 0, s.errorf("save run: %w", err)
 	}
@@ -191,7 +193,8 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 	(SELECT json_group_array(ri.source_path ORDER BY ri.position)
 		FROM run_images ri WHERE ri.run_id = r.id),
 	r.thinking, coalesce(r.study_key, ''), r.rating, r.notes,
-	coalesce(st.modality, ''), coalesce(st.description, ''), r.burn_in_risk
+	coalesce(st.modality, ''), coalesce(st.description, ''), r.burn_in_risk,
+	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.boxes
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 func scanRuns(rows *sql.Rows) ([]Run, error) {
@@ -205,13 +208,15 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 			paths               string
 			total, load, pe, ev int64
 			first               int64
+			labels, boxes       string
 		)
 		if err := rows.Scan(&r.ID, &r.SessionID, &started, &finished,
 			&r.Source, &r.System, &r.Prompt, &r.Model, &r.ModelDigest, &r.RuntimeVersion,
 			&opts, &r.Output, &r.PromptEvalCount, &r.EvalCount,
 			&total, &load, &pe, &ev, &first,
 			&r.DoneReason, &status, &r.Error, &shas, &paths,
-			&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk); err != nil {
+			&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
+			&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &boxes); err != nil {
 			return nil, err
 		}
 		var err error
@@ -225,6 +230,16 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 		}
 		if err := json.Unmarshal([]byte(opts), &r.Options); err != nil {
 			return nil, fmt.Errorf("run %d: options: %w", r.ID, err)
+		}
+		if labels != "[]" {
+			if err := json.Unmarshal([]byte(labels), &r.ImageLabels); err != nil {
+				return nil, fmt.Errorf("run %d: image labels: %w", r.ID, err)
+			}
+		}
+		if boxes != "[]" {
+			if err := json.Unmarshal([]byte(boxes), &r.Boxes); err != nil {
+				return nil, fmt.Errorf("run %d: boxes: %w", r.ID, err)
+			}
 		}
 		if shas != "" {
 			r.ImageSHA256 = strings.Split(shas, ",")
@@ -254,4 +269,16 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 // crash keeps what had arrived. FinishRun records the final one.
 func (s *Store) SaveOutput(ctx context.Context, id int64, output string) error {
 	return s.updateRun(ctx, id, "checkpoint", `UPDATE runs SET output = ? WHERE id = ?`, output)
+}
+
+// jsonList writes a list as JSON ("[]" for none).
+func jsonList[T any](v []T) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
 }

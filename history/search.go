@@ -90,6 +90,10 @@ func conditions(f Filter) (where []string, args []any) {
 		where = append(where, `r.status = ?`)
 		args = append(args, string(f.Status))
 	}
+	if f.Recipe != "" {
+		where = append(where, `r.recipe = ?`)
+		args = append(args, f.Recipe)
+	}
 	return where, args
 }
 

@@ -50,7 +50,7 @@ type Placement struct {
 
 // Built is a recipe applied to the user's inputs: the request's parts.
 type Built struct {
-	Recipe Ref
+	Recipe core.RecipeRef
 	// Images are the model inputs in the order the model sees them, each
 	// with its Label.
 	Images []core.Image

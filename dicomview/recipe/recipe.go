@@ -26,6 +26,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Image selections (Images.From).
@@ -154,24 +155,9 @@ type Sampling struct {
 	NumPredict  int      `json:"num_predict,omitempty"`
 }
 
-// Ref is what a run records of its recipe.
-type Ref struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	Hash    string `json:"hash"`
-}
-
-// String writes "medgemma-1.5-ct v1 (3f2a9c01b4d2)".
-func (r Ref) String() string {
-	if r.Name == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s v%s (%s)", r.Name, r.Version, r.Hash)
-}
-
 // Ref returns the recipe's name, version and hash.
-func (r *Recipe) Ref() Ref {
-	return Ref{Name: r.Name, Version: r.Version, Hash: r.Hash()}
+func (r *Recipe) Ref() core.RecipeRef {
+	return core.RecipeRef{Name: r.Name, Version: r.Version, Hash: r.Hash()}
 }
 
 // Hash is the first 12 hex digits of the SHA-256 of the recipe's

@@ -56,6 +56,17 @@ type Run struct {
 	Rating int
 	Notes  string
 
+	// Recipe is the model-input recipe the run used (name, version, hash
+	// of its parameters), RecipeJSON the recipe itself; empty for runs
+	// made before recipes. ImageLabels are the images' labels in the order
+	// sent ("SLICE 1", "prior"), parallel to ImageSHA256 or empty.
+	Recipe      RecipeRef
+	RecipeJSON  string
+	ImageLabels []string
+	// Boxes are the localization boxes read from the answer, in source
+	// pixels of the image they are about.
+	Boxes []Box
+
 	// BurnInRisk is true when a source image's pixels may carry burned-in
 	// annotations (StudyInfo.BurnInRisk): BurnedInAnnotation
 	// YES, or absent on a modality that often has them.
@@ -83,6 +94,8 @@ type Filter struct {
 	StudyKey string
 	// Status keeps the runs that ended so.
 	Status Status
+	// Recipe keeps the runs made with the named recipe.
+	Recipe string
 	// Limit is the most runs returned, newest first; 0 or less means all.
 	Limit int
 }

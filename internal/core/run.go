@@ -71,6 +71,12 @@ type Request struct {
 	// KeepAlive, when set, is how long the runtime keeps the model loaded
 	// after this request (0 unloads it at once).
 	KeepAlive *time.Duration
+	// Recipe is the model-input recipe that laid out Prompt and made
+	// Images, and RecipeJSON the recipe itself (for the run log); a
+	// Prompt with one "[img]" an image puts each image where its
+	// placeholder stands.
+	Recipe     RecipeRef
+	RecipeJSON string
 }
 
 // Status says how a run ended.
@@ -153,4 +159,34 @@ func (s StudyInfo) BurnInRisk() bool {
 		return true
 	}
 	return false
+}
+
+// RecipeRef is what a request and a run record of the model-input recipe
+// that made them: its name, version and the hash of its parameters.
+type RecipeRef struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Hash    string `json:"hash"`
+}
+
+// String writes "medgemma-1.5-ct v1 (3f2a9c01b4d2)", or "" for none.
+func (r RecipeRef) String() string {
+	if r.Name == "" {
+		return ""
+	}
+	return r.Name + " v" + r.Version + " (" + r.Hash + ")"
+}
+
+// Box is a localization box read from an answer, in source pixels of the
+// image it is about (Image, from 0, in the order sent): X0, Y0 the
+// top-left corner, X1, Y1 exclusive.
+type Box struct {
+	Image int     `json:"image"`
+	X0    float64 `json:"x0"`
+	Y0    float64 `json:"y0"`
+	X1    float64 `json:"x1"`
+	Y1    float64 `json:"y1"`
+	Label string  `json:"label"`
+	// Box2D is the model's own [y0, x0, y1, x1] on 0–1000.
+	Box2D [4]float64 `json:"box_2d"`
 }
