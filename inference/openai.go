@@ -96,20 +96,26 @@ type oaiResponse struct {
 }
 
 // Body builds the JSON body of a chat completion request: the system
-// prompt, then one user message with each image as a data URL followed by
-// the prompt's text. num_ctx has no OpenAI equivalent and is not sent.
+// prompt, then one user message with its parts in order (Request.Parts):
+// each image as a data URL, each text as a text part. num_ctx has no OpenAI equivalent and is not sent.
 func (c *OpenAIClient) Body(req Request) ([]byte, error) {
 	var msgs []oaiMessage
 	if req.System != "" {
 		msgs = append(msgs, oaiMessage{Role: "system", Content: req.System})
 	}
-	// Images first, then the text: where Ollama's /api/chat puts them.
+	// The parts in the order Ollama's /api/chat reads them: images first,
+	// or each where its [img] placeholder stands (a recipe's layout), all
+	// in one message.
 	var parts []oaiPart
-	for _, im := range req.Images {
+	for _, p := range req.Parts() {
+		if p.Image < 0 {
+			parts = append(parts, oaiPart{Type: "text", Text: p.Text})
+			continue
+		}
+		data := req.Images[p.Image].PNG
 		parts = append(parts, oaiPart{Type: "image_url", ImageURL: &oaiImageURL{
-			URL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(im.PNG)}})
+			URL: "data:" + http.DetectContentType(data) + ";base64," + base64.StdEncoding.EncodeToString(data)}})
 	}
-	parts = append(parts, oaiPart{Type: "text", Text: req.Prompt})
 	msgs = append(msgs, oaiMessage{Role: "user", Content: parts})
 	body := oaiRequest{Model: req.Model, Messages: msgs, Seed: req.Options.Seed, Temperature: req.Options.Temperature}
 	if req.Options.NumPredict > 0 {

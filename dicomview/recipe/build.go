@@ -33,13 +33,6 @@ type Options struct {
 	Window *dicomview.Window
 }
 
-// Part is one piece of the user turn, in order: a text, or an image (its
-// index in Built.Images).
-type Part struct {
-	Text  string `json:"text,omitempty"`
-	Image *int   `json:"image,omitempty"`
-}
-
 // Placement is where an image came from, for mapping answers about it
 // (localization boxes) back to the source pixels.
 type Placement struct {
@@ -58,9 +51,6 @@ type Built struct {
 	// one Placeholder an image for the interleaved layout, none for
 	// images-first (the runtime then puts the images first).
 	Prompt string
-	// Parts are the user turn in order, as an OpenAI-compatible endpoint
-	// receives it (one message, its parts in this order).
-	Parts  []Part
 	System string
 	// Options carry the recipe's sampling and a num_ctx that fits the
 	// images, the text and the answer.
@@ -357,19 +347,10 @@ func (b *Built) layout(r *Recipe, prompt string) {
 	query = strings.ReplaceAll(query, "{prompt}", strings.TrimSpace(prompt))
 	n := len(b.Images)
 	var text strings.Builder
-	addText := func(s string) {
-		if s = strings.TrimSpace(s); s != "" {
-			b.Parts = append(b.Parts, Part{Text: s})
-			text.WriteString(s)
-		}
-	}
-	addImage := func(i int) {
-		b.Parts = append(b.Parts, Part{Image: &i})
-	}
+	addText := func(s string) { text.WriteString(strings.TrimSpace(s)) }
 	if r.Prompt.Layout == LayoutInterleaved {
 		addText(r.Prompt.Instruction)
 		for i := range n {
-			addImage(i)
 			text.WriteString(Placeholder)
 			label := strings.NewReplacer("{n}", strconv.Itoa(i+1), "{of}", strconv.Itoa(n)).Replace(r.Prompt.Label)
 			b.Images[i].Label = strings.TrimSpace(label)
@@ -378,7 +359,6 @@ func (b *Built) layout(r *Recipe, prompt string) {
 		addText(query)
 	} else {
 		for i := range n {
-			addImage(i)
 			b.Images[i].Label = imageLabel(r, i, n)
 		}
 		addText(query)

@@ -78,9 +78,8 @@ const (
 	LayoutInterleaved = "interleaved"
 )
 
-// Placeholder stands for an image in a prompt: Ollama v0.17.4 replaces
-// each, in order, with the next image of the message (server/prompt.go).
-const Placeholder = "[img]"
+// Placeholder stands for an image in a prompt (core.ImagePlaceholder).
+const Placeholder = core.ImagePlaceholder
 
 // ImageTokens is how many tokens one image takes in MedGemma (the SigLIP
 // tower's 256, plus the start, end and two newline tokens around them).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // ctVolume is a 300-slice CT whose values sweep −1124…1175 HU, so every
@@ -248,8 +249,12 @@ func TestCTInterleavedPrompt(t *testing.T) {
 	if b.Options.Temperature == nil || *b.Options.Temperature != 0 || b.Options.NumPredict != 2000 {
 		t.Errorf("sampling %+v: want greedy with 2000 new tokens", b.Options)
 	}
-	if len(b.Parts) != 1+2*85+1 || b.Parts[1].Image == nil || *b.Parts[1].Image != 0 || b.Parts[2].Text != "SLICE 1" {
-		t.Errorf("parts out of order: %d parts", len(b.Parts))
+	parts := core.Request{Prompt: b.Prompt, Images: b.Images}.Parts()
+	// Gemma 3's template trims each text and joins them: the last label
+	// and the query are one text.
+	if len(parts) != 1+2*85 || parts[1].Image != 0 || parts[2].Text != "SLICE 1" || parts[169].Image != 84 ||
+		parts[170].Text != "SLICE 85Is there a liver lesion?" {
+		t.Errorf("parts out of order: %d parts", len(parts))
 	}
 	if b.Recipe.Name != "medgemma-1.5-ct" || len(b.Recipe.Hash) != 12 {
 		t.Errorf("ref %+v", b.Recipe)

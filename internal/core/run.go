@@ -190,3 +190,43 @@ type Box struct {
 	// Box2D is the model's own [y0, x0, y1, x1] on 0–1000.
 	Box2D [4]float64 `json:"box_2d"`
 }
+
+// ImagePlaceholder stands for an image in a prompt: Ollama v0.17.4
+// replaces each, in order, with the next image of the message
+// (server/prompt.go), and without one puts the images before the text.
+const ImagePlaceholder = "[img]"
+
+// Part is one piece of a user turn, in order: a text, or an image (an
+// index into Request.Images).
+type Part struct {
+	Text  string
+	Image int // -1 for a text part
+}
+
+// Parts returns the user turn in the order the model reads it: when the
+// prompt holds exactly one ImagePlaceholder an image, the texts between
+// them with each image where its placeholder stands; otherwise every image
+// first, then the prompt, which is what Ollama's /api/chat does.
+func (r Request) Parts() []Part {
+	var out []Part
+	text := func(s string) {
+		if s != "" {
+			out = append(out, Part{Text: s, Image: -1})
+		}
+	}
+	if n := len(r.Images); n > 0 && strings.Count(r.Prompt, ImagePlaceholder) == n {
+		pieces := strings.Split(r.Prompt, ImagePlaceholder)
+		for i, p := range pieces {
+			text(p)
+			if i < n {
+				out = append(out, Part{Image: i})
+			}
+		}
+		return out
+	}
+	for i := range r.Images {
+		out = append(out, Part{Image: i})
+	}
+	text(r.Prompt)
+	return out
+}
