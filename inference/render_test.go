@@ -1,0 +1,34 @@
+package inference
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestRenderPlacesImagesAtPlaceholders: on the real runtime, a prompt with
+// [img] placeholders gets each image where its placeholder stands, in
+// order; without placeholders the images come before the text.
+func TestRenderPlacesImagesAtPlaceholders(t *testing.T) {
+	_, c := demoRuntime(t)
+	ctx := context.Background()
+	im := crImage(t)
+	req := Request{Model: DemoModelName, Prompt: "Instruction.[img]SLICE 1[img]SLICE 2Question?", Images: []Image{im, im}}
+	r, err := c.Render(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i0, i1 := strings.Index(r.Prompt, "Instruction.[img-0]SLICE 1[img-1]SLICE 2Question?"), strings.Index(r.Prompt, "<start_of_turn>user")
+	if r.Images != 2 || i0 < 0 || i1 < 0 || i1 > i0 || !slices.Equal(r.Order, []int{0, 1}) {
+		t.Fatalf("rendered %q (%d images, order %v)", r.Prompt, r.Images, r.Order)
+	}
+	req.Prompt = "Describe."
+	r, err = c.Render(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Prompt, "[img-0][img-1]Describe.") {
+		t.Errorf("without placeholders the images should come first: %q", r.Prompt)
+	}
+}
