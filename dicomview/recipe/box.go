@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Box is one localization answer: [y0, x0, y1, x1] on 0–1000 of the
@@ -14,13 +15,6 @@ import (
 type Box struct {
 	Box2D [4]float64 `json:"box_2d"`
 	Label string     `json:"label"`
-}
-
-// Rect is a rectangle in source pixels (X0, Y0 the top-left corner; X1,
-// Y1 exclusive), clipped to the image.
-type Rect struct {
-	X0, Y0, X1, Y1 float64
-	Label          string
 }
 
 // ParseBoxes reads the boxes of a localization answer: the JSON list after
@@ -99,25 +93,44 @@ func listIn(s string) []string {
 	return out
 }
 
-// MapBox maps b from 0–1000 of the model's square back to the source
-// image of placement p: with FitPad the square is the source padded to
-// max(width, height) with the padding split as Google's notebook pads (⌊d/2⌋
-// before, the rest after); with FitStretch each axis scales on its own.
-func MapBox(b Box, p Placement) Rect {
+// MapBox maps b, an answer about the k-th image im of a request, from
+// 0–1000 of the model's square back to the source frame's pixels: with
+// fit "pad" the square is the source padded to max(width, height), the
+// padding split as Google's notebook pads (⌊d/2⌋ before, the rest after);
+// with "stretch" each axis scales on its own. The result is clipped to
+// the image.
+func MapBox(b Box, k int, im core.Image) core.Box {
 	y0, x0, y1, x1 := b.Box2D[0]/1000, b.Box2D[1]/1000, b.Box2D[2]/1000, b.Box2D[3]/1000
-	w, h := float64(p.Width), float64(p.Height)
-	var r Rect
-	if p.Fit == dicomview.FitStretch {
-		r = Rect{X0: x0 * w, Y0: y0 * h, X1: x1 * w, Y1: y1 * h}
+	w, h := float64(im.SourceWidth), float64(im.SourceHeight)
+	out := core.Box{Image: k, Label: b.Label, Box2D: b.Box2D}
+	if im.Fit == dicomview.FitStretch.String() {
+		out.X0, out.Y0, out.X1, out.Y1 = x0*w, y0*h, x1*w, y1*h
 	} else {
 		side := math.Max(w, h)
 		left := math.Floor((side - w) / 2)
 		top := math.Floor((side - h) / 2)
-		r = Rect{X0: x0*side - left, Y0: y0*side - top, X1: x1*side - left, Y1: y1*side - top}
+		out.X0, out.Y0, out.X1, out.Y1 = x0*side-left, y0*side-top, x1*side-left, y1*side-top
 	}
 	clip := func(v, hi float64) float64 { return math.Min(math.Max(v, 0), hi) }
-	r.X0, r.X1 = clip(r.X0, w), clip(r.X1, w)
-	r.Y0, r.Y1 = clip(r.Y0, h), clip(r.Y1, h)
-	r.Label = b.Label
-	return r
+	out.X0, out.X1 = clip(out.X0, w), clip(out.X1, w)
+	out.Y0, out.Y1 = clip(out.Y0, h), clip(out.Y1, h)
+	return out
+}
+
+// Boxes reads the localization boxes of an answer to req (whose first
+// image they are about) in source pixels; none when the request asked for
+// none or the answer holds none.
+func Boxes(req core.Request, answer string) ([]core.Box, error) {
+	if !req.Boxes || len(req.Images) == 0 {
+		return nil, nil
+	}
+	bs, err := ParseBoxes(answer)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]core.Box, len(bs))
+	for i, b := range bs {
+		out[i] = MapBox(b, 0, req.Images[0])
+	}
+	return out, nil
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 func TestParseBoxes(t *testing.T) {
@@ -37,25 +37,25 @@ func TestMapBox(t *testing.T) {
 	centre := Box{Box2D: [4]float64{250, 250, 750, 750}, Label: "c"}
 	for _, c := range []struct {
 		name string
-		p    Placement
+		p    core.Image
 		b    Box
-		want Rect
+		want core.Box
 	}{
-		{"portrait pad", Placement{Width: 200, Height: 400, Fit: dicomview.FitPad}, centre, Rect{X0: 0, Y0: 100, X1: 200, Y1: 300}},
-		{"landscape pad", Placement{Width: 400, Height: 200, Fit: dicomview.FitPad}, centre, Rect{X0: 100, Y0: 0, X1: 300, Y1: 200}},
-		{"square pad", Placement{Width: 300, Height: 300, Fit: dicomview.FitPad}, centre, Rect{X0: 75, Y0: 75, X1: 225, Y1: 225}},
-		{"portrait stretch", Placement{Width: 200, Height: 400, Fit: dicomview.FitStretch}, centre, Rect{X0: 50, Y0: 100, X1: 150, Y1: 300}},
-		{"landscape stretch", Placement{Width: 400, Height: 200, Fit: dicomview.FitStretch}, centre, Rect{X0: 100, Y0: 50, X1: 300, Y1: 150}},
+		{"portrait pad", core.Image{SourceWidth: 200, SourceHeight: 400, Fit: "pad"}, centre, core.Box{X0: 0, Y0: 100, X1: 200, Y1: 300}},
+		{"landscape pad", core.Image{SourceWidth: 400, SourceHeight: 200, Fit: "pad"}, centre, core.Box{X0: 100, Y0: 0, X1: 300, Y1: 200}},
+		{"square pad", core.Image{SourceWidth: 300, SourceHeight: 300, Fit: "pad"}, centre, core.Box{X0: 75, Y0: 75, X1: 225, Y1: 225}},
+		{"portrait stretch", core.Image{SourceWidth: 200, SourceHeight: 400, Fit: "stretch"}, centre, core.Box{X0: 50, Y0: 100, X1: 150, Y1: 300}},
+		{"landscape stretch", core.Image{SourceWidth: 400, SourceHeight: 200, Fit: "stretch"}, centre, core.Box{X0: 100, Y0: 50, X1: 300, Y1: 150}},
 		// Odd padding: 2140×1760 (the CR test file) has 380 rows of
 		// padding, 190 above.
-		{"CR pad top-left", Placement{Width: 2140, Height: 1760, Fit: dicomview.FitPad}, Box{Box2D: [4]float64{100, 0, 200, 500}},
-			Rect{X0: 0, Y0: 24, X1: 1070, Y1: 238}},
+		{"CR pad top-left", core.Image{SourceWidth: 2140, SourceHeight: 1760, Fit: "pad"}, Box{Box2D: [4]float64{100, 0, 200, 500}},
+			core.Box{X0: 0, Y0: 24, X1: 1070, Y1: 238}},
 		// A box in the padding clips to the image.
-		{"in the padding", Placement{Width: 200, Height: 400, Fit: dicomview.FitPad}, Box{Box2D: [4]float64{0, 0, 100, 200}},
-			Rect{X0: 0, Y0: 0, X1: 0, Y1: 40}},
+		{"in the padding", core.Image{SourceWidth: 200, SourceHeight: 400, Fit: "pad"}, Box{Box2D: [4]float64{0, 0, 100, 200}},
+			core.Box{X0: 0, Y0: 0, X1: 0, Y1: 40}},
 	} {
-		got := MapBox(c.b, c.p)
-		c.want.Label = c.b.Label
+		got := MapBox(c.b, 0, c.p)
+		c.want.Label, c.want.Box2D = c.b.Label, c.b.Box2D
 		if got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}

@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -33,14 +34,6 @@ type Options struct {
 	Window *dicomview.Window
 }
 
-// Placement is where an image came from, for mapping answers about it
-// (localization boxes) back to the source pixels.
-type Placement struct {
-	// Width and Height are the source frame's size in pixels.
-	Width, Height int
-	Fit           dicomview.Fit
-}
-
 // Built is a recipe applied to the user's inputs: the request's parts.
 type Built struct {
 	Recipe core.RecipeRef
@@ -57,8 +50,37 @@ type Built struct {
 	Options core.Options
 	// Indices are the 0-based slice numbers chosen from each input.
 	Indices [][]int
-	// Placements are, per image, its source geometry.
-	Placements []Placement
+	// Boxes says the answer will hold localization boxes.
+	Boxes bool
+	// JSON is the recipe itself, for the run log.
+	JSON string
+}
+
+// Request is the model request b makes for model: the user's options
+// (flags, the GUI's fields) override the recipe's sampling and context
+// where they are set; the pre-flight then checks that the context fits.
+func (b *Built) Request(model, system string, user core.Options) core.Request {
+	o := b.Options
+	if user.Seed != nil {
+		o.Seed = user.Seed
+	}
+	if user.Temperature != nil {
+		o.Temperature = user.Temperature
+	}
+	if user.NumPredict != 0 {
+		o.NumPredict = user.NumPredict
+	}
+	if user.NumCtx != 0 {
+		o.NumCtx = user.NumCtx
+	}
+	if user.NumGPU != nil {
+		o.NumGPU = user.NumGPU
+	}
+	if system == "" {
+		system = b.System
+	}
+	return core.Request{Model: model, System: system, Prompt: b.Prompt, Images: b.Images, Options: o,
+		Recipe: b.Recipe, RecipeJSON: b.JSON, Boxes: b.Boxes}
 }
 
 // Build applies r to the inputs. Every error names the input and what to
@@ -110,7 +132,8 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 		}
 	}
 
-	b := &Built{Recipe: r.Ref(), System: r.System, Indices: idx}
+	js, _ := json.Marshal(r) // plain data: cannot fail
+	b := &Built{Recipe: r.Ref(), System: r.System, Indices: idx, Boxes: r.Output == "boxes", JSON: string(js)}
 	for k, ss := range picks {
 		var vol *dicomview.Range
 		if r.Encoding.Kind == EncodeVolumeStretch {
@@ -126,8 +149,6 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 				return nil, err
 			}
 			b.Images = append(b.Images, im)
-			fit, _ := fitOf(r.Encoding.Fit)
-			b.Placements = append(b.Placements, Placement{Width: sl.Image.Width, Height: sl.Image.Height, Fit: fit})
 		}
 	}
 	b.layout(r, o.Prompt)
@@ -312,6 +333,7 @@ func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomv
 		WindowCenter: w.Center, WindowWidth: w.Width, Encoding: r.encodingName(),
 		Width: dicomview.ModelInputSize, Height: dicomview.ModelInputSize,
 		Path: sl.Image.Path, Study: sl.Image.Info,
+		SourceWidth: sl.Image.Width, SourceHeight: sl.Image.Height, Fit: fit.String(),
 	}, nil
 }
 

@@ -55,6 +55,11 @@ type Image struct {
 	// Label names the image in the prompt or the viewer ("SLICE 3",
 	// "prior"); "" for a lone image.
 	Label string
+	// SourceWidth and SourceHeight are the source frame's size, and Fit
+	// how it became square ("pad" or "stretch"): what maps an answer's
+	// coordinates back to the source. Zero when unknown.
+	SourceWidth, SourceHeight int
+	Fit                       string
 	// Path is the file the image was prepared from and Study its study
 	// facts; they go to the local run log only, never to the model.
 	Path  string
@@ -77,6 +82,9 @@ type Request struct {
 	// placeholder stands.
 	Recipe     RecipeRef
 	RecipeJSON string
+	// Boxes says the answer holds localization boxes (a recipe whose
+	// output is "boxes"): they are read and kept with the run.
+	Boxes bool
 }
 
 // Status says how a run ended.
