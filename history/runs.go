@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // SaveRun inserts a run (any status) with its images, in one transaction, and returns its id, which it also sets in r.ID. The r.ID it is
@@ -116,7 +116,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 // leaves a trace: the next Open marks it interrupted. Finish it with
 // FinishRun. It returns the run's id and sets r.ID.
 func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
-	r.Status = StatusRunning
+	r.Status = core.StatusRunning
 	r.FinishedAt = time.Time{}
 	return s.SaveRun(ctx, r)
 }
@@ -125,7 +125,7 @@ func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
 // digest and runtime version, output, thinking, counts, durations, done
 // reason, status and error. The prompts, images and options stay as begun.
 func (s *Store) FinishRun(ctx context.Context, r *Run) error {
-	if r.Status == StatusRunning || r.Status == "" {
+	if r.Status == core.StatusRunning || r.Status == "" {
 		return s.errorf("finish run %d: status %q is not an end state", r.ID, r.Status)
 	}
 	finished := r.FinishedAt
@@ -241,7 +241,7 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 		r.PromptEvalDuration = time.Duration(pe)
 		r.EvalDuration = time.Duration(ev)
 		r.FirstToken = time.Duration(first)
-		r.Status = inference.Status(status)
+		r.Status = core.Status(status)
 		runs = append(runs, r)
 	}
 	if err := rows.Err(); err != nil {

@@ -29,7 +29,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/deid"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Options control what a report holds.
@@ -368,8 +368,8 @@ func runSection(r *history.Run, compared bool) RunSection {
 		}
 	}
 	model := r.Model
-	if strings.HasPrefix(model, inference.DemoModelName) {
-		model += " (offline demo model: " + inference.DemoModelLabel + ")"
+	if strings.HasPrefix(model, core.DemoModelName) {
+		model += " (offline demo model: " + core.DemoModelLabel + ")"
 	}
 	add("Model", model)
 	add("Model digest", r.ModelDigest)
