@@ -204,7 +204,7 @@ func BenchmarkSearch(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				runs, err = scanRuns(rows)
+				runs, err = readAll(rows, scanRun)
 				if err != nil {
 					b.Fatal(err)
 				}
