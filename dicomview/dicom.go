@@ -114,8 +114,49 @@ var (
 	tagWindowWidth  = tag.Tag{Group: 0x0028, Element: 0x1051}
 )
 
-// fromDataset builds an Image from the top-level elements of a parsed file.
+// fromDataset builds an Image from the top-level elements of a parsed file:
+// what it describes, its pixel layout and photometric interpretation, its
+// pixel data (decoded, unpacked or as stored) and the transforms that map
+// stored values to grey levels.
 func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
+	im := describe(elems, sc)
+	if sc.pixel == nil {
+		if sop := text(elems, tag.SOPClassUID); sop != "" {
+			return nil, unsupported("DICOM file has no pixel data: it is not an image (SOP class %s)", syntaxName(sop))
+		}
+		return nil, unsupported("DICOM file has no pixel data: it is not an image")
+	}
+	l, err := pixelLayout(elems, sc.order, b.lim)
+	if err != nil {
+		return nil, err
+	}
+	if err := im.checkPhotometric(elems, &l, sc); err != nil {
+		return nil, err
+	}
+	frames, err := frameCount(elems, b.lim)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.reserve(renderBytes(l), "rendering a frame"); err != nil {
+		return nil, err
+	}
+	raw, err := im.pixelData(sc, frames, &l, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := im.readTransforms(elems, frames, l.signed, sc.order); err != nil {
+		return nil, err
+	}
+	im.Width, im.Height, im.Frames = l.cols, l.rows, frames
+	im.layout = l
+	im.raw = raw[:frames*l.frameBytes()]
+	im.rawDefault = l.samples != 1
+	return im, nil
+}
+
+// describe returns the Image with what the file says about itself: study
+// information, geometry, photometric interpretation and transfer syntax.
+func describe(elems []*dicom.Element, sc scan) *Image {
 	im := &Image{Format: FormatDICOM}
 	im.Info = StudyInfo{
 		Modality:           text(elems, tag.Modality),
@@ -130,50 +171,57 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 	im.geometry = readGeometry(elems)
 	im.Photometric = strings.ToUpper(text(elems, tag.PhotometricInterpretation))
 	im.TransferSyntax = sc.uid
+	return im
+}
 
+// checkPhotometric checks that the photometric interpretation goes with the
+// samples per pixel of l (1 or 3) and the transfer syntax, reading the
+// palette of a PALETTE COLOR image and marking native YBR_FULL_422 in l.
+func (im *Image) checkPhotometric(elems []*dicom.Element, l *layout, sc scan) error {
+	p := im.Photometric
+	if p == "" {
+		return malformed("malformed DICOM: no PhotometricInterpretation")
+	}
+	switch l.samples {
+	case 1:
+		switch p {
+		case "MONOCHROME1", "MONOCHROME2":
+			return nil
+		case "PALETTE COLOR":
+			pal, err := readPalette(elems, sc.order)
+			if err != nil {
+				return err
+			}
+			im.palette = &pal
+			return nil
+		}
+	case 3:
+		switch p {
+		case "RGB", "YBR_FULL":
+			return nil
+		case "YBR_FULL_422":
+			if sc.codec != nil || l.cols%2 == 0 {
+				// Native YBR_FULL_422 stores two luminance samples per
+				// chroma pair.
+				l.ybr422 = sc.codec == nil
+				return nil
+			}
+		case "YBR_ICT", "YBR_RCT":
+			if sc.uid == tsJ2K || sc.uid == tsJ2KLossless {
+				// OpenJPEG applies the inverse component transform.
+				return nil
+			}
+		}
+	}
+	return unsupported("photometric interpretation %s with %d samples per pixel is not supported yet", p, l.samples)
+}
+
+// pixelData returns the frames' samples in l's layout: decoded from an
+// encapsulated transfer syntax (which sets l's byte order and im's
+// photometric interpretation to the decoder's), unpacked from one bit per
+// pixel, or the stored bytes checked to hold every frame.
+func (im *Image) pixelData(sc scan, frames int, l *layout, b *budget) ([]byte, error) {
 	pd := sc.pixel
-	if pd == nil {
-		if sop := text(elems, tag.SOPClassUID); sop != "" {
-			return nil, unsupported("DICOM file has no pixel data: it is not an image (SOP class %s)", syntaxName(sop))
-		}
-		return nil, unsupported("DICOM file has no pixel data: it is not an image")
-	}
-
-	l, err := pixelLayout(elems, sc.order, b.lim)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case l.samples == 1 && (im.Photometric == "MONOCHROME1" || im.Photometric == "MONOCHROME2"):
-	case l.samples == 1 && im.Photometric == "PALETTE COLOR":
-		p, err := readPalette(elems, sc.order)
-		if err != nil {
-			return nil, err
-		}
-		im.palette = &p
-	case l.samples == 3 && (im.Photometric == "RGB" || im.Photometric == "YBR_FULL"):
-	case l.samples == 3 && im.Photometric == "YBR_FULL_422" && (sc.codec != nil || l.cols%2 == 0):
-		// Native YBR_FULL_422 stores two luminance samples per chroma pair.
-		l.ybr422 = sc.codec == nil
-	case l.samples == 3 && (im.Photometric == "YBR_ICT" || im.Photometric == "YBR_RCT") &&
-		(sc.uid == tsJ2K || sc.uid == tsJ2KLossless):
-		// OpenJPEG applies the inverse component transform.
-	case im.Photometric == "":
-		return nil, malformed("malformed DICOM: no PhotometricInterpretation")
-	default:
-		return nil, unsupported("photometric interpretation %s with %d samples per pixel is not supported yet", im.Photometric, l.samples)
-	}
-
-	frames, err := frameCount(elems, b.lim)
-	if err != nil {
-		return nil, err
-	}
-	fb := l.frameBytes()
-	if err := b.reserve(renderBytes(l), "rendering a frame"); err != nil {
-		return nil, err
-	}
-
-	var raw []byte
 	switch {
 	case sc.codec != nil:
 		if pd.native != nil {
@@ -183,44 +231,50 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 			return nil, unsupported("BitsAllocated 1 in %s is not supported", syntaxName(sc.uid))
 		}
 		l.order, l.planar = binary.LittleEndian, false
-		if raw, im.Photometric, err = decodeFrames(pd, frames, l, im.Photometric, sc.syntax, b); err != nil {
+		raw, photometric, err := decodeFrames(pd, frames, *l, im.Photometric, sc.syntax, b)
+		if err != nil {
 			return nil, err
 		}
+		im.Photometric = photometric
+		return raw, nil
 	case l.packed:
-		if raw, err = unpackBitsAllocated1(pd, frames, l, sc.order, b); err != nil {
+		return unpackBitsAllocated1(pd, frames, *l, sc.order, b)
+	}
+	raw := pd.native
+	if sc.order == binary.BigEndian && l.bitsAllocated == 8 && pd.vr == "OW" {
+		// 8-bit samples in OW are byte-swapped in big endian (PS3.5 A.2).
+		if err := b.charge(int64(len(raw)), "byte-swapped pixel data"); err != nil {
 			return nil, err
 		}
-	default:
-		raw = pd.native
-		if sc.order == binary.BigEndian && l.bitsAllocated == 8 && pd.vr == "OW" {
-			// 8-bit samples in OW are byte-swapped in big endian (PS3.5 A.2).
-			if err := b.charge(int64(len(raw)), "byte-swapped pixel data"); err != nil {
-				return nil, err
-			}
-			raw = bytes.Clone(raw)
-			for i := 0; i+1 < len(raw); i += 2 {
-				raw[i], raw[i+1] = raw[i+1], raw[i]
-			}
-		}
-		if fb == 0 || len(raw)/fb < frames {
-			return nil, malformed("malformed DICOM: pixel data has %d bytes; %d frame(s) of %d×%d pixels need %d",
-				len(raw), frames, l.cols, l.rows, int64(frames)*int64(fb))
+		raw = bytes.Clone(raw)
+		for i := 0; i+1 < len(raw); i += 2 {
+			raw[i], raw[i+1] = raw[i+1], raw[i]
 		}
 	}
+	if fb := l.frameBytes(); fb == 0 || len(raw)/fb < frames {
+		return nil, malformed("malformed DICOM: pixel data has %d bytes; %d frame(s) of %d×%d pixels need %d",
+			len(raw), frames, l.cols, l.rows, int64(frames)*int64(fb))
+	}
+	return raw, nil
+}
 
+// readTransforms reads what maps stored values to grey levels: each
+// frame's rescale and windows, the modality and VOI LUTs, and whether the
+// output is inverted. It runs after pixelData, whose decoder may change the
+// photometric interpretation.
+func (im *Image) readTransforms(elems []*dicom.Element, frames int, signed bool, order binary.ByteOrder) error {
 	params, err := frameParameters(elems, frames)
 	if err != nil {
-		return nil, err
+		return err
 	}
-
-	if params[0].modLUT, err = firstLUT(elems, tagModalityLUTSequence, l.signed, sc.order); err != nil {
-		return nil, err
+	if params[0].modLUT, err = firstLUT(elems, tagModalityLUTSequence, signed, order); err != nil {
+		return err
 	}
 	for i := range params[1:] {
 		params[i+1].modLUT = params[0].modLUT
 	}
-	if im.voiLUTs, err = lutItems(elems, tagVOILUTSequence, l.signed, sc.order); err != nil {
-		return nil, err
+	if im.voiLUTs, err = lutItems(elems, tagVOILUTSequence, signed, order); err != nil {
+		return err
 	}
 	for _, v := range im.voiLUTs {
 		im.VOILUTs = append(im.VOILUTs, v.name)
@@ -234,14 +288,9 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 		im.invert = false
 	}
 	im.VOIFunction = params[0].voiFunc
-
-	im.Width, im.Height, im.Frames = l.cols, l.rows, frames
-	im.layout = l
-	im.raw = raw[:frames*fb]
 	im.frames = params
 	im.Windows = params[0].windows
-	im.rawDefault = l.samples != 1
-	return im, nil
+	return nil
 }
 
 // frameCount returns NumberOfFrames (1 when absent or below 1), at most
@@ -264,45 +313,76 @@ func frameCount(elems []*dicom.Element, lim Limits) (int, error) {
 // pixelLayout reads the Image Pixel module attributes and checks them.
 func pixelLayout(elems []*dicom.Element, order binary.ByteOrder, lim Limits) (layout, error) {
 	l := layout{order: order}
+	if err := l.readSize(elems, lim); err != nil {
+		return layout{}, err
+	}
+	var ok bool
+	if l.bitsAllocated, ok = integer(elems, tag.BitsAllocated); !ok {
+		return layout{}, malformed("malformed DICOM: missing BitsAllocated")
+	}
+	if l.bitsAllocated == 1 {
+		if err := l.packBits(elems); err != nil {
+			return layout{}, err
+		}
+		return l, nil
+	}
+	if err := l.readBits(elems); err != nil {
+		return layout{}, err
+	}
+	pr, _ := integer(elems, tag.PixelRepresentation)
+	l.signed = pr == 1
+	pc, _ := integer(elems, tag.PlanarConfiguration)
+	l.planar = l.samples == 3 && pc == 1
+	return l, nil
+}
+
+// readSize reads Rows, Columns and SamplesPerPixel, and checks a frame
+// against lim.
+func (l *layout) readSize(elems []*dicom.Element, lim Limits) error {
 	var ok bool
 	if l.rows, ok = integer(elems, tag.Rows); !ok || l.rows < 1 || l.rows > 0xFFFF {
-		return layout{}, malformed("malformed DICOM: missing or invalid Rows")
+		return malformed("malformed DICOM: missing or invalid Rows")
 	}
 	if l.cols, ok = integer(elems, tag.Columns); !ok || l.cols < 1 || l.cols > 0xFFFF {
-		return layout{}, malformed("malformed DICOM: missing or invalid Columns")
+		return malformed("malformed DICOM: missing or invalid Columns")
 	}
 	if px := int64(l.rows) * int64(l.cols); px > lim.FramePixels {
-		return layout{}, &LimitError{What: fmt.Sprintf("a frame of %d×%d pixels", l.cols, l.rows), Limit: "pixels", Need: px, Max: lim.FramePixels}
+		return &LimitError{What: fmt.Sprintf("a frame of %d×%d pixels", l.cols, l.rows), Limit: "pixels", Need: px, Max: lim.FramePixels}
 	}
 	if l.samples, ok = integer(elems, tag.SamplesPerPixel); !ok {
 		l.samples = 1
 	}
 	if l.samples != 1 && l.samples != 3 {
-		return layout{}, unsupported("%d samples per pixel is not supported", l.samples)
+		return unsupported("%d samples per pixel is not supported", l.samples)
 	}
-	if l.bitsAllocated, ok = integer(elems, tag.BitsAllocated); !ok {
-		return layout{}, malformed("malformed DICOM: missing BitsAllocated")
+	return nil
+}
+
+// packBits sets up l for BitsAllocated 1: packed bits (segmentations,
+// overlays) are unpacked to one byte per pixel by unpackBitsAllocated1.
+func (l *layout) packBits(elems []*dicom.Element) error {
+	if l.samples != 1 {
+		return unsupported("BitsAllocated 1 with %d samples per pixel is not supported", l.samples)
 	}
-	if l.bitsAllocated == 1 {
-		// Packed bits (segmentations, overlays) are unpacked to one byte
-		// per pixel by unpackBits.
-		if l.samples != 1 {
-			return layout{}, unsupported("BitsAllocated 1 with %d samples per pixel is not supported", l.samples)
-		}
-		l.packed, l.bitsAllocated = true, 8
-		if bs, ok := integer(elems, tag.BitsStored); ok && bs != 1 {
-			return layout{}, malformed("malformed DICOM: BitsAllocated 1 with BitsStored %d", bs)
-		}
-		if hb, ok := integer(elems, tag.HighBit); ok && hb != 0 {
-			return layout{}, malformed("malformed DICOM: BitsAllocated 1 with HighBit %d", hb)
-		}
-		l.bitsStored, l.highBit = 1, 0
-		l.signed = false
-		return l, nil
+	l.packed, l.bitsAllocated = true, 8
+	if bs, ok := integer(elems, tag.BitsStored); ok && bs != 1 {
+		return malformed("malformed DICOM: BitsAllocated 1 with BitsStored %d", bs)
 	}
+	if hb, ok := integer(elems, tag.HighBit); ok && hb != 0 {
+		return malformed("malformed DICOM: BitsAllocated 1 with HighBit %d", hb)
+	}
+	l.bitsStored, l.highBit = 1, 0
+	l.signed = false
+	return nil
+}
+
+// readBits reads BitsStored and HighBit for BitsAllocated 8, 16 or 32 and
+// checks that the three agree.
+func (l *layout) readBits(elems []*dicom.Element) error {
 	if l.bitsAllocated != 8 && l.bitsAllocated != 16 && l.bitsAllocated != 32 {
-		return layout{}, unsupported("BitsAllocated %d is not supported (only 1, 8, 16 and 32)", l.bitsAllocated)
+		return unsupported("BitsAllocated %d is not supported (only 1, 8, 16 and 32)", l.bitsAllocated)
 	}
+	var ok bool
 	if l.bitsStored, ok = integer(elems, tag.BitsStored); !ok {
 		l.bitsStored = l.bitsAllocated
 	}
@@ -310,14 +390,10 @@ func pixelLayout(elems []*dicom.Element, order binary.ByteOrder, lim Limits) (la
 		l.highBit = l.bitsStored - 1
 	}
 	if l.bitsStored < 1 || l.bitsStored > l.bitsAllocated || l.highBit >= l.bitsAllocated || l.highBit+1 < l.bitsStored {
-		return layout{}, malformed("malformed DICOM: BitsAllocated %d, BitsStored %d, HighBit %d are inconsistent",
+		return malformed("malformed DICOM: BitsAllocated %d, BitsStored %d, HighBit %d are inconsistent",
 			l.bitsAllocated, l.bitsStored, l.highBit)
 	}
-	pr, _ := integer(elems, tag.PixelRepresentation)
-	l.signed = pr == 1
-	pc, _ := integer(elems, tag.PlanarConfiguration)
-	l.planar = l.samples == 3 && pc == 1
-	return l, nil
+	return nil
 }
 
 // frameParameters resolves rescale and windows for every frame: a frame's
@@ -356,22 +432,15 @@ func functionalGroup(group []*dicom.Element, p frameParams) (frameParams, error)
 		}
 	}
 	for _, it := range items(find(group, tag.FrameVOILUTSequence)) {
-		if ws := windows(it); len(ws) > 0 {
-			p.windows = ws
-		}
-		f, err := voiFunction(it)
-		if err != nil {
+		if p, err = voi(it, p); err != nil {
 			return frameParams{}, err
-		}
-		if f != "" {
-			p.voiFunc = f
 		}
 	}
 	return p, nil
 }
 
-// transformation reads RescaleSlope, RescaleIntercept and the windows in
-// elems over p.
+// transformation reads RescaleSlope, RescaleIntercept, the windows and the
+// VOI LUT Function in elems over p.
 func transformation(elems []*dicom.Element, p frameParams) (frameParams, error) {
 	if s := text(elems, tag.RescaleSlope); s != "" {
 		v, err := strconv.ParseFloat(s, 64)
@@ -387,6 +456,11 @@ func transformation(elems []*dicom.Element, p frameParams) (frameParams, error) 
 		}
 		p.intercept = v
 	}
+	return voi(elems, p)
+}
+
+// voi reads the windows and VOI LUT Function in elems over p.
+func voi(elems []*dicom.Element, p frameParams) (frameParams, error) {
 	if ws := windows(elems); len(ws) > 0 {
 		p.windows = ws
 	}

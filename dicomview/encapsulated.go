@@ -155,26 +155,8 @@ func checkHead(w *walker, metaEnd int, b *budget) (done bool, declared int64, er
 	for w.pos+4 <= len(head) {
 		start, counted, patched := w.pos, w.elements, len(w.patches)
 		if w.order.Uint16(head[w.pos:]) == 0x7FE0 && w.order.Uint16(head[w.pos+2:]) == 0x0010 {
-			if ds, err := parseDataset(head[:w.pos]); err == nil {
-				l, err := pixelLayout(ds.Elements, binary.LittleEndian, b.lim)
-				if err != nil {
-					return true, 0, err
-				}
-				frames, err := frameCount(ds.Elements, b.lim)
-				if err != nil {
-					return true, 0, err
-				}
-				// The render memory is the file's own (reserve), the rest
-				// counts towards the folder's total too.
-				inflated := int64(w.pos-metaEnd) + int64(frames)*int64(l.frameBytes())
-				if err := b.over(inflated, "the inflated pixel data"); err != nil {
-					return true, 0, err
-				}
-				if err := b.over(inflated+renderBytes(l), "the inflated pixel data with a frame rendered"); err != nil {
-					if le, ok := err.(*LimitError); ok && le.Limit == "decoded" {
-						return true, 0, err
-					}
-				}
+			if err := checkBeforePixels(head[:w.pos], metaEnd, b); err != nil {
+				return true, 0, err
 			}
 			// The Pixel Data element header is 12 bytes (OB or OW).
 			if start+12 <= len(head) {
@@ -201,6 +183,38 @@ func checkHead(w *walker, metaEnd int, b *budget) (done bool, declared int64, er
 		}
 	}
 	return false, 0, nil
+}
+
+// checkBeforePixels checks the attributes of head, the data set up to its
+// Pixel Data, as fromDataset will: the frame size, the frames, and the
+// pixel data they declare with the working memory of a frame against what
+// b has left. Attributes the parser cannot read yet are left to the full
+// scan.
+func checkBeforePixels(head []byte, metaEnd int, b *budget) error {
+	ds, err := parseDataset(head)
+	if err != nil {
+		return nil
+	}
+	l, err := pixelLayout(ds.Elements, binary.LittleEndian, b.lim)
+	if err != nil {
+		return err
+	}
+	frames, err := frameCount(ds.Elements, b.lim)
+	if err != nil {
+		return err
+	}
+	// The render memory is the file's own (reserve), the rest counts
+	// towards the folder's total too.
+	inflated := int64(len(head)-metaEnd) + int64(frames)*int64(l.frameBytes())
+	if err := b.over(inflated, "the inflated pixel data"); err != nil {
+		return err
+	}
+	if err := b.over(inflated+renderBytes(l), "the inflated pixel data with a frame rendered"); err != nil {
+		if le, ok := err.(*LimitError); ok && le.Limit == "decoded" {
+			return err
+		}
+	}
+	return nil
 }
 
 // headerAt decodes the explicit VR little endian element header at pos of

@@ -63,6 +63,19 @@ func readLUT(desc, data *dicom.Element, signedFirst bool, order binary.ByteOrder
 	if desc == nil || data == nil {
 		return nil, malformed("malformed DICOM: LUT without descriptor or data")
 	}
+	l, err := lutDescriptor(desc, signedFirst)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.readData(data, order); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// lutDescriptor reads a LUT Descriptor (entries, first mapped value, bits
+// per entry) and returns the LUT with room for its entries.
+func lutDescriptor(desc *dicom.Element, signedFirst bool) (*lut, error) {
 	d, ok := desc.Value.GetValue().([]int)
 	if !ok || len(d) != 3 {
 		return nil, malformed("malformed DICOM: LUT Descriptor %s has %d values, want 3", desc.Tag, len(d))
@@ -79,11 +92,17 @@ func readLUT(desc, data *dicom.Element, signedFirst bool, order binary.ByteOrder
 	if bits < 1 || bits > 16 {
 		return nil, malformed("malformed DICOM: LUT Descriptor %s has %d bits per entry", desc.Tag, bits)
 	}
-	l := &lut{first: first, bits: bits, data: make([]uint16, n)}
+	return &lut{first: first, bits: bits, data: make([]uint16, n)}, nil
+}
+
+// readData fills l's entries from a LUT Data element: integers, 16-bit
+// words, or eight-bit entries packed two to a word.
+func (l *lut) readData(data *dicom.Element, order binary.ByteOrder) error {
+	n := len(l.data)
 	switch v := data.Value.GetValue().(type) {
 	case []int:
 		if len(v) < n {
-			return nil, malformed("malformed DICOM: LUT Data %s has %d entries, its descriptor %d", data.Tag, len(v), n)
+			return malformed("malformed DICOM: LUT Data %s has %d entries, its descriptor %d", data.Tag, len(v), n)
 		}
 		for i := range l.data {
 			l.data[i] = uint16(v[i])
@@ -94,18 +113,18 @@ func readLUT(desc, data *dicom.Element, signedFirst bool, order binary.ByteOrder
 			for i := range l.data {
 				l.data[i] = order.Uint16(v[2*i:])
 			}
-		case bits <= 8 && len(v) >= n:
+		case l.bits <= 8 && len(v) >= n:
 			// Eight-bit entries packed two to a word (seen in palettes).
 			for i := range l.data {
 				l.data[i] = uint16(v[i])
 			}
 		default:
-			return nil, malformed("malformed DICOM: LUT Data %s has %d bytes for %d entries", data.Tag, len(v), n)
+			return malformed("malformed DICOM: LUT Data %s has %d bytes for %d entries", data.Tag, len(v), n)
 		}
 	default:
-		return nil, malformed("malformed DICOM: LUT Data %s is not binary", data.Tag)
+		return malformed("malformed DICOM: LUT Data %s is not binary", data.Tag)
 	}
-	return l, nil
+	return nil
 }
 
 // lutItems reads the LUTs of a Modality or VOI LUT Sequence.

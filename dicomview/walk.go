@@ -284,36 +284,52 @@ func (w *walker) meta() (string, error) {
 	}
 	note(first)
 	if first.tag == tag.FileMetaInformationGroupLength && isIntVR(first.vr) {
-		// The parser takes any integer VR here; only the standard UL with
-		// one value reads the same in both, so accept nothing else.
-		if first.vr != "UL" || first.vl != 4 {
-			return "", malformed("malformed DICOM: file meta group length is %s of %d bytes, want UL of 4", first.vr, first.vl)
-		}
-		n := int(w.order.Uint32(w.data[first.value:]))
-		if n > len(w.data)-w.pos {
-			return "", malformed("truncated DICOM: file meta group declares %d bytes but only %d remain", n, len(w.data)-w.pos)
-		}
-		end := w.pos + n
-		for w.pos < end {
-			h, err := w.element(end)
-			if err != nil {
-				return "", err
-			}
-			note(h)
-		}
-		return ts, nil
+		err = w.metaByLength(first, note)
+	} else {
+		err = w.metaByGroup(note)
 	}
-	// No group length: the parser reads elements while the group is 0002.
+	if err != nil {
+		return "", err
+	}
+	return ts, nil
+}
+
+// metaByLength walks the rest of the file meta information by its group
+// length, the value of first.
+func (w *walker) metaByLength(first header, note func(header)) error {
+	// The parser takes any integer VR here; only the standard UL with one
+	// value reads the same in both, so accept nothing else.
+	if first.vr != "UL" || first.vl != 4 {
+		return malformed("malformed DICOM: file meta group length is %s of %d bytes, want UL of 4", first.vr, first.vl)
+	}
+	n := int(w.order.Uint32(w.data[first.value:]))
+	if n > len(w.data)-w.pos {
+		return malformed("truncated DICOM: file meta group declares %d bytes but only %d remain", n, len(w.data)-w.pos)
+	}
+	end := w.pos + n
+	for w.pos < end {
+		h, err := w.element(end)
+		if err != nil {
+			return err
+		}
+		note(h)
+	}
+	return nil
+}
+
+// metaByGroup walks the rest of a file meta information without a group
+// length: the parser reads elements while the group is 0002.
+func (w *walker) metaByGroup(note func(header)) error {
 	for {
 		if len(w.data)-w.pos < 2 {
-			return "", malformed("truncated DICOM: file meta information ends early")
+			return malformed("truncated DICOM: file meta information ends early")
 		}
 		if binary.LittleEndian.Uint16(w.data[w.pos:]) != 0x0002 {
-			return ts, nil
+			return nil
 		}
 		h, err := w.element(len(w.data))
 		if err != nil {
-			return "", err
+			return err
 		}
 		note(h)
 	}
@@ -370,66 +386,90 @@ func (w *walker) element(end int) (header, error) {
 	}
 	h := header{start: w.pos, tag: tag.Tag{Group: w.order.Uint16(w.data[w.pos:]), Element: w.order.Uint16(w.data[w.pos+2:])}}
 	w.pos += 4
-
 	if h.tag == tag.ItemDelimitationItem || h.tag == tag.SequenceDelimitationItem {
-		if err := w.needElem(4, end, &h, false); err != nil {
+		if err := w.delimiter(&h, end); err != nil {
 			return header{}, err
 		}
-		if vl := w.order.Uint32(w.data[w.pos:]); vl != 0 {
-			return header{}, malformed("malformed DICOM: delimiter %s at offset %d has length %d, want 0", h.tag, w.pos-4, vl)
-		}
-		w.pos += 4
-		h.value = w.pos
 		return h, nil
 	}
-
 	// The parser reads items with implicit VR whatever the transfer syntax.
 	implicit := w.implicit || h.tag == tag.Item
+	if err := w.vrAndLength(&h, end, implicit); err != nil {
+		return header{}, err
+	}
+	h.value = w.pos
+	if !implicit && h.vr == "UN" && h.vl == undefinedLength && h.tag != tag.PixelData {
+		return h, w.unknownSequence(h, end)
+	}
+	return w.value(h, end)
+}
+
+// delimiter reads the zero length of an item or sequence delimiter h.
+func (w *walker) delimiter(h *header, end int) error {
+	if err := w.needElem(4, end, h, false); err != nil {
+		return err
+	}
+	if vl := w.order.Uint32(w.data[w.pos:]); vl != 0 {
+		return malformed("malformed DICOM: delimiter %s at offset %d has length %d, want 0", h.tag, w.pos-4, vl)
+	}
+	w.pos += 4
+	h.value = w.pos
+	return nil
+}
+
+// vrAndLength reads h's VR (from the dictionary when implicit) and value
+// length, as the parser does.
+func (w *walker) vrAndLength(h *header, end int, implicit bool) error {
+	if err := w.needElem(4, end, h, false); err != nil {
+		return err
+	}
 	if implicit {
 		h.vr = tag.UnknownVR
 		if info, err := tag.Find(h.tag); err == nil {
 			h.vr = info.VR
 		}
-		if err := w.needElem(4, end, &h, false); err != nil {
-			return header{}, err
-		}
 		h.vl = w.order.Uint32(w.data[w.pos:])
 		w.pos += 4
-	} else {
-		if err := w.needElem(4, end, &h, false); err != nil {
-			return header{}, err
-		}
-		h.vr = string(w.data[w.pos : w.pos+2])
-		switch h.vr {
-		case "NA", "OB", "OD", "OF", "OL", "OW", "SQ", "UN", "UC", "UR", "UT":
-			if err := w.needElem(8, end, &h, false); err != nil {
-				return header{}, err
-			}
-			h.vl = w.order.Uint32(w.data[w.pos+4:])
-			w.pos += 8
-			if h.vl == undefinedLength && (h.vr == "UC" || h.vr == "UR" || h.vr == "UT") {
-				return header{}, malformed("malformed DICOM: element %s (%s) has undefined length", h.tag, h.vr)
-			}
-		default:
-			h.vl = uint32(w.order.Uint16(w.data[w.pos+2:]))
-			if h.vl == 0xFFFF {
-				h.vl = undefinedLength
-			}
-			w.pos += 4
-		}
+		return nil
 	}
-	h.value = w.pos
-
-	if !implicit && h.vr == "UN" && h.vl == undefinedLength && h.tag != tag.PixelData {
-		w.implicit = true
-		err := w.nested(h, end, tag.SequenceDelimitationItem)
-		w.implicit = false
-		if err == nil {
-			w.patches = append(w.patches, patch{at: h.value - 4, vl: uint32(w.pos - h.value)})
+	h.vr = string(w.data[w.pos : w.pos+2])
+	switch h.vr {
+	case "NA", "OB", "OD", "OF", "OL", "OW", "SQ", "UN", "UC", "UR", "UT":
+		if err := w.needElem(8, end, h, false); err != nil {
+			return err
 		}
-		return h, err
+		h.vl = w.order.Uint32(w.data[w.pos+4:])
+		w.pos += 8
+		if h.vl == undefinedLength && (h.vr == "UC" || h.vr == "UR" || h.vr == "UT") {
+			return malformed("malformed DICOM: element %s (%s) has undefined length", h.tag, h.vr)
+		}
+	default:
+		h.vl = uint32(w.order.Uint16(w.data[w.pos+2:]))
+		if h.vl == 0xFFFF {
+			h.vl = undefinedLength
+		}
+		w.pos += 4
 	}
+	return nil
+}
 
+// unknownSequence steps over an explicit VR element of VR UN with
+// undefined length, whose content is a sequence in implicit VR (PS3.5
+// 6.2.2), and records the patch that gives it a defined length.
+func (w *walker) unknownSequence(h header, end int) error {
+	w.implicit = true
+	err := w.nested(h, end, tag.SequenceDelimitationItem)
+	w.implicit = false
+	if err == nil {
+		w.patches = append(w.patches, patch{at: h.value - 4, vl: uint32(w.pos - h.value)})
+	}
+	return err
+}
+
+// value steps over the value of h: the contents of a sequence or item,
+// encapsulated pixel data, or bytes of defined length (keeping the span of
+// top-level native Pixel Data).
+func (w *walker) value(h header, end int) (header, error) {
 	switch tag.GetVRKind(h.tag, h.vr) {
 	case tag.VRSequence:
 		return h, w.nested(h, end, tag.SequenceDelimitationItem)

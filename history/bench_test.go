@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Benchmarks of the run log at the size of a busy research project. Each
@@ -143,13 +143,13 @@ func BenchmarkInsertRun(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		run := &Run{StartedAt: time.Now(), System: "You are an expert radiologist.", Prompt: "Describe " + syntheticText(r, 6),
-			Model: "medgemma:4b", Options: inference.Options{Seed: &i}}
+			Model: "medgemma:4b", Options: core.Options{Seed: &i}}
 		t := time.Now()
 		if _, err := s.BeginRun(ctx, run); err != nil {
 			b.Fatal(err)
 		}
 		begin = append(begin, time.Since(t))
-		run.Output, run.Status, run.DoneReason = syntheticText(r, 60), inference.StatusOK, "stop"
+		run.Output, run.Status, run.DoneReason = syntheticText(r, 60), core.StatusOK, "stop"
 		t = time.Now()
 		if err := s.FinishRun(ctx, run); err != nil {
 			b.Fatal(err)
@@ -204,7 +204,7 @@ func BenchmarkSearch(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				runs, err = scanRuns(rows)
+				runs, err = readAll(rows, scanRun)
 				if err != nil {
 					b.Fatal(err)
 				}

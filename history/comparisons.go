@@ -59,19 +59,7 @@ func (s *Store) Comparison(ctx context.Context, id int64) (*Comparison, error) {
 	if c.CreatedAt, err = parseTime(created); err != nil {
 		return nil, s.errorf("comparison %d: %w", id, err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id FROM comparison_runs WHERE comparison_id = ? ORDER BY position`, id)
-	if err != nil {
-		return nil, s.errorf("comparison %d: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var run int64
-		if err := rows.Scan(&run); err != nil {
-			return nil, s.errorf("comparison %d: %w", id, err)
-		}
-		c.RunIDs = append(c.RunIDs, run)
-	}
-	if err := rows.Err(); err != nil {
+	if c.RunIDs, err = queryAll(ctx, s.db, scanID, `SELECT run_id FROM comparison_runs WHERE comparison_id = ? ORDER BY position`, id); err != nil {
 		return nil, s.errorf("comparison %d: %w", id, err)
 	}
 	return c, nil
@@ -96,27 +84,22 @@ ON CONFLICT (name) DO UPDATE SET system = excluded.system, prompt = excluded.pro
 
 // Templates returns the saved prompt templates by name.
 func (s *Store) Templates(ctx context.Context) ([]PromptTemplate, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, system, prompt, updated_at FROM prompt_templates ORDER BY name`)
+	out, err := queryAll(ctx, s.db, scanTemplate, `SELECT name, system, prompt, updated_at FROM prompt_templates ORDER BY name`)
 	if err != nil {
 		return nil, s.errorf("list prompt templates: %w", err)
 	}
-	defer rows.Close()
-	var out []PromptTemplate
-	for rows.Next() {
-		var t PromptTemplate
-		var updated string
-		if err := rows.Scan(&t.Name, &t.System, &t.Prompt, &updated); err != nil {
-			return nil, s.errorf("list prompt templates: %w", err)
-		}
-		if t.UpdatedAt, err = parseTime(updated); err != nil {
-			return nil, s.errorf("list prompt templates: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errorf("list prompt templates: %w", err)
-	}
 	return out, nil
+}
+
+// scanTemplate reads one row of Templates' query.
+func scanTemplate(rows *sql.Rows) (PromptTemplate, error) {
+	var t PromptTemplate
+	var updated string
+	err := rows.Scan(&t.Name, &t.System, &t.Prompt, &updated)
+	if err == nil {
+		t.UpdatedAt, err = parseTime(updated)
+	}
+	return t, err
 }
 
 // DeleteTemplate removes the template called name, if there is one.

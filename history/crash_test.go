@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // helperEnv, when set in the environment, makes the test binary act as a
@@ -78,7 +78,7 @@ func helperMain(mode, path string) error {
 			select {} // killed mid-answer
 		}
 		r.Output = strings.Repeat("answer ", 50) + strconv.Itoa(i)
-		r.Status, r.DoneReason, r.EvalCount = inference.StatusOK, "stop", 50
+		r.Status, r.DoneReason, r.EvalCount = core.StatusOK, "stop", 50
 		if err := s.FinishRun(ctx, r); err != nil {
 			return err
 		}
@@ -186,9 +186,9 @@ func TestCrashSafety(t *testing.T) {
 	for _, r := range runs {
 		byID[r.ID] = r
 		switch r.Status {
-		case StatusRunning:
+		case core.StatusRunning:
 			t.Errorf("run %d still running after every process was killed", r.ID)
-		case StatusInterrupted:
+		case core.StatusInterrupted:
 			interrupted++
 			if r.Error == "" {
 				t.Errorf("interrupted run %d has no error message", r.ID)
@@ -201,7 +201,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Errorf("run %d was reported saved but is missing", id)
 			continue
 		}
-		if r.Status != inference.StatusOK || !strings.HasPrefix(r.Output, "answer") || len(r.ImageSHA256) != 1 {
+		if r.Status != core.StatusOK || !strings.HasPrefix(r.Output, "answer") || len(r.ImageSHA256) != 1 {
 			t.Errorf("run %d was reported saved but reads back as status %q, output %q", id, r.Status, ellipsize(r.Output))
 		}
 	}
@@ -214,8 +214,8 @@ func TestCrashSafety(t *testing.T) {
 		t.Errorf("%d processes stalled mid-answer, want 5", len(stalled))
 	}
 	for id := range stalled {
-		if r := byID[id]; r.Status != StatusInterrupted {
-			t.Errorf("run %d, killed mid-answer, has status %q, want %q", id, r.Status, StatusInterrupted)
+		if r := byID[id]; r.Status != core.StatusInterrupted {
+			t.Errorf("run %d, killed mid-answer, has status %q, want %q", id, r.Status, core.StatusInterrupted)
 		}
 	}
 	t.Logf("20 kills: %d runs logged, %d reported saved, %d marked interrupted", len(runs), len(saved), interrupted)
@@ -252,7 +252,7 @@ func TestTwoProcessesWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	runs, err := s.Search(context.Background(), Filter{Status: inference.StatusOK})
+	runs, err := s.Search(context.Background(), Filter{Status: core.StatusOK})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 func TestBeginFinishRun(t *testing.T) {
@@ -34,7 +34,7 @@ func TestBeginFinishRun(t *testing.T) {
 	}
 	r := &Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256},
 		SourcePaths: []string{"/data/Doe^Jane/ct.dcm"}, StudyKey: key, Prompt: "Describe.", Model: "m",
-		Status: inference.StatusOK}
+		Status: core.StatusOK}
 	id, err := s.BeginRun(ctx, r)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestBeginFinishRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != StatusRunning || !got.FinishedAt.IsZero() {
+	if got.Status != core.StatusRunning || !got.FinishedAt.IsZero() {
 		t.Fatalf("begun run: status %q, finished %v; want running, zero", got.Status, got.FinishedAt)
 	}
 	if got.StudyModality != "CT" || got.StudyDescription != "Head" || !reflect.DeepEqual(got.SourcePaths, r.SourcePaths) {
@@ -57,7 +57,7 @@ func TestBeginFinishRun(t *testing.T) {
 	if err := s.SaveOutput(ctx, id, "Partial ans"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Run(ctx, id); err != nil || got.Output != "Partial ans" || got.Status != StatusRunning {
+	if got, err := s.Run(ctx, id); err != nil || got.Output != "Partial ans" || got.Status != core.StatusRunning {
 		t.Errorf("checkpointed run: %+v, %v", got, err)
 	}
 	if runs, _ := s.Search(ctx, Filter{Text: "partial"}); len(runs) != 1 {
@@ -67,7 +67,7 @@ func TestBeginFinishRun(t *testing.T) {
 		t.Errorf("SaveOutput of a missing run: %v", err)
 	}
 
-	r.Output, r.Thinking, r.EvalCount, r.Status, r.DoneReason = "Normal.", "Looked at it.", 3, inference.StatusOK, "stop"
+	r.Output, r.Thinking, r.EvalCount, r.Status, r.DoneReason = "Normal.", "Looked at it.", 3, core.StatusOK, "stop"
 	r.ModelDigest = "sha256:d"
 	if err := s.FinishRun(ctx, r); err != nil {
 		t.Fatal(err)
@@ -76,15 +76,15 @@ func TestBeginFinishRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != inference.StatusOK || got.Output != "Normal." || got.Thinking != "Looked at it." ||
+	if got.Status != core.StatusOK || got.Output != "Normal." || got.Thinking != "Looked at it." ||
 		got.EvalCount != 3 || got.ModelDigest != "sha256:d" || got.FinishedAt.IsZero() {
 		t.Errorf("finished run read back as %+v", got)
 	}
 
-	if err := s.FinishRun(ctx, &Run{ID: 999, Status: inference.StatusOK}); !errors.Is(err, ErrNotFound) {
+	if err := s.FinishRun(ctx, &Run{ID: 999, Status: core.StatusOK}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FinishRun of a missing run: %v, want ErrNotFound", err)
 	}
-	if err := s.FinishRun(ctx, &Run{ID: id, Status: StatusRunning}); err == nil {
+	if err := s.FinishRun(ctx, &Run{ID: id, Status: core.StatusRunning}); err == nil {
 		t.Error("FinishRun with status running succeeded")
 	}
 	if _, err := s.SaveRun(ctx, &Run{StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"a", "b"}}); err == nil {
@@ -126,7 +126,7 @@ func TestMarkInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	finished := &Run{SessionID: dead, StartedAt: time.Now(), Status: inference.StatusOK}
+	finished := &Run{SessionID: dead, StartedAt: time.Now(), Status: core.StatusOK}
 	if _, err := s.SaveRun(ctx, finished); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestMarkInterrupted(t *testing.T) {
 	if n != 2 {
 		t.Errorf("marked %d runs, want 2", n)
 	}
-	want := map[string]inference.Status{"live running": StatusRunning, "dead running": StatusInterrupted, "no session": StatusInterrupted}
+	want := map[string]core.Status{"live running": core.StatusRunning, "dead running": core.StatusInterrupted, "no session": core.StatusInterrupted}
 	for name, r := range runs {
 		got, err := s.Run(ctx, r.ID)
 		if err != nil {
@@ -147,7 +147,7 @@ func TestMarkInterrupted(t *testing.T) {
 			t.Errorf("%s: status %q, want %q", name, got.Status, want[name])
 		}
 	}
-	if got, _ := s.Run(ctx, finished.ID); got.Status != inference.StatusOK {
+	if got, _ := s.Run(ctx, finished.ID); got.Status != core.StatusOK {
 		t.Errorf("finished run of a dead session: status %q, want ok", got.Status)
 	}
 }
@@ -212,12 +212,12 @@ func seedSearch(t *testing.T, s *Store) map[string]*Run {
 	}
 	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	runs := []*Run{
-		{Prompt: "Describe the chest X-ray", Output: "No pneumothorax. Lungs are clear.", Model: "medgemma:4b", StartedAt: t0, Status: inference.StatusOK},
+		{Prompt: "Describe the chest X-ray", Output: "No pneumothorax. Lungs are clear.", Model: "medgemma:4b", StartedAt: t0, Status: core.StatusOK},
 		{Prompt: "Is there a fracture?", Output: "Possible rib fracture.", Model: "medgemma:27b", StartedAt: t0.Add(24 * time.Hour), StudyKey: ct,
-			ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"/home/u/Doe^Jane.dcm"}, Source: "Doe^Jane.dcm", Status: inference.StatusOK,
-			Options: inference.Options{Seed: ptr(7), Temperature: ptr(0.0)}},
+			ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"/home/u/Doe^Jane.dcm"}, Source: "Doe^Jane.dcm", Status: core.StatusOK,
+			Options: core.Options{Seed: ptr(7), Temperature: ptr(0.0)}},
 		{Prompt: "Describe the head CT", System: "You are a neuroradiologist.", Output: "Hypodensity, left MCA territory — «ödème».", Model: "medgemma:4b",
-			StartedAt: t0.Add(48 * time.Hour), StudyKey: ct, Status: inference.StatusError, Error: "boom"},
+			StartedAt: t0.Add(48 * time.Hour), StudyKey: ct, Status: core.StatusError, Error: "boom"},
 	}
 	out := map[string]*Run{}
 	for _, r := range runs {
@@ -260,7 +260,7 @@ func TestSearch(t *testing.T) {
 		{"date range", Filter{From: t0.Add(time.Hour), To: t0.Add(48 * time.Hour)}, []string{"Is there a fracture?"}},
 		{"rating", Filter{MinRating: 3}, []string{"Is there a fracture?"}},
 		{"study", Filter{StudyKey: ct}, []string{"Describe the head CT", "Is there a fracture?"}},
-		{"status", Filter{Status: inference.StatusError}, []string{"Describe the head CT"}},
+		{"status", Filter{Status: core.StatusError}, []string{"Describe the head CT"}},
 		{"text and model", Filter{Text: "describe", Model: "medgemma:4b", Limit: 1}, []string{"Describe the head CT"}},
 	}
 	for _, tt := range tests {
@@ -409,7 +409,7 @@ func TestSearchCommonWords(t *testing.T) {
 		if i == 5 || i == 9 {
 			model = "rare-model"
 		}
-		r := &Run{StartedAt: start, Prompt: "common words here", Output: "answer " + strconv.Itoa(i), Model: model, Status: inference.StatusOK}
+		r := &Run{StartedAt: start, Prompt: "common words here", Output: "answer " + strconv.Itoa(i), Model: model, Status: core.StatusOK}
 		if _, err := s.SaveRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}

@@ -144,6 +144,39 @@ func (s *Store) errorf(format string, args ...any) error {
 	return fmt.Errorf("history %s: "+format, append([]any{s.path}, args...)...)
 }
 
+// queryAll runs query and returns its rows, each read by scan.
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return readAll(rows, scan)
+}
+
+// readAll reads every row of rows with scan, and closes rows.
+func readAll[T any](rows *sql.Rows, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanID reads a row of one integer, a run's or another record's id.
+func scanID(rows *sql.Rows) (int64, error) {
+	var id int64
+	err := rows.Scan(&id)
+	return id, err
+}
+
 func formatTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)
 }

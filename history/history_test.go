@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // openTest opens a fresh store in a temporary directory and closes it when
@@ -100,20 +100,20 @@ func TestSaveRunRoundTrip(t *testing.T) {
 			Source: "mr.dcm,ct.dcm", ImageSHA256: []string{img2.SHA256, img1.SHA256},
 			System: "You are a radiologist.", Prompt: "Compare these.\nBe brief: «ünïcödé»",
 			Model: "medgemma:4b", ModelDigest: "sha256:abc", RuntimeVersion: "0.17.4",
-			Options: inference.Options{Seed: ptr(42), Temperature: ptr(0.0), NumPredict: 256, NumCtx: 8192},
+			Options: core.Options{Seed: ptr(42), Temperature: ptr(0.0), NumPredict: 256, NumCtx: 8192},
 			Output:  "No acute findings.", PromptEvalCount: 300, EvalCount: 20,
 			TotalDuration: 3 * time.Second, LoadDuration: time.Second + 1, PromptEvalDuration: 500 * time.Millisecond,
 			EvalDuration: 1500*time.Millisecond + 3, FirstToken: 1600 * time.Millisecond,
-			DoneReason: "stop", Status: inference.StatusOK,
+			DoneReason: "stop", Status: core.StatusOK,
 		}},
 		{"cancelled without images, session or finish time", Run{
 			StartedAt: started, Prompt: "Describe.", Model: "demo-medgemma-arch",
-			Output: "partial", Status: inference.StatusCancelled,
+			Output: "partial", Status: core.StatusCancelled,
 		}},
 		{"error", Run{
 			SessionID: session, StartedAt: started, FinishedAt: started.Add(time.Millisecond),
 			Source: "ct.dcm", ImageSHA256: []string{img1.SHA256}, Model: "medgemma:4b",
-			Status: inference.StatusError, Error: "runtime exited: signal: killed",
+			Status: core.StatusError, Error: "runtime exited: signal: killed",
 		}},
 	}
 	for _, tt := range tests {
@@ -243,7 +243,7 @@ func TestRunsOrderAndLimit(t *testing.T) {
 		"a1": t0.Add(500 * time.Millisecond),
 	}
 	for _, p := range []string{"b", "a2", "a", "d", "c", "a1"} {
-		if _, err := s.SaveRun(ctx, &Run{StartedAt: starts[p], Prompt: p, Status: inference.StatusOK}); err != nil {
+		if _, err := s.SaveRun(ctx, &Run{StartedAt: starts[p], Prompt: p, Status: core.StatusOK}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -409,7 +409,7 @@ func TestConcurrentSaveRun(t *testing.T) {
 					errs <- err
 					return
 				}
-				r := &Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, Status: inference.StatusOK}
+				r := &Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, Status: core.StatusOK}
 				if _, err := s.SaveRun(ctx, r); err != nil {
 					errs <- err
 				}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // SaveRun inserts a run (any status) with its images, in one transaction, and returns its id, which it also sets in r.ID. The r.ID it is
@@ -83,11 +83,7 @@ INSERT INTO runs (
 
 // Run returns the run with the given id, or an error wrapping ErrNotFound.
 func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
-	rows, err := s.db.QueryContext(ctx, selectRuns+` WHERE r.id = ?`, id)
-	if err != nil {
-		return nil, s.errorf("run %d: %w", id, err)
-	}
-	runs, err := scanRuns(rows)
+	runs, err := queryAll(ctx, s.db, scanRun, selectRuns+` WHERE r.id = ?`, id)
 	if err != nil {
 		return nil, s.errorf("run %d: %w", id, err)
 	}
@@ -103,11 +99,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.db.QueryContext(ctx, selectRuns+` ORDER BY r.started_at DESC, r.id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, s.errorf("list runs: %w", err)
-	}
-	runs, err := scanRuns(rows)
+	runs, err := queryAll(ctx, s.db, scanRun, selectRuns+` ORDER BY r.started_at DESC, r.id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, s.errorf("list runs: %w", err)
 	}
@@ -118,7 +110,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 // leaves a trace: the next Open marks it interrupted. Finish it with
 // FinishRun. It returns the run's id and sets r.ID.
 func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
-	r.Status = StatusRunning
+	r.Status = core.StatusRunning
 	r.FinishedAt = time.Time{}
 	return s.SaveRun(ctx, r)
 }
@@ -127,7 +119,7 @@ func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
 // digest and runtime version, output, thinking, counts, durations, done
 // reason, status and error. The prompts, images and options stay as begun.
 func (s *Store) FinishRun(ctx context.Context, r *Run) error {
-	if r.Status == StatusRunning || r.Status == "" {
+	if r.Status == core.StatusRunning || r.Status == "" {
 		return s.errorf("finish run %d: status %q is not an end state", r.ID, r.Status)
 	}
 	finished := r.FinishedAt
@@ -197,72 +189,65 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.boxes
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
-func scanRuns(rows *sql.Rows) ([]Run, error) {
-	defer rows.Close()
-	var runs []Run
-	for rows.Next() {
-		var (
-			r                   Run
-			started, finished   string
-			opts, status, shas  string
-			paths               string
-			total, load, pe, ev int64
-			first               int64
-			labels, boxes       string
-		)
-		if err := rows.Scan(&r.ID, &r.SessionID, &started, &finished,
-			&r.Source, &r.System, &r.Prompt, &r.Model, &r.ModelDigest, &r.RuntimeVersion,
-			&opts, &r.Output, &r.PromptEvalCount, &r.EvalCount,
-			&total, &load, &pe, &ev, &first,
-			&r.DoneReason, &status, &r.Error, &shas, &paths,
-			&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
-			&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &boxes); err != nil {
-			return nil, err
-		}
-		var err error
-		if r.StartedAt, err = parseTime(started); err != nil {
-			return nil, fmt.Errorf("run %d: started_at: %w", r.ID, err)
-		}
-		if finished != "" {
-			if r.FinishedAt, err = parseTime(finished); err != nil {
-				return nil, fmt.Errorf("run %d: finished_at: %w", r.ID, err)
-			}
-		}
-		if err := json.Unmarshal([]byte(opts), &r.Options); err != nil {
-			return nil, fmt.Errorf("run %d: options: %w", r.ID, err)
-		}
-		if labels != "[]" {
-			if err := json.Unmarshal([]byte(labels), &r.ImageLabels); err != nil {
-				return nil, fmt.Errorf("run %d: image labels: %w", r.ID, err)
-			}
-		}
-		if boxes != "[]" {
-			if err := json.Unmarshal([]byte(boxes), &r.Boxes); err != nil {
-				return nil, fmt.Errorf("run %d: boxes: %w", r.ID, err)
-			}
-		}
-		if shas != "" {
-			r.ImageSHA256 = strings.Split(shas, ",")
-			var ps []string
-			if err := json.Unmarshal([]byte(paths), &ps); err != nil {
-				return nil, fmt.Errorf("run %d: source paths: %w", r.ID, err)
-			}
-			if strings.Join(ps, "") != "" {
-				r.SourcePaths = ps
-			}
-		}
-		r.TotalDuration = time.Duration(total)
-		r.LoadDuration = time.Duration(load)
-		r.PromptEvalDuration = time.Duration(pe)
-		r.EvalDuration = time.Duration(ev)
-		r.FirstToken = time.Duration(first)
-		r.Status = inference.Status(status)
-		runs = append(runs, r)
+// scanRun reads one row of selectRuns.
+func scanRun(rows *sql.Rows) (Run, error) {
+	var (
+		r                   Run
+		started, finished   string
+		opts, status, shas  string
+		paths               string
+		total, load, pe, ev int64
+		first               int64
+		labels, boxes       string
+	)
+	if err := rows.Scan(&r.ID, &r.SessionID, &started, &finished,
+		&r.Source, &r.System, &r.Prompt, &r.Model, &r.ModelDigest, &r.RuntimeVersion,
+		&opts, &r.Output, &r.PromptEvalCount, &r.EvalCount,
+		&total, &load, &pe, &ev, &first,
+		&r.DoneReason, &status, &r.Error, &shas, &paths,
+		&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
+		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &boxes); err != nil {
+		return Run{}, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	var err error
+	if r.StartedAt, err = parseTime(started); err != nil {
+		return Run{}, fmt.Errorf("run %d: started_at: %w", r.ID, err)
 	}
-	return runs, nil
+	if finished != "" {
+		if r.FinishedAt, err = parseTime(finished); err != nil {
+			return Run{}, fmt.Errorf("run %d: finished_at: %w", r.ID, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(opts), &r.Options); err != nil {
+		return Run{}, fmt.Errorf("run %d: options: %w", r.ID, err)
+	}
+	if labels != "[]" {
+		if err := json.Unmarshal([]byte(labels), &r.ImageLabels); err != nil {
+			return Run{}, fmt.Errorf("run %d: image labels: %w", r.ID, err)
+		}
+	}
+	if boxes != "[]" {
+		if err := json.Unmarshal([]byte(boxes), &r.Boxes); err != nil {
+			return Run{}, fmt.Errorf("run %d: boxes: %w", r.ID, err)
+		}
+	}
+	if shas != "" {
+		r.ImageSHA256 = strings.Split(shas, ",")
+		var ps []string
+		if err := json.Unmarshal([]byte(paths), &ps); err != nil {
+			return Run{}, fmt.Errorf("run %d: source paths: %w", r.ID, err)
+		}
+		if strings.Join(ps, "") != "" {
+			r.SourcePaths = ps
+		}
+	}
+	r.TotalDuration = time.Duration(total)
+	r.LoadDuration = time.Duration(load)
+	r.PromptEvalDuration = time.Duration(pe)
+	r.EvalDuration = time.Duration(ev)
+	r.FirstToken = time.Duration(first)
+	r.Status = core.Status(status)
+	return r, nil
 }
 
 // SaveOutput records the partial answer of a run still streaming, so that a

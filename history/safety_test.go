@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestExportNeutralisesFormulas checks that CSV cells beginning with a
@@ -27,7 +27,7 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 		{"thinking", "\r=1", "'\r=1"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
-			r := &Run{StartedAt: time.Now(), Model: "m", Status: inference.StatusOK}
+			r := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK}
 			switch tc.field {
 			case "prompt":
 				r.Prompt = tc.text
@@ -94,7 +94,7 @@ func TestExportPHI(t *testing.T) {
 	if err := s.PutImage(ctx, img); err != nil {
 		t.Fatal(err)
 	}
-	r := &Run{StartedAt: time.Now(), Model: "m", Status: inference.StatusOK, StudyKey: key, Source: "Doe^Jane.dcm",
+	r := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, StudyKey: key, Source: "Doe^Jane.dcm",
 		ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"/data/Doe^Jane/Doe^Jane.dcm"}}
 	if _, err := s.SaveRun(ctx, r); err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestBurnInRiskStored(t *testing.T) {
 		prompt string
 		risk   bool
 	}{{"plain", false}, {"ultrasound", true}} {
-		r := &Run{StartedAt: time.Now(), Model: "m", Prompt: tc.prompt, Status: inference.StatusOK, BurnInRisk: tc.risk}
+		r := &Run{StartedAt: time.Now(), Model: "m", Prompt: tc.prompt, Status: core.StatusOK, BurnInRisk: tc.risk}
 		if _, err := s.SaveRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}

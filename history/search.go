@@ -122,20 +122,7 @@ func (s *Store) recentMatches(ctx context.Context, q string, where []string, arg
 
 // ids runs a query that returns run ids.
 func (s *Store) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryAll(ctx, s.db, scanID, query, args...)
 }
 
 // runsByID reads the runs with the given ids, newest first.
@@ -147,12 +134,8 @@ func (s *Store) runsByID(ctx context.Context, ids []int64) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, selectRuns+` WHERE r.id IN (SELECT value FROM json_each(?))
+	return queryAll(ctx, s.db, scanRun, selectRuns+` WHERE r.id IN (SELECT value FROM json_each(?))
 		ORDER BY r.started_at DESC, r.id DESC`, string(list))
-	if err != nil {
-		return nil, err
-	}
-	return scanRuns(rows)
 }
 
 // manyMatches reports whether an FTS query matches so many runs that

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"time"
 )
@@ -69,25 +70,20 @@ ON CONFLICT (key) DO NOTHING`, key, formatTime(time.Now()), modality, descriptio
 
 // Studies returns every recorded study, most recently first seen first.
 func (s *Store) Studies(ctx context.Context) ([]Study, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, modality, description, first_seen FROM studies ORDER BY first_seen DESC, key`)
+	out, err := queryAll(ctx, s.db, scanStudy, `SELECT key, modality, description, first_seen FROM studies ORDER BY first_seen DESC, key`)
 	if err != nil {
 		return nil, s.errorf("list studies: %w", err)
 	}
-	defer rows.Close()
-	var out []Study
-	for rows.Next() {
-		var st Study
-		var seen string
-		if err := rows.Scan(&st.Key, &st.Modality, &st.Description, &seen); err != nil {
-			return nil, s.errorf("list studies: %w", err)
-		}
-		if st.FirstSeen, err = parseTime(seen); err != nil {
-			return nil, s.errorf("list studies: %w", err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errorf("list studies: %w", err)
-	}
 	return out, nil
+}
+
+// scanStudy reads one row of Studies' query.
+func scanStudy(rows *sql.Rows) (Study, error) {
+	var st Study
+	var seen string
+	err := rows.Scan(&st.Key, &st.Modality, &st.Description, &seen)
+	if err == nil {
+		st.FirstSeen, err = parseTime(seen)
+	}
+	return st, err
 }

@@ -15,13 +15,5 @@ type (
 	PromptTemplate = core.PromptTemplate
 )
 
-// Run statuses beyond those of inference.Status: a run is saved as
-// running when it starts, and one whose process died before it finished is
-// marked interrupted when the database is next opened.
-const (
-	StatusRunning     = core.StatusRunning
-	StatusInterrupted = core.StatusInterrupted
-)
-
 // ErrNotFound is returned, wrapped, when a run or image is not in the store.
 var ErrNotFound = core.ErrNotFound

@@ -153,20 +153,28 @@ func modelNames(ms []Model) string {
 // the error's text. The error is nil only for StatusOK; an answer cut off
 // by num_predict or num_ctx is StatusOK with Truncated set.
 func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (Result, error) {
-	res := Result{Model: req.Model, Status: StatusOK, NumCtx: req.Options.NumCtx}
-	msgs := make([]api.Message, 0, 2)
-	if req.System != "" {
-		msgs = append(msgs, api.Message{Role: "system", Content: req.System})
-	}
-	user := api.Message{Role: "user", Content: req.Prompt}
-	for _, im := range req.Images {
-		user.Images = append(user.Images, api.ImageData(im.PNG))
-	}
-	msgs = append(msgs, user)
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	dog := startWatchdog(cancel, c.FirstChunkTimeout, c.StallTimeout)
+	defer dog.stop()
+
+	a := answer{res: Result{Model: req.Model, Status: StatusOK, NumCtx: req.Options.NumCtx}, onChunk: onChunk, start: time.Now()}
+	err := c.err(c.api.Chat(cctx, chatRequest(req), func(r api.ChatResponse) error {
+		dog.chunk()
+		a.read(r)
+		return nil
+	}))
+	dog.stop()
+	res := a.finish()
+	return classify(ctx, cctx, req.Model, res, a.done, err)
+}
+
+// chatRequest is req as Ollama's streamed chat request.
+func chatRequest(req Request) *api.ChatRequest {
 	stream, no := true, false
 	areq := &api.ChatRequest{
 		Model:    req.Model,
-		Messages: msgs,
+		Messages: chatMessages(req),
 		Stream:   &stream,
 		Options:  req.Options.Map(),
 		// Never drop part of the prompt or shift the context: a request
@@ -178,77 +186,112 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 	if req.KeepAlive != nil {
 		areq.KeepAlive = &api.Duration{Duration: *req.KeepAlive}
 	}
+	return areq
+}
 
-	// The watchdog cancels the request when no chunk arrives in time.
-	cctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	first, between := c.FirstChunkTimeout, c.StallTimeout
+// watchdog cancels a request, with an [ErrStalled] cause, when no chunk
+// arrives in time: the first within one timeout, each later one within
+// another.
+type watchdog struct {
+	timer   *time.Timer
+	between time.Duration
+	current atomic.Int64 // the timeout now running, for the message
+}
+
+// startWatchdog starts the first chunk's timer; a timeout of zero or less
+// is the default.
+func startWatchdog(cancel context.CancelCauseFunc, first, between time.Duration) *watchdog {
 	if first <= 0 {
 		first = DefaultFirstChunkTimeout
 	}
 	if between <= 0 {
 		between = DefaultStallTimeout
 	}
-	var stall atomic.Int64 // the current timeout, for the message
-	stall.Store(int64(first))
-	watchdog := time.AfterFunc(first, func() {
-		cancel(fmt.Errorf("%w for %s", ErrStalled, time.Duration(stall.Load())))
+	w := &watchdog{between: between}
+	w.current.Store(int64(first))
+	w.timer = time.AfterFunc(first, func() {
+		cancel(fmt.Errorf("%w for %s", ErrStalled, time.Duration(w.current.Load())))
 	})
-	defer watchdog.Stop()
+	return w
+}
 
-	var out, thought strings.Builder
-	var split thinkingSplitter
-	emit := func(a, th string) {
-		thought.WriteString(th)
-		if a == "" {
+// chunk restarts the timer for the next chunk.
+func (w *watchdog) chunk() {
+	w.current.Store(int64(w.between))
+	w.timer.Reset(w.between)
+}
+
+func (w *watchdog) stop() { w.timer.Stop() }
+
+// answer collects a streamed answer: the text (thinking kept apart, leading
+// blanks dropped) sent on to onChunk as it comes, and the final counts.
+type answer struct {
+	res          Result
+	out, thought strings.Builder
+	split        thinkingSplitter
+	onChunk      func(string)
+	start        time.Time
+	done         bool // the server sent its final chunk
+}
+
+// read takes one chunk of the stream.
+func (a *answer) read(r api.ChatResponse) {
+	if t := r.Message.Content; t != "" {
+		if a.res.Chunks == 0 {
+			a.res.FirstToken = time.Since(a.start)
+		}
+		a.res.Chunks++
+		a.emit(a.split.Write(t))
+	}
+	if t := r.Message.Thinking; t != "" {
+		a.thought.WriteString(t)
+	}
+	if r.Done {
+		a.done = true
+		a.res.DoneReason = r.DoneReason
+		a.res.PromptEvalCount = r.PromptEvalCount
+		a.res.EvalCount = r.EvalCount
+		a.res.TotalDuration = r.TotalDuration
+		a.res.LoadDuration = r.LoadDuration
+		a.res.PromptEvalDuration = r.PromptEvalDuration
+		a.res.EvalDuration = r.EvalDuration
+	}
+}
+
+func (a *answer) emit(text, thinking string) {
+	a.thought.WriteString(thinking)
+	if text == "" {
+		return
+	}
+	if a.out.Len() == 0 {
+		text = strings.TrimLeft(text, " \n")
+		if text == "" {
 			return
 		}
-		if out.Len() == 0 {
-			a = strings.TrimLeft(a, " \n")
-			if a == "" {
-				return
-			}
-		}
-		out.WriteString(a)
-		if onChunk != nil {
-			onChunk(a)
-		}
 	}
-	done := false
-	start := time.Now()
-	err := c.err(c.api.Chat(cctx, areq, func(r api.ChatResponse) error {
-		stall.Store(int64(between))
-		watchdog.Reset(between)
-		if t := r.Message.Content; t != "" {
-			if res.Chunks == 0 {
-				res.FirstToken = time.Since(start)
-			}
-			res.Chunks++
-			emit(split.Write(t))
-		}
-		if t := r.Message.Thinking; t != "" {
-			thought.WriteString(t)
-		}
-		if r.Done {
-			done = true
-			res.DoneReason = r.DoneReason
-			res.PromptEvalCount = r.PromptEvalCount
-			res.EvalCount = r.EvalCount
-			res.TotalDuration = r.TotalDuration
-			res.LoadDuration = r.LoadDuration
-			res.PromptEvalDuration = r.PromptEvalDuration
-			res.EvalDuration = r.EvalDuration
-		}
-		return nil
-	}))
-	watchdog.Stop()
-	emit(split.Flush())
-	res.Output = out.String()
-	res.Thinking = strings.TrimSpace(thought.String())
+	a.out.WriteString(text)
+	if a.onChunk != nil {
+		a.onChunk(text)
+	}
+}
+
+// finish flushes what the splitter held back and returns the result so far.
+func (a *answer) finish() Result {
+	a.emit(a.split.Flush())
+	res := a.res
+	res.Output = a.out.String()
+	res.Thinking = strings.TrimSpace(a.thought.String())
 	res.Truncated = res.DoneReason == "length"
 	if res.TotalDuration == 0 {
-		res.TotalDuration = time.Since(start)
+		res.TotalDuration = time.Since(a.start)
 	}
+	return res
+}
+
+// classify sets the result's status from how the stream ended (ctx is the
+// caller's, cctx the request's with the watchdog's cause, err the API
+// client's) and returns the error that says what happened.
+func classify(ctx, cctx context.Context, model string, res Result, done bool, err error) (Result, error) {
 	fail := func(err error) (Result, error) {
 		res.Status = StatusError
 		res.Error = err.Error()
@@ -261,21 +304,21 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 		res.Status = StatusCancelled
 		res.DoneReason = "cancelled"
 		res.Error = "cancelled"
-		return res, fmt.Errorf("chat with %s: %w", req.Model, ctx.Err())
+		return res, fmt.Errorf("chat with %s: %w", model, ctx.Err())
 	case errors.Is(context.Cause(cctx), ErrStalled):
-		return fail(fmt.Errorf("chat with %s: %w; gave up (the runtime may be overloaded or stuck; see its log); the partial answer is kept", req.Model, context.Cause(cctx)))
+		return fail(fmt.Errorf("chat with %s: %w; gave up (the runtime may be overloaded or stuck; see its log); the partial answer is kept", model, context.Cause(cctx)))
 	case err == nil && done:
 		return res, nil
 	case err == nil:
-		return fail(fmt.Errorf("chat with %s: the server ended the answer early (%w: runner crashed or server stopped); the partial answer is kept", req.Model, ErrRunnerStopped))
+		return fail(fmt.Errorf("chat with %s: the server ended the answer early (%w: runner crashed or server stopped); the partial answer is kept", model, ErrRunnerStopped))
 	default:
 		var se api.StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
-			return fail(fmt.Errorf("model %q: %w: %s; run `medgemma-workbench models list` to see what is installed", req.Model, ErrUnknownModel, se.ErrorMessage))
+			return fail(fmt.Errorf("model %q: %w: %s; run `medgemma-workbench models list` to see what is installed", model, ErrUnknownModel, se.ErrorMessage))
 		}
 		if strings.Contains(err.Error(), "while running the model") {
-			return fail(fmt.Errorf("chat with %s: %w in the middle of the answer (%w); the partial answer is kept and the next request starts the runner again", req.Model, ErrRunnerStopped, err))
+			return fail(fmt.Errorf("chat with %s: %w in the middle of the answer (%w); the partial answer is kept and the next request starts the runner again", model, ErrRunnerStopped, err))
 		}
-		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", req.Model, err))
+		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", model, err))
 	}
 }

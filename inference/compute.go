@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // computeMarker is the message of Ollama's device lines.
@@ -14,8 +16,8 @@ const computeMarker = `msg="inference compute"`
 // ParseComputeLog reads an Ollama server log and returns the devices of
 // the last start it logged: the "inference compute" lines that follow the
 // last start. Lines it cannot read are skipped.
-func ParseComputeLog(r io.Reader) ([]Compute, error) {
-	var devs []Compute
+func ParseComputeLog(r io.Reader) ([]core.Compute, error) {
+	var devs []core.Compute
 	fresh := true // the next device line begins a new start's list
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -28,7 +30,7 @@ func ParseComputeLog(r io.Reader) ([]Compute, error) {
 			continue
 		}
 		kv := logfmt(line)
-		d := Compute{ID: kv["id"], Library: kv["library"], Name: kv["name"], Description: kv["description"],
+		d := core.Compute{ID: kv["id"], Library: kv["library"], Name: kv["name"], Description: kv["description"],
 			Total: kv["total"], Available: kv["available"]}
 		if fresh {
 			devs, fresh = nil, false
@@ -42,7 +44,7 @@ func ParseComputeLog(r io.Reader) ([]Compute, error) {
 }
 
 // readComputeLog reads the devices logged in path from byte offset on.
-func readComputeLog(path string, offset int64) ([]Compute, error) {
+func readComputeLog(path string, offset int64) ([]core.Compute, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

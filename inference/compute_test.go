@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestParseComputeLog(t *testing.T) {
 		})
 	}
 	devs, _ := ParseComputeLog(strings.NewReader(gpuLine))
-	want := Compute{ID: "GPU-5b1c6a3e-0f2d-4c1e-9a43-2e8f7b9d0c11", Library: "CUDA", Name: "CUDA0",
+	want := core.Compute{ID: "GPU-5b1c6a3e-0f2d-4c1e-9a43-2e8f7b9d0c11", Library: "CUDA", Name: "CUDA0",
 		Description: "NVIDIA H100 80GB HBM3", Total: "79.1 GiB", Available: "78.6 GiB"}
 	if devs[0] != want {
 		t.Errorf("device %+v, want %+v", devs[0], want)

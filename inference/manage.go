@@ -2,8 +2,6 @@ package inference
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/digest"
 	"github.com/ollama/ollama/api"
 )
 
@@ -241,18 +240,7 @@ func (c *Client) create(ctx context.Context, name string, files map[string]strin
 }
 
 // FileDigest returns the "sha256:<hex>" digest of the file at path.
-func FileDigest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
+func FileDigest(path string) (string, error) { return digest.File(path) }
 
 // Loaded lists the models the runtime has in memory and where they run.
 func (c *Client) Loaded(ctx context.Context) ([]Loaded, error) {

@@ -26,11 +26,9 @@ var imgTag = regexp.MustCompile(`\[img-(\d+)\]`)
 // (Ollama's _debug_render_only): what the model would read, token for
 // token but for the images.
 func (c *Client) Render(ctx context.Context, req Request) (Rendered, error) {
+	areq := chatRequest(req)
 	no := false
-	areq := &api.ChatRequest{
-		Model: req.Model, Messages: chatMessages(req), Stream: &no,
-		Options: req.Options.Map(), Truncate: &no, Shift: &no, DebugRenderOnly: true,
-	}
+	areq.Stream, areq.DebugRenderOnly = &no, true
 	var out Rendered
 	got := false
 	err := c.err(c.api.Chat(ctx, areq, func(r api.ChatResponse) error {

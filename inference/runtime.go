@@ -27,13 +27,11 @@ import (
 // managed runtime.
 var ErrRuntimeNotFound = errors.New("ollama runtime not found")
 
-// Runtime phases, as reported in [State].
+// Runtime phases, as reported in [State], that callers of this package
+// name; the others are [core]'s.
 const (
-	PhaseStopped    = core.PhaseStopped
-	PhaseStarting   = core.PhaseStarting
-	PhaseReady      = core.PhaseReady
-	PhaseRestarting = core.PhaseRestarting
-	PhaseFailed     = core.PhaseFailed
+	PhaseReady  = core.PhaseReady
+	PhaseFailed = core.PhaseFailed
 )
 
 // RuntimeVersion is the Ollama version the project builds and manages.
@@ -119,7 +117,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		}
 		r.client = NewBearerClient(u, cfg.Token)
 		r.base = r.client.base // without user information
-		r.state = State{Mode: "attached", URL: r.client.URL(), Phase: PhaseStopped}
+		r.state = State{Mode: "attached", URL: r.client.URL(), Phase: core.PhaseStopped}
 		return r, nil
 	}
 	bin, err := FindBinary(cfg.Binary)
@@ -127,7 +125,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		return nil, err
 	}
 	r.binary = bin
-	r.state = State{Mode: "managed", Phase: PhaseStopped}
+	r.state = State{Mode: "managed", Phase: core.PhaseStopped}
 	return r, nil
 }
 
@@ -241,38 +239,13 @@ func (r *Runtime) Client(ctx context.Context) (*Client, error) {
 		return nil, r.missing
 	}
 	if !r.Managed() {
-		r.mu.Lock()
-		c := r.client
-		r.mu.Unlock()
-		if err := c.err(c.api.Heartbeat(ctx)); err != nil {
-			r.setPhase(PhaseFailed, err.Error())
-			return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", c.URL(), err)
-		}
-		if st := r.State(); st.Phase != PhaseReady {
-			v, _ := c.api.Version(ctx)
-			r.mu.Lock()
-			r.state.Phase, r.state.Version, r.state.Err = PhaseReady, v, ""
-			r.mu.Unlock()
-		}
-		return c, nil
+		return r.attachedClient(ctx)
 	}
 	r.mu.Lock()
 	started, following, fc := r.done != nil, r.following, r.client
 	r.mu.Unlock()
 	if following {
-		if fc.api.Heartbeat(ctx) == nil {
-			return fc, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		// The owner's server is gone (the owner exited, or its server is
-		// restarting): take over, or use the one the new owner runs.
-		r.unfollow(PhaseStarting)
-		if err := r.Start(ctx); err != nil {
-			return nil, err
-		}
-		return r.Client(ctx)
+		return r.followedClient(ctx, fc)
 	}
 	if !started {
 		if err := r.Start(ctx); err != nil {
@@ -285,6 +258,49 @@ func (r *Runtime) Client(ctx context.Context) (*Client, error) {
 			return fc, nil
 		}
 	}
+	return r.waitReady(ctx)
+}
+
+// attachedClient checks that the server someone else runs answers, and
+// marks the runtime ready when it does.
+func (r *Runtime) attachedClient(ctx context.Context) (*Client, error) {
+	r.mu.Lock()
+	c := r.client
+	r.mu.Unlock()
+	if err := c.err(c.api.Heartbeat(ctx)); err != nil {
+		r.setPhase(PhaseFailed, err.Error())
+		return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", c.URL(), err)
+	}
+	if st := r.State(); st.Phase != PhaseReady {
+		v, _ := c.api.Version(ctx)
+		r.mu.Lock()
+		r.state.Phase, r.state.Version, r.state.Err = PhaseReady, v, ""
+		r.mu.Unlock()
+	}
+	return c, nil
+}
+
+// followedClient returns fc, the client for the server another process
+// owns, while that server answers; when it is gone it starts over.
+func (r *Runtime) followedClient(ctx context.Context, fc *Client) (*Client, error) {
+	if fc.api.Heartbeat(ctx) == nil {
+		return fc, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	// The owner's server is gone (the owner exited, or its server is
+	// restarting): take over, or use the one the new owner runs.
+	r.unfollow(core.PhaseStarting)
+	if err := r.Start(ctx); err != nil {
+		return nil, err
+	}
+	return r.Client(ctx)
+}
+
+// waitReady waits until the started managed server is ready, stops, or ctx
+// ends.
+func (r *Runtime) waitReady(ctx context.Context) (*Client, error) {
 	for {
 		r.mu.Lock()
 		st, ready, c, done := r.state, r.readyCh, r.client, r.done
@@ -330,7 +346,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 		if fc.api.Heartbeat(ctx) == nil {
 			return nil
 		}
-		r.unfollow(PhaseStarting)
+		r.unfollow(core.PhaseStarting)
 	}
 	if owner, err := r.ownOrFollow(ctx); err != nil || !owner {
 		return err
@@ -385,7 +401,7 @@ func (r *Runtime) Stop() {
 	following := r.following
 	r.mu.Unlock()
 	if following {
-		r.unfollow(PhaseStopped)
+		r.unfollow(core.PhaseStopped)
 		return
 	}
 	r.mu.Lock()
@@ -398,7 +414,7 @@ func (r *Runtime) Stop() {
 	<-done
 	r.mu.Lock()
 	r.cancel, r.done = nil, nil
-	r.state.Phase = PhaseStopped
+	r.state.Phase = core.PhaseStopped
 	r.state.OwnerPID = 0
 	r.pid = 0
 	r.release()
@@ -454,9 +470,9 @@ func (r *Runtime) supervise(ctx context.Context, first chan<- error) {
 	}
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			r.setPhase(PhaseRestarting, r.State().Err)
+			r.setPhase(core.PhaseRestarting, r.State().Err)
 		} else {
-			r.setPhase(PhaseStarting, "")
+			r.setPhase(core.PhaseStarting, "")
 		}
 		began := time.Now()
 		err := r.runOnce(ctx, func() { report(nil) })
@@ -478,7 +494,7 @@ func (r *Runtime) supervise(ctx context.Context, first chan<- error) {
 		if time.Since(began) > 30*time.Second {
 			backoff = 250 * time.Millisecond
 		}
-		r.setPhase(PhaseRestarting, err.Error())
+		r.setPhase(core.PhaseRestarting, err.Error())
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // startRuntime starts a managed runtime in a temporary data dir, failing
@@ -69,7 +71,7 @@ func TestManagedRuntimeStartsOnLoopbackAndStops(t *testing.T) {
 	if alive(pid) {
 		t.Errorf("ollama (pid %d) still running after Stop", pid)
 	}
-	if rt.State().Phase != PhaseStopped {
+	if rt.State().Phase != core.PhaseStopped {
 		t.Errorf("phase after stop = %s", rt.State().Phase)
 	}
 }

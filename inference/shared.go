@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 )
 
@@ -38,7 +39,7 @@ type ServerRecord struct {
 	// Started is when this server process started.
 	Started time.Time `json:"started"`
 	// Compute lists the devices the server found (from its log).
-	Compute []Compute `json:"compute,omitempty"`
+	Compute []core.Compute `json:"compute,omitempty"`
 }
 
 func (r *Runtime) lockPath() string   { return filepath.Join(r.cfg.DataDir, "runtime.lock") }

@@ -26,8 +26,6 @@ type (
 	Model = core.Model
 	// Facts are what the runtime knows about one installed model.
 	Facts = core.Facts
-	// Compute is one device the runtime found at start to run models on.
-	Compute = core.Compute
 	// State is the runtime's state, as the status line shows it.
 	State = core.State
 	// Progress is one update of a pull or an import.
@@ -61,4 +59,4 @@ var Quantizations = core.Quantizations
 
 // ComputeSummary says in a few words where models run; see
 // [core.ComputeSummary].
-func ComputeSummary(devs []Compute) string { return core.ComputeSummary(devs) }
+func ComputeSummary(devs []core.Compute) string { return core.ComputeSummary(devs) }

@@ -8,11 +8,27 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// Backend is what the workbench needs from the services. Every method may be
-// called from any goroutine; those that take a context may block.
+// Backend is what the workbench needs from the services: the union of
+// what its tabs need, each of which declares its own slice below and sees
+// only that. Every method may be called from any goroutine; those that
+// take a context may block.
 type Backend interface {
+	// StudyBackend opens images (the image pane).
+	StudyBackend
+	// CompareBackend runs and annotates the columns (the side-by-side
+	// view).
+	CompareBackend
+	// HistoryBackend browses and re-runs the run log (the History tab).
+	HistoryBackend
+	// BatchBackend runs and scores batches (the Batch tab).
+	BatchBackend
 	// ModelsBackend manages the runtime's models (the Models tab).
 	ModelsBackend
+}
+
+// StudyBackend is what the image pane needs: its files and their
+// attributes. Every method may be called from any goroutine and may block.
+type StudyBackend interface {
 	// OpenStudy opens a file, folder, ZIP archive or DICOMDIR and returns
 	// its series, and the files in it that did not load. It calls progress
 	// (from its own goroutine) with the number of files read so far, and
@@ -21,8 +37,28 @@ type Backend interface {
 	// Attributes reads the DICOM attributes of an image loaded from path
 	// (a file, or "ARCHIVE!ENTRY" for an entry of a ZIP archive).
 	Attributes(ctx context.Context, path string) ([]dicomview.Attribute, error)
+}
+
+// ModelLister lists the models the runtime serves (the model pickers of
+// the columns and of the Batch tab).
+type ModelLister interface {
 	// Models lists the models the runtime serves.
 	Models(ctx context.Context) ([]core.Model, error)
+}
+
+// RuntimeStatus reports the runtime's state without blocking.
+type RuntimeStatus interface {
+	// RuntimeState reports the runtime's state without blocking.
+	RuntimeState() core.State
+}
+
+// AskBackend is what the columns of the side-by-side view need to ask a
+// model: the models, the request, the demo model when there are none, and
+// where the runtime is (before pixels leave the machine). Every method may
+// be called from any goroutine; those that take a context may block.
+type AskBackend interface {
+	ModelLister
+	RuntimeStatus
 	// Ask runs req, calling onChunk (from a goroutine that is not the UI's)
 	// with each piece of the answer as it arrives, and returns the id of the
 	// recorded run and how it ended. When ctx is cancelled it returns a
@@ -30,14 +66,15 @@ type Backend interface {
 	Ask(ctx context.Context, req core.Request, onChunk func(text string)) (runID int64, res core.Result, err error)
 	// InstallDemo imports the offline demo model.
 	InstallDemo(ctx context.Context) error
-	// RuntimeState reports the runtime's state without blocking.
-	RuntimeState() core.State
+}
 
-	// HistoryBackend serves the side-by-side view, the prompt library and
-	// the history browser.
-	HistoryBackend
-	// BatchBackend runs and scores batches (the Batch tab).
-	BatchBackend
+// CompareBackend is what the side-by-side view needs: asking, rating the
+// answers and saving them as comparisons, the prompt library and reports.
+type CompareBackend interface {
+	AskBackend
+	AnnotationBackend
+	TemplateBackend
+	ReportBackend
 }
 
 // ModelsBackend is what the Models tab, the first-run panel and the About
@@ -58,8 +95,7 @@ type ModelsBackend interface {
 	Loaded(ctx context.Context) ([]core.Loaded, error)
 	// InstallDemo imports the offline demo model.
 	InstallDemo(ctx context.Context) error
-	// RuntimeState reports the runtime's state without blocking.
-	RuntimeState() core.State
+	RuntimeStatus
 	// RuntimeMissing is the set-up error when the managed runtime's
 	// binary was not found (the window opens anyway), else nil.
 	RuntimeMissing() error

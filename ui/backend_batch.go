@@ -8,9 +8,10 @@ import (
 
 // BatchBackend is what the Batch tab needs from the services: running a
 // batch over a manifest or a folder of images into a result file, and
-// scoring that file. Every method may be called from any goroutine and
-// may block.
+// scoring that file, and the models to choose from. Every method may be
+// called from any goroutine and may block.
 type BatchBackend interface {
+	ModelLister
 	// RunBatch runs spec, appending a row to spec.Out as each run ends and
 	// skipping the runs the file already holds, and calling onProgress
 	// (from a goroutine that is not the UI's, one call at a time) once the

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,9 +35,11 @@ const concurrencyNote = "Image batches on the managed runtime are safest at 1: w
 
 // batchPanel is the Batch tab: a batch's inputs, Start and Cancel, its
 // progress, and the scores of its result file with their chart. It is
-// used only on the UI goroutine.
+// reaches the services only through BatchBackend, and is used only on the
+// UI goroutine.
 type batchPanel struct {
-	w       *Workbench
+	env     *tabEnv
+	backend BatchBackend
 	every   time.Duration // between two progress refreshes
 	content fyne.CanvasObject
 
@@ -74,18 +75,8 @@ type batchRun struct {
 	last    BatchProgress
 }
 
-// batchPanel returns the Batch tab's content, made on the first call.
-// Call it on the UI goroutine.
-func (s *shell) batchPanel() fyne.CanvasObject {
-	if s.batch == nil {
-		s.batch = newBatchPanel(s.w)
-		s.batch.refreshModels()
-	}
-	return s.batch.content
-}
-
-func newBatchPanel(w *Workbench) *batchPanel {
-	b := &batchPanel{w: w, every: batchRefresh}
+func newBatchPanel(env *tabEnv, be BatchBackend) *batchPanel {
+	b := &batchPanel{env: env, backend: be, every: batchRefresh}
 	entry := func(placeholder string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetPlaceHolder(placeholder)
@@ -118,7 +109,7 @@ func newBatchPanel(w *Workbench) *batchPanel {
 	}
 	folder := widget.NewButtonWithIcon("Folder…", theme.FolderOpenIcon(), b.chooseFolder)
 	saveAs := widget.NewButtonWithIcon("Save as…", theme.DocumentSaveIcon(), func() {
-		b.w.chooseSaveFile(batchResultName, func(path string) { b.out.SetText(path) })
+		b.env.chooseSaveFile(batchResultName, func(path string) { b.out.SetText(path) })
 	})
 	note := widget.NewLabel(concurrencyNote)
 	note.Wrapping = fyne.TextWrapWord
@@ -175,12 +166,11 @@ func newBatchPanel(w *Workbench) *batchPanel {
 func (b *batchPanel) refreshModels() {
 	b.modelsSeq++
 	seq := b.modelsSeq
-	w := b.w
-	ctx, cancel := w.opContext()
+	ctx, cancel := b.env.opContext()
 	go func() {
 		defer cancel()
-		models, err := w.backend.Models(ctx)
-		w.do(func() {
+		models, err := b.backend.Models(ctx)
+		b.env.do(func() {
 			if seq != b.modelsSeq {
 				return
 			}
@@ -287,28 +277,6 @@ func atLeastOne(field, text string) (int, error) {
 	return n, nil
 }
 
-// progressBox holds the latest progress of a batch for the throttled
-// refresh. set may be called from any goroutine.
-type progressBox struct {
-	mu    sync.Mutex
-	p     BatchProgress
-	dirty bool
-}
-
-func (x *progressBox) set(p BatchProgress) {
-	x.mu.Lock()
-	x.p, x.dirty = p, true
-	x.mu.Unlock()
-}
-
-func (x *progressBox) take() (BatchProgress, bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	ok := x.dirty
-	x.dirty = false
-	return x.p, ok
-}
-
 // startTapped checks the form and runs the batch in the background.
 func (b *batchPanel) startTapped() {
 	if b.run != nil {
@@ -316,10 +284,10 @@ func (b *batchPanel) startTapped() {
 	}
 	spec, err := b.spec()
 	if err != nil {
-		showError(b.w.win, err)
+		b.env.showError(err)
 		return
 	}
-	w := b.w
+	w := b.env
 	drain := make(chan struct{})
 	spec.Drain = drain
 	ctx, abort := w.opContext()
@@ -335,34 +303,19 @@ func (b *batchPanel) startTapped() {
 	every := b.every
 	go func() {
 		defer abort()
-		var box progressBox
-		done := make(chan struct{})
-		flushed := make(chan struct{})
-		go func() {
-			defer close(flushed)
-			throttleTake(done, box.take, every, func(p BatchProgress, applied func()) {
-				w.do(func() {
-					b.showProgress(run, p)
-					applied()
-				})
-			})
-		}()
-		res, err := w.backend.RunBatch(ctx, spec, box.set)
-		close(done)
-		<-flushed
+		var box latest[BatchProgress]
+		var res BatchResult
+		var err error
+		streamed(w.do, every, box.take, func(p BatchProgress) { b.showProgress(run, p) },
+			func() { res, err = b.backend.RunBatch(ctx, spec, box.set) })
 		var ev BatchEval
 		var everr error
 		if err == nil && res.Rows > 0 {
 			ectx, ecancel := w.opContext()
-			ev, everr = w.backend.EvalBatch(ectx, spec.Out)
+			ev, everr = b.backend.EvalBatch(ectx, spec.Out)
 			ecancel()
 		}
-		w.do(func() {
-			if p, ok := box.take(); ok {
-				b.showProgress(run, p)
-			}
-			b.finished(run, spec, res, err, ev, everr)
-		})
+		w.do(func() { b.finished(run, spec, res, err, ev, everr) })
 	}()
 }
 
@@ -439,7 +392,7 @@ func (b *batchPanel) finished(run *batchRun, spec BatchSpec, res BatchResult, er
 		// Stopped before it ran: a bad input or an unknown model.
 		b.status.SetText("Not started.")
 		// The message starts with the dialog's own capital, not the file's.
-		showError(b.w.win, fmt.Errorf("batch not started: %w", err))
+		b.env.showError(fmt.Errorf("batch not started: %w", err))
 		return
 	}
 	b.bar.Max = float64(max(res.Runs, 1))
@@ -449,7 +402,7 @@ func (b *batchPanel) finished(run *batchRun, spec BatchSpec, res BatchResult, er
 		Failed: res.Failed, Elapsed: run.last.Elapsed}, Skipped: res.Skipped}))
 	setShown(b.message, batchEndText(res))
 	if err != nil {
-		showError(b.w.win, fmt.Errorf("batch: %w", err))
+		b.env.showError(fmt.Errorf("batch: %w", err))
 	}
 	if res.Rows > 0 {
 		b.showEval(spec.Out, ev, everr)
@@ -543,20 +496,9 @@ func (b *batchPanel) saveCSVTapped() {
 	}
 	rep := *b.report
 	name := strings.TrimSuffix(filepath.Base(b.reportOut), filepath.Ext(b.reportOut)) + "-scores.csv"
-	w := b.w
-	w.chooseSaveFile(name, func(path string) {
-		ctx, cancel := w.opContext()
-		go func() {
-			defer cancel()
-			err := w.backend.WriteEvalCSV(ctx, rep, path)
-			w.do(func() {
-				if err != nil {
-					showError(w.win, err)
-					return
-				}
-				dialog.ShowInformation("Scores saved", "Wrote "+path+".", w.win)
-			})
-		}()
+	b.env.chooseSaveFile(name, func(path string) {
+		b.env.background(func(ctx context.Context) error { return b.backend.WriteEvalCSV(ctx, rep, path) },
+			func() { dialog.ShowInformation("Scores saved", "Wrote "+path+".", b.env.win) })
 	})
 }
 
@@ -564,7 +506,7 @@ func (b *batchPanel) saveCSVTapped() {
 func (b *batchPanel) chooseFile(e *widget.Entry, exts []string) {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
-			showError(b.w.win, err)
+			b.env.showError(err)
 			return
 		}
 		if rc == nil {
@@ -573,7 +515,7 @@ func (b *batchPanel) chooseFile(e *widget.Entry, exts []string) {
 		u := rc.URI()
 		_ = rc.Close()
 		b.setLocal(e, u)
-	}, b.w.win)
+	}, b.env.win)
 	d.SetFilter(storage.NewExtensionFileFilter(exts))
 	d.Resize(fyne.NewSize(900, 640))
 	d.Show()
@@ -583,20 +525,20 @@ func (b *batchPanel) chooseFile(e *widget.Entry, exts []string) {
 func (b *batchPanel) chooseFolder() {
 	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 		if err != nil {
-			showError(b.w.win, err)
+			b.env.showError(err)
 			return
 		}
 		if u != nil {
 			b.setLocal(b.images, u)
 		}
-	}, b.w.win)
+	}, b.env.win)
 	d.Resize(fyne.NewSize(900, 640))
 	d.Show()
 }
 
 func (b *batchPanel) setLocal(e *widget.Entry, u fyne.URI) {
 	if u.Scheme() != "file" {
-		showError(b.w.win, errors.New(u.String()+": choose a file on this computer"))
+		b.env.showError(errors.New(u.String() + ": choose a file on this computer"))
 		return
 	}
 	e.SetText(u.Path())

@@ -154,7 +154,7 @@ func TestBatchPanelRunsAndScores(t *testing.T) {
 	}
 
 	var asked string
-	h.wb.choosePath = func(name string, done func(string)) {
+	h.wb.env.choosePath = func(name string, done func(string)) {
 		asked = name
 		done(filepath.Join("out", name))
 	}

@@ -105,24 +105,26 @@ func benchDragStep(b *testing.B, stream bool) {
 	b.Cleanup(wb.Window().Close)
 	wb.Window().Resize(fyne.NewSize(1800, 1300))
 	wb.OpenPaths([]string{dicomtest.File(b, "4.dcm")})
-	settled := func() bool { return !wb.rendering && wb.display != nil && wb.displayFor == wb.key() }
-	q.runUntil(func() bool { return settled() && wb.modelSelect.Selected == testModel })
-	wb.viewer.Resize(fyne.NewSize(1024, 1024))
-	r := test.WidgetRenderer(wb.viewer).(*viewerRenderer)
+	settled := func() bool {
+		return !wb.pane.rendering && wb.pane.display != nil && wb.pane.displayFor == wb.pane.key()
+	}
+	q.runUntil(func() bool { return settled() && wb.cmp.columns[0].modelSelect.Selected == testModel })
+	wb.pane.viewer.Resize(fyne.NewSize(1024, 1024))
+	r := test.WidgetRenderer(wb.pane.viewer).(*viewerRenderer)
 	if stream {
-		wb.run()
-		q.runUntil(func() bool { return wb.answer.Text != "" })
+		wb.cmp.runAll()
+		q.runUntil(func() bool { return wb.cmp.columns[0].answer.Text != "" })
 	}
 
 	lat := make([]time.Duration, 0, 1024)
 	dx := float32(3)
 	for b.Loop() {
-		if stream && !wb.running {
-			wb.run() // the next generation
+		if stream && !wb.cmp.running {
+			wb.cmp.runAll() // the next generation
 		}
 		t0 := time.Now()
 		dx = -dx // back and forth, as a hand does
-		wb.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(dx, 1)})
+		wb.pane.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(dx, 1)})
 		q.runUntil(settled)
 		r.draw(1024, 1024)
 		lat = append(lat, time.Since(t0))
@@ -130,7 +132,7 @@ func benchDragStep(b *testing.B, stream bool) {
 	b.StopTimer()
 
 	wb.cmp.stopAll()
-	q.runUntil(func() bool { return !wb.running })
+	q.runUntil(func() bool { return !wb.cmp.running })
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

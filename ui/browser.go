@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -39,7 +38,7 @@ const (
 // with its modality, description, number of slices and a thumbnail made
 // on demand in a goroutine.
 type studyBrowser struct {
-	w       *Workbench
+	p       *imagePane
 	tree    *widget.Tree
 	status  *widget.Label
 	content fyne.CanvasObject
@@ -57,9 +56,9 @@ type study struct {
 	series []int // indices into studyBrowser.series
 }
 
-func (w *Workbench) newStudyBrowser() *studyBrowser {
+func newStudyBrowser(p *imagePane) *studyBrowser {
 	b := &studyBrowser{
-		w:       w,
+		p:       p,
 		thumbs:  map[*dicomview.Series]image.Image{},
 		pending: map[*dicomview.Series]bool{},
 		sem:     make(chan struct{}, thumbWorkers),
@@ -68,8 +67,8 @@ func (w *Workbench) newStudyBrowser() *studyBrowser {
 	b.status.Wrapping = fyne.TextWrapWord
 	b.tree = widget.NewTree(b.childIDs, b.isBranch, b.create, b.update)
 	b.tree.OnSelected = b.selected
-	openFile := widget.NewButtonWithIcon("File…", theme.FileImageIcon(), w.showOpenDialog)
-	openFolder := widget.NewButtonWithIcon("Folder…", theme.FolderOpenIcon(), w.showOpenFolderDialog)
+	openFile := widget.NewButtonWithIcon("File…", theme.FileImageIcon(), p.showOpenDialog)
+	openFolder := widget.NewButtonWithIcon("Folder…", theme.FolderOpenIcon(), p.showOpenFolderDialog)
 	b.content = container.NewBorder(container.NewVBox(container.NewGridWithColumns(2, openFile, openFolder), b.status), nil, nil, nil, b.tree)
 	return b
 }
@@ -215,7 +214,7 @@ func (b *studyBrowser) makeThumb(s *dicomview.Series, id widget.TreeNodeID) {
 		return
 	}
 	b.pending[s] = true
-	ctx, cancel := b.w.opContext()
+	ctx, cancel := b.p.env.opContext()
 	go func() {
 		defer cancel()
 		select {
@@ -225,7 +224,7 @@ func (b *studyBrowser) makeThumb(s *dicomview.Series, id widget.TreeNodeID) {
 		}
 		img := thumbnail(s.Slices[len(s.Slices)/2])
 		<-b.sem
-		b.w.do(func() {
+		b.p.env.do(func() {
 			if b.pending[s] && img != nil {
 				b.thumbs[s] = img
 				b.tree.RefreshItem(id)
@@ -252,8 +251,8 @@ func thumbnail(sl dicomview.Slice) image.Image {
 }
 
 func (b *studyBrowser) selected(id widget.TreeNodeID) {
-	if j, ok := treeIndex(id, "se", len(b.series)); ok && b.series[j] != b.w.pane.cur {
-		b.w.showSeries(b.series[j], 0)
+	if j, ok := treeIndex(id, "se", len(b.series)); ok && b.series[j] != b.p.cur {
+		b.p.showSeries(b.series[j], 0)
 	}
 }
 
@@ -266,24 +265,11 @@ func (b *studyBrowser) selectSeries(s *dicomview.Series) {
 
 // Opening: dialogs, drops, the recent list and the File menu.
 
-// mainMenu is the window's menu (see shell.menu); before the shell is
-// installed, File with Open file, Open folder and the recent paths.
-func (w *Workbench) mainMenu() *fyne.MainMenu {
-	if w.shell != nil {
-		return w.shell.menu()
-	}
-	openFile := fyne.NewMenuItem("Open file…", w.showOpenDialog)
-	openFile.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}
-	openFolder := fyne.NewMenuItem("Open folder…", w.showOpenFolderDialog)
-	openFolder.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
-	return fyne.NewMainMenu(fyne.NewMenu("File", openFile, openFolder, w.recentMenuItem()))
-}
-
 // recentMenuItem is File › Open recent, listing the recent paths.
-func (w *Workbench) recentMenuItem() *fyne.MenuItem {
+func (p *imagePane) recentMenuItem() *fyne.MenuItem {
 	recent := fyne.NewMenuItem("Open recent", nil)
-	for _, p := range w.recent() {
-		recent.ChildMenu = appendItem(recent.ChildMenu, fyne.NewMenuItem(p, func() { w.open(p) }))
+	for _, path := range p.recent() {
+		recent.ChildMenu = appendItem(recent.ChildMenu, fyne.NewMenuItem(path, func() { p.open(path) }))
 	}
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
@@ -300,7 +286,7 @@ func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
 }
 
 // recent returns the recently opened paths, the latest first.
-func (w *Workbench) recent() []string {
+func (p *imagePane) recent() []string {
 	if a := fyne.CurrentApp(); a != nil {
 		return a.Preferences().StringList(prefRecent)
 	}
@@ -308,25 +294,27 @@ func (w *Workbench) recent() []string {
 }
 
 // addRecent puts paths first in the recent list and rebuilds the menu.
-func (w *Workbench) addRecent(paths []string) {
+func (p *imagePane) addRecent(paths []string) {
 	a := fyne.CurrentApp()
 	if a == nil {
 		return
 	}
 	list := slices.Clone(paths)
-	for _, p := range a.Preferences().StringList(prefRecent) {
-		if !slices.Contains(list, p) {
-			list = append(list, p)
+	for _, path := range a.Preferences().StringList(prefRecent) {
+		if !slices.Contains(list, path) {
+			list = append(list, path)
 		}
 	}
 	a.Preferences().SetStringList(prefRecent, list[:min(len(list), maxRecent)])
-	w.win.SetMainMenu(w.mainMenu())
+	if p.onRecentChanged != nil {
+		p.onRecentChanged()
+	}
 }
 
-func (w *Workbench) showOpenDialog() {
+func (p *imagePane) showOpenDialog() {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
-			showError(w.win, err)
+			p.env.showError(err)
 			return
 		}
 		if rc == nil {
@@ -334,43 +322,43 @@ func (w *Workbench) showOpenDialog() {
 		}
 		u := rc.URI()
 		_ = rc.Close()
-		w.openURIs([]fyne.URI{u})
-	}, w.win)
+		p.openURIs([]fyne.URI{u})
+	}, p.env.win)
 	d.Resize(fyne.NewSize(900, 640))
 	d.Show()
 }
 
-func (w *Workbench) showOpenFolderDialog() {
+func (p *imagePane) showOpenFolderDialog() {
 	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 		if err != nil {
-			showError(w.win, err)
+			p.env.showError(err)
 			return
 		}
 		if u == nil {
 			return // cancelled
 		}
-		w.openURIs([]fyne.URI{u})
-	}, w.win)
+		p.openURIs([]fyne.URI{u})
+	}, p.env.win)
 	d.Resize(fyne.NewSize(900, 640))
 	d.Show()
 }
 
-func (w *Workbench) dropped(_ fyne.Position, uris []fyne.URI) {
-	w.openURIs(uris)
+func (p *imagePane) dropped(_ fyne.Position, uris []fyne.URI) {
+	p.openURIs(uris)
 }
 
 // openURIs opens local files and folders together.
-func (w *Workbench) openURIs(uris []fyne.URI) {
+func (p *imagePane) openURIs(uris []fyne.URI) {
 	var paths []string
 	for _, u := range uris {
 		if u.Scheme() != "file" {
-			showError(w.win, errors.New("open "+u.String()+": only local files can be opened; copy the file to this computer first"))
+			p.env.showError(errors.New("open " + u.String() + ": only local files can be opened; copy the file to this computer first"))
 			return
 		}
 		paths = append(paths, u.Path())
 	}
 	if len(paths) > 0 {
-		w.open(paths...)
+		p.open(paths...)
 	}
 }
 

@@ -40,13 +40,13 @@ func burnInMessage(host string) string {
 // confirmBurnIn calls send at once when the shown image's pixels may be
 // sent where the runtime is, and otherwise asks the user first (once per
 // image).
-func (w *Workbench) confirmBurnIn(send func()) {
-	im := w.img
-	if im == nil || !im.Info.BurnInRisk() || w.burnInConfirmed == im {
+func (cv *compareView) confirmBurnIn(send func()) {
+	im := cv.source.shown()
+	if im == nil || !im.Info.BurnInRisk() || cv.burnInConfirmed == im {
 		send()
 		return
 	}
-	host, remote := remoteServer(w.backend.RuntimeState())
+	host, remote := remoteServer(cv.backend.RuntimeState())
 	if !remote {
 		send()
 		return
@@ -55,10 +55,10 @@ func (w *Workbench) confirmBurnIn(send func()) {
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm("Burned-in annotations", "Send", "Cancel", text, func(ok bool) {
 		if ok {
-			w.burnInConfirmed = im
+			cv.burnInConfirmed = im
 			send()
 		}
-	}, w.win)
+	}, cv.env.win)
 	d.Resize(fyne.NewSize(errorDialogWidth+60, 280))
 	d.Show()
 }

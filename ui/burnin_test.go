@@ -52,7 +52,7 @@ func TestBurnInWarnsBeforeSendingRemotely(t *testing.T) {
 			h := newHarness(t, fake)
 			h.openTestImage("4.dcm")
 			h.waitForModel(testModel)
-			h.wb.img.Info.BurnedInAnnotation = tt.burned
+			h.wb.pane.img.Info.BurnedInAnnotation = tt.burned
 			var asked atomic.Int32
 			fake.set(func(f *fakeBackend) {
 				f.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
@@ -61,9 +61,9 @@ func TestBurnInWarnsBeforeSendingRemotely(t *testing.T) {
 					return 7, core.Result{Status: core.StatusOK}, nil
 				}
 			})
-			test.Tap(h.wb.runButton)
+			test.Tap(h.first().runButton)
 			if !tt.warning {
-				h.waitFor("the run to end", waitTimeout, func() bool { return asked.Load() == 1 && !h.wb.running })
+				h.waitFor("the run to end", waitTimeout, func() bool { return asked.Load() == 1 && !h.wb.cmp.running })
 				if hasDialog(h.wb.win) {
 					t.Errorf("a dialog was shown: %q", overlayTexts(h.wb.win))
 				}
@@ -77,15 +77,15 @@ func TestBurnInWarnsBeforeSendingRemotely(t *testing.T) {
 				t.Fatal("the pixels were sent before the user answered")
 			}
 			test.Tap(overlayButton(t, h.wb.win, "Cancel"))
-			if asked.Load() != 0 || h.wb.running {
+			if asked.Load() != 0 || h.wb.cmp.running {
 				t.Fatal("Cancel sent the pixels")
 			}
-			test.Tap(h.wb.runButton)
+			test.Tap(h.first().runButton)
 			test.Tap(overlayButton(t, h.wb.win, "Send"))
-			h.waitFor("the run to end", waitTimeout, func() bool { return asked.Load() == 1 && !h.wb.running })
+			h.waitFor("the run to end", waitTimeout, func() bool { return asked.Load() == 1 && !h.wb.cmp.running })
 			// Asked once per image.
-			test.Tap(h.wb.runButton)
-			h.waitFor("the second run to end", waitTimeout, func() bool { return asked.Load() == 2 && !h.wb.running })
+			test.Tap(h.first().runButton)
+			h.waitFor("the second run to end", waitTimeout, func() bool { return asked.Load() == 2 && !h.wb.cmp.running })
 			if hasDialog(h.wb.win) {
 				t.Errorf("asked again for the same image: %q", overlayTexts(h.wb.win))
 			}

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -37,15 +38,48 @@ var ratingOptions = []string{"★", "★★", "★★★", "★★★★", "★�
 // repeatOptions are the numbers of repetitions offered.
 var repeatOptions = []string{"×2", "×3", "×5", "×10"}
 
+// imageSource is what the side-by-side view asks of the image pane, on
+// the UI goroutine.
+type imageSource interface {
+	// shown is the image shown, or nil.
+	shown() *dicomview.Image
+	// ready reports whether a frame of it is on screen.
+	ready() bool
+	// modelInputs returns the model input of a run.
+	modelInputs() inputsFunc
+}
+
 // compareView is the right side of the workbench: columns side by side,
 // each with its own model and prompt, all asking about the image the viewer
-// shows. It is used only on the UI goroutine.
+// shows. It reaches the services only through CompareBackend. It is used
+// only on the UI goroutine.
 type compareView struct {
-	w       *Workbench
+	env     *tabEnv
+	backend CompareBackend
+	source  imageSource
+	reports *reportExporter
+	content fyne.CanvasObject
+
 	prompts *promptLibrary
 	columns []*column
 	grid    *fyne.Container
 	scroll  *container.Scroll // scrolls the columns sideways
+
+	models  map[string]core.Model // by label in the model pickers
+	running bool                  // a column is running
+	// burnInConfirmed is the image whose possibly burned-in pixels the
+	// user agreed to send to a remote runtime (burnin.go).
+	burnInConfirmed *dicomview.Image
+
+	autoRun     func() // set by AutoRun until the run starts
+	autoRunDone func() // called when the automatic run ends
+
+	installDemo    *widget.Button
+	modelHint      *widget.Label
+	systemEntry    *widget.Entry // the shared system prompt
+	maxTokensEntry *widget.Entry
+	tempEntry      *widget.Entry
+	seedEntry      *widget.Entry
 
 	addButton     *widget.Button
 	runAllButton  *widget.Button
@@ -60,13 +94,10 @@ type compareView struct {
 	form      *dialog.FormDialog
 	formEntry *widget.Entry
 	confirm   *dialog.ConfirmDialog
-	// reportFormat and reportPHI are the report dialog's choices.
-	reportFormat *widget.Select
-	reportPHI    *widget.Check
-	diffA        *widget.Select
-	diffB        *widget.Select
-	diffText     *widget.RichText
-	diffInfo     *widget.Label
+	diffA     *widget.Select
+	diffB     *widget.Select
+	diffText  *widget.RichText
+	diffInfo  *widget.Label
 }
 
 // runBatch is one Run all: the columns it started, in order, and those
@@ -117,32 +148,30 @@ type column struct {
 	repeatIDs []int64
 }
 
-// buildCompare creates the side-by-side view with one column and returns
-// it. The workbench's single-run widgets (modelSelect, runButton, answer…)
-// are the first column's.
-func (w *Workbench) buildCompare() fyne.CanvasObject {
-	cv := &compareView{w: w}
-	w.cmp = cv
-	cv.prompts = newPromptLibrary(w)
+// newCompareView creates the side-by-side view with one column, asking
+// about the image source shows.
+func newCompareView(env *tabEnv, b CompareBackend, source imageSource, reports *reportExporter) *compareView {
+	cv := &compareView{env: env, backend: b, source: source, reports: reports, models: map[string]core.Model{}}
+	cv.prompts = newPromptLibrary(env, b)
 
-	w.installDemo = widget.NewButtonWithIcon("Install demo model", theme.DownloadIcon(), w.installDemoTapped)
-	w.installDemo.Hide()
-	w.modelHint = widget.NewLabel("Listing models…")
-	w.modelHint.Wrapping = fyne.TextWrapWord
+	cv.installDemo = widget.NewButtonWithIcon("Install demo model", theme.DownloadIcon(), cv.installDemoTapped)
+	cv.installDemo.Hide()
+	cv.modelHint = widget.NewLabel("Listing models…")
+	cv.modelHint.Wrapping = fyne.TextWrapWord
 	shared := newShortcutEntry(cv, 2)
 	shared.SetText(defaultSystem)
-	w.systemEntry = &shared.Entry
-	w.maxTokensEntry = widget.NewEntry()
-	w.maxTokensEntry.SetText(strconv.Itoa(defaultMaxTokens))
-	w.tempEntry = widget.NewEntry()
-	w.tempEntry.SetPlaceHolder("default")
-	w.seedEntry = widget.NewEntry()
-	w.seedEntry.SetPlaceHolder("random")
-	optSize := fyne.NewSize(80, w.maxTokensEntry.MinSize().Height)
+	cv.systemEntry = &shared.Entry
+	cv.maxTokensEntry = widget.NewEntry()
+	cv.maxTokensEntry.SetText(strconv.Itoa(defaultMaxTokens))
+	cv.tempEntry = widget.NewEntry()
+	cv.tempEntry.SetPlaceHolder("default")
+	cv.seedEntry = widget.NewEntry()
+	cv.seedEntry.SetPlaceHolder("random")
+	optSize := fyne.NewSize(80, cv.maxTokensEntry.MinSize().Height)
 	optionsRow := container.NewHBox(
-		widget.NewLabel("Max tokens"), container.NewGridWrap(optSize, w.maxTokensEntry),
-		widget.NewLabel("Temp."), container.NewGridWrap(optSize, w.tempEntry),
-		widget.NewLabel("Seed"), container.NewGridWrap(optSize, w.seedEntry),
+		widget.NewLabel("Max tokens"), container.NewGridWrap(optSize, cv.maxTokensEntry),
+		widget.NewLabel("Temp."), container.NewGridWrap(optSize, cv.tempEntry),
+		widget.NewLabel("Seed"), container.NewGridWrap(optSize, cv.seedEntry),
 	)
 
 	cv.runAllButton = widget.NewButtonWithIcon("Run all", theme.MediaPlayIcon(), cv.runAll)
@@ -159,7 +188,7 @@ func (w *Workbench) buildCompare() fyne.CanvasObject {
 
 	// The toolbar and options scroll sideways rather than widen the pane.
 	top := container.NewVBox(
-		container.NewHScroll(toolbar), cv.info, w.installDemo, w.modelHint,
+		container.NewHScroll(toolbar), cv.info, cv.installDemo, cv.modelHint,
 		widget.NewLabelWithStyle("System prompt (shared)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		shared, container.NewHScroll(optionsRow),
 	)
@@ -170,26 +199,23 @@ func (w *Workbench) buildCompare() fyne.CanvasObject {
 	note.Wrapping = fyne.TextWrapWord
 	cv.addColumn()
 	cv.prompts.load()
-	return container.NewBorder(top, note, nil, nil, cv.scroll)
+	cv.content = container.NewBorder(top, note, nil, nil, cv.scroll)
+	env.inputChanged.listen(cv.maybeAutoRun)
+	return cv
 }
 
-// run presses Run all, as AutoRun does.
-func (w *Workbench) run() {
-	w.cmp.runAll()
-}
-
-// addCompareShortcuts registers the side-by-side view's keys on the
-// window: Ctrl+Enter (Cmd+Enter on macOS) runs all columns and Escape stops
-// them. The prompt entries handle the same keys while they have the focus.
-func (w *Workbench) addCompareShortcuts() {
-	c := w.win.Canvas()
+// addShortcuts registers the side-by-side view's keys on the window's
+// canvas c: Ctrl+Enter (Cmd+Enter on macOS) runs all columns and Escape
+// stops them. The prompt entries handle the same keys while they have the
+// focus.
+func (cv *compareView) addShortcuts(c fyne.Canvas) {
 	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { w.cmp.runAll() })
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { cv.runAll() })
 	}
 	prev := c.OnTypedKey()
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		if e.Name == fyne.KeyEscape && w.cmp.anyRunning() {
-			w.cmp.stopAll()
+		if e.Name == fyne.KeyEscape && cv.anyRunning() {
+			cv.stopAll()
 			return
 		}
 		if prev != nil {
@@ -262,7 +288,7 @@ func (cv *compareView) addColumn() *column {
 	c.systemOverride = widget.NewCheck("Own system prompt", func(on bool) {
 		if on {
 			if c.systemEntry.Text == "" {
-				c.systemEntry.SetText(cv.w.systemEntry.Text)
+				c.systemEntry.SetText(cv.systemEntry.Text)
 			}
 			c.systemEntry.Show()
 		} else {
@@ -349,8 +375,7 @@ func (cv *compareView) closeColumn(c *column) {
 	cv.updateRunning()
 }
 
-// layoutColumns shows the columns in order, numbers them and points the
-// workbench's single-run widgets at the first.
+// layoutColumns shows the columns in order and numbers them.
 func (cv *compareView) layoutColumns() {
 	objs := make([]fyne.CanvasObject, len(cv.columns))
 	for i, c := range cv.columns {
@@ -373,19 +398,110 @@ func (cv *compareView) layoutColumns() {
 	} else {
 		cv.addButton.Enable()
 	}
-
-	first := cv.columns[0]
-	w := cv.w
-	w.modelSelect = first.modelSelect
-	w.promptEntry = &first.promptEntry.Entry
-	w.runButton = first.runButton
-	w.stopButton = first.stopButton
-	w.answer = first.answer
-	w.answerScroll = first.answerScroll
-	w.stats = first.stats
 }
 
 // Models.
+
+// AutoRun presses Run all once an image is shown and a model is chosen,
+// and calls done when that run ends.
+func (cv *compareView) AutoRun(done func()) {
+	cv.autoRun = done
+	cv.maybeAutoRun()
+}
+
+func (cv *compareView) maybeAutoRun() {
+	if cv.autoRun == nil || cv.running || !cv.source.ready() || cv.columns[0].modelSelect.Selected == "" {
+		return
+	}
+	cv.autoRunDone, cv.autoRun = cv.autoRun, nil
+	cv.runAll()
+}
+
+// loadModels lists the models in the background and offers them.
+func (cv *compareView) loadModels() {
+	ctx, cancel := cv.env.opContext()
+	go func() {
+		defer cancel()
+		ctx, cancelTimeout := context.WithTimeout(ctx, modelsTimeout)
+		defer cancelTimeout()
+		models, err := cv.backend.Models(ctx)
+		cv.env.do(func() { cv.setModels(models, err) })
+	}()
+}
+
+func (cv *compareView) setModels(models []core.Model, err error) {
+	if err != nil {
+		// The runtime may still be starting; the list is fetched again
+		// when it is ready.
+		setShown(cv.modelHint, "Models unavailable: "+err.Error())
+		return
+	}
+	cv.models = make(map[string]core.Model, len(models))
+	labels := make([]string, 0, len(models))
+	choice := ""
+	for _, m := range models {
+		l := modelLabel(m)
+		cv.models[l] = m
+		labels = append(labels, l)
+		if choice == "" && !m.Demo {
+			choice = l
+		}
+	}
+	if choice == "" && len(labels) > 0 {
+		choice = labels[0]
+	}
+	if first := cv.columns[0].modelSelect.Selected; first != "" {
+		if _, ok := cv.models[first]; ok {
+			choice = first
+		}
+	}
+	cv.setModelOptions(labels)
+	if len(models) == 0 {
+		cv.installDemo.Show()
+		setShown(cv.modelHint, "No models installed. Pull MedGemma with Ollama, or install the offline demo model to try the workbench.")
+		return
+	}
+	cv.installDemo.Hide()
+	cv.selectModel(choice)
+	cv.modelsChanged()
+	cv.maybeAutoRun()
+}
+
+func (cv *compareView) modelChanged(label string) {
+	if m, ok := cv.models[label]; ok && m.Demo {
+		setShown(cv.modelHint, "Demo model: "+core.DemoModelLabel+".")
+		return
+	}
+	setShown(cv.modelHint, "")
+}
+
+func (cv *compareView) installDemoTapped() {
+	cv.installDemo.Disable()
+	setShown(cv.modelHint, "Installing the demo model…")
+	ctx, cancel := cv.env.opContext()
+	go func() {
+		defer cancel()
+		err := cv.backend.InstallDemo(ctx)
+		cv.env.do(func() {
+			cv.installDemo.Enable()
+			if err != nil {
+				setShown(cv.modelHint, "")
+				cv.env.showError(err)
+				return
+			}
+			cv.loadModels()
+		})
+	}()
+}
+
+// modelNames are the names of the models the runtime serves.
+func (cv *compareView) modelNames() []string {
+	var out []string
+	for _, m := range cv.models {
+		out = append(out, m.Name)
+	}
+	return out
+}
 
 // setModelOptions offers labels in every column, keeping each column's
 // choice while it is offered; with no labels it clears them.
@@ -402,7 +518,7 @@ func (cv *compareView) setModelOptions(labels []string) {
 // column whose choice is no longer offered.
 func (cv *compareView) selectModel(label string) {
 	for i, c := range cv.columns {
-		if _, ok := cv.w.models[c.modelSelect.Selected]; i == 0 || !ok {
+		if _, ok := cv.models[c.modelSelect.Selected]; i == 0 || !ok {
 			c.modelSelect.SetSelected(label)
 		}
 	}
@@ -416,11 +532,11 @@ func (cv *compareView) modelsChanged() {
 	}
 	label := cv.columns[0].modelSelect.Selected
 	for _, c := range cv.columns {
-		if m, ok := cv.w.models[c.modelSelect.Selected]; ok && m.Demo {
+		if m, ok := cv.models[c.modelSelect.Selected]; ok && m.Demo {
 			label = c.modelSelect.Selected
 		}
 	}
-	cv.w.modelChanged(label)
+	cv.modelChanged(label)
 }
 
 // Runs.
@@ -433,7 +549,7 @@ type imagesFunc func(ctx context.Context) ([]core.Image, error)
 // most once however many columns ask for them; none when no image is open.
 // Call it on the UI goroutine.
 func (cv *compareView) input() imagesFunc {
-	inputs := cv.w.modelInputs()
+	inputs := cv.source.modelInputs()
 	return func(ctx context.Context) ([]core.Image, error) {
 		ins, err := inputs(ctx)
 		if err != nil {
@@ -448,13 +564,13 @@ func (c *column) system() string {
 	if c.systemOverride.Checked {
 		return c.systemEntry.Text
 	}
-	return c.cv.w.systemEntry.Text
+	return c.cv.systemEntry.Text
 }
 
 // request is what the column asks, or an error that tells the user what to
 // fix.
 func (c *column) request() (core.Request, error) {
-	w := c.cv.w
+	w := c.cv
 	name := c.title.Text
 	m, ok := w.models[c.modelSelect.Selected]
 	if !ok {
@@ -494,10 +610,10 @@ func (c *column) startChecked(n int) {
 	}
 	req, err := c.request()
 	if err != nil {
-		showError(c.cv.w.win, err)
+		c.cv.env.showError(err)
 		return
 	}
-	c.cv.w.confirmBurnIn(func() {
+	c.cv.confirmBurnIn(func() {
 		if !c.running {
 			c.start(req, c.cv.input(), n, nil)
 		}
@@ -515,7 +631,7 @@ func (cv *compareView) runAll() {
 		}
 		req, err := c.request()
 		if err != nil {
-			showError(cv.w.win, err)
+			cv.env.showError(err)
 			return
 		}
 		cols = append(cols, c)
@@ -524,7 +640,7 @@ func (cv *compareView) runAll() {
 	if len(cols) == 0 {
 		return
 	}
-	cv.w.confirmBurnIn(func() { cv.startAll(cols, reqs) })
+	cv.confirmBurnIn(func() { cv.startAll(cols, reqs) })
 }
 
 // startAll runs each of cols with its request, as Run all does.
@@ -566,15 +682,15 @@ func (cv *compareView) anyRunning() bool {
 	return false
 }
 
-// updateRunning brings the toolbar and the workbench's running flag up to
-// date with the columns.
+// updateRunning brings the toolbar and the running flag up to date with
+// the columns.
 func (cv *compareView) updateRunning() {
 	any, all := false, true
 	for _, c := range cv.columns {
 		any = any || c.running
 		all = all && c.running
 	}
-	cv.w.running = any
+	cv.running = any
 	if any {
 		cv.stopAllButton.Enable()
 	} else {
@@ -597,9 +713,8 @@ func (cv *compareView) batchColumnDone(b *runBatch, c *column) {
 	if cv.batch == b {
 		cv.batch = nil
 	}
-	w := cv.w
-	if done := w.autoRunDone; done != nil {
-		w.autoRunDone = nil
+	if done := cv.autoRunDone; done != nil {
+		cv.autoRunDone = nil
 		defer done()
 	}
 	var ids []int64
@@ -618,19 +733,11 @@ func (cv *compareView) batchColumnDone(b *runBatch, c *column) {
 
 // saveComparison records c in the background and says so in the toolbar.
 func (cv *compareView) saveComparison(c core.Comparison) {
-	w := cv.w
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		id, err := w.backend.SaveComparison(ctx, c)
-		w.do(func() {
-			if err != nil {
-				showError(w.win, err)
-				return
-			}
-			setShown(cv.info, fmt.Sprintf("Saved as comparison %d (runs %s)", id, joinIDs(c.RunIDs)))
-		})
-	}()
+	var id int64
+	cv.env.background(func(ctx context.Context) (err error) {
+		id, err = cv.backend.SaveComparison(ctx, c)
+		return err
+	}, func() { setShown(cv.info, fmt.Sprintf("Saved as comparison %d (runs %s)", id, joinIDs(c.RunIDs))) })
 }
 
 // joinIDs lists run ids as "3, 4, 5".
@@ -647,7 +754,7 @@ func joinIDs(ids []int64) string {
 // when the last has ended. More than one run is a repeat: the column then
 // lists the answers and how alike they are.
 func (c *column) start(req core.Request, input imagesFunc, n int, done func(*column)) {
-	w := c.cv.w
+	w := c.cv.env
 	ctx, cancel := w.opContext()
 	c.cancel = cancel
 	c.runID, c.lastText, c.answers, c.repeatIDs = 0, "", nil, nil
@@ -673,7 +780,7 @@ func (c *column) start(req core.Request, input imagesFunc, n int, done func(*col
 				runID, res, err := c.ask(ctx, req, &buf)
 				text := buf.String()
 				w.do(func() { c.runEnded(i, n, text, runID, res, err) })
-				if runStatus(res, err, ctx.Err() != nil) != core.StatusOK {
+				if runStatus(res, err) != core.StatusOK || ctx.Err() != nil {
 					break
 				}
 			}
@@ -689,22 +796,10 @@ func (c *column) start(req core.Request, input imagesFunc, n int, done func(*col
 
 // ask runs req, streaming the answer into buf and onto the column. It runs
 // off the UI goroutine.
-func (c *column) ask(ctx context.Context, req core.Request, buf *streamBuffer) (int64, core.Result, error) {
-	w := c.cv.w
-	done := make(chan struct{})
-	flushed := make(chan struct{})
-	go func() {
-		defer close(flushed)
-		throttle(done, buf, refreshInterval, func(text string, applied func()) {
-			w.do(func() {
-				c.showAnswer(text)
-				applied()
-			})
-		})
-	}()
-	runID, res, err := w.backend.Ask(ctx, req, buf.Write)
-	close(done)
-	<-flushed
+func (c *column) ask(ctx context.Context, req core.Request, buf *streamBuffer) (runID int64, res core.Result, err error) {
+	streamed(c.cv.env.do, refreshInterval, buf.take, c.showAnswer, func() {
+		runID, res, err = c.cv.backend.Ask(ctx, req, buf.Write)
+	})
 	return runID, res, err
 }
 
@@ -714,7 +809,7 @@ func (c *column) runEnded(i, n int, text string, runID int64, res core.Result, e
 		text = res.Output
 	}
 	c.runID, c.lastText = runID, text
-	status := runStatus(res, err, errors.Is(err, context.Canceled))
+	status := runStatus(res, err)
 	stats := statsText(runID, res, status)
 	if n > 1 {
 		c.answers = append(c.answers, text)
@@ -733,7 +828,7 @@ func (c *column) runEnded(i, n int, text string, runID int64, res core.Result, e
 		}
 		err = errors.New(msg)
 	}
-	showError(c.cv.w.win, fmt.Errorf("column %s: %w", c.title.Text, err))
+	c.cv.env.showError(fmt.Errorf("column %s: %w", c.title.Text, err))
 }
 
 // allEnded ends the column's run (or repeat of n runs): it offers the
@@ -751,9 +846,7 @@ func (c *column) allEnded(n int) {
 		c.rateRow.Show()
 	}
 	defer c.inner.Refresh() // the rating and stability take room
-	if h := c.cv.w.hist; h != nil {
-		h.refresh()
-	}
+	c.cv.env.runsChanged.fire()
 	if n < 2 || len(c.answers) == 0 {
 		return
 	}
@@ -819,22 +912,20 @@ func (c *column) rate() {
 	}
 	stars := c.rating.SelectedIndex() + 1 // none chosen is 0, unrated
 	note := c.note.Text
-	w := c.cv.w
+	cv := c.cv
 	c.rateInfo.SetText(fmt.Sprintf("Saving the rating of run %d…", id))
-	ctx, cancel := w.opContext()
+	ctx, cancel := cv.env.opContext()
 	go func() {
 		defer cancel()
-		err := w.backend.Rate(ctx, id, stars, note)
-		w.do(func() {
+		err := cv.backend.Rate(ctx, id, stars, note)
+		cv.env.do(func() {
 			if err != nil {
 				c.rateInfo.SetText(fmt.Sprintf("Rate run %d", id))
-				showError(w.win, err)
+				cv.env.showError(err)
 				return
 			}
 			c.rateInfo.SetText(ratedText(id, stars, note))
-			if h := w.hist; h != nil {
-				h.refresh()
-			}
+			cv.env.runsChanged.fire()
 		})
 	}()
 }
@@ -861,7 +952,7 @@ func starsText(n int) string {
 // showDiff opens a dialog that compares two columns' answers word by word.
 func (cv *compareView) showDiff() {
 	if len(cv.columns) < 2 {
-		dialog.ShowInformation("Word diff", "Add a column (+ Column) and run both to compare their answers.", cv.w.win)
+		dialog.ShowInformation("Word diff", "Add a column (+ Column) and run both to compare their answers.", cv.env.win)
 		return
 	}
 	opts := make([]string, len(cv.columns))
@@ -887,7 +978,7 @@ func (cv *compareView) showDiff() {
 	cv.diffB.SetSelectedIndex(1)
 	legend := widget.NewLabelWithStyle("Red italic: only in the first · green bold: only in the second", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	top := container.NewVBox(container.NewGridWithColumns(2, cv.diffA, cv.diffB), cv.diffInfo, legend)
-	d := dialog.NewCustom("Word diff", "Close", container.NewBorder(top, nil, nil, nil, container.NewVScroll(cv.diffText)), cv.w.win)
+	d := dialog.NewCustom("Word diff", "Close", container.NewBorder(top, nil, nil, nil, container.NewVScroll(cv.diffText)), cv.env.win)
 	d.Resize(fyne.NewSize(820, 600))
 	d.Show()
 }
@@ -925,8 +1016,8 @@ func (cv *compareView) reportTapped() {
 		}
 	}
 	if len(ids) == 0 {
-		dialog.ShowInformation("Report", "Run the columns first: the report shows their runs side by side.", cv.w.win)
+		dialog.ShowInformation("Report", "Run the columns first: the report shows their runs side by side.", cv.env.win)
 		return
 	}
-	cv.w.exportReport(ids)
+	cv.reports.export(ids)
 }

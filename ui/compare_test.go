@@ -96,8 +96,8 @@ func TestCompareRunAllStreamsEachColumn(t *testing.T) {
 		}
 		return true
 	})
-	if !h.wb.running || h.wb.cmp.stopAllButton.Disabled() || !h.wb.cmp.runAllButton.Disabled() {
-		t.Errorf("while all run: running %v, Stop all disabled %v, Run all disabled %v", h.wb.running,
+	if !h.wb.cmp.running || h.wb.cmp.stopAllButton.Disabled() || !h.wb.cmp.runAllButton.Disabled() {
+		t.Errorf("while all run: running %v, Stop all disabled %v, Run all disabled %v", h.wb.cmp.running,
 			h.wb.cmp.stopAllButton.Disabled(), h.wb.cmp.runAllButton.Disabled())
 	}
 
@@ -112,7 +112,7 @@ func TestCompareRunAllStreamsEachColumn(t *testing.T) {
 	}
 
 	close(release)
-	h.waitFor("the runs to end", waitTimeout, func() bool { return !h.wb.running })
+	h.waitFor("the runs to end", waitTimeout, func() bool { return !h.wb.cmp.running })
 	for i, p := range []string{"alpha", "gamma"} {
 		c := cols[2*i]
 		if want := p + " streams and ends."; c.answer.Text != want {
@@ -160,7 +160,7 @@ func TestCompareEscapeStopsAll(t *testing.T) {
 		return cols[0].answer.Text == "waiting" && cols[1].answer.Text == "waiting"
 	})
 	h.wb.Window().Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	h.waitFor("both columns to stop", waitTimeout, func() bool { return !h.wb.running })
+	h.waitFor("both columns to stop", waitTimeout, func() bool { return !h.wb.cmp.running })
 	for i, c := range cols {
 		if !strings.HasPrefix(c.stats.Text, "cancelled") {
 			t.Errorf("column %d stats %q, want cancelled", i+1, c.stats.Text)
@@ -189,7 +189,7 @@ func TestCompareColumnsAddAndClose(t *testing.T) {
 	if len(cv.columns) != maxColumns-1 || cv.columns[0] != second || second.title.Text != "1" {
 		t.Fatalf("after closing column 1: %d columns, the first titled %q", len(cv.columns), cv.columns[0].title.Text)
 	}
-	if h.wb.runButton != second.runButton || h.wb.answer != second.answer {
+	if h.first().runButton != second.runButton || h.first().answer != second.answer {
 		t.Error("the workbench's Run and answer are not the new first column's")
 	}
 	if cv.addButton.Disabled() {
@@ -210,7 +210,7 @@ func TestCompareRateAndReport(t *testing.T) {
 		t.Error("a rating is offered before any run")
 	}
 	test.Tap(c.runButton)
-	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running && c.rateRow.Visible() })
+	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.cmp.running && c.rateRow.Visible() })
 
 	c.note.SetText("good teaching case")
 	c.rating.SetSelected("★★★★")
@@ -226,12 +226,12 @@ func TestCompareRateAndReport(t *testing.T) {
 
 	// Report… exports the columns' runs, de-identified by default.
 	var asked string
-	h.wb.choosePath = func(name string, done func(string)) {
+	h.wb.env.choosePath = func(name string, done func(string)) {
 		asked = name
 		done("/reports/" + name)
 	}
 	test.Tap(h.wb.cmp.reportButton)
-	h.wb.cmp.form.Submit()
+	h.wb.reports.form.Submit()
 	h.waitFor("the report to be written", waitTimeout, func() bool { return hasDialog(h.wb.Window()) && len(exports(fake)) == 1 })
 	if got, want := exports(fake)[0], (exportCall{[]int64{5}, "pdf", "/reports/run-5-report.pdf", false}); !sameExport(got, want) || asked != "run-5-report.pdf" {
 		t.Errorf("export %+v (file %q), want %+v", got, asked, want)
@@ -263,7 +263,7 @@ func TestCompareDiffDialog(t *testing.T) {
 	cols := h.addColumns(2)
 	cols[1].modelSelect.SetSelected(otherModel)
 	test.Tap(h.wb.cmp.runAllButton)
-	h.waitFor("both runs to end", waitTimeout, func() bool { return !h.wb.running })
+	h.waitFor("both runs to end", waitTimeout, func() bool { return !h.wb.cmp.running })
 
 	test.Tap(h.wb.cmp.diffButton)
 	if !hasDialog(h.wb.Window()) {
@@ -319,7 +319,7 @@ func TestCompareRepeat(t *testing.T) {
 	c := h.wb.cmp.columns[0]
 	c.repeatSelect.SetSelected("×3")
 	test.Tap(c.repeatButton)
-	h.waitFor("the repeats to end", waitTimeout, func() bool { return !h.wb.running })
+	h.waitFor("the repeats to end", waitTimeout, func() bool { return !h.wb.cmp.running })
 
 	if !slices.Equal(c.answers, answers) || !slices.Equal(c.repeatIDs, []int64{21, 22, 23}) {
 		t.Errorf("repeat answers %q, runs %v", c.answers, c.repeatIDs)

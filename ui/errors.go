@@ -29,11 +29,17 @@ func errorMessage(err error) string {
 	return msg
 }
 
+// isCancel reports whether err is a cancellation (Stop, Cancel, or the
+// window closing) rather than a failure: the one test the window makes.
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled)
+}
+
 // showError shows err in a dialog on win, its text wrapped and
 // selectable. A cancellation is no error: nothing is shown for it. It
 // returns the dialog, or nil.
 func showError(win fyne.Window, err error) dialog.Dialog {
-	if err == nil || errors.Is(err, context.Canceled) {
+	if err == nil || isCancel(err) {
 		return nil
 	}
 	text := widget.NewLabel(errorMessage(err))

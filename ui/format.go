@@ -5,10 +5,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
 // Fixed texts of the window.
@@ -65,11 +65,11 @@ func formatFloat(v float64) string {
 	return fmt.Sprintf("%.6g", v)
 }
 
-// runStatus says how a run ended, treating a cancelled context as a
+// runStatus says how a run ended, treating a cancellation (isCancel) as a
 // cancelled run whatever the backend reported.
-func runStatus(res core.Result, err error, cancelled bool) core.Status {
+func runStatus(res core.Result, err error) core.Status {
 	switch {
-	case res.Status == core.StatusCancelled || cancelled:
+	case res.Status == core.StatusCancelled || isCancel(err):
 		return core.StatusCancelled
 	case err != nil || res.Status == core.StatusError:
 		return core.StatusError
@@ -88,12 +88,12 @@ func statsText(runID int64, res core.Result, status core.Status) string {
 	}
 	if res.EvalCount > 0 {
 		parts = append(parts, fmt.Sprintf("%d tokens", res.EvalCount))
-		if res.EvalDuration > 0 {
-			parts = append(parts, fmt.Sprintf("%.1f tokens/s", float64(res.EvalCount)/res.EvalDuration.Seconds()))
+		if rate := units.Rate(int64(res.EvalCount), res.EvalDuration, "tokens"); rate != "" {
+			parts = append(parts, rate)
 		}
 	}
 	if res.FirstToken > 0 {
-		parts = append(parts, "first token "+formatDuration(res.FirstToken))
+		parts = append(parts, "first token "+units.Duration(res.FirstToken))
 	}
 	if res.DoneReason != "" {
 		parts = append(parts, "done: "+res.DoneReason)
@@ -104,41 +104,63 @@ func statsText(runID int64, res core.Result, status core.Status) string {
 	return strings.Join(parts, statsSep)
 }
 
-// formatDuration shows d in milliseconds below a second, else in seconds.
-func formatDuration(d time.Duration) string {
-	if d < time.Second {
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
-}
+// runtimeLine is where the runtime's state is written.
+type runtimeLine int
 
-// stateText is the status line for the runtime's state.
-func stateText(s core.State) string {
-	parts := []string{"Runtime"}
-	if s.Mode != "" {
-		parts[0] += " (" + s.Mode + ")"
+const (
+	// statusLine is the line under the window: "Runtime (managed): ready ·
+	// URL · Ollama 0.17.4 · devices".
+	statusLine runtimeLine = iota
+	// modelsLine is the Models tab's runtime section: "Managed runtime at
+	// URL · Ollama 0.17.4 · ready" (its devices have a line of their own).
+	modelsLine
+)
+
+// stateText is the window's one wording of the runtime's state, as line
+// shows it; missing is the managed runtime's set-up error, if any.
+func stateText(st core.State, missing error, line runtimeLine) string {
+	if missing != nil {
+		return "Runtime not set up — " + errorMessage(missing)
 	}
-	phase := s.Phase
+	phase := st.Phase
 	if phase == "" {
 		phase = "unknown"
 	}
-	parts[0] += ": " + phase
-	if s.URL != "" {
-		parts = append(parts, s.URL)
+	version := ""
+	if st.Version != "" {
+		version = "Ollama " + st.Version
 	}
-	if s.Version != "" {
-		parts = append(parts, "Ollama "+s.Version)
+	var parts []string
+	if line == statusLine {
+		head := "Runtime"
+		if st.Mode != "" {
+			head += " (" + st.Mode + ")"
+		}
+		parts = []string{head + ": " + phase, st.URL, version, core.ComputeSummary(st.Compute)}
+	} else {
+		parts = []string{runtimeWhere(st), version, phase}
 	}
-	if c := core.ComputeSummary(s.Compute); c != "" {
-		parts = append(parts, c)
+	if st.Restarts > 0 {
+		parts = append(parts, fmt.Sprintf("%d restarts", st.Restarts))
 	}
-	if s.Restarts > 0 {
-		parts = append(parts, fmt.Sprintf("%d restarts", s.Restarts))
+	if st.Err != "" {
+		parts = append(parts, "error: "+st.Err)
 	}
-	if s.Err != "" {
-		parts = append(parts, "error: "+s.Err)
+	return strings.Join(nonEmpty(parts...), statsSep)
+}
+
+// runtimeWhere says how the runtime is run and where.
+func runtimeWhere(st core.State) string {
+	switch st.Mode {
+	case "attached":
+		return "Attached to " + st.URL
+	case "managed":
+		if st.URL != "" {
+			return "Managed runtime at " + st.URL
+		}
+		return "Managed runtime"
 	}
-	return strings.Join(parts, statsSep)
+	return "Runtime"
 }
 
 // defaultMaxTokens bounds an answer unless the user changes it: Ollama's

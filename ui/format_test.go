@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -71,7 +73,10 @@ func TestRunStatus(t *testing.T) {
 			if tt.err {
 				err = errTest
 			}
-			if got := runStatus(tt.res, err, tt.cancelled); got != tt.want {
+			if tt.cancelled {
+				err = fmt.Errorf("ask: %w", context.Canceled)
+			}
+			if got := runStatus(tt.res, err); got != tt.want {
 				t.Errorf("runStatus = %q, want %q", got, tt.want)
 			}
 		})
@@ -98,7 +103,7 @@ func TestStateText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := stateText(tt.s); got != tt.want {
+			if got := stateText(tt.s, nil, statusLine); got != tt.want {
 				t.Errorf("stateText = %q, want %q", got, tt.want)
 			}
 		})

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,12 +11,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
 // Choices of the history browser's filters.
@@ -43,15 +42,19 @@ var statusChoices = []string{anyStatus, string(core.StatusOK), string(core.Statu
 // ratingChoices are the rating filters: any, or at least n stars.
 var ratingChoices = []string{anyRating, "★ or more", "★★ or more", "★★★ or more", "★★★★ or more", "★★★★★"}
 
-// reportFormats are the report formats offered, by label.
-var reportFormats = []string{"PDF", "HTML", "Markdown"}
-
 // historyPanel browses the logged runs: search and filters, a list, and
-// the chosen run's details with its model-input image. It is used only on
-// the UI goroutine.
+// the chosen run's details with its model-input image. It reaches the
+// services only through HistoryBackend. It is used only on the UI
+// goroutine.
 type historyPanel struct {
-	w       *Workbench
-	content fyne.CanvasObject
+	env     *tabEnv
+	backend HistoryBackend
+	reports *reportExporter
+	// modelNames, when set, names the models the runtime serves (for the
+	// model filter); openInViewer shows a run's model input in the viewer.
+	modelNames   func() []string
+	openInViewer func(*dicomview.Series)
+	content      fyne.CanvasObject
 
 	search       *widget.Entry
 	modelFilter  *widget.Select
@@ -82,18 +85,8 @@ type historyPanel struct {
 	rerunStats  *widget.Label
 }
 
-// historyPanel returns the history browser, made on the first call. Call
-// it on the UI goroutine.
-func (w *Workbench) historyPanel() fyne.CanvasObject {
-	if w.hist == nil {
-		w.hist = newHistoryPanel(w)
-		w.hist.refresh()
-	}
-	return w.hist.content
-}
-
-func newHistoryPanel(w *Workbench) *historyPanel {
-	h := &historyPanel{w: w}
+func newHistoryPanel(env *tabEnv, b HistoryBackend, reports *reportExporter) *historyPanel {
+	h := &historyPanel{env: env, backend: b, reports: reports}
 	h.search = widget.NewEntry()
 	h.search.SetPlaceHolder("Search prompts, answers and notes (word* for a prefix)")
 	h.search.OnSubmitted = func(string) { h.refresh() }
@@ -146,7 +139,7 @@ func newHistoryPanel(w *Workbench) *historyPanel {
 	h.rerunButton = widget.NewButtonWithIcon("Re-run", theme.MediaReplayIcon(), h.rerunTapped)
 	h.exportBtn = widget.NewButtonWithIcon("Export report…", theme.DocumentSaveIcon(), func() {
 		if h.selected != nil {
-			w.exportReport([]int64{h.selected.ID})
+			h.reports.export([]int64{h.selected.ID})
 		}
 	})
 	h.rerunStats = widget.NewLabel("")
@@ -197,12 +190,11 @@ func (h *historyPanel) refresh() {
 	h.searchSeq++
 	seq := h.searchSeq
 	f := h.filter()
-	w := h.w
-	ctx, cancel := w.opContext()
+	ctx, cancel := h.env.opContext()
 	go func() {
 		defer cancel()
-		runs, err := w.backend.Runs(ctx, f)
-		w.do(func() {
+		runs, err := h.backend.Runs(ctx, f)
+		h.env.do(func() {
 			if seq != h.searchSeq {
 				return
 			}
@@ -231,7 +223,11 @@ func (h *historyPanel) setRuns(runs []core.Run, limit int) {
 	}
 	models := []string{allModels}
 	seen := map[string]bool{}
-	for _, l := range h.w.cmp.modelNames() {
+	var names []string
+	if h.modelNames != nil {
+		names = h.modelNames()
+	}
+	for _, l := range names {
 		if !seen[l] {
 			seen[l] = true
 			models = append(models, l)
@@ -261,39 +257,29 @@ func (h *historyPanel) setRuns(runs []core.Run, limit int) {
 	}
 }
 
-// modelNames are the names of the models the runtime serves.
-func (cv *compareView) modelNames() []string {
-	var out []string
-	for _, m := range cv.w.models {
-		out = append(out, m.Name)
-	}
-	return out
-}
-
 // show reads run id and its model-input image in the background and shows
 // them.
 func (h *historyPanel) show(id int64) {
 	h.detailSeq++
 	seq := h.detailSeq
-	w := h.w
-	ctx, cancel := w.opContext()
+	ctx, cancel := h.env.opContext()
 	go func() {
 		defer cancel()
-		r, err := w.backend.Run(ctx, id)
+		r, err := h.backend.Run(ctx, id)
 		var im *dicomview.Image
 		var preview image.Image
 		if err == nil && len(r.ImageSHA256) > 0 {
 			// A missing image still shows the run.
-			if im, _ = w.backend.RunImage(ctx, r.ImageSHA256[0]); im != nil {
+			if im, _ = h.backend.RunImage(ctx, r.ImageSHA256[0]); im != nil {
 				preview, _ = im.Render(1, im.DefaultWindow(1))
 			}
 		}
-		w.do(func() {
+		h.env.do(func() {
 			if seq != h.detailSeq {
 				return
 			}
 			if err != nil {
-				showError(w.win, err)
+				h.env.showError(err)
 				return
 			}
 			h.showRun(r, im, preview)
@@ -393,12 +379,12 @@ func runProvenance(r core.Run) string {
 	row("options", string(opts))
 	row("tokens", fmt.Sprintf("%d prompt, %d answer", r.PromptEvalCount, r.EvalCount))
 	if r.EvalCount > 0 && r.EvalDuration > 0 {
-		row("speed", fmt.Sprintf("%.1f tokens/s", float64(r.EvalCount)/r.EvalDuration.Seconds()))
+		row("speed", units.Rate(int64(r.EvalCount), r.EvalDuration, "tokens"))
 	}
 	if r.TotalDuration > 0 {
 		row("durations", fmt.Sprintf("total %s, load %s, prompt %s, answer %s, first token %s",
-			formatDuration(r.TotalDuration), formatDuration(r.LoadDuration), formatDuration(r.PromptEvalDuration),
-			formatDuration(r.EvalDuration), formatDuration(r.FirstToken)))
+			units.Duration(r.TotalDuration), units.Duration(r.LoadDuration), units.Duration(r.PromptEvalDuration),
+			units.Duration(r.EvalDuration), units.Duration(r.FirstToken)))
 	}
 	if r.StudyKey != "" {
 		row("study", strings.TrimSpace(r.StudyModality+" "+r.StudyDescription)+" (key "+shortSHA(r.StudyKey)+")")
@@ -409,16 +395,13 @@ func runProvenance(r core.Run) string {
 
 // openImageTapped shows the chosen run's model input in the viewer.
 func (h *historyPanel) openImageTapped() {
-	if h.previewImg == nil || h.selected == nil {
+	if h.previewImg == nil || h.selected == nil || h.openInViewer == nil {
 		return
 	}
-	w := h.w
-	w.openSeq++
-	s := &dicomview.Series{
+	h.openInViewer(&dicomview.Series{
 		Description: fmt.Sprintf("model input of run %d", h.selected.ID),
 		Slices:      []dicomview.Slice{{Image: h.previewImg, Frame: 1}},
-	}
-	w.opened(w.openSeq, nil, []*dicomview.Series{s}, nil, nil)
+	})
 }
 
 // rerunTapped runs the chosen run again with its stored images, prompts,
@@ -429,131 +412,36 @@ func (h *historyPanel) rerunTapped() {
 	}
 	id := h.selected.ID
 	seq := h.detailSeq
-	w := h.w
+	w := h.env
 	h.rerunButton.Disable()
 	setShown(h.rerunStats, fmt.Sprintf("Re-running run %d…", id))
 	ctx, cancel := w.opContext()
 	go func() {
 		defer cancel()
 		var buf streamBuffer
-		done := make(chan struct{})
-		flushed := make(chan struct{})
-		go func() {
-			defer close(flushed)
-			throttle(done, &buf, refreshInterval, func(text string, applied func()) {
-				w.do(func() {
-					if h.detailSeq == seq { // still showing the run re-run
-						h.answer.SetText(text)
-					}
-					applied()
-				})
-			})
-		}()
-		newID, res, err := w.backend.Rerun(ctx, id, buf.Write)
-		close(done)
-		<-flushed
+		var newID int64
+		var res core.Result
+		var err error
+		streamed(w.do, refreshInterval, buf.take, func(text string) {
+			if h.detailSeq == seq { // still showing the run re-run
+				h.answer.SetText(text)
+			}
+		}, func() { newID, res, err = h.backend.Rerun(ctx, id, buf.Write) })
 		w.do(func() {
 			h.rerunButton.Enable()
-			status := runStatus(res, err, errors.Is(err, context.Canceled))
+			status := runStatus(res, err)
 			setShown(h.rerunStats, fmt.Sprintf("Re-run of run %d: %s", id, statsText(newID, res, status)))
 			if status == core.StatusError {
 				if err == nil {
 					err = errors.New(res.Error)
 				}
-				showError(w.win, err)
+				w.showError(err)
 			}
 			if newID > 0 {
 				h.selected = &core.Run{ID: newID}
 				h.show(newID)
 			}
 			h.refresh()
-		})
-	}()
-}
-
-// Reports.
-
-// exportReport asks for a format, whether to include patient data and a
-// file, then writes the report of runs ids there.
-func (w *Workbench) exportReport(ids []int64) {
-	format := widget.NewSelect(reportFormats, nil)
-	format.SetSelected(reportFormats[0])
-	phi := widget.NewCheck("Include patient data (names, IDs, dates, file paths)", nil)
-	d := dialog.NewForm(fmt.Sprintf("Report of %d run(s)", len(ids)), "Choose file…", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Format", format), widget.NewFormItem("", phi)},
-		func(ok bool) {
-			if !ok {
-				return
-			}
-			ext := reportExt(format.Selected)
-			name := fmt.Sprintf("run-%d-report.%s", ids[0], ext)
-			if len(ids) > 1 {
-				name = fmt.Sprintf("runs-%s-report.%s", strings.ReplaceAll(joinIDs(ids), ", ", "-"), ext)
-			}
-			include := phi.Checked
-			w.chooseSaveFile(name, func(path string) { w.writeReport(ids, ext, path, include) })
-		}, w.win)
-	d.Resize(fyne.NewSize(520, 220))
-	w.cmp.form, w.cmp.reportFormat, w.cmp.reportPHI = d, format, phi
-	d.Show()
-}
-
-// reportExt is the format name and file extension of a format label.
-func reportExt(label string) string {
-	switch label {
-	case "HTML":
-		return "html"
-	case "Markdown":
-		return "md"
-	}
-	return "pdf"
-}
-
-// chooseSaveFile asks where to save a file called name, and calls done
-// with the chosen local path.
-func (w *Workbench) chooseSaveFile(name string, done func(path string)) {
-	if w.choosePath != nil {
-		w.choosePath(name, done)
-		return
-	}
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil {
-			showError(w.win, err)
-			return
-		}
-		if wc == nil {
-			return // cancelled
-		}
-		u := wc.URI()
-		_ = wc.Close() // the backend writes the file
-		if u.Scheme() != "file" {
-			showError(w.win, errors.New("save "+u.String()+": choose a local file"))
-			return
-		}
-		done(u.Path())
-	}, w.win)
-	d.SetFileName(name)
-	d.Resize(fyne.NewSize(900, 640))
-	d.Show()
-}
-
-// writeReport has the backend write the report in the background.
-func (w *Workbench) writeReport(ids []int64, format, path string, includePHI bool) {
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		start := time.Now()
-		err := w.backend.ExportReport(ctx, ids, format, path, includePHI)
-		w.do(func() {
-			if err != nil {
-				showError(w.win, err)
-				return
-			}
-			what := "de-identified"
-			if includePHI {
-				what = "with patient data"
-			}
-			dialog.ShowInformation("Report written", fmt.Sprintf("Wrote %s (%s, %d run(s), %s).", path, what, len(ids), formatDuration(time.Since(start))), w.win)
 		})
 	}()
 }

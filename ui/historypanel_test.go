@@ -133,11 +133,11 @@ func TestHistoryPanelSearchAndDetail(t *testing.T) {
 	// The stored model input opens in the viewer.
 	test.Tap(hp.openImage)
 	h.waitFor("the model input in the viewer", waitTimeout, func() bool {
-		im := h.wb.viewer.Image()
+		im := h.wb.pane.viewer.Image()
 		return im != nil && im.Bounds() == image.Rect(0, 0, 896, 896)
 	})
-	if !strings.HasPrefix(h.wb.imageInfo.Text, "model-input-"+shortSHA(p.SHA256)) {
-		t.Errorf("image info %q", h.wb.imageInfo.Text)
+	if !strings.HasPrefix(h.wb.pane.imageInfo.Text, "model-input-"+shortSHA(p.SHA256)) {
+		t.Errorf("image info %q", h.wb.pane.imageInfo.Text)
 	}
 	assertMarkup(t, "history_detail.xml", hp.detail)
 }
@@ -181,22 +181,22 @@ func TestHistoryPanelExportReport(t *testing.T) {
 	hp.list.Select(1) // run 2
 	h.waitFor("run 2", waitTimeout, func() bool { return hp.selected != nil && hp.selected.ID == 2 })
 	var asked string
-	h.wb.choosePath = func(name string, done func(string)) {
+	h.wb.env.choosePath = func(name string, done func(string)) {
 		asked = name
 		done("/reports/" + name)
 	}
 
 	test.Tap(hp.exportBtn)
-	cv := h.wb.cmp
-	if cv.form == nil || !hasDialog(h.wb.Window()) {
+	rp := h.wb.reports
+	if rp.form == nil || !hasDialog(h.wb.Window()) {
 		t.Fatal("Export report… shows no dialog")
 	}
-	if cv.reportPHI.Checked {
+	if rp.reportPHI.Checked {
 		t.Error("the report includes patient data unless asked")
 	}
-	cv.reportFormat.SetSelected("HTML")
-	cv.reportPHI.SetChecked(true)
-	cv.form.Submit()
+	rp.reportFormat.SetSelected("HTML")
+	rp.reportPHI.SetChecked(true)
+	rp.form.Submit()
 	h.waitFor("the report to be written", waitTimeout, func() bool { return len(exports(fake)) == 1 })
 	if got, want := exports(fake)[0], (exportCall{[]int64{2}, "html", "/reports/run-2-report.html", true}); !sameExport(got, want) || asked != "run-2-report.html" {
 		t.Errorf("export %+v (file %q), want %+v", got, asked, want)

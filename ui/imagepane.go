@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -34,9 +35,35 @@ const presetDefault = "Default (file)"
 // files read.
 const openProgressEvery = 100 * time.Millisecond
 
-// imagePane is the state and widgets of the image side that workbench.go
-// does not hold. Its fields are used only on the UI goroutine.
+// imagePane is the image side of the window: the study browser, the
+// viewer with its view tools, slice slider and window row, the model's-eye
+// view and the tags, and the image state they show. It reaches the
+// services only through StudyBackend. Its fields are used only on the UI
+// goroutine.
 type imagePane struct {
+	env     *tabEnv
+	backend StudyBackend
+	// onOpened, when set, is called after an open has put its series in
+	// the browser (the shell brings the Workbench tab forward), and
+	// onRecentChanged after the recent list changed (the shell rebuilds
+	// the File menu).
+	onOpened, onRecentChanged func()
+
+	content fyne.CanvasObject // the browser beside the tabs
+	top     fyne.CanvasObject // the image's info line, with Cancel while opening
+
+	img         *dicomview.Image
+	frame       int
+	window      dicomview.Window
+	display     image.Image // img rendered for the viewer, for displayFor
+	displayFor  renderKey
+	prepared    *dicomview.Prepared // the model input, for preparedFor
+	input       image.Image         // prepared, decoded
+	preparedFor inputKey
+	rendering   bool               // a render goroutine is running
+	openSeq     int                // counts opens; only the latest result is shown
+	cancelOpen  context.CancelFunc // stops the open in progress; nil when none
+
 	series []*dicomview.Series // in the browser
 	cur    *dicomview.Series   // shown
 	slice  int                 // index of the shown slice in cur
@@ -45,22 +72,43 @@ type imagePane struct {
 	previewFor  frameKey
 	displayFull bool // display is the full frame, not the preview
 
-	presets      map[string]assets.Preset // by label
-	presetSelect *widget.Select
-	invertCheck  *widget.Check
-	panCheck     *widget.Check
-	fitButton    *widget.Button
-	oneButton    *widget.Button
-	zoomIn       *widget.Button
-	zoomOut      *widget.Button
-	tabs         *container.AppTabs
-	imageTab     *container.TabItem
-	eyeTab       *container.TabItem
-	tagsTab      *container.TabItem
+	presets map[string]assets.Preset // by label
+
+	// Widgets, kept for tests.
+
+	cancelOpenButton *widget.Button // shown while files are opening
+	imageInfo        *widget.Label
+	viewer           *Viewer
+	frameSlider      *widget.Slider
+	frameLabel       *widget.Label
+	frameRow         *fyne.Container
+	centerEntry      *widget.Entry
+	widthEntry       *widget.Entry
+	resetWindow      *widget.Button
+	modelInputCheck  *widget.Check
+	inputInfo        *widget.Label
+	presetSelect     *widget.Select
+	invertCheck      *widget.Check
+	panCheck         *widget.Check
+	fitButton        *widget.Button
+	oneButton        *widget.Button
+	zoomIn           *widget.Button
+	zoomOut          *widget.Button
+	tabs             *container.AppTabs
+	imageTab         *container.TabItem
+	eyeTab           *container.TabItem
+	tagsTab          *container.TabItem
 
 	browser *studyBrowser
 	eye     *modelsEye
 	tags    *tagPanel
+}
+
+// renderKey identifies what a render or a model input was made from.
+type renderKey struct {
+	im     *dicomview.Image
+	frame  int
+	window dicomview.Window
 }
 
 // frameKey identifies one frame of one image.
@@ -69,179 +117,193 @@ type frameKey struct {
 	frame int
 }
 
-// buildImagePane creates the widgets of the image side: the study browser
+// newImagePane creates the widgets of the image side: the study browser
 // beside the viewer (with the model's-eye view and the tags as tabs),
-// the view tools above it, the slice slider and the window row below.
-func (w *Workbench) buildImagePane() fyne.CanvasObject {
-	p := &w.pane
-	w.viewer = NewViewer("Open a DICOM or PNG image, a folder or a ZIP (Ctrl+O), or drop one here")
-	w.viewer.OnDragged = w.dragWindow
-	w.viewer.OnStep = w.step
-	w.viewer.OnViewChanged = w.viewChanged
+// the view tools above it, the slice slider and the window row below, and
+// the info line above them.
+func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
+	p := &imagePane{env: env, backend: b}
+	p.imageInfo = widget.NewLabel("")
+	p.imageInfo.Truncation = fyne.TextTruncateEllipsis
+	p.imageInfo.SetText(p.infoText())
+	// Opening is the browser's (File…, Folder…) and the File menu's; a
+	// long open (a large folder or ZIP) can be cancelled here.
+	p.cancelOpenButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if p.cancelOpen != nil {
+			p.cancelOpen()
+		}
+	})
+	p.cancelOpenButton.Hide()
+	p.top = container.NewBorder(nil, nil, nil, p.cancelOpenButton, p.imageInfo)
 
-	w.frameSlider = widget.NewSlider(1, 2)
-	w.frameSlider.Step = 1
-	w.frameSlider.OnChanged = w.frameChanged
-	w.frameLabel = widget.NewLabel("")
-	w.frameRow = container.NewBorder(nil, nil, w.frameLabel, nil, w.frameSlider)
-	w.frameRow.Hide()
+	p.viewer = NewViewer("Open a DICOM or PNG image, a folder or a ZIP (Ctrl+O), or drop one here")
+	p.viewer.OnDragged = p.dragWindow
+	p.viewer.OnStep = p.step
+	p.viewer.OnViewChanged = p.viewChanged
 
-	w.centerEntry = widget.NewEntry()
-	w.centerEntry.SetPlaceHolder("center")
-	w.centerEntry.OnSubmitted = func(string) { w.applyWindowEntries() }
-	w.widthEntry = widget.NewEntry()
-	w.widthEntry.SetPlaceHolder("width")
-	w.widthEntry.OnSubmitted = func(string) { w.applyWindowEntries() }
-	w.resetWindow = widget.NewButtonWithIcon("", theme.ViewRestoreIcon(), w.resetWindowTapped)
-	w.modelInputCheck = widget.NewCheck("Model input (896×896)", func(bool) { w.modelInputToggled() })
-	entrySize := fyne.NewSize(110, w.centerEntry.MinSize().Height)
+	p.frameSlider = widget.NewSlider(1, 2)
+	p.frameSlider.Step = 1
+	p.frameSlider.OnChanged = p.frameChanged
+	p.frameLabel = widget.NewLabel("")
+	p.frameRow = container.NewBorder(nil, nil, p.frameLabel, nil, p.frameSlider)
+	p.frameRow.Hide()
+
+	p.centerEntry = widget.NewEntry()
+	p.centerEntry.SetPlaceHolder("center")
+	p.centerEntry.OnSubmitted = func(string) { p.applyWindowEntries() }
+	p.widthEntry = widget.NewEntry()
+	p.widthEntry.SetPlaceHolder("width")
+	p.widthEntry.OnSubmitted = func(string) { p.applyWindowEntries() }
+	p.resetWindow = widget.NewButtonWithIcon("", theme.ViewRestoreIcon(), p.resetWindowTapped)
+	p.modelInputCheck = widget.NewCheck("Model input (896×896)", func(bool) { p.modelInputToggled() })
+	entrySize := fyne.NewSize(110, p.centerEntry.MinSize().Height)
 	windowRow := container.NewHBox(
-		widget.NewLabel("Center"), container.NewGridWrap(entrySize, w.centerEntry),
-		widget.NewLabel("Width"), container.NewGridWrap(entrySize, w.widthEntry),
-		w.resetWindow, layout.NewSpacer(), w.modelInputCheck,
+		widget.NewLabel("Center"), container.NewGridWrap(entrySize, p.centerEntry),
+		widget.NewLabel("Width"), container.NewGridWrap(entrySize, p.widthEntry),
+		p.resetWindow, layout.NewSpacer(), p.modelInputCheck,
 	)
-	w.inputInfo = widget.NewLabel("")
-	w.inputInfo.Truncation = fyne.TextTruncateEllipsis
-	w.inputInfo.Hide()
+	p.inputInfo = widget.NewLabel("")
+	p.inputInfo.Truncation = fyne.TextTruncateEllipsis
+	p.inputInfo.Hide()
 
-	p.presetSelect = widget.NewSelect(nil, w.presetChosen)
+	p.presetSelect = widget.NewSelect(nil, p.presetChosen)
 	p.presetSelect.PlaceHolder = "Preset"
-	w.updatePresets()
-	p.invertCheck = widget.NewCheck("Invert", func(on bool) { w.viewer.SetInverted(on) })
-	p.panCheck = widget.NewCheck("Pan", func(on bool) { w.viewer.SetPanMode(on) })
-	p.fitButton = widget.NewButtonWithIcon("", theme.ZoomFitIcon(), func() { w.viewer.Fit() })
-	p.oneButton = widget.NewButton("1:1", func() { w.viewer.ZoomTo(1) })
-	mid := func() fyne.Position { s := w.viewer.Size(); return fyne.NewPos(s.Width/2, s.Height/2) }
-	p.zoomIn = widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { w.viewer.ZoomBy(zoomStep, mid()) })
-	p.zoomOut = widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { w.viewer.ZoomBy(1/zoomStep, mid()) })
+	p.updatePresets()
+	p.invertCheck = widget.NewCheck("Invert", func(on bool) { p.viewer.SetInverted(on) })
+	p.panCheck = widget.NewCheck("Pan", func(on bool) { p.viewer.SetPanMode(on) })
+	p.fitButton = widget.NewButtonWithIcon("", theme.ZoomFitIcon(), func() { p.viewer.Fit() })
+	p.oneButton = widget.NewButton("1:1", func() { p.viewer.ZoomTo(1) })
+	mid := func() fyne.Position { s := p.viewer.Size(); return fyne.NewPos(s.Width/2, s.Height/2) }
+	p.zoomIn = widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { p.viewer.ZoomBy(zoomStep, mid()) })
+	p.zoomOut = widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { p.viewer.ZoomBy(1/zoomStep, mid()) })
 	tools := container.NewHBox(p.presetSelect, p.invertCheck, p.panCheck, layout.NewSpacer(),
 		p.zoomOut, p.zoomIn, p.fitButton, p.oneButton)
 
-	p.eye = w.newModelsEye()
-	p.tags = w.newTagPanel()
-	viewerPane := container.NewBorder(tools, container.NewVBox(w.frameRow, windowRow, w.inputInfo), nil, nil, w.viewer)
+	p.eye = newModelsEye(p)
+	p.tags = newTagPanel(p)
+	viewerPane := container.NewBorder(tools, container.NewVBox(p.frameRow, windowRow, p.inputInfo), nil, nil, p.viewer)
 	p.imageTab = container.NewTabItem("Image", viewerPane)
 	p.eyeTab = container.NewTabItem("Model's eye", p.eye.content)
 	p.tagsTab = container.NewTabItem("Tags", p.tags.content)
 	p.tabs = container.NewAppTabs(p.imageTab, p.eyeTab, p.tagsTab)
-	p.tabs.OnSelected = func(*container.TabItem) { w.tabChanged() }
+	p.tabs.OnSelected = func(*container.TabItem) { p.tabChanged() }
 
-	p.browser = w.newStudyBrowser()
+	p.browser = newStudyBrowser(p)
 	split := container.NewHSplit(p.browser.content, p.tabs)
 	split.Offset = 0.25
-	return split
+	p.content = split
+	return p
 }
 
 // tabChanged brings the newly shown tab up to date.
-func (w *Workbench) tabChanged() {
-	switch w.pane.tabs.Selected() {
-	case w.pane.eyeTab:
-		w.pane.eye.update()
-	case w.pane.tagsTab:
-		w.pane.tags.load()
+func (p *imagePane) tabChanged() {
+	switch p.tabs.Selected() {
+	case p.eyeTab:
+		p.eye.update()
+	case p.tagsTab:
+		p.tags.load()
 	}
 }
 
 // showSeries shows slice index of series s (from the browser); a new
 // image starts with its default window.
-func (w *Workbench) showSeries(s *dicomview.Series, index int) {
+func (p *imagePane) showSeries(s *dicomview.Series, index int) {
 	if s == nil || len(s.Slices) == 0 {
 		return
 	}
-	p := &w.pane
 	index = min(max(index, 0), len(s.Slices)-1)
 	newSeries := s != p.cur
 	p.cur, p.slice = s, index
 	sl := s.Slices[index]
-	newImage := sl.Image != w.img
-	w.img, w.frame = sl.Image, sl.Frame
+	newImage := sl.Image != p.img
+	p.img, p.frame = sl.Image, sl.Frame
 	if newSeries {
-		w.window = sl.Image.DefaultWindow(sl.Frame)
-		w.display, w.displayFor = nil, renderKey{}
-		w.prepared, w.input, w.preparedFor = nil, nil, inputKey{}
-		w.showWindowValues()
-		w.updatePresets()
-		w.viewer.SetImageScaled(nil, 0, 0)
+		p.window = sl.Image.DefaultWindow(sl.Frame)
+		p.display, p.displayFor = nil, renderKey{}
+		p.prepared, p.input, p.preparedFor = nil, nil, inputKey{}
+		p.showWindowValues()
+		p.updatePresets()
+		p.viewer.SetImageScaled(nil, 0, 0)
 		if n := len(s.Slices); n > 1 {
-			w.frameSlider.Max = float64(n)
-			w.frameSlider.Refresh()
-			w.frameRow.Show()
+			p.frameSlider.Max = float64(n)
+			p.frameSlider.Refresh()
+			p.frameRow.Show()
 		} else {
-			w.frameRow.Hide()
+			p.frameRow.Hide()
 		}
 		p.browser.selectSeries(s)
 	}
 	if len(s.Slices) > 1 {
-		w.frameSlider.Value = float64(index + 1)
-		w.frameSlider.Refresh()
-		w.frameLabel.SetText(w.sliceText())
+		p.frameSlider.Value = float64(index + 1)
+		p.frameSlider.Refresh()
+		p.frameLabel.SetText(p.sliceText())
 	}
-	w.imageInfo.SetText(w.infoText())
+	p.imageInfo.SetText(p.infoText())
 	if newImage {
 		p.tags.imageChanged()
 	}
-	w.updateOverlay()
-	w.updateViewer()
-	w.render()
+	p.updateOverlay()
+	p.updateViewer()
+	p.render()
 	p.eye.update()
 }
 
 // sliceText is "Frame i/n" for the frames of one file, else "Slice i/n".
-func (w *Workbench) sliceText() string {
-	s := w.pane.cur
+func (p *imagePane) sliceText() string {
+	s := p.cur
 	if s == nil {
 		return ""
 	}
 	if s.Slices[0].Image.Frames == len(s.Slices) && s.Slices[len(s.Slices)-1].Image == s.Slices[0].Image {
-		return frameText(w.pane.slice+1, len(s.Slices))
+		return frameText(p.slice+1, len(s.Slices))
 	}
-	return "Slice " + strconv.Itoa(w.pane.slice+1) + "/" + strconv.Itoa(len(s.Slices))
+	return "Slice " + strconv.Itoa(p.slice+1) + "/" + strconv.Itoa(len(s.Slices))
 }
 
 // step shows the slice delta places away in the series.
-func (w *Workbench) step(delta int) {
-	s := w.pane.cur
+func (p *imagePane) step(delta int) {
+	s := p.cur
 	if s == nil {
 		return
 	}
-	i := min(max(w.pane.slice+delta, 0), len(s.Slices)-1)
-	if i != w.pane.slice {
-		w.showSeries(s, i)
+	i := min(max(p.slice+delta, 0), len(s.Slices)-1)
+	if i != p.slice {
+		p.showSeries(s, i)
 	}
 }
 
 // frameChanged follows the slice slider.
-func (w *Workbench) frameChanged(v float64) {
-	if w.pane.cur == nil {
+func (p *imagePane) frameChanged(v float64) {
+	if p.cur == nil {
 		return
 	}
 	i := int(math.Round(v)) - 1
-	if i != w.pane.slice {
-		w.showSeries(w.pane.cur, i)
+	if i != p.slice {
+		p.showSeries(p.cur, i)
 	}
 }
 
 // viewChanged follows zoom, pan and inversion: the overlay shows them,
 // and a zoom past the preview's detail renders the full frame.
-func (w *Workbench) viewChanged() {
-	w.pane.invertCheck.SetChecked(w.viewer.Inverted())
-	w.render()
+func (p *imagePane) viewChanged() {
+	p.invertCheck.SetChecked(p.viewer.Inverted())
+	p.render()
 }
 
 // updateOverlay writes the de-identified facts of the view into the
 // viewer's corners.
-func (w *Workbench) updateOverlay() {
-	w.viewer.SetOverlay(w.overlay())
+func (p *imagePane) updateOverlay() {
+	p.viewer.SetOverlay(p.overlay())
 }
 
 // overlay returns the viewer's corner text: modality and series
 // description, slice and size, window. It is built from
 // dicomview.StudyInfo and the view only, never from patient attributes.
-func (w *Workbench) overlay() Overlay {
-	if w.img == nil {
+func (p *imagePane) overlay() Overlay {
+	if p.img == nil {
 		return Overlay{}
 	}
-	info := w.img.Info
+	info := p.img.Info
 	var top []string
 	if head := strings.Join(nonEmpty(info.Modality, info.BodyPart), " · "); head != "" {
 		top = append(top, head)
@@ -249,11 +311,11 @@ func (w *Workbench) overlay() Overlay {
 	if info.SeriesDescription != "" {
 		top = append(top, info.SeriesDescription)
 	}
-	bottom := []string{w.sliceText(), strconv.Itoa(w.img.Width) + "×" + strconv.Itoa(w.img.Height)}
-	if w.pane.cur != nil && len(w.pane.cur.Slices) == 1 {
+	bottom := []string{p.sliceText(), strconv.Itoa(p.img.Width) + "×" + strconv.Itoa(p.img.Height)}
+	if p.cur != nil && len(p.cur.Slices) == 1 {
 		bottom = bottom[1:]
 	}
-	win := []string{"L " + formatFloat(w.window.Center) + "  W " + formatFloat(w.window.Width)}
+	win := []string{"L " + formatFloat(p.window.Center) + "  W " + formatFloat(p.window.Width)}
 	return Overlay{TopLeft: top, TopRight: win, BottomLeft: bottom}
 }
 
@@ -269,13 +331,12 @@ func nonEmpty(ss ...string) []string {
 
 // updatePresets offers the presets that fit the modality shown (all of
 // them when it is unknown), after the file's own window.
-func (w *Workbench) updatePresets() {
-	p := &w.pane
+func (p *imagePane) updatePresets() {
 	p.presets = map[string]assets.Preset{}
 	labels := []string{presetDefault}
 	mod := ""
-	if w.img != nil {
-		mod = w.img.Modality
+	if p.img != nil {
+		mod = p.img.Modality
 	}
 	for _, pr := range assets.Presets() {
 		if mod == "" || pr.Modality == "" || strings.EqualFold(pr.Modality, mod) {
@@ -288,44 +349,44 @@ func (w *Workbench) updatePresets() {
 }
 
 // presetChosen applies a preset's window.
-func (w *Workbench) presetChosen(label string) {
-	if w.img == nil || label == "" {
+func (p *imagePane) presetChosen(label string) {
+	if p.img == nil || label == "" {
 		return
 	}
 	if label == presetDefault {
-		w.setWindow(w.img.DefaultWindow(w.frame))
+		p.setWindow(p.img.DefaultWindow(p.frame))
 		return
 	}
-	if pr, ok := w.pane.presets[label]; ok {
-		w.setWindow(dicomview.Window{Center: pr.Center, Width: pr.Width})
+	if pr, ok := p.presets[label]; ok {
+		p.setWindow(dicomview.Window{Center: pr.Center, Width: pr.Width})
 	}
 }
 
 // presetMatches reports whether the chosen preset gives the current
 // window, so that a drag or a typed window clears the choice.
-func (w *Workbench) presetMatches() bool {
-	sel := w.pane.presetSelect.Selected
-	if pr, ok := w.pane.presets[sel]; ok {
-		return w.window == dicomview.Window{Center: pr.Center, Width: pr.Width}
+func (p *imagePane) presetMatches() bool {
+	sel := p.presetSelect.Selected
+	if pr, ok := p.presets[sel]; ok {
+		return p.window == dicomview.Window{Center: pr.Center, Width: pr.Width}
 	}
-	return sel == presetDefault && w.img != nil && w.window == w.img.DefaultWindow(w.frame)
+	return sel == presetDefault && p.img != nil && p.window == p.img.DefaultWindow(p.frame)
 }
 
 // Opening.
 
 // open loads paths (files, folders, ZIPs, DICOMDIRs) in the background
 // and shows their series in the browser when loaded.
-func (w *Workbench) open(paths ...string) {
-	w.openSeq++
-	seq := w.openSeq
-	if w.cancelOpen != nil {
-		w.cancelOpen() // the newer open wins
+func (p *imagePane) open(paths ...string) {
+	p.openSeq++
+	seq := p.openSeq
+	if p.cancelOpen != nil {
+		p.cancelOpen() // the newer open wins
 	}
 	opening := "Opening " + baseNames(paths) + "…"
-	w.imageInfo.SetText(opening)
-	ctx, cancel := w.opContext()
-	w.cancelOpen = cancel
-	w.cancelOpenButton.Show()
+	p.imageInfo.SetText(opening)
+	ctx, cancel := p.env.opContext()
+	p.cancelOpen = cancel
+	p.cancelOpenButton.Show()
 	var files atomic.Int64
 	var last atomic.Int64 // unix ms of the last progress shown
 	progress := func(n int) {
@@ -334,9 +395,9 @@ func (w *Workbench) open(paths ...string) {
 		if prev := last.Load(); now-prev < openProgressEvery.Milliseconds() || !last.CompareAndSwap(prev, now) {
 			return
 		}
-		w.do(func() {
-			if seq == w.openSeq && w.cancelOpen != nil {
-				w.imageInfo.SetText(fmt.Sprintf("%s %d files read", opening, files.Load()))
+		p.env.do(func() {
+			if seq == p.openSeq && p.cancelOpen != nil {
+				p.imageInfo.SetText(fmt.Sprintf("%s %d files read", opening, files.Load()))
 			}
 		})
 	}
@@ -345,8 +406,8 @@ func (w *Workbench) open(paths ...string) {
 		var all []*dicomview.Series
 		var skipped []error
 		var firstErr error
-		for _, p := range paths {
-			s, sk, err := w.backend.OpenStudy(ctx, p, progress)
+		for _, path := range paths {
+			s, sk, err := p.backend.OpenStudy(ctx, path, progress)
 			all = append(all, s...)
 			skipped = append(skipped, sk...)
 			if err != nil && firstErr == nil {
@@ -356,40 +417,53 @@ func (w *Workbench) open(paths ...string) {
 		if len(all) > 0 {
 			firstErr = nil // show what loaded
 		}
-		w.do(func() { w.opened(seq, paths, all, skipped, firstErr) })
+		p.env.do(func() { p.opened(seq, paths, all, skipped, firstErr) })
 	}()
 }
 
-func (w *Workbench) opened(seq int, paths []string, series []*dicomview.Series, skipped []error, err error) {
-	if seq != w.openSeq {
+func (p *imagePane) opened(seq int, paths []string, series []*dicomview.Series, skipped []error, err error) {
+	if seq != p.openSeq {
 		return // a later open supersedes this one
 	}
-	w.cancelOpen = nil
-	w.cancelOpenButton.Hide()
+	p.cancelOpen = nil
+	p.cancelOpenButton.Hide()
 	if err != nil {
-		w.imageInfo.SetText(w.infoText())
-		showError(w.win, err) // nothing for a cancelled open
+		p.imageInfo.SetText(p.infoText())
+		p.env.showError(err) // nothing for a cancelled open
 		return
 	}
-	w.addRecent(paths)
-	if sh := w.shell; sh != nil {
-		sh.tabs.Select(sh.workbenchTab) // from History's "open image", or the first-run card
+	p.addRecent(paths)
+	if p.onOpened != nil {
+		p.onOpened() // from History's "open image", or the first-run card
 	}
 	// The keys step, zoom and invert at once, unless the user is typing.
-	if c := w.win.Canvas(); c.Focused() == nil {
-		c.Focus(w.viewer)
+	if c := p.env.win.Canvas(); c.Focused() == nil {
+		c.Focus(p.viewer)
 	}
-	w.pane.series = series
-	w.pane.cur = nil
-	w.pane.browser.setSeries(series, skipped)
-	w.showSeries(series[0], 0)
+	p.series = series
+	p.cur = nil
+	p.browser.setSeries(series, skipped)
+	p.showSeries(series[0], 0)
 }
 
-func (w *Workbench) infoText() string {
-	if w.img == nil {
+// openSeries shows series s (the history browser's model input) as
+// if it had been opened.
+func (p *imagePane) openSeries(s *dicomview.Series) {
+	p.openSeq++
+	p.opened(p.openSeq, nil, []*dicomview.Series{s}, nil, nil)
+}
+
+// shown is the image shown, or nil.
+func (p *imagePane) shown() *dicomview.Image { return p.img }
+
+// ready reports whether a frame of the image is on screen.
+func (p *imagePane) ready() bool { return p.display != nil }
+
+func (p *imagePane) infoText() string {
+	if p.img == nil {
 		return "No image"
 	}
-	return imageInfo(w.img)
+	return imageInfo(p.img)
 }
 
 func frameText(frame, frames int) string {
@@ -398,8 +472,8 @@ func frameText(frame, frames int) string {
 
 // Windowing and rendering.
 
-func (w *Workbench) key() renderKey {
-	return renderKey{im: w.img, frame: w.frame, window: w.window}
+func (p *imagePane) key() renderKey {
+	return renderKey{im: p.img, frame: p.frame, window: p.window}
 }
 
 // inputKey identifies a model input of one frame.
@@ -409,94 +483,94 @@ type inputKey struct {
 	fit      dicomview.Fit
 }
 
-func (w *Workbench) inputKey() inputKey {
-	return inputKey{renderKey: w.key(), encoding: w.pane.eye.encoding(), fit: w.pane.eye.fit()}
+func (p *imagePane) inputKey() inputKey {
+	return inputKey{renderKey: p.key(), encoding: p.eye.encoding(), fit: p.eye.fit()}
 }
 
-func (w *Workbench) showWindowValues() {
-	w.centerEntry.SetText(formatFloat(w.window.Center))
-	w.widthEntry.SetText(formatFloat(w.window.Width))
+func (p *imagePane) showWindowValues() {
+	p.centerEntry.SetText(formatFloat(p.window.Center))
+	p.widthEntry.SetText(formatFloat(p.window.Width))
 }
 
-func (w *Workbench) setWindow(win dicomview.Window) {
-	w.window = win
-	w.showWindowValues()
-	if !w.presetMatches() {
-		w.pane.presetSelect.ClearSelected()
+func (p *imagePane) setWindow(win dicomview.Window) {
+	p.window = win
+	p.showWindowValues()
+	if !p.presetMatches() {
+		p.presetSelect.ClearSelected()
 	}
-	w.updateOverlay()
-	w.render()
-	w.pane.eye.update()
+	p.updateOverlay()
+	p.render()
+	p.eye.update()
 }
 
-func (w *Workbench) applyWindowEntries() {
-	if w.img == nil {
+func (p *imagePane) applyWindowEntries() {
+	if p.img == nil {
 		return
 	}
-	win, err := dicomview.ParseWindow(w.centerEntry.Text + "," + w.widthEntry.Text)
+	win, err := dicomview.ParseWindow(p.centerEntry.Text + "," + p.widthEntry.Text)
 	if err != nil {
-		showError(w.win, err)
+		p.env.showError(err)
 		return
 	}
-	w.setWindow(win)
+	p.setWindow(win)
 }
 
-func (w *Workbench) resetWindowTapped() {
-	if w.img != nil {
-		w.setWindow(w.img.DefaultWindow(w.frame))
+func (p *imagePane) resetWindowTapped() {
+	if p.img != nil {
+		p.setWindow(p.img.DefaultWindow(p.frame))
 	}
 }
 
 // dragWindow changes the window as the mouse drags over the viewer:
 // horizontally the width (by a factor), vertically the center.
-func (w *Workbench) dragWindow(dx, dy float32) {
-	if w.img == nil {
+func (p *imagePane) dragWindow(dx, dy float32) {
+	if p.img == nil {
 		return
 	}
-	win := w.window
+	win := p.window
 	win.Center += float64(dy) * win.Width / dragUnits
 	win.Width *= math.Exp(float64(dx) / dragUnits)
-	w.setWindow(win)
+	p.setWindow(win)
 }
 
-func (w *Workbench) modelInputToggled() {
-	w.updateViewer()
-	w.render()
+func (p *imagePane) modelInputToggled() {
+	p.updateViewer()
+	p.render()
 }
 
 // needFull reports whether the viewer's zoom shows more detail than the
 // preview holds.
-func (w *Workbench) needFull() bool {
-	if w.img == nil {
+func (p *imagePane) needFull() bool {
+	if p.img == nil {
 		return false
 	}
-	long := max(w.img.Width, w.img.Height)
-	return long > previewSize && w.viewer.Zoom()*float64(long) > previewSize*1.05
+	long := max(p.img.Width, p.img.Height)
+	return long > previewSize && p.viewer.Zoom()*float64(long) > previewSize*1.05
 }
 
 // render brings the viewer up to date with the image, frame and window in
 // a goroutine; while one runs, further changes wait for it to finish and
 // then the latest state is rendered (latest wins).
-func (w *Workbench) render() {
-	if w.img == nil || w.rendering {
+func (p *imagePane) render() {
+	if p.img == nil || p.rendering {
 		return
 	}
-	k := w.key()
-	full := w.needFull()
-	withDisplay := w.display == nil || w.displayFor != k || (full && !w.pane.displayFull)
-	ik := w.inputKey()
-	withInput := w.modelInputCheck.Checked && w.preparedFor != ik
+	k := p.key()
+	full := p.needFull()
+	withDisplay := p.display == nil || p.displayFor != k || (full && !p.displayFull)
+	ik := p.inputKey()
+	withInput := p.modelInputCheck.Checked && p.preparedFor != ik
 	if !withDisplay && !withInput {
 		return
 	}
 	var pv *dicomview.Preview
-	if w.pane.previewFor == (frameKey{k.im, k.frame}) {
-		pv = w.pane.preview
+	if p.previewFor == (frameKey{k.im, k.frame}) {
+		pv = p.preview
 	}
-	w.rendering = true
+	p.rendering = true
 	go func() {
 		r := renderImage(renderJob{key: ik, display: withDisplay, full: full, preview: pv, input: withInput})
-		w.do(func() { w.rendered(r) })
+		p.env.do(func() { p.rendered(r) })
 	}()
 }
 
@@ -562,67 +636,67 @@ func prepareFrame(k inputKey) (*dicomview.Prepared, error) {
 	return k.im.Prepare(opts)
 }
 
-func (w *Workbench) rendered(r renderResult) {
-	w.rendering = false
+func (p *imagePane) rendered(r renderResult) {
+	p.rendering = false
 	k := r.job.key
-	if k.im != w.img {
-		w.render()
+	if k.im != p.img {
+		p.render()
 		return
 	}
 	if r.preview != nil {
-		w.pane.preview, w.pane.previewFor = r.preview, frameKey{k.im, k.frame}
+		p.preview, p.previewFor = r.preview, frameKey{k.im, k.frame}
 	}
-	current := k.renderKey == w.key()
+	current := k.renderKey == p.key()
 	if r.err != nil {
 		if current {
-			showError(w.win, r.err)
+			p.env.showError(r.err)
 		}
 	} else {
 		if r.display != nil {
-			w.display, w.displayFor, w.pane.displayFull = r.display, k.renderKey, r.full
+			p.display, p.displayFor, p.displayFull = r.display, k.renderKey, r.full
 		}
 		if r.prepared != nil {
-			w.prepared, w.input, w.preparedFor = r.prepared, r.input, k
+			p.prepared, p.input, p.preparedFor = r.prepared, r.input, k
 		}
-		w.updateViewer()
-		w.maybeAutoRun()
+		p.updateViewer()
+		p.env.inputChanged.fire()
 	}
 	if !current || r.err == nil {
-		w.render() // no-op when nothing changed meanwhile
+		p.render() // no-op when nothing changed meanwhile
 	}
 }
 
 // updateViewer shows the display image, or the model input when asked
 // for; while a new model input is being made the last one stays.
-func (w *Workbench) updateViewer() {
-	if w.img == nil {
-		setShown(w.inputInfo, "")
+func (p *imagePane) updateViewer() {
+	if p.img == nil {
+		setShown(p.inputInfo, "")
 		return
 	}
-	if !w.modelInputCheck.Checked {
-		setShown(w.inputInfo, "")
-		w.showDisplay()
+	if !p.modelInputCheck.Checked {
+		setShown(p.inputInfo, "")
+		p.showDisplay()
 		return
 	}
-	if w.input == nil || w.preparedFor.im != w.img {
-		setShown(w.inputInfo, "Preparing model input…")
-		w.showDisplay()
+	if p.input == nil || p.preparedFor.im != p.img {
+		setShown(p.inputInfo, "Preparing model input…")
+		p.showDisplay()
 		return
 	}
-	if w.preparedFor == w.inputKey() {
-		setShown(w.inputInfo, preparedInfo(w.prepared))
+	if p.preparedFor == p.inputKey() {
+		setShown(p.inputInfo, preparedInfo(p.prepared))
 	} else {
-		setShown(w.inputInfo, "Preparing model input…")
+		setShown(p.inputInfo, "Preparing model input…")
 	}
-	w.viewer.SetImage(w.input)
+	p.viewer.SetImage(p.input)
 }
 
 // showDisplay shows the rendered frame (a preview or the full frame) at
 // the size of the original.
-func (w *Workbench) showDisplay() {
-	if w.display == nil || w.displayFor.im != w.img {
-		w.viewer.SetImageScaled(nil, 0, 0)
+func (p *imagePane) showDisplay() {
+	if p.display == nil || p.displayFor.im != p.img {
+		p.viewer.SetImageScaled(nil, 0, 0)
 		return
 	}
-	w.viewer.SetImageScaled(w.display, w.img.Width, w.img.Height)
+	p.viewer.SetImageScaled(p.display, p.img.Width, p.img.Height)
 }

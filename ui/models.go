@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
 // Timings of the Models tab.
@@ -112,7 +113,7 @@ func (p *ModelsPanel) Close() {
 
 func (p *ModelsPanel) build() fyne.CanvasObject {
 	bold := fyne.TextStyle{Bold: true}
-	p.runtimeInfo = widget.NewLabel(runtimeText(p.backend.RuntimeState(), p.backend.RuntimeMissing()))
+	p.runtimeInfo = widget.NewLabel(stateText(p.backend.RuntimeState(), p.backend.RuntimeMissing(), modelsLine))
 	p.runtimeInfo.Wrapping = fyne.TextWrapWord
 	p.computeInfo = widget.NewLabel(computeText(p.backend.RuntimeState()))
 	p.computeInfo.Wrapping = fyne.TextWrapWord
@@ -194,7 +195,7 @@ func (p *ModelsPanel) refreshRuntime() {
 			loaded, lerr = loadedText(ls), err
 		}
 		p.do(func() {
-			p.runtimeInfo.SetText(runtimeText(st, missing))
+			p.runtimeInfo.SetText(stateText(st, missing, modelsLine))
 			p.computeInfo.SetText(computeText(st))
 			switch {
 			case lerr != nil:
@@ -305,7 +306,7 @@ func (p *ModelsPanel) confirmDelete(name string) dialog.Dialog {
 	msg := fmt.Sprintf("Delete %s from the runtime?", name)
 	for _, f := range p.facts {
 		if f.Name == name && f.Size > 0 {
-			msg += fmt.Sprintf("\nThis frees %s on disk. To use it again, pull or import it again.", formatBytes(f.Size))
+			msg += fmt.Sprintf("\nThis frees %s on disk. To use it again, pull or import it again.", units.Bytes(f.Size))
 		}
 	}
 	d := dialog.NewConfirm("Delete model", msg, func(ok bool) {
@@ -401,8 +402,8 @@ func (p *ModelsPanel) InstallDemo() {
 
 // runOp runs one operation on model name in the background with the
 // progress box shown; an error that does not name the model is made to.
-// Progress reaches the UI coalesced: an update that arrives while
-// the previous one is not yet drawn replaces it.
+// Progress reaches the UI streamed: at most once a frame, and an update
+// that arrives while the previous one is not yet drawn replaces it.
 func (p *ModelsPanel) runOp(name, title, doneText, cancelledText string, op func(ctx context.Context, progress func(core.Progress)) error) {
 	if p.busy {
 		showError(p.win, errors.New("another download or import is running: wait for it, or press Cancel"))
@@ -421,31 +422,15 @@ func (p *ModelsPanel) runOp(name, title, doneText, cancelledText string, op func
 	p.opBox.Show()
 	p.content.Refresh()
 
-	var mu sync.Mutex
-	var latest core.Progress
-	pending := false
-	progress := func(pr core.Progress) {
-		mu.Lock()
-		latest = pr
-		if pending {
-			mu.Unlock()
-			return
-		}
-		pending = true
-		mu.Unlock()
-		p.do(func() {
-			mu.Lock()
-			pr := latest
-			pending = false
-			mu.Unlock()
+	go func() {
+		defer cancel()
+		var box latest[core.Progress]
+		var err error
+		streamed(p.do, refreshInterval, box.take, func(pr core.Progress) {
 			if p.cancelOp != nil { // not yet ended
 				p.showProgress(pr)
 			}
-		})
-	}
-	go func() {
-		defer cancel()
-		err := op(ctx, progress)
+		}, func() { err = op(ctx, box.set) })
 		cancelled := ctx.Err() != nil
 		if err != nil && !strings.Contains(err.Error(), name) {
 			err = fmt.Errorf("%s: %w", strings.ToLower(title[:1])+title[1:], err)

@@ -7,21 +7,8 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
-
-// formatBytes writes n bytes in decimal units, as Ollama does ("3.3 GB").
-func formatBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	v, i := float64(n), 0
-	for v >= unit && i < 4 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[i-1])
-}
 
 // groupDigits writes n with thin separators every three digits
 // ("4,300,082,160").
@@ -64,46 +51,10 @@ func factsDetail(f core.Facts) string {
 		parts = append(parts, "context "+strconv.Itoa(f.ContextLength))
 	}
 	if f.Size > 0 {
-		parts = append(parts, formatBytes(f.Size))
+		parts = append(parts, units.Bytes(f.Size))
 	}
 	if d := strings.TrimPrefix(f.Digest, "sha256:"); d != "" {
 		parts = append(parts, "digest "+shortSHA(d))
-	}
-	return strings.Join(parts, statsSep)
-}
-
-// runtimeText is the runtime's line in the Models tab: how it is run,
-// where, its version and its phase.
-func runtimeText(st core.State, missing error) string {
-	if missing != nil {
-		return "Runtime not set up — " + errorMessage(missing)
-	}
-	var parts []string
-	switch st.Mode {
-	case "attached":
-		parts = append(parts, "Attached to "+st.URL)
-	case "managed":
-		s := "Managed runtime"
-		if st.URL != "" {
-			s += " at " + st.URL
-		}
-		parts = append(parts, s)
-	default:
-		parts = append(parts, "Runtime")
-	}
-	if st.Version != "" {
-		parts = append(parts, "Ollama "+st.Version)
-	}
-	phase := st.Phase
-	if phase == "" {
-		phase = "unknown"
-	}
-	parts = append(parts, phase)
-	if st.Restarts > 0 {
-		parts = append(parts, fmt.Sprintf("%d restarts", st.Restarts))
-	}
-	if st.Err != "" {
-		parts = append(parts, "error: "+st.Err)
 	}
 	return strings.Join(parts, statsSep)
 }
@@ -128,7 +79,7 @@ func loadedText(ls []core.Loaded) string {
 	}
 	lines := make([]string, 0, len(ls))
 	for _, l := range ls {
-		s := fmt.Sprintf("Loaded: %s — %s, %s VRAM of %s", l.Name, l.Processor(), formatBytes(l.SizeVRAM), formatBytes(l.Size))
+		s := fmt.Sprintf("Loaded: %s — %s, %s VRAM of %s", l.Name, l.Processor(), units.Bytes(l.SizeVRAM), units.Bytes(l.Size))
 		if l.NumCtx > 0 {
 			s += ", context " + strconv.Itoa(l.NumCtx)
 		}
@@ -146,10 +97,10 @@ func progressText(p core.Progress) string {
 	parts := []string{p.Status}
 	if p.Total > 0 {
 		parts = append(parts,
-			formatBytes(p.Completed)+" / "+formatBytes(p.Total),
+			units.Bytes(p.Completed)+" / "+units.Bytes(p.Total),
 			fmt.Sprintf("%.1f%%", p.Percent))
 		if p.BytesPerSec > 0 {
-			parts = append(parts, formatBytes(int64(p.BytesPerSec))+"/s")
+			parts = append(parts, units.Bytes(int64(p.BytesPerSec))+"/s")
 		}
 		if p.ETA > 0 {
 			parts = append(parts, "ETA "+p.ETA.Round(time.Second).String())

@@ -125,7 +125,7 @@ func TestModelsPanelListsModelsWithVisionBadge(t *testing.T) {
 	if mg.badge.Text != "vision" || mg.badge.Importance != widget.SuccessImportance {
 		t.Errorf("medgemma badge %q (importance %v), want vision", mg.badge.Text, mg.badge.Importance)
 	}
-	for _, want := range []string{"4.3B parameters (4,300,079,472)", "Q4_K_M", "context 131072", "3.3 GB", "digest 6c5e2f4a1b3d"} {
+	for _, want := range []string{"4.3B parameters (4,300,079,472)", "Q4_K_M", "context 131072", "3.1 GiB", "digest 6c5e2f4a1b3d"} {
 		if !strings.Contains(mg.detail.Text, want) {
 			t.Errorf("medgemma detail %q lacks %q", mg.detail.Text, want)
 		}
@@ -139,7 +139,7 @@ func TestModelsPanelListsModelsWithVisionBadge(t *testing.T) {
 	for got, want := range map[string]string{
 		h.p.runtimeInfo.Text: "Managed runtime at http://127.0.0.1:41234 · Ollama 0.17.4 · ready",
 		h.p.computeInfo.Text: "Compute: CPU only",
-		h.p.loadedInfo.Text:  "Loaded: medgemma:4b — 100% CPU, 0 B VRAM of 3.3 GB, context 4096, until 21:30:00",
+		h.p.loadedInfo.Text:  "Loaded: medgemma:4b — 100% CPU, 0 B VRAM of 3.1 GiB, context 4096, until 21:30:00",
 	} {
 		if got != want {
 			t.Errorf("runtime section %q, want %q", got, want)
@@ -161,11 +161,11 @@ func TestRuntimeSectionShowsGPU(t *testing.T) {
 	if got := computeText(at); !strings.Contains(got, "not known for an attached server") {
 		t.Errorf("attached compute %q", got)
 	}
-	if got := runtimeText(at, nil); !strings.HasPrefix(got, "Attached to http://gpu-box:11434") {
+	if got := stateText(at, nil, modelsLine); !strings.HasPrefix(got, "Attached to http://gpu-box:11434") {
 		t.Errorf("attached runtime %q", got)
 	}
 	l := core.Loaded{Name: "m", Size: 4000, SizeVRAM: 2000}
-	if got := loadedText([]core.Loaded{l}); !strings.Contains(got, "50%/50% CPU/GPU, 2.0 kB VRAM of 4.0 kB") {
+	if got := loadedText([]core.Loaded{l}); !strings.Contains(got, "50%/50% CPU/GPU, 2.0 KiB VRAM of 3.9 KiB") {
 		t.Errorf("split %q", got)
 	}
 }
@@ -207,7 +207,7 @@ func TestPullShowsProgressAndCancelStopsIt(t *testing.T) {
 			t.Errorf("after update %d (%s) the bar is at %v, want %v", i+1, pct, got, want)
 		}
 	}
-	for _, want := range []string{"pulling 3e4cb…", "2.4 GB / 3.0 GB", "80.0%", "45.0 MB/s", "ETA 47s"} {
+	for _, want := range []string{"pulling 3e4cb…", "2.2 GiB / 2.8 GiB", "80.0%", "42.9 MiB/s", "ETA 47s"} {
 		if !strings.Contains(h.p.opDetail.Text, want) {
 			t.Errorf("progress line %q lacks %q", h.p.opDetail.Text, want)
 		}
@@ -272,7 +272,7 @@ func TestDeleteAsksToConfirm(t *testing.T) {
 	h.waitFor("two models", func() bool { return len(h.p.rows) == 2 })
 
 	test.Tap(h.p.rows["medgemma:4b"].del)
-	if txt := overlayTexts(h.win); !strings.Contains(txt, "Delete medgemma:4b") || !strings.Contains(txt, "3.3 GB") {
+	if txt := overlayTexts(h.win); !strings.Contains(txt, "Delete medgemma:4b") || !strings.Contains(txt, "3.1 GiB") {
 		t.Fatalf("confirmation %q", txt)
 	}
 	test.Tap(overlayButton(t, h.win, "Cancel"))

@@ -109,14 +109,14 @@ type inputsFunc func(ctx context.Context) ([]modelInput, error)
 // slices applied to the series, slice and window shown. The inputs the
 // view already shows are reused; others are prepared when the returned
 // function is first called. With no image open it returns no inputs.
-func (w *Workbench) modelInputs() inputsFunc {
-	if w.img == nil || w.pane.cur == nil {
+func (p *imagePane) modelInputs() inputsFunc {
+	if p.img == nil || p.cur == nil {
 		return func(context.Context) ([]modelInput, error) { return nil, nil }
 	}
-	spec, err := w.pane.eye.spec()
+	spec, err := p.eye.spec()
 	var cached []modelInput
-	if err == nil && w.pane.eye.inputsFor == spec && w.pane.eye.inputs != nil {
-		cached = w.pane.eye.inputs
+	if err == nil && p.eye.inputsFor == spec && p.eye.inputs != nil {
+		cached = p.eye.inputs
 	}
 	var once sync.Once
 	var ins []modelInput
@@ -137,7 +137,7 @@ func (w *Workbench) modelInputs() inputsFunc {
 // modelsEye is the model's-eye view: the exact 896×896 image(s) the model
 // will receive, with the encoding, the fit and the number of slices.
 type modelsEye struct {
-	w              *Workbench
+	p              *imagePane
 	encodingSelect *widget.Select
 	fitSelect      *widget.Select
 	slicesEntry    *widget.Entry
@@ -152,8 +152,8 @@ type modelsEye struct {
 	errText   string
 }
 
-func (w *Workbench) newModelsEye() *modelsEye {
-	e := &modelsEye{w: w}
+func newModelsEye(p *imagePane) *modelsEye {
+	e := &modelsEye{p: p}
 	e.encodingSelect = widget.NewSelect([]string{dicomview.EncodingDisplay, dicomview.EncodingCT3}, func(string) { e.changed() })
 	e.encodingSelect.SetSelected(dicomview.EncodingDisplay)
 	e.fitSelect = widget.NewSelect([]string{dicomview.FitPad.String(), dicomview.FitStretch.String()}, func(string) { e.changed() })
@@ -204,8 +204,8 @@ func (e *modelsEye) fit() dicomview.Fit {
 // spec returns what the inputs are made of now, or why the number of
 // slices is not valid.
 func (e *modelsEye) spec() (inputSpec, error) {
-	w := e.w
-	s := inputSpec{series: w.pane.cur, slice: w.pane.slice, window: w.window, encoding: e.encoding(), fit: e.fit()}
+	p := e.p
+	s := inputSpec{series: p.cur, slice: p.slice, window: p.window, encoding: e.encoding(), fit: e.fit()}
 	n, err := strconv.Atoi(strings.TrimSpace(e.slicesEntry.Text))
 	if err != nil || n < 1 || n > maxSlices {
 		return s, fmt.Errorf("slices %q: want a number from 1 to %d", e.slicesEntry.Text, maxSlices)
@@ -216,25 +216,25 @@ func (e *modelsEye) spec() (inputSpec, error) {
 
 // visible reports whether the model's-eye tab is shown.
 func (e *modelsEye) visible() bool {
-	p := &e.w.pane
+	p := e.p
 	return p.tabs != nil && p.tabs.Selected() == p.eyeTab
 }
 
 // changed follows the controls: the viewer's model-input toggle uses the
 // same encoding and fit.
 func (e *modelsEye) changed() {
-	if e.w.pane.eye == nil {
+	if e.p.eye == nil {
 		return // still building
 	}
 	e.update()
-	e.w.updateViewer()
-	e.w.render()
+	e.p.updateViewer()
+	e.p.render()
 }
 
 // update prepares the inputs for the view shown, in a goroutine (latest
 // wins), when the tab is visible.
 func (e *modelsEye) update() {
-	if !e.visible() || e.busy || e.w.pane.cur == nil {
+	if !e.visible() || e.busy || e.p.cur == nil {
 		e.show()
 		return
 	}
@@ -251,11 +251,11 @@ func (e *modelsEye) update() {
 	}
 	e.busy = true
 	e.show()
-	ctx, cancel := e.w.opContext()
+	ctx, cancel := e.p.env.opContext()
 	go func() {
 		defer cancel()
 		ins, err := prepareInputs(ctx, spec, true)
-		e.w.do(func() { e.prepared(spec, ins, err) })
+		e.p.env.do(func() { e.prepared(spec, ins, err) })
 	}()
 }
 
@@ -276,7 +276,7 @@ func (e *modelsEye) show() {
 	spec, specErr := e.spec()
 	current := specErr == nil && spec == e.inputsFor
 	switch {
-	case e.w.img == nil:
+	case e.p.img == nil:
 		e.info.SetText("No image")
 	case e.errText != "":
 		e.info.SetText(e.errText)

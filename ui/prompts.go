@@ -31,15 +31,16 @@ type promptTemplate struct {
 // and keeps the columns' template pickers up to date. It is used only on
 // the UI goroutine.
 type promptLibrary struct {
-	w     *Workbench
-	all   []promptTemplate
-	byOpt map[string]promptTemplate
+	env     *tabEnv
+	backend TemplateBackend
+	all     []promptTemplate
+	byOpt   map[string]promptTemplate
 	// pickers are refreshed whenever the templates change.
 	pickers map[*widget.Select]bool
 }
 
-func newPromptLibrary(w *Workbench) *promptLibrary {
-	l := &promptLibrary{w: w, pickers: map[*widget.Select]bool{}}
+func newPromptLibrary(env *tabEnv, b TemplateBackend) *promptLibrary {
+	l := &promptLibrary{env: env, backend: b, pickers: map[*widget.Select]bool{}}
 	l.set(nil)
 	return l
 }
@@ -117,33 +118,24 @@ func (l *promptLibrary) refreshPicker(p *widget.Select) {
 
 // load reads the user's templates in the background.
 func (l *promptLibrary) load() {
-	w := l.w
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		ts, err := w.backend.Templates(ctx)
-		w.do(func() {
-			if err != nil {
-				showError(w.win, err)
-				return
-			}
-			l.set(ts)
-		})
-	}()
+	var ts []core.PromptTemplate
+	l.env.background(func(ctx context.Context) (err error) {
+		ts, err = l.backend.Templates(ctx)
+		return err
+	}, func() { l.set(ts) })
 }
 
 // save stores system and prompt as the user's template name in the
 // background, then reloads the library and calls done with the option it
 // is offered as.
 func (l *promptLibrary) save(name, system, prompt string, done func(option string)) {
-	w := l.w
 	name = strings.TrimSpace(name)
 	if name == "" {
-		showError(w.win, errors.New("save template: give the template a name"))
+		l.env.showError(errors.New("save template: give the template a name"))
 		return
 	}
 	l.change(func(ctx context.Context) error {
-		return w.backend.SaveTemplate(ctx, core.PromptTemplate{Name: name, System: system, Prompt: prompt})
+		return l.backend.SaveTemplate(ctx, core.PromptTemplate{Name: name, System: system, Prompt: prompt})
 	}, func() {
 		if done != nil {
 			done(name + userTemplateSuffix)
@@ -154,33 +146,27 @@ func (l *promptLibrary) save(name, system, prompt string, done func(option strin
 // remove deletes the user's template name in the background and reloads
 // the library.
 func (l *promptLibrary) remove(name string) {
-	l.change(func(ctx context.Context) error { return l.w.backend.DeleteTemplate(ctx, name) }, nil)
+	l.change(func(ctx context.Context) error { return l.backend.DeleteTemplate(ctx, name) }, nil)
 }
 
 // change runs op (saving or deleting a user template) in the background,
 // reloads the user's templates, and then calls done (if set) on the UI
 // goroutine; an error is shown instead.
 func (l *promptLibrary) change(op func(ctx context.Context) error, done func()) {
-	w := l.w
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		err := op(ctx)
-		var ts []core.PromptTemplate
-		if err == nil {
-			ts, err = w.backend.Templates(ctx)
+	var ts []core.PromptTemplate
+	l.env.background(func(ctx context.Context) error {
+		if err := op(ctx); err != nil {
+			return err
 		}
-		w.do(func() {
-			if err != nil {
-				showError(w.win, err)
-				return
-			}
-			l.set(ts)
-			if done != nil {
-				done()
-			}
-		})
-	}()
+		var err error
+		ts, err = l.backend.Templates(ctx)
+		return err
+	}, func() {
+		l.set(ts)
+		if done != nil {
+			done()
+		}
+	})
 }
 
 // Column actions on templates.
@@ -188,7 +174,7 @@ func (l *promptLibrary) change(op func(ctx context.Context) error, done func()) 
 // templateChosen fills the column's prompt, and its system prompt unless
 // the template's is the shared one.
 func (c *column) templateChosen(t promptTemplate) {
-	shared := c.cv.w.systemEntry.Text
+	shared := c.cv.systemEntry.Text
 	if t.System == shared {
 		c.systemOverride.SetChecked(false)
 	} else {
@@ -211,7 +197,6 @@ func (c *column) updateTemplateButtons() {
 // saveTemplateTapped asks for a name and saves the column's system prompt
 // and prompt as the user's template.
 func (c *column) saveTemplateTapped() {
-	w := c.cv.w
 	name := widget.NewEntry()
 	name.SetPlaceHolder("name")
 	if t, ok := c.cv.prompts.lookup(c.templateSelect.Selected); ok && t.User {
@@ -226,7 +211,7 @@ func (c *column) saveTemplateTapped() {
 			c.cv.prompts.save(name.Text, c.system(), c.promptEntry.Text, func(option string) {
 				c.templateSelect.SetSelected(option)
 			})
-		}, w.win)
+		}, c.cv.env.win)
 	d.Resize(fyne.NewSize(420, 180))
 	c.cv.form, c.cv.formEntry = d, name
 	d.Show()
@@ -245,7 +230,7 @@ func (c *column) deleteTemplateTapped() {
 			c.cv.prompts.remove(t.Name)
 			c.updateTemplateButtons()
 		}
-	}, c.cv.w.win)
+	}, c.cv.env.win)
 	c.cv.confirm = d
 	d.Show()
 }

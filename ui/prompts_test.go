@@ -119,7 +119,7 @@ func TestPlaceholderPromptIsRefused(t *testing.T) {
 	}
 	test.Tap(h.wb.cmp.runAllButton)
 	h.q.drain()
-	if asked || h.wb.running || !hasDialog(h.wb.Window()) {
-		t.Errorf("a prompt with a placeholder: asked %v, running %v, dialog %v; want refused with a dialog", asked, h.wb.running, hasDialog(h.wb.Window()))
+	if asked || h.wb.cmp.running || !hasDialog(h.wb.Window()) {
+		t.Errorf("a prompt with a placeholder: asked %v, running %v, dialog %v; want refused with a dialog", asked, h.wb.cmp.running, hasDialog(h.wb.Window()))
 	}
 }

@@ -87,8 +87,8 @@ func (w *Workbench) installShell(a fyne.App) {
 		applyTheme(a, c)
 	}
 
-	s.models = newModelsPanel(w.win, w.backend, w.do)
-	s.models.OnChanged = w.loadModels
+	s.models = newModelsPanel(w.win, w.backend, w.env.do)
+	s.models.OnChanged = w.cmp.loadModels
 	s.models.onListed = s.listed
 	s.workbenchTab = container.NewTabItem("Workbench", w.win.Content())
 	s.modelsTab = container.NewTabItem("Models", s.models.Content())
@@ -109,7 +109,9 @@ func (w *Workbench) installShell(a fyne.App) {
 			}
 		case s.batchTab:
 			if s.batch == nil {
-				t.Content = s.batchPanel()
+				s.batch = newBatchPanel(w.env, w.backend)
+				s.batch.refreshModels()
+				t.Content = s.batch.content
 				s.tabs.Refresh()
 			} else {
 				s.batch.refreshModels()
@@ -117,11 +119,13 @@ func (w *Workbench) installShell(a fyne.App) {
 		}
 	}
 	w.win.SetContent(s.tabs)
+	w.pane.onOpened = func() { s.tabs.Select(s.workbenchTab) }
+	w.pane.onRecentChanged = func() { w.win.SetMainMenu(s.menu()) }
 
 	mod := fyne.KeyModifierShortcutDefault
 	s.shortcuts = []shortcut{
-		{&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: mod}, "Ctrl+O", "Open an image", w.showOpenDialog},
-		{&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: mod | fyne.KeyModifierShift}, "Ctrl+Shift+O", "Open a folder or series", w.showOpenFolderDialog},
+		{&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: mod}, "Ctrl+O", "Open an image", w.pane.showOpenDialog},
+		{&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: mod | fyne.KeyModifierShift}, "Ctrl+Shift+O", "Open a folder or series", w.pane.showOpenFolderDialog},
 		{nil, "Ctrl+Enter", "Run all columns", nil},
 		{nil, "Escape", "Stop all columns", nil},
 		{&desktop.CustomShortcut{KeyName: fyne.Key1, Modifier: mod}, "Ctrl+1", "Show the Workbench tab", func() { s.tabs.Select(s.workbenchTab) }},
@@ -182,7 +186,7 @@ func (s *shell) menu() *fyne.MainMenu {
 	quit := s.item("Quit", "Quit")
 	quit.IsQuit = true
 	file := fyne.NewMenu("File", s.item("Open file…", "Open an image"), s.item("Open folder…", "Open a folder or series"),
-		s.w.recentMenuItem(), fyne.NewMenuItemSeparator(),
+		s.w.pane.recentMenuItem(), fyne.NewMenuItemSeparator(),
 		s.item("Settings…", "Settings"), fyne.NewMenuItemSeparator(), quit)
 	view := fyne.NewMenu("View",
 		s.item("Workbench", "Show the Workbench tab"),
@@ -210,7 +214,7 @@ func (s *shell) menu() *fyne.MainMenu {
 func (s *shell) listed(facts []core.Facts) {
 	// Nor does it hide an image the user has opened meanwhile: the
 	// model picker's hint then says how to get a model.
-	if len(facts) > 0 || s.firstRunShown || s.w.openSeq > 0 {
+	if len(facts) > 0 || s.firstRunShown || s.w.pane.openSeq > 0 {
 		return
 	}
 	s.firstRunShown = true

@@ -50,7 +50,7 @@ func TestFirstRunInstallsDemo(t *testing.T) {
 	}
 	test.Tap(overlayButton(t, h.wb.win, demoButtonText))
 	h.waitFor("the demo model in the picker", waitTimeout, func() bool {
-		return strings.HasPrefix(h.wb.modelSelect.Selected, core.DemoModelName)
+		return strings.HasPrefix(h.first().modelSelect.Selected, core.DemoModelName)
 	})
 	if sh.tabs.Selected() != sh.modelsTab || hasDialog(h.wb.win) {
 		t.Error("after choosing from the first-run dialog, the Models tab is not shown or the dialog stays")

@@ -48,18 +48,65 @@ func (s *streamBuffer) String() string {
 	return s.b.String()
 }
 
-// throttle calls show with buf's text at most once per interval, and only
-// when it changed and the previous show has been applied (show calls
-// applied when the UI has drawn it), so a slow UI never falls behind the
-// stream with a queue of stale updates. It runs until done is closed; the
-// caller shows the final text itself once throttle has returned.
-func throttle(done <-chan struct{}, buf *streamBuffer, interval time.Duration, show func(text string, applied func())) {
-	throttleTake(done, buf.take, interval, show)
+// latest holds the newest value an operation reported, for streamed.
+// set may be called from any goroutine.
+type latest[T any] struct {
+	mu    sync.Mutex
+	v     T
+	dirty bool // set since the last take
 }
 
-// throttleTake is throttle for any value: take returns the latest value
-// and whether it changed since the last take.
-func throttleTake[T any](done <-chan struct{}, take func() (T, bool), interval time.Duration, show func(v T, applied func())) {
+// set replaces the value.
+func (x *latest[T]) set(v T) {
+	x.mu.Lock()
+	x.v, x.dirty = v, true
+	x.mu.Unlock()
+}
+
+// take returns the value and true if it was set since the last take.
+func (x *latest[T]) take() (T, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	ok := x.dirty
+	x.dirty = false
+	return x.v, ok
+}
+
+// streamed runs op on the calling goroutine (never the UI's) and streams
+// what op reports onto the screen: op reports into a buffer (a
+// streamBuffer's Write, a latest's set) whose take gives the value to show;
+// show gets it on the UI goroutine through do at most once per interval
+// (STYLE.md rule 6) and never while its previous update is not yet drawn,
+// and once more after op has returned if op's last report was not yet shown
+// (the flush). When streamed returns the flush is queued ahead of anything
+// the caller queues next.
+func streamed[T any](do func(func()), interval time.Duration, take func() (T, bool), show func(T), op func()) {
+	done := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		throttle(done, take, interval, func(v T, applied func()) {
+			do(func() {
+				show(v)
+				applied()
+			})
+		})
+	}()
+	op()
+	close(done)
+	<-flushed
+	if v, ok := take(); ok {
+		do(func() { show(v) })
+	}
+}
+
+// throttle calls show with the value take returns at most once per
+// interval, and only when it changed (take reports whether it did) and the
+// previous show has been applied (show calls applied when the UI has drawn
+// it), so a slow UI never falls behind the stream with a queue of stale
+// updates. It runs until done is closed; streamed shows the final value
+// once throttle has returned.
+func throttle[T any](done <-chan struct{}, take func() (T, bool), interval time.Duration, show func(v T, applied func())) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var busy atomic.Bool

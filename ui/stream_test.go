@@ -40,7 +40,7 @@ func TestThrottleLimitsRefreshes(t *testing.T) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		throttle(done, &buf, interval, func(s string, applied func()) {
+		throttle(done, buf.take, interval, func(s string, applied func()) {
 			mu.Lock()
 			shown = append(shown, s)
 			mu.Unlock()
@@ -76,7 +76,7 @@ func TestThrottleSkipsUnchanged(t *testing.T) {
 		time.Sleep(60 * time.Millisecond)
 		close(done)
 	}()
-	throttle(done, &buf, 5*time.Millisecond, func(s string, applied func()) { calls <- s; applied() })
+	throttle(done, buf.take, 5*time.Millisecond, func(s string, applied func()) { calls <- s; applied() })
 	close(calls)
 	var got []string
 	for s := range calls {
@@ -100,7 +100,7 @@ func TestThrottleWaitsForTheUI(t *testing.T) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		throttle(done, &buf, 2*time.Millisecond, func(s string, applied func()) {
+		throttle(done, buf.take, 2*time.Millisecond, func(s string, applied func()) {
 			mu.Lock()
 			shown = append(shown, s)
 			pending = append(pending, applied)
@@ -124,5 +124,26 @@ func TestThrottleWaitsForTheUI(t *testing.T) {
 	defer mu.Unlock()
 	if len(shown) != 2 || shown[1] != "ab" {
 		t.Errorf("after the UI caught up: %q, want [a ab]", shown)
+	}
+}
+
+// streamed shows what the operation reported last even when it ended
+// before the first refresh (the flush), and shows nothing after that.
+func TestStreamedFlushesTheLastUpdate(t *testing.T) {
+	var buf streamBuffer
+	var shown []string
+	do := func(f func()) { f() }
+	streamed(do, time.Hour, buf.take, func(s string) { shown = append(shown, s) }, func() {
+		buf.Write("a")
+		buf.Write("b")
+	})
+	if len(shown) != 1 || shown[0] != "ab" {
+		t.Errorf("shown %q, want [ab]", shown)
+	}
+	var box latest[int]
+	var got []int
+	streamed(do, time.Hour, box.take, func(v int) { got = append(got, v) }, func() {})
+	if len(got) != 0 {
+		t.Errorf("nothing reported, shown %v", got)
 	}
 }

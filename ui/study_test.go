@@ -43,19 +43,19 @@ func studyFolder(t *testing.T) string {
 func (h *harness) openAndWait(paths ...string) {
 	h.t.Helper()
 	h.wb.OpenPaths(paths)
-	h.waitFor("the image to be shown", waitTimeout, func() bool { return h.wb.viewer.Image() != nil && h.wb.pane.cur != nil })
+	h.waitFor("the image to be shown", waitTimeout, func() bool { return h.wb.pane.viewer.Image() != nil && h.wb.pane.cur != nil })
 }
 
 // settled reports whether the display is rendered for what is shown.
 func (h *harness) settled() bool {
-	return !h.wb.rendering && h.wb.display != nil && h.wb.displayFor == h.wb.key()
+	return !h.wb.pane.rendering && h.wb.pane.display != nil && h.wb.pane.displayFor == h.wb.pane.key()
 }
 
 func TestBrowserOpensFolderAndSelectsSeries(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
 	h.openAndWait(studyFolder(t))
 	b := h.wb.pane.browser
-	if f := h.wb.Window().Canvas().Focused(); f != h.wb.viewer {
+	if f := h.wb.Window().Canvas().Focused(); f != h.wb.pane.viewer {
 		t.Errorf("after opening, the keyboard focus is on %T, not the viewer", f)
 	}
 
@@ -70,24 +70,24 @@ func TestBrowserOpensFolderAndSelectsSeries(t *testing.T) {
 	if !strings.Contains(b.status.Text, "3 series") {
 		t.Errorf("browser status %q", b.status.Text)
 	}
-	if h.wb.pane.cur != b.series[0] || h.wb.frameLabel.Text != "Frame 1/2" {
-		t.Errorf("first series not shown: frame label %q", h.wb.frameLabel.Text)
+	if h.wb.pane.cur != b.series[0] || h.wb.pane.frameLabel.Text != "Frame 1/2" {
+		t.Errorf("first series not shown: frame label %q", h.wb.pane.frameLabel.Text)
 	}
 	h.waitFor("thumbnails of the series", waitTimeout, func() bool { return len(b.thumbs) == 3 })
 
 	b.tree.Select("se2")
-	h.waitFor("the PET series to be shown", waitTimeout, func() bool { return h.wb.img.Modality == "PT" && h.settled() })
-	if h.wb.frameLabel.Text != "Slice 1/2" || !h.wb.frameRow.Visible() {
-		t.Errorf("frame label %q, want Slice 1/2", h.wb.frameLabel.Text)
+	h.waitFor("the PET series to be shown", waitTimeout, func() bool { return h.wb.pane.img.Modality == "PT" && h.settled() })
+	if h.wb.pane.frameLabel.Text != "Slice 1/2" || !h.wb.pane.frameRow.Visible() {
+		t.Errorf("frame label %q, want Slice 1/2", h.wb.pane.frameLabel.Text)
 	}
-	first := h.wb.img
-	test.Tap(h.wb.viewer) // takes the focus, as a click does
+	first := h.wb.pane.img
+	test.Tap(h.wb.pane.viewer) // takes the focus, as a click does
 	h.wb.Window().Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
-	h.waitFor("slice 2", waitTimeout, func() bool { return h.settled() && h.wb.img != first })
-	if h.wb.frameLabel.Text != "Slice 2/2" || h.wb.frameSlider.Value != 2 {
-		t.Errorf("after PageDown: %q, slider %v", h.wb.frameLabel.Text, h.wb.frameSlider.Value)
+	h.waitFor("slice 2", waitTimeout, func() bool { return h.settled() && h.wb.pane.img != first })
+	if h.wb.pane.frameLabel.Text != "Slice 2/2" || h.wb.pane.frameSlider.Value != 2 {
+		t.Errorf("after PageDown: %q, slider %v", h.wb.pane.frameLabel.Text, h.wb.pane.frameSlider.Value)
 	}
-	if got := h.wb.recent(); len(got) == 0 || !strings.HasSuffix(got[0], filepath.Base(b.series[0].Slices[0].Image.Path[:len(b.series[0].Slices[0].Image.Path)-len("/ct/5.dcm")])) {
+	if got := h.wb.pane.recent(); len(got) == 0 || !strings.HasSuffix(got[0], filepath.Base(b.series[0].Slices[0].Image.Path[:len(b.series[0].Slices[0].Image.Path)-len("/ct/5.dcm")])) {
 		t.Errorf("recent list %q lacks the folder", got)
 	}
 	if items := h.wb.Window().MainMenu().Items[0].Items; len(items) < 3 || items[2].ChildMenu == nil || len(items[2].ChildMenu.Items) == 0 {
@@ -99,20 +99,20 @@ func TestFramesScrollPresetsInvertZoom(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
 	h.openAndWait(dicomtest.File(t, "5.dcm"))
 	h.waitFor("frame 1", waitTimeout, h.settled)
-	frame1 := h.wb.display.(*image.Gray)
+	frame1 := h.wb.pane.display.(*image.Gray)
 
 	// The wheel down shows frame 2; the two frames differ.
-	h.wb.viewer.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -10)})
-	h.waitFor("frame 2", waitTimeout, func() bool { return h.wb.frame == 2 && h.settled() })
-	if h.wb.frameLabel.Text != "Frame 2/2" {
-		t.Errorf("frame label %q", h.wb.frameLabel.Text)
+	h.wb.pane.viewer.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -10)})
+	h.waitFor("frame 2", waitTimeout, func() bool { return h.wb.pane.frame == 2 && h.settled() })
+	if h.wb.pane.frameLabel.Text != "Frame 2/2" {
+		t.Errorf("frame label %q", h.wb.pane.frameLabel.Text)
 	}
-	if bytes.Equal(frame1.Pix, h.wb.display.(*image.Gray).Pix) {
+	if bytes.Equal(frame1.Pix, h.wb.pane.display.(*image.Gray).Pix) {
 		t.Error("frames 1 and 2 render the same")
 	}
-	h.wb.viewer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
-	h.waitFor("frame 1 again", waitTimeout, func() bool { return h.wb.frame == 1 && h.settled() })
-	if !bytes.Equal(frame1.Pix, h.wb.display.(*image.Gray).Pix) {
+	h.wb.pane.viewer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	h.waitFor("frame 1 again", waitTimeout, func() bool { return h.wb.pane.frame == 1 && h.settled() })
+	if !bytes.Equal(frame1.Pix, h.wb.pane.display.(*image.Gray).Pix) {
 		t.Error("frame 1 renders differently the second time")
 	}
 
@@ -122,30 +122,30 @@ func TestFramesScrollPresetsInvertZoom(t *testing.T) {
 		t.Errorf("preset options %q", ps.Options)
 	}
 	ps.SetSelected("CT lung")
-	if h.wb.centerEntry.Text != "-600" || h.wb.widthEntry.Text != "1500" {
-		t.Errorf("CT lung gave entries %q, %q", h.wb.centerEntry.Text, h.wb.widthEntry.Text)
+	if h.wb.pane.centerEntry.Text != "-600" || h.wb.pane.widthEntry.Text != "1500" {
+		t.Errorf("CT lung gave entries %q, %q", h.wb.pane.centerEntry.Text, h.wb.pane.widthEntry.Text)
 	}
 	h.waitFor("the lung window", waitTimeout, h.settled)
-	if !strings.Contains(h.wb.viewer.OverlayText(), "L -600  W 1500") {
-		t.Errorf("overlay %q lacks the window", h.wb.viewer.OverlayText())
+	if !strings.Contains(h.wb.pane.viewer.OverlayText(), "L -600  W 1500") {
+		t.Errorf("overlay %q lacks the window", h.wb.pane.viewer.OverlayText())
 	}
-	h.wb.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(0, 10)})
+	h.wb.pane.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(0, 10)})
 	if ps.Selected != "" {
 		t.Errorf("preset %q still chosen after a drag changed the window", ps.Selected)
 	}
 	ps.SetSelected(presetDefault)
-	if h.wb.window != h.wb.img.DefaultWindow(1) {
-		t.Errorf("default preset gave %+v", h.wb.window)
+	if h.wb.pane.window != h.wb.pane.img.DefaultWindow(1) {
+		t.Errorf("default preset gave %+v", h.wb.pane.window)
 	}
 
 	// Invert.
-	r := test.WidgetRenderer(h.wb.viewer).(*viewerRenderer)
+	r := test.WidgetRenderer(h.wb.pane.viewer).(*viewerRenderer)
 	h.waitFor("the default window", waitTimeout, h.settled)
 	plain := slices.Clone(r.draw(200, 200).(*image.RGBA).Pix)
 	test.Tap(h.wb.pane.invertCheck)
 	inv := r.draw(200, 200).(*image.RGBA).Pix
-	if !h.wb.viewer.Inverted() || !strings.Contains(h.wb.viewer.OverlayText(), "inverted") {
-		t.Errorf("invert: viewer %v, overlay %q", h.wb.viewer.Inverted(), h.wb.viewer.OverlayText())
+	if !h.wb.pane.viewer.Inverted() || !strings.Contains(h.wb.pane.viewer.OverlayText(), "inverted") {
+		t.Errorf("invert: viewer %v, overlay %q", h.wb.pane.viewer.Inverted(), h.wb.pane.viewer.OverlayText())
 	}
 	mid := (100*200 + 100) * 4
 	if plain[mid]+inv[mid] != 255 {
@@ -153,18 +153,18 @@ func TestFramesScrollPresetsInvertZoom(t *testing.T) {
 	}
 
 	// Zoom and fit.
-	fit := h.wb.viewer.Zoom()
+	fit := h.wb.pane.viewer.Zoom()
 	test.Tap(h.wb.pane.zoomIn)
-	if z := h.wb.viewer.Zoom(); z <= fit || h.wb.viewer.Fitting() {
+	if z := h.wb.pane.viewer.Zoom(); z <= fit || h.wb.pane.viewer.Fitting() {
 		t.Errorf("zoom in: %v from %v", z, fit)
 	}
 	test.Tap(h.wb.pane.oneButton)
-	if h.wb.viewer.Zoom() != 1 || !strings.Contains(h.wb.viewer.OverlayText(), "Zoom 100%") {
-		t.Errorf("1:1: zoom %v, overlay %q", h.wb.viewer.Zoom(), h.wb.viewer.OverlayText())
+	if h.wb.pane.viewer.Zoom() != 1 || !strings.Contains(h.wb.pane.viewer.OverlayText(), "Zoom 100%") {
+		t.Errorf("1:1: zoom %v, overlay %q", h.wb.pane.viewer.Zoom(), h.wb.pane.viewer.OverlayText())
 	}
 	test.Tap(h.wb.pane.fitButton)
-	if !h.wb.viewer.Fitting() || h.wb.viewer.Zoom() != fit {
-		t.Errorf("fit: zoom %v, want %v", h.wb.viewer.Zoom(), fit)
+	if !h.wb.pane.viewer.Fitting() || h.wb.pane.viewer.Zoom() != fit {
+		t.Errorf("fit: zoom %v, want %v", h.wb.pane.viewer.Zoom(), fit)
 	}
 }
 
@@ -178,7 +178,7 @@ func TestOverlayHasNoPatientData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := h.wb.viewer.OverlayText()
+	text := h.wb.pane.viewer.OverlayText()
 	for _, a := range attrs {
 		if a.Group != 0x0010 {
 			continue // the Patient module: name, ID, birth date, sex…
@@ -203,7 +203,7 @@ func TestTagPanelFilterAndSequence(t *testing.T) {
 	h.openAndWait(dicomtest.File(t, "5.dcm"))
 	p := h.wb.pane.tags
 	h.wb.pane.tabs.Select(h.wb.pane.tagsTab)
-	h.waitFor("the tags", waitTimeout, func() bool { return p.attrsFor == h.wb.img })
+	h.waitFor("the tags", waitTimeout, func() bool { return p.attrsFor == h.wb.pane.img })
 
 	find := func(text string) (widget string, ok bool) {
 		for id, n := range p.nodes {
@@ -267,7 +267,7 @@ func TestModelsEyeCT3MatchesPrepare(t *testing.T) {
 		return !e.busy && len(e.inputs) == 1 && e.inputs[0].Prepared.Encoding == dicomview.EncodingCT3
 	})
 	// prepare 5.dcm --encoding ct3 does exactly this.
-	want, err := h.wb.img.Prepare(dicomview.PrepareOptions{Frame: 1, Encoding: dicomview.EncodingCT3})
+	want, err := h.wb.pane.img.Prepare(dicomview.PrepareOptions{Frame: 1, Encoding: dicomview.EncodingCT3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +302,8 @@ func TestModelsEyeCT3MatchesPrepare(t *testing.T) {
 			return 1, core.Result{Status: core.StatusOK}, nil
 		}
 	})
-	test.Tap(h.wb.runButton)
-	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running })
+	test.Tap(h.first().runButton)
+	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.cmp.running })
 	if len(sent) != 2 || sent[0] != e.inputs[0].Prepared.SHA256 || sent[1] != e.inputs[1].Prepared.SHA256 {
 		t.Errorf("run sent %q, want the two inputs shown", sent)
 	}
@@ -315,7 +315,7 @@ func TestViewerGolden(t *testing.T) {
 	h.waitFor("frame 1", waitTimeout, h.settled)
 	h.wb.pane.presetSelect.SetSelected("CT brain")
 	h.waitFor("the brain window", waitTimeout, h.settled)
-	assertGoldenImage(t, "viewer_5dcm_brain.png", h.wb.viewer, fyne.NewSize(360, 360))
+	assertGoldenImage(t, "viewer_5dcm_brain.png", h.wb.pane.viewer, fyne.NewSize(360, 360))
 }
 
 // assertGoldenMarkup compares o, laid out at size, with
@@ -361,14 +361,14 @@ func writeGolden(t *testing.T, name string, data []byte) {
 func TestCancelOpen(t *testing.T) {
 	fake := &fakeBackend{openGate: make(chan struct{})}
 	h := newHarness(t, fake)
-	h.wb.open(studyFolder(t))
-	h.waitFor("the Cancel button", waitTimeout, func() bool { return h.wb.cancelOpenButton.Visible() })
-	if !strings.HasPrefix(h.wb.imageInfo.Text, "Opening ") {
-		t.Errorf("while opening the info line says %q", h.wb.imageInfo.Text)
+	h.wb.pane.open(studyFolder(t))
+	h.waitFor("the Cancel button", waitTimeout, func() bool { return h.wb.pane.cancelOpenButton.Visible() })
+	if !strings.HasPrefix(h.wb.pane.imageInfo.Text, "Opening ") {
+		t.Errorf("while opening the info line says %q", h.wb.pane.imageInfo.Text)
 	}
-	test.Tap(h.wb.cancelOpenButton)
-	h.waitFor("the open to stop", waitTimeout, func() bool { return !h.wb.cancelOpenButton.Visible() })
-	if h.wb.imageInfo.Text != "No image" || h.wb.img != nil || hasDialog(h.wb.Window()) {
-		t.Errorf("after Cancel: info %q, image %v, dialog %v", h.wb.imageInfo.Text, h.wb.img != nil, hasDialog(h.wb.Window()))
+	test.Tap(h.wb.pane.cancelOpenButton)
+	h.waitFor("the open to stop", waitTimeout, func() bool { return !h.wb.pane.cancelOpenButton.Visible() })
+	if h.wb.pane.imageInfo.Text != "No image" || h.wb.pane.img != nil || hasDialog(h.wb.Window()) {
+		t.Errorf("after Cancel: info %q, image %v, dialog %v", h.wb.pane.imageInfo.Text, h.wb.pane.img != nil, hasDialog(h.wb.Window()))
 	}
 }

@@ -20,7 +20,7 @@ const maxValueText = 160
 // Patient data is shown as it is in the file: the panel is for the
 // user's own machine, and nothing here is logged or sent.
 type tagPanel struct {
-	w       *Workbench
+	p       *imagePane
 	filter  *widget.Entry
 	status  *widget.Label
 	tree    *widget.Tree
@@ -40,8 +40,8 @@ type tagNode struct {
 	branch bool
 }
 
-func (w *Workbench) newTagPanel() *tagPanel {
-	t := &tagPanel{w: w}
+func newTagPanel(p *imagePane) *tagPanel {
+	t := &tagPanel{p: p}
 	t.filter = widget.NewEntry()
 	t.filter.SetPlaceHolder("Filter: tag (0028,0010), keyword or value")
 	t.filter.OnChanged = func(string) { t.rebuild() }
@@ -64,7 +64,7 @@ func (w *Workbench) newTagPanel() *tagPanel {
 
 // visible reports whether the tags tab is shown.
 func (t *tagPanel) visible() bool {
-	p := &t.w.pane
+	p := t.p
 	return p.tabs != nil && p.tabs.Selected() == p.tagsTab
 }
 
@@ -77,7 +77,7 @@ func (t *tagPanel) imageChanged() {
 
 // load reads the tags of the image shown in a goroutine.
 func (t *tagPanel) load() {
-	im := t.w.img
+	im := t.p.img
 	switch {
 	case im == nil:
 		t.attrs, t.attrsFor = nil, nil
@@ -94,11 +94,11 @@ func (t *tagPanel) load() {
 	}
 	t.loading = im
 	t.status.SetText("Reading tags…")
-	ctx, cancel := t.w.opContext()
+	ctx, cancel := t.p.env.opContext()
 	go func() {
 		defer cancel()
-		attrs, err := t.w.backend.Attributes(ctx, im.Path)
-		t.w.do(func() { t.loaded(im, attrs, err) })
+		attrs, err := t.p.backend.Attributes(ctx, im.Path)
+		t.p.env.do(func() { t.loaded(im, attrs, err) })
 	}()
 }
 
@@ -106,7 +106,7 @@ func (t *tagPanel) loaded(im *dicomview.Image, attrs []dicomview.Attribute, err 
 	if t.loading == im {
 		t.loading = nil
 	}
-	if im != t.w.img {
+	if im != t.p.img {
 		t.load()
 		return
 	}

@@ -48,57 +48,103 @@ var TourShots = []TourShot{
 // prompts.yaml, it also runs that batch in the Batch tab (8 tokens an
 // answer, results in batchDir/results.jsonl) and shoots its scores.
 func (w *Workbench) Tour(ctx context.Context, batchDir string, shoot func(ctx context.Context, name string) error) error {
-	on := func(f func()) { fyne.DoAndWait(f) }
-	wait := func(what string, cond func() bool) error {
-		deadline := time.Now().Add(tourTimeout)
-		for {
-			var ok bool
-			on(func() { ok = cond() })
-			if ok {
-				return nil
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("tour: waited %s for %s", tourTimeout, what)
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(tourPoll):
-			}
-		}
-	}
-	snap := func(name string) error {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(tourSettle):
-		}
-		return shoot(ctx, name)
-	}
-	settled := func() bool { return !w.rendering && w.display != nil && w.displayFor == w.key() }
-
-	if err := wait("the image and the model list", func() bool {
-		return settled() && w.modelSelect.Selected != "" && len(w.pane.series) > 0
+	t := &tour{w: w, batchDir: batchDir, shoot: shoot}
+	if err := t.wait(ctx, "the image and the model list", func() bool {
+		return t.settled() && w.cmp.columns[0].modelSelect.Selected != "" && len(w.pane.series) > 0
 	}); err != nil {
 		return err
 	}
-	p := &w.pane
-	on(func() { p.tabs.Select(p.imageTab) })
-	if err := snap("viewer"); err != nil {
-		return err
+	for _, step := range tourSteps {
+		if err := step(t, ctx); err != nil {
+			return err
+		}
 	}
+	return nil
+}
 
-	on(func() {
+// tourSteps are the tour's views in the order of TourShots: each brings
+// its view up, waits for it and shoots it.
+var tourSteps = []func(*tour, context.Context) error{
+	(*tour).viewer,
+	(*tour).tags,
+	(*tour).modelsEyeCT3,
+	(*tour).compare,
+	(*tour).history,
+	(*tour).batch,
+	(*tour).models,
+}
+
+// tour is one run of Tour.
+type tour struct {
+	w        *Workbench
+	batchDir string
+	shoot    func(ctx context.Context, name string) error
+}
+
+// on runs f on the UI goroutine and waits for it.
+func (t *tour) on(f func()) { fyne.DoAndWait(f) }
+
+// wait checks cond on the UI goroutine until it holds, ctx is done or
+// tourTimeout has passed.
+func (t *tour) wait(ctx context.Context, what string, cond func() bool) error {
+	deadline := time.Now().Add(tourTimeout)
+	for {
+		var ok bool
+		t.on(func() { ok = cond() })
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("tour: waited %s for %s", tourTimeout, what)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(tourPoll):
+		}
+	}
+}
+
+// snap lets the view settle and shoots it.
+func (t *tour) snap(ctx context.Context, name string) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(tourSettle):
+	}
+	return t.shoot(ctx, name)
+}
+
+// settled reports whether the viewer shows the current frame. Call it on
+// the UI goroutine.
+func (t *tour) settled() bool {
+	p := t.w.pane
+	return !p.rendering && p.display != nil && p.displayFor == p.key()
+}
+
+// viewer shoots the viewer on the first series opened.
+func (t *tour) viewer(ctx context.Context) error {
+	p := t.w.pane
+	t.on(func() { p.tabs.Select(p.imageTab) })
+	return t.snap(ctx, "viewer")
+}
+
+// tags shoots the tag panel filtered to the image pixel module.
+func (t *tour) tags(ctx context.Context) error {
+	p := t.w.pane
+	t.on(func() {
 		p.tabs.Select(p.tagsTab)
 		p.tags.filter.SetText("0028")
 	})
-	if err := snap("tags"); err != nil {
-		return err
-	}
+	return t.snap(ctx, "tags")
+}
 
-	// The model's eye on the first CT series, in the CT 3-window encoding.
+// modelsEyeCT3 shoots the model's eye on the first CT series, in the CT
+// 3-window encoding; without a CT series there is no shot.
+func (t *tour) modelsEyeCT3(ctx context.Context) error {
+	p := t.w.pane
 	var ct *dicomview.Series
-	on(func() {
+	t.on(func() {
 		for _, s := range p.series {
 			if s.Modality == "CT" && ct == nil {
 				ct = s
@@ -108,35 +154,38 @@ func (w *Workbench) Tour(ctx context.Context, batchDir string, shoot func(ctx co
 			p.browser.selectSeries(ct)
 		}
 	})
-	if ct != nil {
-		if err := wait("the CT series", func() bool { return p.cur == ct && settled() }); err != nil {
-			return err
-		}
-		on(func() {
-			p.tabs.Select(p.eyeTab)
-			p.eye.encodingSelect.SetSelected(dicomview.EncodingCT3)
-		})
-		if err := wait("the CT 3-window model input", func() bool {
-			spec, err := p.eye.spec()
-			return err == nil && p.eye.inputs != nil && p.eye.inputsFor == spec
-		}); err != nil {
-			return err
-		}
-		if err := snap("modelseye-ct3"); err != nil {
-			return err
-		}
+	if ct == nil {
+		return nil
 	}
+	if err := t.wait(ctx, "the CT series", func() bool { return p.cur == ct && t.settled() }); err != nil {
+		return err
+	}
+	t.on(func() {
+		p.tabs.Select(p.eyeTab)
+		p.eye.encodingSelect.SetSelected(dicomview.EncodingCT3)
+	})
+	if err := t.wait(ctx, "the CT 3-window model input", func() bool {
+		spec, err := p.eye.spec()
+		return err == nil && p.eye.inputs != nil && p.eye.inputsFor == spec
+	}); err != nil {
+		return err
+	}
+	return t.snap(ctx, "modelseye-ct3")
+}
 
-	// Three columns, three prompts, one image: the first series again.
-	on(func() {
+// compare shoots three columns, three prompts, one image: the first
+// series again.
+func (t *tour) compare(ctx context.Context) error {
+	w, p := t.w, t.w.pane
+	t.on(func() {
 		p.tabs.Select(p.imageTab)
 		p.eye.encodingSelect.SetSelected(dicomview.EncodingDisplay)
 		p.browser.selectSeries(p.series[0])
 	})
-	if err := wait("the first series again", func() bool { return p.cur == p.series[0] && settled() }); err != nil {
+	if err := t.wait(ctx, "the first series again", func() bool { return p.cur == p.series[0] && t.settled() }); err != nil {
 		return err
 	}
-	on(func() {
+	t.on(func() {
 		w.mainSplit.SetOffset(0) // as much room for three columns as the image side leaves
 		cv := w.cmp
 		for len(cv.columns) < 3 {
@@ -152,58 +201,64 @@ func (w *Workbench) Tour(ctx context.Context, batchDir string, shoot func(ctx co
 		if c := cv.columns[2]; c.promptEntry.Text != "" {
 			c.promptEntry.SetText("Answer with yes or no only. Question: Is there a pleural effusion?")
 		}
-		w.maxTokensEntry.SetText("96")
-		w.seedEntry.SetText("1")
+		cv.maxTokensEntry.SetText("96")
+		cv.seedEntry.SetText("1")
 		cv.runAll()
 	})
-	if err := wait("the three answers", func() bool { return !w.cmp.anyRunning() }); err != nil {
+	if err := t.wait(ctx, "the three answers", func() bool { return !w.cmp.anyRunning() }); err != nil {
 		return err
 	}
-	if err := snap("compare"); err != nil {
-		return err
-	}
+	return t.snap(ctx, "compare")
+}
 
-	on(func() { w.shell.tabs.Select(w.shell.historyTab) })
-	if err := wait("the history list", func() bool { return w.hist != nil && len(w.hist.runs) > 0 }); err != nil {
+// history shoots the history browser with the newest run's details.
+func (t *tour) history(ctx context.Context) error {
+	w := t.w
+	t.on(func() { w.shell.tabs.Select(w.shell.historyTab) })
+	if err := t.wait(ctx, "the history list", func() bool { return w.hist != nil && len(w.hist.runs) > 0 }); err != nil {
 		return err
 	}
-	on(func() { w.hist.list.Select(0) })
-	if err := wait("the run's details", func() bool { return w.hist.selected != nil }); err != nil {
+	t.on(func() { w.hist.list.Select(0) })
+	if err := t.wait(ctx, "the run's details", func() bool { return w.hist.selected != nil }); err != nil {
 		return err
 	}
-	if err := snap("history"); err != nil {
-		return err
-	}
+	return t.snap(ctx, "history")
+}
 
-	if batchDir != "" {
-		on(func() {
-			sh := w.shell
-			sh.tabs.Select(sh.batchTab)
-			b := sh.batch
-			b.manifest.SetText(filepath.Join(batchDir, "manifest.jsonl"))
-			b.prompts.SetText(filepath.Join(batchDir, "prompts.yaml"))
-			b.out.SetText(filepath.Join(batchDir, "results.jsonl"))
-			b.maxTokens.SetText("8")
-			b.seed.SetText("1")
-		})
-		if err := wait("the batch tab's model list", func() bool { return len(w.shell.batch.models.Selected) > 0 }); err != nil {
-			return err
-		}
-		on(func() { w.shell.batch.startTapped() })
-		if err := wait("the batch and its scores", func() bool {
-			b := w.shell.batch
-			return b.run == nil && b.scores.Visible()
-		}); err != nil {
-			return err
-		}
-		if err := snap("batch"); err != nil {
-			return err
-		}
+// batch runs the batch of batchDir in the Batch tab and shoots its
+// scores; without batchDir there is no shot.
+func (t *tour) batch(ctx context.Context) error {
+	if t.batchDir == "" {
+		return nil
 	}
-
-	on(func() { w.shell.tabs.Select(w.shell.modelsTab) })
-	if err := wait("the model list", func() bool { return len(w.shell.models.Models()) > 0 }); err != nil {
+	sh := t.w.shell
+	t.on(func() {
+		sh.tabs.Select(sh.batchTab)
+		b := sh.batch
+		b.manifest.SetText(filepath.Join(t.batchDir, "manifest.jsonl"))
+		b.prompts.SetText(filepath.Join(t.batchDir, "prompts.yaml"))
+		b.out.SetText(filepath.Join(t.batchDir, "results.jsonl"))
+		b.maxTokens.SetText("8")
+		b.seed.SetText("1")
+	})
+	if err := t.wait(ctx, "the batch tab's model list", func() bool { return len(sh.batch.models.Selected) > 0 }); err != nil {
 		return err
 	}
-	return snap("models")
+	t.on(func() { sh.batch.startTapped() })
+	if err := t.wait(ctx, "the batch and its scores", func() bool {
+		return sh.batch.run == nil && sh.batch.scores.Visible()
+	}); err != nil {
+		return err
+	}
+	return t.snap(ctx, "batch")
+}
+
+// models shoots the Models tab.
+func (t *tour) models(ctx context.Context) error {
+	sh := t.w.shell
+	t.on(func() { sh.tabs.Select(sh.modelsTab) })
+	if err := t.wait(ctx, "the model list", func() bool { return len(sh.models.Models()) > 0 }); err != nil {
+		return err
+	}
+	return t.snap(ctx, "models")
 }

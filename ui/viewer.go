@@ -515,74 +515,96 @@ func drawView(dst *image.RGBA, src image.Image, nativeW, nativeH int, z float64,
 		return
 	}
 	sb := src.Bounds()
-	sx := float64(sb.Dx()) / float64(nativeW) // source pixels per original pixel
-	sy := float64(sb.Dy()) / float64(nativeH)
-	// Column of the source for each destination column; -1 outside.
-	cols := make([]int, w)
-	for x := range cols {
-		nx := center[0] + (float64(x)+0.5-float64(w)/2)/z
-		if nx < 0 || nx >= float64(nativeW) {
-			cols[x] = -1
-			continue
-		}
-		cols[x] = min(int(nx*sx), sb.Dx()-1)
-	}
+	sy := float64(sb.Dy()) / float64(nativeH) // source rows per original row
+	cols := sourceColumns(w, sb.Dx(), nativeW, z, center[0])
 	var flip uint8
 	if invert {
 		flip = 0xff
 	}
-	gray, _ := src.(*image.Gray)
-	rgba, _ := src.(*image.RGBA)
-	rows := func(y0, y1 int) {
-		for y := y0; y < y1; y++ {
-			out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-			ny := center[1] + (float64(y)+0.5-float64(h)/2)/z
-			if ny < 0 || ny >= float64(nativeH) {
-				fillBlack(out)
-				continue
+	drawRow := rowDrawer(src, cols, flip)
+	inParallel(h, min(runtime.GOMAXPROCS(0), max(1, w*h/(256*256))), func(y int) {
+		out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+		ny := center[1] + (float64(y)+0.5-float64(h)/2)/z
+		if ny < 0 || ny >= float64(nativeH) {
+			fillBlack(out)
+			return
+		}
+		drawRow(out, min(int(ny*sy), sb.Dy()-1))
+	})
+}
+
+// sourceColumns maps each of w destination columns to its column of a
+// source srcW pixels wide (a copy of an original nativeW wide) at zoom z
+// around the original's column center; -1 outside the image.
+func sourceColumns(w, srcW, nativeW int, z, center float64) []int {
+	sx := float64(srcW) / float64(nativeW) // source pixels per original pixel
+	cols := make([]int, w)
+	for x := range cols {
+		nx := center + (float64(x)+0.5-float64(w)/2)/z
+		if nx < 0 || nx >= float64(nativeW) {
+			cols[x] = -1
+			continue
+		}
+		cols[x] = min(int(nx*sx), srcW-1)
+	}
+	return cols
+}
+
+// rowDrawer returns the function that draws source row row of src into
+// the destination row out through cols, its levels xor flip: a fast path
+// for grey and RGBA images, image.Image's At for the others.
+func rowDrawer(src image.Image, cols []int, flip uint8) func(out []uint8, row int) {
+	sb := src.Bounds()
+	switch src := src.(type) {
+	case *image.Gray:
+		return func(out []uint8, row int) {
+			in := src.Pix[(row+sb.Min.Y-src.Rect.Min.Y)*src.Stride+(sb.Min.X-src.Rect.Min.X):]
+			for x, c := range cols {
+				v := uint32(0xff000000)
+				if c >= 0 {
+					v = greyRGBA[in[c]^flip]
+				}
+				binary.LittleEndian.PutUint32(out[4*x:], v)
 			}
-			row := min(int(ny*sy), sb.Dy()-1)
-			switch {
-			case gray != nil:
-				in := gray.Pix[(row+sb.Min.Y-gray.Rect.Min.Y)*gray.Stride+(sb.Min.X-gray.Rect.Min.X):]
-				for x, c := range cols {
-					v := uint32(0xff000000)
-					if c >= 0 {
-						v = greyRGBA[in[c]^flip]
-					}
-					binary.LittleEndian.PutUint32(out[4*x:], v)
+		}
+	case *image.RGBA:
+		return func(out []uint8, row int) {
+			in := src.Pix[(row+sb.Min.Y-src.Rect.Min.Y)*src.Stride+4*(sb.Min.X-src.Rect.Min.X):]
+			for x, c := range cols {
+				px := out[4*x : 4*x+4 : 4*x+4]
+				if c < 0 {
+					px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
+					continue
 				}
-			case rgba != nil:
-				in := rgba.Pix[(row+sb.Min.Y-rgba.Rect.Min.Y)*rgba.Stride+4*(sb.Min.X-rgba.Rect.Min.X):]
-				for x, c := range cols {
-					px := out[4*x : 4*x+4 : 4*x+4]
-					if c < 0 {
-						px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
-						continue
-					}
-					q := in[4*c : 4*c+3 : 4*c+3]
-					px[0], px[1], px[2], px[3] = q[0]^flip, q[1]^flip, q[2]^flip, 0xff
-				}
-			default:
-				for x, c := range cols {
-					px := out[4*x : 4*x+4 : 4*x+4]
-					if c < 0 {
-						px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
-						continue
-					}
-					cr, cg, cb, _ := src.At(sb.Min.X+c, sb.Min.Y+row).RGBA()
-					px[0], px[1], px[2], px[3] = uint8(cr>>8)^flip, uint8(cg>>8)^flip, uint8(cb>>8)^flip, 0xff
-				}
+				q := in[4*c : 4*c+3 : 4*c+3]
+				px[0], px[1], px[2], px[3] = q[0]^flip, q[1]^flip, q[2]^flip, 0xff
 			}
 		}
 	}
-	n := min(runtime.GOMAXPROCS(0), max(1, w*h/(256*256)))
+	return func(out []uint8, row int) {
+		for x, c := range cols {
+			px := out[4*x : 4*x+4 : 4*x+4]
+			if c < 0 {
+				px[0], px[1], px[2], px[3] = 0, 0, 0, 0xff
+				continue
+			}
+			cr, cg, cb, _ := src.At(sb.Min.X+c, sb.Min.Y+row).RGBA()
+			px[0], px[1], px[2], px[3] = uint8(cr>>8)^flip, uint8(cg>>8)^flip, uint8(cb>>8)^flip, 0xff
+		}
+	}
+}
+
+// inParallel calls row for each y in [0, h), the rows split into n bands
+// drawn at once.
+func inParallel(h, n int, row func(y int)) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rows(i*h/n, (i+1)*h/n)
+			for y := i * h / n; y < (i+1)*h/n; y++ {
+				row(y)
+			}
 		}()
 	}
 	wg.Wait()

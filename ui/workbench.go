@@ -2,16 +2,13 @@ package ui
 
 import (
 	"context"
-	"image"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -27,13 +24,17 @@ const (
 	dragUnits = 200
 )
 
-// Workbench is the main window: the image and its window on the left, the
-// model, prompts and streamed answer on the right, the runtime's state at
-// the bottom.
+// Workbench is the main window: a thin shell around the tabs. The image
+// pane (imagepane.go) and the side-by-side view (compare.go) share the
+// Workbench tab; the history browser, the Batch tab and the Models tab are
+// tabs of their own. Each takes only its slice of the backend and the
+// shared tabEnv; Workbench builds them, the menus and shortcuts
+// (shell.go) and the runtime's status line, and wires the notifications
+// between them.
 type Workbench struct {
 	win       fyne.Window
 	backend   Backend
-	do        func(func()) // fyne.Do; tests run the calls on their goroutine
+	env       *tabEnv
 	pollEvery time.Duration
 
 	quit      chan struct{} // closed when the window closes
@@ -41,69 +42,14 @@ type Workbench struct {
 
 	// The fields below are used only on the UI goroutine.
 
-	img *dicomview.Image
-	// burnInConfirmed is the image whose possibly burned-in pixels the
-	// user agreed to send to a remote runtime (burnin.go).
-	burnInConfirmed *dicomview.Image
-	frame           int
-	window          dicomview.Window
-	display         image.Image // img rendered for the viewer, for displayFor
-	displayFor      renderKey
-	prepared        *dicomview.Prepared // the model input, for preparedFor
-	input           image.Image         // prepared, decoded
-	preparedFor     inputKey
-	rendering       bool               // a render goroutine is running
-	openSeq         int                // counts Open calls; only the latest result is shown
-	cancelOpen      context.CancelFunc // stops the open in progress; nil when none
-	pane            imagePane
+	pane    *imagePane      // the image side (imagepane.go)
+	cmp     *compareView    // the side-by-side view (compare.go)
+	hist    *historyPanel   // the history browser, once made (historypanel.go)
+	reports *reportExporter // the report dialog of cmp and hist
+	shell   *shell          // menus, tabs, settings (shell.go)
 
-	models  map[string]core.Model // by label in modelSelect
-	running bool                  // a column is running
-
-	cmp        *compareView                              // the side-by-side view (compare.go)
-	hist       *historyPanel                             // the history browser, once made (historypanel.go)
-	choosePath func(name string, done func(path string)) // replaces the save dialog in tests
-
-	shell *shell // menus, Models tab, settings (shell.go)
-
-	autoRun     func() // set by AutoRun until the run starts
-	autoRunDone func() // called when the automatic run ends
-
-	// Widgets, kept for tests.
-
-	mainSplit        *container.Split // the image side | the columns
-	cancelOpenButton *widget.Button   // shown while files are opening
-	imageInfo        *widget.Label
-	viewer           *Viewer
-	frameSlider      *widget.Slider
-	frameLabel       *widget.Label
-	frameRow         *fyne.Container
-	centerEntry      *widget.Entry
-	widthEntry       *widget.Entry
-	resetWindow      *widget.Button
-	modelInputCheck  *widget.Check
-	inputInfo        *widget.Label
-	modelSelect      *widget.Select
-	installDemo      *widget.Button
-	modelHint        *widget.Label
-	systemEntry      *widget.Entry
-	promptEntry      *widget.Entry
-	runButton        *widget.Button
-	stopButton       *widget.Button
-	maxTokensEntry   *widget.Entry
-	tempEntry        *widget.Entry
-	seedEntry        *widget.Entry
-	answer           *AnswerView
-	answerScroll     *container.Scroll
-	stats            *widget.Label
-	status           *widget.Label
-}
-
-// renderKey identifies what a render or a model input was made from.
-type renderKey struct {
-	im     *dicomview.Image
-	frame  int
-	window dicomview.Window
+	mainSplit *container.Split // the image side | the columns
+	status    *widget.Label    // the runtime's state
 }
 
 // NewWorkbench builds the main window on app a, backed by b. It starts
@@ -114,23 +60,29 @@ func NewWorkbench(a fyne.App, b Backend) *Workbench {
 }
 
 func newWorkbench(a fyne.App, b Backend, do func(func()), pollEvery time.Duration) *Workbench {
+	quit := make(chan struct{})
 	w := &Workbench{
 		win:       a.NewWindow(windowTitle),
 		backend:   b,
-		do:        do,
 		pollEvery: pollEvery,
-		quit:      make(chan struct{}),
-		models:    map[string]core.Model{},
+		quit:      quit,
 	}
+	w.env = &tabEnv{win: w.win, do: do, quit: quit}
+	w.reports = &reportExporter{env: w.env, backend: b}
 	w.win.SetContent(w.build())
 	w.win.Resize(fyne.NewSize(1280, 820))
 	w.win.SetOnClosed(w.closed)
-	w.win.SetOnDropped(w.dropped)
-	w.addCompareShortcuts()
+	w.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { w.pane.openURIs(uris) })
+	w.cmp.addShortcuts(w.win.Canvas())
 	w.installShell(a)
+	w.env.runsChanged.listen(func() {
+		if w.hist != nil {
+			w.hist.refresh()
+		}
+	})
 
-	w.loadModels()
-	ctx, cancel := w.opContext()
+	w.cmp.loadModels()
+	ctx, cancel := w.env.opContext()
 	go func() {
 		defer cancel()
 		w.pollState(ctx)
@@ -160,7 +112,7 @@ func (w *Workbench) OpenPaths(paths []string) {
 		}
 	}
 	if len(ps) > 0 {
-		w.open(ps...)
+		w.pane.open(ps...)
 	}
 }
 
@@ -168,69 +120,37 @@ func (w *Workbench) OpenPaths(paths []string) {
 // calls done when that run ends. It is for demonstrations and screenshots.
 // Call it on the UI goroutine or before ShowAndRun.
 func (w *Workbench) AutoRun(done func()) {
-	w.autoRun = done
-	w.maybeAutoRun()
+	w.cmp.AutoRun(done)
 }
 
-func (w *Workbench) maybeAutoRun() {
-	if w.autoRun == nil || w.running || w.display == nil || w.modelSelect.Selected == "" {
-		return
-	}
-	w.autoRunDone, w.autoRun = w.autoRun, nil
-	w.run()
-}
-
-// build creates the widgets and lays them out.
+// build creates the tabs of the Workbench tab and lays them out.
 func (w *Workbench) build() fyne.CanvasObject {
-	w.imageInfo = widget.NewLabel("")
-	w.imageInfo.Truncation = fyne.TextTruncateEllipsis
-	w.imageInfo.SetText(w.infoText())
-	// Opening is the browser's (File…, Folder…) and the File menu's; a
-	// long open (a large folder or ZIP) can be cancelled here.
-	w.cancelOpenButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
-		if w.cancelOpen != nil {
-			w.cancelOpen()
-		}
-	})
-	w.cancelOpenButton.Hide()
-	top := container.NewBorder(nil, nil, nil, w.cancelOpenButton, w.imageInfo)
+	w.pane = newImagePane(w.env, w.backend)
+	w.cmp = newCompareView(w.env, w.backend, w.pane, w.reports)
 
-	imagePane := w.buildImagePane()
-
-	askPane := w.buildCompare()
-
-	w.mainSplit = container.NewHSplit(imagePane, askPane)
+	w.mainSplit = container.NewHSplit(w.pane.content, w.cmp.content)
 	w.mainSplit.Offset = 0.6
 
-	w.status = widget.NewLabel(stateText(core.State{}))
+	w.status = widget.NewLabel(stateText(core.State{}, nil, statusLine))
 	w.status.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(top, w.status, nil, nil, w.mainSplit)
+	return container.NewBorder(w.pane.top, w.status, nil, nil, w.mainSplit)
+}
+
+// historyPanel returns the history browser, made on the first call. Call
+// it on the UI goroutine.
+func (w *Workbench) historyPanel() fyne.CanvasObject {
+	if w.hist == nil {
+		w.hist = newHistoryPanel(w.env, w.backend, w.reports)
+		w.hist.modelNames = w.cmp.modelNames
+		w.hist.openInViewer = w.pane.openSeries
+		w.hist.refresh()
+	}
+	return w.hist.content
 }
 
 // closed stops the workbench's goroutines and any run.
 func (w *Workbench) closed() {
 	w.closeOnce.Do(func() { close(w.quit) })
-}
-
-// opContext returns a context for one background operation; it is
-// cancelled when the window closes or cancel is called, and the caller
-// must call cancel.
-func (w *Workbench) opContext() (context.Context, context.CancelFunc) {
-	return contextUntil(w.quit)
-}
-
-// contextUntil returns a context that is cancelled when quit is closed or
-// cancel is called; the caller must call cancel.
-func contextUntil(quit <-chan struct{}) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		select {
-		case <-quit:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
 }
 
 // pollState shows the runtime's state in the status line until ctx is
@@ -241,12 +161,12 @@ func (w *Workbench) pollState(ctx context.Context) {
 	var lastText, lastPhase string
 	for {
 		st := w.backend.RuntimeState()
-		if text := stateText(st); text != lastText {
+		if text := stateText(st, nil, statusLine); text != lastText {
 			lastText = text
-			w.do(func() { w.status.SetText(text) })
+			w.env.do(func() { w.status.SetText(text) })
 		}
 		if st.Phase == "ready" && lastPhase != "" && lastPhase != "ready" {
-			w.do(w.loadModels)
+			w.env.do(w.cmp.loadModels)
 		}
 		lastPhase = st.Phase
 		select {
@@ -255,83 +175,6 @@ func (w *Workbench) pollState(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// Models.
-
-// loadModels lists the models in the background and offers them.
-func (w *Workbench) loadModels() {
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		ctx, cancelTimeout := context.WithTimeout(ctx, modelsTimeout)
-		defer cancelTimeout()
-		models, err := w.backend.Models(ctx)
-		w.do(func() { w.setModels(models, err) })
-	}()
-}
-
-func (w *Workbench) setModels(models []core.Model, err error) {
-	if err != nil {
-		// The runtime may still be starting; the list is fetched again
-		// when it is ready.
-		setShown(w.modelHint, "Models unavailable: "+err.Error())
-		return
-	}
-	w.models = make(map[string]core.Model, len(models))
-	labels := make([]string, 0, len(models))
-	choice := ""
-	for _, m := range models {
-		l := modelLabel(m)
-		w.models[l] = m
-		labels = append(labels, l)
-		if choice == "" && !m.Demo {
-			choice = l
-		}
-	}
-	if choice == "" && len(labels) > 0 {
-		choice = labels[0]
-	}
-	if _, ok := w.models[w.modelSelect.Selected]; ok {
-		choice = w.modelSelect.Selected
-	}
-	w.cmp.setModelOptions(labels)
-	if len(models) == 0 {
-		w.installDemo.Show()
-		setShown(w.modelHint, "No models installed. Pull MedGemma with Ollama, or install the offline demo model to try the workbench.")
-		return
-	}
-	w.installDemo.Hide()
-	w.cmp.selectModel(choice)
-	w.cmp.modelsChanged()
-	w.maybeAutoRun()
-}
-
-func (w *Workbench) modelChanged(label string) {
-	if m, ok := w.models[label]; ok && m.Demo {
-		setShown(w.modelHint, "Demo model: "+core.DemoModelLabel+".")
-		return
-	}
-	setShown(w.modelHint, "")
-}
-
-func (w *Workbench) installDemoTapped() {
-	w.installDemo.Disable()
-	setShown(w.modelHint, "Installing the demo model…")
-	ctx, cancel := w.opContext()
-	go func() {
-		defer cancel()
-		err := w.backend.InstallDemo(ctx)
-		w.do(func() {
-			w.installDemo.Enable()
-			if err != nil {
-				setShown(w.modelHint, "")
-				showError(w.win, err)
-				return
-			}
-			w.loadModels()
-		})
-	}()
 }
 
 // setShown sets l's text and hides l while the text is empty, so that it

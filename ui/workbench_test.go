@@ -129,6 +129,10 @@ func newHarness(t *testing.T, fake *fakeBackend) *harness {
 	return h
 }
 
+// first is the side-by-side view's first column, where the single-run
+// tests type and read.
+func (h *harness) first() *column { return h.wb.cmp.columns[0] }
+
 // close closes the window once; the test driver panics on a second Close.
 func (h *harness) close() {
 	h.closeOnce.Do(h.wb.Window().Close)
@@ -145,7 +149,7 @@ func (h *harness) waitFor(what string, timeout time.Duration, cond func() bool) 
 		}
 		if time.Now().After(deadline) {
 			h.t.Fatalf("timed out after %v waiting for %s (stats %q, info %q, hint %q)", timeout, what,
-				h.wb.stats.Text, h.wb.imageInfo.Text, h.wb.modelHint.Text)
+				h.first().stats.Text, h.wb.pane.imageInfo.Text, h.wb.cmp.modelHint.Text)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -158,12 +162,12 @@ func (h *harness) waitFor(what string, timeout time.Duration, cond func() bool) 
 func (h *harness) openTestImage(name string) *dicomview.Prepared {
 	h.t.Helper()
 	h.wb.OpenPaths([]string{dicomtest.File(h.t, name)})
-	h.waitFor("the image to be shown", waitTimeout, func() bool { return h.wb.viewer.Image() != nil })
-	if got := h.wb.imageInfo.Text; !strings.HasPrefix(got, name) {
+	h.waitFor("the image to be shown", waitTimeout, func() bool { return h.wb.pane.viewer.Image() != nil })
+	if got := h.wb.pane.imageInfo.Text; !strings.HasPrefix(got, name) {
 		h.t.Errorf("image info = %q, want it to start with %s", got, name)
 	}
-	win := h.wb.img.DefaultWindow(1)
-	want, err := h.wb.img.Prepare(dicomview.PrepareOptions{Frame: 1, Window: &win, Fit: dicomview.FitPad})
+	win := h.wb.pane.img.DefaultWindow(1)
+	want, err := h.wb.pane.img.Prepare(dicomview.PrepareOptions{Frame: 1, Window: &win, Fit: dicomview.FitPad})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -172,7 +176,7 @@ func (h *harness) openTestImage(name string) *dicomview.Prepared {
 
 func (h *harness) waitForModel(label string) {
 	h.t.Helper()
-	h.waitFor("model "+label+" to be chosen", waitTimeout, func() bool { return h.wb.modelSelect.Selected == label })
+	h.waitFor("model "+label+" to be chosen", waitTimeout, func() bool { return h.first().modelSelect.Selected == label })
 }
 
 func hasDialog(w fyne.Window) bool {
@@ -219,27 +223,27 @@ func TestOpenRunStreamsAnswer(t *testing.T) {
 		}
 	})
 
-	h.wb.maxTokensEntry.SetText("256")
-	h.wb.seedEntry.SetText("3")
-	test.Tap(h.wb.runButton)
-	if !h.wb.runButton.Disabled() || h.wb.stopButton.Disabled() {
-		t.Errorf("while running: Run disabled %v, Stop disabled %v; want true, false", h.wb.runButton.Disabled(), h.wb.stopButton.Disabled())
+	h.wb.cmp.maxTokensEntry.SetText("256")
+	h.wb.cmp.seedEntry.SetText("3")
+	test.Tap(h.first().runButton)
+	if !h.first().runButton.Disabled() || h.first().stopButton.Disabled() {
+		t.Errorf("while running: Run disabled %v, Stop disabled %v; want true, false", h.first().runButton.Disabled(), h.first().stopButton.Disabled())
 	}
-	h.waitFor("the first chunks to stream in", waitTimeout, func() bool { return h.wb.answer.Text == chunks[0]+chunks[1] })
+	h.waitFor("the first chunks to stream in", waitTimeout, func() bool { return h.first().answer.Text == chunks[0]+chunks[1] })
 	close(release)
-	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running })
+	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.cmp.running })
 
-	if got, want := h.wb.answer.Text, strings.Join(chunks, ""); got != want {
+	if got, want := h.first().answer.Text, strings.Join(chunks, ""); got != want {
 		t.Errorf("answer = %q, want %q", got, want)
 	}
-	stats := h.wb.stats.Text
+	stats := h.first().stats.Text
 	for _, part := range []string{"run 42", "9 tokens", "30.0 tokens/s", "first token 120 ms", "done: stop"} {
 		if !strings.Contains(stats, part) {
 			t.Errorf("stats %q lack %q", stats, part)
 		}
 	}
-	if h.wb.runButton.Disabled() || !h.wb.stopButton.Disabled() {
-		t.Errorf("after the run: Run disabled %v, Stop disabled %v; want false, true", h.wb.runButton.Disabled(), h.wb.stopButton.Disabled())
+	if h.first().runButton.Disabled() || !h.first().stopButton.Disabled() {
+		t.Errorf("after the run: Run disabled %v, Stop disabled %v; want false, true", h.first().runButton.Disabled(), h.first().stopButton.Disabled())
 	}
 	if hasDialog(h.wb.Window()) {
 		t.Error("a dialog is shown after a successful run")
@@ -256,18 +260,18 @@ func TestStopCancelsRun(t *testing.T) {
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
 
-	test.Tap(h.wb.runButton)
-	h.waitFor("the run to start streaming", waitTimeout, func() bool { return h.wb.answer.Text == "Partial" })
-	test.Tap(h.wb.stopButton)
-	h.waitFor(`"cancelled" in the stats`, time.Second, func() bool { return strings.Contains(h.wb.stats.Text, "cancelled") })
+	test.Tap(h.first().runButton)
+	h.waitFor("the run to start streaming", waitTimeout, func() bool { return h.first().answer.Text == "Partial" })
+	test.Tap(h.first().stopButton)
+	h.waitFor(`"cancelled" in the stats`, time.Second, func() bool { return strings.Contains(h.first().stats.Text, "cancelled") })
 
-	if !strings.Contains(h.wb.stats.Text, "run 7") {
-		t.Errorf("stats %q lack the run id", h.wb.stats.Text)
+	if !strings.Contains(h.first().stats.Text, "run 7") {
+		t.Errorf("stats %q lack the run id", h.first().stats.Text)
 	}
-	if h.wb.answer.Text != "Partial" {
-		t.Errorf("answer = %q, want the partial answer kept", h.wb.answer.Text)
+	if h.first().answer.Text != "Partial" {
+		t.Errorf("answer = %q, want the partial answer kept", h.first().answer.Text)
 	}
-	if h.wb.runButton.Disabled() {
+	if h.first().runButton.Disabled() {
 		t.Error("Run stays disabled after a cancelled run")
 	}
 	if hasDialog(h.wb.Window()) {
@@ -283,10 +287,10 @@ func TestRunErrorShowsDialog(t *testing.T) {
 	h := newHarness(t, fake)
 	h.waitForModel(testModel)
 
-	test.Tap(h.wb.runButton)
-	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.running && h.wb.stats.Text != "Running…" })
-	if !strings.HasPrefix(h.wb.stats.Text, "error") {
-		t.Errorf("stats = %q, want it to start with error", h.wb.stats.Text)
+	test.Tap(h.first().runButton)
+	h.waitFor("the run to end", waitTimeout, func() bool { return !h.wb.cmp.running && h.first().stats.Text != "Running…" })
+	if !strings.HasPrefix(h.first().stats.Text, "error") {
+		t.Errorf("stats = %q, want it to start with error", h.first().stats.Text)
 	}
 	if !hasDialog(h.wb.Window()) {
 		t.Error("no error dialog after a failed run")
@@ -295,64 +299,64 @@ func TestRunErrorShowsDialog(t *testing.T) {
 
 func TestRunWithoutModelShowsDialog(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
-	h.waitFor("the empty model list", waitTimeout, func() bool { return h.wb.installDemo.Visible() })
-	test.Tap(h.wb.runButton)
-	if h.wb.running || !hasDialog(h.wb.Window()) {
-		t.Errorf("running %v, dialog %v; want no run and a dialog", h.wb.running, hasDialog(h.wb.Window()))
+	h.waitFor("the empty model list", waitTimeout, func() bool { return h.wb.cmp.installDemo.Visible() })
+	test.Tap(h.first().runButton)
+	if h.wb.cmp.running || !hasDialog(h.wb.Window()) {
+		t.Errorf("running %v, dialog %v; want no run and a dialog", h.wb.cmp.running, hasDialog(h.wb.Window()))
 	}
 }
 
 func TestModelInputToggleShows896(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
 	want := h.openTestImage("3.dcm")
-	display := h.wb.viewer.Image().Bounds()
+	display := h.wb.pane.viewer.Image().Bounds()
 	if display.Dx() == 896 && display.Dy() == 896 {
 		t.Fatalf("display image is already 896×896; the test image cannot tell them apart")
 	}
 
-	test.Tap(h.wb.modelInputCheck)
+	test.Tap(h.wb.pane.modelInputCheck)
 	h.waitFor("the model input to be shown", waitTimeout, func() bool {
-		return h.wb.viewer.Image().Bounds() == image.Rect(0, 0, 896, 896)
+		return h.wb.pane.viewer.Image().Bounds() == image.Rect(0, 0, 896, 896)
 	})
-	if got := h.wb.inputInfo.Text; !strings.Contains(got, shortSHA(want.SHA256)) || !strings.Contains(got, "896×896") {
+	if got := h.wb.pane.inputInfo.Text; !strings.Contains(got, shortSHA(want.SHA256)) || !strings.Contains(got, "896×896") {
 		t.Errorf("input info = %q, want 896×896 and SHA %s", got, shortSHA(want.SHA256))
 	}
 
-	test.Tap(h.wb.modelInputCheck)
-	h.waitFor("the display image again", waitTimeout, func() bool { return h.wb.viewer.Image().Bounds() == display })
-	if h.wb.inputInfo.Text != "" {
-		t.Errorf("input info = %q with the toggle off, want empty", h.wb.inputInfo.Text)
+	test.Tap(h.wb.pane.modelInputCheck)
+	h.waitFor("the display image again", waitTimeout, func() bool { return h.wb.pane.viewer.Image().Bounds() == display })
+	if h.wb.pane.inputInfo.Text != "" {
+		t.Errorf("input info = %q with the toggle off, want empty", h.wb.pane.inputInfo.Text)
 	}
 }
 
 func TestDragChangesWindow(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
 	h.openTestImage("3.dcm")
-	before := h.wb.window
+	before := h.wb.pane.window
 
-	h.wb.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(0, 20)})
-	if want := before.Center + 20*before.Width/dragUnits; h.wb.window.Center != want || h.wb.window.Width != before.Width {
-		t.Errorf("after a vertical drag window = %+v, want center %v width %v", h.wb.window, want, before.Width)
+	h.wb.pane.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(0, 20)})
+	if want := before.Center + 20*before.Width/dragUnits; h.wb.pane.window.Center != want || h.wb.pane.window.Width != before.Width {
+		t.Errorf("after a vertical drag window = %+v, want center %v width %v", h.wb.pane.window, want, before.Width)
 	}
-	if h.wb.centerEntry.Text != formatFloat(h.wb.window.Center) {
-		t.Errorf("center entry %q, want %q", h.wb.centerEntry.Text, formatFloat(h.wb.window.Center))
+	if h.wb.pane.centerEntry.Text != formatFloat(h.wb.pane.window.Center) {
+		t.Errorf("center entry %q, want %q", h.wb.pane.centerEntry.Text, formatFloat(h.wb.pane.window.Center))
 	}
-	h.wb.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(30, 0)})
-	if h.wb.window.Width <= before.Width {
-		t.Errorf("a drag to the right left width %v, want more than %v", h.wb.window.Width, before.Width)
+	h.wb.pane.viewer.Dragged(&fyne.DragEvent{Dragged: fyne.NewDelta(30, 0)})
+	if h.wb.pane.window.Width <= before.Width {
+		t.Errorf("a drag to the right left width %v, want more than %v", h.wb.pane.window.Width, before.Width)
 	}
-	h.waitFor("the render to settle", waitTimeout, func() bool { return !h.wb.rendering && h.wb.displayFor == h.wb.key() })
+	h.waitFor("the render to settle", waitTimeout, func() bool { return !h.wb.pane.rendering && h.wb.pane.displayFor == h.wb.pane.key() })
 
-	test.Tap(h.wb.resetWindow)
-	if h.wb.window != before {
-		t.Errorf("after reset window = %+v, want %+v", h.wb.window, before)
+	test.Tap(h.wb.pane.resetWindow)
+	if h.wb.pane.window != before {
+		t.Errorf("after reset window = %+v, want %+v", h.wb.pane.window, before)
 	}
 
-	h.wb.centerEntry.SetText("40")
-	h.wb.widthEntry.SetText("0")
-	h.wb.widthEntry.OnSubmitted("0")
-	if h.wb.window != before || !hasDialog(h.wb.Window()) {
-		t.Errorf("a zero width gave window %+v, dialog %v; want it refused with a dialog", h.wb.window, hasDialog(h.wb.Window()))
+	h.wb.pane.centerEntry.SetText("40")
+	h.wb.pane.widthEntry.SetText("0")
+	h.wb.pane.widthEntry.OnSubmitted("0")
+	if h.wb.pane.window != before || !hasDialog(h.wb.Window()) {
+		t.Errorf("a zero width gave window %+v, dialog %v; want it refused with a dialog", h.wb.pane.window, hasDialog(h.wb.Window()))
 	}
 }
 
@@ -361,8 +365,8 @@ func TestOpenErrorShowsDialog(t *testing.T) {
 	h := newHarness(t, fake)
 	h.wb.OpenPaths([]string{"/tmp/x.dcm"})
 	h.waitFor("the error dialog", waitTimeout, func() bool { return hasDialog(h.wb.Window()) })
-	if h.wb.imageInfo.Text != "No image" {
-		t.Errorf("image info = %q after a failed open, want %q", h.wb.imageInfo.Text, "No image")
+	if h.wb.pane.imageInfo.Text != "No image" {
+		t.Errorf("image info = %q after a failed open, want %q", h.wb.pane.imageInfo.Text, "No image")
 	}
 }
 
@@ -370,23 +374,23 @@ func TestDemoModelLabel(t *testing.T) {
 	h := newHarness(t, &fakeBackend{models: []core.Model{{Name: core.DemoModelName, Demo: true}}})
 	want := "demo-medgemma-arch — random weights — output is noise"
 	h.waitForModel(want)
-	if got := h.wb.modelSelect.Options; len(got) != 1 || got[0] != want {
+	if got := h.first().modelSelect.Options; len(got) != 1 || got[0] != want {
 		t.Errorf("options = %q, want [%q]", got, want)
 	}
-	if !strings.Contains(h.wb.modelHint.Text, core.DemoModelLabel) {
-		t.Errorf("hint = %q, want the noise warning", h.wb.modelHint.Text)
+	if !strings.Contains(h.wb.cmp.modelHint.Text, core.DemoModelLabel) {
+		t.Errorf("hint = %q, want the noise warning", h.wb.cmp.modelHint.Text)
 	}
-	if h.wb.installDemo.Visible() {
+	if h.wb.cmp.installDemo.Visible() {
 		t.Error("Install demo model is offered although a model exists")
 	}
 }
 
 func TestInstallDemoWhenNoModels(t *testing.T) {
 	h := newHarness(t, &fakeBackend{})
-	h.waitFor("the Install demo model button", waitTimeout, func() bool { return h.wb.installDemo.Visible() })
-	test.Tap(h.wb.installDemo)
+	h.waitFor("the Install demo model button", waitTimeout, func() bool { return h.wb.cmp.installDemo.Visible() })
+	test.Tap(h.wb.cmp.installDemo)
 	h.waitForModel(modelLabel(core.Model{Name: core.DemoModelName, Demo: true}))
-	if h.wb.installDemo.Visible() {
+	if h.wb.cmp.installDemo.Visible() {
 		t.Error("Install demo model is still offered after installing it")
 	}
 }
@@ -398,7 +402,7 @@ func TestStatusLineFollowsRuntime(t *testing.T) {
 	}
 	h := newHarness(t, fake)
 	h.waitFor("the starting state", waitTimeout, func() bool { return strings.Contains(h.wb.status.Text, "starting") })
-	h.waitFor("the models error", waitTimeout, func() bool { return strings.Contains(h.wb.modelHint.Text, "runtime not ready") })
+	h.waitFor("the models error", waitTimeout, func() bool { return strings.Contains(h.wb.cmp.modelHint.Text, "runtime not ready") })
 
 	fake.set(func(f *fakeBackend) {
 		f.state = core.State{Mode: "managed", Phase: "ready", URL: "http://127.0.0.1:11434", Version: "0.17.4", Restarts: 1}
@@ -445,7 +449,7 @@ func TestAutoRunPressesRunOnceReady(t *testing.T) {
 	}
 	h.openTestImage("3.dcm")
 	h.waitFor("the automatic run to end", waitTimeout, func() bool { return done })
-	if asks != 1 || h.wb.answer.Text != "noise" || !strings.Contains(h.wb.stats.Text, "run 7") {
-		t.Errorf("asks %d, answer %q, stats %q", asks, h.wb.answer.Text, h.wb.stats.Text)
+	if asks != 1 || h.first().answer.Text != "noise" || !strings.Contains(h.first().stats.Text, "run 7") {
+		t.Errorf("asks %d, answer %q, stats %q", asks, h.first().answer.Text, h.first().stats.Text)
 	}
 }

@@ -29,7 +29,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/deid"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Options control what a report holds.
@@ -106,29 +106,15 @@ func Build(ctx context.Context, h *history.Store, runIDs []int64, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	key := deid.Key(salt)
 	doc := &Document{
 		Banner: assets.Disclaimer, Generated: opts.Now, AppVersion: opts.AppVersion,
 		IncludePHI: opts.IncludePHI, Disclaimer: closing,
 	}
-	var runs []*history.Run
-	for _, id := range runIDs {
-		r, err := h.Run(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		runs = append(runs, r)
+	runs, err := loadRuns(ctx, h, runIDs)
+	if err != nil {
+		return nil, err
 	}
-	doc.Title = "Draft research report"
-	if len(runs) == 1 {
-		doc.Subtitle = fmt.Sprintf("MedGemma Workbench · run %d", runs[0].ID)
-	} else {
-		ids := make([]string, len(runs))
-		for i, r := range runs {
-			ids[i] = strconv.FormatInt(r.ID, 10)
-		}
-		doc.Subtitle = "MedGemma Workbench · comparison of runs " + strings.Join(ids, ", ")
-	}
+	doc.Title, doc.Subtitle = "Draft research report", subtitle(runs)
 
 	// The study: from the first run's first source file when it is still
 	// there, else what the history recorded.
@@ -137,44 +123,11 @@ func Build(ctx context.Context, h *history.Store, runIDs []int64, opts Options) 
 	if len(first.SourcePaths) > 0 {
 		path = first.SourcePaths[0]
 	}
-	studyFacts(doc, first, path, key, opts.IncludePHI)
+	studyFacts(doc, first, path, deid.Key(salt), opts.IncludePHI)
 
-	// Figures: per distinct image, the display image and the model input.
-	seen := map[string]bool{}
-	for _, r := range runs {
-		for i, sha := range r.ImageSHA256 {
-			if seen[sha] {
-				continue
-			}
-			seen[sha] = true
-			info, err := h.ImageInfo(ctx, sha)
-			if err != nil {
-				return nil, err
-			}
-			src := ""
-			if i < len(r.SourcePaths) {
-				src = r.SourcePaths[i]
-			}
-			n := len(doc.Figures)/2 + 1
-			if fig, err := displayFigure(src, info); err == nil {
-				fig.Caption = fmt.Sprintf("Figure %d a. Display image: frame %d at window %s/%s (centre/width), %d×%d pixels as stored.",
-					n, info.Frame, num(info.WindowCenter), num(info.WindowWidth), fig.Width, fig.Height)
-				doc.Figures = append(doc.Figures, fig)
-			} else {
-				doc.Notes = append(doc.Notes, fmt.Sprintf("Figure %d a: the display image could not be made from the source file (%s); the model input below is the exact image analysed.", n, reason(err, opts.IncludePHI)))
-			}
-			png, err := h.ImagePNG(ctx, sha)
-			if err != nil {
-				return nil, err
-			}
-			doc.Figures = append(doc.Figures, Figure{
-				Caption: fmt.Sprintf("Figure %d b. Model input exactly as sent: %d×%d, %s encoding, SHA-256 %s.",
-					n, info.Width, info.Height, info.Encoding, sha),
-				PNG: png, Width: info.Width, Height: info.Height,
-			})
-		}
+	if err := addFigures(ctx, h, doc, runs, opts.IncludePHI); err != nil {
+		return nil, err
 	}
-
 	for _, r := range runs {
 		doc.Runs = append(doc.Runs, runSection(r, len(runs) > 1))
 	}
@@ -185,6 +138,80 @@ func Build(ctx context.Context, h *history.Store, runIDs []int64, opts Options) 
 		}
 	}
 	return doc, nil
+}
+
+// loadRuns reads the runs from the history, in the order given.
+func loadRuns(ctx context.Context, h *history.Store, ids []int64) ([]*history.Run, error) {
+	runs := make([]*history.Run, 0, len(ids))
+	for _, id := range ids {
+		r, err := h.Run(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// subtitle names the run, or the runs compared.
+func subtitle(runs []*history.Run) string {
+	if len(runs) == 1 {
+		return fmt.Sprintf("MedGemma Workbench · run %d", runs[0].ID)
+	}
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = strconv.FormatInt(r.ID, 10)
+	}
+	return "MedGemma Workbench · comparison of runs " + strings.Join(ids, ", ")
+}
+
+// addFigures adds two figures per distinct image of the runs: the display
+// image (or a note saying why it could not be made) and the model input.
+func addFigures(ctx context.Context, h *history.Store, doc *Document, runs []*history.Run, phi bool) error {
+	seen := map[string]bool{}
+	for _, r := range runs {
+		for i, sha := range r.ImageSHA256 {
+			if seen[sha] {
+				continue
+			}
+			seen[sha] = true
+			src := ""
+			if i < len(r.SourcePaths) {
+				src = r.SourcePaths[i]
+			}
+			if err := addImage(ctx, h, doc, sha, src, phi); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addImage adds the figures of the image with digest sha, whose source
+// file is src.
+func addImage(ctx context.Context, h *history.Store, doc *Document, sha, src string, phi bool) error {
+	info, err := h.ImageInfo(ctx, sha)
+	if err != nil {
+		return err
+	}
+	n := len(doc.Figures)/2 + 1
+	if fig, err := displayFigure(src, info); err == nil {
+		fig.Caption = fmt.Sprintf("Figure %d a. Display image: frame %d at window %s/%s (centre/width), %d×%d pixels as stored.",
+			n, info.Frame, num(info.WindowCenter), num(info.WindowWidth), fig.Width, fig.Height)
+		doc.Figures = append(doc.Figures, fig)
+	} else {
+		doc.Notes = append(doc.Notes, fmt.Sprintf("Figure %d a: the display image could not be made from the source file (%s); the model input below is the exact image analysed.", n, reason(err, phi)))
+	}
+	png, err := h.ImagePNG(ctx, sha)
+	if err != nil {
+		return err
+	}
+	doc.Figures = append(doc.Figures, Figure{
+		Caption: fmt.Sprintf("Figure %d b. Model input exactly as sent: %d×%d, %s encoding, SHA-256 %s.",
+			n, info.Width, info.Height, info.Encoding, sha),
+		PNG: png, Width: info.Width, Height: info.Height,
+	})
+	return nil
 }
 
 // reason describes why a file could not be used, naming it only with PHI.
@@ -200,41 +227,66 @@ func reason(err error, phi bool) string {
 	}
 }
 
-// studyFacts fills in the study's facts and the de-identification note.
+// facts collects the labelled values of a part of a report; empty values
+// are left out.
+type facts []Fact
+
+func (f *facts) add(label, v string) {
+	if v != "" {
+		*f = append(*f, Fact{label, v})
+	}
+}
+
+// valueText is an attribute's values as a report writes them.
+func valueText(values []string) string { return strings.Join(values, " \\ ") }
+
+// studyFacts fills in the study's facts and the de-identification note:
+// from the attributes of the source file at path, de-identified with key
+// (and as stored, with phi), or from what the history recorded of r when
+// the file cannot be read.
 func studyFacts(doc *Document, r *history.Run, path string, key deid.Key, phi bool) {
 	var attrs []dicomview.Attribute
-	var readErr error
-	if path == "" {
-		readErr = os.ErrNotExist
-	} else {
+	readErr := os.ErrNotExist
+	if path != "" {
 		attrs, readErr = dicomview.Attributes(path)
 	}
 	if readErr != nil {
-		if r.StudyModality != "" {
-			doc.Study = append(doc.Study, Fact{"Modality", r.StudyModality})
-		}
-		if phi && r.StudyDescription != "" {
-			doc.Study = append(doc.Study, Fact{"Study description", r.StudyDescription})
-		}
-		if r.StudyKey != "" {
-			doc.Study = append(doc.Study, Fact{"Study key (this workbench)", r.StudyKey[:16]})
-		}
-		if path != "" {
-			doc.Notes = append(doc.Notes, "The study's DICOM attributes are not shown: "+reason(readErr, phi)+".")
-		}
-		doc.Deidentification = "No DICOM attributes are shown other than those above. Names, IDs, dates and UIDs are not stored in the workbench's history."
-		if phi && path != "" {
-			doc.PHI = append(doc.PHI, Fact{"Source file", path})
-		}
+		recordedFacts(doc, r, path, readErr, phi)
 		return
 	}
-	res := deid.Apply(attrs, key)
-	clean := map[string]deid.Result{}
-	raw := map[string]dicomview.Attribute{}
+	deidFacts(doc, r, deid.Apply(attrs, key))
+	if phi {
+		phiFacts(doc, attrs, path)
+	}
+}
+
+// recordedFacts fills in the study's facts from the history alone, the
+// source file at path being unreadable for readErr.
+func recordedFacts(doc *Document, r *history.Run, path string, readErr error, phi bool) {
+	study := (*facts)(&doc.Study)
+	study.add("Modality", r.StudyModality)
+	if phi {
+		study.add("Study description", r.StudyDescription)
+	}
+	if r.StudyKey != "" {
+		study.add("Study key (this workbench)", r.StudyKey[:16])
+	}
+	if path != "" {
+		doc.Notes = append(doc.Notes, "The study's DICOM attributes are not shown: "+reason(readErr, phi)+".")
+	}
+	doc.Deidentification = "No DICOM attributes are shown other than those above. Names, IDs, dates and UIDs are not stored in the workbench's history."
+	if phi && path != "" {
+		doc.PHI = append(doc.PHI, Fact{"Source file", path})
+	}
+}
+
+// deidFacts fills in the study's facts from the de-identified attributes
+// res, and says what de-identification did.
+func deidFacts(doc *Document, r *history.Run, res []deid.Result) {
+	clean := map[string]string{}
 	removed, replaced, shifted := 0, 0, 0
-	for i, a := range res {
-		clean[a.Keyword] = a
-		raw[attrs[i].Keyword] = attrs[i]
+	for _, a := range res {
+		clean[a.Keyword] = valueText(a.Values)
 		switch a.Action {
 		case deid.Remove, deid.Empty:
 			removed++
@@ -244,68 +296,53 @@ func studyFacts(doc *Document, r *history.Run, path string, key deid.Key, phi bo
 			shifted++
 		}
 	}
-	val := func(kw string) string {
-		a, ok := clean[kw]
-		if !ok || len(a.Values) == 0 {
-			return ""
-		}
-		return strings.Join(a.Values, " \\ ")
+	study := (*facts)(&doc.Study)
+	study.add("Modality", clean["Modality"])
+	study.add("Manufacturer", strings.TrimSpace(clean["Manufacturer"]+" "+clean["ManufacturerModelName"]))
+	if d := clean["StudyDate"]; d != "" {
+		study.add("Study date (shifted)", formatDate(d))
 	}
-	add := func(label, v string) {
-		if v != "" {
-			doc.Study = append(doc.Study, Fact{label, v})
-		}
+	if rows, cols := clean["Rows"], clean["Columns"]; rows != "" && cols != "" {
+		study.add("Matrix", cols+" × "+rows)
 	}
-	add("Modality", val("Modality"))
-	add("Manufacturer", strings.TrimSpace(val("Manufacturer")+" "+val("ManufacturerModelName")))
-	if d := val("StudyDate"); d != "" {
-		add("Study date (shifted)", formatDate(d))
-	}
-	if rows, cols := val("Rows"), val("Columns"); rows != "" && cols != "" {
-		add("Matrix", cols+" × "+rows)
-	}
-	add("Frames", val("NumberOfFrames"))
-	add("Pixel spacing (mm)", val("PixelSpacing"))
-	add("Slice thickness (mm)", val("SliceThickness"))
-	add("kVp", val("KVP"))
-	add("Photometric interpretation", val("PhotometricInterpretation"))
-	add("Burned-in annotation", val("BurnedInAnnotation"))
-	add("Study UID (replaced)", val("StudyInstanceUID"))
+	study.add("Frames", clean["NumberOfFrames"])
+	study.add("Pixel spacing (mm)", clean["PixelSpacing"])
+	study.add("Slice thickness (mm)", clean["SliceThickness"])
+	study.add("kVp", clean["KVP"])
+	study.add("Photometric interpretation", clean["PhotometricInterpretation"])
+	study.add("Burned-in annotation", clean["BurnedInAnnotation"])
+	study.add("Study UID (replaced)", clean["StudyInstanceUID"])
 	if r.StudyKey != "" {
-		add("Study key (this workbench)", r.StudyKey[:16])
+		study.add("Study key (this workbench)", r.StudyKey[:16])
 	}
 	doc.Deidentification = fmt.Sprintf("Study facts de-identified with the %s (PS3.16 CID 7050 codes %s): "+
 		"of %d attributes in the file, %d were removed (names, IDs, birth date, institution, physicians, accession number, descriptions, private tags), "+
 		"%d UIDs were replaced and %d dates shifted back by a fixed number of days per workbench. "+
 		"Pixel data is shown as stored: check it for burned-in text before sharing.",
 		deid.Method, strings.Join(deid.MethodCodes, ", "), len(res), removed, replaced, shifted)
-	if !phi {
-		return
+}
+
+// phiFacts fills in the identifying facts from the attributes as stored
+// and the source file's path.
+func phiFacts(doc *Document, attrs []dicomview.Attribute, path string) {
+	raw := map[string]string{}
+	for _, a := range attrs {
+		raw[a.Keyword] = valueText(a.Values)
 	}
-	rawVal := func(kw string) string {
-		if a, ok := raw[kw]; ok {
-			return strings.Join(a.Values, " \\ ")
-		}
-		return ""
-	}
-	addPHI := func(label, v string) {
-		if v != "" {
-			doc.PHI = append(doc.PHI, Fact{label, v})
-		}
-	}
-	addPHI("Patient name", strings.ReplaceAll(rawVal("PatientName"), "^", " "))
-	addPHI("Patient ID", rawVal("PatientID"))
-	addPHI("Birth date", formatDate(rawVal("PatientBirthDate")))
-	addPHI("Sex", rawVal("PatientSex"))
-	addPHI("Age", rawVal("PatientAge"))
-	addPHI("Institution", rawVal("InstitutionName"))
-	addPHI("Referring physician", strings.ReplaceAll(rawVal("ReferringPhysicianName"), "^", " "))
-	addPHI("Accession number", rawVal("AccessionNumber"))
-	addPHI("Study date", formatDate(rawVal("StudyDate")))
-	addPHI("Study description", rawVal("StudyDescription"))
-	addPHI("Series description", rawVal("SeriesDescription"))
-	addPHI("Study UID", rawVal("StudyInstanceUID"))
-	addPHI("Source file", path)
+	out := (*facts)(&doc.PHI)
+	out.add("Patient name", strings.ReplaceAll(raw["PatientName"], "^", " "))
+	out.add("Patient ID", raw["PatientID"])
+	out.add("Birth date", formatDate(raw["PatientBirthDate"]))
+	out.add("Sex", raw["PatientSex"])
+	out.add("Age", raw["PatientAge"])
+	out.add("Institution", raw["InstitutionName"])
+	out.add("Referring physician", strings.ReplaceAll(raw["ReferringPhysicianName"], "^", " "))
+	out.add("Accession number", raw["AccessionNumber"])
+	out.add("Study date", formatDate(raw["StudyDate"]))
+	out.add("Study description", raw["StudyDescription"])
+	out.add("Series description", raw["SeriesDescription"])
+	out.add("Study UID", raw["StudyInstanceUID"])
+	out.add("Source file", path)
 }
 
 // formatDate writes a DICOM date YYYYMMDD as YYYY-MM-DD.
@@ -362,14 +399,10 @@ func runSection(r *history.Run, compared bool) RunSection {
 	if compared {
 		s.Heading += " · " + r.Model
 	}
-	add := func(label, v string) {
-		if v != "" {
-			s.Facts = append(s.Facts, Fact{label, v})
-		}
-	}
+	add := (*facts)(&s.Facts).add
 	model := r.Model
-	if strings.HasPrefix(model, inference.DemoModelName) {
-		model += " (offline demo model: " + inference.DemoModelLabel + ")"
+	if strings.HasPrefix(model, core.DemoModelName) {
+		model += " (offline demo model: " + core.DemoModelLabel + ")"
 	}
 	add("Model", model)
 	add("Model digest", r.ModelDigest)

@@ -15,7 +15,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 var updatePage = flag.String("page", "", "write page 1 of the PDF report as a PNG to this path (for docs/)")
@@ -50,9 +50,9 @@ func logRun(t *testing.T, h *history.Store, path, model, answer string) *history
 		ImageSHA256: []string{p.SHA256}, SourcePaths: []string{path}, StudyKey: key,
 		System: "You are an expert radiologist.", Prompt: "Describe the findings on this CT slice.",
 		Model: model, ModelDigest: "sha256:5f1c0ab2d8e4", RuntimeVersion: "0.17.4",
-		Options: inference.Options{Seed: ptrTo(1), Temperature: ptrTo(0.0), NumPredict: 256},
+		Options: core.Options{Seed: ptrTo(1), Temperature: ptrTo(0.0), NumPredict: 256},
 		Output:  answer, Thinking: "Checking the grey-white differentiation.", PromptEvalCount: 283, EvalCount: 41,
-		TotalDuration: 4 * time.Second, FirstToken: 900 * time.Millisecond, DoneReason: "stop", Status: inference.StatusOK}
+		TotalDuration: 4 * time.Second, FirstToken: 900 * time.Millisecond, DoneReason: "stop", Status: core.StatusOK}
 	if _, err := h.SaveRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,6 @@
 package demomodel
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +17,7 @@ import (
 	"github.com/ollama/ollama/fs/ggml"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/digest"
 )
 
 // Architecture is the GGUF general.architecture of the demo model, the one
@@ -107,9 +106,5 @@ func openDigest(f *os.File) (string, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return digest.Of(f)
 }
