@@ -7,18 +7,12 @@ import (
 	"strconv"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// Rendered is a request's prompt as the runtime renders it: the model's
-// chat template applied, each image shown as the runtime's own tag
-// ("[img-0]", "[img-1]", …) where it stands.
-type Rendered struct {
-	Prompt string
-	// Images is how many images the runtime attached.
-	Images int
-	// Order are the image numbers of the tags in the order they appear.
-	Order []int
-}
+// Rendered is a request's prompt as the runtime renders it.
+type Rendered = core.Rendered
 
 var imgTag = regexp.MustCompile(`\[img-(\d+)\]`)
 

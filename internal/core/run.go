@@ -238,3 +238,17 @@ func (r Request) Parts() []Part {
 	text(r.Prompt)
 	return out
 }
+
+// Rendered is a request's prompt as the runtime renders it: the model's
+// chat template applied, each image shown as the runtime's own tag
+// ("[img-0]", "[img-1]", …) where it stands.
+type Rendered struct {
+	Prompt string
+	// Images is how many images the runtime attached, and Order the image
+	// numbers of the tags in the order they appear.
+	Images int
+	Order  []int
+	// NumCtx is the context the request asks for (after the pre-flight)
+	// and PromptTokens the pre-flight's estimate of its prompt.
+	NumCtx, PromptTokens int
+}
