@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -71,36 +70,4 @@ func (c *cli) eval(args []string) error {
 		}
 	}
 	return nil
-}
-
-// evaluateFile scores a batch result file: eval and the Batch tab share
-// it. truncated says the file ends with a half-written row, which is
-// ignored. The error names the file; metricHint is what to change for
-// another metric ("--metric" on the command line).
-func evaluateFile(path string, opt batch.EvalOptions, metricHint string) (rep batch.Report, truncated bool, err error) {
-	rows, truncated, err := batch.ReadRows(path)
-	if err != nil {
-		return rep, false, err
-	}
-	if len(rows) == 0 {
-		return rep, truncated, fmt.Errorf("%s: no rows to score", path)
-	}
-	rep = batch.Evaluate(rows, opt)
-	if len(rep.Groups) == 0 {
-		m := opt.Metric
-		if m == "" {
-			m = batch.Auto
-		}
-		return rep, truncated, fmt.Errorf("%s: no row has a reference answer %s can score (give answers in the manifest, or another %s)", path, m, metricHint)
-	}
-	return rep, truncated, nil
-}
-
-// writeWith writes a file atomically from a writer function.
-func writeWith(path string, write func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return writeFileAtomic(path, buf.Bytes())
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
 const modelsUsage = `usage: medgemma-workbench models list [--json]
@@ -81,7 +82,7 @@ func (c *cli) models(args []string) error {
 			if f.Demo {
 				note = inference.DemoModelLabel
 			}
-			fmt.Fprintf(tw, "%s\t%.12s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.Name, strings.TrimPrefix(f.Digest, "sha256:"), humanBytes(f.Size),
+			fmt.Fprintf(tw, "%s\t%.12s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.Name, strings.TrimPrefix(f.Digest, "sha256:"), units.Bytes(f.Size),
 				f.Parameters, f.Quantization, f.ContextLength, strings.Join(f.Capabilities, ","), note)
 		}
 		return tw.Flush()
@@ -120,7 +121,7 @@ func (c *cli) models(args []string) error {
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tSIZE\tPROCESSOR\tVRAM\tCONTEXT\tUNTIL")
 		for _, l := range loaded {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", l.Name, humanBytes(l.Size), l.Processor(), humanBytes(l.SizeVRAM), l.NumCtx, l.ExpiresAt.Format(time.TimeOnly))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", l.Name, units.Bytes(l.Size), l.Processor(), units.Bytes(l.SizeVRAM), l.NumCtx, l.ExpiresAt.Format(time.TimeOnly))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -158,9 +159,9 @@ type progressLine struct {
 func (p *progressLine) show(pr inference.Progress) {
 	line := pr.Status
 	if pr.Total > 0 {
-		line = fmt.Sprintf("%s  %5.1f%%  %s / %s", pr.Status, pr.Percent, humanBytes(pr.Completed), humanBytes(pr.Total))
+		line = fmt.Sprintf("%s  %5.1f%%  %s / %s", pr.Status, pr.Percent, units.Bytes(pr.Completed), units.Bytes(pr.Total))
 		if pr.BytesPerSec > 0 {
-			line += fmt.Sprintf("  %s/s", humanBytes(int64(pr.BytesPerSec)))
+			line += fmt.Sprintf("  %s/s", units.Bytes(int64(pr.BytesPerSec)))
 		}
 		if pr.ETA > 0 {
 			line += "  ETA " + pr.ETA.Round(time.Second).String()

@@ -105,3 +105,26 @@ func (s *Services) WriteEvalCSV(ctx context.Context, rep batch.Report, path stri
 	}
 	return writeWith(path, func(w io.Writer) error { return batch.WriteSummaryCSV(w, rep) })
 }
+
+// evaluateFile scores a batch result file: eval and the Batch tab share
+// it. truncated says the file ends with a half-written row, which is
+// ignored. The error names the file; metricHint is what to change for
+// another metric ("--metric" on the command line).
+func evaluateFile(path string, opt batch.EvalOptions, metricHint string) (rep batch.Report, truncated bool, err error) {
+	rows, truncated, err := batch.ReadRows(path)
+	if err != nil {
+		return rep, false, err
+	}
+	if len(rows) == 0 {
+		return rep, truncated, fmt.Errorf("%s: no rows to score", path)
+	}
+	rep = batch.Evaluate(rows, opt)
+	if len(rep.Groups) == 0 {
+		m := opt.Metric
+		if m == "" {
+			m = batch.Auto
+		}
+		return rep, truncated, fmt.Errorf("%s: no row has a reference answer %s can score (give answers in the manifest, or another %s)", path, m, metricHint)
+	}
+	return rep, truncated, nil
+}
