@@ -69,6 +69,23 @@ func (f *imageFlags) windowFlag() (*dicomview.Window, error) {
 	return nil, nil
 }
 
+// modelInputOptions are the model input's options for window w (nil: the
+// file's own), --encoding and --fit ("" or pad, stretch), checked.
+func modelInputOptions(w *dicomview.Window, encoding, fit string) (dicomview.PrepareOptions, error) {
+	opts := dicomview.PrepareOptions{Window: w, Encoding: encoding}
+	if encoding == dicomview.EncodingCT3 && w != nil {
+		return opts, usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
+	}
+	switch fit {
+	case "", "pad":
+	case "stretch":
+		opts.Fit = dicomview.FitStretch
+	default:
+		return opts, usagef("--fit %q: want pad or stretch", fit)
+	}
+	return opts, nil
+}
+
 const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]"
 
 func (c *cli) prepare(args []string) error {
@@ -94,18 +111,10 @@ func (c *cli) prepare(args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.encoding == dicomview.EncodingCT3 && w != nil {
-		return usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
+	opts, err := modelInputOptions(w, f.encoding, f.fit)
+	if err != nil {
+		return err
 	}
-	fit := dicomview.FitPad
-	switch f.fit {
-	case "pad":
-	case "stretch":
-		fit = dicomview.FitStretch
-	default:
-		return usagef("--fit %q: want pad or stretch", f.fit)
-	}
-	opts := dicomview.PrepareOptions{Window: w, Fit: fit, Encoding: f.encoding}
 	if many {
 		return c.prepareSlices(pos[0], f, opts)
 	}
