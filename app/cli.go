@@ -94,6 +94,18 @@ func ExitCode(err error) int {
 // dicomview.DefaultLimits, e.g. "decoded=2GiB,frames=50000".
 const limitsEnv = "MEDGEMMA_DICOM_LIMITS"
 
+// commands are the subcommands, by name.
+var commands = map[string]func(*cli, []string) error{
+	"prepare": (*cli).prepare,
+	"render":  (*cli).render,
+	"ask":     (*cli).ask,
+	"models":  (*cli).models,
+	"history": (*cli).history,
+	"report":  (*cli).report,
+	"batch":   (*cli).batch,
+	"eval":    (*cli).eval,
+}
+
 func (c *cli) run(args []string) (err error) {
 	defer func() {
 		var le *dicomview.LimitError
@@ -101,12 +113,8 @@ func (c *cli) run(args []string) (err error) {
 			err = fmt.Errorf("%w; if you trust the file, raise the limit with %s=%s=N (N above %d)", err, limitsEnv, le.Limit, le.Max)
 		}
 	}()
-	if s := os.Getenv(limitsEnv); s != "" {
-		l, err := dicomview.ParseLimits(dicomview.DefaultLimits, s)
-		if err != nil {
-			return usagef("$%s: %v", limitsEnv, err)
-		}
-		dicomview.SetLimits(l)
+	if err := setLimitsFromEnv(); err != nil {
+		return err
 	}
 	// Global flags may come first.
 	fs := newFlags("medgemma-workbench", &c.cfg)
@@ -121,32 +129,32 @@ func (c *cli) run(args []string) (err error) {
 	if len(args) == 0 {
 		return runGUI(c.cfg, nil)
 	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "prepare":
-		return c.prepare(rest)
-	case "render":
-		return c.render(rest)
-	case "ask":
-		return c.ask(rest)
-	case "models":
-		return c.models(rest)
-	case "history":
-		return c.history(rest)
-	case "report":
-		return c.report(rest)
-	case "batch":
-		return c.batch(rest)
-	case "eval":
-		return c.eval(rest)
-	case "help":
+	cmd, rest := args[0], args[1:]
+	if run, ok := commands[cmd]; ok {
+		return run(c, rest)
+	}
+	if cmd == "help" {
 		fmt.Fprintln(c.stdout, usage)
 		return nil
-	default:
-		if _, err := os.Stat(cmd); err == nil {
-			return runGUI(c.cfg, args)
-		}
-		return usagef("unknown command or file %q\n%s", cmd, usage)
 	}
+	if _, err := os.Stat(cmd); err == nil {
+		return runGUI(c.cfg, args)
+	}
+	return usagef("unknown command or file %q\n%s", cmd, usage)
+}
+
+// setLimitsFromEnv applies $MEDGEMMA_DICOM_LIMITS to dicomview's limits.
+func setLimitsFromEnv() error {
+	s := os.Getenv(limitsEnv)
+	if s == "" {
+		return nil
+	}
+	l, err := dicomview.ParseLimits(dicomview.DefaultLimits, s)
+	if err != nil {
+		return usagef("$%s: %v", limitsEnv, err)
+	}
+	dicomview.SetLimits(l)
+	return nil
 }
 
 func ellipsis(s string, n int) string {

@@ -69,13 +69,12 @@ func (c *cli) batch(args []string) error {
 // batchFlags are the batch command's flags as given, before they are
 // checked and turned into a batchCommand.
 type batchFlags struct {
-	cmd                       batchCommand
-	models                    stringList
-	seed                      optionalInt
-	temp                      optionalFloat
-	image                     imageFlags // window and preset
-	encoding, fit             string
-	numPredict, numCtx, frame int
+	cmd           batchCommand
+	models        stringList
+	options       optionFlags
+	image         imageFlags // window and preset
+	encoding, fit string
+	frame         int
 }
 
 // register puts the batch command's flags on fs.
@@ -91,10 +90,7 @@ func (f *batchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.APIKey, "api-key", "", "API key for --endpoint (default $"+inference.EnvOpenAIKey+")")
 	fs.StringVar(&o.Out, "out", "", "result file, JSON Lines; an existing one is resumed")
 	fs.StringVar(&o.CSV, "csv", "", "CSV copy of the results (default: --out with .csv)")
-	fs.Var(&f.seed, "seed", "random seed")
-	fs.Var(&f.temp, "temperature", "sampling temperature")
-	fs.IntVar(&f.numPredict, "num-predict", 0, "maximum tokens to generate")
-	fs.IntVar(&f.numCtx, "num-ctx", 0, "context window in tokens (Ollama only)")
+	f.options.register(fs, "context window in tokens (Ollama only)")
 	fs.IntVar(&f.frame, "frame", 0, "frame number of multi-frame images, from 1")
 	fs.StringVar(&f.image.window, "window", "", "window as CENTER,WIDTH (default: each file's own)")
 	fs.StringVar(&f.image.preset, "preset", "", "window preset: "+presetNames())
@@ -132,7 +128,7 @@ func (f *batchFlags) check(pos []string) error {
 		return usagef("batch: --prompts and --out are required\n%s", batchUsage)
 	case o.Repeat < 1 || o.Concurrency < 1 || o.Retries < 0:
 		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
-	case o.Endpoint != "" && f.numCtx != 0:
+	case o.Endpoint != "" && f.options.numCtx != 0:
 		return usagef("batch: --num-ctx has no OpenAI-compatible equivalent; set the server's context length instead (vllm serve --max-model-len N)")
 	case o.Endpoint != "" && len(f.models) == 0:
 		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
@@ -145,7 +141,7 @@ func (f *batchFlags) check(pos []string) error {
 func (f *batchFlags) command() (batchCommand, error) {
 	o := &f.cmd.spec
 	o.Models = f.models
-	o.Options = inference.Options{Seed: f.seed.v, Temperature: f.temp.v, NumPredict: f.numPredict, NumCtx: f.numCtx}
+	o.Options = f.options.options()
 	w, err := f.image.windowFlag()
 	if err != nil {
 		return f.cmd, err

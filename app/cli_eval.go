@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -46,28 +45,32 @@ func (c *cli) eval(args []string) error {
 	if err != nil {
 		return &UsageError{err}
 	}
+	return c.writeEval(rep, jsonOut, csvPath, chart)
+}
+
+// writeEval prints the scores (a table, or JSON Lines with jsonOut) and
+// writes their CSV and chart where asked.
+func (c *cli) writeEval(rep batch.Report, jsonOut bool, csvPath, chart string) error {
+	var err error
 	if jsonOut {
-		enc := json.NewEncoder(c.stdout)
-		for _, g := range rep.Groups {
-			if err := enc.Encode(g); err != nil {
-				return err
-			}
-		}
-	} else if err := batch.WriteTable(c.stdout, rep); err != nil {
+		err = encodeLines(c.stdout, rep.Groups)
+	} else {
+		err = batch.WriteTable(c.stdout, rep)
+	}
+	if err != nil {
 		return err
 	}
 	if rep.NoReference > 0 {
 		fmt.Fprintf(c.stderr, "eval: %d runs not scored: no reference answer the metric can use\n", rep.NoReference)
 	}
 	if csvPath != "" {
-		if err := writeWith(csvPath, func(w io.Writer) error { return batch.WriteSummaryCSV(w, rep) }); err != nil {
+		if err := writeEvalCSV(csvPath, rep); err != nil {
 			return err
 		}
 	}
 	if chart != "" {
-		if err := writeWith(chart, func(w io.Writer) error { return evalchart.WritePNG(w, rep) }); err != nil {
-			return err
-		}
+		return writeWith(chart, func(w io.Writer) error { return evalchart.WritePNG(w, rep) })
 	}
 	return nil
+
 }

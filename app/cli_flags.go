@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
 // UsageError is bad usage or bad input: the CLI exits with code 2.
@@ -128,4 +130,24 @@ func flagUsage(fs *flag.FlagSet) string {
 		fmt.Fprintf(&b, "  --%s\t%s\n", f.Name, f.Usage)
 	})
 	return b.String()
+}
+
+// optionFlags are the generation options' flags, shared by ask and batch.
+type optionFlags struct {
+	seed               optionalInt
+	temp               optionalFloat
+	numPredict, numCtx int
+}
+
+// register puts the flags on fs; numCtxUsage is --num-ctx's help.
+func (f *optionFlags) register(fs *flag.FlagSet, numCtxUsage string) {
+	fs.Var(&f.seed, "seed", "random seed")
+	fs.Var(&f.temp, "temperature", "sampling temperature")
+	fs.IntVar(&f.numPredict, "num-predict", 0, "maximum tokens to generate")
+	fs.IntVar(&f.numCtx, "num-ctx", 0, numCtxUsage)
+}
+
+// options are the generation options the flags give.
+func (f *optionFlags) options() inference.Options {
+	return inference.Options{Seed: f.seed.v, Temperature: f.temp.v, NumPredict: f.numPredict, NumCtx: f.numCtx}
 }

@@ -96,7 +96,29 @@ func (c *cli) prepare(args []string) error {
 	if err != nil {
 		return err
 	}
-	many := f.slices != 0 || f.outDir != ""
+	if err := f.checkPrepare(pos); err != nil {
+		return err
+	}
+	w, err := f.windowFlag()
+	if err != nil {
+		return err
+	}
+	opts, err := modelInputOptions(w, f.encoding, f.fit)
+	if err != nil {
+		return err
+	}
+	if f.many() {
+		return c.prepareSlices(pos[0], f, opts)
+	}
+	return c.prepareOne(pos[0], f, opts)
+}
+
+// many reports whether prepare writes several slices (--slices, --out-dir).
+func (f *imageFlags) many() bool { return f.slices != 0 || f.outDir != "" }
+
+// checkPrepare refuses prepare's flags that do not go together.
+func (f *imageFlags) checkPrepare(pos []string) error {
+	many := f.many()
 	switch {
 	case len(pos) != 1:
 		return usagef(prepareUsage)
@@ -107,22 +129,17 @@ func (c *cli) prepare(args []string) error {
 	case !many && f.out == "":
 		return usagef(prepareUsage)
 	}
-	w, err := f.windowFlag()
+	return nil
+}
+
+// prepareOne writes the model input of the frame of path that --series,
+// --slice and --frame name to --out.
+func (c *cli) prepareOne(path string, f imageFlags, opts dicomview.PrepareOptions) error {
+	t, err := resolveTarget(path, f.series, f.slice, f.frame)
 	if err != nil {
 		return err
 	}
-	opts, err := modelInputOptions(w, f.encoding, f.fit)
-	if err != nil {
-		return err
-	}
-	if many {
-		return c.prepareSlices(pos[0], f, opts)
-	}
-	t, err := resolveTarget(pos[0], f.series, f.slice, f.frame)
-	if err != nil {
-		return err
-	}
-	c.warnSkipped(pos[0], t.skip)
+	c.warnSkipped(path, t.skip)
 	opts.Frame = t.frame
 	p, err := t.im.Prepare(opts)
 	if err != nil {

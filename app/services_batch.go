@@ -479,6 +479,12 @@ func (s *Services) WriteEvalCSV(ctx context.Context, rep batch.Report, path stri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	return writeEvalCSV(path, rep)
+}
+
+// writeEvalCSV writes rep as CSV to path: eval --csv and the Batch tab
+// share it.
+func writeEvalCSV(path string, rep batch.Report) error {
 	return writeWith(path, func(w io.Writer) error { return batch.WriteSummaryCSV(w, rep) })
 }
 

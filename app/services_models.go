@@ -41,38 +41,21 @@ func (s *Services) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
 // Pull downloads a model from its registry; progress (throttled to every
 // interval) may be nil.
 func (s *Services) Pull(ctx context.Context, name string, every time.Duration, progress func(inference.Progress)) error {
-	c, err := s.runtime.Client(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
-	err = c.Pull(ctx, name, every, progress)
+	err := s.transfer(ctx, func(c *inference.Client) error { return c.Pull(ctx, name, every, progress) })
 	s.log.Info("pull", "model", name, "ok", err == nil)
 	return err
 }
 
-// ImportGGUF creates model name from a GGUF file.
-func (s *Services) ImportGGUF(ctx context.Context, name, path, quantize string, progress func(inference.Progress)) error {
+// transfer runs move, which brings a model's blobs into the runtime, on
+// its client with a transfer begun: no server that starts meanwhile
+// prunes those blobs.
+func (s *Services) transfer(ctx context.Context, move func(*inference.Client) error) error {
 	c, err := s.runtime.Client(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
-	err = c.ImportGGUF(ctx, name, path, quantize, progress)
-	s.log.Info("import gguf", "model", name, "quantize", quantize, "ok", err == nil)
-	return err
-}
-
-// ImportSafetensors creates model name from a Hugging Face folder.
-func (s *Services) ImportSafetensors(ctx context.Context, name, dir, quantize string, progress func(inference.Progress)) error {
-	c, err := s.runtime.Client(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
-	err = c.ImportSafetensors(ctx, name, dir, quantize, progress)
-	s.log.Info("import safetensors", "model", name, "quantize", quantize, "ok", err == nil)
-	return err
+	defer s.runtime.BeginTransfer()()
+	return move(c)
 }
 
 // RemoveModel deletes a model from the runtime.
@@ -99,12 +82,7 @@ func (s *Services) Import(ctx context.Context, spec inference.ImportSpec, progre
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	c, err := s.runtime.Client(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
-	err = c.Import(ctx, spec, progress)
+	err := s.transfer(ctx, func(c *inference.Client) error { return c.Import(ctx, spec, progress) })
 	s.log.Info("import", "model", spec.Name, "gguf", spec.GGUF != "", "quantize", spec.Quantize, "ok", err == nil)
 	return err
 }
