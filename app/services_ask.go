@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
@@ -143,7 +144,7 @@ func studyDescription(info dicomview.StudyInfo) string {
 func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error) {
 	res := inference.Result{Model: req.Model, Status: inference.StatusError}
 	fail := func(err error) (inference.Result, error) {
-		if ctx.Err() != nil {
+		if batch.Cancelled(ctx, inference.Result{}, err) {
 			res.Status, res.DoneReason = inference.StatusCancelled, "cancelled"
 		}
 		res.Error = err.Error()
