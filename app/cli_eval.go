@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -47,60 +45,32 @@ func (c *cli) eval(args []string) error {
 	if err != nil {
 		return &UsageError{err}
 	}
+	return c.writeEval(rep, jsonOut, csvPath, chart)
+}
+
+// writeEval prints the scores (a table, or JSON Lines with jsonOut) and
+// writes their CSV and chart where asked.
+func (c *cli) writeEval(rep batch.Report, jsonOut bool, csvPath, chart string) error {
+	var err error
 	if jsonOut {
-		enc := json.NewEncoder(c.stdout)
-		for _, g := range rep.Groups {
-			if err := enc.Encode(g); err != nil {
-				return err
-			}
-		}
-	} else if err := batch.WriteTable(c.stdout, rep); err != nil {
+		err = encodeLines(c.stdout, rep.Groups)
+	} else {
+		err = batch.WriteTable(c.stdout, rep)
+	}
+	if err != nil {
 		return err
 	}
 	if rep.NoReference > 0 {
 		fmt.Fprintf(c.stderr, "eval: %d runs not scored: no reference answer the metric can use\n", rep.NoReference)
 	}
 	if csvPath != "" {
-		if err := writeWith(csvPath, func(w io.Writer) error { return batch.WriteSummaryCSV(w, rep) }); err != nil {
+		if err := writeEvalCSV(csvPath, rep); err != nil {
 			return err
 		}
 	}
 	if chart != "" {
-		if err := writeWith(chart, func(w io.Writer) error { return evalchart.WritePNG(w, rep) }); err != nil {
-			return err
-		}
+		return writeWith(chart, func(w io.Writer) error { return evalchart.WritePNG(w, rep) })
 	}
 	return nil
-}
 
-// evaluateFile scores a batch result file: eval and the Batch tab share
-// it. truncated says the file ends with a half-written row, which is
-// ignored. The error names the file; metricHint is what to change for
-// another metric ("--metric" on the command line).
-func evaluateFile(path string, opt batch.EvalOptions, metricHint string) (rep batch.Report, truncated bool, err error) {
-	rows, truncated, err := batch.ReadRows(path)
-	if err != nil {
-		return rep, false, err
-	}
-	if len(rows) == 0 {
-		return rep, truncated, fmt.Errorf("%s: no rows to score", path)
-	}
-	rep = batch.Evaluate(rows, opt)
-	if len(rep.Groups) == 0 {
-		m := opt.Metric
-		if m == "" {
-			m = batch.Auto
-		}
-		return rep, truncated, fmt.Errorf("%s: no row has a reference answer %s can score (give answers in the manifest, or another %s)", path, m, metricHint)
-	}
-	return rep, truncated, nil
-}
-
-// writeWith writes a file atomically from a writer function.
-func writeWith(path string, write func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return writeFileAtomic(path, buf.Bytes())
 }

@@ -69,6 +69,23 @@ func (f *imageFlags) windowFlag() (*dicomview.Window, error) {
 	return nil, nil
 }
 
+// modelInputOptions are the model input's options for window w (nil: the
+// file's own), --encoding and --fit ("" or pad, stretch), checked.
+func modelInputOptions(w *dicomview.Window, encoding, fit string) (dicomview.PrepareOptions, error) {
+	opts := dicomview.PrepareOptions{Window: w, Encoding: encoding}
+	if encoding == dicomview.EncodingCT3 && w != nil {
+		return opts, usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
+	}
+	switch fit {
+	case "", "pad":
+	case "stretch":
+		opts.Fit = dicomview.FitStretch
+	default:
+		return opts, usagef("--fit %q: want pad or stretch", fit)
+	}
+	return opts, nil
+}
+
 const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]"
 
 func (c *cli) prepare(args []string) error {
@@ -79,7 +96,29 @@ func (c *cli) prepare(args []string) error {
 	if err != nil {
 		return err
 	}
-	many := f.slices != 0 || f.outDir != ""
+	if err := f.checkPrepare(pos); err != nil {
+		return err
+	}
+	w, err := f.windowFlag()
+	if err != nil {
+		return err
+	}
+	opts, err := modelInputOptions(w, f.encoding, f.fit)
+	if err != nil {
+		return err
+	}
+	if f.many() {
+		return c.prepareSlices(pos[0], f, opts)
+	}
+	return c.prepareOne(pos[0], f, opts)
+}
+
+// many reports whether prepare writes several slices (--slices, --out-dir).
+func (f *imageFlags) many() bool { return f.slices != 0 || f.outDir != "" }
+
+// checkPrepare refuses prepare's flags that do not go together.
+func (f *imageFlags) checkPrepare(pos []string) error {
+	many := f.many()
 	switch {
 	case len(pos) != 1:
 		return usagef(prepareUsage)
@@ -90,30 +129,17 @@ func (c *cli) prepare(args []string) error {
 	case !many && f.out == "":
 		return usagef(prepareUsage)
 	}
-	w, err := f.windowFlag()
+	return nil
+}
+
+// prepareOne writes the model input of the frame of path that --series,
+// --slice and --frame name to --out.
+func (c *cli) prepareOne(path string, f imageFlags, opts dicomview.PrepareOptions) error {
+	t, err := resolveTarget(path, f.series, f.slice, f.frame)
 	if err != nil {
 		return err
 	}
-	if f.encoding == dicomview.EncodingCT3 && w != nil {
-		return usagef("--encoding ct3 uses its own three Hounsfield windows; drop --window/--preset")
-	}
-	fit := dicomview.FitPad
-	switch f.fit {
-	case "pad":
-	case "stretch":
-		fit = dicomview.FitStretch
-	default:
-		return usagef("--fit %q: want pad or stretch", f.fit)
-	}
-	opts := dicomview.PrepareOptions{Window: w, Fit: fit, Encoding: f.encoding}
-	if many {
-		return c.prepareSlices(pos[0], f, opts)
-	}
-	t, err := resolveTarget(pos[0], f.series, f.slice, f.frame)
-	if err != nil {
-		return err
-	}
-	c.warnSkipped(pos[0], t.skip)
+	c.warnSkipped(path, t.skip)
 	opts.Frame = t.frame
 	p, err := t.im.Prepare(opts)
 	if err != nil {

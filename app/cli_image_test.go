@@ -2,7 +2,6 @@ package app
 
 import (
 	"archive/zip"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -265,35 +264,5 @@ func TestPrepareRenderSeries(t *testing.T) {
 	// series is bad input.
 	if _, err := runCLI("ask", "--prompt", "x", "--image", dir, "--slices", "2"); ExitCode(err) != 2 || !strings.Contains(err.Error(), "2 series") {
 		t.Errorf("ask --image of two series: exit %d (%v), want 2", ExitCode(err), err)
-	}
-}
-
-// TestServicesStudy opens the series folder and a ZIP of it as the
-// workbench does, and reads the tags of a ZIP entry.
-func TestServicesStudy(t *testing.T) {
-	dir := seriesFolder(t)
-	s := &Services{}
-	for _, p := range []string{dir, zipFolder(t, dir)} {
-		series, skipped, err := s.OpenStudy(context.Background(), p, nil)
-		if err != nil || len(series) != 2 || len(skipped) != 0 {
-			t.Fatalf("OpenStudy(%s) = %d series, %v skipped, %v; want 2, none", filepath.Base(p), len(series), skipped, err)
-		}
-		path := series[1].Slices[0].Image.Path
-		attrs, err := s.Attributes(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, a := range attrs {
-			if a.Keyword == "Modality" && len(a.Values) == 1 && a.Values[0] == "PT" {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("Attributes(%s): no Modality PT", path)
-		}
-	}
-	if _, err := s.Attributes(context.Background(), filepath.Join(dir, "missing.zip!a.dcm")); err == nil {
-		t.Error("Attributes of a missing archive gave no error")
 	}
 }

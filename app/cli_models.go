@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
 const modelsUsage = `usage: medgemma-workbench models list [--json]
@@ -41,22 +42,9 @@ func (c *cli) models(args []string) error {
 	if err != nil {
 		return err
 	}
-	wantArgs := 0
-	if sub == "pull" || sub == "rm" {
-		wantArgs = 1
-	}
-	if len(pos) != wantArgs {
-		return usagef("models %s: want %d argument(s), got %d\n%s", sub, wantArgs, len(pos), modelsUsage)
-	}
-	if sub == "import" {
-		if *name == "" || (*gguf == "") == (*safetensors == "") {
-			return usagef("models import: give --name and one of --gguf FILE or --safetensors DIR\n%s", modelsUsage)
-		}
-	}
-	switch sub {
-	case "list", "pull", "import", "rm", "ps", "demo":
-	default:
-		return usagef("models: unknown subcommand %q\n%s", sub, modelsUsage)
+	spec := inference.ImportSpec{Name: *name, GGUF: *gguf, Safetensors: *safetensors, Quantize: *quantize}
+	if err := checkModelsArgs(sub, pos, spec); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -67,76 +55,105 @@ func (c *cli) models(args []string) error {
 	defer s.Close()
 	switch sub {
 	case "list":
-		facts, err := s.ModelFacts(ctx)
-		if err != nil {
-			return err
-		}
-		if *jsonOut {
-			return encodeLines(c.stdout, facts)
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tDIGEST\tSIZE\tPARAMS\tQUANT\tCONTEXT\tCAPABILITIES\tNOTE")
-		for _, f := range facts {
-			note := ""
-			if f.Demo {
-				note = inference.DemoModelLabel
-			}
-			fmt.Fprintf(tw, "%s\t%.12s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.Name, strings.TrimPrefix(f.Digest, "sha256:"), humanBytes(f.Size),
-				f.Parameters, f.Quantization, f.ContextLength, strings.Join(f.Capabilities, ","), note)
-		}
-		return tw.Flush()
+		return c.modelsList(ctx, s, *jsonOut)
 	case "pull":
 		p := &progressLine{w: c.stderr}
 		err := s.Pull(ctx, pos[0], cliProgressInterval, p.show)
-		p.end()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "pulled %s\n", pos[0])
-		return nil
+		return c.modelsDone(p, err, "pulled %s\n", pos[0])
 	case "import":
 		p := &progressLine{w: c.stderr}
-		err = s.Import(ctx, inference.ImportSpec{Name: *name, GGUF: *gguf, Safetensors: *safetensors, Quantize: *quantize}, p.show)
-		p.end()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "imported %s\n", *name)
-		return nil
+		err := s.Import(ctx, spec, p.show)
+		return c.modelsDone(p, err, "imported %s\n", spec.Name)
 	case "rm":
-		if err := s.RemoveModel(ctx, pos[0]); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "removed %s\n", pos[0])
-		return nil
+		return c.modelsDone(nil, s.RemoveModel(ctx, pos[0]), "removed %s\n", pos[0])
 	case "ps":
-		loaded, err := s.Loaded(ctx)
-		if err != nil {
-			return err
-		}
-		if *jsonOut {
-			return encodeLines(c.stdout, loaded)
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSIZE\tPROCESSOR\tVRAM\tCONTEXT\tUNTIL")
-		for _, l := range loaded {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", l.Name, humanBytes(l.Size), l.Processor(), humanBytes(l.SizeVRAM), l.NumCtx, l.ExpiresAt.Format(time.TimeOnly))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		// Where models run, from the managed server's log at start.
-		if dev := inference.ComputeSummary(s.RuntimeState().Compute); dev != "" {
-			fmt.Fprintf(c.stdout, "compute: %s\n", dev)
-		}
-		return nil
+		return c.modelsPS(ctx, s, *jsonOut)
 	default: // demo
-		if err := s.InstallDemo(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "installed %s (%s)\n", inference.DemoModelName, inference.DemoModelLabel)
+		return c.modelsDone(nil, s.InstallDemo(ctx), "installed %s (%s)\n", inference.DemoModelName, inference.DemoModelLabel)
+	}
+}
+
+// checkModelsArgs refuses a models subcommand that is unknown or given the
+// wrong arguments, before anything starts.
+func checkModelsArgs(sub string, pos []string, spec inference.ImportSpec) error {
+	wantArgs := 0
+	if sub == "pull" || sub == "rm" {
+		wantArgs = 1
+	}
+	if len(pos) != wantArgs {
+		return usagef("models %s: want %d argument(s), got %d\n%s", sub, wantArgs, len(pos), modelsUsage)
+	}
+	if sub == "import" && (spec.Name == "" || (spec.GGUF == "") == (spec.Safetensors == "")) {
+		return usagef("models import: give --name and one of --gguf FILE or --safetensors DIR\n%s", modelsUsage)
+	}
+	switch sub {
+	case "list", "pull", "import", "rm", "ps", "demo":
 		return nil
 	}
+	return usagef("models: unknown subcommand %q\n%s", sub, modelsUsage)
+}
+
+// modelsDone ends a models subcommand that changes the runtime's models:
+// its progress line, if any, then err or the line saying what was done.
+func (c *cli) modelsDone(p *progressLine, err error, format string, args ...any) error {
+	if p != nil {
+		p.end()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, format, args...)
+	return nil
+}
+
+// modelsList prints the installed models and their facts.
+func (c *cli) modelsList(ctx context.Context, s *Services, jsonOut bool) error {
+	facts, err := s.ModelFacts(ctx)
+	if err != nil {
+		return err
+	}
+	return printList(c.stdout, jsonOut, facts, "NAME\tDIGEST\tSIZE\tPARAMS\tQUANT\tCONTEXT\tCAPABILITIES\tNOTE", func(f inference.Facts) string {
+		note := ""
+		if f.Demo {
+			note = inference.DemoModelLabel
+		}
+		return fmt.Sprintf("%s\t%.12s\t%s\t%s\t%s\t%d\t%s\t%s", f.Name, strings.TrimPrefix(f.Digest, "sha256:"), units.Bytes(f.Size),
+			f.Parameters, f.Quantization, f.ContextLength, strings.Join(f.Capabilities, ","), note)
+	})
+}
+
+// modelsPS prints the models in memory, where they run, and the devices
+// the managed server found.
+func (c *cli) modelsPS(ctx context.Context, s *Services, jsonOut bool) error {
+	loaded, err := s.Loaded(ctx)
+	if err != nil {
+		return err
+	}
+	err = printList(c.stdout, jsonOut, loaded, "NAME\tSIZE\tPROCESSOR\tVRAM\tCONTEXT\tUNTIL", func(l inference.Loaded) string {
+		return fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s", l.Name, units.Bytes(l.Size), l.Processor(), units.Bytes(l.SizeVRAM), l.NumCtx, l.ExpiresAt.Format(time.TimeOnly))
+	})
+	if err != nil || jsonOut {
+		return err
+	}
+	// Where models run, from the managed server's log at start.
+	if dev := inference.ComputeSummary(s.RuntimeState().Compute); dev != "" {
+		fmt.Fprintf(c.stdout, "compute: %s\n", dev)
+	}
+	return nil
+}
+
+// printList prints items as JSON Lines with jsonOut, else as a table:
+// header, then one row (tab-separated cells) an item.
+func printList[T any](w io.Writer, jsonOut bool, items []T, header string, row func(T) string) error {
+	if jsonOut {
+		return encodeLines(w, items)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
+	}
+	return tw.Flush()
 }
 
 func encodeLines[T any](w io.Writer, items []T) error {
@@ -158,9 +175,9 @@ type progressLine struct {
 func (p *progressLine) show(pr inference.Progress) {
 	line := pr.Status
 	if pr.Total > 0 {
-		line = fmt.Sprintf("%s  %5.1f%%  %s / %s", pr.Status, pr.Percent, humanBytes(pr.Completed), humanBytes(pr.Total))
+		line = fmt.Sprintf("%s  %5.1f%%  %s / %s", pr.Status, pr.Percent, units.Bytes(pr.Completed), units.Bytes(pr.Total))
 		if pr.BytesPerSec > 0 {
-			line += fmt.Sprintf("  %s/s", humanBytes(int64(pr.BytesPerSec)))
+			line += fmt.Sprintf("  %s/s", units.Bytes(int64(pr.BytesPerSec)))
 		}
 		if pr.ETA > 0 {
 			line += "  ETA " + pr.ETA.Round(time.Second).String()

@@ -3,12 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/history/report"
 )
 
 const reportUsage = "usage: medgemma-workbench report --run RUN_ID [--run RUN_ID]... --format md|html|pdf --out FILE [--include-phi]"
@@ -56,55 +50,4 @@ func (c *cli) report(args []string) error {
 	}
 	fmt.Fprintf(c.stderr, "wrote %s (%s, %d run(s))\n", *out, what, len(ids))
 	return nil
-}
-
-// writeReport builds the report of the runs ids from h and writes it to
-// out in format (md, html or pdf), de-identified unless phi. A missing run
-// is an error wrapping history.ErrNotFound.
-func writeReport(ctx context.Context, h *history.Store, ids []int64, format, out string, phi bool) error {
-	doc, err := report.Build(ctx, h, ids, report.Options{IncludePHI: phi, AppVersion: Version})
-	if err != nil {
-		return err
-	}
-	switch format {
-	case "md":
-		err = writeMarkdownReport(doc, out)
-	case "html":
-		var b []byte
-		if b, err = report.HTML(doc); err == nil {
-			err = writeFileAtomic(out, b)
-		}
-	case "pdf":
-		var b []byte
-		if b, err = report.PDF(doc); err == nil {
-			err = writeFileAtomic(out, b)
-		}
-	default:
-		return fmt.Errorf("report %s: unknown format %q: use md, html or pdf", out, format)
-	}
-	if err != nil {
-		return fmt.Errorf("report %s: %w", out, err)
-	}
-	return nil
-}
-
-// writeMarkdownReport writes the Markdown to path and its figures to a
-// folder beside it, named after it: report.md and report_files/.
-func writeMarkdownReport(doc *report.Document, path string) error {
-	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + "_files"
-	dir := filepath.Join(filepath.Dir(path), base)
-	var links []string
-	if len(doc.Figures) > 0 {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	for i, f := range doc.Figures {
-		name := fmt.Sprintf("figure-%d.png", i+1)
-		if err := writeFileAtomic(filepath.Join(dir, name), f.PNG); err != nil {
-			return err
-		}
-		links = append(links, base+"/"+name)
-	}
-	return writeFileAtomic(path, report.Markdown(doc, links))
 }

@@ -13,6 +13,9 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
+// Services is the window's back end.
+var _ ui.Backend = (*Services)(nil)
+
 // AppID is the workbench's application id (preferences, desktop entry).
 const AppID = "io.github.medgemma-workbench"
 

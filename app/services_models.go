@@ -2,10 +2,19 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
 )
+
+// This file is the models service (ui.ModelsBackend): the runtime's
+// models, pulling, importing and removing them, the demo model, and the
+// default model. The command line's models shares it.
 
 // ModelFacts returns the facts of every installed model (digest,
 // parameters, quantization, context length, capabilities).
@@ -32,38 +41,21 @@ func (s *Services) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
 // Pull downloads a model from its registry; progress (throttled to every
 // interval) may be nil.
 func (s *Services) Pull(ctx context.Context, name string, every time.Duration, progress func(inference.Progress)) error {
-	c, err := s.runtime.Client(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
-	err = c.Pull(ctx, name, every, progress)
+	err := s.transfer(ctx, func(c *inference.Client) error { return c.Pull(ctx, name, every, progress) })
 	s.log.Info("pull", "model", name, "ok", err == nil)
 	return err
 }
 
-// ImportGGUF creates model name from a GGUF file.
-func (s *Services) ImportGGUF(ctx context.Context, name, path, quantize string, progress func(inference.Progress)) error {
+// transfer runs move, which brings a model's blobs into the runtime, on
+// its client with a transfer begun: no server that starts meanwhile
+// prunes those blobs.
+func (s *Services) transfer(ctx context.Context, move func(*inference.Client) error) error {
 	c, err := s.runtime.Client(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
-	err = c.ImportGGUF(ctx, name, path, quantize, progress)
-	s.log.Info("import gguf", "model", name, "quantize", quantize, "ok", err == nil)
-	return err
-}
-
-// ImportSafetensors creates model name from a Hugging Face folder.
-func (s *Services) ImportSafetensors(ctx context.Context, name, dir, quantize string, progress func(inference.Progress)) error {
-	c, err := s.runtime.Client(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.runtime.BeginTransfer()() // no pruning of its blobs by a server that starts meanwhile
-	err = c.ImportSafetensors(ctx, name, dir, quantize, progress)
-	s.log.Info("import safetensors", "model", name, "quantize", quantize, "ok", err == nil)
-	return err
+	defer s.runtime.BeginTransfer()()
+	return move(c)
 }
 
 // RemoveModel deletes a model from the runtime.
@@ -82,4 +74,76 @@ func (s *Services) Loaded(ctx context.Context) ([]inference.Loaded, error) {
 		return nil, err
 	}
 	return c.Loaded(ctx)
+}
+
+// Import creates a model from a GGUF file or a Hugging Face folder, as
+// `models import` does.
+func (s *Services) Import(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	err := s.transfer(ctx, func(c *inference.Client) error { return c.Import(ctx, spec, progress) })
+	s.log.Info("import", "model", spec.Name, "gguf", spec.GGUF != "", "quantize", spec.Quantize, "ok", err == nil)
+	return err
+}
+
+// RuntimeMissing is the set-up error when the managed runtime's binary
+// was not found, else nil.
+func (s *Services) RuntimeMissing() error { return s.runtime.Missing() }
+
+// Models lists the runtime's models, starting it if needed.
+func (s *Services) Models(ctx context.Context) ([]inference.Model, error) {
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.Models(ctx)
+}
+
+// DefaultModel picks a model when none is named: a MedGemma model if one is
+// installed, else the demo model. The error says how to get one.
+func (s *Services) DefaultModel(ctx context.Context) (string, error) {
+	models, err := s.Models(ctx)
+	if err != nil {
+		return "", err
+	}
+	demo := ""
+	for _, m := range models {
+		if strings.HasPrefix(m.Name, "medgemma") {
+			return m.Name, nil
+		}
+		if m.Demo {
+			demo = m.Name
+		}
+	}
+	if demo != "" {
+		return demo, nil
+	}
+	if len(models) > 0 {
+		return models[0].Name, nil
+	}
+	return "", fmt.Errorf("no models installed: run `medgemma-workbench models pull medgemma` (needs the internet) or `medgemma-workbench models demo` (offline, %s): %w", inference.DemoModelLabel, inference.ErrUnknownModel)
+}
+
+// InstallDemo generates the offline demo model and imports it.
+func (s *Services) InstallDemo(ctx context.Context) error {
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(s.cfg.DataDir, "demo")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("demo model: %w", err)
+	}
+	path := filepath.Join(dir, inference.DemoModelName+".gguf")
+	if _, err := demomodel.Write(path); err != nil {
+		return fmt.Errorf("demo model: %w", err)
+	}
+	// The same import path as `models import --gguf`.
+	defer s.runtime.BeginTransfer()()
+	if err := c.ImportGGUF(ctx, inference.DemoModelName, path, "", nil); err != nil {
+		return fmt.Errorf("demo model: %w", err)
+	}
+	s.log.Info("demo model installed", "model", inference.DemoModelName)
+	return nil
 }

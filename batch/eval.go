@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/rng"
 )
 
 // EvalOptions say how to score.
@@ -38,26 +39,53 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 		opt.Seed = 1
 	}
 	rep := Report{Resamples: opt.Resamples, Seed: opt.Seed}
-	type key struct {
-		prompt, model string
-		metric        Metric
+	groups, order := scoreRows(rows, opt.Metric, &rep)
+	sortGroups(order)
+	for _, k := range order {
+		a := groups[k]
+		means := make([]float64, len(a.items))
+		for i, id := range a.items {
+			means[i] = mean(a.scores[id])
+		}
+		a.g.N = len(means)
+		a.g.Score = mean(means)
+		a.g.Low, a.g.High = Bootstrap(means, opt.Resamples, opt.Seed)
+		if a.g.N == 0 && a.g.Failed == 0 {
+			continue
+		}
+		rep.Groups = append(rep.Groups, a.g)
 	}
-	type acc struct {
-		g      Group
-		items  []string
-		scores map[string][]float64
-	}
-	groups := map[key]*acc{}
-	var order []key
+	return rep
+}
+
+// groupKey is what Evaluate groups rows by.
+type groupKey struct {
+	prompt, model string
+	metric        Metric
+}
+
+// groupScores are one group's counts and its scores per item, items in
+// the order they first appear.
+type groupScores struct {
+	g      Group
+	items  []string
+	scores map[string][]float64
+}
+
+// scoreRows scores each row with metric (Auto: the row's own) into its
+// group; rows without a reference answer are counted in rep.NoReference.
+// order lists the groups as they first appear.
+func scoreRows(rows []Row, metric Metric, rep *Report) (groups map[groupKey]*groupScores, order []groupKey) {
+	groups = map[groupKey]*groupScores{}
 	for _, r := range rows {
-		m := opt.Metric
+		m := metric
 		if m == Auto {
 			m = InferMetric(r.Answer, r.Choices)
 		}
-		k := key{r.PromptName, r.Model, m}
+		k := groupKey{r.PromptName, r.Model, m}
 		a := groups[k]
 		if a == nil {
-			a = &acc{g: Group{Prompt: r.PromptName, Model: r.Model, Metric: m}, scores: map[string][]float64{}}
+			a = &groupScores{g: Group{Prompt: r.PromptName, Model: r.Model, Metric: m}, scores: map[string][]float64{}}
 			groups[k] = a
 			order = append(order, k)
 		}
@@ -79,6 +107,12 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 		a.scores[r.ItemID] = append(a.scores[r.ItemID], s)
 		a.g.Rows++
 	}
+	return groups, order
+}
+
+// sortGroups orders groups by metric, then prompt, then model, each in the
+// order it first appears in order.
+func sortGroups(order []groupKey) {
 	first := func() func(string) int {
 		seen := map[string]int{}
 		return func(s string) int {
@@ -105,21 +139,6 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 		}
 		return modelIdx(a.model) < modelIdx(b.model)
 	})
-	for _, k := range order {
-		a := groups[k]
-		means := make([]float64, len(a.items))
-		for i, id := range a.items {
-			means[i] = mean(a.scores[id])
-		}
-		a.g.N = len(means)
-		a.g.Score = mean(means)
-		a.g.Low, a.g.High = Bootstrap(means, opt.Resamples, opt.Seed)
-		if a.g.N == 0 && a.g.Failed == 0 {
-			continue
-		}
-		rep.Groups = append(rep.Groups, a.g)
-	}
-	return rep
 }
 
 func mean(xs []float64) float64 {
@@ -146,12 +165,12 @@ func Bootstrap(xs []float64, resamples int, seed uint64) (low, high float64) {
 	case n == 1:
 		return xs[0], xs[0]
 	}
-	rng := splitMix64(seed)
+	draw := rng.SplitMix64(seed)
 	means := make([]float64, resamples)
 	for b := range means {
 		s := 0.0
 		for range n {
-			s += xs[rng.next()%uint64(n)]
+			s += xs[draw.Next()%uint64(n)]
 		}
 		means[b] = s / float64(n)
 	}
@@ -159,18 +178,6 @@ func Bootstrap(xs []float64, resamples int, seed uint64) (low, high float64) {
 	lo := int(0.025 * float64(resamples))
 	hi := int(0.975*float64(resamples)+0.5) - 1
 	return means[lo], means[min(max(hi, lo), resamples-1)]
-}
-
-// splitMix64 is Steele, Lea and Flood's SplitMix64 generator: tiny, fast,
-// and fixed, unlike math/rand's, whose sequences may change.
-type splitMix64 uint64
-
-func (s *splitMix64) next() uint64 {
-	*s += 0x9e3779b97f4a7c15
-	z := uint64(*s)
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
 }
 
 // WriteTable prints the report as an aligned table.

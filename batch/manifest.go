@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 	"io"
 	"io/fs"
 	"os"
@@ -15,6 +14,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
 // Item is one study to ask about: its image files and, optionally, a
@@ -322,7 +324,7 @@ func ExtractZip(path, dir string, lim ZipLimits) ([]Item, error) {
 			continue
 		}
 		if lim.EntryBytes > 0 && f.UncompressedSize64 > uint64(lim.EntryBytes) {
-			return nil, inputErr(path, 0, "entry %s: %s, over the limit of %s per file", f.Name, sizeText(int64(f.UncompressedSize64)), sizeText(lim.EntryBytes))
+			return nil, inputErr(path, 0, "entry %s: %s, over the limit of %s per file", f.Name, units.Bytes(int64(f.UncompressedSize64)), units.Bytes(lim.EntryBytes))
 		}
 		dst := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
@@ -348,7 +350,7 @@ type errZipLimit struct {
 }
 
 func (e errZipLimit) Error() string {
-	return fmt.Sprintf("decompresses to more than the limit of %s %s", sizeText(e.limit), e.what)
+	return fmt.Sprintf("decompresses to more than the limit of %s %s", units.Bytes(e.limit), e.what)
 }
 
 // extractOne writes one entry to dst, a new file, counting the bytes
@@ -388,19 +390,6 @@ func extractOne(f *zip.File, dst string, lim ZipLimits, done int64) (int64, erro
 		err = over
 	}
 	return n, err
-}
-
-// sizeText writes a byte count for a message: "1 GiB", "512 KiB", "300 B".
-func sizeText(n int64) string {
-	for _, u := range []struct {
-		unit string
-		size int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.size && n%u.size == 0 {
-			return fmt.Sprintf("%d %s", n/u.size, u.unit)
-		}
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // TempDir makes a folder for one batch's extracted files under root's

@@ -124,38 +124,48 @@ var (
 // one mentioned first when several are, ignoring an option whose text is
 // part of another mentioned one). ok is false when none is found.
 func ParseChoice(reply string, choices []string) (int, bool) {
-	n := len(choices)
 	s := strings.TrimSpace(reply)
-	valid := func(l string) (int, bool) {
-		i := int(l[0] - 'A')
-		return i, len(l) == 1 && i >= 0 && i < n
-	}
-	if m := markerRE.FindStringSubmatch(s); m != nil {
-		if i, ok := valid(m[1]); ok {
-			return i, true
+	for _, re := range []*regexp.Regexp{markerRE, leadingRE} {
+		if m := re.FindStringSubmatch(s); m != nil {
+			if i, ok := letterIndex(m[1], len(choices)); ok {
+				return i, true
+			}
 		}
 	}
-	if m := leadingRE.FindStringSubmatch(s); m != nil {
-		if i, ok := valid(m[1]); ok {
-			return i, true
-		}
+	if i, ok := parenChoice(s, len(choices)); ok {
+		return i, true
 	}
+	return textChoice(s, choices)
+}
+
+// letterIndex is the index of option letter l ("A" is 0) among n options;
+// ok is false when l is not one letter or names no option.
+func letterIndex(l string, n int) (int, bool) {
+	i := int(l[0] - 'A')
+	return i, len(l) == 1 && i >= 0 && i < n
+}
+
+// parenChoice finds the option letters in parentheses in s ("… so (D)."):
+// ok when they all name the same one of n options.
+func parenChoice(s string, n int) (int, bool) {
 	found := -1
 	for _, m := range parenRE.FindAllStringSubmatch(s, -1) {
-		i, ok := valid(m[1])
+		i, ok := letterIndex(m[1], n)
 		if !ok {
 			continue
 		}
 		if found >= 0 && found != i {
-			found = -2 // two different letters: ambiguous
-			break
+			return 0, false // two different letters: ambiguous
 		}
 		found = i
 	}
-	if found >= 0 {
-		return found, true
-	}
-	// The text of an option, as whole words.
+	return found, found >= 0
+}
+
+// textChoice finds the option whose text s mentions, as whole words: the
+// one mentioned first when several are, ignoring an option whose text is
+// part of another mentioned one.
+func textChoice(s string, choices []string) (int, bool) {
 	text := " " + Normalize(s) + " "
 	type hit struct{ i, pos int }
 	var hits []hit

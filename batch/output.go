@@ -86,7 +86,7 @@ func OpenOutput(path string) (*Output, error) {
 	lock, err := filelock.TryLock(LockPath(path))
 	if err != nil {
 		if errors.Is(err, ErrLocked) {
-			return nil, &InputError{File: path, Err: fmt.Errorf("another batch is writing this result file (%w: %s); wait for it to finish or give another --out", ErrLocked, LockPath(path))}
+			return nil, &InputError{File: path, Err: fmt.Errorf("another batch is writing this result file (%w: %s); wait for it to finish", ErrLocked, LockPath(path))}
 		}
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
 // Backend sends one request to a model and logs the run to history,
@@ -25,6 +26,14 @@ type BackendFunc func(ctx context.Context, req inference.Request) (int64, infere
 // Ask calls f.
 func (f BackendFunc) Ask(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
 	return f(ctx, req)
+}
+
+// Cancelled reports whether a request ended because it was stopped rather
+// than because it failed: its context is done, the backend reported the
+// run cancelled, or its error is a cancellation. The runner and the
+// workbench's services recognise a cancellation only through it.
+func Cancelled(ctx context.Context, res inference.Result, err error) bool {
+	return ctx.Err() != nil || res.Status == inference.StatusCancelled || errors.Is(err, context.Canceled)
 }
 
 // Retry is a request about to be sent again.
@@ -43,15 +52,11 @@ type Retry struct {
 // String is the progress line: "retrying item X (prompt p, model m) in
 // 12 s (server asked): 429 Too Many Requests", credentials masked.
 func (r Retry) String() string {
-	w := fmt.Sprintf("%.0f s", r.Wait.Seconds())
-	if r.Wait < time.Second {
-		w = fmt.Sprintf("%.1f s", r.Wait.Seconds())
-	}
 	why := "backoff"
 	if r.ServerAsked {
 		why = "server asked"
 	}
-	msg := fmt.Sprintf("retrying item %s (prompt %s, model %s) in %s (%s)", r.ItemID, r.Prompt, r.Model, w, why)
+	msg := fmt.Sprintf("retrying item %s (prompt %s, model %s) in %s (%s)", r.ItemID, r.Prompt, r.Model, units.Wait(r.Wait), why)
 	if r.Err != nil {
 		msg += ": " + redact.Text(r.Err.Error())
 	}
@@ -176,15 +181,7 @@ func (r *Runner) draining() bool {
 // do runs one job, retrying answers worth retrying. It returns the row and
 // how the run ended, with its error.
 func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inference.Status, error) {
-	row := Row{
-		Key: j.Key, ItemID: j.Item.ID, PromptName: j.Prompt.Name, Model: j.Model, Repetition: j.Repetition,
-		Question: j.Item.Question, Answer: j.Item.Answer, Choices: j.Item.Choices,
-		InputSHA256: j.InputSHA256, System: j.System, Prompt: j.Text, Options: r.Options, Prep: r.Prep,
-		Backend: r.BackendName, Endpoint: r.Endpoint, StartedAt: time.Now().UTC(),
-	}
-	if r.IncludePHI {
-		row.Images = j.Item.Images
-	}
+	row := r.newRow(j)
 	images, err := cache.get(j)
 	defer cache.release(j)
 	if err != nil && !r.IncludePHI {
@@ -198,35 +195,74 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 		row.ImageSHA256 = append(row.ImageSHA256, im.SHA256)
 	}
 	req := inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}
-	var (
-		id  int64
-		res inference.Result
-	)
+	id, res, err := r.askRetrying(ctx, req, &row)
+	row.record(id, res)
+	switch {
+	case Cancelled(ctx, res, err):
+		return row, inference.StatusCancelled, err
+	case err != nil:
+		row.Status, row.Error = string(inference.StatusError), err.Error()
+		return row, inference.StatusError, err
+	}
+	row.Status = string(inference.StatusOK)
+	return row, inference.StatusOK, nil
+}
+
+// newRow is job j's row before it runs: what it asks, of which model, and
+// how.
+func (r *Runner) newRow(j Job) Row {
+	row := Row{
+		Key: j.Key, ItemID: j.Item.ID, PromptName: j.Prompt.Name, Model: j.Model, Repetition: j.Repetition,
+		Question: j.Item.Question, Answer: j.Item.Answer, Choices: j.Item.Choices,
+		InputSHA256: j.InputSHA256, System: j.System, Prompt: j.Text, Options: r.Options, Prep: r.Prep,
+		Backend: r.BackendName, Endpoint: r.Endpoint, StartedAt: time.Now().UTC(),
+	}
+	if r.IncludePHI {
+		row.Images = j.Item.Images
+	}
+	return row
+}
+
+// askRetrying sends req, and again after a backoff while the answer is
+// worth retrying and retries are left, counting the attempts in row. It
+// returns the last answer.
+func (r *Runner) askRetrying(ctx context.Context, req inference.Request, row *Row) (int64, inference.Result, error) {
 	for attempt := 1; ; attempt++ {
 		row.Attempts = attempt
-		id, res, err = r.Backend.Ask(ctx, req)
-		if err == nil || ctx.Err() != nil || res.Status == inference.StatusCancelled {
-			break
+		id, res, err := r.Backend.Ask(ctx, req)
+		if err == nil || Cancelled(ctx, res, err) {
+			return id, res, err
 		}
 		after, ok := inference.Retryable(err)
 		if !ok || attempt > r.Backoff.Retries {
-			break
+			return id, res, err
 		}
 		wait := r.Backoff.Delay(attempt, after)
 		if r.Retrying != nil {
 			r.Retrying(Retry{ItemID: row.ItemID, Prompt: row.PromptName, Model: row.Model, Attempt: attempt, Wait: wait,
 				ServerAsked: after > 0 && wait == min(after, inference.MaxRetryAfter), Err: err})
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-		}
-		if ctx.Err() != nil {
-			break
+		if !sleep(ctx, wait) {
+			return id, res, err
 		}
 	}
+}
+
+// sleep waits d, or until ctx is done; it reports whether ctx is still
+// live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return ctx.Err() == nil
+}
+
+// record copies how the run ended (its id in history, its answer and
+// timings) into the row.
+func (row *Row) record(id int64, res inference.Result) {
 	row.FinishedAt = time.Now().UTC()
 	row.RunID = id
 	row.Output = res.Output
@@ -240,15 +276,6 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 	row.EvalDurationMS = res.EvalDuration.Milliseconds()
 	row.FirstTokenMS = res.FirstToken.Milliseconds()
 	row.DoneReason, row.Truncated = res.DoneReason, res.Truncated
-	switch {
-	case ctx.Err() != nil || res.Status == inference.StatusCancelled || errors.Is(err, context.Canceled):
-		return row, inference.StatusCancelled, err
-	case err != nil:
-		row.Status, row.Error = string(inference.StatusError), err.Error()
-		return row, inference.StatusError, err
-	}
-	row.Status = string(inference.StatusOK)
-	return row, inference.StatusOK, nil
 }
 
 // scrubbed is an error whose text has had file names taken out.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/ollama/ollama/fs/ggml"
 	"github.com/x448/float16"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/rng"
 )
 
 // Vision input geometry, identical to MedGemma's (and Gemma 3's).
@@ -132,17 +134,11 @@ func (t *tensor) WriteTo(w io.Writer) (int64, error) {
 	return written, nil
 }
 
-// splitMix64 is a small, fixed pseudo-random generator (Steele et al.), used
+// splitMix64 is the workbench's fixed generator ([rng.SplitMix64]), used
 // instead of math/rand so that the bytes never change with the Go version.
-type splitMix64 uint64
+type splitMix64 rng.SplitMix64
 
-func (s *splitMix64) next() uint64 {
-	*s += 0x9e3779b97f4a7c15
-	z := uint64(*s)
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
+func (s *splitMix64) next() uint64 { return (*rng.SplitMix64)(s).Next() }
 
 // uniform returns a value uniform on [-√3, √3): mean 0, variance 1.
 func (s *splitMix64) uniform() float64 {

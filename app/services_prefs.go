@@ -2,6 +2,9 @@ package app
 
 import "github.com/medgemma-workbench/medgemma-workbench/ui"
 
+// This file fills the configuration from the window's saved settings
+// (ui.Settings) before the services are built.
+
 // applySettings fills what the command line and the environment left
 // unset in cfg from the workbench's saved settings: flags and environment
 // variables override preferences. getenv is os.Getenv outside tests.

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/history/report"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
@@ -91,4 +95,85 @@ func (s *Services) Rerun(ctx context.Context, id int64, onChunk func(string)) (i
 		return 0, inference.Result{Status: inference.StatusError, Error: err.Error()}, err
 	}
 	return s.Ask(ctx, req, onChunk)
+}
+
+// rerunRequest is the request of the logged run id, made again: its exact
+// model-input images as stored, its system prompt, prompt, model and
+// options. A missing run is an error wrapping history.ErrNotFound.
+func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Request, error) {
+	run, err := s.history.Run(ctx, id)
+	if err != nil {
+		return inference.Request{}, err
+	}
+	req := inference.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options}
+	sources := strings.Split(run.Source, ",")
+	for i, sha := range run.ImageSHA256 {
+		png, err := s.history.ImagePNG(ctx, sha)
+		if err != nil {
+			// Not %w: a missing image is not a missing run.
+			return req, fmt.Errorf("rerun %d: image %s: %v", id, sha, err)
+		}
+		im := inference.Image{PNG: png, SHA256: sha}
+		if run.BurnInRisk {
+			// The stored PNG has no attributes: the run's flag stands for
+			// them, so the warning and the flag carry over to the rerun.
+			im.Study.BurnedInAnnotation = "YES"
+		}
+		if len(sources) == len(run.ImageSHA256) {
+			im.Source = sources[i]
+		}
+		req.Images = append(req.Images, im)
+	}
+	return req, nil
+}
+
+// writeReport builds the report of the runs ids from h and writes it to
+// out in format (md, html or pdf), de-identified unless phi. A missing run
+// is an error wrapping history.ErrNotFound.
+func writeReport(ctx context.Context, h *history.Store, ids []int64, format, out string, phi bool) error {
+	doc, err := report.Build(ctx, h, ids, report.Options{IncludePHI: phi, AppVersion: Version})
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "md":
+		err = writeMarkdownReport(doc, out)
+	case "html":
+		var b []byte
+		if b, err = report.HTML(doc); err == nil {
+			err = writeFileAtomic(out, b)
+		}
+	case "pdf":
+		var b []byte
+		if b, err = report.PDF(doc); err == nil {
+			err = writeFileAtomic(out, b)
+		}
+	default:
+		return fmt.Errorf("report %s: unknown format %q: use md, html or pdf", out, format)
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", out, err)
+	}
+	return nil
+}
+
+// writeMarkdownReport writes the Markdown to path and its figures to a
+// folder beside it, named after it: report.md and report_files/.
+func writeMarkdownReport(doc *report.Document, path string) error {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + "_files"
+	dir := filepath.Join(filepath.Dir(path), base)
+	var links []string
+	if len(doc.Figures) > 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	for i, f := range doc.Figures {
+		name := fmt.Sprintf("figure-%d.png", i+1)
+		if err := writeFileAtomic(filepath.Join(dir, name), f.PNG); err != nil {
+			return err
+		}
+		links = append(links, base+"/"+name)
+	}
+	return writeFileAtomic(path, report.Markdown(doc, links))
 }

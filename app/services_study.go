@@ -11,6 +11,9 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 )
 
+// This file is the study service: opening images, series and archives
+// and reading their DICOM attributes, for the viewer and for prepare.
+
 // maxTagEntryBytes bounds the bytes read from one ZIP entry for its tags.
 const maxTagEntryBytes = 2 << 30
 
@@ -72,4 +75,18 @@ func readZipEntry(archive, entry string) ([]byte, error) {
 		return data, nil
 	}
 	return nil, fmt.Errorf("no entry %s in the archive", entry)
+}
+
+// PrepareImage loads a file and prepares its model input as an
+// [inference.Image].
+func PrepareImage(path string, opts dicomview.PrepareOptions) (*dicomview.Image, *dicomview.Prepared, error) {
+	im, err := dicomview.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := im.Prepare(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return im, p, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
 // UsageError is bad usage or bad input: the CLI exits with code 2.
@@ -24,41 +26,26 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// optionalFloat is a float flag that records whether it was set.
-type optionalFloat struct{ v *float64 }
+// optional is an int or float64 flag stored through p, which stays nil
+// until the flag is given: "not given" differs from 0.
+type optional[T int | float64] struct{ p **T }
 
-func (o *optionalFloat) String() string {
-	if o.v == nil {
+func (o optional[T]) String() string {
+	if o.p == nil || *o.p == nil {
 		return ""
 	}
-	return fmt.Sprint(*o.v)
+	return fmt.Sprint(**o.p)
 }
 
-func (o *optionalFloat) Set(s string) error {
-	var f float64
-	if _, err := fmt.Sscan(s, &f); err != nil {
+func (o optional[T]) Set(s string) error {
+	var v T
+	if _, err := fmt.Sscan(s, &v); err != nil {
+		if _, isInt := any(v).(int); isInt {
+			return fmt.Errorf("not an integer: %q", s)
+		}
 		return fmt.Errorf("not a number: %q", s)
 	}
-	o.v = &f
-	return nil
-}
-
-// optionalInt is an int flag that records whether it was set.
-type optionalInt struct{ v *int }
-
-func (o *optionalInt) String() string {
-	if o.v == nil {
-		return ""
-	}
-	return fmt.Sprint(*o.v)
-}
-
-func (o *optionalInt) Set(s string) error {
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil {
-		return fmt.Errorf("not an integer: %q", s)
-	}
-	o.v = &n
+	*o.p = &v
 	return nil
 }
 
@@ -71,30 +58,10 @@ func newFlags(name string, cfg *Config) *flag.FlagSet {
 	fs.StringVar(&cfg.OllamaURL, "ollama-url", cfg.OllamaURL, "use this Ollama server instead of the managed one")
 	fs.StringVar(&cfg.OllamaBin, "ollama-bin", cfg.OllamaBin, "the ollama binary for the managed runtime")
 	fs.DurationVar(&cfg.KeepAlive, "keep-alive", cfg.KeepAlive, "how long the runtime keeps an idle model loaded (e.g. 10m; -1s: for ever)")
-	fs.Var(intPtrFlag{&cfg.NumGPU}, "num-gpu", "layers each request puts on the GPU (-1 all, 0 CPU only; default: the runtime decides)")
+	fs.Var(optional[int]{&cfg.NumGPU}, "num-gpu", "layers each request puts on the GPU (-1 all, 0 CPU only; default: the runtime decides)")
 	fs.BoolVar(&cfg.OllamaDebug, "ollama-debug", cfg.OllamaDebug, "run the managed runtime with OLLAMA_DEBUG=1 (its log then holds every prompt: patient information)")
 	fs.IntVar(&cfg.NumParallel, "parallel", cfg.NumParallel, "requests the managed runtime serves at once per model (OLLAMA_NUM_PARALLEL)")
 	return fs
-}
-
-// intPtrFlag is an int flag stored through a pointer that stays nil until
-// the flag is given.
-type intPtrFlag struct{ p **int }
-
-func (f intPtrFlag) String() string {
-	if f.p == nil || *f.p == nil {
-		return ""
-	}
-	return fmt.Sprint(**f.p)
-}
-
-func (f intPtrFlag) Set(s string) error {
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil {
-		return fmt.Errorf("not an integer: %q", s)
-	}
-	*f.p = &n
-	return nil
 }
 
 // parse parses args allowing flags and positional arguments in any order,
@@ -128,4 +95,24 @@ func flagUsage(fs *flag.FlagSet) string {
 		fmt.Fprintf(&b, "  --%s\t%s\n", f.Name, f.Usage)
 	})
 	return b.String()
+}
+
+// optionFlags are the generation options' flags, shared by ask and batch.
+type optionFlags struct {
+	seed               *int
+	temp               *float64
+	numPredict, numCtx int
+}
+
+// register puts the flags on fs; numCtxUsage is --num-ctx's help.
+func (f *optionFlags) register(fs *flag.FlagSet, numCtxUsage string) {
+	fs.Var(optional[int]{&f.seed}, "seed", "random seed")
+	fs.Var(optional[float64]{&f.temp}, "temperature", "sampling temperature")
+	fs.IntVar(&f.numPredict, "num-predict", 0, "maximum tokens to generate")
+	fs.IntVar(&f.numCtx, "num-ctx", 0, numCtxUsage)
+}
+
+// options are the generation options the flags give.
+func (f *optionFlags) options() inference.Options {
+	return inference.Options{Seed: f.seed, Temperature: f.temp, NumPredict: f.numPredict, NumCtx: f.numCtx}
 }

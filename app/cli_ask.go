@@ -1,0 +1,202 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/assets"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// This file is the command line's ask: flags, images, --rerun, and the
+// answer streamed or printed as JSON.
+
+// fillRerun completes req from the logged run id: the exact model-input
+// images stored with it, its system prompt, prompt, model and options.
+// What the command line set (fs) overrides the logged values; images given
+// on the command line replace the logged ones.
+func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Request, fs *flag.FlagSet) error {
+	logged, err := s.rerunRequest(ctx, id)
+	if errors.Is(err, history.ErrNotFound) {
+		return usagef("--rerun %d: no such run in %s; see `medgemma-workbench history list`", id, s.cfg.HistoryPath())
+	}
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["prompt"] {
+		req.Prompt = logged.Prompt
+	}
+	if !set["system"] {
+		req.System = logged.System
+	}
+	if !set["model"] {
+		req.Model = logged.Model
+	}
+	o := logged.Options
+	if set["seed"] {
+		o.Seed = req.Options.Seed
+	}
+	if set["temperature"] {
+		o.Temperature = req.Options.Temperature
+	}
+	if set["num-predict"] {
+		o.NumPredict = req.Options.NumPredict
+	}
+	if set["num-ctx"] {
+		o.NumCtx = req.Options.NumCtx
+	}
+	req.Options = o
+	if !set["image"] {
+		req.Images = logged.Images
+	}
+	return nil
+}
+
+// askFlags are the ask command's flags.
+type askFlags struct {
+	prompt, system, model string
+	images                stringList
+	options               optionFlags
+	slices                int
+	json                  bool
+	rerun                 int64
+}
+
+func (f *askFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.prompt, "prompt", "", "the question or instruction")
+	fs.Int64Var(&f.rerun, "rerun", 0, "run again the logged run with this id: its images, prompts, model and options (flags given override them)")
+	fs.Var(&f.images, "image", "an image (DICOM, PNG, JPEG), or a folder, ZIP or DICOMDIR of one series; repeat for several")
+	fs.IntVar(&f.slices, "slices", 1, "send this many slices of each --image, sampled evenly over its series (first and last included)")
+	fs.StringVar(&f.model, "model", "", "model name (default: an installed MedGemma, else the demo model)")
+	fs.StringVar(&f.system, "system", "", "system prompt, e.g. \""+assets.DefaultSystemPrompt+"\"")
+	f.options.register(fs, "context window in tokens")
+	fs.BoolVar(&f.json, "json", false, "print a JSON summary at the end instead of streaming")
+}
+
+// parseAsk reads ask's flags and prepares the request they describe,
+// images included: bad images are bad input, found before anything
+// starts. fs tells which flags were given.
+func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inference.Request, err error) {
+	fs = newFlags("ask", &c.cfg)
+	f.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return f, fs, req, err
+	}
+	if (f.prompt == "" && f.rerun == 0) || len(pos) > 0 {
+		return f, fs, req, usagef("usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID) [--image FILE|DIR]... [--slices N] [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]")
+	}
+	req = inference.Request{Model: f.model, System: f.system, Prompt: f.prompt, Options: f.options.options()}
+	if f.slices < 1 {
+		return f, fs, req, usagef("--slices %d: want 1 or more", f.slices)
+	}
+	req.Images, err = c.askImages(f.images, f.slices)
+	return f, fs, req, err
+}
+
+func (c *cli) ask(args []string) error {
+	f, fs, req, err := c.parseAsk(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := NewServices(ctx, c.cfg, "cli ask")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if f.rerun != 0 {
+		if err := s.fillRerun(ctx, f.rerun, &req, fs); err != nil {
+			return err
+		}
+	}
+	if req.Model == "" {
+		if req.Model, err = s.DefaultModel(ctx); err != nil {
+			return err
+		}
+	}
+	if !s.Runtime().Managed() {
+		if w := burnInWarning(s.Runtime().State().URL, req.Images); w != "" {
+			fmt.Fprintln(c.stderr, w)
+		}
+	}
+	var onChunk func(string)
+	if !f.json {
+		onChunk = func(t string) { io.WriteString(c.stdout, t) }
+	}
+	id, res, err := s.Ask(ctx, req, onChunk)
+	if perr := c.printAnswer(req, id, res, err, f.json); perr != nil {
+		return perr
+	}
+	if res.Status == inference.StatusCancelled {
+		return fmt.Errorf("run %d cancelled; the partial answer is saved in history", id)
+	}
+	return err
+}
+
+// askImages prepares the model inputs of ask's --image paths: slices of
+// each, sampled evenly over its series.
+func (c *cli) askImages(paths []string, slices int) ([]inference.Image, error) {
+	var images []inference.Image
+	for _, path := range paths {
+		s, skipped, err := openSeries(path, "")
+		if err != nil {
+			return nil, err
+		}
+		c.warnSkipped(path, skipped)
+		for _, sl := range s.Sample(slices) {
+			p, err := sl.Image.Prepare(dicomview.PrepareOptions{Frame: sl.Frame})
+			if err != nil {
+				return nil, err
+			}
+			images = append(images, p.RequestImage())
+		}
+	}
+	return images, nil
+}
+
+// printAnswer ends ask's output: the streamed answer's last newline and
+// a summary line on stderr (when the run did not fail), or the JSON
+// summary. err is the run's; the error returned is printing's.
+func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result, err error, jsonOut bool) error {
+	if !jsonOut {
+		if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
+			fmt.Fprintln(c.stdout)
+		}
+		if err == nil {
+			fmt.Fprintf(c.stderr, "run %d · %s · %d prompt tokens · %d tokens in %s · %s\n",
+				id, res.Model, res.PromptEvalCount, res.EvalCount, res.TotalDuration.Round(time.Millisecond), res.DoneReason)
+			if res.Truncated {
+				fmt.Fprintf(c.stderr, "the answer was cut off at %d tokens (num_ctx %d): raise --num-predict or --num-ctx for a complete one\n", res.EvalCount, res.NumCtx)
+			}
+		}
+		return nil
+	}
+	shas := make([]string, 0, len(req.Images))
+	for _, im := range req.Images {
+		shas = append(shas, im.SHA256)
+	}
+	return json.NewEncoder(c.stdout).Encode(map[string]any{
+		"run_id": id, "model": res.Model, "model_digest": res.ModelDigest,
+		"runtime_version": res.RuntimeVersion, "image_sha256": shas,
+		"prompt_eval_count": res.PromptEvalCount, "eval_count": res.EvalCount,
+		"output": res.Output, "done_reason": res.DoneReason, "status": res.Status,
+		"chunks": res.Chunks, "total_duration_ms": res.TotalDuration.Milliseconds(),
+		"first_token_ms": res.FirstToken.Milliseconds(), "error": res.Error,
+		"truncated": res.Truncated, "thinking": res.Thinking, "num_ctx": res.NumCtx,
+	})
+}

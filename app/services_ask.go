@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// This file is the ask service: one request to the runtime (or another
+// chat function), logged to history whatever its outcome. The window's
+// Run button, the command line's ask and every batch run go through it.
+
+// checkpointEvery is how often Ask saves the partial answer of a run that
+// is still streaming, so that a crash loses at most this much of it.
+const checkpointEvery = 2 * time.Second
+
+// Ask runs one request against the runtime, streaming text to onChunk, and
+// logs it to history whatever its outcome. The run is saved as running
+// before the request is sent, its partial answer every checkpointEvery,
+// and its outcome at the end; a run cut off by a crash is marked
+// interrupted the next time the database is opened. It returns the run's
+// id.
+func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+	req = s.cfg.requestDefaults(req) // --num-gpu, --keep-alive, the num_ctx setting
+	return s.AskWith(ctx, req, onChunk, s.ask)
+}
+
+// ChatFunc answers one request, streaming text to onChunk, as
+// [inference.Client.Chat] does.
+type ChatFunc func(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error)
+
+// AskWith is [Services.Ask] with the answer coming from chat instead of the
+// runtime (such as an OpenAI-compatible endpoint); the run is logged the
+// same way.
+func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk func(string), chat ChatFunc) (int64, inference.Result, error) {
+	run := &history.Run{
+		SessionID: s.sessionID,
+		StartedAt: time.Now(),
+		System:    req.System,
+		Prompt:    req.Prompt,
+		Model:     req.Model,
+		Options:   req.Options,
+	}
+	// The log is written even when ctx is cancelled: a stopped run is a
+	// result.
+	lctx := context.WithoutCancel(ctx)
+	if err := s.logImages(ctx, req, run); err != nil {
+		return 0, inference.Result{Model: req.Model, Status: inference.StatusError, Error: err.Error()}, err
+	}
+	bctx, cancel := context.WithTimeout(lctx, 10*time.Second)
+	id, err := s.history.BeginRun(bctx, run)
+	cancel()
+	if err != nil {
+		return 0, inference.Result{Model: req.Model, Status: inference.StatusError, Error: err.Error()}, fmt.Errorf("save run: %w", err)
+	}
+
+	var partial strings.Builder
+	last := time.Now()
+	res, err := chat(ctx, req, func(text string) {
+		partial.WriteString(text)
+		if onChunk != nil {
+			onChunk(text)
+		}
+		if time.Since(last) >= checkpointEvery {
+			last = time.Now()
+			cctx, cancel := context.WithTimeout(lctx, time.Second)
+			if cerr := s.history.SaveOutput(cctx, id, partial.String()); cerr != nil {
+				s.log.Warn("checkpoint run", "run", id, "err", cerr)
+			}
+			cancel()
+		}
+	})
+	run.FinishedAt = time.Now()
+	run.ModelDigest = res.ModelDigest
+	run.RuntimeVersion = res.RuntimeVersion
+	run.Output = res.Output
+	run.Thinking = res.Thinking
+	run.PromptEvalCount = res.PromptEvalCount
+	run.EvalCount = res.EvalCount
+	run.TotalDuration = res.TotalDuration
+	run.LoadDuration = res.LoadDuration
+	run.PromptEvalDuration = res.PromptEvalDuration
+	run.EvalDuration = res.EvalDuration
+	run.FirstToken = res.FirstToken
+	run.DoneReason = res.DoneReason
+	run.Status = res.Status
+	run.Error = res.Error
+	fctx, cancel := context.WithTimeout(lctx, 10*time.Second)
+	defer cancel()
+	serr := s.history.FinishRun(fctx, run)
+	s.log.Info("run", "run", id, "model", req.Model, "digest", res.ModelDigest, "images", len(req.Images),
+		"status", res.Status, "prompt_tokens", res.PromptEvalCount, "tokens", res.EvalCount, "ms", res.TotalDuration.Milliseconds())
+	if serr != nil {
+		return id, res, errors.Join(err, fmt.Errorf("save run: %w", serr))
+	}
+	return id, res, err
+}
+
+// logImages stores the request's images and their studies in history and
+// fills in the run's image hashes, file names and paths, and study.
+func (s *Services) logImages(ctx context.Context, req inference.Request, run *history.Run) error {
+	var sources []string
+	for _, im := range req.Images {
+		err := s.history.PutImage(ctx, history.ImageRecord{
+			SHA256: im.SHA256, PNG: im.PNG, Source: im.Source, Frame: im.Frame,
+			WindowCenter: im.WindowCenter, WindowWidth: im.WindowWidth,
+			Encoding: im.Encoding, Width: im.Width, Height: im.Height,
+		})
+		if err != nil {
+			return fmt.Errorf("save image: %w", err)
+		}
+		key, err := s.history.PutStudy(ctx, im.Study.StudyInstanceUID, im.Study.Modality, studyDescription(im.Study))
+		if err != nil {
+			return fmt.Errorf("save study: %w", err)
+		}
+		if run.StudyKey == "" {
+			run.StudyKey = key
+		}
+		run.BurnInRisk = run.BurnInRisk || im.Study.BurnInRisk()
+		run.ImageSHA256 = append(run.ImageSHA256, im.SHA256)
+		run.SourcePaths = append(run.SourcePaths, im.Path)
+		sources = append(sources, im.Source)
+	}
+	run.Source = strings.Join(sources, ",")
+	return nil
+}
+
+// studyDescription is the description recorded for a study: its own, else
+// its series'.
+func studyDescription(info dicomview.StudyInfo) string {
+	if info.StudyDescription != "" {
+		return info.StudyDescription
+	}
+	return info.SeriesDescription
+}
+
+func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error) {
+	res := inference.Result{Model: req.Model, Status: inference.StatusError}
+	fail := func(err error) (inference.Result, error) {
+		if batch.Cancelled(ctx, inference.Result{}, err) {
+			res.Status, res.DoneReason = inference.StatusCancelled, "cancelled"
+		}
+		res.Error = err.Error()
+		return res, err
+	}
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	res.RuntimeVersion = s.runtime.State().Version
+	// Pre-flight: the model exists, can see images if there are any, and
+	// the request fits num_ctx (set explicitly, raised when needed).
+	facts, err := c.Facts(ctx, req.Model)
+	if err != nil {
+		return fail(err)
+	}
+	res.ModelDigest = facts.Digest
+	plan, err := inference.Preflight(req, facts)
+	if err != nil {
+		return fail(err)
+	}
+	out, err := c.Chat(ctx, plan.Request, onChunk)
+	out.ModelDigest = facts.Digest
+	out.RuntimeVersion = res.RuntimeVersion
+	return out, err
+}

@@ -1,0 +1,512 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
+	"github.com/medgemma-workbench/medgemma-workbench/ui"
+)
+
+// This file is the batch service: a batch of items × prompts × models
+// run into a result file, and the scores of one. The command line's
+// batch and eval (cli_batch.go, cli_eval.go) and the window's Batch tab
+// (RunBatch, EvalBatch and WriteEvalCSV, for ui.BatchBackend) share it.
+
+// BatchSpec is a batch to run, in the terms of neither the command line
+// nor the window: the command line parses its flags into one, the Batch
+// tab fills one from its fields.
+type BatchSpec struct {
+	// Manifest is a JSON Lines or CSV manifest; Images, instead, a folder
+	// or ZIP archive of images, one item per file. One of them is set.
+	Manifest, Images string
+	// Prompts is a YAML or JSON prompts file.
+	Prompts string
+	// Models are the models to run; none means the default model, which
+	// an Endpoint does not have.
+	Models []string
+	// Repeat is the repetitions of each (item, prompt, model) and
+	// Concurrency the runs in flight at once; both at least 1.
+	Repeat, Concurrency int
+	// Endpoint, when set, is an OpenAI-compatible API base URL that
+	// answers instead of the runtime, with APIKey.
+	Endpoint, APIKey string
+	// Out is the JSON Lines result file. A batch always resumes: the runs
+	// Out already holds are skipped. CSV is its CSV copy ("": Out with
+	// the extension .csv).
+	Out, CSV string
+	// Options are the generation options of every run.
+	Options inference.Options
+	// Prepare is how each image becomes the model's input, and Prep how
+	// the rows record it (as the user gave it).
+	Prepare dicomview.PrepareOptions
+	Prep    batch.Prep
+	// Retries is how often a request answered 429 or 5xx is sent again,
+	// with exponential backoff.
+	Retries int
+	// IncludePHI keeps file names and paths in the rows (images, the ids
+	// of items the manifest does not name, errors).
+	IncludePHI bool
+}
+
+// check refuses a spec that cannot run and fills in the CSV copy's name.
+func (b *BatchSpec) check() error {
+	switch {
+	case (b.Manifest == "") == (b.Images == ""):
+		return errors.New("batch: choose a manifest or a folder or ZIP of images (one of them)")
+	case b.Prompts == "":
+		return errors.New("batch: choose a prompts file")
+	case b.Out == "":
+		return errors.New("batch: choose a result file")
+	case b.Repeat < 1 || b.Concurrency < 1:
+		return errors.New("batch: repetitions and concurrency must be at least 1")
+	case b.Retries < 0:
+		return errors.New("batch: retries must be at least 0")
+	case b.Endpoint != "" && len(b.Models) == 0:
+		return errors.New("batch: an endpoint needs the models it serves named")
+	}
+	if b.CSV == "" {
+		b.CSV = strings.TrimSuffix(b.Out, filepath.Ext(b.Out)) + ".csv"
+	}
+	if filepath.Clean(b.CSV) == filepath.Clean(b.Out) {
+		return fmt.Errorf("batch: result file %s would be overwritten by its CSV copy: name it FILE.jsonl", b.Out)
+	}
+	return nil
+}
+
+// source is the spec's field that names its items.
+func (b *BatchSpec) source() batchField {
+	if b.Manifest != "" {
+		return fieldManifest
+	}
+	return fieldImages
+}
+
+// batchField names a field of BatchSpec in a batchInputError.
+type batchField string
+
+const (
+	fieldManifest batchField = "Manifest"
+	fieldImages   batchField = "Images"
+	fieldPrompts  batchField = "Prompts"
+	fieldOut      batchField = "Out"
+	fieldEndpoint batchField = "Endpoint"
+)
+
+// batchInputError is a batch refused for what its spec names: a
+// manifest, folder, ZIP or prompts file that is missing or malformed, a
+// result file that another batch is writing or that is not a batch
+// result, or an endpoint that is not a URL. field says which; the command
+// line words it in its flags.
+type batchInputError struct {
+	field batchField
+	err   error
+}
+
+func (e *batchInputError) Error() string {
+	switch {
+	case e.field == fieldOut && errors.Is(e.err, batch.ErrLocked):
+		return e.err.Error() + " or choose another result file"
+	case e.field == fieldOut:
+		return e.err.Error() + " (the result file is not a batch result and was left as it is; choose another)"
+	}
+	return e.err.Error()
+}
+
+func (e *batchInputError) Unwrap() error { return e.err }
+
+// BatchEventKind says what a BatchEvent reports.
+type BatchEventKind int
+
+const (
+	// BatchStarted: the result file is read; Runs and Skipped are set.
+	BatchStarted BatchEventKind = iota
+	// BatchRunEnded: a run ended; Progress is where this time's runs
+	// stand.
+	BatchRunEnded
+	// BatchRetrying: Retry is a request about to be sent again.
+	BatchRetrying
+	// BatchWarning: Warning is a line to show, such as images that may
+	// carry burned-in annotations going to another machine.
+	BatchWarning
+)
+
+// BatchEvent is what a running batch reports to its progress callback.
+// BatchRunEnded events come one at a time; BatchRetrying and
+// BatchWarning ones may come from several goroutines at once.
+type BatchEvent struct {
+	Kind BatchEventKind
+	// Runs is the batch's number of runs, Skipped how many of them the
+	// result file already holds.
+	Runs, Skipped int
+	Progress      batch.Progress
+	Retry         batch.Retry
+	Warning       string
+}
+
+// loadedBatch is a checked spec with its items and prompts read.
+type loadedBatch struct {
+	spec    BatchSpec
+	items   []batch.Item
+	prompts *batch.PromptSet
+	cleanup func()
+}
+
+// loadBatch checks spec and reads its items and prompts; a ZIP is
+// extracted under dataDir/tmp. close the batch when it is over: it
+// removes the files extracted from a ZIP. Bad input is a
+// *batchInputError.
+func loadBatch(spec BatchSpec, dataDir string) (*loadedBatch, error) {
+	if err := spec.check(); err != nil {
+		return nil, err
+	}
+	b := &loadedBatch{spec: spec, cleanup: func() {}}
+	var err error
+	if spec.Manifest != "" {
+		b.items, err = batch.LoadManifest(spec.Manifest)
+	} else {
+		err = b.loadImages(dataDir)
+	}
+	if err != nil {
+		b.close()
+		return nil, &batchInputError{field: spec.source(), err: err}
+	}
+	if b.prompts, err = batch.LoadPrompts(spec.Prompts); err != nil {
+		b.close()
+		return nil, &batchInputError{field: fieldPrompts, err: err}
+	}
+	return b, nil
+}
+
+// loadImages makes one item of each image of the spec's folder or ZIP.
+func (b *loadedBatch) loadImages(dataDir string) error {
+	st, err := os.Stat(b.spec.Images)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		b.items, err = batch.ScanDir(b.spec.Images)
+		return err
+	}
+	// Extract under the data folder (not the system's shared temp),
+	// removing what a killed batch left there first.
+	batch.CleanTemp(dataDir)
+	tmp, remove, err := batch.TempDir(dataDir)
+	if err != nil {
+		return err
+	}
+	b.cleanup = remove
+	b.items, err = batch.ExtractZip(b.spec.Images, tmp, batch.DefaultZipLimits)
+	return err
+}
+
+func (b *loadedBatch) close() { b.cleanup() }
+
+// batchResult is how a batch ended: the runner's summary, the batch's
+// runs, those skipped as already done, the rows in the result file out
+// and its CSV copy, and the errors writing it (werr) or finishing it and
+// its CSV (ferr).
+type batchResult struct {
+	sum                 batch.Summary
+	runs, skipped, rows int
+	out, csv            string
+	werr, ferr          error
+}
+
+// runBatch runs a loaded batch on s. It picks the default model when none
+// is named, skips the runs the result file already holds, checks the
+// models, runs the others and finishes the file and its CSV, telling
+// onEvent (which may be nil) as it goes. The error is one that stopped
+// the batch before it ran; how the runs ended is in the result. Closing
+// drain stops it from starting runs; cancelling ctx stops those in
+// flight.
+func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loadedBatch, onEvent func(BatchEvent)) (batchResult, error) {
+	spec := b.spec
+	res := batchResult{out: spec.Out, csv: spec.CSV}
+	emit := func(e BatchEvent) {
+		if onEvent != nil {
+			onEvent(e)
+		}
+	}
+	if spec.Endpoint == "" && len(spec.Models) == 0 {
+		m, err := s.DefaultModel(ctx)
+		if err != nil {
+			return res, err
+		}
+		spec.Models = []string{m}
+	}
+	out, err := openResultFile(spec.Out)
+	if err != nil {
+		return res, err
+	}
+	defer out.Close()
+
+	r := newBatchRunner(spec, drain, emit)
+	js := batch.Spec{Items: b.items, Prompts: b.prompts, Models: spec.Models, Repeat: spec.Repeat, Options: spec.Options,
+		Prep: spec.Prep, IncludePHI: spec.IncludePHI}
+	// The server is part of each run's key, so it is known before the
+	// runs are.
+	checkEndpoint, err := s.batchBackend(ctx, r, spec, b.items, &js)
+	if err != nil {
+		return res, err
+	}
+	jobs, pending, err := pendingJobs(js, out)
+	if err != nil {
+		return res, &batchInputError{field: spec.source(), err: err}
+	}
+	res.runs, res.skipped = len(jobs), len(jobs)-len(pending)
+	emit(BatchEvent{Kind: BatchStarted, Runs: res.runs, Skipped: res.skipped})
+	if len(pending) > 0 && checkEndpoint != nil {
+		if err := checkEndpoint(); err != nil {
+			return res, err
+		}
+	}
+	res.sum, res.werr = r.Run(ctx, pending, out)
+	res.ferr = out.Finish(jobs, spec.CSV)
+	res.rows = len(out.Rows(nil))
+	return res, nil
+}
+
+// openResultFile opens a batch's result file before anything else: its
+// lock refuses a second batch on it, and a file that is not a batch
+// result is refused before anything runs.
+func openResultFile(path string) (*batch.Output, error) {
+	out, err := batch.OpenOutput(path)
+	var ie *batch.InputError
+	if errors.As(err, &ie) {
+		return nil, &batchInputError{field: fieldOut, err: err}
+	}
+	return out, err
+}
+
+// newBatchRunner is the runner of spec, telling emit of its progress,
+// retries and the first image that may carry burned-in annotations going
+// to another machine.
+func newBatchRunner(spec BatchSpec, drain <-chan struct{}, emit func(BatchEvent)) *batch.Runner {
+	r := &batch.Runner{
+		Concurrency: spec.Concurrency,
+		Backoff:     inference.Backoff{Retries: spec.Retries, Base: inference.DefaultBackoff.Base, Max: inference.DefaultBackoff.Max},
+		Options:     spec.Options,
+		Prep:        spec.Prep,
+		Drain:       drain,
+		IncludePHI:  spec.IncludePHI,
+		Progress:    func(p batch.Progress) { emit(BatchEvent{Kind: BatchRunEnded, Progress: p}) },
+		Retrying:    func(rt batch.Retry) { emit(BatchEvent{Kind: BatchRetrying, Retry: rt}) },
+	}
+	var warnOnce sync.Once
+	r.Prepare = func(path string) (inference.Image, error) {
+		_, p, err := PrepareImage(path, spec.Prepare)
+		if err != nil {
+			return inference.Image{}, err
+		}
+		im := p.RequestImage()
+		// Before the pixels leave the machine: once per batch.
+		if w := burnInWarning(r.Endpoint, []inference.Image{im}); w != "" {
+			warnOnce.Do(func() {
+				emit(BatchEvent{Kind: BatchWarning, Warning: "batch: " + w + " (the first; there may be more)"})
+			})
+		}
+		return im, nil
+	}
+	return r
+}
+
+// pendingJobs lists the runs of js, and those of them that out does not
+// hold yet.
+func pendingJobs(js batch.Spec, out *batch.Output) (jobs, pending []batch.Job, err error) {
+	jobs, err = js.Jobs()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, j := range jobs {
+		if !out.Done(j.Key) {
+			pending = append(pending, j)
+		}
+	}
+	return jobs, pending, nil
+}
+
+// batchBackend sets the runner's backend and the spec's server (backend,
+// endpoint and model digests, for the runs' keys): the endpoint's, or the
+// runtime's, after checking that the models are there. For an endpoint
+// the check needs the network and is returned, to run only when there is
+// something to do.
+func (s *Services) batchBackend(ctx context.Context, r *batch.Runner, spec BatchSpec, items []batch.Item, js *batch.Spec) (check func() error, err error) {
+	if spec.Endpoint != "" {
+		oc, err := inference.NewOpenAIClient(spec.Endpoint, spec.APIKey)
+		if err != nil {
+			return nil, &batchInputError{field: fieldEndpoint, err: err}
+		}
+		r.BackendName, r.Endpoint = "openai", redact.URL(oc.URL())
+		js.Backend, js.Endpoint = r.BackendName, oc.URL()
+		r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
+			return s.AskWith(ctx, req, nil, oc.Chat)
+		})
+		return func() error { return checkEndpointModels(ctx, oc, spec.Models) }, nil
+	}
+	r.BackendName = "ollama"
+	if !s.Runtime().Managed() {
+		r.Endpoint = redact.URL(s.Runtime().State().URL)
+	}
+	digests, err := checkOllamaModels(ctx, s, spec.Models, items)
+	if err != nil {
+		return nil, err
+	}
+	js.Backend, js.Endpoint, js.Digests = r.BackendName, r.Endpoint, digests
+	r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
+		return s.Ask(ctx, req, nil)
+	})
+	return nil, nil
+}
+
+// checkOllamaModels refuses, before anything runs, a model the runtime
+// does not have or one that cannot read the items' images. It returns
+// each model's digest.
+func checkOllamaModels(ctx context.Context, s *Services, models []string, items []batch.Item) (map[string]string, error) {
+	c, err := s.Runtime().Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	digests := map[string]string{}
+	most := 0
+	for _, it := range items {
+		most = max(most, len(it.Paths))
+	}
+	for _, m := range models {
+		f, err := c.Facts(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := inference.Preflight(inference.Request{Model: m, Images: make([]inference.Image, most)}, f); err != nil {
+			return nil, err
+		}
+		digests[m] = f.Digest
+	}
+	return digests, nil
+}
+
+// checkEndpointModels refuses a model an OpenAI-compatible server says it
+// does not serve. A server that cannot list its models is not checked.
+func checkEndpointModels(ctx context.Context, oc *inference.OpenAIClient, models []string) error {
+	ids, err := oc.Models(ctx)
+	if err != nil {
+		if _, retry := inference.Retryable(err); retry || batch.Cancelled(ctx, inference.Result{}, err) {
+			return err
+		}
+		var he *inference.HTTPError
+		if errors.As(err, &he) {
+			return nil // no /models; the runs will tell
+		}
+		return fmt.Errorf("endpoint %s is not answering: %w", oc.URL(), err)
+	}
+	for _, m := range models {
+		if !slices.Contains(ids, m) && !slices.Contains(ids, m+":latest") {
+			return fmt.Errorf("model %q: %w: %s serves %s", m, inference.ErrUnknownModel, oc.URL(), strings.Join(ids, ", "))
+		}
+	}
+	return nil
+}
+
+// RunBatch runs spec on the workbench's runtime with the default image
+// preparation, skipping the runs spec.Out already holds. See
+// ui.BatchBackend.
+func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress func(ui.BatchProgress)) (ui.BatchResult, error) {
+	b, err := loadBatch(BatchSpec{
+		Manifest: spec.Manifest, Images: spec.Images, Prompts: spec.Prompts, Models: spec.Models,
+		Repeat: spec.Repeat, Concurrency: spec.Concurrency, Out: spec.Out, Options: spec.Options,
+		Retries: inference.DefaultBackoff.Retries,
+	}, s.cfg.DataDir)
+	if err != nil {
+		return ui.BatchResult{}, err
+	}
+	defer b.close()
+	// last is the progress shown, which a retry or a warning adds its line
+	// to; events come from several goroutines.
+	var mu sync.Mutex
+	var last ui.BatchProgress
+	res, err := s.runBatch(ctx, spec.Drain, b, func(e BatchEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e.Kind {
+		case BatchStarted:
+			last.BatchProgress, last.Skipped = batch.Progress{Total: e.Runs - e.Skipped}, e.Skipped
+		case BatchRunEnded:
+			last.BatchProgress = e.Progress
+		case BatchRetrying:
+			last.Note = e.Retry.String()
+		case BatchWarning:
+			last.Note = e.Warning
+		}
+		if onProgress != nil {
+			onProgress(last)
+		}
+	})
+	if err != nil {
+		return ui.BatchResult{}, err // nothing ran
+	}
+	out := ui.BatchResult{BatchSummary: res.sum, Runs: res.runs, Skipped: res.skipped, Rows: res.rows, Out: res.out, CSV: res.csv}
+	if res.werr != nil {
+		return out, res.werr
+	}
+	return out, res.ferr
+}
+
+// EvalBatch scores the result file at path with the automatic metric, as
+// eval does by default.
+func (s *Services) EvalBatch(ctx context.Context, path string) (ui.BatchEval, error) {
+	if err := ctx.Err(); err != nil {
+		return ui.BatchEval{}, err
+	}
+	rep, truncated, err := evaluateFile(path, batch.EvalOptions{Metric: batch.Auto, Resamples: batch.DefaultResamples, Seed: 1}, "metric with eval --metric")
+	if err != nil {
+		return ui.BatchEval{Truncated: truncated}, fmt.Errorf("eval: %w", err)
+	}
+	return ui.BatchEval{Report: rep, Truncated: truncated}, nil
+}
+
+// WriteEvalCSV writes rep as CSV to path, as eval --csv does.
+func (s *Services) WriteEvalCSV(ctx context.Context, rep batch.Report, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return writeEvalCSV(path, rep)
+}
+
+// writeEvalCSV writes rep as CSV to path: eval --csv and the Batch tab
+// share it.
+func writeEvalCSV(path string, rep batch.Report) error {
+	return writeWith(path, func(w io.Writer) error { return batch.WriteSummaryCSV(w, rep) })
+}
+
+// evaluateFile scores a batch result file: eval and the Batch tab share
+// it. truncated says the file ends with a half-written row, which is
+// ignored. The error names the file; metricHint is what to change for
+// another metric ("--metric" on the command line).
+func evaluateFile(path string, opt batch.EvalOptions, metricHint string) (rep batch.Report, truncated bool, err error) {
+	rows, truncated, err := batch.ReadRows(path)
+	if err != nil {
+		return rep, false, err
+	}
+	if len(rows) == 0 {
+		return rep, truncated, fmt.Errorf("%s: no rows to score", path)
+	}
+	rep = batch.Evaluate(rows, opt)
+	if len(rep.Groups) == 0 {
+		m := opt.Metric
+		if m == "" {
+			m = batch.Auto
+		}
+		return rep, truncated, fmt.Errorf("%s: no row has a reference answer %s can score (give answers in the manifest, or another %s)", path, m, metricHint)
+	}
+	return rep, truncated, nil
+}
