@@ -18,7 +18,7 @@ func TestWritersUseAtomicfile(t *testing.T) {
 		want []string // all must appear
 		deny []string // none may appear
 	}{
-		{"app/cli.go", []string{"atomicfile.WriteFile("}, []string{"os.CreateTemp", "os.Rename"}},
+		{"app/files.go", []string{"atomicfile.WriteFile("}, []string{"os.CreateTemp", "os.Rename"}},
 		{"batch/output.go", []string{"atomicfile.Write("}, []string{"os.CreateTemp", "os.Rename"}},
 		{"inference/demomodel/demomodel.go", []string{"atomicfile.WriteOS("}, []string{"os.CreateTemp", "os.Rename"}},
 		{"inference/demomodel/textonly.go", []string{"writeGGUF("}, []string{"os.CreateTemp", "os.Rename"}},

@@ -304,6 +304,9 @@ func table(rs []result, parallel int) string {
 	return b.String()
 }
 
+// measureModel runs the measurements of one model in the order the table
+// lists them; it stays one function (gocyclo 21) because each step is an
+// error check on the device and the order is the table's.
 func measureModel(ctx context.Context, c *api.Client, model string, cfg measureConfig) (result, error) {
 	r := result{Model: model}
 	show, err := c.Show(ctx, &api.ShowRequest{Model: model, Verbose: true})
