@@ -18,10 +18,12 @@ const usage = `usage: medgemma-workbench [--data-dir DIR] [--ollama-url URL] [FI
 Commands:
   prepare FILE --out OUT.png   write the exact 896×896 image the model receives
                                (FILE may be a folder, ZIP or DICOMDIR: --series,
-                               --slice; --slices N --out-dir DIR for N slices)
+                               --slice; --slices N or --recipe NAME with --out-dir DIR)
   render FILE --out OUT.png    write the windowed image at native resolution
-  ask --prompt TEXT [--image FILE]... [--slices N]
+  ask --prompt TEXT [--image FILE]... [--recipe NAME] [--slices N] [--render-only]
                                ask a model, streaming the answer; logged to history
+  recipes list|show NAME       the model-input recipes (Google's CT, MR and CXR ones,
+                               plain, and your own in DATA_DIR/recipes)
   models list|pull|import|rm|ps|demo
                                list, download, import, remove the runtime's models;
                                see where they run; install the offline demo model
@@ -100,6 +102,7 @@ var commands = map[string]func(*cli, []string) error{
 	"render":  (*cli).render,
 	"ask":     (*cli).ask,
 	"models":  (*cli).models,
+	"recipes": (*cli).recipes,
 	"history": (*cli).history,
 	"report":  (*cli).report,
 	"batch":   (*cli).batch,

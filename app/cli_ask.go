@@ -9,12 +9,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
@@ -61,6 +63,14 @@ func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Reque
 	req.Options = o
 	if !set["image"] {
 		req.Images = logged.Images
+		req.Recipe, req.RecipeJSON, req.Boxes = logged.Recipe, logged.RecipeJSON, logged.Boxes
+		if set["prompt"] && logged.RecipeJSON != "" {
+			// A new question about the same images: laid out by the
+			// run's own recipe.
+			if r, err := recipe.Parse(fmt.Sprintf("run %d", id), []byte(logged.RecipeJSON)); err == nil {
+				req.Prompt = recipe.Relayout(r, req.Images, req.Prompt)
+			}
+		}
 	}
 	return nil
 }
@@ -71,7 +81,8 @@ type askFlags struct {
 	images                stringList
 	options               optionFlags
 	slices                int
-	json                  bool
+	recipe                string
+	json, renderOnly      bool
 	rerun                 int64
 }
 
@@ -79,7 +90,9 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.prompt, "prompt", "", "the question or instruction")
 	fs.Int64Var(&f.rerun, "rerun", 0, "run again the logged run with this id: its images, prompts, model and options (flags given override them)")
 	fs.Var(&f.images, "image", "an image (DICOM, PNG, JPEG), or a folder, ZIP or DICOMDIR of one series; repeat for several")
-	fs.IntVar(&f.slices, "slices", 1, "send this many slices of each --image, sampled evenly over its series (first and last included)")
+	fs.IntVar(&f.slices, "slices", 1, "send this many slices of each --image, sampled evenly over its series (first and last included); with a volume recipe, at most its count (default: the recipe's)")
+	fs.StringVar(&f.recipe, "recipe", "", "the model-input recipe: which images, their encoding and the prompt's layout (default plain; see `medgemma-workbench recipes list`)")
+	fs.BoolVar(&f.renderOnly, "render-only", false, "print the prompt as the runtime renders it, each image's tag where it stands, and send nothing to the model")
 	fs.StringVar(&f.model, "model", "", "model name (default: an installed MedGemma, else the demo model)")
 	fs.StringVar(&f.system, "system", "", "system prompt, e.g. \""+assets.DefaultSystemPrompt+"\"")
 	f.options.register(fs, "context window in tokens")
@@ -96,15 +109,69 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 	if err != nil {
 		return f, fs, req, err
 	}
-	if (f.prompt == "" && f.rerun == 0) || len(pos) > 0 {
-		return f, fs, req, usagef("usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID) [--image FILE|DIR]... [--slices N] [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]")
+	if (f.prompt == "" && f.rerun == 0 && f.recipe == "") || len(pos) > 0 {
+		return f, fs, req, usagef("%s", askUsage)
 	}
 	req = inference.Request{Model: f.model, System: f.system, Prompt: f.prompt, Options: f.options.options()}
 	if f.slices < 1 {
 		return f, fs, req, usagef("--slices %d: want 1 or more", f.slices)
 	}
-	req.Images, err = c.askImages(f.images, f.slices)
-	return f, fs, req, err
+	if f.rerun != 0 && len(f.images) == 0 {
+		if f.recipe != "" {
+			return f, fs, req, usagef("--recipe with --rerun needs --image: a re-run without images keeps the logged run's images and recipe")
+		}
+		return f, fs, req, nil
+	}
+	r, err := c.openRecipes().Get(f.recipe)
+	if err != nil {
+		return f, fs, req, usagef("--recipe: %v", err)
+	}
+	if f.prompt == "" && r.Prompt.Default == "" {
+		return f, fs, req, usagef("recipe %s has no default prompt: give --prompt", r.Name)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	o := recipe.Options{Prompt: f.prompt}
+	if set["slices"] || r.Images.From == recipe.FromEach {
+		o.Slices = f.slices
+	}
+	b, err := c.buildRecipe(r, f.images, o)
+	if err != nil {
+		return f, fs, req, err
+	}
+	return f, fs, b.Request(f.model, f.system, f.options.options()), nil
+}
+
+const askUsage = "usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID | --recipe NAME) [--image FILE|DIR]... [--recipe NAME] [--slices N] [--render-only] [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]"
+
+// buildRecipe opens the --image paths (a file, folder, ZIP or DICOMDIR of
+// one series each) and applies r to them. A recipe's refusal (wrong
+// modality, too many slices, no dates to order by) is bad input.
+func (c *cli) buildRecipe(r *recipe.Recipe, paths []string, o recipe.Options) (*recipe.Built, error) {
+	var inputs []recipe.Input
+	for _, path := range paths {
+		s, skipped, err := openSeries(path, "")
+		if err != nil {
+			return nil, err
+		}
+		c.warnSkipped(path, skipped)
+		inputs = append(inputs, recipe.Input{Path: path, Series: s})
+	}
+	if len(inputs) == 0 {
+		if r.Name == recipe.Plain {
+			return &recipe.Built{Recipe: r.Ref(), Prompt: o.Prompt}, nil
+		}
+		return nil, usagef("recipe %s needs --image", r.Name)
+	}
+	b, err := recipe.Build(r, inputs, o)
+	if err != nil {
+		var le *dicomview.LimitError
+		if errors.As(err, &le) || errors.Is(err, dicomview.ErrUnsupported) {
+			return nil, err
+		}
+		return nil, usagef("%v", err)
+	}
+	return b, nil
 }
 
 func (c *cli) ask(args []string) error {
@@ -129,6 +196,13 @@ func (c *cli) ask(args []string) error {
 			return err
 		}
 	}
+	if f.renderOnly {
+		rd, err := s.Render(ctx, req)
+		if err != nil {
+			return err
+		}
+		return c.printRendered(req, rd, f.json)
+	}
 	if !s.Runtime().Managed() {
 		if w := burnInWarning(s.Runtime().State().URL, req.Images); w != "" {
 			fmt.Fprintln(c.stderr, w)
@@ -146,27 +220,6 @@ func (c *cli) ask(args []string) error {
 		return fmt.Errorf("run %d cancelled; the partial answer is saved in history", id)
 	}
 	return err
-}
-
-// askImages prepares the model inputs of ask's --image paths: slices of
-// each, sampled evenly over its series.
-func (c *cli) askImages(paths []string, slices int) ([]inference.Image, error) {
-	var images []inference.Image
-	for _, path := range paths {
-		s, skipped, err := openSeries(path, "")
-		if err != nil {
-			return nil, err
-		}
-		c.warnSkipped(path, skipped)
-		for _, sl := range s.Sample(slices) {
-			p, err := sl.Image.Prepare(dicomview.PrepareOptions{Frame: sl.Frame})
-			if err != nil {
-				return nil, err
-			}
-			images = append(images, p.RequestImage())
-		}
-	}
-	return images, nil
 }
 
 // printAnswer ends ask's output: the streamed answer's last newline and
@@ -198,5 +251,58 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 		"chunks": res.Chunks, "total_duration_ms": res.TotalDuration.Milliseconds(),
 		"first_token_ms": res.FirstToken.Milliseconds(), "error": res.Error,
 		"truncated": res.Truncated, "thinking": res.Thinking, "num_ctx": res.NumCtx,
+		"recipe": req.Recipe, "image_labels": imageLabels(req),
 	})
 }
+
+func imageLabels(req inference.Request) []string {
+	out := make([]string, len(req.Images))
+	for i, im := range req.Images {
+		out[i] = im.Label
+	}
+	return out
+}
+
+// printRendered prints the prompt as the runtime rendered it: as text,
+// each image tag followed by what it is; as JSON, the prompt with its tags
+// and the images in the order the tags stand.
+func (c *cli) printRendered(req inference.Request, rd inference.Rendered, jsonOut bool) error {
+	if len(rd.Order) != len(req.Images) || rd.Images != len(req.Images) {
+		return fmt.Errorf("render the prompt: the runtime placed %d of %d images (%d tags)", rd.Images, len(req.Images), len(rd.Order))
+	}
+	if jsonOut {
+		type img struct {
+			Tag    string `json:"tag"`
+			Label  string `json:"label,omitempty"`
+			SHA256 string `json:"sha256"`
+			Source string `json:"source,omitempty"`
+		}
+		imgs := make([]img, 0, len(rd.Order))
+		for _, n := range rd.Order {
+			im := req.Images[n]
+			imgs = append(imgs, img{Tag: fmt.Sprintf("[img-%d]", n), Label: im.Label, SHA256: im.SHA256, Source: im.Source})
+		}
+		return json.NewEncoder(c.stdout).Encode(map[string]any{
+			"model": req.Model, "recipe": req.Recipe, "prompt": rd.Prompt, "images": imgs,
+			"num_ctx": rd.NumCtx, "estimated_prompt_tokens": rd.PromptTokens,
+		})
+	}
+	text := imgTagRE.ReplaceAllStringFunc(rd.Prompt, func(tag string) string {
+		var n int
+		fmt.Sscanf(tag, "[img-%d]", &n)
+		im := req.Images[n]
+		what := im.Source
+		if im.Label != "" {
+			what = im.Label + ", " + what
+		}
+		return fmt.Sprintf("%s⟨image: %s, sha256 %s…⟩", tag, what, im.SHA256[:12])
+	})
+	fmt.Fprintln(c.stdout, text)
+	if req.Recipe.Name != "" {
+		fmt.Fprintf(c.stderr, "recipe %s · %d images · num_ctx %d (about %d prompt tokens) · nothing was sent to the model\n",
+			req.Recipe, len(req.Images), rd.NumCtx, rd.PromptTokens)
+	}
+	return nil
+}
+
+var imgTagRE = regexp.MustCompile(`\[img-\d+\]`)

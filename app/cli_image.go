@@ -10,12 +10,13 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 )
 
 // imageFlags are the flags shared by prepare and render.
 type imageFlags struct {
 	out, window, preset, encoding, fit string
-	series, outDir                     string
+	series, outDir, recipe             string
 	frame, slice, slices               int
 	json                               bool
 }
@@ -36,7 +37,8 @@ func (f *imageFlags) register(fs interface {
 		fs.StringVar(&f.encoding, "encoding", "display", "model-input encoding: display (the window, grey) or ct3 (CT: HU windows [-1024,1024], [-135,215], [0,80] as R, G, B)")
 		fs.StringVar(&f.fit, "fit", "pad", "pad (keep aspect, black bars) or stretch")
 		fs.IntVar(&f.slices, "slices", 0, "write this many slices sampled evenly over the series (first and last included) into --out-dir")
-		fs.StringVar(&f.outDir, "out-dir", "", "folder for the PNGs of --slices, named slice-K.png after their slice number")
+		fs.StringVar(&f.outDir, "out-dir", "", "folder for the PNGs of --slices, named slice-K.png after their slice number, or of --recipe, named image-NNN in the order sent")
+		fs.StringVar(&f.recipe, "recipe", "", "write the exact images this model-input recipe sends (`medgemma-workbench recipes list`) into --out-dir; give two studies for a longitudinal recipe")
 	}
 }
 
@@ -86,7 +88,7 @@ func modelInputOptions(w *dicomview.Window, encoding, fit string) (dicomview.Pre
 	return opts, nil
 }
 
-const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]"
+const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]\n       medgemma-workbench prepare FILE|DIR... --recipe NAME --out-dir DIR [--slices N] [--window C,W | --preset NAME] [--json]"
 
 func (c *cli) prepare(args []string) error {
 	fs := newFlags("prepare", &c.cfg)
@@ -95,6 +97,9 @@ func (c *cli) prepare(args []string) error {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if f.recipe != "" {
+		return c.prepareRecipe(pos, f)
 	}
 	if err := f.checkPrepare(pos); err != nil {
 		return err
@@ -274,4 +279,75 @@ func (c *cli) render(args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, frame %d, window %g/%g)\n", sum, f.out, b.Dx(), b.Dy(), t.frame, w.Center, w.Width)
 	return nil
+}
+
+// prepareRecipe writes the images a recipe sends for the studies pos into
+// --out-dir, image-NNN.png (or .jpg) in the order sent, and with --json a
+// line an image: its file, label, SHA-256, source and slice.
+func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
+	switch {
+	case len(pos) == 0 || f.outDir == "":
+		return usagef("--recipe writes into --out-dir and needs at least one FILE|DIR\n%s", prepareUsage)
+	case f.out != "" || f.slice != 0 || f.frame != 0 || f.encoding != "display" || f.fit != "pad":
+		return usagef("--recipe chooses the images, their encoding and fit: drop --out, --slice, --frame, --encoding and --fit\n%s", prepareUsage)
+	}
+	r, err := c.openRecipes().Get(f.recipe)
+	if err != nil {
+		return usagef("--recipe: %v", err)
+	}
+	w, err := f.windowFlag()
+	if err != nil {
+		return err
+	}
+	if w != nil && r.Encoding.Kind != recipe.EncodeDisplay {
+		return usagef("recipe %s encodes with %s, not a display window: drop --window/--preset", r.Name, r.Encoding.Kind)
+	}
+	o := recipe.Options{Window: w}
+	if f.slices > 0 || r.Images.From == recipe.FromEach {
+		o.Slices = max(f.slices, 1)
+	}
+	b, err := c.buildRecipe(r, pos, o)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.outDir, 0o700); err != nil {
+		return err
+	}
+	var slices []int
+	for _, ix := range b.Indices {
+		for _, i := range ix {
+			slices = append(slices, i+1)
+		}
+	}
+	enc := json.NewEncoder(c.stdout)
+	for k, im := range b.Images {
+		ext := ".png"
+		if r.Encoding.Codec == "jpeg" {
+			ext = ".jpg"
+		}
+		name := filepath.Join(f.outDir, fmt.Sprintf("image-%03d%s", k+1, ext))
+		if err := writeFileAtomic(name, im.PNG); err != nil {
+			return err
+		}
+		if !f.json {
+			fmt.Fprintf(c.stdout, "%s\t%s\n", name, cmpOr(im.Label, im.Source))
+			continue
+		}
+		m := map[string]any{"index": k + 1, "file": name, "label": im.Label, "sha256": im.SHA256,
+			"source": im.Source, "encoding": im.Encoding, "width": im.Width, "height": im.Height, "recipe": b.Recipe}
+		if k < len(slices) {
+			m["slice"] = slices[k]
+		}
+		if err := enc.Encode(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -9,8 +9,10 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // This file is the ask service: one request to the runtime (or another
@@ -41,12 +43,32 @@ type ChatFunc func(ctx context.Context, req inference.Request, onChunk func(stri
 // same way.
 func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk func(string), chat ChatFunc) (int64, inference.Result, error) {
 	run := &history.Run{
-		SessionID: s.sessionID,
-		StartedAt: time.Now(),
-		System:    req.System,
-		Prompt:    req.Prompt,
-		Model:     req.Model,
-		Options:   req.Options,
+		SessionID:  s.sessionID,
+		StartedAt:  time.Now(),
+		System:     req.System,
+		Prompt:     req.Prompt,
+		Model:      req.Model,
+		Options:    req.Options,
+		Recipe:     req.Recipe,
+		RecipeJSON: req.RecipeJSON,
+	}
+	for _, im := range req.Images {
+		if im.Label != "" {
+			run.ImageLabels = make([]string, len(req.Images))
+			for i, im := range req.Images {
+				run.ImageLabels[i] = im.Label
+			}
+			break
+		}
+	}
+	for _, im := range req.Images {
+		if im.SourceWidth > 0 {
+			run.ImageGeometry = make([]core.Geometry, len(req.Images))
+			for i, im := range req.Images {
+				run.ImageGeometry[i] = core.Geometry{Width: im.SourceWidth, Height: im.SourceHeight, Fit: im.Fit}
+			}
+			break
+		}
 	}
 	// The log is written even when ctx is cancelled: a stopped run is a
 	// result.
@@ -92,6 +114,11 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 	run.DoneReason = res.DoneReason
 	run.Status = res.Status
 	run.Error = res.Error
+	if boxes, berr := recipe.Boxes(req, res.Output); berr == nil {
+		run.Boxes = boxes
+	} else if res.Status == inference.StatusOK {
+		s.log.Warn("localization answer without readable boxes", "run", id, "err", berr)
+	}
 	fctx, cancel := context.WithTimeout(lctx, 10*time.Second)
 	defer cancel()
 	serr := s.history.FinishRun(fctx, run)
@@ -139,6 +166,28 @@ func studyDescription(info dicomview.StudyInfo) string {
 		return info.StudyDescription
 	}
 	return info.SeriesDescription
+}
+
+// Render returns req's prompt as the runtime renders it, after the same
+// pre-flight as Ask (the model exists and sees images; num_ctx set to fit):
+// nothing is generated and nothing is logged.
+func (s *Services) Render(ctx context.Context, req inference.Request) (inference.Rendered, error) {
+	req = s.cfg.requestDefaults(req)
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return inference.Rendered{}, err
+	}
+	facts, err := c.Facts(ctx, req.Model)
+	if err != nil {
+		return inference.Rendered{}, err
+	}
+	plan, err := inference.Preflight(req, facts)
+	if err != nil {
+		return inference.Rendered{}, err
+	}
+	r, err := c.Render(ctx, plan.Request)
+	r.NumCtx, r.PromptTokens = plan.Request.Options.NumCtx, plan.PromptTokens
+	return r, err
 }
 
 func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error) {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/report"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
@@ -105,7 +107,13 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 	if err != nil {
 		return inference.Request{}, err
 	}
-	req := inference.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options}
+	req := inference.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options,
+		Recipe: run.Recipe, RecipeJSON: run.RecipeJSON}
+	if run.RecipeJSON != "" {
+		if r, err := recipe.Parse("run "+strconv.FormatInt(id, 10), []byte(run.RecipeJSON)); err == nil {
+			req.Boxes = r.Output == "boxes"
+		}
+	}
 	sources := strings.Split(run.Source, ",")
 	for i, sha := range run.ImageSHA256 {
 		png, err := s.history.ImagePNG(ctx, sha)
@@ -121,6 +129,13 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 		}
 		if len(sources) == len(run.ImageSHA256) {
 			im.Source = sources[i]
+		}
+		if len(run.ImageLabels) == len(run.ImageSHA256) {
+			im.Label = run.ImageLabels[i]
+		}
+		if len(run.ImageGeometry) == len(run.ImageSHA256) {
+			g := run.ImageGeometry[i]
+			im.SourceWidth, im.SourceHeight, im.Fit = g.Width, g.Height, g.Fit
 		}
 		req.Images = append(req.Images, im)
 	}

@@ -151,13 +151,14 @@ END;
 	`ALTER TABLE runs ADD COLUMN burn_in_risk INTEGER NOT NULL DEFAULT 0;`,
 	// 5: the model-input recipe a run used (name, version, hash of its
 	// parameters, and the recipe itself as JSON, for re-runs), the labels
-	// of its images in order, and the localization boxes read from its
+	// of its images in order and their source sizes and fits, and the localization boxes read from its
 	// answer, in source pixels (JSON).
 	`ALTER TABLE runs ADD COLUMN recipe TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN recipe_version TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN recipe_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN recipe_json TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN image_labels TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE runs ADD COLUMN image_geometry TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE runs ADD COLUMN boxes TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX runs_recipe ON runs (recipe);`,
 }

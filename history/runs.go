@@ -48,14 +48,14 @@ INSERT INTO runs (
 	prompt_eval_count, eval_count,
 	total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
 	done_reason, status, error, study_key, thinking, rating, notes, burn_in_risk,
-	recipe, recipe_version, recipe_hash, recipe_json, image_labels, boxes
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	recipe, recipe_version, recipe_hash, recipe_json, image_labels, image_geometry, boxes
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		session, formatTime(r.StartedAt), finished, r.Source, r.System, r.Prompt,
 		r.Model, r.ModelDigest, r.RuntimeVersion, string(opts), r.Output,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
 		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes, r.BurnInRisk,
-		r.Recipe.Name, r.Recipe.Version, r.Recipe.Hash, r.RecipeJSON, jsonList(r.ImageLabels), jsonList(r.Boxes))
+		r.Recipe.Name, r.Recipe.Version, r.Recipe.Hash, r.RecipeJSON, jsonList(r.ImageLabels), jsonList(r.ImageGeometry), jsonList(r.Boxes))
 	if err != nil {
 		return 0, s.errorf("save run: %w", err)
 	}
@@ -186,7 +186,7 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 		FROM run_images ri WHERE ri.run_id = r.id),
 	r.thinking, coalesce(r.study_key, ''), r.rating, r.notes,
 	coalesce(st.modality, ''), coalesce(st.description, ''), r.burn_in_risk,
-	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.boxes
+	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.image_geometry, r.boxes
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 // scanRun reads one row of selectRuns.
@@ -198,7 +198,7 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		paths               string
 		total, load, pe, ev int64
 		first               int64
-		labels, boxes       string
+		labels, geom, boxes string
 	)
 	if err := rows.Scan(&r.ID, &r.SessionID, &started, &finished,
 		&r.Source, &r.System, &r.Prompt, &r.Model, &r.ModelDigest, &r.RuntimeVersion,
@@ -206,7 +206,7 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		&total, &load, &pe, &ev, &first,
 		&r.DoneReason, &status, &r.Error, &shas, &paths,
 		&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
-		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &boxes); err != nil {
+		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &geom, &boxes); err != nil {
 		return Run{}, err
 	}
 	var err error
@@ -224,6 +224,11 @@ func scanRun(rows *sql.Rows) (Run, error) {
 	if labels != "[]" {
 		if err := json.Unmarshal([]byte(labels), &r.ImageLabels); err != nil {
 			return Run{}, fmt.Errorf("run %d: image labels: %w", r.ID, err)
+		}
+	}
+	if geom != "[]" {
+		if err := json.Unmarshal([]byte(geom), &r.ImageGeometry); err != nil {
+			return Run{}, fmt.Errorf("run %d: image geometry: %w", r.ID, err)
 		}
 	}
 	if boxes != "[]" {

@@ -27,6 +27,11 @@ var ErrStalled = errors.New("no output from the model")
 const (
 	DefaultFirstChunkTimeout = 5 * time.Minute
 	DefaultStallTimeout      = 60 * time.Second
+	// FirstChunkPerImage is added to the first-chunk timeout for each
+	// image of a request: the runtime encodes every image and reads its
+	// 256 tokens before the first token of the answer, and says nothing
+	// meanwhile (85 CT slices on a CPU take minutes).
+	FirstChunkPerImage = 20 * time.Second
 )
 
 // Client talks to one Ollama server.
@@ -155,7 +160,11 @@ func modelNames(ms []Model) string {
 func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (Result, error) {
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	dog := startWatchdog(cancel, c.FirstChunkTimeout, c.StallTimeout)
+	first := c.FirstChunkTimeout
+	if first <= 0 {
+		first = DefaultFirstChunkTimeout
+	}
+	dog := startWatchdog(cancel, first+time.Duration(len(req.Images))*FirstChunkPerImage, c.StallTimeout)
 	defer dog.stop()
 
 	a := answer{res: Result{Model: req.Model, Status: StatusOK, NumCtx: req.Options.NumCtx}, onChunk: onChunk, start: time.Now()}

@@ -172,11 +172,12 @@ func TestLongPromptRaisesNumCtx(t *testing.T) {
 	if res, err := c.Chat(ctx, small, nil); err == nil {
 		t.Errorf("a prompt of %d tokens in num_ctx 1024 succeeded: %+v", p.PromptTokens, res)
 	}
-	// 40 images do not fit the demo model's 8192 tokens: refused up front.
+	// 520 images do not fit the demo model's 131,072 tokens (MedGemma
+	// 4B's): refused up front.
 	req.Prompt = "Compare these slices."
-	req.Images = make([]Image, 40)
+	req.Images = make([]Image, 520)
 	if _, err := Preflight(req, f); !errors.Is(err, ErrContextTooSmall) {
-		t.Errorf("40 images: err = %v, want ErrContextTooSmall", err)
+		t.Errorf("520 images: err = %v, want ErrContextTooSmall", err)
 	}
 }
 

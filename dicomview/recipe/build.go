@@ -419,3 +419,12 @@ func (r *Recipe) options(b *Built) core.Options {
 
 // ErrNoBoxes is returned when an answer holds no box list.
 var ErrNoBoxes = errors.New("no box_2d list in the answer")
+
+// Relayout lays out prompt around images already made by r (a re-run of
+// a logged run with a new prompt): the same instruction, labels and
+// query as Build.
+func Relayout(r *Recipe, images []core.Image, prompt string) string {
+	b := &Built{Images: slices.Clone(images)}
+	b.layout(r, prompt)
+	return b.Prompt
+}

@@ -25,8 +25,10 @@ const (
 	TokensPerImage = 256
 )
 
-// ContextLength is the context length the demo model declares.
-const ContextLength = 8192
+// ContextLength is the context length the demo model declares: MedGemma
+// 4B's own (128K), so that a recipe of 85 slices (about 22,000 prompt
+// tokens) fits as it does on the real model.
+const ContextLength = 131072
 
 // Tiny dimensions: MedGemma's layout at a fraction of its size. Six text
 // layers give Gemma 3's pattern of five sliding-window layers and one global

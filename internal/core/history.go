@@ -63,6 +63,9 @@ type Run struct {
 	Recipe      RecipeRef
 	RecipeJSON  string
 	ImageLabels []string
+	// ImageGeometry are the images' source sizes and fits, parallel to
+	// ImageSHA256 or empty: what maps an answer's boxes back.
+	ImageGeometry []Geometry
 	// Boxes are the localization boxes read from the answer, in source
 	// pixels of the image they are about.
 	Boxes []Box

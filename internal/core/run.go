@@ -252,3 +252,11 @@ type Rendered struct {
 	// and PromptTokens the pre-flight's estimate of its prompt.
 	NumCtx, PromptTokens int
 }
+
+// Geometry is where a model input came from: its source frame's size and
+// how it became square.
+type Geometry struct {
+	Width  int    `json:"w"`
+	Height int    `json:"h"`
+	Fit    string `json:"fit"`
+}

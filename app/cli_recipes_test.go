@@ -1,0 +1,144 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+)
+
+// ctSeries writes a synthetic 300-slice CT series (HU −1124…1175).
+func ctSeries(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: n, Rows: 40, Cols: 48, StudyUID: "2.25.300", SeriesUID: "2.25.301",
+		StudyDate: "20240105", Intercept: -1024, Slope: 1,
+		Value: func(x, y, z int) int16 { return int16((x*37+y*53+z*11)%2300 - 100) }}
+	if _, err := v.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestAskCTRecipeRenderOnlyAndRun is issue 14's check on the real runtime
+// with the demo model: the CT recipe's prompt as the runtime renders it is
+// the instruction, then 85 image tags each followed by "SLICE i" in slice
+// order, then the query; the real run counts at least 85 × 256 prompt
+// tokens within its num_ctx, and history keeps the recipe and the labels.
+func TestAskCTRecipeRenderOnlyAndRun(t *testing.T) {
+	dir := demoDataDir(t)
+	ct := ctSeries(t, 300)
+	common := []string{"--data-dir", dir, "--model", inference.DemoModelName, "--recipe", "medgemma-1.5-ct", "--image", ct,
+		"--prompt", "Is there a liver lesion?"}
+	out, err := runCLI(append([]string{"ask", "--render-only", "--json"}, common...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rd struct {
+		Prompt string `json:"prompt"`
+		Images []struct {
+			Tag, Label, SHA256 string
+		} `json:"images"`
+		NumCtx int `json:"num_ctx"`
+	}
+	if err := json.Unmarshal([]byte(out), &rd); err != nil {
+		t.Fatalf("render-only --json printed %.300q: %v", out, err)
+	}
+	user := rd.Prompt[strings.Index(rd.Prompt, "<start_of_turn>user\n")+len("<start_of_turn>user\n"):]
+	if !strings.HasPrefix(user, "You are an instructor teaching medical students. You are analyzing a contiguous block of CT slices") {
+		t.Fatalf("the user turn should open with the instruction: %.200q", user)
+	}
+	tags := regexp.MustCompile(`\[img-(\d+)\]SLICE (\d+)`).FindAllStringSubmatch(user, -1)
+	if len(tags) != 85 || len(rd.Images) != 85 {
+		t.Fatalf("%d image tags followed by a label, %d images; want 85", len(tags), len(rd.Images))
+	}
+	for i, m := range tags {
+		if m[1] != fmt.Sprint(i) || m[2] != fmt.Sprint(i+1) {
+			t.Fatalf("tag %d is %q", i, m[0])
+		}
+	}
+	last := strings.LastIndex(user, "SLICE 85")
+	if q := strings.Index(user, "Is there a liver lesion?"); q < last || !strings.HasSuffix(strings.TrimSpace(user[:strings.Index(user, "<end_of_turn>")]), "Is there a liver lesion?") {
+		t.Errorf("the query should close the turn, after the last slice: %.120q", user[last:])
+	}
+	if rd.NumCtx < 85*256 {
+		t.Errorf("render-only num_ctx %d", rd.NumCtx)
+	}
+
+	// The run itself (a few tokens: the demo model's answer is noise).
+	a := ask(t, append(common, "--num-predict", "4")...)
+	t.Logf("85-slice run: %d prompt tokens, %d ms, %d images", a.PromptEvalCount, a.TotalDurationMS, len(a.ImageSHA256))
+	if a.Status != "ok" || a.PromptEvalCount < 85*256 {
+		t.Fatalf("run %+v: want ok with ≥ %d prompt tokens", a, 85*256)
+	}
+	h := openHistory(t, dir)
+	run, err := h.Run(context.Background(), a.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Options.NumCtx < a.PromptEvalCount+4 {
+		t.Errorf("num_ctx %d does not fit %d prompt tokens and the answer", run.Options.NumCtx, a.PromptEvalCount)
+	}
+	if run.Recipe.Name != "medgemma-1.5-ct" || run.Recipe.Version != "1" || len(run.Recipe.Hash) != 12 || run.RecipeJSON == "" ||
+		len(run.ImageLabels) != 85 || run.ImageLabels[84] != "SLICE 85" || len(run.ImageSHA256) != 85 {
+		t.Errorf("history: recipe %+v, %d labels, %d images", run.Recipe, len(run.ImageLabels), len(run.ImageSHA256))
+	}
+	if runs, err := h.Search(context.Background(), history.Filter{Recipe: "medgemma-1.5-ct"}); err != nil || len(runs) != 1 {
+		t.Errorf("history filtered by recipe: %d runs, %v", len(runs), err)
+	}
+}
+
+// TestPrepareRecipeAndRecipesCommands: prepare --recipe writes the exact
+// images in order with a JSON line each; recipes list and show name the
+// built-ins; a bad recipe name and a wrong modality are bad input.
+func TestPrepareRecipeAndRecipesCommands(t *testing.T) {
+	ct := ctSeries(t, 30)
+	out := t.TempDir()
+	got, err := runCLI("prepare", ct, "--recipe", "medgemma-1.5-ct", "--out-dir", out, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	if len(lines) != 30 {
+		t.Fatalf("%d JSON lines for a 30-slice series, want 30", len(lines))
+	}
+	var first, last struct {
+		Index  int    `json:"index"`
+		File   string `json:"file"`
+		Label  string `json:"label"`
+		SHA256 string `json:"sha256"`
+		Slice  int    `json:"slice"`
+	}
+	json.Unmarshal([]byte(lines[0]), &first)
+	json.Unmarshal([]byte(lines[29]), &last)
+	if first.Label != "SLICE 1" || last.Label != "SLICE 30" || filepath.Base(last.File) != "image-030.png" || last.Slice != 30 {
+		t.Errorf("lines %+v … %+v", first, last)
+	}
+	if b, err := os.ReadFile(first.File); err != nil || len(b) == 0 {
+		t.Errorf("image file: %v", err)
+	}
+	list, err := runCLI("recipes", "list")
+	if err != nil || !strings.Contains(list, "medgemma-1.5-cxr-localize") || !strings.Contains(list, "plain") {
+		t.Errorf("recipes list: %v\n%s", err, list)
+	}
+	show, err := runCLI("recipes", "show", "medgemma-ct-serving-windows")
+	if err != nil || !strings.Contains(show, "[135, 215]") || !strings.Contains(show, "generic_dicom_handler.py") {
+		t.Errorf("recipes show: %v\n%s", err, show)
+	}
+	if _, err := runCLI("recipes", "show", "nope"); ExitCode(err) != 2 {
+		t.Errorf("unknown recipe: exit %d (%v)", ExitCode(err), err)
+	}
+	cr := dicomtest.File(t, "4.dcm")
+	_, err = runCLI("prepare", cr, "--recipe", "medgemma-1.5-ct", "--out-dir", t.TempDir())
+	if ExitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "is for CT") || !strings.Contains(fmt.Sprint(err), cr) {
+		t.Errorf("CT recipe on a CR: exit %d, %v", ExitCode(err), err)
+	}
+}
