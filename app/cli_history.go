@@ -53,8 +53,9 @@ func filterFlags(fs *flag.FlagSet) func() (history.Filter, error) {
 	minRating := fs.Int("min-rating", 0, "only runs rated at least this (1 to 5)")
 	study := fs.String("study", "", "only runs on the study with this key")
 	status := fs.String("status", "", "only runs that ended so (ok, cancelled, error, interrupted, running)")
+	recipeName := fs.String("recipe", "", "only runs made with this model-input recipe")
 	return func() (history.Filter, error) {
-		f := history.Filter{Model: *model, MinRating: *minRating, StudyKey: *study, Status: inference.Status(*status)}
+		f := history.Filter{Model: *model, MinRating: *minRating, StudyKey: *study, Status: inference.Status(*status), Recipe: *recipeName}
 		var err error
 		if f.From, err = parseDate(*from, false); err != nil {
 			return f, usagef("--from: %v", err)
@@ -223,9 +224,17 @@ func writeRun(w io.Writer, r history.Run, phi bool) {
 	row("runtime", r.RuntimeVersion)
 	opts, _ := json.Marshal(r.Options)
 	row("options", string(opts))
+	row("recipe", r.Recipe.String())
 	row("images", r.Source)
 	for i, sha := range r.ImageSHA256 {
-		row(fmt.Sprintf("image %d sha256", i+1), sha)
+		label := ""
+		if i < len(r.ImageLabels) && r.ImageLabels[i] != "" {
+			label = " (" + r.ImageLabels[i] + ")"
+		}
+		row(fmt.Sprintf("image %d sha256", i+1), sha+label)
+	}
+	for i, b := range r.Boxes {
+		row(fmt.Sprintf("box %d", i+1), fmt.Sprintf("%s: x %.0f–%.0f, y %.0f–%.0f px of image %d", b.Label, b.X0, b.X1, b.Y0, b.Y1, b.Image+1))
 	}
 	if r.StudyKey != "" {
 		row("study", strings.TrimSpace(r.StudyModality+" "+r.StudyDescription)+" (key "+r.StudyKey[:12]+"…)")
@@ -360,5 +369,6 @@ func runJSON(r history.Run, phi bool) map[string]any {
 		"done_reason":    r.DoneReason, "status": r.Status, "error": r.Error,
 		"rating": r.Rating, "notes": r.Notes,
 		"study_key": r.StudyKey, "study_modality": r.StudyModality, "study_description": r.StudyDescription,
+		"recipe": r.Recipe, "image_labels": r.ImageLabels, "boxes": r.Boxes,
 	}
 }

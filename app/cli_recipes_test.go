@@ -142,3 +142,62 @@ func TestPrepareRecipeAndRecipesCommands(t *testing.T) {
 		t.Errorf("CT recipe on a CR: exit %d, %v", ExitCode(err), err)
 	}
 }
+
+// TestBatchPromptNamesRecipe: a prompts file may name a recipe; its rows
+// carry the recipe and the laid-out prompt with one placeholder a slice,
+// its key differs from the same template without the recipe, and a
+// second run resumes (nothing sent again). An unknown recipe is refused
+// before anything runs, naming the prompt.
+func TestBatchPromptNamesRecipe(t *testing.T) {
+	dir := demoDataDir(t)
+	work := t.TempDir()
+	ct := ctSeries(t, 6)
+	manifest := filepath.Join(work, "manifest.jsonl")
+	os.WriteFile(manifest, []byte(fmt.Sprintf(`{"id": "ct1", "images": [%q], "question": "Is there a liver lesion?"}`+"\n", ct)), 0o600)
+	prompts := filepath.Join(work, "prompts.yaml")
+	os.WriteFile(prompts, []byte("prompts:\n  - name: ct\n    recipe: medgemma-1.5-ct\n    template: \"{{question}}\"\n  - name: plain\n    template: \"{{question}}\"\n"), 0o600)
+	out := filepath.Join(work, "out.jsonl")
+	args := []string{"--data-dir", dir, "batch", "--manifest", manifest, "--prompts", prompts, "--model", inference.DemoModelName,
+		"--num-predict", "2", "--out", out}
+	if _, err := runCLI(args...); err != nil {
+		t.Fatal(err)
+	}
+	rows := consistentRows(t, out)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(rows))
+	}
+	var withRecipe, plain map[string]any
+	for _, r := range rows {
+		b, _ := json.Marshal(r)
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		if m["prompt_name"] == "ct" {
+			withRecipe = m
+		} else {
+			plain = m
+		}
+	}
+	if withRecipe == nil || plain == nil {
+		t.Fatalf("rows %v", rows)
+	}
+	rec, _ := withRecipe["recipe"].(map[string]any)
+	prompt, _ := withRecipe["prompt"].(string)
+	if rec["name"] != "medgemma-1.5-ct" || strings.Count(prompt, "[img]") != 6 || !strings.Contains(prompt, "[img]SLICE 6Is there a liver lesion?") ||
+		len(withRecipe["image_sha256"].([]any)) != 6 || withRecipe["status"] != "ok" {
+		t.Errorf("recipe row: recipe %v, status %v, prompt %.120q", rec, withRecipe["status"], prompt)
+	}
+	if plain["recipe"] != nil || withRecipe["key"] == plain["key"] {
+		t.Errorf("plain row recipe %v; keys %v %v", plain["recipe"], withRecipe["key"], plain["key"])
+	}
+	if _, err := runCLI(args...); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(consistentRows(t, out)); n != 2 {
+		t.Errorf("a second run wrote %d rows in all, want 2 (resumed)", n)
+	}
+	os.WriteFile(prompts, []byte("prompts:\n  - name: ct\n    recipe: no-such-recipe\n    template: \"{{question}}\"\n"), 0o600)
+	_, err := runCLI(append(args[:len(args)-1], filepath.Join(work, "out2.jsonl"))...)
+	if ExitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), `prompt "ct"`) || !strings.Contains(fmt.Sprint(err), "no-such-recipe") {
+		t.Errorf("unknown recipe: exit %d, %v", ExitCode(err), err)
+	}
+}

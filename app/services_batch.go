@@ -13,6 +13,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
@@ -159,6 +160,7 @@ type loadedBatch struct {
 	spec    BatchSpec
 	items   []batch.Item
 	prompts *batch.PromptSet
+	recipes map[string]*recipe.Recipe // the recipes its prompts name
 	cleanup func()
 }
 
@@ -185,7 +187,53 @@ func loadBatch(spec BatchSpec, dataDir string) (*loadedBatch, error) {
 		b.close()
 		return nil, &batchInputError{field: fieldPrompts, err: err}
 	}
+	if err := b.resolveRecipes(recipe.Open(filepath.Join(dataDir, "recipes"))); err != nil {
+		b.close()
+		return nil, &batchInputError{field: fieldPrompts, err: err}
+	}
 	return b, nil
+}
+
+// resolveRecipes finds the recipe each prompt names, before anything runs,
+// and puts its hash into the prompt (and so into the resume key).
+func (b *loadedBatch) resolveRecipes(lib *recipe.Library) error {
+	b.recipes = map[string]*recipe.Recipe{}
+	for i := range b.prompts.Prompts {
+		p := &b.prompts.Prompts[i]
+		if p.Recipe == "" {
+			continue
+		}
+		r, err := lib.Get(p.Recipe)
+		if err != nil {
+			return fmt.Errorf("%s: prompt %q: %w", b.spec.Prompts, p.Name, err)
+		}
+		p.RecipeHash = r.Hash()
+		b.recipes[p.Recipe] = r
+	}
+	return nil
+}
+
+// recipeRequest makes a job's request with its prompt's recipe: the item's
+// files (each a file, folder, ZIP or DICOMDIR of one series) are its
+// inputs and the filled template its query.
+func (b *loadedBatch) recipeRequest(j batch.Job, o inference.Options) (inference.Request, error) {
+	r := b.recipes[j.Prompt.Recipe]
+	if r == nil {
+		return inference.Request{}, fmt.Errorf("prompt %q: recipe %q was not resolved", j.Prompt.Name, j.Prompt.Recipe)
+	}
+	var inputs []recipe.Input
+	for i, path := range j.Item.Paths {
+		s, _, err := openSeries(path, "")
+		if err != nil {
+			return inference.Request{}, fmt.Errorf("%s: %w", j.Item.Images[i], err)
+		}
+		inputs = append(inputs, recipe.Input{Path: path, Series: s})
+	}
+	built, err := recipe.Build(r, inputs, recipe.Options{Prompt: j.Text})
+	if err != nil {
+		return inference.Request{}, err
+	}
+	return built.Request(j.Model, j.System, o), nil
 }
 
 // loadImages makes one item of each image of the spec's folder or ZIP.
@@ -251,7 +299,7 @@ func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loade
 	}
 	defer out.Close()
 
-	r := newBatchRunner(spec, drain, emit)
+	r := newBatchRunner(b, drain, emit)
 	js := batch.Spec{Items: b.items, Prompts: b.prompts, Models: spec.Models, Repeat: spec.Repeat, Options: spec.Options,
 		Prep: spec.Prep, IncludePHI: spec.IncludePHI}
 	// The server is part of each run's key, so it is known before the
@@ -289,10 +337,11 @@ func openResultFile(path string) (*batch.Output, error) {
 	return out, err
 }
 
-// newBatchRunner is the runner of spec, telling emit of its progress,
+// newBatchRunner is the runner of b, telling emit of its progress,
 // retries and the first image that may carry burned-in annotations going
 // to another machine.
-func newBatchRunner(spec BatchSpec, drain <-chan struct{}, emit func(BatchEvent)) *batch.Runner {
+func newBatchRunner(b *loadedBatch, drain <-chan struct{}, emit func(BatchEvent)) *batch.Runner {
+	spec := b.spec
 	r := &batch.Runner{
 		Concurrency: spec.Concurrency,
 		Backoff:     inference.Backoff{Retries: spec.Retries, Base: inference.DefaultBackoff.Base, Max: inference.DefaultBackoff.Max},
@@ -304,18 +353,28 @@ func newBatchRunner(spec BatchSpec, drain <-chan struct{}, emit func(BatchEvent)
 		Retrying:    func(rt batch.Retry) { emit(BatchEvent{Kind: BatchRetrying, Retry: rt}) },
 	}
 	var warnOnce sync.Once
+	warn := func(images []inference.Image) {
+		// Before the pixels leave the machine: once per batch.
+		if w := burnInWarning(r.Endpoint, images); w != "" {
+			warnOnce.Do(func() {
+				emit(BatchEvent{Kind: BatchWarning, Warning: "batch: " + w + " (the first; there may be more)"})
+			})
+		}
+	}
+	r.Recipe = func(_ context.Context, j batch.Job, o inference.Options) (inference.Request, error) {
+		req, err := b.recipeRequest(j, o)
+		if err == nil {
+			warn(req.Images)
+		}
+		return req, err
+	}
 	r.Prepare = func(path string) (inference.Image, error) {
 		_, p, err := PrepareImage(path, spec.Prepare)
 		if err != nil {
 			return inference.Image{}, err
 		}
 		im := p.RequestImage()
-		// Before the pixels leave the machine: once per batch.
-		if w := burnInWarning(r.Endpoint, []inference.Image{im}); w != "" {
-			warnOnce.Do(func() {
-				emit(BatchEvent{Kind: BatchWarning, Warning: "batch: " + w + " (the first; there may be more)"})
-			})
-		}
+		warn([]inference.Image{im})
 		return im, nil
 	}
 	return r

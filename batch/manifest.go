@@ -197,8 +197,8 @@ func resolve(file, dir string, items []Item) error {
 			if err != nil {
 				return inputErr(file, line, "image %s: %v", im, cause(err))
 			}
-			if !st.Mode().IsRegular() {
-				return inputErr(file, line, "image %s: not a file", im)
+			if !st.Mode().IsRegular() && !st.IsDir() {
+				return inputErr(file, line, "image %s: not a file or folder", im)
 			}
 			it.Paths[j] = p
 		}

@@ -19,6 +19,12 @@ type Prompt struct {
 	Template string `yaml:"template" json:"template"`
 	// System, when set, replaces the file's system prompt for this prompt.
 	System string `yaml:"system,omitempty" json:"system,omitempty"`
+	// Recipe, when set, names the model-input recipe that makes this
+	// prompt's images and lays out its text (the template is the query);
+	// RecipeHash is its parameters' hash, filled in by whoever resolves the
+	// name, and part of the resume key.
+	Recipe     string `yaml:"recipe,omitempty" json:"recipe,omitempty"`
+	RecipeHash string `yaml:"-" json:"-"`
 }
 
 // PromptSet is a prompts file: a system prompt and named templates.
@@ -96,9 +102,9 @@ func strictPrompt(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch k := n.Content[i].Value; k {
-		case "name", "template", "system":
+		case "name", "template", "system", "recipe":
 		default:
-			return fmt.Errorf("unknown prompt field %q (want name, template, system)", k)
+			return fmt.Errorf("unknown prompt field %q (want name, template, system, recipe)", k)
 		}
 	}
 	return nil

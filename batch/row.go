@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
@@ -60,6 +64,9 @@ type Row struct {
 	Prompt  string            `json:"prompt"`
 	Options inference.Options `json:"options"`
 	Prep    Prep              `json:"prep"`
+	// Recipe is the model-input recipe that made the images and laid out
+	// Prompt, when the prompt named one.
+	Recipe *core.RecipeRef `json:"recipe,omitempty"`
 
 	// Backend is "ollama" or "openai"; Endpoint is the server's URL when
 	// it is not the managed runtime.
@@ -212,16 +219,38 @@ func Key(j Job, o inference.Options, p Prep, srv Server) string {
 		Backend    string            `json:"backend"`
 		Endpoint   string            `json:"endpoint"`
 		Digest     string            `json:"digest"`
+		Recipe     string            `json:"recipe,omitempty"`
 	}{2, j.Item.PromptID(), j.InputSHA256, j.Prompt.Name, j.System, j.Text, j.Model, o, p, j.Repetition,
-		srv.Backend, redact.URL(srv.Endpoint), srv.Digest})
+		srv.Backend, redact.URL(srv.Endpoint), srv.Digest, recipeKey(j.Prompt)})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
 
-// fileSHA256 returns the hex SHA-256 of the file at path.
+// fileSHA256 returns the hex SHA-256 of the file at path; of a folder (a
+// series), the SHA-256 of its files' relative names and hashes in order.
 func fileSHA256(path string) (string, error) {
-	d, err := inference.FileDigest(path)
-	return strings.TrimPrefix(d, "sha256:"), err
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() {
+		d, err := inference.FileDigest(path)
+		return strings.TrimPrefix(d, "sha256:"), err
+	}
+	h := sha256.New()
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		sum, err := inference.FileDigest(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(path, p)
+		fmt.Fprintf(h, "%s\x00%s\n", filepath.ToSlash(rel), sum)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
 }
 
 // csvHeader are the CSV columns, in order.
@@ -231,7 +260,7 @@ var csvHeader = []string{
 	"system", "prompt", "seed", "temperature", "num_predict", "num_ctx", "frame", "window", "preset", "encoding", "fit",
 	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
 	"eval_duration_ms", "first_token_ms", "done_reason", "truncated", "error", "attempts", "started_at",
-	"finished_at", "key",
+	"finished_at", "key", "recipe",
 }
 
 // WriteCSV writes rows as CSV with a header; lists are joined with ";"
@@ -277,7 +306,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 			strconv.FormatInt(r.TotalDurationMS, 10), strconv.FormatInt(r.LoadDurationMS, 10),
 			strconv.FormatInt(r.PromptEvalDurationMS, 10), strconv.FormatInt(r.EvalDurationMS, 10),
 			strconv.FormatInt(r.FirstTokenMS, 10), r.DoneReason, strconv.FormatBool(r.Truncated), r.Error,
-			strconv.Itoa(r.Attempts), ts(r.StartedAt), ts(r.FinishedAt), r.Key,
+			strconv.Itoa(r.Attempts), ts(r.StartedAt), ts(r.FinishedAt), r.Key, recipeText(r.Recipe),
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -285,4 +314,20 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// recipeKey is what the resume key holds of a prompt's recipe: its name
+// and hash, or nothing (so keys of prompts without one are unchanged).
+func recipeKey(p Prompt) string {
+	if p.Recipe == "" {
+		return ""
+	}
+	return p.Recipe + "@" + p.RecipeHash
+}
+
+func recipeText(r *core.RecipeRef) string {
+	if r == nil {
+		return ""
+	}
+	return r.String()
 }

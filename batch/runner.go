@@ -76,6 +76,10 @@ type Runner struct {
 	// Prepare makes the model input from an image file; it is called once
 	// per file of an item, however many runs use it.
 	Prepare func(path string) (inference.Image, error)
+	// Recipe makes the whole request of a job whose prompt names a recipe
+	// (its images and laid-out text, the recipe's sampling under Options):
+	// called once per such job.
+	Recipe func(ctx context.Context, j Job, o inference.Options) (inference.Request, error)
 	// Prep, BackendName and Endpoint are recorded in every row.
 	Prep        Prep
 	BackendName string
@@ -182,7 +186,7 @@ func (r *Runner) draining() bool {
 // how the run ended, with its error.
 func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inference.Status, error) {
 	row := r.newRow(j)
-	images, err := cache.get(j)
+	req, err := r.request(ctx, j, cache)
 	defer cache.release(j)
 	if err != nil && !r.IncludePHI {
 		err = scrubPaths(err, j.Item)
@@ -191,10 +195,12 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 		row.Status, row.Error, row.FinishedAt = string(inference.StatusError), err.Error(), time.Now().UTC()
 		return row, inference.StatusError, err
 	}
-	for _, im := range images {
+	for _, im := range req.Images {
 		row.ImageSHA256 = append(row.ImageSHA256, im.SHA256)
 	}
-	req := inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}
+	if req.Recipe.Name != "" {
+		row.Recipe, row.Prompt = &req.Recipe, req.Prompt
+	}
 	id, res, err := r.askRetrying(ctx, req, &row)
 	row.record(id, res)
 	switch {
@@ -206,6 +212,22 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 	}
 	row.Status = string(inference.StatusOK)
 	return row, inference.StatusOK, nil
+}
+
+// request is job j's model request: its prompt's recipe makes it, or the
+// item's images (prepared once for all its jobs) go before the text.
+func (r *Runner) request(ctx context.Context, j Job, cache *imageCache) (inference.Request, error) {
+	if j.Prompt.Recipe != "" {
+		if r.Recipe == nil {
+			return inference.Request{}, fmt.Errorf("prompt %q names recipe %q, which this batch cannot apply", j.Prompt.Name, j.Prompt.Recipe)
+		}
+		return r.Recipe(ctx, j, r.Options)
+	}
+	images, err := cache.get(j)
+	if err != nil {
+		return inference.Request{}, err
+	}
+	return inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, nil
 }
 
 // newRow is job j's row before it runs: what it asks, of which model, and

@@ -426,8 +426,16 @@ func runSection(r *history.Run, compared bool) RunSection {
 	if r.TotalDuration > 0 {
 		add("Duration", fmt.Sprintf("%s total, first token after %s", r.TotalDuration.Round(time.Millisecond), r.FirstToken.Round(time.Millisecond)))
 	}
+	add("Model-input recipe", r.Recipe.String())
 	for i, sha := range r.ImageSHA256 {
+		if i < len(r.ImageLabels) && r.ImageLabels[i] != "" {
+			sha += " (" + r.ImageLabels[i] + ")"
+		}
 		add(fmt.Sprintf("Image %d SHA-256", i+1), sha)
+	}
+	for i, b := range r.Boxes {
+		add(fmt.Sprintf("Box %d (draft localization)", i+1),
+			fmt.Sprintf("%s: x %.0f–%.0f, y %.0f–%.0f (source pixels of image %d)", b.Label, b.X0, b.X1, b.Y0, b.Y1, b.Image+1))
 	}
 	if r.Rating > 0 {
 		add("Rating", strings.Repeat("★", r.Rating)+strings.Repeat("☆", 5-r.Rating))

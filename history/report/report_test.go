@@ -258,3 +258,29 @@ func TestReportBurnInWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestReportRecipeAndBoxes: a report names the run's recipe, labels its
+// images and lists its localization boxes in every format.
+func TestReportRecipeAndBoxes(t *testing.T) {
+	ctx := context.Background()
+	h := openStore(t)
+	r := logRun(t, h, dicomtest.File(t, "5.dcm"), "medgemma1.5", "Final Answer: [...]")
+	r.Recipe = core.RecipeRef{Name: "medgemma-1.5-cxr-localize", Version: "1", Hash: "a1b2c3d4e5f6"}
+	r.ImageLabels = []string{"image"}
+	r.Boxes = []core.Box{{Image: 0, X0: 12, Y0: 30, X1: 140, Y1: 200, Label: "right lung"}}
+	r.StartedAt = r.StartedAt.Add(time.Minute)
+	if _, err := h.SaveRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Build(ctx, h, []int64{r.ID}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for format, text := range texts(t, doc) {
+		for _, want := range []string{"medgemma-1.5-cxr-localize v1 (a1b2c3d4e5f6)", "right lung: x 12–140, y 30–200"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s report lacks %q", format, want)
+			}
+		}
+	}
+}
