@@ -201,3 +201,49 @@ func TestBatchPromptNamesRecipe(t *testing.T) {
 		t.Errorf("unknown recipe: exit %d, %v", ExitCode(err), err)
 	}
 }
+
+// TestAskLongitudinalPicksPriorByDate: two radiographs of one patient given
+// current first; the run sends the prior (earlier StudyDate) first, as
+// prepare --recipe lists them, and history labels them prior and current.
+func TestAskLongitudinalPicksPriorByDate(t *testing.T) {
+	dir := demoDataDir(t)
+	study := func(date string, base int16) string {
+		d := t.TempDir()
+		v := dicomtest.Volume{Modality: "CR", Slices: 1, Rows: 120, Cols: 100, StudyUID: "2.25.7" + date, SeriesUID: "2.25.8" + date,
+			StudyDate: date, Value: func(x, y, z int) int16 { return base + int16(x+y) }}
+		if _, err := v.Write(d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	current, prior := study("20250610", 900), study("20240102", 100)
+	out, err := runCLI("prepare", current, prior, "--recipe", "medgemma-1.5-cxr-longitudinal", "--out-dir", t.TempDir(), "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shas []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m struct{ SHA256, Label string }
+		json.Unmarshal([]byte(l), &m)
+		shas = append(shas, m.SHA256)
+		if want := []string{"prior", "current"}[len(shas)-1]; m.Label != want {
+			t.Errorf("image %d labelled %q, want %q", len(shas), m.Label, want)
+		}
+	}
+	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--recipe", "medgemma-1.5-cxr-longitudinal",
+		"--image", current, "--image", prior, "--num-predict", "2")
+	if len(a.ImageSHA256) != 2 || a.ImageSHA256[0] != shas[0] || a.ImageSHA256[1] != shas[1] {
+		t.Fatalf("sent %v, prepare listed %v", a.ImageSHA256, shas)
+	}
+	run, err := openHistory(t, dir).Run(context.Background(), a.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.ImageLabels) != 2 || run.ImageLabels[0] != "prior" || !strings.HasPrefix(run.Prompt, "Compare the two above images") {
+		t.Errorf("history: labels %v, prompt %.60q", run.ImageLabels, run.Prompt)
+	}
+	// The prior's source is the older study: its pixels are darker.
+	if run.SourcePaths[0] == "" || !strings.HasPrefix(run.SourcePaths[0], prior) {
+		t.Errorf("first image from %s, want the prior study %s", run.SourcePaths[0], prior)
+	}
+}
