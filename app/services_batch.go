@@ -369,7 +369,7 @@ func newBatchRunner(b *loadedBatch, drain <-chan struct{}, emit func(BatchEvent)
 		return req, err
 	}
 	r.Prepare = func(path string) (inference.Image, error) {
-		_, p, err := PrepareImage(path, spec.Prepare)
+		p, err := prepareItemFile(path, spec.Prepare)
 		if err != nil {
 			return inference.Image{}, err
 		}
@@ -568,4 +568,21 @@ func evaluateFile(path string, opt batch.EvalOptions, metricHint string) (rep ba
 		return rep, truncated, fmt.Errorf("%s: no row has a reference answer %s can score (give answers in the manifest, or another %s)", path, m, metricHint)
 	}
 	return rep, truncated, nil
+}
+
+// prepareItemFile makes the model input of one file of an item; a folder
+// (a series, for prompts with a recipe) gives its first slice, as `ask
+// --image DIR` does.
+func prepareItemFile(path string, opts dicomview.PrepareOptions) (*dicomview.Prepared, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		s, _, err := openSeries(path, "")
+		if err != nil {
+			return nil, err
+		}
+		sl := s.Slices[0]
+		opts.Frame = sl.Frame
+		return sl.Image.Prepare(opts)
+	}
+	_, p, err := PrepareImage(path, opts)
+	return p, err
 }
