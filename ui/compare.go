@@ -860,7 +860,11 @@ func (c *column) showBoxes(req core.Request, streamed string, res core.Result, e
 		return
 	}
 	c.cv.source.showBoxes(req, boxes)
-	c.stats.SetText(c.stats.Text + statsSep + fmt.Sprintf("%d boxes on the image", len(boxes)))
+	what := fmt.Sprintf("%d boxes on the image", len(boxes))
+	if len(boxes) == 1 {
+		what = "1 box on the image"
+	}
+	c.stats.SetText(c.stats.Text + statsSep + what)
 }
 
 // allEnded ends the column's run (or repeat of n runs): it offers the

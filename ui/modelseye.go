@@ -261,6 +261,10 @@ type modelsEye struct {
 	inputsFor inputSpec
 	busy      bool // a prepare goroutine is running
 	errText   string
+	// failed is why the inputs of failedFor could not be made: they are
+	// not tried again until the spec changes.
+	failed    error
+	failedFor inputSpec
 }
 
 func newModelsEye(p *imagePane) *modelsEye {
@@ -499,6 +503,11 @@ func (e *modelsEye) update() {
 		e.show()
 		return
 	}
+	if e.failed != nil && spec == e.failedFor {
+		e.errText = e.failed.Error()
+		e.show()
+		return
+	}
 	e.errText = ""
 	if spec == e.inputsFor && e.inputs != nil {
 		e.show()
@@ -518,9 +527,11 @@ func (e *modelsEye) prepared(spec inputSpec, ins eyeInputs, err error) {
 	e.busy = false
 	if err != nil {
 		e.errText = err.Error()
+		e.failed, e.failedFor = err, spec
 		e.inputs, e.built, e.inputsFor = nil, nil, inputSpec{}
 	} else {
 		e.errText = ""
+		e.failed = nil
 		e.inputs, e.built, e.inputsFor = ins.inputs, ins.built, spec
 	}
 	e.update() // the latest state, if it changed meanwhile
