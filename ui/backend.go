@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -37,6 +38,11 @@ type StudyBackend interface {
 	// Attributes reads the DICOM attributes of an image loaded from path
 	// (a file, or "ARCHIVE!ENTRY" for an entry of a ZIP archive).
 	Attributes(ctx context.Context, path string) ([]dicomview.Attribute, error)
+	// Recipes lists the model-input recipes (the model's-eye view's
+	// Recipe picker): the built-in ones, then the user's. When some of
+	// the user's files did not load it returns the others with an error
+	// naming each file.
+	Recipes(ctx context.Context) ([]*recipe.Recipe, error)
 }
 
 // ModelLister lists the models the runtime serves (the model pickers of
@@ -66,6 +72,10 @@ type AskBackend interface {
 	Ask(ctx context.Context, req core.Request, onChunk func(text string)) (runID int64, res core.Result, err error)
 	// InstallDemo imports the offline demo model.
 	InstallDemo(ctx context.Context) error
+	// RenderPrompt returns req's prompt as the runtime renders it for the
+	// model (its chat template applied, each image's "[img-N]" tag where
+	// the image stands), without running the model.
+	RenderPrompt(ctx context.Context, req core.Request) (core.Rendered, error)
 }
 
 // CompareBackend is what the side-by-side view needs: asking, rating the

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -47,6 +48,9 @@ type imageSource interface {
 	ready() bool
 	// modelInputs returns the model input of a run.
 	modelInputs() inputsFunc
+	// showBoxes draws an answer's localization boxes on the image, those
+	// about the frame shown.
+	showBoxes(req core.Request, boxes []core.Box)
 }
 
 // compareView is the right side of the workbench: columns side by side,
@@ -98,6 +102,8 @@ type compareView struct {
 	diffB     *widget.Select
 	diffText  *widget.RichText
 	diffInfo  *widget.Label
+	// rendered is the text of the last Rendered prompt dialog.
+	rendered *widget.Label
 }
 
 // runBatch is one Run all: the columns it started, in order, and those
@@ -541,21 +547,24 @@ func (cv *compareView) modelsChanged() {
 
 // Runs.
 
-// imagesFunc returns the model input of a run; it may block.
-type imagesFunc func(ctx context.Context) ([]core.Image, error)
+// inputFunc completes a column's request with the model input of a run;
+// it may block.
+type inputFunc func(ctx context.Context, req core.Request) (core.Request, error)
 
-// input returns the model inputs for what the viewer and the model's-eye
-// view show (one image, or the sampled slices of a series), prepared at
-// most once however many columns ask for them; none when no image is open.
+// input returns what completes a column's request with what the viewer
+// and the model's-eye view show: one image, or the sampled slices of a
+// series, or what the recipe chosen makes of the series (its images and
+// options, the prompt laid out around them); prepared at most once
+// however many columns ask for them; no images when no image is open.
 // Call it on the UI goroutine.
-func (cv *compareView) input() imagesFunc {
+func (cv *compareView) input() inputFunc {
 	inputs := cv.source.modelInputs()
-	return func(ctx context.Context) ([]core.Image, error) {
+	return func(ctx context.Context, req core.Request) (core.Request, error) {
 		ins, err := inputs(ctx)
 		if err != nil {
-			return nil, err
+			return req, err
 		}
-		return requestImages(ins), nil
+		return ins.request(req), nil
 	}
 }
 
@@ -749,11 +758,11 @@ func joinIDs(ids []int64) string {
 	return strings.Join(s, ", ")
 }
 
-// start runs req n times in a row with the images input makes, streaming
-// each answer into the column, and calls done (if set) on the UI goroutine
+// start runs req n times in a row completed by input, streaming each
+// answer into the column, and calls done (if set) on the UI goroutine
 // when the last has ended. More than one run is a repeat: the column then
 // lists the answers and how alike they are.
-func (c *column) start(req core.Request, input imagesFunc, n int, done func(*column)) {
+func (c *column) start(req core.Request, input inputFunc, n int, done func(*column)) {
 	w := c.cv.env
 	ctx, cancel := w.opContext()
 	c.cancel = cancel
@@ -766,12 +775,12 @@ func (c *column) start(req core.Request, input imagesFunc, n int, done func(*col
 	c.inner.Refresh()
 	go func() {
 		defer cancel()
-		images, err := input(ctx)
+		full, err := input(ctx, req)
 		if err != nil {
 			res := core.Result{Status: core.StatusError, Error: err.Error()}
 			w.do(func() { c.runEnded(0, 1, "", 0, res, err) })
 		} else {
-			req.Images = images
+			req := full
 			for i := range n {
 				if i > 0 {
 					w.do(func() { c.stats.SetText(fmt.Sprintf("Repeat %d of %d…", i+1, n)) })
@@ -779,7 +788,10 @@ func (c *column) start(req core.Request, input imagesFunc, n int, done func(*col
 				var buf streamBuffer
 				runID, res, err := c.ask(ctx, req, &buf)
 				text := buf.String()
-				w.do(func() { c.runEnded(i, n, text, runID, res, err) })
+				w.do(func() {
+					c.runEnded(i, n, text, runID, res, err)
+					c.showBoxes(req, text, res, err)
+				})
 				if runStatus(res, err) != core.StatusOK || ctx.Err() != nil {
 					break
 				}
@@ -829,6 +841,30 @@ func (c *column) runEnded(i, n int, text string, runID int64, res core.Result, e
 		err = errors.New(msg)
 	}
 	c.cv.env.showError(fmt.Errorf("column %s: %w", c.title.Text, err))
+}
+
+// showBoxes draws the localization boxes of an answer to a recipe that
+// asks for them on the viewer, and says in the stats how many there are
+// or why there are none.
+func (c *column) showBoxes(req core.Request, streamed string, res core.Result, err error) {
+	if !req.Boxes || runStatus(res, err) != core.StatusOK {
+		return
+	}
+	answer := res.Output
+	if answer == "" {
+		answer = streamed
+	}
+	boxes, berr := recipe.Boxes(req, answer)
+	if berr != nil {
+		c.stats.SetText(c.stats.Text + statsSep + "no boxes: " + berr.Error())
+		return
+	}
+	c.cv.source.showBoxes(req, boxes)
+	what := fmt.Sprintf("%d boxes on the image", len(boxes))
+	if len(boxes) == 1 {
+		what = "1 box on the image"
+	}
+	c.stats.SetText(c.stats.Text + statsSep + what)
 }
 
 // allEnded ends the column's run (or repeat of n runs): it offers the

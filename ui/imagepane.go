@@ -20,6 +20,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // previewSize is the longer side, in pixels, of the reduced copy of a
@@ -48,6 +49,10 @@ type imagePane struct {
 	// onRecentChanged after the recent list changed (the shell rebuilds
 	// the File menu).
 	onOpened, onRecentChanged func()
+	// onRenderPrompt, when set, shows the prompt the first column would
+	// send as the runtime renders it (the model's eye's Rendered prompt
+	// button; the side-by-side view owns the request).
+	onRenderPrompt func()
 
 	content fyne.CanvasObject // the browser beside the tabs
 	top     fyne.CanvasObject // the image's info line, with Cancel while opening
@@ -183,7 +188,7 @@ func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
 	p.tags = newTagPanel(p)
 	viewerPane := container.NewBorder(tools, container.NewVBox(p.frameRow, windowRow, p.inputInfo), nil, nil, p.viewer)
 	p.imageTab = container.NewTabItem("Image", viewerPane)
-	p.eyeTab = container.NewTabItem("Model's eye", p.eye.content)
+	p.eyeTab = container.NewTabItem("Model's eye", p.eye.tab)
 	p.tagsTab = container.NewTabItem("Tags", p.tags.content)
 	p.tabs = container.NewAppTabs(p.imageTab, p.eyeTab, p.tagsTab)
 	p.tabs.OnSelected = func(*container.TabItem) { p.tabChanged() }
@@ -216,6 +221,9 @@ func (p *imagePane) showSeries(s *dicomview.Series, index int) {
 	p.cur, p.slice = s, index
 	sl := s.Slices[index]
 	newImage := sl.Image != p.img
+	if newImage || sl.Frame != p.frame {
+		p.clearBoxes() // they are about the frame shown before
+	}
 	p.img, p.frame = sl.Image, sl.Frame
 	if newSeries {
 		p.window = sl.Image.DefaultWindow(sl.Frame)
@@ -246,6 +254,30 @@ func (p *imagePane) showSeries(s *dicomview.Series, index int) {
 	p.updateViewer()
 	p.render()
 	p.eye.update()
+}
+
+// showBoxes draws boxes, the localization boxes of an answer to req, on
+// the viewer: those about the frame shown (the image each names is req's),
+// in its source pixels.
+func (p *imagePane) showBoxes(req core.Request, boxes []core.Box) {
+	var shown []core.Box
+	w, h := 0, 0
+	for _, b := range boxes {
+		if b.Image < 0 || b.Image >= len(req.Images) || p.img == nil {
+			continue
+		}
+		im := req.Images[b.Image]
+		if im.Path == p.img.Path && im.Frame == p.frame {
+			shown = append(shown, b)
+			w, h = im.SourceWidth, im.SourceHeight
+		}
+	}
+	p.viewer.SetBoxes(shown, w, h)
+}
+
+// clearBoxes removes the localization boxes from the viewer.
+func (p *imagePane) clearBoxes() {
+	p.viewer.SetBoxes(nil, 0, 0)
 }
 
 // sliceText is "Frame i/n" for the frames of one file, else "Slice i/n".

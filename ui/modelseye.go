@@ -13,9 +13,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"golang.org/x/image/draw"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -29,17 +32,50 @@ var (
 	eyeCellSize   = fyne.NewSize(160, 160) // each of several inputs
 )
 
+// eyeThumbSize is the side of the copy of each of several inputs that the
+// view keeps (85 full 896×896 inputs would take 270 MB).
+const eyeThumbSize = 224
+
 // modelInput is one image the model receives: the exact PNG and the slice
 // it shows.
 type modelInput struct {
+	// Prepared is the plain view's input; nil for a recipe's, which is
+	// Image only.
 	Prepared *dicomview.Prepared
+	// Image is the request's image: Prepared's, or the recipe's.
+	Image core.Image
 	// Label names the slice, "slice K of N"; "" for a single image file.
+	// A recipe's images carry the recipe's labels ("SLICE 3").
 	Label string
-	img   image.Image // Prepared.PNG decoded, for the view
+	img   image.Image // the PNG decoded, for the view
+}
+
+// eyeInputs are what the model's-eye view sends: the model inputs and,
+// with a recipe other than plain, the recipe and what it built from the
+// series shown.
+type eyeInputs struct {
+	inputs []modelInput
+	recipe *recipe.Recipe // nil: plain
+	built  *recipe.Built  // nil: plain
+}
+
+// request completes req, a column's request, with the inputs: plain sets
+// its images; a recipe makes its own request (its images, options and
+// layout, req's prompt as the query, the recipe's default when empty).
+func (in eyeInputs) request(req core.Request) core.Request {
+	if in.built == nil {
+		req.Images = requestImages(in.inputs)
+		return req
+	}
+	out := in.built.Request(req.Model, req.System, req.Options)
+	out.Prompt = recipe.Relayout(in.recipe, in.built.Images, req.Prompt)
+	out.KeepAlive = req.KeepAlive
+	return out
 }
 
 // inputSpec is everything that decides the model inputs: the series and
-// slice shown, how many slices to send, the window and the encoding.
+// slice shown, how many slices to send, the window and the encoding, or
+// the recipe.
 type inputSpec struct {
 	series   *dicomview.Series
 	slice    int // index of the slice shown
@@ -47,6 +83,9 @@ type inputSpec struct {
 	window   dicomview.Window
 	encoding string
 	fit      dicomview.Fit
+	// recipe, when not nil, makes the inputs of series (n slices, and the
+	// slice and window where they matter); encoding and fit are unused.
+	recipe *recipe.Recipe
 }
 
 // slices returns the slices that spec sends.
@@ -74,7 +113,7 @@ func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInp
 		if err != nil {
 			return nil, err
 		}
-		in := modelInput{Prepared: p, Label: sl.Label}
+		in := modelInput{Prepared: p, Image: p.RequestImage(), Label: sl.Label}
 		if single {
 			in.Label = ""
 		}
@@ -88,6 +127,57 @@ func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInp
 	return out, nil
 }
 
+// buildInputs makes spec's inputs with its recipe, stopping early when ctx
+// is done; with decode each is decoded for the view (a reduced copy when
+// there are several). It runs off the UI goroutine.
+func buildInputs(ctx context.Context, spec inputSpec, decode bool) (eyeInputs, error) {
+	r := spec.recipe
+	if r.Images.From == recipe.FromLongitudinal {
+		return eyeInputs{}, fmt.Errorf("recipe %s compares two studies of one patient (prior and current, ordered by StudyDate); "+
+			"the model's eye shows one series. Run it from the command line: medgemma-workbench ask --recipe %s --image PRIOR --image CURRENT",
+			r.Name, r.Name)
+	}
+	s := spec.series
+	o := recipe.Options{Slices: spec.n}
+	if r.Images.From == recipe.FromEach && spec.n <= 1 {
+		one := *s // the slice shown, as plain sends it
+		one.Slices = []dicomview.Slice{s.Slices[min(spec.slice, len(s.Slices)-1)]}
+		s = &one
+	}
+	if r.Encoding.Kind == recipe.EncodeDisplay {
+		w := spec.window
+		o.Window = &w
+	}
+	b, err := recipe.Build(r, []recipe.Input{{Path: s.Slices[0].Image.Path, Series: s}}, o)
+	if err != nil {
+		return eyeInputs{}, err
+	}
+	out := eyeInputs{recipe: r, built: b, inputs: make([]modelInput, len(b.Images))}
+	for i, im := range b.Images {
+		if err := ctx.Err(); err != nil {
+			return eyeInputs{}, err
+		}
+		in := modelInput{Image: im, Label: im.Label}
+		if decode {
+			if in.img, err = png.Decode(bytes.NewReader(im.PNG)); err != nil {
+				return eyeInputs{}, fmt.Errorf("decode model input: %w", err)
+			}
+			if len(b.Images) > 1 {
+				in.img = scaledCopy(in.img, eyeThumbSize)
+			}
+		}
+		out.inputs[i] = in
+	}
+	return out, nil
+}
+
+// scaledCopy returns a side×side copy of a square image.
+func scaledCopy(img image.Image, side int) image.Image {
+	out := image.NewRGBA(image.Rect(0, 0, side, side))
+	draw.ApproxBiLinear.Scale(out, out.Rect, img, img.Bounds(), draw.Src, nil)
+	return out
+}
+
 // requestImages are the request images of ins, in order.
 func requestImages(ins []modelInput) []core.Image {
 	if len(ins) == 0 {
@@ -95,39 +185,49 @@ func requestImages(ins []modelInput) []core.Image {
 	}
 	out := make([]core.Image, len(ins))
 	for i, in := range ins {
-		out[i] = in.Prepared.RequestImage()
+		out[i] = in.Image
 	}
 	return out
 }
 
 // inputsFunc returns the model inputs of one request. It may be called
 // from any goroutine and more than once; the inputs are prepared once.
-type inputsFunc func(ctx context.Context) ([]modelInput, error)
+type inputsFunc func(ctx context.Context) (eyeInputs, error)
+
+// makeInputs makes spec's inputs: with its recipe, or as plain does.
+func makeInputs(ctx context.Context, spec inputSpec, decode bool) (eyeInputs, error) {
+	if spec.recipe != nil {
+		return buildInputs(ctx, spec, decode)
+	}
+	ins, err := prepareInputs(ctx, spec, decode)
+	return eyeInputs{inputs: ins}, err
+}
 
 // modelInputs returns, on the UI goroutine, what the model is to receive
-// for the image shown: the model's-eye view's encoding, fit and number of
-// slices applied to the series, slice and window shown. The inputs the
-// view already shows are reused; others are prepared when the returned
-// function is first called. With no image open it returns no inputs.
+// for the image shown: the model's-eye view's recipe, or its encoding,
+// fit and number of slices, applied to the series, slice and window
+// shown. The inputs the view already shows are reused; others are
+// prepared when the returned function is first called. With no image open
+// it returns no inputs.
 func (p *imagePane) modelInputs() inputsFunc {
 	if p.img == nil || p.cur == nil {
-		return func(context.Context) ([]modelInput, error) { return nil, nil }
+		return func(context.Context) (eyeInputs, error) { return eyeInputs{}, nil }
 	}
 	spec, err := p.eye.spec()
-	var cached []modelInput
+	var cached *eyeInputs
 	if err == nil && p.eye.inputsFor == spec && p.eye.inputs != nil {
-		cached = p.eye.inputs
+		cached = &eyeInputs{inputs: p.eye.inputs, recipe: spec.recipe, built: p.eye.built}
 	}
 	var once sync.Once
-	var ins []modelInput
-	return func(ctx context.Context) ([]modelInput, error) {
+	var ins eyeInputs
+	return func(ctx context.Context) (eyeInputs, error) {
 		once.Do(func() {
 			switch {
 			case err != nil:
 			case cached != nil:
-				ins = cached
+				ins = *cached
 			default:
-				ins, err = prepareInputs(ctx, spec, false)
+				ins, err = makeInputs(ctx, spec, false)
 			}
 		})
 		return ins, err
@@ -135,25 +235,47 @@ func (p *imagePane) modelInputs() inputsFunc {
 }
 
 // modelsEye is the model's-eye view: the exact 896×896 image(s) the model
-// will receive, with the encoding, the fit and the number of slices.
+// will receive, made by the recipe chosen, or (plain) with the encoding,
+// the fit and the number of slices chosen.
 type modelsEye struct {
 	p              *imagePane
+	recipeSelect   *widget.Select
+	renderButton   *widget.Button
 	encodingSelect *widget.Select
 	fitSelect      *widget.Select
 	slicesEntry    *widget.Entry
 	info           *widget.Label
 	single         *canvas.Image
 	grid           *fyne.Container
-	content        fyne.CanvasObject
+	content        fyne.CanvasObject // the controls and the inputs
+	tab            fyne.CanvasObject // the recipe row above content
 
-	inputs    []modelInput // shown, made for inputsFor
+	recipes map[string]*recipe.Recipe // offered, by name
+	// plain holds plain's encoding, fit and slices while a recipe shows
+	// its own in those controls.
+	plain   struct{ encoding, fit, slices string }
+	syncing bool // the controls are being set, not changed by the user
+
+	inputs    []modelInput  // shown, made for inputsFor
+	built     *recipe.Built // what the recipe of inputsFor built, or nil
 	inputsFor inputSpec
 	busy      bool // a prepare goroutine is running
 	errText   string
+	// failed is why the inputs of failedFor could not be made: they are
+	// not tried again until the spec changes.
+	failed    error
+	failedFor inputSpec
 }
 
 func newModelsEye(p *imagePane) *modelsEye {
-	e := &modelsEye{p: p}
+	e := &modelsEye{p: p, recipes: map[string]*recipe.Recipe{}}
+	e.recipeSelect = widget.NewSelect([]string{recipe.Plain}, e.recipeChosen)
+	e.recipeSelect.Selected = recipe.Plain
+	e.renderButton = widget.NewButtonWithIcon("Rendered prompt…", theme.DocumentIcon(), func() {
+		if p.onRenderPrompt != nil {
+			p.onRenderPrompt()
+		}
+	})
 	e.encodingSelect = widget.NewSelect([]string{dicomview.EncodingDisplay, dicomview.EncodingCT3}, func(string) { e.changed() })
 	e.encodingSelect.SetSelected(dicomview.EncodingDisplay)
 	e.fitSelect = widget.NewSelect([]string{dicomview.FitPad.String(), dicomview.FitStretch.String()}, func(string) { e.changed() })
@@ -176,8 +298,110 @@ func newModelsEye(p *imagePane) *modelsEye {
 	)
 	body := container.NewStack(container.NewCenter(e.single), container.NewVScroll(e.grid))
 	e.content = container.NewBorder(container.NewVBox(controls, e.info), nil, nil, nil, body)
+	bar := container.NewBorder(nil, nil, widget.NewLabel("Recipe"), e.renderButton, e.recipeSelect)
+	e.tab = container.NewBorder(bar, nil, nil, nil, e.content)
 	e.show()
+	e.loadRecipes()
 	return e
+}
+
+// loadRecipes lists the recipes in the background and offers them; a
+// user file that did not load is reported, naming it.
+func (e *modelsEye) loadRecipes() {
+	env := e.p.env
+	ctx, cancel := env.opContext()
+	go func() {
+		defer cancel()
+		rs, err := e.p.backend.Recipes(ctx)
+		env.do(func() {
+			e.setRecipes(rs)
+			if err != nil {
+				env.showError(fmt.Errorf("some of your recipes did not load and are not offered: %w", err))
+			}
+		})
+	}()
+}
+
+// setRecipes offers rs, plain first, keeping the choice while offered.
+func (e *modelsEye) setRecipes(rs []*recipe.Recipe) {
+	e.recipes = map[string]*recipe.Recipe{}
+	names := []string{recipe.Plain}
+	for _, r := range rs {
+		if r.Name != recipe.Plain {
+			names = append(names, r.Name)
+		}
+		e.recipes[r.Name] = r
+	}
+	e.recipeSelect.SetOptions(names)
+	if e.recipes[e.recipeSelect.Selected] == nil {
+		e.recipeSelect.SetSelected(recipe.Plain)
+	}
+}
+
+// recipe returns the recipe chosen, or nil for plain.
+func (e *modelsEye) recipe() *recipe.Recipe {
+	if e.recipeSelect.Selected == recipe.Plain {
+		return nil
+	}
+	return e.recipes[e.recipeSelect.Selected]
+}
+
+// recipeMax is the most slices r sends of a series.
+func recipeMax(r *recipe.Recipe) int {
+	if r.Images.Max > 0 {
+		return min(r.Images.Max, maxSlices)
+	}
+	return maxSlices
+}
+
+// recipeChosen shows the recipe's encoding, fit and slices in the
+// controls, disabled (Slices stays open, at most the recipe's maximum,
+// where the recipe samples a series); plain gets its own back.
+func (e *modelsEye) recipeChosen(string) {
+	r := e.recipe()
+	e.syncing = true
+	defer func() { e.syncing = false }()
+	if r == nil {
+		if e.encodingSelect.Disabled() { // coming back from a recipe
+			e.encodingSelect.Selected = e.plain.encoding
+			e.fitSelect.Selected = e.plain.fit
+			e.slicesEntry.SetText(e.plain.slices)
+		}
+		e.encodingSelect.Enable()
+		e.fitSelect.Enable()
+		e.slicesEntry.Enable()
+	} else {
+		if !e.encodingSelect.Disabled() { // coming from plain
+			e.plain.encoding, e.plain.fit, e.plain.slices = e.encodingSelect.Selected, e.fitSelect.Selected, e.slicesEntry.Text
+		}
+		e.encodingSelect.Selected = r.Encoding.Kind
+		fit := r.Encoding.Fit
+		if fit == "" {
+			fit = dicomview.FitPad.String()
+		}
+		e.fitSelect.Selected = fit
+		e.encodingSelect.Disable()
+		e.fitSelect.Disable()
+		switch {
+		case r.Images.From == recipe.FromLongitudinal:
+			e.slicesEntry.SetText("2")
+			e.slicesEntry.Disable()
+		case r.Images.From == recipe.FromEach && r.Images.Max == 1:
+			e.slicesEntry.SetText("1")
+			e.slicesEntry.Disable()
+		case r.Images.From == recipe.FromEach:
+			e.slicesEntry.SetText("1")
+			e.slicesEntry.Enable()
+		default:
+			e.slicesEntry.SetText(strconv.Itoa(recipeMax(r)))
+			e.slicesEntry.Enable()
+		}
+	}
+	e.encodingSelect.Refresh()
+	e.fitSelect.Refresh()
+	e.p.clearBoxes()
+	e.syncing = false
+	e.changed()
 }
 
 // captionHeight is the height of one caption line under an image.
@@ -185,17 +409,26 @@ func captionHeight() float32 {
 	return widget.NewLabel("x").MinSize().Height
 }
 
-// encoding returns the encoding chosen.
+// encoding returns plain's encoding chosen (the viewer's model-input
+// toggle shows it).
 func (e *modelsEye) encoding() string {
-	if e.encodingSelect.Selected == "" {
+	sel := e.encodingSelect.Selected
+	if e.encodingSelect.Disabled() {
+		sel = e.plain.encoding
+	}
+	if sel == "" {
 		return dicomview.EncodingDisplay
 	}
-	return e.encodingSelect.Selected
+	return sel
 }
 
-// fit returns the fit chosen.
+// fit returns plain's fit chosen.
 func (e *modelsEye) fit() dicomview.Fit {
-	if e.fitSelect.Selected == dicomview.FitStretch.String() {
+	sel := e.fitSelect.Selected
+	if e.fitSelect.Disabled() {
+		sel = e.plain.fit
+	}
+	if sel == dicomview.FitStretch.String() {
 		return dicomview.FitStretch
 	}
 	return dicomview.FitPad
@@ -205,12 +438,38 @@ func (e *modelsEye) fit() dicomview.Fit {
 // slices is not valid.
 func (e *modelsEye) spec() (inputSpec, error) {
 	p := e.p
+	if r := e.recipe(); r != nil {
+		return e.recipeSpec(r)
+	}
 	s := inputSpec{series: p.cur, slice: p.slice, window: p.window, encoding: e.encoding(), fit: e.fit()}
 	n, err := strconv.Atoi(strings.TrimSpace(e.slicesEntry.Text))
 	if err != nil || n < 1 || n > maxSlices {
 		return s, fmt.Errorf("slices %q: want a number from 1 to %d", e.slicesEntry.Text, maxSlices)
 	}
 	s.n = n
+	return s, nil
+}
+
+// recipeSpec is spec with recipe r: only what changes r's inputs is set,
+// so that the inputs are made again only when they would differ.
+func (e *modelsEye) recipeSpec(r *recipe.Recipe) (inputSpec, error) {
+	p := e.p
+	s := inputSpec{series: p.cur, recipe: r}
+	if r.Images.From == recipe.FromLongitudinal {
+		return s, nil
+	}
+	hi := recipeMax(r)
+	n, err := strconv.Atoi(strings.TrimSpace(e.slicesEntry.Text))
+	if err != nil || n < 1 || n > hi {
+		return s, fmt.Errorf("slices %q: recipe %s sends a number from 1 to %d", e.slicesEntry.Text, r.Name, hi)
+	}
+	s.n = n
+	if r.Images.From == recipe.FromEach && n == 1 {
+		s.slice = p.slice
+	}
+	if r.Encoding.Kind == recipe.EncodeDisplay {
+		s.window = p.window
+	}
 	return s, nil
 }
 
@@ -223,8 +482,8 @@ func (e *modelsEye) visible() bool {
 // changed follows the controls: the viewer's model-input toggle uses the
 // same encoding and fit.
 func (e *modelsEye) changed() {
-	if e.p.eye == nil {
-		return // still building
+	if e.p.eye == nil || e.syncing {
+		return // still building, or being set
 	}
 	e.update()
 	e.p.updateViewer()
@@ -244,6 +503,11 @@ func (e *modelsEye) update() {
 		e.show()
 		return
 	}
+	if e.failed != nil && spec == e.failedFor {
+		e.errText = e.failed.Error()
+		e.show()
+		return
+	}
 	e.errText = ""
 	if spec == e.inputsFor && e.inputs != nil {
 		e.show()
@@ -254,19 +518,21 @@ func (e *modelsEye) update() {
 	ctx, cancel := e.p.env.opContext()
 	go func() {
 		defer cancel()
-		ins, err := prepareInputs(ctx, spec, true)
+		ins, err := makeInputs(ctx, spec, true)
 		e.p.env.do(func() { e.prepared(spec, ins, err) })
 	}()
 }
 
-func (e *modelsEye) prepared(spec inputSpec, ins []modelInput, err error) {
+func (e *modelsEye) prepared(spec inputSpec, ins eyeInputs, err error) {
 	e.busy = false
 	if err != nil {
 		e.errText = err.Error()
-		e.inputs, e.inputsFor = nil, inputSpec{}
+		e.failed, e.failedFor = err, spec
+		e.inputs, e.built, e.inputsFor = nil, nil, inputSpec{}
 	} else {
 		e.errText = ""
-		e.inputs, e.inputsFor = ins, spec
+		e.failed = nil
+		e.inputs, e.built, e.inputsFor = ins.inputs, ins.built, spec
 	}
 	e.update() // the latest state, if it changed meanwhile
 }
@@ -282,6 +548,8 @@ func (e *modelsEye) show() {
 		e.info.SetText(e.errText)
 	case e.inputs == nil || !current:
 		e.info.SetText("Preparing model input…")
+	case e.built != nil:
+		e.info.SetText(recipeInfo(e.inputsFor.recipe, e.built))
 	default:
 		e.info.SetText(eyeInfo(e.inputs, e.inputsFor.fit))
 	}
@@ -296,7 +564,7 @@ func (e *modelsEye) show() {
 		for _, in := range e.inputs {
 			img := &canvas.Image{Image: in.img, FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
 			img.SetMinSize(eyeCellSize)
-			caption := widget.NewLabel(in.Label + "\n" + shortSHA(in.Prepared.SHA256))
+			caption := widget.NewLabel(in.Label + "\n" + shortSHA(in.Image.SHA256))
 			caption.Alignment = fyne.TextAlignCenter
 			e.grid.Objects = append(e.grid.Objects, container.NewBorder(nil, caption, nil, nil, img))
 		}
@@ -319,4 +587,23 @@ func eyeInfo(ins []modelInput, fit dicomview.Fit) string {
 		return head + "\nSHA-256 " + p.SHA256
 	}
 	return fmt.Sprintf("%d images%s%s", len(ins), statsSep, head)
+}
+
+// recipeInfo describes what recipe r built: the recipe, the images with
+// their size, encoding and fit, and the context the request asks for.
+func recipeInfo(r *recipe.Recipe, b *recipe.Built) string {
+	im := b.Images[0]
+	n := "1 image"
+	if len(b.Images) > 1 {
+		n = fmt.Sprintf("%d images", len(b.Images))
+	}
+	head := strings.Join([]string{b.Recipe.String(), n, fmt.Sprintf("%d×%d", im.Width, im.Height), im.Encoding, im.Fit,
+		fmt.Sprintf("num_ctx %d", b.Options.NumCtx)}, statsSep)
+	if r.Title != "" {
+		head = r.Title + "\n" + head
+	}
+	if len(b.Images) == 1 {
+		return head + "\nSHA-256 " + im.SHA256
+	}
+	return head
 }

@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // viewerBackground is the colour around the image: black, as on a
@@ -24,6 +26,10 @@ var viewerBackground = color.Black
 // overlayColor is the colour of the overlay text: light grey, readable
 // on black and on most images.
 var overlayColor = color.NRGBA{R: 0xe0, G: 0xe0, B: 0x60, A: 0xff}
+
+// boxColor is the colour of localization boxes and their labels: cyan,
+// apart from the overlay's yellow.
+var boxColor = color.NRGBA{R: 0x30, G: 0xe0, B: 0xff, A: 0xff}
 
 // Zoom limits, in device pixels per image pixel.
 const (
@@ -74,6 +80,8 @@ type Viewer struct {
 	dragButton   desktop.MouseButton
 	ctrlOverride *bool // for tests: whether Ctrl is held
 
+	boxes          []core.Box // in pixels of a boxesW×boxesH original
+	boxesW, boxesH int
 }
 
 // NewViewer returns an empty viewer that shows placeholder until an image
@@ -104,6 +112,39 @@ func (v *Viewer) SetImageScaled(img image.Image, w, h int) {
 	}
 	v.img, v.nativeW, v.nativeH = img, w, h
 	v.Refresh()
+}
+
+// SetBoxes draws boxes, rectangles in pixels of a w×h original with
+// their labels, over the image while the original shown is w×h; nil
+// clears them. They follow the zoom and pan.
+func (v *Viewer) SetBoxes(boxes []core.Box, w, h int) {
+	if len(boxes) == 0 && len(v.boxes) == 0 {
+		return
+	}
+	v.boxes, v.boxesW, v.boxesH = boxes, w, h
+	v.Refresh()
+}
+
+// Boxes returns the boxes drawn over the image shown.
+func (v *Viewer) Boxes() []core.Box {
+	if !v.boxesShown() {
+		return nil
+	}
+	return v.boxes
+}
+
+// boxesShown reports whether the boxes are about the original shown.
+func (v *Viewer) boxesShown() bool {
+	return len(v.boxes) > 0 && v.img != nil && v.boxesW == v.nativeW && v.boxesH == v.nativeH
+}
+
+// viewPoint maps a point of the original image (in pixels) to a position
+// in the viewer: imagePoint's inverse.
+func (v *Viewer) viewPoint(x, y float64) fyne.Position {
+	z := v.Zoom()
+	size := v.Size()
+	s := float64(v.scale())
+	return fyne.NewPos(float32((x-v.center[0])*z/s+float64(size.Width)/2), float32((y-v.center[1])*z/s+float64(size.Height)/2))
 }
 
 // Image returns the image shown, or nil.
@@ -386,12 +427,13 @@ func (v *Viewer) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type viewerRenderer struct {
-	v       *Viewer
-	raster  *canvas.Raster
-	text    *canvas.Text
-	corners [4][]*canvas.Text
-	buf     *image.RGBA
-	size    fyne.Size
+	v         *Viewer
+	raster    *canvas.Raster
+	text      *canvas.Text
+	corners   [4][]*canvas.Text
+	boxLabels []*canvas.Text // one a box shown
+	buf       *image.RGBA
+	size      fyne.Size
 }
 
 func (r *viewerRenderer) Layout(size fyne.Size) {
@@ -413,6 +455,27 @@ func (r *viewerRenderer) layoutObjects() {
 	r.text.Move(fyne.NewPos(0, (size.Height-ts.Height)/2))
 	r.text.Resize(fyne.NewSize(size.Width, ts.Height))
 	r.layoutOverlay()
+	r.layoutBoxLabels()
+}
+
+// layoutBoxLabels puts each box's label above its top-left corner (inside
+// the box when there is no room above), hidden when outside the viewer.
+func (r *viewerRenderer) layoutBoxLabels() {
+	v := r.v
+	for i, t := range r.boxLabels {
+		if i >= len(v.boxes) {
+			break
+		}
+		b := v.boxes[i]
+		ts := t.MinSize()
+		pos := v.viewPoint(b.X0, b.Y0)
+		if pos.Y-ts.Height >= 0 {
+			pos.Y -= ts.Height
+		}
+		t.Move(pos)
+		t.Resize(ts)
+		t.Hidden = pos.X < 0 || pos.Y < 0 || pos.X+ts.Width > r.size.Width || pos.Y+ts.Height > r.size.Height
+	}
 }
 
 func (r *viewerRenderer) layoutOverlay() {
@@ -465,6 +528,20 @@ func (r *viewerRenderer) Refresh() {
 			r.corners[i][j].Text = l
 		}
 	}
+	n := 0
+	if r.v.boxesShown() {
+		n = len(r.v.boxes)
+	}
+	for len(r.boxLabels) < n {
+		t := canvas.NewText("", boxColor)
+		t.TextSize = theme.CaptionTextSize()
+		t.TextStyle = fyne.TextStyle{Bold: true}
+		r.boxLabels = append(r.boxLabels, t)
+	}
+	r.boxLabels = r.boxLabels[:n]
+	for i, t := range r.boxLabels {
+		t.Text = r.v.boxes[i].Label
+	}
 	r.layoutObjects()
 	r.raster.Refresh()
 	r.text.Refresh()
@@ -472,6 +549,9 @@ func (r *viewerRenderer) Refresh() {
 		for _, t := range c {
 			t.Refresh()
 		}
+	}
+	for _, t := range r.boxLabels {
+		t.Refresh()
 	}
 }
 
@@ -481,6 +561,9 @@ func (r *viewerRenderer) Objects() []fyne.CanvasObject {
 		for _, t := range c {
 			objs = append(objs, t)
 		}
+	}
+	for _, t := range r.boxLabels {
+		objs = append(objs, t)
 	}
 	return objs
 }
@@ -500,7 +583,39 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 		z *= float64(w) / (float64(v.Size().Width) * float64(v.scale()))
 	}
 	drawView(r.buf, v.img, v.nativeW, v.nativeH, z, v.center, v.invert)
+	if v.boxesShown() && z > 0 {
+		// Lines two device pixels wide at the canvas's scale.
+		line := max(1, int(math.Round(2*float64(w)/float64(max(v.Size().Width, 1)))))
+		for _, b := range v.boxes {
+			drawBox(r.buf, b, z, v.center, line)
+		}
+	}
 	return r.buf
+}
+
+// drawBox outlines b (in original pixels, X1 and Y1 exclusive) on dst, the
+// view at zoom z around the original's point center, with lines line
+// pixels wide inside the box's edge, clipped to dst.
+func drawBox(dst *image.RGBA, b core.Box, z float64, center [2]float64, line int) {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	at := func(v, c float64, size int) int { return int(math.Round((v-c)*z + float64(size)/2)) }
+	x0, x1 := at(b.X0, center[0], w), at(b.X1, center[0], w)
+	y0, y1 := at(b.Y0, center[1], h), at(b.Y1, center[1], h)
+	x1, y1 = max(x1, x0+1), max(y1, y0+1)
+	fill := func(r image.Rectangle) {
+		r = r.Intersect(dst.Rect)
+		c := color.RGBA{R: boxColor.R, G: boxColor.G, B: boxColor.B, A: 0xff}
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				dst.SetRGBA(x, y, c)
+			}
+		}
+	}
+	t := min(line, (x1-x0+1)/2, (y1-y0+1)/2)
+	fill(image.Rect(x0, y0, x1, y0+t))
+	fill(image.Rect(x0, y1-t, x1, y1))
+	fill(image.Rect(x0, y0, x0+t, y1))
+	fill(image.Rect(x1-t, y0, x1, y1))
 }
 
 // drawView fills dst with the view of src (a copy of a nativeW×nativeH

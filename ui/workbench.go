@@ -127,6 +127,7 @@ func (w *Workbench) AutoRun(done func()) {
 func (w *Workbench) build() fyne.CanvasObject {
 	w.pane = newImagePane(w.env, w.backend)
 	w.cmp = newCompareView(w.env, w.backend, w.pane, w.reports)
+	w.pane.onRenderPrompt = w.cmp.showRenderedPrompt
 
 	w.mainSplit = container.NewHSplit(w.pane.content, w.cmp.content)
 	w.mainSplit.Offset = 0.6

@@ -39,6 +39,8 @@ type fakeBackend struct {
 	state      core.State
 	stateCalls int
 	ask        func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error)
+	recipesErr error          // returned by Recipes with the built-ins
+	rendered   []core.Request // what RenderPrompt was asked, in order
 
 	fakeHistory // the history methods (fake_history_test.go)
 	fakeBatch   // the batch methods (fake_batch_test.go)
