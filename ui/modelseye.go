@@ -61,13 +61,20 @@ type eyeInputs struct {
 
 // request completes req, a column's request, with the inputs: plain sets
 // its images; a recipe makes its own request (its images, options and
-// layout, req's prompt as the query, the recipe's default when empty).
+// layout, req's prompt as the query, the recipe's default when empty;
+// the recipe's token budget unless the user changed Max tokens).
 func (in eyeInputs) request(req core.Request) core.Request {
 	if in.built == nil {
 		req.Images = requestImages(in.inputs)
 		return req
 	}
-	out := in.built.Request(req.Model, req.System, req.Options)
+	opts := req.Options
+	if opts.NumPredict == defaultMaxTokens && in.recipe.Sampling.NumPredict > 0 {
+		// The field's untouched default yields to the recipe's budget
+		// (2000 new tokens for the CT and MR recipes).
+		opts.NumPredict = 0
+	}
+	out := in.built.Request(req.Model, req.System, opts)
 	out.Prompt = recipe.Relayout(in.recipe, in.built.Images, req.Prompt)
 	out.KeepAlive = req.KeepAlive
 	return out

@@ -129,8 +129,8 @@ func TestModelsEyeRecipeCT(t *testing.T) {
 	if req.Recipe.Name != "medgemma-1.5-ct" || req.RecipeJSON == "" || req.System != defaultSystem {
 		t.Errorf("request recipe %+v (JSON %d bytes), system %q", req.Recipe, len(req.RecipeJSON), req.System)
 	}
-	if o := req.Options; o.NumCtx < 85*recipe.ImageTokens || o.Temperature == nil || *o.Temperature != 0 || o.NumPredict != defaultMaxTokens {
-		t.Errorf("options %+v: want the recipe's num_ctx and greedy decoding, the window's max tokens", o)
+	if o := req.Options; o.NumCtx < 85*recipe.ImageTokens || o.Temperature == nil || *o.Temperature != 0 || o.NumPredict != 2000 {
+		t.Errorf("options %+v: want the recipe's num_ctx, greedy decoding and 2000 new tokens (Max tokens untouched)", o)
 	}
 
 	// Rendered prompt: the request the first column sends, each tag
