@@ -1,6 +1,11 @@
 package batch
 
-import "sort"
+import (
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+)
 
 // How a repetition kappa was computed.
 const (
@@ -137,4 +142,29 @@ func rightWrong(ok bool) string {
 		return "right"
 	}
 	return "wrong"
+}
+
+// WriteTableAgreement prints the report as [WriteTable] does, with two
+// more columns: each group's kappa between repetitions (marked * when it
+// is the mean over every two of three or more) and against the
+// researcher's ratings, "–" where there is none.
+func WriteTableAgreement(w io.Writer, rep Report, ag map[Side]map[Metric]Agreement) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROMPT\tMODEL\tMETRIC\tN\tRUNS\tSCORE\t95% CI\tUNPARSED\tFAILED\tKAPPA (REPS)\tKAPPA (RATINGS)")
+	for _, g := range rep.Groups {
+		a := ag[Side{g.Prompt, g.Model}][g.Metric]
+		reps, rated := "–", "–"
+		if a.KappaRepetitions != nil {
+			reps = fmt.Sprintf("%.3f", *a.KappaRepetitions)
+			if a.KappaMethod == KappaMeanPairwise {
+				reps += "*"
+			}
+		}
+		if a.KappaRating != nil {
+			rated = fmt.Sprintf("%.3f (%d runs)", *a.KappaRating, a.KappaRatingRuns)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.3f\t[%.3f, %.3f]\t%d\t%d\t%s\t%s\n",
+			g.Prompt, g.Model, g.Metric, g.N, g.Rows, g.Score, g.Low, g.High, g.Unparsed, g.Failed, reps, rated)
+	}
+	return tw.Flush()
 }
