@@ -27,7 +27,8 @@ const DefaultResamples = 2000
 
 // Evaluate scores rows per (prompt, model, metric), grouped by metric,
 // then prompt, then model, each in the order they first appear, with a percentile bootstrap 95% interval that resamples
-// items (each item's repetitions stay together).
+// items (each item's repetitions stay together). A [MacroF1] group's
+// score is the macro-F1 of all its runs, and each resample recomputes it.
 func Evaluate(rows []Row, opt EvalOptions) Report {
 	if opt.Metric == "" {
 		opt.Metric = Auto
