@@ -34,7 +34,7 @@ Commands:
   batch (--manifest FILE | --images DIR|ZIP) --prompts FILE.yaml --out FILE.jsonl
                                run prompts × models × repetitions over many studies;
                                resumable, every run logged to history
-  eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1]
+  eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration]
                                score a batch result: per prompt and model, with 95% CIs
 
 Global flags: --data-dir DIR, --ollama-url URL, --ollama-bin PATH,

@@ -1,25 +1,31 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
-const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1] [--json] [--csv FILE.csv] [--chart FILE.png] [--resamples N] [--seed N]"
+const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--history-ratings] [--json] [--csv FILE.csv] [--chart FILE.png] [--resamples N] [--seed N]"
 
 func (c *cli) eval(args []string) error {
 	fs := newFlags("eval", &c.cfg)
 	var (
-		metric, csvPath, chart string
-		jsonOut                bool
-		resamples              int
-		seed                   uint64
+		metric, csvPath, chart                    string
+		jsonOut, paired, calibration, histRatings bool
+		resamples                                 int
+		seed                                      uint64
 	)
-	fs.StringVar(&metric, "metric", "auto", "exact, mcq, yesno, f1, or auto: mcq for rows with choices, yesno for yes/no answers, else f1")
-	fs.BoolVar(&jsonOut, "json", false, "print one JSON object per (prompt, model, metric) instead of the table")
+	fs.StringVar(&metric, "metric", "auto", "exact, mcq, yesno, f1, macro-f1 (choices are labels, the answer lists those present), or auto: mcq for rows with choices, yesno for yes/no answers, else f1")
+	fs.BoolVar(&jsonOut, "json", false, "print one JSON object per (prompt, model, metric) (with --paired, per pair) instead of the table")
+	fs.BoolVar(&paired, "paired", false, "compare every two (prompt, model) on the items and repetitions both have: difference, paired bootstrap 95% CI, exact McNemar or bootstrap p-value, Holm-adjusted p")
+	fs.BoolVar(&calibration, "calibration", false, "also score the rows' choice_probs: arg-max accuracy, AUROC, Brier score, ECE and reliability bins, each with a 95% CI")
+	fs.BoolVar(&histRatings, "history-ratings", false, "take each run's rating (1-5) from the history database by run_id, for the kappa between the metric and the ratings")
 	fs.StringVar(&csvPath, "csv", "", "also write the summary as CSV to this file")
 	fs.StringVar(&chart, "chart", "", "also draw the summary as a bar chart with intervals, PNG, to this file")
 	fs.IntVar(&resamples, "resamples", batch.DefaultResamples, "bootstrap resamples")
@@ -38,28 +44,134 @@ func (c *cli) eval(args []string) error {
 	if resamples < 1 || seed == 0 {
 		return usagef("--resamples must be ≥ 1 and --seed ≥ 1")
 	}
-	rep, truncated, err := evaluateFile(pos[0], batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed}, "--metric")
+	if calibration && m != batch.Auto && m != batch.MCQ && m != batch.YesNo {
+		return usagef("--calibration scores choice probabilities of mcq and yesno rows: use --metric auto, mcq or yesno")
+	}
+	if paired && calibration {
+		return usagef("--paired and --calibration print different rows: run eval once for each")
+	}
+	path := pos[0]
+	rows, truncated, err := batch.ReadRows(path)
 	if truncated {
-		fmt.Fprintf(c.stderr, "eval: %s ends with a half-written row (an interrupted batch); it is ignored\n", pos[0])
+		fmt.Fprintf(c.stderr, "eval: %s ends with a half-written row (an interrupted batch); it is ignored\n", path)
 	}
 	if err != nil {
 		return &UsageError{err}
 	}
-	return c.writeEval(rep, jsonOut, csvPath, chart)
+	if histRatings {
+		if err := c.historyRatings(rows); err != nil {
+			return err
+		}
+	}
+	opt := batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed}
+	rep, _, err := evaluateRows(path, rows, truncated, opt, "--metric")
+	if err != nil {
+		return &UsageError{err}
+	}
+	if paired {
+		return c.writePairs(batch.Compare(rows, opt), rep, jsonOut, csvPath, chart)
+	}
+	var cal map[batch.Side]map[batch.Metric]batch.Calibration
+	if calibration {
+		cal = batch.Calibrate(rows, opt)
+	}
+	return c.writeEval(rep, batch.Agree(rows, opt), cal, calibration, jsonOut, csvPath, chart)
 }
 
-// writeEval prints the scores (a table, or JSON Lines with jsonOut) and
+// historyRatings fills in rows' ratings from the history database, by
+// run id; runs it does not hold keep theirs.
+func (c *cli) historyRatings(rows []batch.Row) error {
+	h, err := c.openHistory()
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	ctx := context.Background()
+	for i := range rows {
+		if rows[i].RunID == 0 {
+			continue
+		}
+		run, err := h.Run(ctx, rows[i].RunID)
+		switch {
+		case errors.Is(err, history.ErrNotFound):
+			continue
+		case err != nil:
+			return err
+		}
+		if run.Rating > 0 {
+			rows[i].Rating = run.Rating
+		}
+	}
+	return nil
+}
+
+// evalLine is one line of eval --json: a group's scores, its agreement
+// where there is one, and its calibration with --calibration.
+type evalLine struct {
+	batch.Group
+	*batch.Agreement
+	*batch.Calibration
+}
+
+// writeEval prints the scores (a table, or JSON Lines with jsonOut),
+// with their agreement and, where asked (withCal), calibration, and
 // writes their CSV and chart where asked.
-func (c *cli) writeEval(rep batch.Report, jsonOut bool, csvPath, chart string) error {
+func (c *cli) writeEval(rep batch.Report, ag map[batch.Side]map[batch.Metric]batch.Agreement,
+	cal map[batch.Side]map[batch.Metric]batch.Calibration, withCal, jsonOut bool, csvPath, chart string) error {
 	var err error
-	if jsonOut {
-		err = encodeLines(c.stdout, rep.Groups)
-	} else {
+	switch {
+	case jsonOut:
+		lines := make([]evalLine, len(rep.Groups))
+		for i, g := range rep.Groups {
+			s := batch.Side{Prompt: g.Prompt, Model: g.Model}
+			lines[i].Group = g
+			if a, ok := ag[s][g.Metric]; ok {
+				lines[i].Agreement = &a
+			}
+			if k, ok := cal[s][g.Metric]; ok {
+				lines[i].Calibration = &k
+			}
+		}
+		err = encodeLines(c.stdout, lines)
+	case len(ag) > 0:
+		err = batch.WriteTableAgreement(c.stdout, rep, ag)
+	default:
 		err = batch.WriteTable(c.stdout, rep)
+	}
+	if err == nil && withCal && !jsonOut {
+		fmt.Fprintln(c.stdout)
+		err = batch.WriteCalibration(c.stdout, rep, cal)
 	}
 	if err != nil {
 		return err
 	}
+	if withCal && len(cal) == 0 {
+		fmt.Fprintln(c.stderr, "eval: no run has choice_probs to calibrate: run the batch with --score logprob")
+	}
+	return c.writeEvalFiles(rep, csvPath, chart)
+}
+
+// writePairs prints the paired comparisons (a table, or JSON Lines with
+// jsonOut) and writes the summary's CSV and chart where asked.
+func (c *cli) writePairs(pairs []batch.Pair, rep batch.Report, jsonOut bool, csvPath, chart string) error {
+	var err error
+	if jsonOut {
+		err = encodeLines(c.stdout, pairs)
+	} else {
+		err = batch.WritePairs(c.stdout, pairs)
+	}
+	if err != nil {
+		return err
+	}
+	if len(pairs) == 0 {
+		fmt.Fprintln(c.stderr, "eval: no two (prompt, model) groups of one metric share an item to compare")
+	}
+	return c.writeEvalFiles(rep, csvPath, chart)
+}
+
+// writeEvalFiles notes the runs not scored and writes the summary's CSV
+// and chart where asked.
+func (c *cli) writeEvalFiles(rep batch.Report, csvPath, chart string) error {
 	if rep.NoReference > 0 {
 		fmt.Fprintf(c.stderr, "eval: %d runs not scored: no reference answer the metric can use\n", rep.NoReference)
 	}
@@ -72,5 +184,4 @@ func (c *cli) writeEval(rep batch.Report, jsonOut bool, csvPath, chart string) e
 		return writeWith(chart, func(w io.Writer) error { return evalchart.WritePNG(w, rep) })
 	}
 	return nil
-
 }

@@ -556,6 +556,11 @@ func evaluateFile(path string, opt batch.EvalOptions, metricHint string) (rep ba
 	if err != nil {
 		return rep, false, err
 	}
+	return evaluateRows(path, rows, truncated, opt, metricHint)
+}
+
+// evaluateRows scores the rows read from path, as [evaluateFile] does.
+func evaluateRows(path string, rows []batch.Row, truncated bool, opt batch.EvalOptions, metricHint string) (rep batch.Report, _ bool, err error) {
 	if len(rows) == 0 {
 		return rep, truncated, fmt.Errorf("%s: no rows to score", path)
 	}

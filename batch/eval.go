@@ -27,7 +27,8 @@ const DefaultResamples = 2000
 
 // Evaluate scores rows per (prompt, model, metric), grouped by metric,
 // then prompt, then model, each in the order they first appear, with a percentile bootstrap 95% interval that resamples
-// items (each item's repetitions stay together).
+// items (each item's repetitions stay together). A [MacroF1] group's
+// score is the macro-F1 of all its runs, and each resample recomputes it.
 func Evaluate(rows []Row, opt EvalOptions) Report {
 	if opt.Metric == "" {
 		opt.Metric = Auto
@@ -41,6 +42,13 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 	rep := Report{Resamples: opt.Resamples, Seed: opt.Seed}
 	groups, order := scoreRows(rows, opt.Metric, &rep)
 	sortGroups(order)
+	var labelRuns map[groupKey]*itemRuns
+	if opt.Metric == MacroF1 {
+		labelRuns = map[groupKey]*itemRuns{}
+		for _, g := range collectRuns(rows, MacroF1) {
+			labelRuns[g.key] = g
+		}
+	}
 	for _, k := range order {
 		a := groups[k]
 		means := make([]float64, len(a.items))
@@ -50,12 +58,28 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 		a.g.N = len(means)
 		a.g.Score = mean(means)
 		a.g.Low, a.g.High = Bootstrap(means, opt.Resamples, opt.Seed)
+		if g := labelRuns[k]; g != nil {
+			a.g.Score, a.g.Low, a.g.High = macroF1Interval(g, opt.Resamples, opt.Seed)
+		}
 		if a.g.N == 0 && a.g.Failed == 0 {
 			continue
 		}
 		rep.Groups = append(rep.Groups, a.g)
 	}
 	return rep
+}
+
+// macroF1Interval is a macro-f1 group's score and its percentile
+// bootstrap 95% interval, resampling items (each with all its
+// repetitions) and recomputing the macro-F1 of each resample.
+func macroF1Interval(g *itemRuns, resamples int, seed uint64) (score, low, high float64) {
+	items := g.runsOf()
+	score = groupStat(MacroF1, items, allIdx(len(items)))
+	vals := clusterBootstrap(len(items), resamples, seed, func(idx []int) float64 { return groupStat(MacroF1, items, idx) })
+	if lo, hi, ok := percentileCI(vals); ok {
+		return score, lo, hi
+	}
+	return score, score, score
 }
 
 // groupKey is what Evaluate groups rows by.

@@ -9,12 +9,12 @@ import (
 // ParseMetric reads a metric's name.
 func ParseMetric(s string) (Metric, error) {
 	switch m := Metric(strings.ToLower(strings.TrimSpace(s))); m {
-	case Exact, MCQ, YesNo, F1, Auto:
+	case Exact, MCQ, YesNo, F1, MacroF1, Auto:
 		return m, nil
 	case "":
 		return Auto, nil
 	}
-	return "", fmt.Errorf("unknown metric %q: want exact, mcq, yesno, f1 or auto", s)
+	return "", fmt.Errorf("unknown metric %q: want exact, mcq, yesno, f1, macro-f1 or auto", s)
 }
 
 // InferMetric is the metric Auto uses for a row.
@@ -249,6 +249,8 @@ func Score(m Metric, reply, answer string, choices []string) (score float64, par
 		}
 		got, ok := ParseChoice(reply, choices)
 		return b(ok && got == want), ok, true
+	case MacroF1:
+		return scoreLabels(reply, answer, choices)
 	}
 	return 0, false, false
 }

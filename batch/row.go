@@ -85,6 +85,14 @@ type Row struct {
 	DoneReason           string `json:"done_reason"`
 	Truncated            bool   `json:"truncated"`
 	Thinking             string `json:"thinking,omitempty"`
+	// ChoiceProbs are the probabilities the model gave each choice (an
+	// option's letter or text, or yes and no), where the batch scored
+	// choices by their log-probabilities; eval --calibration reads them.
+	ChoiceProbs map[string]float64 `json:"choice_probs,omitempty"`
+	// Rating is the researcher's rating of the run, 1 to 5 (0: unrated),
+	// where the rows carry one; eval measures the metric's agreement with
+	// it.
+	Rating int `json:"rating,omitempty"`
 	// Attempts is how many times the request was sent (retries after 429
 	// or 5xx answers included).
 	Attempts   int       `json:"attempts"`
