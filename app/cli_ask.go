@@ -19,6 +19,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
 )
 
 // This file is the command line's ask: flags, images, --rerun, and the
@@ -81,7 +82,7 @@ type askFlags struct {
 	images                stringList
 	options               optionFlags
 	slices                int
-	recipe                string
+	recipe, schema        string
 	json, renderOnly      bool
 	rerun                 int64
 }
@@ -92,6 +93,7 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.images, "image", "an image (DICOM, PNG, JPEG), or a folder, ZIP or DICOMDIR of one series; repeat for several")
 	fs.IntVar(&f.slices, "slices", 1, "send this many slices of each --image, sampled evenly over its series (first and last included); with a volume recipe, at most its count (default: the recipe's)")
 	fs.StringVar(&f.recipe, "recipe", "", "the model-input recipe: which images, their encoding and the prompt's layout (default plain; see `medgemma-workbench recipes list`)")
+	fs.StringVar(&f.schema, "schema", "", "a JSON Schema file the answer must fit: the runtime constrains the answer to it (Ollama's format) and the run records whether it fits")
 	fs.BoolVar(&f.renderOnly, "render-only", false, "print the prompt as the runtime renders it, each image's tag where it stands, and send nothing to the model")
 	fs.StringVar(&f.model, "model", "", "model name (default: an installed MedGemma, else the demo model)")
 	fs.StringVar(&f.system, "system", "", "system prompt, e.g. \""+assets.DefaultSystemPrompt+"\"")
@@ -109,6 +111,11 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 	if err != nil {
 		return f, fs, req, err
 	}
+	defer func() {
+		if err == nil && f.schema != "" {
+			err = setSchema(&req, f.schema)
+		}
+	}()
 	if (f.prompt == "" && f.rerun == 0 && f.recipe == "") || len(pos) > 0 {
 		return f, fs, req, usagef("%s", askUsage)
 	}
@@ -142,7 +149,39 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 	return f, fs, b.Request(f.model, f.system, f.options.options()), nil
 }
 
-const askUsage = "usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID | --recipe NAME) [--image FILE|DIR]... [--recipe NAME] [--slices N] [--render-only] [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]"
+// setSchema reads the JSON Schema file path into req: a schema that does
+// not compile is bad input naming the file.
+func setSchema(req *inference.Request, path string) error {
+	data, err := readSmallFile(path, answerschema.MaxSize)
+	if err != nil {
+		return &UsageError{fmt.Errorf("--schema: %w", err)}
+	}
+	s, err := answerschema.Compile(path, data)
+	if err != nil {
+		return &UsageError{err}
+	}
+	req.Schema, req.SchemaHash = s.Raw, s.Hash
+	return nil
+}
+
+// readSmallFile reads a file of at most max bytes.
+func readSmallFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: over %d bytes", path, max)
+	}
+	return data, nil
+}
+
+const askUsage = "usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID | --recipe NAME) [--image FILE|DIR]... [--recipe NAME] [--slices N] [--render-only] [--schema FILE.json] [--model NAME] [--system TEXT] [--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--json]"
 
 // buildRecipe opens the --image paths (a file, folder, ZIP or DICOMDIR of
 // one series each) and applies r to them. A recipe's refusal (wrong
@@ -252,6 +291,8 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 		"first_token_ms": res.FirstToken.Milliseconds(), "error": res.Error,
 		"truncated": res.Truncated, "thinking": res.Thinking, "num_ctx": res.NumCtx,
 		"recipe": req.Recipe, "image_labels": imageLabels(req),
+		"schema_hash": req.SchemaHash, "schema_valid": res.SchemaValid, "schema_error": res.SchemaError,
+		"fields": answerFields(req, res),
 	})
 }
 
@@ -306,3 +347,17 @@ func (c *cli) printRendered(req inference.Request, rd inference.Rendered, jsonOu
 }
 
 var imgTagRE = regexp.MustCompile(`\[img-\d+\]`)
+
+// answerFields are the top-level fields of a structured answer that fits
+// its schema, or nil.
+func answerFields(req inference.Request, res inference.Result) map[string]string {
+	if res.SchemaValid == nil || !*res.SchemaValid {
+		return nil
+	}
+	s, err := answerschema.Compile("request", req.Schema)
+	if err != nil {
+		return nil
+	}
+	v, _ := s.Check(res.Output)
+	return answerschema.Fields(v)
+}

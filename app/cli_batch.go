@@ -27,7 +27,7 @@ import (
 const batchUsage = "usage: medgemma-workbench batch (--manifest FILE.jsonl|FILE.csv | --images DIR|FILE.zip) --prompts FILE.yaml " +
 	"[--model NAME]... [--repeat N] [--concurrency N] [--endpoint URL [--api-key KEY]] --out FILE.jsonl [--csv FILE.csv] " +
 	"[--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--frame N] [--window C,W | --preset NAME] " +
-	"[--encoding display|ct3] [--fit pad|stretch] [--retries N] [--include-phi] [--json]"
+	"[--encoding display|ct3] [--fit pad|stretch] [--retries N] [--score logprob] [--include-phi] [--json]"
 
 // batchCommand is the batch command's flags, checked: the batch to run,
 // and whether to print its summary as JSON.
@@ -98,6 +98,7 @@ func (f *batchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.fit, "fit", "", "pad (keep aspect) or stretch")
 	fs.IntVar(&o.Retries, "retries", inference.DefaultBackoff.Retries, "retries of a request answered 429 or 5xx, with exponential backoff")
 	fs.BoolVar(&f.cmd.json, "json", false, "print a JSON summary on stdout at the end")
+	fs.StringVar(&o.Score, "score", "", "logprob: give multiple-choice and yes/no rows choice_probs, each choice scored by the model's log-probability of answering it (Ollama only)")
 	fs.BoolVar(&o.IncludePHI, "include-phi", false, "keep file names and paths in the rows (images, ids of items the manifest does not name, errors); they may hold patient names")
 }
 
@@ -130,6 +131,10 @@ func (f *batchFlags) check(pos []string) error {
 		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
 	case o.Endpoint != "" && f.options.numCtx != 0:
 		return usagef("batch: --num-ctx has no OpenAI-compatible equivalent; set the server's context length instead (vllm serve --max-model-len N)")
+	case o.Score != "" && o.Score != batch.ScoreLogprob:
+		return usagef("batch: --score %q: want logprob", o.Score)
+	case o.Score != "" && o.Endpoint != "":
+		return usagef("batch: --score logprob needs Ollama's log-probabilities; it does not work with --endpoint")
 	case o.Endpoint != "" && len(f.models) == 0:
 		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -51,6 +52,7 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 		Options:    req.Options,
 		Recipe:     req.Recipe,
 		RecipeJSON: req.RecipeJSON,
+		SchemaHash: req.SchemaHash,
 	}
 	for _, im := range req.Images {
 		if im.Label != "" {
@@ -114,6 +116,8 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 	run.DoneReason = res.DoneReason
 	run.Status = res.Status
 	run.Error = res.Error
+	checkSchema(req, &res)
+	run.SchemaValid, run.SchemaError = res.SchemaValid, res.SchemaError
 	if boxes, berr := recipe.Boxes(req, res.Output); berr == nil {
 		run.Boxes = boxes
 	} else if res.Status == inference.StatusOK {
@@ -190,6 +194,27 @@ func (s *Services) Render(ctx context.Context, req inference.Request) (inference
 	return r, err
 }
 
+// ScoreChoices gives each choice its probability as the model's answer to
+// req (inference.Client.ScoreChoices), after the same pre-flight as Ask,
+// so that the scoring requests share the answer's num_ctx (and the
+// runtime keeps the model and its cache loaded). Nothing is logged.
+func (s *Services) ScoreChoices(ctx context.Context, req inference.Request, choices []string) (map[string]float64, error) {
+	req = s.cfg.requestDefaults(req)
+	c, err := s.runtime.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := c.Facts(ctx, req.Model)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := inference.Preflight(req, facts)
+	if err != nil {
+		return nil, err
+	}
+	return c.ScoreChoices(ctx, plan.Request, choices)
+}
+
 func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error) {
 	res := inference.Result{Model: req.Model, Status: inference.StatusError}
 	fail := func(err error) (inference.Result, error) {
@@ -219,4 +244,23 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 	out.ModelDigest = facts.Digest
 	out.RuntimeVersion = res.RuntimeVersion
 	return out, err
+}
+
+// checkSchema marks whether a finished answer fits the request's schema
+// (an answer cut off or failed is not judged).
+func checkSchema(req inference.Request, res *inference.Result) {
+	if len(req.Schema) == 0 || res.Status != inference.StatusOK {
+		return
+	}
+	s, err := answerschema.Compile("request", req.Schema)
+	if err != nil {
+		res.SchemaError = err.Error()
+		return
+	}
+	_, err = s.Check(res.Output)
+	ok := err == nil
+	res.SchemaValid = &ok
+	if err != nil {
+		res.SchemaError = err.Error()
+	}
 }

@@ -58,6 +58,9 @@ type BatchSpec struct {
 	// IncludePHI keeps file names and paths in the rows (images, the ids
 	// of items the manifest does not name, errors).
 	IncludePHI bool
+	// Score is "" or batch.ScoreLogprob: rows of multiple-choice and
+	// yes/no items get their choices' probabilities (Ollama only).
+	Score string
 }
 
 // check refuses a spec that cannot run and fills in the CSV copy's name.
@@ -301,7 +304,7 @@ func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loade
 
 	r := newBatchRunner(b, drain, emit)
 	js := batch.Spec{Items: b.items, Prompts: b.prompts, Models: spec.Models, Repeat: spec.Repeat, Options: spec.Options,
-		Prep: spec.Prep, IncludePHI: spec.IncludePHI}
+		Prep: spec.Prep, IncludePHI: spec.IncludePHI, Score: spec.Score}
 	// The server is part of each run's key, so it is known before the
 	// runs are.
 	checkEndpoint, err := s.batchBackend(ctx, r, spec, b.items, &js)
@@ -425,6 +428,9 @@ func (s *Services) batchBackend(ctx context.Context, r *batch.Runner, spec Batch
 	r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
 		return s.Ask(ctx, req, nil)
 	})
+	if spec.Score == batch.ScoreLogprob {
+		r.ScoreChoices = s.ScoreChoices
+	}
 	return nil, nil
 }
 

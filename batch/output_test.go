@@ -112,12 +112,12 @@ func TestKeyHasServer(t *testing.T) {
 		same bool
 	}{
 		{"same", base, true},
-		{"other endpoint", Server{"openai", "http://gpu2:8000/v1", "sha256:aaa"}, false},
-		{"re-pulled model", Server{"openai", "http://gpu1:8000/v1", "sha256:bbb"}, false},
-		{"other backend", Server{"ollama", "http://gpu1:8000/v1", "sha256:aaa"}, false},
-		{"managed runtime", Server{"ollama", "", "sha256:aaa"}, false},
-		{"credentials in URL", Server{"openai", "http://bob:secret@gpu1:8000/v1", "sha256:aaa"}, false},
-		{"other credentials", Server{"openai", "http://alice:other@gpu1:8000/v1", "sha256:aaa"}, false},
+		{"other endpoint", Server{Backend: "openai", Endpoint: "http://gpu2:8000/v1", Digest: "sha256:aaa"}, false},
+		{"re-pulled model", Server{Backend: "openai", Endpoint: "http://gpu1:8000/v1", Digest: "sha256:bbb"}, false},
+		{"other backend", Server{Backend: "ollama", Endpoint: "http://gpu1:8000/v1", Digest: "sha256:aaa"}, false},
+		{"managed runtime", Server{Backend: "ollama", Endpoint: "", Digest: "sha256:aaa"}, false},
+		{"credentials in URL", Server{Backend: "openai", Endpoint: "http://bob:secret@gpu1:8000/v1", Digest: "sha256:aaa"}, false},
+		{"other credentials", Server{Backend: "openai", Endpoint: "http://alice:other@gpu1:8000/v1", Digest: "sha256:aaa"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Key(j, spec.Options, spec.Prep, tc.srv) == k0; got != tc.same {
@@ -125,8 +125,8 @@ func TestKeyHasServer(t *testing.T) {
 			}
 		})
 	}
-	a := Key(j, spec.Options, spec.Prep, Server{"openai", "http://bob:secret@gpu1:8000/v1", ""})
-	b := Key(j, spec.Options, spec.Prep, Server{"openai", "http://alice:other@gpu1:8000/v1", ""})
+	a := Key(j, spec.Options, spec.Prep, Server{Backend: "openai", Endpoint: "http://bob:secret@gpu1:8000/v1", Digest: ""})
+	b := Key(j, spec.Options, spec.Prep, Server{Backend: "openai", Endpoint: "http://alice:other@gpu1:8000/v1", Digest: ""})
 	if a != b {
 		t.Error("a rotated password changes the key")
 	}

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
 )
 
 // Prompt is one named prompt template.
@@ -25,6 +28,10 @@ type Prompt struct {
 	// name, and part of the resume key.
 	Recipe     string `yaml:"recipe,omitempty" json:"recipe,omitempty"`
 	RecipeHash string `yaml:"-" json:"-"`
+	// Schema, when set, is a JSON Schema file (relative to the prompts
+	// file) the answers must fit; Answer is it compiled.
+	Schema string               `yaml:"schema,omitempty" json:"schema,omitempty"`
+	Answer *answerschema.Schema `yaml:"-" json:"-"`
 }
 
 // PromptSet is a prompts file: a system prompt and named templates.
@@ -86,6 +93,22 @@ func LoadPrompts(path string) (*PromptSet, error) {
 				return nil, inputErr(path, n.Line, "prompt %q uses {{%s}}; templates may use {{%s}}", p.Name, m[1], strings.Join(Variables, "}}, {{"))
 			}
 		}
+		if p.Schema != "" {
+			sp := p.Schema
+			if !filepath.IsAbs(sp) {
+				sp = filepath.Join(filepath.Dir(path), sp)
+			}
+			data, err := os.ReadFile(sp)
+			if err == nil && len(data) > answerschema.MaxSize {
+				err = fmt.Errorf("over %d bytes", answerschema.MaxSize)
+			}
+			if err == nil {
+				p.Answer, err = answerschema.Compile(p.Schema, data)
+			}
+			if err != nil {
+				return nil, inputErr(path, n.Line, "prompt %q: schema %s: %v", p.Name, p.Schema, cause(err))
+			}
+		}
 		set.Prompts = append(set.Prompts, p)
 	}
 	if len(set.Prompts) == 0 {
@@ -102,9 +125,9 @@ func strictPrompt(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch k := n.Content[i].Value; k {
-		case "name", "template", "system", "recipe":
+		case "name", "template", "system", "recipe", "schema":
 		default:
-			return fmt.Errorf("unknown prompt field %q (want name, template, system, recipe)", k)
+			return fmt.Errorf("unknown prompt field %q (want name, template, system, recipe, schema)", k)
 		}
 	}
 	return nil

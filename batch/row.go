@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,18 @@ type Row struct {
 	// Recipe is the model-input recipe that made the images and laid out
 	// Prompt, when the prompt named one.
 	Recipe *core.RecipeRef `json:"recipe,omitempty"`
+	// SchemaHash names the JSON Schema the answer was asked to fit;
+	// SchemaValid says whether it did (an invalid answer is kept, marked),
+	// SchemaError why not, and Fields are its top-level fields.
+	SchemaHash  string            `json:"schema_hash,omitempty"`
+	SchemaValid *bool             `json:"schema_valid,omitempty"`
+	SchemaError string            `json:"schema_error,omitempty"`
+	Fields      map[string]string `json:"fields,omitempty"`
+	// ChoiceProbs are the choices' probabilities (keys: the option
+	// letters of a multiple-choice item, or "yes" and "no"), summing to 1,
+	// with --score logprob; ScoreError says why a row has none.
+	ChoiceProbs map[string]float64 `json:"choice_probs,omitempty"`
+	ScoreError  string             `json:"score_error,omitempty"`
 
 	// Backend is "ollama" or "openai"; Endpoint is the server's URL when
 	// it is not the managed runtime.
@@ -85,10 +98,6 @@ type Row struct {
 	DoneReason           string `json:"done_reason"`
 	Truncated            bool   `json:"truncated"`
 	Thinking             string `json:"thinking,omitempty"`
-	// ChoiceProbs are the probabilities the model gave each choice (an
-	// option's letter or text, or yes and no), where the batch scored
-	// choices by their log-probabilities; eval --calibration reads them.
-	ChoiceProbs map[string]float64 `json:"choice_probs,omitempty"`
 	// Rating is the researcher's rating of the run, 1 to 5 (0: unrated),
 	// where the rows carry one; eval measures the metric's agreement with
 	// it.
@@ -135,7 +144,13 @@ type Spec struct {
 	// IncludePHI keeps the ids that default to image paths; otherwise
 	// such items are known by their hash id (see [Item.HashID]).
 	IncludePHI bool
+	// Score is how rows get choice probabilities: "" (none) or ScoreLogprob.
+	Score string
 }
+
+// ScoreLogprob scores each choice of a multiple-choice or yes/no item by
+// the model's log-probability of answering it (Row.ChoiceProbs).
+const ScoreLogprob = "logprob"
 
 // Jobs lists every run of the batch in order, with its key. It reads every
 // input file once to hash it.
@@ -166,7 +181,7 @@ func (s Spec) Jobs() ([]Job, error) {
 				for r := 1; r <= rep; r++ {
 					j := Job{Index: len(jobs), Item: it, ItemIndex: i, Prompt: p, System: system, Text: text,
 						Model: m, Repetition: r, InputSHA256: shas}
-					j.Key = Key(j, s.Options, s.Prep, Server{Backend: s.Backend, Endpoint: s.Endpoint, Digest: s.Digests[m]})
+					j.Key = Key(j, s.Options, s.Prep, Server{Backend: s.Backend, Endpoint: s.Endpoint, Digest: s.Digests[m], Score: s.Score})
 					jobs = append(jobs, j)
 				}
 			}
@@ -204,6 +219,8 @@ func uniqueID(id string, seen map[string]bool) string {
 // model's digest there.
 type Server struct {
 	Backend, Endpoint, Digest string
+	// Score is the batch's choice scoring ("" or ScoreLogprob).
+	Score string
 }
 
 // Key identifies a run for resuming: a hash of the item's id (the hash
@@ -228,8 +245,10 @@ func Key(j Job, o inference.Options, p Prep, srv Server) string {
 		Endpoint   string            `json:"endpoint"`
 		Digest     string            `json:"digest"`
 		Recipe     string            `json:"recipe,omitempty"`
+		Schema     string            `json:"schema,omitempty"`
+		Score      string            `json:"score,omitempty"`
 	}{2, j.Item.PromptID(), j.InputSHA256, j.Prompt.Name, j.System, j.Text, j.Model, o, p, j.Repetition,
-		srv.Backend, redact.URL(srv.Endpoint), srv.Digest, recipeKey(j.Prompt)})
+		srv.Backend, redact.URL(srv.Endpoint), srv.Digest, recipeKey(j.Prompt), schemaKey(j.Prompt), srv.Score})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
@@ -268,14 +287,19 @@ var csvHeader = []string{
 	"system", "prompt", "seed", "temperature", "num_predict", "num_ctx", "frame", "window", "preset", "encoding", "fit",
 	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
 	"eval_duration_ms", "first_token_ms", "done_reason", "truncated", "error", "attempts", "started_at",
-	"finished_at", "key", "recipe",
+	"finished_at", "key", "recipe", "schema_hash", "schema_valid", "schema_error", "choice_probs",
 }
 
 // WriteCSV writes rows as CSV with a header; lists are joined with ";"
 // (images, hashes) or "|" (choices), as a CSV manifest has them.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csvsafe.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	fields := fieldNames(rows)
+	header := slices.Clone(csvHeader)
+	for _, f := range fields {
+		header = append(header, "field_"+f)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	opt := func(p any) string {
@@ -315,6 +339,10 @@ func WriteCSV(w io.Writer, rows []Row) error {
 			strconv.FormatInt(r.PromptEvalDurationMS, 10), strconv.FormatInt(r.EvalDurationMS, 10),
 			strconv.FormatInt(r.FirstTokenMS, 10), r.DoneReason, strconv.FormatBool(r.Truncated), r.Error,
 			strconv.Itoa(r.Attempts), ts(r.StartedAt), ts(r.FinishedAt), r.Key, recipeText(r.Recipe),
+			r.SchemaHash, boolText(r.SchemaValid), r.SchemaError, probsText(r.ChoiceProbs),
+		}
+		for _, f := range fields {
+			rec = append(rec, r.Fields[f])
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -338,4 +366,45 @@ func recipeText(r *core.RecipeRef) string {
 		return ""
 	}
 	return r.String()
+}
+
+// schemaKey is the hash of a prompt's answer schema, or "".
+func schemaKey(p Prompt) string {
+	if p.Answer == nil {
+		return ""
+	}
+	return p.Answer.Hash
+}
+
+// fieldNames are the structured-answer fields of any row, sorted: one CSV
+// column each (field_NAME).
+func fieldNames(rows []Row) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range rows {
+		for k := range r.Fields {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func boolText(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
+}
+
+// probsText writes choice probabilities as JSON with sorted keys, or "".
+func probsText(p map[string]float64) string {
+	if len(p) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(p) // map keys are sorted
+	return string(b)
 }

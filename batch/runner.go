@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
@@ -80,6 +81,9 @@ type Runner struct {
 	// (its images and laid-out text, the recipe's sampling under Options):
 	// called once per such job.
 	Recipe func(ctx context.Context, j Job, o inference.Options) (inference.Request, error)
+	// ScoreChoices, when set, gives each multiple-choice or yes/no row its
+	// choices' probabilities (see [inference.Client.ScoreChoices]).
+	ScoreChoices func(ctx context.Context, req inference.Request, choices []string) (map[string]float64, error)
 	// Prep, BackendName and Endpoint are recorded in every row.
 	Prep        Prep
 	BackendName string
@@ -201,6 +205,7 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 	if req.Recipe.Name != "" {
 		row.Recipe, row.Prompt = &req.Recipe, req.Prompt
 	}
+	row.SchemaHash = req.SchemaHash
 	id, res, err := r.askRetrying(ctx, req, &row)
 	row.record(id, res)
 	switch {
@@ -211,7 +216,62 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 		return row, inference.StatusError, err
 	}
 	row.Status = string(inference.StatusOK)
+	row.checkSchema(j.Prompt.Answer)
+	r.scoreChoices(ctx, j, req, &row)
 	return row, inference.StatusOK, nil
+}
+
+// checkSchema marks whether the answer fits the prompt's schema and keeps
+// its fields: an answer that does not fit is kept, marked invalid.
+func (row *Row) checkSchema(s *answerschema.Schema) {
+	if s == nil {
+		return
+	}
+	v, err := s.Check(row.Output)
+	ok := err == nil
+	row.SchemaValid = &ok
+	if err != nil {
+		row.SchemaError = err.Error()
+		return
+	}
+	row.Fields = answerschema.Fields(v)
+}
+
+// ChoiceLabels are the choices a row's probabilities are over: the option
+// letters of a multiple-choice item, "yes" and "no" for a yes/no one, or
+// none.
+func ChoiceLabels(it *Item) []string {
+	switch InferMetric(it.Answer, it.Choices) {
+	case MCQ:
+		out := make([]string, len(it.Choices))
+		for i := range it.Choices {
+			out[i] = Letter(i)
+		}
+		return out
+	case YesNo:
+		return []string{"yes", "no"}
+	}
+	return nil
+}
+
+// scoreChoices fills the row's choice probabilities when the batch scores
+// them; a failure is kept in ScoreError (the answer stands).
+func (r *Runner) scoreChoices(ctx context.Context, j Job, req inference.Request, row *Row) {
+	if r.ScoreChoices == nil {
+		return
+	}
+	labels := ChoiceLabels(j.Item)
+	if len(labels) == 0 {
+		row.ScoreError = "not a multiple-choice or yes/no item"
+		return
+	}
+	req.Schema, req.SchemaHash = nil, ""
+	probs, err := r.ScoreChoices(ctx, req, labels)
+	if err != nil {
+		row.ScoreError = err.Error()
+		return
+	}
+	row.ChoiceProbs = probs
 }
 
 // request is job j's model request: its prompt's recipe makes it, or the
@@ -221,13 +281,14 @@ func (r *Runner) request(ctx context.Context, j Job, cache *imageCache) (inferen
 		if r.Recipe == nil {
 			return inference.Request{}, fmt.Errorf("prompt %q names recipe %q, which this batch cannot apply", j.Prompt.Name, j.Prompt.Recipe)
 		}
-		return r.Recipe(ctx, j, r.Options)
+		req, err := r.Recipe(ctx, j, r.Options)
+		return withSchema(req, j.Prompt), err
 	}
 	images, err := cache.get(j)
 	if err != nil {
 		return inference.Request{}, err
 	}
-	return inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, nil
+	return withSchema(inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, j.Prompt), nil
 }
 
 // newRow is job j's row before it runs: what it asks, of which model, and
@@ -390,4 +451,13 @@ func (c *imageCache) release(j Job) {
 			delete(c.items, j.ItemIndex)
 		}
 	}
+}
+
+// withSchema asks for an answer that fits the prompt's schema, if it has
+// one.
+func withSchema(req inference.Request, p Prompt) inference.Request {
+	if p.Answer != nil {
+		req.Schema, req.SchemaHash = p.Answer.Raw, p.Answer.Hash
+	}
+	return req
 }

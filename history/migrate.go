@@ -161,6 +161,11 @@ ALTER TABLE runs ADD COLUMN image_labels TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE runs ADD COLUMN image_geometry TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE runs ADD COLUMN boxes TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX runs_recipe ON runs (recipe);`,
+	// 6: structured answers: the hash of the JSON Schema the answer was
+	// asked to fit, and whether it did (NULL: no schema) and why not.
+	`ALTER TABLE runs ADD COLUMN schema_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN schema_valid INTEGER;
+ALTER TABLE runs ADD COLUMN schema_error TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

@@ -41,3 +41,30 @@ func TestRunRecipeProvenance(t *testing.T) {
 		t.Errorf("filter by recipe: %d runs, %v", len(runs), err)
 	}
 }
+
+// TestFinishRunKeepsBoxesAndSchemaVerdict: a run begun and then finished
+// (as the workbench logs one) keeps the boxes read from its answer and
+// whether the answer fit its schema.
+func TestFinishRunKeepsBoxesAndSchemaVerdict(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	r := &Run{StartedAt: time.Now(), Model: "m", Prompt: "Where?", Status: core.StatusRunning, SchemaHash: "abcdef012345"}
+	id, err := s.BeginRun(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ID, r.Status, r.Output = id, core.StatusOK, "Final Answer: [...]"
+	r.Boxes = []core.Box{{X0: 1, Y0: 2, X1: 3, Y1: 4, Label: "apex"}}
+	no := false
+	r.SchemaValid, r.SchemaError = &no, "answer does not fit its schema: at '/answer': value must be one of 'yes', 'no'"
+	if err := s.FinishRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Run(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Boxes) != 1 || got.Boxes[0].Label != "apex" || got.SchemaValid == nil || *got.SchemaValid || got.SchemaError != r.SchemaError || got.SchemaHash != "abcdef012345" {
+		t.Errorf("finished run: boxes %+v, schema %v %q %q", got.Boxes, got.SchemaValid, got.SchemaError, got.SchemaHash)
+	}
+}

@@ -48,14 +48,16 @@ INSERT INTO runs (
 	prompt_eval_count, eval_count,
 	total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
 	done_reason, status, error, study_key, thinking, rating, notes, burn_in_risk,
-	recipe, recipe_version, recipe_hash, recipe_json, image_labels, image_geometry, boxes
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	recipe, recipe_version, recipe_hash, recipe_json, image_labels, image_geometry, boxes,
+	schema_hash, schema_valid, schema_error
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		session, formatTime(r.StartedAt), finished, r.Source, r.System, r.Prompt,
 		r.Model, r.ModelDigest, r.RuntimeVersion, string(opts), r.Output,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
 		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes, r.BurnInRisk,
-		r.Recipe.Name, r.Recipe.Version, r.Recipe.Hash, r.RecipeJSON, jsonList(r.ImageLabels), jsonList(r.ImageGeometry), jsonList(r.Boxes))
+		r.Recipe.Name, r.Recipe.Version, r.Recipe.Hash, r.RecipeJSON, jsonList(r.ImageLabels), jsonList(r.ImageGeometry), jsonList(r.Boxes),
+		r.SchemaHash, r.SchemaValid, r.SchemaError)
 	if err != nil {
 		return 0, s.errorf("save run: %w", err)
 	}
@@ -117,7 +119,8 @@ func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
 
 // FinishRun records how a run begun with BeginRun ended: its finish time,
 // digest and runtime version, output, thinking, counts, durations, done
-// reason, status and error. The prompts, images and options stay as begun.
+// reason, status and error, the boxes read from its answer and whether
+// the answer fits its schema. The prompts, images and options stay as begun.
 func (s *Store) FinishRun(ctx context.Context, r *Run) error {
 	if r.Status == core.StatusRunning || r.Status == "" {
 		return s.errorf("finish run %d: status %q is not an end state", r.ID, r.Status)
@@ -130,12 +133,12 @@ func (s *Store) FinishRun(ctx context.Context, r *Run) error {
 UPDATE runs SET finished_at = ?, model_digest = ?, runtime_version = ?, output = ?, thinking = ?,
 	prompt_eval_count = ?, eval_count = ?,
 	total_duration_ns = ?, load_duration_ns = ?, prompt_eval_duration_ns = ?, eval_duration_ns = ?, first_token_ns = ?,
-	done_reason = ?, status = ?, error = ?
+	done_reason = ?, status = ?, error = ?, boxes = ?, schema_valid = ?, schema_error = ?
 WHERE id = ?`,
 		formatTime(finished), r.ModelDigest, r.RuntimeVersion, r.Output, r.Thinking,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
-		r.DoneReason, string(r.Status), r.Error, r.ID)
+		r.DoneReason, string(r.Status), r.Error, jsonList(r.Boxes), r.SchemaValid, r.SchemaError, r.ID)
 	if err != nil {
 		return s.errorf("finish run %d: %w", r.ID, err)
 	}
@@ -186,7 +189,8 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 		FROM run_images ri WHERE ri.run_id = r.id),
 	r.thinking, coalesce(r.study_key, ''), r.rating, r.notes,
 	coalesce(st.modality, ''), coalesce(st.description, ''), r.burn_in_risk,
-	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.image_geometry, r.boxes
+	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.image_geometry, r.boxes,
+	r.schema_hash, r.schema_valid, r.schema_error
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 // scanRun reads one row of selectRuns.
@@ -206,7 +210,8 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		&total, &load, &pe, &ev, &first,
 		&r.DoneReason, &status, &r.Error, &shas, &paths,
 		&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
-		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &geom, &boxes); err != nil {
+		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &geom, &boxes,
+		&r.SchemaHash, &r.SchemaValid, &r.SchemaError); err != nil {
 		return Run{}, err
 	}
 	var err error

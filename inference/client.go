@@ -2,6 +2,7 @@ package inference
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
@@ -195,6 +197,11 @@ func chatRequest(req Request) *api.ChatRequest {
 	if req.KeepAlive != nil {
 		areq.KeepAlive = &api.Duration{Duration: *req.KeepAlive}
 	}
+	if len(req.Schema) > 0 {
+		// A JSON Schema: the runtime constrains the answer to fit it.
+		areq.Format = json.RawMessage(req.Schema)
+	}
+	areq.Logprobs = req.Logprobs
 	return areq
 }
 
@@ -254,6 +261,9 @@ func (a *answer) read(r api.ChatResponse) {
 	}
 	if t := r.Message.Thinking; t != "" {
 		a.thought.WriteString(t)
+	}
+	for _, lp := range r.Logprobs {
+		a.res.Logprobs = append(a.res.Logprobs, core.TokenLogprob{Token: lp.Token, Logprob: lp.Logprob})
 	}
 	if r.Done {
 		a.done = true

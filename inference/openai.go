@@ -77,6 +77,19 @@ type oaiRequest struct {
 	MaxTokens   *int         `json:"max_tokens,omitempty"`
 	Seed        *int         `json:"seed,omitempty"`
 	Temperature *float64     `json:"temperature,omitempty"`
+	// ResponseFormat carries the answer's JSON Schema.
+	ResponseFormat *oaiResponseFormat `json:"response_format,omitempty"`
+}
+
+type oaiResponseFormat struct {
+	Type       string        `json:"type"` // "json_schema"
+	JSONSchema oaiJSONSchema `json:"json_schema"`
+}
+
+type oaiJSONSchema struct {
+	Name   string          `json:"name"`
+	Schema json.RawMessage `json:"schema"`
+	Strict bool            `json:"strict"`
 }
 
 type oaiResponse struct {
@@ -121,6 +134,10 @@ func (c *OpenAIClient) Body(req Request) ([]byte, error) {
 	if req.Options.NumPredict > 0 {
 		n := req.Options.NumPredict
 		body.MaxTokens = &n
+	}
+	if len(req.Schema) > 0 {
+		body.ResponseFormat = &oaiResponseFormat{Type: "json_schema",
+			JSONSchema: oaiJSONSchema{Name: "answer", Schema: json.RawMessage(req.Schema), Strict: true}}
 	}
 	return json.Marshal(body)
 }

@@ -2,6 +2,8 @@ package inference
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -30,5 +32,31 @@ func TestRenderPlacesImagesAtPlaceholders(t *testing.T) {
 	}
 	if !strings.Contains(r.Prompt, "[img-0][img-1]Describe.") {
 		t.Errorf("without placeholders the images should come first: %q", r.Prompt)
+	}
+}
+
+// TestScoreChoicesOnRuntime: on the real runtime, each constrained answer
+// comes back with its tokens' log-probabilities, and the choices'
+// probabilities sum to 1; a schema constrains a normal answer to fit.
+func TestScoreChoicesOnRuntime(t *testing.T) {
+	_, c := demoRuntime(t)
+	ctx := context.Background()
+	req := Request{Model: DemoModelName, Prompt: "Is there a pneumothorax? Answer yes or no.", Images: []Image{crImage(t)}}
+	probs, err := c.ScoreChoices(ctx, req, []string{"yes", "no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := probs["yes"] + probs["no"]; math.Abs(s-1) > 1e-9 || probs["yes"] <= 0 || probs["no"] <= 0 {
+		t.Errorf("probabilities %v", probs)
+	}
+	req.Schema = []byte(`{"type":"object","properties":{"answer":{"type":"string","enum":["yes","no"]}},"required":["answer"]}`)
+	req.Options.NumPredict = 40
+	res, err := c.Chat(ctx, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct{ Answer string }
+	if err := json.Unmarshal([]byte(res.Output), &v); err != nil || (v.Answer != "yes" && v.Answer != "no") {
+		t.Errorf("constrained answer %q: %v", res.Output, err)
 	}
 }

@@ -69,6 +69,12 @@ type Run struct {
 	// Boxes are the localization boxes read from the answer, in source
 	// pixels of the image they are about.
 	Boxes []Box
+	// SchemaHash names the JSON Schema the answer was asked to fit ("":
+	// none); SchemaValid says whether it did (nil: no schema) and
+	// SchemaError why not.
+	SchemaHash  string
+	SchemaValid *bool
+	SchemaError string
 
 	// BurnInRisk is true when a source image's pixels may carry burned-in
 	// annotations (StudyInfo.BurnInRisk): BurnedInAnnotation

@@ -85,6 +85,20 @@ type Request struct {
 	// Boxes says the answer holds localization boxes (a recipe whose
 	// output is "boxes"): they are read and kept with the run.
 	Boxes bool
+	// Schema, when set, is the JSON Schema the answer must fit (compact
+	// JSON), sent as Ollama's format; SchemaHash names it in the run log.
+	Schema     []byte
+	SchemaHash string
+	// Logprobs asks the runtime for the log-probability of every
+	// generated token (Result.Logprobs).
+	Logprobs bool
+}
+
+// TokenLogprob is one generated token and its log-probability under the
+// model (before any grammar constrained the choice).
+type TokenLogprob struct {
+	Token   string  `json:"token"`
+	Logprob float64 `json:"logprob"`
 }
 
 // Status says how a run ended.
@@ -109,6 +123,13 @@ type Result struct {
 	// Truncated is true when the answer was cut off by num_predict or the
 	// context window (done_reason "length").
 	Truncated bool `json:"truncated"`
+	// Logprobs are the generated tokens' log-probabilities, when the
+	// request asked for them.
+	Logprobs []TokenLogprob `json:"logprobs,omitempty"`
+	// SchemaValid and SchemaError say whether the answer fits the
+	// request's Schema (nil: no schema), and why not.
+	SchemaValid *bool  `json:"schema_valid,omitempty"`
+	SchemaError string `json:"schema_error,omitempty"`
 	// NumCtx is the context window the run was sent with.
 	NumCtx             int           `json:"num_ctx,omitempty"`
 	Chunks             int           `json:"chunks"`

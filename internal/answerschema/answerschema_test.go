@@ -1,0 +1,64 @@
+package answerschema
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const findings = `{"type":"object","properties":{"answer":{"type":"string","enum":["yes","no"]},
+ "confidence":{"type":"number","minimum":0,"maximum":1}},"required":["answer"],"additionalProperties":false}`
+
+func TestCheck(t *testing.T) {
+	s, err := Compile("findings.json", []byte(findings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Hash) != 12 || strings.Contains(string(s.Raw), "\n") {
+		t.Errorf("hash %q, raw %s", s.Hash, s.Raw)
+	}
+	for _, c := range []struct {
+		answer string
+		ok     bool
+		why    string
+	}{
+		{`{"answer": "yes", "confidence": 0.8}`, true, ""},
+		{"```json\n{\"answer\": \"no\"}\n```", true, ""},
+		{`{"answer": "maybe"}`, false, "one of"},
+		{`{"answer": "yes", "extra": 1}`, false, "extra"},
+		{`{"confidence": 2}`, false, "answer"},
+		{`The answer is yes.`, false, "not JSON"},
+	} {
+		v, err := s.Check(c.answer)
+		if c.ok != (err == nil) {
+			t.Errorf("%q: err %v, want ok %v", c.answer, err, c.ok)
+			continue
+		}
+		if !c.ok && (!errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.why)) {
+			t.Errorf("%q: %v, want ErrInvalid mentioning %q", c.answer, err, c.why)
+		}
+		if !c.ok && strings.Contains(err.Error(), "urn:") {
+			t.Errorf("%q: message names the schema's URL: %v", c.answer, err)
+		}
+		if c.ok && Fields(v)["answer"] == "" {
+			t.Errorf("%q: fields %v", c.answer, Fields(v))
+		}
+	}
+	if f := Fields(mustCheck(t, s, `{"answer":"yes","confidence":0.25}`)); f["confidence"] != "0.25" {
+		t.Errorf("fields %v", f)
+	}
+	for _, bad := range []string{`[1]`, `{"type": 5}`, `{"$ref": "http://example.com/s.json"}`, `not json`} {
+		if _, err := Compile("bad.json", []byte(bad)); err == nil {
+			t.Errorf("schema %s compiled", bad)
+		}
+	}
+}
+
+func mustCheck(t *testing.T, s *Schema, a string) any {
+	t.Helper()
+	v, err := s.Check(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
