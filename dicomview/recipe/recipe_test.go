@@ -127,6 +127,25 @@ func maxDiff(t *testing.T, img image.Image, raw []byte, ch int) int {
 	return worst
 }
 
+// worstDiff renders the chosen slices with r and returns the largest
+// difference from the reference's raw files in out (ch channels).
+func worstDiff(t *testing.T, r *Recipe, s *dicomview.Series, chosen []int, out string, ch int) int {
+	t.Helper()
+	worst := 0
+	for j, i := range chosen {
+		img, err := r.Render(s, i, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(out, fmt.Sprintf("%04d.raw", j)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst = max(worst, maxDiff(t, img, raw, ch))
+	}
+	return worst
+}
+
 // TestCTWindowsMatchPythonReference: for each CT recipe, the same 85 of
 // 300 slices as the notebook's rule, and every pixel of every chosen slice
 // within 1 grey level of the Python re-implementation, before resizing.
@@ -147,18 +166,7 @@ func TestCTWindowsMatchPythonReference(t *testing.T) {
 			if len(ours) != 85 || ours[0] != 4 || ours[84] != 299 {
 				t.Fatalf("85 of 300 should run from slice index 4 to 299: %v", ours)
 			}
-			worst := 0
-			for j, i := range ours {
-				img, err := r.Render(s, i, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				raw, err := os.ReadFile(filepath.Join(out, fmt.Sprintf("%04d.raw", j)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				worst = max(worst, maxDiff(t, img, raw, 3))
-			}
+			worst := worstDiff(t, r, s, ours, out, 3)
 			if worst > 1 {
 				t.Errorf("%s: largest difference from the Python reference %d grey levels, want ≤ 1", name, worst)
 			}
@@ -182,18 +190,7 @@ func TestMRStretchMatchesPythonReference(t *testing.T) {
 	if !slices.Equal(ours, ref.Indices) {
 		t.Fatalf("slice indices differ:\n ours %v\n python %v", ours, ref.Indices)
 	}
-	worst := 0
-	for j, i := range ours {
-		img, err := r.Render(s, i, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := os.ReadFile(filepath.Join(out, fmt.Sprintf("%04d.raw", j)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		worst = max(worst, maxDiff(t, img, raw, 1))
-	}
+	worst := worstDiff(t, r, s, ours, out, 1)
 	if worst > 1 {
 		t.Errorf("largest difference from the Python reference %d grey levels, want ≤ 1", worst)
 	}
