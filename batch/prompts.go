@@ -2,6 +2,9 @@ package batch
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -210,4 +213,21 @@ func Letter(i int) string {
 		return string(rune('A' + i))
 	}
 	return Letter(i/26-1) + Letter(i%26)
+}
+
+// Version names exactly what a prompt asks, whatever it is called: the
+// first 12 hex digits of the SHA-256 of its system prompt (system, the
+// file's when the prompt has none), template, schema and recipe. An edit
+// of any of them is a new version; rows record it (Row.PromptVersion).
+func (p Prompt) Version(system string) string {
+	if p.System != "" {
+		system = p.System
+	}
+	schema := ""
+	if p.Answer != nil {
+		schema = p.Answer.Hash
+	}
+	b, _ := json.Marshal([]string{system, p.Template, schema, recipeKey(p)})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:12]
 }

@@ -65,6 +65,9 @@ type Row struct {
 	Prompt  string            `json:"prompt"`
 	Options inference.Options `json:"options"`
 	Prep    Prep              `json:"prep"`
+	// PromptVersion names what the prompt asked (Prompt.Version): its
+	// system prompt, template, schema and recipe.
+	PromptVersion string `json:"prompt_version,omitempty"`
 	// Recipe is the model-input recipe that made the images and laid out
 	// Prompt, when the prompt named one.
 	Recipe *core.RecipeRef `json:"recipe,omitempty"`
@@ -287,7 +290,7 @@ var csvHeader = []string{
 	"system", "prompt", "seed", "temperature", "num_predict", "num_ctx", "frame", "window", "preset", "encoding", "fit",
 	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
 	"eval_duration_ms", "first_token_ms", "done_reason", "truncated", "error", "attempts", "started_at",
-	"finished_at", "key", "recipe", "schema_hash", "schema_valid", "schema_error", "choice_probs",
+	"finished_at", "key", "recipe", "schema_hash", "schema_valid", "schema_error", "choice_probs", "prompt_version",
 }
 
 // WriteCSV writes rows as CSV with a header; lists are joined with ";"
@@ -339,7 +342,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 			strconv.FormatInt(r.PromptEvalDurationMS, 10), strconv.FormatInt(r.EvalDurationMS, 10),
 			strconv.FormatInt(r.FirstTokenMS, 10), r.DoneReason, strconv.FormatBool(r.Truncated), r.Error,
 			strconv.Itoa(r.Attempts), ts(r.StartedAt), ts(r.FinishedAt), r.Key, recipeText(r.Recipe),
-			r.SchemaHash, boolText(r.SchemaValid), r.SchemaError, probsText(r.ChoiceProbs),
+			r.SchemaHash, boolText(r.SchemaValid), r.SchemaError, probsText(r.ChoiceProbs), r.PromptVersion,
 		}
 		for _, f := range fields {
 			rec = append(rec, r.Fields[f])

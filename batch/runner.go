@@ -299,6 +299,7 @@ func (r *Runner) newRow(j Job) Row {
 		Question: j.Item.Question, Answer: j.Item.Answer, Choices: j.Item.Choices,
 		InputSHA256: j.InputSHA256, System: j.System, Prompt: j.Text, Options: r.Options, Prep: r.Prep,
 		Backend: r.BackendName, Endpoint: r.Endpoint, StartedAt: time.Now().UTC(),
+		PromptVersion: j.Prompt.Version(j.System),
 	}
 	if r.IncludePHI {
 		row.Images = j.Item.Images
