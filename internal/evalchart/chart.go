@@ -1,4 +1,6 @@
-// Package evalchart draws a batch evaluation's scores as a bar chart: plain
+// Package evalchart draws a batch evaluation: its scores as a bar chart,
+// paired differences as a forest plot and calibration as a reliability
+// diagram; plain
 // drawing on plain data, for the CLI's PNG and the Batch tab alike.
 package evalchart
 
