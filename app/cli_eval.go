@@ -14,12 +14,12 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
-const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--field NAME] [--history-ratings] [--json] [--csv FILE.csv] [--chart FILE.png] [--resamples N] [--seed N]"
+const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--field NAME] [--history-ratings] [--json] [--csv FILE.csv] [--chart FILE.png] [--report FILE.html|FILE.pdf] [--resamples N] [--seed N]"
 
 func (c *cli) eval(args []string) error {
 	fs := newFlags("eval", &c.cfg)
 	var (
-		metric, csvPath, chart, field             string
+		metric, csvPath, chart, field, reportPath string
 		jsonOut, paired, calibration, histRatings bool
 		resamples                                 int
 		seed                                      uint64
@@ -29,6 +29,7 @@ func (c *cli) eval(args []string) error {
 	fs.BoolVar(&paired, "paired", false, "compare every two (prompt, model) on the items and repetitions both have: difference, paired bootstrap 95% CI, exact McNemar or bootstrap p-value, Holm-adjusted p")
 	fs.BoolVar(&calibration, "calibration", false, "also score the rows' choice_probs: arg-max accuracy, AUROC, Brier score, ECE and reliability bins, each with a 95% CI")
 	fs.StringVar(&field, "field", "", "score this field of each row's structured answer (a prompt's schema) instead of the reply's text; rows without it (invalid against their schema, or missing it) count as unparsed")
+	fs.StringVar(&reportPath, "report", "", "also write an evaluation report (scores, paired differences, calibration, kappa, provenance) as HTML or PDF, by the file's extension")
 	fs.BoolVar(&histRatings, "history-ratings", false, "take each run's rating (1-5) from the history database by run_id, for the kappa between the metric and the ratings")
 	fs.StringVar(&csvPath, "csv", "", "also write the summary as CSV to this file")
 	fs.StringVar(&chart, "chart", "", "also draw the summary as a bar chart with intervals, PNG, to this file")
@@ -54,6 +55,11 @@ func (c *cli) eval(args []string) error {
 	if paired && calibration {
 		return usagef("--paired and --calibration print different rows: run eval once for each")
 	}
+	if reportPath != "" {
+		if _, err := reportFormat(reportPath); err != nil {
+			return usagef("--report: %v", err)
+		}
+	}
 	path := pos[0]
 	rows, truncated, err := batch.ReadRows(path)
 	if truncated {
@@ -74,6 +80,11 @@ func (c *cli) eval(args []string) error {
 	rep, _, err := evaluateRows(path, rows, truncated, opt, "--metric")
 	if err != nil {
 		return &UsageError{err}
+	}
+	if reportPath != "" {
+		if err := writeEvalReport(reportPath, path, rows, opt); err != nil {
+			return err
+		}
 	}
 	if paired {
 		return c.writePairs(batch.Compare(rows, opt), rep, jsonOut, csvPath, chart)

@@ -254,3 +254,25 @@ func TestEvalField(t *testing.T) {
 		t.Errorf("unknown field: exit %d, %v", ExitCode(err), err)
 	}
 }
+
+func TestEvalReport(t *testing.T) {
+	path, _ := evalRows(t)
+	dir := t.TempDir()
+	for _, name := range []string{"report.html", "report.pdf"} {
+		out := filepath.Join(dir, name)
+		if _, err := runCLI("eval", path, "--report", out, "--resamples", "200"); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "report.pdf" && !strings.HasPrefix(string(b), "%PDF-") ||
+			name == "report.html" && (!strings.Contains(string(b), "research use only") || !strings.Contains(string(b), "data:image/png;base64,")) {
+			t.Errorf("%s: %.80q", name, b)
+		}
+	}
+	if _, err := runCLI("eval", path, "--report", filepath.Join(dir, "report.docx")); ExitCode(err) != 2 {
+		t.Errorf("--report report.docx: exit %d, %v; want 2", ExitCode(err), err)
+	}
+}
