@@ -186,13 +186,10 @@ func TestReportHTMLAndPDF(t *testing.T) {
 	if *page != "" {
 		writePage(t, pdf, *page)
 	}
-	if d := os.Getenv("EVR_DUMP"); d != "" {
-		os.WriteFile(filepath.Join(d, "r.pdf"), pdf, 0o644)
-		os.WriteFile(filepath.Join(d, "r.html"), html, 0o644)
-	}
 }
 
-// writePage writes page 1 of pdf as a PNG at 60 dpi with pdftoppm.
+// writePage writes page 1 of pdf as a PNG at 60 dpi with pdftoppm
+// (scripts/eval-report-screenshot.sh, for docs/screenshots).
 func writePage(t *testing.T, pdf []byte, out string) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "report.pdf")
