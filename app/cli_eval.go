@@ -5,18 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
-const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--history-ratings] [--json] [--csv FILE.csv] [--chart FILE.png] [--resamples N] [--seed N]"
+const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--field NAME] [--history-ratings] [--json] [--csv FILE.csv] [--chart FILE.png] [--report FILE.html|FILE.pdf] [--resamples N] [--seed N]"
 
 func (c *cli) eval(args []string) error {
 	fs := newFlags("eval", &c.cfg)
 	var (
-		metric, csvPath, chart                    string
+		metric, csvPath, chart, field, reportPath string
 		jsonOut, paired, calibration, histRatings bool
 		resamples                                 int
 		seed                                      uint64
@@ -25,6 +28,8 @@ func (c *cli) eval(args []string) error {
 	fs.BoolVar(&jsonOut, "json", false, "print one JSON object per (prompt, model, metric) (with --paired, per pair) instead of the table")
 	fs.BoolVar(&paired, "paired", false, "compare every two (prompt, model) on the items and repetitions both have: difference, paired bootstrap 95% CI, exact McNemar or bootstrap p-value, Holm-adjusted p")
 	fs.BoolVar(&calibration, "calibration", false, "also score the rows' choice_probs: arg-max accuracy, AUROC, Brier score, ECE and reliability bins, each with a 95% CI")
+	fs.StringVar(&field, "field", "", "score this field of each row's structured answer (a prompt's schema) instead of the reply's text; rows without it (invalid against their schema, or missing it) count as unparsed")
+	fs.StringVar(&reportPath, "report", "", "also write an evaluation report (scores, paired differences, calibration, kappa, provenance) as HTML or PDF, by the file's extension")
 	fs.BoolVar(&histRatings, "history-ratings", false, "take each run's rating (1-5) from the history database by run_id, for the kappa between the metric and the ratings")
 	fs.StringVar(&csvPath, "csv", "", "also write the summary as CSV to this file")
 	fs.StringVar(&chart, "chart", "", "also draw the summary as a bar chart with intervals, PNG, to this file")
@@ -50,6 +55,11 @@ func (c *cli) eval(args []string) error {
 	if paired && calibration {
 		return usagef("--paired and --calibration print different rows: run eval once for each")
 	}
+	if reportPath != "" {
+		if _, err := reportFormat(reportPath); err != nil {
+			return usagef("--report: %v", err)
+		}
+	}
 	path := pos[0]
 	rows, truncated, err := batch.ReadRows(path)
 	if truncated {
@@ -63,10 +73,18 @@ func (c *cli) eval(args []string) error {
 			return err
 		}
 	}
-	opt := batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed}
+	if field != "" && !anyHasField(rows, field) {
+		return usagef("--field %s: no row's structured answer has it (its fields: %s)", field, fieldList(rows))
+	}
+	opt := batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed, Field: field}
 	rep, _, err := evaluateRows(path, rows, truncated, opt, "--metric")
 	if err != nil {
 		return &UsageError{err}
+	}
+	if reportPath != "" {
+		if err := writeEvalReport(reportPath, path, rows, opt); err != nil {
+			return err
+		}
 	}
 	if paired {
 		return c.writePairs(batch.Compare(rows, opt), rep, jsonOut, csvPath, chart)
@@ -175,6 +193,12 @@ func (c *cli) writeEvalFiles(rep batch.Report, csvPath, chart string) error {
 	if rep.NoReference > 0 {
 		fmt.Fprintf(c.stderr, "eval: %d runs not scored: no reference answer the metric can use\n", rep.NoReference)
 	}
+	if rep.Field != "" {
+		fmt.Fprintf(c.stderr, "eval: field %s: %d runs without it scored as unparsed; %d runs invalid against their schema\n",
+			rep.Field, rep.NoField, rep.SchemaInvalid)
+	} else if rep.SchemaInvalid > 0 {
+		fmt.Fprintf(c.stderr, "eval: %d runs invalid against their schema (scored on their text; --field NAME scores a field)\n", rep.SchemaInvalid)
+	}
 	if csvPath != "" {
 		if err := writeEvalCSV(csvPath, rep); err != nil {
 			return err
@@ -184,4 +208,29 @@ func (c *cli) writeEvalFiles(rep batch.Report, csvPath, chart string) error {
 		return writeWith(chart, func(w io.Writer) error { return evalchart.WritePNG(w, rep) })
 	}
 	return nil
+}
+
+// anyHasField reports whether a row's structured answer has the field.
+func anyHasField(rows []batch.Row, field string) bool {
+	for _, r := range rows {
+		if _, ok := r.Fields[field]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldList names the fields the rows' structured answers have, sorted,
+// or "none".
+func fieldList(rows []batch.Row) string {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for k := range r.Fields {
+			seen[k] = true
+		}
+	}
+	if len(seen) == 0 {
+		return "none: run the batch with a prompt that has a schema"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(seen)), ", ")
 }

@@ -196,3 +196,83 @@ func TestEvalHistoryRatings(t *testing.T) {
 		t.Errorf("kappa against ratings:\n%s", js)
 	}
 }
+
+// writeRows writes rows as a result file and returns its path.
+func writeRows(t *testing.T, rows []batch.Row) string {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range rows {
+		line, _ := json.Marshal(r)
+		b.Write(append(line, '\n'))
+	}
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestEvalField(t *testing.T) {
+	valid, invalid := true, false
+	var rows []batch.Row
+	for i := range 8 {
+		r := batch.Row{Key: fmt.Sprint(i), ItemID: fmt.Sprint("item", i), PromptName: "json", Model: "m", Repetition: 1,
+			Status: "ok", Answer: "yes", SchemaValid: &valid, Output: `{"finding": true, "note": "no doubt"}`,
+			Fields: map[string]string{"finding": "true", "note": "no doubt"}}
+		switch i {
+		case 6:
+			r.SchemaValid, r.Fields, r.Output = &invalid, nil, "yes"
+		case 7:
+			r.Fields["finding"] = "false"
+		}
+		rows = append(rows, r)
+	}
+	path := writeRows(t, rows)
+	var out, errb strings.Builder
+	c := &cli{stdout: &out, stderr: &errb}
+	if err := c.run([]string{"eval", path, "--field", "finding", "--json", "--resamples", "100"}); err != nil {
+		t.Fatal(err)
+	}
+	var g map[string]any
+	json.Unmarshal([]byte(out.String()), &g)
+	// 6 of 8 right: the invalid run is unparsed (its text "yes" is not
+	// scored) and the "false" one wrong. (Scored on the text, every valid
+	// reply would read "no", from "no doubt".)
+	if g["metric"] != "yesno" || g["score"] != 0.75 || g["unparsed"] != 1.0 {
+		t.Errorf("eval --field finding:\n%s", out.String())
+	}
+	if !strings.Contains(errb.String(), "field finding: 1 runs without it scored as unparsed; 1 runs invalid against their schema") {
+		t.Errorf("stderr: %s", errb.String())
+	}
+	for _, args := range [][]string{{"--paired"}, {"--calibration"}, {"--metric", "exact"}} {
+		if _, err := runCLI(append([]string{"eval", path, "--field", "finding"}, args...)...); err != nil {
+			t.Errorf("--field with %v: %v", args, err)
+		}
+	}
+	_, err := runCLI("eval", path, "--field", "diagnosis")
+	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "finding, note") {
+		t.Errorf("unknown field: exit %d, %v", ExitCode(err), err)
+	}
+}
+
+func TestEvalReport(t *testing.T) {
+	path, _ := evalRows(t)
+	dir := t.TempDir()
+	for _, name := range []string{"report.html", "report.pdf"} {
+		out := filepath.Join(dir, name)
+		if _, err := runCLI("eval", path, "--report", out, "--resamples", "200"); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "report.pdf" && !strings.HasPrefix(string(b), "%PDF-") ||
+			name == "report.html" && (!strings.Contains(string(b), "research use only") || !strings.Contains(string(b), "data:image/png;base64,")) {
+			t.Errorf("%s: %.80q", name, b)
+		}
+	}
+	if _, err := runCLI("eval", path, "--report", filepath.Join(dir, "report.docx")); ExitCode(err) != 2 {
+		t.Errorf("--report report.docx: exit %d, %v; want 2", ExitCode(err), err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
@@ -20,6 +21,11 @@ type EvalOptions struct {
 	// seed always give the same interval.
 	Resamples int
 	Seed      uint64
+	// Field, when set, scores each row's structured-answer field of that
+	// name (Row.Fields) instead of its reply text; a row without it (its
+	// answer invalid against its schema, or without the field) scores 0
+	// as unparsed. A yesno field may be a JSON boolean (true is yes).
+	Field string
 }
 
 // DefaultResamples is the number of bootstrap resamples.
@@ -39,13 +45,13 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 	if opt.Seed == 0 {
 		opt.Seed = 1
 	}
-	rep := Report{Resamples: opt.Resamples, Seed: opt.Seed}
-	groups, order := scoreRows(rows, opt.Metric, &rep)
+	rep := Report{Resamples: opt.Resamples, Seed: opt.Seed, Field: opt.Field}
+	groups, order := scoreRows(rows, opt, &rep)
 	sortGroups(order)
 	var labelRuns map[groupKey]*itemRuns
 	if opt.Metric == MacroF1 {
 		labelRuns = map[groupKey]*itemRuns{}
-		for _, g := range collectRuns(rows, MacroF1) {
+		for _, g := range collectRuns(rows, EvalOptions{Metric: MacroF1, Field: opt.Field}) {
 			labelRuns[g.key] = g
 		}
 	}
@@ -96,13 +102,15 @@ type groupScores struct {
 	scores map[string][]float64
 }
 
-// scoreRows scores each row with metric (Auto: the row's own) into its
-// group; rows without a reference answer are counted in rep.NoReference.
-// order lists the groups as they first appear.
-func scoreRows(rows []Row, metric Metric, rep *Report) (groups map[groupKey]*groupScores, order []groupKey) {
+// scoreRows scores each row with opt's metric (Auto: the row's own) and
+// field into its group; rows without a reference answer are counted in
+// rep.NoReference, rows without the field in rep.NoField and answers
+// invalid against their schema in rep.SchemaInvalid. order lists the
+// groups as they first appear.
+func scoreRows(rows []Row, opt EvalOptions, rep *Report) (groups map[groupKey]*groupScores, order []groupKey) {
 	groups = map[groupKey]*groupScores{}
 	for _, r := range rows {
-		m := metric
+		m := opt.Metric
 		if m == Auto {
 			m = InferMetric(r.Answer, r.Choices)
 		}
@@ -117,10 +125,16 @@ func scoreRows(rows []Row, metric Metric, rep *Report) (groups map[groupKey]*gro
 			a.g.Failed++
 			continue
 		}
-		s, parsed, ok := Score(m, r.Output, r.Answer, r.Choices)
+		if r.SchemaValid != nil && !*r.SchemaValid {
+			rep.SchemaInvalid++
+		}
+		_, s, parsed, has, ok := scoreReply(m, r, opt.Field)
 		if !ok {
 			rep.NoReference++
 			continue
+		}
+		if !has {
+			rep.NoField++
 		}
 		if !parsed {
 			a.g.Unparsed++
@@ -132,6 +146,37 @@ func scoreRows(rows []Row, metric Metric, rep *Report) (groups map[groupKey]*gro
 		a.g.Rows++
 	}
 	return groups, order
+}
+
+// reply is the text a row's run is scored on: its output, or with a
+// field the structured answer's field of that name; has is false when the
+// row has no such field.
+func reply(r Row, field string) (text string, has bool) {
+	if field == "" {
+		return r.Output, true
+	}
+	text, has = r.Fields[field]
+	return text, has
+}
+
+// scoreReply scores one ok row with metric m (not Auto) on its [reply]:
+// a row without the field scores 0, unparsed, and has is false; a yesno
+// field that is a JSON boolean reads true as yes. scorable is [Score]'s.
+func scoreReply(m Metric, r Row, field string) (text string, score float64, parsed, has, scorable bool) {
+	text, has = reply(r, field)
+	if m == YesNo && field != "" {
+		switch strings.TrimSpace(text) {
+		case "true":
+			text = "yes"
+		case "false":
+			text = "no"
+		}
+	}
+	score, parsed, scorable = Score(m, text, r.Answer, r.Choices)
+	if !has {
+		score, parsed = 0, false
+	}
+	return text, score, parsed, has, scorable
 }
 
 // sortGroups orders groups by metric, then prompt, then model, each in the

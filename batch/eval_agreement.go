@@ -54,7 +54,7 @@ const GoodRating = 4
 func Agree(rows []Row, opt EvalOptions) map[Side]map[Metric]Agreement {
 	opt = opt.withDefaults()
 	out := map[Side]map[Metric]Agreement{}
-	for _, g := range collectRuns(rows, opt.Metric) {
+	for _, g := range collectRuns(rows, opt) {
 		if !isAccuracy(g.key.metric) {
 			continue
 		}

@@ -68,7 +68,7 @@ type Pair struct {
 // without a matched run are left out.
 func Compare(rows []Row, opt EvalOptions) []Pair {
 	opt = opt.withDefaults()
-	groups := collectRuns(rows, opt.Metric)
+	groups := collectRuns(rows, opt)
 	var pairs []Pair
 	for i, a := range groups {
 		for _, b := range groups[i+1:] {

@@ -31,8 +31,9 @@ func isAccuracy(m Metric) bool { return m == Exact || m == MCQ || m == YesNo }
 
 // collectRuns scores rows as [Evaluate] does (the same groups, the same
 // runs: ok, with a reference the metric can use) and keeps each run's
-// details, groups in Evaluate's order.
-func collectRuns(rows []Row, metric Metric) []*itemRuns {
+// details, groups in Evaluate's order. opt's metric and field say how.
+func collectRuns(rows []Row, opt EvalOptions) []*itemRuns {
+	metric := opt.Metric
 	groups := map[groupKey]*itemRuns{}
 	var order []groupKey
 	for _, r := range rows {
@@ -50,7 +51,7 @@ func collectRuns(rows []Row, metric Metric) []*itemRuns {
 		if r.Status != "ok" {
 			continue
 		}
-		run, ok := scoreRun(m, r)
+		run, ok := scoreRun(m, r, opt.Field)
 		if !ok {
 			continue
 		}
@@ -69,28 +70,29 @@ func collectRuns(rows []Row, metric Metric) []*itemRuns {
 	return out
 }
 
-// scoreRun scores one ok row with metric m; ok is false when its
-// reference cannot be used.
-func scoreRun(m Metric, r Row) (scoredRun, bool) {
-	s, parsed, ok := Score(m, r.Output, r.Answer, r.Choices)
+// scoreRun scores one ok row with metric m on its [reply] (its output,
+// or the structured answer's field); ok is false when its reference cannot
+// be used.
+func scoreRun(m Metric, r Row, field string) (scoredRun, bool) {
+	text, s, parsed, _, ok := scoreReply(m, r, field)
 	if !ok {
 		return scoredRun{}, false
 	}
 	run := scoredRun{rep: r.Repetition, score: s, rating: r.Rating}
 	switch m {
 	case MCQ:
-		if i, ok := ParseChoice(r.Output, r.Choices); ok {
+		if i, ok := ParseChoice(text, r.Choices); ok && parsed {
 			run.answer = string(rune('A' + i))
 		}
 	case YesNo:
-		if yes, ok := ParseYesNo(r.Output); ok {
+		if yes, ok := ParseYesNo(text); ok && parsed {
 			run.answer = map[bool]string{true: "yes", false: "no"}[yes]
 		}
 	case Exact:
 		run.answer = map[bool]string{true: "correct", false: "wrong"}[s == 1]
 	case MacroF1:
 		truth, _ := ParseLabels(r.Answer, r.Choices)
-		pred, _ := PredictLabels(r.Output, r.Choices)
+		pred, _ := PredictLabels(text, r.Choices)
 		run.labels = labelOutcome(truth, pred, r.Choices)
 	}
 	if isAccuracy(m) && !parsed {

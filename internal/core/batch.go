@@ -77,6 +77,15 @@ type EvalReport struct {
 	// Resamples and Seed are the bootstrap's.
 	Resamples int
 	Seed      uint64
+	// Field, when set, is the structured answer's field that was scored
+	// instead of the reply's text (eval --field); NoField counts the ok
+	// runs scored without it (an answer invalid against its schema, or
+	// one without that field), each scored 0 as unparsed.
+	Field   string
+	NoField int
+	// SchemaInvalid counts the ok runs whose answer did not fit the
+	// JSON Schema it was asked to fit.
+	SchemaInvalid int
 }
 
 // Label is a group's short name, "prompt / model / metric".

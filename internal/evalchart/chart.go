@@ -1,5 +1,7 @@
-// Package evalchart draws a batch evaluation's scores as a bar chart: plain
-// drawing on plain data, for the CLI's PNG and the Batch tab alike.
+// Package evalchart draws a batch evaluation: its scores as a bar chart,
+// paired differences as a forest plot and calibration as a reliability
+// diagram: plain drawing on plain data, for the CLI's PNGs, the evaluation
+// report and the Batch tab alike.
 package evalchart
 
 import (
