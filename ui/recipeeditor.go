@@ -133,7 +133,7 @@ func (e *modelsEye) editRecipe() {
 		ed.deleteButton.Importance = widget.DangerImportance
 		buttons = append([]fyne.CanvasObject{ed.deleteButton}, buttons...)
 	}
-	hint := widget.NewLabel("Saved in your data folder's recipes; the fields are those of `recipes show NAME --json`.")
+	hint := widget.NewLabel("Saved as NAME.json in the recipes folder of your data folder; the fields are those of `recipes show NAME --json`.")
 	hint.Wrapping = fyne.TextWrapWord
 	content := container.NewBorder(hint, ed.status, nil, nil, ed.entry)
 	ed.d = dialog.NewCustomWithoutButtons(title, content, e.p.env.win)
