@@ -43,6 +43,20 @@ type StudyBackend interface {
 	// the user's files did not load it returns the others with an error
 	// naming each file.
 	Recipes(ctx context.Context) ([]*recipe.Recipe, error)
+	// RecipeStore keeps the user's own recipes (the recipe editor).
+	RecipeStore
+}
+
+// RecipeStore is what the model's-eye view's recipe editor needs: saving
+// and deleting the user's own recipes. Both may block.
+type RecipeStore interface {
+	// SaveRecipe validates data as a recipe (JSON) and stores it as the
+	// user's, replacing the user's recipe of that name; it refuses a
+	// built-in's name. It returns the recipe saved.
+	SaveRecipe(ctx context.Context, data []byte) (*recipe.Recipe, error)
+	// DeleteRecipe removes the user's recipe name; a built-in cannot be
+	// deleted.
+	DeleteRecipe(ctx context.Context, name string) error
 }
 
 // ModelLister lists the models the runtime serves (the model pickers of

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
@@ -35,11 +37,46 @@ func (f *fakeBackend) Attributes(ctx context.Context, path string) ([]dicomview.
 	return dicomview.Attributes(path)
 }
 
-// Recipes returns the built-in recipes (and recipesErr, when set).
+// Recipes returns the built-in recipes, then the user's saved ones (and
+// recipesErr, when set).
 func (f *fakeBackend) Recipes(ctx context.Context) ([]*recipe.Recipe, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return recipe.Builtins(), f.recipesErr
+	return append(recipe.Builtins(), f.mine...), f.recipesErr
+}
+
+// SaveRecipe records data and keeps the recipe as the user's, as the
+// services do: validated, a built-in's name refused, the user's recipe of
+// that name replaced.
+func (f *fakeBackend) SaveRecipe(ctx context.Context, data []byte) (*recipe.Recipe, error) {
+	r, err := recipe.Parse("fake", data)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range recipe.Builtins() {
+		if b.Name == r.Name {
+			return nil, errors.New("save recipe " + r.Name + ": fake: a built-in's name")
+		}
+	}
+	r.File = "/fake/recipes/" + r.Name + ".json"
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.savedJSON = append(f.savedJSON, slices.Clone(data))
+	f.mine = slices.DeleteFunc(f.mine, func(m *recipe.Recipe) bool { return m.Name == r.Name })
+	f.mine = append(f.mine, r)
+	return r, nil
+}
+
+// DeleteRecipe forgets the user's recipe name.
+func (f *fakeBackend) DeleteRecipe(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.mine)
+	f.mine = slices.DeleteFunc(f.mine, func(m *recipe.Recipe) bool { return m.Name == name })
+	if len(f.mine) == n {
+		return errors.New("delete recipe " + name + ": fake: not one of yours")
+	}
+	return nil
 }
 
 var placeholderRE = regexp.MustCompile(regexp.QuoteMeta(core.ImagePlaceholder))

@@ -247,6 +247,7 @@ func (p *imagePane) modelInputs() inputsFunc {
 type modelsEye struct {
 	p              *imagePane
 	recipeSelect   *widget.Select
+	editButton     *widget.Button // opens the recipe editor
 	renderButton   *widget.Button
 	encodingSelect *widget.Select
 	fitSelect      *widget.Select
@@ -258,6 +259,7 @@ type modelsEye struct {
 	tab            fyne.CanvasObject // the recipe row above content
 
 	recipes map[string]*recipe.Recipe // offered, by name
+	editor  *recipeEditor             // the recipe editor open, or nil
 	// plain holds plain's encoding, fit and slices while a recipe shows
 	// its own in those controls.
 	plain   struct{ encoding, fit, slices string }
@@ -278,6 +280,7 @@ func newModelsEye(p *imagePane) *modelsEye {
 	e := &modelsEye{p: p, recipes: map[string]*recipe.Recipe{}}
 	e.recipeSelect = widget.NewSelect([]string{recipe.Plain}, e.recipeChosen)
 	e.recipeSelect.Selected = recipe.Plain
+	e.editButton = widget.NewButtonWithIcon("Edit recipe…", theme.DocumentCreateIcon(), e.editRecipe)
 	e.renderButton = widget.NewButtonWithIcon("Rendered prompt…", theme.DocumentIcon(), func() {
 		if p.onRenderPrompt != nil {
 			p.onRenderPrompt()
@@ -305,23 +308,25 @@ func newModelsEye(p *imagePane) *modelsEye {
 	)
 	body := container.NewStack(container.NewCenter(e.single), container.NewVScroll(e.grid))
 	e.content = container.NewBorder(container.NewVBox(controls, e.info), nil, nil, nil, body)
-	bar := container.NewBorder(nil, nil, widget.NewLabel("Recipe"), e.renderButton, e.recipeSelect)
+	bar := container.NewBorder(nil, nil, widget.NewLabel("Recipe"), container.NewHBox(e.editButton, e.renderButton), e.recipeSelect)
 	e.tab = container.NewBorder(bar, nil, nil, nil, e.content)
 	e.show()
-	e.loadRecipes()
+	e.loadRecipes("")
 	return e
 }
 
-// loadRecipes lists the recipes in the background and offers them; a
-// user file that did not load is reported, naming it.
-func (e *modelsEye) loadRecipes() {
+// loadRecipes lists the recipes in the background and offers them,
+// choosing the recipe choose when it is offered (the one just saved) and
+// keeping the choice otherwise; a user file that did not load is
+// reported, naming it.
+func (e *modelsEye) loadRecipes(choose string) {
 	env := e.p.env
 	ctx, cancel := env.opContext()
 	go func() {
 		defer cancel()
 		rs, err := e.p.backend.Recipes(ctx)
 		env.do(func() {
-			e.setRecipes(rs)
+			e.setRecipes(rs, choose)
 			if err != nil {
 				env.showError(fmt.Errorf("some of your recipes did not load and are not offered: %w", err))
 			}
@@ -329,8 +334,12 @@ func (e *modelsEye) loadRecipes() {
 	}()
 }
 
-// setRecipes offers rs, plain first, keeping the choice while offered.
-func (e *modelsEye) setRecipes(rs []*recipe.Recipe) {
+// setRecipes offers rs, plain first, and chooses the recipe choose
+// when it is offered; otherwise the choice is kept while offered (made
+// again, since the recipe of that name may have changed) and is plain
+// when not.
+func (e *modelsEye) setRecipes(rs []*recipe.Recipe, choose string) {
+	old := e.recipes[e.recipeSelect.Selected]
 	e.recipes = map[string]*recipe.Recipe{}
 	names := []string{recipe.Plain}
 	for _, r := range rs {
@@ -340,8 +349,13 @@ func (e *modelsEye) setRecipes(rs []*recipe.Recipe) {
 		e.recipes[r.Name] = r
 	}
 	e.recipeSelect.SetOptions(names)
-	if e.recipes[e.recipeSelect.Selected] == nil {
+	switch sel := e.recipeSelect.Selected; {
+	case e.recipes[choose] != nil:
+		e.recipeSelect.SetSelected(choose)
+	case e.recipes[sel] == nil:
 		e.recipeSelect.SetSelected(recipe.Plain)
+	case old != nil && e.recipes[sel] != old:
+		e.recipeSelect.SetSelected(sel) // its recipe changed
 	}
 }
 

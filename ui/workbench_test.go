@@ -15,6 +15,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -39,8 +40,10 @@ type fakeBackend struct {
 	state      core.State
 	stateCalls int
 	ask        func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error)
-	recipesErr error          // returned by Recipes with the built-ins
-	rendered   []core.Request // what RenderPrompt was asked, in order
+	recipesErr error            // returned by Recipes with the built-ins
+	mine       []*recipe.Recipe // the user's recipes, after the built-ins
+	savedJSON  [][]byte         // what SaveRecipe was given, in order
+	rendered   []core.Request   // what RenderPrompt was asked, in order
 
 	fakeHistory // the history methods (fake_history_test.go)
 	fakeBatch   // the batch methods (fake_batch_test.go)
