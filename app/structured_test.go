@@ -56,7 +56,7 @@ func TestBatchSchemaAndLogprobScoring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if head := strings.SplitN(string(csv), "\n", 2)[0]; !strings.HasSuffix(head, "choice_probs,field_answer,field_certainty") {
+	if head := strings.SplitN(string(csv), "\n", 2)[0]; !strings.HasSuffix(head, "choice_probs,prompt_version,field_answer,field_certainty") {
 		t.Errorf("CSV header ends %q", head[max(0, len(head)-80):])
 	}
 	// A schema that does not compile is bad input naming the prompt.
@@ -75,7 +75,7 @@ func TestAskSchema(t *testing.T) {
 	schema := filepath.Join(t.TempDir(), "s.json")
 	os.WriteFile(schema, []byte(`{"type":"object","properties":{"finding":{"type":"string","enum":["normal","abnormal"]}},"required":["finding"]}`), 0o600)
 	out, err := runCLI("ask", "--json", "--data-dir", dir, "--model", inference.DemoModelName, "--image", dicomtest.File(t, "4.dcm"),
-		"--prompt", "Normal or abnormal? Answer in JSON.", "--schema", schema, "--num-predict", "30", "--temperature", "0")
+		"--prompt", "Normal or abnormal? Answer in JSON.", "--schema", schema, "--num-predict", "120", "--temperature", "0")
 	if err != nil {
 		t.Fatal(err)
 	}
