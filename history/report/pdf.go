@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goitalic"
-	"golang.org/x/image/font/gofont/gomono"
-	"golang.org/x/image/font/gofont/goregular"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/pdfpage"
 )
 
 // Page geometry of the PDF, in millimetres (A4 portrait).
 const (
-	pageW, pageH = 210.0, 297.0
+	pageW        = pdfpage.PageW
 	marginX      = 18.0
 	marginTop    = 26.0
 	marginBottom = 18.0
@@ -24,10 +23,10 @@ const (
 
 // Colours of the PDF.
 var (
-	red   = [3]int{179, 38, 30}
-	ink   = [3]int{26, 26, 26}
-	grey  = [3]int{90, 90, 90}
-	rule  = [3]int{210, 210, 210}
+	red   = pdfpage.Red
+	ink   = pdfpage.Ink
+	grey  = pdfpage.Grey
+	rule  = pdfpage.Rule
 	quote = [3]int{244, 244, 244}
 	cream = [3]int{255, 252, 240}
 )
@@ -36,55 +35,18 @@ var (
 // script the answers use prints), the banner at the top of every page and
 // page numbers at the foot.
 func PDF(doc *Document) ([]byte, error) {
-	p := &pdfWriter{f: fpdf.New("P", "mm", "A4", "")}
-	f := p.f
-	f.SetCompression(true)
-	f.SetCreationDate(doc.Generated)
-	f.SetModificationDate(doc.Generated)
-	f.SetTitle(doc.Title+" — "+doc.Subtitle, true)
-	f.SetCreator("MedGemma Workbench "+doc.AppVersion, true)
-	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
-	f.AddUTF8FontFromBytes("go", "I", goitalic.TTF)
-	f.AddUTF8FontFromBytes("gomono", "", gomono.TTF)
-	f.SetMargins(marginX, marginTop, marginX)
-	f.SetAutoPageBreak(true, marginBottom)
-	f.AliasNbPages("{nb}")
-	f.SetHeaderFuncMode(func() {
-		f.SetFillColor(red[0], red[1], red[2])
-		f.Rect(0, 0, pageW, 13, "F")
-		f.SetTextColor(255, 255, 255)
-		f.SetFont("go", "B", 10.5)
-		f.SetXY(marginX, 3.5)
-		f.CellFormat(contentW, 6, doc.Banner, "", 0, "C", false, 0, "")
-		if f.PageNo() > 1 {
-			f.SetTextColor(grey[0], grey[1], grey[2])
-			f.SetFont("go", "", 8)
-			f.SetXY(marginX, 16)
-			f.CellFormat(contentW, 4, doc.Title+" · "+doc.Subtitle, "", 0, "L", false, 0, "")
-		}
-		f.SetXY(marginX, marginTop)
-	}, true)
-	f.SetFooterFunc(func() {
-		f.SetY(-13)
-		f.SetDrawColor(rule[0], rule[1], rule[2])
-		f.Line(marginX, f.GetY(), pageW-marginX, f.GetY())
-		f.SetTextColor(grey[0], grey[1], grey[2])
-		f.SetFont("go", "", 7.5)
-		gen := "Generated " + doc.Generated.Local().Format("2006-01-02 15:04 MST") + " by MedGemma Workbench"
-		if doc.AppVersion != "" {
-			gen += " " + doc.AppVersion
-		}
-		f.CellFormat(contentW/2, 6, gen, "", 0, "L", false, 0, "")
-		f.CellFormat(contentW/2, 6, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+	page := pdfpage.New(marginX, marginTop, marginBottom, pdfpage.Header{
+		Banner: doc.Banner, Title: doc.Title, Subtitle: doc.Subtitle, AppVersion: doc.AppVersion,
+		Generated: doc.Generated, Stamp: func(t time.Time) time.Time { return t.Local() },
 	})
-	f.AddPage()
+	p := &pdfWriter{Page: page, f: page.F}
+	f := p.f
 
 	// Title block.
-	p.color(ink)
+	p.Color(ink)
 	f.SetFont("go", "B", 20)
 	f.CellFormat(contentW, 9, doc.Title, "", 1, "L", false, 0, "")
-	p.color(grey)
+	p.Color(grey)
 	f.SetFont("go", "", 10)
 	f.CellFormat(contentW, 6, doc.Subtitle+" · "+doc.Generated.Local().Format("2 January 2006, 15:04 MST"), "", 1, "L", false, 0, "")
 	f.SetDrawColor(ink[0], ink[1], ink[2])
@@ -108,22 +70,22 @@ func PDF(doc *Document) ([]byte, error) {
 		f.Ln(6)
 	}
 
-	p.heading("Study")
+	p.Heading("Study")
 	p.facts(doc.Study, contentW)
 	if doc.Deidentification != "" {
 		f.Ln(1.5)
-		p.small(doc.Deidentification)
+		p.Small(doc.Deidentification)
 	}
 
 	if len(doc.Figures) > 0 {
-		p.heading("Images")
+		p.Heading("Images")
 		p.figures(doc.Figures)
 	}
 
 	for _, r := range doc.Runs {
 		// A run starts on a new page unless its facts fit on this one.
-		p.keep(float64(len(r.Facts))*5.5 + 24)
-		p.heading(r.Heading)
+		p.Keep(float64(len(r.Facts))*5.5 + 24)
+		p.Heading(r.Heading)
 		p.facts(r.Facts, contentW)
 		p.block("System prompt", r.System, quote, false)
 		p.block("Prompt", r.Prompt, quote, false)
@@ -137,17 +99,17 @@ func PDF(doc *Document) ([]byte, error) {
 	}
 
 	if len(doc.Notes) > 0 {
-		p.heading("Notes on this report")
+		p.Heading("Notes on this report")
 		for _, n := range doc.Notes {
-			p.small("• " + n)
+			p.Small("• " + n)
 		}
 	}
 	f.Ln(6)
-	p.keep(20)
+	p.Keep(20)
 	f.SetDrawColor(rule[0], rule[1], rule[2])
 	f.Line(marginX, f.GetY(), pageW-marginX, f.GetY())
 	f.Ln(2)
-	p.color(ink)
+	p.Color(ink)
 	f.SetFont("go", "I", 9)
 	f.MultiCell(contentW, 4.5, doc.Disclaimer, "", "L", false)
 
@@ -162,35 +124,9 @@ func PDF(doc *Document) ([]byte, error) {
 }
 
 type pdfWriter struct {
+	*pdfpage.Page
 	f      *fpdf.Fpdf
 	images int
-}
-
-func (p *pdfWriter) color(c [3]int) { p.f.SetTextColor(c[0], c[1], c[2]) }
-
-// keep starts a new page unless h millimetres are left on this one.
-func (p *pdfWriter) keep(h float64) {
-	if p.f.GetY()+h > pageH-marginBottom {
-		p.f.AddPage()
-	}
-}
-
-func (p *pdfWriter) heading(title string) {
-	f := p.f
-	f.Ln(4)
-	p.keep(22)
-	p.color(ink)
-	f.SetFont("go", "B", 13)
-	f.CellFormat(contentW, 7, title, "", 1, "L", false, 0, "")
-	f.SetDrawColor(rule[0], rule[1], rule[2])
-	f.Line(marginX, f.GetY(), pageW-marginX, f.GetY())
-	f.Ln(2)
-}
-
-func (p *pdfWriter) small(text string) {
-	p.color(grey)
-	p.f.SetFont("go", "", 8.5)
-	p.f.MultiCell(contentW, 4, text, "", "L", false)
 }
 
 // facts writes a two-column table of labels and values, width w wide,
@@ -204,13 +140,13 @@ func (p *pdfWriter) facts(facts []Fact, w float64) {
 		p.valueFont(mono)
 		lines := len(f.SplitText(fc.Value, w-labelW-2))
 		h := float64(max(lines, 1)) * lh
-		p.keep(h + 1)
+		p.Keep(h + 1)
 		y := f.GetY()
-		p.color(grey)
+		p.Color(grey)
 		f.SetFont("go", "B", 9)
 		f.SetXY(x, y)
 		f.CellFormat(labelW, lh, fc.Label, "", 0, "L", false, 0, "")
-		p.color(ink)
+		p.Color(ink)
 		p.valueFont(mono)
 		f.SetXY(x+labelW, y)
 		f.MultiCell(w-labelW, lh, fc.Value, "", "L", false)
@@ -237,8 +173,8 @@ func (p *pdfWriter) block(title, text string, bg [3]int, italic bool) {
 	}
 	f := p.f
 	f.Ln(2.5)
-	p.keep(16)
-	p.color(ink)
+	p.Keep(16)
+	p.Color(ink)
 	f.SetFont("go", "B", 10)
 	f.CellFormat(contentW, 6, title, "", 1, "L", false, 0, "")
 	style := ""
@@ -265,7 +201,7 @@ func (p *pdfWriter) figures(figs []Figure) {
 		for _, fig := range row {
 			imgH = max(imgH, min(colW*float64(fig.pixelsH())/float64(fig.pixelsW()), 95))
 		}
-		p.keep(imgH + 22)
+		p.Keep(imgH + 22)
 		y := f.GetY()
 		bottom := y
 		for j, fig := range row {
@@ -281,7 +217,7 @@ func (p *pdfWriter) figures(figs []Figure) {
 			f.SetDrawColor(rule[0], rule[1], rule[2])
 			f.Rect(x+(colW-w)/2, y, w, h, "D")
 			f.SetXY(x, y+imgH+1.5)
-			p.color(grey)
+			p.Color(grey)
 			f.SetFont("go", "", 7.8)
 			f.MultiCell(colW, 3.6, fig.Caption, "", "L", false)
 			bottom = max(bottom, f.GetY())
