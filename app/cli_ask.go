@@ -292,7 +292,7 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 		"truncated": res.Truncated, "thinking": res.Thinking, "num_ctx": res.NumCtx,
 		"recipe": req.Recipe, "image_labels": imageLabels(req),
 		"schema_hash": req.SchemaHash, "schema_valid": res.SchemaValid, "schema_error": res.SchemaError,
-		"fields": answerFields(req, res),
+		"fields": res.Fields,
 	})
 }
 
@@ -347,17 +347,3 @@ func (c *cli) printRendered(req inference.Request, rd inference.Rendered, jsonOu
 }
 
 var imgTagRE = regexp.MustCompile(`\[img-\d+\]`)
-
-// answerFields are the top-level fields of a structured answer that fits
-// its schema, or nil.
-func answerFields(req inference.Request, res inference.Result) map[string]string {
-	if res.SchemaValid == nil || !*res.SchemaValid {
-		return nil
-	}
-	s, err := answerschema.Compile("request", req.Schema)
-	if err != nil {
-		return nil
-	}
-	v, _ := s.Check(res.Output)
-	return answerschema.Fields(v)
-}

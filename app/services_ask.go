@@ -247,7 +247,8 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 }
 
 // checkSchema marks whether a finished answer fits the request's schema
-// (an answer cut off or failed is not judged).
+// and keeps its fields (an answer that failed is not judged). It is the
+// one check: ask, the window and every batch backend go through AskWith.
 func checkSchema(req inference.Request, res *inference.Result) {
 	if len(req.Schema) == 0 || res.Status != inference.StatusOK {
 		return
@@ -257,10 +258,12 @@ func checkSchema(req inference.Request, res *inference.Result) {
 		res.SchemaError = err.Error()
 		return
 	}
-	_, err = s.Check(res.Output)
+	v, err := s.Check(res.Output)
 	ok := err == nil
 	res.SchemaValid = &ok
 	if err != nil {
 		res.SchemaError = err.Error()
+		return
 	}
+	res.Fields = answerschema.Fields(v)
 }

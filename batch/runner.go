@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
-	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
@@ -216,25 +215,8 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 		return row, inference.StatusError, err
 	}
 	row.Status = string(inference.StatusOK)
-	row.checkSchema(j.Prompt.Answer)
 	r.scoreChoices(ctx, j, req, &row)
 	return row, inference.StatusOK, nil
-}
-
-// checkSchema marks whether the answer fits the prompt's schema and keeps
-// its fields: an answer that does not fit is kept, marked invalid.
-func (row *Row) checkSchema(s *answerschema.Schema) {
-	if s == nil {
-		return
-	}
-	v, err := s.Check(row.Output)
-	ok := err == nil
-	row.SchemaValid = &ok
-	if err != nil {
-		row.SchemaError = err.Error()
-		return
-	}
-	row.Fields = answerschema.Fields(v)
 }
 
 // ChoiceLabels are the choices a row's probabilities are over: the option
@@ -360,6 +342,8 @@ func (row *Row) record(id int64, res inference.Result) {
 	row.EvalDurationMS = res.EvalDuration.Milliseconds()
 	row.FirstTokenMS = res.FirstToken.Milliseconds()
 	row.DoneReason, row.Truncated = res.DoneReason, res.Truncated
+	// The schema verdict comes with the answer: the services check it once.
+	row.SchemaValid, row.SchemaError, row.Fields = res.SchemaValid, res.SchemaError, res.Fields
 }
 
 // scrubbed is an error whose text has had file names taken out.

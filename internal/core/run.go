@@ -130,6 +130,8 @@ type Result struct {
 	// request's Schema (nil: no schema), and why not.
 	SchemaValid *bool  `json:"schema_valid,omitempty"`
 	SchemaError string `json:"schema_error,omitempty"`
+	// Fields are the top-level fields of an answer that fits its schema.
+	Fields map[string]string `json:"fields,omitempty"`
 	// NumCtx is the context window the run was sent with.
 	NumCtx             int           `json:"num_ctx,omitempty"`
 	Chunks             int           `json:"chunks"`
