@@ -128,7 +128,7 @@ func TestRLEColourAndFrames(t *testing.T) {
 			}
 			want := [][]float32{{1, 2, 300, 4000}, {5, 6, 7, 65535}}
 			for f := 1; f <= 2; f++ {
-				got := im.modality(f)
+				got := im.mustModality(f)
 				for i := range got {
 					if got[i] != want[f-1][i] {
 						t.Fatalf("frame %d: %v, want %v", f, got, want[f-1])

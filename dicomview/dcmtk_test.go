@@ -99,7 +99,7 @@ func conformance(t *testing.T, orig *Image, v variant) {
 	}
 	for frame := 1; frame <= im.Frames; frame++ {
 		if !v.lossy {
-			got, want := im.modality(frame), orig.modality(frame)
+			got, want := im.mustModality(frame), orig.mustModality(frame)
 			for i := range want {
 				if got[i] != want[i] {
 					t.Fatalf("frame %d pixel %d: modality value %v, original %v", frame, i, got[i], want[i])
@@ -119,7 +119,7 @@ func conformance(t *testing.T, orig *Image, v variant) {
 // window or with the min-max window, and compares them.
 func compareDcmtk(t *testing.T, im *Image, ref string, frame int, fileWindow bool) {
 	t.Helper()
-	w := minMaxWindow(minMax(im.modality(frame)))
+	w := minMaxWindow(minMax(im.mustModality(frame)))
 	args := []string{"dcm2pnm", "--write-png", "--frame", fmt.Sprint(frame)}
 	if fileWindow {
 		w = im.Windows[0]

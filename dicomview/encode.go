@@ -60,7 +60,10 @@ func (im *Image) HUWindows(frame int, ws [3]Range) (*image.RGBA, error) {
 		return nil, fmt.Errorf("windows %s: %w", im.Path, unsupported("Hounsfield windows need a greyscale CT image; this is %s %s",
 			cmpOr(im.Modality, "an image without modality"), im.Photometric))
 	}
-	vals := im.modality(frame)
+	vals, err := im.modality(frame)
+	if err != nil {
+		return nil, fmt.Errorf("windows %s: %w", im.Path, err)
+	}
 	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
 	parallelRows(im.Height, func(y0, y1 int) {
 		for i := y0 * im.Width; i < y1*im.Width; i++ {
@@ -81,7 +84,11 @@ func (im *Image) ValueRange(frame int) (Range, error) {
 	if im.layout.samples != 1 || im.palette != nil {
 		return Range{}, fmt.Errorf("value range %s: %w", im.Path, unsupported("a greyscale image is needed; this is %s", im.Photometric))
 	}
-	lo, hi := minMax(im.modality(frame))
+	vals, err := im.modality(frame)
+	if err != nil {
+		return Range{}, fmt.Errorf("value range %s: %w", im.Path, err)
+	}
+	lo, hi := minMax(vals)
 	return Range{Lo: lo, Hi: hi}, nil
 }
 
@@ -92,7 +99,10 @@ func (im *Image) Stretch(frame int, r Range) (*image.Gray, error) {
 	if _, err := im.ValueRange(frame); err != nil {
 		return nil, err
 	}
-	vals := im.modality(frame)
+	vals, err := im.modality(frame)
+	if err != nil {
+		return nil, fmt.Errorf("stretch %s: %w", im.Path, err)
+	}
 	out := image.NewGray(image.Rect(0, 0, im.Width, im.Height))
 	parallelRows(im.Height, func(y0, y1 int) {
 		for i := y0 * im.Width; i < y1*im.Width; i++ {

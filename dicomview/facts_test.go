@@ -42,7 +42,7 @@ func TestSampleFileFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f1, f2 := ct.modality(1), ct.modality(2)
+	f1, f2 := ct.mustModality(1), ct.mustModality(2)
 	differ := 0
 	for i := range f1 {
 		if f1[i] != f2[i] {
@@ -57,7 +57,7 @@ func TestSampleFileFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals := mr.modality(1)
+	vals := mr.mustModality(1)
 	checked := 0
 	for i, v := range vals {
 		stored := binary.LittleEndian.Uint16(mr.raw[2*i:]) & 0x0FFF

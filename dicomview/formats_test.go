@@ -129,7 +129,7 @@ func TestNoMetaDataSets(t *testing.T) {
 			if im.TransferSyntax != tt.ts || im.Width != orig.Width || im.Modality != "MR" {
 				t.Errorf("TransferSyntax %s, %d wide, modality %q; want %s, %d, MR", im.TransferSyntax, im.Width, im.Modality, tt.ts, orig.Width)
 			}
-			if a, b := im.modality(1), orig.modality(1); !equalFloats(a, b) {
+			if a, b := im.mustModality(1), orig.mustModality(1); !equalFloats(a, b) {
 				t.Error("modality values differ from 3.dcm's")
 			}
 			compareDcmtk(t, im, p, 1, true)
@@ -160,7 +160,7 @@ func TestNoMetaDataSets(t *testing.T) {
 			if im.TransferSyntax != tt.ts || im.Modality != "CT" {
 				t.Errorf("TransferSyntax %s, modality %q; want %s, CT", im.TransferSyntax, im.Modality, tt.ts)
 			}
-			if got := im.modality(1); len(got) != 4 || got[0] != 1 || got[1] != -1 || got[3] != 4 {
+			if got := im.mustModality(1); len(got) != 4 || got[0] != 1 || got[1] != -1 || got[3] != 4 {
 				t.Errorf("modality values %v, want [1 -1 3 4]", got)
 			}
 		})
@@ -220,7 +220,7 @@ func TestFragmentsHoldingDelimiterBytes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("J2K with delimiter bytes in its codestream: %v", err)
 	}
-	if !equalFloats(im.modality(1), orig.modality(1)) {
+	if !equalFloats(im.mustModality(1), orig.mustModality(1)) {
 		t.Error("J2K with delimiter bytes: modality values differ from 3.dcm's")
 	}
 
@@ -234,7 +234,7 @@ func TestFragmentsHoldingDelimiterBytes(t *testing.T) {
 		t.Fatalf("RLE with delimiter bytes in its segments: %v", err)
 	}
 	for f := 1; f <= 2; f++ {
-		got := im.modality(f)
+		got := im.mustModality(f)
 		for i, v := range pix {
 			if got[i] != float32(v) {
 				t.Fatalf("RLE frame %d pixel %d = %v, want %d", f, i, got[i], v)

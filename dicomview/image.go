@@ -68,9 +68,14 @@ type Image struct {
 	// min/max (PNG, JPEG and colour, whose values are already for display).
 	rawDefault bool
 
-	mu          sync.Mutex
-	cachedFrame int       // frame whose modality values are cached; 0: none
-	cachedVals  []float32 // read-only once cached
+	// src re-reads the pixel data of a lazy image (see cache.go), whose
+	// raw is nil; nil for an image whose pixels raw holds.
+	src   *source
+	cache *pixelCache // where src's pixels are kept: residents
+
+	mu          sync.Mutex // guards the caches, and reading src again
+	cachedFrame int        // frame whose modality values are cached; 0: none
+	cachedVals  []float32  // read-only once cached
 }
 
 // StudyInfo holds the de-identified facts of a study that may be shown or
@@ -189,23 +194,40 @@ func (im *Image) checkFrame(frame int) error {
 }
 
 // modality returns the modality values of a greyscale frame, which must be
-// valid. The slice is shared and must not be modified.
-func (im *Image) modality(frame int) []float32 {
+// valid. The slice is shared and must not be modified. Those of a lazy
+// image live in the cache with its pixel data.
+func (im *Image) modality(frame int) ([]float32, error) {
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	if im.cachedFrame == frame {
-		return im.cachedVals
+	if im.src == nil && im.cachedFrame == frame {
+		return im.cachedVals, nil
+	}
+	if im.src != nil {
+		if e := im.cache.get(im); e != nil && e.frame == frame {
+			return e.vals, nil
+		}
+	}
+	raw, err := im.pixelsLocked()
+	if err != nil {
+		return nil, err
 	}
 	n := im.layout.frameBytes()
+	if len(im.frames) < frame || len(raw) < frame*n {
+		return nil, fmt.Errorf("image has no pixel data for frame %d", frame)
+	}
 	p := im.frames[frame-1]
 	var vals []float32
 	if p.modLUT != nil {
-		vals = lutValues(im.raw[(frame-1)*n:frame*n], im.layout, p.modLUT)
+		vals = lutValues(raw[(frame-1)*n:frame*n], im.layout, p.modLUT)
 	} else {
-		vals = modalityValues(im.raw[(frame-1)*n:frame*n], im.layout, p.slope, p.intercept)
+		vals = modalityValues(raw[(frame-1)*n:frame*n], im.layout, p.slope, p.intercept)
 	}
-	im.cachedFrame, im.cachedVals = frame, vals
-	return vals
+	if im.src != nil {
+		im.cache.put(im, raw, frame, vals)
+	} else {
+		im.cachedFrame, im.cachedVals = frame, vals
+	}
+	return vals, nil
 }
 
 // DefaultWindow returns the window a viewer opens frame with: the first
@@ -223,7 +245,11 @@ func (im *Image) DefaultWindow(frame int) Window {
 	if im.rawDefault || im.layout.samples != 1 || im.palette != nil {
 		return fullRangeWindow(im.layout.bitsStored)
 	}
-	return minMaxWindow(minMax(im.modality(frame)))
+	vals, err := im.modality(frame)
+	if err != nil {
+		return Window{}
+	}
+	return minMaxWindow(minMax(vals))
 }
 
 // Render returns frame (numbered from 1) as a viewer shows it at native
@@ -241,13 +267,12 @@ func (im *Image) render(frame int, w Window) (image.Image, error) {
 	if err := im.checkFrame(frame); err != nil {
 		return nil, err
 	}
-	if len(im.frames) < frame || len(im.raw) < frame*im.layout.frameBytes() {
-		return nil, fmt.Errorf("image has no pixel data for frame %d", frame)
+	raw, err := im.frameRaw(frame)
+	if err != nil {
+		return nil, err
 	}
 	rect := image.Rect(0, 0, im.Width, im.Height)
 	if im.layout.samples == 3 || im.palette != nil {
-		n := im.layout.frameBytes()
-		raw := im.raw[(frame-1)*n : frame*n]
 		out := image.NewRGBA(rect)
 		if im.palette != nil {
 			at := containers(raw, im.layout)
@@ -272,11 +297,14 @@ func (im *Image) render(frame int, w Window) (image.Image, error) {
 	p := im.frames[frame-1]
 	if table, lowest := displayTable(im.layout, p, w, im.invert); table != nil {
 		// One evaluation per possible stored value, then a lookup per pixel.
-		n := im.layout.frameBytes()
-		applyTable(out.Pix, im.raw[(frame-1)*n:frame*n], im.layout, table, lowest)
+		applyTable(out.Pix, raw, im.layout, table, lowest)
 		return out, nil
 	}
-	applyWindowFunc(out.Pix, im.modality(frame), w, p.voiFunc, im.invert)
+	vals, err := im.modality(frame)
+	if err != nil {
+		return nil, err
+	}
+	applyWindowFunc(out.Pix, vals, w, p.voiFunc, im.invert)
 	return out, nil
 }
 
@@ -289,7 +317,11 @@ func (im *Image) RenderVOILUT(frame, n int) (*image.Gray, error) {
 	if n < 1 || n > len(im.voiLUTs) {
 		return nil, fmt.Errorf("render %s: VOI LUT %d out of range: the file has %d", im.Path, n, len(im.voiLUTs))
 	}
+	vals, err := im.modality(frame)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", im.Path, err)
+	}
 	out := image.NewGray(image.Rect(0, 0, im.Width, im.Height))
-	applyVOILUT(out.Pix, im.modality(frame), im.voiLUTs[n-1], im.invert)
+	applyVOILUT(out.Pix, vals, im.voiLUTs[n-1], im.invert)
 	return out, nil
 }

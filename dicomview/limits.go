@@ -44,6 +44,13 @@ type Limits struct {
 	// file ("elements"); each costs the parser about 300 bytes. Default
 	// 1000000.
 	Elements int64
+	// CacheBytes bounds the pixel data and modality values of the images
+	// of opened series held in memory at once ("cache"): a series' pixels
+	// are read again from its files as slices are shown, the least
+	// recently used dropped (see OpenSeries). The image being rendered is
+	// held even when it alone is larger. Default 256 MiB, or an eighth of
+	// the machine's memory when that is less.
+	CacheBytes int64
 }
 
 // DefaultLimits are the limits used unless SetLimits changes them.
@@ -55,6 +62,17 @@ var DefaultLimits = Limits{
 	TotalBytes:   8 << 30,
 	Files:        10000,
 	Elements:     1000000,
+	CacheBytes:   defaultCacheBytes(),
+}
+
+// defaultCacheBytes is 256 MiB, or an eighth of the machine's memory
+// when that is less (at least 16 MiB).
+func defaultCacheBytes() int64 {
+	c := int64(256 << 20)
+	if ram := totalMemory(); ram > 0 {
+		c = min(c, max(ram/8, 16<<20))
+	}
+	return c
 }
 
 var limits atomic.Pointer[Limits]
@@ -81,6 +99,7 @@ func (l Limits) withDefaults() Limits {
 	for _, f := range []struct{ v, def *int64 }{
 		{&l.FileBytes, &d.FileBytes}, {&l.DecodedBytes, &d.DecodedBytes}, {&l.Frames, &d.Frames},
 		{&l.FramePixels, &d.FramePixels}, {&l.TotalBytes, &d.TotalBytes}, {&l.Files, &d.Files}, {&l.Elements, &d.Elements},
+		{&l.CacheBytes, &d.CacheBytes},
 	} {
 		if *f.v <= 0 {
 			*f.v = *f.def
@@ -101,10 +120,11 @@ var limitNames = []struct {
 	{"total", func(l *Limits) *int64 { return &l.TotalBytes }},
 	{"files", func(l *Limits) *int64 { return &l.Files }},
 	{"elements", func(l *Limits) *int64 { return &l.Elements }},
+	{"cache", func(l *Limits) *int64 { return &l.CacheBytes }},
 }
 
 // ParseLimits reads comma-separated NAME=VALUE pairs over base: file,
-// decoded, frames, pixels, total, files, elements (see Limits). A value is a
+// decoded, frames, pixels, total, files, elements, cache (see Limits). A value is a
 // positive integer with an optional suffix: k, M, G (powers of 1000) or
 // KiB, MiB, GiB (powers of 1024).
 func ParseLimits(base Limits, s string) (Limits, error) {
@@ -122,7 +142,7 @@ func ParseLimits(base Limits, s string) (Limits, error) {
 			}
 		}
 		if !ok || field == nil {
-			return base, fmt.Errorf("limits %q: want NAME=VALUE with NAME one of file, decoded, frames, pixels, total, files, elements", kv)
+			return base, fmt.Errorf("limits %q: want NAME=VALUE with NAME one of file, decoded, frames, pixels, total, files, elements, cache", kv)
 		}
 		v, err := parseSize(strings.TrimSpace(val))
 		if err != nil {

@@ -76,7 +76,7 @@ func TestLoadSampleFiles(t *testing.T) {
 					t.Errorf("Render(%d) bounds %v, want %d×%d", f, b, tt.width, tt.height)
 				}
 				// With the min-max window every frame spans black to white.
-				lo, hi := minMax(im.modality(f))
+				lo, hi := minMax(im.mustModality(f))
 				mm, err := im.Render(f, minMaxWindow(lo, hi))
 				if err != nil {
 					t.Fatal(err)
@@ -121,7 +121,7 @@ func TestCROrientationAndMonochrome1(t *testing.T) {
 	if g.Rect.Dx() != 1760 || g.Rect.Dy() != 2140 {
 		t.Fatalf("render is %d wide, %d high; want 1760 wide (Columns), 2140 high (Rows)", g.Rect.Dx(), g.Rect.Dy())
 	}
-	if v := im.modality(1)[0]; v != 0 {
+	if v := im.mustModality(1)[0]; v != 0 {
 		t.Fatalf("modality value at (0,0) = %v, want 0", v)
 	}
 	if y := g.GrayAt(0, 0).Y; y != 255 {
@@ -488,4 +488,13 @@ func TestLoadErrors(t *testing.T) {
 	if !errors.Is(ErrUnsupportedTransferSyntax, ErrUnsupported) {
 		t.Error("ErrUnsupportedTransferSyntax does not match ErrUnsupported")
 	}
+}
+
+// mustModality is modality for tests: the values, or a panic.
+func (im *Image) mustModality(frame int) []float32 {
+	v, err := im.modality(frame)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

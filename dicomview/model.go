@@ -206,16 +206,19 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if err := im.checkFrame(frame); err != nil {
 		return nil, err
 	}
-	w := im.DefaultWindow(frame)
-	if opts.Window != nil {
-		w = *opts.Window
-	}
-	var display image.Image
-	var err error
+	var (
+		display image.Image
+		w       Window
+		err     error
+	)
 	if enc == EncodingCT3 {
 		w = CT3Windows[0]
 		display, err = im.renderCT3(frame)
 	} else {
+		w = im.DefaultWindow(frame)
+		if opts.Window != nil {
+			w = *opts.Window
+		}
 		display, err = im.render(frame, w)
 	}
 	if err != nil {
@@ -374,27 +377,46 @@ func writePNG(out *bytes.Buffer, w, h, ch int, row func(y int, dst []byte)) erro
 	return nil
 }
 
-// renderCT3 renders a CT frame with CT3Windows into R, G and B.
+// renderCT3 renders a CT frame with CT3Windows into R, G and B: through a
+// table of every stored value's three bytes when the layout has at most
+// 16 stored bits (the same arithmetic on the same modality value, so the
+// same bytes, without a float copy of the frame), else pixel by pixel.
 func (im *Image) renderCT3(frame int) (*image.RGBA, error) {
 	if im.Modality != "CT" || im.layout.samples != 1 {
 		return nil, unsupported("encoding ct3 needs a greyscale CT image in Hounsfield units; this is %s %s (use --encoding display)",
 			cmpOr(im.Modality, "an image without modality"), im.Photometric)
 	}
-	vals := im.modality(frame)
-	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
 	var lo, scale [3]float32
 	for c, w := range CT3Windows {
 		lo[c] = float32(w.Center - w.Width/2)
 		scale[c] = float32(255 / w.Width)
 	}
+	ct3 := func(v float32, px []uint8) {
+		for c := 0; c < 3; c++ {
+			px[c] = toByte(float32((v - lo[c]) * scale[c]))
+		}
+		px[3] = 0xff
+	}
+	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
+	if mod, lowest := modalityTable(im.layout, im.frames[frame-1]); mod != nil {
+		raw, err := im.frameRaw(frame)
+		if err != nil {
+			return nil, err
+		}
+		table := make([]uint8, 4*len(mod))
+		for k, v := range mod {
+			ct3(v, table[4*k:4*k+4:4*k+4])
+		}
+		applyTableN(out.Pix, 4, raw, im.layout, table, lowest)
+		return out, nil
+	}
+	vals, err := im.modality(frame)
+	if err != nil {
+		return nil, err
+	}
 	parallelRows(im.Height, func(y0, y1 int) {
 		for i := y0 * im.Width; i < y1*im.Width; i++ {
-			v := vals[i]
-			px := out.Pix[4*i : 4*i+4 : 4*i+4]
-			for c := 0; c < 3; c++ {
-				px[c] = toByte(float32((v - lo[c]) * scale[c]))
-			}
-			px[3] = 0xff
+			ct3(vals[i], out.Pix[4*i:4*i+4:4*i+4])
 		}
 	})
 	return out, nil

@@ -198,7 +198,7 @@ func TestPipelineMatchesDcmtk(t *testing.T) {
 			[]string{"--use-window", "1"}, func(im *Image) (image.Image, error) { return im.Render(1, im.Windows[0]) }},
 		{"Modality LUT Sequence", func(t *testing.T) string { return grey16(lutSeq(0x0028, 0x3000, 0, 16, mod, "sqrt")) },
 			[]string{"--min-max-window"}, func(im *Image) (image.Image, error) {
-				return im.Render(1, minMaxWindow(minMax(im.modality(1))))
+				return im.Render(1, minMaxWindow(minMax(im.mustModality(1))))
 			}},
 		{"VOI LUT Sequence", func(t *testing.T) string {
 			return grey16(str(0x0028, 0x1052, "DS", "0"), str(0x0028, 0x1053, "DS", "1"), lutSeq(0x0028, 0x3010, 1000, 16, voi, "square"))
@@ -304,7 +304,7 @@ func TestCT3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals := im.modality(2)
+	vals := im.mustModality(2)
 	ranges := [3][2]float64{{-1024, 1024}, {-135, 215}, {0, 80}}
 	seen := map[[3]uint8]bool{}
 	for i, v := range vals {

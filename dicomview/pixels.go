@@ -230,11 +230,11 @@ func applyWindowFunc(dst []uint8, vals []float32, w Window, function string, inv
 	})
 }
 
-// displayTable returns, for a greyscale layout of at most 16 stored bits,
-// the display value of every stored value (indexed by value − the lowest
-// stored value), computed exactly as modalityValues and applyWindowFunc
+// modalityTable returns, for a greyscale layout of at most 16 stored
+// bits, the modality value of every stored value (indexed by value − the
+// lowest stored value), computed exactly as modalityValues and lutValues
 // compute them pixel by pixel; nil when the layout has more bits.
-func displayTable(l layout, p frameParams, w Window, invert bool) (table []uint8, lowest int64) {
+func modalityTable(l layout, p frameParams) (vals []float32, lowest int64) {
 	if l.bitsStored > 16 || l.samples != 1 {
 		return nil, 0
 	}
@@ -242,7 +242,7 @@ func displayTable(l layout, p frameParams, w Window, invert bool) (table []uint8
 	if l.signed {
 		lowest = -int64(n / 2)
 	}
-	vals := make([]float32, n)
+	vals = make([]float32, n)
 	for i := range vals {
 		v := lowest + int64(i)
 		if p.modLUT != nil {
@@ -251,7 +251,19 @@ func displayTable(l layout, p frameParams, w Window, invert bool) (table []uint8
 			vals[i] = float32(float64(float64(v)*p.slope) + p.intercept)
 		}
 	}
-	table = make([]uint8, n)
+	return vals, lowest
+}
+
+// displayTable returns, for a greyscale layout of at most 16 stored bits,
+// the display value of every stored value (indexed by value − the lowest
+// stored value), computed exactly as modalityValues and applyWindowFunc
+// compute them pixel by pixel; nil when the layout has more bits.
+func displayTable(l layout, p frameParams, w Window, invert bool) (table []uint8, lowest int64) {
+	vals, lowest := modalityTable(l, p)
+	if vals == nil {
+		return nil, 0
+	}
+	table = make([]uint8, len(vals))
 	applyWindowFunc(table, vals, w, p.voiFunc, invert)
 	return table, lowest
 }
@@ -259,14 +271,42 @@ func displayTable(l layout, p frameParams, w Window, invert bool) (table []uint8
 // applyTable writes the display value of every stored value of one
 // greyscale frame (raw) to dst through a displayTable.
 func applyTable(dst []uint8, raw []byte, l layout, table []uint8, lowest int64) {
+	applyTableN(dst, 1, raw, l, table, lowest)
+}
+
+// applyTableN writes, for every stored value of one greyscale frame
+// (raw), the n bytes of table at n × (value − lowest) to dst, n bytes a
+// pixel: one for a grey display table, four for RGBA.
+func applyTableN(dst []uint8, n int, raw []byte, l layout, table []uint8, lowest int64) {
 	at := containers(raw, l)
 	shift := uint(l.highBit + 1 - l.bitsStored)
 	mask := uint32(1)<<uint(l.bitsStored) - 1
 	sign := uint32(1) << uint(l.bitsStored-1)
-	parallelRows(len(dst)/4096+1, func(lo, hi int) {
-		end := min(hi*4096, len(dst))
+	pixels := len(dst) / n
+	put := func(i int, k int64) {
+		if n == 1 {
+			dst[i] = table[k]
+			return
+		}
+		copy(dst[n*i:n*i+n], table[n*int(k):n*int(k)+n])
+	}
+	parallelRows(pixels/4096+1, func(lo, hi int) {
+		end := min(hi*4096, pixels)
 		i := lo * 4096
 		if l.bitsAllocated == 16 && l.order == binary.LittleEndian {
+			if n == 4 {
+				for ; i < end; i++ {
+					v := uint32(binary.LittleEndian.Uint16(raw[2*i:])) >> shift & mask
+					k := int64(v) - lowest
+					if l.signed && v&sign != 0 {
+						k = int64(v) - int64(mask) - 1 - lowest
+					}
+					t := table[4*k : 4*k+4 : 4*k+4]
+					d := dst[4*i : 4*i+4 : 4*i+4]
+					d[0], d[1], d[2], d[3] = t[0], t[1], t[2], t[3]
+				}
+				return
+			}
 			for ; i < end; i++ {
 				v := uint32(binary.LittleEndian.Uint16(raw[2*i:])) >> shift & mask
 				if l.signed && v&sign != 0 {
@@ -278,7 +318,7 @@ func applyTable(dst []uint8, raw []byte, l layout, table []uint8, lowest int64) 
 			return
 		}
 		for ; i < end; i++ {
-			dst[i] = table[storedValue(at(i), l.bitsStored, l.highBit, l.signed)-lowest]
+			put(i, storedValue(at(i), l.bitsStored, l.highBit, l.signed)-lowest)
 		}
 	})
 }

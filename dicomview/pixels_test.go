@@ -256,7 +256,7 @@ func TestDisplayTableMatchesPerPixel(t *testing.T) {
 				got := make([]uint8, im.Width*im.Height)
 				applyTable(got, im.raw[:im.layout.frameBytes()], im.layout, table, lowest)
 				want := make([]uint8, len(got))
-				applyWindowFunc(want, im.modality(1), w, f, im.invert)
+				applyWindowFunc(want, im.mustModality(1), w, f, im.invert)
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s %q window %v: table and per-pixel renders differ", name, f, w)
 				}

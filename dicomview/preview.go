@@ -37,7 +37,11 @@ func (im *Image) Preview(frame, size int) (*Preview, error) {
 			w, h = max(1, (w*size+h/2)/h), size
 		}
 	}
-	p := resize(plane{w: im.Width, h: im.Height, ch: 1, pix: im.modality(frame)}, w, h)
+	vals, err := im.modality(frame)
+	if err != nil {
+		return nil, fmt.Errorf("preview %s: %w", im.Path, err)
+	}
+	p := resize(plane{w: im.Width, h: im.Height, ch: 1, pix: vals}, w, h)
 	return &Preview{Width: w, Height: h, vals: p.pix, voiFunc: im.frames[frame-1].voiFunc, invert: im.invert}, nil
 }
 

@@ -188,6 +188,7 @@ func (f *folderLoad) file(p string) error {
 	case err != nil:
 		f.skipped = append(f.skipped, err)
 	default:
+		im.makeLazy(fileSource(p))
 		f.images = append(f.images, im)
 	}
 	return nil
@@ -234,6 +235,7 @@ func loadZip(ctx context.Context, path string, progress func(int), lim Limits) (
 		if err == nil && looksLikeDICOM(data) {
 			var im *Image
 			if im, err = decodeWithin(name, data, b); err == nil {
+				im.makeLazy(zipSource(path, f.Name, name))
 				images = append(images, im)
 			}
 		}

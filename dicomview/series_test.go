@@ -50,7 +50,7 @@ func checkSeries(t *testing.T, series []*Series, skipped []error) {
 	}
 	got := func(s *Series) (vals []float32) {
 		for _, sl := range s.Slices {
-			vals = append(vals, sl.Image.modality(sl.Frame)[0])
+			vals = append(vals, sl.Image.mustModality(sl.Frame)[0])
 		}
 		return vals
 	}
