@@ -99,3 +99,44 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPrepareCT3Slice is one slice of a CT recipe: a 512×512 slice
+// of a lazy series read again, encoded with the three CT windows, resized
+// to 896 and written as PNG.
+func BenchmarkPrepareCT3Slice(b *testing.B) {
+	dir := b.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: 8, Rows: 512, Cols: 512, StudyUID: "2.25.1", SeriesUID: "2.25.2",
+		Intercept: -1024, Value: func(x, y, z int) int16 { return int16((x*7 + y*3 + z*11) % 2400) }}
+	if _, err := v.Write(dir); err != nil {
+		b.Fatal(err)
+	}
+	series, _, err := OpenSeries(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ss := series[0].Slices
+	i := 0
+	for b.Loop() {
+		sl := ss[i%len(ss)]
+		i++
+		if _, err := sl.Image.Prepare(PrepareOptions{Frame: sl.Frame, Encoding: EncodingCT3}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenSeries times opening a 100-slice 512×512 CT folder:
+// reading, checking and parsing every file, grouping and ordering.
+func BenchmarkOpenSeries(b *testing.B) {
+	dir := b.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: 100, Rows: 512, Cols: 512, StudyUID: "2.25.1", SeriesUID: "2.25.2",
+		Intercept: -1024, Value: func(x, y, z int) int16 { return 0 }}
+	if _, err := v.Write(dir); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := OpenSeries(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
