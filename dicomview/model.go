@@ -90,6 +90,16 @@ func ModelInput(display image.Image, fit Fit) *image.RGBA {
 		x0, y0 := (ModelInputSize-dw)/2, (ModelInputSize-dh)/2
 		dr = image.Rect(x0, y0, x0+dw, y0+dh)
 	}
+	switch m := display.(type) {
+	case *image.Gray:
+		if resizeToRGBA(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 1, 1) {
+			return out
+		}
+	case *image.RGBA:
+		if resizeToRGBA(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 4, 3) {
+			return out
+		}
+	}
 	p := resize(planeOf(display), dr.Dx(), dr.Dy())
 	for y := 0; y < p.h; y++ {
 		row := out.Pix[(dr.Min.Y+y)*out.Stride+dr.Min.X*4:]

@@ -1,6 +1,7 @@
 package dicomview
 
 import (
+	"image"
 	"math"
 	"runtime"
 	"sync"
@@ -142,47 +143,148 @@ func resize(p plane, dw, dh int) plane {
 	tx := filterTaps(p.w, dw)
 	tmp := make([]float32, dw*p.h*ch)
 	parallelRows(p.h, func(lo, hi int) {
-		for y := lo; y < hi; y++ {
-			row := p.pix[y*p.w*ch:]
-			dst := tmp[y*dw*ch:]
-			if ch == 1 {
-				for x, t := range tx {
-					src := row[t.first : t.first+len(t.w)]
-					var acc float32
-					for k, w := range t.w {
-						acc += float32(w * src[k])
-					}
-					dst[x] = acc
-				}
-				continue
-			}
-			for x, t := range tx {
-				for c := 0; c < ch; c++ {
-					var acc float32
-					for k, w := range t.w {
-						acc += float32(w * row[(t.first+k)*ch+c])
-					}
-					dst[x*ch+c] = acc
-				}
-			}
-		}
+		hpass(p.pix, p.w*ch, ch, ch, tx, tmp, lo, hi)
 	})
 	// Vertical pass.
 	ty := filterTaps(p.h, dh)
 	out := plane{w: dw, h: dh, ch: ch, pix: make([]float32, dw*dh*ch)}
 	parallelRows(dh, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
-			t := ty[y]
-			dst := out.pix[y*dw*ch : (y+1)*dw*ch]
-			for k, w := range t.w {
-				src := tmp[(t.first+k)*dw*ch : (t.first+k+1)*dw*ch]
-				for i, v := range src {
-					dst[i] += float32(w * v)
+			vpassRow(out.pix[y*dw*ch:(y+1)*dw*ch], tmp, ty[y])
+		}
+	})
+	return out
+}
+
+// hpass filters rows lo…hi-1 of src horizontally with tx into tmp
+// (len(tx)×ch values a row). A row of src starts stride samples after the
+// previous one and holds a pixel every step samples, whose first ch are
+// its channels: a float plane (step = ch), grey bytes (step 1) or RGBA
+// bytes read as RGB (step 4, ch 3). Bytes are converted to float32 as
+// they are read, the same values planeOf would have made, so the result
+// does not depend on the source type.
+func hpass[T uint8 | float32](src []T, stride, step, ch int, tx []taps, tmp []float32, lo, hi int) {
+	dw := len(tx)
+	for y := lo; y < hi; y++ {
+		row := src[y*stride:]
+		dst := tmp[y*dw*ch : (y+1)*dw*ch]
+		switch ch {
+		case 1:
+			for x, t := range tx {
+				s := row[t.first*step:]
+				var acc float32
+				if step == 1 {
+					s = s[:len(t.w)]
+					for k, w := range t.w {
+						acc += float32(w * float32(s[k]))
+					}
+				} else {
+					for k, w := range t.w {
+						acc += float32(w * float32(s[k*step]))
+					}
+				}
+				dst[x] = acc
+			}
+		case 3:
+			for x, t := range tx {
+				s := row[t.first*step:]
+				var a0, a1, a2 float32
+				for k, w := range t.w {
+					px := s[k*step : k*step+3 : k*step+3]
+					a0 += float32(w * float32(px[0]))
+					a1 += float32(w * float32(px[1]))
+					a2 += float32(w * float32(px[2]))
+				}
+				d := dst[3*x : 3*x+3 : 3*x+3]
+				d[0], d[1], d[2] = a0, a1, a2
+			}
+		default:
+			for x, t := range tx {
+				for c := 0; c < ch; c++ {
+					var acc float32
+					for k, w := range t.w {
+						acc += float32(w * float32(row[(t.first+k)*step+c]))
+					}
+					dst[x*ch+c] = acc
+				}
+			}
+		}
+	}
+}
+
+// vpassRow sums the rows of tmp (each len(dst) values) that t selects,
+// weighted, into dst, which must be zero.
+func vpassRow(dst, tmp []float32, t taps) {
+	n := len(dst)
+	for k, w := range t.w {
+		src := tmp[(t.first+k)*n : (t.first+k+1)*n]
+		for i, v := range src {
+			dst[i] += float32(w * v)
+		}
+	}
+}
+
+// resizeToRGBA resamples a grey (ch 1, step 1) or RGBA (ch 3, step 4)
+// byte image src of w×h pixels, rows stride bytes apart, to the rectangle
+// dr of dst, each value rounded by toByte and grey replicated into R, G
+// and B: the bytes resize of its float plane followed by that rounding
+// would give, without either float image. It reports false, doing
+// nothing, when the resize needs a box pre-reduction.
+func resizeToRGBA(dst *image.RGBA, dr image.Rectangle, src []uint8, w, h, stride, step, ch int) bool {
+	dw, dh := dr.Dx(), dr.Dy()
+	if boxFactor(w, dw) > 1 || boxFactor(h, dh) > 1 || (ch != 1 && ch != 3) {
+		return false
+	}
+	// Unchanged size: no filtering (as resize); else both passes.
+	same := w == dw && h == dh
+	tmp := make([]float32, dw*h*ch)
+	tx := filterTaps(w, dw)
+	parallelRows(h, func(lo, hi int) {
+		if !same {
+			hpass(src, stride, step, ch, tx, tmp, lo, hi)
+			return
+		}
+		for y := lo; y < hi; y++ {
+			row, d := src[y*stride:], tmp[y*dw*ch:(y+1)*dw*ch]
+			for x := 0; x < dw; x++ {
+				for c := 0; c < ch; c++ {
+					d[x*ch+c] = float32(row[x*step+c])
 				}
 			}
 		}
 	})
-	return out
+	var ty []taps
+	if !same {
+		ty = filterTaps(h, dh)
+	}
+	parallelRows(dh, func(lo, hi int) {
+		acc := make([]float32, dw*ch)
+		for y := lo; y < hi; y++ {
+			var vals []float32
+			if ty != nil {
+				clear(acc)
+				vpassRow(acc, tmp, ty[y])
+				vals = acc
+			} else {
+				vals = tmp[y*dw*ch : (y+1)*dw*ch]
+			}
+			row := dst.Pix[(dr.Min.Y+y-dst.Rect.Min.Y)*dst.Stride+(dr.Min.X-dst.Rect.Min.X)*4:]
+			row = row[:4*dw]
+			if ch == 1 {
+				for x, v := range vals {
+					b := toByte(v)
+					px := row[4*x : 4*x+3 : 4*x+3]
+					px[0], px[1], px[2] = b, b, b
+				}
+				continue
+			}
+			for x := 0; x < dw; x++ {
+				px, v := row[4*x:4*x+3:4*x+3], vals[3*x:3*x+3:3*x+3]
+				px[0], px[1], px[2] = toByte(v[0]), toByte(v[1]), toByte(v[2])
+			}
+		}
+	})
+	return true
 }
 
 // toByte rounds v to the nearest of 0…255.
