@@ -176,3 +176,70 @@ func TestLazyKeepsPerFileLimits(t *testing.T) {
 		t.Fatalf("render under a 32×32 pixel limit: %v, want ErrTooLarge", err)
 	}
 }
+
+// TestHeaderOnlySameAsLoad checks that opening a file from its header
+// (loadHeader, which reads no native pixel data) gives the image Load
+// gives, and that a damaged file fails with Load's error: for the test
+// files of several transfer syntaxes, a file with elements after its pixel
+// data, and files cut short in their pixel data or after it.
+func TestHeaderOnlySameAsLoad(t *testing.T) {
+	dir := t.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: 1, Rows: 256, Cols: 256, StudyUID: "2.25.1", SeriesUID: "2.25.2",
+		Intercept: -1024, Value: func(x, y, z int) int16 { return int16(x + y) }}
+	ps, err := v.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(ps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Data Set Trailing Padding (FFFC,FFFC) OB after the pixel data.
+	trailer := append(bytes.Clone(whole), 0xFC, 0xFF, 0xFC, 0xFF, 'O', 'B', 0, 0, 4, 0, 0, 0, 1, 2, 3, 4)
+	files := []string{ps[0], write("trailer.dcm", trailer),
+		write("short-pixels.dcm", whole[:len(whole)-100]),
+		write("bad-trailer.dcm", append(bytes.Clone(whole), 0xFC, 0xFF, 0xFC, 0xFF, 'O', 'B', 0, 0, 40, 0, 0, 0, 1)),
+		filepath.Join("testdata", "3_explicit_big_endian.dcm")}
+	for _, name := range []string{"1.dcm", "2.dcm", "3.dcm", "4.dcm", "5.dcm"} {
+		files = append(files, dicomtest.File(t, name))
+	}
+	for _, p := range files {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			want, werr := load(p, newBudget(CurrentLimits(), nil))
+			got, gerr := loadHeader(p, newBudget(CurrentLimits(), nil))
+			if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
+				t.Fatalf("loadHeader error %v, Load error %v", gerr, werr)
+			}
+			if werr != nil {
+				return
+			}
+			if got.Width != want.Width || got.Height != want.Height || got.Frames != want.Frames ||
+				got.Photometric != want.Photometric || got.TransferSyntax != want.TransferSyntax ||
+				got.Info != want.Info || got.layout != want.layout || len(got.frames) != len(want.frames) {
+				t.Fatalf("loadHeader image %+v, Load image %+v", got, want)
+			}
+			if b := filepath.Base(p); (b == "trailer.dcm" || b == "slice-0001.dcm") && got.raw != nil {
+				t.Errorf("loadHeader read the pixel data of %s", b)
+			}
+			got.makeLazy(fileSource(p))
+			a, err := got.Prepare(PrepareOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := want.Prepare(PrepareOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.SHA256 != b.SHA256 {
+				t.Errorf("lazy image prepares %s, Load's %s", a.SHA256, b.SHA256)
+			}
+		})
+	}
+}

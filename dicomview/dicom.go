@@ -130,6 +130,9 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sc.pixel.unread > 0 && l.packed {
+		return nil, errNeedPixels // unpacking reads them; nothing is charged yet
+	}
 	if err := im.checkPhotometric(elems, &l, sc); err != nil {
 		return nil, err
 	}
@@ -149,7 +152,9 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 	}
 	im.Width, im.Height, im.Frames = l.cols, l.rows, frames
 	im.layout = l
-	im.raw = raw[:frames*l.frameBytes()]
+	if sc.pixel.unread == 0 {
+		im.raw = raw[:frames*l.frameBytes()]
+	}
 	im.rawDefault = l.samples != 1
 	return im, nil
 }
@@ -241,9 +246,13 @@ func (im *Image) pixelData(sc scan, frames int, l *layout, b *budget) ([]byte, e
 		return unpackBitsAllocated1(pd, frames, *l, sc.order, b)
 	}
 	raw := pd.native
+	n := int64(len(raw))
+	if pd.unread > 0 {
+		n = pd.unread // checked as if read; read when rendered
+	}
 	if sc.order == binary.BigEndian && l.bitsAllocated == 8 && pd.vr == "OW" {
 		// 8-bit samples in OW are byte-swapped in big endian (PS3.5 A.2).
-		if err := b.charge(int64(len(raw)), "byte-swapped pixel data"); err != nil {
+		if err := b.charge(n, "byte-swapped pixel data"); err != nil {
 			return nil, err
 		}
 		raw = bytes.Clone(raw)
@@ -251,9 +260,9 @@ func (im *Image) pixelData(sc scan, frames int, l *layout, b *budget) ([]byte, e
 			raw[i], raw[i+1] = raw[i+1], raw[i]
 		}
 	}
-	if fb := l.frameBytes(); fb == 0 || len(raw)/fb < frames {
+	if fb := int64(l.frameBytes()); fb == 0 || n/fb < int64(frames) {
 		return nil, malformed("malformed DICOM: pixel data has %d bytes; %d frame(s) of %d×%d pixels need %d",
-			len(raw), frames, l.cols, l.rows, int64(frames)*int64(fb))
+			n, frames, l.cols, l.rows, int64(frames)*fb)
 	}
 	return raw, nil
 }

@@ -119,12 +119,7 @@ func load(path string, b *budget) (*Image, error) {
 func readFile(path string, b *budget) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			// The caller names the file; keep the cause.
-			return nil, fmt.Errorf("%s: %w", pe.Op, pe.Err)
-		}
-		return nil, err
+		return nil, openError(err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -147,6 +142,16 @@ func readFile(path string, b *budget) ([]byte, error) {
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	return data, nil
+}
+
+// openError is the error of opening a file, without its name: the caller
+// names the file; the cause is kept.
+func openError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // decode sniffs the format of data and decodes it within CurrentLimits.

@@ -180,7 +180,7 @@ func (f *folderLoad) file(p string) error {
 	if !hasDICM(p) {
 		return nil
 	}
-	im, err := load(p, newBudget(f.lim, &f.total))
+	im, err := loadHeader(p, newBudget(f.lim, &f.total))
 	var le *LimitError
 	switch {
 	case errors.As(err, &le) && le.Limit == "total":

@@ -79,6 +79,10 @@ type pixelSpan struct {
 	start     int // offset of the element's tag in the file
 	vr        string
 	native    []byte
+	// unread, for a file whose header alone was read (see loadHeader):
+	// native pixel data of this many bytes lie in the file after the
+	// element's header, and native is nil.
+	unread    int64
 	offsets   []byte   // Basic Offset Table value (may be empty)
 	fragments [][]byte // fragment values, in order
 	starts    []int    // offset of each fragment's item tag from the first fragment's
@@ -256,7 +260,15 @@ type walker struct {
 	// elements counts the element headers read; more than maxElements
 	// (when above 0) is an error.
 	elements, maxElements int64
+	// fileSize, when above 0, makes the walker stop at the top-level
+	// Pixel Data, native and of defined length within fileSize, whose
+	// value need not be in data (a file's header read alone): it records
+	// the element in pixel, with unread set, and returns errHeaderEnd.
+	fileSize int64
 }
+
+// errHeaderEnd stops a walker with fileSize set at the top-level Pixel Data.
+var errHeaderEnd = errors.New("end of the header")
 
 // header is one element's tag, VR and value span.
 type header struct {
@@ -481,6 +493,11 @@ func (w *walker) value(h header, end int) (header, error) {
 				return h, errEncapsulated
 			}
 			return h, w.fragments(h, end)
+		}
+		if w.fileSize > 0 && w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData && int64(h.vl) <= w.fileSize-int64(w.pos) {
+			w.pixel = &pixelSpan{start: h.start, vr: h.vr, unread: int64(h.vl)}
+			w.pos += int(h.vl) // past the end of data: the caller reads on from there
+			return h, errHeaderEnd
 		}
 		if w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData && uint64(h.vl) <= uint64(end-w.pos) {
 			w.pixel = &pixelSpan{start: h.start, vr: h.vr, native: w.data[w.pos : w.pos+int(h.vl)]}

@@ -254,6 +254,21 @@ func (p *imagePane) showSeries(s *dicomview.Series, index int) {
 	p.updateViewer()
 	p.render()
 	p.eye.update()
+	prefetchNeighbours(s, index)
+}
+
+// prefetchNeighbours reads the slices on either side of index into
+// dicomview's pixel cache in a goroutine of its own, which ends when they
+// are read, so that stepping through a long series does not wait for its
+// files. An error is left for the render of that slice to report.
+func prefetchNeighbours(s *dicomview.Series, index int) {
+	go func() {
+		for _, d := range []int{1, -1, 2, -2} {
+			if i := index + d; i >= 0 && i < len(s.Slices) {
+				_ = s.Slices[i].Image.Prefetch(s.Slices[i].Frame)
+			}
+		}
+	}()
 }
 
 // showBoxes draws boxes, the localization boxes of an answer to req, on

@@ -48,7 +48,7 @@ tv() {
 # med FILE COL: median of column COL.
 med() { awk -v c="$2" '{print $c}' "$1" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-for n in $sizes; do
+for n in $sizes $py_sizes; do
 	[ -d "$work/ct$n" ] || "$work/mkseries" "$work/ct$n" "$n"
 done
 [ -d "$work/study5000" ] || "$work/mkseries" -series 10 "$work/study5000" 5000

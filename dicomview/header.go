@@ -1,0 +1,126 @@
+package dicomview
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// headerPrefix is how much of a file loadHeader reads first: enough for
+// the header of nearly every DICOM file.
+const headerPrefix = 64 << 10
+
+// errNeedPixels: the file cannot be checked from its header alone.
+var errNeedPixels = errors.New("the pixel data must be read")
+
+// loadHeader is load for an image of a series that will be lazy: a file
+// whose pixel data are native (uncompressed, not deflated, not one bit a
+// pixel) and start within its first headerPrefix bytes is checked and
+// parsed from its header and whatever follows the pixel data, which are
+// not read; any other is loaded whole, as load does. Either way the
+// limits and errors are load's, and the whole file is charged to b.
+func loadHeader(path string, b *budget) (*Image, error) {
+	im, err := readHeader(path, b)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return im, nil
+}
+
+func readHeader(path string, b *budget) (*Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openError(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case fi.IsDir():
+		return nil, malformed("is a directory, not an image file")
+	case !fi.Mode().IsRegular():
+		return nil, malformed("not a regular file")
+	case fi.Size() == 0:
+		return nil, malformed("empty file")
+	}
+	size := fi.Size()
+	if err := b.chargeFile(size); err != nil {
+		return nil, err
+	}
+	head := make([]byte, min(size, headerPrefix))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if int64(len(head)) < size {
+		if im, err := headerOnly(f, head, size, b); !errors.Is(err, errNeedPixels) {
+			if err == nil {
+				im.Path = path
+			}
+			return im, err
+		}
+	}
+	// The whole file, as readFile reads it.
+	data := make([]byte, size)
+	copy(data, head)
+	if _, err := io.ReadFull(f, data[len(head):]); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	return decodeWithin(path, data, b)
+}
+
+// headerOnly checks and parses a DICOM file of size bytes, of which head
+// are the first, without reading its native pixel data; f is the file.
+// It returns errNeedPixels, having charged nothing to b, when that is not
+// possible or when the file has an error, which the whole file's load
+// then reports in its own words.
+func headerOnly(f *os.File, head []byte, size int64, b *budget) (*Image, error) {
+	if !isDICOM(head) {
+		return nil, errNeedPixels
+	}
+	w := walker{data: head, pos: dicomPreamble + len(dicomMagic), order: binary.LittleEndian, maxElements: b.lim.Elements}
+	ts, err := w.meta()
+	if err != nil {
+		return nil, errNeedPixels
+	}
+	sx, err := parseSyntax(ts)
+	if err != nil || sx.deflated || sx.codec != nil {
+		return nil, errNeedPixels
+	}
+	sc := scan{syntax: sx, metaEnd: w.pos}
+	w.order, w.implicit, w.fileSize = sx.order, sx.implicit, size
+	for {
+		if w.pos >= len(head) {
+			return nil, errNeedPixels // no pixel data in the prefix
+		}
+		if _, err := w.element(len(head)); errors.Is(err, errHeaderEnd) {
+			break
+		} else if err != nil {
+			return nil, errNeedPixels
+		}
+	}
+	sc.pixel, sc.patches = w.pixel, w.patches
+	// What follows the pixel data is checked as the whole file's scan
+	// checks it: the same walker, on those bytes.
+	if rest := size - int64(w.pos); rest > 0 {
+		tail := make([]byte, rest)
+		if _, err := f.ReadAt(tail, int64(w.pos)); err != nil {
+			return nil, errNeedPixels
+		}
+		t := walker{data: tail, order: w.order, implicit: w.implicit, maxElements: w.maxElements, elements: w.elements,
+			pixel: w.pixel}
+		for t.pos < len(tail) {
+			if _, err := t.element(len(tail)); err != nil {
+				return nil, errNeedPixels
+			}
+		}
+	}
+	ds, err := parseDataset(parserInput(head, sc))
+	if err != nil {
+		return nil, errNeedPixels
+	}
+	return fromDataset(ds.Elements, sc, b)
+}
