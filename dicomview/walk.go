@@ -76,9 +76,9 @@ type patch struct {
 // for native data, or the Basic Offset Table and fragments of encapsulated
 // data (PS3.5 A.4), as sub-slices of the file.
 type pixelSpan struct {
-	start     int // offset of the element's tag in the file
-	vr        string
-	native    []byte
+	start  int // offset of the element's tag in the file
+	vr     string
+	native []byte
 	// unread, for a file whose header alone was read (see loadHeader):
 	// native pixel data of this many bytes lie in the file after the
 	// element's header, and native is nil.
