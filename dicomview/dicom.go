@@ -573,6 +573,7 @@ type geometry struct {
 	instance int       // InstanceNumber; 0 if absent
 	position []float64 // ImagePositionPatient (3 values) or nil
 	orient   []float64 // ImageOrientationPatient (6 values) or nil
+	spacing  []float64 // PixelSpacing (row spacing, column spacing) in mm, or nil
 }
 
 // readGeometry reads the attributes that order an image in its series.
@@ -598,5 +599,8 @@ func readGeometry(elems []*dicom.Element) geometry {
 	}
 	g.position = floats(tag.ImagePositionPatient, 3)
 	g.orient = floats(tag.ImageOrientationPatient, 6)
+	if sp := floats(tag.PixelSpacing, 2); sp != nil && sp[0] > 0 && sp[1] > 0 {
+		g.spacing = sp
+	}
 	return g
 }

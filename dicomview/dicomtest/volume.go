@@ -29,6 +29,14 @@ type Volume struct {
 	WindowCenter, WindowWidth float64
 	// Spacing is the distance between slices along z, in mm (0 means 1).
 	Spacing float64
+	// PixelSpacing is the (row, column) spacing in mm (zeros mean 1\1).
+	PixelSpacing [2]float64
+	// Position, when set, is slice z's ImagePositionPatient, instead of
+	// (0, 0, z×Spacing): for uneven spacing or a gantry tilt.
+	Position func(z int) [3]float64
+	// NoGeometry leaves out ImagePositionPatient, ImageOrientationPatient
+	// and PixelSpacing.
+	NoGeometry bool
 	// Value returns the stored value of pixel (x, y) of slice z (from 0,
 	// in position order).
 	Value func(x, y, z int) int16
@@ -89,13 +97,24 @@ func (v Volume) slice(z int) []byte {
 	out = ExplicitLE(out, 0x0020, 0x000D, "UI", v.StudyUID)
 	out = ExplicitLE(out, 0x0020, 0x000E, "UI", v.SeriesUID)
 	out = ExplicitLE(out, 0x0020, 0x0013, "IS", strconv.Itoa(z+1))
-	out = ExplicitLE(out, 0x0020, 0x0032, "DS", `0\0\`+ds(float64(z)*spacing))
-	out = ExplicitLE(out, 0x0020, 0x0037, "DS", `1\0\0\0\1\0`)
+	pos := [3]float64{0, 0, float64(z) * spacing}
+	if v.Position != nil {
+		pos = v.Position(z)
+	}
+	if !v.NoGeometry {
+		out = ExplicitLE(out, 0x0020, 0x0032, "DS", ds(pos[0])+`\`+ds(pos[1])+`\`+ds(pos[2]))
+		out = ExplicitLE(out, 0x0020, 0x0037, "DS", `1\0\0\0\1\0`)
+	}
 	out = ExplicitLEUS(out, 0x0028, 0x0002, 1)
 	out = ExplicitLE(out, 0x0028, 0x0004, "CS", photo)
 	out = ExplicitLEUS(out, 0x0028, 0x0010, uint16(v.Rows))
 	out = ExplicitLEUS(out, 0x0028, 0x0011, uint16(v.Cols))
-	out = ExplicitLE(out, 0x0028, 0x0030, "DS", `1\1`)
+	if ps := v.PixelSpacing; !v.NoGeometry {
+		if ps[0] == 0 || ps[1] == 0 {
+			ps = [2]float64{1, 1}
+		}
+		out = ExplicitLE(out, 0x0028, 0x0030, "DS", ds(ps[0])+`\`+ds(ps[1]))
+	}
 	out = ExplicitLEUS(out, 0x0028, 0x0100, 16)
 	out = ExplicitLEUS(out, 0x0028, 0x0101, 16)
 	out = ExplicitLEUS(out, 0x0028, 0x0102, 15)

@@ -1,0 +1,463 @@
+package dicomview
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"path/filepath"
+	"slices"
+
+	"golang.org/x/image/draw"
+)
+
+// Planes of a multi-planar reformat, named by the patient's axes: axial
+// (perpendicular to head–foot), coronal (to front–back) and sagittal (to
+// left–right), whatever plane the series was acquired in.
+const (
+	PlaneAxial    = "axial"
+	PlaneCoronal  = "coronal"
+	PlaneSagittal = "sagittal"
+)
+
+// Planes are the planes offered, in the order viewers show them.
+var Planes = []string{PlaneAxial, PlaneCoronal, PlaneSagittal}
+
+// ErrCannotReformat is wrapped by the errors that say why a series cannot
+// be reformatted: too few slices, missing or inconsistent geometry, a
+// gantry tilt, uneven spacing.
+var ErrCannotReformat = errors.New("cannot reformat")
+
+// Tolerances of the geometry checks.
+const (
+	// spacingTolerance is how far (a fraction of the median gap) a gap
+	// between two slices may be from the median.
+	spacingTolerance = 0.05
+	// tiltTolerance is the largest shift within the image plane per mm
+	// along the normal (tan of about 0.6°) still taken as no tilt.
+	tiltTolerance = 0.01
+	// cosineTolerance is how far two slices' direction cosines or pixel
+	// spacings may differ.
+	cosineTolerance = 1e-3
+)
+
+// Volume is a series whose slices lie on one regular grid, which can be
+// cut in any of the three planes. Its voxels are the slices' modality
+// values (HU for CT), read slice by slice as a cut needs them: a Volume
+// itself holds no pixels.
+type Volume struct {
+	series *Series
+	// n are the grid's sizes along its axes: columns, rows, slices; mm
+	// the spacing along each, in mm.
+	n  [3]int
+	mm [3]float64
+	// axis is the patient axis (0 x: right→left, 1 y: front→back, 2 z:
+	// foot→head) each grid axis runs nearest to, and sign +1 when the
+	// index grows towards that axis' positive end.
+	axis, sign [3]int
+	// origin is the first voxel's position (the first slice's
+	// ImagePositionPatient) and dir the grid axes' direction cosines.
+	origin [3]float64
+	dir    [3][3]float64
+}
+
+// NewVolume checks that s can be reformatted and returns its grid. The
+// error, wrapping ErrCannotReformat, names the slice and what is wrong:
+// fewer than 3 slices, a slice that is not a greyscale DICOM image or
+// lacks ImagePositionPatient, ImageOrientationPatient or PixelSpacing,
+// slices of other sizes, orientations or spacings, two at one position, a
+// gantry tilt, or gaps more than 5% from the median.
+func NewVolume(s *Series) (*Volume, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("series %s: %w: %s", seriesName(s), ErrCannotReformat, fmt.Sprintf(format, args...))
+	}
+	if len(s.Slices) < 3 {
+		return nil, fail("%d slices; a reformat needs 3 or more", len(s.Slices))
+	}
+	first := s.Slices[0].Image
+	for i, sl := range s.Slices {
+		im := sl.Image
+		g := im.geometry
+		name := fmt.Sprintf("slice %d (%s)", i+1, filepath.Base(im.Path))
+		switch {
+		case im.Format != "dicom" || im.layout.samples != 1 || im.palette != nil:
+			return nil, fail("%s is not a greyscale DICOM image", name)
+		case g.position == nil || g.orient == nil || g.spacing == nil:
+			return nil, fail("%s has no ImagePositionPatient, ImageOrientationPatient or PixelSpacing", name)
+		case im.Width != first.Width || im.Height != first.Height:
+			return nil, fail("%s is %d×%d, slice 1 %d×%d", name, im.Width, im.Height, first.Width, first.Height)
+		case !close(g.orient, first.geometry.orient, cosineTolerance):
+			return nil, fail("%s has another ImageOrientationPatient than slice 1", name)
+		case !close(g.spacing, first.geometry.spacing, cosineTolerance*g.spacing[0]):
+			return nil, fail("%s has another PixelSpacing than slice 1", name)
+		}
+		if im.Frames > 1 && sl.Frame > 1 {
+			return nil, fail("%s is a frame of a multi-frame image, whose frames share one position", name)
+		}
+	}
+	v := &Volume{series: s, n: [3]int{first.Width, first.Height, len(s.Slices)}}
+	o := first.geometry.orient
+	row, col := [3]float64{o[0], o[1], o[2]}, [3]float64{o[3], o[4], o[5]}
+	normal := cross(row, col)
+	if norm(normal) < 0.5 {
+		return nil, fail("ImageOrientationPatient's row and column directions are not perpendicular unit vectors")
+	}
+	normal = scale(normal, 1/norm(normal))
+	v.dir = [3][3]float64{row, col, normal}
+	sp := first.geometry.spacing // row spacing (between rows), column spacing
+	v.mm[0], v.mm[1] = sp[1], sp[0]
+	copy(v.origin[:], first.geometry.position)
+
+	// The gaps along the normal, and the shift within the plane.
+	gaps := make([]float64, 0, len(s.Slices)-1)
+	for i := 1; i < len(s.Slices); i++ {
+		a, b := s.Slices[i-1].Image.geometry.position, s.Slices[i].Image.geometry.position
+		d := [3]float64{b[0] - a[0], b[1] - a[1], b[2] - a[2]}
+		along := dot(d, normal)
+		if math.Abs(along) < 1e-3 {
+			return nil, fail("slices %d and %d are at one position", i, i+1)
+		}
+		if shift := norm(sub(d, scale(normal, along))); shift > tiltTolerance*math.Abs(along) {
+			return nil, fail("a gantry tilt of %.1f° between slices %d and %d (each slice shifts %.2f mm within its plane): reformat the tilt-corrected series",
+				math.Atan2(shift, math.Abs(along))*180/math.Pi, i, i+1, shift)
+		}
+		gaps = append(gaps, along)
+	}
+	sorted := slices.Clone(gaps)
+	slices.Sort(sorted)
+	median := sorted[len(sorted)/2]
+	if median < 0 {
+		// The series runs against the normal: the slice axis points back.
+		v.dir[2] = scale(normal, -1)
+		for i := range gaps {
+			gaps[i] = -gaps[i]
+		}
+		median = -median
+	}
+	for i, g := range gaps {
+		if math.Abs(g-median) > spacingTolerance*median {
+			return nil, fail("uneven spacing: %.2f mm between slices %d and %d, %.2f mm elsewhere (a missing slice?)", g, i+1, i+2, median)
+		}
+	}
+	var sum float64
+	for _, g := range gaps {
+		sum += g
+	}
+	v.mm[2] = sum / float64(len(gaps))
+	used := [3]bool{}
+	for a := range 3 {
+		best := -1
+		for p := range 3 {
+			if !used[p] && (best < 0 || math.Abs(v.dir[a][p]) > math.Abs(v.dir[a][best])) {
+				best = p
+			}
+		}
+		used[best] = true
+		v.axis[a] = best
+		v.sign[a] = 1
+		if v.dir[a][best] < 0 {
+			v.sign[a] = -1
+		}
+	}
+	return v, nil
+}
+
+// seriesName is a series' description, or its UID, for errors.
+func seriesName(s *Series) string {
+	if s.Description != "" {
+		return fmt.Sprintf("%q", s.Description)
+	}
+	if s.UID != "" {
+		return s.UID
+	}
+	return "(unnamed)"
+}
+
+// planeAxes are, for a plane, the patient axis it is perpendicular to,
+// the one running left to right on screen and whether it grows to the
+// right, and the one running top to bottom and whether it grows
+// downwards: radiological convention (the patient's right on the left of
+// an axial or coronal view, the front on the left of a sagittal one, the
+// head at the top).
+var planeAxes = map[string]struct {
+	fixed, h, v int
+	hRight      bool // the patient coordinate grows to the right
+	vDown       bool // the patient coordinate grows downwards
+}{
+	PlaneAxial:    {fixed: 2, h: 0, v: 1, hRight: true, vDown: true},
+	PlaneCoronal:  {fixed: 1, h: 0, v: 2, hRight: true, vDown: false},
+	PlaneSagittal: {fixed: 0, h: 1, v: 2, hRight: true, vDown: false},
+}
+
+// gridAxis is the grid axis nearest to patient axis p.
+func (v *Volume) gridAxis(p int) int {
+	for a := range 3 {
+		if v.axis[a] == p {
+			return a
+		}
+	}
+	return -1
+}
+
+// Cuts is the number of cuts of plane (its positions, from 0); 0 for an
+// unknown plane.
+func (v *Volume) Cuts(plane string) int {
+	pa, ok := planeAxes[plane]
+	if !ok {
+		return 0
+	}
+	return v.n[v.gridAxis(pa.fixed)]
+}
+
+// Reformatted is one cut through a volume: modality values on a grid of
+// W×H pixels, DX and DY mm apart, row by row from the top left; Plane and
+// Index say which cut, and Step the decimation (every Step-th voxel).
+type Reformatted struct {
+	Plane  string
+	Index  int
+	W, H   int
+	DX, DY float64
+	Step   int
+	Vals   []float32
+	// at maps a pixel back to the voxel it shows: column, row and slice
+	// of the series (slice from 0 in the series' order).
+	at func(x, y int) (i, j, k int)
+}
+
+// Reformat cuts the volume in plane at index (from 0, in the order of the
+// grid axis nearest the plane's normal; Cuts says how many), keeping every
+// step-th voxel along both of the cut's axes (1: all; more reads fewer
+// slices, a quick first view). It reads the slices the cut crosses.
+func (v *Volume) Reformat(plane string, index, step int) (*Reformatted, error) {
+	pa, ok := planeAxes[plane]
+	if !ok {
+		return nil, fmt.Errorf("plane %q: want axial, coronal or sagittal", plane)
+	}
+	step = max(step, 1)
+	af, ah, av := v.gridAxis(pa.fixed), v.gridAxis(pa.h), v.gridAxis(pa.v)
+	if index < 0 || index >= v.n[af] {
+		return nil, fmt.Errorf("%s cut %d out of range: the series has %d", plane, index+1, v.n[af])
+	}
+	w, h := (v.n[ah]+step-1)/step, (v.n[av]+step-1)/step
+	r := &Reformatted{Plane: plane, Index: index, W: w, H: h, Step: step,
+		DX: v.mm[ah] * float64(step), DY: v.mm[av] * float64(step), Vals: make([]float32, w*h)}
+	// idx is the grid index along axis a of screen position u (in
+	// decimated pixels), given whether the patient coordinate grows with u.
+	idx := func(a, u int, grows bool) int {
+		i := u * step
+		if (v.sign[a] > 0) != grows {
+			i = v.n[a] - 1 - i
+		}
+		return i
+	}
+	r.at = func(x, y int) (int, int, int) {
+		var g [3]int
+		g[af], g[ah], g[av] = index, idx(ah, x, pa.hRight), idx(av, y, pa.vDown)
+		return g[0], g[1], g[2]
+	}
+	cols := v.n[0]
+	if af == 2 {
+		// A stored slice: one read.
+		vals, err := v.slice(index)
+		if err != nil {
+			return nil, err
+		}
+		for y := range h {
+			for x := range w {
+				i, j, _ := r.at(x, y)
+				r.Vals[y*w+x] = vals[j*cols+i]
+			}
+		}
+		return r, nil
+	}
+	// Every step-th slice along the cut's slice axis, each read once.
+	sliceAxisIsH := ah == 2
+	n := h
+	if sliceAxisIsH {
+		n = w
+	}
+	for u := range n {
+		var k int
+		if sliceAxisIsH {
+			_, _, k = r.at(u, 0)
+		} else {
+			_, _, k = r.at(0, u)
+		}
+		vals, err := v.slice(k)
+		if err != nil {
+			return nil, err
+		}
+		for t := range max(w, h) {
+			x, y := t, u
+			if sliceAxisIsH {
+				x, y = u, t
+			}
+			if x >= w || y >= h {
+				break
+			}
+			i, j, _ := r.at(x, y)
+			r.Vals[y*w+x] = vals[j*cols+i]
+		}
+	}
+	return r, nil
+}
+
+// slice reads the modality values of slice k.
+func (v *Volume) slice(k int) ([]float32, error) {
+	sl := v.series.Slices[k]
+	vals, err := sl.Image.modality(sl.Frame)
+	if err != nil {
+		return nil, fmt.Errorf("slice %d (%s): %w", k+1, filepath.Base(sl.Image.Path), err)
+	}
+	return vals, nil
+}
+
+// Voxel is the patient position (mm, DICOM's LPS axes) of pixel (x, y)
+// of the cut: where the geometry puts it.
+func (r *Reformatted) Voxel(v *Volume, x, y int) [3]float64 {
+	i, j, k := r.at(x, y)
+	p := v.origin
+	for a, n := range [3]int{i, j, k} {
+		p = add(p, scale(v.dir[a], float64(n)*v.mm[a]))
+	}
+	return p
+}
+
+// Render windows the cut into an 8-bit image at square pixels: the
+// shorter spacing is kept and the other axis resampled (bilinear), so a
+// sphere looks round however thick the slices are.
+func (r *Reformatted) Render(w Window) *image.Gray {
+	src := image.NewGray(image.Rect(0, 0, r.W, r.H))
+	applyWindow(src.Pix, r.Vals, w, false)
+	px := math.Min(r.DX, r.DY)
+	dw, dh := int(math.Round(float64(r.W)*r.DX/px)), int(math.Round(float64(r.H)*r.DY/px))
+	if dw == r.W && dh == r.H {
+		return src
+	}
+	dst := image.NewGray(image.Rect(0, 0, dw, dh))
+	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
+	return dst
+}
+
+// RegionStats are the modality values inside a region: their count,
+// mean, standard deviation (of the population), least and greatest, and
+// the region's area in mm² (0 when the spacing is unknown).
+type RegionStats struct {
+	N              int
+	Mean, SD       float64
+	Min, Max       float64
+	AreaMM2        float64
+	Ellipse        bool
+	Rect           image.Rectangle
+	PixelMM        [2]float64 // the spacing used: x, y
+	UnitsAreHU     bool       // a CT's values
+	ValuesAreExact bool       // no interpolation: stored values through the rescale
+}
+
+// regionStats measures vals (w×h, row by row) inside r, or inside the
+// ellipse r bounds when ellipse is set; dx, dy are the spacing in mm.
+func regionStats(vals []float32, w, h int, r image.Rectangle, ellipse bool, dx, dy float64) (RegionStats, error) {
+	r = r.Canon().Intersect(image.Rect(0, 0, w, h))
+	if r.Empty() {
+		return RegionStats{}, fmt.Errorf("region: outside the image (%d×%d)", w, h)
+	}
+	st := RegionStats{Rect: r, Ellipse: ellipse, PixelMM: [2]float64{dx, dy}, ValuesAreExact: true,
+		Min: math.Inf(1), Max: math.Inf(-1)}
+	cx, cy := float64(r.Min.X+r.Max.X)/2, float64(r.Min.Y+r.Max.Y)/2
+	rx, ry := float64(r.Dx())/2, float64(r.Dy())/2
+	var sum, sum2 float64
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if ellipse {
+				ex, ey := (float64(x)+0.5-cx)/rx, (float64(y)+0.5-cy)/ry
+				if ex*ex+ey*ey > 1 {
+					continue
+				}
+			}
+			f := float64(vals[y*w+x])
+			sum += f
+			sum2 += f * f
+			st.Min, st.Max = math.Min(st.Min, f), math.Max(st.Max, f)
+			st.N++
+		}
+	}
+	if st.N == 0 {
+		return RegionStats{}, fmt.Errorf("region: no pixel inside %v", r)
+	}
+	st.Mean = sum / float64(st.N)
+	st.SD = math.Sqrt(math.Max(sum2/float64(st.N)-st.Mean*st.Mean, 0))
+	st.AreaMM2 = float64(st.N) * dx * dy
+	return st, nil
+}
+
+// Stats measures the cut's values inside r (pixels of the cut, not of
+// Render's image), or inside the ellipse r bounds.
+func (r *Reformatted) Stats(rect image.Rectangle, ellipse bool) (RegionStats, error) {
+	return regionStats(r.Vals, r.W, r.H, rect, ellipse, r.DX, r.DY)
+}
+
+// RegionStats measures a greyscale frame's modality values (HU for CT)
+// inside rect (source pixels), or inside the ellipse rect bounds. The
+// area is in mm² when the image has a PixelSpacing.
+func (im *Image) RegionStats(frame int, rect image.Rectangle, ellipse bool) (RegionStats, error) {
+	if err := im.checkFrame(frame); err != nil {
+		return RegionStats{}, err
+	}
+	if im.layout.samples != 1 || im.palette != nil {
+		return RegionStats{}, fmt.Errorf("%s: region statistics need a greyscale image", filepath.Base(im.Path))
+	}
+	vals, err := im.modality(frame)
+	if err != nil {
+		return RegionStats{}, err
+	}
+	dx, dy := 0.0, 0.0
+	if sp := im.geometry.spacing; sp != nil {
+		dx, dy = sp[1], sp[0]
+	}
+	st, err := regionStats(vals, im.Width, im.Height, rect, ellipse, dx, dy)
+	st.UnitsAreHU = im.Modality == "CT"
+	return st, err
+}
+
+// PixelSpacing is the distance between the centres of two columns (x)
+// and two rows (y), in mm, from PixelSpacing; ok is false when the file
+// has none.
+func (im *Image) PixelSpacing() (x, y float64, ok bool) {
+	if sp := im.geometry.spacing; sp != nil {
+		return sp[1], sp[0], true
+	}
+	return 0, 0, false
+}
+
+// Length is the distance in mm between two points given in pixels of a
+// grid dx by dy mm.
+func Length(x0, y0, x1, y1, dx, dy float64) float64 {
+	return math.Hypot((x1-x0)*dx, (y1-y0)*dy)
+}
+
+// close reports whether a and b differ by at most tol in every value.
+func close(a, b []float64, tol float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > tol {
+			return false
+		}
+	}
+	return true
+}
+
+func cross(a, b [3]float64) [3]float64 {
+	return [3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
+}
+
+func dot(a, b [3]float64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+
+func norm(a [3]float64) float64 { return math.Sqrt(dot(a, a)) }
+
+func scale(a [3]float64, f float64) [3]float64 { return [3]float64{a[0] * f, a[1] * f, a[2] * f} }
+
+func add(a, b [3]float64) [3]float64 { return [3]float64{a[0] + b[0], a[1] + b[1], a[2] + b[2]} }
+
+func sub(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
