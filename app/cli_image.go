@@ -3,8 +3,10 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +19,7 @@ import (
 type imageFlags struct {
 	out, window, preset, encoding, fit string
 	series, outDir, recipe             string
+	plane, region                      string
 	frame, slice, slices               int
 	json                               bool
 }
@@ -38,6 +41,8 @@ func (f *imageFlags) register(fs interface {
 		fs.StringVar(&f.fit, "fit", "pad", "pad (keep aspect, black bars) or stretch")
 		fs.IntVar(&f.slices, "slices", 0, "write this many slices sampled evenly over the series (first and last included) into --out-dir")
 		fs.StringVar(&f.outDir, "out-dir", "", "folder for the PNGs of --slices, named slice-K.png after their slice number, or of --recipe, named image-NNN in the order sent")
+		fs.StringVar(&f.plane, "plane", "", "reformat the series and prepare a cut of this plane: axial, coronal or sagittal (--slice numbers the cuts, from 1; default the middle one)")
+		fs.StringVar(&f.region, "region", "", "prepare only this region, X,Y,W,H in source pixels (of the frame, or of the cut with --plane, at square pixels), padded or stretched to the square")
 		fs.StringVar(&f.recipe, "recipe", "", "write the exact images this model-input recipe sends (`medgemma-workbench recipes list`) into --out-dir; give two studies for a longitudinal recipe")
 	}
 }
@@ -88,7 +93,7 @@ func modelInputOptions(w *dicomview.Window, encoding, fit string) (dicomview.Pre
 	return opts, nil
 }
 
-const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--json]\n       medgemma-workbench prepare FILE|DIR... --recipe NAME --out-dir DIR [--slices N] [--window C,W | --preset NAME] [--json]"
+const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--plane axial|coronal|sagittal] [--region X,Y,W,H] [--json]\n       medgemma-workbench prepare FILE|DIR... --recipe NAME --out-dir DIR [--slices N] [--window C,W | --preset NAME] [--json]"
 
 func (c *cli) prepare(args []string) error {
 	fs := newFlags("prepare", &c.cfg)
@@ -112,10 +117,80 @@ func (c *cli) prepare(args []string) error {
 	if err != nil {
 		return err
 	}
+	if opts.Region, err = parseRegion(f.region); err != nil {
+		return err
+	}
 	if f.many() {
+		if f.plane != "" || f.region != "" {
+			return usagef("--plane and --region prepare one image: drop --slices and --out-dir")
+		}
 		return c.prepareSlices(pos[0], f, opts)
 	}
+	if f.plane != "" {
+		return c.preparePlane(pos[0], f, opts)
+	}
 	return c.prepareOne(pos[0], f, opts)
+}
+
+// parseRegion reads --region X,Y,W,H; "" is the whole image.
+func parseRegion(s string) (image.Rectangle, error) {
+	if s == "" {
+		return image.Rectangle{}, nil
+	}
+	parts := strings.Split(s, ",")
+	var v [4]int
+	ok := len(parts) == 4
+	for i := 0; ok && i < 4; i++ {
+		n, err := strconv.Atoi(strings.TrimSpace(parts[i]))
+		v[i], ok = n, err == nil && n >= 0
+	}
+	if !ok || v[2] < 1 || v[3] < 1 {
+		return image.Rectangle{}, usagef("--region %q: want X,Y,W,H, whole pixels, W and H at least 1 (e.g. 400,300,512,512)", s)
+	}
+	return image.Rect(v[0], v[1], v[0]+v[2], v[1]+v[3]), nil
+}
+
+// preparePlane writes the model input of a cut of the series path's
+// --series reformats in --plane (--slice numbers the cuts, the middle
+// one by default) to --out.
+func (c *cli) preparePlane(path string, f imageFlags, opts dicomview.PrepareOptions) error {
+	if !slices.Contains(dicomview.Planes, f.plane) {
+		return usagef("--plane %q: want axial, coronal or sagittal", f.plane)
+	}
+	if f.frame != 0 {
+		return usagef("--plane cuts a series: number the cut with --slice, not --frame")
+	}
+	s, skipped, err := openSeries(path, f.series)
+	if err != nil {
+		return err
+	}
+	c.warnSkipped(path, skipped)
+	v, err := dicomview.NewVolume(s)
+	if err != nil {
+		return &UsageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	n := v.Cuts(f.plane)
+	index := n / 2
+	if f.slice != 0 {
+		if f.slice < 1 || f.slice > n {
+			return usagef("--slice %d: the %s reformat of %s has cuts 1 to %d", f.slice, f.plane, path, n)
+		}
+		index = f.slice - 1
+	}
+	p, err := v.Prepare(f.plane, index, opts)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(f.out, p.PNG); err != nil {
+		return err
+	}
+	if f.json {
+		m := preparedJSON(p, f.fit, f.out)
+		m["plane"], m["slice"], m["slices"] = p.Plane, index+1, n
+		return json.NewEncoder(c.stdout).Encode(m)
+	}
+	fmt.Fprintf(c.stdout, "%s  %s (%d×%d, %s %d of %d, window %g/%g)\n", p.SHA256, f.out, p.Width, p.Height, p.Plane, index+1, n, p.Window.Center, p.Window.Width)
+	return nil
 }
 
 // many reports whether prepare writes several slices (--slices, --out-dir).
@@ -166,6 +241,9 @@ func preparedJSON(p *dicomview.Prepared, fit, out string) map[string]any {
 		"sha256": p.SHA256, "width": p.Width, "height": p.Height, "source": p.Source,
 		"frame": p.Frame, "window": map[string]float64{"center": p.Window.Center, "width": p.Window.Width},
 		"encoding": p.Encoding, "fit": fit, "out": out,
+	}
+	if r := p.Region; !r.Empty() {
+		m["region"] = map[string]int{"x": r.Min.X, "y": r.Min.Y, "w": r.Dx(), "h": r.Dy()}
 	}
 	if p.Encoding == dicomview.EncodingCT3 {
 		var ws []map[string]float64

@@ -67,7 +67,8 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 		if im.SourceWidth > 0 {
 			run.ImageGeometry = make([]core.Geometry, len(req.Images))
 			for i, im := range req.Images {
-				run.ImageGeometry[i] = core.Geometry{Width: im.SourceWidth, Height: im.SourceHeight, Fit: im.Fit}
+				run.ImageGeometry[i] = core.Geometry{Width: im.SourceWidth, Height: im.SourceHeight, Fit: im.Fit,
+					X: im.SourceX, Y: im.SourceY, Plane: im.Plane}
 			}
 			break
 		}

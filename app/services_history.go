@@ -136,6 +136,7 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 		if len(run.ImageGeometry) == len(run.ImageSHA256) {
 			g := run.ImageGeometry[i]
 			im.SourceWidth, im.SourceHeight, im.Fit = g.Width, g.Height, g.Fit
+			im.SourceX, im.SourceY, im.Plane = g.X, g.Y, g.Plane
 		}
 		req.Images = append(req.Images, im)
 	}

@@ -158,6 +158,11 @@ type PrepareOptions struct {
 	Window   *Window // nil means DefaultWindow(Frame)
 	Fit      Fit
 	Encoding string // "display" (or ""); others give ErrUnsupported
+	// Region, when not empty, is the part of the frame (source pixels,
+	// as the viewer shows them) that becomes the model input, padded or
+	// stretched to the square as the whole frame would be; it must lie
+	// within the frame.
+	Region image.Rectangle
 }
 
 // Prepared is the exact image MedGemma receives, PNG-encoded, with what
@@ -171,6 +176,15 @@ type Prepared struct {
 	Frame    int
 	Window   Window
 	Encoding string
+	// Region is the part of the source the input shows (source pixels of
+	// the frame, or of the reformatted cut), empty for all of it; Plane
+	// the reformat's plane ("" for a stored frame) and Fit how it became
+	// square. SourceWidth and SourceHeight are the size of the frame or
+	// cut.
+	Region                    image.Rectangle
+	Plane                     string
+	Fit                       Fit
+	SourceWidth, SourceHeight int
 	// Path is the image file as loaded and Study its study facts, for the
 	// run log; neither is sent to the model.
 	Path  string
@@ -178,12 +192,49 @@ type Prepared struct {
 }
 
 // RequestImage is the image as a model request carries it.
+//
+// An input of a region or a reformat carries its geometry (the region's
+// corner and size, the fit and the plane), which maps an answer's boxes
+// back to the source and goes to the run log.
 func (p *Prepared) RequestImage() core.Image {
-	return core.Image{
+	im := core.Image{
 		PNG: p.PNG, SHA256: p.SHA256, Source: p.Source, Frame: p.Frame,
 		WindowCenter: p.Window.Center, WindowWidth: p.Window.Width,
 		Encoding: p.Encoding, Width: p.Width, Height: p.Height,
 		Path: p.Path, Study: p.Study,
+	}
+	if !p.Region.Empty() || p.Plane != "" {
+		r := p.Region
+		if r.Empty() {
+			r = image.Rect(0, 0, p.SourceWidth, p.SourceHeight)
+		}
+		im.SourceX, im.SourceY = r.Min.X, r.Min.Y
+		im.SourceWidth, im.SourceHeight = r.Dx(), r.Dy()
+		im.Fit, im.Plane = p.Fit.String(), p.Plane
+	}
+	return im
+}
+
+// cropRegion is display cut to region (display's own pixels), copied so
+// that the model input starts at (0, 0); display itself when region is
+// empty. A region not within display is bad input.
+func cropRegion(display image.Image, region image.Rectangle) (image.Image, error) {
+	if region.Empty() {
+		return display, nil
+	}
+	b := display.Bounds()
+	if !region.In(b) {
+		return nil, unsupported("region %d,%d,%d,%d is not within the %d×%d image", region.Min.X, region.Min.Y, region.Dx(), region.Dy(), b.Dx(), b.Dy())
+	}
+	switch m := display.(type) {
+	case *image.Gray:
+		out := image.NewGray(image.Rect(0, 0, region.Dx(), region.Dy()))
+		draw.Draw(out, out.Bounds(), m, region.Min, draw.Src)
+		return out, nil
+	default:
+		out := image.NewRGBA(image.Rect(0, 0, region.Dx(), region.Dy()))
+		draw.Draw(out, out.Bounds(), m, region.Min, draw.Src)
+		return out, nil
 	}
 }
 
@@ -234,11 +285,16 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, sum, err := EncodePNG(ModelInput(display, opts.Fit))
+	cropped, err := cropRegion(display, opts.Region)
+	if err != nil {
+		return nil, err
+	}
+	data, sum, err := EncodePNG(ModelInput(cropped, opts.Fit))
 	if err != nil {
 		return nil, err
 	}
 	return &Prepared{
+		Region: opts.Region, Fit: opts.Fit, SourceWidth: im.Width, SourceHeight: im.Height,
 		PNG:      data,
 		SHA256:   sum,
 		Width:    ModelInputSize,

@@ -72,7 +72,7 @@ func NewVolume(s *Series) (*Volume, error) {
 		return fmt.Errorf("series %s: %w: %s", seriesName(s), ErrCannotReformat, fmt.Sprintf(format, args...))
 	}
 	if len(s.Slices) < 3 {
-		return nil, fail("%d slices; a reformat needs 3 or more", len(s.Slices))
+		return nil, fail("a reformat needs 3 slices or more; this series has %d", len(s.Slices))
 	}
 	first := s.Slices[0].Image
 	for i, sl := range s.Slices {
@@ -461,3 +461,46 @@ func scale(a [3]float64, f float64) [3]float64 { return [3]float64{a[0] * f, a[1
 func add(a, b [3]float64) [3]float64 { return [3]float64{a[0] + b[0], a[1] + b[1], a[2] + b[2]} }
 
 func sub(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+
+// Prepare makes the model input from cut index of plane, as Image.Prepare
+// does from a frame: windowed (opts.Window, or the first slice's default
+// window), at square pixels (Render), cut to opts.Region (pixels of the
+// rendered cut) when set, fitted to the square and PNG-encoded. Only the
+// display encoding applies to a reformat. Source names the first slice's
+// file and the cut ("coronal 39 of 64").
+func (v *Volume) Prepare(plane string, index int, opts PrepareOptions) (*Prepared, error) {
+	if opts.Encoding != "" && opts.Encoding != EncodingDisplay {
+		return nil, unsupported("encoding %q: a %s reformat is prepared with the display encoding", opts.Encoding, plane)
+	}
+	if opts.Fit != FitPad && opts.Fit != FitStretch {
+		return nil, unsupported("unsupported fit %v (supported: pad, stretch)", opts.Fit)
+	}
+	r, err := v.Reformat(plane, index, 1)
+	if err != nil {
+		return nil, err
+	}
+	first := v.series.Slices[0]
+	w := first.Image.DefaultWindow(first.Frame)
+	if opts.Window != nil {
+		w = *opts.Window
+	}
+	display := r.Render(w)
+	cropped, err := cropRegion(display, opts.Region)
+	if err != nil {
+		return nil, fmt.Errorf("%s cut %d: %w", plane, index+1, err)
+	}
+	data, sum, err := EncodePNG(ModelInput(cropped, opts.Fit))
+	if err != nil {
+		return nil, err
+	}
+	b := display.Bounds()
+	return &Prepared{
+		PNG: data, SHA256: sum, Width: ModelInputSize, Height: ModelInputSize,
+		Source:   fmt.Sprintf("%s (%s %d of %d)", filepath.Base(first.Image.Path), plane, index+1, v.Cuts(plane)),
+		Frame:    index + 1,
+		Window:   w,
+		Encoding: EncodingDisplay,
+		Region:   opts.Region, Plane: plane, Fit: opts.Fit, SourceWidth: b.Dx(), SourceHeight: b.Dy(),
+		Path: first.Image.Path, Study: first.Image.Info,
+	}, nil
+}

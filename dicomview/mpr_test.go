@@ -216,7 +216,7 @@ func TestCannotReformat(t *testing.T) {
 			}
 		}, "uneven spacing: 4.00 mm between slices 10 and 11"},
 		{"no geometry", func(v *dicomtest.Volume) { v.NoGeometry = true }, "no ImagePositionPatient"},
-		{"two slices", func(v *dicomtest.Volume) { v.Slices = 2 }, "2 slices; a reformat needs 3 or more"},
+		{"two slices", func(v *dicomtest.Volume) { v.Slices = 2 }, "a reformat needs 3 slices or more; this series has 2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := NewVolume(phantom(t, c.edit))

@@ -112,8 +112,10 @@ func MapBox(b Box, k int, im core.Image) core.Box {
 		out.X0, out.Y0, out.X1, out.Y1 = x0*side-left, y0*side-top, x1*side-left, y1*side-top
 	}
 	clip := func(v, hi float64) float64 { return math.Min(math.Max(v, 0), hi) }
-	out.X0, out.X1 = clip(out.X0, w), clip(out.X1, w)
-	out.Y0, out.Y1 = clip(out.Y0, h), clip(out.Y1, h)
+	// Clipped to the region the image shows, then moved to its corner.
+	ox, oy := float64(im.SourceX), float64(im.SourceY)
+	out.X0, out.X1 = clip(out.X0, w)+ox, clip(out.X1, w)+ox
+	out.Y0, out.Y1 = clip(out.Y0, h)+oy, clip(out.Y1, h)+oy
 	return out
 }
 

@@ -60,6 +60,12 @@ type Image struct {
 	// coordinates back to the source. Zero when unknown.
 	SourceWidth, SourceHeight int
 	Fit                       string
+	// SourceX and SourceY are the top-left corner, in the source frame's
+	// pixels, of the region the image shows (its size SourceWidth ×
+	// SourceHeight); zero for the whole frame. Plane is the reformat the
+	// source is ("coronal", "sagittal", "axial"), "" for a stored frame.
+	SourceX, SourceY int
+	Plane            string
 	// Path is the file the image was prepared from and Study its study
 	// facts; they go to the local run log only, never to the model.
 	Path  string
@@ -282,4 +288,9 @@ type Geometry struct {
 	Width  int    `json:"w"`
 	Height int    `json:"h"`
 	Fit    string `json:"fit"`
+	// X and Y are the corner of the region the image shows (Image.SourceX,
+	// SourceY) and Plane its reformat, when it is one.
+	X     int    `json:"x,omitempty"`
+	Y     int    `json:"y,omitempty"`
+	Plane string `json:"plane,omitempty"`
 }

@@ -1,0 +1,128 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+)
+
+// sphereSeries writes a 64×64×40 CT, 0.8 mm pixels and 2 mm slices, with
+// a sphere of 15 mm radius (200 HU in -800 HU) at pixel 32, row 38, slice
+// 20, and returns its folder.
+func sphereSeries(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: 40, Rows: 64, Cols: 64, StudyUID: "1.2.3", SeriesUID: "1.2.3.4",
+		Intercept: -1024, Spacing: 2, PixelSpacing: [2]float64{0.8, 0.8},
+		Value: func(x, y, z int) int16 {
+			dx, dy, dz := float64(x)*0.8-25.6, float64(y)*0.8-30.4, float64(z)*2-40
+			if dx*dx+dy*dy+dz*dz <= 225 {
+				return 200 + 1024
+			}
+			return -800 + 1024
+		}}
+	if _, err := v.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// brightExtent is the width and height of the pixels above 128 in a grey
+// PNG.
+func brightExtent(t *testing.T, path string) (w, h int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0, y0, x1, y1 := math.MaxInt, math.MaxInt, -1, -1
+	bd := img.Bounds()
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			if r, _, _, _ := img.At(x, y).RGBA(); r>>8 > 128 {
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+		}
+	}
+	return x1 - x0 + 1, y1 - y0 + 1
+}
+
+// TestPreparePlaneAndRegion: prepare --plane cuts the series and the
+// sphere stays round in the model input (square pixels however thick the
+// slices); --region's input is the library's for the same region, and
+// the whole frame as a region is the frame's input; bad planes and
+// regions are bad input.
+func TestPreparePlaneAndRegion(t *testing.T) {
+	dir := sphereSeries(t)
+	out := filepath.Join(t.TempDir(), "cut.png")
+	text, err := runCLI("prepare", dir, "--plane", "coronal", "--slice", "39", "--window", "0,2000", "--out", out, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		SHA256 string `json:"sha256"`
+		Plane  string `json:"plane"`
+		Slice  int    `json:"slice"`
+		Slices int    `json:"slices"`
+		Width  int    `json:"width"`
+	}
+	if err := json.Unmarshal([]byte(text), &got); err != nil || got.Plane != "coronal" || got.Slice != 39 || got.Slices != 64 || got.Width != 896 {
+		t.Fatalf("prepare --plane printed %s (%v)", text, err)
+	}
+	// 30 mm at 0.8 mm a pixel, the 100-pixel-high cut scaled to 896: 336.
+	w, h := brightExtent(t, out)
+	if math.Abs(float64(w-h)) > 18 || math.Abs(float64(w)-336) > 18 {
+		t.Errorf("the sphere is %d×%d pixels in the coronal input, want round, about 336", w, h)
+	}
+
+	first := filepath.Join(dir, "slice-0021.dcm")
+	im, err := dicomview.Load(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	region := filepath.Join(t.TempDir(), "region.png")
+	text, err = runCLI("prepare", first, "--region", "10,20,40,30", "--out", region, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := im.Prepare(dicomview.PrepareOptions{Region: image.Rect(10, 20, 50, 50)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, `"sha256":"`+p.SHA256+`"`) || !strings.Contains(text, `"region":{"h":30,"w":40,"x":10,"y":20}`) {
+		t.Errorf("prepare --region printed %s, want the library's %s and the region", text, p.SHA256)
+	}
+	whole, err := im.Prepare(dicomview.PrepareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := im.Prepare(dicomview.PrepareOptions{Region: image.Rect(0, 0, 64, 64)})
+	if err != nil || all.SHA256 != whole.SHA256 {
+		t.Errorf("the whole frame as a region gave %v, %v; want the frame's input", all, err)
+	}
+
+	for _, bad := range [][]string{
+		{"prepare", dicomtest.File(t, "4.dcm"), "--plane", "coronal", "--out", out},
+		{"prepare", dir, "--plane", "oblique", "--out", out},
+		{"prepare", dir, "--plane", "sagittal", "--slice", "65", "--out", out},
+		{"prepare", first, "--region", "60,60,10,10", "--out", out},
+		{"prepare", first, "--region", "1,2,3", "--out", out},
+	} {
+		if _, err := runCLI(bad...); ExitCode(err) != 2 {
+			t.Errorf("%v: exit %d (%v), want 2", bad[3:], ExitCode(err), err)
+		}
+	}
+}
