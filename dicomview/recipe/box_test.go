@@ -53,6 +53,10 @@ func TestMapBox(t *testing.T) {
 		// A box in the padding clips to the image.
 		{"in the padding", core.Image{SourceWidth: 200, SourceHeight: 400, Fit: "pad"}, Box{Box2D: [4]float64{0, 0, 100, 200}},
 			core.Box{X0: 0, Y0: 0, X1: 0, Y1: 40}},
+		// A region (400,300)+(200×400) of a bigger frame: the box maps
+		// into the region, then moves to its corner.
+		{"region", core.Image{SourceWidth: 200, SourceHeight: 400, Fit: "pad", SourceX: 400, SourceY: 300}, centre,
+			core.Box{X0: 400, Y0: 400, X1: 600, Y1: 600}},
 	} {
 		got := MapBox(c.b, 0, c.p)
 		c.want.Label, c.want.Box2D = c.b.Label, c.b.Box2D
