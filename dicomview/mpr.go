@@ -7,8 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-
-	"golang.org/x/image/draw"
+	"sync"
 )
 
 // Planes of a multi-planar reformat, named by the patient's axes: axial
@@ -222,6 +221,9 @@ type Reformatted struct {
 	// at maps a pixel back to the voxel it shows: column, row and slice
 	// of the series (slice from 0 in the series' order).
 	at func(x, y int) (i, j, k int)
+
+	squareOnce sync.Once
+	square     *Reformatted // Squared's
 }
 
 // Reformat cuts the volume in plane at index (from 0, in the order of the
@@ -323,20 +325,66 @@ func (r *Reformatted) Voxel(v *Volume, x, y int) [3]float64 {
 	return p
 }
 
-// Render windows the cut into an 8-bit image at square pixels: the
-// shorter spacing is kept and the other axis resampled (bilinear), so a
-// sphere looks round however thick the slices are.
+// Render windows the cut into an 8-bit image at square pixels (Squared),
+// so a sphere looks round however thick the slices are.
 func (r *Reformatted) Render(w Window) *image.Gray {
-	src := image.NewGray(image.Rect(0, 0, r.W, r.H))
-	applyWindow(src.Pix, r.Vals, w, false)
-	px := math.Min(r.DX, r.DY)
-	dw, dh := int(math.Round(float64(r.W)*r.DX/px)), int(math.Round(float64(r.H)*r.DY/px))
-	if dw == r.W && dh == r.H {
-		return src
-	}
-	dst := image.NewGray(image.Rect(0, 0, dw, dh))
-	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
+	sq := r.Squared()
+	dst := image.NewGray(image.Rect(0, 0, sq.W, sq.H))
+	applyWindow(dst.Pix, sq.Vals, w, false)
 	return dst
+}
+
+// Squared is the cut resampled to square pixels: the shorter spacing is
+// kept and the values along the other axis interpolated linearly (pixel
+// centres aligned, edges clamped). It is made once and then kept; r
+// itself when its pixels are square already.
+func (r *Reformatted) Squared() *Reformatted {
+	r.squareOnce.Do(func() {
+		px := math.Min(r.DX, r.DY)
+		dw, dh := int(math.Round(float64(r.W)*r.DX/px)), int(math.Round(float64(r.H)*r.DY/px))
+		if dw == r.W && dh == r.H {
+			r.square = r
+			return
+		}
+		sq := &Reformatted{Plane: r.Plane, Index: r.Index, W: dw, H: dh, DX: r.DX * float64(r.W) / float64(dw),
+			DY: r.DY * float64(r.H) / float64(dh), Step: r.Step, Vals: make([]float32, dw*dh)}
+		sq.at = func(x, y int) (int, int, int) {
+			return r.at(min(x*r.W/dw, r.W-1), min(y*r.H/dh, r.H-1))
+		}
+		sq.squareOnce.Do(func() { sq.square = sq })
+		// taps are, along one axis of n source pixels resampled to m, each
+		// output pixel's two sources and the weight of the second.
+		taps := func(n, m int) ([]int, []float32) {
+			idx, wt := make([]int, m), make([]float32, m)
+			for o := range m {
+				s := (float64(o)+0.5)*float64(n)/float64(m) - 0.5
+				s = math.Min(math.Max(s, 0), float64(n-1))
+				i := int(s)
+				if i >= n-1 {
+					i = max(n-2, 0)
+				}
+				idx[o], wt[o] = i, float32(s-float64(i))
+			}
+			return idx, wt
+		}
+		xi, xw := taps(r.W, dw)
+		yi, yw := taps(r.H, dh)
+		at := func(x, y int) float32 { return r.Vals[min(y, r.H-1)*r.W+min(x, r.W-1)] }
+		parallelRows(dh, func(lo, hi int) {
+			for y := lo; y < hi; y++ {
+				j, fy := yi[y], yw[y]
+				row := sq.Vals[y*dw : (y+1)*dw]
+				for x := range row {
+					i, fx := xi[x], xw[x]
+					top := at(i, j)*(1-fx) + at(i+1, j)*fx
+					bot := at(i, j+1)*(1-fx) + at(i+1, j+1)*fx
+					row[x] = top*(1-fy) + bot*fy
+				}
+			}
+		})
+		r.square = sq
+	})
+	return r.square
 }
 
 // RegionStats are the modality values inside a region: their count,
@@ -503,4 +551,50 @@ func (v *Volume) Prepare(plane string, index int, opts PrepareOptions) (*Prepare
 		Region:   opts.Region, Plane: plane, Fit: opts.Fit, SourceWidth: b.Dx(), SourceHeight: b.Dy(),
 		Path: first.Image.Path, Study: first.Image.Info,
 	}, nil
+}
+
+// CutOf is the cut of plane through grid voxel g (column, row, slice).
+func (v *Volume) CutOf(plane string, g [3]int) int {
+	pa, ok := planeAxes[plane]
+	if !ok {
+		return 0
+	}
+	return g[v.gridAxis(pa.fixed)]
+}
+
+// Centre is the grid voxel in the middle of the volume.
+func (v *Volume) Centre() [3]int { return [3]int{v.n[0] / 2, v.n[1] / 2, v.n[2] / 2} }
+
+// Size is the grid's size: columns, rows, slices.
+func (v *Volume) Size() [3]int { return v.n }
+
+// GridAt is the grid voxel (column, row, slice) that pixel (x, y) of the
+// cut shows.
+func (r *Reformatted) GridAt(x, y int) [3]int {
+	x, y = min(max(x, 0), r.W-1), min(max(y, 0), r.H-1)
+	i, j, k := r.at(x, y)
+	return [3]int{i, j, k}
+}
+
+// PixelOf is the pixel of the cut nearest grid voxel g's projection onto
+// it: where a cross-hair through g crosses the cut.
+func (r *Reformatted) PixelOf(g [3]int) (x, y int) {
+	// at is affine in x and y: invert it from three points.
+	o := r.GridAt(0, 0)
+	var ax, ay [3]int
+	if r.W > 1 {
+		ax = r.GridAt(1, 0)
+	}
+	if r.H > 1 {
+		ay = r.GridAt(0, 1)
+	}
+	solve := func(d [3]int, n int) int {
+		for a := range 3 {
+			if step := d[a] - o[a]; step != 0 && n > 1 {
+				return min(max((g[a]-o[a])/step, 0), n-1)
+			}
+		}
+		return 0
+	}
+	return solve(ax, r.W), solve(ay, r.H)
 }

@@ -226,3 +226,23 @@ func TestCannotReformat(t *testing.T) {
 		})
 	}
 }
+
+// TestCutCrossHairs: a voxel's cuts and pixels agree across the planes
+// (the cross-hair of one view is where the others cut).
+func TestCutCrossHairs(t *testing.T) {
+	v, err := NewVolume(phantom(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := [3]int{10, 45, 7}
+	for _, plane := range Planes {
+		r, err := v.Reformat(plane, v.CutOf(plane, g), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := r.PixelOf(g)
+		if got := r.GridAt(x, y); got != g {
+			t.Errorf("%s: pixel (%d, %d) shows %v, want %v", plane, x, y, got, g)
+		}
+	}
+}

@@ -103,10 +103,12 @@ type imagePane struct {
 	imageTab         *container.TabItem
 	eyeTab           *container.TabItem
 	tagsTab          *container.TabItem
+	mprTab           *container.TabItem
 
 	browser *studyBrowser
 	eye     *modelsEye
 	tags    *tagPanel
+	mpr     *mprView
 }
 
 // renderKey identifies what a render or a model input was made from.
@@ -190,7 +192,9 @@ func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
 	p.imageTab = container.NewTabItem("Image", viewerPane)
 	p.eyeTab = container.NewTabItem("Model's eye", p.eye.tab)
 	p.tagsTab = container.NewTabItem("Tags", p.tags.content)
-	p.tabs = container.NewAppTabs(p.imageTab, p.eyeTab, p.tagsTab)
+	p.mpr = newMPRView(p)
+	p.mprTab = container.NewTabItem("Planes", p.mpr.content)
+	p.tabs = container.NewAppTabs(p.imageTab, p.eyeTab, p.tagsTab, p.mprTab)
 	p.tabs.OnSelected = func(*container.TabItem) { p.tabChanged() }
 
 	p.browser = newStudyBrowser(p)
@@ -207,6 +211,8 @@ func (p *imagePane) tabChanged() {
 		p.eye.update()
 	case p.tagsTab:
 		p.tags.load()
+	case p.mprTab:
+		p.mpr.update()
 	}
 }
 
@@ -254,6 +260,7 @@ func (p *imagePane) showSeries(s *dicomview.Series, index int) {
 	p.updateViewer()
 	p.render()
 	p.eye.update()
+	p.mpr.update()
 	prefetchNeighbours(s, index)
 }
 
@@ -548,6 +555,7 @@ func (p *imagePane) setWindow(win dicomview.Window) {
 	p.updateOverlay()
 	p.render()
 	p.eye.update()
+	p.mpr.windowChanged()
 }
 
 func (p *imagePane) applyWindowEntries() {

@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+)
+
+// sphereFolder writes a CT of 64×64 pixels 0.8 mm apart and 40 slices 2 mm
+// apart with a sphere of 15 mm radius (200 HU in -800 HU) at pixel 32,
+// row 38, slice 20.
+func sphereFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: 40, Rows: 64, Cols: 64, StudyUID: "1.2.3", SeriesUID: "1.2.3.4",
+		Intercept: -1024, Spacing: 2, PixelSpacing: [2]float64{0.8, 0.8},
+		Value: func(x, y, z int) int16 {
+			dx, dy, dz := float64(x)*0.8-25.6, float64(y)*0.8-30.4, float64(z)*2-40
+			if dx*dx+dy*dy+dz*dz <= 225 {
+				return 200 + 1024
+			}
+			return -800 + 1024
+		}}
+	if _, err := v.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// planesDone reports whether every plane of the Planes tab shows its full
+// cut through the cursor.
+func planesDone(m *mprView) bool {
+	if m.vol == nil {
+		return false
+	}
+	for _, v := range m.views {
+		if v.busy || v.cut == nil || v.cut.Step != 1 || v.cut.Index != m.vol.CutOf(v.plane, m.cursor) || v.rendered == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPlanesTab: a CT series opens in the Planes tab as three cuts
+// through its centre at square pixels, the cross-hairs where the others
+// cut; a click in the coronal view moves the axial cut to that height; the
+// pane's window draws all three; a series that cannot be reformatted says
+// why.
+func TestPlanesTab(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(sphereFolder(t))
+	p := h.wb.pane
+	p.tabs.Select(p.mprTab)
+	m := p.mpr
+	h.waitFor("the three planes", waitTimeout, func() bool { return planesDone(m) })
+	if m.message.Visible() {
+		t.Errorf("message %q shown for a regular series", m.message.Text)
+	}
+	want := map[string]struct {
+		label string
+		w, h  int
+	}{
+		dicomview.PlaneAxial:    {"axial 21 of 40", 64, 64},
+		dicomview.PlaneCoronal:  {"coronal 33 of 64", 64, 100},
+		dicomview.PlaneSagittal: {"sagittal 33 of 64", 64, 100},
+	}
+	for _, v := range m.views {
+		w := want[v.plane]
+		b := v.rendered.Bounds()
+		if v.label.Text != w.label || b.Dx() != w.w || b.Dy() != w.h {
+			t.Errorf("%s: %q, %v; want %q, %d×%d", v.plane, v.label.Text, b.Size(), w.label, w.w, w.h)
+		}
+		x, y := v.cut.PixelOf(m.cursor)
+		cx := int((float64(x) + 0.5) * v.scaleX)
+		if got := v.rendered.At(cx, 0); got != color.Color(crossHair) {
+			t.Errorf("%s: no cross-hair at column %d (%v)", v.plane, cx, got)
+		}
+		_ = y
+	}
+
+	// A click on the coronal view at the sphere's top (z = 40 + 14 mm:
+	// slice 27, 12 rows below the top of the 40 slices, ×2.5 on screen).
+	cor := m.views[1]
+	cor.area.Resize(fyne.NewSize(64, 100)) // one screen pixel a rendered pixel
+	test.Tap(cor.area)                     // the middle: no change of height
+	h.waitFor("the planes after the tap", waitTimeout, func() bool { return planesDone(m) })
+	cor.tapped(fyne.NewPos(32, float32(12)*2.5+1))
+	h.waitFor("the axial cut to move", waitTimeout, func() bool { return planesDone(m) && m.views[0].label.Text == "axial 28 of 40" })
+
+	// The window of the pane draws the cuts: a narrow one around the
+	// sphere's HU turns the air black and the sphere white.
+	p.setWindow(dicomview.Window{Center: 200, Width: 10})
+	ax := m.views[0]
+	if r, _, _, _ := ax.rendered.At(2, 2).RGBA(); r != 0 {
+		t.Errorf("air drawn %d with window 200/10, want black", r>>8)
+	}
+
+	h.openAndWait(dicomtest.File(t, "3.dcm"))
+	h.waitFor("the reason", waitTimeout, func() bool { return m.message.Visible() && strings.Contains(m.message.Text, "cannot be shown") })
+	if !strings.Contains(m.message.Text, "a reformat needs 3 slices or more; this series has 1") {
+		t.Errorf("message %q", m.message.Text)
+	}
+}
+
+// TestPlanesGolden: the three planes of the sphere, as the tab draws them.
+func TestPlanesGolden(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(sphereFolder(t))
+	p := h.wb.pane
+	p.tabs.Select(p.mprTab)
+	h.waitFor("the three planes", waitTimeout, func() bool { return planesDone(p.mpr) })
+	var imgs []fyne.CanvasObject
+	for _, v := range p.mpr.views {
+		imgs = append(imgs, v.image)
+	}
+	assertGoldenImage(t, "planes.png", container.NewGridWithColumns(3, imgs...), fyne.NewSize(480, 160))
+}
