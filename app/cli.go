@@ -82,6 +82,8 @@ func ExitCode(err error) int {
 		errors.Is(err, dicomview.ErrMalformed),
 		errors.Is(err, dicomview.ErrUnsupported),
 		errors.Is(err, dicomview.ErrTooLarge),
+		errors.Is(err, dicomview.ErrCannotReformat),
+		errors.Is(err, dicomview.ErrCannotReformat),
 		errors.Is(err, inference.ErrUnknownModel),
 		errors.Is(err, inference.ErrNoVision),
 		errors.Is(err, inference.ErrContextTooSmall),

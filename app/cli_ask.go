@@ -82,7 +82,7 @@ type askFlags struct {
 	images                stringList
 	options               optionFlags
 	slices                int
-	recipe, schema        string
+	recipe, schema, plane string
 	json, renderOnly      bool
 	rerun                 int64
 }
@@ -91,6 +91,7 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.prompt, "prompt", "", "the question or instruction")
 	fs.Int64Var(&f.rerun, "rerun", 0, "run again the logged run with this id: its images, prompts, model and options (flags given override them)")
 	fs.Var(&f.images, "image", "an image (DICOM, PNG, JPEG), or a folder, ZIP or DICOMDIR of one series; repeat for several")
+	fs.StringVar(&f.plane, "plane", "", "with --recipe: sample the cuts of each series reformatted in this plane (axial, coronal or sagittal) instead of its stored slices")
 	fs.IntVar(&f.slices, "slices", 1, "send this many slices of each --image, sampled evenly over its series (first and last included); with a volume recipe, at most its count (default: the recipe's)")
 	fs.StringVar(&f.recipe, "recipe", "", "the model-input recipe: which images, their encoding and the prompt's layout (default plain; see `medgemma-workbench recipes list`)")
 	fs.StringVar(&f.schema, "schema", "", "a JSON Schema file the answer must fit: the runtime constrains the answer to it (Ollama's format) and the run records whether it fits")
@@ -138,7 +139,7 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	o := recipe.Options{Prompt: f.prompt}
+	o := recipe.Options{Prompt: f.prompt, Plane: f.plane}
 	if set["slices"] || r.Images.From == recipe.FromEach {
 		o.Slices = f.slices
 	}

@@ -93,7 +93,7 @@ func modelInputOptions(w *dicomview.Window, encoding, fit string) (dicomview.Pre
 	return opts, nil
 }
 
-const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--plane axial|coronal|sagittal] [--region X,Y,W,H] [--json]\n       medgemma-workbench prepare FILE|DIR... --recipe NAME --out-dir DIR [--slices N] [--window C,W | --preset NAME] [--json]"
+const prepareUsage = "usage: medgemma-workbench prepare FILE|DIR|ZIP|DICOMDIR (--out OUT.png [--slice N | --frame N] | --slices N --out-dir DIR) [--series UID|N] [--window C,W | --preset NAME] [--encoding display|ct3] [--fit pad|stretch] [--plane axial|coronal|sagittal] [--region X,Y,W,H] [--json]\n       medgemma-workbench prepare FILE|DIR... --recipe NAME --out-dir DIR [--slices N] [--plane axial|coronal|sagittal] [--window C,W | --preset NAME] [--json]"
 
 func (c *cli) prepare(args []string) error {
 	fs := newFlags("prepare", &c.cfg)
@@ -380,7 +380,7 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 	if w != nil && r.Encoding.Kind != recipe.EncodeDisplay {
 		return usagef("recipe %s encodes with %s, not a display window: drop --window/--preset", r.Name, r.Encoding.Kind)
 	}
-	o := recipe.Options{Window: w}
+	o := recipe.Options{Window: w, Plane: f.plane}
 	if f.slices > 0 || r.Images.From == recipe.FromEach {
 		o.Slices = max(f.slices, 1)
 	}
@@ -413,6 +413,12 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 		}
 		m := map[string]any{"index": k + 1, "file": name, "label": im.Label, "sha256": im.SHA256,
 			"source": im.Source, "encoding": im.Encoding, "width": im.Width, "height": im.Height, "recipe": b.Recipe}
+		if im.Plane != "" {
+			m["plane"] = im.Plane
+		}
+		if im.Plane != "" {
+			m["plane"] = im.Plane
+		}
 		if k < len(slices) {
 			m["slice"] = slices[k]
 		}

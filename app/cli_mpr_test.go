@@ -126,3 +126,52 @@ func TestPreparePlaneAndRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestRecipeOnReformat: a recipe samples the cuts of a plane as it
+// samples stored slices. The axial cuts of an axial series are its slices,
+// so --plane axial gives the very bytes of the recipe without a plane;
+// --plane coronal sends coronal cuts and says so; a radiograph has no
+// planes.
+func TestRecipeOnReformat(t *testing.T) {
+	dir := sphereSeries(t)
+	run := func(args ...string) []map[string]any {
+		t.Helper()
+		text, err := runCLI(append([]string{"prepare", dir, "--recipe", "medgemma-1.5-ct", "--slices", "5", "--out-dir", t.TempDir(), "--json"}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	stored, axial, coronal := run(), run("--plane", "axial"), run("--plane", "coronal")
+	if len(stored) != 5 || len(axial) != 5 || len(coronal) != 5 {
+		t.Fatalf("%d, %d and %d images, want 5 each", len(stored), len(axial), len(coronal))
+	}
+	for i := range stored {
+		if axial[i]["sha256"] != stored[i]["sha256"] || axial[i]["slice"] != stored[i]["slice"] || axial[i]["plane"] != "axial" {
+			t.Errorf("image %d: axial cut %v %v, stored slice %v %v", i+1, axial[i]["slice"], axial[i]["sha256"], stored[i]["slice"], stored[i]["sha256"])
+		}
+		if coronal[i]["plane"] != "coronal" {
+			t.Errorf("image %d of the coronal cuts: %v", i+1, coronal[i])
+		}
+	}
+	// The middle cuts cross the sphere, seen from the side. (The first
+	// and last are all air: the recipe stretches to the square, so an air
+	// cut is the same image whatever its shape.)
+	if coronal[2]["sha256"] == stored[2]["sha256"] {
+		t.Errorf("the middle coronal cut is the middle axial slice: %v", coronal[2])
+	}
+	if label, _ := coronal[0]["label"].(string); label == "" {
+		t.Errorf("coronal image 1 has no label: %v", coronal[0])
+	}
+	if _, err := runCLI("prepare", dicomtest.File(t, "4.dcm"), "--recipe", "medgemma-cxr", "--plane", "sagittal", "--out-dir", t.TempDir()); ExitCode(err) != 2 {
+		t.Errorf("a radiograph's sagittal cuts: %v (exit %d), want exit 2", err, ExitCode(err))
+	}
+}

@@ -57,6 +57,10 @@ type Image struct {
 	// Info holds the de-identified study facts.
 	Info StudyInfo
 
+	// Plane is the reformat an image is a cut of (Volume.CutImages:
+	// "coronal", "sagittal", "axial"); "" for an image as stored.
+	Plane string
+
 	layout   layout
 	geometry geometry
 	raw      []byte // Frames frames of layout.frameBytes() bytes each

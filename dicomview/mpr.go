@@ -1,6 +1,7 @@
 package dicomview
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -510,47 +511,31 @@ func add(a, b [3]float64) [3]float64 { return [3]float64{a[0] + b[0], a[1] + b[1
 
 func sub(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
 
-// Prepare makes the model input from cut index of plane, as Image.Prepare
-// does from a frame: windowed (opts.Window, or the first slice's default
-// window), at square pixels (Render), cut to opts.Region (pixels of the
-// rendered cut) when set, fitted to the square and PNG-encoded. Only the
-// display encoding applies to a reformat. Source names the first slice's
-// file and the cut ("coronal 39 of 64").
+// Prepare makes the model input from cut index of plane as Image.Prepare
+// makes it from the cut's image (CutImages): windowed (opts.Window, or
+// the first slice's default window), cut to opts.Region (pixels of the
+// square-pixel cut) when set, fitted to the square and PNG-encoded; the
+// encoding may be display or ct3. Source names the first slice's file
+// and the cut ("coronal 39 of 64").
 func (v *Volume) Prepare(plane string, index int, opts PrepareOptions) (*Prepared, error) {
-	if opts.Encoding != "" && opts.Encoding != EncodingDisplay {
-		return nil, unsupported("encoding %q: a %s reformat is prepared with the display encoding", opts.Encoding, plane)
-	}
-	if opts.Fit != FitPad && opts.Fit != FitStretch {
-		return nil, unsupported("unsupported fit %v (supported: pad, stretch)", opts.Fit)
-	}
-	r, err := v.Reformat(plane, index, 1)
+	ims, err := v.CutImages(plane, []int{index})
 	if err != nil {
 		return nil, err
 	}
 	first := v.series.Slices[0]
-	w := first.Image.DefaultWindow(first.Frame)
-	if opts.Window != nil {
-		w = *opts.Window
+	if opts.Window == nil && opts.Encoding != EncodingCT3 {
+		w := first.Image.DefaultWindow(first.Frame)
+		opts.Window = &w
 	}
-	display := r.Render(w)
-	cropped, err := cropRegion(display, opts.Region)
+	opts.Frame = 1
+	p, err := ims[0].prepare(opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s cut %d: %w", plane, index+1, err)
 	}
-	data, sum, err := EncodePNG(ModelInput(cropped, opts.Fit))
-	if err != nil {
-		return nil, err
-	}
-	b := display.Bounds()
-	return &Prepared{
-		PNG: data, SHA256: sum, Width: ModelInputSize, Height: ModelInputSize,
-		Source:   fmt.Sprintf("%s (%s %d of %d)", filepath.Base(first.Image.Path), plane, index+1, v.Cuts(plane)),
-		Frame:    index + 1,
-		Window:   w,
-		Encoding: EncodingDisplay,
-		Region:   opts.Region, Plane: plane, Fit: opts.Fit, SourceWidth: b.Dx(), SourceHeight: b.Dy(),
-		Path: first.Image.Path, Study: first.Image.Info,
-	}, nil
+	p.Source = fmt.Sprintf("%s (%s %d of %d)", filepath.Base(first.Image.Path), plane, index+1, v.Cuts(plane))
+	p.Frame = index + 1
+	p.Plane = plane
+	return p, nil
 }
 
 // CutOf is the cut of plane through grid voxel g (column, row, slice).
@@ -597,4 +582,131 @@ func (r *Reformatted) PixelOf(g [3]int) (x, y int) {
 		return 0
 	}
 	return solve(ax, r.W), solve(ay, r.H)
+}
+
+// CutImages makes the cuts idx of plane, each an Image of its own that
+// every encoding, recipe and measurement takes like a stored slice: the
+// cut at square pixels (Squared), its modality values (rounded to whole
+// units when they fit 16 bits, else through a rescale that fits them),
+// the first slice's study facts, windows and modality, and the square
+// spacing as its PixelSpacing. Each slice of the series is read once for
+// all the cuts.
+func (v *Volume) CutImages(plane string, idx []int) ([]*Image, error) {
+	pa, ok := planeAxes[plane]
+	if !ok {
+		return nil, fmt.Errorf("plane %q: want axial, coronal or sagittal", plane)
+	}
+	af := v.gridAxis(pa.fixed)
+	cuts := make([]*Reformatted, len(idx))
+	for c, index := range idx {
+		if index < 0 || index >= v.n[af] {
+			return nil, fmt.Errorf("%s cut %d out of range: the series has %d", plane, index+1, v.n[af])
+		}
+		if af == 2 {
+			r, err := v.Reformat(plane, index, 1)
+			if err != nil {
+				return nil, err
+			}
+			cuts[c] = r
+			continue
+		}
+		r, err := v.emptyCut(plane, index)
+		if err != nil {
+			return nil, err
+		}
+		cuts[c] = r
+	}
+	if af != 2 {
+		// One pass over the slices: each fills its line of every cut.
+		for k := range v.n[2] {
+			vals, err := v.slice(k)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range cuts {
+				r.fillSlice(k, vals, v.n[0])
+			}
+		}
+	}
+	out := make([]*Image, len(cuts))
+	for c, r := range cuts {
+		out[c] = v.cutImage(r.Squared())
+	}
+	return out, nil
+}
+
+// emptyCut is Reformat's cut, step 1, with no values read yet.
+func (v *Volume) emptyCut(plane string, index int) (*Reformatted, error) {
+	pa := planeAxes[plane]
+	af, ah, av := v.gridAxis(pa.fixed), v.gridAxis(pa.h), v.gridAxis(pa.v)
+	w, h := v.n[ah], v.n[av]
+	r := &Reformatted{Plane: plane, Index: index, W: w, H: h, Step: 1, DX: v.mm[ah], DY: v.mm[av], Vals: make([]float32, w*h)}
+	idx := func(a, u int, grows bool) int {
+		if (v.sign[a] > 0) != grows {
+			return v.n[a] - 1 - u
+		}
+		return u
+	}
+	r.at = func(x, y int) (int, int, int) {
+		var g [3]int
+		g[af], g[ah], g[av] = index, idx(ah, x, pa.hRight), idx(av, y, pa.vDown)
+		return g[0], g[1], g[2]
+	}
+	return r, nil
+}
+
+// fillSlice copies into the cut its pixels that lie on slice k, whose
+// modality values are vals (cols wide).
+func (r *Reformatted) fillSlice(k int, vals []float32, cols int) {
+	// The slice axis runs along x or y of the cut: find the line.
+	_, _, k00 := r.at(0, 0)
+	_, _, k10 := r.at(min(1, r.W-1), 0)
+	if r.W > 1 && k10 != k00 {
+		x := k - k00
+		if k10 < k00 {
+			x = k00 - k
+		}
+		for y := range r.H {
+			i, j, _ := r.at(x, y)
+			r.Vals[y*r.W+x] = vals[j*cols+i]
+		}
+		return
+	}
+	_, _, k01 := r.at(0, min(1, r.H-1))
+	y := k - k00
+	if k01 < k00 {
+		y = k00 - k
+	}
+	for x := range r.W {
+		i, j, _ := r.at(x, y)
+		r.Vals[y*r.W+x] = vals[j*cols+i]
+	}
+}
+
+// cutImage makes an Image of a square-pixel cut.
+func (v *Volume) cutImage(r *Reformatted) *Image {
+	first := v.series.Slices[0].Image
+	lo, hi := minMax(r.Vals)
+	slope := 1.0
+	if m := math.Max(math.Abs(lo), math.Abs(hi)); m > 32767 {
+		slope = m / 32767
+	}
+	raw := make([]byte, 2*len(r.Vals))
+	for i, f := range r.Vals {
+		s := int16(math.Round(float64(f) / slope))
+		raw[2*i], raw[2*i+1] = byte(uint16(s)), byte(uint16(s)>>8)
+	}
+	im := &Image{
+		Path: first.Path, Format: "dicom", Width: r.W, Height: r.H, Frames: 1,
+		Modality: first.Modality, Photometric: "MONOCHROME2", TransferSyntax: first.TransferSyntax,
+		Windows: first.Windows, Info: first.Info,
+		layout: layout{rows: r.H, cols: r.W, samples: 1, bitsAllocated: 16, bitsStored: 16, highBit: 15, signed: true,
+			order: binary.LittleEndian},
+		raw:    raw,
+		frames: []frameParams{{slope: slope, windows: first.Windows}},
+		geometry: geometry{series: first.geometry.series + "." + r.Plane,
+			spacing: []float64{r.DY, r.DX}},
+		Plane: r.Plane,
+	}
+	return im
 }

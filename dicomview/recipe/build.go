@@ -32,6 +32,10 @@ type Options struct {
 	Slices int
 	// Window overrides the display window (EncodeDisplay only).
 	Window *dicomview.Window
+	// Plane, when set, samples the cuts of each series reformatted in
+	// that plane (dicomview.Planes) instead of its stored slices; it
+	// overrides the recipe's Images.Plane.
+	Plane string
 }
 
 // Built is a recipe applied to the user's inputs: the request's parts.
@@ -94,6 +98,25 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 			return nil, err
 		}
 	}
+	plane := r.Images.Plane
+	if o.Plane != "" {
+		plane = o.Plane
+	}
+	if plane != "" && !slices.Contains(dicomview.Planes, plane) {
+		return nil, fmt.Errorf("plane %q: want axial, coronal or sagittal", plane)
+	}
+	if plane != "" && r.Images.From == FromLongitudinal {
+		return nil, fmt.Errorf("recipe %s sends one image of each study: it takes no plane", r.Name)
+	}
+	// Each input is sampled from its stored slices or, with a plane, its cuts.
+	sources := make([]source, len(inputs))
+	for i, in := range inputs {
+		src, err := newSource(in, plane)
+		if err != nil {
+			return nil, fmt.Errorf("recipe %s: %w", r.Name, err)
+		}
+		sources[i] = src
+	}
 	var picks [][]dicomview.Slice
 	var idx [][]int
 	switch r.Images.From {
@@ -102,9 +125,13 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 		if r.Images.Max > 0 && n > r.Images.Max {
 			return nil, fmt.Errorf("recipe %s sends at most %d slices of each image; asked for %d", r.Name, r.Images.Max, n)
 		}
-		for _, in := range inputs {
-			ix := Select(len(in.Series.Slices), n, r.sample())
-			picks = append(picks, pick(in.Series, ix))
+		for _, src := range sources {
+			ix := Select(src.len(), n, r.sample())
+			ss, err := src.pick(ix)
+			if err != nil {
+				return nil, fmt.Errorf("recipe %s: %w", r.Name, err)
+			}
+			picks = append(picks, ss)
 			idx = append(idx, ix)
 		}
 	case FromSeries:
@@ -118,9 +145,12 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 			}
 			n = o.Slices
 		}
-		s := inputs[0].Series
-		ix := Select(len(s.Slices), n, r.sample())
-		picks, idx = [][]dicomview.Slice{pick(s, ix)}, [][]int{ix}
+		ix := Select(sources[0].len(), n, r.sample())
+		ss, err := sources[0].pick(ix)
+		if err != nil {
+			return nil, fmt.Errorf("recipe %s: %w", r.Name, err)
+		}
+		picks, idx = [][]dicomview.Slice{ss}, [][]int{ix}
 	case FromLongitudinal:
 		ordered, err := priorCurrent(r, inputs)
 		if err != nil {
@@ -179,6 +209,54 @@ func (r *Recipe) checkModality(in Input) error {
 	}
 	return fmt.Errorf("recipe %s is for %s; %s is %s: choose a recipe for it (`medgemma-workbench recipes list`) or plain",
 		r.Name, strings.Join(r.Modalities, "/"), in.Path, m)
+}
+
+// source is where a recipe samples an input's images: its stored slices,
+// or the cuts of its series in a plane.
+type source struct {
+	series *dicomview.Series
+	vol    *dicomview.Volume // nil: the stored slices
+	plane  string
+}
+
+// newSource is in's source in plane ("" for the stored slices); a series
+// that cannot be reformatted is an error naming the input and why.
+func newSource(in Input, plane string) (source, error) {
+	src := source{series: in.Series, plane: plane}
+	if plane == "" || in.Series == nil {
+		return src, nil
+	}
+	v, err := dicomview.NewVolume(in.Series)
+	if err != nil {
+		return src, fmt.Errorf("%s: %w", in.Path, err)
+	}
+	src.vol = v
+	return src, nil
+}
+
+// len is the number of images to sample from.
+func (s source) len() int {
+	if s.vol != nil {
+		return s.vol.Cuts(s.plane)
+	}
+	return len(s.series.Slices)
+}
+
+// pick makes images ix: stored slices, or cuts made in one pass.
+func (s source) pick(ix []int) ([]dicomview.Slice, error) {
+	if s.vol == nil {
+		return pick(s.series, ix), nil
+	}
+	ims, err := s.vol.CutImages(s.plane, ix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dicomview.Slice, len(ims))
+	n := s.vol.Cuts(s.plane)
+	for i, im := range ims {
+		out[i] = dicomview.Slice{Image: im, Frame: 1, Label: fmt.Sprintf("%s %d of %d", s.plane, ix[i]+1, n)}
+	}
+	return out, nil
 }
 
 func pick(s *dicomview.Series, ix []int) []dicomview.Slice {
@@ -334,6 +412,7 @@ func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomv
 		Width: dicomview.ModelInputSize, Height: dicomview.ModelInputSize,
 		Path: sl.Image.Path, Study: sl.Image.Info,
 		SourceWidth: sl.Image.Width, SourceHeight: sl.Image.Height, Fit: fit.String(),
+		Plane: sl.Image.Plane,
 	}, nil
 }
 

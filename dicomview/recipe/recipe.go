@@ -118,6 +118,11 @@ type Images struct {
 	// Max is the most slices sent from a series; 0 takes the caller's
 	// count (plain) and the caller may lower it, never raise it.
 	Max int `json:"max,omitempty"`
+	// Plane, when set ("axial", "coronal", "sagittal"), samples the cuts
+	// of the series reformatted in that plane instead of its stored
+	// slices (each and series recipes); the caller's Options.Plane
+	// overrides it.
+	Plane string `json:"plane,omitempty"`
 }
 
 // Encoding says how a slice becomes the model's 896×896 image.
@@ -192,6 +197,12 @@ func (r *Recipe) Validate() error {
 	case "", SampleEven, SampleNotebook:
 	default:
 		return bad("images.sample %q: want %s or %s", r.Images.Sample, SampleEven, SampleNotebook)
+	}
+	if p := r.Images.Plane; p != "" && !slices.Contains(dicomview.Planes, p) {
+		return bad("images.plane %q: want axial, coronal or sagittal", p)
+	}
+	if r.Images.Plane != "" && r.Images.From == FromLongitudinal {
+		return bad("images.plane: a longitudinal recipe sends one image of each study, not cuts")
 	}
 	if r.Images.Max < 0 || r.Images.Max > 1000 {
 		return bad("images.max %d: want 0 to 1000", r.Images.Max)
