@@ -57,7 +57,11 @@ func imageInfo(im *dicomview.Image) string {
 
 // preparedInfo describes the model input in one line.
 func preparedInfo(p *dicomview.Prepared) string {
-	return fmt.Sprintf("Model input %d×%d%sSHA-256 %s", p.Width, p.Height, statsSep, shortSHA(p.SHA256))
+	s := fmt.Sprintf("Model input %d×%d%sSHA-256 %s", p.Width, p.Height, statsSep, shortSHA(p.SHA256))
+	if r := p.Region; !r.Empty() {
+		s += fmt.Sprintf("%sof the region %d,%d %d×%d px", statsSep, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+	}
+	return s
 }
 
 // formatFloat formats a window value without needless digits.

@@ -93,6 +93,12 @@ type inputSpec struct {
 	// recipe, when not nil, makes the inputs of series (n slices, and the
 	// slice and window where they matter); encoding and fit are unused.
 	recipe *recipe.Recipe
+	// plane, with a recipe, samples the cuts of the series reformatted in
+	// that plane ("" the stored slices).
+	plane string
+	// region, when not empty, is the part of each frame (source pixels)
+	// plain sends.
+	region image.Rectangle
 }
 
 // slices returns the slices that spec sends.
@@ -116,7 +122,7 @@ func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInp
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p, err := prepareFrame(inputKey{renderKey: renderKey{im: sl.Image, frame: sl.Frame, window: spec.window}, encoding: spec.encoding, fit: spec.fit})
+		p, err := prepareFrame(inputKey{renderKey: renderKey{im: sl.Image, frame: sl.Frame, window: spec.window}, encoding: spec.encoding, fit: spec.fit, region: spec.region})
 		if err != nil {
 			return nil, err
 		}
@@ -145,8 +151,8 @@ func buildInputs(ctx context.Context, spec inputSpec, decode bool) (eyeInputs, e
 			r.Name, r.Name)
 	}
 	s := spec.series
-	o := recipe.Options{Slices: spec.n}
-	if r.Images.From == recipe.FromEach && spec.n <= 1 {
+	o := recipe.Options{Slices: spec.n, Plane: spec.plane}
+	if r.Images.From == recipe.FromEach && spec.n <= 1 && spec.plane == "" {
 		one := *s // the slice shown, as plain sends it
 		one.Slices = []dicomview.Slice{s.Slices[min(spec.slice, len(s.Slices)-1)]}
 		s = &one
@@ -250,6 +256,7 @@ type modelsEye struct {
 	editButton     *widget.Button // opens the recipe editor
 	renderButton   *widget.Button
 	encodingSelect *widget.Select
+	planeSelect    *widget.Select // a recipe's slices: stored, or the cuts of a plane
 	fitSelect      *widget.Select
 	slicesEntry    *widget.Entry
 	info           *widget.Label
@@ -290,6 +297,9 @@ func newModelsEye(p *imagePane) *modelsEye {
 	e.encodingSelect.SetSelected(dicomview.EncodingDisplay)
 	e.fitSelect = widget.NewSelect([]string{dicomview.FitPad.String(), dicomview.FitStretch.String()}, func(string) { e.changed() })
 	e.fitSelect.SetSelected(dicomview.FitPad.String())
+	e.planeSelect = widget.NewSelect(append([]string{storedSlices}, dicomview.Planes...), func(string) { e.changed() })
+	e.planeSelect.Selected = storedSlices
+	e.planeSelect.Disable()
 	e.slicesEntry = widget.NewEntry()
 	e.slicesEntry.SetText("1")
 	e.slicesEntry.OnSubmitted = func(string) { e.changed() }
@@ -305,6 +315,7 @@ func newModelsEye(p *imagePane) *modelsEye {
 		widget.NewLabel("Encoding"), e.encodingSelect,
 		widget.NewLabel("Fit"), e.fitSelect,
 		widget.NewLabel("Slices"), container.NewGridWrap(entrySize, e.slicesEntry),
+		widget.NewLabel("from"), e.planeSelect,
 	)
 	body := container.NewStack(container.NewCenter(e.single), container.NewVScroll(e.grid))
 	e.content = container.NewBorder(container.NewVBox(controls, e.info), nil, nil, nil, body)
@@ -367,6 +378,10 @@ func (e *modelsEye) recipe() *recipe.Recipe {
 	return e.recipes[e.recipeSelect.Selected]
 }
 
+// storedSlices is the plane choice that samples a series' slices as
+// stored, not reformatted.
+const storedSlices = "stored slices"
+
 // recipeMax is the most slices r sends of a series.
 func recipeMax(r *recipe.Recipe) int {
 	if r.Images.Max > 0 {
@@ -391,7 +406,18 @@ func (e *modelsEye) recipeChosen(string) {
 		e.encodingSelect.Enable()
 		e.fitSelect.Enable()
 		e.slicesEntry.Enable()
+		e.planeSelect.Selected = storedSlices
+		e.planeSelect.Disable()
 	} else {
+		if r.Images.From == recipe.FromLongitudinal {
+			e.planeSelect.Selected = storedSlices
+			e.planeSelect.Disable()
+		} else {
+			if pl := r.Images.Plane; pl != "" {
+				e.planeSelect.Selected = pl
+			}
+			e.planeSelect.Enable()
+		}
 		if !e.encodingSelect.Disabled() { // coming from plain
 			e.plain.encoding, e.plain.fit, e.plain.slices = e.encodingSelect.Selected, e.fitSelect.Selected, e.slicesEntry.Text
 		}
@@ -419,6 +445,7 @@ func (e *modelsEye) recipeChosen(string) {
 		}
 	}
 	e.encodingSelect.Refresh()
+	e.planeSelect.Refresh()
 	e.fitSelect.Refresh()
 	e.p.clearBoxes()
 	e.syncing = false
@@ -462,7 +489,7 @@ func (e *modelsEye) spec() (inputSpec, error) {
 	if r := e.recipe(); r != nil {
 		return e.recipeSpec(r)
 	}
-	s := inputSpec{series: p.cur, slice: p.slice, window: p.window, encoding: e.encoding(), fit: e.fit()}
+	s := inputSpec{series: p.cur, slice: p.slice, window: p.window, encoding: e.encoding(), fit: e.fit(), region: p.inputRegion()}
 	n, err := strconv.Atoi(strings.TrimSpace(e.slicesEntry.Text))
 	if err != nil || n < 1 || n > maxSlices {
 		return s, fmt.Errorf("slices %q: want a number from 1 to %d", e.slicesEntry.Text, maxSlices)
@@ -478,6 +505,9 @@ func (e *modelsEye) recipeSpec(r *recipe.Recipe) (inputSpec, error) {
 	s := inputSpec{series: p.cur, recipe: r}
 	if r.Images.From == recipe.FromLongitudinal {
 		return s, nil
+	}
+	if pl := e.planeSelect.Selected; pl != storedSlices {
+		s.plane = pl
 	}
 	hi := recipeMax(r)
 	n, err := strconv.Atoi(strings.TrimSpace(e.slicesEntry.Text))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // sphereFolder writes a CT of 64×64 pixels 0.8 mm apart and 40 slices 2 mm
@@ -121,4 +122,39 @@ func TestPlanesGolden(t *testing.T) {
 		imgs = append(imgs, v.image)
 	}
 	assertGoldenImage(t, "planes.png", container.NewGridWithColumns(3, imgs...), fyne.NewSize(480, 160))
+}
+
+// TestModelsEyeRecipeOnAPlane: a recipe in the model's eye samples the
+// coronal cuts when "from" says coronal: the view shows them, labelled,
+// and the request's images carry the plane for the run log.
+func TestModelsEyeRecipeOnAPlane(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(sphereFolder(t))
+	e := h.chooseRecipe("medgemma-1.5-ct")
+	if e.planeSelect.Disabled() {
+		t.Fatal("a recipe offers no plane")
+	}
+	e.slicesEntry.SetText("5")
+	e.planeSelect.SetSelected(dicomview.PlaneCoronal)
+	h.waitFor("the coronal cuts", waitTimeout, func() bool {
+		spec, err := e.spec()
+		return err == nil && spec.plane == dicomview.PlaneCoronal && e.inputsFor == spec && len(e.inputs) == 5 && !e.busy
+	})
+	for i, in := range e.inputs {
+		if in.Image.Plane != dicomview.PlaneCoronal || in.Image.SourceWidth != 64 || in.Image.SourceHeight != 100 {
+			t.Errorf("input %d: plane %q, %d×%d; want coronal cuts of 64×100", i+1, in.Image.Plane, in.Image.SourceWidth, in.Image.SourceHeight)
+		}
+	}
+	ins, err := h.wb.pane.modelInputs()(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := ins.request(core.Request{Model: testModel, Prompt: "Describe."})
+	if len(req.Images) != 5 || req.Images[2].Plane != dicomview.PlaneCoronal {
+		t.Errorf("the request sends %d images, the third of plane %q", len(req.Images), req.Images[2].Plane)
+	}
+	e.recipeSelect.SetSelected("plain")
+	if !e.planeSelect.Disabled() || e.planeSelect.Selected != storedSlices {
+		t.Errorf("plain offers the plane %q (disabled %v)", e.planeSelect.Selected, e.planeSelect.Disabled())
+	}
 }

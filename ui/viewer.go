@@ -82,6 +82,38 @@ type Viewer struct {
 
 	boxes          []core.Box // in pixels of a boxesW×boxesH original
 	boxesW, boxesH int
+
+	// In region mode a primary-button drag draws a rectangle, region, in
+	// original pixels (clipped to the image); OnRegion, if set, is called
+	// with it when the drag ends. regionFrom is where the drag started.
+	regionMode bool
+	region     image.Rectangle
+	regionSize [2]int // the original's size the region is about
+	regionFrom [2]float64
+	regionDrag bool
+	OnRegion   func(image.Rectangle)
+}
+
+// regionColor is the colour of the region drawn: amber.
+var regionColor = color.RGBA{R: 0xff, G: 0xb0, B: 0x00, A: 0xff}
+
+// SetRegionMode makes a primary-button drag draw a region (on) or change
+// the window (off); turning it off keeps the region drawn.
+func (v *Viewer) SetRegionMode(on bool) { v.regionMode = on }
+
+// Region is the region drawn, in pixels of the original; empty for none.
+func (v *Viewer) Region() image.Rectangle { return v.region }
+
+// SetRegion draws r (original pixels; empty clears it).
+func (v *Viewer) SetRegion(r image.Rectangle) {
+	v.region, v.regionSize = r, [2]int{v.nativeW, v.nativeH}
+	v.Refresh()
+}
+
+// regionShown reports whether the region is about the original shown
+// (not, say, the 896×896 model input shown instead).
+func (v *Viewer) regionShown() bool {
+	return !v.region.Empty() && v.img != nil && v.regionSize == [2]int{v.nativeW, v.nativeH}
 }
 
 // NewViewer returns an empty viewer that shows placeholder until an image
@@ -310,13 +342,36 @@ func (v *Viewer) Dragged(e *fyne.DragEvent) {
 		v.Pan(e.Dragged.DX, e.Dragged.DY)
 		return
 	}
+	if v.regionMode && v.img != nil {
+		to, ok := v.imagePoint(e.Position)
+		if !ok {
+			return
+		}
+		if !v.regionDrag {
+			from, _ := v.imagePoint(e.Position.Subtract(fyne.NewPos(e.Dragged.DX, e.Dragged.DY)))
+			v.regionFrom, v.regionDrag = from, true
+		}
+		f := v.regionFrom
+		r := image.Rect(int(math.Floor(f[0])), int(math.Floor(f[1])), int(math.Ceil(to[0])), int(math.Ceil(to[1]))).Canon()
+		v.region, v.regionSize = r.Intersect(image.Rect(0, 0, v.nativeW, v.nativeH)), [2]int{v.nativeW, v.nativeH}
+		v.Refresh()
+		return
+	}
 	if v.OnDragged != nil {
 		v.OnDragged(e.Dragged.DX, e.Dragged.DY)
 	}
 }
 
-// DragEnd implements fyne.Draggable.
-func (v *Viewer) DragEnd() { v.dragButton = 0 }
+// DragEnd implements fyne.Draggable: a region drawn is reported.
+func (v *Viewer) DragEnd() {
+	v.dragButton = 0
+	if v.regionDrag {
+		v.regionDrag = false
+		if v.OnRegion != nil && !v.region.Empty() {
+			v.OnRegion(v.region)
+		}
+	}
+}
 
 // Scrolled implements fyne.Scrollable: the wheel steps through slices,
 // or zooms around the pointer with Ctrl held.
@@ -587,8 +642,13 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 		// Lines two device pixels wide at the canvas's scale.
 		line := max(1, int(math.Round(2*float64(w)/float64(max(v.Size().Width, 1)))))
 		for _, b := range v.boxes {
-			drawBox(r.buf, b, z, v.center, line)
+			drawBox(r.buf, b, z, v.center, line, color.RGBA{R: boxColor.R, G: boxColor.G, B: boxColor.B, A: 0xff})
 		}
+	}
+	if v.regionShown() && z > 0 {
+		line := max(1, int(math.Round(2*float64(w)/float64(max(v.Size().Width, 1)))))
+		g := v.region
+		drawBox(r.buf, core.Box{X0: float64(g.Min.X), Y0: float64(g.Min.Y), X1: float64(g.Max.X), Y1: float64(g.Max.Y)}, z, v.center, line, regionColor)
 	}
 	return r.buf
 }
@@ -596,7 +656,7 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 // drawBox outlines b (in original pixels, X1 and Y1 exclusive) on dst, the
 // view at zoom z around the original's point center, with lines line
 // pixels wide inside the box's edge, clipped to dst.
-func drawBox(dst *image.RGBA, b core.Box, z float64, center [2]float64, line int) {
+func drawBox(dst *image.RGBA, b core.Box, z float64, center [2]float64, line int, col color.RGBA) {
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	at := func(v, c float64, size int) int { return int(math.Round((v-c)*z + float64(size)/2)) }
 	x0, x1 := at(b.X0, center[0], w), at(b.X1, center[0], w)
@@ -604,7 +664,7 @@ func drawBox(dst *image.RGBA, b core.Box, z float64, center [2]float64, line int
 	x1, y1 = max(x1, x0+1), max(y1, y0+1)
 	fill := func(r image.Rectangle) {
 		r = r.Intersect(dst.Rect)
-		c := color.RGBA{R: boxColor.R, G: boxColor.G, B: boxColor.B, A: 0xff}
+		c := color.RGBA{R: col.R, G: col.G, B: col.B, A: 0xff}
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {
 				dst.SetRGBA(x, y, c)

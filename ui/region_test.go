@@ -1,0 +1,75 @@
+package ui
+
+import (
+	"image"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+)
+
+// TestRegionAsModelInput: a region dragged on the viewer (Region mode) is
+// drawn in source pixels and measured in HU; with "Send region only" the
+// model input is that region, byte for byte what dicomview (and so
+// `prepare --region`) makes of it; the request image carries its corner.
+func TestRegionAsModelInput(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(sphereFolder(t))
+	p := h.wb.pane
+	// Slice 21 of 40 crosses the sphere's centre.
+	p.showSeries(p.cur, 20)
+	h.waitFor("slice 21", waitTimeout, func() bool { return h.settled() && p.slice == 20 })
+	p.viewer.Resize(fyne.NewSize(640, 640)) // 10 screen units a pixel of the 64×64 slice
+	p.regionCheck.SetChecked(true)
+	from := fyne.NewPos(260, 320) // pixel 26, row 32
+	to := fyne.NewPos(390, 450)   // pixel 39, row 45
+	p.viewer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: from.Add(fyne.NewPos(5, 5))}, Dragged: fyne.NewDelta(5, 5)})
+	p.viewer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to}, Dragged: fyne.NewDelta(to.X-from.X-5, to.Y-from.Y-5)})
+	p.viewer.DragEnd()
+	want := image.Rect(26, 32, 39, 45)
+	if got := p.viewer.Region(); got != want {
+		t.Fatalf("region %v, want %v", got, want)
+	}
+	h.waitFor("the region's statistics", waitTimeout, func() bool { return strings.Contains(p.regionInfo.Text, "mean") })
+	// All inside the sphere: 200 HU throughout.
+	for _, part := range []string{"Region 26,32 13×13 px (10.4×10.4 mm)", "mean 200.0 HU", "SD 0.0", "169 pixels"} {
+		if !strings.Contains(p.regionInfo.Text, part) {
+			t.Errorf("region info %q lacks %q", p.regionInfo.Text, part)
+		}
+	}
+	if p.window.Width == 0 {
+		t.Fatal("no window")
+	}
+	win := p.window
+
+	p.modelInputCheck.SetChecked(true)
+	p.sendRegion.SetChecked(true)
+	h.waitFor("the region's model input", waitTimeout, func() bool {
+		return p.prepared != nil && p.preparedFor == p.inputKey() && !p.prepared.Region.Empty()
+	})
+	lib, err := p.img.Prepare(dicomview.PrepareOptions{Frame: p.frame, Window: &win, Region: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.prepared.SHA256 != lib.SHA256 {
+		t.Errorf("the window's region input %s, dicomview's %s", p.prepared.SHA256, lib.SHA256)
+	}
+	if !strings.Contains(p.inputInfo.Text, "of the region 26,32 13×13 px") {
+		t.Errorf("input info %q", p.inputInfo.Text)
+	}
+	im := p.prepared.RequestImage()
+	if im.SourceX != 26 || im.SourceY != 32 || im.SourceWidth != 13 || im.SourceHeight != 13 || im.Fit != "pad" {
+		t.Errorf("request image geometry %d,%d %d×%d %s", im.SourceX, im.SourceY, im.SourceWidth, im.SourceHeight, im.Fit)
+	}
+	ins, err := p.modelInputs()(t.Context())
+	if err != nil || len(ins.inputs) != 1 || ins.inputs[0].Image.SHA256 != lib.SHA256 {
+		t.Errorf("the columns would send %+v, %v; want the region's input", ins.inputs, err)
+	}
+
+	p.sendRegion.SetChecked(false)
+	h.waitFor("the whole frame's input", waitTimeout, func() bool {
+		return p.prepared != nil && p.preparedFor == p.inputKey() && p.prepared.Region.Empty()
+	})
+}
