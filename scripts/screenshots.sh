@@ -41,7 +41,11 @@ ln -s "$testdata"/*.dcm "$batchdir/"
 
 shots="$work/shots"
 mkdir -p "$shots"
-MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_BATCH="$batchdir" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" >"$work/app.log" 2>&1 &
+# A CT volume for the Planes tab and the region: a synthetic phantom
+# (dicomview/dicomtest/cmd/mkphantom: a body, a spine, a lesion).
+go run ./dicomview/dicomtest/cmd/mkphantom "$work/phantom"
+
+MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_BATCH="$batchdir" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" "$work/phantom" >"$work/app.log" 2>&1 &
 app=$!
 log="$data/logs/workbench.log"
 taken=""

@@ -120,6 +120,19 @@ func (m *mprView) update() {
 	}
 }
 
+// done reports whether every plane shows its full cut through the cursor.
+func (m *mprView) done() bool {
+	if m.vol == nil || m.volFor != m.p.cur {
+		return false
+	}
+	for _, v := range m.views {
+		if v.busy || v.cut == nil || v.cut.Step != 1 || v.cut.Index != m.vol.CutOf(v.plane, m.cursor) || v.rendered == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // volumeMade keeps the volume of series s (or why there is none) and
 // starts its cuts at the volume's centre.
 func (m *mprView) volumeMade(s *dicomview.Series, v *dicomview.Volume, err error) {

@@ -5,7 +5,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -32,6 +34,8 @@ var TourShots = []TourShot{
 	{"viewer", "the viewer on the first series opened, with its overlay and the study browser"},
 	{"tags", "the DICOM tag panel of that image, filtered to the image pixel module (0028)"},
 	{"modelseye-ct3", "the model's-eye view of the first CT series: CT 3-window encoding, 896×896, SHA-256"},
+	{"planes", "the Planes tab on the first CT series with 3 slices or more: axial, coronal and sagittal cuts with cross-hairs"},
+	{"region", "a region drawn on a slice of that series, measured in HU, sent as the model input"},
 	{"compare", "three columns with three prompts, answered by the first model in the list"},
 	{"history", "the history browser with the newest run's provenance"},
 	{"batch", "the Batch tab after a batch over a manifest, with its scores and chart (when Tour is given a batch folder)"},
@@ -68,6 +72,8 @@ var tourSteps = []func(*tour, context.Context) error{
 	(*tour).viewer,
 	(*tour).tags,
 	(*tour).modelsEyeCT3,
+	(*tour).planes,
+	(*tour).region,
 	(*tour).compare,
 	(*tour).history,
 	(*tour).batch,
@@ -171,6 +177,85 @@ func (t *tour) modelsEyeCT3(ctx context.Context) error {
 		return err
 	}
 	return t.snap(ctx, "modelseye-ct3")
+}
+
+// volume is the first CT series with 3 slices or more, or nil.
+func (t *tour) volume() *dicomview.Series {
+	var vol *dicomview.Series
+	t.on(func() {
+		for _, s := range t.w.pane.series {
+			if s.Modality == "CT" && len(s.Slices) >= 3 && vol == nil {
+				vol = s
+			}
+		}
+	})
+	return vol
+}
+
+// planes shoots the Planes tab on the tour's volume; without one there
+// is no shot.
+func (t *tour) planes(ctx context.Context) error {
+	p := t.w.pane
+	vol := t.volume()
+	if vol == nil {
+		return nil
+	}
+	t.on(func() {
+		p.eye.encodingSelect.SetSelected(dicomview.EncodingDisplay)
+		p.browser.selectSeries(vol)
+	})
+	if err := t.wait(ctx, "the volume", func() bool { return p.cur == vol && t.settled() }); err != nil {
+		return err
+	}
+	t.on(func() { p.tabs.Select(p.mprTab) })
+	if err := t.wait(ctx, "the three planes", func() bool { return p.mpr.done() }); err != nil {
+		return err
+	}
+	return t.snap(ctx, "planes")
+}
+
+// region draws a region around the middle of the volume's middle slice,
+// waits for its statistics and its model input, and shoots the viewer
+// showing that input.
+func (t *tour) region(ctx context.Context) error {
+	p := t.w.pane
+	vol := t.volume()
+	if vol == nil {
+		return nil
+	}
+	t.on(func() {
+		p.tabs.Select(p.imageTab)
+		p.showSeries(vol, len(vol.Slices)/2)
+	})
+	if err := t.wait(ctx, "the middle slice", func() bool { return t.settled() }); err != nil {
+		return err
+	}
+	t.on(func() {
+		w, h := p.img.Width, p.img.Height
+		r := image.Rect(w/2-w/8, h/2-h/4, w/2+w/4, h/2+h/16)
+		p.viewer.SetRegion(r)
+		p.regionDrawn(r)
+	})
+	if err := t.wait(ctx, "the region's statistics", func() bool { return strings.Contains(p.regionInfo.Text, "mean") }); err != nil {
+		return err
+	}
+	t.on(func() {
+		p.sendRegion.SetChecked(true)
+		p.modelInputCheck.SetChecked(true)
+	})
+	if err := t.wait(ctx, "the region's model input", func() bool {
+		return p.prepared != nil && p.preparedFor == p.inputKey() && !p.prepared.Region.Empty()
+	}); err != nil {
+		return err
+	}
+	if err := t.snap(ctx, "region"); err != nil {
+		return err
+	}
+	t.on(func() {
+		p.modelInputCheck.SetChecked(false)
+		p.clearRegion()
+	})
+	return nil
 }
 
 // compare shoots three columns, three prompts, one image: the first
