@@ -532,11 +532,20 @@ func (s *Services) EvalBatch(ctx context.Context, path string) (ui.BatchEval, er
 	if err := ctx.Err(); err != nil {
 		return ui.BatchEval{}, err
 	}
-	rep, truncated, err := evaluateFile(path, batch.EvalOptions{Metric: batch.Auto, Resamples: batch.DefaultResamples, Seed: 1}, "metric with eval --metric")
+	rows, truncated, err := batch.ReadRows(path)
+	if err != nil {
+		return ui.BatchEval{}, fmt.Errorf("eval: %w", err)
+	}
+	opt := batch.EvalOptions{Metric: batch.Auto, Resamples: batch.DefaultResamples, Seed: 1}
+	rep, truncated, err := evaluateRows(path, rows, truncated, opt, "metric with eval --metric")
 	if err != nil {
 		return ui.BatchEval{Truncated: truncated}, fmt.Errorf("eval: %w", err)
 	}
-	return ui.BatchEval{Report: rep, Truncated: truncated}, nil
+	sections, err := evalSections(rows, opt)
+	if err != nil {
+		return ui.BatchEval{Truncated: truncated}, fmt.Errorf("eval: %w", err)
+	}
+	return ui.BatchEval{Report: rep, Sections: sections, Truncated: truncated}, nil
 }
 
 // WriteEvalCSV writes rep as CSV to path, as eval --csv does.

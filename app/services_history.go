@@ -68,6 +68,12 @@ func (s *Services) SaveTemplate(ctx context.Context, t history.PromptTemplate) e
 	return s.history.SaveTemplate(ctx, t)
 }
 
+// TemplateVersions returns every saved version of the prompt template
+// called name, oldest first.
+func (s *Services) TemplateVersions(ctx context.Context, name string) ([]history.PromptTemplate, error) {
+	return s.history.TemplateVersions(ctx, name)
+}
+
 // DeleteTemplate removes the prompt template called name.
 func (s *Services) DeleteTemplate(ctx context.Context, name string) error {
 	return s.history.DeleteTemplate(ctx, name)
@@ -109,6 +115,12 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 	}
 	req := inference.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options,
 		Recipe: run.Recipe, RecipeJSON: run.RecipeJSON}
+	if run.SchemaHash == "" {
+		// The same texts are the same prompt version. (A run with a
+		// schema is made again without it: the log keeps only its hash,
+		// so the re-run is another version, named from its texts.)
+		req.PromptVersion = run.PromptVersion
+	}
 	if run.RecipeJSON != "" {
 		if r, err := recipe.Parse("run "+strconv.FormatInt(id, 10), []byte(run.RecipeJSON)); err == nil {
 			req.Boxes = r.Output == "boxes"

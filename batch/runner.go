@@ -264,13 +264,13 @@ func (r *Runner) request(ctx context.Context, j Job, cache *imageCache) (inferen
 			return inference.Request{}, fmt.Errorf("prompt %q names recipe %q, which this batch cannot apply", j.Prompt.Name, j.Prompt.Recipe)
 		}
 		req, err := r.Recipe(ctx, j, r.Options)
-		return withSchema(req, j.Prompt), err
+		return withPrompt(req, j), err
 	}
 	images, err := cache.get(j)
 	if err != nil {
 		return inference.Request{}, err
 	}
-	return withSchema(inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, j.Prompt), nil
+	return withPrompt(inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, j), nil
 }
 
 // newRow is job j's row before it runs: what it asks, of which model, and
@@ -438,10 +438,11 @@ func (c *imageCache) release(j Job) {
 	}
 }
 
-// withSchema asks for an answer that fits the prompt's schema, if it has
-// one.
-func withSchema(req inference.Request, p Prompt) inference.Request {
-	if p.Answer != nil {
+// withPrompt asks for an answer that fits j's prompt's schema, if it has
+// one, and names the prompt's version for the run log, as its row does.
+func withPrompt(req inference.Request, j Job) inference.Request {
+	req.PromptVersion = j.Prompt.Version(j.System)
+	if p := j.Prompt; p.Answer != nil {
 		req.Schema, req.SchemaHash = p.Answer.Raw, p.Answer.Hash
 	}
 	return req

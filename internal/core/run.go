@@ -92,6 +92,11 @@ type Request struct {
 	// Logprobs asks the runtime for the log-probability of every
 	// generated token (Result.Logprobs).
 	Logprobs bool
+	// PromptVersion names the prompt as written (PromptVersion): the
+	// system prompt, the template before a recipe laid it out or a batch
+	// item filled it in, the schema and the recipe. "" lets the run log
+	// name it from System, Prompt, SchemaHash and Recipe.
+	PromptVersion string
 }
 
 // TokenLogprob is one generated token and its log-probability under the
