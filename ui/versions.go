@@ -101,6 +101,7 @@ type versionsView struct {
 	list     *widget.List
 	text     *widget.RichText
 	info     *widget.Label
+	dialog   *dialog.CustomDialog
 }
 
 // versionLabel names version i of n in the pickers: "v3 · 3f2a9c01b4d2 ·
@@ -171,6 +172,7 @@ func (c *column) showVersions(name string, vs []core.PromptTemplate) {
 		}
 	}
 	d.Resize(fyne.NewSize(980, 600))
+	v.dialog = d
 	c.cv.versions = v
 	d.Show()
 }
