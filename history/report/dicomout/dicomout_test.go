@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
+	pngenc "image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,6 +119,9 @@ func written(t *testing.T, name string, b []byte) (string, map[string]string) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if d := os.Getenv("DICOMOUT_KEEP"); d != "" { // keep the files to look at
+		_ = os.WriteFile(filepath.Join(d, strings.ReplaceAll(t.Name(), "/", "_")+"_"+name), b, 0o644)
+	}
 	attrs, err := dicomview.Attributes(path)
 	if err != nil {
 		t.Fatalf("read back %s: %v", name, err)
@@ -206,5 +211,118 @@ func TestSRFromRun(t *testing.T) {
 				t.Logf("dciodvfy warnings:\n%s", strings.Join(warns, "\n"))
 			}
 		})
+	}
+}
+
+// minimalPDF is a small PDF of odd length, so that the OB value needs its
+// pad byte and the extracted document must drop it.
+func minimalPDF(t *testing.T) []byte {
+	t.Helper()
+	b := []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+		"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+	if len(b)%2 == 0 {
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func TestEncapsulatedPDF(t *testing.T) {
+	ctx := context.Background()
+	h := openStore(t)
+	r := logRun(t, h, dicomtest.File(t, "5.dcm"), "Normal study.")
+	src := source5(t)
+	rep, err := FromRun(ctx, h, r.ID, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := minimalPDF(t)
+	doc, err := BuildPDF(rep, pdf, UIDs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, got := written(t, "report.dcm", doc.Bytes)
+	for kw, want := range map[string]string{"SOPClassUID": EncapsulatedPDF, "Modality": "DOC", "DocumentTitle": Title,
+		"MIMETypeOfEncapsulatedDocument": "application/pdf", "VerificationFlag": "UNVERIFIED", "BurnedInAnnotation": "NO",
+		"StudyInstanceUID": src["StudyInstanceUID"], "ImplementationClassUID": implementationUUID} {
+		if got[kw] != want {
+			t.Errorf("%s = %q, want %q", kw, got[kw], want)
+		}
+	}
+	for _, kw := range []string{"SeriesInstanceUID", "SOPInstanceUID"} {
+		if v := got[kw]; !strings.HasPrefix(v, "2.25.") || v == src[kw] {
+			t.Errorf("%s %q: want a new 2.25 UID", kw, v)
+		}
+	}
+	dump := tool(t, "dcmdump", "+L", path)
+	for _, want := range []string{"(0042,0011) OB", "application/pdf", "DRAFT research report", src["SOPInstanceUID"]} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("dcmdump lacks %q:\n%s", want, dump)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out.pdf")
+	tool(t, "dcm2pdf", path, out)
+	back, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("dcm2pdf wrote nothing: %v", err)
+	}
+	if !bytes.Equal(back, pdf) {
+		t.Errorf("dcm2pdf extracted %d bytes, want the %d of the PDF", len(back), len(pdf))
+	}
+	if errs, warns := dciodvfyErrors(t, path); len(errs) > 0 {
+		t.Errorf("dciodvfy: %s", strings.Join(errs, "\n"))
+	} else if len(warns) > 0 {
+		t.Logf("dciodvfy warnings:\n%s", strings.Join(warns, "\n"))
+	}
+}
+
+func TestNoDICOMSource(t *testing.T) {
+	ctx := context.Background()
+	h := openStore(t)
+	png := filepath.Join(t.TempDir(), "chest.png")
+	var pb bytes.Buffer
+	if err := pngenc.Encode(&pb, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(png, pb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noPaths := &history.Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, Output: "x"}
+	if _, err := h.SaveRun(ctx, noPaths); err != nil {
+		t.Fatal(err)
+	}
+	r := logRun(t, h, dicomtest.File(t, "5.dcm"), "x")
+	gone := filepath.Join(t.TempDir(), "gone.dcm")
+	for _, tc := range []struct {
+		name  string
+		id    int64
+		paths []string
+		want  error
+	}{
+		{"no source files", noPaths.ID, nil, ErrNoSource},
+		{"png", r.ID, []string{png}, ErrNoSource},
+		{"file gone", r.ID, []string{gone}, os.ErrNotExist},
+		{"another study", r.ID, []string{dicomtest.File(t, "1.dcm")}, ErrSourceChanged},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := tc.id
+			if tc.paths != nil {
+				moved := *r
+				moved.ID, moved.SourcePaths = 0, tc.paths
+				var err error
+				if id, err = h.SaveRun(ctx, &moved); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := FromRun(ctx, h, id, Options{})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("FromRun = %v, want %v", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+		})
+	}
+	if _, err := BuildSR(&Report{RunID: 9}, UIDs{}); !errors.Is(err, ErrNoSource) {
+		t.Errorf("BuildSR without sources = %v, want ErrNoSource", err)
 	}
 }
