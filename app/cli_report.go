@@ -44,7 +44,7 @@ func (c *cli) report(args []string) error {
 	case "dicom-sr", "dicom-pdf":
 		dicomFormat = true
 		if len(runs) != 1 {
-			return usagef("report: --format %s writes one run's document: give one --run\n%s", *format, reportUsage)
+			return usagef("report: --format %s writes one run's document: give one --run", *format)
 		}
 	default:
 		return usagef("report: unknown format %q: use md, html, pdf, dicom-sr or dicom-pdf\n%s", *format, reportUsage)
