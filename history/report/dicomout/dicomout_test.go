@@ -167,6 +167,7 @@ func TestSRFromRun(t *testing.T) {
 			}
 			for kw, want := range map[string]string{"SOPClassUID": ComprehensiveSR, "Modality": "SR",
 				"CompletionFlag": "PARTIAL", "VerificationFlag": "UNVERIFIED", "TransferSyntaxUID": TransferSyntax,
+				"SpecificCharacterSet": "ISO_IR 192", // the answer is not ASCII
 				"MediaStorageSOPInstanceUID": doc.SOPInstanceUID, "ImplementationClassUID": root + ".1"} {
 				if got[kw] != want {
 					t.Errorf("%s = %q, want %q", kw, got[kw], want)
@@ -243,6 +244,7 @@ func TestEncapsulatedPDF(t *testing.T) {
 	path, got := written(t, "report.dcm", doc.Bytes)
 	for kw, want := range map[string]string{"SOPClassUID": EncapsulatedPDF, "Modality": "DOC", "DocumentTitle": Title,
 		"MIMETypeOfEncapsulatedDocument": "application/pdf", "VerificationFlag": "UNVERIFIED", "BurnedInAnnotation": "NO",
+		"SpecificCharacterSet": "", // all ASCII: the default repertoire
 		"StudyInstanceUID": src["StudyInstanceUID"], "ImplementationClassUID": implementationUUID} {
 		if got[kw] != want {
 			t.Errorf("%s = %q, want %q", kw, got[kw], want)

@@ -333,6 +333,15 @@ func finish(doc *Document, ds dataset, ids UIDs, version string) (*Document, err
 	if err := ds.check(); err != nil {
 		return nil, err
 	}
+	if !ds.nonASCII() { // the default repertoire: no SpecificCharacterSet
+		kept := ds[:0]
+		for _, e := range ds {
+			if e.tag != tagSpecificCharacterSet {
+				kept = append(kept, e)
+			}
+		}
+		ds = kept
+	}
 	doc.Bytes = part10(ds, doc.SOPClassUID, doc.SOPInstanceUID, ids, version)
 	return doc, nil
 }

@@ -105,6 +105,27 @@ func (ds dataset) check() error {
 	return nil
 }
 
+// nonASCII reports whether a text value of ds, at any depth, holds a
+// byte outside ASCII (and so needs SpecificCharacterSet ISO_IR 192).
+func (ds dataset) nonASCII() bool {
+	for _, e := range ds {
+		for _, it := range e.items {
+			if it.nonASCII() {
+				return true
+			}
+		}
+		if e.vr == "OB" || e.vr == "UL" || e.vr == "US" {
+			continue
+		}
+		for _, c := range e.value {
+			if c >= 0x80 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // encode writes ds in ascending tag order, explicit VR little endian.
 func (ds dataset) encode(w *bytes.Buffer) {
 	sorted := append(dataset(nil), ds...)

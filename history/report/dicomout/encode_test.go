@@ -157,3 +157,23 @@ func TestContentTree(t *testing.T) {
 		t.Errorf("BuildSRContent = %v, %v", doc, err)
 	}
 }
+
+func TestToUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		v, charset, want string
+		ok               bool
+	}{
+		{"Smith^John", "ISO 2022 IR 87", "Smith^John", true},
+		{"M\xfcller", "ISO_IR 100", "Müller", true},
+		{"Müller", "ISO_IR 192", "Müller", true},
+		{"Müller", "", "Müller", true},
+		{"M\xfcller", "", "Müller", true},
+		{"\x1b$B", "ISO 2022 IR 87", "", false},
+		{"\xb0\xa1", "GB18030", "", false},
+	} {
+		got, err := toUTF8(tc.v, tc.charset)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("toUTF8(%q, %q) = %q, %v; want %q, ok %v", tc.v, tc.charset, got, err, tc.want, tc.ok)
+		}
+	}
+}

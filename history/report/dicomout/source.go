@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
@@ -96,7 +97,9 @@ func FromRun(ctx context.Context, h *history.Store, id int64, opts Options) (*Re
 			if err != nil {
 				return nil, err
 			}
-			rep.Header = header(attrs, deid.Key(salt), opts.IncludePHI)
+			if rep.Header, err = header(attrs, deid.Key(salt), opts.IncludePHI); err != nil {
+				return nil, fmt.Errorf("run %d, image 1 (%s): %w", id, path, err)
+			}
 		}
 		rep.Sources = append(rep.Sources, src)
 	}
@@ -178,10 +181,14 @@ func sameStudy(ctx context.Context, h *history.Store, r *history.Run, path, stud
 // header is the Patient and General Study attributes of the source's
 // attrs: as stored with phi, else de-identified with key (text values
 // only; sequences, which deid does not descend into, are left out).
-func header(attrs []dicomview.Attribute, key deid.Key, phi bool) []Attribute {
+func header(attrs []dicomview.Attribute, key deid.Key, phi bool) ([]Attribute, error) {
 	var top []dicomview.Attribute
+	charset := ""
 	for _, a := range attrs {
 		t := uint32(a.Group)<<16 | uint32(a.Element)
+		if a.Keyword == "SpecificCharacterSet" {
+			charset = strings.Join(a.Values, `\`)
+		}
 		if headerTags[t] && (phi || !deidOwn[t]) {
 			top = append(top, a)
 		}
@@ -189,11 +196,15 @@ func header(attrs []dicomview.Attribute, key deid.Key, phi bool) []Attribute {
 	var out []Attribute
 	if phi {
 		for _, a := range top {
-			if c, ok := copyAttr(a); ok {
+			c, ok, err := copyAttr(a, charset)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				out = append(out, c)
 			}
 		}
-		return out
+		return out, nil
 	}
 	for _, r := range deid.Apply(top, key) {
 		if r.Action == deid.Remove || r.VR == "SQ" {
@@ -201,31 +212,82 @@ func header(attrs []dicomview.Attribute, key deid.Key, phi bool) []Attribute {
 		}
 		a := r.Attribute
 		a.Items = nil
-		if c, ok := copyAttr(a); ok {
+		c, ok, err := copyAttr(a, charset)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, c)
 		}
 	}
-	return out
+	return out, nil
 }
 
-// copyAttr is a as an Attribute to write, false for a VR this package
-// does not copy (binary values, which dicomview leaves out).
-func copyAttr(a dicomview.Attribute) (Attribute, bool) {
-	c := Attribute{Tag: uint32(a.Group)<<16 | uint32(a.Element), VR: a.VR, Values: a.Values}
+// copyAttr is a as an Attribute to write, its text in UTF-8, false for a
+// VR this package does not copy (binary values, which dicomview leaves
+// out). charset is the source's SpecificCharacterSet.
+func copyAttr(a dicomview.Attribute, charset string) (Attribute, bool, error) {
+	c := Attribute{Tag: uint32(a.Group)<<16 | uint32(a.Element), VR: a.VR}
 	if a.VR == "SQ" {
 		for _, it := range a.Items {
 			var item []Attribute
 			for _, e := range it {
-				if ce, ok := copyAttr(e); ok {
+				ce, ok, err := copyAttr(e, charset)
+				if err != nil {
+					return c, false, err
+				}
+				if ok {
 					item = append(item, ce)
 				}
 			}
 			c.Items = append(c.Items, item)
 		}
-		return c, true
+		return c, true, nil
 	}
-	_, known := maxLen[a.VR]
-	return c, known || a.VR == "UT" || a.VR == "UC" || a.VR == "UR"
+	if _, known := maxLen[a.VR]; !known && a.VR != "UT" && a.VR != "UC" && a.VR != "UR" {
+		return c, false, nil
+	}
+	for _, v := range a.Values {
+		u, err := toUTF8(v, charset)
+		if err != nil {
+			return c, false, fmt.Errorf("%s: %w", nonEmpty(a.Keyword, "attribute"), err)
+		}
+		c.Values = append(c.Values, u)
+	}
+	return c, true, nil
+}
+
+// toUTF8 is v, in the character set charset (a SpecificCharacterSet),
+// as UTF-8: ASCII, UTF-8 (ISO_IR 192) and Latin-1 (ISO_IR 100) are read;
+// other sets are an error when v is not plain ASCII.
+func toUTF8(v, charset string) (string, error) {
+	ascii := true
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 || v[i] == 0x1b { // 8-bit text or an ISO 2022 escape
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return v, nil
+	}
+	latin1 := func() string {
+		r := make([]rune, len(v))
+		for i := 0; i < len(v); i++ {
+			r[i] = rune(v[i])
+		}
+		return string(r)
+	}
+	switch strings.TrimSpace(charset) {
+	case "", "ISO_IR 6", "ISO_IR 192":
+		if utf8.ValidString(v) {
+			return v, nil
+		}
+		return latin1(), nil // undeclared 8-bit text is most often Latin-1
+	case "ISO_IR 100", "ISO 2022 IR 100":
+		return latin1(), nil
+	}
+	return "", fmt.Errorf("the source's character set %q is not one this writer converts (ASCII, UTF-8, Latin-1): give --include-phi only for such files, or convert them first", charset)
 }
 
 // PromptVersion names exactly what run r asked: the first 12 hex digits
