@@ -166,6 +166,10 @@ CREATE INDEX runs_recipe ON runs (recipe);`,
 	`ALTER TABLE runs ADD COLUMN schema_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN schema_valid INTEGER;
 ALTER TABLE runs ADD COLUMN schema_error TEXT NOT NULL DEFAULT '';`,
+	// 7: per run image, the salted hash of its source instance's
+	// SOPInstanceUID (never the UID), so that a DICOM document written
+	// back can check that the source file still holds that instance.
+	`ALTER TABLE run_images ADD COLUMN source_key TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

@@ -72,9 +72,13 @@ func logRun(t *testing.T, h *history.Store, path, answer string) *history.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ikey, err := h.InstanceKey(ctx, im.Info.SOPInstanceUID)
+	if err != nil || ikey == "" {
+		t.Fatalf("instance key %q, %v", ikey, err)
+	}
 	start := time.Date(2025, 5, 4, 10, 30, 0, 0, time.UTC)
 	r := &history.Run{StartedAt: start, FinishedAt: start.Add(4 * time.Second), Source: p.Source,
-		ImageSHA256: []string{p.SHA256}, SourcePaths: []string{path}, StudyKey: key,
+		ImageSHA256: []string{p.SHA256}, SourcePaths: []string{path}, SourceKeys: []string{ikey}, StudyKey: key,
 		System: "You are an expert radiologist.", Prompt: "Describe the findings on this CT slice.",
 		Model: "medgemma1.5", ModelDigest: "sha256:5f1c0ab2d8e4", RuntimeVersion: "0.17.4",
 		Recipe: core.RecipeRef{Name: "ct-single", Version: "1", Hash: "abc123"},
@@ -167,7 +171,7 @@ func TestSRFromRun(t *testing.T) {
 			}
 			for kw, want := range map[string]string{"SOPClassUID": ComprehensiveSR, "Modality": "SR",
 				"CompletionFlag": "PARTIAL", "VerificationFlag": "UNVERIFIED", "TransferSyntaxUID": TransferSyntax,
-				"SpecificCharacterSet": "ISO_IR 192", // the answer is not ASCII
+				"SpecificCharacterSet":       "ISO_IR 192", // the answer is not ASCII
 				"MediaStorageSOPInstanceUID": doc.SOPInstanceUID, "ImplementationClassUID": root + ".1"} {
 				if got[kw] != want {
 					t.Errorf("%s = %q, want %q", kw, got[kw], want)
@@ -245,7 +249,7 @@ func TestEncapsulatedPDF(t *testing.T) {
 	for kw, want := range map[string]string{"SOPClassUID": EncapsulatedPDF, "Modality": "DOC", "DocumentTitle": Title,
 		"MIMETypeOfEncapsulatedDocument": "application/pdf", "VerificationFlag": "UNVERIFIED", "BurnedInAnnotation": "NO",
 		"SpecificCharacterSet": "", // all ASCII: the default repertoire
-		"StudyInstanceUID": src["StudyInstanceUID"], "ImplementationClassUID": implementationUUID} {
+		"StudyInstanceUID":     src["StudyInstanceUID"], "ImplementationClassUID": implementationUUID} {
 		if got[kw] != want {
 			t.Errorf("%s = %q, want %q", kw, got[kw], want)
 		}
@@ -303,13 +307,17 @@ func TestNoDICOMSource(t *testing.T) {
 		{"no source files", noPaths.ID, nil, ErrNoSource},
 		{"png", r.ID, []string{png}, ErrNoSource},
 		{"file gone", r.ID, []string{gone}, os.ErrNotExist},
-		{"another study", r.ID, []string{dicomtest.File(t, "1.dcm")}, ErrSourceChanged},
+		{"another instance", r.ID, []string{dicomtest.File(t, "1.dcm")}, ErrSourceChanged},
+		{"another study (no instance key)", r.ID, []string{dicomtest.File(t, "1.dcm")}, ErrSourceChanged},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := tc.id
 			if tc.paths != nil {
 				moved := *r
 				moved.ID, moved.SourcePaths = 0, tc.paths
+				if strings.Contains(tc.name, "no instance key") {
+					moved.SourceKeys = nil
+				}
 				var err error
 				if id, err = h.SaveRun(ctx, &moved); err != nil {
 					t.Fatal(err)
@@ -318,6 +326,9 @@ func TestNoDICOMSource(t *testing.T) {
 			_, err := FromRun(ctx, h, id, Options{})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("FromRun = %v, want %v", err, tc.want)
+			}
+			if strings.HasPrefix(tc.name, "another") && !strings.Contains(err.Error(), tc.name[:len("another study")-1]) {
+				t.Errorf("error %q does not say %q", err, tc.name)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)

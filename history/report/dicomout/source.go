@@ -51,8 +51,10 @@ var deidOwn = map[uint32]bool{tagPatientIdentityRemoved: true, tagDeidentificati
 
 // FromRun reads what a DICOM document of run id says: the run from the
 // history, and from each of its source files (which must still be there,
-// the history storing no UIDs) the UIDs to reference and, from the first,
-// the patient and study attributes. A run whose images are not all DICOM
+// the history storing no UIDs, only their salted hashes) the UIDs to
+// reference and, from the first, the patient and study attributes. Each
+// file must still hold the instance the run analysed (its instance key,
+// for runs that recorded one) and the first the run's study. A run whose images are not all DICOM
 // files returns an error wrapping ErrNoSource; a missing or changed file
 // one wrapping fs.ErrNotExist or ErrSourceChanged.
 func FromRun(ctx context.Context, h *history.Store, id int64, opts Options) (*Report, error) {
@@ -87,6 +89,15 @@ func FromRun(ctx context.Context, h *history.Store, id int64, opts Options) (*Re
 		if i < len(r.ImageSHA256) && src.Frame > 0 {
 			if info, err := h.ImageInfo(ctx, r.ImageSHA256[i]); err == nil && info.Frame > 0 {
 				src.Frame = info.Frame
+			}
+		}
+		if i < len(r.SourceKeys) && r.SourceKeys[i] != "" {
+			k, err := h.InstanceKey(ctx, src.SOPInstanceUID)
+			if err != nil {
+				return nil, err
+			}
+			if k != r.SourceKeys[i] {
+				return nil, fmt.Errorf("run %d, image %d: %s now holds another instance than the one the run analysed: %w", id, i+1, path, ErrSourceChanged)
 			}
 		}
 		if i == 0 {
