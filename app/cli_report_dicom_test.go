@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +73,20 @@ func TestReportDicom(t *testing.T) {
 	src := attrsOf(t, dicomtest.File(t, "5.dcm"))
 	const root = "1.2.826.0.1.3680043.10.4242"
 	phi := []string{"Perfusion", "MCA Stroke", "19500704", "St. Nowhere Hospital"}
+
+	t.Run("instance key", func(t *testing.T) {
+		// ask recorded the source instance by its salted hash, so that a
+		// file replaced later is refused rather than referenced.
+		h := openHistory(t, dir)
+		run, err := h.Run(context.Background(), a.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := h.InstanceKey(context.Background(), src["SOPInstanceUID"])
+		if err != nil || len(run.SourceKeys) != 1 || run.SourceKeys[0] != want {
+			t.Errorf("run's SourceKeys %q, want [%s] (%v)", run.SourceKeys, want, err)
+		}
+	})
 
 	t.Run("sr", func(t *testing.T) {
 		path := filepath.Join(out, "sr.dcm")
