@@ -3,7 +3,6 @@ package dicomout
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -410,9 +409,4 @@ func nonEmpty(s, alt string) string {
 		return alt
 	}
 	return s
-}
-
-// sortAttributes orders attributes by tag (for tests and stable output).
-func sortAttributes(as []Attribute) {
-	sort.Slice(as, func(i, j int) bool { return as[i].Tag < as[j].Tag })
 }
