@@ -74,8 +74,10 @@ func (c *cli) report(args []string) error {
 		if err != nil {
 			return dicomInputError(notFound(err))
 		}
-		fmt.Fprintf(c.stderr, "wrote %s (%s, %s, run %d): a new series %s in study %s\n",
-			*out, dicomKind(doc.SOPClassUID), what, ids[0], doc.SeriesInstanceUID, doc.StudyInstanceUID)
+		// The new series' UID, never the source study's: UIDs of patient
+		// data are not shown.
+		fmt.Fprintf(c.stderr, "wrote %s (%s, %s, run %d): new series %s in the source study\n",
+			*out, dicomKind(doc.SOPClassUID), what, ids[0], doc.SeriesInstanceUID)
 		return nil
 	}
 	if err := writeReport(context.Background(), h, ids, *format, *out, *phi); err != nil {

@@ -133,14 +133,14 @@ const Notice = "This is a research draft produced by a machine-learning model (M
 // images analysed and the intended-use notice.
 func Content(r *Report) Item {
 	ctx := []Item{
-		{Relationship: HasConceptMod, ValueType: "TEXT", Concept: CodeEquivalentTitle, Text: Title},
-		Text(HasObsContext, CodeAlgorithmName, r.Model),
+		Text(HasConceptMod, CodeEquivalentTitle, Title),
 	}
 	add := func(c Code, v string) {
 		if v != "" {
 			ctx = append(ctx, Text(HasObsContext, c, v))
 		}
 	}
+	add(CodeAlgorithmName, r.Model)
 	add(CodeAlgorithmVer, r.ModelDigest)
 	add(CodeModelDigest, r.ModelDigest)
 	add(CodeRuntime, r.RuntimeVersion)

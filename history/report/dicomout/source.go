@@ -54,9 +54,9 @@ var deidOwn = map[uint32]bool{tagPatientIdentityRemoved: true, tagDeidentificati
 // the history storing no UIDs, only their salted hashes) the UIDs to
 // reference and, from the first, the patient and study attributes. Each
 // file must still hold the instance the run analysed (its instance key,
-// for runs that recorded one) and the first the run's study. A run whose images are not all DICOM
-// files returns an error wrapping ErrNoSource; a missing or changed file
-// one wrapping fs.ErrNotExist or ErrSourceChanged.
+// for runs that recorded one) and the first the run's study. A run whose
+// images are not all DICOM files returns an error wrapping ErrNoSource; a
+// missing or changed file one wrapping fs.ErrNotExist or ErrSourceChanged.
 func FromRun(ctx context.Context, h *history.Store, id int64, opts Options) (*Report, error) {
 	r, err := h.Run(ctx, id)
 	if err != nil {
