@@ -192,7 +192,8 @@ func BuildSRContent(r *Report, root Item, ids UIDs) (*Document, error) {
 		text(tagCompletionFlagDescription, "LO", CompletionDescription),
 		text(tagVerificationFlag, "CS", "UNVERIFIED"),
 		sq(tagPerformedProcedureCodeSequence),
-		sq(tagReferencedPerformedProcedureStep), // Type 2 in the SR Document Series module
+		sq(tagReferencedPerformedProcedureStep),                  // Type 2 in the SR Document Series module
+		sq(tagCodingSchemeIdentificationSequence, privateScheme), // the content tree's 99MGW codes
 		sq(tagCurrentRequestedProcedureEvSeq, evidence(r.Sources)...),
 	)
 	return finish(doc, ds, ids, r.AppVersion)
@@ -278,7 +279,6 @@ func common(r *Report, class, modality string, ids UIDs) (*Document, dataset, er
 		text(tagSeriesInstanceUID, "UI", doc.SeriesInstanceUID),
 		text(tagSeriesNumber, "IS", seriesNumber(created)),
 		text(tagInstanceNumber, "IS", "1"),
-		sq(tagCodingSchemeIdentificationSequence, privateScheme),
 	}
 	have := map[uint32]bool{}
 	for _, e := range ds {
