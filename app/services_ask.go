@@ -159,6 +159,11 @@ func (s *Services) logImages(ctx context.Context, req inference.Request, run *hi
 		run.BurnInRisk = run.BurnInRisk || im.Study.BurnInRisk()
 		run.ImageSHA256 = append(run.ImageSHA256, im.SHA256)
 		run.SourcePaths = append(run.SourcePaths, im.Path)
+		ikey, err := s.history.InstanceKey(ctx, im.Study.SOPInstanceUID)
+		if err != nil {
+			return fmt.Errorf("save image: %w", err)
+		}
+		run.SourceKeys = append(run.SourceKeys, ikey)
 		sources = append(sources, im.Source)
 	}
 	run.Source = strings.Join(sources, ",")

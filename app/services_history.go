@@ -13,6 +13,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/report"
+	"github.com/medgemma-workbench/medgemma-workbench/history/report/dicomout"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
@@ -203,4 +204,43 @@ func writeMarkdownReport(doc *report.Document, path string) error {
 		links = append(links, base+"/"+name)
 	}
 	return writeFileAtomic(path, report.Markdown(doc, links))
+}
+
+// writeDICOMReport writes run id's draft report to out as a DICOM
+// document of the given format (dicom-sr or dicom-pdf) in a new series of
+// the run's source study, with UIDs from ids, and returns it (its Bytes
+// are what a STOW-RS request would send).
+func writeDICOMReport(ctx context.Context, h *history.Store, id int64, format, out string, phi bool, ids dicomout.UIDs) (*dicomout.Document, error) {
+	doc, err := buildDICOMReport(ctx, h, id, format, phi, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(out, doc.Bytes); err != nil {
+		return nil, fmt.Errorf("report %s: %w", out, err)
+	}
+	return doc, nil
+}
+
+// buildDICOMReport makes run id's DICOM document (dicom-sr or dicom-pdf),
+// de-identified unless phi.
+func buildDICOMReport(ctx context.Context, h *history.Store, id int64, format string, phi bool, ids dicomout.UIDs) (*dicomout.Document, error) {
+	rep, err := dicomout.FromRun(ctx, h, id, dicomout.Options{IncludePHI: phi, AppVersion: Version})
+	if err != nil {
+		return nil, err
+	}
+	switch format {
+	case "dicom-sr":
+		return dicomout.BuildSR(rep, ids)
+	case "dicom-pdf":
+		doc, err := report.Build(ctx, h, []int64{id}, report.Options{IncludePHI: phi, AppVersion: Version, Now: rep.Created})
+		if err != nil {
+			return nil, err
+		}
+		pdf, err := report.PDF(doc)
+		if err != nil {
+			return nil, err
+		}
+		return dicomout.BuildPDF(rep, pdf, ids)
+	}
+	return nil, fmt.Errorf("report: unknown DICOM format %q: use dicom-sr or dicom-pdf", format)
 }

@@ -187,6 +187,10 @@ CREATE TABLE prompt_template_versions (
 	created_at TEXT NOT NULL,
 	PRIMARY KEY (name, version)
 ) WITHOUT ROWID;`,
+	// 8: per run image, the salted hash of its source instance's
+	// SOPInstanceUID (never the UID), so that a DICOM document written
+	// back can check that the source file still holds that instance.
+	`ALTER TABLE run_images ADD COLUMN source_key TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

@@ -51,6 +51,11 @@ type Run struct {
 	// from, parallel to ImageSHA256 (or empty). They stay in the local
 	// database: exports and reports leave them out unless asked for PHI.
 	SourcePaths []string
+	// SourceKeys are, per image, the salted hash of its source instance's
+	// SOPInstanceUID (history's InstanceKey; "" for a PNG or JPEG), so
+	// that a DICOM document written back later can tell that a source
+	// file still holds that instance. Nil for runs logged without them.
+	SourceKeys []string
 	// Rating (0 unrated, 1 to 5) and Notes are the researcher's; set them
 	// with SetRating and SetNotes.
 	Rating int

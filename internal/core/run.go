@@ -177,6 +177,10 @@ type StudyInfo struct {
 	// StudyInstanceUID identifies the study. It is used only to compute a
 	// salted hash and must never be shown.
 	StudyInstanceUID string
+	// SOPInstanceUID identifies the file's instance. Like
+	// StudyInstanceUID it is used only to compute a salted hash (the
+	// history's instance key) and must never be shown or stored.
+	SOPInstanceUID string
 }
 
 // BurnInRisk reports whether the pixels may carry burned-in text (names,
