@@ -1,0 +1,214 @@
+package pacs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
+)
+
+// Progress is how far a retrieve has come. Instances counts those done,
+// fetched or found in the cache; Bytes, Rate and ETA are of the fetched
+// ones.
+type Progress struct {
+	Study      string
+	Series     string // the series being retrieved
+	Instances  int    // done so far, of Total
+	Total      int
+	Cached     int           // of Instances, found in the cache and not fetched
+	Bytes      int64         // fetched so far
+	Rate       float64       // bytes a second, over the fetch so far
+	ETA        time.Duration // estimated time left; 0 when unknown
+	Elapsed    time.Duration
+	Fetched    int  // of Instances, fetched from the server
+	Done       bool // the last report of a retrieve that succeeded
+	CacheBytes int64
+}
+
+// String is the progress on one line, for a terminal or a status bar.
+func (p Progress) String() string {
+	s := fmt.Sprintf("%d/%d instances", p.Instances, p.Total)
+	if p.Cached > 0 {
+		s += fmt.Sprintf(" (%d cached)", p.Cached)
+	}
+	s += ", " + units.Bytes(p.Bytes)
+	if p.Elapsed > 0 && p.Bytes > 0 {
+		s += ", " + units.Bytes(int64(p.Rate)) + "/s"
+	}
+	if p.ETA > 0 && !p.Done {
+		s += ", about " + units.Duration(p.ETA) + " left"
+	}
+	return s
+}
+
+// Retrieved is where a retrieve put a study or series, and what it did.
+type Retrieved struct {
+	Study     string   `json:"study_uid"`
+	Series    []string `json:"series_uids"`
+	Dir       string   `json:"dir"` // the series folder for one series, else the study's
+	Instances int      `json:"instances"`
+	Fetched   int      `json:"fetched"`
+	Cached    int      `json:"cached"`
+	Bytes     int64    `json:"bytes"` // fetched
+}
+
+// Retrieve brings a study, or the chosen series of it, into the cache:
+// it lists each series' instances (QIDO-RS) and fetches those the cache
+// lacks one at a time (WADO-RS, /studies/S/series/R/instances/I), so a
+// retrieve cut short (cancelled by ctx, failed) leaves whole instances
+// and a retrieve run again fetches only what is missing. progress (may
+// be nil) is called after each instance and at the end. A retrieve that
+// would not fit in the cache's cap is refused (ErrTooLarge).
+func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, series []string, progress func(Progress)) (Retrieved, error) {
+	res := Retrieved{Study: study}
+	if err := checkUID("study", study); err != nil {
+		return res, err
+	}
+	for _, s := range series {
+		if err := checkUID("series", s); err != nil {
+			return res, err
+		}
+	}
+	if len(series) == 0 {
+		all, err := c.SeriesOf(ctx, study)
+		if err != nil {
+			return res, err
+		}
+		for _, s := range all {
+			series = append(series, s.UID)
+		}
+	}
+	res.Series = series
+	res.Dir = cache.StudyDir(study)
+	if len(series) == 1 {
+		res.Dir = cache.SeriesDir(study, series[0])
+	}
+	var todo []Instance
+	for _, s := range series {
+		ins, err := c.Instances(ctx, study, s)
+		if err != nil {
+			return res, err
+		}
+		todo = append(todo, ins...)
+		if len(todo) > c.opt.MaxInstances {
+			return res, &Error{Server: c.server, Op: "retrieve study " + study, Kind: ErrTooLarge,
+				Detail: fmt.Sprintf("over %d instances", c.opt.MaxInstances), Hint: "retrieve fewer series at a time, or raise the DICOM loader's files limit"}
+		}
+	}
+	p := Progress{Study: study, Total: len(todo)}
+	start := time.Now()
+	report := func() {
+		if progress == nil {
+			return
+		}
+		p.Elapsed = time.Since(start)
+		if s := p.Elapsed.Seconds(); s > 0 {
+			p.Rate = float64(p.Bytes) / s
+		}
+		p.ETA = 0
+		if p.Fetched > 0 && p.Instances < p.Total {
+			p.ETA = time.Duration(float64(p.Elapsed) / float64(p.Fetched) * float64(p.Total-p.Instances))
+		}
+		progress(p)
+	}
+	keep := map[string]bool{}
+	total := int64(-1) // the cache's bytes, once needed
+	for _, in := range todo {
+		p.Series = in.Series
+		keep[cache.path(in)] = true
+		if cache.Has(in) {
+			p.Instances++
+			p.Cached++
+			report()
+			continue
+		}
+		if total < 0 {
+			total = cache.Size()
+		}
+		n, err := c.fetchInstance(ctx, cache, in)
+		if err != nil {
+			return c.summary(res, p), err
+		}
+		p.Instances++
+		p.Fetched++
+		p.Bytes += n
+		total += n
+		if total > cache.Max() {
+			if total, err = cache.makeRoom(keep); err != nil {
+				return c.summary(res, p), &Error{Server: c.server, Op: "retrieve study " + study, Kind: ErrTooLarge, Err: err,
+					Detail: "the retrieve is larger than the cache's cap of " + units.Bytes(cache.Max()),
+					Hint:   "retrieve fewer series at a time, or raise the cache's cap"}
+			}
+		}
+		report()
+	}
+	p.Done = true
+	p.CacheBytes = total
+	report()
+	return c.summary(res, p), nil
+}
+
+func (c *Client) summary(r Retrieved, p Progress) Retrieved {
+	r.Instances, r.Fetched, r.Cached, r.Bytes = p.Instances, p.Fetched, p.Cached, p.Bytes
+	return r
+}
+
+// fetchInstance retrieves one instance into the cache and returns its
+// size.
+func (c *Client) fetchInstance(ctx context.Context, cache *Cache, in Instance) (int64, error) {
+	op := "retrieve instance " + in.UID
+	path := "/studies/" + in.Study + "/series/" + in.Series + "/instances/" + in.UID
+	r, err := c.do(ctx, op, http.MethodGet, path, nil, http.Header{"Accept": {acceptDICOM}}, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	mr, err := partReader(r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		return 0, c.malformed(op, err.Error(), err)
+	}
+	part, err := mr.NextPart()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return 0, c.malformed(op, "no part in the multipart answer", err)
+		}
+		if ctxErr(r) {
+			return 0, c.bodyError(op, r, err)
+		}
+		return 0, c.malformed(op, "multipart: "+err.Error(), err)
+	}
+	defer part.Close()
+	n, err := cache.put(in, markReads{part}, c.opt.MaxInstanceBytes, checkPart10)
+	var re readError
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, errInstanceTooLarge):
+		return n, &Error{Server: c.server, Op: op, Kind: ErrTooLarge, Err: err,
+			Detail: "the instance is over " + units.Bytes(c.opt.MaxInstanceBytes), Hint: "raise the DICOM loader's file limit if you trust the server"}
+	case errors.Is(err, errNotPart10):
+		return n, c.malformed(op, "the part is "+err.Error(), err)
+	case !errors.As(err, &re):
+		return n, fmt.Errorf("write instance %s into the DICOMweb cache %s: %w", in.UID, cache.Dir(), err)
+	case ctxErr(r):
+		return n, c.bodyError(op, r, re.err)
+	case errors.Is(err, io.ErrUnexpectedEOF) || isMultipartErr(err):
+		return n, c.malformed(op, "multipart: "+re.err.Error(), err)
+	default:
+		return n, c.bodyError(op, r, re.err)
+	}
+}
+
+// ctxErr reports whether the request's context has ended (a cancel or a
+// stall): the read failed because of it.
+func ctxErr(r *response) bool { return r.Request.Context().Err() != nil }
+
+// isMultipartErr reports whether err came from mime/multipart's parser.
+func isMultipartErr(err error) bool {
+	s := err.Error()
+	return len(s) > 10 && s[:10] == "multipart:"
+}
