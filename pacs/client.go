@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -147,7 +148,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 	u := *c.base
 	u.Path += path
 	if q != nil {
-		u.RawQuery = q.Encode()
+		u.RawQuery = encodeQuery(q)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	timer := time.AfterFunc(c.opt.Timeout, func() { cancel(errStall) })
@@ -269,4 +270,43 @@ func (c *Client) bodyError(op string, r *response, err error) error {
 		return err
 	}
 	return c.fail(r.Request.Context(), op, r.StatusCode, err)
+}
+
+// encodeQuery writes q escaping only what a query may not hold raw: a
+// QIDO-RS value's wildcards (*, ?), carets and hyphens stay as they are,
+// and a space is %20, never "+". (Orthanc 1.10 does not percent-decode
+// query values at all, so with it only values that need no escaping
+// match: search "XR*CHEST" rather than "XR CHEST".)
+func encodeQuery(q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(escapeQuery(k))
+			b.WriteByte('=')
+			b.WriteString(escapeQuery(v))
+		}
+	}
+	return b.String()
+}
+
+func escapeQuery(s string) string {
+	const raw = "-._~*^,:;@!$'()/?"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(raw, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }

@@ -118,6 +118,10 @@ func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, serie
 	keep := map[string]bool{}
 	total := int64(-1) // the cache's bytes, once needed
 	for _, in := range todo {
+		if err := ctx.Err(); err != nil {
+			return c.summary(res, p), &Error{Server: c.server, Op: "retrieve study " + study, Kind: context.Canceled, Err: err,
+				Detail: "cancelled", Hint: "retrieve it again to fetch only what is missing"}
+		}
 		p.Series = in.Series
 		keep[cache.path(in)] = true
 		if cache.Has(in) {
