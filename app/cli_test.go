@@ -21,6 +21,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
 
 var (
@@ -47,7 +48,7 @@ func demoDataDir(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pacstest.Main(m) // runs the tests, then stops the shared PACS
 	if demoDir != "" {
 		os.RemoveAll(demoDir)
 	}
