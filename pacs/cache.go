@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/atomicfile"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
@@ -32,13 +33,17 @@ type Cache struct {
 	mu sync.Mutex
 }
 
-// tmpPrefix starts the names of files being written; a crash leaves
-// them, and the next OpenCache removes them.
-const tmpPrefix = ".part-"
+// isTemp reports whether a file name is one atomicfile writes before
+// the rename: a crash leaves such files, and OpenCache removes those of
+// a day ago (not those another process is writing now).
+func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-") }
+
+// staleTemp is the age after which a temporary file is a crash's.
+const staleTemp = 24 * time.Hour
 
 // OpenCache opens (creating it) the cache in dir, capped at maxBytes
-// (0: DefaultCacheBytes), and removes what an interrupted retrieve left
-// half written.
+// (0: DefaultCacheBytes), and removes what a retrieve that crashed a day
+// ago or more left half written.
 func OpenCache(dir string, maxBytes int64) (*Cache, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultCacheBytes
@@ -47,8 +52,8 @@ func OpenCache(dir string, maxBytes int64) (*Cache, error) {
 		return nil, fmt.Errorf("DICOMweb cache %s: %w", dir, err)
 	}
 	c := &Cache{dir: dir, max: maxBytes}
-	c.walk(func(p string, _ fs.FileInfo, tmp bool) {
-		if tmp {
+	c.walk(func(p string, fi fs.FileInfo, tmp bool) {
+		if tmp && time.Since(fi.ModTime()) > staleTemp {
 			os.Remove(p)
 		}
 	})
@@ -119,7 +124,7 @@ func (c *Cache) walk(f func(p string, fi fs.FileInfo, tmp bool)) {
 		if err != nil {
 			return nil
 		}
-		f(p, fi, strings.HasPrefix(d.Name(), tmpPrefix))
+		f(p, fi, isTemp(d.Name()))
 		return nil
 	})
 }
@@ -127,49 +132,27 @@ func (c *Cache) walk(f func(p string, fi fs.FileInfo, tmp bool)) {
 // ErrCacheFull: one retrieve needs more room than the whole cache has.
 var ErrCacheFull = errors.New("larger than the cache")
 
-// put writes what r holds (at most maxBytes) as the instance, through a
-// temporary file renamed into place, and returns the bytes written. The
-// check sees the file's first bytes before it is committed (a DICOM
-// Part-10 preamble), and may refuse it.
+// put writes what r holds (at most maxBytes) as the instance, through
+// internal/atomicfile (a temporary file renamed into place), and returns
+// the bytes written. check sees the file's first bytes before it is
+// committed (a DICOM Part-10 preamble), and may refuse it.
 func (c *Cache) put(in Instance, r io.Reader, maxBytes int64, check func(head []byte) error) (int64, error) {
-	dir := c.SeriesDir(in.Study, in.Series)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(c.SeriesDir(in.Study, in.Series), 0o700); err != nil {
 		return 0, err
 	}
-	f, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if err != nil {
-		return 0, err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
+	var n int64
+	err := atomicfile.Write(c.path(in), 0o600, func(w io.Writer) error {
+		h := &headWriter{w: w}
+		var err error
+		if n, err = io.Copy(h, io.LimitReader(r, maxBytes+1)); err != nil {
+			return err
 		}
-	}()
-	h := &headWriter{w: f}
-	n, err := io.Copy(h, io.LimitReader(r, maxBytes+1))
-	if err != nil {
-		return n, err
-	}
-	if n > maxBytes {
-		return n, errInstanceTooLarge
-	}
-	if err := check(h.head); err != nil {
-		return n, err
-	}
-	if err := f.Sync(); err != nil {
-		return n, err
-	}
-	if err := f.Close(); err != nil {
-		return n, err
-	}
-	if err := os.Rename(tmp, c.path(in)); err != nil {
-		return n, err
-	}
-	ok = true
-	return n, nil
+		if n > maxBytes {
+			return errInstanceTooLarge
+		}
+		return check(h.head)
+	})
+	return n, err
 }
 
 var errInstanceTooLarge = errors.New("instance over the size limit")

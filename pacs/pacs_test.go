@@ -268,7 +268,7 @@ func TestRetrieveCacheCap(t *testing.T) {
 			t.Fatalf("err = %v, want a refusal naming the server and the cache's cap", err)
 		}
 		for _, f := range cacheFiles(t, cache.Dir()) {
-			if strings.Contains(f, ".part-") {
+			if strings.Contains(f, ".tmp-") {
 				t.Errorf("half-written file %s left in the cache", f)
 			}
 		}
@@ -453,6 +453,13 @@ func TestMalformedAndTimeout(t *testing.T) {
 			w.Header().Set("Content-Type", `multipart/related; type="application/dicom"; boundary=b0undary`)
 			w.Write([]byte("--b0undary\r\nContent-Type: application/dicom\r\n\r\nhello\r\n--b0undary--\r\n"))
 		}, pacs.ErrMalformed, "Part-10"},
+		{"cut off", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", `multipart/related; type="application/dicom"; boundary=b0undary`)
+			w.Write([]byte("--b0undary\r\nContent-Type: application/dicom\r\n\r\n"))
+			w.Write(append(make([]byte, 128), "DICM and then the connection drops"...))
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}, pacs.ErrMalformed, "multipart"},
 		{"stall", func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():
