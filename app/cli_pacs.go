@@ -187,7 +187,7 @@ func (c *cli) pacsFind(ctx context.Context, p *PACS, srv PACSServer, q pacs.Quer
 		return err
 	}
 	if q.Limit > 0 && len(ss) == q.Limit {
-		fmt.Fprintf(c.stderr, "%s shown; more may follow: add --offset %d\n", plural(len(ss), "study"), q.Offset+q.Limit)
+		fmt.Fprintf(c.stderr, "%d studies shown; more may follow: add --offset %d\n", len(ss), q.Offset+q.Limit)
 	}
 	return nil
 }
@@ -215,8 +215,9 @@ func parseDateRange(s string) (from, to string, err error) {
 // pacsProgressLine shows a retrieve's progress on stderr, redrawn at
 // most every cliProgressInterval.
 type pacsProgressLine struct {
-	line progressLine
-	last time.Time
+	line  progressLine
+	last  time.Time
+	shown string
 }
 
 func (c *cli) pacsProgress() *pacsProgressLine {
@@ -228,8 +229,10 @@ func (p *pacsProgressLine) show(pr pacs.Progress) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.line.w, "\r\033[Kretrieving %s", ellipsis(pr.String(), 90))
-	p.line.drawn = true
+	if line := ellipsis(pr.String(), 90); line != p.shown {
+		fmt.Fprintf(p.line.w, "\r\033[Kretrieving %s", line)
+		p.shown, p.line.drawn = line, true
+	}
 }
 
 func (p *pacsProgressLine) end() { p.line.end() }

@@ -35,9 +35,11 @@ func (p Progress) String() string {
 	if p.Cached > 0 {
 		s += fmt.Sprintf(" (%d cached)", p.Cached)
 	}
-	s += ", " + units.Bytes(p.Bytes)
-	if p.Elapsed > 0 && p.Bytes > 0 {
-		s += ", " + units.Bytes(int64(p.Rate)) + "/s"
+	if p.Bytes > 0 {
+		s += ", " + units.Bytes(p.Bytes) + " fetched"
+		if p.Elapsed > 0 {
+			s += ", " + units.Bytes(int64(p.Rate)) + "/s"
+		}
 	}
 	if p.ETA > 0 && !p.Done {
 		s += ", about " + units.Duration(p.ETA) + " left"
