@@ -14,6 +14,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
@@ -279,4 +280,26 @@ func TestPacsCLIErrors(t *testing.T) {
 func sha256hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// TestPacsAskImage asks the demo model about a dicomweb:// image: the
+// image the model receives is the original file's.
+func TestPacsAskImage(t *testing.T) {
+	srv := pacstest.Shared(t)
+	pacsEnv(t)
+	dir := demoDataDir(t)
+	sd := srv.Seed("3.dcm")
+	out, err := runCLI("prepare", sd.Path, "--out", filepath.Join(t.TempDir(), "in.png"), "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prep struct {
+		SHA256 string `json:"sha256"`
+	}
+	json.Unmarshal([]byte(out), &prep)
+	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--prompt", "Describe this MR", "--seed", "1", "--temperature", "0", "--num-predict", "4",
+		"--image", source(srv, sd, true))
+	if len(a.ImageSHA256) != 1 || a.ImageSHA256[0] != prep.SHA256 {
+		t.Errorf("ask --image dicomweb://… sent images %v, want the original file's %s", a.ImageSHA256, prep.SHA256)
+	}
 }
