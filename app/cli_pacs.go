@@ -229,7 +229,7 @@ func (p *pacsProgressLine) show(pr pacs.Progress) {
 		return
 	}
 	p.last = time.Now()
-	if line := ellipsis(pr.String(), 90); line != p.shown {
+	if line := ellipsis(pacs.ProgressText(pr), 90); line != p.shown {
 		fmt.Fprintf(p.line.w, "\r\033[Kretrieving %s", line)
 		p.shown, p.line.drawn = line, true
 	}

@@ -303,3 +303,38 @@ func TestPacsAskImage(t *testing.T) {
 		t.Errorf("ask --image dicomweb://… sent images %v, want the original file's %s", a.ImageSHA256, prep.SHA256)
 	}
 }
+
+// TestPacsServicesBackend goes through the methods the window's PACS tab
+// calls: find, series, retrieve with progress, then OpenStudy on the
+// folder.
+func TestPacsServicesBackend(t *testing.T) {
+	srv := pacstest.Shared(t)
+	ctx := context.Background()
+	s, err := NewServices(ctx, Config{DataDir: t.TempDir(), NoRuntime: true}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	server := PACSServer{URL: srv.DICOMweb, User: pacstest.User, Password: pacstest.Password}
+	sd := srv.Seed("5.dcm")
+	studies, err := s.FindStudies(ctx, server, pacs.Query{Modality: "CT"})
+	if err != nil || len(studies) != 1 || studies[0].UID != sd.Study {
+		t.Fatalf("FindStudies = %v, %v; want the CT study", studies, err)
+	}
+	series, err := s.StudySeries(ctx, server, sd.Study)
+	if err != nil || len(series) != 1 {
+		t.Fatalf("StudySeries = %v, %v", series, err)
+	}
+	var reports []pacs.Progress
+	r, err := s.RetrieveStudy(ctx, server, sd.Study, []string{series[0].UID}, func(p pacs.Progress) { reports = append(reports, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) == 0 || !reports[len(reports)-1].Done || reports[len(reports)-1].Bytes == 0 {
+		t.Errorf("progress reports %+v, want a last one that is done with the bytes fetched", reports)
+	}
+	opened, _, err := s.OpenStudy(ctx, r.Dir, nil)
+	if err != nil || len(opened) != 1 || len(opened[0].Slices) != 2 {
+		t.Errorf("OpenStudy(%s) = %v, %v; want the CT series of 2 frames", r.Dir, opened, err)
+	}
+}

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 )
 
@@ -36,16 +36,9 @@ const (
 // none.
 const SecretPACSPassword = "pacs-password"
 
-// PACSServer is a DICOMweb server and how to authenticate to it: none,
-// HTTP basic (User, Password) or a bearer token (Token, which wins).
-type PACSServer struct {
-	URL            string // the DICOMweb root, http(s)://HOST:PORT/PATH
-	User, Password string
-	Token          string
-	// Timeout bounds the wait for an answer and any pause in one
-	// (0: pacs.DefaultTimeout).
-	Timeout time.Duration
-}
+// PACSServer is a DICOMweb server and how to authenticate to it
+// (core.PACSServer).
+type PACSServer = core.PACSServer
 
 // PACS is the DICOMweb service over the retrieve cache in the data
 // folder (DATA_DIR/dicomweb). Its methods are safe for concurrent use.
@@ -176,6 +169,50 @@ func isPACSError(err error) bool {
 // its credentials); URL "" when none is set.
 func PACSFromEnv(getenv func(string) string) PACSServer {
 	return PACSServer{URL: getenv(EnvPACSURL), User: getenv(EnvPACSUser), Password: getenv(EnvPACSPassword), Token: getenv(EnvPACSToken)}
+}
+
+// The window's PACS tab reaches the service through these methods of
+// Services: ui declares them as its PACSBackend interface, over the
+// internal/core types only (ui imports no HTTP), and opens a retrieved
+// folder with OpenStudy as it opens any folder.
+
+// FindStudies returns the studies on srv that q matches (see PACS.Find).
+func (s *Services) FindStudies(ctx context.Context, srv core.PACSServer, q core.PACSQuery) ([]core.PACSStudy, error) {
+	p, err := s.PACS()
+	if err != nil {
+		return nil, err
+	}
+	return p.Find(ctx, srv, q)
+}
+
+// StudySeries lists a study's series on srv (see PACS.Series).
+func (s *Services) StudySeries(ctx context.Context, srv core.PACSServer, study string) ([]core.PACSSeries, error) {
+	p, err := s.PACS()
+	if err != nil {
+		return nil, err
+	}
+	return p.Series(ctx, srv, study)
+}
+
+// RetrieveStudy brings a study, or the chosen series of it, into the
+// cache and returns its local folder; progress is called after every
+// instance, off the UI goroutine (see PACS.Retrieve).
+func (s *Services) RetrieveStudy(ctx context.Context, srv core.PACSServer, study string, series []string, progress func(core.RetrieveProgress)) (core.Retrieved, error) {
+	p, err := s.PACS()
+	if err != nil {
+		return core.Retrieved{}, err
+	}
+	return p.Retrieve(ctx, srv, study, series, progress)
+}
+
+// StoreFiles sends DICOM Part-10 files to srv (see PACS.Store): a
+// report's DICOM SR or Encapsulated PDF, say.
+func (s *Services) StoreFiles(ctx context.Context, srv core.PACSServer, files ...string) (core.StowResult, error) {
+	p, err := s.PACS()
+	if err != nil {
+		return core.StowResult{}, err
+	}
+	return p.Store(ctx, srv, files...)
 }
 
 // PACS returns the window's PACS service, opened on first use.

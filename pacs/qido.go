@@ -11,48 +11,20 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// Query selects studies. Empty fields match everything; PatientName,
-// Description and the IDs may hold the wildcards * and ?, as QIDO-RS
-// matches them.
-type Query struct {
-	PatientID   string
-	PatientName string
-	Modality    string // matched against ModalitiesInStudy
-	// DateFrom and DateTo bound StudyDate, as YYYYMMDD, inclusive; either
-	// may be empty for an open range.
-	DateFrom, DateTo string
-	Accession        string
-	Description      string
-	// Limit and Offset page a large result: at most Limit studies (0: the
-	// server's default), after skipping Offset.
-	Limit, Offset int
-}
-
-// Study is one study a query found.
-type Study struct {
-	UID         string   `json:"study_uid"`
-	PatientName string   `json:"patient_name"`
-	PatientID   string   `json:"patient_id"`
-	Date        string   `json:"date"` // YYYYMMDD
-	Time        string   `json:"time,omitempty"`
-	Accession   string   `json:"accession"`
-	Description string   `json:"description"`
-	Modalities  []string `json:"modalities"`
-	Series      int      `json:"series"`    // NumberOfStudyRelatedSeries, 0 if not told
-	Instances   int      `json:"instances"` // NumberOfStudyRelatedInstances, 0 if not told
-}
-
-// Series is one series of a study.
-type Series struct {
-	UID         string `json:"series_uid"`
-	Study       string `json:"study_uid"`
-	Modality    string `json:"modality"`
-	Number      int    `json:"number"`
-	Description string `json:"description"`
-	Instances   int    `json:"instances"` // NumberOfSeriesRelatedInstances
-}
+// The plain data of queries are internal/core's, so that the window
+// can show them without importing this package.
+type (
+	// Query selects studies (core.PACSQuery).
+	Query = core.PACSQuery
+	// Study is one study a query found (core.PACSStudy).
+	Study = core.PACSStudy
+	// Series is one series of a study (core.PACSSeries).
+	Series = core.PACSSeries
+)
 
 // Instance is one SOP instance of a series.
 type Instance struct {
@@ -190,8 +162,8 @@ func (c *Client) decodeJSON(op string, r *response) ([]dataset, error) {
 // dateRe is a DICOM date.
 var dateRe = regexp.MustCompile(`^\d{8}$`)
 
-// Values are the QIDO-RS query parameters of q.
-func (q Query) values() (url.Values, error) {
+// queryValues are the QIDO-RS query parameters of q.
+func queryValues(q Query) (url.Values, error) {
 	v := url.Values{}
 	set := func(k, s string) {
 		if s = strings.TrimSpace(s); s != "" {
@@ -231,7 +203,7 @@ func (q Query) values() (url.Values, error) {
 
 // FindStudies returns the studies q matches, in the server's order.
 func (c *Client) FindStudies(ctx context.Context, q Query) ([]Study, error) {
-	v, err := q.values()
+	v, err := queryValues(q)
 	if err != nil {
 		return nil, err
 	}

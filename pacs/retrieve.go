@@ -8,29 +8,21 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
-// Progress is how far a retrieve has come. Instances counts those done,
-// fetched or found in the cache; Bytes, Rate and ETA are of the fetched
-// ones.
-type Progress struct {
-	Study      string
-	Series     string // the series being retrieved
-	Instances  int    // done so far, of Total
-	Total      int
-	Cached     int           // of Instances, found in the cache and not fetched
-	Bytes      int64         // fetched so far
-	Rate       float64       // bytes a second, over the fetch so far
-	ETA        time.Duration // estimated time left; 0 when unknown
-	Elapsed    time.Duration
-	Fetched    int  // of Instances, fetched from the server
-	Done       bool // the last report of a retrieve that succeeded
-	CacheBytes int64
-}
+type (
+	// Progress is how far a retrieve has come (core.RetrieveProgress).
+	Progress = core.RetrieveProgress
+	// Retrieved is where a retrieve put a study or series, and what it
+	// did (core.Retrieved).
+	Retrieved = core.Retrieved
+)
 
-// String is the progress on one line, for a terminal or a status bar.
-func (p Progress) String() string {
+// ProgressText is p on one line, for a terminal or a status bar:
+// "12/40 instances (3 cached), 4.1 MiB fetched, 2.0 MiB/s, about 9 s left".
+func ProgressText(p Progress) string {
 	s := fmt.Sprintf("%d/%d instances", p.Instances, p.Total)
 	if p.Cached > 0 {
 		s += fmt.Sprintf(" (%d cached)", p.Cached)
@@ -45,17 +37,6 @@ func (p Progress) String() string {
 		s += ", about " + units.Duration(p.ETA) + " left"
 	}
 	return s
-}
-
-// Retrieved is where a retrieve put a study or series, and what it did.
-type Retrieved struct {
-	Study     string   `json:"study_uid"`
-	Series    []string `json:"series_uids"`
-	Dir       string   `json:"dir"` // the series folder for one series, else the study's
-	Instances int      `json:"instances"`
-	Fetched   int      `json:"fetched"`
-	Cached    int      `json:"cached"`
-	Bytes     int64    `json:"bytes"` // fetched
 }
 
 // Retrieve brings a study, or the chosen series of it, into the cache:

@@ -9,29 +9,21 @@ import (
 	"net/textproto"
 	"os"
 	"strconv"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// Stored is one instance a STOW-RS request stored.
-type Stored struct {
-	SOPInstanceUID string `json:"sop_instance_uid"`
-	SOPClassUID    string `json:"sop_class_uid"`
-	RetrieveURL    string `json:"retrieve_url,omitempty"`
-}
-
-// Failed is one instance the server refused, with its failure reason
-// (PS3.18 table I.2-2: 0xA700 out of resources, 0xA900 SOP class
-// mismatch, 0xC000 cannot understand, …).
-type Failed struct {
-	SOPInstanceUID string `json:"sop_instance_uid"`
-	Reason         int    `json:"reason"`
-}
-
-// StowResult is the server's answer to a STOW-RS request.
-type StowResult struct {
-	RetrieveURL string   `json:"retrieve_url,omitempty"` // the study's, when the server says
-	Stored      []Stored `json:"stored"`
-	Failed      []Failed `json:"failed,omitempty"`
-}
+type (
+	// Stored is one instance a STOW-RS request stored
+	// (core.StoredInstance).
+	Stored = core.StoredInstance
+	// Failed is one instance the server refused, with its failure reason
+	// (core.FailedInstance).
+	Failed = core.FailedInstance
+	// StowResult is the server's answer to a STOW-RS request
+	// (core.StowResult).
+	StowResult = core.StowResult
+)
 
 // ErrStowFailed: the server refused some or all instances; the
 // StowResult returned with it says which.
