@@ -150,8 +150,12 @@ func (c *cli) run(args []string) (err error) {
 		fmt.Fprintln(c.stdout, usage)
 		return nil
 	}
-	if _, err := os.Stat(cmd); err == nil {
-		return runGUI(c.cfg, args)
+	if _, err := os.Stat(cmd); err == nil || pacs.IsSource(cmd) {
+		paths, err := c.localSources(args...)
+		if err != nil {
+			return err
+		}
+		return runGUI(c.cfg, paths)
 	}
 	return usagef("unknown command or file %q\n%s", cmd, usage)
 }

@@ -45,13 +45,21 @@ func (f *pacsFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print JSON (Lines for lists)")
 }
 
-// server is the server the flags name, the password read as --user's
-// flag help says.
+// server is the server the flags name.
 func (f *pacsFlags) server() (PACSServer, error) {
 	if f.url == "" {
 		return PACSServer{}, usagef("give --url (the DICOMweb root, e.g. http://pacs:8042/dicom-web) or set $%s\n%s", EnvPACSURL, pacsUsage)
 	}
-	srv := PACSServer{URL: f.url, User: f.user, Token: f.token, Timeout: f.timeout}
+	return pacsServer(f.url, f.user, f.token, f.timeout)
+}
+
+// pacsServer is the server at url with the command line's credentials: a
+// bearer token, else user with the password from
+// $MEDGEMMA_WORKBENCH_PACS_PASSWORD or the keychain, else none (or
+// user:password@ in url). Every command that talks to a PACS (pacs,
+// report --stow) builds its server so.
+func pacsServer(url, user, token string, timeout time.Duration) (PACSServer, error) {
+	srv := PACSServer{URL: url, User: user, Token: token, Timeout: timeout}
 	if srv.User != "" && srv.Token == "" {
 		pw, err := pacsPassword(os.Getenv)
 		if err != nil {

@@ -34,7 +34,7 @@ func ProgressText(p Progress) string {
 		}
 	}
 	if p.ETA > 0 && !p.Done {
-		s += ", about " + units.Duration(p.ETA) + " left"
+		s += ", about " + units.Wait(max(p.ETA.Round(time.Second), time.Second)) + " left"
 	}
 	return s
 }
