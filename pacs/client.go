@@ -32,6 +32,9 @@ import (
 // DefaultTimeout bounds the wait for an answer, and any pause in one.
 const DefaultTimeout = 30 * time.Second
 
+// DefaultParallel is how many instances a retrieve fetches at once.
+const DefaultParallel = 4
+
 // DefaultMaxJSONBytes bounds one QIDO-RS or STOW-RS JSON answer.
 const DefaultMaxJSONBytes = 64 << 20
 
@@ -55,6 +58,9 @@ type Options struct {
 	// MaxInstances bounds the instances of one retrieve (default: the
 	// DICOM loader's Files limit).
 	MaxInstances int
+	// Parallel is how many instances a retrieve fetches at once
+	// (default DefaultParallel; 1 fetches them one after another).
+	Parallel int
 	// Transport carries the requests (default http.DefaultTransport).
 	Transport http.RoundTripper
 }
@@ -94,6 +100,9 @@ func NewClient(base string, o Options) (*Client, error) {
 	}
 	if o.MaxInstances <= 0 {
 		o.MaxInstances = int(lim.Files)
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = DefaultParallel
 	}
 	hc := httpauth.Client(creds, o.Transport)
 	return &Client{base: clean, server: redact.Parsed(clean), hc: hc, secrets: creds.Secrets(), opt: o}, nil

@@ -22,10 +22,11 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pacstest.Main(m)) }
 
-// client is a client of srv as its registered user, over tr (may be nil).
+// client is a client of srv as its registered user, over tr (may be
+// nil), fetching one instance at a time.
 func client(t *testing.T, srv *pacstest.Server, tr http.RoundTripper) *pacs.Client {
 	t.Helper()
-	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password, Transport: tr, Timeout: 10 * time.Second})
+	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password, Transport: tr, Timeout: 10 * time.Second, Parallel: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,6 +232,52 @@ func TestRetrieveResumesAfterCancel(t *testing.T) {
 	count.Reset()
 	if _, err := c.Retrieve(context.Background(), cache, sd.Study, []string{sd.Series}, nil); err != nil || count.Retrieves() != 0 {
 		t.Errorf("third retrieve: %d fetches, err %v; want none, all cached", count.Retrieves(), err)
+	}
+}
+
+// TestParallelRetrieveResumes is the same with four fetches at once: a
+// cancel may stop some in flight, and the cache then holds only whole
+// instances; the retrieve run again fetches exactly those it lacks.
+func TestParallelRetrieveResumes(t *testing.T) {
+	srv := pacstest.Shared(t)
+	count := &pacstest.Counter{}
+	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password, Transport: count, Parallel: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := mustCache(t)
+	sd := srv.Seed("1.dcm")
+	n := 1 + pacstest.MultiCopies
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = c.Retrieve(ctx, cache, sd.Study, nil, func(p pacs.Progress) {
+		if p.Instances == 1 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled retrieve: err = %v, want context.Canceled", err)
+	}
+	files := cacheFiles(t, cache.Dir())
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".dcm") || strings.Contains(f, ".tmp-") {
+			t.Errorf("cache holds %s after the cancel, not a whole instance", f)
+		}
+	}
+	k := len(files)
+	if k < 1 || k >= n {
+		t.Fatalf("cache holds %d instances after the cancel, want 1 to %d", k, n-1)
+	}
+	count.Reset()
+	var reports int
+	res, err := c.Retrieve(context.Background(), cache, sd.Study, nil, func(pacs.Progress) { reports++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := count.Retrieves(); got != n-k || res.Fetched != n-k || res.Cached != k {
+		t.Errorf("resumed retrieve fetched %d (%+v), want the %d missing", got, res, n-k)
+	}
+	if reports != n+1 {
+		t.Errorf("%d progress reports, want one an instance and a last one: %d", reports, n+1)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
@@ -41,11 +42,12 @@ func ProgressText(p Progress) string {
 
 // Retrieve brings a study, or the chosen series of it, into the cache:
 // it lists each series' instances (QIDO-RS) and fetches those the cache
-// lacks one at a time (WADO-RS, /studies/S/series/R/instances/I), so a
-// retrieve cut short (cancelled by ctx, failed) leaves whole instances
-// and a retrieve run again fetches only what is missing. progress (may
-// be nil) is called after each instance and at the end. A retrieve that
-// would not fit in the cache's cap is refused (ErrTooLarge).
+// lacks, each by itself (WADO-RS, /studies/S/series/R/instances/I),
+// Options.Parallel at a time, so a retrieve cut short (cancelled by ctx,
+// failed) leaves whole instances and a retrieve run again fetches only
+// what is missing. progress (may be nil) is called after each instance
+// and at the end, never two calls at once. A retrieve that would not fit
+// in the cache's cap is refused (ErrTooLarge).
 func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, series []string, progress func(Progress)) (Retrieved, error) {
 	res := Retrieved{Study: study}
 	if err := checkUID("study", study); err != nil {
@@ -98,45 +100,108 @@ func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, serie
 		}
 		progress(p)
 	}
+	// The retrieve's own instances are never evicted to make room for it.
 	keep := map[string]bool{}
-	total := int64(-1) // the cache's bytes, once needed
 	for _, in := range todo {
-		if err := ctx.Err(); err != nil {
-			return c.summary(res, p), &Error{Server: c.server, Op: "retrieve study " + study, Kind: context.Canceled, Err: err,
-				Detail: "cancelled", Hint: "retrieve it again to fetch only what is missing"}
-		}
-		p.Series = in.Series
 		keep[cache.path(in)] = true
+	}
+	var missing []Instance
+	for _, in := range todo {
 		if cache.Has(in) {
+			p.Series = in.Series
 			p.Instances++
 			p.Cached++
 			report()
 			continue
 		}
-		if total < 0 {
-			total = cache.Size()
-		}
-		n, err := c.fetchInstance(ctx, cache, in)
-		if err != nil {
-			return c.summary(res, p), err
-		}
+		missing = append(missing, in)
+	}
+	if len(missing) == 0 {
+		p.Done = true
+		report()
+		return c.summary(res, p), nil
+	}
+	total, err := c.fetchAll(ctx, "retrieve study "+study, cache, missing, keep, func(in Instance, n int64) {
+		p.Series = in.Series
 		p.Instances++
 		p.Fetched++
 		p.Bytes += n
-		total += n
-		if total > cache.Max() {
-			if total, err = cache.makeRoom(keep); err != nil {
-				return c.summary(res, p), &Error{Server: c.server, Op: "retrieve study " + study, Kind: ErrTooLarge, Err: err,
-					Detail: "the retrieve is larger than the cache's cap of " + units.Bytes(cache.Max()),
-					Hint:   "retrieve fewer series at a time, or raise the cache's cap"}
-			}
-		}
 		report()
+	})
+	if err != nil {
+		return c.summary(res, p), err
 	}
 	p.Done = true
 	p.CacheBytes = total
 	report()
 	return c.summary(res, p), nil
+}
+
+// fetchAll fetches the instances into the cache, Parallel at a time, and
+// calls done (never two at once) after each; it keeps the cache under
+// its cap, evicting what keep does not hold, and returns the bytes the
+// cache then holds. The first failure cancels the fetches in flight and
+// is the error returned; a cancelled ctx is context.Canceled.
+func (c *Client) fetchAll(parent context.Context, op string, cache *Cache, todo []Instance, keep map[string]bool, done func(Instance, int64)) (int64, error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		total    = cache.Size()
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, c.opt.Parallel)
+	)
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+	for _, in := range todo {
+		if err := ctx.Err(); err != nil {
+			break
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(in Instance) {
+			defer func() { <-sem; wg.Done() }()
+			n, err := c.fetchInstance(ctx, cache, in)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fail(err)
+				return
+			}
+			total += n
+			if total > cache.Max() {
+				if total, err = cache.makeRoom(keep); err != nil {
+					fail(&Error{Server: c.server, Op: op, Kind: ErrTooLarge, Err: err,
+						Detail: "the retrieve is larger than the cache's cap of " + units.Bytes(cache.Max()),
+						Hint:   "retrieve fewer series at a time, or raise the cache's cap"})
+					return
+				}
+			}
+			if firstErr == nil {
+				done(in, n)
+			}
+		}(in)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	// A cancel by the caller wins over the errors it caused in flight.
+	if err := parent.Err(); err != nil {
+		firstErr = &Error{Server: c.server, Op: op, Kind: context.Canceled, Err: err,
+			Detail: "cancelled", Hint: "retrieve it again to fetch only what is missing"}
+	}
+	return total, firstErr
 }
 
 func (c *Client) summary(r Retrieved, p Progress) Retrieved {
