@@ -47,6 +47,9 @@ type PACS struct {
 	// transport carries every request (nil: the default); tests count
 	// requests with it.
 	transport http.RoundTripper
+	// parallel is how many instances a retrieve fetches at once (0:
+	// pacs.DefaultParallel).
+	parallel int
 }
 
 // OpenPACS opens the PACS service with its cache under dataDir, capped at
@@ -73,7 +76,7 @@ func OpenPACS(dataDir string, maxBytes int64) (*PACS, error) {
 func (p *PACS) CacheDir() string { return p.cache.Dir() }
 
 func (p *PACS) client(srv PACSServer) (*pacs.Client, error) {
-	c, err := pacs.NewClient(srv.URL, pacs.Options{User: srv.User, Password: srv.Password, Token: srv.Token, Timeout: srv.Timeout, Transport: p.transport})
+	c, err := pacs.NewClient(srv.URL, pacs.Options{User: srv.User, Password: srv.Password, Token: srv.Token, Timeout: srv.Timeout, Transport: p.transport, Parallel: p.parallel})
 	if err != nil {
 		return nil, &UsageError{err}
 	}

@@ -235,13 +235,13 @@ func TestRetrieveResumesAfterCancel(t *testing.T) {
 	}
 }
 
-// TestParallelRetrieveResumes is the same with four fetches at once: a
+// TestParallelRetrieveResumes is the same with two fetches at once: a
 // cancel may stop some in flight, and the cache then holds only whole
 // instances; the retrieve run again fetches exactly those it lacks.
 func TestParallelRetrieveResumes(t *testing.T) {
 	srv := pacstest.Shared(t)
 	count := &pacstest.Counter{}
-	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password, Transport: count, Parallel: 4})
+	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password, Transport: count, Parallel: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,6 +148,7 @@ func (c *Client) fetchAll(parent context.Context, op string, cache *Cache, todo 
 	var (
 		mu       sync.Mutex
 		firstErr error
+		finished int
 		total    = cache.Size()
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, c.opt.Parallel)
@@ -188,6 +189,7 @@ func (c *Client) fetchAll(parent context.Context, op string, cache *Cache, todo 
 					return
 				}
 			}
+			finished++
 			if firstErr == nil {
 				done(in, n)
 			}
@@ -196,8 +198,9 @@ func (c *Client) fetchAll(parent context.Context, op string, cache *Cache, todo 
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	// A cancel by the caller wins over the errors it caused in flight.
-	if err := parent.Err(); err != nil {
+	// A cancel by the caller wins over the errors it caused in flight;
+	// one that came when every instance was in already changes nothing.
+	if err := parent.Err(); err != nil && finished < len(todo) {
 		firstErr = &Error{Server: c.server, Op: op, Kind: context.Canceled, Err: err,
 			Detail: "cancelled", Hint: "retrieve it again to fetch only what is missing"}
 	}
