@@ -196,6 +196,10 @@ const askUsage = "usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID 
 // modality, too many slices, no dates to order by) is bad input.
 func (c *cli) buildRecipe(r *recipe.Recipe, paths []string, o recipe.Options) (*recipe.Built, error) {
 	var inputs []recipe.Input
+	paths, err := c.localSources(paths...)
+	if err != nil {
+		return nil, err
+	}
 	for _, path := range paths {
 		s, skipped, err := openSeries(path, "")
 		if err != nil {

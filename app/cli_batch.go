@@ -192,7 +192,7 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchComman
 	if err := c.cfg.resolve(); err != nil {
 		return err
 	}
-	b, err := loadBatch(o.spec, c.cfg.DataDir)
+	b, err := loadBatch(ctx, o.spec, c.cfg.DataDir)
 	if err != nil {
 		return o.usageError(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
 
 var (
@@ -49,7 +50,7 @@ func demoDataDir(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pacstest.Main(m) // runs the tests, then stops the shared PACS
 	if demoDir != "" {
 		os.RemoveAll(demoDir)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
+	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
@@ -167,18 +168,38 @@ type loadedBatch struct {
 	cleanup func()
 }
 
+// manifestSources resolves a manifest's dicomweb:// images into the
+// PACS cache under dataDir, with the environment's credentials (see
+// PACS.Local).
+func manifestSources(ctx context.Context, dataDir string) batch.Locate {
+	var p *PACS
+	return func(image string) (string, bool, error) {
+		if !pacs.IsSource(image) {
+			return "", false, nil
+		}
+		var err error
+		if p == nil {
+			if p, err = OpenPACS(dataDir, 0); err != nil {
+				return "", true, err
+			}
+		}
+		local, err := p.Local(ctx, image, PACSFromEnv(os.Getenv), nil)
+		return local, true, err
+	}
+}
+
 // loadBatch checks spec and reads its items and prompts; a ZIP is
 // extracted under dataDir/tmp. close the batch when it is over: it
 // removes the files extracted from a ZIP. Bad input is a
 // *batchInputError.
-func loadBatch(spec BatchSpec, dataDir string) (*loadedBatch, error) {
+func loadBatch(ctx context.Context, spec BatchSpec, dataDir string) (*loadedBatch, error) {
 	if err := spec.check(); err != nil {
 		return nil, err
 	}
 	b := &loadedBatch{spec: spec, cleanup: func() {}}
 	var err error
 	if spec.Manifest != "" {
-		b.items, err = batch.LoadManifest(spec.Manifest)
+		b.items, err = batch.LoadManifestWith(spec.Manifest, manifestSources(ctx, dataDir))
 	} else {
 		err = b.loadImages(dataDir)
 	}
@@ -486,7 +507,7 @@ func checkEndpointModels(ctx context.Context, oc *inference.OpenAIClient, models
 // preparation, skipping the runs spec.Out already holds. See
 // ui.BatchBackend.
 func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress func(ui.BatchProgress)) (ui.BatchResult, error) {
-	b, err := loadBatch(BatchSpec{
+	b, err := loadBatch(ctx, BatchSpec{
 		Manifest: spec.Manifest, Images: spec.Images, Prompts: spec.Prompts, Models: spec.Models,
 		Repeat: spec.Repeat, Concurrency: spec.Concurrency, Out: spec.Out, Options: spec.Options,
 		Retries: inference.DefaultBackoff.Retries,

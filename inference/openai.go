@@ -46,7 +46,7 @@ func NewOpenAIClient(base, apiKey string) (*OpenAIClient, error) {
 		return nil, fmt.Errorf("endpoint %q: want an http(s) URL such as http://host:8000/v1", redact.Text(base))
 	}
 	u, creds := splitCredentials(u, apiKey)
-	return &OpenAIClient{base: u, secrets: creds.secrets(), hc: authClient(creds), Timeout: DefaultOpenAITimeout}, nil
+	return &OpenAIClient{base: u, secrets: creds.Secrets(), hc: authClient(creds), Timeout: DefaultOpenAITimeout}, nil
 }
 
 // URL is the API's base URL, without credentials.
