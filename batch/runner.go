@@ -28,6 +28,12 @@ func (f BackendFunc) Ask(ctx context.Context, req inference.Request) (int64, inf
 	return f(ctx, req)
 }
 
+// JobBackend is a [Backend] told which job each request is for, such as
+// one that answers from a file of results keyed by [Job.Key].
+type JobBackend interface {
+	AskJob(ctx context.Context, j Job, req inference.Request) (runID int64, res inference.Result, err error)
+}
+
 // Cancelled reports whether a request ended because it was stopped rather
 // than because it failed: its context is done, the backend reported the
 // run cancelled, or its error is a cancellation. The runner and the
@@ -244,7 +250,7 @@ func (r *Runner) doWith(ctx context.Context, j Job, cache *imageCache, backend B
 		row.Recipe, row.Prompt = &req.Recipe, req.Prompt
 	}
 	row.SchemaHash = req.SchemaHash
-	id, res, err := r.askRetrying(ctx, backend, req, &row)
+	id, res, err := r.askRetrying(ctx, backend, j, req, &row)
 	row.record(id, res)
 	switch {
 	case Cancelled(ctx, res, err):
@@ -312,6 +318,32 @@ func (r *Runner) request(ctx context.Context, j Job, cache *imageCache) (inferen
 	return withSchema(inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, j.Prompt), nil
 }
 
+// Requests calls fn with each job's request, made as Run makes it (the
+// item's images prepared once, the prompt's recipe applied, its schema
+// asked for), in order, without sending any: batch --emit-openai-batch
+// writes them to a file. A job whose request cannot be made stops it with
+// its error.
+func (r *Runner) Requests(ctx context.Context, jobs []Job, fn func(Job, inference.Request) error) error {
+	cache := newImageCache(jobs, r.Prepare)
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		req, err := r.request(ctx, j, cache)
+		cache.release(j)
+		if err != nil && !r.IncludePHI {
+			err = scrubPaths(err, j.Item)
+		}
+		if err != nil {
+			return fmt.Errorf("item %s, prompt %s: %w", j.Item.ID, j.Prompt.Name, err)
+		}
+		if err := fn(j, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // newRow is job j's row before it runs: what it asks, of which model, and
 // how.
 func (r *Runner) newRow(j Job) Row {
@@ -331,10 +363,19 @@ func (r *Runner) newRow(j Job) Row {
 // askRetrying sends req, and again after a backoff while the answer is
 // worth retrying and retries are left, counting the attempts in row. It
 // returns the last answer.
-func (r *Runner) askRetrying(ctx context.Context, backend Backend, req inference.Request, row *Row) (int64, inference.Result, error) {
+func (r *Runner) askRetrying(ctx context.Context, backend Backend, j Job, req inference.Request, row *Row) (int64, inference.Result, error) {
 	for attempt := 1; ; attempt++ {
 		row.Attempts = attempt
-		id, res, err := backend.Ask(ctx, req)
+		var (
+			id  int64
+			res inference.Result
+			err error
+		)
+		if jb, ok := backend.(JobBackend); ok {
+			id, res, err = jb.AskJob(ctx, j, req)
+		} else {
+			id, res, err = backend.Ask(ctx, req)
+		}
 		if err == nil || Cancelled(ctx, res, err) {
 			return id, res, err
 		}
