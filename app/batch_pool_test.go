@@ -122,8 +122,10 @@ func TestBatchSurvivesKilledEndpoint(t *testing.T) {
 		}
 	}
 	t.Logf("killed %s after %d rows; rows by endpoint %v; %d moved", a.URL, at, by, moved)
-	if by["ollama "+a.URL]+by["openai "+b.URL+"/v1"] != total || by["ollama "+a.URL] == 0 || by["openai "+b.URL+"/v1"] == 0 || moved == 0 {
-		t.Errorf("rows by endpoint %v, %d moved: want rows from both and runs moved off %s", by, moved, a.URL)
+	// Under load the killed server may not have finished a run before it
+	// died; what it had in flight must have moved.
+	if by["ollama "+a.URL]+by["openai "+b.URL+"/v1"] != total || by["openai "+b.URL+"/v1"] == 0 || moved == 0 {
+		t.Errorf("rows by endpoint %v, %d moved: want every row from the two servers and runs moved off %s", by, moved, a.URL)
 	}
 	if !strings.Contains(stderr.String(), "not answering") {
 		t.Errorf("stderr does not say the endpoint went down: %s", stderr.String())
