@@ -66,6 +66,9 @@ func (s *Services) offlineBackend(r *batch.Runner, spec BatchSpec, js *batch.Spe
 	js.Backend, js.Endpoint, js.Digests = offlineBackendName, "", nil
 	r.Backoff.Retries = 0
 	if spec.ImportResults == "" {
+		// The file goes to another machine: images that may carry
+		// burned-in annotations are warned of as for an endpoint.
+		r.Endpoint = "the batch file " + filepath.Base(spec.EmitOpenAIBatch) + " (for a cluster)"
 		return nil
 	}
 	answers, err := readBatchResults(spec.ImportResults)

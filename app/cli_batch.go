@@ -145,6 +145,8 @@ func (f *batchFlags) check(pos []string) error {
 		return usagef("batch: --emit-openai-batch and --import-results need --model NAME (the name the server serves)")
 	case (o.EmitOpenAIBatch != "" || o.ImportResults != "") && (o.Score != "" || f.options.numCtx != 0):
 		return usagef("batch: --score and --num-ctx are Ollama's; an OpenAI batch has neither")
+	case f.endpointsFile != "" && o.APIKey != "":
+		return usagef("batch: --api-key does not go with --endpoints FILE: give each endpoint its key there (api_key_env)")
 	case len(f.endpoints) > 1 && o.APIKey != "":
 		return usagef("batch: --api-key with several --endpoint would send one key to every server; give each its key in an --endpoints file (api_key_env) or in its URL")
 	}
