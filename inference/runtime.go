@@ -288,8 +288,8 @@ func RuntimeHelp() string {
 	if dir := SourceTree(); dir != "" {
 		return fmt.Sprintf("run %s to build Ollama %s into %s", filepath.Join(dir, SetupCommand), RuntimeVersion, filepath.Join(dir, "build", "ollama"))
 	}
-	return fmt.Sprintf("install Ollama %s with `%s` (it puts ollama on PATH), or use the medgemma-workbench bundle, which carries it in %s/ beside the binary",
-		RuntimeVersion, InstallCommand, BundleRuntimeDir)
+	return fmt.Sprintf("install Ollama %s with `%s` (it puts ollama on PATH), use the medgemma-workbench bundle (it carries the runtime in %s/ beside the binary), or build it in a source checkout with %s",
+		RuntimeVersion, InstallCommand, BundleRuntimeDir, SetupCommand)
 }
 
 func isExecutable(p string) bool {

@@ -42,6 +42,7 @@ serve() { # PORT
 	OLLAMA_HOST=127.0.0.1:$1 OLLAMA_NO_CLOUD=1 OLLAMA_NOPRUNE=1 OLLAMA_MODELS=$work/data/runtime/models \
 		OLLAMA_NUM_PARALLEL=$conc OLLAMA_KEEP_ALIVE=30m setsid "$ollama" serve >"$work/ollama-$1.log" 2>&1 &
 	pids+=($!)
+	disown $!
 	for _ in $(seq 1 200); do curl -fsS "http://127.0.0.1:$1/api/version" >/dev/null 2>&1 && return; sleep 0.1; done
 	echo "scaleout: ollama serve on $1 did not answer" >&2
 	exit 1
