@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -168,5 +167,4 @@ func TestEndpointsFile(t *testing.T) {
 	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "every server") {
 		t.Errorf("--api-key with two endpoints: %v", err)
 	}
-	_ = context.Background
 }
