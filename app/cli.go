@@ -34,7 +34,9 @@ Commands:
                                a de-identified draft report of runs
   batch (--manifest FILE | --images DIR|ZIP) --prompts FILE.yaml --out FILE.jsonl
                                run prompts × models × repetitions over many studies;
-                               resumable, every run logged to history
+                               resumable, every run logged to history; --endpoint URL...
+                               or --endpoints FILE spread it over servers;
+                               --emit-openai-batch / --import-results for vllm run-batch
   eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration]
                                score a batch result: per prompt and model, with 95% CIs
   pacs find|series|get|store --url URL
@@ -42,6 +44,8 @@ Commands:
                                the local cache, store DICOM files; a source may be
                                dicomweb://HOST:PORT/PATH/studies/UID[/series/UID]
                                wherever a file is accepted
+  doctor [--json]              what this install found (runtime, GPU, models, data
+                               dir) and what to do about what is missing; exit 1 then
 
 Global flags: --data-dir DIR, --ollama-url URL, --ollama-bin PATH,
   --keep-alive DURATION, --num-gpu N (-1 all layers, 0 CPU only), --parallel N,
@@ -117,6 +121,7 @@ var commands = map[string]func(*cli, []string) error{
 	"batch":   (*cli).batch,
 	"eval":    (*cli).eval,
 	"pacs":    (*cli).pacs,
+	"doctor":  (*cli).doctor,
 }
 
 func (c *cli) run(args []string) (err error) {
