@@ -10,6 +10,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
+	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 )
 
 const usage = `usage: medgemma-workbench [--data-dir DIR] [--ollama-url URL] [FILE|DIR ...]
@@ -33,9 +34,18 @@ Commands:
                                a de-identified draft report of runs
   batch (--manifest FILE | --images DIR|ZIP) --prompts FILE.yaml --out FILE.jsonl
                                run prompts × models × repetitions over many studies;
-                               resumable, every run logged to history
+                               resumable, every run logged to history; --endpoint URL...
+                               or --endpoints FILE spread it over servers;
+                               --emit-openai-batch / --import-results for vllm run-batch
   eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration]
                                score a batch result: per prompt and model, with 95% CIs
+  pacs find|series|get|store --url URL
+                               query a DICOMweb PACS, retrieve a study or series into
+                               the local cache, store DICOM files; a source may be
+                               dicomweb://HOST:PORT/PATH/studies/UID[/series/UID]
+                               wherever a file is accepted
+  doctor [--json]              what this install found (runtime, GPU, models, data
+                               dir) and what to do about what is missing; exit 1 then
 
 Global flags: --data-dir DIR, --ollama-url URL, --ollama-bin PATH,
   --keep-alive DURATION, --num-gpu N (-1 all layers, 0 CPU only), --parallel N,
@@ -56,7 +66,7 @@ func Run(args []string) (int, error) {
 	c := &cli{stdout: os.Stdout, stderr: os.Stderr}
 	err := c.run(args)
 	if err != nil {
-		err = &maskedError{err: err, secrets: []string{c.cfg.OllamaToken, os.Getenv(inference.EnvOpenAIKey)}}
+		err = &maskedError{err: err, secrets: []string{c.cfg.OllamaToken, os.Getenv(inference.EnvOpenAIKey), os.Getenv(EnvPACSPassword), os.Getenv(EnvPACSToken)}}
 	}
 	return ExitCode(err), err
 }
@@ -87,7 +97,10 @@ func ExitCode(err error) int {
 		errors.Is(err, inference.ErrUnknownModel),
 		errors.Is(err, inference.ErrNoVision),
 		errors.Is(err, inference.ErrContextTooSmall),
-		errors.Is(err, inference.ErrBadModelFile):
+		errors.Is(err, inference.ErrBadModelFile),
+		errors.Is(err, pacs.ErrNotFound),
+		errors.Is(err, pacs.ErrBadUID),
+		errors.Is(err, pacs.ErrTooLarge):
 		return 2
 	default:
 		return 1
@@ -109,6 +122,8 @@ var commands = map[string]func(*cli, []string) error{
 	"report":  (*cli).report,
 	"batch":   (*cli).batch,
 	"eval":    (*cli).eval,
+	"pacs":    (*cli).pacs,
+	"doctor":  (*cli).doctor,
 }
 
 func (c *cli) run(args []string) (err error) {
@@ -142,8 +157,12 @@ func (c *cli) run(args []string) (err error) {
 		fmt.Fprintln(c.stdout, usage)
 		return nil
 	}
-	if _, err := os.Stat(cmd); err == nil {
-		return runGUI(c.cfg, args)
+	if _, err := os.Stat(cmd); err == nil || pacs.IsSource(cmd) {
+		paths, err := c.localSources(args...)
+		if err != nil {
+			return err
+		}
+		return runGUI(c.cfg, paths)
 	}
 	return usagef("unknown command or file %q\n%s", cmd, usage)
 }

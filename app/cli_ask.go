@@ -20,6 +20,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // This file is the command line's ask: flags, images, --rerun, and the
@@ -41,6 +42,10 @@ func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Reque
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if !set["prompt"] {
 		req.Prompt = logged.Prompt
+	}
+	req.PromptVersion = ""
+	if !set["prompt"] && !set["system"] && req.SchemaHash == "" {
+		req.PromptVersion = logged.PromptVersion // the same texts
 	}
 	if !set["system"] {
 		req.System = logged.System
@@ -116,6 +121,9 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 		if err == nil && f.schema != "" {
 			err = setSchema(&req, f.schema)
 		}
+		if err == nil && f.rerun == 0 {
+			req.PromptVersion = core.PromptVersion(req.System, f.prompt, req.SchemaHash, req.Recipe.Key())
+		}
 	}()
 	if (f.prompt == "" && f.rerun == 0 && f.recipe == "") || len(pos) > 0 {
 		return f, fs, req, usagef("%s", askUsage)
@@ -189,6 +197,10 @@ const askUsage = "usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID 
 // modality, too many slices, no dates to order by) is bad input.
 func (c *cli) buildRecipe(r *recipe.Recipe, paths []string, o recipe.Options) (*recipe.Built, error) {
 	var inputs []recipe.Input
+	paths, err := c.localSources(paths...)
+	if err != nil {
+		return nil, err
+	}
 	for _, path := range paths {
 		s, skipped, err := openSeries(path, "")
 		if err != nil {
@@ -291,7 +303,8 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 		"chunks": res.Chunks, "total_duration_ms": res.TotalDuration.Milliseconds(),
 		"first_token_ms": res.FirstToken.Milliseconds(), "error": res.Error,
 		"truncated": res.Truncated, "thinking": res.Thinking, "num_ctx": res.NumCtx,
-		"recipe": req.Recipe, "image_labels": imageLabels(req),
+		"prompt_version": promptVersion(req),
+		"recipe":         req.Recipe, "image_labels": imageLabels(req),
 		"schema_hash": req.SchemaHash, "schema_valid": res.SchemaValid, "schema_error": res.SchemaError,
 		"fields": res.Fields,
 	})

@@ -25,7 +25,8 @@ import (
 // batch itself is the service in services_batch.go.
 
 const batchUsage = "usage: medgemma-workbench batch (--manifest FILE.jsonl|FILE.csv | --images DIR|FILE.zip) --prompts FILE.yaml " +
-	"[--model NAME]... [--repeat N] [--concurrency N] [--endpoint URL [--api-key KEY]] --out FILE.jsonl [--csv FILE.csv] " +
+	"[--model NAME]... [--repeat N] [--concurrency N] [--endpoint URL [--api-key KEY]]... [--endpoints FILE.yaml] " +
+	"[--emit-openai-batch FILE.jsonl | --import-results FILE.jsonl] --out FILE.jsonl [--csv FILE.csv] " +
 	"[--seed N] [--temperature T] [--num-predict N] [--num-ctx N] [--frame N] [--window C,W | --preset NAME] " +
 	"[--encoding display|ct3] [--fit pad|stretch] [--retries N] [--score logprob] [--include-phi] [--json]"
 
@@ -71,6 +72,8 @@ func (c *cli) batch(args []string) error {
 type batchFlags struct {
 	cmd           batchCommand
 	models        stringList
+	endpoints     stringList // --endpoint, repeated
+	endpointsFile string
 	options       optionFlags
 	image         imageFlags // window and preset
 	encoding, fit string
@@ -86,8 +89,11 @@ func (f *batchFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.models, "model", "model name; repeat for several (default: an installed MedGemma, else the demo model)")
 	fs.IntVar(&o.Repeat, "repeat", 1, "repetitions of each (item, prompt, model)")
 	fs.IntVar(&o.Concurrency, "concurrency", 1, "requests in flight at once")
-	fs.StringVar(&o.Endpoint, "endpoint", "", "an OpenAI-compatible API base URL, e.g. http://host:8000/v1, instead of Ollama")
-	fs.StringVar(&o.APIKey, "api-key", "", "API key for --endpoint (default $"+inference.EnvOpenAIKey+")")
+	fs.Var(&f.endpoints, "endpoint", "an OpenAI-compatible API base URL, e.g. http://host:8000/v1, or an Ollama server as ollama+http://host:11434, instead of the managed runtime; repeat to share the runs among several")
+	fs.StringVar(&f.endpointsFile, "endpoints", "", "YAML file of endpoints to share the runs among: endpoints: [{url, kind: openai|ollama, concurrency, weight, api_key_env}]")
+	fs.StringVar(&o.APIKey, "api-key", "", "API key for one --endpoint (default $"+inference.EnvOpenAIKey+"); several take theirs from an --endpoints file")
+	fs.StringVar(&o.EmitOpenAIBatch, "emit-openai-batch", "", "write the runs' requests to FILE as an OpenAI batch input (vllm run-batch -i FILE) instead of running them")
+	fs.StringVar(&o.ImportResults, "import-results", "", "read the answers of an OpenAI batch output (vllm run-batch -o FILE) into --out and history instead of running")
 	fs.StringVar(&o.Out, "out", "", "result file, JSON Lines; an existing one is resumed")
 	fs.StringVar(&o.CSV, "csv", "", "CSV copy of the results (default: --out with .csv)")
 	f.options.register(fs, "context window in tokens (Ollama only)")
@@ -129,16 +135,75 @@ func (f *batchFlags) check(pos []string) error {
 		return usagef("batch: --prompts and --out are required\n%s", batchUsage)
 	case o.Repeat < 1 || o.Concurrency < 1 || o.Retries < 0:
 		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
-	case o.Endpoint != "" && f.options.numCtx != 0:
+	case len(f.endpoints) > 0 && f.endpointsFile != "":
+		return usagef("batch: give --endpoint or --endpoints FILE, not both")
+	case o.EmitOpenAIBatch != "" && o.ImportResults != "":
+		return usagef("batch: --emit-openai-batch writes the requests, --import-results reads the answers: give one of them")
+	case (o.EmitOpenAIBatch != "" || o.ImportResults != "") && (len(f.endpoints) > 0 || f.endpointsFile != ""):
+		return usagef("batch: --emit-openai-batch and --import-results send nothing: drop --endpoint")
+	case (o.EmitOpenAIBatch != "" || o.ImportResults != "") && len(f.models) == 0:
+		return usagef("batch: --emit-openai-batch and --import-results need --model NAME (the name the server serves)")
+	case (o.EmitOpenAIBatch != "" || o.ImportResults != "") && (o.Score != "" || f.options.numCtx != 0):
+		return usagef("batch: --score and --num-ctx are Ollama's; an OpenAI batch has neither")
+	case f.endpointsFile != "" && o.APIKey != "":
+		return usagef("batch: --api-key does not go with --endpoints FILE: give each endpoint its key there (api_key_env)")
+	case len(f.endpoints) > 1 && o.APIKey != "":
+		return usagef("batch: --api-key with several --endpoint would send one key to every server; give each its key in an --endpoints file (api_key_env) or in its URL")
+	}
+	o.Endpoint = ""
+	if len(f.endpoints) > 0 || f.endpointsFile != "" {
+		if err := f.resolveEndpoints(); err != nil {
+			return err
+		}
+	}
+	hasEndpoint := o.Endpoint != "" || len(o.Endpoints) > 0
+	switch {
+	case hasEndpoint && f.options.numCtx != 0 && (o.Endpoint != "" || anyKind(o.Endpoints, batch.KindOpenAI)):
 		return usagef("batch: --num-ctx has no OpenAI-compatible equivalent; set the server's context length instead (vllm serve --max-model-len N)")
 	case o.Score != "" && o.Score != batch.ScoreLogprob:
 		return usagef("batch: --score %q: want logprob", o.Score)
-	case o.Score != "" && o.Endpoint != "":
+	case o.Score != "" && hasEndpoint:
 		return usagef("batch: --score logprob needs Ollama's log-probabilities; it does not work with --endpoint")
-	case o.Endpoint != "" && len(f.models) == 0:
+	case hasEndpoint && len(f.models) == 0:
 		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
 	}
 	return nil
+}
+
+// resolveEndpoints reads --endpoint and --endpoints into the spec: one
+// OpenAI-compatible --endpoint is Endpoint (its runs keyed by its URL, as
+// before there were several); anything else is Endpoints, a pool.
+func (f *batchFlags) resolveEndpoints() error {
+	o := &f.cmd.spec
+	if f.endpointsFile != "" {
+		eps, err := batch.LoadEndpoints(f.endpointsFile)
+		if err != nil {
+			return &UsageError{fmt.Errorf("--endpoints %w", err)}
+		}
+		o.Endpoints = eps
+		return nil
+	}
+	for _, s := range f.endpoints {
+		e, err := batch.ParseEndpoint(s)
+		if err != nil {
+			return usagef("--endpoint: %v", err)
+		}
+		o.Endpoints = append(o.Endpoints, e)
+	}
+	if len(o.Endpoints) == 1 && o.Endpoints[0].Kind == batch.KindOpenAI {
+		o.Endpoint, o.Endpoints = o.Endpoints[0].URL, nil
+	}
+	return nil
+}
+
+// anyKind reports whether one of eps is of kind.
+func anyKind(eps []batch.EndpointSpec, kind string) bool {
+	for _, e := range eps {
+		if e.Kind == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // command turns checked flags into the batch to run: its models, options
@@ -165,8 +230,11 @@ func (f *batchFlags) command() (batchCommand, error) {
 	if filepath.Clean(o.CSV) == filepath.Clean(o.Out) {
 		return f.cmd, usagef("batch: --out %s would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv", o.Out)
 	}
-	if o.APIKey == "" {
+	if o.APIKey == "" && o.Endpoint != "" {
 		o.APIKey = os.Getenv(inference.EnvOpenAIKey)
+	}
+	if len(f.endpoints) == 1 && len(o.Endpoints) == 1 {
+		o.Endpoints[0].APIKey = o.APIKey // one ollama+ endpoint: --api-key is its
 	}
 	return f.cmd, nil
 }
@@ -192,7 +260,7 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchComman
 	if err := c.cfg.resolve(); err != nil {
 		return err
 	}
-	b, err := loadBatch(o.spec, c.cfg.DataDir)
+	b, err := loadBatch(ctx, o.spec, c.cfg.DataDir)
 	if err != nil {
 		return o.usageError(err)
 	}
@@ -209,6 +277,20 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchComman
 	if err != nil {
 		return o.usageError(err)
 	}
+	if o.spec.EmitOpenAIBatch != "" {
+		if res.werr != nil {
+			return res.werr
+		}
+		fmt.Fprintf(c.stderr, "batch: wrote %d requests to %s (%d of %d runs already in %s); run them with `vllm run-batch -i %s -o RESULTS.jsonl --model %s`, then `batch … --import-results RESULTS.jsonl`\n",
+			res.emitted, o.spec.EmitOpenAIBatch, res.skipped, res.runs, res.out, o.spec.EmitOpenAIBatch, o.spec.Models[0])
+		if o.json {
+			json.NewEncoder(c.stdout).Encode(map[string]any{"runs": res.runs, "skipped": res.skipped, "emitted": res.emitted, "file": o.spec.EmitOpenAIBatch})
+		}
+		return nil
+	}
+	if res.unmatched > 0 {
+		fmt.Fprintf(c.stderr, "batch: warning: %d answers in %s are for no run of this batch (another manifest, prompts file, model or options?); they were not imported\n", res.unmatched, o.spec.ImportResults)
+	}
 	sum := res.sum
 	fmt.Fprintf(c.stderr, "batch: %d runs done now (%d ok, %d failed), %d already done; %d rows in %s and %s (%s)\n",
 		sum.OK+sum.Failed, sum.OK, sum.Failed, res.skipped, res.rows, res.out, res.csv, time.Since(start).Round(100*time.Millisecond))
@@ -217,7 +299,13 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchComman
 			Cancelled: sum.Cancelled, NotStarted: sum.NotStarted, Rows: res.rows, Out: res.out, CSV: res.csv,
 			Seconds: time.Since(start).Seconds()})
 	}
-	return batchEnd(res)
+	if err := batchEnd(res); err != nil {
+		return err
+	}
+	if res.noAnswer > 0 {
+		return fmt.Errorf("batch: %d runs have no answer in %s; emit their requests again with --emit-openai-batch (it writes only the runs --out lacks)", res.noAnswer, o.spec.ImportResults)
+	}
+	return nil
 }
 
 // batchConfig is the configuration of a batch's services: no runtime for
@@ -225,7 +313,7 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchComman
 // batch sends.
 func (c *cli) batchConfig(spec BatchSpec) Config {
 	cfg := c.cfg
-	if spec.Endpoint != "" {
+	if spec.Endpoint != "" || len(spec.Endpoints) > 0 || spec.EmitOpenAIBatch != "" || spec.ImportResults != "" {
 		cfg.NoRuntime = true
 	} else if spec.Concurrency > cfg.NumParallel {
 		cfg.NumParallel = spec.Concurrency

@@ -14,15 +14,15 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
-const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--field NAME] [--history-ratings] [--json] [--csv FILE.csv] [--chart FILE.png] [--report FILE.html|FILE.pdf] [--resamples N] [--seed N]"
+const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--field NAME] [--history-ratings] [--prompt-version HEX] [--by-version] [--json] [--csv FILE.csv] [--chart FILE.png] [--report FILE.html|FILE.pdf] [--resamples N] [--seed N]"
 
 func (c *cli) eval(args []string) error {
 	fs := newFlags("eval", &c.cfg)
 	var (
-		metric, csvPath, chart, field, reportPath string
-		jsonOut, paired, calibration, histRatings bool
-		resamples                                 int
-		seed                                      uint64
+		metric, csvPath, chart, field, reportPath, version   string
+		jsonOut, paired, calibration, histRatings, byVersion bool
+		resamples                                            int
+		seed                                                 uint64
 	)
 	fs.StringVar(&metric, "metric", "auto", "exact, mcq, yesno, f1, macro-f1 (choices are labels, the answer lists those present), or auto: mcq for rows with choices, yesno for yes/no answers, else f1")
 	fs.BoolVar(&jsonOut, "json", false, "print one JSON object per (prompt, model, metric) (with --paired, per pair) instead of the table")
@@ -33,6 +33,8 @@ func (c *cli) eval(args []string) error {
 	fs.BoolVar(&histRatings, "history-ratings", false, "take each run's rating (1-5) from the history database by run_id, for the kappa between the metric and the ratings")
 	fs.StringVar(&csvPath, "csv", "", "also write the summary as CSV to this file")
 	fs.StringVar(&chart, "chart", "", "also draw the summary as a bar chart with intervals, PNG, to this file")
+	fs.StringVar(&version, "prompt-version", "", "only the rows of this prompt version (4 to 12 hex digits of prompt_version)")
+	fs.BoolVar(&byVersion, "by-version", false, "tell a prompt's versions apart: group by prompt name and version (NAME@VERSION) instead of name alone")
 	fs.IntVar(&resamples, "resamples", batch.DefaultResamples, "bootstrap resamples")
 	fs.Uint64Var(&seed, "seed", 1, "bootstrap random seed (the same seed gives the same intervals)")
 	pos, err := parse(fs, args)
@@ -67,6 +69,22 @@ func (c *cli) eval(args []string) error {
 	}
 	if err != nil {
 		return &UsageError{err}
+	}
+	if version != "" {
+		if len(version) < 4 || len(version) > 12 || strings.Trim(version, "0123456789abcdef") != "" {
+			return usagef("--prompt-version %q: give 4 to 12 hex digits of a row's prompt_version", version)
+		}
+		rows = slices.DeleteFunc(rows, func(r batch.Row) bool { return !strings.HasPrefix(r.PromptVersion, version) })
+		if len(rows) == 0 {
+			return usagef("--prompt-version %s: no row of %s has it", version, path)
+		}
+	}
+	if byVersion {
+		for i := range rows {
+			if v := rows[i].PromptVersion; v != "" {
+				rows[i].PromptName += "@" + v
+			}
+		}
 	}
 	if histRatings {
 		if err := c.historyRatings(rows); err != nil {

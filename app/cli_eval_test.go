@@ -12,6 +12,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // evalRows writes a result file without running a batch: two prompts ×
@@ -274,5 +275,65 @@ func TestEvalReport(t *testing.T) {
 	}
 	if _, err := runCLI("eval", path, "--report", filepath.Join(dir, "report.docx")); ExitCode(err) != 2 {
 		t.Errorf("--report report.docx: exit %d, %v; want 2", ExitCode(err), err)
+	}
+}
+
+// TestEvalByPromptVersion: one prompt name run in two versions (the
+// template edited between two batches into one file) is one group unless
+// eval tells the versions apart, and --prompt-version keeps one of them.
+func TestEvalByPromptVersion(t *testing.T) {
+	v1 := core.PromptVersion("", "Is there an effusion?", "", "")
+	v2 := core.PromptVersion("", "Is there a pleural effusion?", "", "")
+	var rows []batch.Row
+	for i := range 10 {
+		// Version 1 is right on 4 of 5 items, version 2 on 2 of 5.
+		for _, v := range []struct {
+			version string
+			right   bool
+		}{{v1, i%5 != 0}, {v2, i%5 < 2}} {
+			if (v.version == v1) != (i < 5) {
+				continue
+			}
+			out := "yes"
+			if !v.right {
+				out = "no"
+			}
+			rows = append(rows, batch.Row{Key: fmt.Sprint(i), ItemID: fmt.Sprint("item", i%5), PromptName: "effusion", Model: "m",
+				Repetition: 1, Status: "ok", Answer: "yes", Output: out, PromptVersion: v.version})
+		}
+	}
+	path := writeRows(t, rows)
+	groups := func(args ...string) map[string]float64 {
+		t.Helper()
+		out, err := runCLI(append([]string{"eval", path, "--json", "--resamples", "50"}, args...)...)
+		if err != nil {
+			t.Fatalf("eval %v: %v", args, err)
+		}
+		got := map[string]float64{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var g struct {
+				Prompt string  `json:"prompt_name"`
+				Score  float64 `json:"score"`
+			}
+			if err := json.Unmarshal([]byte(line), &g); err != nil {
+				t.Fatalf("eval %v printed %q", args, line)
+			}
+			got[g.Prompt] = g.Score
+		}
+		return got
+	}
+	if got := groups(); len(got) != 1 || got["effusion"] != 0.6 {
+		t.Errorf("by name: %v, want effusion 0.6 (6 of 10)", got)
+	}
+	if got := groups("--by-version"); len(got) != 2 || got["effusion@"+v1] != 0.8 || got["effusion@"+v2] != 0.4 {
+		t.Errorf("--by-version: %v, want %s 0.8 and %s 0.4", got, v1, v2)
+	}
+	if got := groups("--prompt-version", v2[:6]); len(got) != 1 || got["effusion"] != 0.4 {
+		t.Errorf("--prompt-version %s: %v, want 0.4", v2[:6], got)
+	}
+	for _, bad := range []string{"12", "zzzzzz", "ffffffffffff"} {
+		if _, err := runCLI("eval", path, "--prompt-version", bad); ExitCode(err) != 2 {
+			t.Errorf("--prompt-version %s: %v, want exit 2", bad, err)
+		}
 	}
 }

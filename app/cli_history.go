@@ -22,7 +22,9 @@ const historyUsage = `usage: medgemma-workbench history list [--json] [--include
        medgemma-workbench history export --format csv|jsonl [--out FILE] [--include-phi] [FILTERS]
        medgemma-workbench history rate RUN_ID 0..5
        medgemma-workbench history note RUN_ID TEXT
+       medgemma-workbench history templates [NAME] [--json]
 FILTERS: --model NAME --from DATE --to DATE --min-rating N --study KEY --status STATUS
+         --recipe NAME --prompt-version HEX
 (DATE is 2006-01-02 or RFC 3339; --to a date includes that day)`
 
 // history runs the `history` commands.
@@ -39,6 +41,8 @@ func (c *cli) history(args []string) error {
 		return c.historyExport(args[1:])
 	case "rate", "note":
 		return c.historyAnnotate(args[0], args[1:])
+	case "templates":
+		return c.historyTemplates(args[1:])
 	default:
 		return usagef("unknown history command %q\n%s", args[0], historyUsage)
 	}
@@ -54,8 +58,13 @@ func filterFlags(fs *flag.FlagSet) func() (history.Filter, error) {
 	study := fs.String("study", "", "only runs on the study with this key")
 	status := fs.String("status", "", "only runs that ended so (ok, cancelled, error, interrupted, running)")
 	recipeName := fs.String("recipe", "", "only runs made with this model-input recipe")
+	version := fs.String("prompt-version", "", "only runs of this prompt version (its first 4 or more hex digits)")
 	return func() (history.Filter, error) {
-		f := history.Filter{Model: *model, MinRating: *minRating, StudyKey: *study, Status: inference.Status(*status), Recipe: *recipeName}
+		f := history.Filter{Model: *model, MinRating: *minRating, StudyKey: *study, Status: inference.Status(*status), Recipe: *recipeName,
+			PromptVersion: *version}
+		if v := *version; v != "" && (len(v) < 4 || len(v) > 12 || strings.Trim(v, "0123456789abcdef") != "") {
+			return f, usagef("--prompt-version %q: give 4 to 12 hex digits of a version (`history templates NAME` lists them)", v)
+		}
 		var err error
 		if f.From, err = parseDate(*from, false); err != nil {
 			return f, usagef("--from: %v", err)
@@ -225,6 +234,14 @@ func writeRun(w io.Writer, r history.Run, phi bool) {
 	opts, _ := json.Marshal(r.Options)
 	row("options", string(opts))
 	row("recipe", r.Recipe.String())
+	row("prompt version", r.PromptVersion)
+	if r.SchemaValid != nil {
+		verdict := "fits"
+		if !*r.SchemaValid {
+			verdict = "does not fit: " + r.SchemaError
+		}
+		row("answer schema", r.SchemaHash+" ("+verdict+")")
+	}
 	row("images", r.Source)
 	for i, sha := range r.ImageSHA256 {
 		label := ""
@@ -370,5 +387,74 @@ func runJSON(r history.Run, phi bool) map[string]any {
 		"rating": r.Rating, "notes": r.Notes,
 		"study_key": r.StudyKey, "study_modality": r.StudyModality, "study_description": r.StudyDescription,
 		"recipe": r.Recipe, "image_labels": r.ImageLabels, "boxes": r.Boxes,
+		"schema_hash": r.SchemaHash, "schema_valid": r.SchemaValid, "schema_error": r.SchemaError,
+		"prompt_version": r.PromptVersion,
 	}
+}
+
+// historyTemplates lists the saved prompt templates with their current
+// version, or with NAME every version of that template, oldest first.
+func (c *cli) historyTemplates(args []string) error {
+	fs := newFlags("history templates", &c.cfg)
+	jsonOut := fs.Bool("json", false, "print JSON Lines")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("usage: medgemma-workbench history templates [NAME] [--json]")
+	}
+	h, err := c.openHistory()
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	ctx := context.Background()
+	var ts []history.PromptTemplate
+	if len(pos) == 1 {
+		if ts, err = h.TemplateVersions(ctx, pos[0]); err == nil && len(ts) == 0 {
+			return usagef("no saved template %q; `medgemma-workbench history templates` lists them", pos[0])
+		}
+	} else {
+		ts, err = h.Templates(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(c.stdout)
+		for i, t := range ts {
+			v := map[string]any{"name": t.Name, "version": t.Version, "saved_at": t.UpdatedAt.UTC().Format(time.RFC3339Nano),
+				"system": t.System, "prompt": t.Prompt, "schema": t.Schema, "recipe": t.Recipe}
+			if len(pos) == 1 {
+				v["number"] = i + 1
+			}
+			if err := enc.Encode(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(ts) == 0 {
+		fmt.Fprintln(c.stderr, "no saved templates (save one from a column of the workbench)")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVERSION\tSAVED\tSCHEMA\tRECIPE\tPROMPT")
+	for i, t := range ts {
+		name := t.Name
+		if len(pos) == 1 {
+			name = fmt.Sprintf("%s v%d", t.Name, i+1)
+		}
+		schema := "-"
+		if strings.TrimSpace(t.Schema) != "" {
+			schema = "yes"
+		}
+		recipe := t.Recipe
+		if recipe == "" {
+			recipe = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, t.Version, t.UpdatedAt.Local().Format("2006-01-02 15:04"), schema, recipe, ellipsis(t.Prompt, 48))
+	}
+	return tw.Flush()
 }

@@ -109,6 +109,9 @@ func (c *cli) prepare(args []string) error {
 	if err := f.checkPrepare(pos); err != nil {
 		return err
 	}
+	if pos, err = c.localSources(pos...); err != nil {
+		return err
+	}
 	w, err := f.windowFlag()
 	if err != nil {
 		return err
@@ -322,6 +325,9 @@ func (c *cli) render(args []string) error {
 	}
 	if len(pos) != 1 || f.out == "" {
 		return usagef("usage: medgemma-workbench render FILE|DIR|ZIP|DICOMDIR --out OUT.png [--series UID|N] [--slice N | --frame N] [--window C,W] [--json]")
+	}
+	if pos, err = c.localSources(pos...); err != nil {
+		return err
 	}
 	w, err := f.windowFlag()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +22,8 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
 
 var (
@@ -47,7 +50,7 @@ func demoDataDir(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pacstest.Main(m) // runs the tests, then stops the shared PACS
 	if demoDir != "" {
 		os.RemoveAll(demoDir)
 	}
@@ -75,6 +78,7 @@ type askJSON struct {
 	Status          string   `json:"status"`
 	Chunks          int      `json:"chunks"`
 	TotalDurationMS int64    `json:"total_duration_ms"`
+	PromptVersion   string   `json:"prompt_version"`
 }
 
 func ask(t *testing.T, args ...string) askJSON {
@@ -417,6 +421,37 @@ func TestRerunSendsTheLoggedImageAndPrompt(t *testing.T) {
 	}
 	if run.Prompt != "Describe this MR." || run.System != "You are an expert radiologist." || run.Options.Seed == nil || *run.Options.Seed != 5 {
 		t.Errorf("rerun logged %+v", run)
+	}
+	// The same texts are the same prompt version, by which the log
+	// filters; another prompt is another version.
+	if want := core.PromptVersion("You are an expert radiologist.", "Describe this MR.", "", ""); first.PromptVersion != want ||
+		again.PromptVersion != want || run.PromptVersion != want {
+		t.Errorf("prompt versions: first %q, rerun %q, logged %q; want %q", first.PromptVersion, again.PromptVersion, run.PromptVersion, want)
+	}
+	other := ask(t, "--data-dir", dir, "--rerun", fmt.Sprint(first.RunID), "--prompt", "Describe this MR briefly.", "--num-predict", "2")
+	if other.PromptVersion == first.PromptVersion || other.PromptVersion != core.PromptVersion("You are an expert radiologist.", "Describe this MR briefly.", "", "") {
+		t.Errorf("a new prompt's version %q (first %q)", other.PromptVersion, first.PromptVersion)
+	}
+	out, err := runCLI("--data-dir", dir, "history", "list", "--json", "--prompt-version", first.PromptVersion[:6])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r struct {
+			RunID         int64  `json:"run_id"`
+			PromptVersion string `json:"prompt_version"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r.PromptVersion != first.PromptVersion {
+			t.Errorf("history list --prompt-version: %q (%v)", line, err)
+		}
+		ids = append(ids, r.RunID)
+	}
+	if !slices.Equal(ids, []int64{again.RunID, first.RunID}) {
+		t.Errorf("history list --prompt-version %s listed runs %v, want %v", first.PromptVersion[:6], ids, []int64{again.RunID, first.RunID})
+	}
+	if _, err := runCLI("--data-dir", dir, "history", "list", "--prompt-version", "xyz"); ExitCode(err) != 2 {
+		t.Errorf("--prompt-version xyz: %v, want exit 2", err)
 	}
 	if _, err := runCLI("--data-dir", dir, "ask", "--rerun", "999999"); ExitCode(err) != 2 || !strings.Contains(err.Error(), "999999") {
 		t.Errorf("rerun of a missing run: %v (exit %d), want exit 2 naming it", err, ExitCode(err))

@@ -25,6 +25,10 @@ const EnvOllamaBin = "MEDGEMMA_WORKBENCH_OLLAMA"
 // EnvOllamaToken is a bearer token for an attached Ollama behind a proxy.
 const EnvOllamaToken = "MEDGEMMA_WORKBENCH_OLLAMA_TOKEN"
 
+// EnvUIDRoot is the organisation's UID root for the DICOM documents
+// `report --format dicom-sr|dicom-pdf` writes (the default of --uid-root).
+const EnvUIDRoot = "MEDGEMMA_WORKBENCH_UID_ROOT"
+
 // Config is what the global flags and the environment decide.
 type Config struct {
 	// DataDir holds history.db, the runtime's models and the logs.
@@ -57,6 +61,9 @@ type Config struct {
 	// only to another endpoint (batch --endpoint): no Ollama binary is
 	// needed, and Runtime returns nil.
 	NoRuntime bool
+	// UIDRoot is the root of the new UIDs of DICOM documents ("": 2.25
+	// UUID-derived UIDs); from $MEDGEMMA_WORKBENCH_UID_ROOT, or --uid-root.
+	UIDRoot string
 }
 
 // DefaultDataDir is the user's data directory for the app:
@@ -107,6 +114,9 @@ func (c *Config) resolve() error {
 	}
 	if c.OllamaToken == "" {
 		c.OllamaToken = os.Getenv(EnvOllamaToken)
+	}
+	if c.UIDRoot == "" {
+		c.UIDRoot = os.Getenv(EnvUIDRoot)
 	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)

@@ -22,6 +22,7 @@ type Services struct {
 	sessionID int64
 	log       *slog.Logger
 	logFile   *logfile.Writer
+	pacsState
 }
 
 // NewServices opens the history database, records a session of the given

@@ -53,6 +53,8 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 		Recipe:     req.Recipe,
 		RecipeJSON: req.RecipeJSON,
 		SchemaHash: req.SchemaHash,
+
+		PromptVersion: promptVersion(req),
 	}
 	for _, im := range req.Images {
 		if im.Label != "" {
@@ -158,6 +160,11 @@ func (s *Services) logImages(ctx context.Context, req inference.Request, run *hi
 		run.BurnInRisk = run.BurnInRisk || im.Study.BurnInRisk()
 		run.ImageSHA256 = append(run.ImageSHA256, im.SHA256)
 		run.SourcePaths = append(run.SourcePaths, im.Path)
+		ikey, err := s.history.InstanceKey(ctx, im.Study.SOPInstanceUID)
+		if err != nil {
+			return fmt.Errorf("save image: %w", err)
+		}
+		run.SourceKeys = append(run.SourceKeys, ikey)
 		sources = append(sources, im.Source)
 	}
 	run.Source = strings.Join(sources, ",")
@@ -245,6 +252,15 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 	out.ModelDigest = facts.Digest
 	out.RuntimeVersion = res.RuntimeVersion
 	return out, err
+}
+
+// promptVersion is the prompt version the run log records for req: the
+// one it names, or else the one its texts name as sent.
+func promptVersion(req inference.Request) string {
+	if req.PromptVersion != "" {
+		return req.PromptVersion
+	}
+	return core.PromptVersion(req.System, req.Prompt, req.SchemaHash, req.Recipe.Key())
 }
 
 // checkSchema marks whether a finished answer fits the request's schema

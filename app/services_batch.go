@@ -16,6 +16,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
+	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
@@ -42,6 +43,16 @@ type BatchSpec struct {
 	// Endpoint, when set, is an OpenAI-compatible API base URL that
 	// answers instead of the runtime, with APIKey.
 	Endpoint, APIKey string
+	// Endpoints, when set instead, are several servers (Ollama or
+	// OpenAI-compatible, each with its own key) that share the batch's
+	// runs: see [Services.poolBackend]. Each endpoint without a
+	// concurrency of its own gets Concurrency.
+	Endpoints []batch.EndpointSpec
+	// EmitOpenAIBatch, when set, is a file to write the runs' requests to
+	// as an OpenAI batch input (vllm run-batch) instead of running them;
+	// ImportResults, a batch output file whose answers to read into Out
+	// and history. See batch_offline.go.
+	EmitOpenAIBatch, ImportResults string
 	// Out is the JSON Lines result file. A batch always resumes: the runs
 	// Out already holds are skipped. CSV is its CSV copy ("": Out with
 	// the extension .csv).
@@ -76,8 +87,10 @@ func (b *BatchSpec) check() error {
 		return errors.New("batch: repetitions and concurrency must be at least 1")
 	case b.Retries < 0:
 		return errors.New("batch: retries must be at least 0")
-	case b.Endpoint != "" && len(b.Models) == 0:
+	case (b.Endpoint != "" || len(b.Endpoints) > 0) && len(b.Models) == 0:
 		return errors.New("batch: an endpoint needs the models it serves named")
+	case b.Endpoint != "" && len(b.Endpoints) > 0:
+		return errors.New("batch: give one endpoint or a list of them, not both")
 	}
 	if b.CSV == "" {
 		b.CSV = strings.TrimSuffix(b.Out, filepath.Ext(b.Out)) + ".csv"
@@ -105,6 +118,7 @@ const (
 	fieldPrompts  batchField = "Prompts"
 	fieldOut      batchField = "Out"
 	fieldEndpoint batchField = "Endpoint"
+	fieldImport   batchField = "ImportResults"
 )
 
 // batchInputError is a batch refused for what its spec names: a
@@ -167,18 +181,38 @@ type loadedBatch struct {
 	cleanup func()
 }
 
+// manifestSources resolves a manifest's dicomweb:// images into the
+// PACS cache under dataDir, with the environment's credentials (see
+// PACS.Local).
+func manifestSources(ctx context.Context, dataDir string) batch.Locate {
+	var p *PACS
+	return func(image string) (string, bool, error) {
+		if !pacs.IsSource(image) {
+			return "", false, nil
+		}
+		var err error
+		if p == nil {
+			if p, err = OpenPACS(dataDir, 0); err != nil {
+				return "", true, err
+			}
+		}
+		local, err := p.Local(ctx, image, PACSFromEnv(os.Getenv), nil)
+		return local, true, err
+	}
+}
+
 // loadBatch checks spec and reads its items and prompts; a ZIP is
 // extracted under dataDir/tmp. close the batch when it is over: it
 // removes the files extracted from a ZIP. Bad input is a
 // *batchInputError.
-func loadBatch(spec BatchSpec, dataDir string) (*loadedBatch, error) {
+func loadBatch(ctx context.Context, spec BatchSpec, dataDir string) (*loadedBatch, error) {
 	if err := spec.check(); err != nil {
 		return nil, err
 	}
 	b := &loadedBatch{spec: spec, cleanup: func() {}}
 	var err error
 	if spec.Manifest != "" {
-		b.items, err = batch.LoadManifest(spec.Manifest)
+		b.items, err = batch.LoadManifestWith(spec.Manifest, manifestSources(ctx, dataDir))
 	} else {
 		err = b.loadImages(dataDir)
 	}
@@ -272,6 +306,10 @@ type batchResult struct {
 	runs, skipped, rows int
 	out, csv            string
 	werr, ferr          error
+	// emitted is the requests written by --emit-openai-batch; noAnswer
+	// the runs to do that an --import-results file does not answer, and
+	// unmatched its answers to no run of the batch.
+	emitted, noAnswer, unmatched int
 }
 
 // runBatch runs a loaded batch on s. It picks the default model when none
@@ -289,7 +327,7 @@ func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loade
 			onEvent(e)
 		}
 	}
-	if spec.Endpoint == "" && len(spec.Models) == 0 {
+	if spec.Endpoint == "" && len(spec.Endpoints) == 0 && spec.EmitOpenAIBatch == "" && spec.ImportResults == "" && len(spec.Models) == 0 {
 		m, err := s.DefaultModel(ctx)
 		if err != nil {
 			return res, err
@@ -316,6 +354,28 @@ func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loade
 		return res, &batchInputError{field: spec.source(), err: err}
 	}
 	res.runs, res.skipped = len(jobs), len(jobs)-len(pending)
+	if spec.EmitOpenAIBatch != "" {
+		// Nothing runs: the requests go to a file for a batch job elsewhere.
+		res.emitted, res.werr = emitOpenAIBatch(ctx, r, pending, spec.EmitOpenAIBatch)
+		res.rows = len(out.Rows(nil))
+		return res, nil
+	}
+	if ib, ok := r.Backend.(*importBackend); ok {
+		// Only the runs the results file answers; the others stay to do.
+		var answered []batch.Job
+		for _, j := range pending {
+			if ib.has(j.Key) {
+				answered = append(answered, j)
+			}
+		}
+		res.noAnswer, res.unmatched = len(pending)-len(answered), len(ib.answers)
+		for _, j := range jobs {
+			if ib.has(j.Key) {
+				res.unmatched--
+			}
+		}
+		pending = answered
+	}
 	emit(BatchEvent{Kind: BatchStarted, Runs: res.runs, Skipped: res.skipped})
 	if len(pending) > 0 && checkEndpoint != nil {
 		if err := checkEndpoint(); err != nil {
@@ -354,6 +414,13 @@ func newBatchRunner(b *loadedBatch, drain <-chan struct{}, emit func(BatchEvent)
 		IncludePHI:  spec.IncludePHI,
 		Progress:    func(p batch.Progress) { emit(BatchEvent{Kind: BatchRunEnded, Progress: p}) },
 		Retrying:    func(rt batch.Retry) { emit(BatchEvent{Kind: BatchRetrying, Retry: rt}) },
+		EndpointChanged: func(name string, err error) {
+			w := "batch: endpoint " + name + " is answering again; it takes runs again"
+			if err != nil {
+				w = "batch: endpoint " + name + " is not answering (" + redact.Text(err.Error()) + "); its runs go to the others"
+			}
+			emit(BatchEvent{Kind: BatchWarning, Warning: w})
+		},
 	}
 	var warnOnce sync.Once
 	warn := func(images []inference.Image) {
@@ -404,6 +471,12 @@ func pendingJobs(js batch.Spec, out *batch.Output) (jobs, pending []batch.Job, e
 // the check needs the network and is returned, to run only when there is
 // something to do.
 func (s *Services) batchBackend(ctx context.Context, r *batch.Runner, spec BatchSpec, items []batch.Item, js *batch.Spec) (check func() error, err error) {
+	if spec.EmitOpenAIBatch != "" || spec.ImportResults != "" {
+		return nil, s.offlineBackend(r, spec, js)
+	}
+	if len(spec.Endpoints) > 0 {
+		return s.poolBackend(ctx, r, spec, items, js)
+	}
 	if spec.Endpoint != "" {
 		oc, err := inference.NewOpenAIClient(spec.Endpoint, spec.APIKey)
 		if err != nil {
@@ -486,7 +559,7 @@ func checkEndpointModels(ctx context.Context, oc *inference.OpenAIClient, models
 // preparation, skipping the runs spec.Out already holds. See
 // ui.BatchBackend.
 func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress func(ui.BatchProgress)) (ui.BatchResult, error) {
-	b, err := loadBatch(BatchSpec{
+	b, err := loadBatch(ctx, BatchSpec{
 		Manifest: spec.Manifest, Images: spec.Images, Prompts: spec.Prompts, Models: spec.Models,
 		Repeat: spec.Repeat, Concurrency: spec.Concurrency, Out: spec.Out, Options: spec.Options,
 		Retries: inference.DefaultBackoff.Retries,
@@ -532,11 +605,20 @@ func (s *Services) EvalBatch(ctx context.Context, path string) (ui.BatchEval, er
 	if err := ctx.Err(); err != nil {
 		return ui.BatchEval{}, err
 	}
-	rep, truncated, err := evaluateFile(path, batch.EvalOptions{Metric: batch.Auto, Resamples: batch.DefaultResamples, Seed: 1}, "metric with eval --metric")
+	rows, truncated, err := batch.ReadRows(path)
+	if err != nil {
+		return ui.BatchEval{}, fmt.Errorf("eval: %w", err)
+	}
+	opt := batch.EvalOptions{Metric: batch.Auto, Resamples: batch.DefaultResamples, Seed: 1}
+	rep, truncated, err := evaluateRows(path, rows, truncated, opt, "metric with eval --metric")
 	if err != nil {
 		return ui.BatchEval{Truncated: truncated}, fmt.Errorf("eval: %w", err)
 	}
-	return ui.BatchEval{Report: rep, Truncated: truncated}, nil
+	sections, err := evalSections(rows, opt)
+	if err != nil {
+		return ui.BatchEval{Truncated: truncated}, fmt.Errorf("eval: %w", err)
+	}
+	return ui.BatchEval{Report: rep, Sections: sections, Truncated: truncated}, nil
 }
 
 // WriteEvalCSV writes rep as CSV to path, as eval --csv does.

@@ -13,6 +13,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/report"
+	"github.com/medgemma-workbench/medgemma-workbench/history/report/dicomout"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
@@ -68,6 +69,12 @@ func (s *Services) SaveTemplate(ctx context.Context, t history.PromptTemplate) e
 	return s.history.SaveTemplate(ctx, t)
 }
 
+// TemplateVersions returns every saved version of the prompt template
+// called name, oldest first.
+func (s *Services) TemplateVersions(ctx context.Context, name string) ([]history.PromptTemplate, error) {
+	return s.history.TemplateVersions(ctx, name)
+}
+
 // DeleteTemplate removes the prompt template called name.
 func (s *Services) DeleteTemplate(ctx context.Context, name string) error {
 	return s.history.DeleteTemplate(ctx, name)
@@ -109,6 +116,12 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 	}
 	req := inference.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options,
 		Recipe: run.Recipe, RecipeJSON: run.RecipeJSON}
+	if run.SchemaHash == "" {
+		// The same texts are the same prompt version. (A run with a
+		// schema is made again without it: the log keeps only its hash,
+		// so the re-run is another version, named from its texts.)
+		req.PromptVersion = run.PromptVersion
+	}
 	if run.RecipeJSON != "" {
 		if r, err := recipe.Parse("run "+strconv.FormatInt(id, 10), []byte(run.RecipeJSON)); err == nil {
 			req.Boxes = r.Output == "boxes"
@@ -192,4 +205,43 @@ func writeMarkdownReport(doc *report.Document, path string) error {
 		links = append(links, base+"/"+name)
 	}
 	return writeFileAtomic(path, report.Markdown(doc, links))
+}
+
+// writeDICOMReport writes run id's draft report to out as a DICOM
+// document of the given format (dicom-sr or dicom-pdf) in a new series of
+// the run's source study, with UIDs from ids, and returns it (its Bytes
+// are what a STOW-RS request would send).
+func writeDICOMReport(ctx context.Context, h *history.Store, id int64, format, out string, phi bool, ids dicomout.UIDs) (*dicomout.Document, error) {
+	doc, err := buildDICOMReport(ctx, h, id, format, phi, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(out, doc.Bytes); err != nil {
+		return nil, fmt.Errorf("report %s: %w", out, err)
+	}
+	return doc, nil
+}
+
+// buildDICOMReport makes run id's DICOM document (dicom-sr or dicom-pdf),
+// de-identified unless phi.
+func buildDICOMReport(ctx context.Context, h *history.Store, id int64, format string, phi bool, ids dicomout.UIDs) (*dicomout.Document, error) {
+	rep, err := dicomout.FromRun(ctx, h, id, dicomout.Options{IncludePHI: phi, AppVersion: Version})
+	if err != nil {
+		return nil, err
+	}
+	switch format {
+	case "dicom-sr":
+		return dicomout.BuildSR(rep, ids)
+	case "dicom-pdf":
+		doc, err := report.Build(ctx, h, []int64{id}, report.Options{IncludePHI: phi, AppVersion: Version, Now: rep.Created})
+		if err != nil {
+			return nil, err
+		}
+		pdf, err := report.PDF(doc)
+		if err != nil {
+			return nil, err
+		}
+		return dicomout.BuildPDF(rep, pdf, ids)
+	}
+	return nil, fmt.Errorf("report: unknown DICOM format %q: use dicom-sr or dicom-pdf", format)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
@@ -77,7 +78,17 @@ func inputErr(file string, line int, format string, args ...any) error {
 // LoadManifest reads a manifest: CSV when the name ends in .csv, else JSON
 // Lines. Image paths are relative to the manifest's folder; every image
 // must exist. Errors are [*InputError]s naming the file and line.
-func LoadManifest(path string) ([]Item, error) {
+func LoadManifest(path string) ([]Item, error) { return LoadManifestWith(path, nil) }
+
+// Locate turns an image named in a manifest that is not a path (a
+// dicomweb:// source) into the local file or folder that holds it; ok is
+// false for an ordinary path.
+type Locate func(image string) (local string, ok bool, err error)
+
+// LoadManifestWith is LoadManifest with images that locate resolves
+// (nil: none) taken from where it says; such an image is named in rows
+// and errors with its credentials removed.
+func LoadManifestWith(path string, locate Locate) ([]Item, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &InputError{File: path, Err: cause(err)}
@@ -94,7 +105,7 @@ func LoadManifest(path string) ([]Item, error) {
 	if len(items) == 0 {
 		return nil, inputErr(path, 0, "no items: a manifest has one line per item, each with \"images\"")
 	}
-	if err := resolve(path, filepath.Dir(path), items); err != nil {
+	if err := resolve(path, filepath.Dir(path), items, locate); err != nil {
 		return nil, err
 	}
 	return items, nil
@@ -179,7 +190,7 @@ func parseCSVManifest(path string, data []byte) ([]Item, error) {
 
 // resolve checks the items (images present and readable, ids unique) and
 // fills Paths, relative to dir, and missing ids.
-func resolve(file, dir string, items []Item) error {
+func resolve(file, dir string, items []Item, locate Locate) error {
 	seen := map[string]string{}
 	for i := range items {
 		it := &items[i]
@@ -189,6 +200,19 @@ func resolve(file, dir string, items []Item) error {
 		}
 		it.Paths = make([]string, len(it.Images))
 		for j, im := range it.Images {
+			if locate != nil {
+				local, ok, err := locate(im)
+				if ok || err != nil {
+					it.Images[j] = redact.URL(im)
+				}
+				if err != nil {
+					return inputErr(file, line, "image %s: %v", it.Images[j], err)
+				}
+				if ok {
+					it.Paths[j] = local
+					continue
+				}
+			}
 			p := filepath.FromSlash(im)
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)

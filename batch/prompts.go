@@ -2,9 +2,6 @@ package batch
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Prompt is one named prompt template.
@@ -215,10 +213,10 @@ func Letter(i int) string {
 	return Letter(i/26-1) + Letter(i%26)
 }
 
-// Version names exactly what a prompt asks, whatever it is called: the
-// first 12 hex digits of the SHA-256 of its system prompt (system, the
-// file's when the prompt has none), template, schema and recipe. An edit
-// of any of them is a new version; rows record it (Row.PromptVersion).
+// Version names exactly what a prompt asks, whatever it is called
+// (core.PromptVersion): its system prompt (system, the file's, when the
+// prompt has none), template, schema and recipe. An edit of any of them
+// is a new version; rows record it (Row.PromptVersion).
 func (p Prompt) Version(system string) string {
 	if p.System != "" {
 		system = p.System
@@ -227,7 +225,5 @@ func (p Prompt) Version(system string) string {
 	if p.Answer != nil {
 		schema = p.Answer.Hash
 	}
-	b, _ := json.Marshal([]string{system, p.Template, schema, recipeKey(p)})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])[:12]
+	return core.PromptVersion(system, p.Template, schema, core.RecipeRef{Name: p.Recipe, Hash: p.RecipeHash}.Key())
 }

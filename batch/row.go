@@ -85,7 +85,9 @@ type Row struct {
 	ScoreError  string             `json:"score_error,omitempty"`
 
 	// Backend is "ollama" or "openai"; Endpoint is the server's URL when
-	// it is not the managed runtime.
+	// it is not the managed runtime (in a batch over several endpoints,
+	// the one that answered; "import:FILE" for answers read back with
+	// batch --import-results), without credentials.
 	Backend        string `json:"backend"`
 	Endpoint       string `json:"endpoint,omitempty"`
 	ModelDigest    string `json:"model_digest"`
@@ -107,7 +109,10 @@ type Row struct {
 	Rating int `json:"rating,omitempty"`
 	// Attempts is how many times the request was sent (retries after 429
 	// or 5xx answers included).
-	Attempts   int       `json:"attempts"`
+	Attempts int `json:"attempts"`
+	// Moved is how often the run was moved off an endpoint that stopped
+	// answering before one answered it (batches over several endpoints).
+	Moved      int       `json:"moved,omitempty"`
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 }

@@ -28,6 +28,12 @@ func (f BackendFunc) Ask(ctx context.Context, req inference.Request) (int64, inf
 	return f(ctx, req)
 }
 
+// JobBackend is a [Backend] told which job each request is for, such as
+// one that answers from a file of results keyed by [Job.Key].
+type JobBackend interface {
+	AskJob(ctx context.Context, j Job, req inference.Request) (runID int64, res inference.Result, err error)
+}
+
 // Cancelled reports whether a request ended because it was stopped rather
 // than because it failed: its context is done, the backend reported the
 // run cancelled, or its error is a cancellation. The runner and the
@@ -100,6 +106,18 @@ type Runner struct {
 	// flight finish and are written. Cancelling Run's context instead
 	// stops those too.
 	Drain <-chan struct{}
+	// Endpoints, when set, answer instead of Backend: several servers
+	// sharing the batch's queue (see [Endpoint] and pool.go); each has its
+	// own concurrency, and Backend and Concurrency are unused.
+	Endpoints []Endpoint
+	// HealthEvery is how often the endpoints are checked (default
+	// DefaultHealthEvery); DownTimeout how long the batch waits with every
+	// endpoint down before it stops, leaving the rest not started
+	// (default DefaultDownTimeout).
+	HealthEvery, DownTimeout time.Duration
+	// EndpointChanged, when set, is told when an endpoint goes down (err
+	// says why) or comes back (err nil), from several goroutines.
+	EndpointChanged func(name string, err error)
 }
 
 // Run does the jobs, appending a row to out as each finishes. It returns
@@ -107,12 +125,16 @@ type Runner struct {
 // finished, or when ctx is cancelled and they have stopped. The error is
 // a failure to write out; failed runs are in the rows and the summary.
 func (r *Runner) Run(ctx context.Context, jobs []Job, out *Output) (Summary, error) {
+	if len(r.Endpoints) > 0 {
+		return r.runPool(ctx, jobs, out)
+	}
 	sum := Summary{Total: len(jobs)}
 	n := max(r.Concurrency, 1)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
 	cache := newImageCache(jobs, r.Prepare)
+	rec := r.recorder(&sum, out, cancel)
 	next := make(chan Job)
 	go func() {
 		defer close(next)
@@ -130,50 +152,67 @@ func (r *Runner) Run(ctx context.Context, jobs []Job, out *Output) (Summary, err
 		}
 	}()
 
-	var (
-		mu      sync.Mutex
-		started = time.Now()
-		werr    error
-		wg      sync.WaitGroup
-	)
+	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range next {
 				row, res, rerr := r.do(ctx, j, cache)
-				mu.Lock()
-				switch res {
-				case inference.StatusCancelled:
-					sum.Cancelled++
-				default:
-					if err := out.Append(row); err != nil {
-						if werr == nil {
-							werr = err
-							cancel(err)
-						}
-						sum.Cancelled++
-						break
-					}
-					if res == inference.StatusOK {
-						sum.OK++
-					} else {
-						sum.Failed++
-						if sum.FirstError == nil {
-							sum.FirstError = fmt.Errorf("item %s, prompt %s, model %s: %w", row.ItemID, row.PromptName, row.Model, rerr)
-						}
-					}
-					if r.Progress != nil {
-						r.Progress(Progress{Total: sum.Total, Done: sum.OK + sum.Failed, Failed: sum.Failed, Elapsed: time.Since(started)})
-					}
-				}
-				mu.Unlock()
+				rec.record(row, res, rerr)
 			}
 		}()
 	}
 	wg.Wait()
 	sum.NotStarted = sum.Total - sum.OK - sum.Failed - sum.Cancelled
-	return sum, werr
+	return sum, rec.werr
+}
+
+// recorder writes the rows of a running batch and counts them in its
+// summary, one at a time.
+type recorder struct {
+	mu      sync.Mutex
+	r       *Runner
+	sum     *Summary
+	out     *Output
+	cancel  context.CancelCauseFunc
+	started time.Time
+	werr    error
+}
+
+func (r *Runner) recorder(sum *Summary, out *Output, cancel context.CancelCauseFunc) *recorder {
+	return &recorder{r: r, sum: sum, out: out, cancel: cancel, started: time.Now()}
+}
+
+// record counts a run that ended as res and appends its row unless it was
+// cancelled; the first failure to write stops the batch.
+func (c *recorder) record(row Row, res inference.Status, rerr error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sum := c.sum
+	if res == inference.StatusCancelled {
+		sum.Cancelled++
+		return
+	}
+	if err := c.out.Append(row); err != nil {
+		if c.werr == nil {
+			c.werr = err
+			c.cancel(err)
+		}
+		sum.Cancelled++
+		return
+	}
+	if res == inference.StatusOK {
+		sum.OK++
+	} else {
+		sum.Failed++
+		if sum.FirstError == nil {
+			sum.FirstError = fmt.Errorf("item %s, prompt %s, model %s: %w", row.ItemID, row.PromptName, row.Model, rerr)
+		}
+	}
+	if c.r.Progress != nil {
+		c.r.Progress(Progress{Total: sum.Total, Done: sum.OK + sum.Failed, Failed: sum.Failed, Elapsed: time.Since(c.started)})
+	}
 }
 
 func (r *Runner) draining() bool {
@@ -188,9 +227,15 @@ func (r *Runner) draining() bool {
 // do runs one job, retrying answers worth retrying. It returns the row and
 // how the run ended, with its error.
 func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inference.Status, error) {
+	defer cache.release(j)
+	return r.doWith(ctx, j, cache, r.Backend)
+}
+
+// doWith is [Runner.do] with backend answering, leaving the item's images
+// in the cache.
+func (r *Runner) doWith(ctx context.Context, j Job, cache *imageCache, backend Backend) (Row, inference.Status, error) {
 	row := r.newRow(j)
 	req, err := r.request(ctx, j, cache)
-	defer cache.release(j)
 	if err != nil && !r.IncludePHI {
 		err = scrubPaths(err, j.Item)
 	}
@@ -205,7 +250,7 @@ func (r *Runner) do(ctx context.Context, j Job, cache *imageCache) (Row, inferen
 		row.Recipe, row.Prompt = &req.Recipe, req.Prompt
 	}
 	row.SchemaHash = req.SchemaHash
-	id, res, err := r.askRetrying(ctx, req, &row)
+	id, res, err := r.askRetrying(ctx, backend, j, req, &row)
 	row.record(id, res)
 	switch {
 	case Cancelled(ctx, res, err):
@@ -264,13 +309,39 @@ func (r *Runner) request(ctx context.Context, j Job, cache *imageCache) (inferen
 			return inference.Request{}, fmt.Errorf("prompt %q names recipe %q, which this batch cannot apply", j.Prompt.Name, j.Prompt.Recipe)
 		}
 		req, err := r.Recipe(ctx, j, r.Options)
-		return withSchema(req, j.Prompt), err
+		return withPrompt(req, j), err
 	}
 	images, err := cache.get(j)
 	if err != nil {
 		return inference.Request{}, err
 	}
-	return withSchema(inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, j.Prompt), nil
+	return withPrompt(inference.Request{Model: j.Model, System: j.System, Prompt: j.Text, Images: images, Options: r.Options}, j), nil
+}
+
+// Requests calls fn with each job's request, made as Run makes it (the
+// item's images prepared once, the prompt's recipe applied, its schema
+// asked for), in order, without sending any: batch --emit-openai-batch
+// writes them to a file. A job whose request cannot be made stops it with
+// its error.
+func (r *Runner) Requests(ctx context.Context, jobs []Job, fn func(Job, inference.Request) error) error {
+	cache := newImageCache(jobs, r.Prepare)
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		req, err := r.request(ctx, j, cache)
+		cache.release(j)
+		if err != nil && !r.IncludePHI {
+			err = scrubPaths(err, j.Item)
+		}
+		if err != nil {
+			return fmt.Errorf("item %s, prompt %s: %w", j.Item.ID, j.Prompt.Name, err)
+		}
+		if err := fn(j, req); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newRow is job j's row before it runs: what it asks, of which model, and
@@ -292,10 +363,19 @@ func (r *Runner) newRow(j Job) Row {
 // askRetrying sends req, and again after a backoff while the answer is
 // worth retrying and retries are left, counting the attempts in row. It
 // returns the last answer.
-func (r *Runner) askRetrying(ctx context.Context, req inference.Request, row *Row) (int64, inference.Result, error) {
+func (r *Runner) askRetrying(ctx context.Context, backend Backend, j Job, req inference.Request, row *Row) (int64, inference.Result, error) {
 	for attempt := 1; ; attempt++ {
 		row.Attempts = attempt
-		id, res, err := r.Backend.Ask(ctx, req)
+		var (
+			id  int64
+			res inference.Result
+			err error
+		)
+		if jb, ok := backend.(JobBackend); ok {
+			id, res, err = jb.AskJob(ctx, j, req)
+		} else {
+			id, res, err = backend.Ask(ctx, req)
+		}
 		if err == nil || Cancelled(ctx, res, err) {
 			return id, res, err
 		}
@@ -438,10 +518,11 @@ func (c *imageCache) release(j Job) {
 	}
 }
 
-// withSchema asks for an answer that fits the prompt's schema, if it has
-// one.
-func withSchema(req inference.Request, p Prompt) inference.Request {
-	if p.Answer != nil {
+// withPrompt asks for an answer that fits j's prompt's schema, if it has
+// one, and names the prompt's version for the run log, as its row does.
+func withPrompt(req inference.Request, j Job) inference.Request {
+	req.PromptVersion = j.Prompt.Version(j.System)
+	if p := j.Prompt; p.Answer != nil {
 		req.Schema, req.SchemaHash = p.Answer.Raw, p.Answer.Hash
 	}
 	return req

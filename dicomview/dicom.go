@@ -171,6 +171,7 @@ func describe(elems []*dicom.Element, sc scan) *Image {
 		StudyDate:          text(elems, tag.StudyDate),
 		BurnedInAnnotation: text(elems, tag.BurnedInAnnotation),
 		StudyInstanceUID:   text(elems, tag.StudyInstanceUID),
+		SOPInstanceUID:     text(elems, tag.SOPInstanceUID),
 	}
 	im.Modality = im.Info.Modality
 	im.geometry = readGeometry(elems)

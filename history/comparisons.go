@@ -65,7 +65,10 @@ func (s *Store) Comparison(ctx context.Context, id int64) (*Comparison, error) {
 	return c, nil
 }
 
-// SaveTemplate creates or replaces the template with t.Name.
+// SaveTemplate creates or replaces the template with t.Name and keeps
+// what it holds as a version of the template (Templates, TemplateVersions);
+// saving the same text again makes no new version. Version is set from the
+// texts, whatever t holds.
 func (s *Store) SaveTemplate(ctx context.Context, t PromptTemplate) error {
 	if t.Name == "" {
 		return s.errorf("save prompt template: empty name")
@@ -73,38 +76,87 @@ func (s *Store) SaveTemplate(ctx context.Context, t PromptTemplate) error {
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = time.Now()
 	}
-	if _, err := s.db.ExecContext(ctx, `
-INSERT INTO prompt_templates (name, system, prompt, updated_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (name) DO UPDATE SET system = excluded.system, prompt = excluded.prompt, updated_at = excluded.updated_at`,
-		t.Name, t.System, t.Prompt, formatTime(t.UpdatedAt)); err != nil {
+	t = t.Versioned()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errorf("save prompt template %q: %w", t.Name, err)
+	}
+	defer tx.Rollback()
+	at := formatTime(t.UpdatedAt)
+	if _, err := tx.ExecContext(ctx, `
+INSERT INTO prompt_templates (name, system, prompt, schema, recipe, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET system = excluded.system, prompt = excluded.prompt, schema = excluded.schema,
+	recipe = excluded.recipe, version = excluded.version, updated_at = excluded.updated_at`,
+		t.Name, t.System, t.Prompt, t.Schema, t.Recipe, t.Version, at); err != nil {
+		return s.errorf("save prompt template %q: %w", t.Name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+INSERT INTO prompt_template_versions (name, version, system, prompt, schema, recipe, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (name, version) DO NOTHING`,
+		t.Name, t.Version, t.System, t.Prompt, t.Schema, t.Recipe, at); err != nil {
+		return s.errorf("save prompt template %q: version: %w", t.Name, err)
+	}
+	if err := tx.Commit(); err != nil {
 		return s.errorf("save prompt template %q: %w", t.Name, err)
 	}
 	return nil
 }
 
-// Templates returns the saved prompt templates by name.
+// Templates returns the saved prompt templates by name, each as last saved.
 func (s *Store) Templates(ctx context.Context) ([]PromptTemplate, error) {
-	out, err := queryAll(ctx, s.db, scanTemplate, `SELECT name, system, prompt, updated_at FROM prompt_templates ORDER BY name`)
+	out, err := queryAll(ctx, s.db, scanTemplate, `SELECT name, system, prompt, schema, recipe, updated_at FROM prompt_templates ORDER BY name`)
 	if err != nil {
 		return nil, s.errorf("list prompt templates: %w", err)
 	}
 	return out, nil
 }
 
-// scanTemplate reads one row of Templates' query.
+// TemplateVersions returns every saved version of the template called
+// name, oldest first; the last is the template as it is now. A template
+// saved before versions were kept is its own only version. None for a
+// name never saved.
+func (s *Store) TemplateVersions(ctx context.Context, name string) ([]PromptTemplate, error) {
+	out, err := queryAll(ctx, s.db, scanTemplate, `
+SELECT name, system, prompt, schema, recipe, created_at FROM prompt_template_versions WHERE name = ?
+ORDER BY created_at, version`, name)
+	if err != nil {
+		return nil, s.errorf("prompt template %q: versions: %w", name, err)
+	}
+	if len(out) == 0 {
+		out, err = queryAll(ctx, s.db, scanTemplate, `SELECT name, system, prompt, schema, recipe, updated_at FROM prompt_templates WHERE name = ?`, name)
+		if err != nil {
+			return nil, s.errorf("prompt template %q: versions: %w", name, err)
+		}
+	}
+	return out, nil
+}
+
+// scanTemplate reads one row of the templates' queries and names its
+// version.
 func scanTemplate(rows *sql.Rows) (PromptTemplate, error) {
 	var t PromptTemplate
 	var updated string
-	err := rows.Scan(&t.Name, &t.System, &t.Prompt, &updated)
+	err := rows.Scan(&t.Name, &t.System, &t.Prompt, &t.Schema, &t.Recipe, &updated)
 	if err == nil {
 		t.UpdatedAt, err = parseTime(updated)
 	}
-	return t, err
+	return t.Versioned(), err
 }
 
-// DeleteTemplate removes the template called name, if there is one.
+// DeleteTemplate removes the template called name, if there is one, and
+// its versions; the runs made with it keep their texts and version names.
 func (s *Store) DeleteTemplate(ctx context.Context, name string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM prompt_templates WHERE name = ?`, name); err != nil {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errorf("delete prompt template %q: %w", name, err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM prompt_templates WHERE name = ?`, `DELETE FROM prompt_template_versions WHERE name = ?`} {
+		if _, err := tx.ExecContext(ctx, q, name); err != nil {
+			return s.errorf("delete prompt template %q: %w", name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return s.errorf("delete prompt template %q: %w", name, err)
 	}
 	return nil

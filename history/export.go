@@ -56,6 +56,14 @@ type ExportRecord struct {
 	Source string `json:"source"`
 	// BurnInRisk is true when the pixels may carry burned-in annotations.
 	BurnInRisk bool `json:"burn_in_risk"`
+	// Recipe names the model-input recipe ("medgemma-1.5-ct v1
+	// (3f2a9c01b4d2)"), SchemaHash the answer's JSON Schema and
+	// SchemaValid whether the answer fit it, PromptVersion the prompt
+	// version (core.PromptVersion); "" and null for none.
+	Recipe        string `json:"recipe"`
+	SchemaHash    string `json:"schema_hash"`
+	SchemaValid   *bool  `json:"schema_valid"`
+	PromptVersion string `json:"prompt_version"`
 }
 
 // ExportImage is the provenance of one model-input image.
@@ -142,6 +150,7 @@ func (s *Store) exportRecord(ctx context.Context, r Run, cache map[string]Export
 		TotalDurationMS: ms(r.TotalDuration), LoadDurationMS: ms(r.LoadDuration),
 		PromptEvalDuration: ms(r.PromptEvalDuration), EvalDurationMS: ms(r.EvalDuration), FirstTokenMS: ms(r.FirstToken),
 		Rating: r.Rating, Notes: r.Notes, BurnInRisk: r.BurnInRisk,
+		Recipe: r.Recipe.String(), SchemaHash: r.SchemaHash, SchemaValid: r.SchemaValid, PromptVersion: r.PromptVersion,
 	}
 	if includePHI {
 		rec.Source = r.Source
@@ -188,6 +197,7 @@ var csvHeader = []string{
 	"study_key", "study_modality", "study_description",
 	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
 	"eval_duration_ms", "first_token_ms", "rating", "notes", "source", "source_path", "burn_in_risk",
+	"recipe", "schema_hash", "schema_valid", "prompt_version",
 }
 
 func (r ExportRecord) csvRow() []string {
@@ -221,7 +231,17 @@ func (r ExportRecord) csvRow() []string {
 		r.StudyKey, r.StudyModality, r.StudyDescription,
 		strconv.Itoa(r.PromptEvalCount), strconv.Itoa(r.EvalCount), num(r.TotalDurationMS), num(r.LoadDurationMS), num(r.PromptEvalDuration),
 		num(r.EvalDurationMS), num(r.FirstTokenMS), strconv.Itoa(r.Rating), r.Notes, r.Source, pathCol, strconv.FormatBool(r.BurnInRisk),
+		r.Recipe, r.SchemaHash, validText(r.SchemaValid), r.PromptVersion,
 	}
+}
+
+// validText is a schema verdict in a CSV cell: "true", "false", or ""
+// for no schema.
+func validText(v *bool) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*v)
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -197,6 +197,51 @@ func TestStudies(t *testing.T) {
 	}
 }
 
+// TestSourceKeys checks that a run keeps, per image, the salted hash of
+// its source instance (never the UID), that it reads back in order, and
+// that a study key and an instance key of the same UID differ.
+func TestSourceKeys(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	uid := "1.3.6.1.4.1.5962.1.1.10.3.1.1166562673.14401"
+	k, err := s.InstanceKey(ctx, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, _ := s.StudyKey(ctx, uid)
+	if len(k) != 64 || k == sk || strings.Contains(k, uid) {
+		t.Errorf("instance key %q (study key %q)", k, sk)
+	}
+	if e, err := s.InstanceKey(ctx, ""); e != "" || err != nil {
+		t.Errorf("InstanceKey(\"\") = %q, %v", e, err)
+	}
+	img := testImage(t, 9, "x.dcm")
+	sha := img.SHA256
+	if err := s.PutImage(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	r := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, ImageSHA256: []string{sha, sha},
+		SourcePaths: []string{"/a/x.dcm", "/a/y.png"}, SourceKeys: []string{k, ""}}
+	if _, err := s.SaveRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Run(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.SourceKeys) != 2 || got.SourceKeys[0] != k || got.SourceKeys[1] != "" {
+		t.Errorf("SourceKeys read back %q, want [%s \"\"]", got.SourceKeys, k)
+	}
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM run_images WHERE source_key LIKE '%5962%'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the UID is stored in run_images (%d rows, %v)", n, err)
+	}
+	bad := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, ImageSHA256: []string{sha}, SourceKeys: []string{k, k}}
+	if _, err := s.SaveRun(ctx, bad); err == nil {
+		t.Error("SaveRun took 2 source keys for 1 image")
+	}
+}
+
 // seedSearch saves runs for the search and export tests and returns them by
 // prompt.
 func seedSearch(t *testing.T, s *Store) map[string]*Run {

@@ -166,6 +166,31 @@ CREATE INDEX runs_recipe ON runs (recipe);`,
 	`ALTER TABLE runs ADD COLUMN schema_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN schema_valid INTEGER;
 ALTER TABLE runs ADD COLUMN schema_error TEXT NOT NULL DEFAULT '';`,
+	// 7: prompt versions. A run records the version of the prompt it
+	// asked (core.PromptVersion); a template keeps its schema and recipe,
+	// and every saved edit of it is kept in prompt_template_versions. A
+	// template saved before has version '' and no row there: the store
+	// names it when it reads it (it needs SHA-256) and lists it as its
+	// only version.
+	`ALTER TABLE runs ADD COLUMN prompt_version TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_prompt_version ON runs (prompt_version);
+ALTER TABLE prompt_templates ADD COLUMN schema TEXT NOT NULL DEFAULT '';
+ALTER TABLE prompt_templates ADD COLUMN recipe TEXT NOT NULL DEFAULT '';
+ALTER TABLE prompt_templates ADD COLUMN version TEXT NOT NULL DEFAULT '';
+CREATE TABLE prompt_template_versions (
+	name       TEXT NOT NULL,
+	version    TEXT NOT NULL,
+	system     TEXT NOT NULL,
+	prompt     TEXT NOT NULL,
+	schema     TEXT NOT NULL,
+	recipe     TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	PRIMARY KEY (name, version)
+) WITHOUT ROWID;`,
+	// 8: per run image, the salted hash of its source instance's
+	// SOPInstanceUID (never the UID), so that a DICOM document written
+	// back can check that the source file still holds that instance.
+	`ALTER TABLE run_images ADD COLUMN source_key TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

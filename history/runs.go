@@ -41,6 +41,9 @@ func (s *Store) SaveRun(ctx context.Context, r *Run) (int64, error) {
 	if len(r.SourcePaths) != 0 && len(r.SourcePaths) != len(r.ImageSHA256) {
 		return 0, s.errorf("save run: %d source paths for %d images", len(r.SourcePaths), len(r.ImageSHA256))
 	}
+	if len(r.SourceKeys) != 0 && len(r.SourceKeys) != len(r.ImageSHA256) {
+		return 0, s.errorf("save run: %d source keys for %d images", len(r.SourceKeys), len(r.ImageSHA256))
+	}
 	res, err := tx.ExecContext(ctx, `
 INSERT INTO runs (
 	session_id, started_at, finished_at, source, system, prompt,
@@ -49,15 +52,15 @@ INSERT INTO runs (
 	total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
 	done_reason, status, error, study_key, thinking, rating, notes, burn_in_risk,
 	recipe, recipe_version, recipe_hash, recipe_json, image_labels, image_geometry, boxes,
-	schema_hash, schema_valid, schema_error
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	schema_hash, schema_valid, schema_error, prompt_version
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		session, formatTime(r.StartedAt), finished, r.Source, r.System, r.Prompt,
 		r.Model, r.ModelDigest, r.RuntimeVersion, string(opts), r.Output,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
 		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes, r.BurnInRisk,
 		r.Recipe.Name, r.Recipe.Version, r.Recipe.Hash, r.RecipeJSON, jsonList(r.ImageLabels), jsonList(r.ImageGeometry), jsonList(r.Boxes),
-		r.SchemaHash, r.SchemaValid, r.SchemaError)
+		r.SchemaHash, r.SchemaValid, r.SchemaError, r.PromptVersion)
 	if err != nil {
 		return 0, s.errorf("save run: %w", err)
 	}
@@ -66,13 +69,16 @@ INSERT INTO runs (
 		return 0, s.errorf("save run: %w", err)
 	}
 	for i, sha := range r.ImageSHA256 {
-		path := ""
+		path, key := "", ""
 		if len(r.SourcePaths) > 0 {
 			path = r.SourcePaths[i]
 		}
+		if len(r.SourceKeys) > 0 {
+			key = r.SourceKeys[i]
+		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO run_images (run_id, position, image_sha256, source_path) VALUES (?, ?, ?, ?)`,
-			id, i, sha, path); err != nil {
+			`INSERT INTO run_images (run_id, position, image_sha256, source_path, source_key) VALUES (?, ?, ?, ?, ?)`,
+			id, i, sha, path, key); err != nil {
 			return 0, s.errorf("save run: image %d (%s), stored with PutImage?: %w", i, sha, err)
 		}
 	}
@@ -187,10 +193,12 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 		FROM run_images ri WHERE ri.run_id = r.id), ''),
 	(SELECT json_group_array(ri.source_path ORDER BY ri.position)
 		FROM run_images ri WHERE ri.run_id = r.id),
+	coalesce((SELECT group_concat(ri.source_key, ',' ORDER BY ri.position)
+		FROM run_images ri WHERE ri.run_id = r.id), ''),
 	r.thinking, coalesce(r.study_key, ''), r.rating, r.notes,
 	coalesce(st.modality, ''), coalesce(st.description, ''), r.burn_in_risk,
 	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.image_geometry, r.boxes,
-	r.schema_hash, r.schema_valid, r.schema_error
+	r.schema_hash, r.schema_valid, r.schema_error, r.prompt_version
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 // scanRun reads one row of selectRuns.
@@ -199,7 +207,7 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		r                   Run
 		started, finished   string
 		opts, status, shas  string
-		paths               string
+		paths, keys         string
 		total, load, pe, ev int64
 		first               int64
 		labels, geom, boxes string
@@ -208,10 +216,10 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		&r.Source, &r.System, &r.Prompt, &r.Model, &r.ModelDigest, &r.RuntimeVersion,
 		&opts, &r.Output, &r.PromptEvalCount, &r.EvalCount,
 		&total, &load, &pe, &ev, &first,
-		&r.DoneReason, &status, &r.Error, &shas, &paths,
+		&r.DoneReason, &status, &r.Error, &shas, &paths, &keys,
 		&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
 		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &geom, &boxes,
-		&r.SchemaHash, &r.SchemaValid, &r.SchemaError); err != nil {
+		&r.SchemaHash, &r.SchemaValid, &r.SchemaError, &r.PromptVersion); err != nil {
 		return Run{}, err
 	}
 	var err error
@@ -249,6 +257,9 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		}
 		if strings.Join(ps, "") != "" {
 			r.SourcePaths = ps
+		}
+		if strings.Trim(keys, ",") != "" {
+			r.SourceKeys = strings.Split(keys, ",")
 		}
 	}
 	r.TotalDuration = time.Duration(total)

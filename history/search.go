@@ -94,6 +94,11 @@ func conditions(f Filter) (where []string, args []any) {
 		where = append(where, `r.recipe = ?`)
 		args = append(args, f.Recipe)
 	}
+	if f.PromptVersion != "" {
+		// Versions are hex digits: a prefix needs no escaping.
+		where = append(where, `r.prompt_version LIKE ?`)
+		args = append(args, strings.Trim(f.PromptVersion, "%_")+"%")
+	}
 	return where, args
 }
 

@@ -37,6 +37,25 @@ func (s *Store) StudyKey(ctx context.Context, studyUID string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// InstanceKey returns the key of the instance with the given
+// SOPInstanceUID in this database, or "" for an empty UID: the hex SHA-256
+// of the salt and the UID, apart from study keys. The history stores it
+// per run image instead of the UID (core.Run.SourceKeys).
+func (s *Store) InstanceKey(ctx context.Context, sopInstanceUID string) (string, error) {
+	if sopInstanceUID == "" {
+		return "", nil
+	}
+	salt, err := s.Salt(ctx)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write([]byte(salt))
+	h.Write([]byte("\x00instance\x00"))
+	h.Write([]byte(sopInstanceUID))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // Salt returns this database's secret salt, made once when the schema was
 // created. It keys study hashes and de-identification (replaced UIDs and
 // shifted dates), so they are stable within one database.

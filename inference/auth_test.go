@@ -50,7 +50,7 @@ func TestAuthTransportSendsToItsOriginOnly(t *testing.T) {
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			rec := &recorder{auth: map[string]string{}}
-			tr := authTransport{creds: creds, next: rec}
+			tr := authTransport{Creds: creds, Next: rec}
 			req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
 			req.Header.Set("Authorization", "Bearer first-hop") // as a redirected request carries it
 			if _, err := tr.RoundTrip(req); err != nil {
@@ -152,7 +152,7 @@ func TestCredentialsNotSentOnRedirect(t *testing.T) {
 		}
 		if tls {
 			at := c.hc.Transport.(authTransport)
-			at.next = secure.Client().Transport
+			at.Next = secure.Client().Transport
 			c.hc.Transport = at
 		}
 		_, err = c.Models(ctx)

@@ -72,16 +72,16 @@ func newClient(base *url.URL, hc *http.Client, token string) *Client {
 	switch {
 	case hc == nil:
 		hc = authClient(creds)
-	case !creds.empty():
+	case !creds.Empty():
 		c := *hc
 		next := c.Transport
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		c.Transport = authTransport{creds: creds, next: next}
+		c.Transport = authTransport{Creds: creds, Next: next}
 		hc = &c
 	}
-	return &Client{api: api.NewClient(clean, hc), base: clean, secrets: creds.secrets(),
+	return &Client{api: api.NewClient(clean, hc), base: clean, secrets: creds.Secrets(),
 		FirstChunkTimeout: DefaultFirstChunkTimeout, StallTimeout: DefaultStallTimeout, facts: &factsCache{}}
 }
 

@@ -46,7 +46,7 @@ func NewOpenAIClient(base, apiKey string) (*OpenAIClient, error) {
 		return nil, fmt.Errorf("endpoint %q: want an http(s) URL such as http://host:8000/v1", redact.Text(base))
 	}
 	u, creds := splitCredentials(u, apiKey)
-	return &OpenAIClient{base: u, secrets: creds.secrets(), hc: authClient(creds), Timeout: DefaultOpenAITimeout}, nil
+	return &OpenAIClient{base: u, secrets: creds.Secrets(), hc: authClient(creds), Timeout: DefaultOpenAITimeout}, nil
 }
 
 // URL is the API's base URL, without credentials.
@@ -111,7 +111,12 @@ type oaiResponse struct {
 // Body builds the JSON body of a chat completion request: the system
 // prompt, then one user message with its parts in order (Request.Parts):
 // each image as a data URL, each text as a text part. num_ctx has no OpenAI equivalent and is not sent.
-func (c *OpenAIClient) Body(req Request) ([]byte, error) {
+func (c *OpenAIClient) Body(req Request) ([]byte, error) { return OpenAIBody(req) }
+
+// OpenAIBody is the JSON body of req as a chat completion request, as
+// [OpenAIClient.Body] builds it: what an OpenAI batch input line (vllm
+// run-batch) carries.
+func OpenAIBody(req Request) ([]byte, error) {
 	var msgs []oaiMessage
 	if req.System != "" {
 		msgs = append(msgs, oaiMessage{Role: "system", Content: req.System})
@@ -192,21 +197,11 @@ func (c *OpenAIClient) Chat(ctx context.Context, req Request, onChunk func(strin
 		}
 		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.URL(), he))
 	}
-	var out oaiResponse
-	if err := json.Unmarshal(data, &out); err != nil || len(out.Choices) == 0 {
-		if err == nil {
-			err = errors.New("no choices")
-		}
-		return fail(fmt.Errorf("chat with %s at %s: not a chat completion: %v", req.Model, c.URL(), c.err(err)))
+	parsed, err := ParseOpenAIResponse(req.Model, data)
+	if err != nil {
+		return fail(fmt.Errorf("chat with %s at %s: %w", req.Model, c.URL(), c.err(err)))
 	}
-	ch := out.Choices[0]
-	answer, thinking := SplitThinking(ch.Message.Content)
-	res.Output = strings.TrimLeft(answer, " \n")
-	res.Thinking = strings.TrimSpace(strings.TrimSpace(ch.Message.Reasoning + "\n" + thinking))
-	res.DoneReason = ch.FinishReason
-	res.Truncated = ch.FinishReason == "length"
-	res.PromptEvalCount = out.Usage.PromptTokens
-	res.EvalCount = out.Usage.CompletionTokens
+	res = parsed
 	res.TotalDuration = time.Since(start)
 	res.FirstToken = res.TotalDuration
 	res.Status = StatusOK
@@ -216,6 +211,32 @@ func (c *OpenAIClient) Chat(ctx context.Context, req Request, onChunk func(strin
 			onChunk(res.Output)
 		}
 	}
+	return res, nil
+}
+
+// ParseOpenAIResponse reads a chat completion's JSON body (as a server
+// answers, or as an OpenAI batch output line's response.body holds it)
+// into a result with StatusOK: the answer with MedGemma's thinking text
+// kept apart, why it ended, and the token counts. A body with no choices
+// is an error.
+func ParseOpenAIResponse(model string, data []byte) (Result, error) {
+	var out oaiResponse
+	if err := json.Unmarshal(data, &out); err != nil || len(out.Choices) == 0 {
+		if err == nil {
+			err = errors.New("no choices")
+		}
+		return Result{Model: model, Status: StatusError, Error: err.Error()}, fmt.Errorf("not a chat completion: %v", err)
+	}
+	res := Result{Model: model}
+	ch := out.Choices[0]
+	answer, thinking := SplitThinking(ch.Message.Content)
+	res.Output = strings.TrimLeft(answer, " \n")
+	res.Thinking = strings.TrimSpace(strings.TrimSpace(ch.Message.Reasoning + "\n" + thinking))
+	res.DoneReason = ch.FinishReason
+	res.Truncated = ch.FinishReason == "length"
+	res.PromptEvalCount = out.Usage.PromptTokens
+	res.EvalCount = out.Usage.CompletionTokens
+	res.Status = StatusOK
 	return res, nil
 }
 

@@ -26,9 +26,12 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # poppler-utils (pdftotext, pdftoppm) to read back the PDF reports in the tests.
 # iproute2 (ss) to check that the managed runtime listens on loopback only.
 # dbus-daemon, dbus-bin and gnome-keyring: a private Secret Service for the keychain tests.
+# dicom3tools (dciodvfy) checks the DICOM SR and encapsulated PDF that `report --format dicom-sr|dicom-pdf`
+# writes against the IODs; dcmtk's dsrdump, dcmdump and dcm2pdf read them back.
+# orthanc and orthanc-dicomweb: the real PACS (DICOMweb QIDO/WADO/STOW) the pacs tests run.
 packages=(gcc g++ pkg-config xorg-dev libgl1-mesa-dev nlohmann-json3-dev libstb-dev xvfb xauth dcmtk
 	libopenjp2-7-dev libcharls-dev libdcmtk-dev libgdcm-tools python3-pydicom python3-numpy python3-pil
-	poppler-utils iproute2 dbus-daemon dbus-bin gnome-keyring)
+	poppler-utils iproute2 dbus-daemon dbus-bin gnome-keyring dicom3tools orthanc orthanc-dicomweb)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -23,7 +23,8 @@ type BatchBackend interface {
 	// before it ran returns a zero result.
 	RunBatch(ctx context.Context, spec BatchSpec, onProgress func(BatchProgress)) (BatchResult, error)
 	// EvalBatch scores the result file at path per (prompt, model) with
-	// the automatic metric and a 95% bootstrap interval.
+	// the automatic metric and a 95% bootstrap interval, and adds what the
+	// evaluation report adds: paired differences, calibration, kappa.
 	EvalBatch(ctx context.Context, path string) (BatchEval, error)
 	// WriteEvalCSV writes rep as CSV, one line per (prompt, model,
 	// metric), to path.
@@ -78,7 +79,26 @@ type BatchResult struct {
 type BatchEval struct {
 	// Report has one group per (prompt, model, metric).
 	Report core.EvalReport
+	// Sections are the evaluation report's further tables, in its order:
+	// the paired differences between every two (prompt, model) with their
+	// forest plot (with two or more), the calibration of the rows' choice
+	// probabilities with the reliability diagram (rows scored with
+	// --score logprob), and the agreement (kappa).
+	Sections []EvalSection
 	// Truncated says the file ended with a half-written row, which was
 	// ignored.
 	Truncated bool
+}
+
+// EvalSection is one table of the evaluation report, with its plot.
+type EvalSection struct {
+	Title  string
+	Header []string
+	Rows   [][]string
+	// Note is a line under the table.
+	Note string
+	// PNG is the section's plot (nil: none) and Caption says what it
+	// shows.
+	PNG     []byte
+	Caption string
 }

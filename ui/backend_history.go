@@ -42,7 +42,10 @@ type TemplateBackend interface {
 	Templates(ctx context.Context) ([]core.PromptTemplate, error)
 	// SaveTemplate creates or replaces the template t.Name.
 	SaveTemplate(ctx context.Context, t core.PromptTemplate) error
-	// DeleteTemplate removes the template called name.
+	// TemplateVersions returns every saved version of the template
+	// called name, oldest first; the last is the template as it is now.
+	TemplateVersions(ctx context.Context, name string) ([]core.PromptTemplate, error)
+	// DeleteTemplate removes the template called name and its versions.
 	DeleteTemplate(ctx context.Context, name string) error
 }
 

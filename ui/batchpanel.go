@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image/png"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -60,6 +62,7 @@ type batchPanel struct {
 	evalNote  *widget.Label
 	saveCSV   *widget.Button
 	chart     *canvas.Image
+	sections  *fyne.Container  // the paired differences, calibration, kappa
 	report    *core.EvalReport // the scores shown, for Save CSV
 	reportOut string           // the result file they score
 
@@ -148,8 +151,9 @@ func newBatchPanel(env *tabEnv, be BatchBackend) *batchPanel {
 	b.evalNote.Hide()
 	b.saveCSV = widget.NewButtonWithIcon("Save scores as CSV…", theme.DocumentSaveIcon(), b.saveCSVTapped)
 	b.chart = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
+	b.sections = container.NewVBox()
 	b.scores = container.NewVBox(sectionTitle("Scores (automatic metric, 95% bootstrap intervals)"),
-		b.summary, b.evalNote, container.NewHBox(b.saveCSV), b.chart)
+		b.summary, b.evalNote, container.NewHBox(b.saveCSV), b.chart, b.sections)
 	b.scores.Hide()
 
 	b.content = container.NewVScroll(container.NewVBox(
@@ -454,6 +458,7 @@ func (b *batchPanel) showEval(out string, ev BatchEval, err error) {
 	b.report, b.reportOut = nil, out
 	b.chart.Image = nil
 	b.chart.Hide()
+	b.sections.RemoveAll()
 	b.saveCSV.Disable()
 	note := ""
 	if ev.Truncated {
@@ -486,7 +491,53 @@ func (b *batchPanel) showEval(out string, ev BatchEval, err error) {
 	b.chart.SetMinSize(fyne.NewSize(float32(img.Bounds().Dx()), float32(img.Bounds().Dy())))
 	b.chart.Show()
 	b.chart.Refresh()
+	for _, s := range ev.Sections {
+		b.sections.Add(evalSectionView(s))
+	}
 	b.saveCSV.Enable()
+}
+
+// evalSectionView shows one of the evaluation report's tables, with its
+// note and its plot (at its own size) under it.
+func evalSectionView(s EvalSection) fyne.CanvasObject {
+	grid := container.NewGridWithColumns(max(len(s.Header), 1))
+	bold := fyne.TextStyle{Bold: true}
+	for _, h := range s.Header {
+		grid.Add(widget.NewLabelWithStyle(h, fyne.TextAlignLeading, bold))
+	}
+	for _, r := range s.Rows {
+		for i := range s.Header {
+			cell := ""
+			if i < len(r) {
+				cell = r[i]
+			}
+			l := widget.NewLabel(cell)
+			l.Wrapping = fyne.TextWrapWord
+			grid.Add(l)
+		}
+	}
+	box := container.NewVBox(sectionTitle(s.Title), grid)
+	if s.Note != "" {
+		note := widget.NewLabel(s.Note)
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.LowImportance
+		box.Add(note)
+	}
+	if len(s.PNG) > 0 {
+		if img, err := png.Decode(bytes.NewReader(s.PNG)); err == nil {
+			plot := canvas.NewImageFromImage(img)
+			plot.FillMode = canvas.ImageFillContain
+			plot.SetMinSize(fyne.NewSize(float32(img.Bounds().Dx()), float32(img.Bounds().Dy())))
+			box.Add(container.NewHBox(plot))
+			if s.Caption != "" {
+				c := widget.NewLabel(s.Caption)
+				c.Wrapping = fyne.TextWrapWord
+				c.Importance = widget.LowImportance
+				box.Add(c)
+			}
+		}
+	}
+	return box
 }
 
 // saveCSVTapped asks where to save the scores as CSV and writes them there.

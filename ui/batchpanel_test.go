@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -151,6 +152,23 @@ func TestBatchPanelRunsAndScores(t *testing.T) {
 	}
 	if b.chart.Image == nil || !b.chart.Visible() || b.chart.Image.Bounds().Dx() < 400 {
 		t.Error("no chart shown")
+	}
+	// The paired differences follow the scores: the table, its note, the
+	// forest plot at its size and its caption.
+	var texts []string
+	var plots []fyne.Size
+	for _, o := range test.LaidOutObjects(b.sections) {
+		switch o := o.(type) {
+		case *widget.Label:
+			texts = append(texts, o.Text)
+		case *canvas.Image:
+			plots = append(plots, o.MinSize())
+		}
+	}
+	wantTexts := []string{"Paired differences", "A", "B", "Diff", "p (Holm)",
+		"direct / " + testModel, "letter / " + testModel, "+0.200", "0.0312", "Test: mcnemar-exact", "Forest plot"}
+	if !slices.Equal(texts, wantTexts) || len(plots) != 1 || plots[0] != fyne.NewSize(320, 60) {
+		t.Errorf("paired section %q, plots %v;\nwant %q and one 320×60 plot", texts, plots, wantTexts)
 	}
 
 	var asked string

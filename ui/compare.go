@@ -19,6 +19,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -51,6 +52,8 @@ type imageSource interface {
 	// showBoxes draws an answer's localization boxes on the image, those
 	// about the frame shown.
 	showBoxes(req core.Request, boxes []core.Box)
+	// recipeRef names the recipe chosen (the zero ref for plain).
+	recipeRef() core.RecipeRef
 }
 
 // compareView is the right side of the workbench: columns side by side,
@@ -104,6 +107,8 @@ type compareView struct {
 	diffInfo  *widget.Label
 	// rendered is the text of the last Rendered prompt dialog.
 	rendered *widget.Label
+	// versions is the last template versions dialog.
+	versions *versionsView
 }
 
 // runBatch is one Run all: the columns it started, in order, and those
@@ -126,6 +131,10 @@ type column struct {
 	templateSelect *widget.Select
 	saveTemplate   *widget.Button
 	deleteTemplate *widget.Button
+	versionsButton *widget.Button // the template's versions
+	schemaButton   *widget.Button // the answer: free text or a schema
+	// schema is the JSON Schema the answer must fit, nil for free text.
+	schema         *answerschema.Schema
 	systemOverride *widget.Check
 	systemEntry    *shortcutEntry
 	promptEntry    *shortcutEntry
@@ -288,6 +297,10 @@ func (cv *compareView) addColumn() *column {
 	c.saveTemplate = widget.NewButtonWithIcon("", theme.DocumentSaveIcon(), c.saveTemplateTapped)
 	c.deleteTemplate = widget.NewButtonWithIcon("", theme.DeleteIcon(), c.deleteTemplateTapped)
 	c.deleteTemplate.Disable()
+	c.versionsButton = widget.NewButtonWithIcon("", theme.HistoryIcon(), c.versionsTapped)
+	c.versionsButton.Disable()
+	c.schemaButton = widget.NewButtonWithIcon("", theme.ListIcon(), c.schemaTapped)
+	c.setSchema(nil)
 	c.systemEntry = newShortcutEntry(cv, 2)
 	c.systemEntry.SetPlaceHolder("system prompt for this column")
 	c.systemEntry.Hide()
@@ -337,6 +350,7 @@ func (cv *compareView) addColumn() *column {
 		c.modelSelect.SetOptions(last.modelSelect.Options)
 		c.modelSelect.Selected = last.modelSelect.Selected
 		c.promptEntry.SetText(last.promptEntry.Text)
+		c.setSchema(last.schema)
 		if last.systemOverride.Checked {
 			c.systemEntry.SetText(last.systemEntry.Text)
 			c.systemOverride.SetChecked(true)
@@ -344,9 +358,9 @@ func (cv *compareView) addColumn() *column {
 	}
 
 	header := container.NewBorder(nil, nil, c.title, c.closeButton, c.modelSelect)
-	templates := container.NewBorder(nil, nil, nil, container.NewHBox(c.saveTemplate, c.deleteTemplate), c.templateSelect)
+	templates := container.NewBorder(nil, nil, nil, container.NewHBox(c.saveTemplate, c.deleteTemplate, c.versionsButton), c.templateSelect)
 	runRow := container.NewHBox(c.runButton, c.stopButton, layout.NewSpacer(), c.repeatButton, c.repeatSelect)
-	form := container.NewVBox(header, templates, c.systemOverride, c.systemEntry, c.promptEntry, runRow)
+	form := container.NewVBox(header, templates, c.systemOverride, c.systemEntry, c.promptEntry, c.schemaButton, runRow)
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(columnMinWidth, 0))
 	c.inner = container.NewBorder(form, container.NewVBox(c.stats, c.stabilityLabel, c.rateRow), nil, nil, c.answerScroll)
@@ -597,7 +611,11 @@ func (c *column) request() (core.Request, error) {
 		}
 		return core.Request{}, fmt.Errorf("column %s: the prompt still holds the placeholder %s: replace it with your text", name, ph)
 	}
-	return core.Request{Model: m.Name, System: c.system(), Prompt: prompt, Options: opts}, nil
+	req := core.Request{Model: m.Name, System: c.system(), Prompt: prompt, Options: opts}
+	if c.schema != nil {
+		req.Schema, req.SchemaHash = c.schema.Raw, c.schema.Hash
+	}
+	return req, nil
 }
 
 func (c *column) runTapped() {

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -122,10 +125,20 @@ var fakeReport = core.EvalReport{Resamples: 2000, Seed: 1, Groups: []core.EvalGr
 	{Prompt: "letter", Model: testModel, Metric: core.MetricYesNo, N: 5, Rows: 5, Score: 0.4, Low: 0, High: 0.8},
 }}
 
+// fakePairs is the paired difference EvalBatch gives, with a 320×60
+// forest plot.
+var fakePairs = func() EvalSection {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, 320, 60)))
+	return EvalSection{Title: "Paired differences", Header: []string{"A", "B", "Diff", "p (Holm)"},
+		Rows: [][]string{{"direct / " + testModel, "letter / " + testModel, "+0.200", "0.0312"}},
+		Note: "Test: mcnemar-exact", PNG: b.Bytes(), Caption: "Forest plot"}
+}()
+
 func (f *fakeBatch) EvalBatch(ctx context.Context, path string) (BatchEval, error) {
 	defer f.block()()
 	f.evals = append(f.evals, path)
-	return BatchEval{Report: fakeReport}, nil
+	return BatchEval{Report: fakeReport, Sections: []EvalSection{fakePairs}}, nil
 }
 
 func (f *fakeBatch) WriteEvalCSV(ctx context.Context, rep core.EvalReport, path string) error {

@@ -19,6 +19,7 @@ type fakeHistory struct {
 	runs        []core.Run // in the order logged
 	images      map[string]*dicomview.Image
 	templates   []core.PromptTemplate
+	versions    map[string][]core.PromptTemplate // by name, oldest first
 	comparisons []core.Comparison
 	rated       []rating
 	exports     []exportCall
@@ -116,15 +117,28 @@ func (f *fakeHistory) Templates(ctx context.Context) ([]core.PromptTemplate, err
 
 func (f *fakeHistory) SaveTemplate(ctx context.Context, t core.PromptTemplate) error {
 	defer f.lock()()
+	t = t.Versioned()
 	f.templates = slices.DeleteFunc(f.templates, func(o core.PromptTemplate) bool { return o.Name == t.Name })
 	f.templates = append(f.templates, t)
 	slices.SortFunc(f.templates, func(a, b core.PromptTemplate) int { return strings.Compare(a.Name, b.Name) })
+	if f.versions == nil {
+		f.versions = map[string][]core.PromptTemplate{}
+	}
+	if !slices.ContainsFunc(f.versions[t.Name], func(o core.PromptTemplate) bool { return o.Version == t.Version }) {
+		f.versions[t.Name] = append(f.versions[t.Name], t)
+	}
 	return nil
+}
+
+func (f *fakeHistory) TemplateVersions(ctx context.Context, name string) ([]core.PromptTemplate, error) {
+	defer f.lock()()
+	return slices.Clone(f.versions[name]), nil
 }
 
 func (f *fakeHistory) DeleteTemplate(ctx context.Context, name string) error {
 	defer f.lock()()
 	f.templates = slices.DeleteFunc(f.templates, func(o core.PromptTemplate) bool { return o.Name == name })
+	delete(f.versions, name)
 	return nil
 }
 

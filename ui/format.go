@@ -102,6 +102,13 @@ func statsText(runID int64, res core.Result, status core.Status) string {
 	if res.DoneReason != "" {
 		parts = append(parts, "done: "+res.DoneReason)
 	}
+	if v := res.SchemaValid; v != nil {
+		if *v {
+			parts = append(parts, "fits the schema")
+		} else {
+			parts = append(parts, "does not fit the schema: "+res.SchemaError)
+		}
+	}
 	if len(parts) == 0 {
 		return "done"
 	}

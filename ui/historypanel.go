@@ -377,6 +377,15 @@ func runProvenance(r core.Run) string {
 	}
 	opts, _ := json.Marshal(r.Options)
 	row("options", string(opts))
+	row("recipe", r.Recipe.String())
+	row("prompt version", r.PromptVersion)
+	if v := r.SchemaValid; v != nil {
+		verdict := "fits"
+		if !*v {
+			verdict = "does not fit: " + r.SchemaError
+		}
+		row("answer schema", r.SchemaHash+" ("+verdict+")")
+	}
 	row("tokens", fmt.Sprintf("%d prompt, %d answer", r.PromptEvalCount, r.EvalCount))
 	if r.EvalCount > 0 && r.EvalDuration > 0 {
 		row("speed", units.Rate(int64(r.EvalCount), r.EvalDuration, "tokens"))

@@ -211,3 +211,16 @@ func TestRunProvenanceWithoutImages(t *testing.T) {
 		}
 	}
 }
+
+func TestRunProvenanceNamesPromptVersionAndSchema(t *testing.T) {
+	invalid := false
+	got := runProvenance(core.Run{Model: "m", Status: core.StatusOK, PromptVersion: "3f2a9c01b4d2",
+		SchemaHash: "0123456789ab", SchemaValid: &invalid, SchemaError: "missing property answer",
+		Recipe: core.RecipeRef{Name: "medgemma-cxr", Version: "1", Hash: "aaaabbbbcccc"}})
+	for _, part := range []string{"prompt version 3f2a9c01b4d2", "answer schema  0123456789ab (does not fit: missing property answer)",
+		"recipe         medgemma-cxr v1 (aaaabbbbcccc)"} {
+		if !strings.Contains(got, part) {
+			t.Errorf("provenance lacks %q:\n%s", part, got)
+		}
+	}
+}

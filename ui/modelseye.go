@@ -66,6 +66,7 @@ type eyeInputs struct {
 func (in eyeInputs) request(req core.Request) core.Request {
 	if in.built == nil {
 		req.Images = requestImages(in.inputs)
+		req.PromptVersion = core.PromptVersion(req.System, req.Prompt, req.SchemaHash, "")
 		return req
 	}
 	opts := req.Options
@@ -77,6 +78,8 @@ func (in eyeInputs) request(req core.Request) core.Request {
 	out := in.built.Request(req.Model, req.System, opts)
 	out.Prompt = recipe.Relayout(in.recipe, in.built.Images, req.Prompt)
 	out.KeepAlive = req.KeepAlive
+	out.Schema, out.SchemaHash = req.Schema, req.SchemaHash
+	out.PromptVersion = core.PromptVersion(out.System, req.Prompt, req.SchemaHash, out.Recipe.Key())
 	return out
 }
 
@@ -381,6 +384,14 @@ func (e *modelsEye) recipe() *recipe.Recipe {
 // storedSlices is the plane choice that samples a series' slices as
 // stored, not reformatted.
 const storedSlices = "stored slices"
+
+// recipeRef names the recipe chosen; the zero ref for plain.
+func (p *imagePane) recipeRef() core.RecipeRef {
+	if r := p.eye.recipe(); r != nil {
+		return r.Ref()
+	}
+	return core.RecipeRef{}
+}
 
 // recipeMax is the most slices r sends of a series.
 func recipeMax(r *recipe.Recipe) int {

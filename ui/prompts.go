@@ -21,8 +21,10 @@ type promptTemplate struct {
 	// Option is how the template is offered in a picker.
 	Option         string
 	System, Prompt string
-	// User is true for a template the user saved (it can be deleted); Name
-	// is its name.
+	// Schema is the JSON Schema the answer must fit, "" for free text.
+	Schema string
+	// User is true for a template the user saved (it can be deleted and
+	// has versions); Name is its name.
 	User bool
 	Name string
 }
@@ -58,7 +60,7 @@ func builtinTemplates() []promptTemplate {
 func (l *promptLibrary) set(user []core.PromptTemplate) {
 	l.all = builtinTemplates()
 	for _, t := range user {
-		l.all = append(l.all, promptTemplate{Option: t.Name + userTemplateSuffix, System: t.System, Prompt: t.Prompt, User: true, Name: t.Name})
+		l.all = append(l.all, promptTemplate{Option: t.Name + userTemplateSuffix, System: t.System, Prompt: t.Prompt, Schema: t.Schema, User: true, Name: t.Name})
 	}
 	l.byOpt = make(map[string]promptTemplate, len(l.all))
 	for _, t := range l.all {
@@ -125,17 +127,20 @@ func (l *promptLibrary) load() {
 	}, func() { l.set(ts) })
 }
 
-// save stores system and prompt as the user's template name in the
-// background, then reloads the library and calls done with the option it
-// is offered as.
-func (l *promptLibrary) save(name, system, prompt string, done func(option string)) {
+// save stores t (system prompt, prompt, schema, recipe) as the user's
+// template t.Name, a new version of it if it exists, in the background,
+// then reloads the library and calls done with the option it is offered
+// as.
+func (l *promptLibrary) save(t core.PromptTemplate, done func(option string)) {
+	name := t.Name
 	name = strings.TrimSpace(name)
 	if name == "" {
 		l.env.showError(errors.New("save template: give the template a name"))
 		return
 	}
 	l.change(func(ctx context.Context) error {
-		return l.backend.SaveTemplate(ctx, core.PromptTemplate{Name: name, System: system, Prompt: prompt})
+		t.Name = name
+		return l.backend.SaveTemplate(ctx, t)
 	}, func() {
 		if done != nil {
 			done(name + userTemplateSuffix)
@@ -182,15 +187,19 @@ func (c *column) templateChosen(t promptTemplate) {
 		c.systemOverride.SetChecked(true)
 	}
 	c.promptEntry.SetText(t.Prompt)
+	c.useSchemaText(t.Schema)
 	c.updateTemplateButtons()
 }
 
-// updateTemplateButtons offers Delete only for the user's own templates.
+// updateTemplateButtons offers Delete and Versions only for the user's
+// own templates.
 func (c *column) updateTemplateButtons() {
 	if t, ok := c.cv.prompts.lookup(c.templateSelect.Selected); ok && t.User {
 		c.deleteTemplate.Enable()
+		c.versionsButton.Enable()
 	} else {
 		c.deleteTemplate.Disable()
+		c.versionsButton.Disable()
 	}
 }
 
@@ -208,7 +217,10 @@ func (c *column) saveTemplateTapped() {
 			if !ok {
 				return
 			}
-			c.cv.prompts.save(name.Text, c.system(), c.promptEntry.Text, func(option string) {
+			t := core.PromptTemplate{Name: name.Text, System: c.system(), Prompt: c.promptEntry.Text,
+				Recipe: c.cv.source.recipeRef().Key()}
+			t.Schema = indentedSchema(c.schema)
+			c.cv.prompts.save(t, func(option string) {
 				c.templateSelect.SetSelected(option)
 			})
 		}, c.cv.env.win)

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Tour timing: how often a step's condition is checked, how long a step
@@ -37,6 +38,7 @@ var TourShots = []TourShot{
 	{"planes", "the Planes tab on the first CT series with 3 slices or more: axial, coronal and sagittal cuts with cross-hairs"},
 	{"region", "a region drawn on a slice of that series, measured in HU, sent as the model input"},
 	{"compare", "three columns with three prompts, answered by the first model in the list"},
+	{"versions", "a saved template's two versions and the word diff between them (the prompt reworded, a schema added)"},
 	{"history", "the history browser with the newest run's provenance"},
 	{"batch", "the Batch tab after a batch over a manifest, with its scores and chart (when Tour is given a batch folder)"},
 	{"models", "the Models tab: runtime, devices, installed models"},
@@ -75,6 +77,7 @@ var tourSteps = []func(*tour, context.Context) error{
 	(*tour).planes,
 	(*tour).region,
 	(*tour).compare,
+	(*tour).versions,
 	(*tour).history,
 	(*tour).batch,
 	(*tour).models,
@@ -294,6 +297,42 @@ func (t *tour) compare(ctx context.Context) error {
 		return err
 	}
 	return t.snap(ctx, "compare")
+}
+
+// versions saves the first column's prompt as a template twice, reworded
+// and with an answer schema the second time, and shoots the versions
+// dialog's word diff between the two.
+func (t *tour) versions(ctx context.Context) error {
+	cv := t.w.cmp
+	c := cv.columns[0]
+	save := func(prompt, schema string) error {
+		t.on(func() {
+			c.promptEntry.SetText(prompt)
+			c.useSchemaText(schema)
+			tp := core.PromptTemplate{Name: "effusion", System: c.system(), Prompt: prompt, Schema: indentedSchema(c.schema)}
+			cv.prompts.save(tp, func(option string) { c.templateSelect.SetSelected(option) })
+		})
+		return t.wait(ctx, "the template saved", func() bool {
+			t, ok := cv.prompts.lookup(c.templateSelect.Selected)
+			return ok && t.User && t.Prompt == prompt
+		})
+	}
+	if err := save("Is there a pleural effusion on this chest X-ray? Answer yes or no.", ""); err != nil {
+		return err
+	}
+	if err := save("Is there a pleural effusion on this chest radiograph? Answer in JSON with your confidence.",
+		`{"type": "object", "properties": {"effusion": {"enum": ["yes", "no"]}, "confidence": {"enum": ["low", "medium", "high"]}}, "required": ["effusion", "confidence"]}`); err != nil {
+		return err
+	}
+	t.on(func() { cv.versions = nil; c.versionsTapped() })
+	if err := t.wait(ctx, "the versions dialog", func() bool { return cv.versions != nil }); err != nil {
+		return err
+	}
+	if err := t.snap(ctx, "versions"); err != nil {
+		return err
+	}
+	t.on(func() { cv.versions.dialog.Hide() })
+	return nil
 }
 
 // history shoots the history browser with the newest run's details.

@@ -5,14 +5,14 @@ package answerschema
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // MaxSize is the largest schema accepted (a schema is a few hundred bytes;
@@ -57,8 +57,7 @@ func Compile(name string, data []byte) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %s", name, oneLine(err))
 	}
-	sum := sha256.Sum256(compact.Bytes())
-	return &Schema{Raw: compact.Bytes(), Hash: hex.EncodeToString(sum[:])[:12], s: s}, nil
+	return &Schema{Raw: compact.Bytes(), Hash: core.SchemaHash(compact.Bytes()), s: s}, nil
 }
 
 // noLoader refuses every external reference: a schema must be

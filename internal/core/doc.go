@@ -3,8 +3,9 @@
 // result, generation options, a run's status, the image a model receives
 // and its study facts, the facts of a model, pull and import progress, the
 // runtime's state, a recorded run and the filter that finds it, a
-// comparison, a prompt template, and a batch's progress, summary and
-// scores.
+// comparison, a prompt template, a batch's progress, summary and
+// scores, and a PACS's server, query, studies, series, retrieve progress
+// and store result.
 //
 // It holds data and the small pure methods on it, nothing else: it does no
 // I/O and imports only the standard library's pure packages, so that ui

@@ -51,6 +51,11 @@ type Run struct {
 	// from, parallel to ImageSHA256 (or empty). They stay in the local
 	// database: exports and reports leave them out unless asked for PHI.
 	SourcePaths []string
+	// SourceKeys are, per image, the salted hash of its source instance's
+	// SOPInstanceUID (history's InstanceKey; "" for a PNG or JPEG), so
+	// that a DICOM document written back later can tell that a source
+	// file still holds that instance. Nil for runs logged without them.
+	SourceKeys []string
 	// Rating (0 unrated, 1 to 5) and Notes are the researcher's; set them
 	// with SetRating and SetNotes.
 	Rating int
@@ -75,6 +80,8 @@ type Run struct {
 	SchemaHash  string
 	SchemaValid *bool
 	SchemaError string
+	// PromptVersion names the prompt as written (Request.PromptVersion).
+	PromptVersion string
 
 	// BurnInRisk is true when a source image's pixels may carry burned-in
 	// annotations (StudyInfo.BurnInRisk): BurnedInAnnotation
@@ -105,6 +112,9 @@ type Filter struct {
 	Status Status
 	// Recipe keeps the runs made with the named recipe.
 	Recipe string
+	// PromptVersion keeps the runs of one prompt version; a prefix of at
+	// least 4 hex digits is enough.
+	PromptVersion string
 	// Limit is the most runs returned, newest first; 0 or less means all.
 	Limit int
 }
@@ -120,8 +130,21 @@ type Comparison struct {
 	RunIDs []int64
 }
 
-// PromptTemplate is a named system and user prompt a researcher reuses.
+// PromptTemplate is a named system and user prompt a researcher reuses,
+// with the JSON Schema its answer must fit ("" for free text) and the
+// recipe it was saved with (RecipeRef.Key, "" for none). Every saved edit
+// is kept as a version; Version names this one (PromptVersion) and
+// UpdatedAt is when it was saved.
 type PromptTemplate struct {
 	Name, System, Prompt string
+	Schema, Recipe       string
+	Version              string
 	UpdatedAt            time.Time
+}
+
+// Versioned returns t with Version set from its system prompt, prompt,
+// schema and recipe.
+func (t PromptTemplate) Versioned() PromptTemplate {
+	t.Version = PromptVersion(t.System, t.Prompt, SchemaHash([]byte(t.Schema)), t.Recipe)
+	return t
 }

@@ -98,6 +98,11 @@ type Request struct {
 	// Logprobs asks the runtime for the log-probability of every
 	// generated token (Result.Logprobs).
 	Logprobs bool
+	// PromptVersion names the prompt as written (PromptVersion): the
+	// system prompt, the template before a recipe laid it out or a batch
+	// item filled it in, the schema and the recipe. "" lets the run log
+	// name it from System, Prompt, SchemaHash and Recipe.
+	PromptVersion string
 }
 
 // TokenLogprob is one generated token and its log-probability under the
@@ -178,6 +183,10 @@ type StudyInfo struct {
 	// StudyInstanceUID identifies the study. It is used only to compute a
 	// salted hash and must never be shown.
 	StudyInstanceUID string
+	// SOPInstanceUID identifies the file's instance. Like
+	// StudyInstanceUID it is used only to compute a salted hash (the
+	// history's instance key) and must never be shown or stored.
+	SOPInstanceUID string
 }
 
 // BurnInRisk reports whether the pixels may carry burned-in text (names,

@@ -1,0 +1,106 @@
+package core
+
+import "time"
+
+// PACSServer is a DICOMweb server and how to authenticate to it: none,
+// HTTP basic (User, Password) or a bearer token (Token, which wins). A
+// user and password in URL count when User is empty.
+type PACSServer struct {
+	URL            string // the DICOMweb root, http(s)://HOST:PORT/PATH
+	User, Password string
+	Token          string
+	// Timeout bounds the wait for an answer and any pause in one (0: the
+	// client's default, 30 s).
+	Timeout time.Duration
+}
+
+// PACSQuery selects studies on a PACS. Empty fields match everything;
+// PatientName, PatientID and Description may hold the wildcards * and ?.
+type PACSQuery struct {
+	PatientID   string
+	PatientName string
+	Modality    string // matched against ModalitiesInStudy
+	// DateFrom and DateTo bound StudyDate, as YYYYMMDD, inclusive; either
+	// may be empty for an open range.
+	DateFrom, DateTo string
+	Accession        string
+	Description      string
+	// Limit and Offset page a large result: at most Limit studies (0: the
+	// server's default), after skipping Offset.
+	Limit, Offset int
+}
+
+// PACSStudy is one study a query found.
+type PACSStudy struct {
+	UID         string   `json:"study_uid"`
+	PatientName string   `json:"patient_name"`
+	PatientID   string   `json:"patient_id"`
+	Date        string   `json:"date"` // YYYYMMDD
+	Time        string   `json:"time,omitempty"`
+	Accession   string   `json:"accession"`
+	Description string   `json:"description"`
+	Modalities  []string `json:"modalities"`
+	Series      int      `json:"series"`    // NumberOfStudyRelatedSeries, 0 if not told
+	Instances   int      `json:"instances"` // NumberOfStudyRelatedInstances, 0 if not told
+}
+
+// PACSSeries is one series of a study on a PACS.
+type PACSSeries struct {
+	UID         string `json:"series_uid"`
+	Study       string `json:"study_uid"`
+	Modality    string `json:"modality"`
+	Number      int    `json:"number"`
+	Description string `json:"description"`
+	Instances   int    `json:"instances"` // NumberOfSeriesRelatedInstances
+}
+
+// RetrieveProgress is how far a retrieve from a PACS has come. Instances
+// counts those done, fetched or found in the cache; Bytes, Rate and ETA
+// are of the fetched ones.
+type RetrieveProgress struct {
+	Study      string
+	Series     string // the series being retrieved
+	Instances  int    // done so far, of Total
+	Total      int
+	Cached     int           // of Instances, found in the cache and not fetched
+	Fetched    int           // of Instances, fetched from the server
+	Bytes      int64         // fetched so far
+	Rate       float64       // bytes a second, over the retrieve so far
+	ETA        time.Duration // estimated time left; 0 when unknown
+	Elapsed    time.Duration
+	Done       bool  // the last report of a retrieve that succeeded
+	CacheBytes int64 // what the cache holds at the end, when known
+}
+
+// Retrieved is where a retrieve put a study or series, and what it did.
+type Retrieved struct {
+	Study     string   `json:"study_uid"`
+	Series    []string `json:"series_uids"`
+	Dir       string   `json:"dir"` // the series folder for one series, else the study's
+	Instances int      `json:"instances"`
+	Fetched   int      `json:"fetched"`
+	Cached    int      `json:"cached"`
+	Bytes     int64    `json:"bytes"` // fetched
+}
+
+// StoredInstance is one instance a PACS stored (STOW-RS).
+type StoredInstance struct {
+	SOPInstanceUID string `json:"sop_instance_uid"`
+	SOPClassUID    string `json:"sop_class_uid"`
+	RetrieveURL    string `json:"retrieve_url,omitempty"`
+}
+
+// FailedInstance is one instance a PACS refused, with its failure reason
+// (PS3.18 table I.2-2: 0xA700 out of resources, 0xA900 SOP class
+// mismatch, 0xC000 cannot understand, …).
+type FailedInstance struct {
+	SOPInstanceUID string `json:"sop_instance_uid"`
+	Reason         int    `json:"reason"`
+}
+
+// StowResult is a PACS's answer to a store request.
+type StowResult struct {
+	RetrieveURL string           `json:"retrieve_url,omitempty"` // the study's, when the server says
+	Stored      []StoredInstance `json:"stored"`
+	Failed      []FailedInstance `json:"failed,omitempty"`
+}

@@ -1,0 +1,269 @@
+package pacs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
+)
+
+type (
+	// Progress is how far a retrieve has come (core.RetrieveProgress).
+	Progress = core.RetrieveProgress
+	// Retrieved is where a retrieve put a study or series, and what it
+	// did (core.Retrieved).
+	Retrieved = core.Retrieved
+)
+
+// ProgressText is p on one line, for a terminal or a status bar:
+// "12/40 instances (3 cached), 4.1 MiB fetched, 2.0 MiB/s, about 9 s left".
+func ProgressText(p Progress) string {
+	s := fmt.Sprintf("%d/%d instances", p.Instances, p.Total)
+	if p.Cached > 0 {
+		s += fmt.Sprintf(" (%d cached)", p.Cached)
+	}
+	if p.Bytes > 0 {
+		s += ", " + units.Bytes(p.Bytes) + " fetched"
+		if p.Elapsed > 0 {
+			s += ", " + units.Bytes(int64(p.Rate)) + "/s"
+		}
+	}
+	if p.ETA > 0 && !p.Done {
+		s += ", about " + units.Wait(max(p.ETA.Round(time.Second), time.Second)) + " left"
+	}
+	return s
+}
+
+// Retrieve brings a study, or the chosen series of it, into the cache:
+// it lists each series' instances (QIDO-RS) and fetches those the cache
+// lacks, each by itself (WADO-RS, /studies/S/series/R/instances/I),
+// Options.Parallel at a time, so a retrieve cut short (cancelled by ctx,
+// failed) leaves whole instances and a retrieve run again fetches only
+// what is missing. progress (may be nil) is called after each instance
+// and at the end, never two calls at once. A retrieve that would not fit
+// in the cache's cap is refused (ErrTooLarge).
+func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, series []string, progress func(Progress)) (Retrieved, error) {
+	res := Retrieved{Study: study}
+	if err := checkUID("study", study); err != nil {
+		return res, err
+	}
+	for _, s := range series {
+		if err := checkUID("series", s); err != nil {
+			return res, err
+		}
+	}
+	if len(series) == 0 {
+		all, err := c.SeriesOf(ctx, study)
+		if err != nil {
+			return res, err
+		}
+		for _, s := range all {
+			series = append(series, s.UID)
+		}
+	}
+	res.Series = series
+	res.Dir = cache.StudyDir(study)
+	if len(series) == 1 {
+		res.Dir = cache.SeriesDir(study, series[0])
+	}
+	var todo []Instance
+	for _, s := range series {
+		ins, err := c.Instances(ctx, study, s)
+		if err != nil {
+			return res, err
+		}
+		todo = append(todo, ins...)
+		if len(todo) > c.opt.MaxInstances {
+			return res, &Error{Server: c.server, Op: "retrieve study " + study, Kind: ErrTooLarge,
+				Detail: fmt.Sprintf("over %d instances", c.opt.MaxInstances), Hint: "retrieve fewer series at a time, or raise the DICOM loader's files limit"}
+		}
+	}
+	p := Progress{Study: study, Total: len(todo)}
+	start := time.Now()
+	report := func() {
+		if progress == nil {
+			return
+		}
+		p.Elapsed = time.Since(start)
+		if s := p.Elapsed.Seconds(); s > 0 {
+			p.Rate = float64(p.Bytes) / s
+		}
+		p.ETA = 0
+		if p.Fetched > 0 && p.Instances < p.Total {
+			p.ETA = time.Duration(float64(p.Elapsed) / float64(p.Fetched) * float64(p.Total-p.Instances))
+		}
+		progress(p)
+	}
+	// The retrieve's own instances are never evicted to make room for it.
+	keep := map[string]bool{}
+	for _, in := range todo {
+		keep[cache.path(in)] = true
+	}
+	var missing []Instance
+	for _, in := range todo {
+		if cache.Has(in) {
+			p.Series = in.Series
+			p.Instances++
+			p.Cached++
+			report()
+			continue
+		}
+		missing = append(missing, in)
+	}
+	if len(missing) == 0 {
+		p.Done = true
+		report()
+		return c.summary(res, p), nil
+	}
+	total, err := c.fetchAll(ctx, "retrieve study "+study, cache, missing, keep, func(in Instance, n int64) {
+		p.Series = in.Series
+		p.Instances++
+		p.Fetched++
+		p.Bytes += n
+		report()
+	})
+	if err != nil {
+		return c.summary(res, p), err
+	}
+	p.Done = true
+	p.CacheBytes = total
+	report()
+	return c.summary(res, p), nil
+}
+
+// fetchAll fetches the instances into the cache, Parallel at a time, and
+// calls done (never two at once) after each; it keeps the cache under
+// its cap, evicting what keep does not hold, and returns the bytes the
+// cache then holds. The first failure cancels the fetches in flight and
+// is the error returned; a cancelled ctx is context.Canceled.
+func (c *Client) fetchAll(parent context.Context, op string, cache *Cache, todo []Instance, keep map[string]bool, done func(Instance, int64)) (int64, error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		finished int
+		total    = cache.Size()
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, c.opt.Parallel)
+	)
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+	for _, in := range todo {
+		if err := ctx.Err(); err != nil {
+			break
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(in Instance) {
+			defer func() { <-sem; wg.Done() }()
+			n, err := c.fetchInstance(ctx, cache, in)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fail(err)
+				return
+			}
+			total += n
+			if total > cache.Max() {
+				if total, err = cache.makeRoom(keep); err != nil {
+					fail(&Error{Server: c.server, Op: op, Kind: ErrTooLarge, Err: err,
+						Detail: "the retrieve is larger than the cache's cap of " + units.Bytes(cache.Max()),
+						Hint:   "retrieve fewer series at a time, or raise the cache's cap"})
+					return
+				}
+			}
+			finished++
+			if firstErr == nil {
+				done(in, n)
+			}
+		}(in)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	// A cancel by the caller wins over the errors it caused in flight;
+	// one that came when every instance was in already changes nothing.
+	if err := parent.Err(); err != nil && finished < len(todo) {
+		firstErr = &Error{Server: c.server, Op: op, Kind: context.Canceled, Err: err,
+			Detail: "cancelled", Hint: "retrieve it again to fetch only what is missing"}
+	}
+	return total, firstErr
+}
+
+func (c *Client) summary(r Retrieved, p Progress) Retrieved {
+	r.Instances, r.Fetched, r.Cached, r.Bytes = p.Instances, p.Fetched, p.Cached, p.Bytes
+	return r
+}
+
+// fetchInstance retrieves one instance into the cache and returns its
+// size.
+func (c *Client) fetchInstance(ctx context.Context, cache *Cache, in Instance) (int64, error) {
+	op := "retrieve instance " + in.UID
+	path := "/studies/" + in.Study + "/series/" + in.Series + "/instances/" + in.UID
+	r, err := c.do(ctx, op, http.MethodGet, path, nil, http.Header{"Accept": {acceptDICOM}}, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	mr, err := partReader(r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		return 0, c.malformed(op, err.Error(), err)
+	}
+	part, err := mr.NextPart()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return 0, c.malformed(op, "no part in the multipart answer", err)
+		}
+		if ctxErr(r) {
+			return 0, c.bodyError(op, r, err)
+		}
+		return 0, c.malformed(op, "multipart: "+err.Error(), err)
+	}
+	defer part.Close()
+	n, err := cache.put(in, markReads{part}, c.opt.MaxInstanceBytes, checkPart10)
+	var re readError
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, errInstanceTooLarge):
+		return n, &Error{Server: c.server, Op: op, Kind: ErrTooLarge, Err: err,
+			Detail: "the instance is over " + units.Bytes(c.opt.MaxInstanceBytes), Hint: "raise the DICOM loader's file limit if you trust the server"}
+	case errors.Is(err, errNotPart10):
+		return n, c.malformed(op, "the part is "+err.Error(), err)
+	case !errors.As(err, &re):
+		return n, fmt.Errorf("write instance %s into the DICOMweb cache %s: %w", in.UID, cache.Dir(), err)
+	case ctxErr(r):
+		return n, c.bodyError(op, r, re.err)
+	case errors.Is(err, io.ErrUnexpectedEOF) || isMultipartErr(err):
+		return n, c.malformed(op, "multipart: "+re.err.Error(), err)
+	default:
+		return n, c.bodyError(op, r, re.err)
+	}
+}
+
+// ctxErr reports whether the request's context has ended (a cancel or a
+// stall): the read failed because of it.
+func ctxErr(r *response) bool { return r.Request.Context().Err() != nil }
+
+// isMultipartErr reports whether err came from mime/multipart's parser.
+func isMultipartErr(err error) bool {
+	s := err.Error()
+	return len(s) > 10 && s[:10] == "multipart:"
+}
