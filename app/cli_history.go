@@ -250,6 +250,9 @@ func writeRun(w io.Writer, r history.Run, phi bool) {
 		}
 		row(fmt.Sprintf("image %d sha256", i+1), sha+label)
 	}
+	for i, m := range r.Measurements {
+		row(fmt.Sprintf("measurement %d", i+1), m.String())
+	}
 	for i, b := range r.Boxes {
 		row(fmt.Sprintf("box %d", i+1), fmt.Sprintf("%s: x %.0f–%.0f, y %.0f–%.0f px of image %d", b.Label, b.X0, b.X1, b.Y0, b.Y1, b.Image+1))
 	}
@@ -388,7 +391,7 @@ func runJSON(r history.Run, phi bool) map[string]any {
 		"study_key": r.StudyKey, "study_modality": r.StudyModality, "study_description": r.StudyDescription,
 		"recipe": r.Recipe, "image_labels": r.ImageLabels, "boxes": r.Boxes,
 		"schema_hash": r.SchemaHash, "schema_valid": r.SchemaValid, "schema_error": r.SchemaError,
-		"prompt_version": r.PromptVersion,
+		"prompt_version": r.PromptVersion, "measurements": r.Measurements,
 	}
 }
 

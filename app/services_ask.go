@@ -55,6 +55,7 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 		SchemaHash: req.SchemaHash,
 
 		PromptVersion: promptVersion(req),
+		Measurements:  req.Measurements,
 	}
 	for _, im := range req.Images {
 		if im.Label != "" {

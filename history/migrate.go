@@ -191,6 +191,9 @@ CREATE TABLE prompt_template_versions (
 	// SOPInstanceUID (never the UID), so that a DICOM document written
 	// back can check that the source file still holds that instance.
 	`ALTER TABLE run_images ADD COLUMN source_key TEXT NOT NULL DEFAULT '';`,
+	// 9: the regions measured when the run was made (core.Measurement,
+	// JSON): where, and their mean, SD, least and greatest value.
+	`ALTER TABLE runs ADD COLUMN measurements TEXT NOT NULL DEFAULT '[]';`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

@@ -52,15 +52,15 @@ INSERT INTO runs (
 	total_duration_ns, load_duration_ns, prompt_eval_duration_ns, eval_duration_ns, first_token_ns,
 	done_reason, status, error, study_key, thinking, rating, notes, burn_in_risk,
 	recipe, recipe_version, recipe_hash, recipe_json, image_labels, image_geometry, boxes,
-	schema_hash, schema_valid, schema_error, prompt_version
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	schema_hash, schema_valid, schema_error, prompt_version, measurements
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		session, formatTime(r.StartedAt), finished, r.Source, r.System, r.Prompt,
 		r.Model, r.ModelDigest, r.RuntimeVersion, string(opts), r.Output,
 		r.PromptEvalCount, r.EvalCount,
 		int64(r.TotalDuration), int64(r.LoadDuration), int64(r.PromptEvalDuration), int64(r.EvalDuration), int64(r.FirstToken),
 		r.DoneReason, string(r.Status), r.Error, study, r.Thinking, r.Rating, r.Notes, r.BurnInRisk,
 		r.Recipe.Name, r.Recipe.Version, r.Recipe.Hash, r.RecipeJSON, jsonList(r.ImageLabels), jsonList(r.ImageGeometry), jsonList(r.Boxes),
-		r.SchemaHash, r.SchemaValid, r.SchemaError, r.PromptVersion)
+		r.SchemaHash, r.SchemaValid, r.SchemaError, r.PromptVersion, jsonList(r.Measurements))
 	if err != nil {
 		return 0, s.errorf("save run: %w", err)
 	}
@@ -198,7 +198,7 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 	r.thinking, coalesce(r.study_key, ''), r.rating, r.notes,
 	coalesce(st.modality, ''), coalesce(st.description, ''), r.burn_in_risk,
 	r.recipe, r.recipe_version, r.recipe_hash, r.recipe_json, r.image_labels, r.image_geometry, r.boxes,
-	r.schema_hash, r.schema_valid, r.schema_error, r.prompt_version
+	r.schema_hash, r.schema_valid, r.schema_error, r.prompt_version, r.measurements
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 // scanRun reads one row of selectRuns.
@@ -211,6 +211,7 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		total, load, pe, ev int64
 		first               int64
 		labels, geom, boxes string
+		measures            string
 	)
 	if err := rows.Scan(&r.ID, &r.SessionID, &started, &finished,
 		&r.Source, &r.System, &r.Prompt, &r.Model, &r.ModelDigest, &r.RuntimeVersion,
@@ -219,7 +220,7 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		&r.DoneReason, &status, &r.Error, &shas, &paths, &keys,
 		&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
 		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &geom, &boxes,
-		&r.SchemaHash, &r.SchemaValid, &r.SchemaError, &r.PromptVersion); err != nil {
+		&r.SchemaHash, &r.SchemaValid, &r.SchemaError, &r.PromptVersion, &measures); err != nil {
 		return Run{}, err
 	}
 	var err error
@@ -242,6 +243,11 @@ func scanRun(rows *sql.Rows) (Run, error) {
 	if geom != "[]" {
 		if err := json.Unmarshal([]byte(geom), &r.ImageGeometry); err != nil {
 			return Run{}, fmt.Errorf("run %d: image geometry: %w", r.ID, err)
+		}
+	}
+	if measures != "[]" {
+		if err := json.Unmarshal([]byte(measures), &r.Measurements); err != nil {
+			return Run{}, fmt.Errorf("run %d: measurements: %w", r.ID, err)
 		}
 	}
 	if boxes != "[]" {

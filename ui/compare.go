@@ -54,6 +54,9 @@ type imageSource interface {
 	showBoxes(req core.Request, boxes []core.Box)
 	// recipeRef names the recipe chosen (the zero ref for plain).
 	recipeRef() core.RecipeRef
+	// measurements are the regions measured on the image shown, which a
+	// run records.
+	measurements() []core.Measurement
 }
 
 // compareView is the right side of the workbench: columns side by side,
@@ -573,12 +576,15 @@ type inputFunc func(ctx context.Context, req core.Request) (core.Request, error)
 // Call it on the UI goroutine.
 func (cv *compareView) input() inputFunc {
 	inputs := cv.source.modelInputs()
+	measured := cv.source.measurements()
 	return func(ctx context.Context, req core.Request) (core.Request, error) {
 		ins, err := inputs(ctx)
 		if err != nil {
 			return req, err
 		}
-		return ins.request(req), nil
+		out := ins.request(req)
+		out.Measurements = measured
+		return out, nil
 	}
 }
 

@@ -98,15 +98,17 @@ type imagePane struct {
 	regionCheck      *widget.Check // drags draw a region
 	sendRegion       *widget.Check // the model input is the region only
 	regionInfo       *widget.Label // the region's size and statistics
-	fitButton        *widget.Button
-	oneButton        *widget.Button
-	zoomIn           *widget.Button
-	zoomOut          *widget.Button
-	tabs             *container.AppTabs
-	imageTab         *container.TabItem
-	eyeTab           *container.TabItem
-	tagsTab          *container.TabItem
-	mprTab           *container.TabItem
+	// measured is the region drawn, once measured; runs record it.
+	measured  *core.Measurement
+	fitButton *widget.Button
+	oneButton *widget.Button
+	zoomIn    *widget.Button
+	zoomOut   *widget.Button
+	tabs      *container.AppTabs
+	imageTab  *container.TabItem
+	eyeTab    *container.TabItem
+	tagsTab   *container.TabItem
+	mprTab    *container.TabItem
 
 	browser *studyBrowser
 	eye     *modelsEye
@@ -791,6 +793,7 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 		return
 	}
 	p.sendRegion.Enable()
+	p.measured = nil
 	p.regionInfo.SetText(regionText(r, nil, im))
 	p.regionInfo.Show()
 	go func() {
@@ -804,6 +807,12 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 				return
 			}
 			p.regionInfo.SetText(regionText(r, &st, im))
+			m := core.Measurement{Kind: "rectangle", Frame: frame, Plane: im.Plane, X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy(),
+				N: st.N, Mean: st.Mean, SD: st.SD, Min: st.Min, Max: st.Max, AreaMM2: st.AreaMM2}
+			if st.UnitsAreHU {
+				m.Units = "HU"
+			}
+			p.measured = &m
 		})
 	}()
 	if p.sendRegion.Checked {
@@ -832,6 +841,7 @@ func regionText(r image.Rectangle, st *dicomview.RegionStats, im *dicomview.Imag
 
 // clearRegion removes the region drawn.
 func (p *imagePane) clearRegion() {
+	p.measured = nil
 	p.viewer.SetRegion(image.Rectangle{})
 	p.sendRegion.SetChecked(false)
 	p.sendRegion.Disable()
@@ -845,4 +855,13 @@ func (p *imagePane) inputRegionChanged() {
 	p.render()
 	p.eye.update()
 	p.env.inputChanged.fire()
+}
+
+// measurements are the regions measured on the image shown: the region
+// drawn, once measured.
+func (p *imagePane) measurements() []core.Measurement {
+	if p.measured == nil || p.viewer.Region().Empty() {
+		return nil
+	}
+	return []core.Measurement{*p.measured}
 }

@@ -433,6 +433,9 @@ func runSection(r *history.Run, compared bool) RunSection {
 		}
 		add(fmt.Sprintf("Image %d SHA-256", i+1), sha)
 	}
+	for i, m := range r.Measurements {
+		add(fmt.Sprintf("Measurement %d", i+1), m.String())
+	}
 	for i, b := range r.Boxes {
 		add(fmt.Sprintf("Box %d (draft localization)", i+1),
 			fmt.Sprintf("%s: x %.0f–%.0f, y %.0f–%.0f (source pixels of image %d)", b.Label, b.X0, b.X1, b.Y0, b.Y1, b.Image+1))

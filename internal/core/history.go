@@ -82,6 +82,9 @@ type Run struct {
 	SchemaError string
 	// PromptVersion names the prompt as written (Request.PromptVersion).
 	PromptVersion string
+	// Measurements are the regions measured when the run was made
+	// (Request.Measurements).
+	Measurements []Measurement
 
 	// BurnInRisk is true when a source image's pixels may carry burned-in
 	// annotations (StudyInfo.BurnInRisk): BurnedInAnnotation

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -98,6 +99,9 @@ type Request struct {
 	// Logprobs asks the runtime for the log-probability of every
 	// generated token (Result.Logprobs).
 	Logprobs bool
+	// Measurements are the regions the user measured on the images shown
+	// when the run was made; they go to the run log, never to the model.
+	Measurements []Measurement
 	// PromptVersion names the prompt as written (PromptVersion): the
 	// system prompt, the template before a recipe laid it out or a batch
 	// item filled it in, the schema and the recipe. "" lets the run log
@@ -302,4 +306,49 @@ type Geometry struct {
 	X     int    `json:"x,omitempty"`
 	Y     int    `json:"y,omitempty"`
 	Plane string `json:"plane,omitempty"`
+}
+
+// Measurement is a region measured on an image: where (a rectangle or
+// the ellipse it bounds, in source pixels of a frame or of a reformatted
+// cut) and what its pixels hold in modality units (HU for CT).
+type Measurement struct {
+	// Kind is "rectangle" or "ellipse".
+	Kind string `json:"kind"`
+	// Frame is the frame (from 1) or, with Plane, the cut; Plane the
+	// reformat ("" for a stored frame). X, Y, W, H are the region.
+	Frame int    `json:"frame"`
+	Plane string `json:"plane,omitempty"`
+	X     int    `json:"x"`
+	Y     int    `json:"y"`
+	W     int    `json:"w"`
+	H     int    `json:"h"`
+	// N pixels inside, their mean, standard deviation, least and greatest
+	// value, in Units ("HU", or "" for unitless modality values); AreaMM2
+	// the area (0 without a PixelSpacing).
+	N       int     `json:"n"`
+	Mean    float64 `json:"mean"`
+	SD      float64 `json:"sd"`
+	Min     float64 `json:"min"`
+	Max     float64 `json:"max"`
+	Units   string  `json:"units,omitempty"`
+	AreaMM2 float64 `json:"area_mm2,omitempty"`
+}
+
+// String is "rectangle 26,32 13×13 px of frame 1: mean 200.0 HU, SD 0.0,
+// min 200, max 200, 169 pixels, 108.2 mm²".
+func (m Measurement) String() string {
+	where := "frame"
+	if m.Plane != "" {
+		where = m.Plane + " cut"
+	}
+	u := ""
+	if m.Units != "" {
+		u = " " + m.Units
+	}
+	s := fmt.Sprintf("%s %d,%d %d×%d px of %s %d: mean %.1f%s, SD %.1f, min %g, max %g, %d pixels",
+		m.Kind, m.X, m.Y, m.W, m.H, where, m.Frame, m.Mean, u, m.SD, m.Min, m.Max, m.N)
+	if m.AreaMM2 > 0 {
+		s += fmt.Sprintf(", %.1f mm²", m.AreaMM2)
+	}
+	return s
 }

@@ -2,8 +2,19 @@ package dicomout
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
+
+// formatDS writes v as a Decimal String: at most 16 characters.
+func formatDS(v float64) string {
+	for prec := 10; prec > 0; prec-- {
+		if s := strconv.FormatFloat(v, 'g', prec, 64); len(s) <= 16 {
+			return s
+		}
+	}
+	return strconv.FormatFloat(v, 'e', 0, 64)
+}
 
 // Code is a coded concept: a code value, its coding scheme designator and
 // its meaning (PS3.3 8.8, the Basic Code Sequence Macro).
@@ -35,6 +46,10 @@ type Item struct {
 	Code Code
 	// Image is an IMAGE item's reference.
 	Image Source
+	// Value and Units are a NUM item's measured value and its unit (a
+	// UCUM code).
+	Value float64
+	Units Code
 	// Children are a CONTAINER's items, or a leaf's (e.g. its modifiers).
 	Children []Item
 }
@@ -57,6 +72,11 @@ func CodeItem(rel string, concept, value Code) Item {
 // UIDRef is a UIDREF item.
 func UIDRef(rel string, concept Code, uid string) Item {
 	return Item{Relationship: rel, ValueType: "UIDREF", Concept: concept, UID: uid}
+}
+
+// Num is a NUM item: value in units (a UCUM code, scheme "UCUM").
+func Num(rel string, concept Code, value float64, units Code) Item {
+	return Item{Relationship: rel, ValueType: "NUM", Concept: concept, Value: value, Units: units}
 }
 
 // Image is an IMAGE item referencing src.
@@ -112,6 +132,14 @@ func (it Item) encode() (dataset, error) {
 		ds = append(ds, text(tagUID, "UI", it.UID))
 	case "IMAGE":
 		ds = append(ds, sq(tagReferencedSOPSequence, referencedSOP(it.Image)))
+	case "NUM":
+		if it.Units.Value == "" || math.IsNaN(it.Value) || math.IsInf(it.Value, 0) {
+			return nil, fmt.Errorf("sr content: NUM item %q needs a finite value and a unit", it.Concept.Meaning)
+		}
+		ds = append(ds, sq(tagMeasuredValueSequence, dataset{
+			sq(tagMeasurementUnitsCodeSequence, codeItem(it.Units)),
+			text(tagNumericValue, "DS", formatDS(it.Value)),
+		}))
 	default:
 		return nil, fmt.Errorf("sr content: value type %q is not written yet", it.ValueType)
 	}

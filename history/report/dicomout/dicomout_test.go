@@ -82,7 +82,9 @@ func logRun(t *testing.T, h *history.Store, path, answer string) *history.Run {
 		System: "You are an expert radiologist.", Prompt: "Describe the findings on this CT slice.",
 		Model: "medgemma1.5", ModelDigest: "sha256:5f1c0ab2d8e4", RuntimeVersion: "0.17.4",
 		Recipe: core.RecipeRef{Name: "ct-single", Version: "1", Hash: "abc123"},
-		Output: answer, DoneReason: "stop", Status: core.StatusOK}
+		Output: answer, DoneReason: "stop", Status: core.StatusOK,
+		Measurements: []core.Measurement{{Kind: "rectangle", Frame: im.Frames, X: 10, Y: 20, W: 30, H: 40, N: 1200,
+			Mean: 41.25, SD: 3.5, Min: 30, Max: 55, Units: "HU", AreaMM2: 612.5}}}
 	if _, err := h.SaveRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +207,11 @@ func TestSRFromRun(t *testing.T) {
 			}
 			for _, want := range []string{answer, Title, "PARTIAL", "UNVERIFIED", r.ModelDigest, "medgemma1.5",
 				src["SOPInstanceUID"], src["SOPClassUID"], "ct-single 1 abc123", rep.PromptVersion,
-				"(18748-4,LN,\"Diagnostic imaging report\")", "(121071,DCM,\"Finding\")", "(111001,DCM,\"Algorithm Name\")"} {
+				"(18748-4,LN,\"Diagnostic imaging report\")", "(121071,DCM,\"Finding\")", "(111001,DCM,\"Algorithm Name\")",
+				// The measured region, as TID 1500's measurement group.
+				"(126010,DCM,\"Imaging Measurements\")", "(125007,DCM,\"Measurement Group\")",
+				"\"41.25\" ([hnsf'U],UCUM,\"Hounsfield unit\")", "\"612.5\" (mm2,UCUM,\"square millimeter\")",
+				"(373098007,SCT,\"Mean\")", "rectangle 10,20 30×40 px"} {
 				if !strings.Contains(dump, want) {
 					t.Errorf("dsrdump lacks %q:\n%s", want, dump)
 				}

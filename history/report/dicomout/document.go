@@ -6,14 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // SOP classes written here.
 const (
 	// ComprehensiveSR is the Comprehensive SR Storage SOP Class. It is
 	// chosen over Basic Text SR (…88.11) because it also allows NUM and
-	// SCOORD items, so that measurement groups (TID 1500) can be added to
-	// the same tree later without changing the document's class.
+	// SCOORD items: the measurement groups (after TID 1500) of a run's
+	// measured regions.
 	ComprehensiveSR = "1.2.840.10008.5.1.4.1.1.88.33"
 	// EncapsulatedPDF is the Encapsulated PDF Storage SOP Class.
 	EncapsulatedPDF = "1.2.840.10008.5.1.4.1.1.104.1"
@@ -65,6 +67,10 @@ type Report struct {
 	Recipe string
 	// PromptVersion names exactly what was asked (see PromptVersion).
 	PromptVersion string
+	// Measurements are the regions measured with the run, written as
+	// measurement groups (after TID 1500/1410: the region, its mean,
+	// SD, least and greatest value and its area) about the first source.
+	Measurements []core.Measurement
 	// Sources are the images analysed, in order; the first one's study is
 	// the document's study.
 	Sources []Source
@@ -114,6 +120,20 @@ var (
 	CodeSystemPrompt    = Code{"SYSPROMPT", "99MGW", "System prompt to the model"}
 	CodeSourceImage     = Code{"SRCIMAGE", "99MGW", "Image analysed by the model"}
 	CodeNotice          = Code{"NOTICE", "99MGW", "Intended use notice"}
+
+	// Measurement codes (DICOM PS3.16: TID 1500's containers, SNOMED CT's
+	// statistics; units in UCUM).
+	CodeImagingMeasurements = Code{"126010", "DCM", "Imaging Measurements"}
+	CodeMeasurementGroup    = Code{"125007", "DCM", "Measurement Group"}
+	CodeTrackingIdentifier  = Code{"112039", "DCM", "Tracking Identifier"}
+	CodeMean                = Code{"373098007", "SCT", "Mean"}
+	CodeSD                  = Code{"386136009", "SCT", "Standard Deviation"}
+	CodeMinimum             = Code{"255605001", "SCT", "Minimum"}
+	CodeMaximum             = Code{"56851009", "SCT", "Maximum"}
+	CodeArea                = Code{"42798000", "SCT", "Area"}
+	UnitHU                  = Code{"[hnsf'U]", "UCUM", "Hounsfield unit"}
+	UnitNone                = Code{"1", "UCUM", "no units"}
+	UnitMM2                 = Code{"mm2", "UCUM", "square millimeter"}
 )
 
 // privateScheme describes 99MGW for the Coding Scheme Identification
@@ -161,6 +181,9 @@ func Content(r *Report) Item {
 	root.Children = append(root.Children, Container(Contains, CodeFindings, Text(Contains, CodeFinding, answer)))
 	for _, s := range r.Sources {
 		root.Children = append(root.Children, Image(Contains, CodeSourceImage, s))
+	}
+	if len(r.Measurements) > 0 {
+		root.Children = append(root.Children, measurementItems(r))
 	}
 	root.Children = append(root.Children, Text(Contains, CodeNotice, Notice))
 	return root
@@ -409,4 +432,35 @@ func nonEmpty(s, alt string) string {
 		return alt
 	}
 	return s
+}
+
+// measurementItems are r's measurements as TID 1500's Imaging
+// Measurements: one Measurement Group a region, tracked by a text that
+// says where it is, with its statistics as NUM items (inferred from the
+// first source image).
+func measurementItems(r *Report) Item {
+	box := Container(Contains, CodeImagingMeasurements)
+	for i, m := range r.Measurements {
+		unit := UnitNone
+		if m.Units == "HU" {
+			unit = UnitHU
+		}
+		g := Container(Contains, CodeMeasurementGroup,
+			Text(HasObsContext, CodeTrackingIdentifier, fmt.Sprintf("Region %d: %s", i+1, m.String())))
+		for _, v := range []struct {
+			c Code
+			x float64
+		}{{CodeMean, m.Mean}, {CodeSD, m.SD}, {CodeMinimum, m.Min}, {CodeMaximum, m.Max}} {
+			n := Num(Contains, v.c, v.x, unit)
+			if len(r.Sources) > 0 {
+				n.Children = []Item{Image(InferredFrom, Code{}, r.Sources[0])}
+			}
+			g.Children = append(g.Children, n)
+		}
+		if m.AreaMM2 > 0 {
+			g.Children = append(g.Children, Num(Contains, CodeArea, m.AreaMM2, UnitMM2))
+		}
+		box.Children = append(box.Children, g)
+	}
+	return box
 }

@@ -2,9 +2,6 @@ package dicomout
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +14,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/deid"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // Options control what FromRun copies.
@@ -68,7 +66,7 @@ func FromRun(ctx context.Context, h *history.Store, id int64, opts Options) (*Re
 	rep := &Report{
 		RunID: r.ID, Answer: r.Output, Prompt: r.Prompt, System: r.System,
 		Model: r.Model, ModelDigest: r.ModelDigest, RuntimeVersion: r.RuntimeVersion,
-		PromptVersion: PromptVersion(r), BurnIn: r.BurnInRisk,
+		PromptVersion: PromptVersion(r), BurnIn: r.BurnInRisk, Measurements: r.Measurements,
 		Deidentified: !opts.IncludePHI, Created: opts.Now, AppVersion: opts.AppVersion,
 	}
 	if r.Recipe.Name != "" {
@@ -301,12 +299,13 @@ func toUTF8(v, charset string) (string, error) {
 	return "", fmt.Errorf("the source's character set %q is not one this writer converts (ASCII, UTF-8, Latin-1): give --include-phi only for such files, or convert them first", charset)
 }
 
-// PromptVersion names exactly what run r asked: the first 12 hex digits
-// of the SHA-256 of its system prompt, prompt (as sent), schema hash and
-// recipe hash. Like batch rows' prompt_version, any edit is a new version;
-// unlike it, it hashes the prompt as sent rather than its template.
+// PromptVersion names exactly what run r asked: the prompt version the
+// run log recorded (core.PromptVersion, as a batch row's prompt_version
+// and a template's version name it), or for a run logged before versions
+// were recorded the one its texts as sent name.
 func PromptVersion(r *history.Run) string {
-	b, _ := json.Marshal([]string{r.System, r.Prompt, r.SchemaHash, r.Recipe.Hash})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])[:12]
+	if r.PromptVersion != "" {
+		return r.PromptVersion
+	}
+	return core.PromptVersion(r.System, r.Prompt, r.SchemaHash, r.Recipe.Key())
 }

@@ -53,6 +53,9 @@ const (
 	tagConceptNameCodeSequence        = 0x0040A043
 	tagContinuityOfContent            = 0x0040A050
 	tagUID                            = 0x0040A124
+	tagMeasurementUnitsCodeSequence   = 0x004008EA
+	tagMeasuredValueSequence          = 0x0040A300
+	tagNumericValue                   = 0x0040A30A
 	tagTextValue                      = 0x0040A160
 	tagConceptCodeSequence            = 0x0040A168
 	tagPerformedProcedureCodeSequence = 0x0040A372
