@@ -136,3 +136,21 @@ func TestRunsByPromptVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestRunMeasurementsRoundTrip: a run's measurements come back as saved.
+func TestRunMeasurementsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	m := []core.Measurement{{Kind: "rectangle", Frame: 3, Plane: "coronal", X: 1, Y: 2, W: 3, H: 4, N: 12, Mean: 40.5, SD: 2, Min: 30, Max: 50, Units: "HU", AreaMM2: 7.5}}
+	r := &Run{StartedAt: time.Unix(1000, 0), Prompt: "p", Model: "m", Status: core.StatusOK, Measurements: m}
+	if _, err := s.SaveRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Run(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Measurements) != 1 || got.Measurements[0] != m[0] {
+		t.Errorf("measurements %+v, want %+v", got.Measurements, m)
+	}
+}

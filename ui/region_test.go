@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestRegionAsModelInput: a region dragged on the viewer (Region mode) is
@@ -66,6 +67,16 @@ func TestRegionAsModelInput(t *testing.T) {
 	ins, err := p.modelInputs()(t.Context())
 	if err != nil || len(ins.inputs) != 1 || ins.inputs[0].Image.SHA256 != lib.SHA256 {
 		t.Errorf("the columns would send %+v, %v; want the region's input", ins.inputs, err)
+	}
+
+	// A run made now records the measurement.
+	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Measurements) != 1 || full.Measurements[0].Mean != 200 || full.Measurements[0].Units != "HU" ||
+		full.Measurements[0].X != 26 || full.Measurements[0].N != 169 {
+		t.Errorf("the run would record %+v, want the region's measurement", full.Measurements)
 	}
 
 	p.sendRegion.SetChecked(false)
