@@ -95,7 +95,7 @@ type imagePane struct {
 	presetSelect     *widget.Select
 	invertCheck      *widget.Check
 	panCheck         *widget.Check
-	regionCheck      *widget.Check // drags draw a region
+	measureSelect    *widget.Select // what a drag draws: off, a rectangle, an ellipse, a length
 	sendRegion       *widget.Check // the model input is the region only
 	regionInfo       *widget.Label // the region's size and statistics
 	// measured is the region drawn, once measured; runs record it.
@@ -183,7 +183,14 @@ func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
 	p.updatePresets()
 	p.invertCheck = widget.NewCheck("Invert", func(on bool) { p.viewer.SetInverted(on) })
 	p.panCheck = widget.NewCheck("Pan", func(on bool) { p.viewer.SetPanMode(on) })
-	p.regionCheck = widget.NewCheck("Region", func(on bool) { p.viewer.SetRegionMode(on) })
+	p.measureSelect = widget.NewSelect(measureOptions, func(opt string) {
+		shape := measureShapes[opt]
+		if shape != p.viewer.RegionShape() && !p.viewer.Region().Empty() {
+			p.clearRegion()
+		}
+		p.viewer.SetRegionMode(shape)
+	})
+	p.measureSelect.SetSelected(measureOff)
 	p.sendRegion = widget.NewCheck("Send region only", func(bool) { p.inputRegionChanged() })
 	p.sendRegion.Disable()
 	p.regionInfo = widget.NewLabel("")
@@ -195,7 +202,7 @@ func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
 	mid := func() fyne.Position { s := p.viewer.Size(); return fyne.NewPos(s.Width/2, s.Height/2) }
 	p.zoomIn = widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { p.viewer.ZoomBy(zoomStep, mid()) })
 	p.zoomOut = widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { p.viewer.ZoomBy(1/zoomStep, mid()) })
-	tools := container.NewHBox(p.presetSelect, p.invertCheck, p.panCheck, p.regionCheck, p.sendRegion, layout.NewSpacer(),
+	tools := container.NewHBox(p.presetSelect, p.invertCheck, p.panCheck, p.measureSelect, p.sendRegion, layout.NewSpacer(),
 		p.zoomOut, p.zoomIn, p.fitButton, p.oneButton)
 
 	p.eye = newModelsEye(p)
@@ -776,10 +783,21 @@ func (p *imagePane) showDisplay() {
 // the frame's modality units and, with "Send region only", the model's
 // input instead of the whole frame.
 
+// The measuring tools of the image's tool bar: what a drag draws.
+const (
+	measureOff = "Window (drag)"
+)
+
+var (
+	measureOptions = []string{measureOff, "Rectangle", "Ellipse", "Length"}
+	measureShapes  = map[string]string{measureOff: "", "Rectangle": "rectangle", "Ellipse": "ellipse", "Length": "length"}
+)
+
 // inputRegion is the region the model input is made of: the one drawn
-// when "Send region only" is on, else none.
+// (an ellipse's bounding rectangle) when "Send region only" is on, else
+// none.
 func (p *imagePane) inputRegion() image.Rectangle {
-	if p.sendRegion == nil || !p.sendRegion.Checked {
+	if p.sendRegion == nil || !p.sendRegion.Checked || p.viewer.RegionShape() == "length" {
 		return image.Rectangle{}
 	}
 	return p.viewer.Region()
@@ -792,12 +810,30 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 	if im == nil {
 		return
 	}
-	p.sendRegion.Enable()
 	p.measured = nil
-	p.regionInfo.SetText(regionText(r, nil, im))
 	p.regionInfo.Show()
+	shape := p.viewer.RegionShape()
+	if shape == "length" {
+		p.sendRegion.SetChecked(false)
+		p.sendRegion.Disable()
+		ends := p.viewer.Line()
+		m := core.Measurement{Kind: "length", Frame: frame, Plane: im.Plane,
+			X: int(math.Round(ends[0][0])), Y: int(math.Round(ends[0][1])), X2: int(math.Round(ends[1][0])), Y2: int(math.Round(ends[1][1]))}
+		px := math.Hypot(ends[1][0]-ends[0][0], ends[1][1]-ends[0][1])
+		text := fmt.Sprintf("Length %.1f px", px)
+		if dx, dy, ok := im.PixelSpacing(); ok {
+			m.LengthMM = dicomview.Length(ends[0][0], ends[0][1], ends[1][0], ends[1][1], dx, dy)
+			text = fmt.Sprintf("Length %.1f mm (%.1f px)", m.LengthMM, px)
+		}
+		p.regionInfo.SetText(text)
+		p.measured = &m
+		return
+	}
+	ellipse := shape == "ellipse"
+	p.sendRegion.Enable()
+	p.regionInfo.SetText(regionText(r, nil, im))
 	go func() {
-		st, err := im.RegionStats(frame, r, false)
+		st, err := im.RegionStats(frame, r, ellipse)
 		p.env.do(func() {
 			if p.img != im || p.frame != frame || p.viewer.Region() != r {
 				return // another frame or region meanwhile
@@ -807,7 +843,11 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 				return
 			}
 			p.regionInfo.SetText(regionText(r, &st, im))
-			m := core.Measurement{Kind: "rectangle", Frame: frame, Plane: im.Plane, X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy(),
+			kind := "rectangle"
+			if ellipse {
+				kind = "ellipse"
+			}
+			m := core.Measurement{Kind: kind, Frame: frame, Plane: im.Plane, X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy(),
 				N: st.N, Mean: st.Mean, SD: st.SD, Min: st.Min, Max: st.Max, AreaMM2: st.AreaMM2}
 			if st.UnitsAreHU {
 				m.Units = "HU"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image"
+	"math"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestRegionAsModelInput(t *testing.T) {
 	p.showSeries(p.cur, 20)
 	h.waitFor("slice 21", waitTimeout, func() bool { return h.settled() && p.slice == 20 })
 	p.viewer.Resize(fyne.NewSize(640, 640)) // 10 screen units a pixel of the 64×64 slice
-	p.regionCheck.SetChecked(true)
+	p.measureSelect.SetSelected("Rectangle")
 	from := fyne.NewPos(260, 320) // pixel 26, row 32
 	to := fyne.NewPos(390, 450)   // pixel 39, row 45
 	p.viewer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: from.Add(fyne.NewPos(5, 5))}, Dragged: fyne.NewDelta(5, 5)})
@@ -83,4 +84,55 @@ func TestRegionAsModelInput(t *testing.T) {
 	h.waitFor("the whole frame's input", waitTimeout, func() bool {
 		return p.prepared != nil && p.preparedFor == p.inputKey() && p.prepared.Region.Empty()
 	})
+}
+
+// TestEllipseAndLength: an ellipse measures the pixels inside the ellipse
+// its rectangle bounds; a length says its millimetres from PixelSpacing;
+// either is what a run made then records.
+func TestEllipseAndLength(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(sphereFolder(t))
+	p := h.wb.pane
+	p.showSeries(p.cur, 20)
+	h.waitFor("slice 21", waitTimeout, func() bool { return h.settled() && p.slice == 20 })
+	p.viewer.Resize(fyne.NewSize(640, 640)) // 10 screen units a pixel
+	drag := func(from, to fyne.Position) {
+		p.viewer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: from.Add(fyne.NewPos(5, 5))}, Dragged: fyne.NewDelta(5, 5)})
+		p.viewer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to}, Dragged: fyne.NewDelta(to.X-from.X-5, to.Y-from.Y-5)})
+		p.viewer.DragEnd()
+	}
+
+	p.measureSelect.SetSelected("Ellipse")
+	drag(fyne.NewPos(200, 260), fyne.NewPos(450, 510)) // pixels 20..45, rows 26..51
+	h.waitFor("the ellipse's statistics", waitTimeout, func() bool { return p.measured != nil })
+	// By hand: pixel centres inside the ellipse of the 25×25 square.
+	n := 0
+	for y := 26; y < 51; y++ {
+		for x := 20; x < 45; x++ {
+			ex, ey := (float64(x)+0.5-32.5)/12.5, (float64(y)+0.5-38.5)/12.5
+			if ex*ex+ey*ey <= 1 {
+				n++
+			}
+		}
+	}
+	if m := p.measured; m.Kind != "ellipse" || m.N != n || m.Mean != 200 {
+		t.Errorf("ellipse measured %+v, want %d pixels of 200 HU", *m, n)
+	}
+
+	p.measureSelect.SetSelected("Length")
+	if !p.viewer.Region().Empty() || p.measured != nil {
+		t.Error("a new tool kept the ellipse")
+	}
+	drag(fyne.NewPos(260, 320), fyne.NewPos(390, 450)) // (26, 32) to (39, 45)
+	want := math.Hypot(13, 13) * 0.8
+	if m := p.measured; m == nil || m.Kind != "length" || math.Abs(m.LengthMM-want) > 1e-9 || m.X != 26 || m.Y2 != 45 {
+		t.Fatalf("length measured %+v, want %.3f mm", m, want)
+	}
+	if !strings.Contains(p.regionInfo.Text, "Length 14.7 mm (18.4 px)") || !p.sendRegion.Disabled() {
+		t.Errorf("info %q, send region disabled %v", p.regionInfo.Text, p.sendRegion.Disabled())
+	}
+	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."})
+	if err != nil || len(full.Measurements) != 1 || full.Measurements[0].Kind != "length" {
+		t.Errorf("a run would record %+v (%v)", full.Measurements, err)
+	}
 }

@@ -87,6 +87,10 @@ type Viewer struct {
 	// original pixels (clipped to the image); OnRegion, if set, is called
 	// with it when the drag ends. regionFrom is where the drag started.
 	regionMode bool
+	// regionShape is what a drag draws: "rectangle", "ellipse" (the one
+	// region bounds) or "length" (a line from line[0] to line[1]).
+	regionShape string
+	line        [2][2]float64
 	region     image.Rectangle
 	regionSize [2]int // the original's size the region is about
 	regionFrom [2]float64
@@ -97,9 +101,22 @@ type Viewer struct {
 // regionColor is the colour of the region drawn: amber.
 var regionColor = color.RGBA{R: 0xff, G: 0xb0, B: 0x00, A: 0xff}
 
-// SetRegionMode makes a primary-button drag draw a region (on) or change
-// the window (off); turning it off keeps the region drawn.
-func (v *Viewer) SetRegionMode(on bool) { v.regionMode = on }
+// SetRegionMode makes a primary-button drag draw shape — "rectangle",
+// "ellipse" or "length" — or, for "", change the window; a new shape
+// clears what was drawn.
+func (v *Viewer) SetRegionMode(shape string) {
+	v.regionMode = shape != ""
+	if shape != "" && shape != v.regionShape {
+		v.regionShape = shape
+		v.SetRegion(image.Rectangle{})
+	}
+}
+
+// RegionShape is the shape a drag draws (or last drew).
+func (v *Viewer) RegionShape() string { return v.regionShape }
+
+// Line is the length drawn: its two ends, in pixels of the original.
+func (v *Viewer) Line() [2][2]float64 { return v.line }
 
 // Region is the region drawn, in pixels of the original; empty for none.
 func (v *Viewer) Region() image.Rectangle { return v.region }
@@ -352,6 +369,7 @@ func (v *Viewer) Dragged(e *fyne.DragEvent) {
 			v.regionFrom, v.regionDrag = from, true
 		}
 		f := v.regionFrom
+		v.line = [2][2]float64{f, to}
 		r := image.Rect(int(math.Floor(f[0])), int(math.Floor(f[1])), int(math.Ceil(to[0])), int(math.Ceil(to[1]))).Canon()
 		v.region, v.regionSize = r.Intersect(image.Rect(0, 0, v.nativeW, v.nativeH)), [2]int{v.nativeW, v.nativeH}
 		v.Refresh()
@@ -648,7 +666,14 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 	if v.regionShown() && z > 0 {
 		line := max(1, int(math.Round(2*float64(w)/float64(max(v.Size().Width, 1)))))
 		g := v.region
-		drawBox(r.buf, core.Box{X0: float64(g.Min.X), Y0: float64(g.Min.Y), X1: float64(g.Max.X), Y1: float64(g.Max.Y)}, z, v.center, line, regionColor)
+		switch v.regionShape {
+		case "ellipse":
+			drawEllipse(r.buf, g, z, v.center, line, regionColor)
+		case "length":
+			drawLine(r.buf, v.line, z, v.center, line, regionColor)
+		default:
+			drawBox(r.buf, core.Box{X0: float64(g.Min.X), Y0: float64(g.Min.Y), X1: float64(g.Max.X), Y1: float64(g.Max.Y)}, z, v.center, line, regionColor)
+		}
 	}
 	return r.buf
 }
@@ -798,5 +823,46 @@ var greyRGBA = func() (t [256]uint32) {
 func fillBlack(pix []uint8) {
 	for i := 0; i+3 < len(pix); i += 4 {
 		pix[i], pix[i+1], pix[i+2], pix[i+3] = 0, 0, 0, 0xff
+	}
+}
+
+// plot sets the line-wide square of dst around (x, y) to col.
+func plot(dst *image.RGBA, x, y, line int, col color.RGBA) {
+	for j := y - line/2; j < y-line/2+line; j++ {
+		for i := x - line/2; i < x-line/2+line; i++ {
+			if image.Pt(i, j).In(dst.Rect) {
+				dst.SetRGBA(i, j, col)
+			}
+		}
+	}
+}
+
+// drawEllipse outlines the ellipse r bounds (original pixels) on dst, the
+// view at zoom z around center.
+func drawEllipse(dst *image.RGBA, r image.Rectangle, z float64, center [2]float64, line int, col color.RGBA) {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	cx := (float64(r.Min.X+r.Max.X)/2-center[0])*z + float64(w)/2
+	cy := (float64(r.Min.Y+r.Max.Y)/2-center[1])*z + float64(h)/2
+	rx, ry := float64(r.Dx())/2*z, float64(r.Dy())/2*z
+	n := max(16, int(4*(rx+ry)))
+	for i := range n {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		plot(dst, int(math.Round(cx+rx*math.Cos(a))), int(math.Round(cy+ry*math.Sin(a))), line, col)
+	}
+}
+
+// drawLine draws the segment between two points of the original on dst,
+// the view at zoom z around center.
+func drawLine(dst *image.RGBA, ends [2][2]float64, z float64, center [2]float64, line int, col color.RGBA) {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	at := func(p [2]float64) (float64, float64) {
+		return (p[0]-center[0])*z + float64(w)/2, (p[1]-center[1])*z + float64(h)/2
+	}
+	x0, y0 := at(ends[0])
+	x1, y1 := at(ends[1])
+	n := max(1, int(math.Ceil(math.Hypot(x1-x0, y1-y0))))
+	for i := 0; i <= n; i++ {
+		t := float64(i) / float64(n)
+		plot(dst, int(math.Round(x0+(x1-x0)*t)), int(math.Round(y0+(y1-y0)*t)), line, col)
 	}
 }

@@ -312,7 +312,8 @@ type Geometry struct {
 // the ellipse it bounds, in source pixels of a frame or of a reformatted
 // cut) and what its pixels hold in modality units (HU for CT).
 type Measurement struct {
-	// Kind is "rectangle" or "ellipse".
+	// Kind is "rectangle", "ellipse" (the one the rectangle bounds) or
+	// "length" (a line from X, Y to X2, Y2, LengthMM long; no statistics).
 	Kind string `json:"kind"`
 	// Frame is the frame (from 1) or, with Plane, the cut; Plane the
 	// reformat ("" for a stored frame). X, Y, W, H are the region.
@@ -332,6 +333,11 @@ type Measurement struct {
 	Max     float64 `json:"max"`
 	Units   string  `json:"units,omitempty"`
 	AreaMM2 float64 `json:"area_mm2,omitempty"`
+	// X2, Y2 and LengthMM are a length's end and length (0 without a
+	// PixelSpacing).
+	X2       int     `json:"x2,omitempty"`
+	Y2       int     `json:"y2,omitempty"`
+	LengthMM float64 `json:"length_mm,omitempty"`
 }
 
 // String is "rectangle 26,32 13×13 px of frame 1: mean 200.0 HU, SD 0.0,
@@ -340,6 +346,13 @@ func (m Measurement) String() string {
 	where := "frame"
 	if m.Plane != "" {
 		where = m.Plane + " cut"
+	}
+	if m.Kind == "length" {
+		l := "no PixelSpacing: length in pixels only"
+		if m.LengthMM > 0 {
+			l = fmt.Sprintf("%.1f mm", m.LengthMM)
+		}
+		return fmt.Sprintf("length %d,%d → %d,%d px of %s %d: %s", m.X, m.Y, m.X2, m.Y2, where, m.Frame, l)
 	}
 	u := ""
 	if m.Units != "" {

@@ -131,6 +131,8 @@ var (
 	CodeMinimum             = Code{"255605001", "SCT", "Minimum"}
 	CodeMaximum             = Code{"56851009", "SCT", "Maximum"}
 	CodeArea                = Code{"42798000", "SCT", "Area"}
+	CodeLength              = Code{"410668003", "SCT", "Length"}
+	UnitMM                  = Code{"mm", "UCUM", "millimeter"}
 	UnitHU                  = Code{"[hnsf'U]", "UCUM", "Hounsfield unit"}
 	UnitNone                = Code{"1", "UCUM", "no units"}
 	UnitMM2                 = Code{"mm2", "UCUM", "square millimeter"}
@@ -447,6 +449,13 @@ func measurementItems(r *Report) Item {
 		}
 		g := Container(Contains, CodeMeasurementGroup,
 			Text(HasObsContext, CodeTrackingIdentifier, fmt.Sprintf("Region %d: %s", i+1, m.String())))
+		if m.Kind == "length" {
+			if m.LengthMM > 0 {
+				g.Children = append(g.Children, Num(Contains, CodeLength, m.LengthMM, UnitMM))
+			}
+			box.Children = append(box.Children, g)
+			continue
+		}
 		for _, v := range []struct {
 			c Code
 			x float64
