@@ -96,8 +96,8 @@ type imagePane struct {
 	invertCheck      *widget.Check
 	panCheck         *widget.Check
 	measureSelect    *widget.Select // what a drag draws: off, a rectangle, an ellipse, a length
-	sendRegion       *widget.Check // the model input is the region only
-	regionInfo       *widget.Label // the region's size and statistics
+	sendRegion       *widget.Check  // the model input is the region only
+	regionInfo       *widget.Label  // the region's size and statistics
 	// measured is the region drawn, once measured; runs record it.
 	measured  *core.Measurement
 	fitButton *widget.Button

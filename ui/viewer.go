@@ -91,11 +91,11 @@ type Viewer struct {
 	// region bounds) or "length" (a line from line[0] to line[1]).
 	regionShape string
 	line        [2][2]float64
-	region     image.Rectangle
-	regionSize [2]int // the original's size the region is about
-	regionFrom [2]float64
-	regionDrag bool
-	OnRegion   func(image.Rectangle)
+	region      image.Rectangle
+	regionSize  [2]int // the original's size the region is about
+	regionFrom  [2]float64
+	regionDrag  bool
+	OnRegion    func(image.Rectangle)
 }
 
 // regionColor is the colour of the region drawn: amber.
