@@ -2,7 +2,8 @@
 # Takes docs/screenshots/*.png: the real workbench binary in a real window
 # under Xvfb, started with the CR 4.dcm and the CT 5.dcm of the dicom
 # module's testdata on its command line and the offline demo model
-# installed. The workbench's tour mode (MEDGEMMA_WORKBENCH_TOUR, see
+# installed; the PACS tab searches the tests' Orthanc
+# (pacs/pacstest/cmd/orthanc, seeded with the module's sample studies). The workbench's tour mode (MEDGEMMA_WORKBENCH_TOUR, see
 # app/gui_tour.go and ui/tour.go, built only with the `tour` tag, which
 # this script passes) steps through the views; before each it logs
 # "tour: ready view=NAME" and this script then photographs the screen with
@@ -39,9 +40,15 @@ mkdir -p "$batchdir"
 cp batch/testdata/dicom/manifest.jsonl batch/testdata/dicom/prompts.yaml "$batchdir/"
 ln -s "$testdata"/*.dcm "$batchdir/"
 
+# The PACS of the PACS tab: the tests' Orthanc with the sample studies.
+go build -o "$work/orthanc" ./pacs/pacstest/cmd/orthanc
+"$work/orthanc" -testdata "$testdata" -dir "$work/orthanc-storage" >"$work/orthanc.url" 2>"$work/orthanc.log" &
+for _ in $(seq 1 120); do [ -s "$work/orthanc.url" ] && break; sleep 0.5; done
+[ -s "$work/orthanc.url" ] || { echo "screenshots: Orthanc did not start" >&2; cat "$work/orthanc.log" >&2; exit 1; }
+
 shots="$work/shots"
 mkdir -p "$shots"
-MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_BATCH="$batchdir" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" >"$work/app.log" 2>&1 &
+MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_BATCH="$batchdir" MEDGEMMA_WORKBENCH_TOUR_PACS="$(cat "$work/orthanc.url")" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" >"$work/app.log" 2>&1 &
 app=$!
 log="$data/logs/workbench.log"
 taken=""
