@@ -42,6 +42,8 @@ func run(testdata, dir string) error {
 		}
 		defer os.RemoveAll(d)
 		dir = d
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
 	}
 	s, err := pacstest.New(dir)
 	if err != nil {
