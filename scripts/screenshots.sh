@@ -30,8 +30,12 @@ export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config"
 w=1920 h=1080
 mkdir -p "$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench"
 printf '{"window.width":%d,"window.height":%d}\n' "$w" "$h" >"$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench/preferences.json"
-export DISPLAY=:96
-Xvfb "$DISPLAY" -screen 0 "${w}x${h}x24" -nolisten tcp >/dev/null 2>&1 &
+# Xvfb picks a display no other X server holds (-displayfd), so that two
+# runs on one machine never photograph each other's window.
+Xvfb -displayfd 3 -screen 0 "${w}x${h}x24" -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
+for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+[ -s "$work/display" ] || { echo "screenshots: Xvfb did not start" >&2; exit 1; }
+export DISPLAY=":$(head -n1 "$work/display")"
 sleep 1
 
 # The batch of the Batch tab: the test manifest over the module's sample files.
