@@ -39,10 +39,16 @@ type pacsFlags struct {
 
 func (f *pacsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.url, "url", os.Getenv(EnvPACSURL), "the DICOMweb root, e.g. http://pacs:8042/dicom-web (default $"+EnvPACSURL+")")
+	f.registerAuth(fs)
+	fs.BoolVar(&f.json, "json", false, "print JSON (Lines for lists)")
+}
+
+// registerAuth registers the credential and timeout flags alone: every
+// command that talks to a PACS (pacs, report --stow) takes them so.
+func (f *pacsFlags) registerAuth(fs *flag.FlagSet) {
 	fs.StringVar(&f.user, "user", os.Getenv(EnvPACSUser), "user for HTTP basic authentication; the password comes from $"+EnvPACSPassword+", else the system keychain (default $"+EnvPACSUser+")")
 	fs.StringVar(&f.token, "token", os.Getenv(EnvPACSToken), "bearer token (default $"+EnvPACSToken+")")
 	fs.DurationVar(&f.timeout, "timeout", pacs.DefaultTimeout, "how long to wait for an answer, or through a pause in one")
-	fs.BoolVar(&f.json, "json", false, "print JSON (Lines for lists)")
 }
 
 // server is the server the flags name.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,12 +26,24 @@ const EnvTour = "MEDGEMMA_WORKBENCH_TOUR"
 // prompts.yaml, adds a batch over it to the tour.
 const EnvTourBatch = "MEDGEMMA_WORKBENCH_TOUR_BATCH"
 
+// EnvTourPACS, set with EnvTour to "URL [USER PASSWORD]" (what
+// pacs/pacstest/cmd/orthanc prints), adds a search of that DICOMweb server
+// in the PACS tab to the tour.
+const EnvTourPACS = "MEDGEMMA_WORKBENCH_TOUR_PACS"
+
 // tourShotWait is how long the tour waits for each screenshot.
 const tourShotWait = time.Minute
 
 // tour runs ui.Workbench.Tour for EnvTour and quits the app when done.
 func tour(ctx context.Context, a fyne.App, w *ui.Workbench, s *Services, dir string) {
-	err := w.Tour(ctx, os.Getenv(EnvTourBatch), func(ctx context.Context, name string) error {
+	opts := ui.TourOptions{BatchDir: os.Getenv(EnvTourBatch)}
+	if f := strings.Fields(os.Getenv(EnvTourPACS)); len(f) > 0 {
+		opts.PACS.URL = f[0]
+		if len(f) >= 3 {
+			opts.PACS.User, opts.PACS.Password = f[1], f[2]
+		}
+	}
+	err := w.Tour(ctx, opts, func(ctx context.Context, name string) error {
 		s.log.Info("tour: ready", "view", name)
 		path := filepath.Join(dir, name+".png")
 		deadline := time.Now().Add(tourShotWait)

@@ -24,20 +24,7 @@ type (
 // ProgressText is p on one line, for a terminal or a status bar:
 // "12/40 instances (3 cached), 4.1 MiB fetched, 2.0 MiB/s, about 9 s left".
 func ProgressText(p Progress) string {
-	s := fmt.Sprintf("%d/%d instances", p.Instances, p.Total)
-	if p.Cached > 0 {
-		s += fmt.Sprintf(" (%d cached)", p.Cached)
-	}
-	if p.Bytes > 0 {
-		s += ", " + units.Bytes(p.Bytes) + " fetched"
-		if p.Elapsed > 0 {
-			s += ", " + units.Bytes(int64(p.Rate)) + "/s"
-		}
-	}
-	if p.ETA > 0 && !p.Done {
-		s += ", about " + units.Wait(max(p.ETA.Round(time.Second), time.Second)) + " left"
-	}
-	return s
+	return p.Text()
 }
 
 // Retrieve brings a study, or the chosen series of it, into the cache:

@@ -2,7 +2,8 @@
 # Takes docs/screenshots/*.png: the real workbench binary in a real window
 # under Xvfb, started with the CR 4.dcm and the CT 5.dcm of the dicom
 # module's testdata on its command line and the offline demo model
-# installed. The workbench's tour mode (MEDGEMMA_WORKBENCH_TOUR, see
+# installed; the PACS tab searches the tests' Orthanc
+# (pacs/pacstest/cmd/orthanc, seeded with the module's sample studies). The workbench's tour mode (MEDGEMMA_WORKBENCH_TOUR, see
 # app/gui_tour.go and ui/tour.go, built only with the `tour` tag, which
 # this script passes) steps through the views; before each it logs
 # "tour: ready view=NAME" and this script then photographs the screen with
@@ -29,8 +30,12 @@ export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config"
 w=1920 h=1080
 mkdir -p "$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench"
 printf '{"window.width":%d,"window.height":%d}\n' "$w" "$h" >"$XDG_CONFIG_HOME/fyne/io.github.medgemma-workbench/preferences.json"
-export DISPLAY=:96
-Xvfb "$DISPLAY" -screen 0 "${w}x${h}x24" -nolisten tcp >/dev/null 2>&1 &
+# Xvfb picks a display no other X server holds (-displayfd), so that two
+# runs on one machine never photograph each other's window.
+Xvfb -displayfd 3 -screen 0 "${w}x${h}x24" -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
+for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+[ -s "$work/display" ] || { echo "screenshots: Xvfb did not start" >&2; exit 1; }
+export DISPLAY=":$(head -n1 "$work/display")"
 sleep 1
 
 # The batch of the Batch tab: the test manifest over the module's sample files.
@@ -39,13 +44,19 @@ mkdir -p "$batchdir"
 cp batch/testdata/dicom/manifest.jsonl batch/testdata/dicom/prompts.yaml "$batchdir/"
 ln -s "$testdata"/*.dcm "$batchdir/"
 
+# The PACS of the PACS tab: the tests' Orthanc with the sample studies.
+go build -o "$work/orthanc" ./pacs/pacstest/cmd/orthanc
+"$work/orthanc" -testdata "$testdata" -dir "$work/orthanc-storage" >"$work/orthanc.url" 2>"$work/orthanc.log" &
+for _ in $(seq 1 120); do [ -s "$work/orthanc.url" ] && break; sleep 0.5; done
+[ -s "$work/orthanc.url" ] || { echo "screenshots: Orthanc did not start" >&2; cat "$work/orthanc.log" >&2; exit 1; }
+
 shots="$work/shots"
 mkdir -p "$shots"
 # A CT volume for the Planes tab and the region: a synthetic phantom
 # (dicomview/dicomtest/cmd/mkphantom: a body, a spine, a lesion).
 go run ./dicomview/dicomtest/cmd/mkphantom "$work/phantom"
 
-MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_BATCH="$batchdir" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" "$work/phantom" >"$work/app.log" 2>&1 &
+MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_BATCH="$batchdir" MEDGEMMA_WORKBENCH_TOUR_PACS="$(cat "$work/orthanc.url")" "$bin" --data-dir "$data" "$testdata/4.dcm" "$testdata/5.dcm" "$work/phantom" >"$work/app.log" 2>&1 &
 app=$!
 log="$data/logs/workbench.log"
 taken=""

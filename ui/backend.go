@@ -25,6 +25,8 @@ type Backend interface {
 	BatchBackend
 	// ModelsBackend manages the runtime's models (the Models tab).
 	ModelsBackend
+	// PACSBackend finds and retrieves studies on a PACS (the PACS tab).
+	PACSBackend
 }
 
 // StudyBackend is what the image pane needs: its files and their

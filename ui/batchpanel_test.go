@@ -249,7 +249,7 @@ func TestBatchPanelShortcutAndMenu(t *testing.T) {
 	for _, it := range win.MainMenu().Items[1].Items {
 		view = append(view, it.Label)
 	}
-	if !slices.Equal(tabs, []string{"Workbench", "History", "Batch", "Models"}) || !slices.Contains(view, "Batch") {
+	if !slices.Equal(tabs, []string{"Workbench", "History", "Batch", "PACS", "Models"}) || !slices.Contains(view, "Batch") {
 		t.Errorf("tabs %q, View menu %q", tabs, view)
 	}
 	s.showShortcuts()

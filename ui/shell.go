@@ -60,10 +60,11 @@ type shell struct {
 	// modelsTab is the Models tab, historyTab the history browser and
 	// batchTab the Batch tab (both made when first shown), workbenchTab
 	// the viewer and the columns.
-	modelsTab, historyTab, batchTab, workbenchTab *container.TabItem
-	batch                                         *batchPanel // once made (batchpanel.go)
-	shortcuts                                     []shortcut
-	firstRunShown                                 bool
+	modelsTab, historyTab, batchTab, pacsTab, workbenchTab *container.TabItem
+	batch                                                  *batchPanel // once made (batchpanel.go)
+	pacs                                                   *pacsPanel  // once made (pacspanel.go)
+	shortcuts                                              []shortcut
+	firstRunShown                                          bool
 }
 
 // SetInfo tells the workbench its version and data folder, for About and
@@ -94,7 +95,8 @@ func (w *Workbench) installShell(a fyne.App) {
 	s.modelsTab = container.NewTabItem("Models", s.models.Content())
 	s.historyTab = container.NewTabItem("History", widget.NewLabel(""))
 	s.batchTab = container.NewTabItem("Batch", widget.NewLabel(""))
-	s.tabs = container.NewAppTabs(s.workbenchTab, s.historyTab, s.batchTab, s.modelsTab)
+	s.pacsTab = container.NewTabItem("PACS", widget.NewLabel(""))
+	s.tabs = container.NewAppTabs(s.workbenchTab, s.historyTab, s.batchTab, s.pacsTab, s.modelsTab)
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		s.models.SetShown(t == s.modelsTab)
 		switch t {
@@ -116,6 +118,8 @@ func (w *Workbench) installShell(a fyne.App) {
 			} else {
 				s.batch.refreshModels()
 			}
+		case s.pacsTab:
+			s.pacsPanel()
 		}
 	}
 	w.win.SetContent(s.tabs)
@@ -131,6 +135,7 @@ func (w *Workbench) installShell(a fyne.App) {
 		{&desktop.CustomShortcut{KeyName: fyne.Key1, Modifier: mod}, "Ctrl+1", "Show the Workbench tab", func() { s.tabs.Select(s.workbenchTab) }},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: mod}, "Ctrl+H", "Show the History tab", func() { s.tabs.Select(s.historyTab) }},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: mod}, "Ctrl+B", "Show the Batch tab", func() { s.tabs.Select(s.batchTab) }},
+		{&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: mod | fyne.KeyModifierShift}, "Ctrl+Shift+P", "Show the PACS tab", func() { s.tabs.Select(s.pacsTab) }},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: mod}, "Ctrl+M", "Show the Models tab", s.showModels},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: mod}, "Ctrl+,", "Settings", s.showSettings},
 		{&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}, "Ctrl+Q", "Quit", a.Quit},
@@ -192,6 +197,7 @@ func (s *shell) menu() *fyne.MainMenu {
 		s.item("Workbench", "Show the Workbench tab"),
 		s.item("History", "Show the History tab"),
 		s.item("Batch", "Show the Batch tab"),
+		s.item("PACS", "Show the PACS tab"),
 		s.item("Models", "Show the Models tab"),
 	)
 	models := fyne.NewMenu("Models",
@@ -219,6 +225,18 @@ func (s *shell) listed(facts []core.Facts) {
 	}
 	s.firstRunShown = true
 	s.showModels()
+}
+
+// pacsPanel returns the PACS tab's panel, made on the first call; a
+// retrieved study opens in the viewer, on the Workbench tab. Call it on
+// the UI goroutine.
+func (s *shell) pacsPanel() *pacsPanel {
+	if s.pacs == nil {
+		s.pacs = newPACSPanel(s.w.env, s.w.backend, s.app.Preferences(), s.info.Secrets, func(dir string) { s.w.pane.open(dir) })
+		s.pacsTab.Content = s.pacs.content
+		s.tabs.Refresh()
+	}
+	return s.pacs
 }
 
 func (s *shell) showModels() {

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
@@ -41,6 +43,7 @@ var TourShots = []TourShot{
 	{"versions", "a saved template's two versions and the word diff between them (the prompt reworded, a schema added)"},
 	{"history", "the history browser with the newest run's provenance"},
 	{"batch", "the Batch tab after a batch over a manifest, with its scores and chart (when Tour is given a batch folder)"},
+	{"pacs", "the PACS tab: a search of a DICOMweb server (the tests' Orthanc with the sample studies) and the CT study's series (when Tour is given a PACS)"},
 	{"models", "the Models tab: runtime, devices, installed models"},
 }
 
@@ -50,11 +53,13 @@ var TourShots = []TourShot{
 // with the view's name (TourShots) from a goroutine that is not the UI's;
 // shoot returns once the screenshot is taken. Tour runs the comparison
 // with the first model in the list, and returns when all views are shot
-// or ctx is done. With batchDir, a folder holding manifest.jsonl and
+// or ctx is done. With opts.BatchDir, a folder holding manifest.jsonl and
 // prompts.yaml, it also runs that batch in the Batch tab (8 tokens an
-// answer, results in batchDir/results.jsonl) and shoots its scores.
-func (w *Workbench) Tour(ctx context.Context, batchDir string, shoot func(ctx context.Context, name string) error) error {
-	t := &tour{w: w, batchDir: batchDir, shoot: shoot}
+// answer, results in BatchDir/results.jsonl) and shoots its scores; with
+// opts.PACS it saves that server in the PACS tab, searches it and shoots
+// the results.
+func (w *Workbench) Tour(ctx context.Context, opts TourOptions, shoot func(ctx context.Context, name string) error) error {
+	t := &tour{w: w, batchDir: opts.BatchDir, pacs: opts.PACS, shoot: shoot}
 	if err := t.wait(ctx, "the image and the model list", func() bool {
 		return t.settled() && w.cmp.columns[0].modelSelect.Selected != "" && len(w.pane.series) > 0
 	}); err != nil {
@@ -66,6 +71,16 @@ func (w *Workbench) Tour(ctx context.Context, batchDir string, shoot func(ctx co
 		}
 	}
 	return nil
+}
+
+// TourOptions are the tour's optional views.
+type TourOptions struct {
+	// BatchDir holds manifest.jsonl and prompts.yaml for the Batch tab's
+	// view ("": none).
+	BatchDir string
+	// PACS is the server the PACS tab's view searches (URL "": none),
+	// with HTTP basic authentication when User is set.
+	PACS core.PACSServer
 }
 
 // tourSteps are the tour's views in the order of TourShots: each brings
@@ -80,6 +95,7 @@ var tourSteps = []func(*tour, context.Context) error{
 	(*tour).versions,
 	(*tour).history,
 	(*tour).batch,
+	(*tour).pacsSearch,
 	(*tour).models,
 }
 
@@ -87,6 +103,7 @@ var tourSteps = []func(*tour, context.Context) error{
 type tour struct {
 	w        *Workbench
 	batchDir string
+	pacs     core.PACSServer
 	shoot    func(ctx context.Context, name string) error
 }
 
@@ -375,6 +392,55 @@ func (t *tour) batch(ctx context.Context) error {
 		return err
 	}
 	return t.snap(ctx, "batch")
+}
+
+// pacsSearch saves the tour's PACS in the PACS tab, lists its studies,
+// chooses the CT study and shoots the table and the study's series;
+// without a PACS there is no shot.
+func (t *tour) pacsSearch(ctx context.Context) error {
+	if t.pacs.URL == "" {
+		return nil
+	}
+	sh := t.w.shell
+	var err error
+	t.on(func() {
+		sh.tabs.Select(sh.pacsTab)
+		cfg := PACSServerConfig{Name: "Orthanc (sample studies)", URL: t.pacs.URL, Auth: PACSAuthNone}
+		if t.pacs.User != "" {
+			cfg.Auth, cfg.User = PACSAuthBasic, t.pacs.User
+		}
+		if err = sh.pacs.AddServer(cfg, t.pacs.Password); err == nil {
+			sh.pacs.searchTapped()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	p := sh.pacs
+	if err := t.wait(ctx, "the PACS search", func() bool { return len(p.studies) > 0 || p.status.Importance == widget.DangerImportance }); err != nil {
+		return err
+	}
+	var failed string
+	t.on(func() {
+		if len(p.studies) == 0 {
+			failed = p.status.Text
+			return
+		}
+		row := 0
+		for i, s := range p.studies {
+			if slices.Contains(s.Modalities, "CT") {
+				row = i
+			}
+		}
+		p.table.Select(widget.TableCellID{Row: row, Col: 0})
+	})
+	if failed != "" {
+		return fmt.Errorf("tour: PACS search: %s", failed)
+	}
+	if err := t.wait(ctx, "the study's series", func() bool { return len(p.series) > 0 }); err != nil {
+		return err
+	}
+	return t.snap(ctx, "pacs")
 }
 
 // models shoots the Models tab.

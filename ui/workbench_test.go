@@ -47,6 +47,7 @@ type fakeBackend struct {
 
 	fakeHistory // the history methods (fake_history_test.go)
 	fakeBatch   // the batch methods (fake_batch_test.go)
+	fakePACS    // the PACS methods (fake_pacs_test.go)
 }
 
 func (f *fakeBackend) Models(ctx context.Context) ([]core.Model, error) {

@@ -1,6 +1,11 @@
 package core
 
-import "time"
+import (
+	"fmt"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
+)
 
 // PACSServer is a DICOMweb server and how to authenticate to it: none,
 // HTTP basic (User, Password) or a bearer token (Token, which wins). A
@@ -70,6 +75,26 @@ type RetrieveProgress struct {
 	Elapsed    time.Duration
 	Done       bool  // the last report of a retrieve that succeeded
 	CacheBytes int64 // what the cache holds at the end, when known
+}
+
+// Text is p in words, one line: "12/40 instances (3 cached), 5.1 MiB
+// fetched, 2.0 MiB/s, about 10 s left". The command line's progress line
+// and the window's PACS tab both show it.
+func (p RetrieveProgress) Text() string {
+	s := fmt.Sprintf("%d/%d instances", p.Instances, p.Total)
+	if p.Cached > 0 {
+		s += fmt.Sprintf(" (%d cached)", p.Cached)
+	}
+	if p.Bytes > 0 {
+		s += ", " + units.Bytes(p.Bytes) + " fetched"
+		if p.Elapsed > 0 {
+			s += ", " + units.Bytes(int64(p.Rate)) + "/s"
+		}
+	}
+	if p.ETA > 0 && !p.Done {
+		s += ", about " + units.Wait(max(p.ETA.Round(time.Second), time.Second)) + " left"
+	}
+	return s
 }
 
 // Retrieved is where a retrieve put a study or series, and what it did.

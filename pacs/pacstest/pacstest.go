@@ -305,12 +305,23 @@ func CopyWithUID(data []byte, old, uid string) ([]byte, error) {
 
 // SeedSamples stores the five sample files and the copies of 1.dcm.
 func (s *Server) SeedSamples(t testing.TB) error {
+	return s.seed(func(name string) string { return dicomtest.File(t, name) })
+}
+
+// SeedFrom stores the five sample files, found in the folder testdata
+// (the dicom module's testdata), and the copies of 1.dcm, as
+// SeedSamples does: for a server outside the tests (cmd/orthanc).
+func (s *Server) SeedFrom(testdata string) error {
+	return s.seed(func(name string) string { return filepath.Join(testdata, name) })
+}
+
+func (s *Server) seed(file func(name string) string) error {
 	copies := filepath.Join(s.dir, "copies")
 	if err := os.MkdirAll(copies, 0o700); err != nil {
 		return err
 	}
 	for _, sd := range samples {
-		sd.Path = dicomtest.File(t, sd.File)
+		sd.Path = file(sd.File)
 		data, err := os.ReadFile(sd.Path)
 		if err != nil {
 			return err
