@@ -189,15 +189,6 @@ func (c *pixelCache) put(im *Image, raw []byte, frame int, vals []float32) {
 	c.peak = max(c.peak, c.used)
 }
 
-// reset removes every entry and sets the capacity (0: the limit), for tests.
-func (c *pixelCache) reset(capacity int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lru.Init()
-	clear(c.by)
-	c.used, c.peak, c.capacity = 0, 0, capacity
-}
-
 // stats returns the bytes held, the most held at once and the images held.
 func (c *pixelCache) stats() (used, peak int64, images int) {
 	c.mu.Lock()

@@ -218,8 +218,9 @@ func vpassRow(dst, tmp []float32, t taps) {
 	n := len(dst)
 	for k, w := range t.w {
 		src := tmp[(t.first+k)*n : (t.first+k+1)*n]
+		d := dst[:len(src)]
 		for i, v := range src {
-			dst[i] += float32(w * v)
+			d[i] += float32(w * v)
 		}
 	}
 }
@@ -241,7 +242,23 @@ func resizeToRGBA(dst *image.RGBA, dr image.Rectangle, src []uint8, w, h, stride
 	tx := filterTaps(w, dw)
 	parallelRows(h, func(lo, hi int) {
 		if !same {
-			hpass(src, stride, step, ch, tx, tmp, lo, hi)
+			// Each source row as floats once (every value feeds several
+			// taps), then filtered as a float plane's row: the same values.
+			row := make([]float32, w*ch)
+			for y := lo; y < hi; y++ {
+				sr := src[y*stride:]
+				if ch == 1 {
+					for x, v := range sr[:w] {
+						row[x] = float32(v)
+					}
+				} else {
+					for x := 0; x < w; x++ {
+						px, d := sr[x*step:x*step+3:x*step+3], row[3*x:3*x+3:3*x+3]
+						d[0], d[1], d[2] = float32(px[0]), float32(px[1]), float32(px[2])
+					}
+				}
+				hpass(row, 0, ch, ch, tx, tmp[y*dw*ch:(y+1)*dw*ch], 0, 1)
+			}
 			return
 		}
 		for y := lo; y < hi; y++ {

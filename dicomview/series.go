@@ -47,6 +47,13 @@ type Slice struct {
 // skipped and reported. The files of one folder or archive share the
 // TotalBytes and Files limits of CurrentLimits; going over either stops
 // the whole open with a *LimitError.
+//
+// The images of a folder, archive or DICOMDIR are lazy: each file is
+// checked and parsed when it is opened (from its header when its pixel
+// data are native), and its pixels are read again, as Load reads them,
+// when a slice is rendered, into a cache shared by the process that holds
+// at most Limits.CacheBytes (see CacheStats). A file changed or removed
+// after opening makes that render fail, naming the file.
 func OpenSeries(path string) (series []*Series, skipped []error, err error) {
 	return OpenSeriesContext(context.Background(), path, nil)
 }

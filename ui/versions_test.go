@@ -109,13 +109,20 @@ func TestTemplateVersionsDialog(t *testing.T) {
 	h.waitForModel(testModel)
 	c := h.first()
 	cv := h.wb.cmp
+	saved := 0
 	save := func(prompt string) {
 		t.Helper()
 		c.promptEntry.SetText(prompt)
 		test.Tap(c.saveTemplate)
 		cv.formEntry.SetText("effusion")
 		cv.form.Submit()
-		h.waitFor("the template to be chosen", waitTimeout, func() bool { return c.templateSelect.Selected == "effusion (saved)" })
+		saved++
+		h.waitFor("the template to be saved and chosen", waitTimeout, func() bool {
+			n := 0
+			fake.withHistory(func(f *fakeHistory) { n = len(f.versions["effusion"]) })
+			t, ok := cv.prompts.lookup(c.templateSelect.Selected)
+			return n == saved && ok && t.Prompt == prompt
+		})
 	}
 	if !c.versionsButton.Disabled() {
 		t.Error("Versions is offered with no template chosen")

@@ -130,4 +130,12 @@ ga=$(awk '$1 ~ /^BenchmarkPrepareFile/ {print $3}' "$work/go-after.txt")
 gb=$(awk '$1 ~ /^BenchmarkPrepareFile/ {print $3}' "$work/go-before.txt")
 awk -v ga="$ga" -v gb="$gb" -v py="$py" 'BEGIN {
 	printf "Load+Prepare: before %.1f ms, after %.1f ms; pydicom in-process %.1f ms: after is %.1f× pydicom (target 10×), %.2f× before\n", gb/1e6, ga/1e6, py*1e3, py*1e9/ga, gb/ga }'
+if command -v Xvfb >/dev/null && [ -d "$work/ct1000" ]; then
+	echo
+	echo "## the window opening the 1,000-slice folder under Xvfb: max / final RSS MiB over 12 s (load $(load))"
+	for b in before after; do
+		bench/scale/gui_rss.sh "$b" "$work/$b" "$work/ct1000" "$work/shots" 12
+	done
+	echo "(screenshots at 1, 2, 3 s: $work/shots)"
+fi
 echo "load average at the end: $(load)"
