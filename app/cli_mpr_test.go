@@ -15,22 +15,12 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 )
 
-// sphereSeries writes a 64×64×40 CT, 0.8 mm pixels and 2 mm slices, with
-// a sphere of 15 mm radius (200 HU in -800 HU) at pixel 32, row 38, slice
-// 20, and returns its folder.
+// sphereSeries writes dicomtest.Sphere (a 15 mm sphere of 200 HU in a CT
+// of 0.8 mm pixels and 2 mm slices) and returns its folder.
 func sphereSeries(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	v := dicomtest.Volume{Modality: "CT", Slices: 40, Rows: 64, Cols: 64, StudyUID: "1.2.3", SeriesUID: "1.2.3.4",
-		Intercept: -1024, Spacing: 2, PixelSpacing: [2]float64{0.8, 0.8},
-		Value: func(x, y, z int) int16 {
-			dx, dy, dz := float64(x)*0.8-25.6, float64(y)*0.8-30.4, float64(z)*2-40
-			if dx*dx+dy*dy+dz*dz <= 225 {
-				return 200 + 1024
-			}
-			return -800 + 1024
-		}}
-	if _, err := v.Write(dir); err != nil {
+	if _, err := dicomtest.Sphere().Write(dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir

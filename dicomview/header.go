@@ -30,23 +30,11 @@ func loadHeader(path string, b *budget) (*Image, error) {
 }
 
 func readHeader(path string, b *budget) (*Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, openError(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
+	f, fi, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case fi.IsDir():
-		return nil, malformed("is a directory, not an image file")
-	case !fi.Mode().IsRegular():
-		return nil, malformed("not a regular file")
-	case fi.Size() == 0:
-		return nil, malformed("empty file")
-	}
+	defer f.Close()
 	size := fi.Size()
 	if err := b.chargeFile(size); err != nil {
 		return nil, err

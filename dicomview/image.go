@@ -118,26 +118,41 @@ func load(path string, b *budget) (*Image, error) {
 	return im, nil
 }
 
-// readFile reads a regular file within the limits of b: at most
-// FileBytes, charged to the folder's total.
-func readFile(path string, b *budget) ([]byte, error) {
+// openRegular opens path, which must be a regular, non-empty file; the
+// error does not name it (the caller does).
+func openRegular(path string) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, openError(err)
+		return nil, nil, openError(err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		f.Close()
+		return nil, nil, err
 	}
 	switch {
 	case fi.IsDir():
-		return nil, malformed("is a directory, not an image file")
+		err = malformed("is a directory, not an image file")
 	case !fi.Mode().IsRegular():
-		return nil, malformed("not a regular file")
+		err = malformed("not a regular file")
 	case fi.Size() == 0:
-		return nil, malformed("empty file")
+		err = malformed("empty file")
 	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// readFile reads a regular file within the limits of b: at most
+// FileBytes, charged to the folder's total.
+func readFile(path string, b *budget) ([]byte, error) {
+	f, fi, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	if err := b.chargeFile(fi.Size()); err != nil {
 		return nil, err
 	}

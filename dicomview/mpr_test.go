@@ -10,9 +10,10 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 )
 
-// The phantom: a CT of 64×64 pixels 0.8 mm apart and 40 slices 2 mm apart
-// (z from 0 to 78 mm), air (-800 HU) around a sphere of 200 HU and radius
-// 15 mm centred at x 25.6, y 30.4, z 40 mm (pixel 32, row 38, slice 20).
+// The phantom is dicomtest.Sphere: a CT of 64×64 pixels 0.8 mm apart and
+// 40 slices 2 mm apart (z from 0 to 78 mm), air (-800 HU) around a sphere
+// of 200 HU and radius 15 mm centred at x 25.6, y 30.4, z 40 mm (pixel 32,
+// row 38, slice 20).
 const (
 	phCols, phRows, phSlices = 64, 64, 40
 	phPixel, phSpacing       = 0.8, 2.0
@@ -22,20 +23,11 @@ const (
 
 var phCentre = [3]float64{25.6, 30.4, 40}
 
-func phantomValue(x, y, z int) int16 {
-	px, py, pz := float64(x)*phPixel-phCentre[0], float64(y)*phPixel-phCentre[1], float64(z)*phSpacing-phCentre[2]
-	if px*px+py*py+pz*pz <= phRadius*phRadius {
-		return phInside + 1024
-	}
-	return phOutside + 1024
-}
-
 // phantom writes the phantom (with position, when set, for each slice)
 // and opens it as one series.
 func phantom(t *testing.T, edit func(*dicomtest.Volume)) *Series {
 	t.Helper()
-	v := dicomtest.Volume{Modality: "CT", Slices: phSlices, Rows: phRows, Cols: phCols, StudyUID: "1.2.3", SeriesUID: "1.2.3.4",
-		Intercept: -1024, Spacing: phSpacing, PixelSpacing: [2]float64{phPixel, phPixel}, Value: phantomValue}
+	v := dicomtest.Sphere()
 	if edit != nil {
 		edit(&v)
 	}

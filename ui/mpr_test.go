@@ -14,22 +14,13 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// sphereFolder writes a CT of 64×64 pixels 0.8 mm apart and 40 slices 2 mm
-// apart with a sphere of 15 mm radius (200 HU in -800 HU) at pixel 32,
-// row 38, slice 20.
+// sphereFolder writes dicomtest.Sphere (a 15 mm sphere of 200 HU at
+// pixel 32, row 38, slice 20 of a 64×64×40 CT of 0.8 mm pixels and 2 mm
+// slices).
 func sphereFolder(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	v := dicomtest.Volume{Modality: "CT", Slices: 40, Rows: 64, Cols: 64, StudyUID: "1.2.3", SeriesUID: "1.2.3.4",
-		Intercept: -1024, Spacing: 2, PixelSpacing: [2]float64{0.8, 0.8},
-		Value: func(x, y, z int) int16 {
-			dx, dy, dz := float64(x)*0.8-25.6, float64(y)*0.8-30.4, float64(z)*2-40
-			if dx*dx+dy*dy+dz*dz <= 225 {
-				return 200 + 1024
-			}
-			return -800 + 1024
-		}}
-	if _, err := v.Write(dir); err != nil {
+	if _, err := dicomtest.Sphere().Write(dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir

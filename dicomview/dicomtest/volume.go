@@ -137,3 +137,19 @@ func (v Volume) slice(z int) []byte {
 	}
 	return out
 }
+
+// Sphere is the tests' reformat phantom: a CT of 64×64 pixels 0.8 mm
+// apart and 40 slices 2 mm apart (z from 0 to 78 mm), air (-800 HU)
+// around a sphere of 200 HU and radius 15 mm centred at x 25.6, y 30.4,
+// z 40 mm: pixel 32, row 38, slice 20 (from 0).
+func Sphere() Volume {
+	return Volume{Modality: "CT", Slices: 40, Rows: 64, Cols: 64, StudyUID: "1.2.3", SeriesUID: "1.2.3.4",
+		Intercept: -1024, Spacing: 2, PixelSpacing: [2]float64{0.8, 0.8},
+		Value: func(x, y, z int) int16 {
+			dx, dy, dz := float64(x)*0.8-25.6, float64(y)*0.8-30.4, float64(z)*2-40
+			if dx*dx+dy*dy+dz*dz <= 15*15 {
+				return 200 + 1024
+			}
+			return -800 + 1024
+		}}
+}
