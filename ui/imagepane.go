@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -99,16 +100,19 @@ type imagePane struct {
 	sendRegion       *widget.Check  // the model input is the region only
 	regionInfo       *widget.Label  // the region's size and statistics
 	// measured is the region drawn, once measured; runs record it.
-	measured  *core.Measurement
-	fitButton *widget.Button
-	oneButton *widget.Button
-	zoomIn    *widget.Button
-	zoomOut   *widget.Button
-	tabs      *container.AppTabs
-	imageTab  *container.TabItem
-	eyeTab    *container.TabItem
-	tagsTab   *container.TabItem
-	mprTab    *container.TabItem
+	measured *core.Measurement
+	// annotate is the last arrow's text dialog, kept for tests.
+	annotate      *dialog.FormDialog
+	annotateEntry *widget.Entry
+	fitButton     *widget.Button
+	oneButton     *widget.Button
+	zoomIn        *widget.Button
+	zoomOut       *widget.Button
+	tabs          *container.AppTabs
+	imageTab      *container.TabItem
+	eyeTab        *container.TabItem
+	tagsTab       *container.TabItem
+	mprTab        *container.TabItem
 
 	browser *studyBrowser
 	eye     *modelsEye
@@ -789,8 +793,9 @@ const (
 )
 
 var (
-	measureOptions = []string{measureOff, "Rectangle", "Ellipse", "Length"}
-	measureShapes  = map[string]string{measureOff: "", "Rectangle": "rectangle", "Ellipse": "ellipse", "Length": "length"}
+	measureOptions = []string{measureOff, "Rectangle", "Ellipse", "Length", "Arrow (text)"}
+	measureShapes  = map[string]string{measureOff: "", "Rectangle": "rectangle", "Ellipse": "ellipse", "Length": "length",
+		"Arrow (text)": "arrow"}
 )
 
 // inputRegion is the region the model input is made of: the one drawn
@@ -813,6 +818,12 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 	p.measured = nil
 	p.regionInfo.Show()
 	shape := p.viewer.RegionShape()
+	if shape == "arrow" {
+		p.sendRegion.SetChecked(false)
+		p.sendRegion.Disable()
+		p.arrowDrawn(im, frame)
+		return
+	}
 	if shape == "length" {
 		p.sendRegion.SetChecked(false)
 		p.sendRegion.Disable()
@@ -904,4 +915,27 @@ func (p *imagePane) measurements() []core.Measurement {
 		return nil
 	}
 	return []core.Measurement{*p.measured}
+}
+
+// arrowDrawn asks for the text of the arrow just drawn and keeps it as an
+// annotation the next runs record.
+func (p *imagePane) arrowDrawn(im *dicomview.Image, frame int) {
+	ends := p.viewer.Line()
+	m := core.Measurement{Kind: "arrow", Frame: frame, Plane: im.Plane,
+		X: int(math.Round(ends[0][0])), Y: int(math.Round(ends[0][1])), X2: int(math.Round(ends[1][0])), Y2: int(math.Round(ends[1][1]))}
+	p.regionInfo.SetText(fmt.Sprintf("Arrow at %d,%d: type its text", m.X2, m.Y2))
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("what the arrow points at")
+	d := dialog.NewForm("Annotate", "Keep", "Cancel", []*widget.FormItem{widget.NewFormItem("Text", entry)}, func(ok bool) {
+		if !ok || strings.TrimSpace(entry.Text) == "" {
+			p.clearRegion()
+			return
+		}
+		m.Text = strings.TrimSpace(entry.Text)
+		p.measured = &m
+		p.regionInfo.SetText(fmt.Sprintf("Arrow at %d,%d: %s", m.X2, m.Y2, m.Text))
+	}, p.env.win)
+	p.annotate, p.annotateEntry = d, entry
+	d.Resize(fyne.NewSize(420, 160))
+	d.Show()
 }

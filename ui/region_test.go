@@ -136,3 +136,44 @@ func TestEllipseAndLength(t *testing.T) {
 		t.Errorf("a run would record %+v (%v)", full.Measurements, err)
 	}
 }
+
+// TestArrowAnnotation: an arrow asks for its text and is kept, pointing
+// where the drag ended, for the runs made then; a cancelled text keeps
+// nothing.
+func TestArrowAnnotation(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	h.openAndWait(sphereFolder(t))
+	p := h.wb.pane
+	h.waitFor("the slice", waitTimeout, h.settled)
+	p.viewer.Resize(fyne.NewSize(640, 640)) // 10 screen units a pixel
+	p.measureSelect.SetSelected("Arrow (text)")
+	draw := func() {
+		from, to := fyne.NewPos(100, 100), fyne.NewPos(320, 380) // (10, 10) to (32, 38)
+		p.viewer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: from.Add(fyne.NewPos(5, 5))}, Dragged: fyne.NewDelta(5, 5)})
+		p.viewer.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to}, Dragged: fyne.NewDelta(to.X-from.X-5, to.Y-from.Y-5)})
+		p.viewer.DragEnd()
+	}
+	draw()
+	if p.annotate == nil || !hasDialog(h.wb.Window()) {
+		t.Fatal("an arrow asks no text")
+	}
+	p.annotateEntry.SetText("lesion")
+	p.annotate.Submit()
+	m := p.measured
+	if m == nil || m.Kind != "arrow" || m.Text != "lesion" || m.X != 10 || m.Y != 10 || m.X2 != 32 || m.Y2 != 38 {
+		t.Fatalf("arrow kept %+v", m)
+	}
+	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."})
+	if err != nil || len(full.Measurements) != 1 || full.Measurements[0].Text != "lesion" {
+		t.Errorf("a run would record %+v (%v)", full.Measurements, err)
+	}
+	if got := full.Measurements[0].String(); got != `arrow 10,10 → 32,38 px of frame 1: "lesion"` {
+		t.Errorf("the log says %q", got)
+	}
+
+	draw()
+	p.annotate.Dismiss()
+	if p.measured != nil || !p.viewer.Region().Empty() {
+		t.Errorf("a cancelled arrow kept %+v", p.measured)
+	}
+}

@@ -671,6 +671,8 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 			drawEllipse(r.buf, g, z, v.center, line, regionColor)
 		case "length":
 			drawLine(r.buf, v.line, z, v.center, line, regionColor)
+		case "arrow":
+			drawArrow(r.buf, v.line, z, v.center, line, regionColor)
 		default:
 			drawBox(r.buf, core.Box{X0: float64(g.Min.X), Y0: float64(g.Min.Y), X1: float64(g.Max.X), Y1: float64(g.Max.Y)}, z, v.center, line, regionColor)
 		}
@@ -864,5 +866,22 @@ func drawLine(dst *image.RGBA, ends [2][2]float64, z float64, center [2]float64,
 	for i := 0; i <= n; i++ {
 		t := float64(i) / float64(n)
 		plot(dst, int(math.Round(x0+(x1-x0)*t)), int(math.Round(y0+(y1-y0)*t)), line, col)
+	}
+}
+
+// drawArrow draws an arrow from ends[0] to the point ends[1], its head
+// two short strokes at 25° to the shaft.
+func drawArrow(dst *image.RGBA, ends [2][2]float64, z float64, center [2]float64, line int, col color.RGBA) {
+	drawLine(dst, ends, z, center, line, col)
+	dx, dy := ends[0][0]-ends[1][0], ends[0][1]-ends[1][1]
+	n := math.Hypot(dx, dy)
+	if n == 0 {
+		return
+	}
+	head := math.Min(n/3, 14/z) // about 14 screen pixels
+	for _, a := range []float64{0.44, -0.44} {
+		c, s := math.Cos(a), math.Sin(a)
+		tip := [2]float64{ends[1][0] + (dx*c-dy*s)/n*head, ends[1][1] + (dx*s+dy*c)/n*head}
+		drawLine(dst, [2][2]float64{ends[1], tip}, z, center, line, col)
 	}
 }

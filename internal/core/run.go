@@ -312,8 +312,9 @@ type Geometry struct {
 // the ellipse it bounds, in source pixels of a frame or of a reformatted
 // cut) and what its pixels hold in modality units (HU for CT).
 type Measurement struct {
-	// Kind is "rectangle", "ellipse" (the one the rectangle bounds) or
-	// "length" (a line from X, Y to X2, Y2, LengthMM long; no statistics).
+	// Kind is "rectangle", "ellipse" (the one the rectangle bounds),
+	// "length" (a line from X, Y to X2, Y2, LengthMM long; no statistics)
+	// or "arrow" (from X, Y pointing at X2, Y2, with Text).
 	Kind string `json:"kind"`
 	// Frame is the frame (from 1) or, with Plane, the cut; Plane the
 	// reformat ("" for a stored frame). X, Y, W, H are the region.
@@ -338,6 +339,8 @@ type Measurement struct {
 	X2       int     `json:"x2,omitempty"`
 	Y2       int     `json:"y2,omitempty"`
 	LengthMM float64 `json:"length_mm,omitempty"`
+	// Text is an arrow's annotation.
+	Text string `json:"text,omitempty"`
 }
 
 // String is "rectangle 26,32 13×13 px of frame 1: mean 200.0 HU, SD 0.0,
@@ -346,6 +349,9 @@ func (m Measurement) String() string {
 	where := "frame"
 	if m.Plane != "" {
 		where = m.Plane + " cut"
+	}
+	if m.Kind == "arrow" {
+		return fmt.Sprintf("arrow %d,%d → %d,%d px of %s %d: %q", m.X, m.Y, m.X2, m.Y2, where, m.Frame, m.Text)
 	}
 	if m.Kind == "length" {
 		l := "no PixelSpacing: length in pixels only"

@@ -84,7 +84,9 @@ func logRun(t *testing.T, h *history.Store, path, answer string) *history.Run {
 		Recipe: core.RecipeRef{Name: "ct-single", Version: "1", Hash: "abc123"},
 		Output: answer, DoneReason: "stop", Status: core.StatusOK,
 		Measurements: []core.Measurement{{Kind: "rectangle", Frame: im.Frames, X: 10, Y: 20, W: 30, H: 40, N: 1200,
-			Mean: 41.25, SD: 3.5, Min: 30, Max: 55, Units: "HU", AreaMM2: 612.5}}}
+			Mean: 41.25, SD: 3.5, Min: 30, Max: 55, Units: "HU", AreaMM2: 612.5},
+			{Kind: "length", Frame: im.Frames, X: 1, Y: 2, X2: 31, Y2: 42, LengthMM: 37.5},
+			{Kind: "arrow", Frame: im.Frames, X: 5, Y: 5, X2: 40, Y2: 40, Text: "hypodense focus"}}}
 	if _, err := h.SaveRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +213,8 @@ func TestSRFromRun(t *testing.T) {
 				// The measured region, as TID 1500's measurement group.
 				"(126010,DCM,\"Imaging Measurements\")", "(125007,DCM,\"Measurement Group\")",
 				"\"41.25\" ([hnsf'U],UCUM,\"Hounsfield unit\")", "\"612.5\" (mm2,UCUM,\"square millimeter\")",
-				"(373098007,SCT,\"Mean\")", "rectangle 10,20 30×40 px"} {
+				"(373098007,SCT,\"Mean\")", "rectangle 10,20 30×40 px",
+				"\"37.5\" (mm,UCUM,\"millimeter\")", "(410668003,SCT,\"Length\")", "hypodense focus"} {
 				if !strings.Contains(dump, want) {
 					t.Errorf("dsrdump lacks %q:\n%s", want, dump)
 				}
