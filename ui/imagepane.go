@@ -315,9 +315,11 @@ func (p *imagePane) showBoxes(req core.Request, boxes []core.Box) {
 			continue
 		}
 		im := req.Images[b.Image]
-		if im.Path == p.img.Path && im.Frame == p.frame {
+		// A box is in pixels of the frame (a region's boxes are moved to
+		// its corner); a reformat's cut is not the frame shown.
+		if im.Path == p.img.Path && im.Frame == p.frame && im.Plane == "" {
 			shown = append(shown, b)
-			w, h = im.SourceWidth, im.SourceHeight
+			w, h = p.img.Width, p.img.Height
 		}
 	}
 	p.viewer.SetBoxes(shown, w, h)

@@ -84,6 +84,14 @@ func TestRegionAsModelInput(t *testing.T) {
 	h.waitFor("the whole frame's input", waitTimeout, func() bool {
 		return p.prepared != nil && p.preparedFor == p.inputKey() && p.prepared.Region.Empty()
 	})
+	// A localization answer about the region's input draws its boxes on
+	// the frame, in the frame's pixels.
+	box := core.Box{Image: 0, X0: 28, Y0: 34, X1: 36, Y1: 42, Label: "lesion"}
+	p.modelInputCheck.SetChecked(false)
+	p.showBoxes(core.Request{Images: []core.Image{im}}, []core.Box{box})
+	if got := p.viewer.Boxes(); len(got) != 1 || got[0] != box {
+		t.Errorf("the viewer draws %+v, want the region's box in frame pixels", got)
+	}
 }
 
 // TestEllipseAndLength: an ellipse measures the pixels inside the ellipse
