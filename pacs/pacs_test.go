@@ -535,6 +535,20 @@ func TestMalformedAndTimeout(t *testing.T) {
 			}
 		})
 	}
+	t.Run("forbidden", func(t *testing.T) {
+		// The tests' Orthanc has one user who may do everything: a 403
+		// comes from a fake, as from a PACS whose user may only read.
+		fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "read-only user", http.StatusForbidden)
+		}))
+		defer fake.Close()
+		c, _ := pacs.NewClient(fake.URL+"/dw", pacs.Options{User: "reader", Password: "pw-secret-456"})
+		_, err := c.FindStudies(context.Background(), pacs.Query{})
+		if !errors.Is(err, pacs.ErrForbidden) || !strings.Contains(err.Error(), "administrator") {
+			t.Fatalf("err = %v, want ErrForbidden saying whom to ask", err)
+		}
+		checkMessage(t, err, fake.URL+"/dw", "pw-secret-456")
+	})
 	t.Run("malformed JSON", func(t *testing.T) {
 		fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte("<html>login</html>"))
