@@ -70,21 +70,8 @@ func (c *cli) eval(args []string) error {
 	if err != nil {
 		return &UsageError{err}
 	}
-	if version != "" {
-		if len(version) < 4 || len(version) > 12 || strings.Trim(version, "0123456789abcdef") != "" {
-			return usagef("--prompt-version %q: give 4 to 12 hex digits of a row's prompt_version", version)
-		}
-		rows = slices.DeleteFunc(rows, func(r batch.Row) bool { return !strings.HasPrefix(r.PromptVersion, version) })
-		if len(rows) == 0 {
-			return usagef("--prompt-version %s: no row of %s has it", version, path)
-		}
-	}
-	if byVersion {
-		for i := range rows {
-			if v := rows[i].PromptVersion; v != "" {
-				rows[i].PromptName += "@" + v
-			}
-		}
+	if rows, err = byPromptVersion(rows, path, version, byVersion); err != nil {
+		return err
 	}
 	if histRatings {
 		if err := c.historyRatings(rows); err != nil {
@@ -251,4 +238,27 @@ func fieldList(rows []batch.Row) string {
 		return "none: run the batch with a prompt that has a schema"
 	}
 	return strings.Join(slices.Sorted(maps.Keys(seen)), ", ")
+}
+
+// byPromptVersion keeps the rows of prompt version version (a prefix of
+// 4 to 12 hex digits; "" keeps all) and, with apart, names each row's
+// prompt NAME@VERSION so that a prompt's versions are scored apart.
+func byPromptVersion(rows []batch.Row, path, version string, apart bool) ([]batch.Row, error) {
+	if version != "" {
+		if len(version) < 4 || len(version) > 12 || strings.Trim(version, "0123456789abcdef") != "" {
+			return nil, usagef("--prompt-version %q: give 4 to 12 hex digits of a row's prompt_version", version)
+		}
+		rows = slices.DeleteFunc(rows, func(r batch.Row) bool { return !strings.HasPrefix(r.PromptVersion, version) })
+		if len(rows) == 0 {
+			return nil, usagef("--prompt-version %s: no row of %s has it", version, path)
+		}
+	}
+	if apart {
+		for i := range rows {
+			if v := rows[i].PromptVersion; v != "" {
+				rows[i].PromptName += "@" + v
+			}
+		}
+	}
+	return rows, nil
 }

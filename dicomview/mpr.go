@@ -74,27 +74,10 @@ func NewVolume(s *Series) (*Volume, error) {
 	if len(s.Slices) < 3 {
 		return nil, fail("a reformat needs 3 slices or more; this series has %d", len(s.Slices))
 	}
-	first := s.Slices[0].Image
-	for i, sl := range s.Slices {
-		im := sl.Image
-		g := im.geometry
-		name := fmt.Sprintf("slice %d (%s)", i+1, filepath.Base(im.Path))
-		switch {
-		case im.Format != "dicom" || im.layout.samples != 1 || im.palette != nil:
-			return nil, fail("%s is not a greyscale DICOM image", name)
-		case g.position == nil || g.orient == nil || g.spacing == nil:
-			return nil, fail("%s has no ImagePositionPatient, ImageOrientationPatient or PixelSpacing", name)
-		case im.Width != first.Width || im.Height != first.Height:
-			return nil, fail("%s is %d×%d, slice 1 %d×%d", name, im.Width, im.Height, first.Width, first.Height)
-		case !close(g.orient, first.geometry.orient, cosineTolerance):
-			return nil, fail("%s has another ImageOrientationPatient than slice 1", name)
-		case !close(g.spacing, first.geometry.spacing, cosineTolerance*g.spacing[0]):
-			return nil, fail("%s has another PixelSpacing than slice 1", name)
-		}
-		if im.Frames > 1 && sl.Frame > 1 {
-			return nil, fail("%s is a frame of a multi-frame image, whose frames share one position", name)
-		}
+	if msg := sameGrid(s); msg != "" {
+		return nil, fail("%s", msg)
 	}
+	first := s.Slices[0].Image
 	v := &Volume{series: s, n: [3]int{first.Width, first.Height, len(s.Slices)}}
 	o := first.geometry.orient
 	row, col := [3]float64{o[0], o[1], o[2]}, [3]float64{o[3], o[4], o[5]}
@@ -107,18 +90,62 @@ func NewVolume(s *Series) (*Volume, error) {
 	sp := first.geometry.spacing // row spacing (between rows), column spacing
 	v.mm[0], v.mm[1] = sp[1], sp[0]
 	copy(v.origin[:], first.geometry.position)
+	spacing, back, msg := sliceSpacing(s, normal)
+	if msg != "" {
+		return nil, fail("%s", msg)
+	}
+	if back {
+		// The series runs against the normal: the slice axis points back.
+		v.dir[2] = scale(normal, -1)
+	}
+	v.mm[2] = spacing
+	v.axis, v.sign = nearestAxes(v.dir)
+	return v, nil
+}
 
-	// The gaps along the normal, and the shift within the plane.
+// sameGrid says what keeps s's slices off one grid ("" for nothing): a
+// slice that is not a greyscale DICOM image, lacks its geometry, or has
+// another size, orientation or pixel spacing than slice 1, or is a frame
+// of a multi-frame image.
+func sameGrid(s *Series) string {
+	first := s.Slices[0].Image
+	for i, sl := range s.Slices {
+		im := sl.Image
+		g := im.geometry
+		name := fmt.Sprintf("slice %d (%s)", i+1, filepath.Base(im.Path))
+		switch {
+		case im.Format != "dicom" || im.layout.samples != 1 || im.palette != nil:
+			return name + " is not a greyscale DICOM image"
+		case g.position == nil || g.orient == nil || g.spacing == nil:
+			return name + " has no ImagePositionPatient, ImageOrientationPatient or PixelSpacing"
+		case im.Width != first.Width || im.Height != first.Height:
+			return fmt.Sprintf("%s is %d×%d, slice 1 %d×%d", name, im.Width, im.Height, first.Width, first.Height)
+		case !close(g.orient, first.geometry.orient, cosineTolerance):
+			return name + " has another ImageOrientationPatient than slice 1"
+		case !close(g.spacing, first.geometry.spacing, cosineTolerance*g.spacing[0]):
+			return name + " has another PixelSpacing than slice 1"
+		case im.Frames > 1 && sl.Frame > 1:
+			return name + " is a frame of a multi-frame image, whose frames share one position"
+		}
+	}
+	return ""
+}
+
+// sliceSpacing is the mean gap between s's slices along normal, whether
+// they run against it (back), or what is wrong ("" for nothing): two
+// slices at one position, a gantry tilt (a shift within the plane), or a
+// gap more than spacingTolerance from the median.
+func sliceSpacing(s *Series, normal [3]float64) (spacing float64, back bool, problem string) {
 	gaps := make([]float64, 0, len(s.Slices)-1)
 	for i := 1; i < len(s.Slices); i++ {
 		a, b := s.Slices[i-1].Image.geometry.position, s.Slices[i].Image.geometry.position
 		d := [3]float64{b[0] - a[0], b[1] - a[1], b[2] - a[2]}
 		along := dot(d, normal)
 		if math.Abs(along) < 1e-3 {
-			return nil, fail("slices %d and %d are at one position", i, i+1)
+			return 0, false, fmt.Sprintf("slices %d and %d are at one position", i, i+1)
 		}
 		if shift := norm(sub(d, scale(normal, along))); shift > tiltTolerance*math.Abs(along) {
-			return nil, fail("a gantry tilt of %.1f° between slices %d and %d (each slice shifts %.2f mm within its plane): reformat the tilt-corrected series",
+			return 0, false, fmt.Sprintf("a gantry tilt of %.1f° between slices %d and %d (each slice shifts %.2f mm within its plane): reformat the tilt-corrected series",
 				math.Atan2(shift, math.Abs(along))*180/math.Pi, i, i+1, shift)
 		}
 		gaps = append(gaps, along)
@@ -126,40 +153,42 @@ func NewVolume(s *Series) (*Volume, error) {
 	sorted := slices.Clone(gaps)
 	slices.Sort(sorted)
 	median := sorted[len(sorted)/2]
-	if median < 0 {
-		// The series runs against the normal: the slice axis points back.
-		v.dir[2] = scale(normal, -1)
+	back = median < 0
+	if back {
 		for i := range gaps {
 			gaps[i] = -gaps[i]
 		}
 		median = -median
 	}
+	var sum float64
 	for i, g := range gaps {
 		if math.Abs(g-median) > spacingTolerance*median {
-			return nil, fail("uneven spacing: %.2f mm between slices %d and %d, %.2f mm elsewhere (a missing slice?)", g, i+1, i+2, median)
+			return 0, false, fmt.Sprintf("uneven spacing: %.2f mm between slices %d and %d, %.2f mm elsewhere (a missing slice?)", g, i+1, i+2, median)
 		}
-	}
-	var sum float64
-	for _, g := range gaps {
 		sum += g
 	}
-	v.mm[2] = sum / float64(len(gaps))
+	return sum / float64(len(gaps)), back, ""
+}
+
+// nearestAxes are, for each grid axis of direction dir[a], the patient
+// axis it runs nearest to (each taken once) and whether the index grows
+// towards that axis' positive end (+1) or not (-1).
+func nearestAxes(dir [3][3]float64) (axis, sign [3]int) {
 	used := [3]bool{}
 	for a := range 3 {
 		best := -1
 		for p := range 3 {
-			if !used[p] && (best < 0 || math.Abs(v.dir[a][p]) > math.Abs(v.dir[a][best])) {
+			if !used[p] && (best < 0 || math.Abs(dir[a][p]) > math.Abs(dir[a][best])) {
 				best = p
 			}
 		}
 		used[best] = true
-		v.axis[a] = best
-		v.sign[a] = 1
-		if v.dir[a][best] < 0 {
-			v.sign[a] = -1
+		axis[a], sign[a] = best, 1
+		if dir[a][best] < 0 {
+			sign[a] = -1
 		}
 	}
-	return v, nil
+	return axis, sign
 }
 
 // seriesName is a series' description, or its UID, for errors.

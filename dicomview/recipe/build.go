@@ -98,68 +98,9 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 			return nil, err
 		}
 	}
-	plane := r.Images.Plane
-	if o.Plane != "" {
-		plane = o.Plane
-	}
-	if plane != "" && !slices.Contains(dicomview.Planes, plane) {
-		return nil, fmt.Errorf("plane %q: want axial, coronal or sagittal", plane)
-	}
-	if plane != "" && r.Images.From == FromLongitudinal {
-		return nil, fmt.Errorf("recipe %s sends one image of each study: it takes no plane", r.Name)
-	}
-	// Each input is sampled from its stored slices or, with a plane, its cuts.
-	sources := make([]source, len(inputs))
-	for i, in := range inputs {
-		src, err := newSource(in, plane)
-		if err != nil {
-			return nil, fmt.Errorf("recipe %s: %w", r.Name, err)
-		}
-		sources[i] = src
-	}
-	var picks [][]dicomview.Slice
-	var idx [][]int
-	switch r.Images.From {
-	case FromEach:
-		n := max(o.Slices, 1)
-		if r.Images.Max > 0 && n > r.Images.Max {
-			return nil, fmt.Errorf("recipe %s sends at most %d slices of each image; asked for %d", r.Name, r.Images.Max, n)
-		}
-		for _, src := range sources {
-			ix := Select(src.len(), n, r.sample())
-			ss, err := src.pick(ix)
-			if err != nil {
-				return nil, fmt.Errorf("recipe %s: %w", r.Name, err)
-			}
-			picks = append(picks, ss)
-			idx = append(idx, ix)
-		}
-	case FromSeries:
-		if len(inputs) != 1 {
-			return nil, fmt.Errorf("recipe %s takes one series (a CT or MR volume); got %d inputs", r.Name, len(inputs))
-		}
-		n := r.Images.Max
-		if o.Slices > 0 {
-			if n > 0 && o.Slices > n {
-				return nil, fmt.Errorf("recipe %s sends at most %d slices; asked for %d", r.Name, n, o.Slices)
-			}
-			n = o.Slices
-		}
-		ix := Select(sources[0].len(), n, r.sample())
-		ss, err := sources[0].pick(ix)
-		if err != nil {
-			return nil, fmt.Errorf("recipe %s: %w", r.Name, err)
-		}
-		picks, idx = [][]dicomview.Slice{ss}, [][]int{ix}
-	case FromLongitudinal:
-		ordered, err := priorCurrent(r, inputs)
-		if err != nil {
-			return nil, err
-		}
-		for _, in := range ordered {
-			picks = append(picks, []dicomview.Slice{in.Series.Slices[0]})
-			idx = append(idx, []int{0})
-		}
+	picks, idx, err := r.pickImages(inputs, o)
+	if err != nil {
+		return nil, err
 	}
 
 	js, _ := json.Marshal(r) // plain data: cannot fail
@@ -184,6 +125,77 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 	b.layout(r, o.Prompt)
 	b.Options = r.options(b)
 	return b, nil
+}
+
+// pickImages picks the images r sends of inputs: of each input, or of
+// its one series, the slices (or with a plane the cuts) its sampling
+// takes; of a longitudinal pair, the first slice of each study, prior
+// first. idx are the picks' positions in their input.
+func (r *Recipe) pickImages(inputs []Input, o Options) (picks [][]dicomview.Slice, idx [][]int, err error) {
+	plane := r.Images.Plane
+	if o.Plane != "" {
+		plane = o.Plane
+	}
+	if plane != "" && !slices.Contains(dicomview.Planes, plane) {
+		return nil, nil, fmt.Errorf("plane %q: want axial, coronal or sagittal", plane)
+	}
+	if r.Images.From == FromLongitudinal {
+		if plane != "" {
+			return nil, nil, fmt.Errorf("recipe %s sends one image of each study: it takes no plane", r.Name)
+		}
+		ordered, err := priorCurrent(r, inputs)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, in := range ordered {
+			picks = append(picks, []dicomview.Slice{in.Series.Slices[0]})
+			idx = append(idx, []int{0})
+		}
+		return picks, idx, nil
+	}
+	n, err := r.count(len(inputs), o.Slices)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Each input is sampled from its stored slices or, with a plane, its cuts.
+	for _, in := range inputs {
+		src, err := newSource(in, plane)
+		if err != nil {
+			return nil, nil, fmt.Errorf("recipe %s: %w", r.Name, err)
+		}
+		ix := Select(src.len(), n, r.sample())
+		ss, err := src.pick(ix)
+		if err != nil {
+			return nil, nil, fmt.Errorf("recipe %s: %w", r.Name, err)
+		}
+		picks = append(picks, ss)
+		idx = append(idx, ix)
+	}
+	return picks, idx, nil
+}
+
+// count is how many slices r sends of each of its inputs (an "each"
+// recipe) or of its one series, asked for slices (0: the default), or why
+// it cannot.
+func (r *Recipe) count(inputs, slices int) (int, error) {
+	if r.Images.From == FromEach {
+		n := max(slices, 1)
+		if r.Images.Max > 0 && n > r.Images.Max {
+			return 0, fmt.Errorf("recipe %s sends at most %d slices of each image; asked for %d", r.Name, r.Images.Max, n)
+		}
+		return n, nil
+	}
+	if inputs != 1 {
+		return 0, fmt.Errorf("recipe %s takes one series (a CT or MR volume); got %d inputs", r.Name, inputs)
+	}
+	n := r.Images.Max
+	if slices > 0 {
+		if n > 0 && slices > n {
+			return 0, fmt.Errorf("recipe %s sends at most %d slices; asked for %d", r.Name, n, slices)
+		}
+		n = slices
+	}
+	return n, nil
 }
 
 func (r *Recipe) sample() string {
