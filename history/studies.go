@@ -23,18 +23,7 @@ type Study struct {
 // StudyKey returns the key a study with the given StudyInstanceUID has in
 // this database, or "" for an empty UID (a PNG or JPEG has no study).
 func (s *Store) StudyKey(ctx context.Context, studyUID string) (string, error) {
-	if studyUID == "" {
-		return "", nil
-	}
-	salt, err := s.Salt(ctx)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	h.Write([]byte(salt))
-	h.Write([]byte{0})
-	h.Write([]byte(studyUID))
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return s.saltedKey(ctx, "\x00", studyUID)
 }
 
 // InstanceKey returns the key of the instance with the given
@@ -42,7 +31,12 @@ func (s *Store) StudyKey(ctx context.Context, studyUID string) (string, error) {
 // of the salt and the UID, apart from study keys. The history stores it
 // per run image instead of the UID (core.Run.SourceKeys).
 func (s *Store) InstanceKey(ctx context.Context, sopInstanceUID string) (string, error) {
-	if sopInstanceUID == "" {
+	return s.saltedKey(ctx, "\x00instance\x00", sopInstanceUID)
+}
+
+// saltedKey is the hex SHA-256 of the salt, sep and uid; "" for no uid.
+func (s *Store) saltedKey(ctx context.Context, sep, uid string) (string, error) {
+	if uid == "" {
 		return "", nil
 	}
 	salt, err := s.Salt(ctx)
@@ -51,8 +45,8 @@ func (s *Store) InstanceKey(ctx context.Context, sopInstanceUID string) (string,
 	}
 	h := sha256.New()
 	h.Write([]byte(salt))
-	h.Write([]byte("\x00instance\x00"))
-	h.Write([]byte(sopInstanceUID))
+	h.Write([]byte(sep))
+	h.Write([]byte(uid))
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
