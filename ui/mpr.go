@@ -208,6 +208,9 @@ func (v *mprPlane) update() {
 		key := mprCutKey{vol: m.vol, index: index, step: step}
 		go func() {
 			cut, err := key.vol.Reformat(v.plane, key.index, key.step)
+			if err == nil {
+				cut.Squared() // the resampling to square pixels, off the UI goroutine; draw only windows it
+			}
 			m.p.env.do(func() { v.cutMade(key, cut, err) })
 		}()
 	}
