@@ -6,6 +6,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/ordered"
 )
 
 // imageFlags are the flags shared by prepare and render.
@@ -271,30 +273,29 @@ func (c *cli) prepareSlices(path string, f imageFlags, opts dicomview.PrepareOpt
 	}
 	digits := len(strconv.Itoa(len(s.Slices)))
 	enc := json.NewEncoder(c.stdout)
-	for _, sl := range s.Sample(f.slices) {
-		k := sliceNumber(s, sl)
+	sample := s.Sample(f.slices)
+	// Slices are prepared side by side, and each is written (and synced)
+	// while the next ones are made; lines come out in the series' order.
+	return ordered.Map(len(sample), runtime.GOMAXPROCS(0)+2, func(i int) (*dicomview.Prepared, error) {
 		o := opts
-		o.Frame = sl.Frame
-		p, err := sl.Image.Prepare(o)
-		if err != nil {
-			return err
-		}
+		o.Frame = sample[i].Frame
+		return sample[i].Image.Prepare(o)
+	}, func(i int, p *dicomview.Prepared) error {
+		sl := sample[i]
+		k := sliceNumber(s, sl)
 		out := filepath.Join(f.outDir, fmt.Sprintf("slice-%0*d.png", digits, k))
 		if err := writeFileAtomic(out, p.PNG); err != nil {
 			return err
 		}
 		if !f.json {
 			fmt.Fprintf(c.stdout, "%s  %s (%s, window %g/%g, %s)\n", p.SHA256, out, sl.Label, p.Window.Center, p.Window.Width, p.Encoding)
-			continue
+			return nil
 		}
 		m := preparedJSON(p, f.fit, out)
 		m["slice"], m["label"], m["slices"] = k, sl.Label, len(s.Slices)
 		m["position"] = sl.Position() // ImagePositionPatient, mm; null if absent
-		if err := enc.Encode(m); err != nil {
-			return err
-		}
-	}
-	return nil
+		return enc.Encode(m)
+	})
 }
 
 // sliceNumber returns the number (from 1) of sl in s.

@@ -1,20 +1,10 @@
 package dicomview
 
 import (
-	"bytes"
-	"compress/flate"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"hash/adler32"
-	"hash/crc32"
 	"image"
 	"image/draw"
-	"image/png"
 	"path/filepath"
-	"sync"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
@@ -78,25 +68,14 @@ func ModelInput(display image.Image, fit Fit) *image.RGBA {
 	if w < 1 || h < 1 {
 		return out
 	}
-	dr := out.Bounds()
-	if fit != FitStretch {
-		// Scale the longer side to ModelInputSize, round the other, centre.
-		dw, dh := ModelInputSize, ModelInputSize
-		if w > h {
-			dh = max(1, (h*ModelInputSize+w/2)/w)
-		} else if h > w {
-			dw = max(1, (w*ModelInputSize+h/2)/h)
-		}
-		x0, y0 := (ModelInputSize-dw)/2, (ModelInputSize-dh)/2
-		dr = image.Rect(x0, y0, x0+dw, y0+dh)
-	}
+	dr := fitRect(w, h, fit)
 	switch m := display.(type) {
 	case *image.Gray:
-		if resizeToRGBA(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 1, 1) {
+		if resizeBytes(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 1, 1) {
 			return out
 		}
 	case *image.RGBA:
-		if resizeToRGBA(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 4, 3) {
+		if resizeBytes(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 4, 3) {
 			return out
 		}
 	}
@@ -114,6 +93,72 @@ func ModelInput(display image.Image, fit Fit) *image.RGBA {
 		}
 	}
 	return out
+}
+
+// ModelInputGray is ModelInput for a grey display: the same pixel values
+// in one channel instead of three equal ones, which is what Prepare
+// encodes (a grey PNG decodes to those RGB pixels, in a third of the
+// bytes).
+func ModelInputGray(display *image.Gray, fit Fit) *image.Gray {
+	out := image.NewGray(image.Rect(0, 0, ModelInputSize, ModelInputSize))
+	if display == nil {
+		return out
+	}
+	sr := display.Bounds()
+	w, h := sr.Dx(), sr.Dy()
+	if w < 1 || h < 1 {
+		return out
+	}
+	dr := fitRect(w, h, fit)
+	if resizeBytes(out, dr, display.Pix[display.PixOffset(sr.Min.X, sr.Min.Y):], w, h, display.Stride, 1, 1) {
+		return out
+	}
+	grayFromPlane(out, dr, resize(planeOf(display), dr.Dx(), dr.Dy()))
+	return out
+}
+
+// modelInputRGB is ModelInput for an RGBA display (opaque, as Render
+// and the CT windows make it) as packed RGB: the same pixels without the
+// alpha, written straight into what EncodePNG stores.
+func modelInputRGB(display *image.RGBA, fit Fit) image.Image {
+	sr := display.Bounds()
+	w, h := sr.Dx(), sr.Dy()
+	if w < 1 || h < 1 {
+		return ModelInput(display, fit)
+	}
+	out := newRGBImage(ModelInputSize, ModelInputSize)
+	if resizeBytes(out, fitRect(w, h, fit), display.Pix[display.PixOffset(sr.Min.X, sr.Min.Y):], w, h, display.Stride, 4, 3) {
+		return out
+	}
+	return ModelInput(display, fit)
+}
+
+// grayFromPlane writes a one-channel plane, rounded by toByte, into the
+// rectangle dr of out (the plane's size).
+func grayFromPlane(out *image.Gray, dr image.Rectangle, p plane) {
+	for y := 0; y < p.h; y++ {
+		row := out.Pix[out.PixOffset(dr.Min.X, dr.Min.Y+y):][:p.w]
+		for x, v := range p.pix[y*p.w : (y+1)*p.w] {
+			row[x] = toByte(v)
+		}
+	}
+}
+
+// fitRect is where a w×h image goes in the model input: the whole square
+// for FitStretch; else (FitPad and any unknown Fit) its longer side scaled
+// to ModelInputSize, the other rounded, centred.
+func fitRect(w, h int, fit Fit) image.Rectangle {
+	if fit == FitStretch {
+		return image.Rect(0, 0, ModelInputSize, ModelInputSize)
+	}
+	dw, dh := ModelInputSize, ModelInputSize
+	if w > h {
+		dh = max(1, (h*ModelInputSize+w/2)/w)
+	} else if h > w {
+		dw = max(1, (w*ModelInputSize+h/2)/h)
+	}
+	x0, y0 := (ModelInputSize-dw)/2, (ModelInputSize-dh)/2
+	return image.Rect(x0, y0, x0+dw, y0+dh)
 }
 
 // planeOf converts an image to a float plane: one channel for *image.Gray,
@@ -239,8 +284,9 @@ func cropRegion(display image.Image, region image.Rectangle) (image.Image, error
 }
 
 // Prepare renders a frame, turns it into the model input with ModelInput
-// and encodes it as PNG (image/png, best speed). The same image
-// and options give the same bytes.
+// (ModelInputGray for a grey frame: a grey PNG, which decodes to the RGB
+// pixels ModelInput makes) and encodes it as PNG (EncodePNG). The same
+// image and options give the same bytes.
 func (im *Image) Prepare(opts PrepareOptions) (*Prepared, error) {
 	p, err := im.prepare(opts)
 	if err != nil {
@@ -272,6 +318,17 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 		w       Window
 		err     error
 	)
+	if enc == EncodingDisplay {
+		w = im.DefaultWindow(frame)
+		if opts.Window != nil {
+			w = *opts.Window
+		}
+		if in, ok, err := im.greyInput(frame, w, opts.Region, opts.Fit); err != nil {
+			return nil, err
+		} else if ok {
+			return im.prepared(in, frame, w, enc, opts)
+		}
+	}
 	if enc == EncodingCT3 {
 		w = CT3Windows[0]
 		display, err = im.renderCT3(frame)
@@ -289,7 +346,21 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, sum, err := EncodePNG(ModelInput(cropped, opts.Fit))
+	var input image.Image
+	switch m := cropped.(type) {
+	case *image.Gray:
+		input = ModelInputGray(m, opts.Fit)
+	case *image.RGBA:
+		input = modelInputRGB(m, opts.Fit)
+	default:
+		input = ModelInput(cropped, opts.Fit)
+	}
+	return im.prepared(input, frame, w, enc, opts)
+}
+
+// prepared encodes a model input as Prepare returns it.
+func (im *Image) prepared(input image.Image, frame int, w Window, enc string, opts PrepareOptions) (*Prepared, error) {
+	data, sum, err := EncodePNG(input)
 	if err != nil {
 		return nil, err
 	}
@@ -308,139 +379,52 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	}, nil
 }
 
-// EncodePNG encodes img as PNG and returns the bytes and their SHA-256 in
-// hex. The same image gives the same bytes. An opaque *image.RGBA is
-// written as 8-bit RGB and an *image.Gray as 8-bit grey, each row with the
-// Up filter and zlib at best speed (writePNG); other images go through
-// image/png.
-func EncodePNG(img image.Image) ([]byte, string, error) {
-	var buf bytes.Buffer
-	var err error
-	switch m := img.(type) {
-	case *image.RGBA:
-		if m.Opaque() {
-			err = writePNG(&buf, m.Rect.Dx(), m.Rect.Dy(), 3, func(y int, row []byte) {
-				src := m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y+y):]
-				for x := 0; x < len(row)/3; x++ {
-					row[3*x], row[3*x+1], row[3*x+2] = src[4*x], src[4*x+1], src[4*x+2]
-				}
-			})
-			break
-		}
-		err = png.Encode(&buf, m)
-	case *image.Gray:
-		err = writePNG(&buf, m.Rect.Dx(), m.Rect.Dy(), 1, func(y int, row []byte) {
-			copy(row, m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y+y):])
-		})
-	default:
-		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img)
+// greyInput makes the model input of a greyscale frame windowed with w
+// straight from its stored values: each source row goes through the
+// display table (displayTable, as Render uses it) into the resize as
+// floats, so the windowed frame is never made whole. The pixels are
+// ModelInputGray's of the rendered (and cropped) frame. It reports false,
+// doing nothing, for frames it does not handle (colour, more than 16
+// bits, big-endian or 32-bit containers, a VOI LUT function outside the
+// table, or a frame that needs a box pre-reduction); Prepare then renders.
+func (im *Image) greyInput(frame int, w Window, region image.Rectangle, fit Fit) (*image.Gray, bool, error) {
+	if im.layout.samples != 1 || im.palette != nil {
+		return nil, false, nil
 	}
+	if err := w.check(); err != nil {
+		return nil, false, err
+	}
+	r := image.Rect(0, 0, im.Width, im.Height)
+	if !region.Empty() {
+		if !region.In(r) {
+			return nil, false, nil // cropRegion says why
+		}
+		r = region
+	}
+	dr := fitRect(r.Dx(), r.Dy(), fit)
+	if boxFactor(r.Dx(), dr.Dx()) > 1 || boxFactor(r.Dy(), dr.Dy()) > 1 {
+		return nil, false, nil
+	}
+	table, lowest := displayTable(im.layout, im.frames[frame-1], w, im.invert)
+	key, ok := tableIndex(im.layout, lowest)
+	if table == nil || !ok {
+		return nil, false, nil
+	}
+	raw, err := im.frameRaw(frame)
 	if err != nil {
-		return nil, "", fmt.Errorf("encode PNG: %w", err)
+		return nil, false, err
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
-}
-
-// pngBands is the number of bands of rows writePNG compresses
-// independently. It is fixed, not the number of CPUs, so that the bytes do
-// not depend on the machine.
-const pngBands = 16
-
-// flateWriters are reused best-speed deflaters (each holds about 1 MB).
-var flateWriters sync.Pool
-
-// writePNG writes a w×h 8-bit PNG (PNG specification, ISO/IEC 15948) of
-// ch channels (1 grey, 3 RGB) whose rows row(y, dst) fills: IHDR, one
-// IDAT, IEND. Every row is filtered with Up (filter type 2); the filtered
-// rows are cut into pngBands bands, each deflated at best speed on its own
-// (in parallel) and ended with a sync flush, and the bands are joined
-// into one zlib stream (RFC 1950/1951) with the Adler-32 of all of them.
-func writePNG(out *bytes.Buffer, w, h, ch int, row func(y int, dst []byte)) error {
-	chunk := func(typ string, data ...[]byte) {
-		n := 0
-		for _, d := range data {
-			n += len(d)
-		}
-		var b [4]byte
-		binary.BigEndian.PutUint32(b[:], uint32(n))
-		out.Write(b[:])
-		crc := crc32.NewIEEE()
-		crc.Write([]byte(typ))
-		out.WriteString(typ)
-		for _, d := range data {
-			crc.Write(d)
-			out.Write(d)
-		}
-		binary.BigEndian.PutUint32(b[:], crc.Sum32())
-		out.Write(b[:])
+	ft := make([]float32, len(table))
+	for i, v := range table {
+		ft[i] = byteFloat[v]
 	}
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8] = 8 // bit depth
-	if ch == 3 {
-		ihdr[9] = 2 // truecolour; 0 is grey
-	}
-	chunk("IHDR", ihdr)
-
-	// Filter every row: 1 filter-type byte, then Up differences.
-	stride := 1 + w*ch
-	filtered := make([]byte, h*stride)
-	parallelRows(h, func(lo, hi int) {
-		prev, cur := make([]byte, w*ch), make([]byte, w*ch)
-		if lo > 0 {
-			row(lo-1, prev)
-		}
-		for y := lo; y < hi; y++ {
-			row(y, cur)
-			line := filtered[y*stride : (y+1)*stride]
-			line[0] = 2 // Up
-			for i, v := range cur {
-				line[1+i] = v - prev[i]
-			}
-			prev, cur = cur, prev
-		}
+	out := image.NewGray(image.Rect(0, 0, ModelInputSize, ModelInputSize))
+	cw := r.Dx()
+	resizeInto(out, dr, cw, r.Dy(), 1, func(y int, row []float32) {
+		at := ((r.Min.Y+y)*im.Width + r.Min.X) * key.bytes
+		key.lookupFloat(row[:cw], raw[at:at+cw*key.bytes], ft)
 	})
-
-	// Deflate the bands in parallel.
-	bands := min(pngBands, h)
-	parts := make([][]byte, bands)
-	errs := make([]error, bands)
-	parallelChunks(bands, 1, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			var buf bytes.Buffer
-			fw, _ := flateWriters.Get().(*flate.Writer)
-			var err error
-			if fw == nil {
-				fw, err = flate.NewWriter(&buf, flate.BestSpeed)
-			} else {
-				fw.Reset(&buf)
-			}
-			if err == nil {
-				_, err = fw.Write(filtered[b*h/bands*stride : (b+1)*h/bands*stride])
-			}
-			if err == nil {
-				if b == bands-1 {
-					err = fw.Close()
-				} else {
-					err = fw.Flush()
-				}
-			}
-			parts[b], errs[b] = buf.Bytes(), err
-			flateWriters.Put(fw)
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], adler32.Checksum(filtered))
-	// zlib header: deflate, 32K window, FLEVEL 0 (fastest), FCHECK.
-	chunk("IDAT", append(append([][]byte{{0x78, 0x01}}, parts...), sum[:])...)
-	chunk("IEND")
-	return nil
+	return out, true, nil
 }
 
 // renderCT3 renders a CT frame with CT3Windows into R, G and B: through a

@@ -274,3 +274,96 @@ func TestPrepareSameBytesOnAnyCPUCount(t *testing.T) {
 		t.Errorf("1 CPU gives %s, %d CPUs %s", one.SHA256, runtime.NumCPU(), all.SHA256)
 	}
 }
+
+// TestPrepareGreyPNGHasTheModelInputPixels: what Prepare writes for a
+// greyscale frame (straight from the stored values, as a grey PNG) decodes
+// to exactly the pixels ModelInput makes from the rendered frame, in each
+// of R, G and B, for every test study, windows, regions and fits; and
+// the PNG is 8-bit grey, a third of the RGB bytes before compression.
+func TestPrepareGreyPNGHasTheModelInputPixels(t *testing.T) {
+	for _, name := range []string{"1.dcm", "2.dcm", "3.dcm", "4.dcm", "5.dcm"} {
+		im, err := Load(dicomtest.File(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im.layout.samples != 1 {
+			continue
+		}
+		def := im.DefaultWindow(1)
+		region := image.Rect(im.Width/5, im.Height/4, im.Width/5+im.Width/2, im.Height/4+im.Height/3)
+		for _, w := range []Window{def, {Center: def.Center + def.Width/4, Width: def.Width / 3}} {
+			for _, reg := range []image.Rectangle{{}, region} {
+				for _, fit := range []Fit{FitPad, FitStretch} {
+					p, err := im.Prepare(PrepareOptions{Frame: im.Frames, Window: &w, Region: reg, Fit: fit})
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := png.Decode(bytes.NewReader(p.PNG))
+					if err != nil {
+						t.Fatal(err)
+					}
+					g, ok := got.(*image.Gray)
+					if !ok {
+						t.Fatalf("%s: Prepare wrote a %T PNG, want 8-bit grey", name, got)
+					}
+					display, err := im.Render(im.Frames, w)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cropped, err := cropRegion(display, reg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := ModelInput(cropped, fit)
+					for i, v := range g.Pix {
+						if px := want.Pix[4*i : 4*i+3]; px[0] != v || px[1] != v || px[2] != v {
+							t.Fatalf("%s window %v region %v %v: pixel %d,%d is %d, ModelInput has %v", name, w, reg, fit, i%ModelInputSize, i/ModelInputSize, v, px)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPrepareCT3PNGHasTheModelInputPixels: the three-window CT input
+// Prepare writes (packed RGB, no alpha) decodes to exactly the pixels
+// ModelInput makes from the windows' rendering, padded or stretched, for
+// a slice with values across all three windows.
+func TestPrepareCT3PNGHasTheModelInputPixels(t *testing.T) {
+	dir := t.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: 1, Rows: 300, Cols: 420, StudyUID: "2.25.1", SeriesUID: "2.25.2",
+		Intercept: -1024, Value: func(x, y, z int) int16 { return int16((x*37 + y*11) % 2600) }}
+	if _, err := v.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	series, _, err := OpenSeries(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := series[0].Slices[0]
+	for _, fit := range []Fit{FitPad, FitStretch} {
+		p, err := sl.Image.Prepare(PrepareOptions{Frame: sl.Frame, Encoding: EncodingCT3, Fit: fit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := png.Decode(bytes.NewReader(p.PNG))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered, err := sl.Image.renderCT3(sl.Frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ModelInput(rendered, fit)
+		for y := 0; y < ModelInputSize; y++ {
+			for x := 0; x < ModelInputSize; x++ {
+				r, g, b, a := got.At(x, y).RGBA()
+				w := want.RGBAAt(x, y)
+				if uint8(r>>8) != w.R || uint8(g>>8) != w.G || uint8(b>>8) != w.B || a != 0xffff {
+					t.Fatalf("%v: pixel %d,%d is %d %d %d, ModelInput has %v", fit, x, y, r>>8, g>>8, b>>8, w)
+				}
+			}
+		}
+	}
+}

@@ -278,11 +278,30 @@ func applyTable(dst []uint8, raw []byte, l layout, table []uint8, lowest int64) 
 // (raw), the n bytes of table at n × (value − lowest) to dst, n bytes a
 // pixel: one for a grey display table, four for RGBA.
 func applyTableN(dst []uint8, n int, raw []byte, l layout, table []uint8, lowest int64) {
-	at := containers(raw, l)
-	shift := uint(l.highBit + 1 - l.bitsStored)
-	mask := uint32(1)<<uint(l.bitsStored) - 1
-	sign := uint32(1) << uint(l.bitsStored-1)
 	pixels := len(dst) / n
+	if k, ok := tableIndex(l, lowest); ok && (n == 1 || n == 4) {
+		var t32 []uint32
+		if n == 4 {
+			t32 = make([]uint32, len(table)/4)
+			for i := range t32 {
+				t32[i] = binary.LittleEndian.Uint32(table[4*i:])
+			}
+		}
+		parallelRows(pixels/4096+1, func(lo, hi int) {
+			i0, i1 := lo*4096, min(hi*4096, pixels)
+			if i0 >= i1 {
+				return
+			}
+			src := raw[i0*k.bytes : i1*k.bytes]
+			if n == 1 {
+				k.lookup(dst[i0:i1], src, table)
+			} else {
+				k.lookup4(dst[4*i0:4*i1], src, t32)
+			}
+		})
+		return
+	}
+	at := containers(raw, l)
 	put := func(i int, k int64) {
 		if n == 1 {
 			dst[i] = table[k]
@@ -291,36 +310,93 @@ func applyTableN(dst []uint8, n int, raw []byte, l layout, table []uint8, lowest
 		copy(dst[n*i:n*i+n], table[n*int(k):n*int(k)+n])
 	}
 	parallelRows(pixels/4096+1, func(lo, hi int) {
-		end := min(hi*4096, pixels)
-		i := lo * 4096
-		if l.bitsAllocated == 16 && l.order == binary.LittleEndian {
-			if n == 4 {
-				for ; i < end; i++ {
-					v := uint32(binary.LittleEndian.Uint16(raw[2*i:])) >> shift & mask
-					k := int64(v) - lowest
-					if l.signed && v&sign != 0 {
-						k = int64(v) - int64(mask) - 1 - lowest
-					}
-					t := table[4*k : 4*k+4 : 4*k+4]
-					d := dst[4*i : 4*i+4 : 4*i+4]
-					d[0], d[1], d[2], d[3] = t[0], t[1], t[2], t[3]
-				}
-				return
-			}
-			for ; i < end; i++ {
-				v := uint32(binary.LittleEndian.Uint16(raw[2*i:])) >> shift & mask
-				if l.signed && v&sign != 0 {
-					dst[i] = table[int64(v)-int64(mask)-1-lowest]
-				} else {
-					dst[i] = table[int64(v)-lowest]
-				}
-			}
-			return
-		}
-		for ; i < end; i++ {
+		for i := lo * 4096; i < min(hi*4096, pixels); i++ {
 			put(i, storedValue(at(i), l.bitsStored, l.highBit, l.signed)-lowest)
 		}
 	})
+}
+
+// tableKey turns a little-endian 8- or 16-bit sample container into its
+// index in a table of every stored value (modalityTable's order): the
+// stored bits (container >> shift & mask), with the sign bit flipped for
+// signed values, which puts the lowest value, −2^(bits−1), first.
+type tableKey struct {
+	bytes             int // container size
+	shift, mask, flip uint32
+}
+
+// tableIndex is the tableKey of l for a table starting at lowest, and
+// false for a layout it cannot index (big-endian or 32-bit containers, or
+// a lowest that is not modalityTable's).
+func tableIndex(l layout, lowest int64) (tableKey, bool) {
+	if l.bitsStored < 1 || l.bitsStored > 16 || (l.bitsAllocated != 8 && l.bitsAllocated != 16) ||
+		(l.bitsAllocated == 16 && l.order != binary.LittleEndian) {
+		return tableKey{}, false
+	}
+	k := tableKey{bytes: l.bitsAllocated / 8, shift: uint32(l.highBit + 1 - l.bitsStored), mask: 1<<uint(l.bitsStored) - 1}
+	switch {
+	case l.signed && lowest == -(1<<uint(l.bitsStored-1)):
+		k.flip = 1 << uint(l.bitsStored-1)
+	case l.signed || lowest != 0:
+		return tableKey{}, false
+	}
+	return k, true
+}
+
+// lookup writes table's entry for every container of raw to dst.
+//
+//go:noinline
+func (k tableKey) lookup(dst []uint8, raw []byte, table []uint8) {
+	shift, mask, flip := k.shift, k.mask, k.flip
+	if k.bytes == 1 {
+		raw = raw[:len(dst)]
+		for i, c := range raw {
+			dst[i] = table[(uint32(c)>>shift&mask)^flip]
+		}
+		return
+	}
+	raw = raw[:2*len(dst)]
+	for i := range dst {
+		c := raw[2*i : 2*i+2 : 2*i+2]
+		dst[i] = table[((uint32(c[0])|uint32(c[1])<<8)>>shift&mask)^flip]
+	}
+}
+
+// lookupFloat is lookup into a table of float32 values.
+//
+//go:noinline
+func (k tableKey) lookupFloat(dst []float32, raw []byte, table []float32) {
+	shift, mask, flip := k.shift, k.mask, k.flip
+	if k.bytes == 1 {
+		raw = raw[:len(dst)]
+		for i, c := range raw {
+			dst[i] = table[(uint32(c)>>shift&mask)^flip]
+		}
+		return
+	}
+	raw = raw[:2*len(dst)]
+	for i := range dst {
+		c := raw[2*i : 2*i+2 : 2*i+2]
+		dst[i] = table[((uint32(c[0])|uint32(c[1])<<8)>>shift&mask)^flip]
+	}
+}
+
+// lookup4 is lookup for a table of four bytes an entry (RGBA), read as
+// little-endian words.
+//
+//go:noinline
+func (k tableKey) lookup4(dst []uint8, raw []byte, table []uint32) {
+	shift, mask, flip := k.shift, k.mask, k.flip
+	n := len(dst) / 4
+	for i := range n {
+		var c uint32
+		if k.bytes == 1 {
+			c = uint32(raw[i])
+		} else {
+			c = uint32(raw[2*i]) | uint32(raw[2*i+1])<<8
+		}
+		binary.LittleEndian.PutUint32(dst[4*i:], table[(c>>shift&mask)^flip])
+	}
 }
 
 // lutValues decodes one greyscale frame and maps its stored values through

@@ -3,6 +3,7 @@ package dicomview
 import (
 	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
@@ -259,6 +260,50 @@ func TestDisplayTableMatchesPerPixel(t *testing.T) {
 				applyWindowFunc(want, im.mustModality(1), w, f, im.invert)
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s %q window %v: table and per-pixel renders differ", name, f, w)
+				}
+			}
+		}
+	}
+}
+
+// TestTableLookupMatchesStoredValue: for every 8- and 16-bit layout
+// (bits stored, high bit, signed or not), the fast table lookup of
+// applyTableN finds the entry of each container's stored value, whatever
+// the container's bits outside the stored ones hold, as the pixel-by-pixel
+// decoding does.
+func TestTableLookupMatchesStoredValue(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, alloc := range []int{8, 16} {
+		for stored := 1; stored <= alloc; stored++ {
+			for high := stored - 1; high < alloc; high++ {
+				for _, signed := range []bool{false, true} {
+					l := layout{bitsAllocated: alloc, bitsStored: stored, highBit: high, signed: signed, samples: 1, order: binary.LittleEndian}
+					n := 1 << uint(stored)
+					var lowest int64
+					if signed {
+						lowest = -int64(n / 2)
+					}
+					table := make([]uint8, 4*n)
+					for i := range table {
+						table[i] = uint8(r.IntN(256))
+					}
+					raw := make([]byte, 5000*alloc/8)
+					for i := range raw {
+						raw[i] = uint8(r.IntN(256))
+					}
+					pixels := len(raw) / (alloc / 8)
+					at := containers(raw, l)
+					for _, ch := range []int{1, 4} {
+						got := make([]uint8, ch*pixels)
+						applyTableN(got, ch, raw, l, table, lowest)
+						for i := range pixels {
+							k := int(storedValue(at(i), stored, high, signed) - lowest)
+							if !bytes.Equal(got[ch*i:ch*i+ch], table[ch*k:ch*k+ch]) {
+								t.Fatalf("%d bits in %d, high bit %d, signed %v, %d bytes a pixel: pixel %d (container %#x) got %v, want entry %d %v",
+									stored, alloc, high, signed, ch, i, at(i), got[ch*i:ch*i+ch], k, table[ch*k:ch*k+ch])
+							}
+						}
+					}
 				}
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/rowsum"
 )
 
 // This file resamples images for display and for the model input: an
@@ -225,95 +227,99 @@ func vpassRow(dst, tmp []float32, t taps) {
 	}
 }
 
-// resizeToRGBA resamples a grey (ch 1, step 1) or RGBA (ch 3, step 4)
+// resizeBytes resamples a grey (ch 1, step 1) or RGBA (ch 3, step 4)
 // byte image src of w×h pixels, rows stride bytes apart, to the rectangle
-// dr of dst, each value rounded by toByte and grey replicated into R, G
-// and B: the bytes resize of its float plane followed by that rounding
-// would give, without either float image. It reports false, doing
-// nothing, when the resize needs a box pre-reduction.
-func resizeToRGBA(dst *image.RGBA, dr image.Rectangle, src []uint8, w, h, stride, step, ch int) bool {
-	dw, dh := dr.Dx(), dr.Dy()
-	if boxFactor(w, dw) > 1 || boxFactor(h, dh) > 1 || (ch != 1 && ch != 3) {
+// dr of dst (an *image.RGBA, grey replicated into R, G and B, or, for
+// grey, an *image.Gray), each value rounded by toByte: the bytes resize of
+// its float plane followed by that rounding would give, without either
+// float image. It reports false, doing nothing, when the resize needs a
+// box pre-reduction.
+func resizeBytes(dst image.Image, dr image.Rectangle, src []uint8, w, h, stride, step, ch int) bool {
+	if boxFactor(w, dr.Dx()) > 1 || boxFactor(h, dr.Dy()) > 1 || (ch != 1 && ch != 3) {
 		return false
 	}
-	// Unchanged size: no filtering (as resize); else both passes.
-	same := w == dw && h == dh
-	tmp := make([]float32, dw*h*ch)
-	tx := filterTaps(w, dw)
-	parallelRows(h, func(lo, hi int) {
-		if !same {
-			// Each source row as floats once (every value feeds several
-			// taps), then filtered as a float plane's row: the same values.
-			row := make([]float32, w*ch)
-			for y := lo; y < hi; y++ {
-				sr := src[y*stride:]
-				if ch == 1 {
-					for x, v := range sr[:w] {
-						row[x] = float32(v)
-					}
-				} else {
-					for x := 0; x < w; x++ {
-						px, d := sr[x*step:x*step+3:x*step+3], row[3*x:3*x+3:3*x+3]
-						d[0], d[1], d[2] = float32(px[0]), float32(px[1]), float32(px[2])
-					}
-				}
-				hpass(row, 0, ch, ch, tx, tmp[y*dw*ch:(y+1)*dw*ch], 0, 1)
+	return resizeInto(dst, dr, w, h, ch, func(y int, row []float32) {
+		sr := src[y*stride:]
+		if ch == 1 {
+			for x, v := range sr[:len(row)] {
+				row[x] = byteFloat[v]
 			}
 			return
 		}
-		for y := lo; y < hi; y++ {
-			row, d := src[y*stride:], tmp[y*dw*ch:(y+1)*dw*ch]
-			for x := 0; x < dw; x++ {
-				for c := 0; c < ch; c++ {
-					d[x*ch+c] = float32(row[x*step+c])
-				}
-			}
+		for x := 0; x < w; x++ {
+			px, d := sr[x*step:x*step+3:x*step+3], row[3*x:3*x+3:3*x+3]
+			d[0], d[1], d[2] = byteFloat[px[0]], byteFloat[px[1]], byteFloat[px[2]]
 		}
 	})
-	var ty []taps
-	if !same {
-		ty = filterTaps(h, dh)
+}
+
+// byteFloat is float32(b) for every byte b. Looking it up is several
+// times faster than converting: amd64's conversion instruction waits for
+// the previous write of its destination register, so a row of conversions
+// runs one after another.
+var byteFloat = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i)
 	}
-	parallelRows(dh, func(lo, hi int) {
-		acc := make([]float32, dw*ch)
-		for y := lo; y < hi; y++ {
-			var vals []float32
-			if ty != nil {
-				clear(acc)
-				vpassRow(acc, tmp, ty[y])
-				vals = acc
-			} else {
-				vals = tmp[y*dw*ch : (y+1)*dw*ch]
-			}
-			row := dst.Pix[(dr.Min.Y+y-dst.Rect.Min.Y)*dst.Stride+(dr.Min.X-dst.Rect.Min.X)*4:]
-			row = row[:4*dw]
+	return t
+}()
+
+// resizeInto resamples the w×h image of ch channels whose rows src gives
+// (as float32 values of bytes) into the rectangle dr of dst, an
+// *image.RGBA (grey replicated into R, G and B) or, for one channel, an
+// *image.Gray, with resizeStream and toByte. It reports false for another
+// destination; callers check boxFactor.
+func resizeInto(dst image.Image, dr image.Rectangle, w, h, ch int, src func(y int, row []float32)) bool {
+	dw := dr.Dx()
+	var (
+		put func(y int, vals []float32)
+		out func(y int) []byte
+	)
+	switch d := dst.(type) {
+	case *image.Gray:
+		if ch != 1 {
+			return false
+		}
+		out = func(y int) []byte { return d.Pix[d.PixOffset(dr.Min.X, dr.Min.Y+y):][:dw] }
+	case *image.RGBA:
+		put = func(y int, vals []float32) {
+			row := d.Pix[d.PixOffset(dr.Min.X, dr.Min.Y+y):][:4*dw]
 			if ch == 1 {
-				for x, v := range vals {
+				for x, v := range vals[:dw] {
 					b := toByte(v)
 					px := row[4*x : 4*x+3 : 4*x+3]
 					px[0], px[1], px[2] = b, b, b
 				}
-				continue
+				return
 			}
 			for x := 0; x < dw; x++ {
 				px, v := row[4*x:4*x+3:4*x+3], vals[3*x:3*x+3:3*x+3]
 				px[0], px[1], px[2] = toByte(v[0]), toByte(v[1]), toByte(v[2])
 			}
 		}
-	})
+	case *rgbImage:
+		if ch == 3 {
+			out = func(y int) []byte { return d.pix[3*((dr.Min.Y+y)*d.w+dr.Min.X):][:3*dw] }
+			break
+		}
+		put = func(y int, vals []float32) {
+			row := d.pix[3*((dr.Min.Y+y)*d.w+dr.Min.X):][:3*dw]
+			for x, v := range vals[:dw] {
+				b := toByte(v)
+				px := row[3*x : 3*x+3 : 3*x+3]
+				px[0], px[1], px[2] = b, b, b
+			}
+		}
+	default:
+		return false
+	}
+	resizeStream(w, h, ch, dw, dr.Dy(), src, put, out)
 	return true
 }
 
-// toByte rounds v to the nearest of 0…255.
-func toByte(v float32) uint8 {
-	switch {
-	case v <= 0:
-		return 0
-	case v >= 255:
-		return 255
-	}
-	return uint8(v + 0.5)
-}
+// toByte rounds v, a weighted sum of byte values, to the nearest of
+// 0…255 (rowsum.Round: 0 for v ≤ 0, 255 for v ≥ 255, else ⌊v + ½⌋).
+func toByte(v float32) uint8 { return rowsum.Round(v) }
 
 // boxFactor is the integer box pre-reduction for n → dn: the largest k
 // that leaves Catmull-Rom a reduction of at least 2, so that the

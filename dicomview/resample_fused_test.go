@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -83,6 +84,62 @@ func TestModelInputFusedSameBytes(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestToByteRoundsAndClamps: toByte, without branches, gives what the
+// clamp-then-round it replaced gives, for values a filter can produce and
+// at every edge (0, ½, 254½, 255 and their neighbours).
+func TestToByteRoundsAndClamps(t *testing.T) {
+	old := func(v float32) uint8 {
+		switch {
+		case v <= 0:
+			return 0
+		case v >= 255:
+			return 255
+		}
+		return uint8(v + 0.5)
+	}
+	check := func(v float32) {
+		if got, want := toByte(v), old(v); got != want {
+			t.Fatalf("toByte(%v) = %d, want %d", v, got, want)
+		}
+	}
+	for i := -400000; i <= 400000; i++ {
+		check(float32(i) / 1000)
+	}
+	for _, v := range []float32{0, 0.5, 254.5, 255, 1e9, -1e9} {
+		for _, d := range []float32{v, math.Nextafter32(v, -1e10), math.Nextafter32(v, 1e10)} {
+			check(d)
+		}
+	}
+}
+
+// TestSubBytesIsUpFilter: the word-at-a-time Up filter gives the byte-by-
+// byte differences (mod 256) for every length and every pair of bytes.
+func TestSubBytesIsUpFilter(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 70; n++ {
+		a, b, got := make([]byte, n), make([]byte, n), make([]byte, n)
+		for i := range a {
+			a[i], b[i] = uint8(r.IntN(256)), uint8(r.IntN(256))
+		}
+		subBytes(got, a, b)
+		for i := range a {
+			if got[i] != a[i]-b[i] {
+				t.Fatalf("length %d, byte %d: %d − %d gave %d", n, i, a[i], b[i], got[i])
+			}
+		}
+	}
+	a, b, got := make([]byte, 65536), make([]byte, 65536), make([]byte, 65536)
+	for i := range a {
+		a[i], b[i] = uint8(i), uint8(i>>8)
+	}
+	subBytes(got, a, b)
+	for i := range a {
+		if got[i] != a[i]-b[i] {
+			t.Fatalf("%d − %d gave %d", a[i], b[i], got[i])
 		}
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"image"
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/ordered"
 )
 
 // Input is one study the user gives: a series, and the path it was
@@ -114,12 +116,15 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 			}
 			vol = &v
 		}
-		for _, sl := range ss {
-			im, err := r.image(sl, o.Window, vol)
-			if err != nil {
-				return nil, err
-			}
+		// The images are made side by side and kept in their order.
+		err := ordered.Map(len(ss), runtime.GOMAXPROCS(0), func(i int) (core.Image, error) {
+			return r.image(ss[i], o.Window, vol)
+		}, func(_ int, im core.Image) error {
 			b.Images = append(b.Images, im)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	b.layout(r, o.Prompt)
@@ -407,13 +412,15 @@ func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomv
 		return core.Image{}, fmt.Errorf("recipe %s: %w", r.Name, err)
 	}
 	fit, _ := fitOf(r.Encoding.Fit)
-	in := dicomview.ModelInput(px, fit)
 	var data []byte
 	var sum string
 	if r.Encoding.Codec == "jpeg" {
-		data, sum, err = dicomview.EncodeJPEG(in, r.Encoding.Quality)
+		data, sum, err = dicomview.EncodeJPEG(dicomview.ModelInput(px, fit), r.Encoding.Quality)
+	} else if g, ok := px.(*image.Gray); ok {
+		// A grey PNG, as Prepare writes: the same pixels in a third of the bytes.
+		data, sum, err = dicomview.EncodePNG(dicomview.ModelInputGray(g, fit))
 	} else {
-		data, sum, err = dicomview.EncodePNG(in)
+		data, sum, err = dicomview.EncodePNG(dicomview.ModelInput(px, fit))
 	}
 	if err != nil {
 		return core.Image{}, fmt.Errorf("recipe %s: %s: %w", r.Name, sl.Image.Path, err)

@@ -1,0 +1,223 @@
+package dicomview
+
+import "github.com/medgemma-workbench/medgemma-workbench/internal/rowsum"
+
+// This file resamples an image row by row (resizeStream): each source row
+// is filtered horizontally once into a small ring of rows, and each output
+// row is summed from the ring as soon as the rows it needs are there, so
+// that neither the source nor the horizontally filtered image is ever
+// whole in memory. The arithmetic is resize's, in the same order, so the
+// values are the same float32 values to the bit.
+
+// rowFilter is a horizontal Catmull-Rom filter (filterTaps) whose outputs
+// all have n taps: each output's own taps, then zero weights. A zero
+// product added after the last tap leaves a sum of finite values as it
+// was, so the result is filterTaps' to the bit, and the loop over taps has
+// one length for every output, which lets hrow compute four outputs side
+// by side.
+type rowFilter struct {
+	n     int       // taps of every output
+	first []int     // first input pixel of each output
+	w     []float32 // n weights for each output, output after output
+}
+
+// newRowFilter is the filter of filterTaps(n, dn) padded to one tap count.
+func newRowFilter(n, dn int) rowFilter {
+	ts := filterTaps(n, dn)
+	f := rowFilter{first: make([]int, dn)}
+	for _, t := range ts {
+		f.n = max(f.n, len(t.w))
+	}
+	f.w = make([]float32, dn*f.n)
+	for i, t := range ts {
+		f.first[i] = t.first
+		copy(f.w[i*f.n:], t.w)
+	}
+	return f
+}
+
+// hrow filters one source row of ch interleaved channels (src, whose
+// length must be at least (w+f.n)·ch: the row, then zeros for the padded
+// taps to read) into dst (len(f.first)·ch values).
+func hrow(src []float32, ch int, f rowFilter, dst []float32) {
+	n, dw := f.n, len(f.first)
+	x := 0
+	switch ch {
+	case 1:
+		for ; x+4 <= dw; x += 4 {
+			d := dst[x : x+4 : x+4]
+			d[0], d[1], d[2], d[3] = dot4(f.w[x*n:(x+4)*n], src, f.first[x:x+4:x+4])
+		}
+		for ; x < dw; x++ {
+			w0 := f.w[x*n : x*n+n]
+			s0 := src[f.first[x]:][:len(w0)]
+			var a0 float32
+			for k, w := range w0 {
+				a0 += float32(w * s0[k])
+			}
+			dst[x] = a0
+		}
+	case 3:
+		for ; x+2 <= dw; x += 2 {
+			d := dst[3*x : 3*x+6 : 3*x+6]
+			d[0], d[1], d[2], d[3], d[4], d[5] = dot2x3(f.w[x*n:(x+2)*n], src[3*f.first[x]:], src[3*f.first[x+1]:])
+		}
+		for ; x < dw; x++ {
+			w0 := f.w[x*n : x*n+n]
+			s0 := src[3*f.first[x]:][:3*len(w0)]
+			var a0, a1, a2 float32
+			for k, w := range w0 {
+				p := s0[3*k : 3*k+3 : 3*k+3]
+				a0 += float32(w * p[0])
+				a1 += float32(w * p[1])
+				a2 += float32(w * p[2])
+			}
+			d := dst[3*x : 3*x+3 : 3*x+3]
+			d[0], d[1], d[2] = a0, a1, a2
+		}
+	default:
+		panic("dicomview: hrow needs 1 or 3 channels")
+	}
+}
+
+// dot4 returns four outputs of a one-channel rowFilter side by side: the
+// sums over k of w[j·n+k] · src[first[j]+k] for j = 0…3, n = len(w)/4,
+// each added in the order of k. It is a function of its own so that its
+// loop keeps every value in a register (inlined into hrow, the loop
+// counter went to the stack and each step waited for it).
+//
+//go:noinline
+func dot4(w, src []float32, first []int) (a0, a1, a2, a3 float32) {
+	n := len(w) / 4
+	w0, w1, w2, w3 := w[:n], w[n:2*n], w[2*n:3*n], w[3*n:4*n]
+	s0 := src[first[0]:][:n]
+	s1 := src[first[1]:][:n]
+	s2 := src[first[2]:][:n]
+	s3 := src[first[3]:][:n]
+	w1, w2, w3 = w1[:len(w0)], w2[:len(w0)], w3[:len(w0)]
+	s0, s1, s2, s3 = s0[:len(w0)], s1[:len(w0)], s2[:len(w0)], s3[:len(w0)]
+	for k, v := range w0 {
+		a0 += float32(v * s0[k])
+		a1 += float32(w1[k] * s1[k])
+		a2 += float32(w2[k] * s2[k])
+		a3 += float32(w3[k] * s3[k])
+	}
+	return a0, a1, a2, a3
+}
+
+// dot2x3 is dot4 for two outputs of three interleaved channels: w holds
+// both outputs' n weights, s0 and s1 start at each output's first pixel.
+//
+//go:noinline
+func dot2x3(w, s0, s1 []float32) (a0, a1, a2, b0, b1, b2 float32) {
+	n := len(w) / 2
+	w0, w1 := w[:n], w[n:2*n]
+	w1 = w1[:len(w0)]
+	s0, s1 = s0[:3*len(w0)], s1[:3*len(w0)]
+	for k, v := range w0 {
+		p := s0[3*k : 3*k+3 : 3*k+3]
+		q := s1[3*k : 3*k+3 : 3*k+3]
+		u := w1[k]
+		a0 += float32(v * p[0])
+		a1 += float32(v * p[1])
+		a2 += float32(v * p[2])
+		b0 += float32(u * q[0])
+		b1 += float32(u * q[1])
+		b2 += float32(u * q[2])
+	}
+	return a0, a1, a2, b0, b1, b2
+}
+
+// resizeStream resamples a w×h image of ch channels (1 or 3) to dw×dh
+// without a box pre-reduction (callers check boxFactor): src(y, dst)
+// writes source row y's w·ch values into dst, and put(y, vals) receives
+// output row y's dw·ch values (vals is reused after put returns), or,
+// when out is not nil, each value rounded by toByte goes straight into
+// out(y), dw·ch bytes (rowsum's vector kernel). Bands of
+// output rows run in parallel, each with its own ring of filtered rows; a
+// band computes the few source rows it shares with the band before it
+// again, which changes no value. Same-size images are not filtered, as in
+// resize: put receives the source values.
+func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32), put func(y int, vals []float32), out func(y int) []byte) {
+	if out != nil {
+		put = func(y int, vals []float32) {
+			o := out(y)
+			for i, v := range vals[:len(o)] {
+				o[i] = toByte(v)
+			}
+		}
+	}
+	if w == dw && h == dh {
+		parallelRows(h, func(lo, hi int) {
+			row := make([]float32, w*ch)
+			for y := lo; y < hi; y++ {
+				src(y, row)
+				put(y, row)
+			}
+		})
+		return
+	}
+	fx := newRowFilter(w, dw)
+	ty := filterTaps(h, dh)
+	ringRows := 1
+	for _, t := range ty {
+		ringRows = max(ringRows, len(t.w))
+	}
+	parallelRows(dh, func(lo, hi int) {
+		srow := make([]float32, (w+fx.n)*ch)
+		ring := make([][]float32, ringRows)
+		for i := range ring {
+			ring[i] = make([]float32, dw*ch)
+		}
+		rows := make([][]float32, 0, ringRows)
+		acc := make([]float32, dw*ch)
+		next := 0 // the next source row to filter into the ring
+		for y := lo; y < hi; y++ {
+			t := ty[y]
+			next = max(next, t.first)
+			for ; next < t.first+len(t.w); next++ {
+				src(next, srow[:w*ch])
+				hrow(srow, ch, fx, ring[next%ringRows])
+			}
+			rows = rows[:0]
+			for k := range t.w {
+				rows = append(rows, ring[(t.first+k)%ringRows])
+			}
+			if out != nil {
+				rowsum.Bytes(out(y), rows, t.w)
+				continue
+			}
+			vsum(acc, rows, t.w)
+			put(y, acc)
+		}
+	})
+}
+
+// vsum sets dst to the weighted sum of rows (w[k] times rows[k]), adding
+// the products in the order of the rows, as vpassRow does into a zeroed
+// row; four rows a pass, each product still added on its own in turn.
+func vsum(dst []float32, rows [][]float32, w []float32) {
+	clear(dst)
+	k := 0
+	for ; k+4 <= len(rows); k += 4 {
+		w0, w1, w2, w3 := w[k], w[k+1], w[k+2], w[k+3]
+		r0 := rows[k][:len(dst)]
+		r1 := rows[k+1][:len(dst)]
+		r2 := rows[k+2][:len(dst)]
+		r3 := rows[k+3][:len(dst)]
+		for i, d := range dst {
+			d += float32(w0 * r0[i])
+			d += float32(w1 * r1[i])
+			d += float32(w2 * r2[i])
+			d += float32(w3 * r3[i])
+			dst[i] = d
+		}
+	}
+	for ; k < len(rows); k++ {
+		wk := w[k]
+		r := rows[k][:len(dst)]
+		for i, v := range r {
+			dst[i] += float32(wk * v)
+		}
+	}
+}

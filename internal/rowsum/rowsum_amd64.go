@@ -1,0 +1,25 @@
+package rowsum
+
+import "golang.org/x/sys/cpu"
+
+var hasAVX2 = cpu.X86.HasAVX2
+
+// vector runs the AVX2 kernel over the first multiple of 8 values of dst
+// and returns how many it did (0 without AVX2).
+func vector(dst []byte, rows [][]float32, w []float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	sumBytesAVX2(&dst[0], &rows[0], &w[0], len(rows), n)
+	return n
+}
+
+// sumBytesAVX2 does Bytes for the first n (a multiple of 8) values of dst,
+// eight at a time: for each k, the eight products w[k]·rows[k][i…i+7]
+// (VMULPS) added to the sums (VADDPS), then + ½, truncated to int32
+// (VCVTTPS2DQ) and packed to bytes with signed then unsigned saturation,
+// which clamps to 0…255 as Round does.
+//
+//go:noescape
+func sumBytesAVX2(dst *byte, rows *[]float32, w *float32, nrows, n int)
