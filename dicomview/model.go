@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/draw"
 	"path/filepath"
+	"sync"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
@@ -100,7 +101,20 @@ func ModelInput(display image.Image, fit Fit) *image.RGBA {
 // encodes (a grey PNG decodes to those RGB pixels, in a third of the
 // bytes).
 func ModelInputGray(display *image.Gray, fit Fit) *image.Gray {
-	out := image.NewGray(image.Rect(0, 0, ModelInputSize, ModelInputSize))
+	return modelInputGray(image.NewGray(image.Rect(0, 0, ModelInputSize, ModelInputSize)), display, fit)
+}
+
+// newScratchGray is a black model-input-sized grey image in scratch
+// memory.
+func newScratchGray() *image.Gray {
+	pix := getScratch(ModelInputSize * ModelInputSize)
+	clear(pix)
+	return &image.Gray{Pix: pix, Stride: ModelInputSize, Rect: image.Rect(0, 0, ModelInputSize, ModelInputSize)}
+}
+
+// modelInputGray is ModelInputGray into out, a black ModelInputSize
+// square.
+func modelInputGray(out, display *image.Gray, fit Fit) *image.Gray {
 	if display == nil {
 		return out
 	}
@@ -126,10 +140,12 @@ func modelInputRGB(display *image.RGBA, fit Fit) image.Image {
 	if w < 1 || h < 1 {
 		return ModelInput(display, fit)
 	}
-	out := newRGBImage(ModelInputSize, ModelInputSize)
+	out := &rgbImage{w: ModelInputSize, h: ModelInputSize, pix: getScratch(3 * ModelInputSize * ModelInputSize)}
+	clear(out.pix)
 	if resizeBytes(out, fitRect(w, h, fit), display.Pix[display.PixOffset(sr.Min.X, sr.Min.Y):], w, h, display.Stride, 4, 3) {
 		return out
 	}
+	putScratch(out.pix)
 	return ModelInput(display, fit)
 }
 
@@ -331,6 +347,11 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	}
 	if enc == EncodingCT3 {
 		w = CT3Windows[0]
+		if in, ok, err := im.ct3Input(frame, opts.Region, opts.Fit); err != nil {
+			return nil, err
+		} else if ok {
+			return im.prepared(in, frame, w, enc, opts)
+		}
 		display, err = im.renderCT3(frame)
 	} else {
 		w = im.DefaultWindow(frame)
@@ -349,7 +370,7 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	var input image.Image
 	switch m := cropped.(type) {
 	case *image.Gray:
-		input = ModelInputGray(m, opts.Fit)
+		input = modelInputGray(newScratchGray(), m, opts.Fit)
 	case *image.RGBA:
 		input = modelInputRGB(m, opts.Fit)
 	default:
@@ -361,6 +382,12 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 // prepared encodes a model input as Prepare returns it.
 func (im *Image) prepared(input image.Image, frame int, w Window, enc string, opts PrepareOptions) (*Prepared, error) {
 	data, sum, err := EncodePNG(input)
+	switch m := input.(type) { // made by Prepare alone: their memory can serve again
+	case *image.Gray:
+		putScratch(m.Pix)
+	case *rgbImage:
+		putScratch(m.pix)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -394,15 +421,8 @@ func (im *Image) greyInput(frame int, w Window, region image.Rectangle, fit Fit)
 	if err := w.check(); err != nil {
 		return nil, false, err
 	}
-	r := image.Rect(0, 0, im.Width, im.Height)
-	if !region.Empty() {
-		if !region.In(r) {
-			return nil, false, nil // cropRegion says why
-		}
-		r = region
-	}
-	dr := fitRect(r.Dx(), r.Dy(), fit)
-	if boxFactor(r.Dx(), dr.Dx()) > 1 || boxFactor(r.Dy(), dr.Dy()) > 1 {
+	r, dr, ok := im.streamGeometry(region, fit)
+	if !ok {
 		return nil, false, nil
 	}
 	table, lowest := displayTable(im.layout, im.frames[frame-1], w, im.invert)
@@ -418,13 +438,119 @@ func (im *Image) greyInput(frame int, w Window, region image.Rectangle, fit Fit)
 	for i, v := range table {
 		ft[i] = byteFloat[v]
 	}
-	out := image.NewGray(image.Rect(0, 0, ModelInputSize, ModelInputSize))
+	out := newScratchGray()
 	cw := r.Dx()
 	resizeInto(out, dr, cw, r.Dy(), 1, func(y int, row []float32) {
 		at := ((r.Min.Y+y)*im.Width + r.Min.X) * key.bytes
 		key.lookupFloat(row[:cw], raw[at:at+cw*key.bytes], ft)
 	})
 	return out, true, nil
+}
+
+// streamGeometry is the part r of the frame a model input shows (region,
+// or all of it) and where it goes (dr), and false when the input cannot
+// be streamed: a region outside the frame (cropRegion says why) or a
+// reduction that needs a box pre-reduction.
+func (im *Image) streamGeometry(region image.Rectangle, fit Fit) (r, dr image.Rectangle, ok bool) {
+	r = image.Rect(0, 0, im.Width, im.Height)
+	if !region.Empty() {
+		if !region.In(r) {
+			return r, dr, false
+		}
+		r = region
+	}
+	dr = fitRect(r.Dx(), r.Dy(), fit)
+	return r, dr, boxFactor(r.Dx(), dr.Dx()) == 1 && boxFactor(r.Dy(), dr.Dy()) == 1
+}
+
+// ct3Input is greyInput for EncodingCT3: each stored value goes through
+// a table of its three window bytes (as renderCT3 makes them, as floats)
+// into the resize, so neither the windowed frame nor its RGBA is made.
+// The pixels are ModelInput's of renderCT3's frame. It reports false for
+// frames renderCT3 renders pixel by pixel (more than 16 bits, a Modality
+// LUT) or that cannot be streamed.
+func (im *Image) ct3Input(frame int, region image.Rectangle, fit Fit) (*rgbImage, bool, error) {
+	p := im.frames[frame-1]
+	if im.Modality != "CT" || im.layout.samples != 1 || p.modLUT != nil || im.layout.bitsStored > 16 {
+		return nil, false, nil
+	}
+	r, dr, ok := im.streamGeometry(region, fit)
+	if !ok {
+		return nil, false, nil
+	}
+	var lowest int64
+	if im.layout.signed {
+		lowest = -(1 << uint(im.layout.bitsStored-1))
+	}
+	key, ok := tableIndex(im.layout, lowest)
+	if !ok {
+		return nil, false, nil
+	}
+	raw, err := im.frameRaw(frame)
+	if err != nil {
+		return nil, false, err
+	}
+	table := ct3Table(im.layout, p)
+	out := &rgbImage{w: ModelInputSize, h: ModelInputSize, pix: getScratch(3 * ModelInputSize * ModelInputSize)}
+	clear(out.pix)
+	cw := r.Dx()
+	resizeInto(out, dr, cw, r.Dy(), 3, func(y int, row []float32) {
+		at := ((r.Min.Y+y)*im.Width + r.Min.X) * key.bytes
+		key.lookupFloat3(row[:3*cw], raw[at:at+cw*key.bytes], table)
+	})
+	return out, true, nil
+}
+
+// ct3Tables keeps the last few CT3 float tables: the slices of a series
+// share one rescale, so a recipe of 85 slices builds its table once.
+var ct3Tables struct {
+	sync.Mutex
+	keys []ct3Key
+	tabs [][]float32
+}
+
+// ct3Key is what a CT3 table depends on.
+type ct3Key struct {
+	bits             int
+	signed           bool
+	slope, intercept float64
+	windows          [3]Window
+}
+
+// ct3Table returns, for every stored value of l (modalityTable's order),
+// the three CT3Windows bytes renderCT3 gives it, as float32.
+func ct3Table(l layout, p frameParams) []float32 {
+	k := ct3Key{l.bitsStored, l.signed, p.slope, p.intercept, CT3Windows}
+	c := &ct3Tables
+	c.Lock()
+	defer c.Unlock()
+	for i, key := range c.keys {
+		if key == k {
+			return c.tabs[i]
+		}
+	}
+	mod, _ := modalityTable(l, p)
+	var px [4]uint8
+	tab := make([]float32, 3*len(mod))
+	for i, v := range mod {
+		ct3Bytes(v, px[:])
+		tab[3*i], tab[3*i+1], tab[3*i+2] = byteFloat[px[0]], byteFloat[px[1]], byteFloat[px[2]]
+	}
+	if len(c.keys) == 4 {
+		c.keys, c.tabs = c.keys[1:], c.tabs[1:]
+	}
+	c.keys, c.tabs = append(c.keys, k), append(c.tabs, tab)
+	return tab
+}
+
+// ct3Bytes writes the CT3Windows bytes of modality value v, and an
+// opaque alpha, to px[0:4].
+func ct3Bytes(v float32, px []uint8) {
+	for c, w := range CT3Windows {
+		lo, scale := float32(w.Center-w.Width/2), float32(255/w.Width)
+		px[c] = toByte(float32((v - lo) * scale))
+	}
+	px[3] = 0xff
 }
 
 // renderCT3 renders a CT frame with CT3Windows into R, G and B: through a
@@ -436,17 +562,7 @@ func (im *Image) renderCT3(frame int) (*image.RGBA, error) {
 		return nil, unsupported("encoding ct3 needs a greyscale CT image in Hounsfield units; this is %s %s (use --encoding display)",
 			cmpOr(im.Modality, "an image without modality"), im.Photometric)
 	}
-	var lo, scale [3]float32
-	for c, w := range CT3Windows {
-		lo[c] = float32(w.Center - w.Width/2)
-		scale[c] = float32(255 / w.Width)
-	}
-	ct3 := func(v float32, px []uint8) {
-		for c := 0; c < 3; c++ {
-			px[c] = toByte(float32((v - lo[c]) * scale[c]))
-		}
-		px[3] = 0xff
-	}
+	ct3 := ct3Bytes
 	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
 	if mod, lowest := modalityTable(im.layout, im.frames[frame-1]); mod != nil {
 		raw, err := im.frameRaw(frame)

@@ -342,8 +342,12 @@ func TestPrepareCT3PNGHasTheModelInputPixels(t *testing.T) {
 		t.Fatal(err)
 	}
 	sl := series[0].Slices[0]
-	for _, fit := range []Fit{FitPad, FitStretch} {
-		p, err := sl.Image.Prepare(PrepareOptions{Frame: sl.Frame, Encoding: EncodingCT3, Fit: fit})
+	for _, c := range []struct {
+		fit    Fit
+		region image.Rectangle
+	}{{FitPad, image.Rectangle{}}, {FitStretch, image.Rectangle{}}, {FitPad, image.Rect(50, 40, 350, 240)}} {
+		fit := c.fit
+		p, err := sl.Image.Prepare(PrepareOptions{Frame: sl.Frame, Encoding: EncodingCT3, Fit: fit, Region: c.region})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -355,13 +359,17 @@ func TestPrepareCT3PNGHasTheModelInputPixels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := ModelInput(rendered, fit)
+		cropped, err := cropRegion(rendered, c.region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ModelInput(cropped, fit)
 		for y := 0; y < ModelInputSize; y++ {
 			for x := 0; x < ModelInputSize; x++ {
 				r, g, b, a := got.At(x, y).RGBA()
 				w := want.RGBAAt(x, y)
 				if uint8(r>>8) != w.R || uint8(g>>8) != w.G || uint8(b>>8) != w.B || a != 0xffff {
-					t.Fatalf("%v: pixel %d,%d is %d %d %d, ModelInput has %v", fit, x, y, r>>8, g>>8, b>>8, w)
+					t.Fatalf("%v region %v: pixel %d,%d is %d %d %d, ModelInput has %v", fit, c.region, x, y, r>>8, g>>8, b>>8, w)
 				}
 			}
 		}

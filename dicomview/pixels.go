@@ -381,6 +381,27 @@ func (k tableKey) lookupFloat(dst []float32, raw []byte, table []float32) {
 	}
 }
 
+// lookupFloat3 is lookupFloat for a table of three float32 values an
+// entry (three channels a pixel): dst holds 3·len(raw)/k.bytes values.
+//
+//go:noinline
+func (k tableKey) lookupFloat3(dst []float32, raw []byte, table []float32) {
+	shift, mask, flip := k.shift, k.mask, k.flip
+	n := len(dst) / 3
+	for i := range n {
+		var c uint32
+		if k.bytes == 1 {
+			c = uint32(raw[i])
+		} else {
+			c = uint32(raw[2*i]) | uint32(raw[2*i+1])<<8
+		}
+		j := 3 * ((c >> shift & mask) ^ flip)
+		t := table[j : j+3 : j+3]
+		d := dst[3*i : 3*i+3 : 3*i+3]
+		d[0], d[1], d[2] = t[0], t[1], t[2]
+	}
+}
+
 // lookup4 is lookup for a table of four bytes an entry (RGBA), read as
 // little-endian words.
 //

@@ -130,7 +130,8 @@ func writePNG(out *bytes.Buffer, w, h, ch int, pix []byte, stride int) error {
 	// Filter every row: 1 filter-type byte, then Up differences.
 	n := w * ch
 	line := 1 + n
-	filtered := make([]byte, h*line)
+	filtered := getScratch(h * line)
+	defer putScratch(filtered)
 	zero := make([]byte, n)
 	parallelRows(h, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
@@ -185,16 +186,52 @@ func writePNG(out *bytes.Buffer, w, h, ch int, pix []byte, stride int) error {
 
 // subBytes sets dst[i] = a[i] − b[i] (mod 256) for every byte, eight bytes
 // at a time in a 64-bit word: each byte's high bit is set in a and cleared
-// in b so that no borrow crosses into the next byte, then put right.
+// in b so that no borrow crosses into the next byte, then put right. (Not
+// inlined, so that its loop keeps its values in registers.)
+//
+//go:noinline
 func subBytes(dst, a, b []byte) {
 	const hi = 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		x := binary.LittleEndian.Uint64(a[i:])
-		y := binary.LittleEndian.Uint64(b[i:])
-		binary.LittleEndian.PutUint64(dst[i:], ((x|hi)-(y&^hi))^((x^^y)&hi))
+	a, b = a[:len(dst)], b[:len(dst)]
+	for len(dst) >= 8 {
+		x := binary.LittleEndian.Uint64(a)
+		y := binary.LittleEndian.Uint64(b)
+		binary.LittleEndian.PutUint64(dst, ((x|hi)-(y&^hi))^((x^^y)&hi))
+		dst, a, b = dst[8:], a[8:], b[8:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] = a[i] - b[i]
+	}
+}
+
+// scratch keeps the pipeline's big byte buffers of the model input's
+// sizes (a grey or RGB 896×896 image, its filtered PNG rows) between
+// uses, so that preparing slice after slice reuses them instead of
+// asking the system for fresh pages, and zeroing them, every time.
+var scratch = func() map[int]*sync.Pool {
+	m := map[int]*sync.Pool{}
+	for _, ch := range []int{1, 3} {
+		m[ch*ModelInputSize*ModelInputSize] = new(sync.Pool)
+		m[(1+ch*ModelInputSize)*ModelInputSize] = new(sync.Pool)
+	}
+	return m
+}()
+
+// getScratch returns n bytes of unspecified content: a kept buffer for
+// the sizes scratch keeps, else a new one.
+func getScratch(n int) []byte {
+	if p := scratch[n]; p != nil {
+		if b, ok := p.Get().(*[]byte); ok {
+			return *b
+		}
+	}
+	return make([]byte, n)
+}
+
+// putScratch gives b back for getScratch to return again; b must not be
+// used after.
+func putScratch(b []byte) {
+	if p := scratch[len(b)]; p != nil {
+		p.Put(&b)
 	}
 }

@@ -40,92 +40,94 @@ func newRowFilter(n, dn int) rowFilter {
 // length must be at least (w+f.n)·ch: the row, then zeros for the padded
 // taps to read) into dst (len(f.first)·ch values).
 func hrow(src []float32, ch int, f rowFilter, dst []float32) {
-	n, dw := f.n, len(f.first)
-	x := 0
 	switch ch {
 	case 1:
-		for ; x+4 <= dw; x += 4 {
-			d := dst[x : x+4 : x+4]
-			d[0], d[1], d[2], d[3] = dot4(f.w[x*n:(x+4)*n], src, f.first[x:x+4:x+4])
-		}
-		for ; x < dw; x++ {
-			w0 := f.w[x*n : x*n+n]
-			s0 := src[f.first[x]:][:len(w0)]
-			var a0 float32
-			for k, w := range w0 {
-				a0 += float32(w * s0[k])
-			}
-			dst[x] = a0
-		}
+		hrow1(src, f.w, f.first, f.n, dst[:len(f.first)])
 	case 3:
-		for ; x+2 <= dw; x += 2 {
-			d := dst[3*x : 3*x+6 : 3*x+6]
-			d[0], d[1], d[2], d[3], d[4], d[5] = dot2x3(f.w[x*n:(x+2)*n], src[3*f.first[x]:], src[3*f.first[x+1]:])
-		}
-		for ; x < dw; x++ {
-			w0 := f.w[x*n : x*n+n]
-			s0 := src[3*f.first[x]:][:3*len(w0)]
-			var a0, a1, a2 float32
-			for k, w := range w0 {
-				p := s0[3*k : 3*k+3 : 3*k+3]
-				a0 += float32(w * p[0])
-				a1 += float32(w * p[1])
-				a2 += float32(w * p[2])
-			}
-			d := dst[3*x : 3*x+3 : 3*x+3]
-			d[0], d[1], d[2] = a0, a1, a2
-		}
+		hrow3(src, f.w, f.first, f.n, dst[:3*len(f.first)])
 	default:
 		panic("dicomview: hrow needs 1 or 3 channels")
 	}
 }
 
-// dot4 returns four outputs of a one-channel rowFilter side by side: the
-// sums over k of w[j·n+k] · src[first[j]+k] for j = 0…3, n = len(w)/4,
-// each added in the order of k. It is a function of its own so that its
-// loop keeps every value in a register (inlined into hrow, the loop
-// counter went to the stack and each step waited for it).
+// hrow1 is hrow for one channel, four outputs side by side, each summed
+// in the order of its taps. It is a function of its own, not inlined, so
+// that its loops keep every value in a register (inlined, the loop counter
+// went to the stack and each step waited for it).
 //
 //go:noinline
-func dot4(w, src []float32, first []int) (a0, a1, a2, a3 float32) {
-	n := len(w) / 4
-	w0, w1, w2, w3 := w[:n], w[n:2*n], w[2*n:3*n], w[3*n:4*n]
-	s0 := src[first[0]:][:n]
-	s1 := src[first[1]:][:n]
-	s2 := src[first[2]:][:n]
-	s3 := src[first[3]:][:n]
-	w1, w2, w3 = w1[:len(w0)], w2[:len(w0)], w3[:len(w0)]
-	s0, s1, s2, s3 = s0[:len(w0)], s1[:len(w0)], s2[:len(w0)], s3[:len(w0)]
-	for k, v := range w0 {
-		a0 += float32(v * s0[k])
-		a1 += float32(w1[k] * s1[k])
-		a2 += float32(w2[k] * s2[k])
-		a3 += float32(w3[k] * s3[k])
+func hrow1(src, w []float32, first []int, n int, dst []float32) {
+	x := 0
+	for ; x+4 <= len(dst); x += 4 {
+		ws := w[x*n : (x+4)*n]
+		w0, w1, w2, w3 := ws[:n], ws[n:2*n], ws[2*n:3*n], ws[3*n:4*n]
+		f := first[x : x+4 : x+4]
+		s0 := src[f[0]:][:len(w0)]
+		s1 := src[f[1]:][:len(w0)]
+		s2 := src[f[2]:][:len(w0)]
+		s3 := src[f[3]:][:len(w0)]
+		w1, w2, w3 = w1[:len(w0)], w2[:len(w0)], w3[:len(w0)]
+		var a0, a1, a2, a3 float32
+		for k, v := range w0 {
+			a0 += float32(v * s0[k])
+			a1 += float32(w1[k] * s1[k])
+			a2 += float32(w2[k] * s2[k])
+			a3 += float32(w3[k] * s3[k])
+		}
+		d := dst[x : x+4 : x+4]
+		d[0], d[1], d[2], d[3] = a0, a1, a2, a3
 	}
-	return a0, a1, a2, a3
+	for ; x < len(dst); x++ {
+		w0 := w[x*n : x*n+n]
+		s0 := src[first[x]:][:len(w0)]
+		var a0 float32
+		for k, v := range w0 {
+			a0 += float32(v * s0[k])
+		}
+		dst[x] = a0
+	}
 }
 
-// dot2x3 is dot4 for two outputs of three interleaved channels: w holds
-// both outputs' n weights, s0 and s1 start at each output's first pixel.
+// hrow3 is hrow1 for three interleaved channels, two outputs side by side.
 //
 //go:noinline
-func dot2x3(w, s0, s1 []float32) (a0, a1, a2, b0, b1, b2 float32) {
-	n := len(w) / 2
-	w0, w1 := w[:n], w[n:2*n]
-	w1 = w1[:len(w0)]
-	s0, s1 = s0[:3*len(w0)], s1[:3*len(w0)]
-	for k, v := range w0 {
-		p := s0[3*k : 3*k+3 : 3*k+3]
-		q := s1[3*k : 3*k+3 : 3*k+3]
-		u := w1[k]
-		a0 += float32(v * p[0])
-		a1 += float32(v * p[1])
-		a2 += float32(v * p[2])
-		b0 += float32(u * q[0])
-		b1 += float32(u * q[1])
-		b2 += float32(u * q[2])
+func hrow3(src, w []float32, first []int, n int, dst []float32) {
+	dw := len(dst) / 3
+	x := 0
+	for ; x+2 <= dw; x += 2 {
+		ws := w[x*n : (x+2)*n]
+		w0, w1 := ws[:n], ws[n:2*n]
+		w1 = w1[:len(w0)]
+		s0 := src[3*first[x]:][:3*len(w0)]
+		s1 := src[3*first[x+1]:][:3*len(w0)]
+		var a0, a1, a2, b0, b1, b2 float32
+		for k, v := range w0 {
+			p := s0[3*k : 3*k+3 : 3*k+3]
+			q := s1[3*k : 3*k+3 : 3*k+3]
+			u := w1[k]
+			a0 += float32(v * p[0])
+			a1 += float32(v * p[1])
+			a2 += float32(v * p[2])
+			b0 += float32(u * q[0])
+			b1 += float32(u * q[1])
+			b2 += float32(u * q[2])
+		}
+		d := dst[3*x : 3*x+6 : 3*x+6]
+		d[0], d[1], d[2], d[3], d[4], d[5] = a0, a1, a2, b0, b1, b2
 	}
-	return a0, a1, a2, b0, b1, b2
+	for ; x < dw; x++ {
+		w0 := w[x*n : x*n+n]
+		s0 := src[3*first[x]:][:3*len(w0)]
+		var a0, a1, a2 float32
+		for k, v := range w0 {
+			p := s0[3*k : 3*k+3 : 3*k+3]
+			a0 += float32(v * p[0])
+			a1 += float32(v * p[1])
+			a2 += float32(v * p[2])
+		}
+		d := dst[3*x : 3*x+3 : 3*x+3]
+		d[0], d[1], d[2] = a0, a1, a2
+	}
 }
 
 // resizeStream resamples a w×h image of ch channels (1 or 3) to dw×dh
