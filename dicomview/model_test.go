@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash/adler32"
 	"image"
 	"image/color"
 	"image/png"
@@ -372,6 +373,26 @@ func TestPrepareCT3PNGHasTheModelInputPixels(t *testing.T) {
 					t.Fatalf("%v region %v: pixel %d,%d is %d %d %d, ModelInput has %v", fit, c.region, x, y, r>>8, g>>8, b>>8, w)
 				}
 			}
+		}
+	}
+}
+
+// TestAdler32Combine: the Adler-32 of bytes cut anywhere, combined from
+// the parts' sums, is the Adler-32 of the whole (which is what a PNG
+// reader checks).
+func TestAdler32Combine(t *testing.T) {
+	data := make([]byte, 200000)
+	for i := range data {
+		data[i] = byte(i*i>>3 + i>>7)
+	}
+	for _, cuts := range [][]int{{0}, {1}, {65520}, {65521}, {65522}, {100000}, {199999}, {3, 70000, 140000}} {
+		sum, start := uint32(1), 0
+		for _, c := range append(cuts, len(data)) {
+			sum = adler32Combine(sum, adler32.Checksum(data[start:c]), c-start)
+			start = c
+		}
+		if want := adler32.Checksum(data); sum != want {
+			t.Errorf("cut at %v: combined %#x, whole %#x", cuts, sum, want)
 		}
 	}
 }

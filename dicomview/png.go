@@ -127,30 +127,35 @@ func writePNG(out *bytes.Buffer, w, h, ch int, pix []byte, stride int) error {
 	}
 	chunk("IHDR", ihdr)
 
-	// Filter every row: 1 filter-type byte, then Up differences.
+	// Each band of rows is filtered (1 filter-type byte, then Up
+	// differences), summed (Adler-32) and deflated by one goroutine while
+	// it is in the CPU's cache; the bands' sums are then combined.
 	n := w * ch
 	line := 1 + n
-	filtered := getScratch(h * line)
-	defer putScratch(filtered)
-	zero := make([]byte, n)
-	parallelRows(h, func(lo, hi int) {
-		for y := lo; y < hi; y++ {
-			prev := zero
-			if y > 0 {
-				prev = pix[(y-1)*stride:][:n]
-			}
-			f := filtered[y*line : (y+1)*line]
-			f[0] = 2 // Up
-			subBytes(f[1:], pix[y*stride:][:n], prev)
-		}
-	})
-
-	// Deflate the bands in parallel.
 	bands := min(pngBands, h)
 	parts := make([][]byte, bands)
+	sums := make([]uint32, bands)
 	errs := make([]error, bands)
+	zero := make([]byte, n)
 	parallelChunks(bands, 1, func(lo, hi int) {
+		var filtered []byte
 		for b := lo; b < hi; b++ {
+			y0, y1 := b*h/bands, (b+1)*h/bands
+			if size := (y1 - y0) * line; cap(filtered) < size {
+				filtered = make([]byte, size)
+			} else {
+				filtered = filtered[:size]
+			}
+			for y := y0; y < y1; y++ {
+				prev := zero
+				if y > 0 {
+					prev = pix[(y-1)*stride:][:n]
+				}
+				f := filtered[(y-y0)*line : (y-y0+1)*line]
+				f[0] = 2 // Up
+				subBytes(f[1:], pix[y*stride:][:n], prev)
+			}
+			sums[b] = adler32.Checksum(filtered)
 			var buf bytes.Buffer
 			fw, _ := flateWriters.Get().(*flate.Writer)
 			var err error
@@ -160,7 +165,7 @@ func writePNG(out *bytes.Buffer, w, h, ch int, pix []byte, stride int) error {
 				fw.Reset(&buf)
 			}
 			if err == nil {
-				_, err = fw.Write(filtered[b*h/bands*line : (b+1)*h/bands*line])
+				_, err = fw.Write(filtered)
 			}
 			if err == nil {
 				if b == bands-1 {
@@ -176,12 +181,41 @@ func writePNG(out *bytes.Buffer, w, h, ch int, pix []byte, stride int) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	total := uint32(1) // the Adler-32 of nothing
+	for b, s := range sums {
+		total = adler32Combine(total, s, (b+1)*h/bands*line-b*h/bands*line)
+	}
 	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], adler32.Checksum(filtered))
+	binary.BigEndian.PutUint32(sum[:], total)
 	// zlib header: deflate, 32K window, FLEVEL 0 (fastest), FCHECK.
 	chunk("IDAT", append(append([][]byte{{0x78, 0x01}}, parts...), sum[:])...)
 	chunk("IEND")
 	return nil
+}
+
+// adler32Combine is the Adler-32 of the bytes of a followed by the n
+// bytes of b, from their Adler-32 sums (as zlib's adler32_combine): the
+// first sum grows by b's, the second by b's and n times a's first.
+func adler32Combine(a, b uint32, n int) uint32 {
+	const mod = 65521
+	rem := uint32(n % mod)
+	s1 := a & 0xffff
+	s2 := rem * s1 % mod
+	s1 += b&0xffff + mod - 1
+	s2 += a>>16 + b>>16 + mod - rem
+	if s1 >= mod {
+		s1 -= mod
+	}
+	if s1 >= mod {
+		s1 -= mod
+	}
+	if s2 >= 2*mod {
+		s2 -= 2 * mod
+	}
+	if s2 >= mod {
+		s2 -= mod
+	}
+	return s2<<16 | s1
 }
 
 // subBytes sets dst[i] = a[i] − b[i] (mod 256) for every byte, eight bytes
@@ -205,14 +239,13 @@ func subBytes(dst, a, b []byte) {
 }
 
 // scratch keeps the pipeline's big byte buffers of the model input's
-// sizes (a grey or RGB 896×896 image, its filtered PNG rows) between
+// sizes (a grey or RGB 896×896 image) between
 // uses, so that preparing slice after slice reuses them instead of
 // asking the system for fresh pages, and zeroing them, every time.
 var scratch = func() map[int]*sync.Pool {
 	m := map[int]*sync.Pool{}
 	for _, ch := range []int{1, 3} {
 		m[ch*ModelInputSize*ModelInputSize] = new(sync.Pool)
-		m[(1+ch*ModelInputSize)*ModelInputSize] = new(sync.Pool)
 	}
 	return m
 }()

@@ -19,6 +19,7 @@ type rowFilter struct {
 	n     int       // taps of every output
 	first []int     // first input pixel of each output
 	w     []float32 // n weights for each output, output after output
+	w4    []float32 // w, each weight four times (rowsum.Filter3's layout)
 }
 
 // newRowFilter is the filter of filterTaps(n, dn) padded to one tap count.
@@ -44,7 +45,7 @@ func hrow(src []float32, ch int, f rowFilter, dst []float32) {
 	case 1:
 		hrow1(src, f.w, f.first, f.n, dst[:len(f.first)])
 	case 3:
-		hrow3(src, f.w, f.first, f.n, dst[:3*len(f.first)])
+		rowsum.Filter3(dst, src, f.w4, f.first, f.n)
 	default:
 		panic("dicomview: hrow needs 1 or 3 channels")
 	}
@@ -88,48 +89,6 @@ func hrow1(src, w []float32, first []int, n int, dst []float32) {
 	}
 }
 
-// hrow3 is hrow1 for three interleaved channels, two outputs side by side.
-//
-//go:noinline
-func hrow3(src, w []float32, first []int, n int, dst []float32) {
-	dw := len(dst) / 3
-	x := 0
-	for ; x+2 <= dw; x += 2 {
-		ws := w[x*n : (x+2)*n]
-		w0, w1 := ws[:n], ws[n:2*n]
-		w1 = w1[:len(w0)]
-		s0 := src[3*first[x]:][:3*len(w0)]
-		s1 := src[3*first[x+1]:][:3*len(w0)]
-		var a0, a1, a2, b0, b1, b2 float32
-		for k, v := range w0 {
-			p := s0[3*k : 3*k+3 : 3*k+3]
-			q := s1[3*k : 3*k+3 : 3*k+3]
-			u := w1[k]
-			a0 += float32(v * p[0])
-			a1 += float32(v * p[1])
-			a2 += float32(v * p[2])
-			b0 += float32(u * q[0])
-			b1 += float32(u * q[1])
-			b2 += float32(u * q[2])
-		}
-		d := dst[3*x : 3*x+6 : 3*x+6]
-		d[0], d[1], d[2], d[3], d[4], d[5] = a0, a1, a2, b0, b1, b2
-	}
-	for ; x < dw; x++ {
-		w0 := w[x*n : x*n+n]
-		s0 := src[3*first[x]:][:3*len(w0)]
-		var a0, a1, a2 float32
-		for k, v := range w0 {
-			p := s0[3*k : 3*k+3 : 3*k+3]
-			a0 += float32(v * p[0])
-			a1 += float32(v * p[1])
-			a2 += float32(v * p[2])
-		}
-		d := dst[3*x : 3*x+3 : 3*x+3]
-		d[0], d[1], d[2] = a0, a1, a2
-	}
-}
-
 // resizeStream resamples a w×h image of ch channels (1 or 3) to dw×dh
 // without a box pre-reduction (callers check boxFactor): src(y, dst)
 // writes source row y's w·ch values into dst, and put(y, vals) receives
@@ -160,13 +119,16 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32), put func
 		return
 	}
 	fx := newRowFilter(w, dw)
+	if ch == 3 {
+		fx.w4 = rowsum.Spread4(fx.w)
+	}
 	ty := filterTaps(h, dh)
 	ringRows := 1
 	for _, t := range ty {
 		ringRows = max(ringRows, len(t.w))
 	}
 	parallelRows(dh, func(lo, hi int) {
-		srow := make([]float32, (w+fx.n)*ch)
+		srow := make([]float32, (w+fx.n)*ch+1) // +1: Filter3 reads a fourth value
 		ring := make([][]float32, ringRows)
 		for i := range ring {
 			ring[i] = make([]float32, dw*ch)

@@ -44,3 +44,51 @@ func bytesGo(dst []byte, rows [][]float32, w []float32, offset int) {
 func Round(v float32) uint8 {
 	return uint8(min(max(int64(int32(v+0.5)), 0), 255))
 }
+
+// Spread4 returns w with every weight four times in a row, the layout
+// Filter3 reads.
+func Spread4(w []float32) []float32 {
+	out := make([]float32, 4*len(w))
+	for i, v := range w {
+		out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = v, v, v, v
+	}
+	return out
+}
+
+// Filter3 filters a row of three interleaved channels horizontally: for
+// each output x of the len(first) outputs and each channel c,
+// dst[3x+c] = Σ_k w[x·n+k] · src[3(first[x]+k)+c], k = 0…n−1, each product
+// rounded to float32 and added in the order of k, as Go's
+// `s += float32(w*v)` does. w4 is Spread4 of those len(first)·n weights.
+// src must hold at least 3·(first[x]+n)+1 values for every x: the kernel
+// reads each pixel as four values, the fourth thrown away.
+func Filter3(dst, src, w4 []float32, first []int, n int) {
+	dw := len(first)
+	if n < 1 || len(dst) < 3*dw || len(w4) < 4*n*dw {
+		panic("rowsum: Filter3 sizes do not match")
+	}
+	for _, f := range first {
+		if f < 0 || 3*(f+n)+1 > len(src) {
+			panic("rowsum: Filter3 reads past its source row")
+		}
+	}
+	if dw == 0 {
+		return
+	}
+	filter3(dst, src, w4, first, n)
+}
+
+// filter3Go is Filter3's plain loop.
+func filter3Go(dst, src, w4 []float32, first []int, n int) {
+	for x, f := range first {
+		var a0, a1, a2 float32
+		for k := range n {
+			w := w4[4*(x*n+k)]
+			p := src[3*(f+k):]
+			a0 += float32(w * p[0])
+			a1 += float32(w * p[1])
+			a2 += float32(w * p[2])
+		}
+		dst[3*x], dst[3*x+1], dst[3*x+2] = a0, a1, a2
+	}
+}

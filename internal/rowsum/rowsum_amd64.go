@@ -23,3 +23,14 @@ func vector(dst []byte, rows [][]float32, w []float32) int {
 //
 //go:noescape
 func sumBytesAVX2(dst *byte, rows *[]float32, w *float32, nrows, n int)
+
+// filter3 runs Filter3's SSE kernel: each pixel's three channels (and a
+// fourth value, thrown away) in the four lanes of one register, two
+// outputs side by side; lane by lane MULPS and ADDPS round as MULSS and
+// ADDSS do.
+func filter3(dst, src, w4 []float32, first []int, n int) {
+	filter3SSE(&dst[0], &src[0], &w4[0], &first[0], n, len(first))
+}
+
+//go:noescape
+func filter3SSE(dst, src, w4 *float32, first *int, n, dw int)
