@@ -366,18 +366,25 @@ func (k tableKey) lookup(dst []uint8, raw []byte, table []uint8) {
 //
 //go:noinline
 func (k tableKey) lookupFloat(dst []float32, raw []byte, table []float32) {
-	shift, mask, flip := k.shift, k.mask, k.flip
-	if k.bytes == 1 {
+	shift, mask, flip := k.shift&31, k.mask, k.flip
+	switch {
+	case k.bytes == 1:
 		raw = raw[:len(dst)]
 		for i, c := range raw {
 			dst[i] = table[(uint32(c)>>shift&mask)^flip]
 		}
-		return
-	}
-	raw = raw[:2*len(dst)]
-	for i := range dst {
-		c := raw[2*i : 2*i+2 : 2*i+2]
-		dst[i] = table[((uint32(c[0])|uint32(c[1])<<8)>>shift&mask)^flip]
+	case shift == 0: // the usual 16-bit layout: the stored bits at the bottom
+		raw = raw[:2*len(dst)]
+		for i := range dst {
+			c := raw[2*i : 2*i+2 : 2*i+2]
+			dst[i] = table[((uint32(c[0])|uint32(c[1])<<8)&mask)^flip]
+		}
+	default:
+		raw = raw[:2*len(dst)]
+		for i := range dst {
+			c := raw[2*i : 2*i+2 : 2*i+2]
+			dst[i] = table[((uint32(c[0])|uint32(c[1])<<8)>>shift&mask)^flip]
+		}
 	}
 }
 
@@ -386,19 +393,32 @@ func (k tableKey) lookupFloat(dst []float32, raw []byte, table []float32) {
 //
 //go:noinline
 func (k tableKey) lookupFloat3(dst []float32, raw []byte, table []float32) {
-	shift, mask, flip := k.shift, k.mask, k.flip
+	shift, mask, flip := k.shift&31, k.mask, k.flip
 	n := len(dst) / 3
-	for i := range n {
-		var c uint32
-		if k.bytes == 1 {
-			c = uint32(raw[i])
-		} else {
-			c = uint32(raw[2*i]) | uint32(raw[2*i+1])<<8
-		}
-		j := 3 * ((c >> shift & mask) ^ flip)
+	put := func(i int, key uint32) {
+		j := 3 * key
 		t := table[j : j+3 : j+3]
 		d := dst[3*i : 3*i+3 : 3*i+3]
 		d[0], d[1], d[2] = t[0], t[1], t[2]
+	}
+	switch {
+	case k.bytes == 1:
+		raw = raw[:n]
+		for i, c := range raw {
+			put(i, (uint32(c)>>shift&mask)^flip)
+		}
+	case shift == 0:
+		raw = raw[:2*n]
+		for i := range n {
+			c := raw[2*i : 2*i+2 : 2*i+2]
+			put(i, ((uint32(c[0])|uint32(c[1])<<8)&mask)^flip)
+		}
+	default:
+		raw = raw[:2*n]
+		for i := range n {
+			c := raw[2*i : 2*i+2 : 2*i+2]
+			put(i, ((uint32(c[0])|uint32(c[1])<<8)>>shift&mask)^flip)
+		}
 	}
 }
 

@@ -16,10 +16,10 @@ import "github.com/medgemma-workbench/medgemma-workbench/internal/rowsum"
 // one length for every output, which lets hrow compute four outputs side
 // by side.
 type rowFilter struct {
-	n     int       // taps of every output
-	first []int     // first input pixel of each output
-	w     []float32 // n weights for each output, output after output
-	w4    []float32 // w, each weight four times (rowsum.Filter3's layout)
+	n     int             // taps of every output
+	first []int           // first input pixel of each output
+	w     []float32       // n weights for each output, output after output
+	f3    *rowsum.Filter3 // the same filter for three channels
 }
 
 // newRowFilter is the filter of filterTaps(n, dn) padded to one tap count.
@@ -45,7 +45,7 @@ func hrow(src []float32, ch int, f rowFilter, dst []float32) {
 	case 1:
 		hrow1(src, f.w, f.first, f.n, dst[:len(f.first)])
 	case 3:
-		rowsum.Filter3(dst, src, f.w4, f.first, f.n)
+		f.f3.Apply(dst, src)
 	default:
 		panic("dicomview: hrow needs 1 or 3 channels")
 	}
@@ -120,7 +120,7 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32), put func
 	}
 	fx := newRowFilter(w, dw)
 	if ch == 3 {
-		fx.w4 = rowsum.Spread4(fx.w)
+		fx.f3 = rowsum.NewFilter3(fx.first, fx.w, fx.n)
 	}
 	ty := filterTaps(h, dh)
 	ringRows := 1

@@ -45,37 +45,48 @@ func Round(v float32) uint8 {
 	return uint8(min(max(int64(int32(v+0.5)), 0), 255))
 }
 
-// Spread4 returns w with every weight four times in a row, the layout
-// Filter3 reads.
-func Spread4(w []float32) []float32 {
-	out := make([]float32, 4*len(w))
-	for i, v := range w {
-		out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = v, v, v, v
-	}
-	return out
+// Filter3 filters rows of three interleaved channels horizontally: for
+// each output x of len(first) outputs and each channel c,
+// out[3x+c] = Σ_k w[x·n+k] · in[3(first[x]+k)+c], k = 0…n−1, each product
+// rounded to float32 and added in the order of k, as Go's
+// `s += float32(w*v)` does.
+type Filter3 struct {
+	first []int
+	w4    []float32 // every weight four times: the kernel's layout
+	n     int
+	need  int // values a source row must hold
 }
 
-// Filter3 filters a row of three interleaved channels horizontally: for
-// each output x of the len(first) outputs and each channel c,
-// dst[3x+c] = Σ_k w[x·n+k] · src[3(first[x]+k)+c], k = 0…n−1, each product
-// rounded to float32 and added in the order of k, as Go's
-// `s += float32(w*v)` does. w4 is Spread4 of those len(first)·n weights.
-// src must hold at least 3·(first[x]+n)+1 values for every x: the kernel
-// reads each pixel as four values, the fourth thrown away.
-func Filter3(dst, src, w4 []float32, first []int, n int) {
-	dw := len(first)
-	if n < 1 || len(dst) < 3*dw || len(w4) < 4*n*dw {
-		panic("rowsum: Filter3 sizes do not match")
+// NewFilter3 makes the filter of len(first) outputs of n taps each, whose
+// weights are w (n for each output, output after output).
+func NewFilter3(first []int, w []float32, n int) *Filter3 {
+	if n < 1 || len(w) != n*len(first) {
+		panic("rowsum: NewFilter3 sizes do not match")
 	}
-	for _, f := range first {
-		if f < 0 || 3*(f+n)+1 > len(src) {
-			panic("rowsum: Filter3 reads past its source row")
+	f := &Filter3{first: first, n: n, w4: make([]float32, 4*len(w))}
+	for i, v := range w {
+		f.w4[4*i], f.w4[4*i+1], f.w4[4*i+2], f.w4[4*i+3] = v, v, v, v
+	}
+	for _, x := range first {
+		if x < 0 {
+			panic("rowsum: NewFilter3 with a negative first pixel")
 		}
+		// The kernel reads each pixel as four values, the fourth thrown away.
+		f.need = max(f.need, 3*(x+n)+1)
 	}
-	if dw == 0 {
+	return f
+}
+
+// Apply filters src, which must hold at least 3·(first[x]+n)+1 values for
+// every x (a row, then zeros), into dst (3·len(first) values).
+func (f *Filter3) Apply(dst, src []float32) {
+	if len(f.first) == 0 {
 		return
 	}
-	filter3(dst, src, w4, first, n)
+	if len(src) < f.need || len(dst) < 3*len(f.first) {
+		panic("rowsum: Filter3 row too short")
+	}
+	filter3(dst, src, f.w4, f.first, f.n)
 }
 
 // filter3Go is Filter3's plain loop.

@@ -119,10 +119,10 @@ func TestFilter3MatchesPlainGo(t *testing.T) {
 		for i := range ws {
 			ws[i] = float32(r.Float64()*1.6 - 0.3)
 		}
-		w4 := Spread4(ws)
+		f := NewFilter3(first, ws, n)
 		got, want := make([]float32, 3*dw), make([]float32, 3*dw)
-		Filter3(got, src, w4, first, n)
-		filter3Go(want, src, w4, first, n)
+		f.Apply(got, src)
+		filter3Go(want, src, f.w4, first, n)
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("trial %d (%d taps, %d outputs): value %d is %v, the plain loop gives %v", trial, n, dw, i, got[i], want[i])
@@ -147,16 +147,16 @@ func BenchmarkFilter3(b *testing.B) {
 			ws[x*n+k] = 0.25
 		}
 	}
-	w4 := Spread4(ws)
+	f := NewFilter3(first, ws, n)
 	dst := make([]float32, 3*dw)
 	b.Run("kernel", func(b *testing.B) {
 		for b.Loop() {
-			Filter3(dst, src, w4, first, n)
+			f.Apply(dst, src)
 		}
 	})
 	b.Run("reference", func(b *testing.B) {
 		for b.Loop() {
-			filter3Go(dst, src, w4, first, n)
+			filter3Go(dst, src, f.w4, first, n)
 		}
 	})
 }
