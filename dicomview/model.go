@@ -440,9 +440,9 @@ func (im *Image) greyInput(frame int, w Window, region image.Rectangle, fit Fit)
 	}
 	out := newScratchGray()
 	cw := r.Dx()
-	resizeInto(out, dr, cw, r.Dy(), 1, func(y int, row []float32) {
+	resizeInto(out, dr, cw, r.Dy(), 1, func(y int, row []float32, stride int) {
 		at := ((r.Min.Y+y)*im.Width + r.Min.X) * key.bytes
-		key.lookupFloat(row[:cw], raw[at:at+cw*key.bytes], ft)
+		key.lookupFloat(row, stride, raw[at:at+cw*key.bytes], ft)
 	})
 	return out, true, nil
 }
@@ -494,7 +494,7 @@ func (im *Image) ct3Input(frame int, region image.Rectangle, fit Fit) (*rgbImage
 	out := &rgbImage{w: ModelInputSize, h: ModelInputSize, pix: getScratch(3 * ModelInputSize * ModelInputSize)}
 	clear(out.pix)
 	cw := r.Dx()
-	resizeInto(out, dr, cw, r.Dy(), 3, func(y int, row []float32) {
+	resizeInto(out, dr, cw, r.Dy(), 3, func(y int, row []float32, _ int) { // three channels: stride 1
 		at := ((r.Min.Y+y)*im.Width + r.Min.X) * key.bytes
 		key.lookupFloat3(row[:3*cw], raw[at:at+cw*key.bytes], table)
 	})

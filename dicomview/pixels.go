@@ -362,28 +362,33 @@ func (k tableKey) lookup(dst []uint8, raw []byte, table []uint8) {
 	}
 }
 
-// lookupFloat is lookup into a table of float32 values.
+// lookupFloat is lookup into a table of float32 values, the value of
+// container i going to dst[i·stride].
 //
 //go:noinline
-func (k tableKey) lookupFloat(dst []float32, raw []byte, table []float32) {
+func (k tableKey) lookupFloat(dst []float32, stride int, raw []byte, table []float32) {
 	shift, mask, flip := k.shift&31, k.mask, k.flip
+	n := len(raw) / k.bytes
+	if n == 0 {
+		return
+	}
+	dst = dst[:(n-1)*stride+1]
 	switch {
 	case k.bytes == 1:
-		raw = raw[:len(dst)]
-		for i, c := range raw {
-			dst[i] = table[(uint32(c)>>shift&mask)^flip]
+		for i, c := range raw[:n] {
+			dst[i*stride] = table[(uint32(c)>>shift&mask)^flip]
 		}
 	case shift == 0: // the usual 16-bit layout: the stored bits at the bottom
-		raw = raw[:2*len(dst)]
-		for i := range dst {
+		raw = raw[:2*n]
+		for i := range n {
 			c := raw[2*i : 2*i+2 : 2*i+2]
-			dst[i] = table[((uint32(c[0])|uint32(c[1])<<8)&mask)^flip]
+			dst[i*stride] = table[((uint32(c[0])|uint32(c[1])<<8)&mask)^flip]
 		}
 	default:
-		raw = raw[:2*len(dst)]
-		for i := range dst {
+		raw = raw[:2*n]
+		for i := range n {
 			c := raw[2*i : 2*i+2 : 2*i+2]
-			dst[i] = table[((uint32(c[0])|uint32(c[1])<<8)>>shift&mask)^flip]
+			dst[i*stride] = table[((uint32(c[0])|uint32(c[1])<<8)>>shift&mask)^flip]
 		}
 	}
 }

@@ -238,11 +238,11 @@ func resizeBytes(dst image.Image, dr image.Rectangle, src []uint8, w, h, stride,
 	if boxFactor(w, dr.Dx()) > 1 || boxFactor(h, dr.Dy()) > 1 || (ch != 1 && ch != 3) {
 		return false
 	}
-	return resizeInto(dst, dr, w, h, ch, func(y int, row []float32) {
+	return resizeInto(dst, dr, w, h, ch, func(y int, row []float32, step4 int) {
 		sr := src[y*stride:]
 		if ch == 1 {
-			for x, v := range sr[:len(row)] {
-				row[x] = byteFloat[v]
+			for x, v := range sr[:w] {
+				row[x*step4] = byteFloat[v]
 			}
 			return
 		}
@@ -265,11 +265,11 @@ var byteFloat = func() (t [256]float32) {
 }()
 
 // resizeInto resamples the w×h image of ch channels whose rows src gives
-// (as float32 values of bytes) into the rectangle dr of dst, an
+// (as float32 values of bytes, as resizeStream asks for them) into the rectangle dr of dst, an
 // *image.RGBA (grey replicated into R, G and B) or, for one channel, an
 // *image.Gray, with resizeStream and toByte. It reports false for another
 // destination; callers check boxFactor.
-func resizeInto(dst image.Image, dr image.Rectangle, w, h, ch int, src func(y int, row []float32)) bool {
+func resizeInto(dst image.Image, dr image.Rectangle, w, h, ch int, src func(y int, row []float32, stride int)) bool {
 	dw := dr.Dx()
 	var (
 		put func(y int, vals []float32)

@@ -90,8 +90,9 @@ func hrow1(src, w []float32, first []int, n int, dst []float32) {
 }
 
 // resizeStream resamples a w×h image of ch channels (1 or 3) to dw×dh
-// without a box pre-reduction (callers check boxFactor): src(y, dst)
-// writes source row y's w·ch values into dst, and put(y, vals) receives
+// without a box pre-reduction (callers check boxFactor): src(y, dst,
+// stride) writes source row y's w·ch values into dst, value i at
+// dst[i·stride] (stride 1 for three channels), and put(y, vals) receives
 // output row y's dw·ch values (vals is reused after put returns), or,
 // when out is not nil, each value rounded by toByte goes straight into
 // out(y), dw·ch bytes (rowsum's vector kernel). Bands of
@@ -99,7 +100,7 @@ func hrow1(src, w []float32, first []int, n int, dst []float32) {
 // band computes the few source rows it shares with the band before it
 // again, which changes no value. Same-size images are not filtered, as in
 // resize: put receives the source values.
-func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32), put func(y int, vals []float32), out func(y int) []byte) {
+func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32, stride int), put func(y int, vals []float32), out func(y int) []byte) {
 	if out != nil {
 		put = func(y int, vals []float32) {
 			o := out(y)
@@ -112,14 +113,18 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32), put func
 		parallelRows(h, func(lo, hi int) {
 			row := make([]float32, w*ch)
 			for y := lo; y < hi; y++ {
-				src(y, row)
+				src(y, row, 1)
 				put(y, row)
 			}
 		})
 		return
 	}
 	fx := newRowFilter(w, dw)
-	if ch == 3 {
+	var f1 *rowsum.Filter1
+	switch ch {
+	case 1:
+		f1 = rowsum.NewFilter1(fx.first, fx.w, fx.n)
+	case 3:
 		fx.f3 = rowsum.NewFilter3(fx.first, fx.w, fx.n)
 	}
 	ty := filterTaps(h, dh)
@@ -127,8 +132,15 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32), put func
 	for _, t := range ty {
 		ringRows = max(ringRows, len(t.w))
 	}
+	if f1 != nil {
+		ringRows += 3 // one channel: source rows are filtered four at a time
+	}
 	parallelRows(dh, func(lo, hi int) {
 		srow := make([]float32, (w+fx.n)*ch+1) // +1: Filter3 reads a fourth value
+		var src4, dst4, spare []float32
+		if f1 != nil {
+			src4, dst4, spare = make([]float32, 4*(w+fx.n)), make([]float32, 4*dw), make([]float32, dw)
+		}
 		ring := make([][]float32, ringRows)
 		for i := range ring {
 			ring[i] = make([]float32, dw*ch)
@@ -139,9 +151,23 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32), put func
 		for y := lo; y < hi; y++ {
 			t := ty[y]
 			next = max(next, t.first)
-			for ; next < t.first+len(t.w); next++ {
-				src(next, srow[:w*ch])
-				hrow(srow, ch, fx, ring[next%ringRows])
+			for next < t.first+len(t.w) {
+				if f1 == nil {
+					src(next, srow[:w*ch], 1)
+					hrow(srow, ch, fx, ring[next%ringRows])
+					next++
+					continue
+				}
+				// Four rows side by side, each pixel's four values together.
+				m := min(4, h-next)
+				four := [4][]float32{spare, spare, spare, spare} // lanes past the last row
+				for r := range m {
+					src(next+r, src4[r:r+4*(w-1)+1], 4)
+					four[r] = ring[(next+r)%ringRows]
+				}
+				f1.Apply4(dst4, src4)
+				rowsum.Deinterleave4(four, dst4)
+				next += m
 			}
 			rows = rows[:0]
 			for k := range t.w {

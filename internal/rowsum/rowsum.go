@@ -103,3 +103,69 @@ func filter3Go(dst, src, w4 []float32, first []int, n int) {
 		dst[3*x], dst[3*x+1], dst[3*x+2] = a0, a1, a2
 	}
 }
+
+// Filter1 is Filter3 for one channel, four rows at a time: out_r[x] =
+// Σ_k w[x·n+k] · in_r[first[x]+k] for rows r = 0…3, in the same order and
+// rounding.
+type Filter1 struct {
+	first []int
+	w4    []float32
+	n     int
+	need  int
+}
+
+// NewFilter1 makes the filter of len(first) outputs of n taps each, whose
+// weights are w (n for each output, output after output).
+func NewFilter1(first []int, w []float32, n int) *Filter1 {
+	f3 := NewFilter3(first, w, n)
+	f := &Filter1{first: first, w4: f3.w4, n: n}
+	for _, x := range first {
+		f.need = max(f.need, 4*(x+n))
+	}
+	return f
+}
+
+// Apply4 filters four rows given interleaved in src4 (src4[4i+r] is value
+// i of row r; 4·(first[x]+n) values at least for every x: the rows, then
+// zeros) into dst4, interleaved the same way (4·len(first) values).
+func (f *Filter1) Apply4(dst4, src4 []float32) {
+	if len(f.first) == 0 {
+		return
+	}
+	if len(src4) < f.need || len(dst4) < 4*len(f.first) {
+		panic("rowsum: Filter1 rows too short")
+	}
+	filter1x4(dst4, src4, f.w4, f.first, f.n)
+}
+
+// filter1x4Go is Apply4's plain loop.
+func filter1x4Go(dst4, src4, w4 []float32, first []int, n int) {
+	for x, f := range first {
+		var a [4]float32
+		for k := range n {
+			w := w4[4*(x*n+k)]
+			p := src4[4*(f+k):]
+			for r := range a {
+				a[r] += float32(w * p[r])
+			}
+		}
+		copy(dst4[4*x:], a[:])
+	}
+}
+
+// Deinterleave4 writes four interleaved rows (src4[4x+r] is value x of
+// row r) into the rows dst[0…3], len(dst[0]) values each (every row at
+// least that long; src4 at least four times that).
+func Deinterleave4(dst [4][]float32, src4 []float32) {
+	n := len(dst[0])
+	if len(dst[1]) < n || len(dst[2]) < n || len(dst[3]) < n || len(src4) < 4*n {
+		panic("rowsum: Deinterleave4 rows too short")
+	}
+	if n == 0 {
+		return
+	}
+	m := deinterleave4(dst, src4, n)
+	for x := m; x < n; x++ {
+		dst[0][x], dst[1][x], dst[2][x], dst[3][x] = src4[4*x], src4[4*x+1], src4[4*x+2], src4[4*x+3]
+	}
+}

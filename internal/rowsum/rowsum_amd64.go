@@ -34,3 +34,25 @@ func filter3(dst, src, w4 []float32, first []int, n int) {
 
 //go:noescape
 func filter3SSE(dst, src, w4 *float32, first *int, n, dw int)
+
+// filter1x4 runs Filter1's SSE kernel: four rows' values of a pixel in
+// the four lanes of one register, two outputs side by side.
+func filter1x4(dst4, src4, w4 []float32, first []int, n int) {
+	filter1x4SSE(&dst4[0], &src4[0], &w4[0], &first[0], n, len(first))
+}
+
+//go:noescape
+func filter1x4SSE(dst4, src4, w4 *float32, first *int, n, dw int)
+
+// deinterleave4 transposes four values of each of four rows at a time
+// (SSE) and returns how many values of each row it wrote.
+func deinterleave4(dst [4][]float32, src4 []float32, n int) int {
+	m := n &^ 3
+	if m > 0 {
+		deinterleave4SSE(&dst[0][0], &dst[1][0], &dst[2][0], &dst[3][0], &src4[0], m)
+	}
+	return m
+}
+
+//go:noescape
+func deinterleave4SSE(d0, d1, d2, d3, src4 *float32, n int)

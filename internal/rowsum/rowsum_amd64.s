@@ -124,3 +124,122 @@ sloop:
 
 done:
 	RET
+
+// func filter1x4SSE(dst4, src4, w4 *float32, first *int, n, dw int)
+TEXT ·filter1x4SSE(SB), NOSPLIT, $0-48
+	MOVQ dst4+0(FP), DI
+	MOVQ src4+8(FP), SI
+	MOVQ w4+16(FP), R8
+	MOVQ first+24(FP), R9
+	MOVQ n+32(FP), R10
+	MOVQ dw+40(FP), R11
+	MOVQ R10, R12
+	SHLQ $4, R12 // bytes of one output's weights
+
+pair4:
+	CMPQ R11, $2
+	JLT  single4
+	MOVQ (R9), AX
+	MOVQ 8(R9), BX
+	SHLQ $4, AX
+	SHLQ $4, BX
+	ADDQ SI, AX
+	ADDQ SI, BX
+	MOVQ R8, CX
+	LEAQ (R8)(R12*1), DX
+	XORPS X0, X0
+	XORPS X1, X1
+	MOVQ R10, R13
+
+ploop4:
+	MOVUPS (AX), X2
+	MOVUPS (CX), X3
+	MULPS  X3, X2
+	ADDPS  X2, X0
+	MOVUPS (BX), X4
+	MOVUPS (DX), X5
+	MULPS  X5, X4
+	ADDPS  X4, X1
+	ADDQ   $16, AX
+	ADDQ   $16, BX
+	ADDQ   $16, CX
+	ADDQ   $16, DX
+	DECQ   R13
+	JNZ    ploop4
+
+	MOVUPS X0, (DI)
+	MOVUPS X1, 16(DI)
+	ADDQ   $32, DI
+	ADDQ   $16, R9
+	LEAQ   (R8)(R12*2), R8
+	SUBQ   $2, R11
+	JMP    pair4
+
+single4:
+	CMPQ  R11, $0
+	JEQ   done4
+	MOVQ  (R9), AX
+	SHLQ  $4, AX
+	ADDQ  SI, AX
+	MOVQ  R8, CX
+	XORPS X0, X0
+	MOVQ  R10, R13
+
+sloop4:
+	MOVUPS (AX), X2
+	MOVUPS (CX), X3
+	MULPS  X3, X2
+	ADDPS  X2, X0
+	ADDQ   $16, AX
+	ADDQ   $16, CX
+	DECQ   R13
+	JNZ    sloop4
+
+	MOVUPS X0, (DI)
+
+done4:
+	RET
+
+// func deinterleave4SSE(d0, d1, d2, d3, src4 *float32, n int)
+// n is a multiple of 4: each step transposes a 4×4 block.
+TEXT ·deinterleave4SSE(SB), NOSPLIT, $0-48
+	MOVQ d0+0(FP), DI
+	MOVQ d1+8(FP), R8
+	MOVQ d2+16(FP), R9
+	MOVQ d3+24(FP), R10
+	MOVQ src4+32(FP), SI
+	MOVQ n+40(FP), CX
+
+tloop:
+	CMPQ CX, $0
+	JLE  tdone
+	MOVUPS (SI), X0   // x0: r0 r1 r2 r3
+	MOVUPS 16(SI), X1 // x1
+	MOVUPS 32(SI), X2 // x2
+	MOVUPS 48(SI), X3 // x3
+	MOVAPS X0, X4
+	UNPCKLPS X1, X4   // x0r0 x1r0 x0r1 x1r1
+	UNPCKHPS X1, X0   // x0r2 x1r2 x0r3 x1r3
+	MOVAPS X2, X5
+	UNPCKLPS X3, X5   // x2r0 x3r0 x2r1 x3r1
+	UNPCKHPS X3, X2   // x2r2 x3r2 x2r3 x3r3
+	MOVAPS X4, X6
+	MOVLHPS X5, X6    // row 0: x0 x1 x2 x3
+	MOVHLPS X4, X5    // row 1: x0 x1 x2 x3
+	MOVAPS X0, X7
+	MOVLHPS X2, X7    // row 2
+	MOVHLPS X0, X2    // row 3
+	MOVUPS X6, (DI)
+	MOVUPS X5, (R8)
+	MOVUPS X7, (R9)
+	MOVUPS X2, (R10)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	ADDQ $16, R8
+	ADDQ $16, R9
+	ADDQ $16, R10
+	SUBQ $4, CX
+	JMP  tloop
+
+tdone:
+	RET

@@ -160,3 +160,58 @@ func BenchmarkFilter3(b *testing.B) {
 		}
 	})
 }
+
+// TestFilter1MatchesPlainGo: the four-row SSE kernel gives the plain
+// loop's values to the bit.
+func TestFilter1MatchesPlainGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for trial := 0; trial < 2000; trial++ {
+		w := 1 + r.IntN(40)
+		n := 1 + r.IntN(12)
+		dw := r.IntN(50)
+		src := make([]float32, 4*(w+n))
+		for i := range 4 * w {
+			src[i] = float32(r.IntN(256))
+		}
+		first := make([]int, dw)
+		ws := make([]float32, dw*n)
+		for x := range first {
+			first[x] = r.IntN(w)
+		}
+		for i := range ws {
+			ws[i] = float32(r.Float64()*1.6 - 0.3)
+		}
+		f := NewFilter1(first, ws, n)
+		got, want := make([]float32, 4*dw), make([]float32, 4*dw)
+		f.Apply4(got, src)
+		filter1x4Go(want, src, f.w4, first, n)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d (%d taps, %d outputs): value %d is %v, the plain loop gives %v", trial, n, dw, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestDeinterleave4: four interleaved rows come apart exactly, for every
+// length.
+func TestDeinterleave4(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		src := make([]float32, 4*n)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		var dst [4][]float32
+		for r := range dst {
+			dst[r] = make([]float32, n)
+		}
+		Deinterleave4(dst, src)
+		for r := range dst {
+			for x, v := range dst[r] {
+				if v != float32(4*x+r) {
+					t.Fatalf("length %d: row %d value %d is %v, want %v", n, r, x, v, float32(4*x+r))
+				}
+			}
+		}
+	}
+}
