@@ -329,35 +329,41 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if err := im.checkFrame(frame); err != nil {
 		return nil, err
 	}
-	var (
-		display image.Image
-		w       Window
-		err     error
-	)
+	w := CT3Windows[0]
 	if enc == EncodingDisplay {
 		w = im.DefaultWindow(frame)
 		if opts.Window != nil {
 			w = *opts.Window
 		}
-		if in, ok, err := im.greyInput(frame, w, opts.Region, opts.Fit); err != nil {
-			return nil, err
-		} else if ok {
-			return im.prepared(in, frame, w, enc, opts)
-		}
 	}
+	input, err := im.modelInput(frame, enc, w, opts)
+	if err != nil {
+		return nil, err
+	}
+	return im.prepared(input, frame, w, enc, opts)
+}
+
+// modelInput makes the model input of frame in encoding enc (display
+// windowed with w, or ct3): straight from the stored values when the
+// frame allows it (greyInput, ct3Input), else from the rendered frame.
+func (im *Image) modelInput(frame int, enc string, w Window, opts PrepareOptions) (image.Image, error) {
+	var (
+		in  image.Image
+		ok  bool
+		err error
+	)
 	if enc == EncodingCT3 {
-		w = CT3Windows[0]
-		if in, ok, err := im.ct3Input(frame, opts.Region, opts.Fit); err != nil {
-			return nil, err
-		} else if ok {
-			return im.prepared(in, frame, w, enc, opts)
-		}
+		in, ok, err = im.ct3Input(frame, opts.Region, opts.Fit)
+	} else {
+		in, ok, err = im.greyInput(frame, w, opts.Region, opts.Fit)
+	}
+	if err != nil || ok {
+		return in, err
+	}
+	var display image.Image
+	if enc == EncodingCT3 {
 		display, err = im.renderCT3(frame)
 	} else {
-		w = im.DefaultWindow(frame)
-		if opts.Window != nil {
-			w = *opts.Window
-		}
 		display, err = im.render(frame, w)
 	}
 	if err != nil {
@@ -367,16 +373,13 @@ func (im *Image) prepare(opts PrepareOptions) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	var input image.Image
 	switch m := cropped.(type) {
 	case *image.Gray:
-		input = modelInputGray(newScratchGray(), m, opts.Fit)
+		return modelInputGray(newScratchGray(), m, opts.Fit), nil
 	case *image.RGBA:
-		input = modelInputRGB(m, opts.Fit)
-	default:
-		input = ModelInput(cropped, opts.Fit)
+		return modelInputRGB(m, opts.Fit), nil
 	}
-	return im.prepared(input, frame, w, enc, opts)
+	return ModelInput(cropped, opts.Fit), nil
 }
 
 // prepared encodes a model input as Prepare returns it.

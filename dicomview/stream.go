@@ -136,42 +136,15 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32, stride in
 		ringRows += 3 // one channel: source rows are filtered four at a time
 	}
 	parallelRows(dh, func(lo, hi int) {
-		srow := make([]float32, (w+fx.n)*ch+1) // +1: Filter3 reads a fourth value
-		var src4, dst4, spare []float32
-		if f1 != nil {
-			src4, dst4, spare = make([]float32, 4*(w+fx.n)), make([]float32, 4*dw), make([]float32, dw)
-		}
-		ring := make([][]float32, ringRows)
-		for i := range ring {
-			ring[i] = make([]float32, dw*ch)
-		}
+		b := newBand(w, h, ch, dw, ringRows, fx, f1, src)
 		rows := make([][]float32, 0, ringRows)
 		acc := make([]float32, dw*ch)
-		next := 0 // the next source row to filter into the ring
 		for y := lo; y < hi; y++ {
 			t := ty[y]
-			next = max(next, t.first)
-			for next < t.first+len(t.w) {
-				if f1 == nil {
-					src(next, srow[:w*ch], 1)
-					hrow(srow, ch, fx, ring[next%ringRows])
-					next++
-					continue
-				}
-				// Four rows side by side, each pixel's four values together.
-				m := min(4, h-next)
-				four := [4][]float32{spare, spare, spare, spare} // lanes past the last row
-				for r := range m {
-					src(next+r, src4[r:r+4*(w-1)+1], 4)
-					four[r] = ring[(next+r)%ringRows]
-				}
-				f1.Apply4(dst4, src4)
-				rowsum.Deinterleave4(four, dst4)
-				next += m
-			}
+			b.fill(t.first, t.first+len(t.w))
 			rows = rows[:0]
 			for k := range t.w {
-				rows = append(rows, ring[(t.first+k)%ringRows])
+				rows = append(rows, b.ring[(t.first+k)%ringRows])
 			}
 			if out != nil {
 				rowsum.Bytes(out(y), rows, t.w)
@@ -181,6 +154,57 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32, stride in
 			put(y, acc)
 		}
 	})
+}
+
+// band is one goroutine's share of resizeStream: a ring of horizontally
+// filtered source rows, filled in order as its output rows need them.
+type band struct {
+	w, h, ch, dw int
+	fx           rowFilter
+	f1           *rowsum.Filter1 // one channel: four rows at a time
+	src          func(y int, dst []float32, stride int)
+	ring         [][]float32
+	next         int // the next source row to filter into the ring
+	srow         []float32
+	src4, dst4   []float32 // four rows interleaved, in and out (f1)
+	spare        []float32 // where f1's lanes past the last row go
+}
+
+func newBand(w, h, ch, dw, ringRows int, fx rowFilter, f1 *rowsum.Filter1, src func(int, []float32, int)) *band {
+	b := &band{w: w, h: h, ch: ch, dw: dw, fx: fx, f1: f1, src: src,
+		ring: make([][]float32, ringRows), srow: make([]float32, (w+fx.n)*ch+1)} // +1: Filter3 reads a fourth value
+	for i := range b.ring {
+		b.ring[i] = make([]float32, dw*ch)
+	}
+	if f1 != nil {
+		b.src4, b.dst4, b.spare = make([]float32, 4*(w+fx.n)), make([]float32, 4*dw), make([]float32, dw)
+	}
+	return b
+}
+
+// fill makes sure source rows first…last-1 are in the ring, filtering
+// those not yet there (rows before first that were never needed are
+// skipped).
+func (b *band) fill(first, last int) {
+	b.next = max(b.next, first)
+	for b.next < last {
+		if b.f1 == nil {
+			b.src(b.next, b.srow[:b.w*b.ch], 1)
+			hrow(b.srow, b.ch, b.fx, b.ring[b.next%len(b.ring)])
+			b.next++
+			continue
+		}
+		// Four rows side by side, each pixel's four values together.
+		m := min(4, b.h-b.next)
+		four := [4][]float32{b.spare, b.spare, b.spare, b.spare}
+		for r := range m {
+			b.src(b.next+r, b.src4[r:r+4*(b.w-1)+1], 4)
+			four[r] = b.ring[(b.next+r)%len(b.ring)]
+		}
+		b.f1.Apply4(b.dst4, b.src4)
+		rowsum.Deinterleave4(four, b.dst4)
+		b.next += m
+	}
 }
 
 // vsum sets dst to the weighted sum of rows (w[k] times rows[k]), adding
