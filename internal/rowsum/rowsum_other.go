@@ -10,3 +10,6 @@ func filter3(dst, src, w4 []float32, first []int, n int) { filter3Go(dst, src, w
 func filter1x4(dst4, src4, w4 []float32, first []int, n int) { filter1x4Go(dst4, src4, w4, first, n) }
 
 func deinterleave4(dst [4][]float32, src4 []float32, n int) int { return 0 }
+
+// hasAVX2 is false: no vector kernel on this architecture.
+const hasAVX2 = false
