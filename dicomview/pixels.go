@@ -380,9 +380,15 @@ func (k tableKey) lookupFloat(dst []float32, stride int, raw []byte, table []flo
 		}
 	case shift == 0: // the usual 16-bit layout: the stored bits at the bottom
 		raw = raw[:2*n]
-		for i := range n {
-			c := raw[2*i : 2*i+2 : 2*i+2]
-			dst[i*stride] = table[((uint32(c[0])|uint32(c[1])<<8)&mask)^flip]
+		i, j := 0, 0
+		for ; i+2 <= n; i += 2 { // two containers a 32-bit load
+			c := binary.LittleEndian.Uint32(raw[2*i:])
+			a, b := table[(c&mask)^flip], table[(c>>16&mask)^flip]
+			dst[j], dst[j+stride] = a, b
+			j += 2 * stride
+		}
+		if i < n {
+			dst[j] = table[(uint32(binary.LittleEndian.Uint16(raw[2*i:]))&mask)^flip]
 		}
 	default:
 		raw = raw[:2*n]
