@@ -31,6 +31,13 @@ const EnvAutoRun = "MEDGEMMA_WORKBENCH_AUTORUN"
 // it is closed. The runtime starts in the background; the status line
 // shows its progress.
 func runGUI(cfg Config, paths []string) error {
+	// With EnvStartupTimes, the steps of the start are written out.
+	timed := os.Getenv(EnvStartupTimes) == "1"
+	mark := func(string) {}
+	if timed {
+		mark = startupLog(os.Stderr, processStart())
+	}
+	mark("main")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a := fyneapp.NewWithID(AppID)
@@ -65,7 +72,16 @@ func runGUI(cfg Config, paths []string) error {
 			}
 		}()
 	}
+	mark("services ready")
+	// The files given are read while the window is built (see
+	// ui.Workbench.ShowAndRun).
+	s.Preopen(ctx, paths)
 	w := ui.NewWorkbench(a, s)
+	mark("window built")
+	if timed {
+		w.SetMilestones(mark)
+		a.Lifecycle().SetOnStarted(func() { mark("window shown") })
+	}
 	w.SetInfo(ui.AppInfo{Version: Version, DataDir: s.cfg.DataDir, Secrets: secrets})
 	w.OpenPaths(paths)
 	if os.Getenv(EnvAutoRun) == "1" {

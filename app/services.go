@@ -23,6 +23,7 @@ type Services struct {
 	log       *slog.Logger
 	logFile   *logfile.Writer
 	pacsState
+	pre preopens // see Preopen
 }
 
 // NewServices opens the history database, records a session of the given

@@ -19,8 +19,12 @@ const maxTagEntryBytes = 2 << 30
 
 // OpenStudy opens a DICOM, PNG or JPEG file, a folder, a ZIP archive or a
 // DICOMDIR and returns its series (see dicomview.OpenSeries), and the
-// files in it that did not load.
+// files in it that did not load. The first OpenStudy of a path given to
+// Preopen takes that open.
 func (s *Services) OpenStudy(ctx context.Context, path string, progress func(files int)) ([]*dicomview.Series, []error, error) {
+	if po := s.takePreopened(path); po != nil {
+		return po.wait(ctx, progress)
+	}
 	return dicomview.OpenSeriesContext(ctx, path, progress)
 }
 

@@ -20,11 +20,14 @@ import (
 type source struct {
 	// load decodes the file again within b.
 	load func(b *budget) (*Image, error)
+	// file is the file's path, for reading parts of it (Thumbnail); ""
+	// for an entry of a ZIP archive.
+	file string
 }
 
 // fileSource is the source of the file at path.
 func fileSource(path string) *source {
-	return &source{load: func(b *budget) (*Image, error) { return load(path, b) }}
+	return &source{load: func(b *budget) (*Image, error) { return load(path, b) }, file: path}
 }
 
 // zipSource is the source of entry of the ZIP archive at archive, whose

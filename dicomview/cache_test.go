@@ -3,9 +3,11 @@ package dicomview
 import (
 	"bytes"
 	"container/list"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -181,7 +183,8 @@ func TestLazyKeepsPerFileLimits(t *testing.T) {
 // (loadHeader, which reads no native pixel data) gives the image Load
 // gives, and that a damaged file fails with Load's error: for the test
 // files of several transfer syntaxes, a file with elements after its pixel
-// data, and files cut short in their pixel data or after it.
+// data, files whose header is longer than the first read of it or than
+// all it reads, and files cut short in their pixel data or after it.
 func TestHeaderOnlySameAsLoad(t *testing.T) {
 	dir := t.TempDir()
 	v := dicomtest.Volume{Modality: "CT", Slices: 1, Rows: 256, Cols: 256, StudyUID: "2.25.1", SeriesUID: "2.25.2",
@@ -203,7 +206,18 @@ func TestHeaderOnlySameAsLoad(t *testing.T) {
 	}
 	// Data Set Trailing Padding (FFFC,FFFC) OB after the pixel data.
 	trailer := append(bytes.Clone(whole), 0xFC, 0xFF, 0xFC, 0xFF, 'O', 'B', 0, 0, 4, 0, 0, 0, 1, 2, 3, 4)
+	// A header of n bytes more: a Text Value (0040,A160) UT before the
+	// pixel data, past the first read of a header (headerFirst) or past
+	// all of it (headerPrefix).
+	longHeader := func(n int) []byte {
+		at := len(whole) - 256*256*2 - 12 // the Pixel Data element
+		ut := []byte{0x40, 0x00, 0x60, 0xA1, 'U', 'T', 0, 0}
+		ut = binary.LittleEndian.AppendUint32(ut, uint32(n))
+		ut = append(ut, bytes.Repeat([]byte("ab"), n/2)...)
+		return slices.Concat(whole[:at], ut, whole[at:])
+	}
 	files := []string{ps[0], write("trailer.dcm", trailer),
+		write("long-header.dcm", longHeader(20<<10)), write("huge-header.dcm", longHeader(70<<10)),
 		write("short-pixels.dcm", whole[:len(whole)-100]),
 		write("bad-trailer.dcm", append(bytes.Clone(whole), 0xFC, 0xFF, 0xFC, 0xFF, 'O', 'B', 0, 0, 40, 0, 0, 0, 1)),
 		filepath.Join("testdata", "3_explicit_big_endian.dcm")}
@@ -225,7 +239,7 @@ func TestHeaderOnlySameAsLoad(t *testing.T) {
 				got.Info != want.Info || got.layout != want.layout || len(got.frames) != len(want.frames) {
 				t.Fatalf("loadHeader image %+v, Load image %+v", got, want)
 			}
-			if b := filepath.Base(p); (b == "trailer.dcm" || b == "slice-0001.dcm") && got.raw != nil {
+			if b := filepath.Base(p); (b == "trailer.dcm" || b == "slice-0001.dcm" || b == "long-header.dcm") && got.raw != nil {
 				t.Errorf("loadHeader read the pixel data of %s", b)
 			}
 			got.makeLazy(fileSource(p))

@@ -155,6 +155,9 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 	if sc.pixel.unread == 0 {
 		im.raw = raw[:frames*l.frameBytes()]
 	}
+	if sc.codec == nil && !sc.deflated && !l.packed && !(sc.order == binary.BigEndian && l.bitsAllocated == 8 && sc.pixel.vr == "OW") {
+		im.pixelAt = int64(sc.pixel.at) // the stored samples, as they lie in the file
+	}
 	im.rawDefault = l.samples != 1
 	return im, nil
 }

@@ -12,7 +12,8 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 )
 
-// FuzzLoad checks that no input makes decoding or rendering panic or hang.
+// FuzzLoad checks that no input makes decoding, rendering or a thumbnail
+// (of the image loaded, and of its file opened lazily) panic or hang.
 // (ModelInput works on any rendered image; its edge cases are unit
 // tests.) It is seeded with the small sample files, every compressed
 // transfer syntax made from 3.dcm, and tiny synthetic files (tinySeeds)
@@ -70,6 +71,25 @@ func FuzzLoad(f *testing.F) {
 		for _, frame := range []int{1, im.Frames} {
 			if _, err := im.Render(frame, im.DefaultWindow(frame)); err != nil {
 				t.Fatalf("Render(%d) of a loaded image: %v", frame, err)
+			}
+			if _, err := im.Thumbnail(frame, 16); err != nil {
+				t.Fatalf("Thumbnail(%d) of a loaded image: %v", frame, err)
+			}
+		}
+		// The same file opened lazily, as a folder's: its thumbnails read
+		// the rows they need from it.
+		p := filepath.Join(t.TempDir(), "fuzz.dcm")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lazy, err := loadHeader(p, newBudget(lim, nil))
+		if err != nil {
+			return // a PNG or JPEG, which a folder skips
+		}
+		lazy.makeLazy(fileSource(p))
+		for _, frame := range []int{1, lazy.Frames} {
+			if _, err := lazy.Thumbnail(frame, 16); err != nil {
+				t.Fatalf("Thumbnail(%d) of a lazy image: %v", frame, err)
 			}
 		}
 	})

@@ -8,9 +8,15 @@ import (
 	"os"
 )
 
-// headerPrefix is how much of a file loadHeader reads first: enough for
-// the header of nearly every DICOM file.
-const headerPrefix = 64 << 10
+// headerPrefix is how much of a file loadHeader reads at most before
+// reading it whole: enough for the header of nearly every DICOM file.
+// It reads headerFirst bytes first, enough for most (1,000 headers read
+// 64 KiB each are 64 MB of garbage, a collection every few MB), and the
+// rest of headerPrefix only when the pixel data do not start in them.
+const (
+	headerFirst  = 8 << 10
+	headerPrefix = 64 << 10
+)
 
 // errNeedPixels: the file cannot be checked from its header alone.
 var errNeedPixels = errors.New("the pixel data must be read")
@@ -39,11 +45,17 @@ func readHeader(path string, b *budget) (*Image, error) {
 	if err := b.chargeFile(size); err != nil {
 		return nil, err
 	}
-	head := make([]byte, min(size, headerPrefix))
-	if _, err := io.ReadFull(f, head); err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if int64(len(head)) < size {
+	var head []byte
+	for _, n := range []int64{headerFirst, headerPrefix} {
+		if size <= headerPrefix {
+			break // read whole below
+		}
+		more := make([]byte, n)
+		copy(more, head)
+		if _, err := io.ReadFull(f, more[len(head):]); err != nil {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		head = more
 		if im, err := headerOnly(f, head, size, b); !errors.Is(err, errNeedPixels) {
 			if err == nil {
 				im.Path = path

@@ -72,6 +72,11 @@ type Image struct {
 	// min/max (PNG, JPEG and colour, whose values are already for display).
 	rawDefault bool
 
+	// pixelAt is where in its file a DICOM image's frames lie as raw
+	// holds them (native, not deflated, not 1-bit, not byte-swapped), for
+	// Thumbnail to read rows of a lazy image there; 0 otherwise.
+	pixelAt int64
+
 	// src re-reads the pixel data of a lazy image (see cache.go), whose
 	// raw is nil; nil for an image whose pixels raw holds.
 	src   *source

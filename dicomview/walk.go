@@ -79,6 +79,9 @@ type pixelSpan struct {
 	start  int // offset of the element's tag in the file
 	vr     string
 	native []byte
+	// at is the offset of native pixel data (the element's value) in the
+	// data scanned; 0 for encapsulated data.
+	at int
 	// unread, for a file whose header alone was read (see loadHeader):
 	// native pixel data of this many bytes lie in the file after the
 	// element's header, and native is nil.
@@ -495,12 +498,12 @@ func (w *walker) value(h header, end int) (header, error) {
 			return h, w.fragments(h, end)
 		}
 		if w.fileSize > 0 && w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData && int64(h.vl) <= w.fileSize-int64(w.pos) {
-			w.pixel = &pixelSpan{start: h.start, vr: h.vr, unread: int64(h.vl)}
+			w.pixel = &pixelSpan{start: h.start, vr: h.vr, at: h.value, unread: int64(h.vl)}
 			w.pos += int(h.vl) // past the end of data: the caller reads on from there
 			return h, errHeaderEnd
 		}
 		if w.depth == 0 && w.pixel == nil && h.tag == tag.PixelData && uint64(h.vl) <= uint64(end-w.pos) {
-			w.pixel = &pixelSpan{start: h.start, vr: h.vr, native: w.data[w.pos : w.pos+int(h.vl)]}
+			w.pixel = &pixelSpan{start: h.start, vr: h.vr, at: h.value, native: w.data[w.pos : w.pos+int(h.vl)]}
 		}
 	}
 	if h.vl == undefinedLength {

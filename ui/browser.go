@@ -234,16 +234,11 @@ func (b *studyBrowser) makeThumb(s *dicomview.Series, id widget.TreeNodeID) {
 }
 
 // thumbnail renders a slice at most thumbSize pixels on a side with its
-// default window; a colour image is rendered in full and scaled when
-// drawn. It returns nil when the slice cannot be rendered.
+// default window, from every k-th row and column of it (read alone from
+// the file of a lazy series: see dicomview's Thumbnail). It returns nil
+// when the slice cannot be rendered.
 func thumbnail(sl dicomview.Slice) image.Image {
-	win := sl.Image.DefaultWindow(sl.Frame)
-	if p, err := sl.Image.Preview(sl.Frame, thumbSize); err == nil {
-		if img, err := p.Render(win); err == nil {
-			return img
-		}
-	}
-	img, err := sl.Image.Render(sl.Frame, win)
+	img, err := sl.Image.Thumbnail(sl.Frame, thumbSize)
 	if err != nil {
 		return nil
 	}

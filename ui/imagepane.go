@@ -69,6 +69,15 @@ type imagePane struct {
 	rendering   bool               // a render goroutine is running
 	openSeq     int                // counts opens; only the latest result is shown
 	cancelOpen  context.CancelFunc // stops the open in progress; nil when none
+	// firstSlice: the first slice of the latest open is not yet on screen
+	// (for the milestones, env.mark).
+	firstSlice bool
+	// prerendered is the first slice of an open, rendered by the open's
+	// goroutine with its default window, for the render that shows it;
+	// nil once used.
+	prerendered *renderResult
+	// pending is the latest open's result, for awaitOpen; nil when none.
+	pending *pendingOpen
 
 	series []*dicomview.Series // in the browser
 	cur    *dicomview.Series   // shown
@@ -466,6 +475,10 @@ func (p *imagePane) open(paths ...string) {
 	}
 	opening := "Opening " + baseNames(paths) + "…"
 	p.imageInfo.SetText(opening)
+	p.env.mark("open: start")
+	p.firstSlice = true
+	po := &pendingOpen{ready: make(chan struct{})}
+	p.pending = po
 	ctx, cancel := p.env.opContext()
 	p.cancelOpen = cancel
 	p.cancelOpenButton.Show()
@@ -496,11 +509,62 @@ func (p *imagePane) open(paths ...string) {
 				firstErr = err
 			}
 		}
+		var first *renderResult
 		if len(all) > 0 {
 			firstErr = nil // show what loaded
+			p.env.mark(fmt.Sprintf("open: %d files read", files.Load()))
+			if ctx.Err() == nil {
+				first = renderFirst(all[0].Slices[0])
+				p.env.mark("first slice: rendered")
+			}
 		}
-		p.env.do(func() { p.opened(seq, paths, all, skipped, firstErr) })
+		po.show = func() {
+			if p.pending == po {
+				p.pending = nil
+			}
+			if seq == p.openSeq {
+				p.prerendered = first
+			}
+			p.opened(seq, paths, all, skipped, firstErr)
+		}
+		close(po.ready)
+		p.env.do(po.run)
 	}()
+}
+
+// pendingOpen is the result of one open, shown once: by awaitOpen before
+// the window is first shown, or when the open's goroutine hands it to the
+// UI goroutine.
+type pendingOpen struct {
+	ready chan struct{} // closed when show is set
+	show  func()        // shows the open's result
+	shown bool          // used on the UI goroutine only
+}
+
+// run shows the open's result unless it was shown. It runs on the UI
+// goroutine, after ready is closed.
+func (po *pendingOpen) run() {
+	if !po.shown {
+		po.shown = true
+		po.show()
+	}
+}
+
+// awaitOpen waits at most d for the latest open to end and shows its
+// result now; the window's first frame then shows it. Call it on the UI
+// goroutine before the window is shown.
+func (p *imagePane) awaitOpen(d time.Duration) {
+	po := p.pending
+	if po == nil {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-po.ready:
+		po.run()
+	case <-t.C:
+	}
 }
 
 func (p *imagePane) opened(seq int, paths []string, series []*dicomview.Series, skipped []error, err error) {
@@ -524,6 +588,7 @@ func (p *imagePane) opened(seq int, paths []string, series []*dicomview.Series, 
 	}
 	p.series = series
 	p.cur = nil
+	p.env.mark("open: series shown")
 	p.browser.setSeries(series, skipped)
 	p.showSeries(series[0], 0)
 }
@@ -647,6 +712,14 @@ func (p *imagePane) render() {
 	if !withDisplay && !withInput {
 		return
 	}
+	if pre := p.prerendered; pre != nil {
+		p.prerendered = nil
+		if pre.job.key.renderKey == k && withDisplay && !full && !withInput {
+			p.rendering = true
+			p.rendered(*pre)
+			return
+		}
+	}
 	var pv *dicomview.Preview
 	if p.previewFor == (frameKey{k.im, k.frame}) {
 		pv = p.preview
@@ -656,6 +729,15 @@ func (p *imagePane) render() {
 		r := renderImage(renderJob{key: ik, display: withDisplay, full: full, preview: pv, input: withInput})
 		p.env.do(func() { p.rendered(r) })
 	}()
+}
+
+// renderFirst renders slice sl as the viewer first shows it, with its
+// default window, so that the first slice of an open is shown with the
+// series rather than a frame later. It runs off the UI goroutine.
+func renderFirst(sl dicomview.Slice) *renderResult {
+	k := renderKey{im: sl.Image, frame: sl.Frame, window: sl.Image.DefaultWindow(sl.Frame)}
+	r := renderImage(renderJob{key: inputKey{renderKey: k}, display: true})
+	return &r
 }
 
 // renderJob is what one render goroutine makes.
@@ -743,10 +825,27 @@ func (p *imagePane) rendered(r renderResult) {
 			p.prepared, p.input, p.preparedFor = r.prepared, r.input, k
 		}
 		p.updateViewer()
+		if r.display != nil && p.firstSlice {
+			p.markFirstSlice()
+		}
 		p.env.inputChanged.fire()
 	}
 	if !current || r.err == nil {
 		p.render() // no-op when nothing changed meanwhile
+	}
+}
+
+// markFirstSlice reports the first slice of an open given to the viewer,
+// and then drawn.
+func (p *imagePane) markFirstSlice() {
+	p.firstSlice = false
+	if p.env.milestone == nil {
+		return
+	}
+	p.env.mark("first slice: set")
+	p.viewer.onDrawn = func() {
+		p.viewer.onDrawn = nil
+		p.env.mark("first slice: drawn")
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/software"
@@ -371,4 +373,87 @@ func TestCancelOpen(t *testing.T) {
 	if h.wb.pane.imageInfo.Text != "No image" || h.wb.pane.img != nil || hasDialog(h.wb.Window()) {
 		t.Errorf("after Cancel: info %q, image %v, dialog %v", h.wb.pane.imageInfo.Text, h.wb.pane.img != nil, hasDialog(h.wb.Window()))
 	}
+}
+
+// TestOpenShowsFirstSliceWithSeries opens a folder of a 40-slice CT and
+// checks that the first slice is on the viewer in the same UI change that
+// lists the series (not a change, and a frame, later), with the file's
+// window, and that the milestones of the open come in order: the headers
+// read, the first slice rendered, the series shown, the slice given to
+// the viewer, then drawn by the next paint.
+func TestOpenShowsFirstSliceWithSeries(t *testing.T) {
+	dir := t.TempDir()
+	v := dicomtest.Volume{Modality: "CT", Slices: 40, Rows: 64, Cols: 64, StudyUID: "2.25.1", SeriesUID: "2.25.2",
+		Intercept: -1024, WindowCenter: 40, WindowWidth: 400,
+		Value: func(x, y, z int) int16 { return int16(1024 + (x+y+z)%200 - 100) }}
+	if _, err := v.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, &fakeBackend{})
+	p := h.wb.pane
+	var mu sync.Mutex
+	var events []string
+	h.wb.SetMilestones(func(e string) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	})
+	// After each UI change: is a series shown without its slice?
+	seriesWithoutSlice := false
+	do := p.env.do
+	p.env.do = func(fn func()) {
+		do(func() {
+			fn()
+			if p.cur != nil && p.viewer.Image() == nil {
+				seriesWithoutSlice = true
+			}
+		})
+	}
+	h.openAndWait(dir)
+	if seriesWithoutSlice {
+		t.Error("the series was listed before its first slice was on the viewer")
+	}
+	if p.slice != 0 || p.window != (dicomview.Window{Center: 40, Width: 400}) || p.frameLabel.Text != "Slice 1/40" {
+		t.Errorf("shown slice %d with window %+v (%q), want slice 1 with the file's window 40/400", p.slice+1, p.window, p.frameLabel.Text)
+	}
+	h.wb.Window().Canvas().Capture() // a paint
+	mu.Lock()
+	got := strings.Join(events, "; ")
+	mu.Unlock()
+	want := "open: start; open: 40 files read; first slice: rendered; open: series shown; first slice: set; first slice: drawn"
+	if got != want {
+		t.Errorf("milestones\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestShowAndRunWaitsForPathsGiven checks what the window's first frame
+// shows of the paths given before it is shown (ShowAndRun's wait): the
+// series in the browser and the first slice on the viewer, without any
+// UI change queued meanwhile having run; and that an open slower than the
+// wait leaves the window to show its progress, its result shown when it
+// comes.
+func TestShowAndRunWaitsForPathsGiven(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	p := h.wb.pane
+	p.open(dicomtest.File(t, "3.dcm"))
+	p.awaitOpen(waitTimeout)
+	if p.cur == nil || p.viewer.Image() == nil || len(p.browser.series) != 1 || p.cancelOpenButton.Visible() {
+		t.Fatalf("after the wait: series %v, image %v, browser %d series, cancel shown %v; want the series and its slice shown",
+			p.cur, p.viewer.Image() != nil, len(p.browser.series), p.cancelOpenButton.Visible())
+	}
+	shown := p.img
+	h.q.drain() // the open's own hand-over to the UI goroutine shows nothing again
+	if p.img != shown || p.viewer.Image() == nil {
+		t.Error("the open's result was shown twice")
+	}
+
+	gate := make(chan struct{})
+	h.fake.set(func(f *fakeBackend) { f.openGate = gate })
+	p.open(dicomtest.File(t, "5.dcm"))
+	p.awaitOpen(20 * time.Millisecond)
+	if p.img != shown || !p.cancelOpenButton.Visible() {
+		t.Errorf("a slow open shown before it ended (image %v, cancel shown %v)", p.img.Path, p.cancelOpenButton.Visible())
+	}
+	close(gate)
+	h.waitFor("the slow open to be shown", waitTimeout, func() bool { return p.img != shown && p.viewer.Image() != nil })
 }

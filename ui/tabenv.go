@@ -34,6 +34,18 @@ type tabEnv struct {
 	// runsChanged fires when a run was logged or rated; the history
 	// browser listens.
 	runsChanged notice
+
+	// milestone, when set, is told the steps of opening a study as they
+	// happen (see Workbench.SetMilestones); it may be called on any
+	// goroutine.
+	milestone func(event string)
+}
+
+// mark reports a milestone of opening a study, if anyone listens.
+func (e *tabEnv) mark(event string) {
+	if e.milestone != nil {
+		e.milestone(event)
+	}
 }
 
 // notice is a notification without data: listeners are called in order

@@ -96,6 +96,11 @@ type Viewer struct {
 	regionFrom  [2]float64
 	regionDrag  bool
 	OnRegion    func(image.Rectangle)
+
+	// onDrawn, when set, is called where Fyne paints, after the raster
+	// drew an image (not the placeholder); the image pane times the first
+	// slice of an open with it.
+	onDrawn func()
 }
 
 // regionColor is the colour of the region drawn: amber.
@@ -676,6 +681,9 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 		default:
 			drawBox(r.buf, core.Box{X0: float64(g.Min.X), Y0: float64(g.Min.Y), X1: float64(g.Max.X), Y1: float64(g.Max.Y)}, z, v.center, line, regionColor)
 		}
+	}
+	if v.img != nil && v.onDrawn != nil {
+		v.onDrawn()
 	}
 	return r.buf
 }

@@ -95,8 +95,19 @@ func (w *Workbench) Window() fyne.Window {
 	return w.win
 }
 
+// firstShowWait is how long ShowAndRun waits for the paths given to
+// OpenPaths, so that the window's first frame shows their first slice.
+const firstShowWait = 250 * time.Millisecond
+
 // ShowAndRun shows the window and runs the application until it quits.
+// When paths were given to OpenPaths, it first waits for them to open,
+// for at most firstShowWait, so that the window's first frame shows their
+// series and first slice rather than a frame or more later (the window
+// takes longer to start than a folder of 1,000 headers to read when the
+// services began reading it early: app's Services.Preopen); past that the
+// window opens and shows the open's progress.
 func (w *Workbench) ShowAndRun() {
+	w.pane.awaitOpen(firstShowWait)
 	w.win.ShowAndRun()
 }
 
@@ -114,6 +125,16 @@ func (w *Workbench) OpenPaths(paths []string) {
 	if len(ps) > 0 {
 		w.pane.open(ps...)
 	}
+}
+
+// SetMilestones has fn told the steps of opening paths, for timing the
+// window's start (an opt-in log): "open: start", "open: N files read"
+// (the headers are read and grouped), "open: series shown", "first
+// slice: rendered", "first slice: set" (given to the viewer) and "first
+// slice: drawn" (the viewer drew it). fn may be called on any goroutine
+// and must not block. Call it before OpenPaths.
+func (w *Workbench) SetMilestones(fn func(event string)) {
+	w.env.milestone = fn
 }
 
 // AutoRun presses Run once an image is shown and a model is chosen, and

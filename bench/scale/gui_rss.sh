@@ -3,7 +3,8 @@
 # BINARY DIR (no model server: --ollama-url points nowhere), samples the
 # process's VmRSS every 0.1 s for SECONDS (default 15), and photographs
 # the screen 1, 2 and 3 s after the start (OUT/at-Ns-NAME.png) to see
-# when the first slice is shown. Prints "NAME max_MiB final_MiB".
+# when the first slice is shown (bench/scale/first_slice.sh times it to
+# the millisecond). Prints "NAME max_MiB final_MiB".
 #   bench/scale/gui_rss.sh NAME BINARY DIR OUT [SECONDS]
 set -euo pipefail
 name=$1 bin=$2 dir=$3 out=$4 secs=${5:-15}

@@ -137,5 +137,8 @@ if command -v Xvfb >/dev/null && [ -d "$work/ct1000" ]; then
 		bench/scale/gui_rss.sh "$b" "$work/$b" "$work/ct1000" "$work/shots" 12
 	done
 	echo "(screenshots at 1, 2, 3 s: $work/shots)"
+	echo
+	echo "## the first slice of the 1,000-slice folder on screen, ms from the process's start, $runs runs each (load $(load))"
+	RUNS=$runs bench/scale/first_slice.sh "$work/ct1000" "$work/shots" before="$work/before" after="$work/after"
 fi
 echo "load average at the end: $(load)"
