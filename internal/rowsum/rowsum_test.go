@@ -1,6 +1,7 @@
 package rowsum
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -99,35 +100,49 @@ func BenchmarkBytes(b *testing.B) {
 	})
 }
 
+// randomFilter is a random horizontal filter for the kernel tests: a
+// source of w pixels of ch values (then the zeros the kernels may read),
+// dw outputs of n taps.
+func randomFilter(r *rand.Rand, ch int) (src, ws []float32, first []int, n int) {
+	w := 1 + r.IntN(40)
+	n = 1 + r.IntN(12)
+	dw := r.IntN(50)
+	src = make([]float32, ch*(w+n)+1)
+	for i := range ch * w {
+		src[i] = float32(r.IntN(256))
+	}
+	first = make([]int, dw)
+	ws = make([]float32, dw*n)
+	for x := range first {
+		first[x] = r.IntN(w)
+	}
+	for i := range ws {
+		ws[i] = float32(r.Float64()*1.6 - 0.3)
+	}
+	return src, ws, first, n
+}
+
+// sameBits fails t at the first value of got whose bits differ from want's.
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: value %d is %v, the plain loop gives %v", what, i, got[i], want[i])
+		}
+	}
+}
+
 // TestFilter3MatchesPlainGo: the SSE kernel gives the plain loop's
 // values to the bit, for odd and even output counts and any tap count.
 func TestFilter3MatchesPlainGo(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for trial := 0; trial < 2000; trial++ {
-		w := 1 + r.IntN(40)
-		n := 1 + r.IntN(12)
-		dw := r.IntN(50)
-		src := make([]float32, 3*(w+n)+1)
-		for i := range 3 * w {
-			src[i] = float32(r.IntN(256))
-		}
-		first := make([]int, dw)
-		ws := make([]float32, dw*n)
-		for x := range first {
-			first[x] = r.IntN(w)
-		}
-		for i := range ws {
-			ws[i] = float32(r.Float64()*1.6 - 0.3)
-		}
+		src, ws, first, n := randomFilter(r, 3)
 		f := NewFilter3(first, ws, n)
-		got, want := make([]float32, 3*dw), make([]float32, 3*dw)
+		got, want := make([]float32, 3*len(first)), make([]float32, 3*len(first))
 		f.Apply(got, src)
 		filter3Go(want, src, f.w4, first, n)
-		for i := range got {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("trial %d (%d taps, %d outputs): value %d is %v, the plain loop gives %v", trial, n, dw, i, got[i], want[i])
-			}
-		}
+		sameBits(t, fmt.Sprintf("trial %d (%d taps, %d outputs)", trial, n, len(first)), got, want)
 	}
 }
 
@@ -166,30 +181,12 @@ func BenchmarkFilter3(b *testing.B) {
 func TestFilter1MatchesPlainGo(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for trial := 0; trial < 2000; trial++ {
-		w := 1 + r.IntN(40)
-		n := 1 + r.IntN(12)
-		dw := r.IntN(50)
-		src := make([]float32, 4*(w+n))
-		for i := range 4 * w {
-			src[i] = float32(r.IntN(256))
-		}
-		first := make([]int, dw)
-		ws := make([]float32, dw*n)
-		for x := range first {
-			first[x] = r.IntN(w)
-		}
-		for i := range ws {
-			ws[i] = float32(r.Float64()*1.6 - 0.3)
-		}
+		src, ws, first, n := randomFilter(r, 4) // four rows interleaved
 		f := NewFilter1(first, ws, n)
-		got, want := make([]float32, 4*dw), make([]float32, 4*dw)
+		got, want := make([]float32, 4*len(first)), make([]float32, 4*len(first))
 		f.Apply4(got, src)
 		filter1x4Go(want, src, f.w4, first, n)
-		for i := range got {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("trial %d (%d taps, %d outputs): value %d is %v, the plain loop gives %v", trial, n, dw, i, got[i], want[i])
-			}
-		}
+		sameBits(t, fmt.Sprintf("trial %d (%d taps, %d outputs)", trial, n, len(first)), got, want)
 	}
 }
 
