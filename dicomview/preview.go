@@ -41,8 +41,28 @@ func (im *Image) Preview(frame, size int) (*Preview, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preview %s: %w", im.Path, err)
 	}
-	p := resize(plane{w: im.Width, h: im.Height, ch: 1, pix: vals}, w, h)
-	return &Preview{Width: w, Height: h, vals: p.pix, voiFunc: im.frames[frame-1].voiFunc, invert: im.invert}, nil
+	return &Preview{Width: w, Height: h, vals: resizeValues(vals, im.Width, im.Height, w, h), voiFunc: im.frames[frame-1].voiFunc, invert: im.invert}, nil
+}
+
+// resizeValues resamples a one-channel w×h image of float values to
+// dw×dh as resize does, to the bit: row by row (resizeStream) unless it
+// needs a box pre-reduction.
+func resizeValues(vals []float32, w, h, dw, dh int) []float32 {
+	if boxFactor(w, dw) > 1 || boxFactor(h, dh) > 1 {
+		return resize(plane{w: w, h: h, ch: 1, pix: vals}, dw, dh).pix
+	}
+	if w == dw && h == dh {
+		return vals
+	}
+	out := make([]float32, dw*dh)
+	resizeStream(w, h, 1, dw, dh, func(y int, dst []float32, stride int) {
+		for i, v := range vals[y*w : (y+1)*w] {
+			dst[i*stride] = v
+		}
+	}, func(y int, row []float32) {
+		copy(out[y*dw:(y+1)*dw], row)
+	}, nil)
+	return out
 }
 
 // Render windows the preview with w (the image's VOI LUT Function;

@@ -2,6 +2,7 @@ package dicomview
 
 import (
 	"image"
+	"math"
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
@@ -53,5 +54,25 @@ func TestPreview(t *testing.T) {
 	}
 	if _, err := im.Preview(2, 1024); err == nil {
 		t.Error("Preview of frame 2 of a 1-frame image succeeded")
+	}
+}
+
+// TestPreviewValuesAsResize: the preview's values, resampled row by row,
+// are resize's to the bit, for reductions and enlargements, odd sizes and
+// values beyond a byte's range (Hounsfield units).
+func TestPreviewValuesAsResize(t *testing.T) {
+	for _, c := range [][4]int{{2140, 1760, 1024, 842}, {512, 512, 300, 300}, {301, 97, 640, 206}, {7, 5, 3, 2}, {64, 64, 64, 64}} {
+		w, h, dw, dh := c[0], c[1], c[2], c[3]
+		vals := make([]float32, w*h)
+		for i := range vals {
+			vals[i] = float32((i*7919)%4096) - 1024.5
+		}
+		got := resizeValues(vals, w, h, dw, dh)
+		want := resize(plane{w: w, h: h, ch: 1, pix: vals}, dw, dh).pix
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%d×%d → %d×%d: value %d is %v, resize gives %v", w, h, dw, dh, i, got[i], want[i])
+			}
+		}
 	}
 }

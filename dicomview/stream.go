@@ -13,8 +13,7 @@ import "github.com/medgemma-workbench/medgemma-workbench/internal/rowsum"
 // all have n taps: each output's own taps, then zero weights. A zero
 // product added after the last tap leaves a sum of finite values as it
 // was, so the result is filterTaps' to the bit, and the loop over taps has
-// one length for every output, which lets hrow compute four outputs side
-// by side.
+// one length for every output, which is what rowsum's kernels need.
 type rowFilter struct {
 	n     int             // taps of every output
 	first []int           // first input pixel of each output
@@ -35,58 +34,6 @@ func newRowFilter(n, dn int) rowFilter {
 		copy(f.w[i*f.n:], t.w)
 	}
 	return f
-}
-
-// hrow filters one source row of ch interleaved channels (src, whose
-// length must be at least (w+f.n)·ch: the row, then zeros for the padded
-// taps to read) into dst (len(f.first)·ch values).
-func hrow(src []float32, ch int, f rowFilter, dst []float32) {
-	switch ch {
-	case 1:
-		hrow1(src, f.w, f.first, f.n, dst[:len(f.first)])
-	case 3:
-		f.f3.Apply(dst, src)
-	default:
-		panic("dicomview: hrow needs 1 or 3 channels")
-	}
-}
-
-// hrow1 is hrow for one channel, four outputs side by side, each summed
-// in the order of its taps. It is a function of its own, not inlined, so
-// that its loops keep every value in a register (inlined, the loop counter
-// went to the stack and each step waited for it).
-//
-//go:noinline
-func hrow1(src, w []float32, first []int, n int, dst []float32) {
-	x := 0
-	for ; x+4 <= len(dst); x += 4 {
-		ws := w[x*n : (x+4)*n]
-		w0, w1, w2, w3 := ws[:n], ws[n:2*n], ws[2*n:3*n], ws[3*n:4*n]
-		f := first[x : x+4 : x+4]
-		s0 := src[f[0]:][:len(w0)]
-		s1 := src[f[1]:][:len(w0)]
-		s2 := src[f[2]:][:len(w0)]
-		s3 := src[f[3]:][:len(w0)]
-		w1, w2, w3 = w1[:len(w0)], w2[:len(w0)], w3[:len(w0)]
-		var a0, a1, a2, a3 float32
-		for k, v := range w0 {
-			a0 += float32(v * s0[k])
-			a1 += float32(w1[k] * s1[k])
-			a2 += float32(w2[k] * s2[k])
-			a3 += float32(w3[k] * s3[k])
-		}
-		d := dst[x : x+4 : x+4]
-		d[0], d[1], d[2], d[3] = a0, a1, a2, a3
-	}
-	for ; x < len(dst); x++ {
-		w0 := w[x*n : x*n+n]
-		s0 := src[first[x]:][:len(w0)]
-		var a0 float32
-		for k, v := range w0 {
-			a0 += float32(v * s0[k])
-		}
-		dst[x] = a0
-	}
 }
 
 // resizeStream resamples a w×h image of ch channels (1 or 3) to dw×dh
@@ -190,7 +137,7 @@ func (b *band) fill(first, last int) {
 	for b.next < last {
 		if b.f1 == nil {
 			b.src(b.next, b.srow[:b.w*b.ch], 1)
-			hrow(b.srow, b.ch, b.fx, b.ring[b.next%len(b.ring)])
+			b.fx.f3.Apply(b.ring[b.next%len(b.ring)], b.srow)
 			b.next++
 			continue
 		}
