@@ -15,10 +15,9 @@ import "github.com/medgemma-workbench/medgemma-workbench/internal/rowsum"
 // was, so the result is filterTaps' to the bit, and the loop over taps has
 // one length for every output, which is what rowsum's kernels need.
 type rowFilter struct {
-	n     int             // taps of every output
-	first []int           // first input pixel of each output
-	w     []float32       // n weights for each output, output after output
-	f3    *rowsum.Filter3 // the same filter for three channels
+	n     int       // taps of every output
+	first []int     // first input pixel of each output
+	w     []float32 // n weights for each output, output after output
 }
 
 // newRowFilter is the filter of filterTaps(n, dn) padded to one tap count.
@@ -67,23 +66,23 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32, stride in
 		return
 	}
 	fx := newRowFilter(w, dw)
-	var f1 *rowsum.Filter1
-	switch ch {
-	case 1:
-		f1 = rowsum.NewFilter1(fx.first, fx.w, fx.n)
-	case 3:
-		fx.f3 = rowsum.NewFilter3(fx.first, fx.w, fx.n)
+	// Three channels: a pixel's R, G, B in the kernel's lanes; one channel:
+	// four source rows side by side.
+	lanes := 4
+	if ch == 3 {
+		lanes = 3
 	}
+	hf := rowsum.NewFilter(fx.first, fx.w, fx.n, lanes)
 	ty := filterTaps(h, dh)
 	ringRows := 1
 	for _, t := range ty {
 		ringRows = max(ringRows, len(t.w))
 	}
-	if f1 != nil {
-		ringRows += 3 // one channel: source rows are filtered four at a time
+	if ch == 1 {
+		ringRows += 3 // source rows are filtered four at a time
 	}
 	parallelRows(dh, func(lo, hi int) {
-		b := newBand(w, h, ch, dw, ringRows, fx, f1, src)
+		b := newBand(w, h, ch, dw, ringRows, fx.n, hf, src)
 		rows := make([][]float32, 0, ringRows)
 		acc := make([]float32, dw*ch)
 		for y := lo; y < hi; y++ {
@@ -106,25 +105,26 @@ func resizeStream(w, h, ch, dw, dh int, src func(y int, dst []float32, stride in
 // band is one goroutine's share of resizeStream: a ring of horizontally
 // filtered source rows, filled in order as its output rows need them.
 type band struct {
-	w, h, ch, dw int
-	fx           rowFilter
-	f1           *rowsum.Filter1 // one channel: four rows at a time
-	src          func(y int, dst []float32, stride int)
-	ring         [][]float32
-	next         int // the next source row to filter into the ring
-	srow         []float32
-	src4, dst4   []float32 // four rows interleaved, in and out (f1)
-	spare        []float32 // where f1's lanes past the last row go
+	w, h, ch int
+	hf       *rowsum.Filter // the horizontal pass: 3 lanes (ch 3) or 4 rows (ch 1)
+	src      func(y int, dst []float32, stride int)
+	ring     [][]float32
+	next     int       // the next source row to filter into the ring
+	in, out  []float32 // the kernel's source (zeros after the pixels) and result
+	spare    []float32 // where the lanes past a grey image's last row go
 }
 
-func newBand(w, h, ch, dw, ringRows int, fx rowFilter, f1 *rowsum.Filter1, src func(int, []float32, int)) *band {
-	b := &band{w: w, h: h, ch: ch, dw: dw, fx: fx, f1: f1, src: src,
-		ring: make([][]float32, ringRows), srow: make([]float32, (w+fx.n)*ch+1)} // +1: Filter3 reads a fourth value
-	for i := range b.ring {
-		b.ring[i] = make([]float32, dw*ch)
+// newBand makes a band whose ring holds ringRows rows of dw pixels; n is
+// the filter's taps (the zeros the kernel may read past a row).
+func newBand(w, h, ch, dw, ringRows, n int, hf *rowsum.Filter, src func(int, []float32, int)) *band {
+	b := &band{w: w, h: h, ch: ch, hf: hf, src: src, ring: make([][]float32, ringRows),
+		in: make([]float32, 4*(w+n)), out: make([]float32, hf.DstLen()), spare: make([]float32, dw)}
+	row := dw
+	if ch == 3 {
+		row = hf.DstLen() // 3·dw and the kernel's fourth value of the last pixel
 	}
-	if f1 != nil {
-		b.src4, b.dst4, b.spare = make([]float32, 4*(w+fx.n)), make([]float32, 4*dw), make([]float32, dw)
+	for i := range b.ring {
+		b.ring[i] = make([]float32, row)
 	}
 	return b
 }
@@ -135,9 +135,9 @@ func newBand(w, h, ch, dw, ringRows int, fx rowFilter, f1 *rowsum.Filter1, src f
 func (b *band) fill(first, last int) {
 	b.next = max(b.next, first)
 	for b.next < last {
-		if b.f1 == nil {
-			b.src(b.next, b.srow[:b.w*b.ch], 1)
-			b.fx.f3.Apply(b.ring[b.next%len(b.ring)], b.srow)
+		if b.ch == 3 {
+			b.src(b.next, b.in[:3*b.w], 1)
+			b.hf.Apply(b.ring[b.next%len(b.ring)], b.in)
 			b.next++
 			continue
 		}
@@ -145,11 +145,11 @@ func (b *band) fill(first, last int) {
 		m := min(4, b.h-b.next)
 		four := [4][]float32{b.spare, b.spare, b.spare, b.spare}
 		for r := range m {
-			b.src(b.next+r, b.src4[r:r+4*(b.w-1)+1], 4)
+			b.src(b.next+r, b.in[r:r+4*(b.w-1)+1], 4)
 			four[r] = b.ring[(b.next+r)%len(b.ring)]
 		}
-		b.f1.Apply4(b.dst4, b.src4)
-		rowsum.Deinterleave4(four, b.dst4)
+		b.hf.Apply(b.out, b.in)
+		rowsum.Deinterleave4(four, b.out)
 		b.next += m
 	}
 }

@@ -45,111 +45,76 @@ func Round(v float32) uint8 {
 	return uint8(min(max(int64(int32(v+0.5)), 0), 255))
 }
 
-// Filter3 filters rows of three interleaved channels horizontally: for
-// each output x of len(first) outputs and each channel c,
-// out[3x+c] = Σ_k w[x·n+k] · in[3(first[x]+k)+c], k = 0…n−1, each product
-// rounded to float32 and added in the order of k, as Go's
+// Filter is a horizontal filter over pixels of lanes interleaved values
+// (3: a row's R, G and B; 4: one value of each of four rows side by side):
+// for each output x of len(first) outputs and each lane c,
+// out[lanes·x+c] = Σ_k w[x·n+k] · in[lanes·(first[x]+k)+c], k = 0…n−1,
+// each product rounded to float32 and added in the order of k, as Go's
 // `s += float32(w*v)` does.
-type Filter3 struct {
+type Filter struct {
 	first []int
 	w4    []float32 // every weight four times: the kernel's layout
 	n     int
+	lanes int
 	need  int // values a source row must hold
 }
 
-// NewFilter3 makes the filter of len(first) outputs of n taps each, whose
-// weights are w (n for each output, output after output).
-func NewFilter3(first []int, w []float32, n int) *Filter3 {
-	if n < 1 || len(w) != n*len(first) {
-		panic("rowsum: NewFilter3 sizes do not match")
+// NewFilter makes the filter of len(first) outputs of n taps each, whose
+// weights are w (n for each output, output after output), over pixels of
+// lanes (3 or 4) values.
+func NewFilter(first []int, w []float32, n, lanes int) *Filter {
+	if n < 1 || len(w) != n*len(first) || (lanes != 3 && lanes != 4) {
+		panic("rowsum: NewFilter sizes do not match")
 	}
-	f := &Filter3{first: first, n: n, w4: make([]float32, 4*len(w))}
+	f := &Filter{first: first, n: n, lanes: lanes, w4: make([]float32, 4*len(w))}
 	for i, v := range w {
 		f.w4[4*i], f.w4[4*i+1], f.w4[4*i+2], f.w4[4*i+3] = v, v, v, v
 	}
 	for _, x := range first {
 		if x < 0 {
-			panic("rowsum: NewFilter3 with a negative first pixel")
+			panic("rowsum: NewFilter with a negative first pixel")
 		}
-		// The kernel reads each pixel as four values, the fourth thrown away.
-		f.need = max(f.need, 3*(x+n)+1)
+		// The kernel reads and writes every pixel as four values; with three
+		// lanes the fourth is thrown away (read) or overwritten by the next
+		// pixel (written).
+		f.need = max(f.need, lanes*(x+n-1)+4)
 	}
 	return f
 }
 
-// Apply filters src, which must hold at least 3·(first[x]+n)+1 values for
-// every x (a row, then zeros), into dst (3·len(first) values).
-func (f *Filter3) Apply(dst, src []float32) {
+// DstLen is how many values Apply's dst must hold: lanes·len(first), and
+// one more with three lanes (the last output's fourth value).
+func (f *Filter) DstLen() int {
+	if f.lanes == 3 {
+		return 3*len(f.first) + 1
+	}
+	return 4 * len(f.first)
+}
+
+// Apply filters src, which must hold at least lanes·(first[x]+n−1)+4
+// values for every x (the pixels, then zeros), into dst (DstLen values).
+func (f *Filter) Apply(dst, src []float32) {
 	if len(f.first) == 0 {
 		return
 	}
-	if len(src) < f.need || len(dst) < 3*len(f.first) {
-		panic("rowsum: Filter3 row too short")
+	if len(src) < f.need || len(dst) < f.DstLen() {
+		panic("rowsum: Filter row too short")
 	}
-	filter3(dst, src, f.w4, f.first, f.n)
+	filter(dst, src, f.w4, f.first, f.n, f.lanes)
 }
 
-// filter3Go is Filter3's plain loop.
-func filter3Go(dst, src, w4 []float32, first []int, n int) {
-	for x, f := range first {
-		var a0, a1, a2 float32
-		for k := range n {
-			w := w4[4*(x*n+k)]
-			p := src[3*(f+k):]
-			a0 += float32(w * p[0])
-			a1 += float32(w * p[1])
-			a2 += float32(w * p[2])
-		}
-		dst[3*x], dst[3*x+1], dst[3*x+2] = a0, a1, a2
-	}
-}
-
-// Filter1 is Filter3 for one channel, four rows at a time: out_r[x] =
-// Σ_k w[x·n+k] · in_r[first[x]+k] for rows r = 0…3, in the same order and
-// rounding.
-type Filter1 struct {
-	first []int
-	w4    []float32
-	n     int
-	need  int
-}
-
-// NewFilter1 makes the filter of len(first) outputs of n taps each, whose
-// weights are w (n for each output, output after output).
-func NewFilter1(first []int, w []float32, n int) *Filter1 {
-	f3 := NewFilter3(first, w, n)
-	f := &Filter1{first: first, w4: f3.w4, n: n}
-	for _, x := range first {
-		f.need = max(f.need, 4*(x+n))
-	}
-	return f
-}
-
-// Apply4 filters four rows given interleaved in src4 (src4[4i+r] is value
-// i of row r; 4·(first[x]+n) values at least for every x: the rows, then
-// zeros) into dst4, interleaved the same way (4·len(first) values).
-func (f *Filter1) Apply4(dst4, src4 []float32) {
-	if len(f.first) == 0 {
-		return
-	}
-	if len(src4) < f.need || len(dst4) < 4*len(f.first) {
-		panic("rowsum: Filter1 rows too short")
-	}
-	filter1x4(dst4, src4, f.w4, f.first, f.n)
-}
-
-// filter1x4Go is Apply4's plain loop.
-func filter1x4Go(dst4, src4, w4 []float32, first []int, n int) {
+// filterGo is Apply's plain loop.
+func filterGo(dst, src, w4 []float32, first []int, n, lanes int) {
 	for x, f := range first {
 		var a [4]float32
 		for k := range n {
 			w := w4[4*(x*n+k)]
-			p := src4[4*(f+k):]
-			for r := range a {
-				a[r] += float32(w * p[r])
+			p := src[lanes*(f+k):]
+			for c := range lanes {
+				a[c] += float32(w * p[c])
 			}
 		}
-		copy(dst4[4*x:], a[:])
+		copy(dst[lanes*x:], a[:lanes])
 	}
 }
 

@@ -24,25 +24,18 @@ func vector(dst []byte, rows [][]float32, w []float32) int {
 //go:noescape
 func sumBytesAVX2(dst *byte, rows *[]float32, w *float32, nrows, n int)
 
-// filter3 runs Filter3's SSE kernel: each pixel's three channels (and a
-// fourth value, thrown away) in the four lanes of one register, two
-// outputs side by side; lane by lane MULPS and ADDPS round as MULSS and
-// ADDSS do.
-func filter3(dst, src, w4 []float32, first []int, n int) {
-	filter3SSE(&dst[0], &src[0], &w4[0], &first[0], n, len(first))
+// filter runs Filter's SSE kernel: a pixel's lanes in the four lanes of
+// one register, two outputs side by side; lane by lane MULPS and ADDPS
+// round as MULSS and ADDSS do.
+func filter(dst, src, w4 []float32, first []int, n, lanes int) {
+	filterSSE(&dst[0], &src[0], &w4[0], &first[0], n, len(first), 4*lanes)
 }
 
+// filterSSE writes each output's four lanes with one store, pix bytes
+// after the last (a fourth lane of three is overwritten by the next).
+//
 //go:noescape
-func filter3SSE(dst, src, w4 *float32, first *int, n, dw int)
-
-// filter1x4 runs Filter1's SSE kernel: four rows' values of a pixel in
-// the four lanes of one register, two outputs side by side.
-func filter1x4(dst4, src4, w4 []float32, first []int, n int) {
-	filter1x4SSE(&dst4[0], &src4[0], &w4[0], &first[0], n, len(first))
-}
-
-//go:noescape
-func filter1x4SSE(dst4, src4, w4 *float32, first *int, n, dw int)
+func filterSSE(dst, src, w4 *float32, first *int, n, dw, pix int)
 
 // deinterleave4 transposes four values of each of four rows at a time
 // (SSE) and returns how many values of each row it wrote.

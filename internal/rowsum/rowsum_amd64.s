@@ -44,31 +44,32 @@ done:
 	VZEROUPPER
 	RET
 
-// func filter3SSE(dst, src, w4 *float32, first *int, n, dw int)
-TEXT ·filter3SSE(SB), NOSPLIT, $0-48
+// func filterSSE(dst, src, w4 *float32, first *int, n, dw, pix int)
+TEXT ·filterSSE(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ w4+16(FP), R8
 	MOVQ first+24(FP), R9
 	MOVQ n+32(FP), R10
 	MOVQ dw+40(FP), R11
+	MOVQ pix+48(FP), R14
 	MOVQ R10, R12
 	SHLQ $4, R12 // bytes of one output's weights
 
 pair:
-	CMPQ R11, $2
-	JLT  single
-	MOVQ (R9), AX
-	MOVQ 8(R9), BX
-	LEAQ (AX)(AX*2), AX
-	LEAQ (BX)(BX*2), BX
-	LEAQ (SI)(AX*4), AX
-	LEAQ (SI)(BX*4), BX
-	MOVQ R8, CX
-	LEAQ (R8)(R12*1), DX
+	CMPQ  R11, $2
+	JLT   single
+	MOVQ  (R9), AX
+	MOVQ  8(R9), BX
+	IMULQ R14, AX
+	IMULQ R14, BX
+	ADDQ  SI, AX
+	ADDQ  SI, BX
+	MOVQ  R8, CX
+	LEAQ  (R8)(R12*1), DX
 	XORPS X0, X0
 	XORPS X1, X1
-	MOVQ R10, R13
+	MOVQ  R10, R13
 
 ploop:
 	MOVUPS (AX), X2
@@ -79,31 +80,28 @@ ploop:
 	MOVUPS (DX), X5
 	MULPS  X5, X4
 	ADDPS  X4, X1
-	ADDQ   $12, AX
-	ADDQ   $12, BX
+	ADDQ   R14, AX
+	ADDQ   R14, BX
 	ADDQ   $16, CX
 	ADDQ   $16, DX
 	DECQ   R13
 	JNZ    ploop
 
-	MOVLPS  X0, (DI)
-	MOVHLPS X0, X0
-	MOVSS   X0, 8(DI)
-	MOVLPS  X1, 12(DI)
-	MOVHLPS X1, X1
-	MOVSS   X1, 20(DI)
-	ADDQ    $24, DI
-	ADDQ    $16, R9
-	LEAQ    (R8)(R12*2), R8
-	SUBQ    $2, R11
-	JMP     pair
+	MOVUPS X0, (DI)
+	ADDQ   R14, DI
+	MOVUPS X1, (DI)
+	ADDQ   R14, DI
+	ADDQ   $16, R9
+	LEAQ   (R8)(R12*2), R8
+	SUBQ   $2, R11
+	JMP    pair
 
 single:
 	CMPQ  R11, $0
 	JEQ   done
 	MOVQ  (R9), AX
-	LEAQ  (AX)(AX*2), AX
-	LEAQ  (SI)(AX*4), AX
+	IMULQ R14, AX
+	ADDQ  SI, AX
 	MOVQ  R8, CX
 	XORPS X0, X0
 	MOVQ  R10, R13
@@ -113,91 +111,14 @@ sloop:
 	MOVUPS (CX), X3
 	MULPS  X3, X2
 	ADDPS  X2, X0
-	ADDQ   $12, AX
+	ADDQ   R14, AX
 	ADDQ   $16, CX
 	DECQ   R13
 	JNZ    sloop
 
-	MOVLPS  X0, (DI)
-	MOVHLPS X0, X0
-	MOVSS   X0, 8(DI)
+	MOVUPS X0, (DI)
 
 done:
-	RET
-
-// func filter1x4SSE(dst4, src4, w4 *float32, first *int, n, dw int)
-TEXT ·filter1x4SSE(SB), NOSPLIT, $0-48
-	MOVQ dst4+0(FP), DI
-	MOVQ src4+8(FP), SI
-	MOVQ w4+16(FP), R8
-	MOVQ first+24(FP), R9
-	MOVQ n+32(FP), R10
-	MOVQ dw+40(FP), R11
-	MOVQ R10, R12
-	SHLQ $4, R12 // bytes of one output's weights
-
-pair4:
-	CMPQ R11, $2
-	JLT  single4
-	MOVQ (R9), AX
-	MOVQ 8(R9), BX
-	SHLQ $4, AX
-	SHLQ $4, BX
-	ADDQ SI, AX
-	ADDQ SI, BX
-	MOVQ R8, CX
-	LEAQ (R8)(R12*1), DX
-	XORPS X0, X0
-	XORPS X1, X1
-	MOVQ R10, R13
-
-ploop4:
-	MOVUPS (AX), X2
-	MOVUPS (CX), X3
-	MULPS  X3, X2
-	ADDPS  X2, X0
-	MOVUPS (BX), X4
-	MOVUPS (DX), X5
-	MULPS  X5, X4
-	ADDPS  X4, X1
-	ADDQ   $16, AX
-	ADDQ   $16, BX
-	ADDQ   $16, CX
-	ADDQ   $16, DX
-	DECQ   R13
-	JNZ    ploop4
-
-	MOVUPS X0, (DI)
-	MOVUPS X1, 16(DI)
-	ADDQ   $32, DI
-	ADDQ   $16, R9
-	LEAQ   (R8)(R12*2), R8
-	SUBQ   $2, R11
-	JMP    pair4
-
-single4:
-	CMPQ  R11, $0
-	JEQ   done4
-	MOVQ  (R9), AX
-	SHLQ  $4, AX
-	ADDQ  SI, AX
-	MOVQ  R8, CX
-	XORPS X0, X0
-	MOVQ  R10, R13
-
-sloop4:
-	MOVUPS (AX), X2
-	MOVUPS (CX), X3
-	MULPS  X3, X2
-	ADDPS  X2, X0
-	ADDQ   $16, AX
-	ADDQ   $16, CX
-	DECQ   R13
-	JNZ    sloop4
-
-	MOVUPS X0, (DI)
-
-done4:
 	RET
 
 // func deinterleave4SSE(d0, d1, d2, d3, src4 *float32, n int)

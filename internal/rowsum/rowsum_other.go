@@ -5,9 +5,9 @@ package rowsum
 // vector has no kernel on this architecture: the plain loop does it all.
 func vector(dst []byte, rows [][]float32, w []float32) int { return 0 }
 
-func filter3(dst, src, w4 []float32, first []int, n int) { filter3Go(dst, src, w4, first, n) }
-
-func filter1x4(dst4, src4, w4 []float32, first []int, n int) { filter1x4Go(dst4, src4, w4, first, n) }
+func filter(dst, src, w4 []float32, first []int, n, lanes int) {
+	filterGo(dst, src, w4, first, n, lanes)
+}
 
 func deinterleave4(dst [4][]float32, src4 []float32, n int) int { return 0 }
 

@@ -132,23 +132,30 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// TestFilter3MatchesPlainGo: the SSE kernel gives the plain loop's
-// values to the bit, for odd and even output counts and any tap count.
-func TestFilter3MatchesPlainGo(t *testing.T) {
+// TestFilterMatchesPlainGo: the SSE kernel gives the plain loop's values
+// to the bit, for three channels and for four rows, odd and even output
+// counts and any tap count, and writes nothing past its DstLen.
+func TestFilterMatchesPlainGo(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for trial := 0; trial < 2000; trial++ {
-		src, ws, first, n := randomFilter(r, 3)
-		f := NewFilter3(first, ws, n)
-		got, want := make([]float32, 3*len(first)), make([]float32, 3*len(first))
-		f.Apply(got, src)
-		filter3Go(want, src, f.w4, first, n)
-		sameBits(t, fmt.Sprintf("trial %d (%d taps, %d outputs)", trial, n, len(first)), got, want)
+	for _, lanes := range []int{3, 4} {
+		for trial := 0; trial < 2000; trial++ {
+			src, ws, first, n := randomFilter(r, lanes)
+			f := NewFilter(first, ws, n, lanes)
+			got, want := make([]float32, f.DstLen()+1), make([]float32, f.DstLen()+1)
+			got[f.DstLen()], want[f.DstLen()] = 7, 7
+			f.Apply(got, src)
+			filterGo(want, src, f.w4, first, n, lanes)
+			sameBits(t, fmt.Sprintf("%d lanes, trial %d (%d taps, %d outputs)", lanes, trial, n, len(first)), got[:lanes*len(first)], want[:lanes*len(first)])
+			if got[f.DstLen()] != 7 {
+				t.Fatalf("%d lanes, trial %d: wrote past DstLen", lanes, trial)
+			}
+		}
 	}
 }
 
-// BenchmarkFilter3 compares the SSE kernel with the plain loop (the
+// BenchmarkFilter compares the SSE kernel with the plain loop (the
 // reference) on a CT row: 512 RGB pixels to 896, 4 taps.
-func BenchmarkFilter3(b *testing.B) {
+func BenchmarkFilter(b *testing.B) {
 	const w, dw, n = 512, 896, 4
 	src := make([]float32, 3*(w+n)+1)
 	for i := range 3 * w {
@@ -162,8 +169,8 @@ func BenchmarkFilter3(b *testing.B) {
 			ws[x*n+k] = 0.25
 		}
 	}
-	f := NewFilter3(first, ws, n)
-	dst := make([]float32, 3*dw)
+	f := NewFilter(first, ws, n, 3)
+	dst := make([]float32, f.DstLen())
 	b.Run("kernel", func(b *testing.B) {
 		for b.Loop() {
 			f.Apply(dst, src)
@@ -171,23 +178,9 @@ func BenchmarkFilter3(b *testing.B) {
 	})
 	b.Run("reference", func(b *testing.B) {
 		for b.Loop() {
-			filter3Go(dst, src, f.w4, first, n)
+			filterGo(dst, src, f.w4, first, n, 3)
 		}
 	})
-}
-
-// TestFilter1MatchesPlainGo: the four-row SSE kernel gives the plain
-// loop's values to the bit.
-func TestFilter1MatchesPlainGo(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 12))
-	for trial := 0; trial < 2000; trial++ {
-		src, ws, first, n := randomFilter(r, 4) // four rows interleaved
-		f := NewFilter1(first, ws, n)
-		got, want := make([]float32, 4*len(first)), make([]float32, 4*len(first))
-		f.Apply4(got, src)
-		filter1x4Go(want, src, f.w4, first, n)
-		sameBits(t, fmt.Sprintf("trial %d (%d taps, %d outputs)", trial, n, len(first)), got, want)
-	}
 }
 
 // TestDeinterleave4: four interleaved rows come apart exactly, for every
