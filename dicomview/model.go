@@ -61,39 +61,41 @@ func ModelInput(display image.Image, fit Fit) *image.RGBA {
 	for i := 3; i < len(out.Pix); i += 4 {
 		out.Pix[i] = 0xff
 	}
+	modelInputInto(out, display, fit)
+	return out
+}
+
+// modelInputInto resizes display into out, a black ModelInputSize square
+// (*image.RGBA, *image.Gray for a grey display, or packed RGB), as
+// ModelInput describes: straight from the display's bytes when no box
+// pre-reduction is needed, else through resize's float plane.
+func modelInputInto(out, display image.Image, fit Fit) {
 	if display == nil {
-		return out
+		return
 	}
 	sr := display.Bounds()
 	w, h := sr.Dx(), sr.Dy()
 	if w < 1 || h < 1 {
-		return out
+		return
 	}
 	dr := fitRect(w, h, fit)
 	switch m := display.(type) {
 	case *image.Gray:
 		if resizeBytes(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 1, 1) {
-			return out
+			return
 		}
 	case *image.RGBA:
 		if resizeBytes(out, dr, m.Pix[m.PixOffset(sr.Min.X, sr.Min.Y):], w, h, m.Stride, 4, 3) {
-			return out
+			return
 		}
 	}
+	// The plane is already dr's size: resizeInto only rounds it into out.
 	p := resize(planeOf(display), dr.Dx(), dr.Dy())
-	for y := 0; y < p.h; y++ {
-		row := out.Pix[(dr.Min.Y+y)*out.Stride+dr.Min.X*4:]
-		src := p.pix[y*p.w*p.ch:]
-		for x := 0; x < p.w; x++ {
-			if p.ch == 1 {
-				v := toByte(src[x])
-				row[4*x], row[4*x+1], row[4*x+2] = v, v, v
-			} else {
-				row[4*x], row[4*x+1], row[4*x+2] = toByte(src[3*x]), toByte(src[3*x+1]), toByte(src[3*x+2])
-			}
+	resizeInto(out, dr, p.w, p.h, p.ch, func(y int, row []float32, stride int) {
+		for i, v := range p.pix[y*p.w*p.ch : (y+1)*p.w*p.ch] {
+			row[i*stride] = v
 		}
-	}
-	return out
+	})
 }
 
 // ModelInputGray is ModelInput for a grey display: the same pixel values
@@ -115,49 +117,20 @@ func newScratchGray() *image.Gray {
 // modelInputGray is ModelInputGray into out, a black ModelInputSize
 // square.
 func modelInputGray(out, display *image.Gray, fit Fit) *image.Gray {
-	if display == nil {
-		return out
+	if display != nil { // a nil *image.Gray is not a nil image.Image
+		modelInputInto(out, display, fit)
 	}
-	sr := display.Bounds()
-	w, h := sr.Dx(), sr.Dy()
-	if w < 1 || h < 1 {
-		return out
-	}
-	dr := fitRect(w, h, fit)
-	if resizeBytes(out, dr, display.Pix[display.PixOffset(sr.Min.X, sr.Min.Y):], w, h, display.Stride, 1, 1) {
-		return out
-	}
-	grayFromPlane(out, dr, resize(planeOf(display), dr.Dx(), dr.Dy()))
 	return out
 }
 
 // modelInputRGB is ModelInput for an RGBA display (opaque, as Render
 // and the CT windows make it) as packed RGB: the same pixels without the
 // alpha, written straight into what EncodePNG stores.
-func modelInputRGB(display *image.RGBA, fit Fit) image.Image {
-	sr := display.Bounds()
-	w, h := sr.Dx(), sr.Dy()
-	if w < 1 || h < 1 {
-		return ModelInput(display, fit)
-	}
+func modelInputRGB(display *image.RGBA, fit Fit) *rgbImage {
 	out := &rgbImage{w: ModelInputSize, h: ModelInputSize, pix: getScratch(3 * ModelInputSize * ModelInputSize)}
 	clear(out.pix)
-	if resizeBytes(out, fitRect(w, h, fit), display.Pix[display.PixOffset(sr.Min.X, sr.Min.Y):], w, h, display.Stride, 4, 3) {
-		return out
-	}
-	putScratch(out.pix)
-	return ModelInput(display, fit)
-}
-
-// grayFromPlane writes a one-channel plane, rounded by toByte, into the
-// rectangle dr of out (the plane's size).
-func grayFromPlane(out *image.Gray, dr image.Rectangle, p plane) {
-	for y := 0; y < p.h; y++ {
-		row := out.Pix[out.PixOffset(dr.Min.X, dr.Min.Y+y):][:p.w]
-		for x, v := range p.pix[y*p.w : (y+1)*p.w] {
-			row[x] = toByte(v)
-		}
-	}
+	modelInputInto(out, display, fit)
+	return out
 }
 
 // fitRect is where a w×h image goes in the model input: the whole square
