@@ -98,14 +98,6 @@ func modelInputInto(out, display image.Image, fit Fit) {
 	})
 }
 
-// ModelInputGray is ModelInput for a grey display: the same pixel values
-// in one channel instead of three equal ones, which is what Prepare
-// encodes (a grey PNG decodes to those RGB pixels, in a third of the
-// bytes).
-func ModelInputGray(display *image.Gray, fit Fit) *image.Gray {
-	return modelInputGray(image.NewGray(image.Rect(0, 0, ModelInputSize, ModelInputSize)), display, fit)
-}
-
 // newScratchGray is a black model-input-sized grey image in scratch
 // memory.
 func newScratchGray() *image.Gray {
@@ -114,8 +106,9 @@ func newScratchGray() *image.Gray {
 	return &image.Gray{Pix: pix, Stride: ModelInputSize, Rect: image.Rect(0, 0, ModelInputSize, ModelInputSize)}
 }
 
-// modelInputGray is ModelInputGray into out, a black ModelInputSize
-// square.
+// modelInputGray is ModelInput for a grey display into out, a black
+// ModelInputSize square: the same pixel values in one channel instead of
+// three equal ones (a grey PNG of them decodes to ModelInput's RGB).
 func modelInputGray(out, display *image.Gray, fit Fit) *image.Gray {
 	if display != nil { // a nil *image.Gray is not a nil image.Image
 		modelInputInto(out, display, fit)
@@ -273,7 +266,7 @@ func cropRegion(display image.Image, region image.Rectangle) (image.Image, error
 }
 
 // Prepare renders a frame, turns it into the model input with ModelInput
-// (ModelInputGray for a grey frame: a grey PNG, which decodes to the RGB
+// (in one channel for a grey frame: a grey PNG, which decodes to the RGB
 // pixels ModelInput makes) and encodes it as PNG (EncodePNG). The same
 // image and options give the same bytes.
 func (im *Image) Prepare(opts PrepareOptions) (*Prepared, error) {
@@ -346,24 +339,48 @@ func (im *Image) modelInput(frame int, enc string, w Window, opts PrepareOptions
 	if err != nil {
 		return nil, err
 	}
-	switch m := cropped.(type) {
-	case *image.Gray:
-		return modelInputGray(newScratchGray(), m, opts.Fit), nil
-	case *image.RGBA:
-		return modelInputRGB(m, opts.Fit), nil
-	}
-	return ModelInput(cropped, opts.Fit), nil
+	return scratchInput(cropped, opts.Fit), nil
 }
 
-// prepared encodes a model input as Prepare returns it.
-func (im *Image) prepared(input image.Image, frame int, w Window, enc string, opts PrepareOptions) (*Prepared, error) {
-	data, sum, err := EncodePNG(input)
-	switch m := input.(type) { // made by Prepare alone: their memory can serve again
+// scratchInput is display's model input in scratch memory, as Prepare
+// encodes it: grey for a grey display, packed RGB for an RGBA one,
+// ModelInput's RGBA for anything else. Give it back with
+// releaseInput once encoded.
+func scratchInput(display image.Image, fit Fit) image.Image {
+	switch m := display.(type) {
+	case *image.Gray:
+		return modelInputGray(newScratchGray(), m, fit)
+	case *image.RGBA:
+		return modelInputRGB(m, fit)
+	}
+	return ModelInput(display, fit)
+}
+
+// releaseInput gives a model input's scratch memory back; in must not be
+// used after.
+func releaseInput(in image.Image) {
+	switch m := in.(type) {
 	case *image.Gray:
 		putScratch(m.Pix)
 	case *rgbImage:
 		putScratch(m.pix)
 	}
+}
+
+// EncodeModelInput makes display's model input (ModelInput's pixels) and
+// encodes it as Prepare does: an 8-bit grey PNG for a grey display (which
+// decodes to ModelInput's RGB), else 8-bit RGB; it returns the PNG and
+// its SHA-256 in hex.
+func EncodeModelInput(display image.Image, fit Fit) ([]byte, string, error) {
+	in := scratchInput(display, fit)
+	defer releaseInput(in)
+	return EncodePNG(in)
+}
+
+// prepared encodes a model input as Prepare returns it.
+func (im *Image) prepared(input image.Image, frame int, w Window, enc string, opts PrepareOptions) (*Prepared, error) {
+	data, sum, err := EncodePNG(input)
+	releaseInput(input) // made by Prepare alone: its memory can serve again
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +403,7 @@ func (im *Image) prepared(input image.Image, frame int, w Window, enc string, op
 // straight from its stored values: each source row goes through the
 // display table (displayTable, as Render uses it) into the resize as
 // floats, so the windowed frame is never made whole. The pixels are
-// ModelInputGray's of the rendered (and cropped) frame. It reports false,
+// those of ModelInput of the rendered (and cropped) frame. It reports false,
 // doing nothing, for frames it does not handle (colour, more than 16
 // bits, big-endian or 32-bit containers, a VOI LUT function outside the
 // table, or a frame that needs a box pre-reduction); Prepare then renders.

@@ -396,3 +396,49 @@ func TestAdler32Combine(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeModelInputHasModelInputPixels: what a recipe sends for a grey
+// or an RGBA display (EncodeModelInput) decodes to ModelInput's pixels,
+// grey as 8-bit grey, colour as RGB, with a box pre-reduction too.
+func TestEncodeModelInputHasModelInputPixels(t *testing.T) {
+	grey := image.NewGray(image.Rect(0, 0, 3700, 1900))
+	for i := range grey.Pix {
+		grey.Pix[i] = uint8(i * 31 % 251)
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 420, 300))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = uint8(i * 7 % 253)
+		if i%4 == 3 {
+			rgba.Pix[i] = 0xff
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		display image.Image
+		grey    bool
+	}{{"grey 3700×1900", grey, true}, {"RGBA 420×300", rgba, false}} {
+		data, sum, err := EncodeModelInput(c.display, FitPad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := sha256.Sum256(data); hex.EncodeToString(s[:]) != sum {
+			t.Errorf("%s: SHA-256 %s is not the PNG's", c.name, sum)
+		}
+		got, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, isGrey := got.(*image.Gray); isGrey != c.grey {
+			t.Errorf("%s: a %T PNG", c.name, got)
+		}
+		want := ModelInput(c.display, FitPad)
+		for y := 0; y < ModelInputSize; y++ {
+			for x := 0; x < ModelInputSize; x++ {
+				r, g, b, _ := got.At(x, y).RGBA()
+				if w := want.RGBAAt(x, y); uint8(r>>8) != w.R || uint8(g>>8) != w.G || uint8(b>>8) != w.B {
+					t.Fatalf("%s: pixel %d,%d is %d %d %d, ModelInput has %v", c.name, x, y, r>>8, g>>8, b>>8, w)
+				}
+			}
+		}
+	}
+}

@@ -416,11 +416,8 @@ func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomv
 	var sum string
 	if r.Encoding.Codec == "jpeg" {
 		data, sum, err = dicomview.EncodeJPEG(dicomview.ModelInput(px, fit), r.Encoding.Quality)
-	} else if g, ok := px.(*image.Gray); ok {
-		// A grey PNG, as Prepare writes: the same pixels in a third of the bytes.
-		data, sum, err = dicomview.EncodePNG(dicomview.ModelInputGray(g, fit))
 	} else {
-		data, sum, err = dicomview.EncodePNG(dicomview.ModelInput(px, fit))
+		data, sum, err = dicomview.EncodeModelInput(px, fit)
 	}
 	if err != nil {
 		return core.Image{}, fmt.Errorf("recipe %s: %s: %w", r.Name, sl.Image.Path, err)
