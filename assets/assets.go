@@ -21,7 +21,7 @@ var presetsJSON []byte
 //go:embed prompts.json
 var promptsJSON []byte
 
-//go:embed recipes/*.json
+//go:embed recipes/*.json recipes/old/*.json
 var recipesFS embed.FS
 
 // File is an embedded file: its name and bytes.
@@ -35,6 +35,19 @@ type File struct {
 func Recipes() []File {
 	var out []File
 	names, _ := fs.Glob(recipesFS, "recipes/*.json") // embedded: cannot fail
+	for _, n := range names {
+		data, _ := recipesFS.ReadFile(n)
+		out = append(out, File{Name: path.Join("assets", n), Data: data})
+	}
+	return out
+}
+
+// OldRecipes returns the earlier versions of the built-in recipes
+// (recipes/old/NAME@VERSION.json), kept so that a logged run's recipe can
+// be shown and run again as it was.
+func OldRecipes() []File {
+	var out []File
+	names, _ := fs.Glob(recipesFS, "recipes/old/*.json") // embedded: cannot fail
 	for _, n := range names {
 		data, _ := recipesFS.ReadFile(n)
 		out = append(out, File{Name: path.Join("assets", n), Data: data})

@@ -575,6 +575,7 @@ func items(e *dicom.Element) [][]*dicom.Element {
 type geometry struct {
 	series   string    // SeriesInstanceUID
 	instance int       // InstanceNumber; 0 if absent
+	numbered bool      // InstanceNumber is present (an integer)
 	position []float64 // ImagePositionPatient (3 values) or nil
 	orient   []float64 // ImageOrientationPatient (6 values) or nil
 	spacing  []float64 // PixelSpacing (row spacing, column spacing) in mm, or nil
@@ -584,7 +585,7 @@ type geometry struct {
 func readGeometry(elems []*dicom.Element) geometry {
 	g := geometry{series: text(elems, tag.SeriesInstanceUID)}
 	if n, err := strconv.Atoi(text(elems, tag.InstanceNumber)); err == nil {
-		g.instance = n
+		g.instance, g.numbered = n, true
 	}
 	floats := func(t tag.Tag, n int) []float64 {
 		vs := texts(elems, t)

@@ -48,9 +48,24 @@ func scaleByte(v float64, r Range) uint8 {
 	return uint8(math.RoundToEven((v - r.Lo) / d * 255))
 }
 
+// windowByte maps a Hounsfield value onto 0…255 as the CT notebook's
+// norm() and np.round do, in float32 as numpy computes on its float32
+// array: clip to r, − lo, ÷ (hi − lo), × 255, rounded half to even.
+func windowByte(v float32, r Range) uint8 {
+	lo, hi := float32(r.Lo), float32(r.Hi)
+	if !(hi > lo) {
+		return 255
+	}
+	x := min(max(v, lo), hi)
+	x = float32(x - lo)
+	x = float32(x / float32(hi-lo))
+	x = float32(x * 255)
+	return uint8(math.RoundToEven(float64(x)))
+}
+
 // HUWindows renders a greyscale CT frame with one window a channel: R, G
 // and B are the Hounsfield ranges ws[0], ws[1], ws[2], each mapped with
-// scaleByte. This is the three-window encoding MedGemma 1.5 was trained
+// windowByte. This is the three-window encoding MedGemma 1.5 was trained
 // on; which ranges is the recipe's choice.
 func (im *Image) HUWindows(frame int, ws [3]Range) (*image.RGBA, error) {
 	if err := im.checkFrame(frame); err != nil {
@@ -67,9 +82,9 @@ func (im *Image) HUWindows(frame int, ws [3]Range) (*image.RGBA, error) {
 	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
 	parallelRows(im.Height, func(y0, y1 int) {
 		for i := y0 * im.Width; i < y1*im.Width; i++ {
-			v := float64(vals[i])
+			v := vals[i]
 			px := out.Pix[4*i : 4*i+4 : 4*i+4]
-			px[0], px[1], px[2], px[3] = scaleByte(v, ws[0]), scaleByte(v, ws[1]), scaleByte(v, ws[2]), 0xff
+			px[0], px[1], px[2], px[3] = windowByte(v, ws[0]), windowByte(v, ws[1]), windowByte(v, ws[2]), 0xff
 		}
 	})
 	return out, nil

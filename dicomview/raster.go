@@ -3,6 +3,7 @@ package dicomview
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -33,9 +34,20 @@ func decodeRaster(data []byte, format string) (*Image, error) {
 	if int64(cfg.Width)*int64(cfg.Height) > maxRasterPixels {
 		return nil, unsupported("%s of %d×%d pixels is larger than the limit of %d pixels", name, cfg.Width, cfg.Height, maxRasterPixels)
 	}
-	img, err := decodeImage(bytes.NewReader(data))
-	if err != nil {
-		return nil, malformedCause(err, "malformed %s", name)
+	var img image.Image
+	if format == FormatJPEG {
+		// As Pillow opens it (libjpeg-turbo, its defaults), which is what
+		// Google's code and the model's processor see; Go's decoder
+		// upsamples chroma otherwise. What libjpeg cannot turn into grey
+		// or RGB (CMYK) is left to Go's decoder.
+		if p, perr := DecodePillowJPEG(data, 3*maxRasterPixels); perr == nil {
+			img = p.Image()
+		}
+	}
+	if img == nil {
+		if img, err = decodeImage(bytes.NewReader(data)); err != nil {
+			return nil, malformedCause(err, "malformed %s", name)
+		}
 	}
 	im := fromRaster(img)
 	im.Format = format
@@ -61,6 +73,11 @@ func fromRaster(img image.Image) *Image {
 		raw = make([]byte, 0, 2*w*h)
 		for y := 0; y < h; y++ {
 			raw = append(raw, m.Pix[y*m.Stride:y*m.Stride+2*w]...)
+		}
+	case *rgbImage:
+		raw, l.samples = m.pix, 3
+		if grey := greyRGB(m.pix); grey != nil {
+			raw, l.samples = grey, 1
 		}
 	default:
 		rgb := make([]byte, 0, 3*w*h)
@@ -95,4 +112,37 @@ func fromRaster(img image.Image) *Image {
 		frames:      []frameParams{{slope: 1}},
 		rawDefault:  true,
 	}
+}
+
+// greyRGB returns the grey samples of packed RGB whose every pixel is
+// grey, else nil.
+func greyRGB(rgb []byte) []byte {
+	for i := 0; i+2 < len(rgb); i += 3 {
+		if rgb[i] != rgb[i+1] || rgb[i+1] != rgb[i+2] {
+			return nil
+		}
+	}
+	grey := make([]byte, len(rgb)/3)
+	for i := range grey {
+		grey[i] = rgb[3*i]
+	}
+	return grey
+}
+
+// AsGiven returns a PNG or JPEG frame's stored 8-bit samples, grey or RGB,
+// untouched: what a Python user's PIL.Image.open hands the model's
+// processor. Other images (DICOM, 16-bit PNG) have no "as given" bytes
+// and return an error saying so.
+func (im *Image) AsGiven(frame int) (Pixels, error) {
+	if err := im.checkFrame(frame); err != nil {
+		return Pixels{}, fmt.Errorf("%s: %w", im.Path, err)
+	}
+	if im.Format != FormatPNG && im.Format != FormatJPEG || im.layout.bitsAllocated != 8 || im.palette != nil {
+		return Pixels{}, fmt.Errorf("%s: %w", im.Path, unsupported("only an 8-bit PNG or JPEG is taken as given; this is %s", cmpOr(im.Format, "DICOM")))
+	}
+	raw, err := im.frameRaw(frame)
+	if err != nil {
+		return Pixels{}, fmt.Errorf("%s: %w", im.Path, err)
+	}
+	return Pixels{W: im.Width, H: im.Height, Channels: im.layout.samples, Pix: raw}, nil
 }

@@ -342,6 +342,37 @@ func orderSlices(ss []Slice) {
 	})
 }
 
+// InstanceOrder returns the series' slices in the order Google's CT
+// notebook sorts its instances, sorted(…, key=lambda i:
+// int(i.InstanceNumber)): by InstanceNumber (0020,0013). Where the notebook
+// would fail or leave it to chance, it goes on: slices without an
+// InstanceNumber come after those with one, and ties (the frames of one
+// file, duplicate numbers) are ordered by position along the slice normal,
+// then by file name and frame. The series itself keeps the viewer's
+// geometric order.
+func (s *Series) InstanceOrder() []Slice {
+	out := slices.Clone(s.Slices)
+	pos := make(map[*Image]int, len(out))
+	for i, sl := range s.Slices {
+		if _, ok := pos[sl.Image]; !ok {
+			pos[sl.Image] = i // the geometric order's rank
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Slice) int {
+		ga, gb := a.Image.geometry, b.Image.geometry
+		if ga.numbered != gb.numbered {
+			if ga.numbered {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(ga.instance, gb.instance), cmp.Compare(pos[a.Image], pos[b.Image]),
+			cmp.Compare(filepath.Base(a.Image.Path), filepath.Base(b.Image.Path)), cmp.Compare(a.Image.Path, b.Image.Path),
+			cmp.Compare(a.Frame, b.Frame))
+	})
+	return out
+}
+
 // Sample returns n slices spread evenly over the series, first and last
 // included (all of them when n ≥ the number of slices), for a
 // multi-image prompt.

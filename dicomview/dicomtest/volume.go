@@ -40,17 +40,27 @@ type Volume struct {
 	// Value returns the stored value of pixel (x, y) of slice z (from 0,
 	// in position order).
 	Value func(x, y, z int) int16
+	// Instance, when set, is slice z's InstanceNumber instead of z+1
+	// (e.g. numbers rising as z falls, as scanners number from the head).
+	Instance func(z int) int
+	// Name, when set, is slice z's file name instead of slice-NNNN.dcm.
+	Name func(z int) string
 }
 
 // Write writes the volume's slices into dir as slice-NNNN.dcm and returns
-// their paths in slice order. Instance numbers run with the position.
+// their paths in slice order. Instance numbers run with the position
+// unless Instance says otherwise.
 func (v Volume) Write(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	paths := make([]string, v.Slices)
 	for z := range v.Slices {
-		p := filepath.Join(dir, fmt.Sprintf("slice-%04d.dcm", z+1))
+		name := fmt.Sprintf("slice-%04d.dcm", z+1)
+		if v.Name != nil {
+			name = v.Name(z)
+		}
+		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, v.slice(z), 0o644); err != nil {
 			return nil, err
 		}
@@ -96,7 +106,11 @@ func (v Volume) slice(z int) []byte {
 	out = ExplicitLE(out, 0x0008, 0x0060, "CS", v.Modality)
 	out = ExplicitLE(out, 0x0020, 0x000D, "UI", v.StudyUID)
 	out = ExplicitLE(out, 0x0020, 0x000E, "UI", v.SeriesUID)
-	out = ExplicitLE(out, 0x0020, 0x0013, "IS", strconv.Itoa(z+1))
+	instance := z + 1
+	if v.Instance != nil {
+		instance = v.Instance(z)
+	}
+	out = ExplicitLE(out, 0x0020, 0x0013, "IS", strconv.Itoa(instance))
 	pos := [3]float64{0, 0, float64(z) * spacing}
 	if v.Position != nil {
 		pos = v.Position(z)

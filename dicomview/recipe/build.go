@@ -1,6 +1,8 @@
 package recipe
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +56,9 @@ type Built struct {
 	// Options carry the recipe's sampling and a num_ctx that fits the
 	// images, the text and the answer.
 	Options core.Options
-	// Indices are the 0-based slice numbers chosen from each input.
+	// Indices are the 0-based numbers, in the viewer's order, of the
+	// slices chosen from each input (of the cuts, for a plane), in the
+	// order the model sees them.
 	Indices [][]int
 	// Boxes says the answer will hold localization boxes.
 	Boxes bool
@@ -107,10 +111,12 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 
 	js, _ := json.Marshal(r) // plain data: cannot fail
 	b := &Built{Recipe: r.Ref(), System: r.System, Indices: idx, Boxes: r.Output == "boxes", JSON: string(js)}
-	for k, ss := range picks {
+	for _, ss := range picks {
 		var vol *dicomview.Range
 		if r.Encoding.Kind == EncodeVolumeStretch {
-			v, err := volumeRange(inputs[min(k, len(inputs)-1)].Series)
+			// The volume Google's serving code normalises is the one it
+			// is sent: the sampled slices.
+			v, err := volumeRange(ss)
 			if err != nil {
 				return nil, err
 			}
@@ -164,7 +170,7 @@ func (r *Recipe) pickImages(inputs []Input, o Options) (picks [][]dicomview.Slic
 	}
 	// Each input is sampled from its stored slices or, with a plane, its cuts.
 	for _, in := range inputs {
-		src, err := newSource(in, plane)
+		src, err := newSource(r, in, plane)
 		if err != nil {
 			return nil, nil, fmt.Errorf("recipe %s: %w", r.Name, err)
 		}
@@ -173,8 +179,12 @@ func (r *Recipe) pickImages(inputs []Input, o Options) (picks [][]dicomview.Slic
 		if err != nil {
 			return nil, nil, fmt.Errorf("recipe %s: %w", r.Name, err)
 		}
+		viewer := make([]int, len(ix))
+		for i, j := range ix {
+			viewer[i] = src.viewerIndex(j)
+		}
 		picks = append(picks, ss)
-		idx = append(idx, ix)
+		idx = append(idx, viewer)
 	}
 	return picks, idx, nil
 }
@@ -221,6 +231,9 @@ func (r *Recipe) checkModality(in Input) error {
 	if slices.Contains(r.Modalities, m) {
 		return nil
 	}
+	if m == "" && r.Images.Rasters == RastersAsGiven && isRaster(in.Series) {
+		return nil
+	}
 	if m == "" {
 		m = "an image without a modality (PNG or JPEG)"
 	}
@@ -228,19 +241,30 @@ func (r *Recipe) checkModality(in Input) error {
 		r.Name, strings.Join(r.Modalities, "/"), in.Path, m)
 }
 
-// source is where a recipe samples an input's images: its stored slices,
-// or the cuts of its series in a plane.
+// isRaster says s is a PNG or JPEG file.
+func isRaster(s *dicomview.Series) bool {
+	if len(s.Slices) == 0 {
+		return false
+	}
+	f := s.Slices[0].Image.Format
+	return f == dicomview.FormatPNG || f == dicomview.FormatJPEG
+}
+
+// source is where a recipe samples an input's images: its stored slices
+// in the recipe's order, or the cuts of its series in a plane.
 type source struct {
-	series *dicomview.Series
-	vol    *dicomview.Volume // nil: the stored slices
-	plane  string
+	series  *dicomview.Series
+	ordered []dicomview.Slice
+	vol     *dicomview.Volume // nil: the stored slices
+	plane   string
 }
 
 // newSource is in's source in plane ("" for the stored slices); a series
 // that cannot be reformatted is an error naming the input and why.
-func newSource(in Input, plane string) (source, error) {
+func newSource(r *Recipe, in Input, plane string) (source, error) {
 	src := source{series: in.Series, plane: plane}
 	if plane == "" || in.Series == nil {
+		src.ordered = r.Ordered(in.Series)
 		return src, nil
 	}
 	v, err := dicomview.NewVolume(in.Series)
@@ -256,13 +280,28 @@ func (s source) len() int {
 	if s.vol != nil {
 		return s.vol.Cuts(s.plane)
 	}
-	return len(s.series.Slices)
+	return len(s.ordered)
+}
+
+// viewerIndex is the viewer's 0-based number of stored slice i of the
+// recipe's order (the cut's number for a plane).
+func (s source) viewerIndex(i int) int {
+	if s.vol != nil || s.series == nil {
+		return i
+	}
+	want := s.ordered[i]
+	for j, sl := range s.series.Slices {
+		if sl.Image == want.Image && sl.Frame == want.Frame {
+			return j
+		}
+	}
+	return i
 }
 
 // pick makes images ix: stored slices, or cuts made in one pass.
 func (s source) pick(ix []int) ([]dicomview.Slice, error) {
 	if s.vol == nil {
-		return pick(s.series, ix), nil
+		return pick(s.ordered, ix), nil
 	}
 	ims, err := s.vol.CutImages(s.plane, ix)
 	if err != nil {
@@ -276,10 +315,10 @@ func (s source) pick(ix []int) ([]dicomview.Slice, error) {
 	return out, nil
 }
 
-func pick(s *dicomview.Series, ix []int) []dicomview.Slice {
+func pick(ss []dicomview.Slice, ix []int) []dicomview.Slice {
 	out := make([]dicomview.Slice, len(ix))
 	for i, j := range ix {
-		out[i] = s.Slices[j]
+		out[i] = ss[j]
 	}
 	return out
 }
@@ -342,11 +381,10 @@ func priorCurrent(r *Recipe, inputs []Input) ([]Input, error) {
 	return inputs, nil
 }
 
-// volumeRange is the minimum to maximum modality value over every slice
-// of s.
-func volumeRange(s *dicomview.Series) (dicomview.Range, error) {
+// volumeRange is the minimum to maximum modality value over the slices.
+func volumeRange(ss []dicomview.Slice) (dicomview.Range, error) {
 	var all dicomview.Range
-	for i, sl := range s.Slices {
+	for i, sl := range ss {
 		v, err := sl.Image.ValueRange(sl.Frame)
 		if err != nil {
 			return all, err
@@ -360,15 +398,16 @@ func volumeRange(s *dicomview.Series) (dicomview.Range, error) {
 	return all, nil
 }
 
-// Render returns a slice's pixels as the recipe encodes them, before the
-// resize to 896×896: what a reference implementation is compared with.
-// vol is the volume's range for EncodeVolumeStretch (nil computes it from
-// s).
+// Render returns the pixels step of a slice (slice counts in the
+// recipe's order, Ordered), before the codec and the resize: what a
+// reference implementation is compared with. For EncodeVolumeStretch the
+// volume is the slices the recipe sends, as Build takes it.
 func (r *Recipe) Render(s *dicomview.Series, slice int, window *dicomview.Window) (image.Image, error) {
-	sl := s.Slices[slice]
+	ordered := r.Ordered(s)
+	sl := ordered[slice]
 	var vol *dicomview.Range
 	if r.Encoding.Kind == EncodeVolumeStretch {
-		v, err := volumeRange(s)
+		v, err := volumeRange(pick(ordered, Select(len(ordered), r.Images.Max, r.sample())))
 		if err != nil {
 			return nil, err
 		}
@@ -378,8 +417,25 @@ func (r *Recipe) Render(s *dicomview.Series, slice int, window *dicomview.Window
 	return img, err
 }
 
+// Ordered returns the slices of s in the order r samples them: by
+// InstanceNumber (OrderInstance, Google's notebook) or as the viewer
+// shows them, along the slice normal.
+func (r *Recipe) Ordered(s *dicomview.Series) []dicomview.Slice {
+	if r.Images.Order == OrderInstance {
+		return s.InstanceOrder()
+	}
+	return s.Slices
+}
+
 func (r *Recipe) pixels(sl dicomview.Slice, window *dicomview.Window, vol *dicomview.Range) (image.Image, dicomview.Window, error) {
 	im := sl.Image
+	if r.Images.Rasters == RastersAsGiven && window == nil {
+		// A PNG or JPEG as a Python user opens it; a 16-bit PNG has no
+		// such bytes and is mapped as the encoding maps a DICOM.
+		if p, err := im.AsGiven(sl.Frame); err == nil {
+			return p.Image(), dicomview.Window{Center: 127.5, Width: 255}, nil
+		}
+	}
 	switch r.Encoding.Kind {
 	case EncodeWindows:
 		var ws [3]dicomview.Range
@@ -405,36 +461,96 @@ func windowOf(r dicomview.Range) dicomview.Window {
 	return dicomview.Window{Center: (r.Lo + r.Hi) / 2, Width: r.Hi - r.Lo}
 }
 
-// image makes one model input.
+// image makes one model input. A slice flows through four steps, each
+// the step of Google's code it mirrors: pixels (the recipe's encoding:
+// windows, stretch, radiograph, or a PNG/JPEG as given), codec (the JPEG
+// the CT notebook saves and the processor opens again, or nothing),
+// resize to 896×896 (the processor's bilinear, or the workbench's own),
+// and the hand-over: a lossless PNG, which the runtime's own resize to
+// 896×896 leaves as it is.
 func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomview.Range) (core.Image, error) {
 	px, w, err := r.pixels(sl, window, vol)
 	if err != nil {
 		return core.Image{}, fmt.Errorf("recipe %s: %w", r.Name, err)
 	}
-	fit, _ := fitOf(r.Encoding.Fit)
-	var data []byte
-	var sum string
-	if r.Encoding.Codec == "jpeg" {
-		data, sum, err = dicomview.EncodeJPEG(dicomview.ModelInput(px, fit), r.Encoding.Quality)
-	} else {
-		data, sum, err = dicomview.EncodeModelInput(px, fit)
-	}
-	if err != nil {
+	fail := func(err error) (core.Image, error) {
 		return core.Image{}, fmt.Errorf("recipe %s: %s: %w", r.Name, sl.Image.Path, err)
 	}
-	return core.Image{
+	fit, _ := fitOf(r.Encoding.Fit)
+	px, jpg, err := r.codec(px)
+	if err != nil {
+		return fail(err)
+	}
+	data, sum, err := r.resize(px, fit)
+	if err != nil {
+		return fail(err)
+	}
+	out := core.Image{
 		PNG: data, SHA256: sum, Source: filepath.Base(sl.Image.Path), Frame: sl.Frame,
 		WindowCenter: w.Center, WindowWidth: w.Width, Encoding: r.encodingName(),
 		Width: dicomview.ModelInputSize, Height: dicomview.ModelInputSize,
 		Path: sl.Image.Path, Study: sl.Image.Info,
 		SourceWidth: sl.Image.Width, SourceHeight: sl.Image.Height, Fit: fit.String(),
 		Plane: sl.Image.Plane,
-	}, nil
+	}
+	if jpg != nil {
+		h := sha256.Sum256(jpg)
+		out.Codec, out.CodecSHA256 = r.codecName(), hex.EncodeToString(h[:])
+	}
+	return out, nil
+}
+
+// codec is the codec step: with CodecJPEG the pixels saved as a JPEG as
+// Pillow saves them (PIL.Image.fromarray(slice).save(format="jpeg"), the
+// CT notebook's _encode) and opened again as Pillow opens them, with the
+// JPEG's bytes; otherwise the pixels as they are and no bytes.
+func (r *Recipe) codec(px image.Image) (image.Image, []byte, error) {
+	if r.Encoding.Codec != CodecJPEG {
+		return px, nil, nil
+	}
+	jpg, err := dicomview.PillowJPEG(dicomview.PixelsOf(px), r.Encoding.Quality)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := dicomview.DecodePillowJPEG(jpg, int64(len(jpg))*64+1<<24)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.Image(), jpg, nil
+}
+
+// resize is the resize step and the hand-over: with ResizeBilinear, the
+// pad (FitPad: centred on black, the CXR notebooks' pad_image_to_square)
+// and then Hugging Face's Gemma3ImageProcessor, Pillow's BILINEAR to
+// 896×896; otherwise the workbench's own resize (dicomview.ModelInput).
+// Either way the 896×896 image is handed over as PNG, with its SHA-256.
+func (r *Recipe) resize(px image.Image, fit dicomview.Fit) ([]byte, string, error) {
+	if r.Encoding.Resize != ResizeBilinear {
+		return dicomview.EncodeModelInput(px, fit)
+	}
+	p := dicomview.PixelsOf(px)
+	if fit == dicomview.FitPad {
+		p = dicomview.PadSquare(p)
+	}
+	p, err := dicomview.ResizeBilinear(p, dicomview.ModelInputSize, dicomview.ModelInputSize)
+	if err != nil {
+		return nil, "", err
+	}
+	return dicomview.EncodePNG(p.Image())
+}
+
+// codecName is the codec step a run records: "jpeg q75".
+func (r *Recipe) codecName() string {
+	q := r.Encoding.Quality
+	if q == 0 {
+		q = dicomview.PillowDefaultQuality
+	}
+	return fmt.Sprintf("jpeg q%d", q)
 }
 
 // encodingName is the encoding a run records: "display", "windows
 // [-1024, 1024] [-135, 215] [0, 80]", "volume-stretch", "radiograph", with
-// "/jpeg" when not PNG.
+// "/jpeg" when the codec step is JPEG.
 func (r *Recipe) encodingName() string {
 	s := r.Encoding.Kind
 	if r.Encoding.Kind == EncodeWindows {
@@ -444,8 +560,46 @@ func (r *Recipe) encodingName() string {
 		}
 		s = strings.Join(parts, " ")
 	}
-	if r.Encoding.Codec == "jpeg" {
+	if r.Encoding.Codec == CodecJPEG {
 		s += "/jpeg"
+	}
+	return s
+}
+
+// Stages says in a line how r's images are made, for the model's eye and
+// `recipes show`: "as Google's notebook: InstanceNumber order, JPEG q75,
+// bilinear".
+func (r *Recipe) Stages() string {
+	var parts []string
+	if r.Images.From != FromLongitudinal && r.Images.Plane == "" {
+		if r.Images.Order == OrderInstance {
+			parts = append(parts, "InstanceNumber order")
+		} else if r.Images.From == FromSeries {
+			parts = append(parts, "slice position order")
+		}
+	}
+	if r.Images.Rasters == RastersAsGiven {
+		parts = append(parts, "PNG/JPEG as given")
+	}
+	if r.Encoding.Codec == CodecJPEG {
+		parts = append(parts, strings.ToUpper(r.codecName()[:4])+r.codecName()[4:])
+	} else {
+		parts = append(parts, "lossless")
+	}
+	if r.Encoding.Fit == "pad" {
+		parts = append(parts, "padded")
+	}
+	if r.Encoding.Resize == ResizeBilinear {
+		parts = append(parts, "bilinear")
+	} else {
+		parts = append(parts, "workbench resize (Catmull-Rom)")
+	}
+	s := strings.Join(parts, ", ")
+	switch {
+	case strings.HasPrefix(r.Source, "Google-Health/") && strings.Contains(r.Source, "notebooks/"):
+		return "as Google's notebook: " + s
+	case strings.HasPrefix(r.Source, "Google-Health/"):
+		return "as Google's code: " + s
 	}
 	return s
 }

@@ -51,6 +51,42 @@ const (
 	SampleNotebook = "notebook"
 )
 
+// Slice orders (Images.Order): which slice of a series is first, before
+// sampling. The viewer's order is a separate choice (always OrderPosition).
+const (
+	// OrderPosition sorts along the slice normal (ImagePositionPatient
+	// on the normal of ImageOrientationPatient), then by InstanceNumber:
+	// the geometric order the viewer shows. The default.
+	OrderPosition = "position"
+	// OrderInstance sorts by InstanceNumber, as Google's CT notebook
+	// does (dicomview.Series.InstanceOrder).
+	OrderInstance = "instance"
+)
+
+// Resizes (Encoding.Resize): how a slice becomes 896×896.
+const (
+	// ResizeWorkbench is the workbench's own resize: a box pre-reduction,
+	// then Catmull-Rom (dicomview.ModelInput). The default.
+	ResizeWorkbench = "workbench"
+	// ResizeBilinear is Hugging Face's Gemma3ImageProcessor: Pillow's
+	// BILINEAR to 896×896 (dicomview.ResizeBilinear), after the pad when
+	// the fit is "pad".
+	ResizeBilinear = "bilinear"
+)
+
+// Codecs (Encoding.Codec): what the slice goes through before the resize.
+const (
+	// CodecPNG is lossless: the pixels reach the resize unchanged.
+	CodecPNG = "png"
+	// CodecJPEG saves the slice as a JPEG as Pillow does and opens it
+	// again (dicomview.PillowJPEG), as Google's CT notebook sends it.
+	CodecJPEG = "jpeg"
+)
+
+// RastersAsGiven (Images.Rasters) accepts PNG and JPEG files as well as
+// the recipe's modalities, their pixels taken as given (no windowing).
+const RastersAsGiven = "as-given"
+
 // Pixel encodings (Encoding.Kind).
 const (
 	// EncodeDisplay is the viewer's window (the file's, or the one given)
@@ -123,6 +159,10 @@ type Images struct {
 	// slices (each and series recipes); the caller's Options.Plane
 	// overrides it.
 	Plane string `json:"plane,omitempty"`
+	// Order is OrderPosition ("" too) or OrderInstance.
+	Order string `json:"order,omitempty"`
+	// Rasters is "" (only the modalities) or RastersAsGiven.
+	Rasters string `json:"rasters,omitempty"`
 }
 
 // Encoding says how a slice becomes the model's 896×896 image.
@@ -133,9 +173,13 @@ type Encoding struct {
 	// Fit is "pad" (keep the aspect ratio on a black square) or
 	// "stretch".
 	Fit string `json:"fit"`
-	// Codec is "png" (lossless, the default) or "jpeg" at Quality.
+	// Codec is CodecPNG (lossless, the default) or CodecJPEG at Quality
+	// (0: Pillow's default, 75), applied before the resize; what reaches
+	// the runtime is always the lossless 896×896 PNG after it.
 	Codec   string `json:"codec,omitempty"`
 	Quality int    `json:"quality,omitempty"`
+	// Resize is ResizeWorkbench ("" too) or ResizeBilinear.
+	Resize string `json:"resize,omitempty"`
 }
 
 // Prompt says how the user turn is laid out.
@@ -225,13 +269,35 @@ func (r *Recipe) Validate() error {
 		return bad("encoding.fit: %v", err)
 	}
 	switch r.Encoding.Codec {
-	case "", "png":
-	case "jpeg":
-		if r.Encoding.Quality < 1 || r.Encoding.Quality > 100 {
-			return bad("encoding.quality %d: want 1 to 100 for jpeg", r.Encoding.Quality)
+	case "", CodecPNG:
+		if r.Encoding.Quality != 0 {
+			return bad("encoding.quality: only the jpeg codec has a quality")
+		}
+	case CodecJPEG:
+		if r.Encoding.Quality < 0 || r.Encoding.Quality > 100 {
+			return bad("encoding.quality %d: want 1 to 100, or 0 for Pillow's default (75)", r.Encoding.Quality)
 		}
 	default:
 		return bad("encoding.codec %q: want png or jpeg", r.Encoding.Codec)
+	}
+	switch r.Encoding.Resize {
+	case "", ResizeWorkbench, ResizeBilinear:
+	default:
+		return bad("encoding.resize %q: want %s or %s", r.Encoding.Resize, ResizeBilinear, ResizeWorkbench)
+	}
+	switch r.Images.Order {
+	case "", OrderPosition, OrderInstance:
+	default:
+		return bad("images.order %q: want %s or %s", r.Images.Order, OrderInstance, OrderPosition)
+	}
+	switch r.Images.Rasters {
+	case "":
+	case RastersAsGiven:
+		if r.Encoding.Kind != EncodeRadiograph && r.Encoding.Kind != EncodeDisplay {
+			return bad("images.rasters: PNG and JPEG are taken as given only by radiograph and display encodings")
+		}
+	default:
+		return bad("images.rasters %q: want %q or nothing", r.Images.Rasters, RastersAsGiven)
 	}
 	switch r.Prompt.Layout {
 	case LayoutImagesFirst, LayoutInterleaved:
@@ -291,6 +357,23 @@ func Builtins() []*Recipe {
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// OldBuiltins returns the earlier versions of the built-in recipes, by
+// name then version.
+func OldBuiltins() []*Recipe {
+	var out []*Recipe
+	for _, f := range assets.OldRecipes() {
+		r, err := Parse(f.Name, f.Data)
+		if err != nil {
+			panic("recipe: built-in " + err.Error()) // embedded; a test guards it
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Name < out[j].Name || out[i].Name == out[j].Name && out[i].Version < out[j].Version
+	})
 	return out
 }
 
@@ -360,10 +443,29 @@ func (l *Library) find(name string) *Recipe {
 	return nil
 }
 
-// Get returns the named recipe ("" is Plain).
+// Get returns the named recipe ("" is Plain); "NAME@VERSION" names one
+// version, the current one or an earlier built-in one.
 func (l *Library) Get(name string) (*Recipe, error) {
 	if name == "" {
 		name = Plain
+	}
+	if base, version, ok := strings.Cut(name, "@"); ok {
+		if r := l.find(base); r != nil && r.Version == version {
+			return r, nil
+		}
+		var known []string
+		for _, r := range OldBuiltins() {
+			if r.Name == base && r.Version == version {
+				return r, nil
+			}
+			if r.Name == base {
+				known = append(known, r.Name+"@"+r.Version)
+			}
+		}
+		if r := l.find(base); r != nil {
+			known = append(known, r.Name+"@"+r.Version)
+			return nil, fmt.Errorf("%w %q: %s has versions %s", ErrUnknown, name, base, strings.Join(known, ", "))
+		}
 	}
 	if r := l.find(name); r != nil {
 		return r, nil

@@ -71,6 +71,11 @@ type Image struct {
 	// facts; they go to the local run log only, never to the model.
 	Path  string
 	Study StudyInfo
+	// Codec is the codec step the pixels went through before the resize
+	// ("jpeg q75"), and CodecSHA256 the SHA-256 of its bytes (the JPEG);
+	// "" when there was none (lossless).
+	Codec       string
+	CodecSHA256 string
 }
 
 // Request is one chat turn: a system prompt, a user prompt and its images.
