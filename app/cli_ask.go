@@ -292,12 +292,14 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 		return nil
 	}
 	shas := make([]string, 0, len(req.Images))
+	codecs := make([]string, 0, len(req.Images))
 	for _, im := range req.Images {
 		shas = append(shas, im.SHA256)
+		codecs = append(codecs, im.CodecSHA256)
 	}
 	return json.NewEncoder(c.stdout).Encode(map[string]any{
 		"run_id": id, "model": res.Model, "model_digest": res.ModelDigest,
-		"runtime_version": res.RuntimeVersion, "image_sha256": shas,
+		"runtime_version": res.RuntimeVersion, "image_sha256": shas, "image_codec_sha256": codecs,
 		"prompt_eval_count": res.PromptEvalCount, "eval_count": res.EvalCount,
 		"output": res.Output, "done_reason": res.DoneReason, "status": res.Status,
 		"chunks": res.Chunks, "total_duration_ms": res.TotalDuration.Milliseconds(),

@@ -203,11 +203,31 @@ func (c *cli) historyShow(args []string) error {
 	if err != nil {
 		return notFound(err)
 	}
+	codecs, sums := imageCodecs(context.Background(), h, r.ImageSHA256)
 	if *jsonOut {
-		return json.NewEncoder(c.stdout).Encode(runJSON(*r, *phi))
+		m := runJSON(*r, *phi)
+		m["image_codec"], m["image_codec_sha256"] = codecs, sums
+		return json.NewEncoder(c.stdout).Encode(m)
 	}
 	writeRun(c.stdout, *r, *phi)
+	for i, sum := range sums {
+		if sum != "" {
+			fmt.Fprintf(c.stdout, "image %d\t%s step %s, then the 896×896 input %s\n", i+1, codecs[i], sum, r.ImageSHA256[i])
+		}
+	}
 	return nil
+}
+
+// imageCodecs are the codec step of each image ("jpeg q75", "" when
+// lossless) and the SHA-256 of its bytes, in the run's order.
+func imageCodecs(ctx context.Context, h *history.Store, shas []string) (codecs, sums []string) {
+	codecs, sums = make([]string, len(shas)), make([]string, len(shas))
+	for i, sha := range shas {
+		if info, err := h.ImageInfo(ctx, sha); err == nil {
+			codecs[i], sums[i] = info.Codec, info.CodecSHA256
+		}
+	}
+	return codecs, sums
 }
 
 // writeRun prints a run for a person to read; file names and the study

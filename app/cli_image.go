@@ -406,11 +406,7 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 	}
 	enc := json.NewEncoder(c.stdout)
 	for k, im := range b.Images {
-		ext := ".png"
-		if r.Encoding.Codec == "jpeg" {
-			ext = ".jpg"
-		}
-		name := filepath.Join(f.outDir, fmt.Sprintf("image-%03d%s", k+1, ext))
+		name := filepath.Join(f.outDir, fmt.Sprintf("image-%03d.png", k+1))
 		if err := writeFileAtomic(name, im.PNG); err != nil {
 			return err
 		}
@@ -423,8 +419,8 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 		if im.Plane != "" {
 			m["plane"] = im.Plane
 		}
-		if im.Plane != "" {
-			m["plane"] = im.Plane
+		if im.CodecSHA256 != "" {
+			m["codec"], m["codec_sha256"] = im.Codec, im.CodecSHA256
 		}
 		if k < len(slices) {
 			m["slice"] = slices[k]

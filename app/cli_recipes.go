@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 )
 
@@ -60,6 +61,7 @@ func recipeJSON(r *recipe.Recipe) map[string]any {
 	json.Unmarshal(b, &m)
 	m["hash"] = r.Hash()
 	m["builtin"] = r.File == ""
+	m["stages"] = r.Stages()
 	if r.File != "" {
 		m["file"] = r.File
 	}
@@ -116,11 +118,21 @@ func (c *cli) showRecipe(r *recipe.Recipe, jsonOut bool) error {
 	for _, win := range r.Encoding.Windows {
 		enc += " " + win.String()
 	}
-	codec := r.Encoding.Codec
-	if codec == "" {
-		codec = "png"
+	codec := "no codec step (lossless)"
+	if r.Encoding.Codec == recipe.CodecJPEG {
+		q := r.Encoding.Quality
+		if q == 0 {
+			q = dicomview.PillowDefaultQuality
+		}
+		codec = fmt.Sprintf("JPEG q%d as Pillow saves and opens it", q)
 	}
-	fmt.Fprintf(w, "encoding: %s, fit %s, %s\n", enc, r.Encoding.Fit, codec)
+	resize := "the workbench's resize (Catmull-Rom)"
+	if r.Encoding.Resize == recipe.ResizeBilinear {
+		resize = "the processor's bilinear (Pillow BILINEAR, as Hugging Face's Gemma3ImageProcessor)"
+	}
+	fmt.Fprintf(w, "encoding: %s, fit %s\n", enc, r.Encoding.Fit)
+	fmt.Fprintf(w, "then: %s, %s, to 896×896, handed over as lossless PNG\n", codec, resize)
+	fmt.Fprintf(w, "in short: %s\n", r.Stages())
 	fmt.Fprintf(w, "layout: %s\n", r.Prompt.Layout)
 	if r.Prompt.Instruction != "" {
 		fmt.Fprintf(w, "instruction: %s\n", r.Prompt.Instruction)

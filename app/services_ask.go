@@ -147,6 +147,7 @@ func (s *Services) logImages(ctx context.Context, req inference.Request, run *hi
 			SHA256: im.SHA256, PNG: im.PNG, Source: im.Source, Frame: im.Frame,
 			WindowCenter: im.WindowCenter, WindowWidth: im.WindowWidth,
 			Encoding: im.Encoding, Width: im.Width, Height: im.Height,
+			Codec: im.Codec, CodecSHA256: im.CodecSHA256,
 		})
 		if err != nil {
 			return fmt.Errorf("save image: %w", err)

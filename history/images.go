@@ -25,6 +25,9 @@ type ImageRecord struct {
 	// Encoding describes how the pixels were encoded into the PNG.
 	Encoding      string
 	Width, Height int
+	// Codec is the codec step before the resize ("jpeg q75") and
+	// CodecSHA256 the SHA-256 of its bytes; "" when lossless.
+	Codec, CodecSHA256 string
 }
 
 // PutImage stores a model-input PNG once, content-addressed by its SHA-256
@@ -39,11 +42,11 @@ func (s *Store) PutImage(ctx context.Context, img ImageRecord) error {
 		return s.errorf("put image %s: sha256 does not match the png bytes", img.SHA256)
 	}
 	_, err := s.db.ExecContext(ctx, `
-INSERT INTO images (sha256, stored_at, source, frame, window_center, window_width, encoding, width, height, png)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO images (sha256, stored_at, source, frame, window_center, window_width, encoding, width, height, png, codec, codec_sha256)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (sha256) DO NOTHING`,
 		img.SHA256, formatTime(time.Now()), img.Source, img.Frame, img.WindowCenter, img.WindowWidth,
-		img.Encoding, img.Width, img.Height, img.PNG)
+		img.Encoding, img.Width, img.Height, img.PNG, img.Codec, img.CodecSHA256)
 	if err != nil {
 		return s.errorf("put image %s: %w", img.SHA256, err)
 	}
@@ -69,8 +72,8 @@ func (s *Store) ImagePNG(ctx context.Context, sha string) ([]byte, error) {
 func (s *Store) ImageInfo(ctx context.Context, sha string) (ImageRecord, error) {
 	im := ImageRecord{SHA256: sha}
 	err := s.db.QueryRowContext(ctx, `
-SELECT source, frame, window_center, window_width, encoding, width, height FROM images WHERE sha256 = ?`, sha).
-		Scan(&im.Source, &im.Frame, &im.WindowCenter, &im.WindowWidth, &im.Encoding, &im.Width, &im.Height)
+SELECT source, frame, window_center, window_width, encoding, width, height, codec, codec_sha256 FROM images WHERE sha256 = ?`, sha).
+		Scan(&im.Source, &im.Frame, &im.WindowCenter, &im.WindowWidth, &im.Encoding, &im.Width, &im.Height, &im.Codec, &im.CodecSHA256)
 	if errors.Is(err, sql.ErrNoRows) {
 		return im, s.errorf("image %s: %w", sha, ErrNotFound)
 	}

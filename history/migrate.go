@@ -194,6 +194,11 @@ CREATE TABLE prompt_template_versions (
 	// 9: the regions measured when the run was made (core.Measurement,
 	// JSON): where, and their mean, SD, least and greatest value.
 	`ALTER TABLE runs ADD COLUMN measurements TEXT NOT NULL DEFAULT '[]';`,
+	// 10: the codec step an image went through before its resize to
+	// 896×896 ("jpeg q75", as Google's CT notebook) and the SHA-256 of
+	// that step's bytes; '' for a lossless image.
+	`ALTER TABLE images ADD COLUMN codec TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN codec_sha256 TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings db up to schema version target by applying steps one at a

@@ -626,7 +626,7 @@ func (e *modelsEye) show() {
 		for _, in := range e.inputs {
 			img := &canvas.Image{Image: in.img, FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
 			img.SetMinSize(eyeCellSize)
-			caption := widget.NewLabel(in.Label + "\n" + shortSHA(in.Image.SHA256))
+			caption := widget.NewLabel(inputCaption(in))
 			caption.Alignment = fyne.TextAlignCenter
 			e.grid.Objects = append(e.grid.Objects, container.NewBorder(nil, caption, nil, nil, img))
 		}
@@ -664,8 +664,21 @@ func recipeInfo(r *recipe.Recipe, b *recipe.Built) string {
 	if r.Title != "" {
 		head = r.Title + "\n" + head
 	}
+	head += "\n" + r.Stages()
 	if len(b.Images) == 1 {
-		return head + "\nSHA-256 " + im.SHA256
+		if im.CodecSHA256 != "" {
+			head += "\n" + im.Codec + " SHA-256 " + im.CodecSHA256
+		}
+		return head + "\n896×896 input SHA-256 " + im.SHA256
 	}
 	return head
+}
+
+// inputCaption names one of several model inputs under its thumbnail:
+// its label, and the short hashes of its codec step and of the input.
+func inputCaption(in modelInput) string {
+	if in.Image.CodecSHA256 == "" {
+		return in.Label + "\n" + shortSHA(in.Image.SHA256)
+	}
+	return in.Label + "\n" + strings.SplitN(in.Image.Codec, " ", 2)[0] + " " + shortSHA(in.Image.CodecSHA256) + " → " + shortSHA(in.Image.SHA256)
 }

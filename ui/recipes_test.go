@@ -99,11 +99,15 @@ func TestModelsEyeRecipeCT(t *testing.T) {
 	if len(e.grid.Objects) != 85 {
 		t.Errorf("grid of %d, want 85", len(e.grid.Objects))
 	}
+	// Both stages of each input: the notebook's JPEG, then the 896×896
+	// input; and which order, codec and resize the recipe used.
 	caption := e.grid.Objects[84].(*fyne.Container).Objects[1].(*widget.Label).Text
-	if caption != "SLICE 85\n"+shortSHA(e.inputs[84].Image.SHA256) {
+	last := e.inputs[84].Image
+	if last.CodecSHA256 == "" || caption != "SLICE 85\njpeg "+shortSHA(last.CodecSHA256)+" → "+shortSHA(last.SHA256) {
 		t.Errorf("last caption %q", caption)
 	}
-	if !strings.Contains(e.info.Text, "medgemma-1.5-ct v1") || !strings.Contains(e.info.Text, "85 images") || !strings.Contains(e.info.Text, "stretch") {
+	if !strings.Contains(e.info.Text, "medgemma-1.5-ct v2") || !strings.Contains(e.info.Text, "85 images") || !strings.Contains(e.info.Text, "stretch") ||
+		!strings.Contains(e.info.Text, "as Google's notebook: InstanceNumber order, JPEG q75, bilinear") {
 		t.Errorf("info %q", e.info.Text)
 	}
 

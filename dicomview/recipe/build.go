@@ -596,6 +596,7 @@ func (r *Recipe) Stages() string {
 	}
 	s := strings.Join(parts, ", ")
 	switch {
+	case r.Encoding.Resize != ResizeBilinear: // not how Google's code resizes
 	case strings.HasPrefix(r.Source, "Google-Health/") && strings.Contains(r.Source, "notebooks/"):
 		return "as Google's notebook: " + s
 	case strings.HasPrefix(r.Source, "Google-Health/"):

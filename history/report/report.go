@@ -206,9 +206,13 @@ func addImage(ctx context.Context, h *history.Store, doc *Document, sha, src str
 	if err != nil {
 		return err
 	}
+	codec := ""
+	if info.Codec != "" {
+		codec = fmt.Sprintf(", after a %s codec step (SHA-256 %s)", info.Codec, info.CodecSHA256)
+	}
 	doc.Figures = append(doc.Figures, Figure{
-		Caption: fmt.Sprintf("Figure %d b. Model input exactly as sent: %d×%d, %s encoding, SHA-256 %s.",
-			n, info.Width, info.Height, info.Encoding, sha),
+		Caption: fmt.Sprintf("Figure %d b. Model input exactly as sent: %d×%d, %s encoding%s, SHA-256 %s.",
+			n, info.Width, info.Height, info.Encoding, codec, sha),
 		PNG: png, Width: info.Width, Height: info.Height,
 	})
 	return nil
