@@ -87,9 +87,23 @@ func TestAskCTRecipeRenderOnlyAndRun(t *testing.T) {
 	if run.Options.NumCtx < a.PromptEvalCount+4 {
 		t.Errorf("num_ctx %d does not fit %d prompt tokens and the answer", run.Options.NumCtx, a.PromptEvalCount)
 	}
-	if run.Recipe.Name != "medgemma-1.5-ct" || run.Recipe.Version != "1" || len(run.Recipe.Hash) != 12 || run.RecipeJSON == "" ||
+	if run.Recipe.Name != "medgemma-1.5-ct" || run.Recipe.Version != "2" || len(run.Recipe.Hash) != 12 || run.RecipeJSON == "" ||
 		len(run.ImageLabels) != 85 || run.ImageLabels[84] != "SLICE 85" || len(run.ImageSHA256) != 85 {
 		t.Errorf("history: recipe %+v, %d labels, %d images", run.Recipe, len(run.ImageLabels), len(run.ImageSHA256))
+	}
+	// Both stages are in the run log: each slice's JPEG, then its input.
+	for i, sha := range []string{run.ImageSHA256[0], run.ImageSHA256[84]} {
+		info, err := h.ImageInfo(context.Background(), sha)
+		if err != nil || info.Codec != "jpeg q75" || len(info.CodecSHA256) != 64 || info.CodecSHA256 == sha {
+			t.Errorf("image %d: codec %q %q, %v", i, info.Codec, info.CodecSHA256, err)
+		}
+	}
+	shown, err := runCLI("--data-dir", dir, "history", "show", fmt.Sprint(a.RunID), "--json")
+	var hs struct {
+		Codecs []string `json:"image_codec_sha256"`
+	}
+	if err != nil || json.Unmarshal([]byte(shown), &hs) != nil || len(hs.Codecs) != 85 || len(hs.Codecs[0]) != 64 {
+		t.Errorf("history show --json: %d codec hashes, %v", len(hs.Codecs), err)
 	}
 	if runs, err := h.Search(context.Background(), history.Filter{Recipe: "medgemma-1.5-ct"}); err != nil || len(runs) != 1 {
 		t.Errorf("history filtered by recipe: %d runs, %v", len(runs), err)

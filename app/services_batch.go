@@ -196,7 +196,13 @@ func manifestSources(ctx context.Context, dataDir string) batch.Locate {
 				return "", true, err
 			}
 		}
-		local, err := p.Local(ctx, image, PACSFromEnv(os.Getenv), nil)
+		// A manifest may come from anyone: the environment's credentials
+		// go to the server the environment names, and only there.
+		auth := PACSFromEnv(os.Getenv)
+		if auth.URL == "" {
+			auth = PACSServer{}
+		}
+		local, err := p.Local(ctx, image, auth, nil)
 		return local, true, err
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/httpauth"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 )
 
@@ -145,10 +147,13 @@ func (p *PACS) Local(ctx context.Context, src string, auth PACSServer, progress 
 	if err != nil {
 		return "", &UsageError{err}
 	}
-	auth.URL = s.Base
-	if strings.Contains(s.Base, "@") { // user:password@ in the source wins
+	// Credentials configured for a server go to that server only: a
+	// source on another origin (another host or port, or http where they
+	// were given for https) gets none, unless its URL carries its own.
+	if auth.URL != "" && !sameOrigin(auth.URL, s.Base) || strings.Contains(s.Base, "@") {
 		auth.User, auth.Password, auth.Token = "", "", ""
 	}
+	auth.URL = s.Base
 	var series []string
 	if s.Series != "" {
 		series = []string{s.Series}
@@ -159,6 +164,20 @@ func (p *PACS) Local(ctx context.Context, src string, auth PACSServer, progress 
 	}
 	p.cache.Touch(r.Dir)
 	return r.Dir, nil
+}
+
+// sameOrigin reports whether URLs a and b have the same scheme, host and
+// port (a DICOMweb source's scheme is its server's).
+func sameOrigin(a, b string) bool {
+	ua, err := url.Parse(strings.Replace(a, "dicomweb://", "http://", 1))
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(strings.Replace(b, "dicomweb://", "http://", 1))
+	if err != nil {
+		return false
+	}
+	return httpauth.Origin(ua) == httpauth.Origin(ub)
 }
 
 // isPACSError reports whether err is the server's (or the network's)

@@ -32,8 +32,8 @@ func TestServicesRecipes(t *testing.T) {
 	for _, r := range rs {
 		names = append(names, r.Name)
 	}
-	if len(rs) != 9 || names[0] != "medgemma-1.5-ct" || names[8] != "my-cxr" || !strings.Contains(strings.Join(names, " "), "plain") {
-		t.Errorf("recipes %v: want the 8 built-ins, then my-cxr", names)
+	if len(rs) != 10 || names[0] != "medgemma-1.5-ct" || names[9] != "my-cxr" || !strings.Contains(strings.Join(names, " "), "plain") {
+		t.Errorf("recipes %v: want the 9 built-ins, then my-cxr", names)
 	}
 }
 
