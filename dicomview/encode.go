@@ -63,6 +63,48 @@ func windowByte(v float32, r Range) uint8 {
 	return uint8(math.RoundToEven(float64(x)))
 }
 
+// windowTable holds windowByte of three windows for every whole HU value
+// between the lowest window's low end and the highest one's high end
+// (values outside map to 0 or 255 in every window); other values are
+// computed as they come.
+type windowTable struct {
+	ws    [3]Range
+	lo    int32
+	bytes []uint8 // 3 a value, from lo
+}
+
+func newWindowTable(ws [3]Range) windowTable {
+	t := windowTable{ws: ws}
+	lo := math.Floor(min(ws[0].Lo, ws[1].Lo, ws[2].Lo))
+	hi := math.Ceil(max(ws[0].Hi, ws[1].Hi, ws[2].Hi))
+	if hi-lo > 1<<16 || hi < lo { // an odd window: no table
+		return t
+	}
+	t.lo = int32(lo)
+	t.bytes = make([]uint8, 3*(int(hi-lo)+1))
+	for i := range len(t.bytes) / 3 {
+		v := float32(int32(lo) + int32(i))
+		t.bytes[3*i], t.bytes[3*i+1], t.bytes[3*i+2] = windowByte(v, ws[0]), windowByte(v, ws[1]), windowByte(v, ws[2])
+	}
+	return t
+}
+
+// put writes v's three window bytes into px[0:3].
+func (t windowTable) put(px []uint8, v float32) {
+	if iv := int32(v); float32(iv) == v && t.bytes != nil {
+		k := int(iv - t.lo)
+		switch {
+		case k < 0:
+			k = 0
+		case 3*k >= len(t.bytes):
+			k = len(t.bytes)/3 - 1
+		}
+		px[0], px[1], px[2] = t.bytes[3*k], t.bytes[3*k+1], t.bytes[3*k+2]
+		return
+	}
+	px[0], px[1], px[2] = windowByte(v, t.ws[0]), windowByte(v, t.ws[1]), windowByte(v, t.ws[2])
+}
+
 // HUWindows renders a greyscale CT frame with one window a channel: R, G
 // and B are the Hounsfield ranges ws[0], ws[1], ws[2], each mapped with
 // windowByte. This is the three-window encoding MedGemma 1.5 was trained
@@ -75,16 +117,32 @@ func (im *Image) HUWindows(frame int, ws [3]Range) (*image.RGBA, error) {
 		return nil, fmt.Errorf("windows %s: %w", im.Path, unsupported("Hounsfield windows need a greyscale CT image; this is %s %s",
 			cmpOr(im.Modality, "an image without modality"), im.Photometric))
 	}
+	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
+	t := newWindowTable(ws)
+	if mod, lowest := modalityTable(im.layout, im.frames[frame-1]); mod != nil {
+		// Up to 16 stored bits: a table of every stored value's bytes (the
+		// same modality value, so the same bytes), without a float frame.
+		raw, err := im.frameRaw(frame)
+		if err != nil {
+			return nil, fmt.Errorf("windows %s: %w", im.Path, err)
+		}
+		table := make([]uint8, 4*len(mod))
+		for k, v := range mod {
+			t.put(table[4*k:4*k+3:4*k+3], v)
+			table[4*k+3] = 0xff
+		}
+		applyTableN(out.Pix, 4, raw, im.layout, table, lowest)
+		return out, nil
+	}
 	vals, err := im.modality(frame)
 	if err != nil {
 		return nil, fmt.Errorf("windows %s: %w", im.Path, err)
 	}
-	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
 	parallelRows(im.Height, func(y0, y1 int) {
 		for i := y0 * im.Width; i < y1*im.Width; i++ {
-			v := vals[i]
 			px := out.Pix[4*i : 4*i+4 : 4*i+4]
-			px[0], px[1], px[2], px[3] = windowByte(v, ws[0]), windowByte(v, ws[1]), windowByte(v, ws[2]), 0xff
+			t.put(px, vals[i])
+			px[3] = 0xff
 		}
 	})
 	return out, nil

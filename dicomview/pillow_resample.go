@@ -3,11 +3,13 @@ package dicomview
 import (
 	"fmt"
 	"math"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/rowsum"
 )
 
 // pillowPrecision is the fixed-point precision of Pillow's 8-bit
 // resampler: 32 − 8 − 2 bits (PRECISION_BITS in libImaging/Resample.c).
-const pillowPrecision = 32 - 8 - 2
+const pillowPrecision = rowsum.FixedBits // 32 − 8 − 2
 
 // pillowTaps are one axis's weights, as Pillow's precompute_coeffs and
 // normalize_coeffs_8bpc make them: output pixel i reads first[i] and the
@@ -98,9 +100,15 @@ func ResizeBilinear(p Pixels, w, h int) (Pixels, error) {
 		hi := vert.first[h-1] + vert.n[h-1]
 		horiz := bilinearTaps(p.W, w)
 		tmp := Pixels{W: w, H: hi - lo, Channels: ch, Pix: make([]byte, w*ch*(hi-lo))}
+		two, ok := horiz.two()
 		parallelRows(hi-lo, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
-				horizontalRow(tmp.Pix[y*w*ch:(y+1)*w*ch], p.Pix[(y+lo)*p.W*ch:(y+lo+1)*p.W*ch], horiz, ch)
+				dst, src := tmp.Pix[y*w*ch:(y+1)*w*ch], p.Pix[(y+lo)*p.W*ch:(y+lo+1)*p.W*ch]
+				if ok && ch == 3 {
+					horizontalRGB2(dst, src, two)
+				} else {
+					horizontalRow(dst, src, horiz, ch)
+				}
 			}
 		})
 		for i := range vert.first {
@@ -120,6 +128,43 @@ func ResizeBilinear(p Pixels, w, h int) (Pixels, error) {
 		}
 	})
 	return out, nil
+}
+
+// twoTaps are an enlargement's taps in the shape its loop wants: each
+// output pixel reads source pixels a and b (b = a at an edge) with
+// weights ka and kb. ok is false when some pixel has more than two taps.
+type twoTaps struct {
+	a, b   []int
+	ka, kb []int32
+}
+
+func (t pillowTaps) two() (twoTaps, bool) {
+	n := len(t.first)
+	tt := twoTaps{a: make([]int, n), b: make([]int, n), ka: make([]int32, n), kb: make([]int32, n)}
+	for x := range n {
+		switch t.n[x] {
+		case 1:
+			tt.a[x], tt.b[x], tt.ka[x] = t.first[x], t.first[x], t.k[x*t.size]
+		case 2:
+			tt.a[x], tt.b[x], tt.ka[x], tt.kb[x] = t.first[x], t.first[x]+1, t.k[x*t.size], t.k[x*t.size+1]
+		default:
+			return tt, false
+		}
+	}
+	return tt, true
+}
+
+// horizontalRGB2 filters one RGB row with at most two taps a pixel.
+func horizontalRGB2(dst, src []byte, t twoTaps) {
+	const half = 1 << (pillowPrecision - 1)
+	for x := range t.a {
+		a, b := src[3*t.a[x]:3*t.a[x]+3:3*t.a[x]+3], src[3*t.b[x]:3*t.b[x]+3:3*t.b[x]+3]
+		ka, kb := t.ka[x], t.kb[x]
+		d := dst[3*x : 3*x+3 : 3*x+3]
+		d[0] = clip8(half + int32(a[0])*ka + int32(b[0])*kb)
+		d[1] = clip8(half + int32(a[1])*ka + int32(b[1])*kb)
+		d[2] = clip8(half + int32(a[2])*ka + int32(b[2])*kb)
+	}
 }
 
 // horizontalRow filters one row of ch-channel pixels.
@@ -153,11 +198,7 @@ func verticalRow(dst, src []byte, stride, first int, k []int32) {
 	const half = 1 << (pillowPrecision - 1)
 	switch len(k) {
 	case 2: // every row of an enlargement but the edges
-		a, b := src[first*stride:][:len(dst)], src[(first+1)*stride:][:len(dst)]
-		ka, kb := k[0], k[1]
-		for i := range dst {
-			dst[i] = clip8(half + int32(a[i])*ka + int32(b[i])*kb)
-		}
+		rowsum.Blend2(dst, src[first*stride:], src[(first+1)*stride:], k[0], k[1])
 	default:
 		for i := range dst {
 			acc := int32(half)

@@ -588,3 +588,31 @@ func TestBuiltinsAndUserRecipes(t *testing.T) {
 		t.Error("a window change kept the hash")
 	}
 }
+
+// BenchmarkCTRecipe makes the medgemma-1.5-ct inputs of a 300-slice CT of
+// 512×512 slices (85 images), and the lossless variant's, in one process.
+func BenchmarkCTRecipe(b *testing.B) {
+	dir := b.TempDir()
+	v := ctVolume(300)
+	v.Rows, v.Cols = 512, 512
+	if _, err := v.Write(dir); err != nil {
+		b.Fatal(err)
+	}
+	series, _, err := dicomview.OpenSeries(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"medgemma-1.5-ct", "medgemma-1.5-ct-lossless", "medgemma-1.5-ct@1"} {
+		r, err := Open("").Get(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				if _, err := Build(r, []Input{{Path: dir, Series: series[0]}}, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

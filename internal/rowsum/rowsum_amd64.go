@@ -49,3 +49,22 @@ func deinterleave4(dst [4][]float32, src4 []float32, n int) int {
 
 //go:noescape
 func deinterleave4SSE(d0, d1, d2, d3, src4 *float32, n int)
+
+// blend2 runs Blend2's AVX2 kernel over the first multiple of 16 bytes of
+// dst and returns how many it did (0 without AVX2).
+func blend2(dst, a, b []byte, ka, kb int32) int {
+	n := len(dst) &^ 15
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	blend2AVX2(&dst[0], &a[0], &b[0], n, ka, kb)
+	return n
+}
+
+// blend2AVX2 writes dst[i] = clip8(2^21 + a[i]·ka + b[i]·kb) for i < n
+// (a multiple of 16), eight int32 lanes at a time (VPMULLD, VPADDD),
+// shifted right by 22 (VPSRAD) and packed to bytes with unsigned
+// saturation (VPACKUSDW, VPACKUSWB), which clamps as clip8 does.
+//
+//go:noescape
+func blend2AVX2(dst, a, b *byte, n int, ka, kb int32)

@@ -1,0 +1,45 @@
+#include "textflag.h"
+
+// func blend2AVX2(dst, a, b *byte, n int, ka, kb int32)
+TEXT ·blend2AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVL ka+32(FP), AX
+	MOVQ AX, X0
+	VPBROADCASTD X0, Y0
+	MOVL kb+36(FP), AX
+	MOVQ AX, X1
+	VPBROADCASTD X1, Y1
+	MOVQ $0x200000, AX
+	MOVQ AX, X4
+	VPBROADCASTD X4, Y4
+
+loop:
+	VPMOVZXBD (SI), Y2
+	VPMOVZXBD (DX), Y3
+	VPMULLD   Y0, Y2, Y2
+	VPMULLD   Y1, Y3, Y3
+	VPADDD    Y3, Y2, Y2
+	VPADDD    Y4, Y2, Y2
+	VPSRAD    $22, Y2, Y2
+	VPMOVZXBD 8(SI), Y5
+	VPMOVZXBD 8(DX), Y6
+	VPMULLD   Y0, Y5, Y5
+	VPMULLD   Y1, Y6, Y6
+	VPADDD    Y6, Y5, Y5
+	VPADDD    Y4, Y5, Y5
+	VPSRAD    $22, Y5, Y5
+	VPACKUSDW Y5, Y2, Y2
+	VPERMQ    $0xD8, Y2, Y2
+	VEXTRACTI128 $1, Y2, X3
+	VPACKUSWB X3, X2, X2
+	VMOVDQU   X2, (DI)
+	ADDQ      $16, SI
+	ADDQ      $16, DX
+	ADDQ      $16, DI
+	SUBQ      $16, CX
+	JNZ       loop
+	VZEROUPPER
+	RET
