@@ -268,7 +268,7 @@ func (c *cli) prepareSlices(path string, f imageFlags, opts dicomview.PrepareOpt
 		return err
 	}
 	c.warnSkipped(path, skipped)
-	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
+	if err := os.MkdirAll(f.outDir, 0o700); err != nil {
 		return fmt.Errorf("--out-dir %s: %w", f.outDir, err)
 	}
 	digits := len(strconv.Itoa(len(s.Slices)))

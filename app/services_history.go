@@ -193,7 +193,7 @@ func writeMarkdownReport(doc *report.Document, path string) error {
 	dir := filepath.Join(filepath.Dir(path), base)
 	var links []string
 	if len(doc.Figures) > 0 {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
 		}
 	}

@@ -123,8 +123,14 @@ func openOutput(path string) (*Output, error) {
 			return nil, err
 		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// Rows hold answers about patients' images: the user's only, also
+	// when an earlier version made the file 0644.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	o.f = f
@@ -255,9 +261,10 @@ func (o *Output) rewrite(rows []Row) error {
 	})
 }
 
-// writeAtomic writes a file through internal/atomicfile (mode 0644).
+// writeAtomic writes a file through internal/atomicfile, readable by the
+// user only (0600): result rows and their CSV hold patient data.
 func writeAtomic(path string, write func(io.Writer) error) error {
-	return atomicfile.Write(path, 0o644, write)
+	return atomicfile.Write(path, 0o600, write)
 }
 
 // ErrLocked is returned, wrapped, when another process holds a result

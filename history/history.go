@@ -19,6 +19,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -50,6 +51,9 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
+	if err := private(path); err != nil {
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
@@ -67,6 +71,25 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// private makes the database file, and its WAL and shared-memory files
+// where they exist, readable by the user only (0600), creating an empty
+// database file so that SQLite, which gives the -wal and -shm files the
+// database's own mode, never makes them 0644: the run log holds patient
+// data.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // retryBusy runs f again while it fails with SQLITE_BUSY, for up to 10 s.
