@@ -20,11 +20,8 @@ func splitCredentials(base *url.URL, token string) (*url.URL, credentials) {
 }
 
 // authClient is an HTTP client without an overall timeout that sends
-// creds to their origin only; a plain client when there are none.
+// creds to their origin only and never follows https down to http.
 func authClient(creds credentials) *http.Client {
-	if creds.Empty() {
-		return &http.Client{}
-	}
 	return httpauth.Client(creds, nil)
 }
 

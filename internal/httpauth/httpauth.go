@@ -6,6 +6,8 @@ package httpauth
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -92,16 +94,37 @@ func (t Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.Next.RoundTrip(r)
 }
 
+// ErrDowngrade is returned for a redirect from https down to plain http.
+var ErrDowngrade = errors.New("refused a redirect from https to plain http")
+
+// NoDowngrade is an http.Client's CheckRedirect: it refuses a redirect to
+// plain http once any hop was https (what was asked over TLS is never
+// sent again in the clear), and stops after 10 redirects as Go does.
+func NoDowngrade(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if strings.EqualFold(req.URL.Scheme, "http") {
+		for _, v := range via {
+			if strings.EqualFold(v.URL.Scheme, "https") {
+				return fmt.Errorf("%w (%s)", ErrDowngrade, redact.URL(req.URL.String()))
+			}
+		}
+	}
+	return nil
+}
+
 // Client is an HTTP client without an overall timeout that sends creds to
-// their origin only, over next (nil: http.DefaultTransport).
+// their origin only, over next (nil: http.DefaultTransport), and never
+// follows a redirect from https down to http (NoDowngrade).
 func Client(creds Credentials, next http.RoundTripper) *http.Client {
 	if next == nil {
 		next = http.DefaultTransport
 	}
 	if creds.Empty() {
-		return &http.Client{Transport: next}
+		return &http.Client{Transport: next, CheckRedirect: NoDowngrade}
 	}
-	return &http.Client{Transport: Transport{Creds: creds, Next: next}}
+	return &http.Client{Transport: Transport{Creds: creds, Next: next}, CheckRedirect: NoDowngrade}
 }
 
 // cleanError is an error whose text has the credentials of any URL in it

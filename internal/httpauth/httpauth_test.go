@@ -3,6 +3,7 @@ package httpauth
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -62,5 +63,47 @@ func TestCleanMasksCredentials(t *testing.T) {
 	}
 	if !errors.Is(err, cause) || Clean(nil) != nil {
 		t.Error("Clean hides its cause, or makes an error of nil")
+	}
+}
+
+// TestNoDowngradeRedirect (issue 26, item 6): a server reached over https
+// that redirects to plain http is not followed, with or without
+// credentials: the plain server never hears the request, and the error
+// says why; an https→https redirect is still followed.
+func TestNoDowngradeRedirect(t *testing.T) {
+	heard := 0
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { heard++ }))
+	defer plain.Close()
+	var tlsSrv *httptest.Server
+	tlsSrv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/down":
+			http.Redirect(w, r, plain.URL+"/studies", http.StatusFound)
+		case "/same":
+			http.Redirect(w, r, tlsSrv.URL+"/ok", http.StatusFound)
+		default:
+			w.Write([]byte("ok"))
+		}
+	}))
+	defer tlsSrv.Close()
+	u, _ := url.Parse(tlsSrv.URL)
+	for _, creds := range []Credentials{{}, {Origin: Origin(u), User: url.UserPassword("alice", "s3cret")}} {
+		c := Client(creds, tlsSrv.Client().Transport)
+		resp, err := c.Post(tlsSrv.URL+"/down", "application/dicom", strings.NewReader("patient data"))
+		if err == nil {
+			resp.Body.Close()
+			t.Errorf("creds %v: the https→http redirect was followed", !creds.Empty())
+		} else if !errors.Is(err, ErrDowngrade) {
+			t.Errorf("creds %v: %v, want ErrDowngrade", !creds.Empty(), err)
+		}
+		resp, err = c.Get(tlsSrv.URL + "/same")
+		if err != nil {
+			t.Errorf("https→https redirect: %v", err)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	if heard != 0 {
+		t.Errorf("the plain http server heard %d requests", heard)
 	}
 }
