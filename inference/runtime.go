@@ -743,12 +743,13 @@ func pickPort(preferred int) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// childEnv is the managed server's environment: ours without the
-// settings that would make it listen elsewhere, put models elsewhere,
-// reach the cloud or log prompts (OLLAMA_DEBUG, unless Debug is set),
-// then the runtime's own.
+// childEnv is the managed server's environment: of ours only what a
+// runtime needs (inheritedEnv: no credentials of the workbench's, no
+// tokens), without the settings that would make it listen elsewhere, put
+// models elsewhere, reach the cloud or log prompts (OLLAMA_DEBUG, unless
+// Debug is set), then the runtime's own.
 func (r *Runtime) childEnv(host string) []string {
-	env := filterEnv(os.Environ(), r.cfg.Debug)
+	env := filterEnv(inheritedEnv(os.Environ()), r.cfg.Debug)
 	env = append(env,
 		"OLLAMA_HOST="+host,
 		"OLLAMA_MODELS="+filepath.Join(r.cfg.DataDir, "models"),
@@ -770,6 +771,34 @@ func (r *Runtime) childEnv(host string) []string {
 		env = append(env, "OLLAMA_DEBUG=1")
 	}
 	return env
+}
+
+// inheritedEnv keeps the variables of env a runtime needs: where things
+// are (PATH, HOME, TMPDIR, the locale), the proxies and certificates a
+// pull goes through, Ollama's own settings, and the GPU drivers' and
+// libraries'. Everything else stays with the workbench: its PACS password
+// and tokens, the Ollama bearer token meant for another server, any
+// unrelated secret of the user's shell.
+func inheritedEnv(env []string) []string {
+	keep := map[string]bool{"PATH": true, "HOME": true, "USER": true, "LOGNAME": true, "SHELL": true, "LANG": true,
+		"LANGUAGE": true, "TZ": true, "TMPDIR": true, "TMP": true, "TEMP": true, "LD_LIBRARY_PATH": true,
+		"SSL_CERT_FILE": true, "SSL_CERT_DIR": true, "HTTPS_PROXY": true, "HTTP_PROXY": true, "NO_PROXY": true,
+		"https_proxy": true, "http_proxy": true, "no_proxy": true, "SYSTEMROOT": true, "LOCALAPPDATA": true,
+		"USERPROFILE": true, "XDG_RUNTIME_DIR": true}
+	prefixes := []string{"LC_", "OLLAMA_", "CUDA_", "NVIDIA_", "GGML_", "HIP_", "ROCR_", "ROCM_", "HSA_", "GPU_",
+		"VK_", "VULKAN_", "OMP_", "JETSON_"}
+	out := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		ok := keep[k]
+		for _, p := range prefixes {
+			ok = ok || strings.HasPrefix(k, p)
+		}
+		if ok {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // filterEnv drops settings that would make the child listen elsewhere, put
