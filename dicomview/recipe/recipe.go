@@ -314,8 +314,22 @@ func (r *Recipe) Validate() error {
 	default:
 		return bad("output %q: want \"\" or boxes", r.Output)
 	}
+	if t := r.Sampling.Temperature; t != nil && !(*t >= 0 && *t <= MaxTemperature) {
+		return bad("sampling.temperature %g: want 0 (greedy) to %g", *t, float64(MaxTemperature))
+	}
+	if n := r.Sampling.NumPredict; n < 0 || n > MaxNumPredict {
+		return bad("sampling.num_predict %d: want 1 to %d new tokens, or 0 for the default", n, MaxNumPredict)
+	}
 	return nil
 }
+
+// The bounds of a recipe's sampling: past them the runtime fails the
+// request (or runs for ever), so a recipe that asks for them is refused
+// when it is read.
+const (
+	MaxTemperature = 2
+	MaxNumPredict  = 32768
+)
 
 func fitOf(s string) (dicomview.Fit, error) {
 	switch s {

@@ -576,6 +576,17 @@ func TestBuiltinsAndUserRecipes(t *testing.T) {
 			t.Errorf("%s@%s is kept as old but is the current version", o.Name, o.Version)
 		}
 	}
+	// Sampling out of the runtime's range is refused when read, naming the
+	// field (issue 26, item 16).
+	for _, bad := range []string{`"temperature": -1e308`, `"temperature": 1e9`, `"num_predict": -5`, `"num_predict": 100000000`} {
+		js := strings.Replace(mine, `"prompt":{`, `"sampling":{`+bad+`},"prompt":{`, 1)
+		if _, err := Parse("bad.json", []byte(js)); err == nil || !strings.Contains(err.Error(), "sampling.") {
+			t.Errorf("sampling {%s}: %v, want a refusal naming the field", bad, err)
+		}
+	}
+	if _, err := Parse("ok.json", []byte(strings.Replace(mine, `"prompt":{`, `"sampling":{"temperature":0.7,"num_predict":512},"prompt":{`, 1))); err != nil {
+		t.Errorf("sound sampling refused: %v", err)
+	}
 	// Title and notes do not change the hash; a window does.
 	r := *get(t, "medgemma-1.5-ct")
 	h := r.Hash()
