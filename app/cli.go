@@ -79,7 +79,9 @@ type maskedError struct {
 	secrets []string
 }
 
-func (e *maskedError) Error() string { return redact.Secret(redact.Text(e.err.Error()), e.secrets...) }
+func (e *maskedError) Error() string {
+	return redact.Controls(redact.Secret(redact.Text(e.err.Error()), e.secrets...))
+}
 func (e *maskedError) Unwrap() error { return e.err }
 
 // ExitCode maps an error to the CLI's exit code.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -151,7 +153,9 @@ func printList[T any](w io.Writer, jsonOut bool, items []T, header string, row f
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, header)
 	for _, it := range items {
-		fmt.Fprintln(tw, row(it))
+		// Rows hold what a server said (names, descriptions): never
+		// anything that would drive the terminal.
+		fmt.Fprintln(tw, redact.Controls(strings.ReplaceAll(row(it), "\n", " ")))
 	}
 	return tw.Flush()
 }

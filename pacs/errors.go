@@ -3,6 +3,8 @@ package pacs
 import (
 	"errors"
 	"fmt"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // The kinds of failure a DICOMweb call reports, checked with errors.Is on
@@ -51,7 +53,7 @@ func (e *Error) Error() string {
 	if e.Hint != "" {
 		msg += "; " + e.Hint
 	}
-	return oneLine(msg)
+	return redact.Controls(oneLine(msg))
 }
 
 // Is makes errors.Is(err, ErrNotFound) and its like true for an *Error of

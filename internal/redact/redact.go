@@ -5,9 +5,11 @@
 package redact
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Mask stands where a credential was.
@@ -84,4 +86,37 @@ func Secret(s string, secrets ...string) string {
 		}
 	}
 	return s
+}
+
+// Controls returns s with what could drive a terminal written out as an
+// escape instead: C0 control characters but tab and newline, DEL, C1
+// controls and the bidirectional overrides and isolates (as \x1b,
+// \u202e). Text from a server (a patient's name, a description, an HTTP
+// reason phrase) goes through it before it is printed.
+func Controls(s string) string {
+	bad := func(r rune) bool {
+		return r < 0x20 && r != '\t' && r != '\n' || r == 0x7f || r >= 0x80 && r <= 0x9f ||
+			r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == utf8.RuneError
+	}
+	if !strings.ContainsFunc(s, bad) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				fmt.Fprintf(&b, `\x%02x`, s[i])
+				continue
+			}
+			b.WriteRune(r)
+		case bad(r) && r <= 0xff:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case bad(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
