@@ -47,8 +47,9 @@ type Options struct {
 	// Token is sent as "Authorization: Bearer Token"; it wins over a user.
 	Token string
 	// Timeout bounds the wait for the server's answer and any pause in
-	// it (default DefaultTimeout); a long retrieve that keeps moving is
-	// never cut.
+	// it (default DefaultTimeout), and the whole of a query's answer
+	// (find, series, instances: however slowly it trickles); a long
+	// retrieve that keeps moving is never cut.
 	Timeout time.Duration
 	// MaxJSONBytes bounds one JSON answer (default DefaultMaxJSONBytes).
 	MaxJSONBytes int64

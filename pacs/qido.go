@@ -1,6 +1,7 @@
 package pacs
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -121,9 +122,13 @@ func (d dataset) seq(tag string) []dataset {
 // acceptJSON is the Accept header of the JSON requests.
 var acceptJSON = http.Header{"Accept": {"application/dicom+json, application/json"}}
 
-// getJSON runs a QIDO-RS query and decodes its array of data sets, read
-// through the JSON cap. 204 No Content is an empty result.
-func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values) ([]dataset, error) {
+// getJSON runs a QIDO-RS query and decodes its array of data sets as it
+// arrives (decodeJSON): at most max of them that hold the tag need, the
+// whole answer within the client's Timeout (an overall deadline: a server
+// that trickles a byte now and then is cut off all the same).
+func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values, need string, max int) ([]dataset, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.Timeout)
+	defer cancel()
 	r, err := c.do(ctx, op, http.MethodGet, path, q, acceptJSON, nil)
 	if err != nil {
 		return nil, err
@@ -132,31 +137,100 @@ func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values) ([]
 	if r.StatusCode == http.StatusNoContent {
 		return nil, nil
 	}
-	return c.decodeJSON(op, r)
+	sets, err := c.decodeJSON(op, r, need, max)
+	if err != nil && ctx.Err() != nil {
+		return nil, c.fail(ctx, op, r.StatusCode, err)
+	}
+	return sets, err
 }
 
-// decodeJSON reads an answer's JSON array (or one object) under the cap.
-func (c *Client) decodeJSON(op string, r *response) ([]dataset, error) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, c.opt.MaxJSONBytes+1))
-	if err != nil {
-		return nil, c.bodyError(op, r, err)
-	}
-	if int64(len(data)) > c.opt.MaxJSONBytes {
-		return nil, &Error{Server: c.server, Op: op, Kind: ErrTooLarge, Status: r.StatusCode,
+// maxDropped is how many data sets without the UID asked for an answer
+// may hold before it is taken as malformed rather than sloppy.
+const maxDropped = 10000
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// decodeJSON reads an answer's JSON array (or one object) as a stream
+// under the byte cap: data sets without the tag need (when given) are
+// dropped, and reading stops after max kept (0: no count limit), so an
+// answer of millions of empty objects costs neither memory nor output.
+func (c *Client) decodeJSON(op string, r *response, need string, max int) ([]dataset, error) {
+	cr := &countingReader{r: io.LimitReader(r.Body, c.opt.MaxJSONBytes+1)}
+	br := bufio.NewReader(cr)
+	tooLarge := func() error {
+		return &Error{Server: c.server, Op: op, Kind: ErrTooLarge, Status: r.StatusCode,
 			Detail: fmt.Sprintf("the answer is over %d MiB", c.opt.MaxJSONBytes>>20), Hint: "narrow the query, or page it with a limit"}
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
+	bad := func(err error) error {
+		if cr.n > c.opt.MaxJSONBytes {
+			return tooLarge()
+		}
+		return c.malformed(op, "not DICOM JSON ("+err.Error()+")", err)
+	}
+	first, err := firstByte(br)
+	switch {
+	case errors.Is(err, io.EOF):
 		return nil, nil
+	case err != nil:
+		return nil, c.bodyError(op, r, err)
+	}
+	dec := json.NewDecoder(br)
+	if first == '{' {
+		var one dataset
+		if err := dec.Decode(&one); err != nil {
+			return nil, bad(err)
+		}
+		return []dataset{one}, nil
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, bad(err)
 	}
 	var sets []dataset
-	if err := json.Unmarshal(data, &sets); err != nil {
-		var one dataset
-		if err1 := json.Unmarshal(data, &one); err1 != nil {
-			return nil, c.malformed(op, "not DICOM JSON ("+err.Error()+")", err)
+	dropped := 0
+	for dec.More() {
+		var d dataset
+		if err := dec.Decode(&d); err != nil {
+			return nil, bad(err)
 		}
-		sets = []dataset{one}
+		if need != "" && d.str(need) == "" {
+			if dropped++; dropped > maxDropped {
+				return nil, c.malformed(op, fmt.Sprintf("over %d data sets without the UID %s", maxDropped, need), nil)
+			}
+			continue
+		}
+		sets = append(sets, d)
+		if max > 0 && len(sets) >= max {
+			return sets, nil // the rest is never read: closing the answer ends it
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, bad(err)
 	}
 	return sets, nil
+}
+
+// firstByte is the first byte of r that is not JSON white space, left
+// unread.
+func firstByte(r *bufio.Reader) (byte, error) {
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
+			return b, r.UnreadByte()
+		}
+	}
 }
 
 // dateRe is a DICOM date.
@@ -207,7 +281,11 @@ func (c *Client) FindStudies(ctx context.Context, q Query) ([]Study, error) {
 	if err != nil {
 		return nil, err
 	}
-	sets, err := c.getJSON(ctx, "find studies", "/studies", v)
+	max := q.Limit
+	if max <= 0 {
+		max = c.opt.MaxInstances
+	}
+	sets, err := c.getJSON(ctx, "find studies", "/studies", v, tagStudyUID, max)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +314,7 @@ func (c *Client) SeriesOf(ctx context.Context, study string) ([]Series, error) {
 		v.Add("includefield", f)
 	}
 	op := "list the series of study " + study
-	sets, err := c.getJSON(ctx, op, "/studies/"+study+"/series", v)
+	sets, err := c.getJSON(ctx, op, "/studies/"+study+"/series", v, tagSeriesUID, c.opt.MaxInstances)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +344,8 @@ func (c *Client) Instances(ctx context.Context, study, series string) ([]Instanc
 	}
 	op := "list the instances of series " + series
 	v := url.Values{"includefield": {tagInstanceNumber}}
-	sets, err := c.getJSON(ctx, op, "/studies/"+study+"/series/"+series+"/instances", v)
+	// One more than the files limit: a retrieve then says it is over.
+	sets, err := c.getJSON(ctx, op, "/studies/"+study+"/series/"+series+"/instances", v, tagSOPUID, c.opt.MaxInstances+1)
 	if err != nil {
 		return nil, err
 	}

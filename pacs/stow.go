@@ -71,7 +71,7 @@ func (c *Client) Store(ctx context.Context, files ...string) (StowResult, error)
 		return StowResult{}, err
 	}
 	defer r.Close()
-	sets, err := c.decodeJSON(op, r)
+	sets, err := c.decodeJSON(op, r, "", 1)
 	if err != nil {
 		return StowResult{}, err
 	}

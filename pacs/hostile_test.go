@@ -1,0 +1,98 @@
+package pacs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// hostile is a DICOMweb server of our own that misbehaves as no real one
+// can be made to: answer writes the body of every request.
+func hostile(t *testing.T, answer func(w http.ResponseWriter, r *http.Request)) *Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/dicom+json")
+		answer(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(srv.URL, Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestQueryTimeoutBoundsTheWholeAnswer (issue 26, item 10): a server that
+// sends a byte every 200 ms never pauses long enough for a stall timer,
+// but the query's time limit ends it all the same, as a timeout.
+func TestQueryTimeoutBoundsTheWholeAnswer(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("["))
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	})
+	start := time.Now()
+	_, err := c.FindStudies(context.Background(), Query{PatientID: "x"})
+	if took := time.Since(start); err == nil || !errors.Is(err, ErrTimeout) || took > 3*time.Second {
+		t.Errorf("a trickling answer: %v after %v, want ErrTimeout after about 1 s", err, took.Round(time.Millisecond))
+	}
+}
+
+// TestQueryAnswersAreReadAsAStream (issue 26, item 11): an answer of
+// empty objects is refused without being kept (and without reading it
+// all), and a listing far longer than the limit asked is read only as far
+// as the limit, the objects without a study UID dropped.
+func TestQueryAnswersAreReadAsAStream(t *testing.T) {
+	var written atomic.Int64
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("["))
+		for i := range 2_000_000 {
+			var obj string
+			switch {
+			case strings.Contains(r.URL.RawQuery, "PatientID=empty"):
+				obj = "{}"
+			case i%2 == 0:
+				obj = "{}"
+			default:
+				obj = fmt.Sprintf(`{"0020000D":{"vr":"UI","Value":["1.2.%d"]}}`, i)
+			}
+			if i > 0 {
+				obj = "," + obj
+			}
+			n, err := w.Write([]byte(obj))
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+		w.Write([]byte("]"))
+	})
+	_, err := c.FindStudies(context.Background(), Query{PatientID: "empty", Limit: 100})
+	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "without the UID") {
+		t.Errorf("2 million empty objects: %v, want a malformed answer", err)
+	}
+	written.Store(0)
+	ss, err := c.FindStudies(context.Background(), Query{PatientID: "many", Limit: 100})
+	if err != nil || len(ss) != 100 || ss[0].UID != "1.2.1" || ss[99].UID != "1.2.199" {
+		t.Fatalf("2 million studies, limit 100: %d studies, %v", len(ss), err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := written.Load(); n > 8<<20 {
+		t.Errorf("the server could write %d MiB of an answer cut at 100 studies", n>>20)
+	}
+}
