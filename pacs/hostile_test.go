@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,4 +96,50 @@ func TestQueryAnswersAreReadAsAStream(t *testing.T) {
 	if n := written.Load(); n > 8<<20 {
 		t.Errorf("the server could write %d MiB of an answer cut at 100 studies", n>>20)
 	}
+}
+
+// TestEndlessPartEndsAtTheCap (issue 26, item 9): a WADO answer whose one
+// part never ends is cut when the instance cap is reached — the request
+// ended, the part not drained — and the retrieve fails at once as too
+// large, leaving no temporary file behind.
+func TestEndlessPartEndsAtTheCap(t *testing.T) {
+	var gone atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/instances") {
+			w.Header().Set("Content-Type", "application/dicom+json")
+			w.Write([]byte(`[{"00080018":{"vr":"UI","Value":["1.2.3.4"]}}]`))
+			return
+		}
+		w.Header().Set("Content-Type", `multipart/related; type="application/dicom"; boundary=b0undary`)
+		w.Write([]byte("--b0undary\r\nContent-Type: application/dicom\r\n\r\n"))
+		zeros := make([]byte, 64<<10)
+		for {
+			if _, err := w.Write(zeros); err != nil {
+				gone.Store(true)
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c, err := NewClient(srv.URL, Options{Timeout: 5 * time.Second, MaxInstanceBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cache, err := OpenCache(dir, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.Retrieve(context.Background(), cache, "1.2.3", []string{"1.2.3.1"}, nil)
+	if took := time.Since(start); !errors.Is(err, ErrTooLarge) || took > 3*time.Second {
+		t.Fatalf("an endless part: %v after %v, want ErrTooLarge at once", err, took.Round(time.Millisecond))
+	}
+	time.Sleep(200 * time.Millisecond)
+	if !gone.Load() {
+		t.Error("the server is still sending: the request was not ended")
+	}
+	cache.walk(func(p string, _ fs.FileInfo, tmp bool) {
+		t.Errorf("left in the cache: %s", p)
+	})
 }

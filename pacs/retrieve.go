@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -223,15 +224,27 @@ func (c *Client) fetchInstance(ctx context.Context, cache *Cache, in Instance) (
 		}
 		return 0, c.malformed(op, "multipart: "+err.Error(), err)
 	}
-	defer part.Close()
-	n, err := cache.put(in, markReads{part}, c.opt.MaxInstanceBytes, checkPart10)
+	// The parts in flight share the cache's room: Parallel of them at
+	// their cap never hold more on disk than the cache may.
+	limit := min(c.opt.MaxInstanceBytes, cache.Max()/int64(c.opt.Parallel))
+	n, err := cache.put(in, markReads{part}, limit, checkPart10)
+	if err != nil {
+		// End the request before closing the part: Close would read a
+		// part that never ends to its end.
+		r.Close()
+	}
+	part.Close()
 	var re readError
 	switch {
 	case err == nil:
 		return n, nil
 	case errors.Is(err, errInstanceTooLarge):
+		hint := "raise the DICOM loader's file limit if you trust the server"
+		if limit < c.opt.MaxInstanceBytes {
+			hint = "raise the DICOMweb cache's cap (each of the " + strconv.Itoa(c.opt.Parallel) + " retrieves in flight may use a share of it)"
+		}
 		return n, &Error{Server: c.server, Op: op, Kind: ErrTooLarge, Err: err,
-			Detail: "the instance is over " + units.Bytes(c.opt.MaxInstanceBytes), Hint: "raise the DICOM loader's file limit if you trust the server"}
+			Detail: "the instance is over " + units.Bytes(limit), Hint: hint}
 	case errors.Is(err, errNotPart10):
 		return n, c.malformed(op, "the part is "+err.Error(), err)
 	case !errors.As(err, &re):
