@@ -185,7 +185,7 @@ func TestPacsRetrieveResumes(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled retrieve: %v, want context.Canceled", err)
 	}
-	got, _ := filepath.Glob(filepath.Join(p.CacheDir(), "studies", sd.Study, sd.Series, "*.dcm"))
+	got, _ := filepath.Glob(filepath.Join(p.CacheDir(), "servers", "*", "studies", sd.Study, sd.Series, "*.dcm"))
 	k, n := len(got), 1+pacstest.MultiCopies
 	if k != 1 || count.Retrieves() != 1 {
 		t.Fatalf("%d instances cached after %d fetches and the cancel, want 1 of 1", k, count.Retrieves())

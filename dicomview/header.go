@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // headerPrefix is how much of a file loadHeader reads at most before
@@ -123,4 +124,35 @@ func headerOnly(f *os.File, head []byte, size int64, b *budget) (*Image, error) 
 		return nil, errNeedPixels
 	}
 	return fromDataset(ds.Elements, sc, b)
+}
+
+// InstanceUIDs reads the Study, Series and SOP Instance UIDs of the DICOM
+// file at path from its header (the pixel data is read only where the
+// header cannot be parsed without it), under the loader's limits: what a
+// cache checks a stored file against before it trusts it.
+func InstanceUIDs(path string) (study, series, sop string, err error) {
+	if im, err := readHeader(path, newBudget(CurrentLimits(), nil)); err == nil {
+		return im.Info.StudyInstanceUID, im.geometry.series, im.Info.SOPInstanceUID, nil
+	}
+	// Not an image (a structured report, an encapsulated PDF): its
+	// attributes, read as Attributes reads them.
+	attrs, err := Attributes(path)
+	if err != nil {
+		return "", "", "", err
+	}
+	for _, a := range attrs {
+		if len(a.Values) == 0 {
+			continue
+		}
+		v := strings.TrimRight(a.Values[0], "\x00 ")
+		switch {
+		case a.Group == 0x0020 && a.Element == 0x000D:
+			study = v
+		case a.Group == 0x0020 && a.Element == 0x000E:
+			series = v
+		case a.Group == 0x0008 && a.Element == 0x0018:
+			sop = v
+		}
+	}
+	return study, series, sop, nil
 }

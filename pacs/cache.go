@@ -1,6 +1,8 @@
 package pacs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +31,11 @@ const DefaultCacheBytes = 20 << 30
 type Cache struct {
 	dir string
 	max int64
+	// server is the folder, under dir, of one server's instances
+	// (ForServer); "" for the cache as a whole.
+	server string
 
-	mu sync.Mutex
+	mu *sync.Mutex // shared by ForServer's views
 }
 
 // isTemp reports whether a file name is one atomicfile writes before
@@ -51,7 +56,7 @@ func OpenCache(dir string, maxBytes int64) (*Cache, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "studies"), 0o700); err != nil {
 		return nil, fmt.Errorf("DICOMweb cache %s: %w", dir, err)
 	}
-	c := &Cache{dir: dir, max: maxBytes}
+	c := &Cache{dir: dir, max: maxBytes, mu: new(sync.Mutex)}
 	c.walk(func(p string, fi fs.FileInfo, tmp bool) {
 		if tmp && time.Since(fi.ModTime()) > staleTemp {
 			os.Remove(p)
@@ -66,12 +71,21 @@ func (c *Cache) Dir() string { return c.dir }
 // Max is the cache's cap in bytes.
 func (c *Cache) Max() int64 { return c.max }
 
+// ForServer is the cache of one server's instances: its folder under
+// servers/ is named by a hash of the server's origin and path, so that
+// the same UIDs on two servers are two sets of files; the cap and the
+// eviction are still the whole cache's.
+func (c *Cache) ForServer(base string) *Cache {
+	sum := sha256.Sum256([]byte(base))
+	return &Cache{dir: c.dir, max: c.max, mu: c.mu, server: filepath.Join("servers", hex.EncodeToString(sum[:8]))}
+}
+
 // StudyDir is the folder of a study's cached instances.
-func (c *Cache) StudyDir(study string) string { return filepath.Join(c.dir, "studies", study) }
+func (c *Cache) StudyDir(study string) string { return filepath.Join(c.dir, c.server, "studies", study) }
 
 // SeriesDir is the folder of a series' cached instances.
 func (c *Cache) SeriesDir(study, series string) string {
-	return filepath.Join(c.dir, "studies", study, series)
+	return filepath.Join(c.StudyDir(study), series)
 }
 
 func (c *Cache) path(in Instance) string {
@@ -113,10 +127,17 @@ func (c *Cache) Size() int64 {
 	return n
 }
 
-// walk calls f for every file of the cache, saying whether it is a
-// temporary one.
+// walk calls f for every file of the whole cache (every server's, and
+// those of versions that kept no server apart, under studies/), saying
+// whether it is a temporary one.
 func (c *Cache) walk(f func(p string, fi fs.FileInfo, tmp bool)) {
-	filepath.WalkDir(filepath.Join(c.dir, "studies"), func(p string, d fs.DirEntry, err error) error {
+	for _, top := range []string{"studies", "servers"} {
+		c.walkDir(filepath.Join(c.dir, top), f)
+	}
+}
+
+func (c *Cache) walkDir(root string, f func(p string, fi fs.FileInfo, tmp bool)) {
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return nil
 		}
@@ -207,7 +228,7 @@ func (c *Cache) makeRoom(keep map[string]bool) (int64, error) {
 		}
 		if os.Remove(e.path) == nil {
 			total -= e.size
-			removeEmptyParents(filepath.Dir(e.path), filepath.Join(c.dir, "studies"))
+			removeEmptyParents(filepath.Dir(e.path), c.dir)
 		}
 	}
 	return total, nil

@@ -214,7 +214,7 @@ func TestRetrieveResumesAfterCancel(t *testing.T) {
 	if res.Fetched != n-2 || res.Cached != 2 || res.Instances != n || !last.Done {
 		t.Errorf("resumed retrieve = %+v (last progress %+v), want %d fetched, 2 cached", res, last, n-2)
 	}
-	if res.Dir != cache.SeriesDir(sd.Study, sd.Series) {
+	if res.Dir != cache.ForServer(c.URL()).SeriesDir(sd.Study, sd.Series) {
 		t.Errorf("dir = %s, want the series folder", res.Dir)
 	}
 	for _, s := range srv.SeriesSeeds(sd.Series) {

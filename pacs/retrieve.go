@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
@@ -38,6 +40,8 @@ func ProgressText(p Progress) string {
 // in the cache's cap is refused (ErrTooLarge).
 func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, series []string, progress func(Progress)) (Retrieved, error) {
 	res := Retrieved{Study: study}
+	// This server's instances, apart from any other's with the same UIDs.
+	cache = cache.ForServer(c.server)
 	if err := checkUID("study", study); err != nil {
 		return res, err
 	}
@@ -228,34 +232,58 @@ func (c *Client) fetchInstance(ctx context.Context, cache *Cache, in Instance) (
 	// their cap never hold more on disk than the cache may.
 	limit := min(c.opt.MaxInstanceBytes, cache.Max()/int64(c.opt.Parallel))
 	n, err := cache.put(in, markReads{part}, limit, checkPart10)
-	if err != nil {
-		// End the request before closing the part: Close would read a
-		// part that never ends to its end.
-		r.Close()
+	if err == nil {
+		part.Close()
+		return n, c.checkStored(op, cache, in)
 	}
+	// Say why before ending the request (which cancels its context), and
+	// end it before closing the part: Close would read a part that never
+	// ends to its end.
+	err = c.putError(op, cache, in, r, err, limit)
+	r.Close()
 	part.Close()
+	return n, err
+}
+
+// putError is the error for an instance whose answer could not be stored.
+func (c *Client) putError(op string, cache *Cache, in Instance, r *response, err error, limit int64) error {
 	var re readError
 	switch {
-	case err == nil:
-		return n, nil
 	case errors.Is(err, errInstanceTooLarge):
 		hint := "raise the DICOM loader's file limit if you trust the server"
 		if limit < c.opt.MaxInstanceBytes {
 			hint = "raise the DICOMweb cache's cap (each of the " + strconv.Itoa(c.opt.Parallel) + " retrieves in flight may use a share of it)"
 		}
-		return n, &Error{Server: c.server, Op: op, Kind: ErrTooLarge, Err: err,
+		return &Error{Server: c.server, Op: op, Kind: ErrTooLarge, Err: err,
 			Detail: "the instance is over " + units.Bytes(limit), Hint: hint}
 	case errors.Is(err, errNotPart10):
-		return n, c.malformed(op, "the part is "+err.Error(), err)
+		return c.malformed(op, "the part is "+err.Error(), err)
 	case !errors.As(err, &re):
-		return n, fmt.Errorf("write instance %s into the DICOMweb cache %s: %w", in.UID, cache.Dir(), err)
+		return fmt.Errorf("write instance %s into the DICOMweb cache %s: %w", in.UID, cache.Dir(), err)
 	case ctxErr(r):
-		return n, c.bodyError(op, r, re.err)
+		return c.bodyError(op, r, re.err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || isMultipartErr(err):
-		return n, c.malformed(op, "multipart: "+re.err.Error(), err)
+		return c.malformed(op, "multipart: "+re.err.Error(), err)
 	default:
-		return n, c.bodyError(op, r, re.err)
+		return c.bodyError(op, r, re.err)
 	}
+}
+
+// checkStored reads back the UIDs of the file stored for in and removes
+// it, as malformed, when it is not the instance asked for: a server's
+// answer is never filed under UIDs it does not hold.
+func (c *Client) checkStored(op string, cache *Cache, in Instance) error {
+	p := cache.path(in)
+	study, series, sop, err := dicomview.InstanceUIDs(p)
+	if err == nil && study == in.Study && series == in.Series && sop == in.UID {
+		return nil
+	}
+	os.Remove(p)
+	if err != nil {
+		return c.malformed(op, "the instance sent cannot be read back: "+err.Error(), err)
+	}
+	return c.malformed(op, fmt.Sprintf("the server sent instance %s of series %s, study %s, when asked for %s of series %s, study %s",
+		sop, series, study, in.UID, in.Series, in.Study), nil)
 }
 
 // ctxErr reports whether the request's context has ended (a cancel or a
