@@ -81,7 +81,9 @@ func (c *Cache) ForServer(base string) *Cache {
 }
 
 // StudyDir is the folder of a study's cached instances.
-func (c *Cache) StudyDir(study string) string { return filepath.Join(c.dir, c.server, "studies", study) }
+func (c *Cache) StudyDir(study string) string {
+	return filepath.Join(c.dir, c.server, "studies", study)
+}
 
 // SeriesDir is the folder of a series' cached instances.
 func (c *Cache) SeriesDir(study, series string) string {
