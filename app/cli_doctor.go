@@ -39,6 +39,9 @@ type doctorReport struct {
 	Models    doctorModels    `json:"models"`
 	// Problems are the missing things, each with what to do.
 	Problems []string `json:"problems"`
+	// Warnings are what is not missing but exposes the user's data: a
+	// data dir others may read, other users logged in.
+	Warnings []string `json:"warnings"`
 }
 
 type doctorWorkbench struct {
@@ -130,6 +133,7 @@ func (c *cli) examine(ctx context.Context) doctorReport {
 		rep.DataDir.Fix = fmt.Sprintf("the data dir is not writable (%v): give another with --data-dir DIR", err)
 		problem(rep.DataDir.Fix)
 	}
+	rep.Warnings = append([]string{}, sharingWarnings(c.cfg.DataDir, "/proc")...)
 
 	// The runtime: attached, or the binary the workbench would start.
 	rt := &rep.Runtime
@@ -337,6 +341,9 @@ func (r doctorReport) write(w io.Writer) {
 	}
 	if r.Models.Fix != "" {
 		fmt.Fprintf(&b, "        → %s\n", r.Models.Fix)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "WARNING %s\n", w)
 	}
 	if r.OK {
 		fmt.Fprintln(&b, "everything needed is here")
