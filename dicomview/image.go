@@ -196,9 +196,9 @@ func decodeWithin(path string, data []byte, b *budget) (*Image, error) {
 	case isDICOM(data):
 		im, err = decodeDICOM(data, b)
 	case bytes.HasPrefix(data, []byte(pngMagic)):
-		im, err = decodeRaster(data, FormatPNG)
+		im, err = decodeRaster(data, FormatPNG, b)
 	case bytes.HasPrefix(data, []byte(jpegMagic)):
-		im, err = decodeRaster(data, FormatJPEG)
+		im, err = decodeRaster(data, FormatJPEG, b)
 	case looksLikeDICOM(data):
 		im, err = decodeDICOM(data, b)
 	default:

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"strings"
@@ -16,9 +17,27 @@ const (
 	jpegMagic = "\xff\xd8\xff"
 )
 
+// rasterBytesPerPixel bounds what decoding and keeping one pixel of a
+// raster of colour model m costs: the decoder's image (up to 8 bytes for
+// 16-bit RGBA), the packed copy made of it (3), the samples kept (up to
+// 6) and a rendered frame (5, as a DICOM frame is counted).
+func rasterBytesPerPixel(m color.Model) int64 {
+	decoded := int64(4)
+	switch m {
+	case color.GrayModel:
+		decoded = 1
+	case color.Gray16Model:
+		decoded = 2
+	case color.RGBA64Model, color.NRGBA64Model:
+		decoded = 8
+	}
+	return decoded + 3 + 6 + 5
+}
+
 // decodeRaster decodes a PNG or JPEG file (format is FormatPNG or
-// FormatJPEG) after checking its declared size.
-func decodeRaster(data []byte, format string) (*Image, error) {
+// FormatJPEG) after checking its declared size, and what decoding it
+// costs against the decoded-bytes budget DICOM files have.
+func decodeRaster(data []byte, format string, b *budget) (*Image, error) {
 	decodeConfig, decodeImage := png.DecodeConfig, png.Decode
 	if format == FormatJPEG {
 		decodeConfig, decodeImage = jpeg.DecodeConfig, jpeg.Decode
@@ -33,6 +52,9 @@ func decodeRaster(data []byte, format string) (*Image, error) {
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > maxRasterPixels {
 		return nil, unsupported("%s of %d×%d pixels is larger than the limit of %d pixels", name, cfg.Width, cfg.Height, maxRasterPixels)
+	}
+	if err := b.charge(int64(cfg.Width)*int64(cfg.Height)*rasterBytesPerPixel(cfg.ColorModel), "the decoded "+name); err != nil {
+		return nil, err
 	}
 	var img image.Image
 	if format == FormatJPEG {
