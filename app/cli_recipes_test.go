@@ -125,16 +125,27 @@ func TestPrepareRecipeAndRecipesCommands(t *testing.T) {
 		t.Fatalf("%d JSON lines for a 30-slice series, want 30", len(lines))
 	}
 	var first, last struct {
-		Index  int    `json:"index"`
-		File   string `json:"file"`
-		Label  string `json:"label"`
-		SHA256 string `json:"sha256"`
-		Slice  int    `json:"slice"`
+		Index       int    `json:"index"`
+		File        string `json:"file"`
+		Label       string `json:"label"`
+		SHA256      string `json:"sha256"`
+		Slice       int    `json:"slice"`
+		Codec       string `json:"codec"`
+		CodecSHA256 string `json:"codec_sha256"`
 	}
 	json.Unmarshal([]byte(lines[0]), &first)
 	json.Unmarshal([]byte(lines[29]), &last)
 	if first.Label != "SLICE 1" || last.Label != "SLICE 30" || filepath.Base(last.File) != "image-030.png" || last.Slice != 30 {
 		t.Errorf("lines %+v … %+v", first, last)
+	}
+	// The notebook's JPEG step is in each line, then the 896×896 PNG.
+	if first.Codec != "jpeg q75" || len(first.CodecSHA256) != 64 || first.CodecSHA256 == first.SHA256 {
+		t.Errorf("codec step %q %q", first.Codec, first.CodecSHA256)
+	}
+	// The version a run logged stays reachable.
+	if old, err := runCLI("recipes", "show", "medgemma-1.5-ct@1"); err != nil || !strings.Contains(old, "medgemma-1.5-ct v1") ||
+		!strings.Contains(old, "no codec step (lossless)") {
+		t.Errorf("recipes show medgemma-1.5-ct@1: %v\n%s", err, old)
 	}
 	if b, err := os.ReadFile(first.File); err != nil || len(b) == 0 {
 		t.Errorf("image file: %v", err)

@@ -32,22 +32,16 @@ type File struct {
 
 // Recipes returns the built-in model-input recipes (recipes/*.json), which
 // package dicomview/recipe parses.
-func Recipes() []File {
-	var out []File
-	names, _ := fs.Glob(recipesFS, "recipes/*.json") // embedded: cannot fail
-	for _, n := range names {
-		data, _ := recipesFS.ReadFile(n)
-		out = append(out, File{Name: path.Join("assets", n), Data: data})
-	}
-	return out
-}
+func Recipes() []File { return recipeFiles("recipes/*.json") }
 
 // OldRecipes returns the earlier versions of the built-in recipes
 // (recipes/old/NAME@VERSION.json), kept so that a logged run's recipe can
 // be shown and run again as it was.
-func OldRecipes() []File {
+func OldRecipes() []File { return recipeFiles("recipes/old/*.json") }
+
+func recipeFiles(glob string) []File {
 	var out []File
-	names, _ := fs.Glob(recipesFS, "recipes/old/*.json") // embedded: cannot fail
+	names, _ := fs.Glob(recipesFS, glob) // embedded: cannot fail
 	for _, n := range names {
 		data, _ := recipesFS.ReadFile(n)
 		out = append(out, File{Name: path.Join("assets", n), Data: data})

@@ -78,7 +78,8 @@ int mgw_turbo_encode(const unsigned char *pix, int w, int h, int comps, int stri
 	return 0;
 }
 
-int mgw_turbo_header(const unsigned char *src, unsigned long n, int *w, int *h, int *comps, char *err) {
+int mgw_turbo_decode(const unsigned char *src, unsigned long n, unsigned char *dst, unsigned long dstLen,
+                     int *w, int *h, int *comps, char *err) {
 	struct jpeg_decompress_struct d;
 	struct mgw_err e;
 	mgw_errors(&e, err);
@@ -93,23 +94,11 @@ int mgw_turbo_header(const unsigned char *src, unsigned long n, int *w, int *h, 
 	*w = (int)d.image_width;
 	*h = (int)d.image_height;
 	*comps = d.jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
-	jpeg_destroy_decompress(&d);
-	return 0;
-}
-
-int mgw_turbo_decode(const unsigned char *src, unsigned long n, unsigned char *dst, unsigned long dstLen, char *err) {
-	struct jpeg_decompress_struct d;
-	struct mgw_err e;
-	mgw_errors(&e, err);
-	d.err = &e.pub;
-	if (setjmp(e.jump)) {
+	if (dst == NULL) {
 		jpeg_destroy_decompress(&d);
-		return -1;
+		return 0;
 	}
-	jpeg_create_decompress(&d);
-	jpeg_mem_src(&d, src, n);
-	jpeg_read_header(&d, TRUE);
-	d.out_color_space = d.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
+	d.out_color_space = *comps == 1 ? JCS_GRAYSCALE : JCS_RGB;
 	jpeg_start_decompress(&d);
 	unsigned long rowLen = (unsigned long)d.output_width * (unsigned long)d.output_components;
 	if (rowLen * d.output_height > dstLen) {

@@ -13,15 +13,13 @@
 int mgw_turbo_encode(const unsigned char *pix, int w, int h, int comps, int stride, int quality,
                     unsigned char **out, unsigned long *outLen, char *err);
 
-/* mgw_turbo_header reads a JPEG's size and output components (1 for a grey
- * JPEG, else 3: RGB). Returns 0, or -1 with a message in err. */
-int mgw_turbo_header(const unsigned char *src, unsigned long n, int *w, int *h, int *comps, char *err);
-
-/* mgw_turbo_decode decompresses src into dst (w * h * comps bytes, as
- * mgw_turbo_header said) with the library's defaults (islow IDCT, fancy
- * upsampling), which is what Pillow's decoder keeps when not in draft
- * mode. Returns 0, or -1 with a message in err. */
-int mgw_turbo_decode(const unsigned char *src, unsigned long n, unsigned char *dst, unsigned long dstLen, char *err);
+/* mgw_turbo_decode reads a JPEG's size and output components (1 for a
+ * grey JPEG, else 3: RGB) into *w, *h and *comps and, when dst is not
+ * NULL, decompresses it into dst (w * h * comps bytes) with the library's
+ * defaults (islow IDCT, fancy upsampling), which is what Pillow's decoder
+ * keeps when not in draft mode. Returns 0, or -1 with a message in err. */
+int mgw_turbo_decode(const unsigned char *src, unsigned long n, unsigned char *dst, unsigned long dstLen,
+                     int *w, int *h, int *comps, char *err);
 
 void mgw_turbo_free(unsigned char *p);
 

@@ -145,7 +145,7 @@ func DecodePillowJPEG(data []byte, maxBytes int64) (Pixels, error) {
 	var w, h, ch C.int
 	var msg [256]C.char
 	src := (*C.uchar)(unsafe.Pointer(&data[0]))
-	if C.mgw_turbo_header(src, C.ulong(len(data)), &w, &h, &ch, &msg[0]) != 0 {
+	if C.mgw_turbo_decode(src, C.ulong(len(data)), nil, 0, &w, &h, &ch, &msg[0]) != 0 {
 		return Pixels{}, fmt.Errorf("decode JPEG: %s", C.GoString(&msg[0]))
 	}
 	p := Pixels{W: int(w), H: int(h), Channels: int(ch)}
@@ -157,7 +157,7 @@ func DecodePillowJPEG(data []byte, maxBytes int64) (Pixels, error) {
 		return Pixels{}, fmt.Errorf("%w: %d×%d×%d is %d bytes, over %d", ErrJPEGTooLarge, p.W, p.H, p.Channels, size, maxBytes)
 	}
 	p.Pix = make([]byte, size)
-	if C.mgw_turbo_decode(src, C.ulong(len(data)), (*C.uchar)(unsafe.Pointer(&p.Pix[0])), C.ulong(size), &msg[0]) != 0 {
+	if C.mgw_turbo_decode(src, C.ulong(len(data)), (*C.uchar)(unsafe.Pointer(&p.Pix[0])), C.ulong(size), &w, &h, &ch, &msg[0]) != 0 {
 		return Pixels{}, fmt.Errorf("decode JPEG: %s", C.GoString(&msg[0]))
 	}
 	return p, nil

@@ -3,6 +3,7 @@ package inference
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/httpauth"
 )
 
 // recorder is a round tripper that records the Authorization header of
@@ -177,7 +180,8 @@ func TestCredentialsNotSentOnRedirect(t *testing.T) {
 		{"openai same origin", openai, plain, false, "same", "plain %s /v1/models", true, "v1/models"},
 		{"openai other port", openai, plain, false, "port", "other %s /v1/models", false, "v1/models"},
 		{"openai other host", openai, plain, false, "host", "plain %s /v1/models", false, "v1/models"},
-		{"openai https to http", openai, secure, false, "http", "other %s /v1/models", false, "v1/models"},
+		// A downgrade is refused outright (issue 26, item 6): below.
+		{"openai https to http", openai, secure, false, "http", "other %s /v1/models", false, "refused"},
 		{"openai basic, other port", openai, plain, true, "port", "other %s /v1/models", false, "v1/models"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,10 +195,23 @@ func TestCredentialsNotSentOnRedirect(t *testing.T) {
 				secret, want = "", basic
 			}
 			base := u.String() + "/to/" + tc.where
-			if strings.HasPrefix(tc.suffix, "v1") {
+			if strings.HasPrefix(tc.suffix, "v1") || tc.suffix == "refused" {
 				base += "/v1"
 			}
 			err := tc.client(base, secret, tc.srv == secure)
+			if tc.suffix == "refused" {
+				mu.Lock()
+				defer mu.Unlock()
+				for k := range seen {
+					if strings.HasPrefix(k, "other ") {
+						t.Errorf("the plain server heard %q", k)
+					}
+				}
+				if !errors.Is(err, httpauth.ErrDowngrade) {
+					t.Errorf("an https→http redirect: %v, want it refused", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}

@@ -361,24 +361,15 @@ func Parse(name string, data []byte) (*Recipe, error) {
 }
 
 // Builtins returns the built-in recipes, by name.
-func Builtins() []*Recipe {
-	var out []*Recipe
-	for _, f := range assets.Recipes() {
-		r, err := Parse(f.Name, f.Data)
-		if err != nil {
-			panic("recipe: built-in " + err.Error()) // embedded; a test guards it
-		}
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
+func Builtins() []*Recipe { return parseBuiltins(assets.Recipes()) }
 
 // OldBuiltins returns the earlier versions of the built-in recipes, by
 // name then version.
-func OldBuiltins() []*Recipe {
+func OldBuiltins() []*Recipe { return parseBuiltins(assets.OldRecipes()) }
+
+func parseBuiltins(files []assets.File) []*Recipe {
 	var out []*Recipe
-	for _, f := range assets.OldRecipes() {
+	for _, f := range files {
 		r, err := Parse(f.Name, f.Data)
 		if err != nil {
 			panic("recipe: built-in " + err.Error()) // embedded; a test guards it

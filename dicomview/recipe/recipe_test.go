@@ -159,6 +159,15 @@ func readFile(t *testing.T, dir, name string) []byte {
 	return b
 }
 
+// sourcesOf are the file names of b's images, in the order sent.
+func sourcesOf(b *Built) []string {
+	var out []string
+	for _, im := range b.Images {
+		out = append(out, im.Source)
+	}
+	return out
+}
+
 // scannerCT is a 300-slice CT numbered as scanners number an axial series:
 // InstanceNumber 1 at the top of the body (the highest z), rising towards
 // the feet, in files with random names, so that InstanceNumber order,
@@ -197,11 +206,7 @@ func TestCTRecipesMatchNotebookReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var sources []string
-			for _, im := range b.Images {
-				sources = append(sources, im.Source)
-			}
-			if !slices.Equal(sources, ref.Files) {
+			if sources := sourcesOf(b); !slices.Equal(sources, ref.Files) {
 				t.Fatalf("source files differ from the notebook's:\n ours   %v\n python %v", sources, ref.Files)
 			}
 			// The notebook skips InstanceNumber 1 (the top slice) and
@@ -293,11 +298,7 @@ func TestMRStretchMatchesPythonReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sources []string
-	for _, im := range b.Images {
-		sources = append(sources, im.Source)
-	}
-	if !slices.Equal(sources, ref.Files) {
+	if sources := sourcesOf(b); !slices.Equal(sources, ref.Files) {
 		t.Fatalf("source files differ:\n ours   %v\n python %v", sources, ref.Files)
 	}
 	worst := 0
