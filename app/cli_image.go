@@ -405,14 +405,16 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 		}
 	}
 	enc := json.NewEncoder(c.stdout)
-	for k, im := range b.Images {
+	// The files are written side by side (each synced, which is a wait
+	// on the disk, not work) and listed in order.
+	return ordered.Map(len(b.Images), 8, func(k int) (string, error) {
 		name := filepath.Join(f.outDir, fmt.Sprintf("image-%03d.png", k+1))
-		if err := writeFileAtomic(name, im.PNG); err != nil {
-			return err
-		}
+		return name, writeFileAtomic(name, b.Images[k].PNG)
+	}, func(k int, name string) error {
+		im := b.Images[k]
 		if !f.json {
-			fmt.Fprintf(c.stdout, "%s\t%s\n", name, cmpOr(im.Label, im.Source))
-			continue
+			_, err := fmt.Fprintf(c.stdout, "%s\t%s\n", name, cmpOr(im.Label, im.Source))
+			return err
 		}
 		m := map[string]any{"index": k + 1, "file": name, "label": im.Label, "sha256": im.SHA256,
 			"source": im.Source, "encoding": im.Encoding, "width": im.Width, "height": im.Height, "recipe": b.Recipe}
@@ -425,11 +427,8 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 		if k < len(slices) {
 			m["slice"] = slices[k]
 		}
-		if err := enc.Encode(m); err != nil {
-			return err
-		}
-	}
-	return nil
+		return enc.Encode(m)
+	})
 }
 
 func cmpOr(s, def string) string {

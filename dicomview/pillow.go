@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"sync"
 	"unsafe"
 )
 
@@ -42,15 +43,17 @@ func PixelsOf(img image.Image) Pixels {
 	w, h := b.Dx(), b.Dy()
 	switch m := img.(type) {
 	case *image.Gray:
-		p := Pixels{W: w, H: h, Channels: 1, Pix: make([]byte, w*h)}
+		p := Pixels{W: w, H: h, Channels: 1, Pix: pooledBytes(w * h)}
 		for y := range h {
 			copy(p.Pix[y*w:(y+1)*w], m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):])
 		}
 		return p
 	case *rgbImage:
-		return Pixels{W: w, H: h, Channels: 3, Pix: append([]byte(nil), m.pix...)}
+		p := Pixels{W: w, H: h, Channels: 3, Pix: pooledBytes(len(m.pix))}
+		copy(p.Pix, m.pix)
+		return p
 	case *image.RGBA:
-		p := Pixels{W: w, H: h, Channels: 3, Pix: make([]byte, 3*w*h)}
+		p := Pixels{W: w, H: h, Channels: 3, Pix: pooledBytes(3 * w * h)}
 		for y := range h {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 			out := p.Pix[3*w*y:]
@@ -68,6 +71,29 @@ func PixelsOf(img image.Image) Pixels {
 		}
 	}
 	return p
+}
+
+// pixelPool keeps the large buffers of pixels released (Release) for the
+// next image of a series: 85 slices make 85 of each size.
+var pixelPool sync.Pool
+
+// pooledBytes is n bytes, from the pool when it has a buffer large
+// enough; its contents are whatever they were: the caller writes them all.
+func pooledBytes(n int) []byte {
+	if b, ok := pixelPool.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+// Release gives p's buffer back for reuse by the next PixelsOf,
+// DecodePillowJPEG or ResizeBilinear: p and any image made of it must not
+// be used afterwards.
+func (p Pixels) Release() {
+	if cap(p.Pix) >= 1<<16 {
+		b := p.Pix[:0]
+		pixelPool.Put(&b)
+	}
 }
 
 // Image returns p as an image: *image.Gray for grey, else the packed RGB
@@ -156,7 +182,7 @@ func DecodePillowJPEG(data []byte, maxBytes int64) (Pixels, error) {
 	if size > maxBytes {
 		return Pixels{}, fmt.Errorf("%w: %d×%d×%d is %d bytes, over %d", ErrJPEGTooLarge, p.W, p.H, p.Channels, size, maxBytes)
 	}
-	p.Pix = make([]byte, size)
+	p.Pix = pooledBytes(int(size))
 	if C.mgw_turbo_decode(src, C.ulong(len(data)), (*C.uchar)(unsafe.Pointer(&p.Pix[0])), C.ulong(size), &w, &h, &ch, &msg[0]) != 0 {
 		return Pixels{}, fmt.Errorf("decode JPEG: %s", C.GoString(&msg[0]))
 	}

@@ -99,7 +99,7 @@ func ResizeBilinear(p Pixels, w, h int) (Pixels, error) {
 		lo := vert.first[0]
 		hi := vert.first[h-1] + vert.n[h-1]
 		horiz := bilinearTaps(p.W, w)
-		tmp := Pixels{W: w, H: hi - lo, Channels: ch, Pix: make([]byte, w*ch*(hi-lo))}
+		tmp := Pixels{W: w, H: hi - lo, Channels: ch, Pix: pooledBytes(w * ch * (hi - lo))}
 		two, ok := horiz.two()
 		parallelRows(hi-lo, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
@@ -120,13 +120,16 @@ func ResizeBilinear(p Pixels, w, h int) (Pixels, error) {
 		out.Pix = src.Pix
 		return out, nil
 	}
-	out.Pix = make([]byte, w*h*ch)
+	out.Pix = pooledBytes(w * h * ch)
 	stride := w * ch
 	parallelRows(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			verticalRow(out.Pix[y*stride:(y+1)*stride], src.Pix, stride, vert.first[y], vert.k[y*vert.size:y*vert.size+vert.n[y]])
 		}
 	})
+	if w != p.W {
+		src.Release() // the horizontal pass's rows, ours alone
+	}
 	return out, nil
 }
 

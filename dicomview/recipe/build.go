@@ -477,11 +477,11 @@ func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomv
 		return core.Image{}, fmt.Errorf("recipe %s: %s: %w", r.Name, sl.Image.Path, err)
 	}
 	fit, _ := fitOf(r.Encoding.Fit)
-	px, jpg, err := r.codec(px)
+	stage, jpg, err := r.codec(px)
 	if err != nil {
 		return fail(err)
 	}
-	data, sum, err := r.resize(px, fit)
+	data, sum, err := r.resize(stage, fit)
 	if err != nil {
 		return fail(err)
 	}
@@ -504,19 +504,39 @@ func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomv
 // Pillow saves them (PIL.Image.fromarray(slice).save(format="jpeg"), the
 // CT notebook's _encode) and opened again as Pillow opens them, with the
 // JPEG's bytes; otherwise the pixels as they are and no bytes.
-func (r *Recipe) codec(px image.Image) (image.Image, []byte, error) {
+func (r *Recipe) codec(px image.Image) (stage, []byte, error) {
 	if r.Encoding.Codec != CodecJPEG {
-		return px, nil, nil
+		return stage{img: px}, nil, nil
 	}
-	jpg, err := dicomview.PillowJPEG(dicomview.PixelsOf(px), r.Encoding.Quality)
+	in := dicomview.PixelsOf(px)
+	defer in.Release()
+	jpg, err := dicomview.PillowJPEG(in, r.Encoding.Quality)
 	if err != nil {
-		return nil, nil, err
+		return stage{}, nil, err
 	}
 	p, err := dicomview.DecodePillowJPEG(jpg, int64(len(jpg))*64+1<<24)
 	if err != nil {
-		return nil, nil, err
+		return stage{}, nil, err
 	}
-	return p.Image(), jpg, nil
+	return stage{img: p.Image(), pix: p, ours: true}, jpg, nil
+}
+
+// stage is the image between the codec and the resize: an image the
+// pixels step made, or pixels of our own (the codec's) that the resize
+// may release.
+type stage struct {
+	img  image.Image
+	pix  dicomview.Pixels
+	ours bool
+}
+
+// pixels are the stage's pixels, the caller's to release: the codec's
+// own, or a copy of the image's.
+func (s stage) pixels() dicomview.Pixels {
+	if s.ours {
+		return s.pix
+	}
+	return dicomview.PixelsOf(s.img)
 }
 
 // resize is the resize step and the hand-over: with ResizeBilinear, the
@@ -524,19 +544,25 @@ func (r *Recipe) codec(px image.Image) (image.Image, []byte, error) {
 // and then Hugging Face's Gemma3ImageProcessor, Pillow's BILINEAR to
 // 896×896; otherwise the workbench's own resize (dicomview.ModelInput).
 // Either way the 896×896 image is handed over as PNG, with its SHA-256.
-func (r *Recipe) resize(px image.Image, fit dicomview.Fit) ([]byte, string, error) {
+func (r *Recipe) resize(s stage, fit dicomview.Fit) ([]byte, string, error) {
 	if r.Encoding.Resize != ResizeBilinear {
-		return dicomview.EncodeModelInput(px, fit)
+		data, sum, err := dicomview.EncodeModelInput(s.img, fit)
+		if s.ours {
+			s.pix.Release()
+		}
+		return data, sum, err
 	}
-	p := dicomview.PixelsOf(px)
+	p := s.pixels()
+	defer p.Release()
 	if fit == dicomview.FitPad {
 		p = dicomview.PadSquare(p)
 	}
-	p, err := dicomview.ResizeBilinear(p, dicomview.ModelInputSize, dicomview.ModelInputSize)
+	out, err := dicomview.ResizeBilinear(p, dicomview.ModelInputSize, dicomview.ModelInputSize)
 	if err != nil {
 		return nil, "", err
 	}
-	return dicomview.EncodePNG(p.Image())
+	defer out.Release()
+	return dicomview.EncodePNG(out.Image())
 }
 
 // codecName is the codec step a run records: "jpeg q75".
