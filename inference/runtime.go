@@ -372,7 +372,7 @@ func (r *Runtime) attachedClient(ctx context.Context) (*Client, error) {
 // followedClient returns fc, the client for the server another process
 // owns, while that server answers; when it is gone it starts over.
 func (r *Runtime) followedClient(ctx context.Context, fc *Client) (*Client, error) {
-	if fc.api.Heartbeat(ctx) == nil {
+	if r.ownerStillServes() && fc.api.Heartbeat(ctx) == nil {
 		return fc, nil
 	}
 	if ctx.Err() != nil {
@@ -432,7 +432,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 		return err
 	}
 	if following {
-		if fc.api.Heartbeat(ctx) == nil {
+		if r.ownerStillServes() && fc.api.Heartbeat(ctx) == nil {
 			return nil
 		}
 		r.unfollow(core.PhaseStarting)

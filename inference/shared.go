@@ -114,6 +114,67 @@ func (r *Runtime) liveRecord(ctx context.Context) (ServerRecord, *Client, bool) 
 	return rec, c, true
 }
 
+// ownerStillServes reports whether the server this follower uses is still
+// the one its data dir's owner started, checked before every request: the
+// runtime lock is held, the record names the server followed, that server
+// process is alive, and (on Linux) it owns the socket listening on the
+// recorded port. When the owner has exited or its server died, a process
+// of another user that binds the freed port passes none of this, and is
+// sent nothing: the follower takes over instead.
+func (r *Runtime) ownerStillServes() bool {
+	if l, err := filelock.TryLock(r.lockPath()); err == nil {
+		l.Unlock() // no owner: the caller takes over
+		return false
+	}
+	rec, err := ReadServerRecord(r.cfg.DataDir)
+	r.mu.Lock()
+	pid, base := r.pid, r.base
+	r.mu.Unlock()
+	if err != nil || rec.PID != pid || base == nil || base.Port() != strconv.Itoa(rec.Port) || !filelock.ProcessAlive(rec.PID) {
+		return false
+	}
+	return listensOn(rec.PID, rec.Port)
+}
+
+// listensOn reports whether process pid owns a TCP socket listening on
+// port, from /proc (Linux); where there is no /proc it cannot tell and
+// says yes.
+func listensOn(pid, port int) bool {
+	inodes := map[string]bool{}
+	found := false
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		found = true
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			// sl local_address rem_address st … uid timeout inode
+			if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+				continue
+			}
+			_, hexPort, _ := strings.Cut(f[1], ":")
+			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil && int(p) == port {
+				inodes["socket:["+f[9]+"]"] = true
+			}
+		}
+	}
+	if !found {
+		return true
+	}
+	fds, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "fd"))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "fd", fd.Name())); err == nil && inodes[link] {
+			return true
+		}
+	}
+	return false
+}
+
 // follow makes r use the server another process owns.
 func (r *Runtime) follow(rec ServerRecord, c *Client) {
 	r.mu.Lock()
