@@ -210,10 +210,11 @@ func (s *Services) Render(ctx context.Context, req inference.Request) (inference
 // runtime keeps the model and its cache loaded). Nothing is logged.
 func (s *Services) ScoreChoices(ctx context.Context, req inference.Request, choices []string) (map[string]float64, error) {
 	req = s.cfg.requestDefaults(req)
-	c, err := s.runtime.Client(ctx)
+	c, end, err := s.leasedClient(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer end()
 	facts, err := c.Facts(ctx, req.Model)
 	if err != nil {
 		return nil, err
@@ -225,6 +226,18 @@ func (s *Services) ScoreChoices(ctx context.Context, req inference.Request, choi
 	return c.ScoreChoices(ctx, plan.Request, choices)
 }
 
+// leasedClient is the runtime's client, with a lease for the request about
+// to run: while it runs on a server another process owns, that owner
+// keeps its server up even if it exits (inference.Runtime.Lease). Call end
+// when the request is over.
+func (s *Services) leasedClient(ctx context.Context) (c *inference.Client, end func(), err error) {
+	c, err = s.runtime.Client(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, s.runtime.Lease(), nil
+}
+
 func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error) {
 	res := inference.Result{Model: req.Model, Status: inference.StatusError}
 	fail := func(err error) (inference.Result, error) {
@@ -234,10 +247,11 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 		res.Error = err.Error()
 		return res, err
 	}
-	c, err := s.runtime.Client(ctx)
+	c, end, err := s.leasedClient(ctx)
 	if err != nil {
 		return fail(err)
 	}
+	defer end()
 	res.RuntimeVersion = s.runtime.State().Version
 	// Pre-flight: the model exists, can see images if there are any, and
 	// the request fits num_ctx (set explicitly, raised when needed).

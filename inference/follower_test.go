@@ -5,10 +5,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
 )
 
 // TestFollowerNeverTalksToAnImposter (issue 26, item 2): a runtime that
@@ -84,5 +88,74 @@ func TestFollowerNeverTalksToAnImposter(t *testing.T) {
 	}
 	if n := heard.Load(); n != 0 {
 		t.Errorf("the listener on the freed port received %d requests", n)
+	}
+}
+
+// TestOwnerKeepsItsServerForOthersRequests (issue 26, item 3): four
+// requests another process (a follower on the same data dir) has in
+// flight on the owner's server all finish when the owner stops: it waits
+// for their leases before it stops its server.
+func TestOwnerKeepsItsServerForOthersRequests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts ollama serve and runs the demo model")
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	owner, err := NewRuntime(RuntimeConfig{DataDir: dir, NumParallel: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := owner.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo := filepath.Join(dir, "demo.gguf")
+	if _, err := demomodel.Write(demo); err != nil {
+		t.Fatal(err)
+	}
+	if err := oc.ImportGGUF(ctx, DemoModelName, demo, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	follower, err := NewRuntime(RuntimeConfig{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer follower.Stop()
+	fc, err := follower.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		res Result
+		err error
+		at  time.Time
+	}
+	answers := make(chan answer, 4)
+	var started sync.WaitGroup
+	started.Add(4)
+	for i := range 4 {
+		go func() {
+			end := follower.Lease()
+			defer end()
+			temp, seed := 1.0, i+1
+			var once sync.Once
+			res, err := fc.Chat(ctx, Request{Model: DemoModelName, Prompt: "Tell me a long story.",
+				Options: Options{NumPredict: 200, Temperature: &temp, Seed: &seed}}, func(string) { once.Do(started.Done) })
+			once.Do(started.Done)
+			answers <- answer{res, err, time.Now()}
+		}()
+	}
+	started.Wait()
+	owner.Stop() // the owner exits while the four are mid-answer
+	stopped := time.Now()
+	for range 4 {
+		a := <-answers
+		if a.err != nil || a.res.Status != StatusOK || a.res.EvalCount == 0 {
+			t.Errorf("a request in flight when the owner stopped: %v, status %s, %d tokens", a.err, a.res.Status, a.res.EvalCount)
+		}
+		if a.at.After(stopped) {
+			t.Errorf("the owner stopped its server %v before a request in flight ended", a.at.Sub(stopped))
+		}
 	}
 }

@@ -499,6 +499,8 @@ func (r *Runtime) Stop() {
 	if cancel == nil {
 		return
 	}
+	// Other processes' requests in flight on this server finish first.
+	r.waitLeases(LeaseWait)
 	cancel()
 	<-done
 	r.mu.Lock()

@@ -205,6 +205,72 @@ func (r *Runtime) unfollow(phase string) {
 	r.state.Phase, r.state.OwnerPID = phase, 0
 }
 
+// LeaseWait bounds how long an owner that stops waits for the requests
+// other processes have in flight on its server (their leases).
+const LeaseWait = 10 * time.Minute
+
+func (r *Runtime) leasesDir() string { return filepath.Join(r.cfg.DataDir, "leases") }
+
+// Lease records, until end is called, that this process has a request in
+// flight on the server another process owns: an owner that stops waits
+// for the live leases (up to LeaseWait) before it stops its server, so
+// that other processes' answers are not cut off. It is a no-op where this
+// process owns the server or the runtime is attached.
+func (r *Runtime) Lease() (end func()) {
+	r.mu.Lock()
+	following := r.following
+	r.mu.Unlock()
+	if !following || r.cfg.DataDir == "" {
+		return func() {}
+	}
+	return writePIDFile(r.leasesDir())
+}
+
+// writePIDFile writes a file named after this process and a sequence
+// number into dir, and returns what removes it.
+func writePIDFile(dir string) (remove func()) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return func() {}
+	}
+	name := filepath.Join(dir, strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(transferSeq.Add(1), 10))
+	if err := os.WriteFile(name, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return func() {}
+	}
+	return func() { _ = os.Remove(name) }
+}
+
+// livePIDFiles counts the files of dir (writePIDFile's) whose process is
+// alive, removing those of dead processes.
+func livePIDFiles(dir string) int {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	live := 0
+	for _, e := range entries {
+		pidText, _, _ := strings.Cut(e.Name(), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil {
+			continue
+		}
+		if filelock.ProcessAlive(pid) {
+			live++
+			continue
+		}
+		_ = os.Remove(filepath.Join(dir, e.Name()))
+	}
+	return live
+}
+
+// waitLeases waits, up to max, until no other process has a request in
+// flight on this owner's server.
+func (r *Runtime) waitLeases(max time.Duration) {
+	deadline := time.Now().Add(max)
+	for livePIDFiles(r.leasesDir()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // transferSeq numbers this process's transfers.
 var transferSeq atomic.Int64
 
@@ -219,36 +285,9 @@ func (r *Runtime) BeginTransfer() (end func()) {
 	if !r.Managed() || r.cfg.DataDir == "" {
 		return func() {}
 	}
-	dir := r.transfersDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return func() {}
-	}
-	name := filepath.Join(dir, strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(transferSeq.Add(1), 10))
-	if err := os.WriteFile(name, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		return func() {}
-	}
-	return func() { _ = os.Remove(name) }
+	return writePIDFile(r.transfersDir())
 }
 
 // transfersInFlight reports whether a live process has a pull or import
 // in flight; records of dead processes are removed.
-func (r *Runtime) transfersInFlight() bool {
-	entries, err := os.ReadDir(r.transfersDir())
-	if err != nil {
-		return false
-	}
-	live := false
-	for _, e := range entries {
-		pidText, _, _ := strings.Cut(e.Name(), "-")
-		pid, err := strconv.Atoi(pidText)
-		if err != nil {
-			continue
-		}
-		if filelock.ProcessAlive(pid) {
-			live = true
-			continue
-		}
-		_ = os.Remove(filepath.Join(r.transfersDir(), e.Name()))
-	}
-	return live
-}
+func (r *Runtime) transfersInFlight() bool { return livePIDFiles(r.transfersDir()) > 0 }
