@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -162,5 +166,26 @@ func TestRetryableRunnerStopped(t *testing.T) {
 	}
 	if _, ok := Retryable(fmt.Errorf("chat: %w", ErrNoVision)); ok {
 		t.Error("a model without vision is retried")
+	}
+}
+
+// TestRetryableServerWentAway (issue 26, item 3): a request whose server
+// went away — the connection refused, reset or cut off mid-answer, as
+// when the process that owned the managed server exits — is retried by a
+// batch (which then finds the next server); a refusal of the request
+// itself is not.
+func TestRetryableServerWentAway(t *testing.T) {
+	for _, err := range []error{
+		&url.Error{Op: "Post", URL: "http://127.0.0.1:1/api/chat", Err: io.EOF},
+		&url.Error{Op: "Post", URL: "http://127.0.0.1:1/api/chat", Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}},
+		fmt.Errorf("read answer: %w", io.ErrUnexpectedEOF),
+		&net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)},
+	} {
+		if _, ok := Retryable(err); !ok {
+			t.Errorf("%v is not retried", err)
+		}
+	}
+	if _, ok := Retryable(&HTTPError{StatusCode: 400}); ok {
+		t.Error("a 400 is retried")
 	}
 }

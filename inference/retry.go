@@ -3,10 +3,12 @@ package inference
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ollama/ollama/api"
@@ -41,7 +43,7 @@ func (e *HTTPError) Error() string {
 // of the answer ([ErrRunnerStopped]). after is the wait the server asked
 // for, 0 if it did not say.
 func Retryable(err error) (after time.Duration, ok bool) {
-	if errors.Is(err, ErrRunnerStopped) {
+	if errors.Is(err, ErrRunnerStopped) || serverWentAway(err) {
 		return 0, true
 	}
 	code := 0
@@ -56,6 +58,14 @@ func Retryable(err error) (after time.Duration, ok bool) {
 		return 0, false
 	}
 	return after, code == http.StatusTooManyRequests || code >= 500
+}
+
+// serverWentAway reports whether err says the connection to the server
+// was refused, reset or cut off mid-answer: the managed server stopped
+// (its owner exited) or restarts, and a new try finds the next one.
+func serverWentAway(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // ParseRetryAfter reads a Retry-After header: seconds, or an HTTP date
