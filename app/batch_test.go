@@ -324,3 +324,27 @@ func TestProgressBar(t *testing.T) {
 		t.Errorf("bar %q\nwant %q", buf.String(), want)
 	}
 }
+
+// TestBatchSummaryNamesOnlyWhatWasWritten (issue 26, item 17): when the
+// result's CSV copy cannot be written (its folder cannot be made, as on
+// a full disk), the summary names the result file and says the CSV was
+// not written, instead of naming a CSV that does not exist.
+func TestBatchSummaryNamesOnlyWhatWasWritten(t *testing.T) {
+	dir := demoDataDir(t)
+	m := dicomBatch(t)
+	manifest := filepath.Join(m, "one.jsonl")
+	os.WriteFile(manifest, []byte(`{"id":"a","images":["1.dcm"],"question":"What is shown?"}`+"\n"), 0o600)
+	blocker := filepath.Join(m, "not-a-folder")
+	os.WriteFile(blocker, nil, 0o600)
+	csv := filepath.Join(blocker, "out.csv")
+	c := &cli{stdout: new(bytes.Buffer), stderr: new(bytes.Buffer)}
+	err := c.run([]string{"--data-dir", dir, "batch", "--manifest", manifest, "--prompts", filepath.Join(m, "prompts.yaml"),
+		"--model", inference.DemoModelName, "--num-predict", "2", "--out", filepath.Join(m, "out.jsonl"), "--csv", csv})
+	stderr := c.stderr.(*bytes.Buffer).String()
+	if err == nil {
+		t.Fatalf("a CSV that cannot be written: no error\n%s", stderr)
+	}
+	if strings.Contains(stderr, "and "+csv) || !strings.Contains(stderr, "its CSV copy was not written") {
+		t.Errorf("the summary names a CSV that was not written:\n%s", stderr)
+	}
+}

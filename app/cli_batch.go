@@ -292,8 +292,14 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchComman
 		fmt.Fprintf(c.stderr, "batch: warning: %d answers in %s are for no run of this batch (another manifest, prompts file, model or options?); they were not imported\n", res.unmatched, o.spec.ImportResults)
 	}
 	sum := res.sum
-	fmt.Fprintf(c.stderr, "batch: %d runs done now (%d ok, %d failed), %d already done; %d rows in %s and %s (%s)\n",
-		sum.OK+sum.Failed, sum.OK, sum.Failed, res.skipped, res.rows, res.out, res.csv, time.Since(start).Round(100*time.Millisecond))
+	where := fmt.Sprintf("%s and %s", res.out, res.csv)
+	if res.ferr != nil || res.werr != nil {
+		// The result file could not be finished (a full disk): name only
+		// what is there, never a CSV that was not written.
+		where, res.csv = res.out+" (its CSV copy was not written)", ""
+	}
+	fmt.Fprintf(c.stderr, "batch: %d runs done now (%d ok, %d failed), %d already done; %d rows in %s (%s)\n",
+		sum.OK+sum.Failed, sum.OK, sum.Failed, res.skipped, res.rows, where, time.Since(start).Round(100*time.Millisecond))
 	if o.json {
 		json.NewEncoder(c.stdout).Encode(batchSummary{Runs: res.runs, Skipped: res.skipped, OK: sum.OK, Failed: sum.Failed,
 			Cancelled: sum.Cancelled, NotStarted: sum.NotStarted, Rows: res.rows, Out: res.out, CSV: res.csv,

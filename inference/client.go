@@ -316,6 +316,11 @@ func classify(ctx, cctx context.Context, model string, res Result, done bool, er
 		res.Error = err.Error()
 		return res, err
 	}
+	// What became of the answer: kept when something was generated.
+	kept := "the partial answer is kept"
+	if res.Output == "" && res.Thinking == "" {
+		kept = "nothing was generated"
+	}
 	switch {
 	case ctx.Err() != nil:
 		// Checked first: the API client may end a cancelled stream without
@@ -325,19 +330,19 @@ func classify(ctx, cctx context.Context, model string, res Result, done bool, er
 		res.Error = "cancelled"
 		return res, fmt.Errorf("chat with %s: %w", model, ctx.Err())
 	case errors.Is(context.Cause(cctx), ErrStalled):
-		return fail(fmt.Errorf("chat with %s: %w; gave up (the runtime may be overloaded or stuck; see its log); the partial answer is kept", model, context.Cause(cctx)))
+		return fail(fmt.Errorf("chat with %s: %w; gave up (the runtime may be overloaded or stuck; see its log); %s", model, context.Cause(cctx), kept))
 	case err == nil && done:
 		return res, nil
 	case err == nil:
-		return fail(fmt.Errorf("chat with %s: the server ended the answer early (%w: runner crashed or server stopped); the partial answer is kept", model, ErrRunnerStopped))
+		return fail(fmt.Errorf("chat with %s: the server ended the answer early (%w: runner crashed or server stopped); %s", model, ErrRunnerStopped, kept))
 	default:
 		var se api.StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
 			return fail(fmt.Errorf("model %q: %w: %s; run `medgemma-workbench models list` to see what is installed", model, ErrUnknownModel, se.ErrorMessage))
 		}
 		if strings.Contains(err.Error(), "while running the model") {
-			return fail(fmt.Errorf("chat with %s: %w in the middle of the answer (%w); the partial answer is kept and the next request starts the runner again", model, ErrRunnerStopped, err))
+			return fail(fmt.Errorf("chat with %s: %w in the middle of the answer (%w); %s, and the next request starts the runner again", model, ErrRunnerStopped, err, kept))
 		}
-		return fail(fmt.Errorf("chat with %s: %w; the partial answer is kept", model, err))
+		return fail(fmt.Errorf("chat with %s: %w; %s", model, err, kept))
 	}
 }

@@ -189,3 +189,17 @@ func TestRetryableServerWentAway(t *testing.T) {
 		t.Error("a 400 is retried")
 	}
 }
+
+// TestFailedAnswerSaysWhatWasKept (issue 26, item 17): an answer cut off
+// says the partial answer is kept only when there is one.
+func TestFailedAnswerSaysWhatWasKept(t *testing.T) {
+	ctx := context.Background()
+	_, err := classify(ctx, ctx, "m", Result{}, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "nothing was generated") || strings.Contains(err.Error(), "partial answer") {
+		t.Errorf("nothing generated: %v", err)
+	}
+	_, err = classify(ctx, ctx, "m", Result{Output: "The liver"}, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "the partial answer is kept") {
+		t.Errorf("a partial answer: %v", err)
+	}
+}

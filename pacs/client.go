@@ -213,6 +213,12 @@ func (c *Client) status(op string, resp *http.Response) error {
 		e.Kind, e.Hint = ErrNotFound, "check the UID, and that the URL is the DICOMweb root (the path under which /studies is)"
 	case http.StatusRequestEntityTooLarge:
 		e.Kind, e.Hint = ErrTooLarge, "the server refused the size of what was sent"
+	case http.StatusMultipleChoices, http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		e.Kind, e.Hint = ErrServer, "the server sent a redirect that was not followed"
+		if loc := resp.Header.Get("Location"); loc != "" {
+			e.Hint += " (to " + redact.URL(loc) + "): give that URL as the server's, if you trust it"
+		}
 	default:
 		e.Kind, e.Hint = ErrServer, "try again later, or see the server's log"
 	}

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 )
 
 // hostile is a DICOMweb server of our own that misbehaves as no real one
@@ -142,4 +144,52 @@ func TestEndlessPartEndsAtTheCap(t *testing.T) {
 	cache.walk(func(p string, _ fs.FileInfo, tmp bool) {
 		t.Errorf("left in the cache: %s", p)
 	})
+}
+
+// TestHostileServerMessages (issue 26, item 17): an instance listed three
+// times is fetched once; a broken multipart answer is named with one
+// "multipart:", not two; a STOW answered with a redirect says so and
+// where to, not "try again later".
+func TestHostileServerMessages(t *testing.T) {
+	var wado atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost:
+			w.Header().Set("Location", "https://elsewhere.example/dicom-web/studies")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		case strings.HasSuffix(r.URL.Path, "/instances"):
+			w.Header().Set("Content-Type", "application/dicom+json")
+			one := `{"00080018":{"vr":"UI","Value":["1.2.3.4"]}}`
+			w.Write([]byte("[" + one + "," + one + "," + one + "]"))
+		default:
+			wado.Add(1)
+			w.Header().Set("Content-Type", `multipart/related; type="application/dicom"; boundary=b0undary`)
+			w.Write([]byte(strings.Repeat("x", 70000) + "\r\n--b0undary\r\n"))
+		}
+	}))
+	defer srv.Close()
+	c, err := NewClient(srv.URL, Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := OpenCache(t.TempDir(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Retrieve(context.Background(), cache, "1.2.3", []string{"1.2.3.1"}, nil)
+	if n := wado.Load(); n != 1 {
+		t.Errorf("an instance listed 3 times was fetched %d times", n)
+	}
+	if err == nil || strings.Count(err.Error(), "multipart:") != 1 {
+		t.Errorf("a broken multipart answer: %v", err)
+	}
+	files, err := dicomtest.Volume{Modality: "CT", Slices: 1, Rows: 4, Cols: 4, StudyUID: "2.25.1", SeriesUID: "2.25.2",
+		Value: func(x, y, z int) int16 { return 0 }}.Write(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Store(context.Background(), files[0])
+	if err == nil || strings.Contains(err.Error(), "try again later") || !strings.Contains(err.Error(), "redirect") || !strings.Contains(err.Error(), "elsewhere.example") {
+		t.Errorf("a STOW answered 307: %v", err)
+	}
 }

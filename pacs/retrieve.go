@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,12 +66,19 @@ func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, serie
 		res.Dir = cache.SeriesDir(study, series[0])
 	}
 	var todo []Instance
+	seen := map[string]bool{}
 	for _, s := range series {
 		ins, err := c.Instances(ctx, study, s)
 		if err != nil {
 			return res, err
 		}
-		todo = append(todo, ins...)
+		for _, in := range ins {
+			// A server that lists an instance twice gets asked for it once.
+			if !seen[in.UID] {
+				seen[in.UID] = true
+				todo = append(todo, in)
+			}
+		}
 		if len(todo) > c.opt.MaxInstances {
 			return res, &Error{Server: c.server, Op: "retrieve study " + study, Kind: ErrTooLarge,
 				Detail: fmt.Sprintf("over %d instances", c.opt.MaxInstances), Hint: "retrieve fewer series at a time, or raise the DICOM loader's files limit"}
@@ -226,7 +234,7 @@ func (c *Client) fetchInstance(ctx context.Context, cache *Cache, in Instance) (
 		if ctxErr(r) {
 			return 0, c.bodyError(op, r, err)
 		}
-		return 0, c.malformed(op, "multipart: "+err.Error(), err)
+		return 0, c.malformed(op, multipartText(err), err)
 	}
 	// The parts in flight share the cache's room: Parallel of them at
 	// their cap never hold more on disk than the cache may.
@@ -263,7 +271,7 @@ func (c *Client) putError(op string, cache *Cache, in Instance, r *response, err
 	case ctxErr(r):
 		return c.bodyError(op, r, re.err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || isMultipartErr(err):
-		return c.malformed(op, "multipart: "+re.err.Error(), err)
+		return c.malformed(op, multipartText(re.err), err)
 	default:
 		return c.bodyError(op, r, re.err)
 	}
@@ -284,6 +292,12 @@ func (c *Client) checkStored(op string, cache *Cache, in Instance) error {
 	}
 	return c.malformed(op, fmt.Sprintf("the server sent instance %s of series %s, study %s, when asked for %s of series %s, study %s",
 		sop, series, study, in.UID, in.Series, in.Study), nil)
+}
+
+// multipartText says what was wrong with a multipart answer, with one
+// "multipart: " in front (mime/multipart's errors carry their own).
+func multipartText(err error) string {
+	return "multipart: " + strings.TrimPrefix(err.Error(), "multipart: ")
 }
 
 // ctxErr reports whether the request's context has ended (a cancel or a
