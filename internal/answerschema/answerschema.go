@@ -43,6 +43,9 @@ func Compile(name string, data []byte) (*Schema, error) {
 	if _, ok := doc.(map[string]any); !ok {
 		return nil, fmt.Errorf("schema %s: a JSON Schema is an object", name)
 	}
+	if err := runtimeCanCompile(doc); err != nil {
+		return nil, fmt.Errorf("schema %s: %w", name, err)
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, data); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
@@ -58,6 +61,82 @@ func Compile(name string, data []byte) (*Schema, error) {
 		return nil, fmt.Errorf("schema %s: %s", name, oneLine(err))
 	}
 	return &Schema{Raw: compact.Bytes(), Hash: core.SchemaHash(compact.Bytes()), s: s}, nil
+}
+
+// MaxEnum bounds the values of one enum: the runtime turns a schema into
+// a grammar, and an enum of many thousands stalls it for minutes.
+const MaxEnum = 1000
+
+// runtimeCanCompile refuses what the runtime cannot turn into a grammar
+// (or only after minutes): an enum over MaxEnum values, and a $ref that
+// leads back to where it stands (recursion, directly or through others).
+func runtimeCanCompile(doc any) error {
+	type ref struct{ at, to string }
+	var refs []ref
+	var walk func(v any, at string) error
+	walk = func(v any, at string) error {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				switch k {
+				case "enum":
+					if list, ok := x.([]any); ok && len(list) > MaxEnum {
+						return fmt.Errorf("%s/enum has %d values, over %d: the runtime would take minutes to compile it", cmpOr(at, "#"), len(list), MaxEnum)
+					}
+				case "$ref":
+					if to, ok := x.(string); ok && strings.HasPrefix(to, "#") {
+						refs = append(refs, ref{at: at, to: strings.TrimPrefix(to, "#")})
+					}
+				case "$dynamicRef", "$recursiveRef":
+					return fmt.Errorf("%s/%s: the runtime cannot compile a recursive schema", cmpOr(at, "#"), k)
+				}
+				if err := walk(x, at+"/"+k); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for i, x := range v {
+				if err := walk(x, fmt.Sprintf("%s/%d", at, i)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(doc, ""); err != nil {
+		return err
+	}
+	// A $ref to T brings in the refs within T: a path back to a T being
+	// expanded is a recursion.
+	within := func(to, at string) bool { return at == to || strings.HasPrefix(at, to+"/") }
+	state := map[string]int{} // 1: being expanded, 2: done
+	var expand func(to string) error
+	expand = func(to string) error {
+		switch state[to] {
+		case 1:
+			return fmt.Errorf("$ref %q refers back to itself: the runtime cannot compile a recursive schema", "#"+to)
+		case 2:
+			return nil
+		}
+		state[to] = 1
+		for _, r := range refs {
+			if within(to, r.at) {
+				if err := expand(r.to); err != nil {
+					return err
+				}
+			}
+		}
+		state[to] = 2
+		return nil
+	}
+	return expand("")
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // noLoader refuses every external reference: a schema must be

@@ -2,6 +2,7 @@ package answerschema
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -61,4 +62,30 @@ func mustCheck(t *testing.T, s *Schema, a string) any {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestRefusesWhatTheRuntimeCannotCompile (issue 26, item 14): an enum of
+// thousands of values and a recursive $ref (to the root, or through
+// $defs) are refused with a clear error before anything is sent; a
+// schema with $defs used without recursion is accepted.
+func TestRefusesWhatTheRuntimeCannotCompile(t *testing.T) {
+	values := make([]string, 5000)
+	for i := range values {
+		values[i] = fmt.Sprintf("%q", fmt.Sprint("v", i))
+	}
+	for name, js := range map[string]string{
+		"big enum":     `{"type":"object","properties":{"a":{"enum":[` + strings.Join(values, ",") + `]}}}`,
+		"root ref":     `{"$ref":"#"}`,
+		"nested root":  `{"type":"object","properties":{"child":{"$ref":"#"}}}`,
+		"defs a→b→a":   `{"$defs":{"a":{"type":"object","properties":{"b":{"$ref":"#/$defs/b"}}},"b":{"type":"array","items":{"$ref":"#/$defs/a"}}},"$ref":"#/$defs/a"}`,
+		"dynamic refs": `{"$dynamicRef":"#node"}`,
+	} {
+		if _, err := Compile("s.json", []byte(js)); err == nil || !(strings.Contains(err.Error(), "recursive") || strings.Contains(err.Error(), "over 1000")) {
+			t.Errorf("%s: %v, want a refusal", name, err)
+		}
+	}
+	ok := `{"$defs":{"box":{"type":"array","items":{"type":"integer"},"minItems":4,"maxItems":4}},"type":"object","properties":{"a":{"$ref":"#/$defs/box"},"b":{"$ref":"#/$defs/box"}}}`
+	if _, err := Compile("ok.json", []byte(ok)); err != nil {
+		t.Errorf("shared $defs without recursion refused: %v", err)
+	}
 }
