@@ -46,8 +46,8 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 	run := &history.Run{
 		SessionID:  s.sessionID,
 		StartedAt:  time.Now(),
-		System:     req.System,
-		Prompt:     req.Prompt,
+		System:     core.BoundText(req.System, core.MaxStoredText),
+		Prompt:     core.BoundText(req.Prompt, core.MaxStoredText),
 		Model:      req.Model,
 		Options:    req.Options,
 		Recipe:     req.Recipe,

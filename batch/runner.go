@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -349,8 +350,9 @@ func (r *Runner) Requests(ctx context.Context, jobs []Job, fn func(Job, inferenc
 func (r *Runner) newRow(j Job) Row {
 	row := Row{
 		Key: j.Key, ItemID: j.Item.ID, PromptName: j.Prompt.Name, Model: j.Model, Repetition: j.Repetition,
-		Question: j.Item.Question, Answer: j.Item.Answer, Choices: j.Item.Choices,
-		InputSHA256: j.InputSHA256, System: j.System, Prompt: j.Text, Options: r.Options, Prep: r.Prep,
+		Question: core.BoundText(j.Item.Question, core.MaxStoredText), Answer: core.BoundText(j.Item.Answer, core.MaxStoredText), Choices: j.Item.Choices,
+		InputSHA256: j.InputSHA256, System: core.BoundText(j.System, core.MaxStoredText), Prompt: core.BoundText(j.Text, core.MaxStoredText),
+		Options: r.Options, Prep: r.Prep,
 		Backend: r.BackendName, Endpoint: r.Endpoint, StartedAt: time.Now().UTC(),
 		PromptVersion: j.Prompt.Version(j.System),
 	}
@@ -411,7 +413,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (row *Row) record(id int64, res inference.Result) {
 	row.FinishedAt = time.Now().UTC()
 	row.RunID = id
-	row.Output = res.Output
+	row.Output = core.BoundText(res.Output, core.MaxStoredText)
 	row.Thinking = res.Thinking
 	row.ModelDigest = res.ModelDigest
 	row.RuntimeVersion = res.RuntimeVersion

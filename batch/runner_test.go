@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // fakeBackend answers every request after a delay, counting requests in
@@ -295,5 +296,42 @@ func TestOutputRefusesForeignFile(t *testing.T) {
 	rows, _, _ := ReadRows(path)
 	if len(rows) != 1 || rows[0].Key != "a" || rows[0].RunID != 2 || !out.Done("a") || out.Done("b") {
 		t.Errorf("rows %+v", rows)
+	}
+}
+
+// TestHugeQuestionIsStoredBounded (issue 26, item 15): a 3 MB question
+// (what a runtime refuses) is kept in its row as at most about
+// core.MaxStoredText of its text and the whole text's size and SHA-256,
+// its rendered prompt too, not 3 MB twice over, however often it is run.
+func TestHugeQuestionIsStoredBounded(t *testing.T) {
+	spec := testSpec(t)
+	jobs, err := spec.Jobs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("Is there a nodule? ", 3<<20/19)
+	jobs = jobs[:1]
+	jobs[0].Item.Question = huge
+	jobs[0].Text = huge
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	out, err := OpenOutput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Backend: &fakeBackend{}, Concurrency: 1, Options: spec.Options, Prepare: fakePrepare, BackendName: "fake"}
+	if _, err := r.Run(context.Background(), jobs, out); err != nil {
+		t.Fatal(err)
+	}
+	out.Finish(jobs, "")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 7*core.MaxStoredText/2 { // question, prompt and (here) an answer echoing it, each bounded
+		t.Errorf("a row of a %d-byte question takes %d bytes", len(huge), fi.Size())
+	}
+	rows, _, _ := ReadRows(path)
+	if len(rows) != 1 || !strings.Contains(rows[0].Question, "more bytes not kept") || !strings.Contains(rows[0].Prompt, "SHA-256") {
+		t.Errorf("the row does not say what was left out: %d rows", len(rows))
 	}
 }
