@@ -196,26 +196,31 @@ const askUsage = "usage: medgemma-workbench ask (--prompt TEXT | --rerun RUN_ID 
 // one series each) and applies r to them. A recipe's refusal (wrong
 // modality, too many slices, no dates to order by) is bad input.
 func (c *cli) buildRecipe(r *recipe.Recipe, paths []string, o recipe.Options) (*recipe.Built, error) {
-	var inputs []recipe.Input
 	paths, err := c.localSources(paths...)
 	if err != nil {
 		return nil, err
 	}
-	for _, path := range paths {
-		s, skipped, err := openSeries(path, "")
-		if err != nil {
-			return nil, err
-		}
-		c.warnSkipped(path, skipped)
-		inputs = append(inputs, recipe.Input{Path: path, Series: s})
-	}
-	if len(inputs) == 0 {
+	if len(paths) == 0 {
 		if r.Name == recipe.Plain {
 			return &recipe.Built{Recipe: r.Ref(), Prompt: o.Prompt}, nil
 		}
 		return nil, usagef("recipe %s needs --image", r.Name)
 	}
-	b, err := recipe.Build(r, inputs, o)
+	// Opened one at a time: a request of many large images holds one of
+	// them (with a recipe that takes each image as it is).
+	var openErr error
+	b, err := recipe.BuildEach(r, len(paths), func(i int) (recipe.Input, error) {
+		s, skipped, err := openSeries(paths[i], "")
+		if err != nil {
+			openErr = err
+			return recipe.Input{}, err
+		}
+		c.warnSkipped(paths[i], skipped)
+		return recipe.Input{Path: paths[i], Series: s}, nil
+	}, o)
+	if openErr != nil {
+		return nil, openErr
+	}
 	if err != nil {
 		var le *dicomview.LimitError
 		if errors.As(err, &le) || errors.Is(err, dicomview.ErrUnsupported) {

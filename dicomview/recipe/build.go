@@ -138,6 +138,45 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 	return b, nil
 }
 
+// BuildEach is Build over n inputs that open gives one at a time. A
+// recipe that takes each input as it is ("each") makes one input's images
+// and lets the input go before opening the next, so a request of many
+// large images holds one of them at a time, not all; other recipes need
+// their inputs together and get them all first.
+func BuildEach(r *Recipe, n int, open func(i int) (Input, error), o Options) (*Built, error) {
+	if r.Images.From != FromEach || n <= 1 {
+		var inputs []Input
+		for i := range n {
+			in, err := open(i)
+			if err != nil {
+				return nil, err
+			}
+			inputs = append(inputs, in)
+		}
+		return Build(r, inputs, o)
+	}
+	var b *Built
+	for i := range n {
+		in, err := open(i)
+		if err != nil {
+			return nil, err
+		}
+		part, err := Build(r, []Input{in}, o)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			b = part
+			continue
+		}
+		b.Images = append(b.Images, part.Images...)
+		b.Indices = append(b.Indices, part.Indices...)
+	}
+	b.layout(r, o.Prompt) // the labels and the text, over all the images
+	b.Options = r.options(b)
+	return b, nil
+}
+
 // pickImages picks the images r sends of inputs: of each input, or of
 // its one series, the slices (or with a plane the cuts) its sampling
 // takes; of a longitudinal pair, the first slice of each study, prior

@@ -628,3 +628,47 @@ func BenchmarkCTRecipe(b *testing.B) {
 		})
 	}
 }
+
+// TestBuildEachEqualsBuild: opening the inputs one at a time (BuildEach,
+// what the command line does so that many large images are held one at a
+// time) sends the same images, labels and text as Build over all of
+// them, and opens the next input only after the last one's images.
+func TestBuildEachEqualsBuild(t *testing.T) {
+	dir := t.TempDir()
+	var inputs []Input
+	for i, name := range []string{"a.png", "b.png", "c.jpg"} {
+		f := radiograph(t, dir, name, 300+40*i, 260, i == 1)
+		series, _, err := dicomview.OpenSeries(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, Input{Path: f, Series: series[0]})
+	}
+	for _, name := range []string{Plain, "medgemma-cxr"} {
+		r := get(t, name)
+		o := Options{Prompt: "Describe", Slices: 1}
+		all, err := Build(r, inputs, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := 0
+		each, err := BuildEach(r, len(inputs), func(i int) (Input, error) {
+			if opened != i {
+				t.Errorf("input %d opened after %d", i, opened)
+			}
+			opened++
+			return inputs[i], nil
+		}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(each.Images) != len(all.Images) || each.Prompt != all.Prompt || each.Options != all.Options {
+			t.Fatalf("%s: %d images, prompt %q; Build: %d, %q", name, len(each.Images), each.Prompt, len(all.Images), all.Prompt)
+		}
+		for i := range all.Images {
+			if each.Images[i].SHA256 != all.Images[i].SHA256 || each.Images[i].Label != all.Images[i].Label {
+				t.Errorf("%s image %d: %s %q, Build %s %q", name, i, each.Images[i].SHA256, each.Images[i].Label, all.Images[i].SHA256, all.Images[i].Label)
+			}
+		}
+	}
+}
