@@ -85,7 +85,7 @@ func newWorkbench(a fyne.App, b Backend, do func(func()), pollEvery time.Duratio
 	ctx, cancel := w.env.opContext()
 	go func() {
 		defer cancel()
-		w.pollState(ctx)
+		w.pollState(ctx, do) // do as given: the goroutine never reads the env's fields
 	}()
 	return w
 }
@@ -177,7 +177,7 @@ func (w *Workbench) closed() {
 
 // pollState shows the runtime's state in the status line until ctx is
 // done, and lists the models again whenever the runtime becomes ready.
-func (w *Workbench) pollState(ctx context.Context) {
+func (w *Workbench) pollState(ctx context.Context, do func(func())) {
 	t := time.NewTicker(w.pollEvery)
 	defer t.Stop()
 	var lastText, lastPhase string
@@ -185,10 +185,10 @@ func (w *Workbench) pollState(ctx context.Context) {
 		st := w.backend.RuntimeState()
 		if text := stateText(st, nil, statusLine); text != lastText {
 			lastText = text
-			w.env.do(func() { w.status.SetText(text) })
+			do(func() { w.status.SetText(text) })
 		}
 		if st.Phase == "ready" && lastPhase != "" && lastPhase != "ready" {
-			w.env.do(w.cmp.loadModels)
+			do(w.cmp.loadModels)
 		}
 		lastPhase = st.Phase
 		select {
