@@ -15,6 +15,38 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
 )
 
+// ownerAndFollower starts a managed runtime on dir (the owner, serving
+// parallel requests at once; with the demo model when demo) and a second
+// Runtime on the same dir that follows it, as two workbench processes do.
+// The follower is stopped when the test ends.
+func ownerAndFollower(ctx context.Context, t *testing.T, dir string, parallel int, demo bool) (owner *Runtime, oc *Client, follower *Runtime, fc *Client) {
+	t.Helper()
+	owner, err := NewRuntime(RuntimeConfig{DataDir: dir, NumParallel: parallel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc, err = owner.Client(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if demo {
+		gguf := filepath.Join(dir, "demo.gguf")
+		if _, err := demomodel.Write(gguf); err != nil {
+			t.Fatal(err)
+		}
+		if err := oc.ImportGGUF(ctx, DemoModelName, gguf, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if follower, err = NewRuntime(RuntimeConfig{DataDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(follower.Stop)
+	if fc, err = follower.Client(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return owner, oc, follower, fc
+}
+
 // TestFollowerNeverTalksToAnImposter (issue 26, item 2): a runtime that
 // follows another's server (two Runtimes on one data dir, as two
 // workbench processes are; the real ollama serve) finds, when the owner
@@ -25,29 +57,9 @@ func TestFollowerNeverTalksToAnImposter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts ollama serve twice")
 	}
-	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	owner, err := NewRuntime(RuntimeConfig{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := owner.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	oc, err := owner.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	follower, err := NewRuntime(RuntimeConfig{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer follower.Stop()
-	fc, err := follower.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, oc, follower, fc := ownerAndFollower(ctx, t, t.TempDir(), 0, false)
 	if fc.URL() != oc.URL() || follower.State().OwnerPID == 0 {
 		t.Fatalf("the follower uses %s, the owner runs %s", fc.URL(), oc.URL())
 	}
@@ -57,6 +69,7 @@ func TestFollowerNeverTalksToAnImposter(t *testing.T) {
 	owner.Stop()
 	// Someone else binds the freed port at once and answers like Ollama.
 	var l net.Listener
+	var err error
 	for start := time.Now(); ; {
 		if l, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
 			break
@@ -99,33 +112,9 @@ func TestOwnerKeepsItsServerForOthersRequests(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts ollama serve and runs the demo model")
 	}
-	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	owner, err := NewRuntime(RuntimeConfig{DataDir: dir, NumParallel: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	oc, err := owner.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo := filepath.Join(dir, "demo.gguf")
-	if _, err := demomodel.Write(demo); err != nil {
-		t.Fatal(err)
-	}
-	if err := oc.ImportGGUF(ctx, DemoModelName, demo, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	follower, err := NewRuntime(RuntimeConfig{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer follower.Stop()
-	fc, err := follower.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, _, follower, fc := ownerAndFollower(ctx, t, t.TempDir(), 4, true)
 	type answer struct {
 		res Result
 		err error
