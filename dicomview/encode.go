@@ -1,12 +1,8 @@
 package dicomview
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"math"
 )
 
@@ -209,16 +205,4 @@ func (im *Image) Radiograph(frame int) (*image.Gray, Range, error) {
 		}
 	}
 	return out, r, nil
-}
-
-// EncodeJPEG encodes img as baseline JPEG at quality q (Go's encoder:
-// 4:2:0 chroma for colour, as Pillow's default), and returns the bytes
-// and their SHA-256 in hex. The same image gives the same bytes.
-func EncodeJPEG(img image.Image, q int) ([]byte, string, error) {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
-		return nil, "", fmt.Errorf("encode JPEG: %w", err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
 }

@@ -21,7 +21,8 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # nlohmann-json3-dev and libstb-dev for the headers the Ollama module zip lacks;
 # xvfb and xauth for the screenshot script; dcmtk as the reference DICOM renderer;
 # libopenjp2-7-dev (JPEG 2000), libcharls-dev (JPEG-LS) and libdcmtk-dev (JPEG: dcmtk's
-# 8/12/16-bit IJG codecs) for dicomview's cgo codecs; libgdcm-tools (gdcmconv) to make
+# 8/12/16-bit IJG codecs) for dicomview's cgo codecs; libjpeg62-turbo-dev (libjpeg-turbo,
+# the library Pillow uses) for the recipes' JPEG step as Google's CT notebook saves it; libgdcm-tools (gdcmconv) to make
 # JPEG 2000 test files; python3-pydicom/-numpy/-pil for the reference in bench/;
 # poppler-utils (pdftotext, pdftoppm) to read back the PDF reports in the tests.
 # iproute2 (ss) to check that the managed runtime listens on loopback only.
@@ -30,7 +31,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # writes against the IODs; dcmtk's dsrdump, dcmdump and dcm2pdf read them back.
 # orthanc and orthanc-dicomweb: the real PACS (DICOMweb QIDO/WADO/STOW) the pacs tests run.
 packages=(gcc g++ pkg-config xorg-dev libgl1-mesa-dev nlohmann-json3-dev libstb-dev xvfb xauth dcmtk
-	libopenjp2-7-dev libcharls-dev libdcmtk-dev libgdcm-tools python3-pydicom python3-numpy python3-pil
+	libopenjp2-7-dev libcharls-dev libdcmtk-dev libjpeg62-turbo-dev libgdcm-tools python3-pydicom python3-numpy python3-pil
 	poppler-utils iproute2 dbus-daemon dbus-bin gnome-keyring dicom3tools orthanc orthanc-dicomweb)
 missing=()
 for p in "${packages[@]}"; do

@@ -294,6 +294,7 @@ func isRaster(s *dicomview.Series) bool {
 type source struct {
 	series  *dicomview.Series
 	ordered []dicomview.Slice
+	viewer  []int             // viewer[i]: ordered[i]'s number in the viewer's order
 	vol     *dicomview.Volume // nil: the stored slices
 	plane   string
 }
@@ -304,6 +305,18 @@ func newSource(r *Recipe, in Input, plane string) (source, error) {
 	src := source{series: in.Series, plane: plane}
 	if plane == "" || in.Series == nil {
 		src.ordered = r.Ordered(in.Series)
+		type frame struct {
+			im *dicomview.Image
+			n  int
+		}
+		at := make(map[frame]int, len(in.Series.Slices))
+		for j, sl := range in.Series.Slices {
+			at[frame{sl.Image, sl.Frame}] = j
+		}
+		src.viewer = make([]int, len(src.ordered))
+		for i, sl := range src.ordered {
+			src.viewer[i] = at[frame{sl.Image, sl.Frame}]
+		}
 		return src, nil
 	}
 	v, err := dicomview.NewVolume(in.Series)
@@ -325,16 +338,10 @@ func (s source) len() int {
 // viewerIndex is the viewer's 0-based number of stored slice i of the
 // recipe's order (the cut's number for a plane).
 func (s source) viewerIndex(i int) int {
-	if s.vol != nil || s.series == nil {
+	if s.viewer == nil {
 		return i
 	}
-	want := s.ordered[i]
-	for j, sl := range s.series.Slices {
-		if sl.Image == want.Image && sl.Frame == want.Frame {
-			return j
-		}
-	}
-	return i
+	return s.viewer[i]
 }
 
 // pick makes images ix: stored slices, or cuts made in one pass.
@@ -553,7 +560,7 @@ func (r *Recipe) codec(px image.Image) (stage, []byte, error) {
 	if err != nil {
 		return stage{}, nil, err
 	}
-	p, err := dicomview.DecodePillowJPEG(jpg, int64(len(jpg))*64+1<<24)
+	p, err := dicomview.DecodePillowJPEG(jpg, int64(len(in.Pix))) // our own JPEG: decodes to in's size
 	if err != nil {
 		return stage{}, nil, err
 	}
