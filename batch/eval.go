@@ -26,6 +26,10 @@ type EvalOptions struct {
 	// answer invalid against its schema, or without the field) scores 0
 	// as unparsed. A yesno field may be a JSON boolean (true is yes).
 	Field string
+	// By, when set, scores each value of this item field (a manifest
+	// item's metadata, carried in Row.Meta) apart: one group per (prompt,
+	// model, metric, value), rows without the field under "".
+	By string
 }
 
 // DefaultResamples is the number of bootstrap resamples.
@@ -48,11 +52,10 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 	rep := Report{Resamples: opt.Resamples, Seed: opt.Seed, Field: opt.Field}
 	groups, order := scoreRows(rows, opt, &rep)
 	sortGroups(order)
-	var labelRuns map[groupKey]*itemRuns
-	if opt.Metric == MacroF1 {
-		labelRuns = map[groupKey]*itemRuns{}
-		for _, g := range collectRuns(rows, EvalOptions{Metric: MacroF1, Field: opt.Field}) {
-			labelRuns[g.key] = g
+	corpus := map[groupKey]*itemRuns{}
+	if isCorpus(opt.Metric) {
+		for _, g := range collectRuns(rows, opt) {
+			corpus[g.key] = g
 		}
 	}
 	for _, k := range order {
@@ -64,8 +67,8 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 		a.g.N = len(means)
 		a.g.Score = mean(means)
 		a.g.Low, a.g.High = Bootstrap(means, opt.Resamples, opt.Seed)
-		if g := labelRuns[k]; g != nil {
-			a.g.Score, a.g.Low, a.g.High = macroF1Interval(g, opt.Resamples, opt.Seed)
+		if g := corpus[k]; g != nil {
+			a.g.Score, a.g.Low, a.g.High = corpusInterval(g, opt.Resamples, opt.Seed)
 		}
 		if a.g.N == 0 && a.g.Failed == 0 {
 			continue
@@ -75,13 +78,15 @@ func Evaluate(rows []Row, opt EvalOptions) Report {
 	return rep
 }
 
-// macroF1Interval is a macro-f1 group's score and its percentile
-// bootstrap 95% interval, resampling items (each with all its
-// repetitions) and recomputing the macro-F1 of each resample.
-func macroF1Interval(g *itemRuns, resamples int, seed uint64) (score, low, high float64) {
+// corpusInterval is a corpus-level metric's group score (macro-F1,
+// balanced accuracy, weighted F1) and its percentile bootstrap 95%
+// interval, resampling items (each with all its repetitions) and
+// recomputing the score of each resample.
+func corpusInterval(g *itemRuns, resamples int, seed uint64) (score, low, high float64) {
 	items := g.runsOf()
-	score = groupStat(MacroF1, items, allIdx(len(items)))
-	vals := clusterBootstrap(len(items), resamples, seed, func(idx []int) float64 { return groupStat(MacroF1, items, idx) })
+	m := g.key.metric
+	score = groupStat(m, items, allIdx(len(items)))
+	vals := clusterBootstrap(len(items), resamples, seed, func(idx []int) float64 { return groupStat(m, items, idx) })
 	if lo, hi, ok := percentileCI(vals); ok {
 		return score, lo, hi
 	}
@@ -92,6 +97,18 @@ func macroF1Interval(g *itemRuns, resamples int, seed uint64) (score, low, high 
 type groupKey struct {
 	prompt, model string
 	metric        Metric
+	// by is the row's value of EvalOptions.By ("" without it).
+	by string
+}
+
+// keyOf is row r's group under metric m, by the value of its field by
+// when that is set.
+func keyOf(r Row, m Metric, by string) groupKey {
+	k := groupKey{prompt: r.PromptName, model: r.Model, metric: m}
+	if by != "" {
+		k.by = r.Meta[by]
+	}
+	return k
 }
 
 // groupScores are one group's counts and its scores per item, items in
@@ -114,10 +131,10 @@ func scoreRows(rows []Row, opt EvalOptions, rep *Report) (groups map[groupKey]*g
 		if m == Auto {
 			m = InferMetric(r.Answer, r.Choices)
 		}
-		k := groupKey{r.PromptName, r.Model, m}
+		k := keyOf(r, m, opt.By)
 		a := groups[k]
 		if a == nil {
-			a = &groupScores{g: Group{Prompt: r.PromptName, Model: r.Model, Metric: m}, scores: map[string][]float64{}}
+			a = &groupScores{g: Group{Prompt: r.PromptName, Model: r.Model, Metric: m, By: opt.By, Value: k.by}, scores: map[string][]float64{}}
 			groups[k] = a
 			order = append(order, k)
 		}
@@ -128,7 +145,8 @@ func scoreRows(rows []Row, opt EvalOptions, rep *Report) (groups map[groupKey]*g
 		if r.SchemaValid != nil && !*r.SchemaValid {
 			rep.SchemaInvalid++
 		}
-		_, s, parsed, has, ok := scoreReply(m, r, opt.Field)
+		run, parsed, has, ok := scoreReply(m, r, opt.Field)
+		s := run.score
 		if !ok {
 			rep.NoReference++
 			continue
@@ -162,8 +180,8 @@ func reply(r Row, field string) (text string, has bool) {
 // scoreReply scores one ok row with metric m (not Auto) on its [reply]:
 // a row without the field scores 0, unparsed, and has is false; a yesno
 // field that is a JSON boolean reads true as yes. scorable is [Score]'s.
-func scoreReply(m Metric, r Row, field string) (text string, score float64, parsed, has, scorable bool) {
-	text, has = reply(r, field)
+func scoreReply(m Metric, r Row, field string) (run scoredRun, parsed, has, scorable bool) {
+	text, has := reply(r, field)
 	if m == YesNo && field != "" {
 		switch strings.TrimSpace(text) {
 		case "true":
@@ -172,11 +190,15 @@ func scoreReply(m Metric, r Row, field string) (text string, score float64, pars
 			text = "no"
 		}
 	}
-	score, parsed, scorable = Score(m, text, r.Answer, r.Choices)
+	run, parsed, scorable = scoreWith(m, text, r)
+	run.rep, run.rating = r.Repetition, r.Rating
 	if !has {
-		score, parsed = 0, false
+		run.score, parsed = 0, false
+		if isAccuracy(m) {
+			run.answer = "unparsed"
+		}
 	}
-	return text, score, parsed, has, scorable
+	return run, parsed, has, scorable
 }
 
 // sortGroups orders groups by metric, then prompt, then model, each in the
@@ -198,6 +220,7 @@ func sortGroups(order []groupKey) {
 		promptIdx(k.prompt)
 		modelIdx(k.model)
 	}
+	byIdx := func(k groupKey) string { return k.by }
 	sort.SliceStable(order, func(i, j int) bool {
 		a, b := order[i], order[j]
 		if x, y := metricIdx(string(a.metric)), metricIdx(string(b.metric)); x != y {
@@ -206,7 +229,10 @@ func sortGroups(order []groupKey) {
 		if x, y := promptIdx(a.prompt), promptIdx(b.prompt); x != y {
 			return x < y
 		}
-		return modelIdx(a.model) < modelIdx(b.model)
+		if x, y := modelIdx(a.model), modelIdx(b.model); x != y {
+			return x < y
+		}
+		return byIdx(a) < byIdx(b)
 	})
 }
 
@@ -252,22 +278,57 @@ func Bootstrap(xs []float64, resamples int, seed uint64) (low, high float64) {
 // WriteTable prints the report as an aligned table.
 func WriteTable(w io.Writer, rep Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROMPT\tMODEL\tMETRIC\tN\tRUNS\tSCORE\t95% CI\tUNPARSED\tFAILED")
+	by := byField(rep)
+	head := "PROMPT\tMODEL\tMETRIC\t"
+	if by != "" {
+		head += strings.ToUpper(by) + "\t"
+	}
+	fmt.Fprintln(tw, head+"N\tRUNS\tSCORE\t95% CI\tUNPARSED\tFAILED")
 	for _, g := range rep.Groups {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.3f\t[%.3f, %.3f]\t%d\t%d\n",
-			g.Prompt, g.Model, g.Metric, g.N, g.Rows, g.Score, g.Low, g.High, g.Unparsed, g.Failed)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t", g.Prompt, g.Model, g.Metric)
+		if by != "" {
+			fmt.Fprintf(tw, "%s\t", orEmpty(g.Value))
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%.3f\t[%.3f, %.3f]\t%d\t%d\n", g.N, g.Rows, g.Score, g.Low, g.High, g.Unparsed, g.Failed)
 	}
 	return tw.Flush()
+}
+
+// byField is the field a report's groups are split by (eval --by), or "".
+func byField(rep Report) string {
+	for _, g := range rep.Groups {
+		if g.By != "" {
+			return g.By
+		}
+	}
+	return ""
+}
+
+// orEmpty shows a missing subgroup value as "(none)".
+func orEmpty(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	return v
 }
 
 // WriteSummaryCSV writes the report as CSV, one line per group.
 func WriteSummaryCSV(w io.Writer, rep Report) error {
 	cw := csvsafe.NewWriter(w)
-	cw.Write([]string{"prompt_name", "model", "metric", "n", "runs", "score", "ci_low", "ci_high", "unparsed", "failed"})
+	head := []string{"prompt_name", "model", "metric", "n", "runs", "score", "ci_low", "ci_high", "unparsed", "failed"}
+	by := byField(rep)
+	if by != "" {
+		head = append(head, "by", "value")
+	}
+	cw.Write(head)
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
 	for _, g := range rep.Groups {
-		cw.Write([]string{g.Prompt, g.Model, string(g.Metric), strconv.Itoa(g.N), strconv.Itoa(g.Rows),
-			f(g.Score), f(g.Low), f(g.High), strconv.Itoa(g.Unparsed), strconv.Itoa(g.Failed)})
+		rec := []string{g.Prompt, g.Model, string(g.Metric), strconv.Itoa(g.N), strconv.Itoa(g.Rows),
+			f(g.Score), f(g.Low), f(g.High), strconv.Itoa(g.Unparsed), strconv.Itoa(g.Failed)}
+		if by != "" {
+			rec = append(rec, g.By, g.Value)
+		}
+		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()

@@ -54,6 +54,9 @@ const GoodRating = 4
 func Agree(rows []Row, opt EvalOptions) map[Side]map[Metric]Agreement {
 	opt = opt.withDefaults()
 	out := map[Side]map[Metric]Agreement{}
+	if opt.By != "" {
+		return out // keyed by (prompt, model), which subgroups would share
+	}
 	for _, g := range collectRuns(rows, opt) {
 		if !isAccuracy(g.key.metric) {
 			continue

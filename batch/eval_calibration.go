@@ -138,7 +138,7 @@ func Calibrate(rows []Row, opt EvalOptions) map[Side]map[Metric]Calibration {
 		if !ok {
 			continue
 		}
-		k := groupKey{r.PromptName, r.Model, m}
+		k := groupKey{prompt: r.PromptName, model: r.Model, metric: m}
 		g := groups[k]
 		if g == nil {
 			g = &group{runs: map[string][]probRun{}}

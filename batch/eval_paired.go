@@ -39,6 +39,10 @@ type Pair struct {
 	A      Side   `json:"a"`
 	B      Side   `json:"b"`
 	Metric Metric `json:"metric"`
+	// By and Value, with eval --by FIELD, are the field and the value of
+	// the subgroup both sides are scored on.
+	By    string `json:"by,omitempty"`
+	Value string `json:"value,omitempty"`
 	// N is the number of items both have, Runs the number of matched
 	// (item, repetition) pairs behind them.
 	N    int `json:"n"`
@@ -72,7 +76,7 @@ func Compare(rows []Row, opt EvalOptions) []Pair {
 	var pairs []Pair
 	for i, a := range groups {
 		for _, b := range groups[i+1:] {
-			if a.key.metric != b.key.metric {
+			if a.key.metric != b.key.metric || a.key.by != b.key.by {
 				continue
 			}
 			if p, ok := comparePair(a, b, opt); ok {
@@ -143,7 +147,7 @@ func comparePair(a, b *itemRuns, opt EvalOptions) (Pair, bool) {
 	diff := func(idx []int) float64 { return groupStat(m, ra, idx) - groupStat(m, rb, idx) }
 	all := allIdx(len(ra))
 	p := Pair{A: Side{a.key.prompt, a.key.model}, B: Side{b.key.prompt, b.key.model}, Metric: m,
-		N: len(ra), Runs: runs, ScoreA: groupStat(m, ra, all), ScoreB: groupStat(m, rb, all)}
+		By: opt.By, Value: a.key.by, N: len(ra), Runs: runs, ScoreA: groupStat(m, ra, all), ScoreB: groupStat(m, rb, all)}
 	p.Diff = p.ScoreA - p.ScoreB
 	vals := clusterBootstrap(len(ra), opt.Resamples, opt.Seed, diff)
 	var ok bool
@@ -167,12 +171,16 @@ func WritePairs(w io.Writer, pairs []Pair) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "A\tB\tMETRIC\tN\tRUNS\tSCORE A\tSCORE B\tDIFF\t95% CI\tP\tP (HOLM)\tTEST")
 	for _, p := range pairs {
+		metric := string(p.Metric)
+		if p.By != "" {
+			metric += " " + p.By + "=" + orEmpty(p.Value)
+		}
 		test := p.Test
 		if p.AOnly != nil {
 			test = fmt.Sprintf("%s (%d vs %d discordant)", test, *p.AOnly, *p.BOnly)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.3f\t%.3f\t%+.3f\t[%+.3f, %+.3f]\t%s\t%s\t%s\n",
-			p.A, p.B, p.Metric, p.N, p.Runs, p.ScoreA, p.ScoreB, p.Diff, p.Low, p.High,
+			p.A, p.B, metric, p.N, p.Runs, p.ScoreA, p.ScoreB, p.Diff, p.Low, p.High,
 			formatP(p.PValue), formatP(p.PAdjusted), test)
 	}
 	return tw.Flush()

@@ -14,6 +14,9 @@ type scoredRun struct {
 	answer string
 	// labels is a macro-f1 run's tally.
 	labels labelTally
+	// truth is a class metric's reference class (answer is the class
+	// predicted).
+	truth string
 	// rating is the researcher's rating of the run, 1 to 5, or 0.
 	rating int
 }
@@ -25,9 +28,6 @@ type itemRuns struct {
 	items []string
 	runs  map[string][]scoredRun
 }
-
-// isAccuracy reports whether m scores each run 0 or 1.
-func isAccuracy(m Metric) bool { return m == Exact || m == MCQ || m == YesNo }
 
 // collectRuns scores rows as [Evaluate] does (the same groups, the same
 // runs: ok, with a reference the metric can use) and keeps each run's
@@ -41,7 +41,7 @@ func collectRuns(rows []Row, opt EvalOptions) []*itemRuns {
 		if m == Auto {
 			m = InferMetric(r.Answer, r.Choices)
 		}
-		k := groupKey{r.PromptName, r.Model, m}
+		k := keyOf(r, m, opt.By)
 		g := groups[k]
 		if g == nil {
 			g = &itemRuns{key: k, runs: map[string][]scoredRun{}}
@@ -74,52 +74,24 @@ func collectRuns(rows []Row, opt EvalOptions) []*itemRuns {
 // or the structured answer's field); ok is false when its reference cannot
 // be used.
 func scoreRun(m Metric, r Row, field string) (scoredRun, bool) {
-	text, s, parsed, _, ok := scoreReply(m, r, field)
-	if !ok {
-		return scoredRun{}, false
-	}
-	run := scoredRun{rep: r.Repetition, score: s, rating: r.Rating}
-	switch m {
-	case MCQ:
-		if i, ok := ParseChoice(text, r.Choices); ok && parsed {
-			run.answer = string(rune('A' + i))
-		}
-	case YesNo:
-		if yes, ok := ParseYesNo(text); ok && parsed {
-			run.answer = map[bool]string{true: "yes", false: "no"}[yes]
-		}
-	case Exact:
-		run.answer = map[bool]string{true: "correct", false: "wrong"}[s == 1]
-	case MacroF1:
-		truth, _ := ParseLabels(r.Answer, r.Choices)
-		pred, _ := PredictLabels(text, r.Choices)
-		run.labels = labelOutcome(truth, pred, r.Choices)
-	}
-	if isAccuracy(m) && !parsed {
-		run.answer = "unparsed"
-	}
-	return run, true
+	run, _, _, ok := scoreReply(m, r, field)
+	return run, ok
 }
 
 // groupStat is a group's score over some of its items (idx indexes
-// items; an index twice counts twice) and the runs of each that keep
-// says to (nil: all): the mean over items of each item's mean score, or
-// for macro-f1 the macro-F1 of all their runs' labels. It is NaN when no
-// item has a run kept.
+// items; an index twice counts twice) and all their runs: the mean over
+// items of each item's mean score, or a corpus-level metric's aggregate
+// of all their runs. It is NaN when no item has a run.
 func groupStat(m Metric, items [][]scoredRun, idx []int) float64 {
-	if m == MacroF1 {
-		t := labelTally{}
-		n := 0
+	if d, _ := metricOf(m); d.aggregate != nil {
+		var runs []scoredRun
 		for _, i := range idx {
-			for _, r := range items[i] {
-				t.add(r.labels)
-				n++
-			}
+			runs = append(runs, items[i]...)
 		}
-		if n == 0 {
+		if len(runs) == 0 {
 			return math.NaN()
 		}
-		return t.macroF1()
+		return d.aggregate(runs)
 	}
 	s, n := 0.0, 0
 	for _, i := range idx {

@@ -3,14 +3,18 @@ package batch
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,8 +24,9 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
-// Item is one study to ask about: its image files and, optionally, a
-// question, a reference answer and multiple-choice options.
+// Item is one question to ask: its image files (none for a text-only
+// question) and, optionally, a question, a reference answer,
+// multiple-choice options and metadata.
 type Item struct {
 	// ID names the item in results; unique within a batch.
 	ID string `json:"id"`
@@ -34,6 +39,11 @@ type Item struct {
 	Question string   `json:"question,omitempty"`
 	Answer   string   `json:"answer,omitempty"`
 	Choices  []string `json:"choices,omitempty"`
+	// Meta are the manifest's other fields (answer_type, organ, modality,
+	// language, question_type, split, …): carried into the item's rows,
+	// where eval --by splits scores by them. A field that is not a JSON
+	// string is kept as its JSON text.
+	Meta map[string]string `json:"-"`
 	// Source is where the item was read from, "FILE:LINE", for errors.
 	Source string `json:"-"`
 	// Named is true when the manifest gave the id. Otherwise ID defaults
@@ -103,12 +113,86 @@ func LoadManifestWith(path string, locate Locate) ([]Item, error) {
 		return nil, err
 	}
 	if len(items) == 0 {
-		return nil, inputErr(path, 0, "no items: a manifest has one line per item, each with \"images\"")
+		return nil, inputErr(path, 0, "no items: a manifest has one line per item, each with \"images\", \"question\" or both")
 	}
 	if err := resolve(path, filepath.Dir(path), items, locate); err != nil {
 		return nil, err
 	}
 	return items, nil
+}
+
+// itemFields are the fields of a manifest item that are not metadata.
+var itemFields = []string{"id", "images", "question", "answer", "choices"}
+
+// UnmarshalJSON reads a manifest line: the item's fields, and every other
+// field into Meta.
+func (it *Item) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	type plain Item // without this method
+	var p plain
+	known := map[string]json.RawMessage{}
+	for k, v := range raw {
+		if slices.Contains(itemFields, k) {
+			known[k] = v
+			continue
+		}
+		if p.Meta == nil {
+			p.Meta = map[string]string{}
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			s = string(bytes.TrimSpace(v))
+		}
+		p.Meta[k] = s
+	}
+	kb, _ := json.Marshal(known)
+	meta := p.Meta
+	if err := json.Unmarshal(kb, &p); err != nil {
+		return err
+	}
+	p.Meta = meta
+	*it = Item(p)
+	return nil
+}
+
+// MarshalJSON writes an item as a manifest line: id, images, question,
+// answer, choices, then its metadata's fields in name order.
+func (it Item) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	field := func(k string, v any) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, _ := json.Marshal(v)
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	field("id", it.ID)
+	if len(it.Images) > 0 {
+		field("images", it.Images)
+	}
+	if it.Question != "" {
+		field("question", it.Question)
+	}
+	if it.Answer != "" {
+		field("answer", it.Answer)
+	}
+	if len(it.Choices) > 0 {
+		field("choices", it.Choices)
+	}
+	for _, k := range slices.Sorted(maps.Keys(it.Meta)) {
+		if !slices.Contains(itemFields, k) {
+			field(k, it.Meta[k])
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 func parseJSONLManifest(path string, data []byte) ([]Item, error) {
@@ -120,7 +204,7 @@ func parseJSONLManifest(path string, data []byte) ([]Item, error) {
 		}
 		var it Item
 		if err := json.Unmarshal(line, &it); err != nil {
-			return nil, inputErr(path, i+1, "not a JSON object with id, images, question, answer, choices: %v", err)
+			return nil, inputErr(path, i+1, "not a JSON object with id, images, question, answer, choices (and metadata fields): %v", err)
 		}
 		it.Source = fmt.Sprintf("%s:%d", path, i+1)
 		it.Named = it.ID != ""
@@ -141,7 +225,9 @@ func parseCSVManifest(path string, data []byte) ([]Item, error) {
 		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
 	}
 	if _, ok := col["images"]; !ok {
-		return nil, inputErr(path, 1, "the CSV header has no \"images\" column (want id,images,question,answer,choices)")
+		if _, ok := col["question"]; !ok {
+			return nil, inputErr(path, 1, "the CSV header has neither an \"images\" nor a \"question\" column (want id,images,question,answer,choices)")
+		}
 	}
 	get := func(rec []string, name string) string {
 		if i, ok := col[name]; ok && i < len(rec) {
@@ -175,7 +261,17 @@ func parseCSVManifest(path string, data []byte) ([]Item, error) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
+		var meta map[string]string
+		for name, i := range col {
+			if !slices.Contains(itemFields, name) && name != "" && i < len(rec) {
+				if meta == nil {
+					meta = map[string]string{}
+				}
+				meta[name] = strings.TrimSpace(rec[i])
+			}
+		}
 		items = append(items, Item{
+			Meta:     meta,
 			ID:       get(rec, "id"),
 			Images:   split(get(rec, "images"), ";"),
 			Question: get(rec, "question"),
@@ -196,7 +292,14 @@ func resolve(file, dir string, items []Item, locate Locate) error {
 		it := &items[i]
 		line := lineOf(it.Source)
 		if len(it.Images) == 0 {
-			return inputErr(file, line, "no images: give \"images\": [\"path\", ...]")
+			// A text-only question (MedQA, PubMedQA, EHR questions).
+			if strings.TrimSpace(it.Question) == "" {
+				return inputErr(file, line, "neither images nor a question: give \"images\": [\"path\", ...], \"question\": \"…\" or both")
+			}
+			if it.ID == "" {
+				// Named from its text, which a path never is.
+				it.ID, it.Named = textID(it), true
+			}
 		}
 		it.Paths = make([]string, len(it.Images))
 		for j, im := range it.Images {
@@ -235,6 +338,14 @@ func resolve(file, dir string, items []Item, locate Locate) error {
 		seen[it.ID] = it.Source
 	}
 	return nil
+}
+
+// textID is the id of a text-only item the manifest did not name:
+// "text-" and 12 hex digits of the SHA-256 of its question, answer and
+// choices.
+func textID(it *Item) string {
+	sum := sha256.Sum256([]byte(it.Question + "\x00" + it.Answer + "\x00" + strings.Join(it.Choices, "\x00")))
+	return "text-" + hex.EncodeToString(sum[:6])
 }
 
 func lineOf(source string) int {

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"archive/zip"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -71,9 +72,9 @@ func TestManifestErrorsNameFileAndLine(t *testing.T) {
 		{"m.jsonl", `{"images":["a.png"]}` + "\n" + `{"images": [` + "\n", 2, "not a JSON object"},
 		{"m.jsonl", `{"id":"x","images":["a.png"]}` + "\n\n" + `{"id":"x","images":["a.png"]}`, 3, "used twice"},
 		{"m.jsonl", `{"id":"x","images":["missing.dcm"]}`, 1, "missing.dcm"},
-		{"m.jsonl", `{"id":"x","question":"q"}`, 1, "no images"},
+		{"m.jsonl", `{"id":"x","answer":"a"}`, 1, "neither images nor a question"},
 		{"m.jsonl", "\n", 0, "no items"},
-		{"m.csv", "id,question\nx,q\n", 1, `no "images" column`},
+		{"m.csv", "id,answer\nx,q\n", 1, `neither an "images" nor a "question" column`},
 		{"m.csv", "id,images\nx,a.png\ny,\"unclosed\n", 3, "quote"},
 	} {
 		p := filepath.Join(dir, tc.name)
@@ -181,5 +182,38 @@ func TestLoadPromptsAndRender(t *testing.T) {
 		if !errors.As(err, &ie) || ie.Line != tc.line || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err %v, want line %d … %s", tc.text, err, tc.line, tc.want)
 		}
+	}
+}
+
+// TestManifestTextOnlyAndMetadata reads text-only items (no images: MedQA,
+// PubMedQA) and the fields beyond id, images, question, answer and
+// choices as metadata, from JSON Lines and CSV; an unnamed text-only item
+// is named from its text, and a line written back reads the same.
+func TestManifestTextOnlyAndMetadata(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.png"), "\x89PNG\r\n\x1a\n")
+	p := filepath.Join(dir, "m.jsonl")
+	write(t, p, `{"id":"q1","question":"Which?","choices":["x","y"],"answer":"B","subject":"Anatomy","year":2019}`+"\n"+
+		`{"question":"Is it?","answer":"yes"}`+"\n"+
+		`{"id":"img","images":["a.png"],"question":"Where?","answer_type":"CLOSED"}`+"\n")
+	items, err := LoadManifest(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 3 || len(items[0].Paths) != 0 || items[0].Meta["subject"] != "Anatomy" || items[0].Meta["year"] != "2019" {
+		t.Fatalf("items %+v", items)
+	}
+	if !strings.HasPrefix(items[1].ID, "text-") || !items[1].Named || items[2].Meta["answer_type"] != "CLOSED" {
+		t.Errorf("unnamed text item %+v, image item meta %v", items[1], items[2].Meta)
+	}
+	line, _ := json.Marshal(items[0])
+	if want := `{"id":"q1","question":"Which?","answer":"B","choices":["x","y"],"subject":"Anatomy","year":"2019"}`; string(line) != want {
+		t.Errorf("written back as %s, want %s", line, want)
+	}
+	c := filepath.Join(dir, "m.csv")
+	write(t, c, "id,question,answer,organ\nq1,Is it?,no,CHEST\n")
+	items, err = LoadManifest(c)
+	if err != nil || len(items) != 1 || items[0].Meta["organ"] != "CHEST" || len(items[0].Images) != 0 {
+		t.Errorf("CSV: %+v, %v", items, err)
 	}
 }

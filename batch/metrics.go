@@ -1,21 +1,9 @@
 package batch
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 )
-
-// ParseMetric reads a metric's name.
-func ParseMetric(s string) (Metric, error) {
-	switch m := Metric(strings.ToLower(strings.TrimSpace(s))); m {
-	case Exact, MCQ, YesNo, F1, MacroF1, Auto:
-		return m, nil
-	case "":
-		return Auto, nil
-	}
-	return "", fmt.Errorf("unknown metric %q: want exact, mcq, yesno, f1, macro-f1 or auto", s)
-}
 
 // InferMetric is the metric Auto uses for a row.
 func InferMetric(answer string, choices []string) Metric {
@@ -216,41 +204,3 @@ func ChoiceIndex(answer string, choices []string) (int, bool) {
 	return 0, false
 }
 
-// Score scores one reply against a reference answer with metric m (not
-// Auto). parsed is false when an mcq or yesno reply names no option or
-// yes/no (it scores 0); scorable is false when the reference cannot be
-// used with the metric (no reference, a reference that is not an option or
-// not yes/no).
-func Score(m Metric, reply, answer string, choices []string) (score float64, parsed, scorable bool) {
-	if strings.TrimSpace(answer) == "" {
-		return 0, false, false
-	}
-	b := func(v bool) float64 {
-		if v {
-			return 1
-		}
-		return 0
-	}
-	switch m {
-	case Exact:
-		return b(ExactMatch(reply, answer)), true, true
-	case F1:
-		return TokenF1(reply, answer), true, true
-	case YesNo:
-		if !isYesNo(answer) {
-			return 0, false, false
-		}
-		yes, ok := ParseYesNo(reply)
-		return b(ok && yes == (Normalize(answer) == "yes")), ok, true
-	case MCQ:
-		want, ok := ChoiceIndex(answer, choices)
-		if !ok {
-			return 0, false, false
-		}
-		got, ok := ParseChoice(reply, choices)
-		return b(ok && got == want), ok, true
-	case MacroF1:
-		return scoreLabels(reply, answer, choices)
-	}
-	return 0, false, false
-}

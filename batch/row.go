@@ -54,6 +54,10 @@ type Row struct {
 	Question string   `json:"question"`
 	Answer   string   `json:"answer"`
 	Choices  []string `json:"choices"`
+	// Meta is the item's metadata: the manifest's fields beyond id,
+	// images, question, answer and choices (answer_type, organ, modality,
+	// language, …), which eval --by splits scores by.
+	Meta map[string]string `json:"meta,omitempty"`
 	// Images are the item's files as the manifest names them,
 	// InputSHA256 the SHA-256 of their bytes, and ImageSHA256 that of the
 	// model-input PNGs sent (as history stores them).

@@ -303,7 +303,8 @@ func (r *Runner) scoreChoices(ctx context.Context, j Job, req inference.Request,
 }
 
 // request is job j's model request: its prompt's recipe makes it, or the
-// item's images (prepared once for all its jobs) go before the text.
+// item's images (prepared once for all its jobs; none for a text-only
+// item) go before the text.
 func (r *Runner) request(ctx context.Context, j Job, cache *imageCache) (inference.Request, error) {
 	if j.Prompt.Recipe != "" {
 		if r.Recipe == nil {
@@ -350,7 +351,7 @@ func (r *Runner) Requests(ctx context.Context, jobs []Job, fn func(Job, inferenc
 func (r *Runner) newRow(j Job) Row {
 	row := Row{
 		Key: j.Key, ItemID: j.Item.ID, PromptName: j.Prompt.Name, Model: j.Model, Repetition: j.Repetition,
-		Question: core.BoundText(j.Item.Question, core.MaxStoredText), Answer: core.BoundText(j.Item.Answer, core.MaxStoredText), Choices: j.Item.Choices,
+		Question: core.BoundText(j.Item.Question, core.MaxStoredText), Answer: core.BoundText(j.Item.Answer, core.MaxStoredText), Choices: j.Item.Choices, Meta: j.Item.Meta,
 		InputSHA256: j.InputSHA256, System: core.BoundText(j.System, core.MaxStoredText), Prompt: core.BoundText(j.Text, core.MaxStoredText),
 		Options: r.Options, Prep: r.Prep,
 		Backend: r.BackendName, Endpoint: r.Endpoint, StartedAt: time.Now().UTC(),
@@ -487,6 +488,9 @@ func newImageCache(jobs []Job, prepare func(string) (inference.Image, error)) *i
 }
 
 func (c *imageCache) get(j Job) ([]inference.Image, error) {
+	if len(j.Item.Paths) == 0 {
+		return nil, nil // a text-only item
+	}
 	c.mu.Lock()
 	e := c.items[j.ItemIndex]
 	c.mu.Unlock()

@@ -52,6 +52,10 @@ type EvalGroup struct {
 	Prompt string `json:"prompt_name"`
 	Model  string `json:"model"`
 	Metric Metric `json:"metric"`
+	// By and Value, with eval --by FIELD, are the item field the rows
+	// were split by and this group's value of it.
+	By    string `json:"by,omitempty"`
+	Value string `json:"value,omitempty"`
 	// N is the number of items scored; Rows the number of runs (items ×
 	// repetitions) behind them.
 	N    int `json:"n"`
@@ -90,5 +94,9 @@ type EvalReport struct {
 
 // Label is a group's short name, "prompt / model / metric".
 func (g EvalGroup) Label() string {
-	return strings.Join([]string{g.Prompt, g.Model, string(g.Metric)}, " / ")
+	parts := []string{g.Prompt, g.Model, string(g.Metric)}
+	if g.By != "" {
+		parts = append(parts, g.By+"="+g.Value)
+	}
+	return strings.Join(parts, " / ")
 }
