@@ -203,4 +203,3 @@ func ChoiceIndex(answer string, choices []string) (int, bool) {
 	}
 	return 0, false
 }
-
