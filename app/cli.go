@@ -37,8 +37,12 @@ Commands:
                                resumable, every run logged to history; --endpoint URL...
                                or --endpoints FILE spread it over servers;
                                --emit-openai-batch / --import-results for vllm run-batch
-  eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration]
+  eval FILE.jsonl [--metric NAME] [--by FIELD] [--paired] [--calibration]
                                score a batch result: per prompt and model, with 95% CIs
+  dataset import --format F PATH --out FILE.jsonl
+                               a public benchmark's published layout to a manifest
+  benchmark list|run NAME --data PATH
+                               reproduce a model-card row: import, run, score, compare
   pacs find|series|get|store --url URL
                                query a DICOMweb PACS, retrieve a study or series into
                                the local cache, store DICOM files; a source may be

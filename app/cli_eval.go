@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -14,17 +15,30 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
-const evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric auto|exact|mcq|yesno|f1|macro-f1] [--paired] [--calibration] [--field NAME] [--history-ratings] [--prompt-version HEX] [--by-version] [--json] [--csv FILE.csv] [--chart FILE.png] [--report FILE.html|FILE.pdf] [--resamples N] [--seed N]"
+// evalUsage names the metrics from batch's table, so that a new metric
+// is in the usage, the flag's help and the error without an edit here.
+var evalUsage = "usage: medgemma-workbench eval FILE.jsonl [--metric " + strings.Join(batch.MetricNames(), "|") + "] [--by FIELD] [--paired] [--calibration] [--field NAME] [--history-ratings] [--prompt-version HEX] [--by-version] [--json] [--csv FILE.csv] [--chart FILE.png] [--report FILE.html|FILE.pdf] [--resamples N] [--seed N]"
+
+// evalFlagSet is eval's flag set: it reads a result file (and, with
+// --history-ratings, the data dir's history), so of the global flags it
+// takes only --data-dir; the runtime's are not listed.
+func evalFlagSet(cfg *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "history database (for --history-ratings)")
+	return fs
+}
 
 func (c *cli) eval(args []string) error {
-	fs := newFlags("eval", &c.cfg)
+	fs := evalFlagSet(&c.cfg)
 	var (
-		metric, csvPath, chart, field, reportPath, version   string
-		jsonOut, paired, calibration, histRatings, byVersion bool
-		resamples                                            int
-		seed                                                 uint64
+		metric, csvPath, chart, field, reportPath, version, by string
+		jsonOut, paired, calibration, histRatings, byVersion   bool
+		resamples                                              int
+		seed                                                   uint64
 	)
-	fs.StringVar(&metric, "metric", "auto", "exact, mcq, yesno, f1, macro-f1 (choices are labels, the answer lists those present), or auto: mcq for rows with choices, yesno for yes/no answers, else f1")
+	fs.StringVar(&metric, "metric", "auto", "the metric:"+batch.MetricHelp())
+	fs.StringVar(&by, "by", "", "one score per value of this item field (the manifest's metadata: answer_type, organ, modality, language, …), each with its 95% CI")
 	fs.BoolVar(&jsonOut, "json", false, "print one JSON object per (prompt, model, metric) (with --paired, per pair) instead of the table")
 	fs.BoolVar(&paired, "paired", false, "compare every two (prompt, model) on the items and repetitions both have: difference, paired bootstrap 95% CI, exact McNemar or bootstrap p-value, Holm-adjusted p")
 	fs.BoolVar(&calibration, "calibration", false, "also score the rows' choice_probs: arg-max accuracy, AUROC, Brier score, ECE and reliability bins, each with a 95% CI")
@@ -57,6 +71,9 @@ func (c *cli) eval(args []string) error {
 	if paired && calibration {
 		return usagef("--paired and --calibration print different rows: run eval once for each")
 	}
+	if by != "" && calibration {
+		return usagef("--by and --calibration: calibration is not split by subgroup; run eval once for each")
+	}
 	if reportPath != "" {
 		if _, err := reportFormat(reportPath); err != nil {
 			return usagef("--report: %v", err)
@@ -81,7 +98,10 @@ func (c *cli) eval(args []string) error {
 	if field != "" && !anyHasField(rows, field) {
 		return usagef("--field %s: no row's structured answer has it (its fields: %s)", field, fieldList(rows))
 	}
-	opt := batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed, Field: field}
+	if by != "" && !anyHasMeta(rows, by) {
+		return usagef("--by %s: no row's item has it (their fields: %s)", by, metaList(rows))
+	}
+	opt := batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed, Field: field, By: by}
 	rep, _, err := evaluateRows(path, rows, truncated, opt, "--metric")
 	if err != nil {
 		return &UsageError{err}
@@ -98,7 +118,38 @@ func (c *cli) eval(args []string) error {
 	if calibration {
 		cal = batch.Calibrate(rows, opt)
 	}
-	return c.writeEval(rep, batch.Agree(rows, opt), cal, calibration, jsonOut, csvPath, chart)
+	if err := c.writeEval(rep, batch.Agree(rows, opt), cal, calibration, jsonOut, csvPath, chart); err != nil {
+		return err
+	}
+	if classes := batch.PerClass(rows, opt); len(classes) > 0 && !jsonOut {
+		fmt.Fprintln(c.stdout)
+		return batch.WriteClasses(c.stdout, classes)
+	}
+	return nil
+}
+
+// anyHasMeta reports whether a row's item has the metadata field.
+func anyHasMeta(rows []batch.Row, field string) bool {
+	for _, r := range rows {
+		if _, ok := r.Meta[field]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// metaList names the item fields the rows carry, sorted, or "none".
+func metaList(rows []batch.Row) string {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for k := range r.Meta {
+			seen[k] = true
+		}
+	}
+	if len(seen) == 0 {
+		return "none: give the manifest's items fields beyond id, images, question, answer and choices"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(seen)), ", ")
 }
 
 // historyRatings fills in rows' ratings from the history database, by

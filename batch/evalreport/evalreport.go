@@ -39,6 +39,9 @@ type Options struct {
 	// generated (zero: now).
 	AppVersion string
 	Now        time.Time
+	// Benchmark, when set, are facts the report opens its summary with:
+	// a model-card row's name, dataset, the card's value and ours.
+	Benchmark []Fact
 }
 
 // Fact is one labelled value.
@@ -141,6 +144,9 @@ func Build(rows []batch.Row, opt Options) (*Document, error) {
 	if eo.Field != "" {
 		doc.Subtitle += " · field " + eo.Field
 	}
+	if eo.By != "" {
+		doc.Subtitle += " · by " + eo.By
+	}
 
 	doc.Scores = scoreTable(rep)
 	if pairs := batch.Compare(rows, eo); len(pairs) > 0 {
@@ -167,7 +173,7 @@ func Build(rows []batch.Row, opt Options) (*Document, error) {
 	if eo.Field != "" {
 		field = fmt.Sprintf("%s (%d runs without it, scored as unparsed)", eo.Field, rep.NoField)
 	}
-	doc.Summary = []Fact{
+	doc.Summary = append(slices.Clone(opt.Benchmark), []Fact{
 		{"Result file", name},
 		{"Runs", fmt.Sprint(len(rows))},
 		{"Items", fmt.Sprint(len(items))},
@@ -177,7 +183,7 @@ func Build(rows []batch.Row, opt Options) (*Document, error) {
 		{"Metric", metricText(eo.Metric, rep)},
 		{"Scored field", field},
 		{"Bootstrap", fmt.Sprintf("%d resamples, seed %d, percentile 95%% intervals, items resampled", eo.Resamples, eo.Seed)},
-	}
+	}...)
 	doc.Provenance = []Fact{
 		{"Result file SHA-256", opt.SourceSHA256},
 		{"Workbench version", opt.AppVersion},
@@ -189,7 +195,7 @@ func Build(rows []batch.Row, opt Options) (*Document, error) {
 
 // notes say how the numbers were computed.
 var notes = []string{
-	"Scores are the mean over items of each item's mean over its repetitions (macro-f1: the corpus-level macro-F1); 95% intervals are percentile bootstrap intervals resampling items, their repetitions together.",
+	"Scores are the mean over items of each item's mean over its repetitions (macro-f1, balanced-accuracy, weighted-f1: the corpus-level score of all the runs, recomputed for each resample); 95% intervals are percentile bootstrap intervals resampling items, their repetitions together.",
 	"Paired differences are A's score minus B's on the items and repetitions both have, with a paired bootstrap 95% interval; the p-value is the exact McNemar test for an accuracy metric with one run per item, else the bootstrap's, and Holm's step-down adjustment over all pairs controls the family-wise error rate.",
 	"Calibration uses the rows' choice probabilities (batch --score logprob): arg-max accuracy, AUROC (one-vs-rest, mean over options, for multiple choice), Brier score and the expected calibration error over 10 equal-width confidence bins.",
 	"Kappa between repetitions is Cohen's (the mean over every two repetitions with three or more); against ratings a rating of 4 or 5 counts as right.",
@@ -217,9 +223,27 @@ func sci(lo, hi float64) string { return fmt.Sprintf("[%+.3f, %+.3f]", lo, hi) }
 // scoreTable is what eval prints.
 func scoreTable(rep batch.Report) Table {
 	t := Table{Header: []string{"Prompt", "Model", "Metric", "N", "Runs", "Score", "95% CI", "Unparsed", "Failed"}}
+	by := ""
 	for _, g := range rep.Groups {
-		t.Rows = append(t.Rows, []string{g.Prompt, g.Model, string(g.Metric), fmt.Sprint(g.N), fmt.Sprint(g.Rows),
-			f3(g.Score), ci(g.Low, g.High), fmt.Sprint(g.Unparsed), fmt.Sprint(g.Failed)})
+		if g.By != "" {
+			by = g.By
+		}
+	}
+	if by != "" {
+		// eval --by: one row per subgroup, its value after the metric.
+		t.Header = slices.Insert(t.Header, 3, by)
+	}
+	for _, g := range rep.Groups {
+		row := []string{g.Prompt, g.Model, string(g.Metric), fmt.Sprint(g.N), fmt.Sprint(g.Rows),
+			f3(g.Score), ci(g.Low, g.High), fmt.Sprint(g.Unparsed), fmt.Sprint(g.Failed)}
+		if by != "" {
+			v := g.Value
+			if v == "" {
+				v = "(none)"
+			}
+			row = slices.Insert(row, 3, v)
+		}
+		t.Rows = append(t.Rows, row)
 	}
 	return t
 }
