@@ -234,7 +234,30 @@ func loadBatch(ctx context.Context, spec BatchSpec, dataDir string) (*loadedBatc
 		b.close()
 		return nil, &batchInputError{field: fieldPrompts, err: err}
 	}
+	if err := b.checkTextOnly(); err != nil {
+		b.close()
+		return nil, &batchInputError{field: spec.source(), err: err}
+	}
 	return b, nil
+}
+
+// checkTextOnly refuses, before anything runs, a text-only item (no
+// images) asked with a prompt whose recipe makes the model's images from
+// the item's files: the recipe has nothing to read.
+func (b *loadedBatch) checkTextOnly() error {
+	for _, p := range b.prompts.Prompts {
+		if p.Recipe == "" {
+			continue
+		}
+		for _, it := range b.items {
+			if len(it.Paths) == 0 {
+				return &batch.InputError{File: it.Source, Err: fmt.Errorf(
+					"item %s has no images, and prompt %q's recipe %s makes its input from the item's images: give the item \"images\", or ask text-only items with a prompt without a recipe",
+					it.ID, p.Name, p.Recipe)}
+			}
+		}
+	}
+	return nil
 }
 
 // resolveRecipes finds the recipe each prompt names, before anything runs,
