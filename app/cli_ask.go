@@ -289,7 +289,7 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 		}
 		if err == nil {
 			fmt.Fprintf(c.stderr, "run %d · %s · %d prompt tokens · %d tokens in %s · %s\n",
-				id, res.Model, res.PromptEvalCount, res.EvalCount, res.TotalDuration.Round(time.Millisecond), res.DoneReason)
+				id, res.Model, res.PromptEvalCount, res.EvalCount, res.TotalDuration.Round(time.Millisecond), core.DoneReasonText(res.DoneReason))
 			if res.Truncated {
 				fmt.Fprintf(c.stderr, "the answer was cut off at %d tokens (num_ctx %d): raise --num-predict or --num-ctx for a complete one\n", res.EvalCount, res.NumCtx)
 			}
@@ -306,7 +306,7 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 		"run_id": id, "model": res.Model, "model_digest": res.ModelDigest,
 		"runtime_version": res.RuntimeVersion, "image_sha256": shas, "image_codec_sha256": codecs,
 		"prompt_eval_count": res.PromptEvalCount, "eval_count": res.EvalCount,
-		"output": res.Output, "done_reason": res.DoneReason, "status": res.Status,
+		"output": res.Output, "done_reason": res.DoneReason, "done_text": core.DoneReasonText(res.DoneReason), "status": res.Status,
 		"chunks": res.Chunks, "total_duration_ms": res.TotalDuration.Milliseconds(),
 		"first_token_ms": res.FirstToken.Milliseconds(), "error": res.Error,
 		"truncated": res.Truncated, "thinking": res.Thinking, "num_ctx": res.NumCtx,

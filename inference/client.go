@@ -177,7 +177,7 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 	}))
 	dog.stop()
 	res := a.finish()
-	return classify(ctx, cctx, req.Model, res, a.done, err)
+	return classify(ctx, cctx, req.Model, res, a.end(), err)
 }
 
 // chatRequest is req as Ollama's streamed chat request.
@@ -248,10 +248,35 @@ type answer struct {
 	onChunk      func(string)
 	start        time.Time
 	done         bool // the server sent its final chunk
+	// lastToken is the last chunk's text, trimmed, and repeats how many
+	// chunks in a row ended the stream with it: the runtime's repeat
+	// limit (core.RuntimeRepeatLimit) counts the same way.
+	lastToken string
+	repeats   int
 }
+
+// streamEnd is how a stream ended, for classify: with the server's final
+// chunk, or else after how many identical chunks.
+type streamEnd struct {
+	done    bool
+	repeats int
+}
+
+func (a *answer) end() streamEnd { return streamEnd{done: a.done, repeats: a.repeats} }
 
 // read takes one chunk of the stream.
 func (a *answer) read(r api.ChatResponse) {
+	if !r.Done {
+		// As the runtime's server counts the runner's chunks: each one's
+		// text (thinking included, as it is before the server's parsers),
+		// trimmed.
+		tok := strings.TrimSpace(r.Message.Content + r.Message.Thinking)
+		if a.repeats > 0 && tok == a.lastToken {
+			a.repeats++
+		} else {
+			a.lastToken, a.repeats = tok, 1
+		}
+	}
 	if t := r.Message.Content; t != "" {
 		if a.res.Chunks == 0 {
 			a.res.FirstToken = time.Since(a.start)
@@ -310,7 +335,7 @@ func (a *answer) finish() Result {
 // classify sets the result's status from how the stream ended (ctx is the
 // caller's, cctx the request's with the watchdog's cause, err the API
 // client's) and returns the error that says what happened.
-func classify(ctx, cctx context.Context, model string, res Result, done bool, err error) (Result, error) {
+func classify(ctx, cctx context.Context, model string, res Result, end streamEnd, err error) (Result, error) {
 	fail := func(err error) (Result, error) {
 		res.Status = StatusError
 		res.Error = err.Error()
@@ -326,12 +351,20 @@ func classify(ctx, cctx context.Context, model string, res Result, done bool, er
 		// Checked first: the API client may end a cancelled stream without
 		// an error.
 		res.Status = StatusCancelled
-		res.DoneReason = "cancelled"
+		res.DoneReason = core.DoneCancelled
 		res.Error = "cancelled"
 		return res, fmt.Errorf("chat with %s: %w", model, ctx.Err())
 	case errors.Is(context.Cause(cctx), ErrStalled):
 		return fail(fmt.Errorf("chat with %s: %w; gave up (the runtime may be overloaded or stuck; see its log); %s", model, context.Cause(cctx), kept))
-	case err == nil && done:
+	case err == nil && end.done:
+		return res, nil
+	case err == nil && end.repeats >= core.RuntimeRepeatLimit:
+		// The runtime's repeat limit: it closes the stream with no final
+		// record. A result, not a crash: the tokens are the workbench's
+		// count, one a chunk as the runtime streams them.
+		res.DoneReason = core.DoneRepeatLimit
+		res.EvalCount = res.Chunks
+		res.EvalDuration = max(res.TotalDuration-res.FirstToken, 0)
 		return res, nil
 	case err == nil:
 		return fail(fmt.Errorf("chat with %s: the server ended the answer early (%w: runner crashed or server stopped); %s", model, ErrRunnerStopped, kept))

@@ -194,11 +194,11 @@ func TestRetryableServerWentAway(t *testing.T) {
 // says the partial answer is kept only when there is one.
 func TestFailedAnswerSaysWhatWasKept(t *testing.T) {
 	ctx := context.Background()
-	_, err := classify(ctx, ctx, "m", Result{}, false, nil)
+	_, err := classify(ctx, ctx, "m", Result{}, streamEnd{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "nothing was generated") || strings.Contains(err.Error(), "partial answer") {
 		t.Errorf("nothing generated: %v", err)
 	}
-	_, err = classify(ctx, ctx, "m", Result{Output: "The liver"}, false, nil)
+	_, err = classify(ctx, ctx, "m", Result{Output: "The liver"}, streamEnd{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "the partial answer is kept") {
 		t.Errorf("a partial answer: %v", err)
 	}

@@ -342,3 +342,30 @@ func TestCompareRepeat(t *testing.T) {
 		t.Errorf("saved %q, want %q", got, want)
 	}
 }
+
+// TestCompareRepeatLimitIsAResult (issue 28, item 2): an answer the
+// runtime ended at its repeat limit is shown as a result in the column —
+// its tokens, the reason in words, the rating offered — not as an error.
+func TestCompareRepeatLimitIsAResult(t *testing.T) {
+	fake := twoModels()
+	h := newHarness(t, fake)
+	h.waitForModel(testModel)
+	fake.set(func(f *fakeBackend) {
+		f.ask = func(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
+			onChunk("The lungs" + strings.Repeat(" clear", core.RuntimeRepeatLimit))
+			return 21, core.Result{Status: core.StatusOK, EvalCount: 33, EvalDuration: time.Second, DoneReason: core.DoneRepeatLimit}, nil
+		}
+	})
+	c := h.first()
+	test.Tap(c.runButton)
+	h.waitFor("the run to end", waitTimeout, func() bool { return !c.running && c.runID == 21 })
+	if hasDialog(h.wb.Window()) {
+		t.Errorf("an error dialog for a run that ended at the repeat limit")
+	}
+	if want := "run 21 · 33 tokens · 33.0 tokens/s · stopped: the runtime ends an answer after 31 identical tokens"; c.stats.Text != want {
+		t.Errorf("stats %q, want %q", c.stats.Text, want)
+	}
+	if !c.rateRow.Visible() {
+		t.Errorf("the run is not offered for rating")
+	}
+}

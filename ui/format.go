@@ -99,7 +99,11 @@ func statsText(runID int64, res core.Result, status core.Status) string {
 	if res.FirstToken > 0 {
 		parts = append(parts, "first token "+units.Duration(res.FirstToken))
 	}
-	if res.DoneReason != "" {
+	switch text := core.DoneReasonText(res.DoneReason); {
+	case res.DoneReason == "":
+	case text != res.DoneReason:
+		parts = append(parts, text) // "stopped: the runtime ends an answer after 31 identical tokens"
+	default:
 		parts = append(parts, "done: "+res.DoneReason)
 	}
 	if v := res.SchemaValid; v != nil {

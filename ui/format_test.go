@@ -40,6 +40,8 @@ func TestStatsText(t *testing.T) {
 		want   string
 	}{
 		{"ok", 42, full, core.StatusOK, "run 42 · 128 tokens · 32.0 tokens/s · first token 1.50 s · done: stop"},
+		{"repeat limit", 43, core.Result{EvalCount: 136, EvalDuration: 4 * time.Second, DoneReason: core.DoneRepeatLimit}, core.StatusOK,
+			"run 43 · 136 tokens · 34.0 tokens/s · stopped: the runtime ends an answer after 31 identical tokens"},
 		{"cancelled", 7, core.Result{FirstToken: 80 * time.Millisecond}, core.StatusCancelled, "cancelled · run 7 · first token 80 ms"},
 		{"error before a run", 0, core.Result{}, core.StatusError, "error"},
 		{"nothing known", 0, core.Result{}, core.StatusOK, "done"},

@@ -168,6 +168,35 @@ type Result struct {
 	Error      string        `json:"error,omitempty"`
 }
 
+// RuntimeRepeatLimit is how many identical tokens in a row the runtime
+// lets through: Ollama's server (llm/server.go, "token repeat limit")
+// counts each token's text, trimmed, against the one before, and at the
+// 32nd alike ends the stream with no final record — no done_reason and
+// no counts. Greedy decoding (temperature 0, every Google recipe) loops
+// like this on long answers.
+const RuntimeRepeatLimit = 31
+
+// Done reasons the workbench sets itself, beside the runtime's own
+// ("stop", "length"); they are stored in history and printed by ask --json.
+const (
+	// DoneRepeatLimit: the runtime ended the answer after
+	// RuntimeRepeatLimit identical tokens. The run is a result (StatusOK)
+	// whose EvalCount the workbench counted (one token a streamed chunk).
+	DoneRepeatLimit = "repeat_limit"
+	// DoneCancelled: the user stopped the run.
+	DoneCancelled = "cancelled"
+)
+
+// DoneReasonText says in words why an answer ended, for a done reason
+// the workbench sets; any other reason is returned as it is.
+func DoneReasonText(reason string) string {
+	switch reason {
+	case DoneRepeatLimit:
+		return fmt.Sprintf("stopped: the runtime ends an answer after %d identical tokens", RuntimeRepeatLimit)
+	}
+	return reason
+}
+
 // Run statuses beyond those of [Status]: a run is saved as
 // running when it starts, and one whose process died before it finished is
 // marked interrupted when the database is next opened.
