@@ -25,6 +25,9 @@ import (
 // its output; a missing tool fails the test.
 func dicomTool(t *testing.T, name string, args ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs a DICOM validation tool (dcmtk, dicom3tools)")
+	}
 	if _, err := exec.LookPath(name); err != nil {
 		t.Fatalf("%s not found (Debian dcmtk, dicom3tools): run ./scripts/setup.sh", name)
 	}

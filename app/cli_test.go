@@ -36,6 +36,9 @@ var (
 // demo model installed once.
 func demoDataDir(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts the managed runtime (ollama serve) to install the demo model")
+	}
 	demoOnce.Do(func() {
 		demoDir, demoErr = os.MkdirTemp("", "mgw-app-test-")
 		if demoErr != nil {
@@ -278,6 +281,9 @@ var (
 // binary builds the real medgemma-workbench binary once.
 func binary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: builds the race-instrumented binary and runs it")
+	}
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mgw-bin-")
 		if err != nil {

@@ -168,6 +168,9 @@ func compareDcmtk(t *testing.T, im *Image, ref string, frame int, fileWindow boo
 // run runs a reference tool and fails the test if it fails.
 func run(t testing.TB, args ...string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs a reference toolkit (dcmtk, gdcm)")
+	}
 	cmd := exec.Command(args[0], args[1:]...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, b)

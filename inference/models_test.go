@@ -47,6 +47,9 @@ func TestMain(m *testing.M) {
 // demo model and its text-only variant imported.
 func demoRuntime(t *testing.T) (*Runtime, *Client) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts the managed runtime (ollama serve) and imports the demo model")
+	}
 	shared.once.Do(func() {
 		if shared.dir, shared.err = os.MkdirTemp("", "mgw-inference-test-"); shared.err != nil {
 			return

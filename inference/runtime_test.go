@@ -19,6 +19,9 @@ import (
 // with the set-up command when the binary has not been built.
 func startRuntime(t *testing.T, cfg RuntimeConfig) *Runtime {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts the managed runtime (ollama serve)")
+	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}

@@ -104,6 +104,9 @@ func build(t *testing.T) (*Document, []batch.Row, string) {
 // pdfText extracts a PDF's text with pdftotext (Debian poppler-utils).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs pdftotext (poppler) on the PDF")
+	}
 	path := filepath.Join(t.TempDir(), "report.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)

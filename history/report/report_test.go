@@ -89,6 +89,9 @@ func texts(t *testing.T, doc *Document) map[string]string {
 // pdfText extracts the text of a PDF with pdftotext (Debian poppler-utils).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs pdftotext (poppler) on the PDF")
+	}
 	path := filepath.Join(t.TempDir(), "report.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)

@@ -27,6 +27,9 @@ const demoModelName = inference.DemoModelName
 // ends; on failure the server log is attached to the test output.
 func startOllama(t *testing.T) *inference.Client {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts the managed runtime (ollama serve)")
+	}
 	rt, err := inference.NewRuntime(inference.RuntimeConfig{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

@@ -107,6 +107,9 @@ func TestFallbackFileWithoutKeychain(t *testing.T) {
 // Service on it, with a new unlocked login keyring.
 func secretService(t *testing.T, env []string) []string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts dbus-daemon and gnome-keyring-daemon")
+	}
 	for _, p := range []string{"dbus-daemon", "gnome-keyring-daemon"} {
 		if _, err := exec.LookPath(p); err != nil {
 			t.Fatalf("%s is not installed: run ./scripts/setup.sh (it installs dbus-daemon and gnome-keyring)", p)

@@ -91,6 +91,9 @@ func (s *Server) SeriesSeeds(series string) []Seed {
 // Start runs an Orthanc for one test, stopped when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts Orthanc")
+	}
 	s, err := New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +116,9 @@ var (
 // use; Main stops it. Tests must not stop or change it.
 func Shared(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts Orthanc")
+	}
 	sharedOnce.Do(func() {
 		sharedDir, sharedErr = os.MkdirTemp("", "pacstest-")
 		if sharedErr != nil {

@@ -23,6 +23,9 @@ import (
 // A missing tool fails the test: the tools are part of the build's setup.
 func tool(t *testing.T, name string, args ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs a DICOM validation tool (dcmtk, dicom3tools)")
+	}
 	if _, err := exec.LookPath(name); err != nil {
 		t.Fatalf("%s not found (dcmtk or dicom3tools): run ./scripts/setup.sh", name)
 	}
