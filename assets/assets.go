@@ -24,6 +24,21 @@ var promptsJSON []byte
 //go:embed recipes/*.json recipes/old/*.json
 var recipesFS embed.FS
 
+//go:embed benchmarks/*.json
+var benchmarksFS embed.FS
+
+// Benchmarks returns the model-card rows (benchmarks/*.json), which
+// package batch/benchmark parses.
+func Benchmarks() []File {
+	var out []File
+	names, _ := fs.Glob(benchmarksFS, "benchmarks/*.json") // embedded: cannot fail
+	for _, n := range names {
+		data, _ := benchmarksFS.ReadFile(n)
+		out = append(out, File{Name: path.Join("assets", n), Data: data})
+	}
+	return out
+}
+
 // File is an embedded file: its name and bytes.
 type File struct {
 	Name string

@@ -87,6 +87,9 @@ func readSLAKE(path string, opt Options) ([]batch.Item, error) {
 			return nil, &batch.InputError{File: path, Err: fmt.Errorf("split %q: SLAKE has train, validate and test", opt.Split)}
 		}
 		file, dir = filepath.Join(path, split+".json"), path
+		if _, err := os.Stat(file); err != nil && split == "validate" {
+			file = filepath.Join(path, "validation.json") // as Hugging Face's copy names it
+		}
 	} else {
 		split = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
