@@ -2,7 +2,7 @@
 // with Google's MedGemma through a local, supervised Ollama runtime.
 //
 // With no subcommand it opens the workbench window; subcommands (prepare, ask,
-// models, history, …) are the scripting interface described in the README.
+// models, history, …) are the scripting interface described in docs/cli.md.
 package main
 
 import (

@@ -23,7 +23,7 @@ func sharingWarnings(dataDir, procRoot string) []string {
 		out = append(out, fmt.Sprintf("the data dir %s is open to other users (mode %04o): it holds the run log and the models; chmod 700 %s", dataDir, fi.Mode().Perm(), dataDir))
 	}
 	if others := otherLoginUsers(procRoot, os.Getuid()); len(others) > 0 {
-		out = append(out, fmt.Sprintf("other users are logged in to this machine (%s): they can reach the managed runtime's loopback port, which has no authentication (see README, Safety: a shared machine)", strings.Join(others, ", ")))
+		out = append(out, fmt.Sprintf("other users are logged in to this machine (%s): they can reach the managed runtime's loopback port, which has no authentication (see docs/safety.md, Patient data: a shared machine)", strings.Join(others, ", ")))
 	}
 	return out
 }
