@@ -7,7 +7,7 @@ require (
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/klauspost/compress v1.18.3
 	github.com/mattn/go-sqlite3 v1.14.53
-	github.com/ollama/ollama v0.17.4
+	github.com/ollama/ollama v0.24.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/suyashkumar/dicom v1.0.7
 	github.com/x448/float16 v0.8.4

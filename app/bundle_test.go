@@ -92,7 +92,8 @@ func TestBundleCarriesItsRuntime(t *testing.T) {
 		t.Fatalf("ask with the bundle: exit %d, %s", code, out)
 	}
 	rep, code = doctor(exe)
-	if code != 0 || !rep.OK || len(rep.Models.Names) == 0 || !strings.HasPrefix(rep.Models.Names[0], inference.DemoModelName) {
+	if code != 0 || !rep.OK || len(rep.Models.Names) == 0 || !strings.HasPrefix(rep.Models.Names[0], inference.DemoModelName) ||
+		rep.Runtime.Support == nil || !rep.Runtime.Support.Supported || len(rep.Runtime.Support.Missing) != 0 || rep.Runtime.Fix != "" {
 		t.Errorf("doctor of the bundle with the demo model (exit %d): %+v", code, rep)
 	}
 

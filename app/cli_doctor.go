@@ -62,6 +62,10 @@ type doctorRuntime struct {
 	URL     string `json:"url,omitempty"`
 	Version string `json:"version,omitempty"`
 	Want    string `json:"want_version"`
+	// Support is what the version found supports (absent when no
+	// version was found): below inference.OldestRuntimeVersion it is not
+	// supported, and doctor counts that as a problem.
+	Support *inference.RuntimeSupport `json:"support,omitempty"`
 	// Backends are the compute libraries beside it (lib/ollama): the CPU
 	// ones, and cuda_v12 or cuda_v13 where built.
 	Backends []string `json:"backends"`
@@ -148,6 +152,8 @@ func (c *cli) examine(ctx context.Context) doctorReport {
 		if rt.Found = err == nil; !rt.Found {
 			rt.Fix = fmt.Sprintf("the server at --ollama-url does not answer (%v): start it, or drop --ollama-url to use the managed runtime", err)
 			problem(rt.Fix)
+		} else {
+			checkSupport(rt, problem)
 		}
 	} else if p, err := inference.FindBinary(c.cfg.OllamaBin); err != nil {
 		rt.Fix = strings.TrimPrefix(err.Error(), inference.ErrRuntimeNotFound.Error()+": ")
@@ -157,9 +163,7 @@ func (c *cli) examine(ctx context.Context) doctorReport {
 		rt.Source = runtimeSource(c.cfg.OllamaBin, p)
 		rt.Version = binaryVersion(ctx, p)
 		rt.Backends = backends(p)
-		if rt.Version != "" && rt.Version != inference.RuntimeVersion {
-			rt.Fix = fmt.Sprintf("Ollama %s is not the %s the workbench is tested with; it may work, or %s", rt.Version, inference.RuntimeVersion, inference.RuntimeHelp())
-		}
+		checkSupport(rt, problem)
 	}
 
 	// A GPU: optional.
@@ -192,6 +196,33 @@ func (c *cli) examine(ctx context.Context) doctorReport {
 	}
 	rep.OK = len(rep.Problems) == 0
 	return rep
+}
+
+// checkSupport says what the runtime's version supports: a version below
+// the oldest supported one is a problem, with what to do; a supported one
+// other than the managed version, or one lacking something, gets a note.
+func checkSupport(rt *doctorRuntime, problem func(string)) {
+	if rt.Version == "" {
+		return
+	}
+	s := inference.CheckRuntimeVersion(rt.Version)
+	rt.Support = &s
+	var fix string
+	switch {
+	case rt.Source == "attached":
+		fix = "upgrade the server at --ollama-url, or drop --ollama-url to use the managed runtime (Ollama " + inference.RuntimeVersion + ")"
+	default:
+		fix = inference.RuntimeHelp()
+	}
+	switch {
+	case !s.Supported:
+		rt.Fix = s.String() + ": " + fix
+		problem(rt.Fix)
+	case len(s.Missing) > 0:
+		rt.Fix = s.String() + "; the workbench manages Ollama " + inference.RuntimeVersion
+	case rt.Version != inference.RuntimeVersion:
+		rt.Fix = fmt.Sprintf("Ollama %s is supported; the workbench manages and is tested with %s (and %s)", rt.Version, inference.RuntimeVersion, inference.OldestRuntimeVersion)
+	}
 }
 
 // cudaHelp says how to get the CUDA backend.

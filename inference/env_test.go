@@ -9,10 +9,12 @@ import (
 
 // TestOllamaDebugOnlyWhenAsked: OLLAMA_DEBUG makes the server log every
 // prompt, so the managed server runs without it (from our environment or
-// from Env) unless Debug is set; the real server's environment and log are
-// checked.
+// from Env) unless Debug is set; OLLAMA_DEBUG_LOG_REQUESTS (Ollama 0.24
+// writes every request, images included, to a temporary folder) never
+// reaches it; the real server's environment and log are checked.
 func TestOllamaDebugOnlyWhenAsked(t *testing.T) {
 	t.Setenv("OLLAMA_DEBUG", "1")
+	t.Setenv("OLLAMA_DEBUG_LOG_REQUESTS", "1")
 	for _, tc := range []struct {
 		name  string
 		debug bool
@@ -21,7 +23,7 @@ func TestOllamaDebugOnlyWhenAsked(t *testing.T) {
 		{"--ollama-debug", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rt := startRuntime(t, RuntimeConfig{Debug: tc.debug, Env: []string{"OLLAMA_DEBUG=2", "OLLAMA_FLASH_ATTENTION=0"}})
+			rt := startRuntime(t, RuntimeConfig{Debug: tc.debug, Env: []string{"OLLAMA_DEBUG=2", "OLLAMA_FLASH_ATTENTION=0", "OLLAMA_DEBUG_LOG_REQUESTS=1"}})
 			raw, err := os.ReadFile("/proc/" + strconv.Itoa(rt.PID()) + "/environ")
 			if err != nil {
 				t.Fatal(err)
@@ -34,6 +36,9 @@ func TestOllamaDebugOnlyWhenAsked(t *testing.T) {
 			}
 			if !strings.Contains(string(raw), "OLLAMA_FLASH_ATTENTION=0") {
 				t.Error("Env was not passed on")
+			}
+			if strings.Contains(string(raw), "OLLAMA_DEBUG_LOG_REQUESTS") {
+				t.Error("OLLAMA_DEBUG_LOG_REQUESTS reached the server: it would write every request, images included, to a temporary folder")
 			}
 			log, _ := os.ReadFile(rt.LogPath())
 			debugLines := strings.Count(string(log), "level=DEBUG")

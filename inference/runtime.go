@@ -804,14 +804,16 @@ func inheritedEnv(env []string) []string {
 }
 
 // filterEnv drops settings that would make the child listen elsewhere, put
-// models elsewhere, or reach the cloud, and OLLAMA_DEBUG (its log holds
+// models elsewhere, or reach the cloud, OLLAMA_DEBUG_LOG_REQUESTS (from
+// Ollama 0.24 it writes every request, images and all, to a temporary
+// folder outside the data dir) always, and OLLAMA_DEBUG (its log holds
 // every prompt) unless debug.
 func filterEnv(env []string, debug bool) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "OLLAMA_HOST", "OLLAMA_MODELS", "OLLAMA_NO_CLOUD", "OLLAMA_ORIGINS":
+		case "OLLAMA_HOST", "OLLAMA_MODELS", "OLLAMA_NO_CLOUD", "OLLAMA_ORIGINS", "OLLAMA_CLOUD_BASE_URL", "OLLAMA_DEBUG_LOG_REQUESTS":
 			continue
 		case "OLLAMA_DEBUG":
 			if !debug {

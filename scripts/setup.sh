@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Sets up a Debian machine (with Go) to build, run and test MedGemma Workbench:
 #   1. installs the Debian packages the build and the tests need, only those missing;
-#   2. builds the managed runtime, Ollama v0.17.4 from the Go module proxy, once,
+#   2. builds the managed runtime, Ollama v0.24.0 from the Go module proxy, once,
 #      into build/ollama/ (git-ignored), and reuses it afterwards;
 #   3. where a CUDA toolkit (nvcc) and an NVIDIA GPU are present, builds Ollama's CUDA
 #      backend for that GPU into build/lib/ollama/ (once); elsewhere nothing changes.
 # Safe to run again: it does nothing when everything is in place.
 set -euo pipefail
 
-OLLAMA_VERSION=0.17.4
+OLLAMA_VERSION=0.24.0
 MALGO_VERSION=v0.11.24
 
 cd "$(dirname "$0")/.."

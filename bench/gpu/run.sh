@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures the managed runtime (Ollama v0.17.4) with the shape-faithful MedGemma 4B
+# Measures the managed runtime (Ollama v0.24.0) with the shape-faithful MedGemma 4B
 # (random weights) on this machine's NVIDIA GPU, or on its CPU when there is no nvcc.
 # Needs no Go and no network: everything comes from build/gpu-kit/ (bench/gpu/kit.sh).
 #

@@ -275,7 +275,7 @@ type Box struct {
 	Box2D [4]float64 `json:"box_2d"`
 }
 
-// ImagePlaceholder stands for an image in a prompt: Ollama v0.17.4
+// ImagePlaceholder stands for an image in a prompt: Ollama (v0.17.4 to v0.24.0)
 // replaces each, in order, with the next image of the message
 // (server/prompt.go), and without one puts the images before the text.
 const ImagePlaceholder = "[img]"

@@ -22,7 +22,7 @@ type State struct {
 }
 
 // RuntimeVersion is the Ollama version the project builds and manages.
-const RuntimeVersion = "0.17.4"
+const RuntimeVersion = "0.24.0"
 
 // SetupCommand is the command that builds the managed runtime.
 const SetupCommand = "scripts/setup.sh"
