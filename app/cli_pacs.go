@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/keychain"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 )
@@ -59,14 +60,13 @@ func (f *pacsFlags) server() (PACSServer, error) {
 	return pacsServer(f.url, f.user, f.token, f.timeout)
 }
 
-// pacsServer is the server at url with the command line's credentials: a
-// bearer token, else user with the password from
-// $MEDGEMMA_WORKBENCH_PACS_PASSWORD or the keychain, else none (or
-// user:password@ in url). Every command that talks to a PACS (pacs,
-// report --stow) builds its server so.
+// pacsServer is the server at url with the command line's credentials,
+// the password of HTTP basic from $MEDGEMMA_WORKBENCH_PACS_PASSWORD or the
+// keychain. Every command that talks to a PACS (pacs, report --stow)
+// builds its server so.
 func pacsServer(url, user, token string, timeout time.Duration) (PACSServer, error) {
-	srv := PACSServer{URL: url, User: user, Token: token, Timeout: timeout}
-	if srv.User != "" && srv.Token == "" {
+	srv := PACSServer{URL: url, PACSAuth: core.PACSAuth{User: user, Token: token}, Timeout: timeout}
+	if srv.Kind() == core.PACSAuthBasic {
 		pw, err := pacsPassword(os.Getenv)
 		if err != nil {
 			return srv, err

@@ -15,6 +15,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
@@ -174,7 +175,7 @@ func TestPacsRetrieveResumes(t *testing.T) {
 	}
 	count := &pacstest.Counter{}
 	p.transport, p.parallel = count, 1 // one at a time: the count is exact
-	s := PACSServer{URL: srv.DICOMweb, User: pacstest.User, Password: pacstest.Password}
+	s := PACSServer{URL: srv.DICOMweb, PACSAuth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}}
 	sd := srv.Seed("1.dcm")
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err = p.Retrieve(ctx, s, sd.Study, nil, func(pr pacs.Progress) {
@@ -320,7 +321,7 @@ func TestPacsServicesBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	server := PACSServer{URL: srv.DICOMweb, User: pacstest.User, Password: pacstest.Password}
+	server := PACSServer{URL: srv.DICOMweb, PACSAuth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}}
 	sd := srv.Seed("5.dcm")
 	studies, err := s.FindStudies(ctx, server, pacs.Query{Modality: "CT"})
 	if err != nil || len(studies) != 1 || studies[0].UID != sd.Study {

@@ -78,7 +78,7 @@ func OpenPACS(dataDir string, maxBytes int64) (*PACS, error) {
 func (p *PACS) CacheDir() string { return p.cache.Dir() }
 
 func (p *PACS) client(srv PACSServer) (*pacs.Client, error) {
-	c, err := pacs.NewClient(srv.URL, pacs.Options{User: srv.User, Password: srv.Password, Token: srv.Token, Timeout: srv.Timeout, Transport: p.transport, Parallel: p.parallel})
+	c, err := pacs.NewClient(srv.URL, pacs.Options{Auth: srv.PACSAuth, Timeout: srv.Timeout, Transport: p.transport, Parallel: p.parallel})
 	if err != nil {
 		return nil, &UsageError{err}
 	}
@@ -151,7 +151,7 @@ func (p *PACS) Local(ctx context.Context, src string, auth PACSServer, progress 
 	// source on another origin (another host or port, or http where they
 	// were given for https) gets none, unless its URL carries its own.
 	if auth.URL != "" && !sameOrigin(auth.URL, s.Base) || strings.Contains(s.Base, "@") {
-		auth.User, auth.Password, auth.Token = "", "", ""
+		auth.PACSAuth = core.PACSAuth{}
 	}
 	auth.URL = s.Base
 	var series []string
@@ -190,7 +190,7 @@ func isPACSError(err error) bool {
 // PACSFromEnv is the server the environment configures (EnvPACSURL and
 // its credentials); URL "" when none is set.
 func PACSFromEnv(getenv func(string) string) PACSServer {
-	return PACSServer{URL: getenv(EnvPACSURL), User: getenv(EnvPACSUser), Password: getenv(EnvPACSPassword), Token: getenv(EnvPACSToken)}
+	return PACSServer{URL: getenv(EnvPACSURL), PACSAuth: core.PACSAuth{User: getenv(EnvPACSUser), Password: getenv(EnvPACSPassword), Token: getenv(EnvPACSToken)}}
 }
 
 // The window's PACS tab reaches the service through these methods of

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/httpauth"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
@@ -41,11 +42,9 @@ const DefaultMaxJSONBytes = 64 << 20
 // Options configure a Client. The zero value is a client without
 // credentials and with the default limits.
 type Options struct {
-	// User and Password are sent as HTTP basic authentication; a user and
-	// password in the server's URL are used when these are empty.
-	User, Password string
-	// Token is sent as "Authorization: Bearer Token"; it wins over a user.
-	Token string
+	// Auth are the credentials, sent as Auth.Kind says; a user and
+	// password in the server's URL are used when Auth is empty.
+	Auth core.PACSAuth
 	// Timeout bounds the wait for the server's answer and any pause in
 	// it (default DefaultTimeout), and the whole of a query's answer
 	// (find, series, instances: however slowly it trickles); a long
@@ -76,6 +75,23 @@ type Client struct {
 	opt     Options
 }
 
+// credentials applies a: it returns base without its user information and
+// what to send to base's origin, and only there: the token (bearer), else
+// the user and password (basic), else the user and password in base.
+// Every request of a client, and every redirect, goes through them.
+func credentials(base *url.URL, a core.PACSAuth) (*url.URL, httpauth.Credentials) {
+	switch a.Kind() {
+	case core.PACSAuthBearer:
+		return httpauth.Split(base, a.Token)
+	case core.PACSAuthBasic:
+		u := *base
+		u.User = url.UserPassword(a.User, a.Password)
+		return httpauth.Split(&u, "")
+	default:
+		return httpauth.Split(base, "")
+	}
+}
+
 // NewClient returns a client of the DICOMweb service at base, e.g.
 // "http://pacs.lab:8042/dicom-web" (the path under which /studies is).
 func NewClient(base string, o Options) (*Client, error) {
@@ -83,10 +99,7 @@ func NewClient(base string, o Options) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("DICOMweb URL %q: want http://HOST:PORT/PATH or https://…", redact.URL(base))
 	}
-	if o.User != "" {
-		u.User = url.UserPassword(o.User, o.Password)
-	}
-	clean, creds := httpauth.Split(u, o.Token)
+	clean, creds := credentials(u, o.Auth)
 	clean.Path = strings.TrimRight(clean.Path, "/")
 	clean.RawQuery, clean.Fragment = "", ""
 	if o.Timeout <= 0 {

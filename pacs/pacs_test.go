@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) { os.Exit(pacstest.Main(m)) }
 // nil), fetching one instance at a time.
 func client(t *testing.T, srv *pacstest.Server, tr http.RoundTripper) *pacs.Client {
 	t.Helper()
-	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password, Transport: tr, Timeout: 10 * time.Second, Parallel: 1})
+	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}, Transport: tr, Timeout: 10 * time.Second, Parallel: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func TestRetrieveResumesAfterCancel(t *testing.T) {
 func TestParallelRetrieveResumes(t *testing.T) {
 	srv := pacstest.Shared(t)
 	count := &pacstest.Counter{}
-	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password, Transport: count, Parallel: 2})
+	c, err := pacs.NewClient(srv.DICOMweb, pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}, Transport: count, Parallel: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +399,7 @@ func TestErrors(t *testing.T) {
 	sd := srv.Seed("3.dcm")
 	ctx := context.Background()
 	t.Run("wrong password", func(t *testing.T) {
-		c, _ := pacs.NewClient(srv.DICOMweb, pacs.Options{User: pacstest.User, Password: "wrong-password-123"})
+		c, _ := pacs.NewClient(srv.DICOMweb, pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: "wrong-password-123"}})
 		_, err := c.FindStudies(ctx, pacs.Query{})
 		if !errors.Is(err, pacs.ErrUnauthorized) {
 			t.Fatalf("err = %v, want ErrUnauthorized", err)
@@ -444,7 +445,7 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("wrong root", func(t *testing.T) {
-		c, _ := pacs.NewClient(srv.URL+"/no-such-root", pacs.Options{User: pacstest.User, Password: pacstest.Password})
+		c, _ := pacs.NewClient(srv.URL+"/no-such-root", pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}})
 		_, err := c.FindStudies(ctx, pacs.Query{})
 		if !errors.Is(err, pacs.ErrNotFound) || !strings.Contains(err.Error(), "DICOMweb root") {
 			t.Fatalf("err = %v, want ErrNotFound pointing at the DICOMweb root", err)
@@ -452,7 +453,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("stopped server", func(t *testing.T) {
 		own := pacstest.Start(t)
-		c, _ := pacs.NewClient(own.DICOMweb, pacs.Options{User: pacstest.User, Password: pacstest.Password})
+		c, _ := pacs.NewClient(own.DICOMweb, pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}})
 		if _, err := c.FindStudies(ctx, pacs.Query{}); err != nil {
 			t.Fatal(err)
 		}
@@ -523,7 +524,7 @@ func TestMalformedAndTimeout(t *testing.T) {
 			mux.HandleFunc("/dw/studies/"+study+"/series/"+series+"/instances/"+sop, tc.instance)
 			fake := httptest.NewServer(mux)
 			defer fake.Close()
-			c, _ := pacs.NewClient(fake.URL+"/dw", pacs.Options{Token: "tok-secret-789", Timeout: 300 * time.Millisecond})
+			c, _ := pacs.NewClient(fake.URL+"/dw", pacs.Options{Auth: core.PACSAuth{Token: "tok-secret-789"}, Timeout: 300 * time.Millisecond})
 			cache := mustCache(t)
 			_, err := c.Retrieve(context.Background(), cache, study, []string{series}, nil)
 			if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.want) {
@@ -542,7 +543,7 @@ func TestMalformedAndTimeout(t *testing.T) {
 			http.Error(w, "read-only user", http.StatusForbidden)
 		}))
 		defer fake.Close()
-		c, _ := pacs.NewClient(fake.URL+"/dw", pacs.Options{User: "reader", Password: "pw-secret-456"})
+		c, _ := pacs.NewClient(fake.URL+"/dw", pacs.Options{Auth: core.PACSAuth{User: "reader", Password: "pw-secret-456"}})
 		_, err := c.FindStudies(context.Background(), pacs.Query{})
 		if !errors.Is(err, pacs.ErrForbidden) || !strings.Contains(err.Error(), "administrator") {
 			t.Fatalf("err = %v, want ErrForbidden saying whom to ask", err)
@@ -578,7 +579,7 @@ func TestBearerTokenGoesToItsServerOnly(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+"/studies", http.StatusFound)
 	}))
 	defer fake.Close()
-	c, _ := pacs.NewClient(fake.URL, pacs.Options{Token: "tok-abc"})
+	c, _ := pacs.NewClient(fake.URL, pacs.Options{Auth: core.PACSAuth{Token: "tok-abc"}})
 	if _, err := c.FindStudies(context.Background(), pacs.Query{}); err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func TestPACSSearchFillsTableAndPages(t *testing.T) {
 	if q.Modality != "CT" || q.DateFrom != "20061201" || q.DateTo != "20061231" || q.PatientName != "DOE^*" || q.Limit != pacsPageSize || q.Offset != 0 {
 		t.Errorf("query %+v: want the form's fields, CT, the dates as YYYYMMDD, the first page", q)
 	}
-	if srv != (core.PACSServer{URL: testPACSURL, User: "ana", Password: "pw-1"}) {
+	if srv != (core.PACSServer{URL: testPACSURL, PACSAuth: core.PACSAuth{User: "ana", Password: "pw-1"}}) {
 		t.Errorf("server %+v: want the saved server with its user and password", srv)
 	}
 	if rows, _ := p.table.Length(); rows != pacsPageSize {

@@ -7,16 +7,66 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
-// PACSServer is a DICOMweb server and how to authenticate to it: none,
-// HTTP basic (User, Password) or a bearer token (Token, which wins). A
-// user and password in URL count when User is empty.
+// PACSServer is a DICOMweb server and how to authenticate to it.
 type PACSServer struct {
-	URL            string // the DICOMweb root, http(s)://HOST:PORT/PATH
-	User, Password string
-	Token          string
+	URL string // the DICOMweb root, http(s)://HOST:PORT/PATH
+	PACSAuth
 	// Timeout bounds the wait for an answer and any pause in one (0: the
 	// client's default, 30 s).
 	Timeout time.Duration
+}
+
+// PACSAuthKind is how a client authenticates to a PACS.
+type PACSAuthKind uint8
+
+// The ways to authenticate to a PACS.
+const (
+	PACSAuthNone   PACSAuthKind = iota // no credentials of its own (a user and password in the URL count)
+	PACSAuthBasic                      // HTTP basic: User and Password
+	PACSAuthBearer                     // "Authorization: Bearer Token"
+)
+
+var pacsAuthNames = [...]string{PACSAuthNone: "none", PACSAuthBasic: "basic", PACSAuthBearer: "bearer"}
+
+// String is the kind's name: none, basic or bearer.
+func (k PACSAuthKind) String() string {
+	if int(k) < len(pacsAuthNames) {
+		return pacsAuthNames[k]
+	}
+	return fmt.Sprintf("PACSAuthKind(%d)", k)
+}
+
+// ParsePACSAuthKind reads a kind's name, as String writes it.
+func ParsePACSAuthKind(s string) (PACSAuthKind, error) {
+	for k, name := range pacsAuthNames {
+		if s == name {
+			return PACSAuthKind(k), nil
+		}
+	}
+	return 0, fmt.Errorf("PACS authentication %q: want none, basic or bearer", s)
+}
+
+// PACSAuth are the credentials for one PACS. Kind says which of them are
+// sent; the DICOMweb client applies them in one place (pacs.NewClient),
+// and a user and password in the server's URL count only when they are
+// all empty.
+type PACSAuth struct {
+	User, Password string
+	Token          string
+}
+
+// Kind is which of a's credentials are sent: the bearer token when there
+// is one (it wins over a user), else HTTP basic when there is a user, else
+// none. It is the one place that says so.
+func (a PACSAuth) Kind() PACSAuthKind {
+	switch {
+	case a.Token != "":
+		return PACSAuthBearer
+	case a.User != "":
+		return PACSAuthBasic
+	default:
+		return PACSAuthNone
+	}
 }
 
 // PACSQuery selects studies on a PACS. Empty fields match everything;
