@@ -119,17 +119,19 @@ const limitsEnv = "MEDGEMMA_DICOM_LIMITS"
 
 // commands are the subcommands, by name.
 var commands = map[string]func(*cli, []string) error{
-	"prepare": (*cli).prepare,
-	"render":  (*cli).render,
-	"ask":     (*cli).ask,
-	"models":  (*cli).models,
-	"recipes": (*cli).recipes,
-	"history": (*cli).history,
-	"report":  (*cli).report,
-	"batch":   (*cli).batch,
-	"eval":    (*cli).eval,
-	"pacs":    (*cli).pacs,
-	"doctor":  (*cli).doctor,
+	"prepare":   (*cli).prepare,
+	"render":    (*cli).render,
+	"ask":       (*cli).ask,
+	"models":    (*cli).models,
+	"recipes":   (*cli).recipes,
+	"history":   (*cli).history,
+	"report":    (*cli).report,
+	"batch":     (*cli).batch,
+	"eval":      (*cli).eval,
+	"dataset":   (*cli).dataset,
+	"benchmark": (*cli).benchmark,
+	"pacs":      (*cli).pacs,
+	"doctor":    (*cli).doctor,
 }
 
 func (c *cli) run(args []string) (err error) {

@@ -337,3 +337,34 @@ func TestEvalByPromptVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalHelpAndBy: eval's --help lists the metrics from the table and
+// none of the runtime's flags; --by on a field no row has is bad usage
+// naming the fields there are.
+func TestEvalHelpAndBy(t *testing.T) {
+	_, err := runCLI("eval", "--help")
+	help := fmt.Sprint(err)
+	for _, flag := range []string{"ollama-url", "ollama-bin", "keep-alive", "num-gpu", "parallel", "ollama-debug"} {
+		if strings.Contains(help, "-"+flag) {
+			t.Errorf("eval --help lists --%s:\n%s", flag, help)
+		}
+	}
+	for _, m := range batch.MetricNames() {
+		if !strings.Contains(help, m+": ") {
+			t.Errorf("eval --help lacks metric %s", m)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "rows.jsonl")
+	var b strings.Builder
+	for i, a := range []string{"yes", "no", "yes"} {
+		fmt.Fprintf(&b, `{"key":"k%d","item_id":"i%d","prompt_name":"p","model":"m","repetition":1,"status":"ok","output":"yes","answer":%q,"meta":{"organ":"chest"}}`+"\n", i, i, a)
+	}
+	os.WriteFile(path, []byte(b.String()), 0o600)
+	if _, err := runCLI("eval", path, "--by", "modality"); ExitCode(err) != 2 || !strings.Contains(err.Error(), "organ") {
+		t.Errorf("--by modality: %v", err)
+	}
+	table, err := runCLI("eval", path, "--by", "organ", "--metric", "balanced-accuracy")
+	if err != nil || !strings.Contains(table, "ORGAN") || !strings.Contains(table, "chest") || !strings.Contains(table, "PRECISION") {
+		t.Errorf("--by organ: %v\n%s", err, table)
+	}
+}
