@@ -32,6 +32,7 @@ const (
 	MedQA
 	MedMCQA
 	PubMedQA
+	HFParquet
 )
 
 // format is one row of the formats table.
@@ -40,16 +41,20 @@ type format struct {
 	name string
 	help string
 	read func(path string, opt Options) ([]batch.Item, error)
+	// images is true when the layout holds the images' bytes, which the
+	// import writes to a folder beside the manifest.
+	images bool
 }
 
 // formats is the one table of layouts: names, help and errors come from
 // it.
 var formats = []format{
-	{VQARAD, "vqa-rad", "VQA-RAD's \"VQA_RAD Dataset Public.json\" (or its folder, with \"VQA_RAD Image Folder\"); --split train|test by phrase_type", readVQARAD},
-	{SLAKE, "slake", "SLAKE's folder (train.json, validate.json, test.json, imgs/) or one of its JSON files; --split (default test); English only unless --lang all|zh", readSLAKE},
-	{MedQA, "medqa", "MedQA's JSON Lines (question, options {A: …}, answer_idx), e.g. data_clean/questions/US/4_options/phrases_no_exclude_test.jsonl", readMedQA},
-	{MedMCQA, "medmcqa", "MedMCQA's JSON lines (question, opa, opb, opc, opd, cop 1-4, subject_name, topic_name), e.g. dev.json", readMedMCQA},
-	{PubMedQA, "pubmedqa", "PubMedQA's ori_pqal.json or test_set.json (PMID: {QUESTION, CONTEXTS, final_decision})", readPubMedQA},
+	{VQARAD, "vqa-rad", "VQA-RAD's \"VQA_RAD Dataset Public.json\" (or its folder, with \"VQA_RAD Image Folder\"); --split train|test by phrase_type", readVQARAD, false},
+	{SLAKE, "slake", "SLAKE's folder (train.json, validate.json, test.json, imgs/) or one of its JSON files; --split (default test); English only unless --lang all|zh", readSLAKE, false},
+	{MedQA, "medqa", "MedQA's JSON Lines (question, options {A: …}, answer_idx), e.g. data_clean/questions/US/4_options/phrases_no_exclude_test.jsonl", readMedQA, false},
+	{MedMCQA, "medmcqa", "MedMCQA's JSON lines (question, opa, opb, opc, opd, cop 1-4, subject_name, topic_name), e.g. dev.json", readMedMCQA, false},
+	{PubMedQA, "pubmedqa", "PubMedQA's ori_pqal.json or test_set.json (PMID: {QUESTION, CONTEXTS, final_decision})", readPubMedQA, false},
+	{HFParquet, "hf-parquet", "a Hugging Face Parquet file of one of these sets (flaviagiammarino/vqa-rad: image {bytes, path}, question, answer; openlifescienceai/medmcqa; qiaojin/PubMedQA pqa_labeled; GBaker/MedQA-USMLE-4-options), recognised by its columns; images go to a folder beside the manifest", readParquet, true},
 }
 
 // String is the format's name.
@@ -102,6 +107,8 @@ type Options struct {
 	Lang string
 	// Limit, when above 0, keeps the first Limit items.
 	Limit int
+	// imageDir is where a layout with image bytes writes its images.
+	imageDir string
 }
 
 // Result is what an import wrote.
@@ -119,6 +126,9 @@ type Result struct {
 func Read(f Format, path string, opt Options) ([]batch.Item, error) {
 	for _, r := range formats {
 		if r.f == f {
+			if r.images && opt.imageDir == "" {
+				return nil, fmt.Errorf("%s holds the images' bytes: import it (dataset.Import) to write them", f)
+			}
 			items, err := r.read(path, opt)
 			if err != nil {
 				return nil, err
@@ -139,9 +149,33 @@ func Read(f Format, path string, opt Options) ([]batch.Item, error) {
 // Lines manifest to out, image paths relative to out's folder. Nothing is
 // written when the input is bad.
 func Import(f Format, path, out string, opt Options) (Result, error) {
+	var finish func() error
+	for _, r := range formats {
+		if r.f == f && r.images {
+			var err error
+			if opt.imageDir, finish, err = stageImages(out); err != nil {
+				return Result{}, err
+			}
+			defer os.RemoveAll(opt.imageDir) // gone once renamed
+		}
+	}
 	items, err := Read(f, path, opt)
 	if err != nil {
 		return Result{}, err
+	}
+	if finish != nil {
+		// The images first, then the manifest that names them.
+		final := imagesDir(out)
+		for i := range items {
+			for j, im := range items[i].Images {
+				if items[i].Images[j], err = filepath.Abs(filepath.Join(final, filepath.Base(im))); err != nil {
+					return Result{}, err
+				}
+			}
+		}
+		if err := finish(); err != nil {
+			return Result{}, err
+		}
 	}
 	res := Result{Format: f, Name: f.String(), Out: out, Items: len(items)}
 	dir, err := filepath.Abs(filepath.Dir(out))
@@ -163,6 +197,34 @@ func Import(f Format, path, out string, opt Options) (Result, error) {
 		return res, fmt.Errorf("write %s: %w", out, err)
 	}
 	return res, nil
+}
+
+// imagesDir is the folder beside the manifest out that holds the images
+// an import writes: "NAME-images" for NAME.jsonl.
+func imagesDir(out string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + "-images"
+}
+
+// stageImages makes a folder for an import's images beside out; finish
+// puts it in place of imagesDir(out) (replacing an earlier import's).
+func stageImages(out string) (dir string, finish func() error, err error) {
+	final := imagesDir(out)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return "", nil, err
+	}
+	dir, err = os.MkdirTemp(filepath.Dir(final), filepath.Base(final)+".tmp-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() error {
+		if err := os.RemoveAll(final); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return err
+		}
+		return os.Rename(dir, final)
+	}, nil
 }
 
 // WriteManifest writes items as JSON Lines, one item a line.
