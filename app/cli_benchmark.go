@@ -103,7 +103,7 @@ func (c *cli) benchmarkRun(args []string) error {
 	}
 	defer s.Close()
 	show := &batchReporter{w: c.stderr, out: spec.Dir}
-	res, err := s.RunBenchmark(ctx, spec, nil, show.event)
+	res, err := s.runBenchmark(ctx, spec, nil, show.event)
 	show.done()
 	if err != nil {
 		if isBenchmarkInput(err) {
@@ -116,8 +116,8 @@ func (c *cli) benchmarkRun(args []string) error {
 	}
 	fmt.Fprintln(c.stdout, res.Line())
 	fmt.Fprintf(c.stdout, "provenance: model %s (digest %s), runtime %s, recipe %s, prompt %s version %s\n",
-		spec.Model, res.ModelDigest, res.RuntimeVersion, orDash(res.Recipe), res.Row.Prompt.Name, res.PromptVersion)
-	fmt.Fprintf(c.stdout, "card: %s\n", res.Row.Card.Note)
+		spec.Model, res.ModelDigest, res.RuntimeVersion, orDash(res.Recipe), res.Prompt, res.PromptVer)
+	fmt.Fprintf(c.stdout, "card: %s\n", res.CardNote)
 	fmt.Fprintf(c.stdout, "report: %s\n", res.Report)
 	return nil
 }

@@ -597,11 +597,24 @@ func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress f
 		return ui.BatchResult{}, err
 	}
 	defer b.close()
-	// last is the progress shown, which a retry or a warning adds its line
-	// to; events come from several goroutines.
+	res, err := s.runBatch(ctx, spec.Drain, b, batchProgressTo(onProgress))
+	if err != nil {
+		return ui.BatchResult{}, err // nothing ran
+	}
+	out := ui.BatchResult{BatchSummary: res.sum, Runs: res.runs, Skipped: res.skipped, Rows: res.rows, Out: res.out, CSV: res.csv}
+	if res.werr != nil {
+		return out, res.werr
+	}
+	return out, res.ferr
+}
+
+// batchProgressTo turns a batch's events into the Batch tab's progress
+// for onProgress (nil: none): the progress shown, which a retry or a
+// warning adds its line to. Events come from several goroutines.
+func batchProgressTo(onProgress func(ui.BatchProgress)) func(BatchEvent) {
 	var mu sync.Mutex
 	var last ui.BatchProgress
-	res, err := s.runBatch(ctx, spec.Drain, b, func(e BatchEvent) {
+	return func(e BatchEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e.Kind {
@@ -617,15 +630,7 @@ func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress f
 		if onProgress != nil {
 			onProgress(last)
 		}
-	})
-	if err != nil {
-		return ui.BatchResult{}, err // nothing ran
 	}
-	out := ui.BatchResult{BatchSummary: res.sum, Runs: res.runs, Skipped: res.skipped, Rows: res.rows, Out: res.out, CSV: res.csv}
-	if res.werr != nil {
-		return out, res.werr
-	}
-	return out, res.ferr
 }
 
 // EvalBatch scores the result file at path with the automatic metric, as

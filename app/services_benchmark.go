@@ -17,7 +17,9 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/batch/dataset"
 	"github.com/medgemma-workbench/medgemma-workbench/batch/evalreport"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/digest"
+	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
 // This file is the benchmark service: one model-card row reproduced —
@@ -25,51 +27,32 @@ import (
 // row's metric and set beside the card's value, with a report. The
 // command line's benchmark and the Batch tab share it.
 
-// BenchmarkSpec is a row to run: its name, the dataset at Data (in the
-// row's layout), the model, at most Limit items (0: all) and the folder
-// Dir for the manifest, prompts, results and report ("": the data dir's
-// benchmarks/NAME).
-type BenchmarkSpec struct {
-	Name, Data, Model string
-	Limit             int
-	Dir               string
+// BenchmarkSpec is a model-card row to run (core.BenchmarkSpec).
+type BenchmarkSpec = core.BenchmarkSpec
+
+// BenchmarkResult is a row's outcome (core.BenchmarkResult).
+type BenchmarkResult = core.BenchmarkResult
+
+// benchmarkRow is a row as the window and benchmark list show it.
+func benchmarkRow(r benchmark.Row) core.BenchmarkRow {
+	return core.BenchmarkRow{Name: r.Name, Title: r.Title, Format: r.Dataset.Format, Split: r.Dataset.Split,
+		Metric: r.Metric, Card: r.Card.MedGemma4B, Wording: r.Card.Wording, Get: r.Dataset.Get}
 }
 
-// BenchmarkResult is a row's outcome: the row, our score (Group: N, the
-// score and its 95% interval, on 0–1) and where the files are, with the
-// provenance the report gives.
-type BenchmarkResult struct {
-	Row   benchmark.Row `json:"-"`
-	Name  string        `json:"name"`
-	Group batch.Group   `json:"group"`
-	// Ours, Low and High are the score and interval in the card's units
-	// (percent); Card the card's value for MedGemma 4B (nil: none).
-	Ours    float64  `json:"ours"`
-	Low     float64  `json:"ci_low"`
-	High    float64  `json:"ci_high"`
-	Card    *float64 `json:"card"`
-	Wording string   `json:"card_wording"`
-	// Runs are the batch's runs, Skipped those its results already held.
-	Runs, Skipped int
-	Manifest      string `json:"manifest"`
-	Results       string `json:"results"`
-	Report        string `json:"report"`
-	// Provenance: the model's digest and runtime version (as the rows
-	// record them), the recipe and the prompt's version.
-	ModelDigest    string `json:"model_digest"`
-	RuntimeVersion string `json:"runtime_version"`
-	Recipe         string `json:"recipe,omitempty"`
-	PromptVersion  string `json:"prompt_version"`
-}
-
-// Line is the one-line verdict: "ours X [LOW, HIGH] vs card Y".
-func (r BenchmarkResult) Line() string {
-	card := "not in the card"
-	if r.Card != nil {
-		card = fmt.Sprintf("%.1f", *r.Card)
+// Benchmarks lists the model card's rows. See ui.BatchBackend.
+func (s *Services) Benchmarks(ctx context.Context) ([]core.BenchmarkRow, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf("%s: ours %.1f [%.1f, %.1f] vs card %s (%q, MedGemma 4B; %s, n=%d)",
-		r.Name, r.Ours, r.Low, r.High, card, r.Wording, r.Group.Metric, r.Group.N)
+	rows, err := benchmark.Rows()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]core.BenchmarkRow, len(rows))
+	for i, r := range rows {
+		out[i] = benchmarkRow(r)
+	}
+	return out, nil
 }
 
 // benchmarkInputError is bad input to a benchmark: an unknown row, data
@@ -82,12 +65,12 @@ func (e *benchmarkInputError) Unwrap() error { return e.err }
 // RunBenchmark runs one model-card row on s, telling onEvent of the
 // batch's progress (it may be nil). Running it again resumes: the runs
 // the results file holds are not asked again.
-func (s *Services) RunBenchmark(ctx context.Context, spec BenchmarkSpec, drain <-chan struct{}, onEvent func(BatchEvent)) (BenchmarkResult, error) {
+func (s *Services) runBenchmark(ctx context.Context, spec BenchmarkSpec, drain <-chan struct{}, onEvent func(BatchEvent)) (BenchmarkResult, error) {
 	row, err := benchmark.Find(spec.Name)
 	if err != nil {
 		return BenchmarkResult{}, &benchmarkInputError{err}
 	}
-	res := BenchmarkResult{Row: row, Name: row.Name, Card: row.Card.MedGemma4B, Wording: row.Card.Wording, Recipe: row.Recipe}
+	res := BenchmarkResult{BenchmarkRow: benchmarkRow(row), CardNote: row.Card.Note, Prompt: row.Prompt.Name, Recipe: row.Recipe}
 	dir := spec.Dir
 	if dir == "" {
 		dir = filepath.Join(s.cfg.DataDir, "benchmarks", row.Name)
@@ -119,7 +102,7 @@ func (s *Services) RunBenchmark(ctx context.Context, spec BenchmarkSpec, drain <
 	if err := batchEnd(br); err != nil {
 		return res, err
 	}
-	return res, scoreRow(&res, spec.Model)
+	return res, scoreRow(&res, row, spec.Model)
 }
 
 // importRow writes the row's manifest from the data: a dataset in its
@@ -149,13 +132,13 @@ func importRow(row benchmark.Row, spec BenchmarkSpec, out string) error {
 
 // scoreRow scores the model's rows of the results with the row's metric
 // and writes the report.
-func scoreRow(res *BenchmarkResult, model string) error {
+func scoreRow(res *BenchmarkResult, row benchmark.Row, model string) error {
 	rows, _, err := batch.ReadRows(res.Results)
 	if err != nil {
 		return err
 	}
 	rows = slices.DeleteFunc(rows, func(r batch.Row) bool { return r.Model != model })
-	opt := batch.EvalOptions{Metric: res.Row.Metric, Resamples: batch.DefaultResamples, Seed: 1}
+	opt := batch.EvalOptions{Metric: row.Metric, Resamples: batch.DefaultResamples, Seed: 1}
 	rep := batch.Evaluate(rows, opt)
 	if len(rep.Groups) == 0 {
 		return fmt.Errorf("%s: no run of model %s could be scored with %s", res.Results, model, opt.Metric)
@@ -165,24 +148,23 @@ func scoreRow(res *BenchmarkResult, model string) error {
 	res.Ours, res.Low, res.High = benchmark.Ours(g.Score), benchmark.Ours(g.Low), benchmark.Ours(g.High)
 	for _, r := range rows {
 		if r.Status == "ok" {
-			res.ModelDigest, res.RuntimeVersion, res.PromptVersion = r.ModelDigest, r.RuntimeVersion, r.PromptVersion
+			res.ModelDigest, res.RuntimeVersion, res.PromptVer = r.ModelDigest, r.RuntimeVersion, r.PromptVersion
 			if r.Recipe != nil {
 				res.Recipe = r.Recipe.String()
 			}
 			break
 		}
 	}
-	return writeBenchmarkReport(res, rows, opt)
+	return writeBenchmarkReport(res, row, rows, opt)
 }
 
 // writeBenchmarkReport writes the evaluation report of the row's results,
 // opening with the row, the card's value and ours.
-func writeBenchmarkReport(res *BenchmarkResult, rows []batch.Row, opt batch.EvalOptions) error {
+func writeBenchmarkReport(res *BenchmarkResult, row benchmark.Row, rows []batch.Row, opt batch.EvalOptions) error {
 	sum, err := digest.File(res.Results)
 	if err != nil {
 		return err
 	}
-	row := res.Row
 	facts := []evalreport.Fact{
 		{Label: "Benchmark", Value: fmt.Sprintf("%s — %s", row.Name, row.Title)},
 		{Label: "Dataset", Value: fmt.Sprintf("%s, split %s (%d items)", row.Dataset.Format, orDash(row.Dataset.Split), res.Group.N)},
@@ -192,7 +174,7 @@ func writeBenchmarkReport(res *BenchmarkResult, rows []batch.Row, opt batch.Eval
 		{Label: "Model digest", Value: res.ModelDigest},
 		{Label: "Runtime", Value: res.RuntimeVersion},
 		{Label: "Recipe", Value: orDash(res.Recipe)},
-		{Label: "Prompt version", Value: res.PromptVersion},
+		{Label: "Prompt version", Value: row.Prompt.Name + " " + res.PromptVer},
 	}
 	doc, err := evalreport.Build(rows, evalreport.Options{Eval: opt, Source: res.Results,
 		SourceSHA256: strings.TrimPrefix(sum, "sha256:"), AppVersion: Version, Benchmark: facts})
@@ -226,4 +208,10 @@ func isBenchmarkInput(err error) bool {
 	var be *benchmarkInputError
 	var bi *batchInputError
 	return errors.As(err, &be) || errors.As(err, &bi)
+}
+
+// RunBenchmark runs one model-card row for the Batch tab, telling
+// onProgress where its batch stands. See ui.BatchBackend.
+func (s *Services) RunBenchmark(ctx context.Context, spec BenchmarkSpec, drain <-chan struct{}, onProgress func(ui.BatchProgress)) (BenchmarkResult, error) {
+	return s.runBenchmark(ctx, spec, drain, batchProgressTo(onProgress))
 }

@@ -86,7 +86,7 @@ func inputErr(file string, line int, format string, args ...any) error {
 }
 
 // LoadManifest reads a manifest: CSV when the name ends in .csv, else JSON
-// Lines. Image paths are relative to the manifest's folder; every image
+// Lines (lines starting with # are comments). Image paths are relative to the manifest's folder; every image
 // must exist. Errors are [*InputError]s naming the file and line.
 func LoadManifest(path string) ([]Item, error) { return LoadManifestWith(path, nil) }
 
@@ -199,8 +199,8 @@ func parseJSONLManifest(path string, data []byte) ([]Item, error) {
 	var items []Item
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
+		if len(line) == 0 || line[0] == '#' {
+			continue // blank, or a comment
 		}
 		var it Item
 		if err := json.Unmarshal(line, &it); err != nil {

@@ -29,6 +29,17 @@ type BatchBackend interface {
 	// WriteEvalCSV writes rep as CSV, one line per (prompt, model,
 	// metric), to path.
 	WriteEvalCSV(ctx context.Context, rep core.EvalReport, path string) error
+	// Benchmarks lists the model card's rows the tab can reproduce.
+	Benchmarks(ctx context.Context) ([]core.BenchmarkRow, error)
+	// RunBenchmark runs one row: its dataset imported from spec.Data, run
+	// as a batch (resumed if its results exist), scored beside the card's
+	// value, its report written; onProgress is called as RunBatch calls
+	// it. Closing drain stops it from starting runs.
+	RunBenchmark(ctx context.Context, spec core.BenchmarkSpec, drain <-chan struct{}, onProgress func(BatchProgress)) (core.BenchmarkResult, error)
+	// WriteExamples writes a commented sample manifest and prompts file
+	// into dir ("New from example…") and returns their paths; it does not
+	// write over files there.
+	WriteExamples(ctx context.Context, dir string) (manifest, prompts string, err error)
 }
 
 // BatchSpec is a batch as the Batch tab describes it.

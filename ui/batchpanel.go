@@ -68,7 +68,27 @@ type batchPanel struct {
 
 	run       *batchRun // the batch running, or nil
 	modelsSeq int
+
+	bench benchSection // a model-card row: run it, its score beside the card's
 }
+
+// benchSection is the Batch tab's model-card row: which row, its data,
+// Run row, and our score beside the card's value.
+type benchSection struct {
+	rows   []core.BenchmarkRow
+	pick   *widget.Select
+	info   *widget.Label // the row's dataset, metric, card value, where to get the data
+	data   *widget.Entry
+	limit  *widget.Entry
+	run    *widget.Button
+	result *widget.Label // "ours X [CI] vs card Y" and the report
+}
+
+// manifestHelp says what goes in a manifest and a prompts file.
+const manifestHelp = "A manifest has one item a line (JSON Lines, or CSV): id, images (none for a text-only question), " +
+	"question, answer (the reference), choices, and any other field as metadata that eval --by splits scores by. " +
+	"A prompts file (YAML) has a system prompt and named templates using {{question}}, {{choices}} and {{id}}. " +
+	"New from example… writes a commented sample of each."
 
 // batchRun is a running batch's controls.
 type batchRun struct {
@@ -119,7 +139,12 @@ func newBatchPanel(env *tabEnv, be BatchBackend) *batchPanel {
 	note.Importance = widget.LowImportance
 	numSize := fyne.NewSize(80, b.repeat.MinSize().Height)
 	num := func(e *widget.Entry) fyne.CanvasObject { return container.NewGridWrap(numSize, e) }
+	help := widget.NewLabel(manifestHelp)
+	help.Wrapping = fyne.TextWrapWord
+	help.Importance = widget.LowImportance
+	example := widget.NewButtonWithIcon("New from example…", theme.DocumentCreateIcon(), b.exampleTapped)
 	form := widget.NewForm(
+		widget.NewFormItem("", container.NewBorder(nil, nil, nil, example, help)),
 		widget.NewFormItem("Manifest", withButtons(b.manifest, pick("Choose…", b.manifest, []string{".jsonl", ".csv"}))),
 		widget.NewFormItem("or images", withButtons(b.images, folder, pick("ZIP…", b.images, []string{".zip"}))),
 		widget.NewFormItem("Prompts", withButtons(b.prompts, pick("Choose…", b.prompts, []string{".yaml", ".yml", ".json"}))),
@@ -161,13 +186,250 @@ func newBatchPanel(env *tabEnv, be BatchBackend) *batchPanel {
 		container.NewHBox(b.start, b.cancel),
 		b.bar, b.status, b.message,
 		b.scores,
+		b.newBenchSection(withButtons, pick, num),
 	))
 	return b
+}
+
+// newBenchSection builds the model-card row section; its rows are listed
+// by refreshBenchmarks.
+func (b *batchPanel) newBenchSection(withButtons func(*widget.Entry, ...fyne.CanvasObject) fyne.CanvasObject,
+	pick func(string, *widget.Entry, []string) *widget.Button, num func(*widget.Entry) fyne.CanvasObject) fyne.CanvasObject {
+	s := &b.bench
+	s.pick = widget.NewSelect(nil, func(string) { b.showBenchInfo() })
+	s.pick.PlaceHolder = "(choose a row)"
+	s.info = widget.NewLabel("")
+	s.info.Wrapping = fyne.TextWrapWord
+	s.info.Importance = widget.LowImportance
+	s.data = widget.NewEntry()
+	s.data.SetPlaceHolder("the dataset as published (a file or folder; the row says which)")
+	s.limit = widget.NewEntry()
+	s.limit.SetPlaceHolder("all")
+	s.run = widget.NewButtonWithIcon("Run row", theme.MediaPlayIcon(), b.benchTapped)
+	s.result = widget.NewLabel("")
+	s.result.Wrapping = fyne.TextWrapWord
+	s.result.TextStyle.Bold = true
+	s.result.Hide()
+	folder := widget.NewButtonWithIcon("Folder…", theme.FolderOpenIcon(), func() { b.chooseFolderInto(s.data) })
+	form := widget.NewForm(
+		widget.NewFormItem("Row", s.pick),
+		widget.NewFormItem("", s.info),
+		widget.NewFormItem("Data", withButtons(s.data, folder, pick("File…", s.data, []string{".json", ".jsonl", ".parquet"}))),
+		widget.NewFormItem("Items", container.NewHBox(num(s.limit), widget.NewLabel("(the first N; empty for all) with the first checked model"))),
+	)
+	return container.NewVBox(sectionTitle("Reproduce a model-card row"), form, container.NewHBox(s.run), s.result)
+}
+
+// refreshBenchmarks lists the model card's rows in the picker.
+func (b *batchPanel) refreshBenchmarks() {
+	ctx, cancel := b.env.opContext()
+	go func() {
+		defer cancel()
+		rows, err := b.backend.Benchmarks(ctx)
+		b.env.do(func() {
+			if err != nil {
+				setShown(b.bench.info, "The model-card rows could not be listed: "+err.Error())
+				return
+			}
+			b.bench.rows = rows
+			names := make([]string, len(rows))
+			for i, r := range rows {
+				names[i] = r.Name
+			}
+			b.bench.pick.SetOptions(names)
+		})
+	}()
+}
+
+// benchRow is the row picked, or nil.
+func (b *batchPanel) benchRow() *core.BenchmarkRow {
+	for i := range b.bench.rows {
+		if b.bench.rows[i].Name == b.bench.pick.Selected {
+			return &b.bench.rows[i]
+		}
+	}
+	return nil
+}
+
+// showBenchInfo says what the picked row runs and what the card says.
+func (b *batchPanel) showBenchInfo() {
+	r := b.benchRow()
+	if r == nil {
+		return
+	}
+	b.bench.info.SetText(fmt.Sprintf("%s — dataset %s%s, metric %s; model card (MedGemma 4B): %s (%q). Get the data: %s",
+		r.Title, r.Format, splitText(r.Split), r.Metric, r.CardText(), r.Wording, r.Get))
+}
+
+func splitText(split string) string {
+	if split == "" {
+		return ""
+	}
+	return ", split " + split
+}
+
+// benchSpec reads the row's fields. The error names the field.
+func (b *batchPanel) benchSpec() (core.BenchmarkSpec, error) {
+	r := b.benchRow()
+	spec := core.BenchmarkSpec{Data: strings.TrimSpace(b.bench.data.Text)}
+	switch {
+	case r == nil:
+		return spec, errors.New("choose a model-card row")
+	case spec.Data == "":
+		return spec, fmt.Errorf("choose the %s data (%s)", r.Format, r.Get)
+	case len(b.models.Selected) == 0:
+		return spec, errors.New("check a model: the row runs with the first checked one")
+	}
+	spec.Name, spec.Model = r.Name, b.models.Selected[0]
+	if t := strings.TrimSpace(b.bench.limit.Text); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 {
+			return spec, fmt.Errorf("items %q: want a whole number of 1 or more, or empty for all", t)
+		}
+		spec.Limit = n
+	}
+	return spec, nil
+}
+
+// benchTapped runs the picked row in the background, its progress in the
+// batch's bar, and shows our score beside the card's with the scores of
+// its results.
+func (b *batchPanel) benchTapped() {
+	if b.run != nil {
+		return
+	}
+	spec, err := b.benchSpec()
+	if err != nil {
+		b.env.showError(err)
+		return
+	}
+	w := b.env
+	drain := make(chan struct{})
+	ctx, abort := w.opContext()
+	run := &batchRun{drain: drain, abort: abort}
+	b.run = run
+	b.start.Disable()
+	b.bench.run.Disable()
+	b.cancel.SetText("Cancel")
+	b.cancel.Enable()
+	b.bar.Max, b.bar.Value = 1, 0
+	b.bar.Refresh()
+	b.status.SetText("Importing " + spec.Name + "'s data and checking the model…")
+	setShown(b.bench.result, "")
+	every := b.every
+	go func() {
+		defer abort()
+		var box latest[BatchProgress]
+		var res core.BenchmarkResult
+		var err error
+		streamed(w.do, every, box.take, func(p BatchProgress) { b.showProgress(run, p) },
+			func() { res, err = b.backend.RunBenchmark(ctx, spec, drain, box.set) })
+		var ev BatchEval
+		var everr error
+		if err == nil {
+			ectx, ecancel := w.opContext()
+			ev, everr = b.backend.EvalBatch(ectx, res.Results)
+			ecancel()
+		}
+		w.do(func() { b.benchFinished(run, res, err, ev, everr) })
+	}()
+}
+
+// benchFinished shows how a row's run ended: our score beside the card's.
+func (b *batchPanel) benchFinished(run *batchRun, res core.BenchmarkResult, err error, ev BatchEval, everr error) {
+	if b.run != run {
+		return
+	}
+	b.run = nil
+	b.start.Enable()
+	b.bench.run.Enable()
+	b.cancel.SetText("Cancel")
+	b.cancel.Disable()
+	if err != nil {
+		b.status.SetText("The row did not finish.")
+		b.env.showError(fmt.Errorf("model-card row: %w", err))
+		return
+	}
+	b.bar.Max, b.bar.Value = 1, 1
+	b.bar.Refresh()
+	b.status.SetText(fmt.Sprintf("%d runs (%d already done)", res.Runs, res.Skipped))
+	setShown(b.bench.result, benchResultText(res))
+	b.showEval(res.Results, ev, everr)
+}
+
+// benchResultText is a row's score beside the card's, with its provenance
+// and report.
+func benchResultText(res core.BenchmarkResult) string {
+	return fmt.Sprintf("Ours %.1f [%.1f, %.1f] vs card %s — %q (MedGemma 4B), %s on %d items.\n"+
+		"Model digest %s, runtime %s, prompt %s %s. Report: %s",
+		res.Ours, res.Low, res.High, res.CardText(), res.Wording, res.Group.Metric, res.Group.N,
+		shortDigest(res.ModelDigest), res.RuntimeVersion, res.Prompt, res.PromptVer, res.Report)
+}
+
+func shortDigest(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
+}
+
+// exampleTapped asks for a folder, writes the sample manifest and
+// prompts file there, and puts them in the form.
+func (b *batchPanel) exampleTapped() {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil {
+			b.env.showError(err)
+			return
+		}
+		if u == nil {
+			return
+		}
+		if u.Scheme() != "file" {
+			b.env.showError(errors.New(u.String() + ": choose a folder on this computer"))
+			return
+		}
+		b.writeExamples(u.Path())
+	}, b.env.win)
+	d.Resize(fyne.NewSize(900, 640))
+	d.Show()
+}
+
+// writeExamples writes the samples into dir and fills the form with them.
+func (b *batchPanel) writeExamples(dir string) {
+	var manifest, prompts string
+	b.env.background(func(ctx context.Context) (err error) {
+		manifest, prompts, err = b.backend.WriteExamples(ctx, dir)
+		return err
+	}, func() {
+		b.images.SetText("")
+		b.manifest.SetText(manifest)
+		b.prompts.SetText(prompts)
+		dialog.ShowInformation("Examples written", "Wrote "+manifest+" and "+prompts+
+			": open them in an editor, each line says what goes there. They run as they are.", b.env.win)
+	})
+}
+
+// chooseFolderInto asks for a folder and puts its path in e.
+func (b *batchPanel) chooseFolderInto(e *widget.Entry) {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil {
+			b.env.showError(err)
+			return
+		}
+		if u != nil {
+			b.setLocal(e, u)
+		}
+	}, b.env.win)
+	d.Resize(fyne.NewSize(900, 640))
+	d.Show()
 }
 
 // refreshModels lists the runtime's models as check boxes, keeping the
 // checked ones, and checks the first when none is.
 func (b *batchPanel) refreshModels() {
+	if len(b.bench.rows) == 0 {
+		b.refreshBenchmarks()
+	}
 	b.modelsSeq++
 	seq := b.modelsSeq
 	ctx, cancel := b.env.opContext()

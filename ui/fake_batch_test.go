@@ -35,6 +35,10 @@ type fakeBatch struct {
 	cancelled bool // a batch saw its context cancelled
 	evals     []string
 	csvs      []string
+	// benchSpecs are the model-card rows run, exampleDirs the folders
+	// asked for examples.
+	benchSpecs  []core.BenchmarkSpec
+	exampleDirs []string
 }
 
 func (f *fakeBatch) block() func() {
@@ -145,4 +149,35 @@ func (f *fakeBatch) WriteEvalCSV(ctx context.Context, rep core.EvalReport, path 
 	defer f.block()()
 	f.csvs = append(f.csvs, path)
 	return nil
+}
+
+// Benchmarks lists two rows, one without a card value.
+func (f *fakeBatch) Benchmarks(ctx context.Context) ([]core.BenchmarkRow, error) {
+	card := 49.9
+	return []core.BenchmarkRow{
+		{Name: "vqa-rad", Title: "VQA-RAD (radiology) - Tokenized F1", Format: "vqa-rad", Split: "test", Metric: "f1", Card: &card,
+			Wording: "VQA-RAD*** (radiology) - Tokenized F1", Get: "OSF"},
+		{Name: "cxr-localization", Title: "CXR localization", Format: "manifest", Metric: "iou", Wording: "not in the card", Get: "a manifest"},
+	}, nil
+}
+
+// RunBenchmark records the spec and answers a fixed score after one
+// progress report.
+func (f *fakeBatch) RunBenchmark(ctx context.Context, spec core.BenchmarkSpec, drain <-chan struct{}, onProgress func(BatchProgress)) (core.BenchmarkResult, error) {
+	f.bmu.Lock()
+	f.benchSpecs = append(f.benchSpecs, spec)
+	f.bmu.Unlock()
+	onProgress(BatchProgress{BatchProgress: core.BatchProgress{Total: 3, Done: 3}})
+	rows, _ := f.Benchmarks(ctx)
+	return core.BenchmarkResult{BenchmarkRow: rows[0], Group: core.EvalGroup{Metric: "f1", N: 3}, Ours: 41.2, Low: 30.5, High: 52.0,
+		Runs: 3, Results: filepath.Join(spec.Dir, "results.jsonl"), Report: "/tmp/report.html", ModelDigest: "abcdef0123456789",
+		RuntimeVersion: "0.24.0", Prompt: "vqa-short", PromptVer: "399c8a18668f"}, nil
+}
+
+// WriteExamples records the folder and names two files in it.
+func (f *fakeBatch) WriteExamples(ctx context.Context, dir string) (string, string, error) {
+	f.bmu.Lock()
+	f.exampleDirs = append(f.exampleDirs, dir)
+	f.bmu.Unlock()
+	return filepath.Join(dir, "example-manifest.jsonl"), filepath.Join(dir, "example-prompts.yaml"), nil
 }

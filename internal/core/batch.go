@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -99,4 +101,68 @@ func (g EvalGroup) Label() string {
 		parts = append(parts, g.By+"="+g.Value)
 	}
 	return strings.Join(parts, " / ")
+}
+
+// BenchmarkRow is a model-card row as the Batch tab and benchmark list
+// show it: its name and title, the dataset layout and split it runs, its
+// metric, and the card's value for MedGemma 4B (nil: the card gives none)
+// in the card's words.
+type BenchmarkRow struct {
+	Name    string   `json:"name"`
+	Title   string   `json:"title"`
+	Format  string   `json:"format"`
+	Split   string   `json:"split"`
+	Metric  Metric   `json:"metric"`
+	Card    *float64 `json:"card_medgemma_4b"`
+	Wording string   `json:"card_wording"`
+	// Get says where the dataset is published and under what licence.
+	Get string `json:"get"`
+}
+
+// CardText is the card's value as text, or "not in the card".
+func (r BenchmarkRow) CardText() string {
+	if r.Card == nil {
+		return "not in the card"
+	}
+	return strconv.FormatFloat(*r.Card, 'f', 1, 64)
+}
+
+// BenchmarkSpec is a model-card row to run: its name, the dataset at
+// Data (in the row's layout), the model, at most Limit items (0: all),
+// and the folder Dir for its manifest, prompts, results and report ("":
+// the data dir's benchmarks/NAME).
+type BenchmarkSpec struct {
+	Name, Data, Model string
+	Limit             int
+	Dir               string
+}
+
+// BenchmarkResult is a row's outcome: our score (Group: N, the score and
+// its 95% interval on 0–1; Ours, Low and High the same in the card's
+// units, percent) beside the card's, where the files are, and the
+// provenance the report gives.
+type BenchmarkResult struct {
+	BenchmarkRow
+	Group     EvalGroup `json:"group"`
+	Ours      float64   `json:"ours"`
+	Low       float64   `json:"ci_low"`
+	High      float64   `json:"ci_high"`
+	CardNote  string    `json:"card_note"`
+	Runs      int       `json:"runs"`
+	Skipped   int       `json:"skipped"`
+	Manifest  string    `json:"manifest"`
+	Results   string    `json:"results"`
+	Report    string    `json:"report"`
+	Prompt    string    `json:"prompt_name"`
+	Recipe    string    `json:"recipe,omitempty"`
+	PromptVer string    `json:"prompt_version"`
+	// ModelDigest and RuntimeVersion are as the runs record them.
+	ModelDigest    string `json:"model_digest"`
+	RuntimeVersion string `json:"runtime_version"`
+}
+
+// Line is the one-line verdict: "NAME: ours X [LOW, HIGH] vs card Y".
+func (r BenchmarkResult) Line() string {
+	return fmt.Sprintf("%s: ours %.1f [%.1f, %.1f] vs card %s (%q, MedGemma 4B; %s, n=%d)",
+		r.Name, r.Ours, r.Low, r.High, r.CardText(), r.Wording, r.Group.Metric, r.Group.N)
 }
