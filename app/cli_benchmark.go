@@ -50,7 +50,11 @@ type benchmarkLine struct {
 func (c *cli) benchmarkList(args []string) error {
 	fs := evalFlagSet(&c.cfg)
 	jsonOut := fs.Bool("json", false, "one JSON object per row")
-	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
 		return usagef("%s", benchmarkUsage)
 	}
 	rows, err := benchmark.Rows()
