@@ -57,10 +57,12 @@ func cliDocs(t *testing.T) string {
 	top := cliHelp(t, "--help")
 	section(&b, "## medgemma-workbench", top)
 
-	globals := map[string]bool{}
 	global := newFlags("medgemma-workbench", &Config{})
-	global.VisitAll(func(f *flag.Flag) { globals[f.Name] = true })
-	section(&b, "## Global flags\n\nEvery command takes these, before or after its name.", flagUsage(global))
+	globals := map[string]bool{}
+	for _, line := range strings.Split(flagUsage(global), "\n") {
+		globals[line] = true
+	}
+	section(&b, "## Global flags\n\nEvery command takes these too, before or after its name, except a command whose list below shows its own `--data-dir`: it takes only the flags in its list.", flagUsage(global))
 
 	for _, name := range commandOrder(top) {
 		help := cliHelp(t, name, "--help")
@@ -144,14 +146,14 @@ func subcommands(name, help string) []string {
 }
 
 // withoutGlobals drops the global flags' lines from a command's flag list:
-// they are listed once, under Global flags.
+// they are listed once, under Global flags. A command's own flag of the
+// same name with its own help stays.
 func withoutGlobals(help string, globals map[string]bool) string {
 	var keep []string
 	for _, line := range strings.Split(help, "\n") {
-		if name, _, ok := strings.Cut(strings.TrimPrefix(line, "  --"), "\t"); ok && strings.HasPrefix(line, "  --") && globals[name] {
-			continue
+		if !globals[line] {
+			keep = append(keep, line)
 		}
-		keep = append(keep, line)
 	}
 	return strings.Join(keep, "\n")
 }
