@@ -121,9 +121,12 @@ func TestBenchmarkRunDemo(t *testing.T) {
 		// Again: resumed, nothing asked again, the same score as JSON.
 		js, err := runCLI(append(args, "--json")...)
 		var res struct {
-			Ours, Low, High float64
-			Card            *float64
-			Skipped, Runs   int
+			Ours    float64  `json:"ours"`
+			Low     float64  `json:"ci_low"`
+			High    float64  `json:"ci_high"`
+			Card    *float64 `json:"card_medgemma_4b"`
+			Skipped int      `json:"skipped"`
+			Runs    int      `json:"runs"`
 		}
 		if err != nil || json.Unmarshal([]byte(js), &res) != nil || res.Skipped != res.Runs || res.Card == nil || res.Low > res.Ours || res.High < res.Ours {
 			t.Errorf("%s again: %s %v", tc.row, js, err)
