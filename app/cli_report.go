@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
@@ -17,8 +18,8 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/history/report/dicomout"
 )
 
-const reportUsage = "usage: medgemma-workbench report --run RUN_ID [--run RUN_ID]... --format md|html|pdf --out FILE [--include-phi]\n" +
-	"       medgemma-workbench report --run RUN_ID --format dicom-sr|dicom-pdf (--out FILE.dcm | --stow URL) [--user NAME | --token TOKEN] [--json] [--include-phi] [--uid-root ROOT]"
+var reportUsage = "usage: medgemma-workbench report --run RUN_ID [--run RUN_ID]... --format " + strings.Join(runReportFormatNames(false), "|") + " --out FILE [--include-phi]\n" +
+	"       medgemma-workbench report --run RUN_ID --format " + strings.Join(runReportFormatNames(true), "|") + " (--out FILE.dcm | --stow URL) [--user NAME | --token TOKEN] [--json] [--include-phi] [--uid-root ROOT]"
 
 // reportPHIHelp says what --include-phi changes, in every format.
 const reportPHIHelp = "include the patient's name, IDs, birth date, institution, real dates and file paths. " +
@@ -33,9 +34,7 @@ func (c *cli) report(args []string) error {
 	flags := newFlags("report", &c.cfg)
 	var runs stringList
 	flags.Var(&runs, "run", "a run to report; repeat to compare runs side by side (md, html and pdf)")
-	format := flags.String("format", "", "md, html or pdf; dicom-sr (a Comprehensive SR: the answer, the model, its digest, the recipe and prompt version, "+
-		"references to the source images) or dicom-pdf (the PDF report as Encapsulated PDF): one run whose images are DICOM files still at their paths, "+
-		"written as a new series of their study, titled DRAFT, CompletionFlag PARTIAL (SR) and VerificationFlag UNVERIFIED")
+	format := flags.String("format", "", runReportFormatHelp())
 	out := flags.String("out", "", "the report file to write")
 	phi := flags.Bool("include-phi", false, reportPHIHelp)
 	flags.StringVar(&c.cfg.UIDRoot, "uid-root", c.cfg.UIDRoot, fmt.Sprintf("dicom-sr, dicom-pdf: the organisation's UID root for the new series and instance UIDs "+
@@ -52,19 +51,16 @@ func (c *cli) report(args []string) error {
 	if len(pos) > 0 || len(runs) == 0 || *out == "" && *stow == "" {
 		return usagef("%s", reportUsage)
 	}
-	dicomFormat := false
-	switch *format {
-	case "md", "html", "pdf":
-	case "dicom-sr", "dicom-pdf":
-		dicomFormat = true
-		if len(runs) != 1 {
-			return usagef("report: --format %s writes one run's document: give one --run", *format)
-		}
-	default:
-		return usagef("report: unknown format %q: use md, html, pdf, dicom-sr or dicom-pdf\n%s", *format, reportUsage)
+	f, err := parseRunReportFormat(*format)
+	if err != nil {
+		return usagef("report: %v\n%s", err, reportUsage)
+	}
+	dicomFormat := f.dicom()
+	if dicomFormat && len(runs) != 1 {
+		return usagef("report: --format %s writes one run's document: give one --run", *format)
 	}
 	if *stow != "" && !dicomFormat {
-		return usagef("report: --stow stores a DICOM document: use --format dicom-sr or dicom-pdf")
+		return usagef("report: --stow stores a DICOM document: use --format %s", orList(runReportFormatNames(true)))
 	}
 	if *out == "" && !dicomFormat {
 		return usagef("%s", reportUsage)

@@ -160,27 +160,15 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 // out in format (md, html or pdf), de-identified unless phi. A missing run
 // is an error wrapping history.ErrNotFound.
 func writeReport(ctx context.Context, h *history.Store, ids []int64, format, out string, phi bool) error {
+	f, err := parseRunReportFormat(format, false)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", out, err)
+	}
 	doc, err := report.Build(ctx, h, ids, report.Options{IncludePHI: phi, AppVersion: Version})
 	if err != nil {
 		return err
 	}
-	switch format {
-	case "md":
-		err = writeMarkdownReport(doc, out)
-	case "html":
-		var b []byte
-		if b, err = report.HTML(doc); err == nil {
-			err = writeFileAtomic(out, b)
-		}
-	case "pdf":
-		var b []byte
-		if b, err = report.PDF(doc); err == nil {
-			err = writeFileAtomic(out, b)
-		}
-	default:
-		return fmt.Errorf("report %s: unknown format %q: use md, html or pdf", out, format)
-	}
-	if err != nil {
+	if err := f.write(doc, out); err != nil {
 		return fmt.Errorf("report %s: %w", out, err)
 	}
 	return nil
@@ -225,23 +213,13 @@ func writeDICOMReport(ctx context.Context, h *history.Store, id int64, format, o
 // buildDICOMReport makes run id's DICOM document (dicom-sr or dicom-pdf),
 // de-identified unless phi.
 func buildDICOMReport(ctx context.Context, h *history.Store, id int64, format string, phi bool, ids dicomout.UIDs) (*dicomout.Document, error) {
+	f, err := parseRunReportFormat(format, true)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	rep, err := dicomout.FromRun(ctx, h, id, dicomout.Options{IncludePHI: phi, AppVersion: Version})
 	if err != nil {
 		return nil, err
 	}
-	switch format {
-	case "dicom-sr":
-		return dicomout.BuildSR(rep, ids)
-	case "dicom-pdf":
-		doc, err := report.Build(ctx, h, []int64{id}, report.Options{IncludePHI: phi, AppVersion: Version, Now: rep.Created})
-		if err != nil {
-			return nil, err
-		}
-		pdf, err := report.PDF(doc)
-		if err != nil {
-			return nil, err
-		}
-		return dicomout.BuildPDF(rep, pdf, ids)
-	}
-	return nil, fmt.Errorf("report: unknown DICOM format %q: use dicom-sr or dicom-pdf", format)
+	return f.build(ctx, h, id, rep, phi, ids)
 }
