@@ -156,3 +156,25 @@ func TestBenchmarkList(t *testing.T) {
 		t.Errorf("unknown row: exit %d, %v", ExitCode(err), err)
 	}
 }
+
+// TestBenchmarkRunOnEndpoint runs the MedQA row against an OpenAI-
+// compatible endpoint (a real `ollama serve`'s /v1 with the demo model)
+// instead of the managed runtime: the rows name the endpoint.
+func TestBenchmarkRunOnEndpoint(t *testing.T) {
+	dir := demoDataDir(t)
+	srv := startOllama(t, dir)
+	out := filepath.Join(t.TempDir(), "medqa")
+	text, err := runCLI("--data-dir", dir, "benchmark", "run", "medqa", "--data", tinyMedQA(t), "--model", inference.DemoModelName,
+		"--out", out, "--endpoint", srv.URL+"/v1", "--limit", "2")
+	if err != nil || !strings.Contains(text, "medqa: ours ") || !strings.Contains(text, "vs card 64.4") {
+		t.Fatalf("benchmark run --endpoint: %v\n%s", err, text)
+	}
+	rows, _, err := batch.ReadRows(filepath.Join(out, "results.jsonl"))
+	if err != nil || len(rows) != 2 || rows[0].Backend != "openai" || !strings.HasPrefix(rows[0].Endpoint, srv.URL) {
+		t.Errorf("rows %+v, %v", rows, err)
+	}
+	if _, err := runCLI("--data-dir", dir, "benchmark", "run", "medqa", "--data", "x", "--model", "m",
+		"--endpoint", srv.URL+"/v1", "--endpoints", "e.yaml"); ExitCode(err) != 2 || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("--endpoint with --endpoints: %v", err)
+	}
+}

@@ -135,8 +135,6 @@ func (f *batchFlags) check(pos []string) error {
 		return usagef("batch: --prompts and --out are required\n%s", batchUsage)
 	case o.Repeat < 1 || o.Concurrency < 1 || o.Retries < 0:
 		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
-	case len(f.endpoints) > 0 && f.endpointsFile != "":
-		return usagef("batch: give --endpoint or --endpoints FILE, not both")
 	case o.EmitOpenAIBatch != "" && o.ImportResults != "":
 		return usagef("batch: --emit-openai-batch writes the requests, --import-results reads the answers: give one of them")
 	case (o.EmitOpenAIBatch != "" || o.ImportResults != "") && (len(f.endpoints) > 0 || f.endpointsFile != ""):
@@ -145,6 +143,17 @@ func (f *batchFlags) check(pos []string) error {
 		return usagef("batch: --emit-openai-batch and --import-results need --model NAME (the name the server serves)")
 	case (o.EmitOpenAIBatch != "" || o.ImportResults != "") && (o.Score != "" || f.options.numCtx != 0):
 		return usagef("batch: --score and --num-ctx are Ollama's; an OpenAI batch has neither")
+	}
+	return f.checkServers()
+}
+
+// checkServers refuses endpoint flags that do not go together and reads
+// them into the spec: batch and benchmark run share it.
+func (f *batchFlags) checkServers() error {
+	o := &f.cmd.spec
+	switch {
+	case len(f.endpoints) > 0 && f.endpointsFile != "":
+		return usagef("batch: give --endpoint or --endpoints FILE, not both")
 	case f.endpointsFile != "" && o.APIKey != "":
 		return usagef("batch: --api-key does not go with --endpoints FILE: give each endpoint its key there (api_key_env)")
 	case len(f.endpoints) > 1 && o.APIKey != "":
@@ -168,6 +177,19 @@ func (f *batchFlags) check(pos []string) error {
 		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
 	}
 	return nil
+}
+
+// apiKeys gives the endpoint its key: --api-key, else $OPENAI_API_KEY
+// for one OpenAI-compatible --endpoint; one ollama+ --endpoint takes
+// --api-key.
+func (f *batchFlags) apiKeys() {
+	o := &f.cmd.spec
+	if o.APIKey == "" && o.Endpoint != "" {
+		o.APIKey = os.Getenv(inference.EnvOpenAIKey)
+	}
+	if len(f.endpoints) == 1 && len(o.Endpoints) == 1 {
+		o.Endpoints[0].APIKey = o.APIKey // one ollama+ endpoint: --api-key is its
+	}
 }
 
 // resolveEndpoints reads --endpoint and --endpoints into the spec: one
@@ -230,12 +252,7 @@ func (f *batchFlags) command() (batchCommand, error) {
 	if filepath.Clean(o.CSV) == filepath.Clean(o.Out) {
 		return f.cmd, usagef("batch: --out %s would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv", o.Out)
 	}
-	if o.APIKey == "" && o.Endpoint != "" {
-		o.APIKey = os.Getenv(inference.EnvOpenAIKey)
-	}
-	if len(f.endpoints) == 1 && len(o.Endpoints) == 1 {
-		o.Endpoints[0].APIKey = o.APIKey // one ollama+ endpoint: --api-key is its
-	}
+	f.apiKeys()
 	return f.cmd, nil
 }
 

@@ -10,13 +10,14 @@ import (
 	"text/tabwriter"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch/benchmark"
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
 )
 
 // This file is the benchmark command: the model card's rows listed, and
 // one reproduced (services_benchmark.go does the work).
 
 const benchmarkUsage = "usage: medgemma-workbench benchmark list [--json]\n" +
-	"       medgemma-workbench benchmark run NAME --data PATH --model NAME [--limit N] [--out DIR] [--json]"
+	"       medgemma-workbench benchmark run NAME --data PATH --model NAME [--limit N] [--out DIR] [--endpoint URL [--api-key KEY]]... [--endpoints FILE.yaml] [--json]"
 
 func (c *cli) benchmark(args []string) error {
 	if len(args) == 0 {
@@ -82,7 +83,11 @@ func (c *cli) benchmarkRun(args []string) error {
 	var (
 		spec    BenchmarkSpec
 		jsonOut bool
+		servers batchFlags // --endpoint, --endpoints and --api-key, read as batch reads them
 	)
+	fs.Var(&servers.endpoints, "endpoint", "an OpenAI-compatible API base URL, or an Ollama server as ollama+http://host:11434, instead of the managed runtime; repeat to share the runs among several")
+	fs.StringVar(&servers.endpointsFile, "endpoints", "", "YAML file of endpoints to share the runs among (as batch --endpoints)")
+	fs.StringVar(&servers.cmd.spec.APIKey, "api-key", "", "API key for one --endpoint (default $"+inference.EnvOpenAIKey+")")
 	fs.StringVar(&spec.Data, "data", "", "the dataset, in the row's layout (benchmark list says which)")
 	fs.StringVar(&spec.Model, "model", "", "the model to run (required)")
 	fs.IntVar(&spec.Limit, "limit", 0, "run only the first N items")
@@ -96,18 +101,24 @@ func (c *cli) benchmarkRun(args []string) error {
 		return usagef("%s", benchmarkUsage)
 	}
 	spec.Name = pos[0]
+	servers.models = stringList{spec.Model}
+	if err := servers.checkServers(); err != nil {
+		return err
+	}
+	servers.apiKeys()
+	o := &servers.cmd.spec
 	if err := c.cfg.resolve(); err != nil {
 		return err
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	s, err := NewServices(ctx, c.cfg, "cli benchmark")
+	s, err := NewServices(ctx, c.batchConfig(*o), "cli benchmark")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	show := &batchReporter{w: c.stderr, out: spec.Dir}
-	res, err := s.runBenchmark(ctx, spec, nil, show.event)
+	res, err := s.runBenchmark(ctx, spec, *o, nil, show.event)
 	show.done()
 	if err != nil {
 		if isBenchmarkInput(err) {

@@ -65,7 +65,11 @@ func (e *benchmarkInputError) Unwrap() error { return e.err }
 // RunBenchmark runs one model-card row on s, telling onEvent of the
 // batch's progress (it may be nil). Running it again resumes: the runs
 // the results file holds are not asked again.
-func (s *Services) runBenchmark(ctx context.Context, spec BenchmarkSpec, drain <-chan struct{}, onEvent func(BatchEvent)) (BenchmarkResult, error) {
+//
+// servers, when it names an endpoint or several (BatchSpec's Endpoint,
+// APIKey and Endpoints; its other fields are unused), answers instead of
+// s's runtime, as batch --endpoint does.
+func (s *Services) runBenchmark(ctx context.Context, spec BenchmarkSpec, servers BatchSpec, drain <-chan struct{}, onEvent func(BatchEvent)) (BenchmarkResult, error) {
 	row, err := benchmark.Find(spec.Name)
 	if err != nil {
 		return BenchmarkResult{}, &benchmarkInputError{err}
@@ -89,7 +93,8 @@ func (s *Services) runBenchmark(ctx context.Context, spec BenchmarkSpec, drain <
 		return res, err
 	}
 	b, err := loadBatch(ctx, BatchSpec{Manifest: res.Manifest, Prompts: prompts, Models: []string{spec.Model}, Repeat: 1,
-		Concurrency: 1, Out: res.Results, Options: row.Options, Retries: inference.DefaultBackoff.Retries}, s.cfg.DataDir)
+		Concurrency: 1, Out: res.Results, Options: row.Options, Retries: inference.DefaultBackoff.Retries,
+		Endpoint: servers.Endpoint, APIKey: servers.APIKey, Endpoints: servers.Endpoints}, s.cfg.DataDir)
 	if err != nil {
 		return res, err
 	}
@@ -213,5 +218,5 @@ func isBenchmarkInput(err error) bool {
 // RunBenchmark runs one model-card row for the Batch tab, telling
 // onProgress where its batch stands. See ui.BatchBackend.
 func (s *Services) RunBenchmark(ctx context.Context, spec BenchmarkSpec, drain <-chan struct{}, onProgress func(ui.BatchProgress)) (BenchmarkResult, error) {
-	return s.runBenchmark(ctx, spec, drain, batchProgressTo(onProgress))
+	return s.runBenchmark(ctx, spec, BatchSpec{}, drain, batchProgressTo(onProgress))
 }
