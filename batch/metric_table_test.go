@@ -208,3 +208,21 @@ func TestMetricTableDrivesNames(t *testing.T) {
 		t.Errorf("ParseMetric(bleu): %v", err)
 	}
 }
+
+// TestPairedCorpusMetrics: --paired works for the corpus-level and box
+// metrics as for the others: the imbalanced set answered always "no" by
+// model m2 against m's answers differs in balanced accuracy by
+// 0.6875 − 0.5 = 0.1875, and in weighted F1 by 0.8 − 0.8·16/18.
+func TestPairedCorpusMetrics(t *testing.T) {
+	rows := imbalanced()
+	for _, r := range imbalanced() {
+		r.Model, r.Output = "m2", "no"
+		rows = append(rows, r)
+	}
+	for m, want := range map[Metric]float64{BalancedAccuracy: 0.1875, WeightedF1: 0.8 - 0.8*16/18} {
+		pairs := Compare(rows, EvalOptions{Metric: m, Resamples: 500})
+		if len(pairs) != 1 || !near9(pairs[0].Diff, want) || pairs[0].Test != TestBootstrap || pairs[0].Low > pairs[0].Diff || pairs[0].High < pairs[0].Diff {
+			t.Errorf("%s: %+v, want diff %v", m, pairs, want)
+		}
+	}
+}
