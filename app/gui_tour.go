@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,12 +32,18 @@ const EnvTourBatch = "MEDGEMMA_WORKBENCH_TOUR_BATCH"
 // in the PACS tab to the tour.
 const EnvTourPACS = "MEDGEMMA_WORKBENCH_TOUR_PACS"
 
+// EnvTourColumns, set with EnvTour to a number of columns, makes the tour
+// one view: that many columns answered beside the first image, shot as
+// compare-WxH-N.png (scripts/compare-screenshots.sh).
+const EnvTourColumns = "MEDGEMMA_WORKBENCH_TOUR_COLUMNS"
+
 // tourShotWait is how long the tour waits for each screenshot.
 const tourShotWait = time.Minute
 
 // tour runs ui.Workbench.Tour for EnvTour and quits the app when done.
 func tour(ctx context.Context, a fyne.App, w *ui.Workbench, s *Services, dir string) {
 	opts := ui.TourOptions{BatchDir: os.Getenv(EnvTourBatch)}
+	opts.Columns, _ = strconv.Atoi(os.Getenv(EnvTourColumns))
 	if f := strings.Fields(os.Getenv(EnvTourPACS)); len(f) > 0 {
 		opts.PACS.URL = f[0]
 		if len(f) >= 3 {

@@ -18,6 +18,9 @@ func applySettings(cfg *Config, s ui.Settings, getenv func(string) string) {
 			cfg.OllamaToken = s.OllamaToken
 		}
 	}
+	if cfg.OllamaBin == "" && getenv(EnvOllamaBin) == "" && s.RuntimeMode != ui.RuntimeAttach {
+		cfg.OllamaBin = s.OllamaBin
+	}
 	if cfg.NumCtx == 0 {
 		cfg.NumCtx = s.NumCtx
 	}

@@ -45,6 +45,8 @@ type imageSource interface {
 	// measurements are the regions measured on the image shown, which a
 	// run records.
 	measurements() []core.Measurement
+	// chooseRecipe chooses the recipe name in the model's-eye view.
+	chooseRecipe(name string)
 }
 
 // compareView is the right side of the workbench: columns side by side,
@@ -62,6 +64,21 @@ type compareView struct {
 	columns []*column
 	grid    *fyne.Container
 	scroll  *container.Scroll // scrolls the columns sideways
+	// prefs keep the columns and options across starts (compare_state.go);
+	// nil until restoreState.
+	prefs fyne.Preferences
+	// recipeOpts is set while the option fields show a recipe's values
+	// (compare_study.go).
+	recipeOpts *recipeOptions
+	// study is the series the image side shows, as last told.
+	study studyChange
+	// setImageHidden, when set, hides or shows the image side (the
+	// workbench's split); imageHidden says which.
+	setImageHidden func(hidden bool)
+	imageHidden    bool
+	// promptRates are the models' measured prompt tokens a second, for the
+	// progress line's estimate (compare_progress.go).
+	promptRates map[string]float64
 
 	models  map[string]core.Model // by label in the model pickers
 	running bool                  // a column is running
@@ -78,12 +95,16 @@ type compareView struct {
 	maxTokensEntry *widget.Entry
 	tempEntry      *widget.Entry
 	seedEntry      *widget.Entry
+	optionsInfo    *widget.Label  // what the recipe chosen sets in the fields
+	useRecipe      *widget.Button // offers the recipe made for the study shown
 
 	addButton     *widget.Button
 	runAllButton  *widget.Button
 	stopAllButton *widget.Button
 	diffButton    *widget.Button
 	reportButton  *widget.Button
+	imageButton   *widget.Button // hides or shows the image side
+	toolbar       *overflowRow
 	info          *widget.Label // what happened to the last Run all
 
 	batch *runBatch // the Run all in progress, or nil
@@ -119,7 +140,7 @@ func newCompareView(env *tabEnv, b CompareBackend, source imageSource, reports *
 	cv.installDemo.Hide()
 	cv.modelHint = widget.NewLabel("Listing models…")
 	cv.modelHint.Wrapping = fyne.TextWrapWord
-	shared := newShortcutEntry(cv, 2)
+	shared := newShortcutEntry(cv, 1)
 	shared.SetText(defaultSystem)
 	cv.systemEntry = &shared.Entry
 	cv.maxTokensEntry = widget.NewEntry()
@@ -128,12 +149,18 @@ func newCompareView(env *tabEnv, b CompareBackend, source imageSource, reports *
 	cv.tempEntry.SetPlaceHolder("default")
 	cv.seedEntry = widget.NewEntry()
 	cv.seedEntry.SetPlaceHolder("random")
-	optSize := fyne.NewSize(80, cv.maxTokensEntry.MinSize().Height)
+	optSize := fyne.NewSize(72, cv.maxTokensEntry.MinSize().Height)
 	optionsRow := container.NewHBox(
 		widget.NewLabel("Max tokens"), container.NewGridWrap(optSize, cv.maxTokensEntry),
 		widget.NewLabel("Temp."), container.NewGridWrap(optSize, cv.tempEntry),
 		widget.NewLabel("Seed"), container.NewGridWrap(optSize, cv.seedEntry),
 	)
+	cv.optionsInfo = widget.NewLabel("")
+	cv.optionsInfo.Wrapping = fyne.TextWrapWord
+	cv.optionsInfo.Importance = widget.LowImportance
+	cv.optionsInfo.Hide()
+	cv.useRecipe = widget.NewButtonWithIcon("", theme.ConfirmIcon(), nil)
+	cv.useRecipe.Hide()
 
 	cv.runAllButton = widget.NewButtonWithIcon("Run all", theme.MediaPlayIcon(), cv.runAll)
 	cv.runAllButton.Importance = widget.HighImportance
@@ -142,25 +169,33 @@ func newCompareView(env *tabEnv, b CompareBackend, source imageSource, reports *
 	cv.addButton = widget.NewButtonWithIcon("Column", theme.ContentAddIcon(), func() { cv.addColumn() })
 	cv.diffButton = widget.NewButtonWithIcon("Diff…", theme.ViewRefreshIcon(), cv.showDiff)
 	cv.reportButton = widget.NewButtonWithIcon("Report…", theme.DocumentSaveIcon(), cv.reportTapped)
+	cv.imageButton = widget.NewButtonWithIcon("Hide image", theme.VisibilityOffIcon(), func() { cv.hideImage(!cv.imageHidden) })
 	cv.info = widget.NewLabel("")
 	cv.info.Truncation = fyne.TextTruncateEllipsis
 	cv.info.Hide()
-	toolbar := container.NewHBox(cv.runAllButton, cv.stopAllButton, cv.addButton, cv.diffButton, cv.reportButton)
+	enabled := func(b *widget.Button) func() bool { return func() bool { return !b.Disabled() } }
+	cv.toolbar = newOverflowRow(
+		toolItem{cv.runAllButton, "Run all", cv.runAll, enabled(cv.runAllButton)},
+		toolItem{cv.stopAllButton, "Stop all", cv.stopAll, enabled(cv.stopAllButton)},
+		toolItem{cv.addButton, "Add a column", func() { cv.addColumn() }, enabled(cv.addButton)},
+		toolItem{cv.imageButton, "Hide or show the image", func() { cv.hideImage(!cv.imageHidden) }, nil},
+		toolItem{cv.diffButton, "Word diff…", cv.showDiff, nil},
+		toolItem{cv.reportButton, "Report…", cv.reportTapped, nil},
+	)
 
-	// The toolbar and options scroll sideways rather than widen the pane.
+	// The controls that do not fit go into the toolbar's menu; the
+	// options scroll sideways rather than widen the pane. Everything above
+	// the columns takes as few lines as it can: the answers get the room.
+	systemRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("System", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, shared)
 	top := container.NewVBox(
-		container.NewHScroll(toolbar), cv.info, cv.installDemo, cv.modelHint,
-		widget.NewLabelWithStyle("System prompt (shared)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		shared, container.NewHScroll(optionsRow),
+		cv.toolbar.row, cv.info, cv.installDemo, cv.modelHint,
+		systemRow, container.NewBorder(nil, nil, nil, cv.useRecipe, container.NewHScroll(optionsRow)), cv.optionsInfo,
 	)
 	cv.grid = container.NewGridWithColumns(1)
 	cv.scroll = container.NewHScroll(cv.grid)
-	note := widget.NewLabelWithStyle(disclaimer, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	note.Importance = widget.WarningImportance
-	note.Wrapping = fyne.TextWrapWord
 	cv.addColumn()
 	cv.prompts.load()
-	cv.content = container.NewBorder(top, note, nil, nil, cv.scroll)
+	cv.content = container.NewBorder(top, nil, nil, nil, cv.scroll)
 	env.inputChanged.listen(cv.maybeAutoRun)
 	return cv
 }
@@ -464,4 +499,21 @@ func (cv *compareView) reportTapped() {
 		return
 	}
 	cv.reports.export(ids)
+}
+
+// hideImage hides the image side, giving the columns the window's width,
+// or shows it again.
+func (cv *compareView) hideImage(hidden bool) {
+	if cv.setImageHidden == nil {
+		return
+	}
+	cv.imageHidden = hidden
+	cv.setImageHidden(hidden)
+	if hidden {
+		cv.imageButton.SetText("Show image")
+		cv.imageButton.SetIcon(theme.VisibilityIcon())
+	} else {
+		cv.imageButton.SetText("Hide image")
+		cv.imageButton.SetIcon(theme.VisibilityOffIcon())
+	}
 }

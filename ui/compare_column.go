@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,8 +33,8 @@ type column struct {
 
 	title          *widget.Label
 	closeButton    *widget.Button
-	modelSelect    *widget.Select
-	templateSelect *widget.Select
+	modelSelect    *attachedSelect
+	templateSelect *attachedSelect
 	saveTemplate   *widget.Button
 	deleteTemplate *widget.Button
 	versionsButton *widget.Button // the template's versions
@@ -46,13 +47,18 @@ type column struct {
 	runButton      *widget.Button
 	stopButton     *widget.Button
 	repeatButton   *widget.Button
-	repeatSelect   *widget.Select
+	repeatSelect   *attachedSelect
 	answer         *AnswerView
 	answerScroll   *container.Scroll
+	// staleInfo marks an answer about the previous study (compare_study.go).
+	staleInfo *widget.Label
+	// progress says the stage of a run and its time (compare_progress.go).
+	progress       *runProgress
+	runRow         *overflowRow
 	stats          *widget.Label
 	stabilityLabel *widget.Label
 	rateRow        *fyne.Container
-	rating         *widget.Select
+	rating         *attachedSelect
 	note           *widget.Entry
 	rateInfo       *widget.Label
 
@@ -78,9 +84,9 @@ func (cv *compareView) addColumn() *column {
 	c.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.closeButton = widget.NewButtonWithIcon("", theme.WindowCloseIcon(), func() { cv.closeColumn(c) })
 	c.closeButton.Importance = widget.LowImportance
-	c.modelSelect = widget.NewSelect(nil, func(string) { cv.modelsChanged() })
-	c.modelSelect.PlaceHolder = "(no models)"
-	c.templateSelect = cv.prompts.newPicker(c.templateChosen)
+	c.modelSelect = newAttachedSelect(nil, func(string) { cv.modelsChanged() }, c.attached)
+	c.modelSelect.PlaceHolder = "(none)" // short: the placeholder sets the picker's width
+	c.templateSelect = cv.prompts.newPicker(c.templateChosen, c.attached)
 	c.saveTemplate = widget.NewButtonWithIcon("", theme.DocumentSaveIcon(), c.saveTemplateTapped)
 	c.deleteTemplate = widget.NewButtonWithIcon("", theme.DeleteIcon(), c.deleteTemplateTapped)
 	c.deleteTemplate.Disable()
@@ -101,12 +107,12 @@ func (cv *compareView) addColumn() *column {
 			c.systemEntry.Hide()
 		}
 	})
-	c.promptEntry = newShortcutEntry(cv, 3)
+	c.promptEntry = newShortcutEntry(cv, 2)
 	c.promptEntry.SetText(defaultPrompt)
 	c.runButton = widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), c.runTapped)
 	c.stopButton = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), c.stop)
 	c.stopButton.Disable()
-	c.repeatSelect = widget.NewSelect(repeatOptions, nil)
+	c.repeatSelect = newAttachedSelect(repeatOptions, nil, c.attached)
 	c.repeatSelect.SetSelected(defaultRepeat)
 	c.repeatButton = widget.NewButtonWithIcon("Repeat", theme.MediaReplayIcon(), c.repeatTapped)
 
@@ -114,20 +120,22 @@ func (cv *compareView) addColumn() *column {
 	c.answerScroll = container.NewVScroll(c.answer)
 	c.stats = widget.NewLabel("")
 	c.stats.Wrapping = fyne.TextWrapWord
+	c.stats.Hide() // until a run: an empty line takes the answer's room
 	c.stabilityLabel = widget.NewLabel("")
 	c.stabilityLabel.Wrapping = fyne.TextWrapWord
 	c.stabilityLabel.Hide()
-	c.rating = widget.NewSelect(ratingOptions, func(string) {
+	c.rating = newAttachedSelect(ratingOptions, func(string) {
 		if !c.resetting {
 			c.rate()
 		}
-	})
+	}, c.attached)
 	c.rating.PlaceHolder = "Rate…"
 	c.note = widget.NewEntry()
 	c.note.SetPlaceHolder("note (Enter saves)")
 	c.note.OnSubmitted = func(string) { c.rate() }
 	c.rateInfo = widget.NewLabel("")
 	c.rateInfo.Truncation = fyne.TextTruncateEllipsis
+	c.rateInfo.Hide() // until a rating is saved: the picker says which run it rates
 	saveNote := widget.NewButtonWithIcon("", theme.ConfirmIcon(), c.rate)
 	c.rateRow = container.NewVBox(container.NewBorder(nil, nil, c.rating, saveNote, c.note), c.rateInfo)
 	c.rateRow.Hide()
@@ -144,17 +152,44 @@ func (cv *compareView) addColumn() *column {
 		}
 	}
 
-	header := container.NewBorder(nil, nil, c.title, c.closeButton, c.modelSelect)
-	templates := container.NewBorder(nil, nil, nil, container.NewHBox(c.saveTemplate, c.deleteTemplate, c.versionsButton), c.templateSelect)
-	runRow := container.NewHBox(c.runButton, c.stopButton, layout.NewSpacer(), c.repeatButton, c.repeatSelect)
-	form := container.NewVBox(header, templates, c.systemOverride, c.systemEntry, c.promptEntry, c.schemaButton, runRow)
+	c.staleInfo = widget.NewLabel("")
+	c.staleInfo.Wrapping = fyne.TextWrapWord
+	c.staleInfo.Hide()
+
+	// Four rows above the answer: the model, the template, the prompt, and
+	// the run controls, whose less used ones (the answer's schema, the own
+	// system prompt) go into the row's menu when the column is narrow.
+	header := container.NewBorder(nil, nil, c.title, container.NewHBox(c.templateSelect, c.closeButton), c.modelSelect)
+	enabled := func(b *widget.Button) func() bool { return func() bool { return !b.Disabled() } }
+	c.runRow = newOverflowRow(
+		toolItem{c.runButton, "Run", c.runTapped, enabled(c.runButton)},
+		toolItem{c.stopButton, "Stop", c.stop, enabled(c.stopButton)},
+		toolItem{c.repeatButton, "Repeat", c.repeatTapped, enabled(c.repeatButton)},
+		toolItem{c.repeatSelect, "", nil, nil},
+		toolItem{c.schemaButton, "Answer: free text or a schema…", c.schemaTapped, nil},
+		toolItem{c.systemOverride, "Own system prompt (on or off)", func() { c.systemOverride.SetChecked(!c.systemOverride.Checked) }, nil},
+		toolItem{c.saveTemplate, "Save as template…", c.saveTemplateTapped, nil},
+		toolItem{c.deleteTemplate, "Delete the template…", c.deleteTemplateTapped, enabled(c.deleteTemplate)},
+		toolItem{c.versionsButton, "Template versions…", c.versionsTapped, enabled(c.versionsButton)},
+	)
+	form := container.NewVBox(header, c.systemEntry, c.promptEntry, c.runRow.row)
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(columnMinWidth, 0))
-	c.inner = container.NewBorder(form, container.NewVBox(c.stats, c.stabilityLabel, c.rateRow), nil, nil, c.answerScroll)
+	c.progress = newRunProgress(c)
+	c.inner = container.NewBorder(form, container.NewVBox(c.progress.label, c.stats, c.stabilityLabel, c.rateRow), nil, nil,
+		container.NewBorder(c.staleInfo, nil, nil, nil, c.answerScroll))
 	c.box = container.NewStack(width, c.inner)
 
 	cv.columns = append(cv.columns, c)
 	cv.layoutColumns()
+	if cv.scroll != nil && len(cv.columns) > 1 {
+		// The new column, the last, scrolls into view when the columns
+		// are wider than the pane.
+		if over := cv.grid.MinSize().Width - cv.scroll.Size().Width; over > 0 && cv.scroll.Size().Width > 0 {
+			cv.scroll.ScrollToOffset(fyne.NewPos(over, 0))
+		}
+	}
+	cv.saveState()
 	return c
 }
 
@@ -177,9 +212,11 @@ func (cv *compareView) closeColumn(c *column) {
 		c.cancel()
 	}
 	cv.prompts.dropPicker(c.templateSelect)
+	cv.unfocusColumn(c)
 	cv.columns = append(cv.columns[:i], cv.columns[i+1:]...)
 	cv.layoutColumns()
 	cv.updateRunning()
+	cv.saveState()
 }
 
 // layoutColumns shows the columns in order and numbers them.
@@ -209,7 +246,8 @@ func (cv *compareView) layoutColumns() {
 
 // inputFunc completes a column's request with the model input of a run;
 // it may block.
-type inputFunc func(ctx context.Context, req core.Request) (core.Request, error)
+// progress (nil: none) is told how many images are made of how many.
+type inputFunc func(ctx context.Context, req core.Request, progress progressFunc) (core.Request, error)
 
 // input returns what completes a column's request with what the viewer
 // and the model's-eye view show: one image, or the sampled slices of a
@@ -220,8 +258,8 @@ type inputFunc func(ctx context.Context, req core.Request) (core.Request, error)
 func (cv *compareView) input() inputFunc {
 	inputs := cv.source.modelInputs()
 	measured := cv.source.measurements()
-	return func(ctx context.Context, req core.Request) (core.Request, error) {
-		ins, err := inputs(ctx)
+	return func(ctx context.Context, req core.Request, progress progressFunc) (core.Request, error) {
+		ins, err := inputs(ctx, progress)
 		if err != nil {
 			return req, err
 		}
@@ -307,13 +345,17 @@ func (c *column) start(req core.Request, input inputFunc, n int, done func(*colu
 	c.runID, c.lastText, c.answers, c.repeatIDs = 0, "", nil, nil
 	c.setRunning(true)
 	c.showAnswer("")
-	c.stats.SetText("Running…")
+	setShown(c.stats, "Running…")
 	setShown(c.stabilityLabel, "")
+	setShown(c.staleInfo, "")
 	c.rateRow.Hide()
+	c.progress.begin()
+	rate := c.cv.promptRate(req.Model)
+	c.cv.saveState()
 	c.inner.Refresh()
 	go func() {
 		defer cancel()
-		full, err := input(ctx, req)
+		full, err := input(ctx, req, c.progress.imagesMade)
 		if err != nil {
 			res := core.Result{Status: core.StatusError, Error: err.Error()}
 			w.do(func() { c.runEnded(0, 1, "", 0, res, err) })
@@ -321,9 +363,10 @@ func (c *column) start(req core.Request, input inputFunc, n int, done func(*colu
 			req := full
 			for i := range n {
 				if i > 0 {
-					w.do(func() { c.stats.SetText(fmt.Sprintf("Repeat %d of %d…", i+1, n)) })
+					w.do(func() { setShown(c.stats, fmt.Sprintf("Repeat %d of %d…", i+1, n)) })
 				}
 				var buf streamBuffer
+				c.progress.sent(req, rate)
 				runID, res, err := c.ask(ctx, req, &buf)
 				text := buf.String()
 				w.do(func() {
@@ -348,7 +391,10 @@ func (c *column) start(req core.Request, input inputFunc, n int, done func(*colu
 // off the UI goroutine.
 func (c *column) ask(ctx context.Context, req core.Request, buf *streamBuffer) (runID int64, res core.Result, err error) {
 	streamed(c.cv.env.do, refreshInterval, buf.take, c.showAnswer, func() {
-		runID, res, err = c.cv.backend.Ask(ctx, req, buf.Write)
+		runID, res, err = c.cv.backend.Ask(ctx, req, func(text string) {
+			c.progress.token()
+			buf.Write(text)
+		})
 	})
 	return runID, res, err
 }
@@ -359,6 +405,7 @@ func (c *column) runEnded(i, n int, text string, runID int64, res core.Result, e
 		text = res.Output
 	}
 	c.runID, c.lastText = runID, text
+	c.cv.notePromptRate(res.Model, res)
 	status := runStatus(res, err)
 	stats := statsText(runID, res, status)
 	if n > 1 {
@@ -367,7 +414,7 @@ func (c *column) runEnded(i, n int, text string, runID int64, res core.Result, e
 		stats = fmt.Sprintf("Repeat %d of %d%s%s", i+1, n, statsSep, stats)
 	}
 	c.answer.SetFinal(text)
-	c.stats.SetText(stats)
+	setShown(c.stats, stats)
 	if status != core.StatusError {
 		return
 	}
@@ -410,13 +457,16 @@ func (c *column) showBoxes(req core.Request, streamed string, res core.Result, e
 // them as a comparison.
 func (c *column) allEnded(n int) {
 	c.cancel = nil
+	c.progress.end()
 	c.setRunning(false)
 	if c.runID > 0 {
 		c.resetting = true
 		c.rating.ClearSelected()
 		c.note.SetText("")
 		c.resetting = false
-		c.rateInfo.SetText(fmt.Sprintf("Rate run %d", c.runID))
+		setShown(c.rateInfo, "")
+		c.rating.PlaceHolder = fmt.Sprintf("Rate run %d…", c.runID)
+		c.rating.Refresh()
 		c.rateRow.Show()
 	}
 	defer c.inner.Refresh() // the rating and stability take room
@@ -474,6 +524,28 @@ func (c *column) stop() {
 	if c.cancel != nil && c.running {
 		c.cancel()
 		c.stopButton.Disable()
-		c.stats.SetText("Stopping…")
+		setShown(c.stats, "Stopping…")
+	}
+}
+
+// attached reports whether c is one of the view's columns: a closed
+// column's widgets may still receive an event delivered before it closed.
+func (c *column) attached() bool {
+	return !c.closed && slices.Contains(c.cv.columns, c)
+}
+
+// unfocusColumn takes the keyboard focus from a widget of c (closed), so
+// that no key reaches it.
+func (cv *compareView) unfocusColumn(c *column) {
+	cnv := cv.env.win.Canvas()
+	f := cnv.Focused()
+	if f == nil {
+		return
+	}
+	for _, w := range []fyne.Focusable{c.modelSelect, c.templateSelect, c.repeatSelect, c.rating, c.note, c.promptEntry, c.systemEntry} {
+		if f == w {
+			cnv.Unfocus()
+			return
+		}
 	}
 }

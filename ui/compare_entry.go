@@ -45,3 +45,46 @@ func (e *shortcutEntry) TypedKey(k *fyne.KeyEvent) {
 	}
 	e.Entry.TypedKey(k)
 }
+
+// attachedSelect is a widget.Select that opens its pop-up only while it is
+// attached: on a window's canvas, and (attached) still part of the view.
+// Fyne 2.7's Select builds its pop-up on the canvas the driver finds for
+// it, and on a nil one — a select whose column was closed or rebuilt
+// between the tap's delivery and the pop-up — crashes
+// (fyne-io/fyne#5965, fixed after 2.7.1 by fyne-io/fyne#6305).
+type attachedSelect struct {
+	widget.Select
+	// attached reports whether the select is part of the view; nil: it
+	// always is.
+	attached func() bool
+}
+
+func newAttachedSelect(options []string, changed func(string), attached func() bool) *attachedSelect {
+	s := &attachedSelect{attached: attached}
+	s.Options, s.OnChanged = options, changed
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// onCanvas reports whether the select may open its pop-up.
+func (s *attachedSelect) onCanvas() bool {
+	if s.attached != nil && !s.attached() {
+		return false
+	}
+	return fyne.CurrentApp().Driver().CanvasForObject(s) != nil
+}
+
+// Tapped opens the pop-up, when the select is attached.
+func (s *attachedSelect) Tapped(e *fyne.PointEvent) {
+	if s.onCanvas() {
+		s.Select.Tapped(e)
+	}
+}
+
+// TypedKey opens the pop-up on Space, Up or Down, as widget.Select does,
+// when the select is attached.
+func (s *attachedSelect) TypedKey(k *fyne.KeyEvent) {
+	if s.onCanvas() {
+		s.Select.TypedKey(k)
+	}
+}

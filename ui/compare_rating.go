@@ -17,14 +17,14 @@ func (c *column) rate() {
 	stars := c.rating.SelectedIndex() + 1 // none chosen is 0, unrated
 	note := c.note.Text
 	cv := c.cv
-	c.rateInfo.SetText(fmt.Sprintf("Saving the rating of run %d…", id))
+	setShown(c.rateInfo, fmt.Sprintf("Saving the rating of run %d…", id))
 	ctx, cancel := cv.env.opContext()
 	go func() {
 		defer cancel()
 		err := cv.backend.Rate(ctx, id, stars, note)
 		cv.env.do(func() {
 			if err != nil {
-				c.rateInfo.SetText(fmt.Sprintf("Rate run %d", id))
+				setShown(c.rateInfo, "")
 				cv.env.showError(err)
 				return
 			}

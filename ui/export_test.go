@@ -21,3 +21,63 @@ func (v *Viewer) PixelAt(pos fyne.Position) (image.Point, bool) {
 	}
 	return image.Pt(int(p[0]), int(p[1])), true
 }
+
+// Accessors of the side-by-side view for its tests (issue 28).
+
+// staleText is column i's mark of an answer about the previous study ("":
+// none shown).
+func (cv *compareView) staleText(i int) string {
+	if l := cv.columns[i].staleInfo; l.Visible() {
+		return l.Text
+	}
+	return ""
+}
+
+// recipeOffer is the recipe the view offers for the study shown, and the
+// line that says so ("" when none is offered).
+func (cv *compareView) recipeOffer() (line string, use func()) {
+	if !cv.useRecipe.Visible() {
+		return "", nil
+	}
+	return cv.useRecipe.Text, cv.useRecipe.OnTapped
+}
+
+// optionFieldsShown are the Max tokens and Temperature fields' texts.
+func (cv *compareView) optionFieldsShown() (maxTokens, temp string) {
+	return cv.maxTokensEntry.Text, cv.tempEntry.Text
+}
+
+// toolbarMenu lists the toolbar's controls that did not fit, as its "⋯"
+// menu offers them.
+func (cv *compareView) toolbarMenu() []string {
+	var out []string
+	for _, it := range cv.toolbar.hidden {
+		out = append(out, it.label)
+	}
+	return out
+}
+
+// toolbarControls are the controls of the view's toolbar.
+func (cv *compareView) toolbarControls() []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	for _, it := range cv.toolbar.items {
+		out = append(out, it.obj)
+	}
+	return out
+}
+
+// toggleImage taps the button that hides or shows the image side.
+func (cv *compareView) toggleImage() { cv.hideImage(!cv.imageHidden) }
+
+// imageShown reports whether the image side is in the window.
+func (w *Workbench) imageShown() bool {
+	return len(w.center.Objects) == 1 && w.center.Objects[0] == fyne.CanvasObject(w.mainSplit)
+}
+
+// progressText is column i's progress line ("" when hidden).
+func (cv *compareView) progressText(i int) string {
+	if l := cv.columns[i].progress.label; l.Visible() {
+		return l.Text
+	}
+	return ""
+}

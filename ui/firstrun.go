@@ -23,6 +23,8 @@ const (
 	runtimeMissingText = "The workbench could not find the Ollama runtime it manages, so it cannot run models yet.\n\n" +
 		"To set it up, run " + core.SetupCommand + " in the medgemma-workbench source folder " +
 		"(it builds Ollama " + core.RuntimeVersion + " once, about 5 minutes), then start the workbench again.\n\n" +
+		"Or, if an ollama binary is already on this machine, name it: start the workbench with --ollama-bin /path/to/ollama, " +
+		"or give it in Settings → Runtime binary and start the workbench again.\n\n" +
 		"Or use an Ollama server that is already running: Settings → Runtime → Attach, give its URL, " +
 		"and start the workbench again."
 )

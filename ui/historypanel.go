@@ -255,6 +255,16 @@ func (h *historyPanel) setRuns(runs []core.Run, limit int) {
 			return
 		}
 	}
+	h.clearDetail() // the run shown is not among those that match
+}
+
+// clearDetail shows no run: the details of one no longer listed would
+// read as a match.
+func (h *historyPanel) clearDetail() {
+	h.selected, h.previewImg = nil, nil
+	h.detailSeq++ // a detail still being read is not shown
+	h.detail.Hide()
+	h.placeholder.Show()
 }
 
 // show reads run id and its model-input image in the background and shows

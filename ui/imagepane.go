@@ -21,6 +21,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
+	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -54,6 +55,11 @@ type imagePane struct {
 	// send as the runtime renders it (the model's eye's Rendered prompt
 	// button; the side-by-side view owns the request).
 	onRenderPrompt func()
+	// onRecipeChosen, when set, is told the recipe the model's-eye view
+	// chose (nil: plain), and onStudyChanged the series shown when it is
+	// another one: the side-by-side view follows them.
+	onRecipeChosen func(r *recipe.Recipe)
+	onStudyChanged func(s studyChange)
 
 	content fyne.CanvasObject // the browser beside the tabs
 	top     fyne.CanvasObject // the image's info line, with Cancel while opening
@@ -88,6 +94,8 @@ type imagePane struct {
 	displayFull bool // display is the full frame, not the preview
 
 	presets map[string]assets.Preset // by label
+	// dragExact is the window a drag reached before rounding.
+	dragExact *dicomview.Window
 
 	// Widgets, kept for tests.
 
@@ -220,7 +228,9 @@ func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
 
 	p.eye = newModelsEye(p)
 	p.tags = newTagPanel(p)
-	viewerPane := container.NewBorder(tools, container.NewVBox(p.frameRow, windowRow, p.regionInfo, p.inputInfo), nil, nil, p.viewer)
+	// The tool and window rows scroll sideways rather than widen the image
+	// side: the columns beside it need the room.
+	viewerPane := container.NewBorder(container.NewHScroll(tools), container.NewVBox(p.frameRow, container.NewHScroll(windowRow), p.regionInfo, p.inputInfo), nil, nil, p.viewer)
 	p.imageTab = container.NewTabItem("Image", viewerPane)
 	p.eyeTab = container.NewTabItem("Model's eye", p.eye.tab)
 	p.tagsTab = container.NewTabItem("Tags", p.tags.content)
@@ -232,7 +242,9 @@ func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
 	p.browser = newStudyBrowser(p)
 	split := container.NewHSplit(p.browser.content, p.tabs)
 	split.Offset = 0.25
-	p.content = split
+	// The image's info line heads the image side only: the columns beside
+	// it keep the height.
+	p.content = container.NewBorder(p.top, nil, nil, nil, split)
 	return p
 }
 
@@ -281,6 +293,9 @@ func (p *imagePane) showSeries(s *dicomview.Series, index int) {
 			p.frameRow.Hide()
 		}
 		p.browser.selectSeries(s)
+		if p.onStudyChanged != nil {
+			p.onStudyChanged(p.eye.studyChange(s))
+		}
 	}
 	if len(s.Slices) > 1 {
 		p.frameSlider.Value = float64(index + 1)
@@ -676,10 +691,29 @@ func (p *imagePane) dragWindow(dx, dy float32) {
 	if p.img == nil {
 		return
 	}
+	// The drag moves an exact window (so that slow drags add up); what is
+	// shown and applied is it rounded, for an image of whole values.
 	win := p.window
+	if p.dragExact != nil && roundWindow(*p.dragExact) == win {
+		win = *p.dragExact
+	}
 	win.Center += float64(dy) * win.Width / dragUnits
 	win.Width *= math.Exp(float64(dx) / dragUnits)
+	exact := win
+	p.dragExact = &exact
+	if def := p.img.DefaultWindow(p.frame); def == roundWindow(def) {
+		// An image of whole values (its own window whole: CT's HU, an
+		// X-ray's stored values) is windowed in whole values:
+		// "1063 / 1864", not "1063.32 / 1864.03".
+		win = roundWindow(win)
+	}
 	p.setWindow(win)
+}
+
+// roundWindow is w in whole values, at least 1 wide.
+func roundWindow(w dicomview.Window) dicomview.Window {
+	w.Center, w.Width = math.Round(w.Center), max(1, math.Round(w.Width))
+	return w
 }
 
 func (p *imagePane) modelInputToggled() {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,21 +63,17 @@ type eyeInputs struct {
 
 // request completes req, a column's request, with the inputs: plain sets
 // its images; a recipe makes its own request (its images, options and
-// layout, req's prompt as the query, the recipe's default when empty;
-// the recipe's token budget unless the user changed Max tokens).
+// layout, req's prompt as the query, the recipe's default when empty).
+// The options are the column's as the fields show them: choosing a recipe
+// puts its token budget and temperature in the fields (compare_study.go),
+// so none is applied behind them.
 func (in eyeInputs) request(req core.Request) core.Request {
 	if in.built == nil {
 		req.Images = requestImages(in.inputs)
 		req.PromptVersion = core.PromptVersion(req.System, req.Prompt, req.SchemaHash, "")
 		return req
 	}
-	opts := req.Options
-	if opts.NumPredict == defaultMaxTokens && in.recipe.Sampling.NumPredict > 0 {
-		// The field's untouched default yields to the recipe's budget
-		// (2000 new tokens for the CT and MR recipes).
-		opts.NumPredict = 0
-	}
-	out := in.built.Request(req.Model, req.System, opts)
+	out := in.built.Request(req.Model, req.System, req.Options)
 	out.Prompt = recipe.Relayout(in.recipe, in.built.Images, req.Prompt)
 	out.KeepAlive = req.KeepAlive
 	out.Schema, out.SchemaHash = req.Schema, req.SchemaHash
@@ -117,7 +115,7 @@ func (s inputSpec) slices() []dicomview.Slice {
 
 // prepareInputs prepares spec's model inputs, stopping early when ctx is
 // done. It runs off the UI goroutine.
-func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInput, error) {
+func prepareInputs(ctx context.Context, spec inputSpec, decode bool, progress progressFunc) ([]modelInput, error) {
 	sls := spec.slices()
 	out := make([]modelInput, 0, len(sls))
 	single := len(spec.series.Slices) == 1
@@ -139,6 +137,7 @@ func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInp
 			}
 		}
 		out = append(out, in)
+		progress.report(len(out), len(sls))
 	}
 	return out, nil
 }
@@ -146,7 +145,7 @@ func prepareInputs(ctx context.Context, spec inputSpec, decode bool) ([]modelInp
 // buildInputs makes spec's inputs with its recipe, stopping early when ctx
 // is done; with decode each is decoded for the view (a reduced copy when
 // there are several). It runs off the UI goroutine.
-func buildInputs(ctx context.Context, spec inputSpec, decode bool) (eyeInputs, error) {
+func buildInputs(ctx context.Context, spec inputSpec, decode bool, progress progressFunc) (eyeInputs, error) {
 	r := spec.recipe
 	if r.Images.From == recipe.FromLongitudinal {
 		return eyeInputs{}, fmt.Errorf("recipe %s compares two studies of one patient (prior and current, ordered by StudyDate); "+
@@ -154,7 +153,10 @@ func buildInputs(ctx context.Context, spec inputSpec, decode bool) (eyeInputs, e
 			r.Name, r.Name)
 	}
 	s := spec.series
-	o := recipe.Options{Slices: spec.n, Plane: spec.plane}
+	o := recipe.Options{Slices: spec.n, Plane: spec.plane, Progress: func(done, total int) error {
+		progress.report(done, total)
+		return ctx.Err() // Stop stops the images being made
+	}}
 	if r.Images.From == recipe.FromEach && spec.n <= 1 && spec.plane == "" {
 		one := *s // the slice shown, as plain sends it
 		one.Slices = []dicomview.Slice{s.Slices[min(spec.slice, len(s.Slices)-1)]}
@@ -208,14 +210,26 @@ func requestImages(ins []modelInput) []core.Image {
 
 // inputsFunc returns the model inputs of one request. It may be called
 // from any goroutine and more than once; the inputs are prepared once.
-type inputsFunc func(ctx context.Context) (eyeInputs, error)
+// progress (nil: none) is told how many images are made of how many, from
+// the goroutine making them.
+type inputsFunc func(ctx context.Context, progress progressFunc) (eyeInputs, error)
+
+// progressFunc is told how many model inputs are made of how many.
+type progressFunc func(done, total int)
+
+// report calls f when it is set.
+func (f progressFunc) report(done, total int) {
+	if f != nil {
+		f(done, total)
+	}
+}
 
 // makeInputs makes spec's inputs: with its recipe, or as plain does.
-func makeInputs(ctx context.Context, spec inputSpec, decode bool) (eyeInputs, error) {
+func makeInputs(ctx context.Context, spec inputSpec, decode bool, progress progressFunc) (eyeInputs, error) {
 	if spec.recipe != nil {
-		return buildInputs(ctx, spec, decode)
+		return buildInputs(ctx, spec, decode, progress)
 	}
-	ins, err := prepareInputs(ctx, spec, decode)
+	ins, err := prepareInputs(ctx, spec, decode, progress)
 	return eyeInputs{inputs: ins}, err
 }
 
@@ -227,7 +241,7 @@ func makeInputs(ctx context.Context, spec inputSpec, decode bool) (eyeInputs, er
 // it returns no inputs.
 func (p *imagePane) modelInputs() inputsFunc {
 	if p.img == nil || p.cur == nil {
-		return func(context.Context) (eyeInputs, error) { return eyeInputs{}, nil }
+		return func(context.Context, progressFunc) (eyeInputs, error) { return eyeInputs{}, nil }
 	}
 	spec, err := p.eye.spec()
 	var cached *eyeInputs
@@ -236,14 +250,31 @@ func (p *imagePane) modelInputs() inputsFunc {
 	}
 	var once sync.Once
 	var ins eyeInputs
-	return func(ctx context.Context) (eyeInputs, error) {
+	// Every caller (each column of a Run all) is told the progress of the
+	// one preparation.
+	var mu sync.Mutex
+	var listeners []progressFunc
+	fan := func(done, total int) {
+		mu.Lock()
+		ls := slices.Clone(listeners)
+		mu.Unlock()
+		for _, l := range ls {
+			l(done, total)
+		}
+	}
+	return func(ctx context.Context, progress progressFunc) (eyeInputs, error) {
+		if progress != nil {
+			mu.Lock()
+			listeners = append(listeners, progress)
+			mu.Unlock()
+		}
 		once.Do(func() {
 			switch {
 			case err != nil:
 			case cached != nil:
 				ins = *cached
 			default:
-				ins, err = makeInputs(ctx, spec, false)
+				ins, err = makeInputs(ctx, spec, false, fan)
 			}
 		})
 		return ins, err
@@ -256,6 +287,7 @@ func (p *imagePane) modelInputs() inputsFunc {
 type modelsEye struct {
 	p              *imagePane
 	recipeSelect   *widget.Select
+	fits           *widget.Label  // the recipes made for the modality shown
 	editButton     *widget.Button // opens the recipe editor
 	renderButton   *widget.Button
 	encodingSelect *widget.Select
@@ -321,9 +353,19 @@ func newModelsEye(p *imagePane) *modelsEye {
 		widget.NewLabel("from"), e.planeSelect,
 	)
 	body := container.NewStack(container.NewCenter(e.single), container.NewVScroll(e.grid))
-	e.content = container.NewBorder(container.NewVBox(controls, e.info), nil, nil, nil, body)
-	bar := container.NewBorder(nil, nil, widget.NewLabel("Recipe"), container.NewHBox(e.editButton, e.renderButton), e.recipeSelect)
-	e.tab = container.NewBorder(bar, nil, nil, nil, e.content)
+	// The controls scroll sideways and the buttons go into a menu rather
+	// than widen the image side (and narrow the columns).
+	e.content = container.NewBorder(container.NewVBox(container.NewHScroll(controls), e.info), nil, nil, nil, body)
+	buttons := newOverflowRow(
+		toolItem{e.renderButton, "Rendered prompt…", e.renderButton.OnTapped, nil},
+		toolItem{e.editButton, "Edit recipe…", e.editRecipe, nil},
+	)
+	bar := container.NewBorder(nil, nil, widget.NewLabel("Recipe"), buttons.row, e.recipeSelect)
+	e.fits = widget.NewLabel("")
+	e.fits.Truncation = fyne.TextTruncateEllipsis
+	e.fits.Importance = widget.LowImportance
+	e.fits.Hide()
+	e.tab = container.NewBorder(container.NewVBox(bar, e.fits), nil, nil, nil, e.content)
 	e.show()
 	e.loadRecipes("")
 	return e
@@ -363,6 +405,11 @@ func (e *modelsEye) setRecipes(rs []*recipe.Recipe, choose string) {
 		e.recipes[r.Name] = r
 	}
 	e.recipeSelect.SetOptions(names)
+	defer func() {
+		if e.p.cur != nil && e.p.onStudyChanged != nil {
+			e.p.onStudyChanged(e.studyChange(e.p.cur)) // the recipes made for it are known now
+		}
+	}()
 	switch sel := e.recipeSelect.Selected; {
 	case e.recipes[choose] != nil:
 		e.recipeSelect.SetSelected(choose)
@@ -391,6 +438,60 @@ func (p *imagePane) recipeRef() core.RecipeRef {
 		return r.Ref()
 	}
 	return core.RecipeRef{}
+}
+
+// chooseRecipe chooses the recipe name (the side-by-side view's offer of
+// the recipe made for the study shown).
+func (p *imagePane) chooseRecipe(name string) {
+	if p.eye.recipes[name] != nil || name == recipe.Plain {
+		p.eye.recipeSelect.SetSelected(name)
+	}
+}
+
+// studyChange describes series s for the side-by-side view: its modality,
+// the recipes made for it and the one to offer (the shortest name: the
+// main recipe of a family, medgemma-1.5-ct before its variants), and the
+// prompts nobody typed (every recipe's default query).
+func (e *modelsEye) studyChange(s *dicomview.Series) studyChange {
+	mod := s.Modality
+	if mod == "" && len(s.Slices) > 0 {
+		mod = s.Slices[0].Image.Modality
+	}
+	sc := studyChange{Modality: mod, Defaults: []string{defaultPrompt}}
+	label := []string{}
+	if mod != "" {
+		label = append(label, mod)
+	}
+	if len(s.Slices) > 0 {
+		label = append(label, filepath.Base(s.Slices[0].Image.Path))
+	}
+	sc.Label = strings.Join(label, statsSep)
+	defer func() {
+		if len(sc.Fits) > 0 {
+			setShown(e.fits, fmt.Sprintf("Made for %s: %s", mod, strings.Join(sc.Fits, ", ")))
+		} else {
+			setShown(e.fits, "")
+		}
+	}()
+	names := make([]string, 0, len(e.recipes))
+	for n := range e.recipes {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		r := e.recipes[n]
+		if q := r.Prompt.Default; q != "" {
+			sc.Defaults = append(sc.Defaults, q)
+		}
+		if mod == "" || !slices.Contains(r.Modalities, mod) || r.Images.From == recipe.FromLongitudinal {
+			continue
+		}
+		sc.Fits = append(sc.Fits, n)
+		if sc.Suggest == nil || len(n) < len(sc.Suggest.Name) {
+			sc.Suggest = r
+		}
+	}
+	return sc
 }
 
 // recipeMax is the most slices r sends of a series.
@@ -461,6 +562,9 @@ func (e *modelsEye) recipeChosen(string) {
 	e.p.clearBoxes()
 	e.syncing = false
 	e.changed()
+	if e.p.onRecipeChosen != nil {
+		e.p.onRecipeChosen(r)
+	}
 }
 
 // captionHeight is the height of one caption line under an image.
@@ -580,7 +684,7 @@ func (e *modelsEye) update() {
 	ctx, cancel := e.p.env.opContext()
 	go func() {
 		defer cancel()
-		ins, err := makeInputs(ctx, spec, true)
+		ins, err := makeInputs(ctx, spec, true, nil)
 		e.p.env.do(func() { e.prepared(spec, ins, err) })
 	}()
 }

@@ -75,7 +75,7 @@ func newMPRView(p *imagePane) *mprView {
 	for _, plane := range dicomview.Planes {
 		v := &mprPlane{m: m, plane: plane, label: widget.NewLabel(plane)}
 		v.image = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleFastest}
-		v.image.SetMinSize(fyne.NewSize(160, 160))
+		v.image.SetMinSize(fyne.NewSize(120, 120)) // the image side stays narrow enough for two columns beside it
 		v.area = newMPRArea(v)
 		v.slider = widget.NewSlider(1, 2)
 		v.slider.Step = 1

@@ -126,7 +126,7 @@ func TestModelsEyeRecipeOnAPlane(t *testing.T) {
 			t.Errorf("input %d: plane %q, %d×%d; want coronal cuts of 64×100", i+1, in.Image.Plane, in.Image.SourceWidth, in.Image.SourceHeight)
 		}
 	}
-	ins, err := h.wb.pane.modelInputs()(t.Context())
+	ins, err := h.wb.pane.modelInputs()(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,11 +38,11 @@ type promptLibrary struct {
 	all     []promptTemplate
 	byOpt   map[string]promptTemplate
 	// pickers are refreshed whenever the templates change.
-	pickers map[*widget.Select]bool
+	pickers map[*attachedSelect]bool
 }
 
 func newPromptLibrary(env *tabEnv, b TemplateBackend) *promptLibrary {
-	l := &promptLibrary{env: env, backend: b, pickers: map[*widget.Select]bool{}}
+	l := &promptLibrary{env: env, backend: b, pickers: map[*attachedSelect]bool{}}
 	l.set(nil)
 	return l
 }
@@ -87,9 +87,9 @@ func (l *promptLibrary) lookup(option string) (promptTemplate, bool) {
 }
 
 // newPicker returns a template picker that calls chosen with the template
-// the user picks.
-func (l *promptLibrary) newPicker(chosen func(promptTemplate)) *widget.Select {
-	s := widget.NewSelect(l.options(), nil)
+// the user picks; it opens while attached reports true.
+func (l *promptLibrary) newPicker(chosen func(promptTemplate), attached func() bool) *attachedSelect {
+	s := newAttachedSelect(l.options(), nil, attached)
 	s.PlaceHolder = "Template…"
 	s.OnChanged = func(opt string) {
 		if t, ok := l.lookup(opt); ok {
@@ -101,13 +101,13 @@ func (l *promptLibrary) newPicker(chosen func(promptTemplate)) *widget.Select {
 }
 
 // dropPicker stops refreshing p (its column was closed).
-func (l *promptLibrary) dropPicker(p *widget.Select) {
+func (l *promptLibrary) dropPicker(p *attachedSelect) {
 	delete(l.pickers, p)
 }
 
 // refreshPicker offers the current templates in p, keeping its choice if
 // that template still exists.
-func (l *promptLibrary) refreshPicker(p *widget.Select) {
+func (l *promptLibrary) refreshPicker(p *attachedSelect) {
 	sel := p.Selected
 	onChanged := p.OnChanged
 	p.OnChanged = nil // re-offering is not choosing

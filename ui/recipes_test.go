@@ -294,7 +294,7 @@ func TestRenderedText(t *testing.T) {
 	if got := renderedText(req, rd); got != want {
 		t.Errorf("renderedText:\n got %q\nwant %q", got, want)
 	}
-	if s := renderedSummary(req, rd); !strings.Contains(s, "2 images") || !strings.Contains(s, "Nothing was sent") || strings.Contains(s, "placed") {
+	if s := renderedSummary(req, rd); !strings.Contains(s, "2 images") || !strings.Contains(s, "Nothing was generated") || strings.Contains(s, "placed") {
 		t.Errorf("summary %q", s)
 	}
 	rd.Order = []int{0}

@@ -65,13 +65,13 @@ func TestRegionAsModelInput(t *testing.T) {
 	if im.SourceX != 26 || im.SourceY != 32 || im.SourceWidth != 13 || im.SourceHeight != 13 || im.Fit != "pad" {
 		t.Errorf("request image geometry %d,%d %d×%d %s", im.SourceX, im.SourceY, im.SourceWidth, im.SourceHeight, im.Fit)
 	}
-	ins, err := p.modelInputs()(t.Context())
+	ins, err := p.modelInputs()(t.Context(), nil)
 	if err != nil || len(ins.inputs) != 1 || ins.inputs[0].Image.SHA256 != lib.SHA256 {
 		t.Errorf("the columns would send %+v, %v; want the region's input", ins.inputs, err)
 	}
 
 	// A run made now records the measurement.
-	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."})
+	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestEllipseAndLength(t *testing.T) {
 	if !strings.Contains(p.regionInfo.Text, "Length 14.7 mm (18.4 px)") || !p.sendRegion.Disabled() {
 		t.Errorf("info %q, send region disabled %v", p.regionInfo.Text, p.sendRegion.Disabled())
 	}
-	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."})
+	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."}, nil)
 	if err != nil || len(full.Measurements) != 1 || full.Measurements[0].Kind != "length" {
 		t.Errorf("a run would record %+v (%v)", full.Measurements, err)
 	}
@@ -171,7 +171,7 @@ func TestArrowAnnotation(t *testing.T) {
 	if m == nil || m.Kind != "arrow" || m.Text != "lesion" || m.X != 10 || m.Y != 10 || m.X2 != 32 || m.Y2 != 38 {
 		t.Fatalf("arrow kept %+v", m)
 	}
-	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."})
+	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."}, nil)
 	if err != nil || len(full.Measurements) != 1 || full.Measurements[0].Text != "lesion" {
 		t.Errorf("a run would record %+v (%v)", full.Measurements, err)
 	}

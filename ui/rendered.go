@@ -34,7 +34,7 @@ func (cv *compareView) showRenderedPrompt() {
 		var full core.Request
 		var rd core.Rendered
 		cv.env.background(func(ctx context.Context) (err error) {
-			if full, err = input(ctx, req); err != nil {
+			if full, err = input(ctx, req, nil); err != nil {
 				return err
 			}
 			rd, err = cv.backend.RenderPrompt(ctx, full)
@@ -74,7 +74,7 @@ func renderedText(req core.Request, rd core.Rendered) string {
 }
 
 // renderedSummary says what was rendered: the model, the recipe, the
-// images and the context, and that nothing ran.
+// images and the context, and what rendering cost.
 func renderedSummary(req core.Request, rd core.Rendered) string {
 	parts := []string{req.Model}
 	if req.Recipe.Name != "" {
@@ -88,7 +88,15 @@ func renderedSummary(req core.Request, rd core.Rendered) string {
 		}
 		parts = append(parts, ctx)
 	}
-	s := strings.Join(parts, statsSep) + "\nNothing was sent to the model."
+	// Ollama renders only after it has loaded the model for the request:
+	// nothing is generated, but the load is a run's (its memory for the
+	// context, and the first time the load itself).
+	cost := "Nothing was generated, but to render it the runtime loaded " + req.Model
+	if rd.NumCtx > 0 {
+		cost += fmt.Sprintf(" with a %d-token context", rd.NumCtx)
+	}
+	cost += ", as a run does: its memory, and the load time the first time; the images went to the runtime."
+	s := strings.Join(parts, statsSep) + "\n" + cost
 	if rd.Images != len(req.Images) || len(rd.Order) != len(req.Images) {
 		s += fmt.Sprintf("\nThe runtime placed %d of %d images (%d tags): the model would not see them all.", rd.Images, len(req.Images), len(rd.Order))
 	}

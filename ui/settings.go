@@ -18,6 +18,7 @@ const (
 	PrefDataDir     = "settings.dataDir"
 	PrefRuntimeMode = "settings.runtimeMode"
 	PrefOllamaURL   = "settings.ollamaURL"
+	PrefOllamaBin   = "settings.ollamaBin"
 	PrefOllamaToken = "settings.ollamaToken"
 	PrefNumCtx      = "settings.numCtx"
 	PrefKeepAlive   = "settings.keepAlive"
@@ -58,6 +59,10 @@ type Settings struct {
 	RuntimeMode string
 	OllamaURL   string
 	OllamaToken string
+	// OllamaBin is the ollama binary the managed runtime runs ("": the
+	// one found beside the workbench, in its source tree's build/ or on
+	// PATH); --ollama-bin overrides it.
+	OllamaBin string
 	// NumCtx is the default context window of a run (0: the runtime's
 	// pre-flight default).
 	NumCtx int
@@ -95,6 +100,7 @@ func LoadSettings(p fyne.Preferences, sec SecretStore) (Settings, error) {
 		RuntimeMode: p.StringWithFallback(PrefRuntimeMode, RuntimeManaged),
 		OllamaURL:   p.String(PrefOllamaURL),
 		OllamaToken: p.String(PrefOllamaToken),
+		OllamaBin:   p.String(PrefOllamaBin),
 		NumCtx:      p.Int(PrefNumCtx),
 		Parallel:    p.Int(PrefParallel),
 		Theme:       p.StringWithFallback(PrefTheme, ThemeSystem),
@@ -129,6 +135,7 @@ func (s Settings) Save(p fyne.Preferences, sec SecretStore) error {
 	p.SetString(PrefDataDir, s.DataDir)
 	p.SetString(PrefRuntimeMode, s.RuntimeMode)
 	p.SetString(PrefOllamaURL, s.OllamaURL)
+	p.SetString(PrefOllamaBin, s.OllamaBin)
 	if sec == nil {
 		p.SetString(PrefOllamaToken, s.OllamaToken)
 	} else {
@@ -159,6 +166,7 @@ type settingsForm struct {
 	mode      *widget.RadioGroup
 	url       *widget.Entry
 	token     *widget.Entry
+	bin       *widget.Entry // the managed runtime's binary
 	numCtx    *widget.Entry
 	keepAlive *widget.Entry
 	numGPU    *widget.Entry
@@ -174,6 +182,7 @@ func newSettingsForm(s Settings, currentDataDir, tokenAt string) *settingsForm {
 		dataDir:   widget.NewEntry(),
 		url:       widget.NewEntry(),
 		token:     widget.NewPasswordEntry(),
+		bin:       widget.NewEntry(),
 		numCtx:    widget.NewEntry(),
 		keepAlive: widget.NewEntry(),
 		numGPU:    widget.NewEntry(),
@@ -185,13 +194,17 @@ func newSettingsForm(s Settings, currentDataDir, tokenAt string) *settingsForm {
 	f.url.SetText(s.OllamaURL)
 	f.token.SetPlaceHolder("none")
 	f.token.SetText(s.OllamaToken)
+	f.bin.SetPlaceHolder("found beside the workbench, in build/ or on PATH")
+	f.bin.SetText(s.OllamaBin)
 	f.mode = widget.NewRadioGroup([]string{modeManagedLabel, modeAttachLabel}, func(v string) {
 		if v == modeAttachLabel {
 			f.url.Enable()
 			f.token.Enable()
+			f.bin.Disable()
 		} else {
 			f.url.Disable()
 			f.token.Disable()
+			f.bin.Enable()
 		}
 	})
 	f.mode.Required = true
@@ -223,6 +236,7 @@ func newSettingsForm(s Settings, currentDataDir, tokenAt string) *settingsForm {
 	f.items = []*widget.FormItem{
 		{Text: "Data folder", Widget: f.dataDir, HintText: "history, models and logs; empty: the default"},
 		{Text: "Runtime", Widget: f.mode},
+		{Text: "Runtime binary", Widget: f.bin, HintText: "the ollama the managed runtime runs, as --ollama-bin gives it"},
 		{Text: "Server URL", Widget: f.url},
 		{Text: "Bearer token", Widget: f.token, HintText: "for a proxy in front of the server; kept in " + tokenAt},
 		{Text: "Context (num_ctx)", Widget: f.numCtx},
@@ -249,6 +263,7 @@ func (f *settingsForm) settings() (Settings, error) {
 		RuntimeMode: RuntimeManaged,
 		OllamaURL:   strings.TrimSpace(f.url.Text),
 		OllamaToken: strings.TrimSpace(f.token.Text),
+		OllamaBin:   strings.TrimSpace(f.bin.Text),
 		Theme:       themeChoice(f.theme.Selected),
 	}
 	if f.mode.Selected == modeAttachLabel {

@@ -160,6 +160,9 @@ func (w *Workbench) installShell(a fyne.App) {
 	w.win.SetMainMenu(s.menu())
 
 	s.restoreGeometry()
+	w.cmp.restoreState(a.Preferences())
+	// Quit (Ctrl+Q) ends the app without closing the window first.
+	a.Lifecycle().SetOnStopped(s.saveGeometry)
 	w.win.SetOnClosed(func() {
 		s.saveGeometry()
 		s.models.Close()
@@ -353,4 +356,5 @@ func (s *shell) saveGeometry() {
 	for i, sp := range splits(s.tabs) {
 		p.SetFloat(fmt.Sprint(PrefSplitPrefix, i), sp.Offset)
 	}
+	s.w.cmp.saveState()
 }

@@ -65,6 +65,9 @@ func (w *Workbench) Tour(ctx context.Context, opts TourOptions, shoot func(ctx c
 	}); err != nil {
 		return err
 	}
+	if opts.Columns > 0 {
+		return t.columns(ctx, opts.Columns)
+	}
 	for _, step := range tourSteps {
 		if err := step(t, ctx); err != nil {
 			return err
@@ -81,6 +84,11 @@ type TourOptions struct {
 	// PACS is the server the PACS tab's view searches (URL "": none),
 	// with HTTP basic authentication when User is set.
 	PACS core.PACSServer
+	// Columns, when above 0, makes the tour one view only: that many
+	// columns beside the image, each with a template, answered and shot
+	// as "compare-WxH-N" (W×H the window's size): how much of the answers
+	// a window of that size shows.
+	Columns int
 }
 
 // tourSteps are the tour's views in the order of TourShots: each brings
@@ -451,4 +459,33 @@ func (t *tour) models(ctx context.Context) error {
 		return err
 	}
 	return t.snap(ctx, "models")
+}
+
+// columns shoots n columns, answered, beside the first series at the
+// window's size, as a researcher sees them: the split as it opens, the
+// answers long enough to fill the columns.
+func (t *tour) columns(ctx context.Context, n int) error {
+	w := t.w
+	var name string
+	t.on(func() {
+		cv := w.cmp
+		for len(cv.columns) < n {
+			cv.addColumn()
+		}
+		opts := cv.prompts.options()
+		for i, c := range cv.columns[:n] {
+			if i < len(opts) {
+				c.templateSelect.SetSelected(opts[i])
+			}
+		}
+		cv.maxTokensEntry.SetText("300")
+		cv.seedEntry.SetText("1")
+		cv.runAll()
+		size := w.win.Canvas().Size()
+		name = fmt.Sprintf("compare-%dx%d-%d", int(size.Width), int(size.Height), n)
+	})
+	if err := t.wait(ctx, "the answers", func() bool { return !w.cmp.anyRunning() }); err != nil {
+		return err
+	}
+	return t.snap(ctx, name)
 }

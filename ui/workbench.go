@@ -49,7 +49,10 @@ type Workbench struct {
 	shell   *shell          // menus, tabs, settings (shell.go)
 
 	mainSplit *container.Split // the image side | the columns
-	status    *widget.Label    // the runtime's state
+	// center holds mainSplit, or the columns alone while the image side is
+	// hidden.
+	center *fyne.Container
+	status *widget.Label // the runtime's state
 }
 
 // NewWorkbench builds the main window on app a, backed by b. It starts
@@ -149,13 +152,36 @@ func (w *Workbench) build() fyne.CanvasObject {
 	w.pane = newImagePane(w.env, w.backend)
 	w.cmp = newCompareView(w.env, w.backend, w.pane, w.reports)
 	w.pane.onRenderPrompt = w.cmp.showRenderedPrompt
+	w.pane.onRecipeChosen = w.cmp.recipeChosen
+	w.pane.onStudyChanged = w.cmp.studyChanged
+	w.cmp.setImageHidden = w.setImageHidden
 
+	// Half the window each: two columns side by side at 1280 px, three
+	// at 1920.
 	w.mainSplit = container.NewHSplit(w.pane.content, w.cmp.content)
-	w.mainSplit.Offset = 0.6
+	w.mainSplit.Offset = 0.5
+	w.center = container.NewStack(w.mainSplit)
 
 	w.status = widget.NewLabel(stateText(core.State{}, nil, statusLine))
 	w.status.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(w.pane.top, w.status, nil, nil, w.mainSplit)
+	// The research-use notice stands on the status line, beside the
+	// runtime's state, under every answer.
+	note := widget.NewLabelWithStyle(disclaimer, fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
+	note.Importance = widget.WarningImportance
+	return container.NewBorder(nil, container.NewBorder(nil, nil, nil, note, w.status), nil, nil, w.center)
+}
+
+// setImageHidden hides the image side, the columns taking the whole width,
+// or shows it again beside them.
+func (w *Workbench) setImageHidden(hidden bool) {
+	if hidden {
+		w.center.Objects = []fyne.CanvasObject{w.cmp.content}
+	} else {
+		w.mainSplit.Trailing = w.cmp.content
+		w.center.Objects = []fyne.CanvasObject{w.mainSplit}
+		w.mainSplit.Refresh()
+	}
+	w.center.Refresh()
 }
 
 // historyPanel returns the history browser, made on the first call. Call

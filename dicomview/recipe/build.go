@@ -40,6 +40,10 @@ type Options struct {
 	// that plane (dicomview.Planes) instead of its stored slices; it
 	// overrides the recipe's Images.Plane.
 	Plane string
+	// Progress, when set, is told after each image is made how many are
+	// made of how many; an error it returns stops Build with that error
+	// (a run the user stopped).
+	Progress func(done, total int) error
 }
 
 // Built is a recipe applied to the user's inputs: the request's parts.
@@ -111,6 +115,10 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 
 	js, _ := json.Marshal(r) // plain data: cannot fail
 	b := &Built{Recipe: r.Ref(), System: r.System, Indices: idx, Boxes: r.Output == "boxes", JSON: string(js)}
+	total := 0
+	for _, ss := range picks {
+		total += len(ss)
+	}
 	for _, ss := range picks {
 		var vol *dicomview.Range
 		if r.Encoding.Kind == EncodeVolumeStretch {
@@ -127,6 +135,9 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 			return r.image(ss[i], o.Window, vol)
 		}, func(_ int, im core.Image) error {
 			b.Images = append(b.Images, im)
+			if o.Progress != nil {
+				return o.Progress(len(b.Images), total)
+			}
 			return nil
 		})
 		if err != nil {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -149,11 +150,63 @@ func (p *pdfWriter) facts(facts []Fact, w float64) {
 		p.Color(ink)
 		p.valueFont(mono)
 		f.SetXY(x+labelW, y)
-		f.MultiCell(w-labelW, lh, fc.Value, "", "L", false)
+		if full, total, ok := ratingStars(fc.Value); ok {
+			// The Go fonts have no ★ or ☆: the stars are drawn, and the
+			// text says the rating too.
+			p.stars(x+labelW, y, lh, full, total)
+			f.SetXY(x+labelW+float64(total)*lh+1, y)
+			f.CellFormat(w-labelW-float64(total)*lh-1, lh, fmt.Sprintf("(%d of %d)", full, total), "", 1, "L", false, 0, "")
+		} else {
+			f.MultiCell(w-labelW, lh, fc.Value, "", "L", false)
+		}
 		end := max(f.GetY(), y+h)
 		f.SetDrawColor(235, 235, 235)
 		f.Line(x, end+0.4, x+w, end+0.4)
 		f.SetXY(x, end+0.8)
+	}
+}
+
+// ratingStars reads a rating written as stars (report.go: ★ filled, ☆
+// empty) and says how many are filled of how many.
+func ratingStars(v string) (full, total int, ok bool) {
+	for _, r := range v {
+		switch r {
+		case '★':
+			full++
+		case '☆':
+		default:
+			return 0, 0, false
+		}
+		total++
+	}
+	return full, total, total > 0
+}
+
+// stars draws total five-pointed stars in a row of cells size wide from
+// (x, y), the first full filled and the rest outlined, in the ink colour.
+func (p *pdfWriter) stars(x, y, size float64, full, total int) {
+	f := p.f
+	f.SetDrawColor(ink[0], ink[1], ink[2])
+	f.SetFillColor(ink[0], ink[1], ink[2])
+	f.SetLineWidth(0.2)
+	outer := size * 0.42
+	inner := outer * 0.45
+	for i := range total {
+		cx, cy := x+size*(float64(i)+0.5), y+size*0.5
+		pts := make([]fpdf.PointType, 0, 10)
+		for k := range 10 {
+			r := outer
+			if k%2 == 1 {
+				r = inner
+			}
+			a := -math.Pi/2 + float64(k)*math.Pi/5
+			pts = append(pts, fpdf.PointType{X: cx + r*math.Cos(a), Y: cy + r*math.Sin(a)})
+		}
+		style := "D"
+		if i < full {
+			style = "FD"
+		}
+		f.Polygon(pts, style)
 	}
 }
 

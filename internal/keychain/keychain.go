@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,7 +87,23 @@ func (s *Store) probe() {
 		s.keychain = true
 		return
 	}
-	s.why = err.Error()
+	s.why = whyNoKeychain(err)
+}
+
+// whyNoKeychain says in words why the system keychain cannot be used. The
+// keychain library reaches the Secret Service over D-Bus, starting a
+// session bus with dbus-launch when there is none; on a machine without
+// either its error is "exec: "dbus-launch": executable file not found in
+// $PATH", which tells a user nothing.
+func whyNoKeychain(err error) string {
+	var ee *exec.Error
+	if errors.As(err, &ee) && errors.Is(ee.Err, exec.ErrNotFound) {
+		return fmt.Sprintf("no desktop keyring service is running (the Secret Service over D-Bus; %s is not installed)", filepath.Base(ee.Name))
+	}
+	if strings.Contains(err.Error(), "dbus") || strings.Contains(err.Error(), "org.freedesktop.secrets") {
+		return "no desktop keyring service answers (the Secret Service over D-Bus: GNOME Keyring or KWallet)"
+	}
+	return err.Error()
 }
 
 // InKeychain reports whether secrets go to the OS keychain.

@@ -202,3 +202,13 @@ func TestSecretService(t *testing.T) {
 		t.Errorf("get after delete = %q", got)
 	}
 }
+
+// TestWhyNoKeychainInWords (issue 28, item 7): Settings says why there is
+// no keychain in words, not as the exec error of the keyring library.
+func TestWhyNoKeychainInWords(t *testing.T) {
+	err := &exec.Error{Name: "dbus-launch", Err: exec.ErrNotFound}
+	got := whyNoKeychain(fmt.Errorf("keyring: %w", err))
+	if strings.Contains(got, "exec:") || strings.Contains(got, "$PATH") || !strings.Contains(got, "keyring service") {
+		t.Errorf("whyNoKeychain = %q", got)
+	}
+}
