@@ -81,7 +81,7 @@ func (s *Services) openHistory(ctx context.Context, kind string) error {
 	}
 	mode := "none"
 	if s.runtime != nil {
-		mode = s.runtime.State().Mode
+		mode = s.runtime.State().Mode.String()
 	}
 	s.log.Info("session", "kind", kind, "session", s.sessionID, "version", Version, "runtime", mode)
 	return nil

@@ -113,7 +113,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		}
 		r.client = NewBearerClient(u, cfg.Token)
 		r.base = r.client.base // without user information
-		r.state = State{Mode: "attached", URL: r.client.URL(), Phase: core.PhaseStopped}
+		r.state = State{Mode: core.RuntimeAttached, URL: r.client.URL(), Phase: core.PhaseStopped}
 		return r, nil
 	}
 	bin, err := FindBinary(cfg.Binary)
@@ -121,7 +121,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		return nil, err
 	}
 	r.binary = bin
-	r.state = State{Mode: "managed", Phase: core.PhaseStopped}
+	r.state = State{Mode: core.RuntimeManaged, Phase: core.PhaseStopped}
 	return r, nil
 }
 
@@ -131,7 +131,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 // uses it to open its window anyway and say how to set the runtime up.
 func NewMissingRuntime(cfg RuntimeConfig, err error) *Runtime {
 	return &Runtime{cfg: cfg, missing: err, readyCh: make(chan struct{}),
-		state: State{Mode: "managed", Phase: PhaseFailed, Err: err.Error()}}
+		state: State{Mode: core.RuntimeManaged, Phase: PhaseFailed, Err: err.Error()}}
 }
 
 // Missing returns the error of a runtime made by [NewMissingRuntime], or nil.

@@ -43,7 +43,7 @@ func alive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
 func TestManagedRuntimeStartsOnLoopbackAndStops(t *testing.T) {
 	rt := startRuntime(t, RuntimeConfig{})
 	st := rt.State()
-	if st.Mode != "managed" || st.Phase != PhaseReady {
+	if st.Mode != core.RuntimeManaged || st.Phase != PhaseReady {
 		t.Fatalf("state = %+v, want managed and ready", st)
 	}
 	if st.Version != RuntimeVersion {
@@ -147,7 +147,7 @@ func TestAttachedRuntimeStartsNothing(t *testing.T) {
 	if rt.PID() != 0 {
 		t.Errorf("attached runtime started pid %d", rt.PID())
 	}
-	if st := rt.State(); st.Mode != "attached" || st.Phase != PhaseReady || st.Version != RuntimeVersion {
+	if st := rt.State(); st.Mode != core.RuntimeAttached || st.Phase != PhaseReady || st.Version != RuntimeVersion {
 		t.Errorf("state = %+v", st)
 	}
 	rt.Stop() // must not stop the server it attached to

@@ -149,7 +149,7 @@ func stateText(st core.State, missing error, line runtimeLine) string {
 	if line == statusLine {
 		head := "Runtime"
 		if st.Mode != "" {
-			head += " (" + st.Mode + ")"
+			head += " (" + st.Mode.String() + ")"
 		}
 		parts = []string{head + ": " + phase, st.URL, version, core.ComputeSummary(st.Compute)}
 	} else {

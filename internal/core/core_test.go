@@ -48,3 +48,27 @@ func TestLoadedProcessor(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimeMode: each mode's name reads back as the mode, and its
+// spelling is what the status line and the log have always printed.
+func TestRuntimeMode(t *testing.T) {
+	for _, c := range []struct {
+		mode RuntimeMode
+		name string
+	}{
+		{RuntimeManaged, "managed"},
+		{RuntimeAttached, "attached"},
+	} {
+		if got := c.mode.String(); got != c.name {
+			t.Errorf("String() = %q, want %q", got, c.name)
+		}
+		if got, err := ParseRuntimeMode(c.name); err != nil || got != c.mode {
+			t.Errorf("ParseRuntimeMode(%q) = %q, %v", c.name, got, err)
+		}
+	}
+	for _, bad := range []string{"", "attach", "Managed", "none"} {
+		if m, err := ParseRuntimeMode(bad); err == nil {
+			t.Errorf("ParseRuntimeMode(%q) = %q, want an error", bad, m)
+		}
+	}
+}
