@@ -147,7 +147,7 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	o := recipe.Options{Prompt: f.prompt, Plane: f.plane}
+	o := recipe.Options{Prompt: f.prompt, Plane: dicomview.Plane(f.plane)}
 	if set["slices"] || r.Images.From == recipe.FromEach {
 		o.Slices = f.slices
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -159,7 +158,8 @@ func parseRegion(s string) (image.Rectangle, error) {
 // --series reformats in --plane (--slice numbers the cuts, the middle
 // one by default) to --out.
 func (c *cli) preparePlane(path string, f imageFlags, opts dicomview.PrepareOptions) error {
-	if !slices.Contains(dicomview.Planes, f.plane) {
+	plane, err := dicomview.ParsePlane(f.plane)
+	if err != nil {
 		return usagef("--plane %q: want axial, coronal or sagittal", f.plane)
 	}
 	if f.frame != 0 {
@@ -174,15 +174,15 @@ func (c *cli) preparePlane(path string, f imageFlags, opts dicomview.PrepareOpti
 	if err != nil {
 		return &UsageError{fmt.Errorf("%s: %w", path, err)}
 	}
-	n := v.Cuts(f.plane)
+	n := v.Cuts(plane)
 	index := n / 2
 	if f.slice != 0 {
 		if f.slice < 1 || f.slice > n {
-			return usagef("--slice %d: the %s reformat of %s has cuts 1 to %d", f.slice, f.plane, path, n)
+			return usagef("--slice %d: the %s reformat of %s has cuts 1 to %d", f.slice, plane, path, n)
 		}
 		index = f.slice - 1
 	}
-	p, err := v.Prepare(f.plane, index, opts)
+	p, err := v.Prepare(plane, index, opts)
 	if err != nil {
 		return err
 	}
@@ -387,7 +387,7 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 	if w != nil && r.Encoding.Kind != recipe.EncodeDisplay {
 		return usagef("recipe %s encodes with %s, not a display window: drop --window/--preset", r.Name, r.Encoding.Kind)
 	}
-	o := recipe.Options{Window: w, Plane: f.plane}
+	o := recipe.Options{Window: w, Plane: dicomview.Plane(f.plane)}
 	if f.slices > 0 || r.Images.From == recipe.FromEach {
 		o.Slices = max(f.slices, 1)
 	}

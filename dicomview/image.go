@@ -59,7 +59,7 @@ type Image struct {
 
 	// Plane is the reformat an image is a cut of (Volume.CutImages:
 	// "coronal", "sagittal", "axial"); "" for an image as stored.
-	Plane string
+	Plane Plane
 
 	layout   layout
 	geometry geometry

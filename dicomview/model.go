@@ -209,7 +209,7 @@ type Prepared struct {
 	// square. SourceWidth and SourceHeight are the size of the frame or
 	// cut.
 	Region                    image.Rectangle
-	Plane                     string
+	Plane                     Plane
 	Fit                       Fit
 	SourceWidth, SourceHeight int
 	// Path is the image file as loaded and Study its study facts, for the
@@ -237,7 +237,7 @@ func (p *Prepared) RequestImage() core.Image {
 		}
 		im.SourceX, im.SourceY = r.Min.X, r.Min.Y
 		im.SourceWidth, im.SourceHeight = r.Dx(), r.Dy()
-		im.Fit, im.Plane = p.Fit.String(), p.Plane
+		im.Fit, im.Plane = p.Fit.String(), p.Plane.String()
 	}
 	return im
 }

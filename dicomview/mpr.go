@@ -11,17 +11,32 @@ import (
 	"sync"
 )
 
+// Plane is a plane of a multi-planar reformat. Its value is the name
+// printed, stored in the run log and written in recipes.
+type Plane string
+
 // Planes of a multi-planar reformat, named by the patient's axes: axial
 // (perpendicular to head–foot), coronal (to front–back) and sagittal (to
 // left–right), whatever plane the series was acquired in.
 const (
-	PlaneAxial    = "axial"
-	PlaneCoronal  = "coronal"
-	PlaneSagittal = "sagittal"
+	PlaneAxial    Plane = "axial"
+	PlaneCoronal  Plane = "coronal"
+	PlaneSagittal Plane = "sagittal"
 )
 
 // Planes are the planes offered, in the order viewers show them.
-var Planes = []string{PlaneAxial, PlaneCoronal, PlaneSagittal}
+var Planes = []Plane{PlaneAxial, PlaneCoronal, PlaneSagittal}
+
+// String is the plane's name: axial, coronal or sagittal ("" for none).
+func (p Plane) String() string { return string(p) }
+
+// ParsePlane reads a plane's name, as String writes it.
+func ParsePlane(s string) (Plane, error) {
+	if p := Plane(s); slices.Contains(Planes, p) {
+		return p, nil
+	}
+	return "", fmt.Errorf("plane %q: want axial, coronal or sagittal", s)
+}
 
 // ErrCannotReformat is wrapped by the errors that say why a series cannot
 // be reformatted: too few slices, missing or inconsistent geometry, a
@@ -208,7 +223,7 @@ func seriesName(s *Series) string {
 // downwards: radiological convention (the patient's right on the left of
 // an axial or coronal view, the front on the left of a sagittal one, the
 // head at the top).
-var planeAxes = map[string]struct {
+var planeAxes = map[Plane]struct {
 	fixed, h, v int
 	hRight      bool // the patient coordinate grows to the right
 	vDown       bool // the patient coordinate grows downwards
@@ -230,7 +245,7 @@ func (v *Volume) gridAxis(p int) int {
 
 // Cuts is the number of cuts of plane (its positions, from 0); 0 for an
 // unknown plane.
-func (v *Volume) Cuts(plane string) int {
+func (v *Volume) Cuts(plane Plane) int {
 	pa, ok := planeAxes[plane]
 	if !ok {
 		return 0
@@ -242,7 +257,7 @@ func (v *Volume) Cuts(plane string) int {
 // W×H pixels, DX and DY mm apart, row by row from the top left; Plane and
 // Index say which cut, and Step the decimation (every Step-th voxel).
 type Reformatted struct {
-	Plane  string
+	Plane  Plane
 	Index  int
 	W, H   int
 	DX, DY float64
@@ -260,7 +275,7 @@ type Reformatted struct {
 // grid axis nearest the plane's normal; Cuts says how many), keeping every
 // step-th voxel along both of the cut's axes (1: all; more reads fewer
 // slices, a quick first view). It reads the slices the cut crosses.
-func (v *Volume) Reformat(plane string, index, step int) (*Reformatted, error) {
+func (v *Volume) Reformat(plane Plane, index, step int) (*Reformatted, error) {
 	pa, ok := planeAxes[plane]
 	if !ok {
 		return nil, fmt.Errorf("plane %q: want axial, coronal or sagittal", plane)
@@ -450,7 +465,7 @@ func sub(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1
 // square-pixel cut) when set, fitted to the square and PNG-encoded; the
 // encoding may be display or ct3. Source names the first slice's file
 // and the cut ("coronal 39 of 64").
-func (v *Volume) Prepare(plane string, index int, opts PrepareOptions) (*Prepared, error) {
+func (v *Volume) Prepare(plane Plane, index int, opts PrepareOptions) (*Prepared, error) {
 	ims, err := v.CutImages(plane, []int{index})
 	if err != nil {
 		return nil, err
@@ -472,7 +487,7 @@ func (v *Volume) Prepare(plane string, index int, opts PrepareOptions) (*Prepare
 }
 
 // CutOf is the cut of plane through grid voxel g (column, row, slice).
-func (v *Volume) CutOf(plane string, g [3]int) int {
+func (v *Volume) CutOf(plane Plane, g [3]int) int {
 	pa, ok := planeAxes[plane]
 	if !ok {
 		return 0
@@ -524,7 +539,7 @@ func (r *Reformatted) PixelOf(g [3]int) (x, y int) {
 // the first slice's study facts, windows and modality, and the square
 // spacing as its PixelSpacing. Each slice of the series is read once for
 // all the cuts.
-func (v *Volume) CutImages(plane string, idx []int) ([]*Image, error) {
+func (v *Volume) CutImages(plane Plane, idx []int) ([]*Image, error) {
 	pa, ok := planeAxes[plane]
 	if !ok {
 		return nil, fmt.Errorf("plane %q: want axial, coronal or sagittal", plane)
@@ -569,7 +584,7 @@ func (v *Volume) CutImages(plane string, idx []int) ([]*Image, error) {
 }
 
 // emptyCut is Reformat's cut, step 1, with no values read yet.
-func (v *Volume) emptyCut(plane string, index int) (*Reformatted, error) {
+func (v *Volume) emptyCut(plane Plane, index int) (*Reformatted, error) {
 	pa := planeAxes[plane]
 	af, ah, av := v.gridAxis(pa.fixed), v.gridAxis(pa.h), v.gridAxis(pa.v)
 	w, h := v.n[ah], v.n[av]
@@ -637,7 +652,7 @@ func (v *Volume) cutImage(r *Reformatted) *Image {
 			order: binary.LittleEndian},
 		raw:    raw,
 		frames: []frameParams{{slope: slope, windows: first.Windows}},
-		geometry: geometry{series: first.geometry.series + "." + r.Plane,
+		geometry: geometry{series: first.geometry.series + "." + r.Plane.String(),
 			spacing: []float64{r.DY, r.DX}},
 		Plane: r.Plane,
 	}

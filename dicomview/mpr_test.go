@@ -81,7 +81,7 @@ func TestReformatPhantom(t *testing.T) {
 	}
 	diameter := 2 * phRadius
 	for _, c := range []struct {
-		plane string
+		plane Plane
 		index int // through the centre
 		// spacing along the cut's width and height, and the centre's
 		// pixel there
@@ -197,6 +197,31 @@ func TestCutCrossHairs(t *testing.T) {
 		x, y := r.PixelOf(g)
 		if got := r.GridAt(x, y); got != g {
 			t.Errorf("%s: pixel (%d, %d) shows %v, want %v", plane, x, y, got, g)
+		}
+	}
+}
+
+// TestParsePlane: each plane's name reads back as the plane, spelled as
+// recipes, the run log and --plane have always spelled it.
+func TestParsePlane(t *testing.T) {
+	for _, c := range []struct {
+		plane Plane
+		name  string
+	}{
+		{PlaneAxial, "axial"},
+		{PlaneCoronal, "coronal"},
+		{PlaneSagittal, "sagittal"},
+	} {
+		if got := c.plane.String(); got != c.name {
+			t.Errorf("String() = %q, want %q", got, c.name)
+		}
+		if got, err := ParsePlane(c.name); err != nil || got != c.plane {
+			t.Errorf("ParsePlane(%q) = %q, %v", c.name, got, err)
+		}
+	}
+	for _, bad := range []string{"", "Axial", "transverse", "oblique"} {
+		if p, err := ParsePlane(bad); err == nil {
+			t.Errorf("ParsePlane(%q) = %q, want an error", bad, p)
 		}
 	}
 }

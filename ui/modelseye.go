@@ -96,7 +96,7 @@ type inputSpec struct {
 	recipe *recipe.Recipe
 	// plane, with a recipe, samples the cuts of the series reformatted in
 	// that plane ("" the stored slices).
-	plane string
+	plane dicomview.Plane
 	// region, when not empty, is the part of each frame (source pixels)
 	// plain sends.
 	region image.Rectangle
@@ -332,7 +332,11 @@ func newModelsEye(p *imagePane) *modelsEye {
 	e.encodingSelect.SetSelected(dicomview.EncodingDisplay)
 	e.fitSelect = widget.NewSelect([]string{dicomview.FitPad.String(), dicomview.FitStretch.String()}, func(string) { e.changed() })
 	e.fitSelect.SetSelected(dicomview.FitPad.String())
-	e.planeSelect = widget.NewSelect(append([]string{storedSlices}, dicomview.Planes...), func(string) { e.changed() })
+	planes := []string{storedSlices}
+	for _, pl := range dicomview.Planes {
+		planes = append(planes, pl.String())
+	}
+	e.planeSelect = widget.NewSelect(planes, func(string) { e.changed() })
 	e.planeSelect.Selected = storedSlices
 	e.planeSelect.Disable()
 	e.slicesEntry = widget.NewEntry()
@@ -526,7 +530,7 @@ func (e *modelsEye) recipeChosen(string) {
 			e.planeSelect.Disable()
 		} else {
 			if pl := r.Images.Plane; pl != "" {
-				e.planeSelect.Selected = pl
+				e.planeSelect.Selected = pl.String()
 			}
 			e.planeSelect.Enable()
 		}
@@ -622,7 +626,7 @@ func (e *modelsEye) recipeSpec(r *recipe.Recipe) (inputSpec, error) {
 		return s, nil
 	}
 	if pl := e.planeSelect.Selected; pl != storedSlices {
-		s.plane = pl
+		s.plane = dicomview.Plane(pl)
 	}
 	hi := recipeMax(r)
 	n, err := strconv.Atoi(strings.TrimSpace(e.slicesEntry.Text))

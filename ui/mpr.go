@@ -46,7 +46,7 @@ type mprView struct {
 // last cut made for it.
 type mprPlane struct {
 	m      *mprView
-	plane  string
+	plane  dicomview.Plane
 	image  *canvas.Image
 	area   *mprArea
 	slider *widget.Slider
@@ -73,7 +73,7 @@ func newMPRView(p *imagePane) *mprView {
 	m.message.Wrapping = fyne.TextWrapWord
 	var cells []fyne.CanvasObject
 	for _, plane := range dicomview.Planes {
-		v := &mprPlane{m: m, plane: plane, label: widget.NewLabel(plane)}
+		v := &mprPlane{m: m, plane: plane, label: widget.NewLabel(plane.String())}
 		v.image = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleFastest}
 		v.image.SetMinSize(fyne.NewSize(120, 120)) // the image side stays narrow enough for two columns beside it
 		v.area = newMPRArea(v)

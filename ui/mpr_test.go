@@ -45,7 +45,7 @@ func TestPlanesTab(t *testing.T) {
 	if m.message.Visible() {
 		t.Errorf("message %q shown for a regular series", m.message.Text)
 	}
-	want := map[string]struct {
+	want := map[dicomview.Plane]struct {
 		label string
 		w, h  int
 	}{
@@ -116,13 +116,13 @@ func TestModelsEyeRecipeOnAPlane(t *testing.T) {
 		t.Fatal("a recipe offers no plane")
 	}
 	e.slicesEntry.SetText("5")
-	e.planeSelect.SetSelected(dicomview.PlaneCoronal)
+	e.planeSelect.SetSelected(dicomview.PlaneCoronal.String())
 	h.waitFor("the coronal cuts", waitTimeout, func() bool {
 		spec, err := e.spec()
 		return err == nil && spec.plane == dicomview.PlaneCoronal && e.inputsFor == spec && len(e.inputs) == 5 && !e.busy
 	})
 	for i, in := range e.inputs {
-		if in.Image.Plane != dicomview.PlaneCoronal || in.Image.SourceWidth != 64 || in.Image.SourceHeight != 100 {
+		if in.Image.Plane != dicomview.PlaneCoronal.String() || in.Image.SourceWidth != 64 || in.Image.SourceHeight != 100 {
 			t.Errorf("input %d: plane %q, %d×%d; want coronal cuts of 64×100", i+1, in.Image.Plane, in.Image.SourceWidth, in.Image.SourceHeight)
 		}
 	}
@@ -131,7 +131,7 @@ func TestModelsEyeRecipeOnAPlane(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := ins.request(core.Request{Model: testModel, Prompt: "Describe."})
-	if len(req.Images) != 5 || req.Images[2].Plane != dicomview.PlaneCoronal {
+	if len(req.Images) != 5 || req.Images[2].Plane != dicomview.PlaneCoronal.String() {
 		t.Errorf("the request sends %d images, the third of plane %q", len(req.Images), req.Images[2].Plane)
 	}
 	e.recipeSelect.SetSelected("plain")

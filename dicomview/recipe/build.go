@@ -39,7 +39,7 @@ type Options struct {
 	// Plane, when set, samples the cuts of each series reformatted in
 	// that plane (dicomview.Planes) instead of its stored slices; it
 	// overrides the recipe's Images.Plane.
-	Plane string
+	Plane dicomview.Plane
 	// Progress, when set, is told after each image is made how many are
 	// made of how many; an error it returns stops Build with that error
 	// (a run the user stopped).
@@ -307,12 +307,12 @@ type source struct {
 	ordered []dicomview.Slice
 	viewer  []int             // viewer[i]: ordered[i]'s number in the viewer's order
 	vol     *dicomview.Volume // nil: the stored slices
-	plane   string
+	plane   dicomview.Plane
 }
 
 // newSource is in's source in plane ("" for the stored slices); a series
 // that cannot be reformatted is an error naming the input and why.
-func newSource(r *Recipe, in Input, plane string) (source, error) {
+func newSource(r *Recipe, in Input, plane dicomview.Plane) (source, error) {
 	src := source{series: in.Series, plane: plane}
 	if plane == "" || in.Series == nil {
 		src.ordered = r.Ordered(in.Series)
@@ -548,7 +548,7 @@ func (r *Recipe) image(sl dicomview.Slice, window *dicomview.Window, vol *dicomv
 		Width: dicomview.ModelInputSize, Height: dicomview.ModelInputSize,
 		Path: sl.Image.Path, Study: sl.Image.Info,
 		SourceWidth: sl.Image.Width, SourceHeight: sl.Image.Height, Fit: fit.String(),
-		Plane: sl.Image.Plane,
+		Plane: sl.Image.Plane.String(),
 	}
 	if jpg != nil {
 		h := sha256.Sum256(jpg)

@@ -158,7 +158,7 @@ type Images struct {
 	// of the series reformatted in that plane instead of its stored
 	// slices (each and series recipes); the caller's Options.Plane
 	// overrides it.
-	Plane string `json:"plane,omitempty"`
+	Plane dicomview.Plane `json:"plane,omitempty"`
 	// Order is OrderPosition ("" too) or OrderInstance.
 	Order string `json:"order,omitempty"`
 	// Rasters is "" (only the modalities) or RastersAsGiven.
