@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -183,8 +184,8 @@ func sameOrigin(a, b string) bool {
 // isPACSError reports whether err is the server's (or the network's)
 // rather than a refusal of the query before anything was sent.
 func isPACSError(err error) bool {
-	_, ok := err.(*pacs.Error)
-	return ok
+	var pe *pacs.Error
+	return errors.As(err, &pe)
 }
 
 // PACSFromEnv is the server the environment configures (EnvPACSURL and

@@ -126,7 +126,8 @@ func inflate(data []byte, metaEnd int, b *budget) ([]byte, error) {
 	n := int64(len(out) - metaEnd)
 	if n > limit {
 		err := b.charge(n, "the inflated data set")
-		if le, ok := err.(*LimitError); ok {
+		var le *LimitError
+		if errors.As(err, &le) {
 			le.AtLeast = true
 		}
 		return nil, err
@@ -210,7 +211,8 @@ func checkBeforePixels(head []byte, metaEnd int, b *budget) error {
 		return err
 	}
 	if err := b.over(inflated+renderBytes(l), "the inflated pixel data with a frame rendered"); err != nil {
-		if le, ok := err.(*LimitError); ok && le.Limit == "decoded" {
+		var le *LimitError
+		if errors.As(err, &le) && le.Limit == "decoded" {
 			return err
 		}
 	}

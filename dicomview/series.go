@@ -273,7 +273,8 @@ func readEntry(f *zip.File, b *budget) ([]byte, error) {
 		return nil, malformedCause(err, "malformed ZIP entry")
 	}
 	if err := b.chargeFile(n); err != nil {
-		if le, ok := err.(*LimitError); ok && n > limit {
+		var le *LimitError
+		if errors.As(err, &le) && n > limit {
 			le.AtLeast = true
 		}
 		return nil, err

@@ -6,6 +6,7 @@
 package dicomtest
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +29,8 @@ func moduleDir() (string, error) {
 	once.Do(func() {
 		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module).Output()
 		if err != nil {
-			if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && len(ee.Stderr) > 0 {
 				err = &cmdError{err: err, stderr: strings.TrimSpace(string(ee.Stderr))}
 			}
 			dirErr = err
