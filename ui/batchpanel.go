@@ -33,7 +33,7 @@ const batchResultName = "results.jsonl"
 
 // concurrencyNote warns about image batches at higher concurrency.
 const concurrencyNote = "Image batches on the managed runtime are safest at 1: with images and 4 requests in " +
-	"flight, Ollama 0.17.4 crashes now and then and the retries make the batch slower (docs/perf.md)."
+	"flight, Ollama (0.24.0 as 0.17.4) crashes now and then and the retries make the batch slower (docs/perf.md)."
 
 // batchPanel is the Batch tab: a batch's inputs, Start and Cancel, its
 // progress, and the scores of its result file with their chart. It is
