@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // BenchmarkAskVsDirectChat compares the workbench's ask (pre-flight with
@@ -34,8 +35,8 @@ func BenchmarkAskVsDirectChat(b *testing.B) {
 		b.Fatal(err)
 	}
 	seed, temp := 1, 0.0
-	req := inference.Request{Model: inference.DemoModelName, System: "You are an expert radiologist.", Prompt: "Describe this chest X-ray.",
-		Options: inference.Options{Seed: &seed, Temperature: &temp, NumPredict: 32}}
+	req := core.Request{Model: core.DemoModelName, System: "You are an expert radiologist.", Prompt: "Describe this chest X-ray.",
+		Options: core.Options{Seed: &seed, Temperature: &temp, NumPredict: 32}}
 	facts, err := c.Facts(ctx, req.Model)
 	if err != nil {
 		b.Fatal(err)

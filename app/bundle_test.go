@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestBundleCarriesItsRuntime builds the bundle with scripts/package.sh
@@ -79,20 +80,20 @@ func TestBundleCarriesItsRuntime(t *testing.T) {
 
 	rep, code := doctor(exe)
 	wantBin := filepath.Join(place, "medgemma-workbench", "runtime", "ollama", "ollama")
-	if !rep.Runtime.Found || rep.Runtime.Source != "bundle" || rep.Runtime.Path != wantBin || rep.Runtime.Version != inference.RuntimeVersion ||
+	if !rep.Runtime.Found || rep.Runtime.Source != "bundle" || rep.Runtime.Path != wantBin || rep.Runtime.Version != core.RuntimeVersion ||
 		code != 1 || rep.OK || len(rep.Models.Names) != 0 || !strings.Contains(rep.Models.Fix, "models demo") {
 		t.Errorf("doctor of the bundle before a model (exit %d): %+v", code, rep)
 	}
 	if _, code := run(exe, "models", "demo"); code != 0 {
 		t.Fatal("models demo failed")
 	}
-	out, code := run(exe, "ask", "--model", inference.DemoModelName, "--prompt", "Hello", "--num-predict", "4", "--json")
+	out, code := run(exe, "ask", "--model", core.DemoModelName, "--prompt", "Hello", "--num-predict", "4", "--json")
 	var a askJSON
-	if code != 0 || json.Unmarshal([]byte(out), &a) != nil || a.Status != "ok" || a.RuntimeVersion != inference.RuntimeVersion {
+	if code != 0 || json.Unmarshal([]byte(out), &a) != nil || a.Status != "ok" || a.RuntimeVersion != core.RuntimeVersion {
 		t.Fatalf("ask with the bundle: exit %d, %s", code, out)
 	}
 	rep, code = doctor(exe)
-	if code != 0 || !rep.OK || len(rep.Models.Names) == 0 || !strings.HasPrefix(rep.Models.Names[0], inference.DemoModelName) ||
+	if code != 0 || !rep.OK || len(rep.Models.Names) == 0 || !strings.HasPrefix(rep.Models.Names[0], core.DemoModelName) ||
 		rep.Runtime.Support == nil || !rep.Runtime.Support.Supported || len(rep.Runtime.Support.Missing) != 0 || rep.Runtime.Fix != "" {
 		t.Errorf("doctor of the bundle with the demo model (exit %d): %+v", code, rep)
 	}
@@ -108,7 +109,7 @@ func TestBundleCarriesItsRuntime(t *testing.T) {
 	if code != 1 || rep.OK || rep.Runtime.Found || !strings.Contains(rep.Runtime.Fix, inference.InstallCommand) {
 		t.Errorf("doctor of the bare binary (exit %d): %+v", code, rep.Runtime)
 	}
-	if _, code := run(bare, "ask", "--model", inference.DemoModelName, "--prompt", "Hello"); code == 0 {
+	if _, code := run(bare, "ask", "--model", core.DemoModelName, "--prompt", "Hello"); code == 0 {
 		t.Error("ask with no runtime succeeded")
 	}
 }

@@ -1,16 +1,16 @@
 package app
 
 import (
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/netaddr"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
 // burnInWarning is the one-line warning printed before images whose pixels
-// may carry burned-in annotations (dicomview.StudyInfo.BurnInRisk) go to
+// may carry burned-in annotations (core.StudyInfo.BurnInRisk) go to
 // a server that is not this machine; "" when none applies. It names
 // neither the files nor the patient.
-func burnInWarning(server string, images []inference.Image) string {
+func burnInWarning(server string, images []core.Image) string {
 	if server == "" || netaddr.IsLocal(server) {
 		return ""
 	}

@@ -9,29 +9,28 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestBurnInWarning checks that images that may carry burned-in
 // annotations are warned about only when they go to another machine, in
 // one line without credentials or file names.
 func TestBurnInWarning(t *testing.T) {
-	us := inference.Image{Source: "Doe^Jane.dcm", Path: "/d/Doe^Jane.dcm", Study: dicomview.StudyInfo{Modality: "US"}}
-	yes := inference.Image{Study: dicomview.StudyInfo{Modality: "CT", BurnedInAnnotation: "YES"}}
-	ct := inference.Image{Study: dicomview.StudyInfo{Modality: "CT"}}
+	us := core.Image{Source: "Doe^Jane.dcm", Path: "/d/Doe^Jane.dcm", Study: core.StudyInfo{Modality: "US"}}
+	yes := core.Image{Study: core.StudyInfo{Modality: "CT", BurnedInAnnotation: "YES"}}
+	ct := core.Image{Study: core.StudyInfo{Modality: "CT"}}
 	for _, tc := range []struct {
 		name   string
 		server string
-		images []inference.Image
+		images []core.Image
 		warn   bool
 	}{
-		{"ultrasound to a remote endpoint", "http://bob:secret@gpu:8000/v1", []inference.Image{us}, true},
-		{"YES to an attached Ollama", "http://10.1.2.3:11434", []inference.Image{ct, yes}, true},
-		{"ultrasound to this machine", "http://127.0.0.1:11434", []inference.Image{us}, false},
-		{"managed runtime", "", []inference.Image{us}, false},
-		{"CT without the flag, remote", "http://gpu:8000/v1", []inference.Image{ct}, false},
+		{"ultrasound to a remote endpoint", "http://bob:secret@gpu:8000/v1", []core.Image{us}, true},
+		{"YES to an attached Ollama", "http://10.1.2.3:11434", []core.Image{ct, yes}, true},
+		{"ultrasound to this machine", "http://127.0.0.1:11434", []core.Image{us}, false},
+		{"managed runtime", "", []core.Image{us}, false},
+		{"CT without the flag, remote", "http://gpu:8000/v1", []core.Image{ct}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := burnInWarning(tc.server, tc.images)
@@ -64,7 +63,7 @@ func TestRerunKeepsBurnInFlag(t *testing.T) {
 	if out, err := exec.Command("dcmodify", "-nb", "-i", "(0028,0301)=YES", img).CombinedOutput(); err != nil {
 		t.Fatalf("dcmodify: %v\n%s", err, out)
 	}
-	first := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--image", img, "--prompt", "Describe.", "--num-predict", "4")
+	first := ask(t, "--data-dir", dir, "--model", core.DemoModelName, "--image", img, "--prompt", "Describe.", "--num-predict", "4")
 	again := ask(t, "--data-dir", dir, "--rerun", fmt.Sprint(first.RunID), "--num-predict", "4")
 	h := openHistory(t, dir)
 	for _, id := range []int64{first.RunID, again.RunID} {

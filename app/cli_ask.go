@@ -18,7 +18,6 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/answerschema"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
@@ -30,7 +29,7 @@ import (
 // images stored with it, its system prompt, prompt, model and options.
 // What the command line set (fs) overrides the logged values; images given
 // on the command line replace the logged ones.
-func (s *Services) fillRerun(ctx context.Context, id int64, req *inference.Request, fs *flag.FlagSet) error {
+func (s *Services) fillRerun(ctx context.Context, id int64, req *core.Request, fs *flag.FlagSet) error {
 	logged, err := s.rerunRequest(ctx, id)
 	if errors.Is(err, history.ErrNotFound) {
 		return usagef("--rerun %d: no such run in %s; see `medgemma-workbench history list`", id, s.cfg.HistoryPath())
@@ -110,7 +109,7 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 // parseAsk reads ask's flags and prepares the request they describe,
 // images included: bad images are bad input, found before anything
 // starts. fs tells which flags were given.
-func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inference.Request, err error) {
+func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req core.Request, err error) {
 	fs = newFlags("ask", &c.cfg)
 	f.register(fs)
 	pos, err := parse(fs, args)
@@ -128,7 +127,7 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 	if (f.prompt == "" && f.rerun == 0 && f.recipe == "") || len(pos) > 0 {
 		return f, fs, req, usagef("%s", askUsage)
 	}
-	req = inference.Request{Model: f.model, System: f.system, Prompt: f.prompt, Options: f.options.options()}
+	req = core.Request{Model: f.model, System: f.system, Prompt: f.prompt, Options: f.options.options()}
 	if f.slices < 1 {
 		return f, fs, req, usagef("--slices %d: want 1 or more", f.slices)
 	}
@@ -160,7 +159,7 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req inferen
 
 // setSchema reads the JSON Schema file path into req: a schema that does
 // not compile is bad input naming the file.
-func setSchema(req *inference.Request, path string) error {
+func setSchema(req *core.Request, path string) error {
 	data, err := readSmallFile(path, answerschema.MaxSize)
 	if err != nil {
 		return &UsageError{fmt.Errorf("--schema: %w", err)}
@@ -273,7 +272,7 @@ func (c *cli) ask(args []string) error {
 	if perr := c.printAnswer(req, id, res, err, f.json); perr != nil {
 		return perr
 	}
-	if res.Status == inference.StatusCancelled {
+	if res.Status == core.StatusCancelled {
 		return fmt.Errorf("run %d cancelled; the partial answer is saved in history", id)
 	}
 	return err
@@ -282,7 +281,7 @@ func (c *cli) ask(args []string) error {
 // printAnswer ends ask's output: the streamed answer's last newline and
 // a summary line on stderr (when the run did not fail), or the JSON
 // summary. err is the run's; the error returned is printing's.
-func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result, err error, jsonOut bool) error {
+func (c *cli) printAnswer(req core.Request, id int64, res core.Result, err error, jsonOut bool) error {
 	if !jsonOut {
 		if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
 			fmt.Fprintln(c.stdout)
@@ -317,7 +316,7 @@ func (c *cli) printAnswer(req inference.Request, id int64, res inference.Result,
 	})
 }
 
-func imageLabels(req inference.Request) []string {
+func imageLabels(req core.Request) []string {
 	out := make([]string, len(req.Images))
 	for i, im := range req.Images {
 		out[i] = im.Label
@@ -328,7 +327,7 @@ func imageLabels(req inference.Request) []string {
 // printRendered prints the prompt as the runtime rendered it: as text,
 // each image tag followed by what it is; as JSON, the prompt with its tags
 // and the images in the order the tags stand.
-func (c *cli) printRendered(req inference.Request, rd inference.Rendered, jsonOut bool) error {
+func (c *cli) printRendered(req core.Request, rd core.Rendered, jsonOut bool) error {
 	if len(rd.Order) != len(req.Images) || rd.Images != len(req.Images) {
 		return fmt.Errorf("render the prompt: the runtime placed %d of %d images (%d tags)", rd.Images, len(req.Images), len(rd.Order))
 	}

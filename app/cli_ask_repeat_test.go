@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
@@ -21,7 +20,7 @@ func TestAskRepeatLimitIsAResult(t *testing.T) {
 		t.Skip("starts the runtime")
 	}
 	dir := demoDataDir(t)
-	out, err := runCLI("--data-dir", dir, "ask", "--json", "--model", inference.DemoModelName,
+	out, err := runCLI("--data-dir", dir, "ask", "--json", "--model", core.DemoModelName,
 		"--recipe", "medgemma-cxr", "--image", dicomtest.File(t, "4.dcm"))
 	if err != nil {
 		t.Fatalf("ask exited with %v (want 0); printed %s", err, out)
@@ -44,7 +43,7 @@ func TestAskRepeatLimitIsAResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != inference.StatusOK || run.DoneReason != core.DoneRepeatLimit || run.EvalCount != a.EvalCount || run.Output != a.Output {
+	if run.Status != core.StatusOK || run.DoneReason != core.DoneRepeatLimit || run.EvalCount != a.EvalCount || run.Output != a.Output {
 		t.Errorf("history: status %q, done_reason %q, eval_count %d; want what ask printed", run.Status, run.DoneReason, run.EvalCount)
 	}
 }

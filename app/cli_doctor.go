@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // This file is the doctor command: what this install of the workbench
@@ -120,7 +121,7 @@ func (c *cli) examine(ctx context.Context) doctorReport {
 	exe, _ := os.Executable()
 	rep := doctorReport{
 		Workbench: doctorWorkbench{Version: Version, Go: goruntime.Version(), OS: goruntime.GOOS, Arch: goruntime.GOARCH, Executable: exe},
-		Runtime:   doctorRuntime{Want: inference.RuntimeVersion, Backends: []string{}},
+		Runtime:   doctorRuntime{Want: core.RuntimeVersion, Backends: []string{}},
 		GPU:       doctorGPU{GPUs: []string{}},
 		Models:    doctorModels{Names: []string{}},
 		Problems:  []string{},
@@ -190,7 +191,7 @@ func (c *cli) examine(ctx context.Context) doctorReport {
 	if rt.Source != "attached" {
 		rep.Models.Names = installedModels(filepath.Join(c.cfg.DataDir, "runtime", "models"))
 		if len(rep.Models.Names) == 0 {
-			rep.Models.Fix = "no models: run `medgemma-workbench models pull medgemma` (needs the internet) or `medgemma-workbench models demo` (offline, " + inference.DemoModelLabel + ")"
+			rep.Models.Fix = "no models: run `medgemma-workbench models pull medgemma` (needs the internet) or `medgemma-workbench models demo` (offline, " + core.DemoModelLabel + ")"
 			problem(rep.Models.Fix)
 		}
 	}
@@ -210,7 +211,7 @@ func checkSupport(rt *doctorRuntime, problem func(string)) {
 	var fix string
 	switch {
 	case rt.Source == "attached":
-		fix = "upgrade the server at --ollama-url, or drop --ollama-url to use the managed runtime (Ollama " + inference.RuntimeVersion + ")"
+		fix = "upgrade the server at --ollama-url, or drop --ollama-url to use the managed runtime (Ollama " + core.RuntimeVersion + ")"
 	default:
 		fix = inference.RuntimeHelp()
 	}
@@ -219,16 +220,16 @@ func checkSupport(rt *doctorRuntime, problem func(string)) {
 		rt.Fix = s.String() + ": " + fix
 		problem(rt.Fix)
 	case len(s.Missing) > 0:
-		rt.Fix = s.String() + "; the workbench manages Ollama " + inference.RuntimeVersion
-	case rt.Version != inference.RuntimeVersion:
-		rt.Fix = fmt.Sprintf("Ollama %s is supported; the workbench manages and is tested with %s (and %s)", rt.Version, inference.RuntimeVersion, inference.OldestRuntimeVersion)
+		rt.Fix = s.String() + "; the workbench manages Ollama " + core.RuntimeVersion
+	case rt.Version != core.RuntimeVersion:
+		rt.Fix = fmt.Sprintf("Ollama %s is supported; the workbench manages and is tested with %s (and %s)", rt.Version, core.RuntimeVersion, inference.OldestRuntimeVersion)
 	}
 }
 
 // cudaHelp says how to get the CUDA backend.
 func cudaHelp() string {
 	if dir := inference.SourceTree(); dir != "" {
-		return "with a CUDA toolkit (nvcc) installed, run " + filepath.Join(dir, inference.SetupCommand) + " to build it"
+		return "with a CUDA toolkit (nvcc) installed, run " + filepath.Join(dir, core.SetupCommand) + " to build it"
 	}
 	return "use a bundle built where CUDA is (scripts/package.sh ships build/lib/ollama), or " + inference.InstallCommand
 }

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // UsageError is bad usage or bad input: the CLI exits with code 2.
@@ -113,6 +113,6 @@ func (f *optionFlags) register(fs *flag.FlagSet, numCtxUsage string) {
 }
 
 // options are the generation options the flags give.
-func (f *optionFlags) options() inference.Options {
-	return inference.Options{Seed: f.seed, Temperature: f.temp, NumPredict: f.numPredict, NumCtx: f.numCtx}
+func (f *optionFlags) options() core.Options {
+	return core.Options{Seed: f.seed, Temperature: f.temp, NumPredict: f.numPredict, NumCtx: f.numCtx}
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 const historyUsage = `usage: medgemma-workbench history list [--json] [--include-phi] [--limit N] [FILTERS]
@@ -50,7 +50,7 @@ func (c *cli) history(args []string) error {
 
 // filterFlags puts the run filters on fs; call the returned function after
 // parsing to get the filter.
-func filterFlags(fs *flag.FlagSet) func() (history.Filter, error) {
+func filterFlags(fs *flag.FlagSet) func() (core.Filter, error) {
 	model := fs.String("model", "", "only runs of this model")
 	from := fs.String("from", "", "only runs started on or after this date")
 	to := fs.String("to", "", "only runs started before this time, or on or before this date")
@@ -59,8 +59,8 @@ func filterFlags(fs *flag.FlagSet) func() (history.Filter, error) {
 	status := fs.String("status", "", "only runs that ended so (ok, cancelled, error, interrupted, running)")
 	recipeName := fs.String("recipe", "", "only runs made with this model-input recipe")
 	version := fs.String("prompt-version", "", "only runs of this prompt version (its first 4 or more hex digits)")
-	return func() (history.Filter, error) {
-		f := history.Filter{Model: *model, MinRating: *minRating, StudyKey: *study, Status: inference.Status(*status), Recipe: *recipeName,
+	return func() (core.Filter, error) {
+		f := core.Filter{Model: *model, MinRating: *minRating, StudyKey: *study, Status: core.Status(*status), Recipe: *recipeName,
 			PromptVersion: *version}
 		if v := *version; v != "" && (len(v) < 4 || len(v) > 12 || strings.Trim(v, "0123456789abcdef") != "") {
 			return f, usagef("--prompt-version %q: give 4 to 12 hex digits of a version (`history templates NAME` lists them)", v)
@@ -232,7 +232,7 @@ func imageCodecs(ctx context.Context, h *history.Store, shas []string) (codecs, 
 
 // writeRun prints a run for a person to read; file names and the study
 // description only with phi.
-func writeRun(w io.Writer, r history.Run, phi bool) {
+func writeRun(w io.Writer, r core.Run, phi bool) {
 	if !phi {
 		r.Source, r.StudyDescription = "", ""
 	}
@@ -300,7 +300,7 @@ func writeRun(w io.Writer, r history.Run, phi bool) {
 	section("Notes", r.Notes)
 }
 
-func doneReason(r history.Run) string {
+func doneReason(r core.Run) string {
 	if r.DoneReason == "" || r.DoneReason == string(r.Status) {
 		return ""
 	}
@@ -387,7 +387,7 @@ func (c *cli) historyAnnotate(cmd string, args []string) error {
 
 // runJSON is one run as `history list|show|search --json` print it;
 // source and study_description are empty unless phi (--include-phi).
-func runJSON(r history.Run, phi bool) map[string]any {
+func runJSON(r core.Run, phi bool) map[string]any {
 	if !phi {
 		r.Source, r.StudyDescription = "", ""
 	}
@@ -433,7 +433,7 @@ func (c *cli) historyTemplates(args []string) error {
 	}
 	defer h.Close()
 	ctx := context.Background()
-	var ts []history.PromptTemplate
+	var ts []core.PromptTemplate
 	if len(pos) == 1 {
 		if ts, err = h.TemplateVersions(ctx, pos[0]); err == nil && len(ts) == 0 {
 			return usagef("no saved template %q; `medgemma-workbench history templates` lists them", pos[0])

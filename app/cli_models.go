@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"syscall"
 	"text/tabwriter"
@@ -44,7 +45,7 @@ func (c *cli) models(args []string) error {
 	if err != nil {
 		return err
 	}
-	spec := inference.ImportSpec{Name: *name, GGUF: *gguf, Safetensors: *safetensors, Quantize: *quantize}
+	spec := core.ImportSpec{Name: *name, GGUF: *gguf, Safetensors: *safetensors, Quantize: *quantize}
 	if err := checkModelsArgs(sub, pos, spec); err != nil {
 		return err
 	}
@@ -71,13 +72,13 @@ func (c *cli) models(args []string) error {
 	case "ps":
 		return c.modelsPS(ctx, s, *jsonOut)
 	default: // demo
-		return c.modelsDone(nil, s.InstallDemo(ctx), "installed %s (%s)\n", inference.DemoModelName, inference.DemoModelLabel)
+		return c.modelsDone(nil, s.InstallDemo(ctx), "installed %s (%s)\n", core.DemoModelName, core.DemoModelLabel)
 	}
 }
 
 // checkModelsArgs refuses a models subcommand that is unknown or given the
 // wrong arguments, before anything starts.
-func checkModelsArgs(sub string, pos []string, spec inference.ImportSpec) error {
+func checkModelsArgs(sub string, pos []string, spec core.ImportSpec) error {
 	wantArgs := 0
 	if sub == "pull" || sub == "rm" {
 		wantArgs = 1
@@ -114,10 +115,10 @@ func (c *cli) modelsList(ctx context.Context, s *Services, jsonOut bool) error {
 	if err != nil {
 		return err
 	}
-	return printList(c.stdout, jsonOut, facts, "NAME\tDIGEST\tSIZE\tPARAMS\tQUANT\tCONTEXT\tCAPABILITIES\tNOTE", func(f inference.Facts) string {
+	return printList(c.stdout, jsonOut, facts, "NAME\tDIGEST\tSIZE\tPARAMS\tQUANT\tCONTEXT\tCAPABILITIES\tNOTE", func(f core.Facts) string {
 		note := ""
 		if f.Demo {
-			note = inference.DemoModelLabel
+			note = core.DemoModelLabel
 		}
 		return fmt.Sprintf("%s\t%.12s\t%s\t%s\t%s\t%d\t%s\t%s", f.Name, strings.TrimPrefix(f.Digest, "sha256:"), units.Bytes(f.Size),
 			f.Parameters, f.Quantization, f.ContextLength, strings.Join(f.Capabilities, ","), note)
@@ -131,7 +132,7 @@ func (c *cli) modelsPS(ctx context.Context, s *Services, jsonOut bool) error {
 	if err != nil {
 		return err
 	}
-	err = printList(c.stdout, jsonOut, loaded, "NAME\tSIZE\tPROCESSOR\tVRAM\tCONTEXT\tUNTIL", func(l inference.Loaded) string {
+	err = printList(c.stdout, jsonOut, loaded, "NAME\tSIZE\tPROCESSOR\tVRAM\tCONTEXT\tUNTIL", func(l core.Loaded) string {
 		return fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s", l.Name, units.Bytes(l.Size), l.Processor(), units.Bytes(l.SizeVRAM), l.NumCtx, l.ExpiresAt.Format(time.TimeOnly))
 	})
 	if err != nil || jsonOut {
@@ -176,7 +177,7 @@ type progressLine struct {
 	drawn bool
 }
 
-func (p *progressLine) show(pr inference.Progress) {
+func (p *progressLine) show(pr core.Progress) {
 	line := pr.Status
 	if pr.Total > 0 {
 		line = fmt.Sprintf("%s  %5.1f%%  %s / %s", pr.Status, pr.Percent, units.Bytes(pr.Completed), units.Bytes(pr.Total))

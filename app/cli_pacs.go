@@ -53,9 +53,9 @@ func (f *pacsFlags) registerAuth(fs *flag.FlagSet) {
 }
 
 // server is the server the flags name.
-func (f *pacsFlags) server() (PACSServer, error) {
+func (f *pacsFlags) server() (core.PACSServer, error) {
 	if f.url == "" {
-		return PACSServer{}, usagef("give --url (the DICOMweb root, e.g. http://pacs:8042/dicom-web) or set $%s\n%s", EnvPACSURL, pacsUsage)
+		return core.PACSServer{}, usagef("give --url (the DICOMweb root, e.g. http://pacs:8042/dicom-web) or set $%s\n%s", EnvPACSURL, pacsUsage)
 	}
 	return pacsServer(f.url, f.user, f.token, f.timeout)
 }
@@ -64,8 +64,8 @@ func (f *pacsFlags) server() (PACSServer, error) {
 // the password of HTTP basic from $MEDGEMMA_WORKBENCH_PACS_PASSWORD or the
 // keychain. Every command that talks to a PACS (pacs, report --stow)
 // builds its server so.
-func pacsServer(url, user, token string, timeout time.Duration) (PACSServer, error) {
-	srv := PACSServer{URL: url, PACSAuth: core.PACSAuth{User: user, Token: token}, Timeout: timeout}
+func pacsServer(url, user, token string, timeout time.Duration) (core.PACSServer, error) {
+	srv := core.PACSServer{URL: url, PACSAuth: core.PACSAuth{User: user, Token: token}, Timeout: timeout}
 	if srv.Kind() == core.PACSAuthBasic {
 		pw, err := pacsPassword(os.Getenv)
 		if err != nil {
@@ -98,7 +98,7 @@ func (c *cli) pacs(args []string) error {
 	fs := newFlags("pacs "+sub, &c.cfg)
 	var f pacsFlags
 	f.register(fs)
-	var q pacs.Query
+	var q core.PACSQuery
 	var date string
 	var series stringList
 	switch sub {
@@ -149,7 +149,7 @@ func (c *cli) pacs(args []string) error {
 		if err != nil {
 			return err
 		}
-		return printList(c.stdout, f.json, ss, "SERIES_UID\tMODALITY\tNUMBER\tINSTANCES\tDESCRIPTION", func(s pacs.Series) string {
+		return printList(c.stdout, f.json, ss, "SERIES_UID\tMODALITY\tNUMBER\tINSTANCES\tDESCRIPTION", func(s core.PACSSeries) string {
 			return fmt.Sprintf("%s\t%s\t%d\t%d\t%s", s.UID, s.Modality, s.Number, s.Instances, s.Description)
 		})
 	case "get":
@@ -190,12 +190,12 @@ func (c *cli) pacs(args []string) error {
 
 // pacsFind prints the studies found, a hint on stderr when a full page
 // suggests more.
-func (c *cli) pacsFind(ctx context.Context, p *PACS, srv PACSServer, q pacs.Query, jsonOut bool) error {
+func (c *cli) pacsFind(ctx context.Context, p *PACS, srv core.PACSServer, q core.PACSQuery, jsonOut bool) error {
 	ss, err := p.Find(ctx, srv, q)
 	if err != nil {
 		return err
 	}
-	if err := printList(c.stdout, jsonOut, ss, "STUDY_UID\tDATE\tMODALITIES\tPATIENT_ID\tPATIENT_NAME\tACCESSION\tSERIES\tINSTANCES\tDESCRIPTION", func(s pacs.Study) string {
+	if err := printList(c.stdout, jsonOut, ss, "STUDY_UID\tDATE\tMODALITIES\tPATIENT_ID\tPATIENT_NAME\tACCESSION\tSERIES\tINSTANCES\tDESCRIPTION", func(s core.PACSStudy) string {
 		return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s", s.UID, s.Date, strings.Join(s.Modalities, ","), s.PatientID, s.PatientName, s.Accession, s.Series, s.Instances, s.Description)
 	}); err != nil {
 		return err
@@ -238,7 +238,7 @@ func (c *cli) pacsProgress() *pacsProgressLine {
 	return &pacsProgressLine{line: progressLine{w: c.stderr}}
 }
 
-func (p *pacsProgressLine) show(pr pacs.Progress) {
+func (p *pacsProgressLine) show(pr core.RetrieveProgress) {
 	if !pr.Done && time.Since(p.last) < cliProgressInterval {
 		return
 	}

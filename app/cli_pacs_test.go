@@ -14,9 +14,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
-	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
 
@@ -69,7 +67,7 @@ func TestPacsFindSeriesGetPrepare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	studies := jsonLines[pacs.Study](t, out)
+	studies := jsonLines[core.PACSStudy](t, out)
 	if len(studies) != 1 || studies[0].UID != sd.Study || studies[0].Modalities[0] != "MR" {
 		t.Fatalf("pacs find = %s, want the MR study %s", out, sd.Study)
 	}
@@ -82,7 +80,7 @@ func TestPacsFindSeriesGetPrepare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	series := jsonLines[pacs.Series](t, out)
+	series := jsonLines[core.PACSSeries](t, out)
 	if len(series) != 1 || series[0].UID != sd.Series || series[0].Modality != "MR" || series[0].Instances != 1 {
 		t.Fatalf("pacs series = %s, want one MR series %s of 1 instance", out, sd.Series)
 	}
@@ -175,10 +173,10 @@ func TestPacsRetrieveResumes(t *testing.T) {
 	}
 	count := &pacstest.Counter{}
 	p.transport, p.parallel = count, 1 // one at a time: the count is exact
-	s := PACSServer{URL: srv.DICOMweb, PACSAuth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}}
+	s := core.PACSServer{URL: srv.DICOMweb, PACSAuth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}}
 	sd := srv.Seed("1.dcm")
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = p.Retrieve(ctx, s, sd.Study, nil, func(pr pacs.Progress) {
+	_, err = p.Retrieve(ctx, s, sd.Study, nil, func(pr core.RetrieveProgress) {
 		if pr.Instances == 1 {
 			cancel()
 		}
@@ -222,7 +220,7 @@ func TestPacsStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := jsonLines[pacs.StowResult](t, out)[0]
+	res := jsonLines[core.StowResult](t, out)[0]
 	if len(res.Stored) != 1 || res.Stored[0].SOPInstanceUID != uid {
 		t.Fatalf("pacs store = %s, want %s stored", out, uid)
 	}
@@ -303,7 +301,7 @@ func TestPacsAskImage(t *testing.T) {
 		SHA256 string `json:"sha256"`
 	}
 	json.Unmarshal([]byte(out), &prep)
-	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--prompt", "Describe this MR", "--seed", "1", "--temperature", "0", "--num-predict", "4",
+	a := ask(t, "--data-dir", dir, "--model", core.DemoModelName, "--prompt", "Describe this MR", "--seed", "1", "--temperature", "0", "--num-predict", "4",
 		"--image", source(srv, sd, true))
 	if len(a.ImageSHA256) != 1 || a.ImageSHA256[0] != prep.SHA256 {
 		t.Errorf("ask --image dicomweb://… sent images %v, want the original file's %s", a.ImageSHA256, prep.SHA256)
@@ -321,9 +319,9 @@ func TestPacsServicesBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	server := PACSServer{URL: srv.DICOMweb, PACSAuth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}}
+	server := core.PACSServer{URL: srv.DICOMweb, PACSAuth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}}
 	sd := srv.Seed("5.dcm")
-	studies, err := s.FindStudies(ctx, server, pacs.Query{Modality: "CT"})
+	studies, err := s.FindStudies(ctx, server, core.PACSQuery{Modality: "CT"})
 	if err != nil || len(studies) != 1 || studies[0].UID != sd.Study {
 		t.Fatalf("FindStudies = %v, %v; want the CT study", studies, err)
 	}
@@ -331,8 +329,8 @@ func TestPacsServicesBackend(t *testing.T) {
 	if err != nil || len(series) != 1 {
 		t.Fatalf("StudySeries = %v, %v", series, err)
 	}
-	var reports []pacs.Progress
-	r, err := s.RetrieveStudy(ctx, server, sd.Study, []string{series[0].UID}, func(p pacs.Progress) { reports = append(reports, p) })
+	var reports []core.RetrieveProgress
+	r, err := s.RetrieveStudy(ctx, server, sd.Study, []string{series[0].UID}, func(p core.RetrieveProgress) { reports = append(reports, p) })
 	if err != nil {
 		t.Fatal(err)
 	}

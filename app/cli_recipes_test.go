@@ -11,8 +11,7 @@ import (
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // ctSeries writes a synthetic 300-slice CT series (HU −1124…1175).
@@ -36,7 +35,7 @@ func ctSeries(t *testing.T, n int) string {
 func TestAskCTRecipeRenderOnlyAndRun(t *testing.T) {
 	dir := demoDataDir(t)
 	ct := ctSeries(t, 300)
-	common := []string{"--data-dir", dir, "--model", inference.DemoModelName, "--recipe", "medgemma-1.5-ct", "--image", ct,
+	common := []string{"--data-dir", dir, "--model", core.DemoModelName, "--recipe", "medgemma-1.5-ct", "--image", ct,
 		"--prompt", "Is there a liver lesion?"}
 	out, err := runCLI(append([]string{"ask", "--render-only", "--json"}, common...)...)
 	if err != nil {
@@ -105,7 +104,7 @@ func TestAskCTRecipeRenderOnlyAndRun(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(shown), &hs) != nil || len(hs.Codecs) != 85 || len(hs.Codecs[0]) != 64 {
 		t.Errorf("history show --json: %d codec hashes, %v", len(hs.Codecs), err)
 	}
-	if runs, err := h.Search(context.Background(), history.Filter{Recipe: "medgemma-1.5-ct"}); err != nil || len(runs) != 1 {
+	if runs, err := h.Search(context.Background(), core.Filter{Recipe: "medgemma-1.5-ct"}); err != nil || len(runs) != 1 {
 		t.Errorf("history filtered by recipe: %d runs, %v", len(runs), err)
 	}
 }
@@ -182,7 +181,7 @@ func TestBatchPromptNamesRecipe(t *testing.T) {
 	prompts := filepath.Join(work, "prompts.yaml")
 	os.WriteFile(prompts, []byte("prompts:\n  - name: ct\n    recipe: medgemma-1.5-ct\n    template: \"{{question}}\"\n  - name: plain\n    template: \"{{question}}\"\n"), 0o600)
 	out := filepath.Join(work, "out.jsonl")
-	args := []string{"--data-dir", dir, "batch", "--manifest", manifest, "--prompts", prompts, "--model", inference.DemoModelName,
+	args := []string{"--data-dir", dir, "batch", "--manifest", manifest, "--prompts", prompts, "--model", core.DemoModelName,
 		"--num-predict", "2", "--out", out}
 	if _, err := runCLI(args...); err != nil {
 		t.Fatal(err)
@@ -255,7 +254,7 @@ func TestAskLongitudinalPicksPriorByDate(t *testing.T) {
 			t.Errorf("image %d labelled %q, want %q", len(shas), m.Label, want)
 		}
 	}
-	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--recipe", "medgemma-1.5-cxr-longitudinal",
+	a := ask(t, "--data-dir", dir, "--model", core.DemoModelName, "--recipe", "medgemma-1.5-cxr-longitudinal",
 		"--image", current, "--image", prior, "--num-predict", "2")
 	if len(a.ImageSHA256) != 2 || a.ImageSHA256[0] != shas[0] || a.ImageSHA256[1] != shas[1] {
 		t.Fatalf("sent %v, prepare listed %v", a.ImageSHA256, shas)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 
@@ -65,7 +66,7 @@ func (c *cli) report(args []string) error {
 	if *out == "" && !dicomFormat {
 		return usagef("%s", reportUsage)
 	}
-	var srv PACSServer
+	var srv core.PACSServer
 	if *stow != "" {
 		pf.url = *stow
 		if srv, err = pf.server(); err != nil {
@@ -150,7 +151,7 @@ type stowedReport struct {
 // stowReport stores doc on srv (STOW-RS) and prints its SOP Instance
 // UID, or with jsonOut the stowedReport. The document goes through a
 // file in the data folder's tmp, removed after.
-func (c *cli) stowReport(srv PACSServer, doc *dicomout.Document, jsonOut bool, what string, id int64) error {
+func (c *cli) stowReport(srv core.PACSServer, doc *dicomout.Document, jsonOut bool, what string, id int64) error {
 	p, err := OpenPACS(c.cfg.DataDir, 0)
 	if err != nil {
 		return err

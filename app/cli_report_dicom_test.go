@@ -18,7 +18,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/history/report/dicomout"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // dicomTool runs a DICOM validation tool (dcmtk, dicom3tools) and returns
@@ -97,7 +97,7 @@ func TestReportDicom(t *testing.T) {
 			t.Fatal(err)
 		}
 		dump := dicomTool(t, "dsrdump", "+Pl", "+Pu", "+Pc", path)
-		for _, want := range []string{dicomout.Title, "PARTIAL", "UNVERIFIED", a.ModelDigest, inference.DemoModelName,
+		for _, want := range []string{dicomout.Title, "PARTIAL", "UNVERIFIED", a.ModelDigest, core.DemoModelName,
 			src["SOPInstanceUID"], "Describe this CT slice zanzibar", strings.TrimSpace(strings.SplitN(a.Output, "\n", 2)[0])} {
 			if !strings.Contains(dump, want) {
 				t.Errorf("dsrdump lacks %q:\n%s", want, dump)
@@ -179,7 +179,7 @@ func TestReportDicom(t *testing.T) {
 		if err := os.WriteFile(pngPath, pb.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		res, err := runCLI("--data-dir", dir, "ask", "--json", "--model", inference.DemoModelName, "--image", pngPath,
+		res, err := runCLI("--data-dir", dir, "ask", "--json", "--model", core.DemoModelName, "--image", pngPath,
 			"--prompt", "What is this?", "--seed", "3", "--temperature", "0", "--num-predict", "4")
 		if err != nil {
 			t.Fatal(err)

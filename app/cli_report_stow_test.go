@@ -10,8 +10,7 @@ import (
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/history/report/dicomout"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
-	"github.com/medgemma-workbench/medgemma-workbench/pacs"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs/pacstest"
 )
 
@@ -32,13 +31,13 @@ func TestPacsReportStowRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := jsonLines[pacs.Study](t, out); len(st) != 1 || st[0].UID != sd.Study {
+	if st := jsonLines[core.PACSStudy](t, out); len(st) != 1 || st[0].UID != sd.Study {
 		t.Fatalf("pacs find --modality CT = %s, want the CT study %s", out, sd.Study)
 	}
 	if _, err := runCLI("--data-dir", dir, "pacs", "get", "--url", srv.DICOMweb, sd.Study); err != nil {
 		t.Fatal(err)
 	}
-	a := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--prompt", "Describe this CT slice", "--seed", "2",
+	a := ask(t, "--data-dir", dir, "--model", core.DemoModelName, "--prompt", "Describe this CT slice", "--seed", "2",
 		"--temperature", "0", "--num-predict", "4", "--image", source(srv, sd, true))
 	id := strconvI(a.RunID)
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestReportCommand asks the demo model about 5.dcm, then writes its report
@@ -47,7 +47,7 @@ func TestReportCommand(t *testing.T) {
 					t.Errorf("report.%s contains %q", format, p)
 				}
 			}
-			for _, want := range []string{assets.Disclaimer, inference.DemoModelName, a.ModelDigest, "Describe this CT slice", a.ImageSHA256[0][:32]} {
+			for _, want := range []string{assets.Disclaimer, core.DemoModelName, a.ModelDigest, "Describe this CT slice", a.ImageSHA256[0][:32]} {
 				if !strings.Contains(text, want) {
 					t.Errorf("report.%s lacks %q", format, want)
 				}

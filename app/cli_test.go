@@ -123,7 +123,7 @@ func TestAskWithDICOMImage(t *testing.T) {
 		t.Fatalf("prepare --json = %s (%v)", out, err)
 	}
 
-	common := []string{"--data-dir", dir, "--model", inference.DemoModelName, "--system", "You are an expert radiologist.",
+	common := []string{"--data-dir", dir, "--model", core.DemoModelName, "--system", "You are an expert radiologist.",
 		"--prompt", "Describe this X-ray", "--seed", "1", "--temperature", "0", "--num-predict", "12"}
 	with := ask(t, append(common, "--image", cr)...)
 	without := ask(t, common...)
@@ -138,7 +138,7 @@ func TestAskWithDICOMImage(t *testing.T) {
 	if len(with.ImageSHA256) != 1 || with.ImageSHA256[0] != prep.SHA256 {
 		t.Errorf("ask sent image %v, prepare printed %s", with.ImageSHA256, prep.SHA256)
 	}
-	if with.Status != "ok" || with.ModelDigest == "" || with.RuntimeVersion != inference.RuntimeVersion {
+	if with.Status != "ok" || with.ModelDigest == "" || with.RuntimeVersion != core.RuntimeVersion {
 		t.Errorf("ask result = %+v", with)
 	}
 
@@ -150,7 +150,7 @@ func TestAskWithDICOMImage(t *testing.T) {
 	if len(run.ImageSHA256) != 1 || run.ImageSHA256[0] != prep.SHA256 {
 		t.Errorf("history has image %v, prepare printed %s", run.ImageSHA256, prep.SHA256)
 	}
-	if run.Status != inference.StatusOK || run.Output != with.Output || run.Model != inference.DemoModelName ||
+	if run.Status != core.StatusOK || run.Output != with.Output || run.Model != core.DemoModelName ||
 		run.ModelDigest != with.ModelDigest || run.PromptEvalCount != with.PromptEvalCount || run.Source != "4.dcm" ||
 		run.Options.Seed == nil || *run.Options.Seed != 1 || run.Options.NumPredict != 12 || run.System == "" {
 		t.Errorf("history run = %+v, want what ask printed", run)
@@ -186,8 +186,8 @@ func TestStopCancelsWithinASecondAndIsLogged(t *testing.T) {
 			cancel() // as the Stop button does
 		}
 	}
-	req := inference.Request{Model: inference.DemoModelName, Prompt: "Write a very long report.",
-		Options: inference.Options{NumPredict: 4000}} // far more than arrive before the cancel
+	req := core.Request{Model: core.DemoModelName, Prompt: "Write a very long report.",
+		Options: core.Options{NumPredict: 4000}} // far more than arrive before the cancel
 	id, res, err := s.Ask(ctx, req, onChunk)
 	returned := time.Now()
 	if !errors.Is(err, context.Canceled) {
@@ -204,7 +204,7 @@ func TestStopCancelsWithinASecondAndIsLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != inference.StatusCancelled || run.Output == "" || run.Output != res.Output {
+	if run.Status != core.StatusCancelled || run.Output == "" || run.Output != res.Output {
 		t.Errorf("history run status %q, output %q; want cancelled with the partial answer", run.Status, run.Output)
 	}
 }
@@ -217,7 +217,7 @@ func TestAskAfterServerKilled(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	req := inference.Request{Model: inference.DemoModelName, Prompt: "Hello", Options: inference.Options{NumPredict: 4}}
+	req := core.Request{Model: core.DemoModelName, Prompt: "Hello", Options: core.Options{NumPredict: 4}}
 	if _, _, err := s.Ask(ctx, req, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestAskAfterServerKilled(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ask after the server was killed: %v", err)
 	}
-	if res.Status != inference.StatusOK || s.Runtime().State().Restarts != 1 {
+	if res.Status != core.StatusOK || s.Runtime().State().Restarts != 1 {
 		t.Errorf("result %+v, runtime %+v", res, s.Runtime().State())
 	}
 }
@@ -251,7 +251,7 @@ func TestAskAttachedStartsNoChild(t *testing.T) {
 	defer server.Stop()
 
 	dir := t.TempDir()
-	a := ask(t, "--data-dir", dir, "--ollama-url", server.State().URL, "--model", inference.DemoModelName,
+	a := ask(t, "--data-dir", dir, "--ollama-url", server.State().URL, "--model", core.DemoModelName,
 		"--prompt", "Hello", "--num-predict", "4")
 	if a.Status != "ok" {
 		t.Fatalf("attached ask: %+v", a)
@@ -259,7 +259,7 @@ func TestAskAttachedStartsNoChild(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "runtime", "logs", "ollama.log")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("attached ask started a managed runtime (its log exists: %v)", err)
 	}
-	if run, err := openHistory(t, dir).Run(context.Background(), a.RunID); err != nil || run.RuntimeVersion != inference.RuntimeVersion {
+	if run, err := openHistory(t, dir).Run(context.Background(), a.RunID); err != nil || run.RuntimeVersion != core.RuntimeVersion {
 		t.Errorf("history run %+v, %v", run, err)
 	}
 }
@@ -373,8 +373,8 @@ func TestMissingRuntimeNamesSetupCommand(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("exit = %v, want 1; stderr %q", err, stderr.String())
 	}
-	if msg := stderr.String(); !strings.Contains(msg, inference.SetupCommand) || strings.Count(msg, "\n") != 1 {
-		t.Errorf("stderr = %q, want one line naming %s", msg, inference.SetupCommand)
+	if msg := stderr.String(); !strings.Contains(msg, core.SetupCommand) || strings.Count(msg, "\n") != 1 {
+		t.Errorf("stderr = %q, want one line naming %s", msg, core.SetupCommand)
 	}
 }
 
@@ -408,7 +408,7 @@ func TestPrepareMatchesLibrary(t *testing.T) {
 func TestRerunSendsTheLoggedImageAndPrompt(t *testing.T) {
 	dir := demoDataDir(t)
 	cr := dicomtest.File(t, "3.dcm")
-	first := ask(t, "--data-dir", dir, "--model", inference.DemoModelName, "--image", cr,
+	first := ask(t, "--data-dir", dir, "--model", core.DemoModelName, "--image", cr,
 		"--system", "You are an expert radiologist.", "--prompt", "Describe this MR.", "--seed", "5", "--temperature", "0", "--num-predict", "8")
 	again := ask(t, "--data-dir", dir, "--rerun", fmt.Sprint(first.RunID))
 	if again.RunID == first.RunID || again.Status != "ok" {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestDoctorSaysWhatARuntimeVersionSupports (issue 27): doctor reports
@@ -70,7 +71,7 @@ func TestDoctorSaysWhatARuntimeVersionSupports(t *testing.T) {
 		rep := doctor(t, "--ollama-bin", binary(t, inference.OldestRuntimeVersion))
 		s := rep.Runtime.Support
 		if s == nil || !s.Supported || len(s.Missing) != 0 || problem(rep, "Ollama") ||
-			!strings.Contains(rep.Runtime.Fix, "is supported; the workbench manages and is tested with "+inference.RuntimeVersion) {
+			!strings.Contains(rep.Runtime.Fix, "is supported; the workbench manages and is tested with "+core.RuntimeVersion) {
 			t.Errorf("Ollama %s: %+v", inference.OldestRuntimeVersion, rep)
 		}
 	})

@@ -13,7 +13,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 var (
@@ -30,7 +30,7 @@ func askCT(t *testing.T) (dir string, a askJSON) {
 	ct := dicomtest.File(t, "5.dcm")
 	ctOnce.Do(func() {
 		var out string
-		out, ctErr = runCLI("--data-dir", dir, "ask", "--json", "--model", inference.DemoModelName, "--image", ct,
+		out, ctErr = runCLI("--data-dir", dir, "ask", "--json", "--model", core.DemoModelName, "--image", ct,
 			"--prompt", "Describe this CT slice zanzibar", "--seed", "3", "--temperature", "0", "--num-predict", "8")
 		if ctErr == nil {
 			ctErr = json.Unmarshal([]byte(out), &ctAsk)

@@ -15,17 +15,18 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-func listFacts(t *testing.T, dir string) map[string]inference.Facts {
+func listFacts(t *testing.T, dir string) map[string]core.Facts {
 	t.Helper()
 	out, err := runCLI("--data-dir", dir, "models", "list", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	facts := map[string]inference.Facts{}
+	facts := map[string]core.Facts{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var f inference.Facts
+		var f core.Facts
 		if err := json.Unmarshal([]byte(line), &f); err != nil {
 			t.Fatalf("models list --json line %q: %v", line, err)
 		}
@@ -50,7 +51,7 @@ func TestTextOnlyGGUFRefusesImages(t *testing.T) {
 	if f := facts["medgemma-no-vision"]; f.Name == "" || f.Can("vision") || !f.Can("completion") {
 		t.Errorf("text-only model facts %+v", f)
 	}
-	if f := facts[inference.DemoModelName]; !f.Can("vision") || f.ContextLength != demomodel.ContextLength || f.ParameterCount == 0 {
+	if f := facts[core.DemoModelName]; !f.Can("vision") || f.ContextLength != demomodel.ContextLength || f.ParameterCount == 0 {
 		t.Errorf("demo model facts %+v", f)
 	}
 
@@ -66,7 +67,7 @@ func TestTextOnlyGGUFRefusesImages(t *testing.T) {
 	}
 	h := openHistory(t, dir)
 	runs, herr := h.Runs(context.Background(), 1)
-	if herr != nil || len(runs) != 1 || runs[0].Model != "medgemma-no-vision" || runs[0].EvalCount != 0 || runs[0].Status != inference.StatusError {
+	if herr != nil || len(runs) != 1 || runs[0].Model != "medgemma-no-vision" || runs[0].EvalCount != 0 || runs[0].Status != core.StatusError {
 		t.Errorf("refused run logged as %+v (%v), want an error with nothing generated", runs, herr)
 	}
 
@@ -158,8 +159,8 @@ func TestRunnerKilledMidGeneration(t *testing.T) {
 	defer s.Close()
 	h := openHistory(t, dir)
 	seed := 7
-	long := inference.Request{Model: inference.DemoModelName, Prompt: "Describe at length", Options: inference.Options{NumPredict: 4000, Seed: &seed}}
-	short := inference.Request{Model: inference.DemoModelName, Prompt: "Again", Options: inference.Options{NumPredict: 4}}
+	long := core.Request{Model: core.DemoModelName, Prompt: "Describe at length", Options: core.Options{NumPredict: 4000, Seed: &seed}}
+	short := core.Request{Model: core.DemoModelName, Prompt: "Again", Options: core.Options{NumPredict: 4}}
 	const trials = 20
 	var worst time.Duration
 	for i := range trials {
@@ -179,7 +180,7 @@ func TestRunnerKilledMidGeneration(t *testing.T) {
 		}
 		took := time.Since(killedAt)
 		worst = max(worst, took)
-		if err == nil || res.Status != inference.StatusError {
+		if err == nil || res.Status != core.StatusError {
 			t.Fatalf("trial %d: status %s, err %v; want an error", i+1, res.Status, err)
 		}
 		if took > 5*time.Second {
@@ -189,13 +190,13 @@ func TestRunnerKilledMidGeneration(t *testing.T) {
 		if herr != nil {
 			t.Fatal(herr)
 		}
-		if run.Output == "" || run.Output != res.Output || run.Status != inference.StatusError || run.Error == "" {
+		if run.Output == "" || run.Output != res.Output || run.Status != core.StatusError || run.Error == "" {
 			t.Errorf("trial %d: history has status %s, output %q, error %q; want the partial answer %q", i+1, run.Status, run.Output, run.Error, res.Output)
 		}
 		if i == 0 {
 			t.Logf("error after the kill: %v", err)
 		}
-		if _, res, err := s.Ask(ctx, short, nil); err != nil || res.Status != inference.StatusOK {
+		if _, res, err := s.Ask(ctx, short, nil); err != nil || res.Status != core.StatusOK {
 			t.Fatalf("trial %d: the request after the kill: %v", i+1, err)
 		}
 	}
@@ -206,7 +207,7 @@ func TestRunnerKilledMidGeneration(t *testing.T) {
 // reported as truncated, and num_ctx is always set explicitly.
 func TestAskReportsTruncationAndNumCtx(t *testing.T) {
 	dir := demoDataDir(t)
-	out, err := runCLI("--data-dir", dir, "ask", "--json", "--model", inference.DemoModelName, "--prompt", "Describe", "--num-predict", "3", "--seed", "1")
+	out, err := runCLI("--data-dir", dir, "ask", "--json", "--model", core.DemoModelName, "--prompt", "Describe", "--num-predict", "3", "--seed", "1")
 	if err != nil {
 		t.Fatal(err)
 	}

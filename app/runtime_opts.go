@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // KindGUI is the session kind of the desktop workbench.
@@ -26,7 +27,7 @@ func (c *Config) runtimeConfig() inference.RuntimeConfig {
 // num_gpu (--num-gpu), the default context window, and keep_alive (the
 // managed server has it in its environment too; an attached one only
 // learns it per request).
-func (c *Config) requestDefaults(req inference.Request) inference.Request {
+func (c *Config) requestDefaults(req core.Request) core.Request {
 	if req.Options.NumGPU == nil && c.NumGPU != nil {
 		n := *c.NumGPU
 		req.Options.NumGPU = &n

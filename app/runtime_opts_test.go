@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestOllamaDebugFlag: only --ollama-debug turns the managed runtime's
@@ -100,7 +100,7 @@ func TestRuntimeFlags(t *testing.T) {
 		s.Close()
 	}
 
-	a := ask(t, "--data-dir", dir, "--num-gpu", "0", "--keep-alive", "90s", "--model", inference.DemoModelName,
+	a := ask(t, "--data-dir", dir, "--num-gpu", "0", "--keep-alive", "90s", "--model", core.DemoModelName,
 		"--prompt", "Say hi", "--num-predict", "4", "--seed", "1")
 	run, err := openHistory(t, dir).Run(context.Background(), a.RunID)
 	if err != nil {
@@ -123,19 +123,19 @@ func contains(list []string, s string) bool {
 func TestRequestDefaults(t *testing.T) {
 	one := 1
 	cfg := Config{NumGPU: &one, NumCtx: 8192, KeepAlive: time.Minute}
-	r := cfg.requestDefaults(inference.Request{Prompt: "hi"})
+	r := cfg.requestDefaults(core.Request{Prompt: "hi"})
 	if r.Options.NumGPU == nil || *r.Options.NumGPU != 1 || r.Options.NumCtx != 8192 || r.KeepAlive == nil || *r.KeepAlive != time.Minute {
 		t.Errorf("defaults not applied: %+v keep %v", r.Options, r.KeepAlive)
 	}
 	zero := 0
-	r = cfg.requestDefaults(inference.Request{Options: inference.Options{NumGPU: &zero, NumCtx: 2048}})
+	r = cfg.requestDefaults(core.Request{Options: core.Options{NumGPU: &zero, NumCtx: 2048}})
 	if *r.Options.NumGPU != 0 || r.Options.NumCtx != 2048 {
 		t.Errorf("a request's own options were overridden: %+v", r.Options)
 	}
 	// A default context too small for the images is left to the
 	// pre-flight check to raise.
 	small := Config{NumCtx: 1024}
-	r = small.requestDefaults(inference.Request{Images: make([]inference.Image, 2)})
+	r = small.requestDefaults(core.Request{Images: make([]core.Image, 2)})
 	if r.Options.NumCtx != 0 {
 		t.Errorf("num_ctx %d for two images, want it left unset", r.Options.NumCtx)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/logfile"
 )
 
@@ -107,4 +108,4 @@ func (s *Services) Runtime() *inference.Runtime { return s.runtime }
 func (s *Services) History() *history.Store { return s.history }
 
 // RuntimeState is the runtime's state for the status line.
-func (s *Services) RuntimeState() inference.State { return s.runtime.State() }
+func (s *Services) RuntimeState() core.State { return s.runtime.State() }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
-	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
@@ -30,20 +29,20 @@ const checkpointEvery = 2 * time.Second
 // and its outcome at the end; a run cut off by a crash is marked
 // interrupted the next time the database is opened. It returns the run's
 // id.
-func (s *Services) Ask(ctx context.Context, req inference.Request, onChunk func(string)) (int64, inference.Result, error) {
+func (s *Services) Ask(ctx context.Context, req core.Request, onChunk func(string)) (int64, core.Result, error) {
 	req = s.cfg.requestDefaults(req) // --num-gpu, --keep-alive, the num_ctx setting
 	return s.AskWith(ctx, req, onChunk, s.ask)
 }
 
 // ChatFunc answers one request, streaming text to onChunk, as
 // [inference.Client.Chat] does.
-type ChatFunc func(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error)
+type ChatFunc func(ctx context.Context, req core.Request, onChunk func(string)) (core.Result, error)
 
 // AskWith is [Services.Ask] with the answer coming from chat instead of the
 // runtime (such as an OpenAI-compatible endpoint); the run is logged the
 // same way.
-func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk func(string), chat ChatFunc) (int64, inference.Result, error) {
-	run := &history.Run{
+func (s *Services) AskWith(ctx context.Context, req core.Request, onChunk func(string), chat ChatFunc) (int64, core.Result, error) {
+	run := &core.Run{
 		SessionID:  s.sessionID,
 		StartedAt:  time.Now(),
 		System:     core.BoundText(req.System, core.MaxStoredText),
@@ -80,13 +79,13 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 	// result.
 	lctx := context.WithoutCancel(ctx)
 	if err := s.logImages(ctx, req, run); err != nil {
-		return 0, inference.Result{Model: req.Model, Status: inference.StatusError, Error: err.Error()}, err
+		return 0, core.Result{Model: req.Model, Status: core.StatusError, Error: err.Error()}, err
 	}
 	bctx, cancel := context.WithTimeout(lctx, 10*time.Second)
 	id, err := s.history.BeginRun(bctx, run)
 	cancel()
 	if err != nil {
-		return 0, inference.Result{Model: req.Model, Status: inference.StatusError, Error: err.Error()}, fmt.Errorf("save run: %w", err)
+		return 0, core.Result{Model: req.Model, Status: core.StatusError, Error: err.Error()}, fmt.Errorf("save run: %w", err)
 	}
 
 	var partial strings.Builder
@@ -124,7 +123,7 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 	run.SchemaValid, run.SchemaError = res.SchemaValid, res.SchemaError
 	if boxes, berr := recipe.Boxes(req, res.Output); berr == nil {
 		run.Boxes = boxes
-	} else if res.Status == inference.StatusOK {
+	} else if res.Status == core.StatusOK {
 		s.log.Warn("localization answer without readable boxes", "run", id, "err", berr)
 	}
 	fctx, cancel := context.WithTimeout(lctx, 10*time.Second)
@@ -140,7 +139,7 @@ func (s *Services) AskWith(ctx context.Context, req inference.Request, onChunk f
 
 // logImages stores the request's images and their studies in history and
 // fills in the run's image hashes, file names and paths, and study.
-func (s *Services) logImages(ctx context.Context, req inference.Request, run *history.Run) error {
+func (s *Services) logImages(ctx context.Context, req core.Request, run *core.Run) error {
 	var sources []string
 	for _, im := range req.Images {
 		err := s.history.PutImage(ctx, history.ImageRecord{
@@ -175,7 +174,7 @@ func (s *Services) logImages(ctx context.Context, req inference.Request, run *hi
 
 // studyDescription is the description recorded for a study: its own, else
 // its series'.
-func studyDescription(info dicomview.StudyInfo) string {
+func studyDescription(info core.StudyInfo) string {
 	if info.StudyDescription != "" {
 		return info.StudyDescription
 	}
@@ -185,19 +184,19 @@ func studyDescription(info dicomview.StudyInfo) string {
 // Render returns req's prompt as the runtime renders it, after the same
 // pre-flight as Ask (the model exists and sees images; num_ctx set to fit):
 // nothing is generated and nothing is logged.
-func (s *Services) Render(ctx context.Context, req inference.Request) (inference.Rendered, error) {
+func (s *Services) Render(ctx context.Context, req core.Request) (core.Rendered, error) {
 	req = s.cfg.requestDefaults(req)
 	c, err := s.runtime.Client(ctx)
 	if err != nil {
-		return inference.Rendered{}, err
+		return core.Rendered{}, err
 	}
 	facts, err := c.Facts(ctx, req.Model)
 	if err != nil {
-		return inference.Rendered{}, err
+		return core.Rendered{}, err
 	}
 	plan, err := inference.Preflight(req, facts)
 	if err != nil {
-		return inference.Rendered{}, err
+		return core.Rendered{}, err
 	}
 	r, err := c.Render(ctx, plan.Request)
 	r.NumCtx, r.PromptTokens = plan.Request.Options.NumCtx, plan.PromptTokens
@@ -208,7 +207,7 @@ func (s *Services) Render(ctx context.Context, req inference.Request) (inference
 // req (inference.Client.ScoreChoices), after the same pre-flight as Ask,
 // so that the scoring requests share the answer's num_ctx (and the
 // runtime keeps the model and its cache loaded). Nothing is logged.
-func (s *Services) ScoreChoices(ctx context.Context, req inference.Request, choices []string) (map[string]float64, error) {
+func (s *Services) ScoreChoices(ctx context.Context, req core.Request, choices []string) (map[string]float64, error) {
 	req = s.cfg.requestDefaults(req)
 	c, end, err := s.leasedClient(ctx)
 	if err != nil {
@@ -238,11 +237,11 @@ func (s *Services) leasedClient(ctx context.Context) (c *inference.Client, end f
 	return c, s.runtime.Lease(), nil
 }
 
-func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(string)) (inference.Result, error) {
-	res := inference.Result{Model: req.Model, Status: inference.StatusError}
-	fail := func(err error) (inference.Result, error) {
-		if batch.Cancelled(ctx, inference.Result{}, err) {
-			res.Status, res.DoneReason = inference.StatusCancelled, "cancelled"
+func (s *Services) ask(ctx context.Context, req core.Request, onChunk func(string)) (core.Result, error) {
+	res := core.Result{Model: req.Model, Status: core.StatusError}
+	fail := func(err error) (core.Result, error) {
+		if batch.Cancelled(ctx, core.Result{}, err) {
+			res.Status, res.DoneReason = core.StatusCancelled, "cancelled"
 		}
 		res.Error = err.Error()
 		return res, err
@@ -272,7 +271,7 @@ func (s *Services) ask(ctx context.Context, req inference.Request, onChunk func(
 
 // promptVersion is the prompt version the run log records for req: the
 // one it names, or else the one its texts name as sent.
-func promptVersion(req inference.Request) string {
+func promptVersion(req core.Request) string {
 	if req.PromptVersion != "" {
 		return req.PromptVersion
 	}
@@ -282,8 +281,8 @@ func promptVersion(req inference.Request) string {
 // checkSchema marks whether a finished answer fits the request's schema
 // and keeps its fields (an answer that failed is not judged). It is the
 // one check: ask, the window and every batch backend go through AskWith.
-func checkSchema(req inference.Request, res *inference.Result) {
-	if len(req.Schema) == 0 || res.Status != inference.StatusOK {
+func checkSchema(req core.Request, res *core.Result) {
+	if len(req.Schema) == 0 || res.Status != core.StatusOK {
 		return
 	}
 	s, err := answerschema.Compile("request", req.Schema)

@@ -14,7 +14,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/history/report"
 	"github.com/medgemma-workbench/medgemma-workbench/history/report/dicomout"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // This file implements the history part of ui.Backend on Services: the
@@ -23,12 +23,12 @@ import (
 // their logic.
 
 // Runs returns the logged runs that match f, newest first.
-func (s *Services) Runs(ctx context.Context, f history.Filter) ([]history.Run, error) {
+func (s *Services) Runs(ctx context.Context, f core.Filter) ([]core.Run, error) {
 	return s.history.Search(ctx, f)
 }
 
 // Run returns the logged run id, or an error wrapping history.ErrNotFound.
-func (s *Services) Run(ctx context.Context, id int64) (*history.Run, error) {
+func (s *Services) Run(ctx context.Context, id int64) (*core.Run, error) {
 	return s.history.Run(ctx, id)
 }
 
@@ -55,23 +55,23 @@ func (s *Services) Rate(ctx context.Context, id int64, stars int, note string) e
 }
 
 // SaveComparison records runs shown side by side and returns its id.
-func (s *Services) SaveComparison(ctx context.Context, c history.Comparison) (int64, error) {
+func (s *Services) SaveComparison(ctx context.Context, c core.Comparison) (int64, error) {
 	return s.history.SaveComparison(ctx, &c)
 }
 
 // Templates returns the user's saved prompt templates by name.
-func (s *Services) Templates(ctx context.Context) ([]history.PromptTemplate, error) {
+func (s *Services) Templates(ctx context.Context) ([]core.PromptTemplate, error) {
 	return s.history.Templates(ctx)
 }
 
 // SaveTemplate creates or replaces the prompt template t.Name.
-func (s *Services) SaveTemplate(ctx context.Context, t history.PromptTemplate) error {
+func (s *Services) SaveTemplate(ctx context.Context, t core.PromptTemplate) error {
 	return s.history.SaveTemplate(ctx, t)
 }
 
 // TemplateVersions returns every saved version of the prompt template
 // called name, oldest first.
-func (s *Services) TemplateVersions(ctx context.Context, name string) ([]history.PromptTemplate, error) {
+func (s *Services) TemplateVersions(ctx context.Context, name string) ([]core.PromptTemplate, error) {
 	return s.history.TemplateVersions(ctx, name)
 }
 
@@ -97,11 +97,11 @@ func (s *Services) ExportReport(ctx context.Context, ids []int64, format, path s
 // Rerun runs the logged run id again, as `ask --rerun` does: with its
 // stored model-input images, prompts, model and options. The new run is
 // logged like any other; it returns its id.
-func (s *Services) Rerun(ctx context.Context, id int64, onChunk func(string)) (int64, inference.Result, error) {
+func (s *Services) Rerun(ctx context.Context, id int64, onChunk func(string)) (int64, core.Result, error) {
 	req, err := s.rerunRequest(ctx, id)
 	if err != nil {
 		err = fmt.Errorf("re-run %d: %w", id, err)
-		return 0, inference.Result{Status: inference.StatusError, Error: err.Error()}, err
+		return 0, core.Result{Status: core.StatusError, Error: err.Error()}, err
 	}
 	return s.Ask(ctx, req, onChunk)
 }
@@ -109,12 +109,12 @@ func (s *Services) Rerun(ctx context.Context, id int64, onChunk func(string)) (i
 // rerunRequest is the request of the logged run id, made again: its exact
 // model-input images as stored, its system prompt, prompt, model and
 // options. A missing run is an error wrapping history.ErrNotFound.
-func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Request, error) {
+func (s *Services) rerunRequest(ctx context.Context, id int64) (core.Request, error) {
 	run, err := s.history.Run(ctx, id)
 	if err != nil {
-		return inference.Request{}, err
+		return core.Request{}, err
 	}
-	req := inference.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options,
+	req := core.Request{Model: run.Model, System: run.System, Prompt: run.Prompt, Options: run.Options,
 		Recipe: run.Recipe, RecipeJSON: run.RecipeJSON}
 	if run.SchemaHash == "" {
 		// The same texts are the same prompt version. (A run with a
@@ -134,7 +134,7 @@ func (s *Services) rerunRequest(ctx context.Context, id int64) (inference.Reques
 			// Not %w: a missing image is not a missing run.
 			return req, fmt.Errorf("rerun %d: image %s: %v", id, sha, err)
 		}
-		im := inference.Image{PNG: png, SHA256: sha}
+		im := core.Image{PNG: png, SHA256: sha}
 		if run.BurnInRisk {
 			// The stored PNG has no attributes: the run's flag stands for
 			// them, so the warning and the flag carry over to the rerun.

@@ -14,7 +14,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/history"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
@@ -37,10 +37,10 @@ func TestGUIHistoryServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := inference.Request{Images: []inference.Image{p.RequestImage()}}
-	run := &history.Run{SessionID: s.sessionID, StartedAt: time.Now(), Model: inference.DemoModelName,
+	req := core.Request{Images: []core.Image{p.RequestImage()}}
+	run := &core.Run{SessionID: s.sessionID, StartedAt: time.Now(), Model: core.DemoModelName,
 		ModelDigest: "sha256:feedface", System: assets.DefaultSystemPrompt, Prompt: "Describe this MR slice quetzal",
-		Output: "noise", Status: inference.StatusOK, DoneReason: "stop"}
+		Output: "noise", Status: core.StatusOK, DoneReason: "stop"}
 	if err := s.logImages(ctx, req, run); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestGUIHistoryServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := s.History().SaveRun(ctx, &history.Run{StartedAt: time.Now(), Model: "other", Prompt: "x", Status: inference.StatusError})
+	second, err := s.History().SaveRun(ctx, &core.Run{StartedAt: time.Now(), Model: "other", Prompt: "x", Status: core.StatusError})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestGUIHistoryServices(t *testing.T) {
 		if err := s.Rate(ctx, id, 4, "okapi teaching case"); err != nil {
 			t.Fatal(err)
 		}
-		runs, err := s.Runs(ctx, history.Filter{Text: "okapi", MinRating: 4})
+		runs, err := s.Runs(ctx, core.Filter{Text: "okapi", MinRating: 4})
 		if err != nil || len(runs) != 1 || runs[0].ID != id || runs[0].Rating != 4 || runs[0].Notes != "okapi teaching case" {
 			t.Errorf("Runs(okapi, ≥4) = %+v, %v", runs, err)
 		}
@@ -87,7 +87,7 @@ func TestGUIHistoryServices(t *testing.T) {
 	})
 
 	t.Run("comparison", func(t *testing.T) {
-		cid, err := s.SaveComparison(ctx, history.Comparison{Title: "side by side", RunIDs: []int64{id, second}})
+		cid, err := s.SaveComparison(ctx, core.Comparison{Title: "side by side", RunIDs: []int64{id, second}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestGUIHistoryServices(t *testing.T) {
 	})
 
 	t.Run("templates", func(t *testing.T) {
-		tmpl := history.PromptTemplate{Name: "lines", System: assets.DefaultSystemPrompt, Prompt: "List the lines and tubes."}
+		tmpl := core.PromptTemplate{Name: "lines", System: assets.DefaultSystemPrompt, Prompt: "List the lines and tubes."}
 		if err := s.SaveTemplate(ctx, tmpl); err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestGUIHistoryServices(t *testing.T) {
 
 	t.Run("rerun of a missing run", func(t *testing.T) {
 		_, res, err := s.Rerun(ctx, 999999, nil)
-		if !errors.Is(err, history.ErrNotFound) || res.Status != inference.StatusError {
+		if !errors.Is(err, history.ErrNotFound) || res.Status != core.StatusError {
 			t.Errorf("Rerun(999999) = %+v, %v; want an error wrapping ErrNotFound", res, err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // This file is the models service (ui.ModelsBackend): the runtime's
@@ -18,7 +19,7 @@ import (
 
 // ModelFacts returns the facts of every installed model (digest,
 // parameters, quantization, context length, capabilities).
-func (s *Services) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
+func (s *Services) ModelFacts(ctx context.Context) ([]core.Facts, error) {
 	c, err := s.runtime.Client(ctx)
 	if err != nil {
 		return nil, err
@@ -27,7 +28,7 @@ func (s *Services) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]inference.Facts, 0, len(models))
+	out := make([]core.Facts, 0, len(models))
 	for _, m := range models {
 		f, err := c.Facts(ctx, m.Name)
 		if err != nil {
@@ -40,7 +41,7 @@ func (s *Services) ModelFacts(ctx context.Context) ([]inference.Facts, error) {
 
 // Pull downloads a model from its registry; progress (throttled to every
 // interval) may be nil.
-func (s *Services) Pull(ctx context.Context, name string, every time.Duration, progress func(inference.Progress)) error {
+func (s *Services) Pull(ctx context.Context, name string, every time.Duration, progress func(core.Progress)) error {
 	err := s.transfer(ctx, func(c *inference.Client) error { return c.Pull(ctx, name, every, progress) })
 	s.log.Info("pull", "model", name, "ok", err == nil)
 	return err
@@ -68,7 +69,7 @@ func (s *Services) RemoveModel(ctx context.Context, name string) error {
 }
 
 // Loaded lists the models in memory and where they run (GPU/CPU).
-func (s *Services) Loaded(ctx context.Context) ([]inference.Loaded, error) {
+func (s *Services) Loaded(ctx context.Context) ([]core.Loaded, error) {
 	c, err := s.runtime.Client(ctx)
 	if err != nil {
 		return nil, err
@@ -78,7 +79,7 @@ func (s *Services) Loaded(ctx context.Context) ([]inference.Loaded, error) {
 
 // Import creates a model from a GGUF file or a Hugging Face folder, as
 // `models import` does.
-func (s *Services) Import(ctx context.Context, spec inference.ImportSpec, progress func(inference.Progress)) error {
+func (s *Services) Import(ctx context.Context, spec core.ImportSpec, progress func(core.Progress)) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func (s *Services) Import(ctx context.Context, spec inference.ImportSpec, progre
 func (s *Services) RuntimeMissing() error { return s.runtime.Missing() }
 
 // Models lists the runtime's models, starting it if needed.
-func (s *Services) Models(ctx context.Context) ([]inference.Model, error) {
+func (s *Services) Models(ctx context.Context) ([]core.Model, error) {
 	c, err := s.runtime.Client(ctx)
 	if err != nil {
 		return nil, err
@@ -122,7 +123,7 @@ func (s *Services) DefaultModel(ctx context.Context) (string, error) {
 	if len(models) > 0 {
 		return models[0].Name, nil
 	}
-	return "", fmt.Errorf("no models installed: run `medgemma-workbench models pull medgemma` (needs the internet) or `medgemma-workbench models demo` (offline, %s): %w", inference.DemoModelLabel, inference.ErrUnknownModel)
+	return "", fmt.Errorf("no models installed: run `medgemma-workbench models pull medgemma` (needs the internet) or `medgemma-workbench models demo` (offline, %s): %w", core.DemoModelLabel, inference.ErrUnknownModel)
 }
 
 // InstallDemo generates the offline demo model and imports it.
@@ -135,15 +136,15 @@ func (s *Services) InstallDemo(ctx context.Context) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}
-	path := filepath.Join(dir, inference.DemoModelName+".gguf")
+	path := filepath.Join(dir, core.DemoModelName+".gguf")
 	if _, err := demomodel.Write(path); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}
 	// The same import path as `models import --gguf`.
 	defer s.runtime.BeginTransfer()()
-	if err := c.ImportGGUF(ctx, inference.DemoModelName, path, "", nil); err != nil {
+	if err := c.ImportGGUF(ctx, core.DemoModelName, path, "", nil); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}
-	s.log.Info("demo model installed", "model", inference.DemoModelName)
+	s.log.Info("demo model installed", "model", core.DemoModelName)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
@@ -33,7 +34,7 @@ func TestGUIBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var demo inference.Facts
+	var demo core.Facts
 	for _, f := range facts {
 		if inference.IsDemo(f.Name) {
 			demo = f
@@ -45,7 +46,7 @@ func TestGUIBackend(t *testing.T) {
 	st := b.RuntimeState()
 	sum := inference.ComputeSummary(st.Compute)
 	t.Logf("runtime %s %s %s: %s", st.Mode, st.URL, st.Version, sum)
-	if st.Phase != inference.PhaseReady || st.Version == "" || sum == "" {
+	if st.Phase != core.PhaseReady || st.Version == "" || sum == "" {
 		t.Errorf("state %+v", st)
 	}
 	if _, err := os.Stat("/dev/nvidia0"); err != nil && sum != "CPU only" {
@@ -62,7 +63,7 @@ func TestGUIBackend(t *testing.T) {
 	name := l.Addr().String() + "/library/medgemma:4b"
 	l.Close()
 	var updates int
-	err = b.Pull(ctx, name, 17*time.Millisecond, func(inference.Progress) { updates++ })
+	err = b.Pull(ctx, name, 17*time.Millisecond, func(core.Progress) { updates++ })
 	t.Logf("pull: %v (%d updates)", err, updates)
 	if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "cannot download") {
 		t.Errorf("pull from an unreachable registry: %v", err)
@@ -76,7 +77,7 @@ func TestGUIBackend(t *testing.T) {
 
 	bad := filepath.Join(t.TempDir(), "notes.gguf")
 	os.WriteFile(bad, []byte("not a model"), 0o600)
-	err = b.Import(ctx, inference.ImportSpec{Name: "x", GGUF: bad}, nil)
+	err = b.Import(ctx, core.ImportSpec{Name: "x", GGUF: bad}, nil)
 	if !errors.Is(err, inference.ErrBadModelFile) || !strings.Contains(err.Error(), bad) {
 		t.Errorf("import of a non-GGUF: %v", err)
 	}
@@ -104,10 +105,10 @@ func TestGUIOpensWithoutRuntime(t *testing.T) {
 	}
 	defer s.Close()
 	missing := s.RuntimeMissing()
-	if !errors.Is(missing, inference.ErrRuntimeNotFound) || !strings.Contains(missing.Error(), inference.SetupCommand) {
+	if !errors.Is(missing, inference.ErrRuntimeNotFound) || !strings.Contains(missing.Error(), core.SetupCommand) {
 		t.Errorf("RuntimeMissing = %v", missing)
 	}
-	if st := s.RuntimeState(); st.Phase != inference.PhaseFailed {
+	if st := s.RuntimeState(); st.Phase != core.PhaseFailed {
 		t.Errorf("state %+v, want failed", st)
 	}
 	if _, err := s.ModelFacts(ctx); !errors.Is(err, inference.ErrRuntimeNotFound) {

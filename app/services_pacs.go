@@ -40,7 +40,8 @@ const (
 const SecretPACSPassword = "pacs-password"
 
 // PACSServer is a DICOMweb server and how to authenticate to it
-// (core.PACSServer).
+// (core.PACSServer), kept for services_batch.go's spelling; new code
+// writes core.PACSServer.
 type PACSServer = core.PACSServer
 
 // PACS is the DICOMweb service over the retrieve cache in the data
@@ -78,7 +79,7 @@ func OpenPACS(dataDir string, maxBytes int64) (*PACS, error) {
 // CacheDir is the folder retrieved studies are kept in.
 func (p *PACS) CacheDir() string { return p.cache.Dir() }
 
-func (p *PACS) client(srv PACSServer) (*pacs.Client, error) {
+func (p *PACS) client(srv core.PACSServer) (*pacs.Client, error) {
 	c, err := pacs.NewClient(srv.URL, pacs.Options{Auth: srv.PACSAuth, Timeout: srv.Timeout, Transport: p.transport, Parallel: p.parallel})
 	if err != nil {
 		return nil, &UsageError{err}
@@ -88,7 +89,7 @@ func (p *PACS) client(srv PACSServer) (*pacs.Client, error) {
 
 // Find returns the studies on srv that q matches (QIDO-RS), at most
 // q.Limit of them after q.Offset.
-func (p *PACS) Find(ctx context.Context, srv PACSServer, q pacs.Query) ([]pacs.Study, error) {
+func (p *PACS) Find(ctx context.Context, srv core.PACSServer, q core.PACSQuery) ([]core.PACSStudy, error) {
 	c, err := p.client(srv)
 	if err != nil {
 		return nil, err
@@ -101,7 +102,7 @@ func (p *PACS) Find(ctx context.Context, srv PACSServer, q pacs.Query) ([]pacs.S
 }
 
 // Series lists a study's series on srv with their modality and counts.
-func (p *PACS) Series(ctx context.Context, srv PACSServer, study string) ([]pacs.Series, error) {
+func (p *PACS) Series(ctx context.Context, srv core.PACSServer, study string) ([]core.PACSSeries, error) {
 	c, err := p.client(srv)
 	if err != nil {
 		return nil, err
@@ -115,10 +116,10 @@ func (p *PACS) Series(ctx context.Context, srv PACSServer, study string) ([]pacs
 // retrieve cancelled through ctx resumes where it stopped. progress (may
 // be nil) is called after every instance, from the calling goroutine; a
 // window throttles it.
-func (p *PACS) Retrieve(ctx context.Context, srv PACSServer, study string, series []string, progress func(pacs.Progress)) (pacs.Retrieved, error) {
+func (p *PACS) Retrieve(ctx context.Context, srv core.PACSServer, study string, series []string, progress func(core.RetrieveProgress)) (core.Retrieved, error) {
 	c, err := p.client(srv)
 	if err != nil {
-		return pacs.Retrieved{}, err
+		return core.Retrieved{}, err
 	}
 	return c.Retrieve(ctx, p.cache, study, series, progress)
 }
@@ -126,10 +127,10 @@ func (p *PACS) Retrieve(ctx context.Context, srv PACSServer, study string, serie
 // Store sends DICOM Part-10 files to srv (STOW-RS) and returns the SOP
 // Instance UIDs it stored and their retrieve URLs. A report's DICOM SR or
 // Encapsulated PDF goes to the PACS so.
-func (p *PACS) Store(ctx context.Context, srv PACSServer, files ...string) (pacs.StowResult, error) {
+func (p *PACS) Store(ctx context.Context, srv core.PACSServer, files ...string) (core.StowResult, error) {
 	c, err := p.client(srv)
 	if err != nil {
-		return pacs.StowResult{}, err
+		return core.StowResult{}, err
 	}
 	return c.Store(ctx, files...)
 }
@@ -140,7 +141,7 @@ func (p *PACS) Store(ctx context.Context, srv PACSServer, files ...string) (pacs
 // cached. Credentials come from the URL, else from srv's (the URL of srv
 // is ignored). Every command that accepts a file accepts a source so,
 // through this one function.
-func (p *PACS) Local(ctx context.Context, src string, auth PACSServer, progress func(pacs.Progress)) (string, error) {
+func (p *PACS) Local(ctx context.Context, src string, auth core.PACSServer, progress func(core.RetrieveProgress)) (string, error) {
 	if !pacs.IsSource(src) {
 		return src, nil
 	}
@@ -190,8 +191,8 @@ func isPACSError(err error) bool {
 
 // PACSFromEnv is the server the environment configures (EnvPACSURL and
 // its credentials); URL "" when none is set.
-func PACSFromEnv(getenv func(string) string) PACSServer {
-	return PACSServer{URL: getenv(EnvPACSURL), PACSAuth: core.PACSAuth{User: getenv(EnvPACSUser), Password: getenv(EnvPACSPassword), Token: getenv(EnvPACSToken)}}
+func PACSFromEnv(getenv func(string) string) core.PACSServer {
+	return core.PACSServer{URL: getenv(EnvPACSURL), PACSAuth: core.PACSAuth{User: getenv(EnvPACSUser), Password: getenv(EnvPACSPassword), Token: getenv(EnvPACSToken)}}
 }
 
 // The window's PACS tab reaches the service through these methods of

@@ -16,6 +16,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // ownerSetup is a data dir with the demo model, and an owner: a workbench
@@ -32,7 +33,7 @@ func ownerSetup(t *testing.T) (bin, data string, owner *exec.Cmd, rec inference.
 		t.Fatalf("models demo: %v\n%s", err, out)
 	}
 	// --parallel: the others' requests run beside the owner's, not after.
-	owner = exec.Command(bin, "--data-dir", data, "--parallel", "8", "ask", "--model", inference.DemoModelName,
+	owner = exec.Command(bin, "--data-dir", data, "--parallel", "8", "ask", "--model", core.DemoModelName,
 		"--prompt", "Tell me a long story.", "--num-predict", "4000", "--temperature", "1", "--seed", "7")
 	if err := owner.Start(); err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ func TestOwnerExitLetsFourAsksFinish(t *testing.T) {
 	}
 	ends := make(chan done, 4)
 	for i := range 4 {
-		cmd := exec.Command(bin, "--data-dir", data, "ask", "--model", inference.DemoModelName, "--prompt", "Describe a chest X-ray.",
+		cmd := exec.Command(bin, "--data-dir", data, "ask", "--model", core.DemoModelName, "--prompt", "Describe a chest X-ray.",
 			"--num-predict", "100", "--temperature", "1", "--seed", strconv.Itoa(i+1), "--json")
 		go func() {
 			var stderr bytes.Buffer
@@ -108,7 +109,7 @@ func TestFollowerNeverSendsToAFreedPort(t *testing.T) {
 	m := dicomBatch(t)
 	out := filepath.Join(m, "out.jsonl")
 	b := exec.Command(bin, "--data-dir", data, "batch", "--manifest", filepath.Join(m, "manifest.jsonl"),
-		"--prompts", filepath.Join(m, "prompts.yaml"), "--model", inference.DemoModelName, "--num-predict", "8",
+		"--prompts", filepath.Join(m, "prompts.yaml"), "--model", core.DemoModelName, "--num-predict", "8",
 		"--seed", "1", "--temperature", "0", "--out", out)
 	var stderr bytes.Buffer
 	b.Stderr = &stderr

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // serverStarts lists, for each managed server started on a data dir, the
@@ -107,7 +107,7 @@ func TestImportSurvivesOtherProcesses(t *testing.T) {
 
 	calls := [][]string{
 		{"models", "list", "--json"},
-		{"ask", "--model", inference.DemoModelName, "--prompt", "Hello", "--num-predict", "2", "--json"},
+		{"ask", "--model", core.DemoModelName, "--prompt", "Hello", "--num-predict", "2", "--json"},
 		{"models", "list"},
 	}
 	// Calls one after another until the import ends. The call that is
@@ -142,7 +142,7 @@ func TestImportSurvivesOtherProcesses(t *testing.T) {
 			log, _ := os.ReadFile(filepath.Join(data, "runtime", "logs", "ollama.log"))
 			t.Fatalf("%v during the import: %v\nimport: %s\nserver log:\n%s", args, err, impErr.String(), tail(string(log), 40))
 		}
-		if args[0] == "models" && !strings.Contains(out, inference.DemoModelName) {
+		if args[0] == "models" && !strings.Contains(out, core.DemoModelName) {
 			t.Errorf("%v during the import: %q lacks the demo model", args, out)
 		}
 		calledDuring[pid] = true

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
-	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestBatchSchemaAndLogprobScoring is issue 15's check with the demo
@@ -33,7 +33,7 @@ func TestBatchSchemaAndLogprobScoring(t *testing.T) {
 	prompts := filepath.Join(work, "prompts.yaml")
 	os.WriteFile(prompts, []byte("prompts:\n  - name: json\n    schema: yesno.json\n    template: \"{{question}} Answer in JSON.\"\n"), 0o600)
 	out := filepath.Join(work, "out.jsonl")
-	if _, err := runCLI("--data-dir", dir, "batch", "--manifest", manifest, "--prompts", prompts, "--model", inference.DemoModelName,
+	if _, err := runCLI("--data-dir", dir, "batch", "--manifest", manifest, "--prompts", prompts, "--model", core.DemoModelName,
 		"--num-predict", "120", "--temperature", "0", "--score", "logprob", "--out", out); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestBatchSchemaAndLogprobScoring(t *testing.T) {
 	}
 	// A schema that does not compile is bad input naming the prompt.
 	os.WriteFile(filepath.Join(work, "yesno.json"), []byte(`{"type": 7}`), 0o600)
-	_, err = runCLI("--data-dir", dir, "batch", "--manifest", manifest, "--prompts", prompts, "--model", inference.DemoModelName,
+	_, err = runCLI("--data-dir", dir, "batch", "--manifest", manifest, "--prompts", prompts, "--model", core.DemoModelName,
 		"--out", filepath.Join(work, "out2.jsonl"))
 	if ExitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "yesno.json") {
 		t.Errorf("bad schema: exit %d, %v", ExitCode(err), err)
@@ -74,7 +74,7 @@ func TestAskSchema(t *testing.T) {
 	dir := demoDataDir(t)
 	schema := filepath.Join(t.TempDir(), "s.json")
 	os.WriteFile(schema, []byte(`{"type":"object","properties":{"finding":{"type":"string","enum":["normal","abnormal"]}},"required":["finding"]}`), 0o600)
-	out, err := runCLI("ask", "--json", "--data-dir", dir, "--model", inference.DemoModelName, "--image", dicomtest.File(t, "4.dcm"),
+	out, err := runCLI("ask", "--json", "--data-dir", dir, "--model", core.DemoModelName, "--image", dicomtest.File(t, "4.dcm"),
 		"--prompt", "Normal or abnormal? Answer in JSON.", "--schema", schema, "--num-predict", "120", "--temperature", "0")
 	if err != nil {
 		t.Fatal(err)

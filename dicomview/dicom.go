@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/tag"
 )
@@ -166,7 +167,7 @@ func fromDataset(elems []*dicom.Element, sc scan, b *budget) (*Image, error) {
 // information, geometry, photometric interpretation and transfer syntax.
 func describe(elems []*dicom.Element, sc scan) *Image {
 	im := &Image{Format: FormatDICOM}
-	im.Info = StudyInfo{
+	im.Info = core.StudyInfo{
 		Modality:           text(elems, tag.Modality),
 		StudyDescription:   text(elems, tag.StudyDescription),
 		SeriesDescription:  text(elems, tag.SeriesDescription),

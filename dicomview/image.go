@@ -55,7 +55,7 @@ type Image struct {
 	VOILUTs []string
 
 	// Info holds the de-identified study facts.
-	Info StudyInfo
+	Info core.StudyInfo
 
 	// Plane is the reformat an image is a cut of (Volume.CutImages:
 	// "coronal", "sagittal", "axial"); "" for an image as stored.
@@ -86,10 +86,6 @@ type Image struct {
 	cachedFrame int        // frame whose modality values are cached; 0: none
 	cachedVals  []float32  // read-only once cached
 }
-
-// StudyInfo holds the de-identified facts of a study that may be shown or
-// logged; it is defined in core, where a model request carries it.
-type StudyInfo = core.StudyInfo
 
 // frameParams are the per-frame pixel transformation parameters.
 type frameParams struct {

@@ -215,7 +215,7 @@ type Prepared struct {
 	// Path is the image file as loaded and Study its study facts, for the
 	// run log; neither is sent to the model.
 	Path  string
-	Study StudyInfo
+	Study core.StudyInfo
 }
 
 // RequestImage is the image as a model request carries it.

@@ -142,7 +142,7 @@ func BenchmarkInsertRun(b *testing.B) {
 	ref := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		run := &Run{StartedAt: time.Now(), System: "You are an expert radiologist.", Prompt: "Describe " + syntheticText(r, 6),
+		run := &core.Run{StartedAt: time.Now(), System: "You are an expert radiologist.", Prompt: "Describe " + syntheticText(r, 6),
 			Model: "medgemma:4b", Options: core.Options{Seed: &i}}
 		t := time.Now()
 		if _, err := s.BeginRun(ctx, run); err != nil {
@@ -192,7 +192,7 @@ func BenchmarkSearch(b *testing.B) {
 			likeQuery := selectRuns + ` WHERE 1` + cond + ` ORDER BY r.started_at DESC, r.id DESC LIMIT ?`
 			for b.Loop() {
 				t := time.Now()
-				runs, err := s.Search(ctx, Filter{Text: q.text, Limit: 50})
+				runs, err := s.Search(ctx, core.Filter{Text: q.text, Limit: 50})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"time"
 )
 
 // SaveComparison records a comparison of the given runs, in order, and
 // returns its id, which it also sets in c.ID.
-func (s *Store) SaveComparison(ctx context.Context, c *Comparison) (int64, error) {
+func (s *Store) SaveComparison(ctx context.Context, c *core.Comparison) (int64, error) {
 	if len(c.RunIDs) == 0 {
 		return 0, s.errorf("save comparison: no runs")
 	}
@@ -45,8 +46,8 @@ func (s *Store) SaveComparison(ctx context.Context, c *Comparison) (int64, error
 
 // Comparison returns the comparison with the given id, or an error
 // wrapping ErrNotFound.
-func (s *Store) Comparison(ctx context.Context, id int64) (*Comparison, error) {
-	c := &Comparison{ID: id}
+func (s *Store) Comparison(ctx context.Context, id int64) (*core.Comparison, error) {
+	c := &core.Comparison{ID: id}
 	var created string
 	err := s.db.QueryRowContext(ctx, `SELECT created_at, title, notes FROM comparisons WHERE id = ?`, id).
 		Scan(&created, &c.Title, &c.Notes)
@@ -69,7 +70,7 @@ func (s *Store) Comparison(ctx context.Context, id int64) (*Comparison, error) {
 // what it holds as a version of the template (Templates, TemplateVersions);
 // saving the same text again makes no new version. Version is set from the
 // texts, whatever t holds.
-func (s *Store) SaveTemplate(ctx context.Context, t PromptTemplate) error {
+func (s *Store) SaveTemplate(ctx context.Context, t core.PromptTemplate) error {
 	if t.Name == "" {
 		return s.errorf("save prompt template: empty name")
 	}
@@ -103,7 +104,7 @@ ON CONFLICT (name, version) DO NOTHING`,
 }
 
 // Templates returns the saved prompt templates by name, each as last saved.
-func (s *Store) Templates(ctx context.Context) ([]PromptTemplate, error) {
+func (s *Store) Templates(ctx context.Context) ([]core.PromptTemplate, error) {
 	out, err := queryAll(ctx, s.db, scanTemplate, `SELECT name, system, prompt, schema, recipe, updated_at FROM prompt_templates ORDER BY name`)
 	if err != nil {
 		return nil, s.errorf("list prompt templates: %w", err)
@@ -115,7 +116,7 @@ func (s *Store) Templates(ctx context.Context) ([]PromptTemplate, error) {
 // name, oldest first; the last is the template as it is now. A template
 // saved before versions were kept is its own only version. None for a
 // name never saved.
-func (s *Store) TemplateVersions(ctx context.Context, name string) ([]PromptTemplate, error) {
+func (s *Store) TemplateVersions(ctx context.Context, name string) ([]core.PromptTemplate, error) {
 	out, err := queryAll(ctx, s.db, scanTemplate, `
 SELECT name, system, prompt, schema, recipe, created_at FROM prompt_template_versions WHERE name = ?
 ORDER BY created_at, version`, name)
@@ -133,8 +134,8 @@ ORDER BY created_at, version`, name)
 
 // scanTemplate reads one row of the templates' queries and names its
 // version.
-func scanTemplate(rows *sql.Rows) (PromptTemplate, error) {
-	var t PromptTemplate
+func scanTemplate(rows *sql.Rows) (core.PromptTemplate, error) {
+	var t core.PromptTemplate
 	var updated string
 	err := rows.Scan(&t.Name, &t.System, &t.Prompt, &t.Schema, &t.Recipe, &updated)
 	if err == nil {

@@ -67,7 +67,7 @@ func helperMain(mode, path string) error {
 		return err
 	}
 	for i := 0; n < 0 || i < n; i++ {
-		r := &Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256},
+		r := &core.Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256},
 			Prompt: fmt.Sprintf("prompt %d", i), Model: "demo-medgemma-arch"}
 		if _, err := s.BeginRun(ctx, r); err != nil {
 			return err
@@ -181,7 +181,7 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := map[int64]Run{}
+	byID := map[int64]core.Run{}
 	interrupted := 0
 	for _, r := range runs {
 		byID[r.ID] = r
@@ -252,7 +252,7 @@ func TestTwoProcessesWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	runs, err := s.Search(context.Background(), Filter{Status: core.StatusOK})
+	runs, err := s.Search(context.Background(), core.Filter{Status: core.StatusOK})
 	if err != nil {
 		t.Fatal(err)
 	}

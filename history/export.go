@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 )
 
@@ -90,7 +91,7 @@ const (
 // left out unless includePHI is set. CSV cells that a spreadsheet would
 // run as formulas are neutralised (internal/csvsafe); JSON Lines are
 // verbatim. It returns how many runs it wrote.
-func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter, includePHI bool) (int, error) {
+func (s *Store) Export(ctx context.Context, w io.Writer, format string, f core.Filter, includePHI bool) (int, error) {
 	if format != FormatCSV && format != FormatJSONL {
 		return 0, fmt.Errorf("export: unknown format %q: use csv or jsonl", format)
 	}
@@ -133,11 +134,11 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter
 }
 
 // ExportRecord returns run r as exported, looking up its images.
-func (s *Store) ExportRecord(ctx context.Context, r Run, includePHI bool) (ExportRecord, error) {
+func (s *Store) ExportRecord(ctx context.Context, r core.Run, includePHI bool) (ExportRecord, error) {
 	return s.exportRecord(ctx, r, map[string]ExportImage{}, includePHI)
 }
 
-func (s *Store) exportRecord(ctx context.Context, r Run, cache map[string]ExportImage, includePHI bool) (ExportRecord, error) {
+func (s *Store) exportRecord(ctx context.Context, r core.Run, cache map[string]ExportImage, includePHI bool) (ExportRecord, error) {
 	rec := ExportRecord{
 		RunID: r.ID, SessionID: r.SessionID, StartedAt: exportTime(r.StartedAt), FinishedAt: exportTime(r.FinishedAt),
 		Status: string(r.Status), DoneReason: r.DoneReason, Error: r.Error,

@@ -32,7 +32,7 @@ func TestBeginFinishRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256},
+	r := &core.Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256},
 		SourcePaths: []string{"/data/Doe^Jane/ct.dcm"}, StudyKey: key, Prompt: "Describe.", Model: "m",
 		Status: core.StatusOK}
 	id, err := s.BeginRun(ctx, r)
@@ -60,7 +60,7 @@ func TestBeginFinishRun(t *testing.T) {
 	if got, err := s.Run(ctx, id); err != nil || got.Output != "Partial ans" || got.Status != core.StatusRunning {
 		t.Errorf("checkpointed run: %+v, %v", got, err)
 	}
-	if runs, _ := s.Search(ctx, Filter{Text: "partial"}); len(runs) != 1 {
+	if runs, _ := s.Search(ctx, core.Filter{Text: "partial"}); len(runs) != 1 {
 		t.Errorf("checkpointed answer found in %d runs, want 1", len(runs))
 	}
 	if err := s.SaveOutput(ctx, 999, "x"); !errors.Is(err, ErrNotFound) {
@@ -81,13 +81,13 @@ func TestBeginFinishRun(t *testing.T) {
 		t.Errorf("finished run read back as %+v", got)
 	}
 
-	if err := s.FinishRun(ctx, &Run{ID: 999, Status: core.StatusOK}); !errors.Is(err, ErrNotFound) {
+	if err := s.FinishRun(ctx, &core.Run{ID: 999, Status: core.StatusOK}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FinishRun of a missing run: %v, want ErrNotFound", err)
 	}
-	if err := s.FinishRun(ctx, &Run{ID: id, Status: core.StatusRunning}); err == nil {
+	if err := s.FinishRun(ctx, &core.Run{ID: id, Status: core.StatusRunning}); err == nil {
 		t.Error("FinishRun with status running succeeded")
 	}
-	if _, err := s.SaveRun(ctx, &Run{StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"a", "b"}}); err == nil {
+	if _, err := s.SaveRun(ctx, &core.Run{StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"a", "b"}}); err == nil {
 		t.Error("SaveRun with more paths than images succeeded")
 	}
 }
@@ -115,7 +115,7 @@ func TestMarkInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead, _ := res.LastInsertId()
-	runs := map[string]*Run{
+	runs := map[string]*core.Run{
 		"live running": {SessionID: live},
 		"dead running": {SessionID: dead},
 		"no session":   {},
@@ -126,7 +126,7 @@ func TestMarkInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	finished := &Run{SessionID: dead, StartedAt: time.Now(), Status: core.StatusOK}
+	finished := &core.Run{SessionID: dead, StartedAt: time.Now(), Status: core.StatusOK}
 	if _, err := s.SaveRun(ctx, finished); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestSourceKeys(t *testing.T) {
 	if err := s.PutImage(ctx, img); err != nil {
 		t.Fatal(err)
 	}
-	r := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, ImageSHA256: []string{sha, sha},
+	r := &core.Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, ImageSHA256: []string{sha, sha},
 		SourcePaths: []string{"/a/x.dcm", "/a/y.png"}, SourceKeys: []string{k, ""}}
 	if _, err := s.SaveRun(ctx, r); err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func TestSourceKeys(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT count(*) FROM run_images WHERE source_key LIKE '%5962%'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the UID is stored in run_images (%d rows, %v)", n, err)
 	}
-	bad := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, ImageSHA256: []string{sha}, SourceKeys: []string{k, k}}
+	bad := &core.Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, ImageSHA256: []string{sha}, SourceKeys: []string{k, k}}
 	if _, err := s.SaveRun(ctx, bad); err == nil {
 		t.Error("SaveRun took 2 source keys for 1 image")
 	}
@@ -244,7 +244,7 @@ func TestSourceKeys(t *testing.T) {
 
 // seedSearch saves runs for the search and export tests and returns them by
 // prompt.
-func seedSearch(t *testing.T, s *Store) map[string]*Run {
+func seedSearch(t *testing.T, s *Store) map[string]*core.Run {
 	t.Helper()
 	ctx := context.Background()
 	ct, err := s.PutStudy(ctx, "1.2.3", "CT", "Head")
@@ -256,7 +256,7 @@ func seedSearch(t *testing.T, s *Store) map[string]*Run {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	runs := []*Run{
+	runs := []*core.Run{
 		{Prompt: "Describe the chest X-ray", Output: "No pneumothorax. Lungs are clear.", Model: "medgemma:4b", StartedAt: t0, Status: core.StatusOK},
 		{Prompt: "Is there a fracture?", Output: "Possible rib fracture.", Model: "medgemma:27b", StartedAt: t0.Add(24 * time.Hour), StudyKey: ct,
 			ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"/home/u/Doe^Jane.dcm"}, Source: "Doe^Jane.dcm", Status: core.StatusOK,
@@ -264,7 +264,7 @@ func seedSearch(t *testing.T, s *Store) map[string]*Run {
 		{Prompt: "Describe the head CT", System: "You are a neuroradiologist.", Output: "Hypodensity, left MCA territory — «ödème».", Model: "medgemma:4b",
 			StartedAt: t0.Add(48 * time.Hour), StudyKey: ct, Status: core.StatusError, Error: "boom"},
 	}
-	out := map[string]*Run{}
+	out := map[string]*core.Run{}
 	for _, r := range runs {
 		if _, err := s.SaveRun(ctx, r); err != nil {
 			t.Fatal(err)
@@ -288,25 +288,25 @@ func TestSearch(t *testing.T) {
 	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
-		f    Filter
+		f    core.Filter
 		want []string // prompts, newest first
 	}{
-		{"all", Filter{}, []string{"Describe the head CT", "Is there a fracture?", "Describe the chest X-ray"}},
-		{"answer word", Filter{Text: "fracture"}, []string{"Is there a fracture?"}},
-		{"two words, case", Filter{Text: "LUNGS clear"}, []string{"Describe the chest X-ray"}},
-		{"accents ignored", Filter{Text: "oedeme"}, nil},
-		{"accents folded", Filter{Text: "odeme"}, []string{"Describe the head CT"}},
-		{"system prompt", Filter{Text: "neuroradiologist"}, []string{"Describe the head CT"}},
-		{"notes", Filter{Text: "teaching"}, []string{"Describe the chest X-ray"}},
-		{"prefix", Filter{Text: "pneumo*"}, []string{"Describe the chest X-ray"}},
-		{"operators are words", Filter{Text: `describe OR "fracture`}, nil},
-		{"punctuation only", Filter{Text: `"*-`}, nil},
-		{"model", Filter{Model: "medgemma:4b"}, []string{"Describe the head CT", "Describe the chest X-ray"}},
-		{"date range", Filter{From: t0.Add(time.Hour), To: t0.Add(48 * time.Hour)}, []string{"Is there a fracture?"}},
-		{"rating", Filter{MinRating: 3}, []string{"Is there a fracture?"}},
-		{"study", Filter{StudyKey: ct}, []string{"Describe the head CT", "Is there a fracture?"}},
-		{"status", Filter{Status: core.StatusError}, []string{"Describe the head CT"}},
-		{"text and model", Filter{Text: "describe", Model: "medgemma:4b", Limit: 1}, []string{"Describe the head CT"}},
+		{"all", core.Filter{}, []string{"Describe the head CT", "Is there a fracture?", "Describe the chest X-ray"}},
+		{"answer word", core.Filter{Text: "fracture"}, []string{"Is there a fracture?"}},
+		{"two words, case", core.Filter{Text: "LUNGS clear"}, []string{"Describe the chest X-ray"}},
+		{"accents ignored", core.Filter{Text: "oedeme"}, nil},
+		{"accents folded", core.Filter{Text: "odeme"}, []string{"Describe the head CT"}},
+		{"system prompt", core.Filter{Text: "neuroradiologist"}, []string{"Describe the head CT"}},
+		{"notes", core.Filter{Text: "teaching"}, []string{"Describe the chest X-ray"}},
+		{"prefix", core.Filter{Text: "pneumo*"}, []string{"Describe the chest X-ray"}},
+		{"operators are words", core.Filter{Text: `describe OR "fracture`}, nil},
+		{"punctuation only", core.Filter{Text: `"*-`}, nil},
+		{"model", core.Filter{Model: "medgemma:4b"}, []string{"Describe the head CT", "Describe the chest X-ray"}},
+		{"date range", core.Filter{From: t0.Add(time.Hour), To: t0.Add(48 * time.Hour)}, []string{"Is there a fracture?"}},
+		{"rating", core.Filter{MinRating: 3}, []string{"Is there a fracture?"}},
+		{"study", core.Filter{StudyKey: ct}, []string{"Describe the head CT", "Is there a fracture?"}},
+		{"status", core.Filter{Status: core.StatusError}, []string{"Describe the head CT"}},
+		{"text and model", core.Filter{Text: "describe", Model: "medgemma:4b", Limit: 1}, []string{"Describe the head CT"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,14 +321,14 @@ func TestSearch(t *testing.T) {
 		})
 	}
 	// Notes changed after saving are searchable, and the old ones are gone.
-	all, _ := s.Search(ctx, Filter{Text: "teaching"})
+	all, _ := s.Search(ctx, core.Filter{Text: "teaching"})
 	if err := s.SetNotes(ctx, all[0].ID, "replaced"); err != nil {
 		t.Fatal(err)
 	}
-	if runs, _ := s.Search(ctx, Filter{Text: "teaching"}); len(runs) != 0 {
+	if runs, _ := s.Search(ctx, core.Filter{Text: "teaching"}); len(runs) != 0 {
 		t.Errorf("old notes still found: %d runs", len(runs))
 	}
-	if runs, _ := s.Search(ctx, Filter{Text: "replaced"}); len(runs) != 1 {
+	if runs, _ := s.Search(ctx, core.Filter{Text: "replaced"}); len(runs) != 1 {
 		t.Errorf("new notes found in %d runs, want 1", len(runs))
 	}
 	if err := s.SetRating(ctx, all[0].ID, 6); err == nil {
@@ -346,10 +346,10 @@ func TestExport(t *testing.T) {
 	frac := runs["Is there a fracture?"]
 	for _, phi := range []bool{false, true} {
 		var jl, cs bytes.Buffer
-		if n, err := s.Export(ctx, &jl, FormatJSONL, Filter{}, phi); err != nil || n != 3 {
+		if n, err := s.Export(ctx, &jl, FormatJSONL, core.Filter{}, phi); err != nil || n != 3 {
 			t.Fatalf("Export jsonl = %d, %v", n, err)
 		}
-		if n, err := s.Export(ctx, &cs, FormatCSV, Filter{}, phi); err != nil || n != 3 {
+		if n, err := s.Export(ctx, &cs, FormatCSV, core.Filter{}, phi); err != nil || n != 3 {
 			t.Fatalf("Export csv = %d, %v", n, err)
 		}
 		lines := strings.Split(strings.TrimSpace(jl.String()), "\n")
@@ -384,7 +384,7 @@ func TestExport(t *testing.T) {
 			t.Errorf("phi=%v: the file name is in the export: %v", phi, hasPHI)
 		}
 	}
-	if _, err := s.Export(ctx, &bytes.Buffer{}, "xlsx", Filter{}, false); err == nil {
+	if _, err := s.Export(ctx, &bytes.Buffer{}, "xlsx", core.Filter{}, false); err == nil {
 		t.Error("Export in an unknown format succeeded")
 	}
 }
@@ -394,7 +394,7 @@ func TestComparisonsAndTemplates(t *testing.T) {
 	s := openTest(t)
 	runs := seedSearch(t, s)
 	a, b := runs["Describe the chest X-ray"].ID, runs["Is there a fracture?"].ID
-	c := &Comparison{Title: "4b vs 27b", RunIDs: []int64{b, a}}
+	c := &core.Comparison{Title: "4b vs 27b", RunIDs: []int64{b, a}}
 	id, err := s.SaveComparison(ctx, c)
 	if err != nil {
 		t.Fatal(err)
@@ -406,19 +406,19 @@ func TestComparisonsAndTemplates(t *testing.T) {
 	if got.Title != c.Title || !reflect.DeepEqual(got.RunIDs, []int64{b, a}) {
 		t.Errorf("comparison read back as %+v", got)
 	}
-	if _, err := s.SaveComparison(ctx, &Comparison{RunIDs: []int64{a, 999}}); err == nil {
+	if _, err := s.SaveComparison(ctx, &core.Comparison{RunIDs: []int64{a, 999}}); err == nil {
 		t.Error("comparison of a missing run saved")
 	}
 	if _, err := s.Comparison(ctx, 999); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing comparison: %v", err)
 	}
 
-	for _, tp := range []PromptTemplate{{Name: "b", Prompt: "one"}, {Name: "a", Prompt: "x"}, {Name: "b", Prompt: "two", System: "s"}} {
+	for _, tp := range []core.PromptTemplate{{Name: "b", Prompt: "one"}, {Name: "a", Prompt: "x"}, {Name: "b", Prompt: "two", System: "s"}} {
 		if err := s.SaveTemplate(ctx, tp); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.SaveTemplate(ctx, PromptTemplate{}); err == nil {
+	if err := s.SaveTemplate(ctx, core.PromptTemplate{}); err == nil {
 		t.Error("template without a name saved")
 	}
 	if err := s.DeleteTemplate(ctx, "a"); err != nil {
@@ -454,7 +454,7 @@ func TestSearchCommonWords(t *testing.T) {
 		if i == 5 || i == 9 {
 			model = "rare-model"
 		}
-		r := &Run{StartedAt: start, Prompt: "common words here", Output: "answer " + strconv.Itoa(i), Model: model, Status: core.StatusOK}
+		r := &core.Run{StartedAt: start, Prompt: "common words here", Output: "answer " + strconv.Itoa(i), Model: model, Status: core.StatusOK}
 		if _, err := s.SaveRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -483,12 +483,12 @@ func TestSearchCommonWords(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		f    Filter
+		f    core.Filter
 		want []int64
 	}{
-		{"newest three", Filter{Text: "common", Limit: 3}, newest(func(saved) bool { return true }, 3)},
-		{"too few in the window", Filter{Text: "common", Model: "rare-model", Limit: 3}, newest(func(x saved) bool { return x.model == "rare-model" }, 3)},
-		{"all", Filter{Text: "common words"}, newest(func(saved) bool { return true }, n)},
+		{"newest three", core.Filter{Text: "common", Limit: 3}, newest(func(saved) bool { return true }, 3)},
+		{"too few in the window", core.Filter{Text: "common", Model: "rare-model", Limit: 3}, newest(func(x saved) bool { return x.model == "rare-model" }, 3)},
+		{"all", core.Filter{Text: "common words"}, newest(func(saved) bool { return true }, n)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

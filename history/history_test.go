@@ -57,7 +57,7 @@ func testImage(t *testing.T, v uint8, source string) ImageRecord {
 func ptr[T any](v T) *T { return &v }
 
 // prompts returns the runs' prompts, in order.
-func prompts(runs []Run) []string {
+func prompts(runs []core.Run) []string {
 	var out []string
 	for _, r := range runs {
 		out = append(out, r.Prompt)
@@ -67,7 +67,7 @@ func prompts(runs []Run) []string {
 
 // equalRuns reports whether two runs are the same, comparing times as
 // instants.
-func equalRuns(a, b Run) bool {
+func equalRuns(a, b core.Run) bool {
 	if !a.StartedAt.Equal(b.StartedAt) || !a.FinishedAt.Equal(b.FinishedAt) {
 		return false
 	}
@@ -93,9 +93,9 @@ func TestSaveRunRoundTrip(t *testing.T) {
 
 	tests := []struct {
 		name string
-		run  Run
+		run  core.Run
 	}{
-		{"two images", Run{
+		{"two images", core.Run{
 			SessionID: session, StartedAt: started, FinishedAt: started.Add(3*time.Second + 7),
 			Source: "mr.dcm,ct.dcm", ImageSHA256: []string{img2.SHA256, img1.SHA256},
 			System: "You are a radiologist.", Prompt: "Compare these.\nBe brief: «ünïcödé»",
@@ -106,11 +106,11 @@ func TestSaveRunRoundTrip(t *testing.T) {
 			EvalDuration: 1500*time.Millisecond + 3, FirstToken: 1600 * time.Millisecond,
 			DoneReason: "stop", Status: core.StatusOK,
 		}},
-		{"cancelled without images, session or finish time", Run{
+		{"cancelled without images, session or finish time", core.Run{
 			StartedAt: started, Prompt: "Describe.", Model: "demo-medgemma-arch",
 			Output: "partial", Status: core.StatusCancelled,
 		}},
-		{"error", Run{
+		{"error", core.Run{
 			SessionID: session, StartedAt: started, FinishedAt: started.Add(time.Millisecond),
 			Source: "ct.dcm", ImageSHA256: []string{img1.SHA256}, Model: "medgemma:4b",
 			Status: core.StatusError, Error: "runtime exited: signal: killed",
@@ -162,11 +162,11 @@ func TestSaveRunValidation(t *testing.T) {
 	started := time.Now()
 	tests := []struct {
 		name string
-		run  Run
+		run  core.Run
 	}{
-		{"image not stored", Run{StartedAt: started, ImageSHA256: []string{stored.SHA256, testImage(t, 2, "b.dcm").SHA256}}},
-		{"unknown session", Run{StartedAt: started, SessionID: 99}},
-		{"zero start time", Run{}},
+		{"image not stored", core.Run{StartedAt: started, ImageSHA256: []string{stored.SHA256, testImage(t, 2, "b.dcm").SHA256}}},
+		{"unknown session", core.Run{StartedAt: started, SessionID: 99}},
+		{"zero start time", core.Run{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,7 +243,7 @@ func TestRunsOrderAndLimit(t *testing.T) {
 		"a1": t0.Add(500 * time.Millisecond),
 	}
 	for _, p := range []string{"b", "a2", "a", "d", "c", "a1"} {
-		if _, err := s.SaveRun(ctx, &Run{StartedAt: starts[p], Prompt: p, Status: core.StatusOK}); err != nil {
+		if _, err := s.SaveRun(ctx, &core.Run{StartedAt: starts[p], Prompt: p, Status: core.StatusOK}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -409,7 +409,7 @@ func TestConcurrentSaveRun(t *testing.T) {
 					errs <- err
 					return
 				}
-				r := &Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, Status: core.StatusOK}
+				r := &core.Run{SessionID: session, StartedAt: time.Now(), ImageSHA256: []string{img.SHA256}, Status: core.StatusOK}
 				if _, err := s.SaveRun(ctx, r); err != nil {
 					errs <- err
 				}

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"database/sql"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -125,7 +126,7 @@ func TestMigrateStepwiseEqualsFresh(t *testing.T) {
 		t.Errorf("seeded run read back as %+v", r)
 	}
 	// Version 3 indexed the runs already there for full-text search.
-	found, err := s.Search(ctx, Filter{Text: "normal"})
+	found, err := s.Search(ctx, core.Filter{Text: "normal"})
 	if err != nil {
 		t.Fatal(err)
 	}

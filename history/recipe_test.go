@@ -20,13 +20,13 @@ func TestRunRecipeProvenance(t *testing.T) {
 	}
 	ref := core.RecipeRef{Name: "medgemma-1.5-cxr-localize", Version: "1", Hash: "0123456789ab"}
 	boxes := []core.Box{{Image: 0, X0: 10, Y0: 20, X1: 110, Y1: 220, Label: "right lung", Box2D: [4]float64{10, 5, 100, 50}}}
-	with := Run{StartedAt: time.Now(), Model: "m", Prompt: "Where?", ImageSHA256: []string{img.SHA256}, Status: core.StatusOK,
+	with := core.Run{StartedAt: time.Now(), Model: "m", Prompt: "Where?", ImageSHA256: []string{img.SHA256}, Status: core.StatusOK,
 		Recipe: ref, RecipeJSON: `{"name":"medgemma-1.5-cxr-localize"}`, ImageLabels: []string{"image"}, Boxes: boxes}
 	id, err := s.SaveRun(ctx, &with)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SaveRun(ctx, &Run{StartedAt: time.Now(), Model: "m", Prompt: "plain", Status: core.StatusOK}); err != nil {
+	if _, err := s.SaveRun(ctx, &core.Run{StartedAt: time.Now(), Model: "m", Prompt: "plain", Status: core.StatusOK}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Run(ctx, id)
@@ -36,7 +36,7 @@ func TestRunRecipeProvenance(t *testing.T) {
 	if got.Recipe != ref || got.RecipeJSON != with.RecipeJSON || !reflect.DeepEqual(got.ImageLabels, with.ImageLabels) || !reflect.DeepEqual(got.Boxes, boxes) {
 		t.Errorf("round trip: recipe %+v %q labels %v boxes %+v", got.Recipe, got.RecipeJSON, got.ImageLabels, got.Boxes)
 	}
-	runs, err := s.Search(ctx, Filter{Recipe: ref.Name})
+	runs, err := s.Search(ctx, core.Filter{Recipe: ref.Name})
 	if err != nil || len(runs) != 1 || runs[0].ID != id {
 		t.Errorf("filter by recipe: %d runs, %v", len(runs), err)
 	}
@@ -48,7 +48,7 @@ func TestRunRecipeProvenance(t *testing.T) {
 func TestFinishRunKeepsBoxesAndSchemaVerdict(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	r := &Run{StartedAt: time.Now(), Model: "m", Prompt: "Where?", Status: core.StatusRunning, SchemaHash: "abcdef012345"}
+	r := &core.Run{StartedAt: time.Now(), Model: "m", Prompt: "Where?", Status: core.StatusRunning, SchemaHash: "abcdef012345"}
 	id, err := s.BeginRun(ctx, r)
 	if err != nil {
 		t.Fatal(err)

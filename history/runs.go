@@ -13,7 +13,7 @@ import (
 
 // SaveRun inserts a run (any status) with its images, in one transaction, and returns its id, which it also sets in r.ID. The r.ID it is
 // given is ignored.
-func (s *Store) SaveRun(ctx context.Context, r *Run) (int64, error) {
+func (s *Store) SaveRun(ctx context.Context, r *core.Run) (int64, error) {
 	if r.StartedAt.IsZero() {
 		return 0, s.errorf("save run: start time is zero")
 	}
@@ -90,7 +90,7 @@ INSERT INTO runs (
 }
 
 // Run returns the run with the given id, or an error wrapping ErrNotFound.
-func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
+func (s *Store) Run(ctx context.Context, id int64) (*core.Run, error) {
 	runs, err := queryAll(ctx, s.db, scanRun, selectRuns+` WHERE r.id = ?`, id)
 	if err != nil {
 		return nil, s.errorf("run %d: %w", id, err)
@@ -103,7 +103,7 @@ func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
 
 // Runs returns up to limit runs, newest first by start time (then by id). A
 // limit of 0 or less means all runs.
-func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
+func (s *Store) Runs(ctx context.Context, limit int) ([]core.Run, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
@@ -117,7 +117,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 // BeginRun saves a run as it starts, with status running, so that a crash
 // leaves a trace: the next Open marks it interrupted. Finish it with
 // FinishRun. It returns the run's id and sets r.ID.
-func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
+func (s *Store) BeginRun(ctx context.Context, r *core.Run) (int64, error) {
 	r.Status = core.StatusRunning
 	r.FinishedAt = time.Time{}
 	return s.SaveRun(ctx, r)
@@ -127,7 +127,7 @@ func (s *Store) BeginRun(ctx context.Context, r *Run) (int64, error) {
 // digest and runtime version, output, thinking, counts, durations, done
 // reason, status and error, the boxes read from its answer and whether
 // the answer fits its schema. The prompts, images and options stay as begun.
-func (s *Store) FinishRun(ctx context.Context, r *Run) error {
+func (s *Store) FinishRun(ctx context.Context, r *core.Run) error {
 	if r.Status == core.StatusRunning || r.Status == "" {
 		return s.errorf("finish run %d: status %q is not an end state", r.ID, r.Status)
 	}
@@ -202,9 +202,9 @@ SELECT r.id, coalesce(r.session_id, 0), r.started_at, coalesce(r.finished_at, ''
 FROM runs r LEFT JOIN studies st ON st.key = r.study_key`
 
 // scanRun reads one row of selectRuns.
-func scanRun(rows *sql.Rows) (Run, error) {
+func scanRun(rows *sql.Rows) (core.Run, error) {
 	var (
-		r                   Run
+		r                   core.Run
 		started, finished   string
 		opts, status, shas  string
 		paths, keys         string
@@ -221,45 +221,45 @@ func scanRun(rows *sql.Rows) (Run, error) {
 		&r.Thinking, &r.StudyKey, &r.Rating, &r.Notes, &r.StudyModality, &r.StudyDescription, &r.BurnInRisk,
 		&r.Recipe.Name, &r.Recipe.Version, &r.Recipe.Hash, &r.RecipeJSON, &labels, &geom, &boxes,
 		&r.SchemaHash, &r.SchemaValid, &r.SchemaError, &r.PromptVersion, &measures); err != nil {
-		return Run{}, err
+		return core.Run{}, err
 	}
 	var err error
 	if r.StartedAt, err = parseTime(started); err != nil {
-		return Run{}, fmt.Errorf("run %d: started_at: %w", r.ID, err)
+		return core.Run{}, fmt.Errorf("run %d: started_at: %w", r.ID, err)
 	}
 	if finished != "" {
 		if r.FinishedAt, err = parseTime(finished); err != nil {
-			return Run{}, fmt.Errorf("run %d: finished_at: %w", r.ID, err)
+			return core.Run{}, fmt.Errorf("run %d: finished_at: %w", r.ID, err)
 		}
 	}
 	if err := json.Unmarshal([]byte(opts), &r.Options); err != nil {
-		return Run{}, fmt.Errorf("run %d: options: %w", r.ID, err)
+		return core.Run{}, fmt.Errorf("run %d: options: %w", r.ID, err)
 	}
 	if labels != "[]" {
 		if err := json.Unmarshal([]byte(labels), &r.ImageLabels); err != nil {
-			return Run{}, fmt.Errorf("run %d: image labels: %w", r.ID, err)
+			return core.Run{}, fmt.Errorf("run %d: image labels: %w", r.ID, err)
 		}
 	}
 	if geom != "[]" {
 		if err := json.Unmarshal([]byte(geom), &r.ImageGeometry); err != nil {
-			return Run{}, fmt.Errorf("run %d: image geometry: %w", r.ID, err)
+			return core.Run{}, fmt.Errorf("run %d: image geometry: %w", r.ID, err)
 		}
 	}
 	if measures != "[]" {
 		if err := json.Unmarshal([]byte(measures), &r.Measurements); err != nil {
-			return Run{}, fmt.Errorf("run %d: measurements: %w", r.ID, err)
+			return core.Run{}, fmt.Errorf("run %d: measurements: %w", r.ID, err)
 		}
 	}
 	if boxes != "[]" {
 		if err := json.Unmarshal([]byte(boxes), &r.Boxes); err != nil {
-			return Run{}, fmt.Errorf("run %d: boxes: %w", r.ID, err)
+			return core.Run{}, fmt.Errorf("run %d: boxes: %w", r.ID, err)
 		}
 	}
 	if shas != "" {
 		r.ImageSHA256 = strings.Split(shas, ",")
 		var ps []string
 		if err := json.Unmarshal([]byte(paths), &ps); err != nil {
-			return Run{}, fmt.Errorf("run %d: source paths: %w", r.ID, err)
+			return core.Run{}, fmt.Errorf("run %d: source paths: %w", r.ID, err)
 		}
 		if strings.Join(ps, "") != "" {
 			r.SourcePaths = ps

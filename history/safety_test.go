@@ -27,7 +27,7 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 		{"thinking", "\r=1", "'\r=1"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
-			r := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK}
+			r := &core.Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK}
 			switch tc.field {
 			case "prompt":
 				r.Prompt = tc.text
@@ -49,10 +49,10 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 				}
 			}
 			var cs, jl bytes.Buffer
-			if _, err := s.Export(ctx, &cs, FormatCSV, Filter{}, false); err != nil {
+			if _, err := s.Export(ctx, &cs, FormatCSV, core.Filter{}, false); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Export(ctx, &jl, FormatJSONL, Filter{}, false); err != nil {
+			if _, err := s.Export(ctx, &jl, FormatJSONL, core.Filter{}, false); err != nil {
 				t.Fatal(err)
 			}
 			table, err := csv.NewReader(&cs).ReadAll()
@@ -94,7 +94,7 @@ func TestExportPHI(t *testing.T) {
 	if err := s.PutImage(ctx, img); err != nil {
 		t.Fatal(err)
 	}
-	r := &Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, StudyKey: key, Source: "Doe^Jane.dcm",
+	r := &core.Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, StudyKey: key, Source: "Doe^Jane.dcm",
 		ImageSHA256: []string{img.SHA256}, SourcePaths: []string{"/data/Doe^Jane/Doe^Jane.dcm"}}
 	if _, err := s.SaveRun(ctx, r); err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func TestExportPHI(t *testing.T) {
 		phi    bool
 	}{{FormatCSV, false}, {FormatCSV, true}, {FormatJSONL, false}, {FormatJSONL, true}} {
 		var b bytes.Buffer
-		if _, err := s.Export(ctx, &b, tc.format, Filter{}, tc.phi); err != nil {
+		if _, err := s.Export(ctx, &b, tc.format, core.Filter{}, tc.phi); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Count(b.String(), "Doe^Jane"); (got > 0) != tc.phi {
@@ -140,7 +140,7 @@ func TestBurnInRiskStored(t *testing.T) {
 		prompt string
 		risk   bool
 	}{{"plain", false}, {"ultrasound", true}} {
-		r := &Run{StartedAt: time.Now(), Model: "m", Prompt: tc.prompt, Status: core.StatusOK, BurnInRisk: tc.risk}
+		r := &core.Run{StartedAt: time.Now(), Model: "m", Prompt: tc.prompt, Status: core.StatusOK, BurnInRisk: tc.risk}
 		if _, err := s.SaveRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +156,7 @@ func TestBurnInRiskStored(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if _, err := s.Export(ctx, &b, FormatJSONL, Filter{}, false); err != nil || strings.Count(b.String(), `"burn_in_risk":true`) != 1 {
+	if _, err := s.Export(ctx, &b, FormatJSONL, core.Filter{}, false); err != nil || strings.Count(b.String(), `"burn_in_risk":true`) != 1 {
 		t.Errorf("export: %v\n%s", err, b.String())
 	}
 }

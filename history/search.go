@@ -3,11 +3,12 @@ package history
 import (
 	"context"
 	"encoding/json"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"strings"
 )
 
 // Search returns the runs that match f, newest first by start time.
-func (s *Store) Search(ctx context.Context, f Filter) ([]Run, error) {
+func (s *Store) Search(ctx context.Context, f core.Filter) ([]core.Run, error) {
 	runs, err := s.search(ctx, f)
 	if err != nil {
 		return nil, s.errorf("search runs: %w", err)
@@ -15,7 +16,7 @@ func (s *Store) Search(ctx context.Context, f Filter) ([]Run, error) {
 	return runs, nil
 }
 
-func (s *Store) search(ctx context.Context, f Filter) ([]Run, error) {
+func (s *Store) search(ctx context.Context, f core.Filter) ([]core.Run, error) {
 	q := ftsQuery(f.Text)
 	if q == "" && strings.TrimSpace(f.Text) != "" {
 		return nil, nil // only punctuation: nothing can match
@@ -65,7 +66,7 @@ func (s *Store) search(ctx context.Context, f Filter) ([]Run, error) {
 
 // conditions are the SQL conditions on runs r for f's filters other than
 // its text, with their arguments.
-func conditions(f Filter) (where []string, args []any) {
+func conditions(f core.Filter) (where []string, args []any) {
 	if f.Model != "" {
 		where = append(where, `r.model = ?`)
 		args = append(args, f.Model)
@@ -131,7 +132,7 @@ func (s *Store) ids(ctx context.Context, query string, args ...any) ([]int64, er
 }
 
 // runsByID reads the runs with the given ids, newest first.
-func (s *Store) runsByID(ctx context.Context, ids []int64) ([]Run, error) {
+func (s *Store) runsByID(ctx context.Context, ids []int64) ([]core.Run, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -34,7 +34,7 @@ func TestTemplateVersions(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	const schema = `{"type": "object", "properties": {"answer": {"enum": ["yes", "no"]}}}`
 	const compact = `{"type":"object","properties":{"answer":{"enum":["yes","no"]}}}`
-	saves := []PromptTemplate{
+	saves := []core.PromptTemplate{
 		{Name: "effusion", System: "sys", Prompt: "Is there an effusion?"},
 		{Name: "effusion", System: "sys", Prompt: "Is there an effusion?"}, // the same: no new version
 		{Name: "effusion", System: "sys", Prompt: "Is there a pleural effusion?"},
@@ -113,7 +113,7 @@ func TestRunsByPromptVersion(t *testing.T) {
 	a := core.PromptVersion("", "Is there an effusion?", "", "")
 	b := core.PromptVersion("", "Is there a pleural effusion?", "", "")
 	for i, v := range []string{a, b, a} {
-		r := &Run{StartedAt: time.Unix(int64(1000+i), 0), Prompt: "p", Model: "m", Status: core.StatusOK, PromptVersion: v}
+		r := &core.Run{StartedAt: time.Unix(int64(1000+i), 0), Prompt: "p", Model: "m", Status: core.StatusOK, PromptVersion: v}
 		if _, err := s.SaveRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func TestRunsByPromptVersion(t *testing.T) {
 		prefix string
 		want   int
 	}{{a, 2}, {a[:6], 2}, {b, 1}, {"ffffffffffff", 0}} {
-		runs, err := s.Search(ctx, Filter{PromptVersion: f.prefix})
+		runs, err := s.Search(ctx, core.Filter{PromptVersion: f.prefix})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestRunMeasurementsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	m := []core.Measurement{{Kind: "rectangle", Frame: 3, Plane: "coronal", X: 1, Y: 2, W: 3, H: 4, N: 12, Mean: 40.5, SD: 2, Min: 30, Max: 50, Units: "HU", AreaMM2: 7.5}}
-	r := &Run{StartedAt: time.Unix(1000, 0), Prompt: "p", Model: "m", Status: core.StatusOK, Measurements: m}
+	r := &core.Run{StartedAt: time.Unix(1000, 0), Prompt: "p", Model: "m", Status: core.StatusOK, Measurements: m}
 	if _, err := s.SaveRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}

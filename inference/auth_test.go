@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/httpauth"
 )
 
@@ -289,22 +290,22 @@ func TestNoCredentialsInErrors(t *testing.T) {
 		},
 		"client chat, server echoes token": func() string {
 			u, _ := url.Parse(echo.URL)
-			res, err := NewBearerClient(u, token).Chat(ctx, Request{Model: "m", Prompt: "hi"}, nil)
+			res, err := NewBearerClient(u, token).Chat(ctx, core.Request{Model: "m", Prompt: "hi"}, nil)
 			return errText(err) + " | " + res.Error
 		},
 		"client chat, user in url, server down": func() string {
 			u, _ := url.Parse(down)
-			res, err := NewClient(u, nil).Chat(ctx, Request{Model: "m", Prompt: "hi"}, nil)
+			res, err := NewClient(u, nil).Chat(ctx, core.Request{Model: "m", Prompt: "hi"}, nil)
 			return errText(err) + " | " + res.Error
 		},
 		"openai chat, server down": func() string {
 			c, _ := NewOpenAIClient(down+"/v1", token)
-			res, err := c.Chat(ctx, Request{Model: "m", Prompt: "hi"}, nil)
+			res, err := c.Chat(ctx, core.Request{Model: "m", Prompt: "hi"}, nil)
 			return errText(err) + " | " + res.Error + " | " + c.URL()
 		},
 		"openai chat, server echoes key": func() string {
 			c, _ := NewOpenAIClient(up+"/v1", token)
-			res, err := c.Chat(ctx, Request{Model: "m", Prompt: "hi"}, nil)
+			res, err := c.Chat(ctx, core.Request{Model: "m", Prompt: "hi"}, nil)
 			return errText(err) + " | " + res.Error
 		},
 		"openai models, server echoes basic auth": func() string {

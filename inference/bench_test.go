@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // BenchmarkSideBySide sends 4 prompts to the demo model one after another
@@ -34,13 +35,13 @@ func BenchmarkSideBySide(b *testing.B) {
 	if _, err := demomodel.Write(path); err != nil {
 		b.Fatal(err)
 	}
-	if err := c.ImportGGUF(ctx, DemoModelName, path, "", nil); err != nil {
+	if err := c.ImportGGUF(ctx, core.DemoModelName, path, "", nil); err != nil {
 		b.Fatal(err)
 	}
 	const n, tokens = 4, 32
-	req := func(i int) Request {
+	req := func(i int) core.Request {
 		s := i + 1
-		return Request{Model: DemoModelName, Prompt: fmt.Sprintf("Describe finding %d", i), Options: Options{NumPredict: tokens, NumCtx: 4096, Seed: &s}}
+		return core.Request{Model: core.DemoModelName, Prompt: fmt.Sprintf("Describe finding %d", i), Options: core.Options{NumPredict: tokens, NumCtx: 4096, Seed: &s}}
 	}
 	one := func(i int) int {
 		res, err := c.Chat(ctx, req(i), nil)

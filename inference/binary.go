@@ -3,6 +3,7 @@ package inference
 import (
 	"errors"
 	"fmt"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,7 +111,7 @@ func searchStarts() []string {
 // the working directory (the folder holding scripts/setup.sh), or "".
 func SourceTree() string {
 	for _, dir := range searchStarts() {
-		if isExecutable(filepath.Join(dir, SetupCommand)) {
+		if isExecutable(filepath.Join(dir, core.SetupCommand)) {
 			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 				return dir
 			}
@@ -121,17 +122,17 @@ func SourceTree() string {
 
 // InstallCommand installs the Ollama version the workbench manages onto
 // PATH, where [FindBinary] finds it, with Ollama's own installer.
-const InstallCommand = "curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION=" + RuntimeVersion + " sh"
+const InstallCommand = "curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION=" + core.RuntimeVersion + " sh"
 
 // RuntimeHelp says how to get the runtime: in a source checkout, the
 // command that builds it there; elsewhere (a `go install`ed binary), the
 // command that installs Ollama onto PATH, or the bundle that carries it.
 func RuntimeHelp() string {
 	if dir := SourceTree(); dir != "" {
-		return fmt.Sprintf("run %s to build Ollama %s into %s", filepath.Join(dir, SetupCommand), RuntimeVersion, filepath.Join(dir, "build", "ollama"))
+		return fmt.Sprintf("run %s to build Ollama %s into %s", filepath.Join(dir, core.SetupCommand), core.RuntimeVersion, filepath.Join(dir, "build", "ollama"))
 	}
 	return fmt.Sprintf("install Ollama %s with `%s` (it puts ollama on PATH), use the medgemma-workbench bundle (it carries the runtime in %s/ beside the binary), or build it in a source checkout with %s",
-		RuntimeVersion, InstallCommand, BundleRuntimeDir, SetupCommand)
+		core.RuntimeVersion, InstallCommand, BundleRuntimeDir, core.SetupCommand)
 }
 
 func isExecutable(p string) bool {

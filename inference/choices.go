@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"math"
 )
 
@@ -15,7 +16,7 @@ import (
 // logits before the constraint). The probabilities returned are those,
 // normalised over the choices (they sum to 1). The prompt is the same
 // each time, so the runtime reuses its cache; nothing is logged.
-func (c *Client) ScoreChoices(ctx context.Context, req Request, choices []string) (map[string]float64, error) {
+func (c *Client) ScoreChoices(ctx context.Context, req core.Request, choices []string) (map[string]float64, error) {
 	if len(choices) < 2 {
 		return nil, errors.New("score choices: want at least two choices")
 	}

@@ -99,14 +99,14 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 }
 
 // Models lists the models the server has.
-func (c *Client) Models(ctx context.Context) ([]Model, error) {
+func (c *Client) Models(ctx context.Context) ([]core.Model, error) {
 	resp, err := c.api.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list models at %s: %w", c.URL(), c.err(err))
 	}
-	out := make([]Model, 0, len(resp.Models))
+	out := make([]core.Model, 0, len(resp.Models))
 	for _, m := range resp.Models {
-		out = append(out, Model{
+		out = append(out, core.Model{
 			Name:         m.Name,
 			Digest:       m.Digest,
 			Size:         m.Size,
@@ -122,25 +122,25 @@ func (c *Client) Models(ctx context.Context) ([]Model, error) {
 
 // IsDemo reports whether name is the offline demo model.
 func IsDemo(name string) bool {
-	return name == DemoModelName || name == DemoModelName+":latest"
+	return name == core.DemoModelName || name == core.DemoModelName+":latest"
 }
 
 // FindModel returns the named model, matching "name" to "name:latest". The
 // error wraps [ErrUnknownModel] and says how to get models.
-func (c *Client) FindModel(ctx context.Context, name string) (Model, error) {
+func (c *Client) FindModel(ctx context.Context, name string) (core.Model, error) {
 	models, err := c.Models(ctx)
 	if err != nil {
-		return Model{}, err
+		return core.Model{}, err
 	}
 	for _, m := range models {
 		if m.Name == name || m.Name == name+":latest" || strings.TrimSuffix(m.Name, ":latest") == name {
 			return m, nil
 		}
 	}
-	return Model{}, fmt.Errorf("model %q: %w: the runtime has %s; run `medgemma-workbench models pull %s` or `medgemma-workbench models demo`", name, ErrUnknownModel, modelNames(models), name)
+	return core.Model{}, fmt.Errorf("model %q: %w: the runtime has %s; run `medgemma-workbench models pull %s` or `medgemma-workbench models demo`", name, ErrUnknownModel, modelNames(models), name)
 }
 
-func modelNames(ms []Model) string {
+func modelNames(ms []core.Model) string {
 	if len(ms) == 0 {
 		return "no models"
 	}
@@ -159,7 +159,7 @@ func modelNames(ms []Model) string {
 // longer than the client's timeouts) StatusError, the partial output and
 // the error's text. The error is nil only for StatusOK; an answer cut off
 // by num_predict or num_ctx is StatusOK with Truncated set.
-func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (Result, error) {
+func (c *Client) Chat(ctx context.Context, req core.Request, onChunk func(string)) (core.Result, error) {
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	first := c.FirstChunkTimeout
@@ -169,7 +169,7 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 	dog := startWatchdog(cancel, first+time.Duration(len(req.Images))*FirstChunkPerImage, c.StallTimeout)
 	defer dog.stop()
 
-	a := answer{res: Result{Model: req.Model, Status: StatusOK, NumCtx: req.Options.NumCtx}, onChunk: onChunk, start: time.Now()}
+	a := answer{res: core.Result{Model: req.Model, Status: core.StatusOK, NumCtx: req.Options.NumCtx}, onChunk: onChunk, start: time.Now()}
 	err := c.err(c.api.Chat(cctx, chatRequest(req), func(r api.ChatResponse) error {
 		dog.chunk()
 		a.read(r)
@@ -181,7 +181,7 @@ func (c *Client) Chat(ctx context.Context, req Request, onChunk func(string)) (R
 }
 
 // chatRequest is req as Ollama's streamed chat request.
-func chatRequest(req Request) *api.ChatRequest {
+func chatRequest(req core.Request) *api.ChatRequest {
 	stream, no := true, false
 	areq := &api.ChatRequest{
 		Model:    req.Model,
@@ -242,7 +242,7 @@ func (w *watchdog) stop() { w.timer.Stop() }
 // answer collects a streamed answer: the text (thinking kept apart, leading
 // blanks dropped) sent on to onChunk as it comes, and the final counts.
 type answer struct {
-	res          Result
+	res          core.Result
 	out, thought strings.Builder
 	split        thinkingSplitter
 	onChunk      func(string)
@@ -320,7 +320,7 @@ func (a *answer) emit(text, thinking string) {
 }
 
 // finish flushes what the splitter held back and returns the result so far.
-func (a *answer) finish() Result {
+func (a *answer) finish() core.Result {
 	a.emit(a.split.Flush())
 	res := a.res
 	res.Output = a.out.String()
@@ -335,9 +335,9 @@ func (a *answer) finish() Result {
 // classify sets the result's status from how the stream ended (ctx is the
 // caller's, cctx the request's with the watchdog's cause, err the API
 // client's) and returns the error that says what happened.
-func classify(ctx, cctx context.Context, model string, res Result, end streamEnd, err error) (Result, error) {
-	fail := func(err error) (Result, error) {
-		res.Status = StatusError
+func classify(ctx, cctx context.Context, model string, res core.Result, end streamEnd, err error) (core.Result, error) {
+	fail := func(err error) (core.Result, error) {
+		res.Status = core.StatusError
 		res.Error = err.Error()
 		return res, err
 	}
@@ -350,7 +350,7 @@ func classify(ctx, cctx context.Context, model string, res Result, end streamEnd
 	case ctx.Err() != nil:
 		// Checked first: the API client may end a cancelled stream without
 		// an error.
-		res.Status = StatusCancelled
+		res.Status = core.StatusCancelled
 		res.DoneReason = core.DoneCancelled
 		res.Error = "cancelled"
 		return res, fmt.Errorf("chat with %s: %w", model, ctx.Err())

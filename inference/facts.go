@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/ollama/ollama/api"
 )
 
@@ -21,10 +22,10 @@ var ErrContextTooSmall = errors.New("request does not fit the context window")
 
 // Facts returns the facts of the named model. An unknown model's error
 // wraps [ErrUnknownModel].
-func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
+func (c *Client) Facts(ctx context.Context, name string) (core.Facts, error) {
 	m, err := c.FindModel(ctx, name)
 	if err != nil {
-		return Facts{}, err
+		return core.Facts{}, err
 	}
 	// /api/show reads the model file's header (for a Gemma vocabulary,
 	// a quarter of a second): its answer is kept per digest.
@@ -36,9 +37,9 @@ func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
 	if err != nil {
 		var se api.StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
-			return Facts{}, fmt.Errorf("model %q: %w: %s", name, ErrUnknownModel, se.ErrorMessage)
+			return core.Facts{}, fmt.Errorf("model %q: %w: %s", name, ErrUnknownModel, se.ErrorMessage)
 		}
-		return Facts{}, fmt.Errorf("show model %s: %w", name, c.err(err))
+		return core.Facts{}, fmt.Errorf("show model %s: %w", name, c.err(err))
 	}
 	f := factsFrom(m, show)
 	c.facts.put(m.Digest, f)
@@ -49,12 +50,12 @@ func (c *Client) Facts(ctx context.Context, name string) (Facts, error) {
 // model files, so its facts never change.
 type factsCache struct {
 	mu sync.Mutex
-	m  map[string]Facts
+	m  map[string]core.Facts
 }
 
-func (fc *factsCache) get(digest string) (Facts, bool) {
+func (fc *factsCache) get(digest string) (core.Facts, bool) {
 	if fc == nil || digest == "" {
-		return Facts{}, false
+		return core.Facts{}, false
 	}
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
@@ -62,20 +63,20 @@ func (fc *factsCache) get(digest string) (Facts, bool) {
 	return f, ok
 }
 
-func (fc *factsCache) put(digest string, f Facts) {
+func (fc *factsCache) put(digest string, f core.Facts) {
 	if fc == nil || digest == "" {
 		return
 	}
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	if fc.m == nil {
-		fc.m = map[string]Facts{}
+		fc.m = map[string]core.Facts{}
 	}
 	fc.m[digest] = f
 }
 
-func factsFrom(m Model, show *api.ShowResponse) Facts {
-	f := Facts{
+func factsFrom(m core.Model, show *api.ShowResponse) core.Facts {
+	f := core.Facts{
 		Name: m.Name, Digest: m.Digest, Size: m.Size, Demo: m.Demo, ModifiedAt: m.ModifiedAt,
 		Family:       show.Details.Family,
 		Parameters:   show.Details.ParameterSize,
@@ -126,7 +127,7 @@ const (
 // EstimatePromptTokens is a generous estimate of the prompt tokens a
 // request takes: its images at 260 tokens each and its text at one token
 // per three bytes, plus the chat template's markers.
-func EstimatePromptTokens(req Request) int {
+func EstimatePromptTokens(req core.Request) int {
 	n := templateOverhead
 	for _, s := range []string{req.System, req.Prompt} {
 		if s != "" {
@@ -140,8 +141,8 @@ func EstimatePromptTokens(req Request) int {
 // sent (num_ctx always set, num_predict bounded by the room left) and the
 // numbers behind it.
 type Plan struct {
-	Request      Request
-	Facts        Facts
+	Request      core.Request
+	Facts        core.Facts
 	PromptTokens int
 	// Raised is true when num_ctx was raised above the default to fit.
 	Raised bool
@@ -156,7 +157,7 @@ type Plan struct {
 // never truncated. When num_predict is unset it is bounded by the room
 // left, so the runtime stops with done_reason "length" instead of shifting
 // the context.
-func Preflight(req Request, f Facts) (Plan, error) {
+func Preflight(req core.Request, f core.Facts) (Plan, error) {
 	p := Plan{Request: req, Facts: f, PromptTokens: EstimatePromptTokens(req)}
 	if len(req.Images) > 0 && !f.Can("vision") {
 		return p, fmt.Errorf("model %s cannot read images (capabilities: %v): it was built without its vision tower; "+

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // ownerAndFollower starts a managed runtime on dir (the owner, serving
@@ -33,7 +34,7 @@ func ownerAndFollower(ctx context.Context, t *testing.T, dir string, parallel in
 		if _, err := demomodel.Write(gguf); err != nil {
 			t.Fatal(err)
 		}
-		if err := oc.ImportGGUF(ctx, DemoModelName, gguf, "", nil); err != nil {
+		if err := oc.ImportGGUF(ctx, core.DemoModelName, gguf, "", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,7 +117,7 @@ func TestOwnerKeepsItsServerForOthersRequests(t *testing.T) {
 	defer cancel()
 	owner, _, follower, fc := ownerAndFollower(ctx, t, t.TempDir(), 4, true)
 	type answer struct {
-		res Result
+		res core.Result
 		err error
 		at  time.Time
 	}
@@ -129,8 +130,8 @@ func TestOwnerKeepsItsServerForOthersRequests(t *testing.T) {
 			defer end()
 			temp, seed := 1.0, i+1
 			var once sync.Once
-			res, err := fc.Chat(ctx, Request{Model: DemoModelName, Prompt: "Tell me a long story.",
-				Options: Options{NumPredict: 200, Temperature: &temp, Seed: &seed}}, func(string) { once.Do(started.Done) })
+			res, err := fc.Chat(ctx, core.Request{Model: core.DemoModelName, Prompt: "Tell me a long story.",
+				Options: core.Options{NumPredict: 200, Temperature: &temp, Seed: &seed}}, func(string) { once.Do(started.Done) })
 			once.Do(started.Done)
 			answers <- answer{res, err, time.Now()}
 		}()
@@ -140,7 +141,7 @@ func TestOwnerKeepsItsServerForOthersRequests(t *testing.T) {
 	stopped := time.Now()
 	for range 4 {
 		a := <-answers
-		if a.err != nil || a.res.Status != StatusOK || a.res.EvalCount == 0 {
+		if a.err != nil || a.res.Status != core.StatusOK || a.res.EvalCount == 0 {
 			t.Errorf("a request in flight when the owner stopped: %v, status %s, %d tokens", a.err, a.res.Status, a.res.EvalCount)
 		}
 		if a.at.After(stopped) {

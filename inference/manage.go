@@ -44,10 +44,10 @@ type progressMeter struct {
 	resumed  int64               // bytes already there when each layer was first seen
 	status   string
 	throttle throttle
-	fn       func(Progress)
+	fn       func(core.Progress)
 }
 
-func newProgressMeter(every time.Duration, fn func(Progress)) *progressMeter {
+func newProgressMeter(every time.Duration, fn func(core.Progress)) *progressMeter {
 	if every <= 0 {
 		every = DefaultProgressInterval
 	}
@@ -73,8 +73,8 @@ func (m *progressMeter) update(now time.Time, r api.ProgressResponse) {
 	}
 }
 
-func (m *progressMeter) snapshot(now time.Time) Progress {
-	p := Progress{Status: m.status}
+func (m *progressMeter) snapshot(now time.Time) core.Progress {
+	p := core.Progress{Status: m.status}
 	for _, l := range m.layers {
 		p.Completed += l[0]
 		p.Total += l[1]
@@ -97,7 +97,7 @@ func (m *progressMeter) snapshot(now time.Time) Progress {
 // already fetched are kept by the runtime and a later pull of the same
 // name resumes from them. On failure no model of that name is left
 // registered unless one was there before.
-func (c *Client) Pull(ctx context.Context, name string, every time.Duration, progress func(Progress)) error {
+func (c *Client) Pull(ctx context.Context, name string, every time.Duration, progress func(core.Progress)) error {
 	_, before := c.FindModel(ctx, name)
 	m := newProgressMeter(every, progress)
 	err := c.err(c.api.Pull(ctx, &api.PullRequest{Model: name}, func(r api.ProgressResponse) error {
@@ -141,7 +141,7 @@ func (c *Client) Delete(ctx context.Context, name string) error {
 // ImportGGUF creates model name from a GGUF file: the file is uploaded as
 // a blob and the model created from it, quantized when quantize is not
 // empty. Vision works when the GGUF carries its vision tower.
-func (c *Client) ImportGGUF(ctx context.Context, name, path, quantize string, progress func(Progress)) error {
+func (c *Client) ImportGGUF(ctx context.Context, name, path, quantize string, progress func(core.Progress)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("import %s: %w: %v; give the path of a .gguf file", path, ErrBadModelFile, err)
@@ -163,7 +163,7 @@ func (c *Client) ImportGGUF(ctx context.Context, name, path, quantize string, pr
 // (config.json, *.safetensors shards, tokenizer files), converted by the
 // runtime, quantized when quantize is not empty (the vision tower is kept
 // at full precision).
-func (c *Client) ImportSafetensors(ctx context.Context, name, dir, quantize string, progress func(Progress)) error {
+func (c *Client) ImportSafetensors(ctx context.Context, name, dir, quantize string, progress func(core.Progress)) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("import %s: %w: %v; give a Hugging Face model folder", dir, ErrBadModelFile, err)
@@ -201,7 +201,7 @@ func (c *Client) ImportSafetensors(ctx context.Context, name, dir, quantize stri
 	return c.create(ctx, name, files, quantize, progress)
 }
 
-func (c *Client) upload(ctx context.Context, path string, progress func(Progress)) (string, error) {
+func (c *Client) upload(ctx context.Context, path string, progress func(core.Progress)) (string, error) {
 	digest, err := FileDigest(path)
 	if err != nil {
 		return "", fmt.Errorf("import %s: %w: %v", path, ErrBadModelFile, err)
@@ -212,7 +212,7 @@ func (c *Client) upload(ctx context.Context, path string, progress func(Progress
 	}
 	defer f.Close()
 	if progress != nil {
-		progress(Progress{Status: "uploading " + filepath.Base(path)})
+		progress(core.Progress{Status: "uploading " + filepath.Base(path)})
 	}
 	if err := c.api.CreateBlob(ctx, digest, f); err != nil {
 		return "", fmt.Errorf("upload %s: %w", path, c.err(err))
@@ -220,7 +220,7 @@ func (c *Client) upload(ctx context.Context, path string, progress func(Progress
 	return digest, nil
 }
 
-func (c *Client) create(ctx context.Context, name string, files map[string]string, quantize string, progress func(Progress)) error {
+func (c *Client) create(ctx context.Context, name string, files map[string]string, quantize string, progress func(core.Progress)) error {
 	if quantize != "" && !core.IsQuantization(quantize) {
 		return fmt.Errorf("import %s: quantization %q is not supported; use one of %s: %w", name, quantize, strings.Join(Quantizations, ", "), ErrBadModelFile)
 	}
@@ -243,14 +243,14 @@ func (c *Client) create(ctx context.Context, name string, files map[string]strin
 func FileDigest(path string) (string, error) { return digest.File(path) }
 
 // Loaded lists the models the runtime has in memory and where they run.
-func (c *Client) Loaded(ctx context.Context) ([]Loaded, error) {
+func (c *Client) Loaded(ctx context.Context) ([]core.Loaded, error) {
 	ps, err := c.api.ListRunning(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list running models at %s: %w", c.URL(), c.err(err))
 	}
-	out := make([]Loaded, 0, len(ps.Models))
+	out := make([]core.Loaded, 0, len(ps.Models))
 	for _, m := range ps.Models {
-		out = append(out, Loaded{Name: m.Name, Digest: m.Digest, Size: m.Size, SizeVRAM: m.SizeVRAM, NumCtx: m.ContextLength, ExpiresAt: m.ExpiresAt})
+		out = append(out, core.Loaded{Name: m.Name, Digest: m.Digest, Size: m.Size, SizeVRAM: m.SizeVRAM, NumCtx: m.ContextLength, ExpiresAt: m.ExpiresAt})
 	}
 	return out, nil
 }

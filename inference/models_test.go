@@ -21,6 +21,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/inference/demomodel"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 const textOnlyName = "demo-text-only"
@@ -74,7 +75,7 @@ func demoRuntime(t *testing.T) (*Runtime, *Client) {
 		if _, shared.err = demomodel.Write(demo); shared.err != nil {
 			return
 		}
-		if shared.err = c.ImportGGUF(ctx, DemoModelName, demo, "", nil); shared.err != nil {
+		if shared.err = c.ImportGGUF(ctx, core.DemoModelName, demo, "", nil); shared.err != nil {
 			return
 		}
 		text := filepath.Join(shared.dir, "text.gguf")
@@ -93,7 +94,7 @@ func demoRuntime(t *testing.T) (*Runtime, *Client) {
 	return shared.rt, c
 }
 
-func crImage(t *testing.T) Image {
+func crImage(t *testing.T) core.Image {
 	t.Helper()
 	im, err := dicomview.Load(dicomtest.File(t, "4.dcm"))
 	if err != nil {
@@ -111,7 +112,7 @@ func seed(n int) *int { return &n }
 func TestFactsAndVisionPreflight(t *testing.T) {
 	_, c := demoRuntime(t)
 	ctx := context.Background()
-	demo, err := c.Facts(ctx, DemoModelName)
+	demo, err := c.Facts(ctx, core.DemoModelName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,11 +129,11 @@ func TestFactsAndVisionPreflight(t *testing.T) {
 	if text.Can("vision") || !text.Can("completion") || text.ParameterCount >= demo.ParameterCount {
 		t.Errorf("text-only facts = %+v", text)
 	}
-	if _, err := Preflight(Request{Model: textOnlyName, Prompt: "x", Images: []Image{crImage(t)}}, text); !errors.Is(err, ErrNoVision) {
+	if _, err := Preflight(core.Request{Model: textOnlyName, Prompt: "x", Images: []core.Image{crImage(t)}}, text); !errors.Is(err, ErrNoVision) {
 		t.Errorf("image to the text-only model: err = %v, want ErrNoVision", err)
 	}
 	// Without an image it answers.
-	p, err := Preflight(Request{Model: textOnlyName, Prompt: "hello", Options: Options{NumPredict: 4, Seed: seed(1)}}, text)
+	p, err := Preflight(core.Request{Model: textOnlyName, Prompt: "hello", Options: core.Options{NumPredict: 4, Seed: seed(1)}}, text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,13 +148,13 @@ func TestFactsAndVisionPreflight(t *testing.T) {
 func TestLongPromptRaisesNumCtx(t *testing.T) {
 	_, c := demoRuntime(t)
 	ctx := context.Background()
-	f, err := c.Facts(ctx, DemoModelName)
+	f, err := c.Facts(ctx, core.DemoModelName)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// As long as 16 slices' worth of tokens; text because the vision tower
 	// takes seconds per image on a CPU.
-	req := Request{Model: DemoModelName, Prompt: strings.Repeat("lung ", 2600), Options: Options{NumPredict: 4, Seed: seed(1)}}
+	req := core.Request{Model: core.DemoModelName, Prompt: strings.Repeat("lung ", 2600), Options: core.Options{NumPredict: 4, Seed: seed(1)}}
 	p, err := Preflight(req, f)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestLongPromptRaisesNumCtx(t *testing.T) {
 	// 520 images do not fit the demo model's 131,072 tokens (MedGemma
 	// 4B's): refused up front.
 	req.Prompt = "Compare these slices."
-	req.Images = make([]Image, 520)
+	req.Images = make([]core.Image, 520)
 	if _, err := Preflight(req, f); !errors.Is(err, ErrContextTooSmall) {
 		t.Errorf("520 images: err = %v, want ErrContextTooSmall", err)
 	}
@@ -186,11 +187,11 @@ func TestLongPromptRaisesNumCtx(t *testing.T) {
 
 func TestLengthIsTruncated(t *testing.T) {
 	_, c := demoRuntime(t)
-	res, err := c.Chat(context.Background(), Request{Model: DemoModelName, Prompt: "Describe", Options: Options{NumPredict: 3, Seed: seed(1)}}, nil)
+	res, err := c.Chat(context.Background(), core.Request{Model: core.DemoModelName, Prompt: "Describe", Options: core.Options{NumPredict: 3, Seed: seed(1)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.DoneReason != "length" || !res.Truncated || res.Status != StatusOK {
+	if res.DoneReason != "length" || !res.Truncated || res.Status != core.StatusOK {
 		t.Errorf("num_predict 3: %+v, want done_reason length, truncated", res)
 	}
 }
@@ -205,7 +206,7 @@ func TestStallTimesOut(t *testing.T) {
 	var chunks atomic.Int32
 	begin := time.Now()
 	var stalledAt time.Time
-	res, err := c.Chat(context.Background(), Request{Model: DemoModelName, Prompt: "Describe", Options: Options{NumPredict: 2000, Seed: seed(2)}}, func(string) {
+	res, err := c.Chat(context.Background(), core.Request{Model: core.DemoModelName, Prompt: "Describe", Options: core.Options{NumPredict: 2000, Seed: seed(2)}}, func(string) {
 		if chunks.Add(1) == 1 {
 			for _, pid := range rt.RunnerPIDs() {
 				if syscall.Kill(pid, syscall.SIGSTOP) == nil {
@@ -222,7 +223,7 @@ func TestStallTimesOut(t *testing.T) {
 	}
 	waited := time.Since(stalledAt)
 	t.Logf("stalled after %d chunks; error after %s: %v", chunks.Load(), waited.Round(time.Millisecond), err)
-	if !errors.Is(err, ErrStalled) || res.Status != StatusError || res.Output == "" {
+	if !errors.Is(err, ErrStalled) || res.Status != core.StatusError || res.Output == "" {
 		t.Fatalf("err = %v, status %s, output %q; want ErrStalled with the partial answer", err, res.Status, res.Output)
 	}
 	if waited > 5*time.Second {
@@ -230,7 +231,7 @@ func TestStallTimesOut(t *testing.T) {
 	}
 	_ = begin
 	// The runtime answers again.
-	if _, err := c0.Chat(context.Background(), Request{Model: DemoModelName, Prompt: "again", Options: Options{NumPredict: 4}}, nil); err != nil {
+	if _, err := c0.Chat(context.Background(), core.Request{Model: core.DemoModelName, Prompt: "again", Options: core.Options{NumPredict: 4}}, nil); err != nil {
 		t.Errorf("after the stall: %v", err)
 	}
 }
@@ -247,8 +248,8 @@ func TestPullFromUnreachableRegistry(t *testing.T) {
 	name := addr + "/library/medgemma:4b"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var updates []Progress
-	err = c.Pull(ctx, name, 0, func(p Progress) { updates = append(updates, p) })
+	var updates []core.Progress
+	err = c.Pull(ctx, name, 0, func(p core.Progress) { updates = append(updates, p) })
 	t.Logf("pull %s: %v (%d progress updates)", name, err, len(updates))
 	if err == nil {
 		t.Fatal("pull from an unreachable registry succeeded")
@@ -294,7 +295,7 @@ func TestImportErrorsAndDelete(t *testing.T) {
 func TestLoadedShowsWhereItRuns(t *testing.T) {
 	_, c := demoRuntime(t)
 	ctx := context.Background()
-	if _, err := c.Chat(ctx, Request{Model: DemoModelName, Prompt: "x", Options: Options{NumPredict: 2}}, nil); err != nil {
+	if _, err := c.Chat(ctx, core.Request{Model: core.DemoModelName, Prompt: "x", Options: core.Options{NumPredict: 2}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	loaded, err := c.Loaded(ctx)
@@ -304,7 +305,7 @@ func TestLoadedShowsWhereItRuns(t *testing.T) {
 	var found bool
 	for _, l := range loaded {
 		t.Logf("loaded: %s %s size %d vram %d ctx %d", l.Name, l.Processor(), l.Size, l.SizeVRAM, l.NumCtx)
-		if strings.HasPrefix(l.Name, DemoModelName) {
+		if strings.HasPrefix(l.Name, core.DemoModelName) {
 			found = true
 			if l.Size <= 0 || l.NumCtx <= 0 {
 				t.Errorf("loaded %+v", l)
@@ -312,7 +313,7 @@ func TestLoadedShowsWhereItRuns(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("%s not among the loaded models %+v", DemoModelName, loaded)
+		t.Errorf("%s not among the loaded models %+v", core.DemoModelName, loaded)
 	}
 }
 
@@ -346,7 +347,7 @@ func TestAttachWithBearer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Chat(ctx, Request{Model: DemoModelName, Prompt: "x", Options: Options{NumPredict: 3}}, nil)
+	res, err := c.Chat(ctx, core.Request{Model: core.DemoModelName, Prompt: "x", Options: core.Options{NumPredict: 3}}, nil)
 	if err != nil || res.EvalCount == 0 {
 		t.Fatalf("chat through the proxy: %+v, %v", res, err)
 	}
@@ -363,7 +364,7 @@ func TestAttachWithBearer(t *testing.T) {
 // managed server nor its runner listens on a non-loopback address.
 func TestManagedListensOnLoopbackOnly(t *testing.T) {
 	rt, c := demoRuntime(t)
-	if _, err := c.Chat(context.Background(), Request{Model: DemoModelName, Prompt: "x", Options: Options{NumPredict: 2}}, nil); err != nil {
+	if _, err := c.Chat(context.Background(), core.Request{Model: core.DemoModelName, Prompt: "x", Options: core.Options{NumPredict: 2}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	pids := map[string]bool{strconv.Itoa(rt.PID()): true}
@@ -409,7 +410,7 @@ func TestImportSafetensorsQ8(t *testing.T) {
 		t.Fatal(err)
 	}
 	var steps []string
-	if err := c.ImportSafetensors(ctx, "demo-hf-q8", dir, "q8_0", func(p Progress) { steps = append(steps, p.Status) }); err != nil {
+	if err := c.ImportSafetensors(ctx, "demo-hf-q8", dir, "q8_0", func(p core.Progress) { steps = append(steps, p.Status) }); err != nil {
 		t.Fatalf("import: %v (steps %q)", err, steps)
 	}
 	t.Cleanup(func() { c.Delete(context.Background(), "demo-hf-q8") })
@@ -421,13 +422,13 @@ func TestImportSafetensorsQ8(t *testing.T) {
 	if !f.Can("vision") || f.Quantization != "Q8_0" || f.ContextLength != demomodel.ContextLength {
 		t.Errorf("imported model: %+v, want vision, Q8_0, context %d", f, demomodel.ContextLength)
 	}
-	base := Request{Model: "demo-hf-q8", Prompt: "Describe this X-ray", Options: Options{NumPredict: 3, Seed: seed(1)}}
+	base := core.Request{Model: "demo-hf-q8", Prompt: "Describe this X-ray", Options: core.Options{NumPredict: 3, Seed: seed(1)}}
 	without, err := c.Chat(ctx, base, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	with := base
-	with.Images = []Image{crImage(t)}
+	with.Images = []core.Image{crImage(t)}
 	p, err := Preflight(with, f)
 	if err != nil {
 		t.Fatal(err)

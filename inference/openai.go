@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
@@ -111,12 +112,12 @@ type oaiResponse struct {
 // Body builds the JSON body of a chat completion request: the system
 // prompt, then one user message with its parts in order (Request.Parts):
 // each image as a data URL, each text as a text part. num_ctx has no OpenAI equivalent and is not sent.
-func (c *OpenAIClient) Body(req Request) ([]byte, error) { return OpenAIBody(req) }
+func (c *OpenAIClient) Body(req core.Request) ([]byte, error) { return OpenAIBody(req) }
 
 // OpenAIBody is the JSON body of req as a chat completion request, as
 // [OpenAIClient.Body] builds it: what an OpenAI batch input line (vllm
 // run-batch) carries.
-func OpenAIBody(req Request) ([]byte, error) {
+func OpenAIBody(req core.Request) ([]byte, error) {
 	var msgs []oaiMessage
 	if req.System != "" {
 		msgs = append(msgs, oaiMessage{Role: "system", Content: req.System})
@@ -153,13 +154,13 @@ func OpenAIBody(req Request) ([]byte, error) {
 // in every case: StatusCancelled when ctx ends, StatusError with the
 // error's text otherwise. A server that answers with another status gives
 // an [*HTTPError] (see [Retryable]); 404 wraps [ErrUnknownModel].
-func (c *OpenAIClient) Chat(ctx context.Context, req Request, onChunk func(string)) (Result, error) {
-	res := Result{Model: req.Model, Status: StatusError}
+func (c *OpenAIClient) Chat(ctx context.Context, req core.Request, onChunk func(string)) (core.Result, error) {
+	res := core.Result{Model: req.Model, Status: core.StatusError}
 	start := time.Now()
-	fail := func(err error) (Result, error) {
+	fail := func(err error) (core.Result, error) {
 		res.TotalDuration = time.Since(start)
 		if ctx.Err() != nil {
-			res.Status, res.DoneReason, res.Error = StatusCancelled, "cancelled", "cancelled"
+			res.Status, res.DoneReason, res.Error = core.StatusCancelled, "cancelled", "cancelled"
 			return res, fmt.Errorf("chat with %s at %s: %w", req.Model, c.URL(), ctx.Err())
 		}
 		res.Error = err.Error()
@@ -204,7 +205,7 @@ func (c *OpenAIClient) Chat(ctx context.Context, req Request, onChunk func(strin
 	res = parsed
 	res.TotalDuration = time.Since(start)
 	res.FirstToken = res.TotalDuration
-	res.Status = StatusOK
+	res.Status = core.StatusOK
 	if res.Output != "" {
 		res.Chunks = 1
 		if onChunk != nil {
@@ -219,15 +220,15 @@ func (c *OpenAIClient) Chat(ctx context.Context, req Request, onChunk func(strin
 // into a result with StatusOK: the answer with MedGemma's thinking text
 // kept apart, why it ended, and the token counts. A body with no choices
 // is an error.
-func ParseOpenAIResponse(model string, data []byte) (Result, error) {
+func ParseOpenAIResponse(model string, data []byte) (core.Result, error) {
 	var out oaiResponse
 	if err := json.Unmarshal(data, &out); err != nil || len(out.Choices) == 0 {
 		if err == nil {
 			err = errors.New("no choices")
 		}
-		return Result{Model: model, Status: StatusError, Error: err.Error()}, fmt.Errorf("not a chat completion: %v", err)
+		return core.Result{Model: model, Status: core.StatusError, Error: err.Error()}, fmt.Errorf("not a chat completion: %v", err)
 	}
-	res := Result{Model: model}
+	res := core.Result{Model: model}
 	ch := out.Choices[0]
 	answer, thinking := SplitThinking(ch.Message.Content)
 	res.Output = strings.TrimLeft(answer, " \n")
@@ -236,7 +237,7 @@ func ParseOpenAIResponse(model string, data []byte) (Result, error) {
 	res.Truncated = ch.FinishReason == "length"
 	res.PromptEvalCount = out.Usage.PromptTokens
 	res.EvalCount = out.Usage.CompletionTokens
-	res.Status = StatusOK
+	res.Status = core.StatusOK
 	return res, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"io"
 	"net"
 	"net/http"
@@ -50,8 +51,8 @@ func TestOpenAIChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	seed, temp := 7, 0.0
-	req := Request{Model: "medgemma", System: "You are an expert radiologist.", Prompt: "Is this a PET?",
-		Images: []Image{{PNG: png}}, Options: Options{Seed: &seed, Temperature: &temp, NumPredict: 8, NumCtx: 8192}}
+	req := core.Request{Model: "medgemma", System: "You are an expert radiologist.", Prompt: "Is this a PET?",
+		Images: []core.Image{{PNG: png}}, Options: core.Options{Seed: &seed, Temperature: &temp, NumPredict: 8, NumCtx: 8192}}
 	var chunks []string
 	res, err := c.Chat(context.Background(), req, func(s string) { chunks = append(chunks, s) })
 	if err != nil {
@@ -80,7 +81,7 @@ func TestOpenAIChat(t *testing.T) {
 	if got.Seed == nil || *got.Seed != 7 || got.Temperature == nil || *got.Temperature != 0 || got.MaxTokens == nil || *got.MaxTokens != 8 || got.NumCtx != nil {
 		t.Errorf("options sent: seed %v temperature %v max_tokens %v num_ctx %v", got.Seed, got.Temperature, got.MaxTokens, got.NumCtx)
 	}
-	if res.Status != StatusOK || res.Output != "Yes, a PET." || res.Thinking != "thought: look" || res.DoneReason != "length" ||
+	if res.Status != core.StatusOK || res.Output != "Yes, a PET." || res.Thinking != "thought: look" || res.DoneReason != "length" ||
 		!res.Truncated || res.PromptEvalCount != 290 || res.EvalCount != 8 || len(chunks) != 1 || chunks[0] != res.Output {
 		t.Errorf("result %+v, chunks %q", res, chunks)
 	}
@@ -112,8 +113,8 @@ func TestOpenAIErrors(t *testing.T) {
 			}))
 			defer srv.Close()
 			c, _ := NewOpenAIClient(srv.URL+"/v1", "")
-			res, err := c.Chat(context.Background(), Request{Model: "nope", Prompt: "hi"}, nil)
-			if err == nil || res.Status != StatusError || !strings.Contains(err.Error(), tc.wantInMsg) {
+			res, err := c.Chat(context.Background(), core.Request{Model: "nope", Prompt: "hi"}, nil)
+			if err == nil || res.Status != core.StatusError || !strings.Contains(err.Error(), tc.wantInMsg) {
 				t.Fatalf("err %v, result %+v", err, res)
 			}
 			after, retry := Retryable(err)
@@ -194,11 +195,11 @@ func TestRetryableServerWentAway(t *testing.T) {
 // says the partial answer is kept only when there is one.
 func TestFailedAnswerSaysWhatWasKept(t *testing.T) {
 	ctx := context.Background()
-	_, err := classify(ctx, ctx, "m", Result{}, streamEnd{}, nil)
+	_, err := classify(ctx, ctx, "m", core.Result{}, streamEnd{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "nothing was generated") || strings.Contains(err.Error(), "partial answer") {
 		t.Errorf("nothing generated: %v", err)
 	}
-	_, err = classify(ctx, ctx, "m", Result{Output: "The liver"}, streamEnd{}, nil)
+	_, err = classify(ctx, ctx, "m", core.Result{Output: "The liver"}, streamEnd{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "the partial answer is kept") {
 		t.Errorf("a partial answer: %v", err)
 	}

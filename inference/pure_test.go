@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/ollama/ollama/api"
 )
 
@@ -48,25 +49,25 @@ func TestSplitThinking(t *testing.T) {
 }
 
 func TestPreflight(t *testing.T) {
-	vision := Facts{Name: "m", ContextLength: 8192, Capabilities: []string{"completion", "vision"}}
-	text := Facts{Name: "t", ContextLength: 8192, Capabilities: []string{"completion"}}
-	img := Image{PNG: []byte{1}}
-	imgs := func(n int) []Image { return make([]Image, n) }
+	vision := core.Facts{Name: "m", ContextLength: 8192, Capabilities: []string{"completion", "vision"}}
+	text := core.Facts{Name: "t", ContextLength: 8192, Capabilities: []string{"completion"}}
+	img := core.Image{PNG: []byte{1}}
+	imgs := func(n int) []core.Image { return make([]core.Image, n) }
 	for _, tc := range []struct {
 		name    string
-		req     Request
-		facts   Facts
+		req     core.Request
+		facts   core.Facts
 		wantErr error
 		numCtx  int
 	}{
-		{"text default", Request{Prompt: "hi"}, text, nil, 4096},
-		{"image on vision", Request{Prompt: "hi", Images: []Image{img}}, vision, nil, 4096},
-		{"image on text-only", Request{Prompt: "hi", Images: []Image{img}}, text, ErrNoVision, 0},
-		{"raised for 12 slices", Request{Prompt: "hi", Images: imgs(12)}, vision, nil, 5120},
-		{"capped at the model", Request{Prompt: "hi", Images: imgs(26), Options: Options{NumPredict: 1000}}, Facts{Name: "c", ContextLength: 8000, Capabilities: []string{"vision"}}, nil, 8000},
-		{"too many slices", Request{Prompt: "hi", Images: imgs(40)}, vision, ErrContextTooSmall, 0},
-		{"explicit too small", Request{Prompt: "hi", Images: imgs(2), Options: Options{NumCtx: 512}}, vision, ErrContextTooSmall, 0},
-		{"explicit kept", Request{Prompt: "hi", Options: Options{NumCtx: 2048}}, vision, nil, 2048},
+		{"text default", core.Request{Prompt: "hi"}, text, nil, 4096},
+		{"image on vision", core.Request{Prompt: "hi", Images: []core.Image{img}}, vision, nil, 4096},
+		{"image on text-only", core.Request{Prompt: "hi", Images: []core.Image{img}}, text, ErrNoVision, 0},
+		{"raised for 12 slices", core.Request{Prompt: "hi", Images: imgs(12)}, vision, nil, 5120},
+		{"capped at the model", core.Request{Prompt: "hi", Images: imgs(26), Options: core.Options{NumPredict: 1000}}, core.Facts{Name: "c", ContextLength: 8000, Capabilities: []string{"vision"}}, nil, 8000},
+		{"too many slices", core.Request{Prompt: "hi", Images: imgs(40)}, vision, ErrContextTooSmall, 0},
+		{"explicit too small", core.Request{Prompt: "hi", Images: imgs(2), Options: core.Options{NumCtx: 512}}, vision, ErrContextTooSmall, 0},
+		{"explicit kept", core.Request{Prompt: "hi", Options: core.Options{NumCtx: 2048}}, vision, nil, 2048},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Preflight(tc.req, tc.facts)
@@ -91,7 +92,7 @@ func TestPreflight(t *testing.T) {
 			}
 		})
 	}
-	_, err := Preflight(Request{Prompt: "x", Images: []Image{img}}, text)
+	_, err := Preflight(core.Request{Prompt: "x", Images: []core.Image{img}}, text)
 	for _, want := range []string{"vision", "models import", "--safetensors"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("no-vision error %q does not say %q", err, want)
@@ -100,8 +101,8 @@ func TestPreflight(t *testing.T) {
 }
 
 func TestProgressMeter(t *testing.T) {
-	var got []Progress
-	m := newProgressMeter(100*time.Millisecond, func(p Progress) { got = append(got, p) })
+	var got []core.Progress
+	m := newProgressMeter(100*time.Millisecond, func(p core.Progress) { got = append(got, p) })
 	t0 := m.start
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	m.update(at(0), api.ProgressResponse{Status: "pulling manifest"})

@@ -11,19 +11,16 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// Rendered is a request's prompt as the runtime renders it.
-type Rendered = core.Rendered
-
 var imgTag = regexp.MustCompile(`\[img-(\d+)\]`)
 
 // Render asks the runtime to render req without running the model
 // (Ollama's _debug_render_only): what the model would read, token for
 // token but for the images.
-func (c *Client) Render(ctx context.Context, req Request) (Rendered, error) {
+func (c *Client) Render(ctx context.Context, req core.Request) (core.Rendered, error) {
 	areq := chatRequest(req)
 	no := false
 	areq.Stream, areq.DebugRenderOnly = &no, true
-	var out Rendered
+	var out core.Rendered
 	got := false
 	err := c.err(c.api.Chat(ctx, areq, func(r api.ChatResponse) error {
 		if r.DebugInfo != nil {
@@ -48,7 +45,7 @@ func (c *Client) Render(ctx context.Context, req Request) (Rendered, error) {
 // chatMessages are a request's messages for /api/chat: the system prompt,
 // then one user message with the prompt and the images (which the runtime
 // places at the prompt's [img] placeholders, or before the text).
-func chatMessages(req Request) []api.Message {
+func chatMessages(req core.Request) []api.Message {
 	msgs := make([]api.Message, 0, 2)
 	if req.System != "" {
 		msgs = append(msgs, api.Message{Role: "system", Content: req.System})

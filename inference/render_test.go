@@ -3,6 +3,7 @@ package inference
 import (
 	"context"
 	"encoding/json"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"math"
 	"slices"
 	"strings"
@@ -16,7 +17,7 @@ func TestRenderPlacesImagesAtPlaceholders(t *testing.T) {
 	_, c := demoRuntime(t)
 	ctx := context.Background()
 	im := crImage(t)
-	req := Request{Model: DemoModelName, Prompt: "Instruction.[img]SLICE 1[img]SLICE 2Question?", Images: []Image{im, im}}
+	req := core.Request{Model: core.DemoModelName, Prompt: "Instruction.[img]SLICE 1[img]SLICE 2Question?", Images: []core.Image{im, im}}
 	r, err := c.Render(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestRenderPlacesImagesAtPlaceholders(t *testing.T) {
 func TestScoreChoicesOnRuntime(t *testing.T) {
 	_, c := demoRuntime(t)
 	ctx := context.Background()
-	req := Request{Model: DemoModelName, Prompt: "Is there a pneumothorax? Answer yes or no.", Images: []Image{crImage(t)}}
+	req := core.Request{Model: core.DemoModelName, Prompt: "Is there a pneumothorax? Answer yes or no.", Images: []core.Image{crImage(t)}}
 	probs, err := c.ScoreChoices(ctx, req, []string{"yes", "no"})
 	if err != nil {
 		t.Fatal(err)

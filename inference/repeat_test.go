@@ -65,7 +65,7 @@ func TestRepeatLimitIsAResult(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := streamChat(t, tc.tokens, tc.done)
-			res, err := c.Chat(context.Background(), Request{Model: "m", Prompt: "Describe"}, nil)
+			res, err := c.Chat(context.Background(), core.Request{Model: "m", Prompt: "Describe"}, nil)
 			if res.Status != tc.status || res.DoneReason != tc.reason {
 				t.Fatalf("status %q, done_reason %q (err %v), want %q, %q", res.Status, res.DoneReason, err, tc.status, tc.reason)
 			}

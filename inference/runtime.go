@@ -23,19 +23,6 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 )
 
-// Runtime phases, as reported in [State], that callers of this package
-// name; the others are [core]'s.
-const (
-	PhaseReady  = core.PhaseReady
-	PhaseFailed = core.PhaseFailed
-)
-
-// RuntimeVersion is the Ollama version the project builds and manages.
-const RuntimeVersion = core.RuntimeVersion
-
-// SetupCommand is the command that builds the managed runtime.
-const SetupCommand = core.SetupCommand
-
 // RuntimeConfig says how to run or reach the Ollama server.
 type RuntimeConfig struct {
 	// URL, when set, attaches to an existing server; none is started.
@@ -79,7 +66,7 @@ type Runtime struct {
 	missing error // set by NewMissingRuntime: every use fails with it
 
 	mu      sync.Mutex
-	state   State
+	state   core.State
 	base    *url.URL
 	client  *Client
 	pid     int
@@ -113,7 +100,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		}
 		r.client = NewBearerClient(u, cfg.Token)
 		r.base = r.client.base // without user information
-		r.state = State{Mode: core.RuntimeAttached, URL: r.client.URL(), Phase: core.PhaseStopped}
+		r.state = core.State{Mode: core.RuntimeAttached, URL: r.client.URL(), Phase: core.PhaseStopped}
 		return r, nil
 	}
 	bin, err := FindBinary(cfg.Binary)
@@ -121,7 +108,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		return nil, err
 	}
 	r.binary = bin
-	r.state = State{Mode: core.RuntimeManaged, Phase: core.PhaseStopped}
+	r.state = core.State{Mode: core.RuntimeManaged, Phase: core.PhaseStopped}
 	return r, nil
 }
 
@@ -131,7 +118,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 // uses it to open its window anyway and say how to set the runtime up.
 func NewMissingRuntime(cfg RuntimeConfig, err error) *Runtime {
 	return &Runtime{cfg: cfg, missing: err, readyCh: make(chan struct{}),
-		state: State{Mode: core.RuntimeManaged, Phase: PhaseFailed, Err: err.Error()}}
+		state: core.State{Mode: core.RuntimeManaged, Phase: core.PhaseFailed, Err: err.Error()}}
 }
 
 // Missing returns the error of a runtime made by [NewMissingRuntime], or nil.
@@ -173,7 +160,7 @@ func (r *Runtime) Binary() string { return r.binary }
 func (r *Runtime) Managed() bool { return r.cfg.URL == "" }
 
 // State returns a snapshot of the runtime's state.
-func (r *Runtime) State() State {
+func (r *Runtime) State() core.State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.state
@@ -226,13 +213,13 @@ func (r *Runtime) attachedClient(ctx context.Context) (*Client, error) {
 	c := r.client
 	r.mu.Unlock()
 	if err := c.err(c.api.Heartbeat(ctx)); err != nil {
-		r.setPhase(PhaseFailed, err.Error())
+		r.setPhase(core.PhaseFailed, err.Error())
 		return nil, fmt.Errorf("ollama server at %s is not answering: %w (start it, or drop --ollama-url to use the managed runtime)", c.URL(), err)
 	}
-	if st := r.State(); st.Phase != PhaseReady {
+	if st := r.State(); st.Phase != core.PhaseReady {
 		v, _ := c.api.Version(ctx)
 		r.mu.Lock()
-		r.state.Phase, r.state.Version, r.state.Err = PhaseReady, v, ""
+		r.state.Phase, r.state.Version, r.state.Err = core.PhaseReady, v, ""
 		r.mu.Unlock()
 	}
 	return c, nil
@@ -263,7 +250,7 @@ func (r *Runtime) waitReady(ctx context.Context) (*Client, error) {
 		r.mu.Lock()
 		st, ready, c, done := r.state, r.readyCh, r.client, r.done
 		r.mu.Unlock()
-		if st.Phase == PhaseReady {
+		if st.Phase == core.PhaseReady {
 			return c, nil
 		}
 		if done == nil {
@@ -443,7 +430,7 @@ func (r *Runtime) supervise(ctx context.Context, first chan<- error) {
 		if !reported {
 			// Failing before the first heartbeat is not worth retrying:
 			// a bad binary or a broken data dir will not heal.
-			r.setPhase(PhaseFailed, err.Error())
+			r.setPhase(core.PhaseFailed, err.Error())
 			report(err)
 			return
 		}
@@ -544,7 +531,7 @@ func (r *Runtime) runOnce(ctx context.Context, ready func()) error {
 	r.cfg.Port = port // keep the same address across restarts when possible
 	r.state.Version = version
 	r.state.OwnerPID = os.Getpid()
-	r.state.Phase = PhaseReady
+	r.state.Phase = core.PhaseReady
 	r.state.Err = ""
 	close(r.readyCh)
 	r.mu.Unlock()
@@ -579,7 +566,7 @@ func (r *Runtime) preferredPort() int {
 func (r *Runtime) setPhase(phase, msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.state.Phase == PhaseReady && phase != PhaseReady {
+	if r.state.Phase == core.PhaseReady && phase != core.PhaseReady {
 		r.readyCh = make(chan struct{})
 	}
 	r.state.Phase = phase

@@ -43,11 +43,11 @@ func alive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
 func TestManagedRuntimeStartsOnLoopbackAndStops(t *testing.T) {
 	rt := startRuntime(t, RuntimeConfig{})
 	st := rt.State()
-	if st.Mode != core.RuntimeManaged || st.Phase != PhaseReady {
+	if st.Mode != core.RuntimeManaged || st.Phase != core.PhaseReady {
 		t.Fatalf("state = %+v, want managed and ready", st)
 	}
-	if st.Version != RuntimeVersion {
-		t.Errorf("runtime version = %q, want %q (is build/ollama stamped?)", st.Version, RuntimeVersion)
+	if st.Version != core.RuntimeVersion {
+		t.Errorf("runtime version = %q, want %q (is build/ollama stamped?)", st.Version, core.RuntimeVersion)
 	}
 	u, _ := url.Parse(st.URL)
 	if u.Hostname() != "127.0.0.1" {
@@ -147,7 +147,7 @@ func TestAttachedRuntimeStartsNothing(t *testing.T) {
 	if rt.PID() != 0 {
 		t.Errorf("attached runtime started pid %d", rt.PID())
 	}
-	if st := rt.State(); st.Mode != core.RuntimeAttached || st.Phase != PhaseReady || st.Version != RuntimeVersion {
+	if st := rt.State(); st.Mode != core.RuntimeAttached || st.Phase != core.PhaseReady || st.Version != core.RuntimeVersion {
 		t.Errorf("state = %+v", st)
 	}
 	rt.Stop() // must not stop the server it attached to
@@ -177,7 +177,7 @@ func TestMissingBinaryNamesSetupCommand(t *testing.T) {
 	if !errors.Is(err, ErrRuntimeNotFound) {
 		t.Fatalf("err = %v, want ErrRuntimeNotFound", err)
 	}
-	for _, want := range []string{"/nonexistent/ollama", SetupCommand} {
+	for _, want := range []string{"/nonexistent/ollama", core.SetupCommand} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
@@ -214,7 +214,7 @@ func TestKilledServerLeavesNoRunners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Chat(ctx, Request{Model: DemoModelName, Prompt: "Hello", Options: Options{NumPredict: 2}}, nil); err != nil {
+	if _, err := c.Chat(ctx, core.Request{Model: core.DemoModelName, Prompt: "Hello", Options: core.Options{NumPredict: 2}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	runners := rt.RunnerPIDs()

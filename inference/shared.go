@@ -187,7 +187,7 @@ func (r *Runtime) follow(rec ServerRecord, c *Client) {
 	r.state.Version = rec.Version
 	r.state.OwnerPID = rec.OwnerPID
 	r.state.Compute = rec.Compute
-	r.state.Phase = PhaseReady
+	r.state.Phase = core.PhaseReady
 	r.state.Err = ""
 }
 
@@ -198,7 +198,7 @@ func (r *Runtime) unfollow(phase string) {
 	if !r.following {
 		return
 	}
-	if r.state.Phase == PhaseReady {
+	if r.state.Phase == core.PhaseReady {
 		r.readyCh = make(chan struct{})
 	}
 	r.following, r.client, r.pid = false, nil, 0

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/filelock"
 )
 
@@ -22,7 +23,7 @@ func TestOneServerPerDataDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.PID != owner.PID() || rec.OwnerPID != os.Getpid() || rec.URL != owner.State().URL || rec.Version != RuntimeVersion {
+	if rec.PID != owner.PID() || rec.OwnerPID != os.Getpid() || rec.URL != owner.State().URL || rec.Version != core.RuntimeVersion {
 		t.Fatalf("record %+v, owner pid %d at %s", rec, owner.PID(), owner.State().URL)
 	}
 
@@ -40,7 +41,7 @@ func TestOneServerPerDataDir(t *testing.T) {
 	if c.URL() != owner.State().URL || second.PID() != owner.PID() {
 		t.Fatalf("second runtime uses %s (pid %d), owner runs %s (pid %d)", c.URL(), second.PID(), owner.State().URL, owner.PID())
 	}
-	if st := second.State(); st.Phase != PhaseReady || st.OwnerPID != os.Getpid() || st.Version != RuntimeVersion ||
+	if st := second.State(); st.Phase != core.PhaseReady || st.OwnerPID != os.Getpid() || st.Version != core.RuntimeVersion ||
 		len(st.Compute) == 0 || ComputeSummary(st.Compute) != ComputeSummary(owner.State().Compute) {
 		t.Errorf("second state %+v", st)
 	}

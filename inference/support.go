@@ -2,6 +2,7 @@ package inference
 
 import (
 	"fmt"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"strconv"
 	"strings"
 )
@@ -48,7 +49,7 @@ func CheckRuntimeVersion(v string) RuntimeSupport {
 		s.Missing = append(s.Missing, fmt.Sprintf("its version %q cannot be read: what it supports is unknown", v))
 		return s
 	case got == [3]int{}:
-		s.Missing = append(s.Missing, "a development build (version 0.0.0): what it supports is unknown; build a release with "+SetupCommand)
+		s.Missing = append(s.Missing, "a development build (version 0.0.0): what it supports is unknown; build a release with "+core.SetupCommand)
 		return s
 	}
 	for _, f := range runtimeFeatures {
@@ -75,7 +76,7 @@ func (s RuntimeSupport) String() string {
 	switch {
 	case !s.Supported:
 		return fmt.Sprintf("Ollama %s is not supported (the workbench supports %s and newer, and manages %s): %s",
-			s.Version, OldestRuntimeVersion, RuntimeVersion, strings.Join(s.Missing, "; "))
+			s.Version, OldestRuntimeVersion, core.RuntimeVersion, strings.Join(s.Missing, "; "))
 	case len(s.Missing) > 0:
 		return fmt.Sprintf("Ollama %s works, except: %s", s.Version, strings.Join(s.Missing, "; "))
 	}

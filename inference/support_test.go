@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ func TestCheckRuntimeVersion(t *testing.T) {
 		supported bool
 		missing   []string // substrings, one per entry of Missing
 	}{
-		{RuntimeVersion, true, nil},
+		{core.RuntimeVersion, true, nil},
 		{OldestRuntimeVersion, true, nil},
 		{"v0.20.1", true, nil},
 		{"0.24.0-rc2", true, nil},

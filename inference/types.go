@@ -5,49 +5,45 @@
 //
 // The data it takes and returns (requests, results, model facts, the
 // runtime's state) are defined in internal/core, which the UI imports
-// without this package's I/O; the names below are aliases of them.
+// without this package's I/O, and are spelled core.X everywhere.
 package inference
 
 import "github.com/medgemma-workbench/medgemma-workbench/internal/core"
 
-// The plain data of a run and of the runtime, as defined in core.
+// Aliases of core's names kept only for batch's code and the batch and
+// evaluation adapters in app, which still spell them so; new code
+// writes core.X.
 type (
-	// Options are the generation options a run is made with.
+	// Options are the generation options a run is made with (core.Options).
 	Options = core.Options
-	// Image is one model-input image sent with a prompt.
+	// Image is one model-input image sent with a prompt (core.Image).
 	Image = core.Image
-	// Request is one chat turn: a system prompt, a user prompt and its images.
+	// Request is one chat turn: a system prompt, a user prompt and its
+	// images (core.Request).
 	Request = core.Request
-	// Status says how a run ended.
+	// Status says how a run ended (core.Status).
 	Status = core.Status
-	// Result is what a run produced, with the runtime's own accounting.
+	// Result is what a run produced, with the runtime's own accounting
+	// (core.Result).
 	Result = core.Result
-	// Model describes one model the runtime serves.
-	Model = core.Model
-	// Facts are what the runtime knows about one installed model.
+	// Facts are what the runtime knows about one installed model
+	// (core.Facts).
 	Facts = core.Facts
-	// State is the runtime's state, as the status line shows it.
+	// State is the runtime's state, as the status line shows it
+	// (core.State).
 	State = core.State
-	// Progress is one update of a pull or an import.
-	Progress = core.Progress
-	// Loaded is one model the runtime has in memory.
-	Loaded = core.Loaded
-	// ImportSpec says what to import as a model.
-	ImportSpec = core.ImportSpec
 )
 
-// Run statuses, as stored in history.
+// Run statuses, as stored in history (core's), kept for batch's code.
 const (
 	StatusOK        = core.StatusOK
 	StatusCancelled = core.StatusCancelled
 	StatusError     = core.StatusError
 )
 
-// DemoModelName is the name the offline demo model is imported under.
+// DemoModelName is the name the offline demo model is imported under
+// (core.DemoModelName), kept for the batch tests' spelling.
 const DemoModelName = core.DemoModelName
-
-// DemoModelLabel is how the app labels the demo model wherever it is offered.
-const DemoModelLabel = core.DemoModelLabel
 
 // ErrBadModelFile is returned when a file or folder given to import cannot
 // be used (missing, unreadable, not a GGUF, no safetensors). The CLI exits

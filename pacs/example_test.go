@@ -3,6 +3,7 @@ package pacs_test
 import (
 	"fmt"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 )
 
@@ -22,6 +23,6 @@ func ExampleParseSource() {
 }
 
 func ExampleProgressText() {
-	fmt.Println(pacs.ProgressText(pacs.Progress{Instances: 3, Total: 4, Cached: 1, Bytes: 3 << 20, Rate: 1 << 20, Elapsed: 3e9, ETA: 1e9}))
+	fmt.Println(pacs.ProgressText(core.RetrieveProgress{Instances: 3, Total: 4, Cached: 1, Bytes: 3 << 20, Rate: 1 << 20, Elapsed: 3e9, ETA: 1e9}))
 	// Output: 3/4 instances (1 cached), 3 MiB fetched, 1 MiB/s, about 1 s left
 }

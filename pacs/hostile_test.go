@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // hostile is a DICOMweb server of our own that misbehaves as no real one
@@ -50,7 +51,7 @@ func TestQueryTimeoutBoundsTheWholeAnswer(t *testing.T) {
 		}
 	})
 	start := time.Now()
-	_, err := c.FindStudies(context.Background(), Query{PatientID: "x"})
+	_, err := c.FindStudies(context.Background(), core.PACSQuery{PatientID: "x"})
 	if took := time.Since(start); err == nil || !errors.Is(err, ErrTimeout) || took > 3*time.Second {
 		t.Errorf("a trickling answer: %v after %v, want ErrTimeout after about 1 s", err, took.Round(time.Millisecond))
 	}
@@ -85,12 +86,12 @@ func TestQueryAnswersAreReadAsAStream(t *testing.T) {
 		}
 		w.Write([]byte("]"))
 	})
-	_, err := c.FindStudies(context.Background(), Query{PatientID: "empty", Limit: 100})
+	_, err := c.FindStudies(context.Background(), core.PACSQuery{PatientID: "empty", Limit: 100})
 	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "without the UID") {
 		t.Errorf("2 million empty objects: %v, want a malformed answer", err)
 	}
 	written.Store(0)
-	ss, err := c.FindStudies(context.Background(), Query{PatientID: "many", Limit: 100})
+	ss, err := c.FindStudies(context.Background(), core.PACSQuery{PatientID: "many", Limit: 100})
 	if err != nil || len(ss) != 100 || ss[0].UID != "1.2.1" || ss[99].UID != "1.2.199" {
 		t.Fatalf("2 million studies, limit 100: %d studies, %v", len(ss), err)
 	}

@@ -34,7 +34,7 @@ func client(t *testing.T, srv *pacstest.Server, tr http.RoundTripper) *pacs.Clie
 	return c
 }
 
-func studyUIDs(ss []pacs.Study) []string {
+func studyUIDs(ss []core.PACSStudy) []string {
 	var out []string
 	for _, s := range ss {
 		out = append(out, s.UID)
@@ -51,17 +51,17 @@ func TestFindStudies(t *testing.T) {
 	s1, s2, s3, s4, s5 := srv.Seed("1.dcm").Study, srv.Seed("2.dcm").Study, srv.Seed("3.dcm").Study, srv.Seed("4.dcm").Study, srv.Seed("5.dcm").Study
 	for _, tc := range []struct {
 		name string
-		q    pacs.Query
+		q    core.PACSQuery
 		want []string
 	}{
-		{"all", pacs.Query{}, sorted(s1, s2, s3, s4, s5)},
-		{"patient id", pacs.Query{PatientID: "ACRIN-FLT-Breast_029"}, []string{s1}},
-		{"patient name wildcard", pacs.Query{PatientName: "ACRIN*"}, sorted(s1, s2)},
-		{"modality", pacs.Query{Modality: "CT"}, []string{s5}},
-		{"date range", pacs.Query{DateFrom: "20061201", DateTo: "20061231"}, sorted(s3, s5)},
-		{"open date range", pacs.Query{DateFrom: "20100101"}, []string{s4}},
-		{"accession", pacs.Query{Accession: "5534634656957015"}, []string{s3}},
-		{"nothing", pacs.Query{PatientID: "nobody"}, nil},
+		{"all", core.PACSQuery{}, sorted(s1, s2, s3, s4, s5)},
+		{"patient id", core.PACSQuery{PatientID: "ACRIN-FLT-Breast_029"}, []string{s1}},
+		{"patient name wildcard", core.PACSQuery{PatientName: "ACRIN*"}, sorted(s1, s2)},
+		{"modality", core.PACSQuery{Modality: "CT"}, []string{s5}},
+		{"date range", core.PACSQuery{DateFrom: "20061201", DateTo: "20061231"}, sorted(s3, s5)},
+		{"open date range", core.PACSQuery{DateFrom: "20100101"}, []string{s4}},
+		{"accession", core.PACSQuery{Accession: "5534634656957015"}, []string{s3}},
+		{"nothing", core.PACSQuery{PatientID: "nobody"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := c.FindStudies(context.Background(), tc.q)
@@ -74,7 +74,7 @@ func TestFindStudies(t *testing.T) {
 		})
 	}
 	t.Run("study facts", func(t *testing.T) {
-		got, err := c.FindStudies(context.Background(), pacs.Query{PatientID: "ACRIN-FLT-Breast_029"})
+		got, err := c.FindStudies(context.Background(), core.PACSQuery{PatientID: "ACRIN-FLT-Breast_029"})
 		if err != nil || len(got) != 1 {
 			t.Fatal(got, err)
 		}
@@ -84,8 +84,8 @@ func TestFindStudies(t *testing.T) {
 		}
 	})
 	t.Run("description", func(t *testing.T) {
-		all, _ := c.FindStudies(context.Background(), pacs.Query{})
-		var d pacs.Study
+		all, _ := c.FindStudies(context.Background(), core.PACSQuery{})
+		var d core.PACSStudy
 		for _, s := range all {
 			if s.Description != "" {
 				d = s
@@ -97,7 +97,7 @@ func TestFindStudies(t *testing.T) {
 		// Orthanc 1.10 does not percent-decode a query: a wildcard stands
 		// for the spaces.
 		q := strings.ReplaceAll(d.Description, " ", "?")
-		got, err := c.FindStudies(context.Background(), pacs.Query{Description: q})
+		got, err := c.FindStudies(context.Background(), core.PACSQuery{Description: q})
 		if err != nil || len(got) != 1 || got[0].UID != d.UID {
 			t.Errorf("description %q: %v, %v; want %s", q, studyUIDs(got), err, d.UID)
 		}
@@ -105,7 +105,7 @@ func TestFindStudies(t *testing.T) {
 	t.Run("paging", func(t *testing.T) {
 		var pages []string
 		for off := 0; off < 6; off += 2 {
-			got, err := c.FindStudies(context.Background(), pacs.Query{Limit: 2, Offset: off})
+			got, err := c.FindStudies(context.Background(), core.PACSQuery{Limit: 2, Offset: off})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestFindStudies(t *testing.T) {
 		}
 	})
 	t.Run("bad date", func(t *testing.T) {
-		if _, err := c.FindStudies(context.Background(), pacs.Query{DateFrom: "2006-12-01"}); err == nil || !strings.Contains(err.Error(), "YYYYMMDD") {
+		if _, err := c.FindStudies(context.Background(), core.PACSQuery{DateFrom: "2006-12-01"}); err == nil || !strings.Contains(err.Error(), "YYYYMMDD") {
 			t.Errorf("err = %v, want one asking for YYYYMMDD", err)
 		}
 	})
@@ -183,8 +183,8 @@ func TestRetrieveResumesAfterCancel(t *testing.T) {
 	sd := srv.Seed("1.dcm")
 	n := 1 + pacstest.MultiCopies
 	ctx, cancel := context.WithCancel(context.Background())
-	var last pacs.Progress
-	_, err = c.Retrieve(ctx, cache, sd.Study, nil, func(p pacs.Progress) {
+	var last core.RetrieveProgress
+	_, err = c.Retrieve(ctx, cache, sd.Study, nil, func(p core.RetrieveProgress) {
 		last = p
 		if p.Instances == 2 {
 			cancel()
@@ -205,7 +205,7 @@ func TestRetrieveResumesAfterCancel(t *testing.T) {
 	}
 
 	count.Reset()
-	res, err := c.Retrieve(context.Background(), cache, sd.Study, nil, func(p pacs.Progress) { last = p })
+	res, err := c.Retrieve(context.Background(), cache, sd.Study, nil, func(p core.RetrieveProgress) { last = p })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestParallelRetrieveResumes(t *testing.T) {
 	sd := srv.Seed("1.dcm")
 	n := 1 + pacstest.MultiCopies
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = c.Retrieve(ctx, cache, sd.Study, nil, func(p pacs.Progress) {
+	_, err = c.Retrieve(ctx, cache, sd.Study, nil, func(p core.RetrieveProgress) {
 		if p.Instances == 1 {
 			cancel()
 		}
@@ -270,7 +270,7 @@ func TestParallelRetrieveResumes(t *testing.T) {
 	}
 	count.Reset()
 	var reports int
-	res, err := c.Retrieve(context.Background(), cache, sd.Study, nil, func(pacs.Progress) { reports++ })
+	res, err := c.Retrieve(context.Background(), cache, sd.Study, nil, func(core.RetrieveProgress) { reports++ })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("wrong password", func(t *testing.T) {
 		c, _ := pacs.NewClient(srv.DICOMweb, pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: "wrong-password-123"}})
-		_, err := c.FindStudies(ctx, pacs.Query{})
+		_, err := c.FindStudies(ctx, core.PACSQuery{})
 		if !errors.Is(err, pacs.ErrUnauthorized) {
 			t.Fatalf("err = %v, want ErrUnauthorized", err)
 		}
@@ -417,7 +417,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("no credentials", func(t *testing.T) {
 		c, _ := pacs.NewClient(srv.DICOMweb, pacs.Options{})
-		_, err := c.FindStudies(ctx, pacs.Query{})
+		_, err := c.FindStudies(ctx, core.PACSQuery{})
 		if !errors.Is(err, pacs.ErrUnauthorized) || !strings.Contains(err.Error(), "wants credentials") {
 			t.Fatalf("err = %v, want ErrUnauthorized asking for credentials", err)
 		}
@@ -446,7 +446,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("wrong root", func(t *testing.T) {
 		c, _ := pacs.NewClient(srv.URL+"/no-such-root", pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}})
-		_, err := c.FindStudies(ctx, pacs.Query{})
+		_, err := c.FindStudies(ctx, core.PACSQuery{})
 		if !errors.Is(err, pacs.ErrNotFound) || !strings.Contains(err.Error(), "DICOMweb root") {
 			t.Fatalf("err = %v, want ErrNotFound pointing at the DICOMweb root", err)
 		}
@@ -454,11 +454,11 @@ func TestErrors(t *testing.T) {
 	t.Run("stopped server", func(t *testing.T) {
 		own := pacstest.Start(t)
 		c, _ := pacs.NewClient(own.DICOMweb, pacs.Options{Auth: core.PACSAuth{User: pacstest.User, Password: pacstest.Password}})
-		if _, err := c.FindStudies(ctx, pacs.Query{}); err != nil {
+		if _, err := c.FindStudies(ctx, core.PACSQuery{}); err != nil {
 			t.Fatal(err)
 		}
 		own.Close()
-		_, err := c.FindStudies(ctx, pacs.Query{})
+		_, err := c.FindStudies(ctx, core.PACSQuery{})
 		if !errors.Is(err, pacs.ErrUnreachable) || !strings.Contains(err.Error(), "running") {
 			t.Fatalf("err = %v, want ErrUnreachable saying to check the server is running", err)
 		}
@@ -544,7 +544,7 @@ func TestMalformedAndTimeout(t *testing.T) {
 		}))
 		defer fake.Close()
 		c, _ := pacs.NewClient(fake.URL+"/dw", pacs.Options{Auth: core.PACSAuth{User: "reader", Password: "pw-secret-456"}})
-		_, err := c.FindStudies(context.Background(), pacs.Query{})
+		_, err := c.FindStudies(context.Background(), core.PACSQuery{})
 		if !errors.Is(err, pacs.ErrForbidden) || !strings.Contains(err.Error(), "administrator") {
 			t.Fatalf("err = %v, want ErrForbidden saying whom to ask", err)
 		}
@@ -556,7 +556,7 @@ func TestMalformedAndTimeout(t *testing.T) {
 		}))
 		defer fake.Close()
 		c, _ := pacs.NewClient(fake.URL, pacs.Options{})
-		_, err := c.FindStudies(context.Background(), pacs.Query{})
+		_, err := c.FindStudies(context.Background(), core.PACSQuery{})
 		if !errors.Is(err, pacs.ErrMalformed) {
 			t.Fatalf("err = %v, want ErrMalformed", err)
 		}
@@ -580,7 +580,7 @@ func TestBearerTokenGoesToItsServerOnly(t *testing.T) {
 	}))
 	defer fake.Close()
 	c, _ := pacs.NewClient(fake.URL, pacs.Options{Auth: core.PACSAuth{Token: "tok-abc"}})
-	if _, err := c.FindStudies(context.Background(), pacs.Query{}); err != nil {
+	if _, err := c.FindStudies(context.Background(), core.PACSQuery{}); err != nil {
 		t.Fatal(err)
 	}
 	if got != "Bearer tok-abc" || other != "" {

@@ -16,17 +16,6 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// The plain data of queries are internal/core's, so that the window
-// can show them without importing this package.
-type (
-	// Query selects studies (core.PACSQuery).
-	Query = core.PACSQuery
-	// Study is one study a query found (core.PACSStudy).
-	Study = core.PACSStudy
-	// Series is one series of a study (core.PACSSeries).
-	Series = core.PACSSeries
-)
-
 // Instance is one SOP instance of a series.
 type Instance struct {
 	UID    string `json:"sop_instance_uid"`
@@ -237,7 +226,7 @@ func firstByte(r *bufio.Reader) (byte, error) {
 var dateRe = regexp.MustCompile(`^\d{8}$`)
 
 // queryValues are the QIDO-RS query parameters of q.
-func queryValues(q Query) (url.Values, error) {
+func queryValues(q core.PACSQuery) (url.Values, error) {
 	v := url.Values{}
 	set := func(k, s string) {
 		if s = strings.TrimSpace(s); s != "" {
@@ -276,7 +265,7 @@ func queryValues(q Query) (url.Values, error) {
 }
 
 // FindStudies returns the studies q matches, in the server's order.
-func (c *Client) FindStudies(ctx context.Context, q Query) ([]Study, error) {
+func (c *Client) FindStudies(ctx context.Context, q core.PACSQuery) ([]core.PACSStudy, error) {
 	v, err := queryValues(q)
 	if err != nil {
 		return nil, err
@@ -289,9 +278,9 @@ func (c *Client) FindStudies(ctx context.Context, q Query) ([]Study, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Study, 0, len(sets))
+	out := make([]core.PACSStudy, 0, len(sets))
 	for _, d := range sets {
-		s := Study{UID: d.str(tagStudyUID), PatientName: d.str(tagPatientName), PatientID: d.str(tagPatientID),
+		s := core.PACSStudy{UID: d.str(tagStudyUID), PatientName: d.str(tagPatientName), PatientID: d.str(tagPatientID),
 			Date: d.str(tagStudyDate), Time: d.str(tagStudyTime), Accession: d.str(tagAccession),
 			Description: d.str(tagStudyDescription), Modalities: d.strs(tagModalitiesInStudy),
 			Series: d.num(tagStudySeries), Instances: d.num(tagStudyInstances)}
@@ -305,7 +294,7 @@ func (c *Client) FindStudies(ctx context.Context, q Query) ([]Study, error) {
 
 // SeriesOf lists the series of a study with their modality and counts.
 // A study the server does not hold is ErrNotFound.
-func (c *Client) SeriesOf(ctx context.Context, study string) ([]Series, error) {
+func (c *Client) SeriesOf(ctx context.Context, study string) ([]core.PACSSeries, error) {
 	if err := checkUID("study", study); err != nil {
 		return nil, err
 	}
@@ -321,9 +310,9 @@ func (c *Client) SeriesOf(ctx context.Context, study string) ([]Series, error) {
 	if len(sets) == 0 {
 		return nil, c.notFound(op, "study "+study)
 	}
-	out := make([]Series, 0, len(sets))
+	out := make([]core.PACSSeries, 0, len(sets))
 	for _, d := range sets {
-		s := Series{UID: d.str(tagSeriesUID), Study: study, Modality: d.str(tagModality),
+		s := core.PACSSeries{UID: d.str(tagSeriesUID), Study: study, Modality: d.str(tagModality),
 			Number: d.num(tagSeriesNumber), Description: d.str(tagSeriesDescription), Instances: d.num(tagSeriesInstances)}
 		if err := checkUID("series", s.UID); err != nil {
 			return nil, c.malformed(op, err.Error(), err)

@@ -17,17 +17,9 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
 
-type (
-	// Progress is how far a retrieve has come (core.RetrieveProgress).
-	Progress = core.RetrieveProgress
-	// Retrieved is where a retrieve put a study or series, and what it
-	// did (core.Retrieved).
-	Retrieved = core.Retrieved
-)
-
 // ProgressText is p on one line, for a terminal or a status bar:
 // "12/40 instances (3 cached), 4.1 MiB fetched, 2.0 MiB/s, about 9 s left".
-func ProgressText(p Progress) string {
+func ProgressText(p core.RetrieveProgress) string {
 	return p.Text()
 }
 
@@ -39,8 +31,8 @@ func ProgressText(p Progress) string {
 // what is missing. progress (may be nil) is called after each instance
 // and at the end, never two calls at once. A retrieve that would not fit
 // in the cache's cap is refused (ErrTooLarge).
-func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, series []string, progress func(Progress)) (Retrieved, error) {
-	res := Retrieved{Study: study}
+func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, series []string, progress func(core.RetrieveProgress)) (core.Retrieved, error) {
+	res := core.Retrieved{Study: study}
 	// This server's instances, apart from any other's with the same UIDs.
 	cache = cache.ForServer(c.server)
 	if err := checkUID("study", study); err != nil {
@@ -84,7 +76,7 @@ func (c *Client) Retrieve(ctx context.Context, cache *Cache, study string, serie
 				Detail: fmt.Sprintf("over %d instances", c.opt.MaxInstances), Hint: "retrieve fewer series at a time, or raise the DICOM loader's files limit"}
 		}
 	}
-	p := Progress{Study: study, Total: len(todo)}
+	p := core.RetrieveProgress{Study: study, Total: len(todo)}
 	start := time.Now()
 	report := func() {
 		if progress == nil {
@@ -207,7 +199,7 @@ func (c *Client) fetchAll(parent context.Context, op string, cache *Cache, todo 
 	return total, firstErr
 }
 
-func (c *Client) summary(r Retrieved, p Progress) Retrieved {
+func (c *Client) summary(r core.Retrieved, p core.RetrieveProgress) core.Retrieved {
 	r.Instances, r.Fetched, r.Cached, r.Bytes = p.Instances, p.Fetched, p.Cached, p.Bytes
 	return r
 }

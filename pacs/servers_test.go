@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 )
 
@@ -61,7 +62,7 @@ func TestCacheKeepsServersApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(srv *httptest.Server) (pacs.Retrieved, error) {
+	get := func(srv *httptest.Server) (core.Retrieved, error) {
 		c, err := pacs.NewClient(srv.URL, pacs.Options{Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)

@@ -13,18 +13,6 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-type (
-	// Stored is one instance a STOW-RS request stored
-	// (core.StoredInstance).
-	Stored = core.StoredInstance
-	// Failed is one instance the server refused, with its failure reason
-	// (core.FailedInstance).
-	Failed = core.FailedInstance
-	// StowResult is the server's answer to a STOW-RS request
-	// (core.StowResult).
-	StowResult = core.StowResult
-)
-
 // ErrStowFailed: the server refused some or all instances; the
 // StowResult returned with it says which.
 var ErrStowFailed = errors.New("the server did not store every instance")
@@ -34,16 +22,16 @@ var ErrStowFailed = errors.New("the server did not store every instance")
 // returns what it stored. A file that is not Part-10 is refused before
 // anything of it is sent. When the server refuses some instances the
 // result lists them and the error is ErrStowFailed.
-func (c *Client) Store(ctx context.Context, files ...string) (StowResult, error) {
+func (c *Client) Store(ctx context.Context, files ...string) (core.StowResult, error) {
 	const op = "store instances"
 	if len(files) == 0 {
-		return StowResult{}, errors.New("store: no files given")
+		return core.StowResult{}, errors.New("store: no files given")
 	}
 	var size int64
 	for _, p := range files {
 		n, err := checkFile(p)
 		if err != nil {
-			return StowResult{}, err
+			return core.StowResult{}, err
 		}
 		size += n
 	}
@@ -52,7 +40,7 @@ func (c *Client) Store(ctx context.Context, files ...string) (StowResult, error)
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	if err := mw.SetBoundary(boundary); err != nil {
-		return StowResult{}, err
+		return core.StowResult{}, err
 	}
 	go stowBody(pw, mw, files)
 	defer pr.Close()
@@ -68,23 +56,23 @@ func (c *Client) Store(ctx context.Context, files ...string) (StowResult, error)
 			// nothing of it here.
 			nf.Hint = "the server stored none of the instances; see its log"
 		}
-		return StowResult{}, err
+		return core.StowResult{}, err
 	}
 	defer r.Close()
 	sets, err := c.decodeJSON(op, r, "", 1)
 	if err != nil {
-		return StowResult{}, err
+		return core.StowResult{}, err
 	}
-	var res StowResult
+	var res core.StowResult
 	if len(sets) > 0 {
 		d := sets[0]
 		res.RetrieveURL = d.str(tagRetrieveURL)
 		for _, it := range d.seq(tagReferencedSOPs) {
-			res.Stored = append(res.Stored, Stored{SOPInstanceUID: it.str(tagReferencedSOPUID), SOPClassUID: it.str(tagReferencedClass), RetrieveURL: it.str(tagRetrieveURL)})
+			res.Stored = append(res.Stored, core.StoredInstance{SOPInstanceUID: it.str(tagReferencedSOPUID), SOPClassUID: it.str(tagReferencedClass), RetrieveURL: it.str(tagRetrieveURL)})
 		}
 		for _, it := range d.seq(tagFailedSOPs) {
 			reason, _ := strconv.Atoi(it.str(tagFailureReason))
-			res.Failed = append(res.Failed, Failed{SOPInstanceUID: it.str(tagReferencedSOPUID), Reason: reason})
+			res.Failed = append(res.Failed, core.FailedInstance{SOPInstanceUID: it.str(tagReferencedSOPUID), Reason: reason})
 		}
 	}
 	if len(res.Failed) > 0 || r.StatusCode == http.StatusAccepted && len(res.Stored) < len(files) {

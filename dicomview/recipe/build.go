@@ -706,7 +706,7 @@ func (b *Built) layout(r *Recipe, prompt string) {
 	if r.Prompt.Layout == LayoutInterleaved {
 		addText(r.Prompt.Instruction)
 		for i := range n {
-			text.WriteString(Placeholder)
+			text.WriteString(core.ImagePlaceholder)
 			label := strings.NewReplacer("{n}", strconv.Itoa(i+1), "{of}", strconv.Itoa(n)).Replace(r.Prompt.Label)
 			b.Images[i].Label = strings.TrimSpace(label)
 			addText(label)

@@ -114,9 +114,6 @@ const (
 	LayoutInterleaved = "interleaved"
 )
 
-// Placeholder stands for an image in a prompt (core.ImagePlaceholder).
-const Placeholder = core.ImagePlaceholder
-
 // ImageTokens is how many tokens one image takes in MedGemma (the SigLIP
 // tower's 256, plus the start, end and two newline tokens around them).
 const ImageTokens = 256 + 4
@@ -305,8 +302,8 @@ func (r *Recipe) Validate() error {
 		return bad("prompt.layout %q: want %s or %s", r.Prompt.Layout, LayoutImagesFirst, LayoutInterleaved)
 	}
 	for what, s := range map[string]string{"instruction": r.Prompt.Instruction, "label": r.Prompt.Label, "query": r.Prompt.Query, "default": r.Prompt.Default, "system": r.System} {
-		if strings.Contains(s, Placeholder) {
-			return bad("%s holds %s, which the runtime would read as an image", what, Placeholder)
+		if strings.Contains(s, core.ImagePlaceholder) {
+			return bad("%s holds %s, which the runtime would read as an image", what, core.ImagePlaceholder)
 		}
 	}
 	switch r.Output {

@@ -415,15 +415,15 @@ func TestCTInterleavedPrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Images) != 85 || strings.Count(b.Prompt, Placeholder) != 85 {
-		t.Fatalf("%d images, %d placeholders", len(b.Images), strings.Count(b.Prompt, Placeholder))
+	if len(b.Images) != 85 || strings.Count(b.Prompt, core.ImagePlaceholder) != 85 {
+		t.Fatalf("%d images, %d placeholders", len(b.Images), strings.Count(b.Prompt, core.ImagePlaceholder))
 	}
 	if !strings.HasPrefix(b.Prompt, "You are an instructor teaching medical students.") {
 		t.Errorf("prompt should start with the instruction: %.80q", b.Prompt)
 	}
-	rest := b.Prompt[strings.Index(b.Prompt, Placeholder):]
+	rest := b.Prompt[strings.Index(b.Prompt, core.ImagePlaceholder):]
 	for i := 1; i <= 85; i++ {
-		want := fmt.Sprintf("%sSLICE %d", Placeholder, i)
+		want := fmt.Sprintf("%sSLICE %d", core.ImagePlaceholder, i)
 		if !strings.HasPrefix(rest, want) {
 			t.Fatalf("image %d: want %q next, got %.40q", i, want, rest)
 		}

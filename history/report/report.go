@@ -141,8 +141,8 @@ func Build(ctx context.Context, h *history.Store, runIDs []int64, opts Options) 
 }
 
 // loadRuns reads the runs from the history, in the order given.
-func loadRuns(ctx context.Context, h *history.Store, ids []int64) ([]*history.Run, error) {
-	runs := make([]*history.Run, 0, len(ids))
+func loadRuns(ctx context.Context, h *history.Store, ids []int64) ([]*core.Run, error) {
+	runs := make([]*core.Run, 0, len(ids))
 	for _, id := range ids {
 		r, err := h.Run(ctx, id)
 		if err != nil {
@@ -154,7 +154,7 @@ func loadRuns(ctx context.Context, h *history.Store, ids []int64) ([]*history.Ru
 }
 
 // subtitle names the run, or the runs compared.
-func subtitle(runs []*history.Run) string {
+func subtitle(runs []*core.Run) string {
 	if len(runs) == 1 {
 		return fmt.Sprintf("MedGemma Workbench · run %d", runs[0].ID)
 	}
@@ -167,7 +167,7 @@ func subtitle(runs []*history.Run) string {
 
 // addFigures adds two figures per distinct image of the runs: the display
 // image (or a note saying why it could not be made) and the model input.
-func addFigures(ctx context.Context, h *history.Store, doc *Document, runs []*history.Run, phi bool) error {
+func addFigures(ctx context.Context, h *history.Store, doc *Document, runs []*core.Run, phi bool) error {
 	seen := map[string]bool{}
 	for _, r := range runs {
 		for i, sha := range r.ImageSHA256 {
@@ -248,7 +248,7 @@ func valueText(values []string) string { return strings.Join(values, " \\ ") }
 // from the attributes of the source file at path, de-identified with key
 // (and as stored, with phi), or from what the history recorded of r when
 // the file cannot be read.
-func studyFacts(doc *Document, r *history.Run, path string, key deid.Key, phi bool) {
+func studyFacts(doc *Document, r *core.Run, path string, key deid.Key, phi bool) {
 	var attrs []dicomview.Attribute
 	readErr := os.ErrNotExist
 	if path != "" {
@@ -266,7 +266,7 @@ func studyFacts(doc *Document, r *history.Run, path string, key deid.Key, phi bo
 
 // recordedFacts fills in the study's facts from the history alone, the
 // source file at path being unreadable for readErr.
-func recordedFacts(doc *Document, r *history.Run, path string, readErr error, phi bool) {
+func recordedFacts(doc *Document, r *core.Run, path string, readErr error, phi bool) {
 	study := (*facts)(&doc.Study)
 	study.add("Modality", r.StudyModality)
 	if phi {
@@ -286,7 +286,7 @@ func recordedFacts(doc *Document, r *history.Run, path string, readErr error, ph
 
 // deidFacts fills in the study's facts from the de-identified attributes
 // res, and says what de-identification did.
-func deidFacts(doc *Document, r *history.Run, res []deid.Result) {
+func deidFacts(doc *Document, r *core.Run, res []deid.Result) {
 	clean := map[string]string{}
 	removed, replaced, shifted := 0, 0, 0
 	for _, a := range res {
@@ -397,7 +397,7 @@ func displayFigure(path string, info history.ImageRecord) (Figure, error) {
 }
 
 // runSection is one run as a report shows it.
-func runSection(r *history.Run, compared bool) RunSection {
+func runSection(r *core.Run, compared bool) RunSection {
 	s := RunSection{ID: r.ID, System: r.System, Prompt: r.Prompt, Thinking: r.Thinking, Answer: r.Output, Note: r.Notes}
 	s.Heading = "Run " + strconv.FormatInt(r.ID, 10)
 	if compared {
@@ -452,7 +452,7 @@ func runSection(r *history.Run, compared bool) RunSection {
 
 // options writes a run's generation options as name=value pairs, with the
 // runtime's defaults named as such.
-func options(r *history.Run) string {
+func options(r *core.Run) string {
 	b, err := json.Marshal(r.Options)
 	if err != nil {
 		return ""

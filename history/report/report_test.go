@@ -26,7 +26,7 @@ var phi5 = []string{"Perfusion", "MCA Stroke", "19500704", "St. Nowhere Hospital
 
 // logRun stores a run on frame 2 of the given file the way the workbench
 // logs one, and returns it.
-func logRun(t *testing.T, h *history.Store, path, model, answer string) *history.Run {
+func logRun(t *testing.T, h *history.Store, path, model, answer string) *core.Run {
 	t.Helper()
 	ctx := context.Background()
 	im, err := dicomview.Load(path)
@@ -46,7 +46,7 @@ func logRun(t *testing.T, h *history.Store, path, model, answer string) *history
 		t.Fatal(err)
 	}
 	start := time.Date(2025, 5, 4, 10, 30, 0, 0, time.UTC)
-	r := &history.Run{StartedAt: start, FinishedAt: start.Add(4 * time.Second), Source: p.Source,
+	r := &core.Run{StartedAt: start, FinishedAt: start.Add(4 * time.Second), Source: p.Source,
 		ImageSHA256: []string{p.SHA256}, SourcePaths: []string{path}, StudyKey: key,
 		System: "You are an expert radiologist.", Prompt: "Describe the findings on this CT slice.",
 		Model: model, ModelDigest: "sha256:5f1c0ab2d8e4", RuntimeVersion: "0.17.4",

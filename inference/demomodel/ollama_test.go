@@ -17,10 +17,11 @@ import (
 	"github.com/ollama/ollama/api"
 
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // demoModelName is the name the app imports the demo model under.
-const demoModelName = inference.DemoModelName
+const demoModelName = core.DemoModelName
 
 // startOllama starts the managed runtime (the Ollama built by
 // scripts/setup.sh) in a temporary data dir and stops it when the test
@@ -130,7 +131,7 @@ func TestOllamaServesDemoModel(t *testing.T) {
 	defer cancel()
 
 	start := time.Now()
-	err = ic.ImportGGUF(ctx, demoModelName, path, "", func(p inference.Progress) { t.Logf("import: %s", p.Status) })
+	err = ic.ImportGGUF(ctx, demoModelName, path, "", func(p core.Progress) { t.Logf("import: %s", p.Status) })
 	if err != nil {
 		t.Fatal(err)
 	}

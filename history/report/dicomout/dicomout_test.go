@@ -56,7 +56,7 @@ func dciodvfyErrors(t *testing.T, path string) (errs, warnings []string) {
 
 // logRun stores a run on the last frame of the DICOM file at path as the
 // workbench logs one.
-func logRun(t *testing.T, h *history.Store, path, answer string) *history.Run {
+func logRun(t *testing.T, h *history.Store, path, answer string) *core.Run {
 	t.Helper()
 	ctx := context.Background()
 	im, err := dicomview.Load(path)
@@ -80,7 +80,7 @@ func logRun(t *testing.T, h *history.Store, path, answer string) *history.Run {
 		t.Fatalf("instance key %q, %v", ikey, err)
 	}
 	start := time.Date(2025, 5, 4, 10, 30, 0, 0, time.UTC)
-	r := &history.Run{StartedAt: start, FinishedAt: start.Add(4 * time.Second), Source: p.Source,
+	r := &core.Run{StartedAt: start, FinishedAt: start.Add(4 * time.Second), Source: p.Source,
 		ImageSHA256: []string{p.SHA256}, SourcePaths: []string{path}, SourceKeys: []string{ikey}, StudyKey: key,
 		System: "You are an expert radiologist.", Prompt: "Describe the findings on this CT slice.",
 		Model: "medgemma1.5", ModelDigest: "sha256:5f1c0ab2d8e4", RuntimeVersion: "0.17.4",
@@ -304,7 +304,7 @@ func TestNoDICOMSource(t *testing.T) {
 	if err := os.WriteFile(png, pb.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	noPaths := &history.Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, Output: "x"}
+	noPaths := &core.Run{StartedAt: time.Now(), Model: "m", Status: core.StatusOK, Output: "x"}
 	if _, err := h.SaveRun(ctx, noPaths); err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,7 @@ func sourceOf(attrs []dicomview.Attribute) (Source, error) {
 
 // sameStudy checks that the source file at path still holds the study run
 // r was asked about: its StudyInstanceUID has the study key recorded.
-func sameStudy(ctx context.Context, h *history.Store, r *history.Run, path, studyUID string) error {
+func sameStudy(ctx context.Context, h *history.Store, r *core.Run, path, studyUID string) error {
 	if r.StudyKey == "" {
 		return nil
 	}
@@ -303,7 +303,7 @@ func toUTF8(v, charset string) (string, error) {
 // run log recorded (core.PromptVersion, as a batch row's prompt_version
 // and a template's version name it), or for a run logged before versions
 // were recorded the one its texts as sent name.
-func PromptVersion(r *history.Run) string {
+func PromptVersion(r *core.Run) string {
 	if r.PromptVersion != "" {
 		return r.PromptVersion
 	}
