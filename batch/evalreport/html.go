@@ -2,8 +2,9 @@ package evalreport
 
 import (
 	"bytes"
-	"encoding/base64"
 	"html/template"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/htmlfuncs"
 )
 
 // HTML renders doc as one self-contained HTML file, the plots embedded
@@ -17,12 +18,7 @@ func HTML(doc *Document) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-var htmlTemplate = template.Must(template.New("eval").Funcs(template.FuncMap{
-	"dataURL": func(png []byte) template.URL {
-		return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
-	},
-	"date": func(d interface{ Format(string) string }) string { return d.Format("2 January 2006, 15:04 MST") },
-}).Parse(`<!DOCTYPE html>
+var htmlTemplate = template.Must(template.New("eval").Funcs(htmlfuncs.Map()).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -89,5 +85,5 @@ var htmlTemplate = template.Must(template.New("eval").Funcs(template.FuncMap{
 {{define "table"}}<table class="data"><thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</tbody></table>
 {{if .Note}}<p class="note">{{.Note}}</p>{{end}}{{end}}
-{{define "figure"}}<figure><img src="{{dataURL .PNG}}" alt="{{.Caption}}"><figcaption class="caption">{{.Caption}}</figcaption></figure>{{end}}
+{{define "figure"}}<figure><img src="{{dataURI .PNG}}" alt="{{.Caption}}"><figcaption class="caption">{{.Caption}}</figcaption></figure>{{end}}
 `))

@@ -42,17 +42,8 @@ func PDF(doc *Document) ([]byte, error) {
 	p := &pdfWriter{Page: page, f: page.F}
 	f := p.f
 
-	p.Color(ink)
-	f.SetFont("go", "B", 20)
-	f.CellFormat(contentW, 9, doc.Title, "", 1, "L", false, 0, "")
-	p.Color(grey)
-	f.SetFont("go", "", 10)
-	f.MultiCell(contentW, 5, doc.Subtitle+" · "+doc.Generated.UTC().Format("2 January 2006, 15:04 MST"), "", "L", false)
-	f.SetDrawColor(ink[0], ink[1], ink[2])
-	f.SetLineWidth(0.6)
-	f.Line(marginX, f.GetY()+1.5, pageW-marginX, f.GetY()+1.5)
-	f.SetLineWidth(0.2)
-	f.Ln(4)
+	p.TitleBlock(doc.Title, doc.Subtitle+" · "+doc.Generated.UTC().Format("2 January 2006, 15:04 MST"),
+		pdfpage.TitleStyle{SubtitleH: 5, Wrap: true, Gap: 4})
 
 	p.Heading("Summary")
 	p.facts(doc.Summary)
@@ -254,21 +245,6 @@ func (p *pdfWriter) figure(fig Figure) {
 
 // block writes a titled block of text on a tinted background.
 func (p *pdfWriter) block(title, text string) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return
-	}
-	f := p.f
-	f.Ln(1.5)
-	p.Keep(14)
-	p.Color(grey)
-	f.SetFont("go", "B", 8.8)
-	f.CellFormat(contentW, 5, title, "", 1, "L", false, 0, "")
-	p.Color(ink)
-	f.SetFont("go", "", 9)
-	f.SetFillColor(quote[0], quote[1], quote[2])
-	f.SetDrawColor(rule[0], rule[1], rule[2])
-	f.SetCellMargin(2.5)
-	f.MultiCell(contentW, 4.6, text, "1", "L", true)
-	f.SetCellMargin(1)
+	p.Block(title, text, pdfpage.BlockStyle{Before: 1.5, Keep: 14, TitleColor: grey, TitleSize: 8.8, TitleH: 5,
+		TextSize: 9, LineH: 4.6, Fill: quote})
 }

@@ -2,9 +2,9 @@ package report
 
 import (
 	"bytes"
-	"encoding/base64"
 	"html/template"
-	"strings"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/htmlfuncs"
 )
 
 // HTML renders doc as one self-contained HTML file (figures embedded as
@@ -18,21 +18,7 @@ func HTML(doc *Document) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"dataURI": func(png []byte) template.URL {
-		return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
-	},
-	"paragraphs": func(s string) []string {
-		var out []string
-		for _, p := range strings.Split(strings.TrimSpace(s), "\n\n") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	},
-	"date": func(d interface{ Format(string) string }) string { return d.Format("2 January 2006, 15:04 MST") },
-}).Parse(`<!DOCTYPE html>
+var htmlTemplate = template.Must(template.New("report").Funcs(htmlfuncs.Map()).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

@@ -43,18 +43,8 @@ func PDF(doc *Document) ([]byte, error) {
 	p := &pdfWriter{Page: page, f: page.F}
 	f := p.f
 
-	// Title block.
-	p.Color(ink)
-	f.SetFont("go", "B", 20)
-	f.CellFormat(contentW, 9, doc.Title, "", 1, "L", false, 0, "")
-	p.Color(grey)
-	f.SetFont("go", "", 10)
-	f.CellFormat(contentW, 6, doc.Subtitle+" · "+doc.Generated.Local().Format("2 January 2006, 15:04 MST"), "", 1, "L", false, 0, "")
-	f.SetDrawColor(ink[0], ink[1], ink[2])
-	f.SetLineWidth(0.6)
-	f.Line(marginX, f.GetY()+1.5, pageW-marginX, f.GetY()+1.5)
-	f.SetLineWidth(0.2)
-	f.Ln(5)
+	p.TitleBlock(doc.Title, doc.Subtitle+" · "+doc.Generated.Local().Format("2 January 2006, 15:04 MST"),
+		pdfpage.TitleStyle{SubtitleH: 6, Gap: 5})
 
 	if doc.IncludePHI {
 		y := f.GetY()
@@ -218,28 +208,15 @@ func (p *pdfWriter) valueFont(mono bool) {
 	}
 }
 
-// block writes a titled block of text on a tinted background.
+// block writes a titled block of text on a tinted background bg, in
+// italics when italic.
 func (p *pdfWriter) block(title, text string, bg [3]int, italic bool) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return
-	}
-	f := p.f
-	f.Ln(2.5)
-	p.Keep(16)
-	p.Color(ink)
-	f.SetFont("go", "B", 10)
-	f.CellFormat(contentW, 6, title, "", 1, "L", false, 0, "")
-	style := ""
+	s := pdfpage.BlockStyle{Before: 2.5, Keep: 16, TitleColor: ink, TitleSize: 10, TitleH: 6,
+		TextSize: 10, LineH: 5.2, Fill: bg}
 	if italic {
-		style = "I"
+		s.TextStyle = "I"
 	}
-	f.SetFont("go", style, 10)
-	f.SetFillColor(bg[0], bg[1], bg[2])
-	f.SetDrawColor(rule[0], rule[1], rule[2])
-	f.SetCellMargin(2.5)
-	f.MultiCell(contentW, 5.2, text, "1", "L", true)
-	f.SetCellMargin(1)
+	p.Block(title, text, s)
 }
 
 // figures lays the figures out two to a row, each with its caption.

@@ -3,11 +3,14 @@
 // A4 with the Go fonts embedded (so that any script an answer uses
 // prints), the draft banner at the top of every page, the report's title
 // on the pages after the first, and the generation stamp and page numbers
-// at the foot; plus the headings and small print both write.
+// at the foot; plus the title block, headings, titled text blocks and
+// small print both write (TitleBlock and Block in the sizes each report
+// gives).
 package pdfpage
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -127,4 +130,69 @@ func (p *Page) Small(text string) {
 	p.Color(Grey)
 	p.F.SetFont("go", "", 8.5)
 	p.F.MultiCell(p.ContentW, 4, text, "", "L", false)
+}
+
+// TitleStyle is how a report sets the subtitle under its title: on one
+// line SubtitleH high, or wrapped onto lines SubtitleH high when Wrap;
+// Gap is the room left under the rule.
+type TitleStyle struct {
+	SubtitleH float64
+	Wrap      bool
+	Gap       float64
+}
+
+// TitleBlock writes the first page's title block: the title in large
+// bold print, the subtitle in grey under it, and a heavy rule across the
+// page.
+func (p *Page) TitleBlock(title, subtitle string, s TitleStyle) {
+	f := p.F
+	p.Color(Ink)
+	f.SetFont("go", "B", 20)
+	f.CellFormat(p.ContentW, 9, title, "", 1, "L", false, 0, "")
+	p.Color(Grey)
+	f.SetFont("go", "", 10)
+	if s.Wrap {
+		f.MultiCell(p.ContentW, s.SubtitleH, subtitle, "", "L", false)
+	} else {
+		f.CellFormat(p.ContentW, s.SubtitleH, subtitle, "", 1, "L", false, 0, "")
+	}
+	f.SetDrawColor(Ink[0], Ink[1], Ink[2])
+	f.SetLineWidth(0.6)
+	f.Line(p.MarginX, f.GetY()+1.5, PageW-p.MarginX, f.GetY()+1.5)
+	f.SetLineWidth(0.2)
+	f.Ln(s.Gap)
+}
+
+// BlockStyle is how a report sets a titled block of text: the room before
+// it and the room it keeps on the page, its title's colour, size and
+// height, and its text's style ("" or "I"), size, line height and tint.
+type BlockStyle struct {
+	Before, Keep      float64
+	TitleColor        RGB
+	TitleSize, TitleH float64
+	TextStyle         string
+	TextSize, LineH   float64
+	Fill              RGB
+}
+
+// Block writes a titled block of text on a tinted background, framed by
+// a thin rule; nothing when text is blank.
+func (p *Page) Block(title, text string, s BlockStyle) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	f := p.F
+	f.Ln(s.Before)
+	p.Keep(s.Keep)
+	p.Color(s.TitleColor)
+	f.SetFont("go", "B", s.TitleSize)
+	f.CellFormat(p.ContentW, s.TitleH, title, "", 1, "L", false, 0, "")
+	p.Color(Ink)
+	f.SetFont("go", s.TextStyle, s.TextSize)
+	f.SetFillColor(s.Fill[0], s.Fill[1], s.Fill[2])
+	f.SetDrawColor(Rule[0], Rule[1], Rule[2])
+	f.SetCellMargin(2.5)
+	f.MultiCell(p.ContentW, s.LineH, text, "1", "L", true)
+	f.SetCellMargin(1)
 }
