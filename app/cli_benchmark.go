@@ -49,7 +49,7 @@ type benchmarkLine struct {
 }
 
 func (c *cli) benchmarkList(args []string) error {
-	fs := evalFlagSet(&c.cfg)
+	fs := newFlags("benchmark list", &c.cfg)
 	jsonOut := fs.Bool("json", false, "one JSON object per row")
 	pos, err := parse(fs, args)
 	if err != nil {

@@ -20,7 +20,7 @@ func (c *cli) dataset(args []string) error {
 	if len(args) == 0 || args[0] != "import" {
 		return usagef("%s", datasetUsage)
 	}
-	fs := evalFlagSet(&c.cfg)
+	fs := newFlags("dataset import", &c.cfg)
 	var (
 		format, out string
 		opt         dataset.Options
