@@ -50,9 +50,8 @@ func TestRegionStatsTable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9 }
-			if st.Rect != c.rect || st.N != c.n || !near(st.Mean, c.mean) || !near(st.SD, c.sd) ||
-				st.Min != c.min || st.Max != c.max || !near(st.AreaMM2, c.mm2) {
+			got := []float64{st.Mean, st.SD, st.Min, st.Max, st.AreaMM2}
+			if st.Rect != c.rect || st.N != c.n || !close(got, []float64{c.mean, c.sd, c.min, c.max, c.mm2}, 1e-9) {
 				t.Errorf("got rect %v n %d mean %g sd %g min %g max %g area %g; want rect %v n %d mean %g sd %g min %g max %g area %g",
 					st.Rect, st.N, st.Mean, st.SD, st.Min, st.Max, st.AreaMM2, c.rect, c.n, c.mean, c.sd, c.min, c.max, c.mm2)
 			}
