@@ -82,7 +82,7 @@ func readZipEntry(archive, entry string) ([]byte, error) {
 }
 
 // PrepareImage loads a file and prepares its model input as an
-// [inference.Image].
+// [core.Image].
 func PrepareImage(path string, opts dicomview.PrepareOptions) (*dicomview.Image, *dicomview.Prepared, error) {
 	im, err := dicomview.Load(path)
 	if err != nil {

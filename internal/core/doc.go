@@ -10,6 +10,7 @@
 // It holds data and the small pure methods on it, nothing else: it does no
 // I/O and imports only the standard library's pure packages, so that ui
 // can use these types without importing inference (HTTP, child
-// processes), history (SQL) or batch. Those packages alias the types they
-// take and return (inference.Request = core.Request).
+// processes), history (SQL) or batch. Every package spells these types
+// core.X; only batch, and the few aliases kept for it in inference and
+// history (inference.Request = core.Request), spell some otherwise.
 package core
