@@ -35,13 +35,16 @@ shoot() { # WIDTH HEIGHT COLUMNS
 	[ -s "$work/display-$w" ] || { echo "compare-screenshots: Xvfb did not start" >&2; exit 1; }
 	local display=":$(head -n1 "$work/display-$w")"
 	sleep 1
+	local skip
+	skip=$(cat "$data/logs/workbench.log" 2>/dev/null | wc -l)
 	HOME="$home" XDG_CONFIG_HOME="$home/.config" DISPLAY="$display" MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_COLUMNS="$n" \
 		"$bin" --data-dir "$data" --ollama-bin "$ollama_bin" "$testdata/4.dcm" >"$work/app-$w.log" 2>&1 &
 	local app=$! log="$data/logs/workbench.log" view=""
 	for _ in $(seq 1 1200); do
-		view=$(sed -n 's/.*msg="tour: ready".* view=\(compare-[0-9x-]*\).*/\1/p' "$log" 2>/dev/null | tail -n1)
+		# Only this run's lines: the log is the data dir's, shared by the runs.
+		view=$(tail -n +"$((skip + 1))" "$log" 2>/dev/null | sed -n 's/.*msg="tour: ready".* view=\(compare-[0-9x-]*\).*/\1/p' | tail -n1)
 		if [ -n "$view" ] && [ ! -e "$shots/$view.png" ]; then
-			"$py" -c 'import sys; from PIL import ImageGrab; ImageGrab.grab(xdisplay=sys.argv[1]).save(sys.argv[2])' "$display" "$work/$view.png"
+			DISPLAY="$display" "$py" -c 'import sys; from PIL import ImageGrab; ImageGrab.grab(xdisplay=sys.argv[1]).save(sys.argv[2])' "$display" "$work/$view.png"
 			cp "$work/$view.png" "$out/$view.png"
 			mv "$work/$view.png" "$shots/$view.png"
 			echo "took $out/$view.png" >&2

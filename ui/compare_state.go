@@ -87,15 +87,10 @@ func (cv *compareView) restoreState(p fyne.Preferences) {
 		c := cv.columns[i]
 		c.modelSelect.Selected = sc.Model // offered when the models are listed
 		c.modelSelect.Refresh()
-		if _, ok := cv.prompts.lookup(sc.Template); ok {
-			c.templateSelect.OnChanged, c.templateSelect.Selected = nil, sc.Template
-			c.templateSelect.Refresh()
-			c.templateSelect.OnChanged = func(opt string) {
-				if t, ok := cv.prompts.lookup(opt); ok {
-					c.templateChosen(t)
-				}
-			}
-		}
+		// Shown, not chosen: the prompt below is the one saved. A user's
+		// template not yet loaded is kept while it exists (refreshPicker).
+		c.templateSelect.Selected = sc.Template
+		c.templateSelect.Refresh()
 		c.promptEntry.SetText(sc.Prompt)
 		if sc.System != nil {
 			c.systemEntry.SetText(*sc.System)
@@ -103,4 +98,5 @@ func (cv *compareView) restoreState(p fyne.Preferences) {
 		}
 		c.updateTemplateButtons()
 	}
+	cv.saveState() // the columns added above saved themselves half restored
 }

@@ -43,6 +43,7 @@ func (cv *compareView) userOptions() optionFields {
 // user may still change them. Leaving a recipe gives the user's values
 // back.
 func (cv *compareView) recipeChosen(r *recipe.Recipe) {
+	defer cv.updateRecipeOffer() // no offer of the recipe chosen
 	user := cv.userOptions()
 	if r == nil || (r.Sampling.NumPredict == 0 && r.Sampling.Temperature == nil) {
 		if cv.recipeOpts != nil {

@@ -212,6 +212,13 @@ func newImagePane(env *tabEnv, b StudyBackend) *imagePane {
 		p.viewer.SetRegionMode(shape)
 	})
 	p.measureSelect.SetSelected(measureOff)
+	// A select is as wide as its placeholder: the longest choice's, so
+	// that the choice shown is never cut ("Window (d…").
+	for _, o := range measureOptions {
+		if len(o) > len(p.measureSelect.PlaceHolder) {
+			p.measureSelect.PlaceHolder = o
+		}
+	}
 	p.sendRegion = widget.NewCheck("Send region only", func(bool) { p.inputRegionChanged() })
 	p.sendRegion.Disable()
 	p.regionInfo = widget.NewLabel("")

@@ -477,6 +477,9 @@ func (t *tour) columns(ctx context.Context, n int) error {
 			if i < len(opts) {
 				c.templateSelect.SetSelected(opts[i])
 			}
+			if strings.Contains(c.promptEntry.Text, "{{") { // the yes/no template asks for a question
+				c.promptEntry.SetText("Answer with yes or no only. Question: Is there a pleural effusion?")
+			}
 		}
 		cv.maxTokensEntry.SetText("300")
 		cv.seedEntry.SetText("1")
