@@ -43,3 +43,22 @@ func TestSettingsFillWhatFlagsLeave(t *testing.T) {
 		t.Errorf("managed mode attached to %q", cfg.OllamaURL)
 	}
 }
+
+// TestSettingsRuntimeBinary (issue 28, item 7): Settings' runtime binary is
+// the managed runtime's unless --ollama-bin or the environment names one.
+func TestSettingsRuntimeBinary(t *testing.T) {
+	set := ui.Settings{RuntimeMode: ui.RuntimeManaged, OllamaBin: "/opt/ollama"}
+	noEnv := func(string) string { return "" }
+	var cfg Config
+	if applySettings(&cfg, set, noEnv); cfg.OllamaBin != "/opt/ollama" {
+		t.Errorf("from settings: %q", cfg.OllamaBin)
+	}
+	cfg = Config{OllamaBin: "/flag/ollama"}
+	if applySettings(&cfg, set, noEnv); cfg.OllamaBin != "/flag/ollama" {
+		t.Errorf("--ollama-bin must win: %q", cfg.OllamaBin)
+	}
+	cfg = Config{}
+	if applySettings(&cfg, set, func(k string) string { return map[string]string{EnvOllamaBin: "/env"}[k] }); cfg.OllamaBin != "" {
+		t.Errorf("the environment must win (resolve reads it): %q", cfg.OllamaBin)
+	}
+}
