@@ -186,10 +186,12 @@ func newCompareView(env *tabEnv, b CompareBackend, source imageSource, reports *
 	// The controls that do not fit go into the toolbar's menu; the
 	// options scroll sideways rather than widen the pane. Everything above
 	// the columns takes as few lines as it can: the answers get the room.
-	systemRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("System", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, shared)
+	// The offer of the study's recipe stands beside the system prompt,
+	// which can give up the width, not beside the options (Seed cut off).
+	systemRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("System", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), cv.useRecipe, shared)
 	top := container.NewVBox(
 		cv.toolbar.row, cv.info, cv.installDemo, cv.modelHint,
-		systemRow, container.NewBorder(nil, nil, nil, cv.useRecipe, container.NewHScroll(optionsRow)), cv.optionsInfo,
+		systemRow, container.NewHScroll(optionsRow), cv.optionsInfo,
 	)
 	cv.grid = container.NewGridWithColumns(1)
 	cv.scroll = container.NewHScroll(cv.grid)

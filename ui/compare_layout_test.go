@@ -326,3 +326,23 @@ func recipeNamed(t *testing.T, name string) *recipe.Recipe {
 	t.Fatalf("no built-in recipe %s", name)
 	return nil
 }
+
+// TestCompareOptionsNotCutAt1280 (issue 28, item 7): at 1280×800 with an
+// X-ray open (its recipe offered) the Seed field is wholly in view.
+func TestCompareOptionsNotCutAt1280(t *testing.T) {
+	h := newHarness(t, twoModels())
+	h.openTestImage("4.dcm")
+	h.waitForModel(testModel)
+	cv := h.wb.cmp
+	h.waitFor("the recipe offer", waitTimeout, func() bool { line, _ := cv.recipeOffer(); return line != "" })
+	h.resize(1280, 800)
+	p, s := absRect(cv.seedEntry)
+	q, r := absRect(cv.useRecipe)
+	overlap := p.X < q.X+r.Width && q.X < p.X+s.Width && p.Y < q.Y+r.Height && q.Y < p.Y+s.Height
+	if !showsWhole(cv.seedEntry, cv.content) || overlap {
+		t.Errorf("the Seed field at %v %v is cut off (the offer at %v %v)", p, s, q, r)
+	}
+	if line, _ := cv.recipeOffer(); !showsWhole(cv.useRecipe, cv.content) {
+		t.Errorf("the offer %q is cut off", line)
+	}
+}
