@@ -40,7 +40,7 @@ shoot() { # WIDTH HEIGHT COLUMNS
 	HOME="$home" XDG_CONFIG_HOME="$home/.config" DISPLAY="$display" MEDGEMMA_WORKBENCH_TOUR="$shots" MEDGEMMA_WORKBENCH_TOUR_COLUMNS="$n" \
 		"$bin" --data-dir "$data" --ollama-bin "$ollama_bin" "$testdata/4.dcm" >"$work/app-$w.log" 2>&1 &
 	local app=$! log="$data/logs/workbench.log" view=""
-	for _ in $(seq 1 1200); do
+	for _ in $(seq 1 2400); do
 		# Only this run's lines: the log is the data dir's, shared by the runs.
 		view=$(tail -n +"$((skip + 1))" "$log" 2>/dev/null | sed -n 's/.*msg="tour: ready".* view=\(compare-[0-9x-]*\).*/\1/p' | tail -n1)
 		if [ -n "$view" ] && [ ! -e "$shots/$view.png" ]; then
@@ -53,7 +53,7 @@ shoot() { # WIDTH HEIGHT COLUMNS
 		kill -0 "$app" 2>/dev/null || { echo "compare-screenshots: the workbench exited early" >&2; cat "$work/app-$w.log" >&2; exit 1; }
 		sleep 0.5
 	done
-	[ -n "$view" ] || { echo "compare-screenshots: no shot in 10 minutes" >&2; exit 1; }
+	[ -n "$view" ] || { echo "compare-screenshots: no shot in 20 minutes" >&2; exit 1; }
 	wait "$app" || true
 	kill "$xvfb" 2>/dev/null || true
 }

@@ -121,7 +121,12 @@ func (t *tour) on(f func()) { fyne.DoAndWait(f) }
 // wait checks cond on the UI goroutine until it holds, ctx is done or
 // tourTimeout has passed.
 func (t *tour) wait(ctx context.Context, what string, cond func() bool) error {
-	deadline := time.Now().Add(tourTimeout)
+	return t.waitUpTo(ctx, tourTimeout, what, cond)
+}
+
+// waitUpTo is wait with its own timeout.
+func (t *tour) waitUpTo(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
 	for {
 		var ok bool
 		t.on(func() { ok = cond() })
@@ -129,7 +134,7 @@ func (t *tour) wait(ctx context.Context, what string, cond func() bool) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("tour: waited %s for %s", tourTimeout, what)
+			return fmt.Errorf("tour: waited %s for %s", timeout, what)
 		}
 		select {
 		case <-ctx.Done():
@@ -487,7 +492,9 @@ func (t *tour) columns(ctx context.Context, n int) error {
 		size := w.win.Canvas().Size()
 		name = fmt.Sprintf("compare-%dx%d-%d", int(size.Width), int(size.Height), n)
 	})
-	if err := t.wait(ctx, "the answers", func() bool { return !w.cmp.anyRunning() }); err != nil {
+	// Three answers of 300 tokens on a CPU take minutes: the runtime
+	// answers one request at a time by default.
+	if err := t.waitUpTo(ctx, 3*tourTimeout, "the answers", func() bool { return !w.cmp.anyRunning() }); err != nil {
 		return err
 	}
 	return t.snap(ctx, name)
