@@ -53,7 +53,7 @@ stamp="$root/build/ollama/VERSION"
 if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$OLLAMA_VERSION" ]; then
 	say "Ollama $OLLAMA_VERSION already built at build/ollama/ollama"
 else
-	say "building Ollama $OLLAMA_VERSION from the Go module proxy (about 3 minutes on 2 idle cores)"
+	say "building Ollama $OLLAMA_VERSION from the Go module proxy (about 5 minutes on 2 cores)"
 	hdr="$root/build/hdr"
 	mkdir -p "$hdr/miniaudio" "$root/build/ollama"
 	malgo=$(go mod download -json "github.com/gen2brain/malgo@$MALGO_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
