@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -41,7 +42,8 @@ func TestUIImportsNoIO(t *testing.T) {
 	out, err := exec.Command(gobin, "list", "-tags", "sqlite_fts5", "-deps",
 		"-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", ".").Output()
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
 		}
 		t.Fatalf("go list: %v", err)

@@ -411,7 +411,7 @@ func (p *imagePane) updateOverlay() {
 
 // overlay returns the viewer's corner text: modality and series
 // description, slice and size, window. It is built from
-// dicomview.StudyInfo and the view only, never from patient attributes.
+// core.StudyInfo and the view only, never from patient attributes.
 func (p *imagePane) overlay() Overlay {
 	if p.img == nil {
 		return Overlay{}
@@ -970,7 +970,7 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 		p.sendRegion.SetChecked(false)
 		p.sendRegion.Disable()
 		ends := p.viewer.Line()
-		m := core.Measurement{Kind: "length", Frame: frame, Plane: im.Plane.String(),
+		m := core.Measurement{Kind: core.MeasureLength, Frame: frame, Plane: im.Plane.String(),
 			X: int(math.Round(ends[0][0])), Y: int(math.Round(ends[0][1])), X2: int(math.Round(ends[1][0])), Y2: int(math.Round(ends[1][1]))}
 		px := math.Hypot(ends[1][0]-ends[0][0], ends[1][1]-ends[0][1])
 		text := fmt.Sprintf("Length %.1f px", px)
@@ -996,9 +996,9 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 				return
 			}
 			p.regionInfo.SetText(regionText(r, &st, im))
-			kind := "rectangle"
+			kind := core.MeasureRectangle
 			if ellipse {
-				kind = "ellipse"
+				kind = core.MeasureEllipse
 			}
 			m := core.Measurement{Kind: kind, Frame: frame, Plane: im.Plane.String(), X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy(),
 				N: st.N, Mean: st.Mean, SD: st.SD, Min: st.Min, Max: st.Max, AreaMM2: st.AreaMM2}
@@ -1063,7 +1063,7 @@ func (p *imagePane) measurements() []core.Measurement {
 // annotation the next runs record.
 func (p *imagePane) arrowDrawn(im *dicomview.Image, frame int) {
 	ends := p.viewer.Line()
-	m := core.Measurement{Kind: "arrow", Frame: frame, Plane: im.Plane.String(),
+	m := core.Measurement{Kind: core.MeasureArrow, Frame: frame, Plane: im.Plane.String(),
 		X: int(math.Round(ends[0][0])), Y: int(math.Round(ends[0][1])), X2: int(math.Round(ends[1][0])), Y2: int(math.Round(ends[1][1]))}
 	p.regionInfo.SetText(fmt.Sprintf("Arrow at %d,%d: type its text", m.X2, m.Y2))
 	entry := widget.NewEntry()

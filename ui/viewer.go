@@ -41,7 +41,7 @@ const (
 
 // Overlay is the text shown in the corners of the viewer. It must hold
 // no patient name, ID or birth date: the workbench builds it from
-// dicomview.StudyInfo and the view only.
+// core.StudyInfo and the view only.
 type Overlay struct {
 	TopLeft, TopRight, BottomLeft, BottomRight []string
 }

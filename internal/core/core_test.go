@@ -1,6 +1,10 @@
 package core
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 func TestBurnInRisk(t *testing.T) {
 	tests := []struct {
@@ -70,5 +74,23 @@ func TestRuntimeMode(t *testing.T) {
 		if m, err := ParseRuntimeMode(bad); err == nil {
 			t.Errorf("ParseRuntimeMode(%q) = %q, want an error", bad, m)
 		}
+	}
+}
+
+// TestMeasurementKindNames: a measurement's kind reads back from the name
+// it prints and is kept under in the run log; another name is an error.
+func TestMeasurementKindNames(t *testing.T) {
+	for _, k := range MeasurementKinds {
+		got, err := ParseMeasurementKind(k.String())
+		if err != nil || got != k {
+			t.Errorf("%q: %q, %v", k, got, err)
+		}
+		b, _ := json.Marshal(Measurement{Kind: k})
+		if !strings.Contains(string(b), `"kind":"`+k.String()+`"`) {
+			t.Errorf("%q in JSON: %s", k, b)
+		}
+	}
+	if _, err := ParseMeasurementKind("circle"); err == nil || !strings.Contains(err.Error(), "rectangle, ellipse, length or arrow") {
+		t.Errorf("circle: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -342,14 +343,41 @@ type Geometry struct {
 	Plane string `json:"plane,omitempty"`
 }
 
+// MeasurementKind is what a [Measurement] measures. Its value is the name
+// printed and kept in the run log.
+type MeasurementKind string
+
+// The kinds of measurement.
+const (
+	MeasureRectangle MeasurementKind = "rectangle" // the pixels inside a rectangle
+	MeasureEllipse   MeasurementKind = "ellipse"   // the pixels inside the ellipse a rectangle bounds
+	MeasureLength    MeasurementKind = "length"    // a line's length; no statistics
+	MeasureArrow     MeasurementKind = "arrow"     // an arrow with a note
+)
+
+// MeasurementKinds are the kinds, in the order the window offers them.
+var MeasurementKinds = []MeasurementKind{MeasureRectangle, MeasureEllipse, MeasureLength, MeasureArrow}
+
+// String is the kind's name: rectangle, ellipse, length or arrow.
+func (k MeasurementKind) String() string { return string(k) }
+
+// ParseMeasurementKind reads a kind's name, as String writes it.
+func ParseMeasurementKind(s string) (MeasurementKind, error) {
+	if k := MeasurementKind(s); slices.Contains(MeasurementKinds, k) {
+		return k, nil
+	}
+	return "", fmt.Errorf("measurement %q: want rectangle, ellipse, length or arrow", s)
+}
+
 // Measurement is a region measured on an image: where (a rectangle or
 // the ellipse it bounds, in source pixels of a frame or of a reformatted
 // cut) and what its pixels hold in modality units (HU for CT).
 type Measurement struct {
-	// Kind is "rectangle", "ellipse" (the one the rectangle bounds),
-	// "length" (a line from X, Y to X2, Y2, LengthMM long; no statistics)
-	// or "arrow" (from X, Y pointing at X2, Y2, with Text).
-	Kind string `json:"kind"`
+	// Kind is MeasureRectangle, MeasureEllipse (the one the rectangle
+	// bounds), MeasureLength (a line from X, Y to X2, Y2, LengthMM long;
+	// no statistics) or MeasureArrow (from X, Y pointing at X2, Y2, with
+	// Text).
+	Kind MeasurementKind `json:"kind"`
 	// Frame is the frame (from 1) or, with Plane, the cut; Plane the
 	// reformat ("" for a stored frame). X, Y, W, H are the region.
 	Frame int    `json:"frame"`
@@ -384,10 +412,10 @@ func (m Measurement) String() string {
 	if m.Plane != "" {
 		where = m.Plane + " cut"
 	}
-	if m.Kind == "arrow" {
+	if m.Kind == MeasureArrow {
 		return fmt.Sprintf("arrow %d,%d → %d,%d px of %s %d: %q", m.X, m.Y, m.X2, m.Y2, where, m.Frame, m.Text)
 	}
-	if m.Kind == "length" {
+	if m.Kind == MeasureLength {
 		l := "no PixelSpacing: length in pixels only"
 		if m.LengthMM > 0 {
 			l = fmt.Sprintf("%.1f mm", m.LengthMM)

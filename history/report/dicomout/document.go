@@ -449,12 +449,12 @@ func measurementItems(r *Report) Item {
 		}
 		g := Container(Contains, CodeMeasurementGroup,
 			Text(HasObsContext, CodeTrackingIdentifier, fmt.Sprintf("Region %d: %s", i+1, m.String())))
-		if m.Kind == "arrow" {
+		if m.Kind == core.MeasureArrow {
 			g.Children = append(g.Children, Text(Contains, CodeFinding, m.Text))
 			box.Children = append(box.Children, g)
 			continue
 		}
-		if m.Kind == "length" {
+		if m.Kind == core.MeasureLength {
 			if m.LengthMM > 0 {
 				g.Children = append(g.Children, Num(Contains, CodeLength, m.LengthMM, UnitMM))
 			}
