@@ -103,8 +103,8 @@ func TestImportSafetensorsCLI(t *testing.T) {
 	without := ask(t, base...)
 	with := ask(t, append(base, "--image", dicomtest.File(t, "4.dcm"))...)
 	t.Logf("prompt tokens: %d with 4.dcm, %d without", with.PromptEvalCount, without.PromptEvalCount)
-	if d := with.PromptEvalCount - without.PromptEvalCount; d < inference.ImageTokens {
-		t.Errorf("the image added %d prompt tokens, want ≥ %d", d, inference.ImageTokens)
+	if d := with.PromptEvalCount - without.PromptEvalCount; d < core.ImageTokens {
+		t.Errorf("the image added %d prompt tokens, want ≥ %d", d, core.ImageTokens)
 	}
 }
 

@@ -40,7 +40,7 @@ func (c *Config) requestDefaults(req core.Request) core.Request {
 		if room <= 0 {
 			room = 1024
 		}
-		if inference.EstimatePromptTokens(req)+room <= c.NumCtx {
+		if core.EstimatePromptTokens(req)+room <= c.NumCtx {
 			req.Options.NumCtx = c.NumCtx
 		}
 	}

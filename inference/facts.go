@@ -110,32 +110,14 @@ func number(v any) float64 {
 	return 0
 }
 
-// Tokens the pre-flight check counts. An image is 256 soft tokens plus its
-// start, end and separator tokens (MedGemma's 896×896 input pooled to
-// 16×16); text is estimated generously so that an estimate errs towards
-// more context, never less.
+// The pre-flight check's numbers: the context it starts from, the room
+// it leaves for an answer, and the step it raises num_ctx by. Its prompt
+// estimate is core.EstimatePromptTokens.
 const (
-	ImageTokens       = 256
-	imageExtraTokens  = 4
-	messageOverhead   = 8
-	templateOverhead  = 16
 	defaultNumCtx     = 4096
 	defaultAnswerRoom = 1024
 	ctxGranule        = 1024
 )
-
-// EstimatePromptTokens is a generous estimate of the prompt tokens a
-// request takes: its images at 260 tokens each and its text at one token
-// per three bytes, plus the chat template's markers.
-func EstimatePromptTokens(req core.Request) int {
-	n := templateOverhead
-	for _, s := range []string{req.System, req.Prompt} {
-		if s != "" {
-			n += messageOverhead + (len(s)+2)/3
-		}
-	}
-	return n + len(req.Images)*(ImageTokens+imageExtraTokens)
-}
 
 // Plan is the outcome of the pre-flight check: the request as it will be
 // sent (num_ctx always set, num_predict bounded by the room left) and the
@@ -158,7 +140,7 @@ type Plan struct {
 // left, so the runtime stops with done_reason "length" instead of shifting
 // the context.
 func Preflight(req core.Request, f core.Facts) (Plan, error) {
-	p := Plan{Request: req, Facts: f, PromptTokens: EstimatePromptTokens(req)}
+	p := Plan{Request: req, Facts: f, PromptTokens: core.EstimatePromptTokens(req)}
 	if len(req.Images) > 0 && !f.Can("vision") {
 		return p, fmt.Errorf("model %s cannot read images (capabilities: %v): it was built without its vision tower; "+
 			"import it again from the Hugging Face folder with `medgemma-workbench models import --name NAME --safetensors DIR`, "+
@@ -173,7 +155,7 @@ func Preflight(req core.Request, f core.Facts) (Plan, error) {
 	if o.NumCtx > 0 {
 		if need > o.NumCtx {
 			return p, fmt.Errorf("model %s: about %d prompt tokens (%d images × %d) plus %d for the answer need num_ctx ≥ %d, but --num-ctx is %d: raise --num-ctx, use fewer images or a shorter prompt: %w",
-				f.Name, p.PromptTokens, len(req.Images), ImageTokens, room, need, o.NumCtx, ErrContextTooSmall)
+				f.Name, p.PromptTokens, len(req.Images), core.ImageTokens, room, need, o.NumCtx, ErrContextTooSmall)
 		}
 	} else {
 		o.NumCtx = defaultNumCtx
@@ -187,7 +169,7 @@ func Preflight(req core.Request, f core.Facts) (Plan, error) {
 	}
 	if f.ContextLength > 0 && need > f.ContextLength {
 		return p, fmt.Errorf("model %s: about %d prompt tokens (%d images × %d) plus %d for the answer exceed its context length of %d tokens: send fewer images or a shorter prompt: %w",
-			f.Name, p.PromptTokens, len(req.Images), ImageTokens, room, f.ContextLength, ErrContextTooSmall)
+			f.Name, p.PromptTokens, len(req.Images), core.ImageTokens, room, f.ContextLength, ErrContextTooSmall)
 	}
 	if need > o.NumCtx {
 		return p, fmt.Errorf("model %s: about %d prompt tokens need num_ctx ≥ %d: %w", f.Name, p.PromptTokens, need, ErrContextTooSmall)

@@ -438,7 +438,7 @@ func TestImportSafetensorsQ8(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("prompt tokens: %d with the image, %d without", res.PromptEvalCount, without.PromptEvalCount)
-	if d := res.PromptEvalCount - without.PromptEvalCount; d < ImageTokens {
-		t.Errorf("the image added %d prompt tokens, want ≥ %d", d, ImageTokens)
+	if d := res.PromptEvalCount - without.PromptEvalCount; d < core.ImageTokens {
+		t.Errorf("the image added %d prompt tokens, want ≥ %d", d, core.ImageTokens)
 	}
 }

@@ -84,8 +84,8 @@ func TestPreflight(t *testing.T) {
 			if o.NumCtx != tc.numCtx {
 				t.Errorf("num_ctx = %d, want %d", o.NumCtx, tc.numCtx)
 			}
-			if p.PromptTokens < len(tc.req.Images)*ImageTokens {
-				t.Errorf("estimate %d < %d images × %d", p.PromptTokens, len(tc.req.Images), ImageTokens)
+			if p.PromptTokens < len(tc.req.Images)*core.ImageTokens {
+				t.Errorf("estimate %d < %d images × %d", p.PromptTokens, len(tc.req.Images), core.ImageTokens)
 			}
 			if o.NumPredict <= 0 || p.PromptTokens+o.NumPredict > o.NumCtx {
 				t.Errorf("num_predict %d with %d prompt tokens overflows num_ctx %d", o.NumPredict, p.PromptTokens, o.NumCtx)

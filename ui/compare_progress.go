@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
@@ -117,7 +116,7 @@ func (p *runProgress) sent(req core.Request, rate float64) {
 	p.mu.Lock()
 	p.stage, p.sentAt, p.tokens = stageSent, time.Now(), 0
 	p.images = len(req.Images)
-	p.prompt = len(req.Images)*recipe.ImageTokens + (len(req.System)+len(req.Prompt))/4
+	p.prompt = core.EstimatePromptTokens(req)
 	p.rate = rate
 	p.mu.Unlock()
 }
