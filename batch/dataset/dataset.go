@@ -268,12 +268,42 @@ func text(v json.RawMessage) string {
 	return string(v)
 }
 
+// maxFileSize bounds a dataset's JSON or JSON Lines file, read whole: the
+// published ones are far smaller (MedMCQA's train set, the largest, is
+// about 90 MB).
+var maxFileSize int64 = 1 << 30
+
+// readFile reads a dataset file whole, refusing one over maxFileSize
+// before reading it.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &batch.InputError{File: path, Err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, &batch.InputError{File: path, Err: err}
+	}
+	if st.Size() > maxFileSize {
+		return nil, &batch.InputError{File: path, Err: fmt.Errorf("%d bytes, over the %d a dataset file may have", st.Size(), maxFileSize)}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err == nil && int64(len(data)) > maxFileSize {
+		err = fmt.Errorf("grew past the %d bytes a dataset file may have while read", maxFileSize)
+	}
+	if err != nil {
+		return nil, &batch.InputError{File: path, Err: err}
+	}
+	return data, nil
+}
+
 // readJSON reads a whole JSON file into v, an error naming the file and
 // the layout wanted when it is not.
 func readJSON(path string, v any, want string) error {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return &batch.InputError{File: path, Err: err}
+		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return &batch.InputError{File: path, Err: fmt.Errorf("not %s: %v", want, err)}
@@ -284,9 +314,9 @@ func readJSON(path string, v any, want string) error {
 // eachLine calls fn with each non-blank line of a JSON Lines file and its
 // number.
 func eachLine(path string, fn func(n int, line []byte) error) error {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return &batch.InputError{File: path, Err: err}
+		return err
 	}
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		if line = bytes.TrimSpace(line); len(line) == 0 {

@@ -197,3 +197,24 @@ func TestFormatNames(t *testing.T) {
 		t.Errorf("Parse(csv): %v", err)
 	}
 }
+
+// TestImportRefusesAnOversizedFile: a dataset file is read whole, so one
+// over the size bound is refused before it is read, naming the file and
+// nothing written (the bound is lowered here to a few bytes).
+func TestImportRefusesAnOversizedFile(t *testing.T) {
+	defer func(n int64) { maxFileSize = n }(maxFileSize)
+	maxFileSize = 64
+	dir := t.TempDir()
+	path := filepath.Join(dir, "medqa.jsonl")
+	write(t, path, `{"question": "Q1 is longer than the bound", "options": {"A": "x", "B": "y"}, "answer_idx": "A"}
+`)
+	out := filepath.Join(dir, "out.jsonl")
+	_, err := Import(MedQA, path, out, Options{})
+	var ie *batch.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "medqa.jsonl") || !strings.Contains(err.Error(), "over the 64") {
+		t.Errorf("an oversized file: %v", err)
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Errorf("%s was written", out)
+	}
+}
