@@ -240,12 +240,15 @@ func (cv *compareView) maybeAutoRun() {
 // loadModels lists the models in the background and offers them.
 func (cv *compareView) loadModels() {
 	ctx, cancel := cv.env.opContext()
+	// The UI function is read here, on the UI goroutine: the shell may
+	// replace it while the listing runs.
+	do := cv.env.do
 	go func() {
 		defer cancel()
 		ctx, cancelTimeout := context.WithTimeout(ctx, modelsTimeout)
 		defer cancelTimeout()
 		models, err := cv.backend.Models(ctx)
-		cv.env.do(func() { cv.setModels(models, err) })
+		do(func() { cv.setModels(models, err) })
 	}()
 }
 
