@@ -188,61 +188,108 @@ func (s *Store) imageInfo(ctx context.Context, sha string) (ExportImage, error) 
 	return im, nil
 }
 
-// csvHeader names the CSV columns. Images are flattened to
+// exportColumn is one column of the CSV export: its name in the header
+// and its cell in a record's row.
+type exportColumn struct {
+	name string
+	cell func(ExportRecord) string
+}
+
+// exportColumns are the CSV export's columns, in order: the header and
+// every row come from this one table. Images are flattened to
 // semicolon-separated lists, one entry per image in order.
-var csvHeader = []string{
-	"run_id", "session_id", "started_at", "finished_at", "status", "done_reason", "error",
-	"model", "model_digest", "runtime_version", "seed", "temperature", "num_predict", "num_ctx",
-	"system", "prompt", "output", "thinking",
-	"image_sha256", "image_frame", "image_window_center", "image_window_width", "image_encoding", "image_size",
-	"study_key", "study_modality", "study_description",
-	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
-	"eval_duration_ms", "first_token_ms", "rating", "notes", "source", "source_path", "burn_in_risk",
-	"recipe", "schema_hash", "schema_valid", "prompt_version",
+var exportColumns = []exportColumn{
+	{"run_id", func(r ExportRecord) string { return strconv.FormatInt(r.RunID, 10) }},
+	{"session_id", func(r ExportRecord) string { return strconv.FormatInt(r.SessionID, 10) }},
+	{"started_at", func(r ExportRecord) string { return r.StartedAt }},
+	{"finished_at", func(r ExportRecord) string { return r.FinishedAt }},
+	{"status", func(r ExportRecord) string { return r.Status }},
+	{"done_reason", func(r ExportRecord) string { return r.DoneReason }},
+	{"error", func(r ExportRecord) string { return r.Error }},
+	{"model", func(r ExportRecord) string { return r.Model }},
+	{"model_digest", func(r ExportRecord) string { return r.ModelDigest }},
+	{"runtime_version", func(r ExportRecord) string { return r.RuntimeVersion }},
+	{"seed", func(r ExportRecord) string { return optText(r.Seed, strconv.Itoa) }},
+	{"temperature", func(r ExportRecord) string { return optText(r.Temperature, num) }},
+	{"num_predict", func(r ExportRecord) string { return strconv.Itoa(r.NumPredict) }},
+	{"num_ctx", func(r ExportRecord) string { return strconv.Itoa(r.NumCtx) }},
+	{"system", func(r ExportRecord) string { return r.System }},
+	{"prompt", func(r ExportRecord) string { return r.Prompt }},
+	{"output", func(r ExportRecord) string { return r.Output }},
+	{"thinking", func(r ExportRecord) string { return r.Thinking }},
+	{"image_sha256", perImage(func(im ExportImage) string { return im.SHA256 })},
+	{"image_frame", perImage(func(im ExportImage) string { return strconv.Itoa(im.Frame) })},
+	{"image_window_center", perImage(func(im ExportImage) string { return num(im.WindowCenter) })},
+	{"image_window_width", perImage(func(im ExportImage) string { return num(im.WindowWidth) })},
+	{"image_encoding", perImage(func(im ExportImage) string { return im.Encoding })},
+	{"image_size", perImage(func(im ExportImage) string { return fmt.Sprintf("%dx%d", im.Width, im.Height) })},
+	{"study_key", func(r ExportRecord) string { return r.StudyKey }},
+	{"study_modality", func(r ExportRecord) string { return r.StudyModality }},
+	{"study_description", func(r ExportRecord) string { return r.StudyDescription }},
+	{"prompt_eval_count", func(r ExportRecord) string { return strconv.Itoa(r.PromptEvalCount) }},
+	{"eval_count", func(r ExportRecord) string { return strconv.Itoa(r.EvalCount) }},
+	{"total_duration_ms", func(r ExportRecord) string { return num(r.TotalDurationMS) }},
+	{"load_duration_ms", func(r ExportRecord) string { return num(r.LoadDurationMS) }},
+	{"prompt_eval_duration_ms", func(r ExportRecord) string { return num(r.PromptEvalDuration) }},
+	{"eval_duration_ms", func(r ExportRecord) string { return num(r.EvalDurationMS) }},
+	{"first_token_ms", func(r ExportRecord) string { return num(r.FirstTokenMS) }},
+	{"rating", func(r ExportRecord) string { return strconv.Itoa(r.Rating) }},
+	{"notes", func(r ExportRecord) string { return r.Notes }},
+	{"source", func(r ExportRecord) string { return r.Source }},
+	{"source_path", sourcePaths},
+	{"burn_in_risk", func(r ExportRecord) string { return strconv.FormatBool(r.BurnInRisk) }},
+	{"recipe", func(r ExportRecord) string { return r.Recipe }},
+	{"schema_hash", func(r ExportRecord) string { return r.SchemaHash }},
+	{"schema_valid", func(r ExportRecord) string { return optText(r.SchemaValid, strconv.FormatBool) }},
+	{"prompt_version", func(r ExportRecord) string { return r.PromptVersion }},
 }
 
+// csvHeader names the CSV columns.
+var csvHeader = func() []string {
+	names := make([]string, len(exportColumns))
+	for i, c := range exportColumns {
+		names[i] = c.name
+	}
+	return names
+}()
+
+// csvRow is r's cells, one a column.
 func (r ExportRecord) csvRow() []string {
-	var sha, frame, wc, ww, enc, size, paths []string
-	for _, im := range r.Images {
-		sha = append(sha, im.SHA256)
-		frame = append(frame, strconv.Itoa(im.Frame))
-		wc = append(wc, num(im.WindowCenter))
-		ww = append(ww, num(im.WindowWidth))
-		enc = append(enc, im.Encoding)
-		size = append(size, fmt.Sprintf("%dx%d", im.Width, im.Height))
-		paths = append(paths, im.SourcePath)
+	row := make([]string, len(exportColumns))
+	for i, c := range exportColumns {
+		row[i] = c.cell(r)
 	}
-	j := func(v []string) string { return strings.Join(v, ";") }
-	seed, temp := "", ""
-	if r.Seed != nil {
-		seed = strconv.Itoa(*r.Seed)
-	}
-	if r.Temperature != nil {
-		temp = num(*r.Temperature)
-	}
-	pathCol := j(paths)
-	if strings.Trim(pathCol, ";") == "" {
-		pathCol = ""
-	}
-	return []string{
-		strconv.FormatInt(r.RunID, 10), strconv.FormatInt(r.SessionID, 10), r.StartedAt, r.FinishedAt, r.Status, r.DoneReason, r.Error,
-		r.Model, r.ModelDigest, r.RuntimeVersion, seed, temp, strconv.Itoa(r.NumPredict), strconv.Itoa(r.NumCtx),
-		r.System, r.Prompt, r.Output, r.Thinking,
-		j(sha), j(frame), j(wc), j(ww), j(enc), j(size),
-		r.StudyKey, r.StudyModality, r.StudyDescription,
-		strconv.Itoa(r.PromptEvalCount), strconv.Itoa(r.EvalCount), num(r.TotalDurationMS), num(r.LoadDurationMS), num(r.PromptEvalDuration),
-		num(r.EvalDurationMS), num(r.FirstTokenMS), strconv.Itoa(r.Rating), r.Notes, r.Source, pathCol, strconv.FormatBool(r.BurnInRisk),
-		r.Recipe, r.SchemaHash, validText(r.SchemaValid), r.PromptVersion,
+	return row
+}
+
+// perImage is a column of one value per image, joined with ";".
+func perImage(value func(ExportImage) string) func(ExportRecord) string {
+	return func(r ExportRecord) string {
+		v := make([]string, len(r.Images))
+		for i, im := range r.Images {
+			v[i] = value(im)
+		}
+		return strings.Join(v, ";")
 	}
 }
 
-// validText is a schema verdict in a CSV cell: "true", "false", or ""
-// for no schema.
-func validText(v *bool) string {
+// sourcePaths is the images' source paths joined with ";", or "" when
+// none has one (an export without PHI).
+func sourcePaths(r ExportRecord) string {
+	p := perImage(func(im ExportImage) string { return im.SourcePath })(r)
+	if strings.Trim(p, ";") == "" {
+		return ""
+	}
+	return p
+}
+
+// optText is an optional value in a CSV cell: "" for none (no seed, no
+// temperature; for a schema verdict, no schema).
+func optText[T any](v *T, text func(T) string) string {
 	if v == nil {
 		return ""
 	}
-	return strconv.FormatBool(*v)
+	return text(*v)
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
