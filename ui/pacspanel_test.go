@@ -29,8 +29,8 @@ func (h *harness) openPACS() *pacsPanel {
 	if p == nil {
 		h.t.Fatal("selecting the PACS tab made no panel")
 	}
-	p.every = 0
-	if err := p.AddServer(PACSServerConfig{Name: "Research PACS", URL: testPACSURL, Auth: PACSAuthBasic, User: "ana"}, "pw-1"); err != nil {
+	p.fetch.every = 0
+	if err := p.servers.AddServer(PACSServerConfig{Name: "Research PACS", URL: testPACSURL, Auth: core.PACSAuthBasic, User: "ana"}, "pw-1"); err != nil {
 		h.t.Fatal(err)
 	}
 	return p
@@ -48,7 +48,7 @@ func (h *harness) searchAndWait(p *pacsPanel, tap *widget.Button) {
 	h.t.Helper()
 	n := h.fake.pacsQueries()
 	test.Tap(tap)
-	h.waitFor("the search", waitTimeout, func() bool { return h.fake.pacsQueries() > n && !p.search.Disabled() })
+	h.waitFor("the search", waitTimeout, func() bool { return h.fake.pacsQueries() > n && !p.query.search.Disabled() })
 }
 
 func (f *fakePACS) fetches() []int {
@@ -80,11 +80,11 @@ func TestPACSSearchFillsTableAndPages(t *testing.T) {
 	h := newHarness(t, fake)
 	p := h.openPACS()
 
-	test.Type(p.modality, "ct")
-	test.Type(p.dateFrom, "2006-12-01")
-	test.Type(p.dateTo, "20061231")
-	test.Type(p.patientName, "DOE^*")
-	h.searchAndWait(p, p.search)
+	test.Type(p.query.modality, "ct")
+	test.Type(p.query.dateFrom, "2006-12-01")
+	test.Type(p.query.dateTo, "20061231")
+	test.Type(p.query.patientName, "DOE^*")
+	h.searchAndWait(p, p.query.search)
 	unlock := fake.pblock()
 	q, srv := fake.queries[0], fake.servers[0]
 	unlock()
@@ -94,33 +94,33 @@ func TestPACSSearchFillsTableAndPages(t *testing.T) {
 	if srv != (core.PACSServer{URL: testPACSURL, PACSAuth: core.PACSAuth{User: "ana", Password: "pw-1"}}) {
 		t.Errorf("server %+v: want the saved server with its user and password", srv)
 	}
-	if rows, _ := p.table.Length(); rows != pacsPageSize {
+	if rows, _ := p.results.table.Length(); rows != pacsPageSize {
 		t.Fatalf("table has %d rows, want a page of %d", rows, pacsPageSize)
 	}
-	if got := []string{cell(p.table, 0, 0), cell(p.table, 0, 2), cell(p.table, 0, 3), cell(p.table, 0, 4), cell(p.table, 0, 7)}; strings.Join(got, "|") != "DOE PAT1|2006-12-02|CT|Head study 1|4" {
+	if got := []string{cell(p.results.table, 0, 0), cell(p.results.table, 0, 2), cell(p.results.table, 0, 3), cell(p.results.table, 0, 4), cell(p.results.table, 0, 7)}; strings.Join(got, "|") != "DOE PAT1|2006-12-02|CT|Head study 1|4" {
 		t.Errorf("first row %q", got)
 	}
-	if !strings.Contains(p.status.Text, "25 studies on Research PACS") || p.page.Text != "Studies 1–25" || p.next.Disabled() || !p.prev.Disabled() {
-		t.Errorf("status %q, page %q, next disabled %v, prev disabled %v", p.status.Text, p.page.Text, p.next.Disabled(), p.prev.Disabled())
+	if !strings.Contains(p.query.status.Text, "25 studies on Research PACS") || p.query.page.Text != "Studies 1–25" || p.query.next.Disabled() || !p.query.prev.Disabled() {
+		t.Errorf("status %q, page %q, next disabled %v, prev disabled %v", p.query.status.Text, p.query.page.Text, p.query.next.Disabled(), p.query.prev.Disabled())
 	}
 
-	h.searchAndWait(p, p.next)
+	h.searchAndWait(p, p.query.next)
 	if q := fake.query(1); q.Offset != pacsPageSize || q.Modality != "CT" {
 		t.Errorf("Next asked %+v, want the same query at offset %d", q, pacsPageSize)
 	}
-	if rows, _ := p.table.Length(); rows != 5 || cell(p.table, 0, 4) != "Head study 26" || p.page.Text != "Studies 26–30" || !p.next.Disabled() || p.prev.Disabled() {
-		t.Errorf("second page: %d rows, first %q, page %q, next disabled %v", rows, cell(p.table, 0, 4), p.page.Text, p.next.Disabled())
+	if rows, _ := p.results.table.Length(); rows != 5 || cell(p.results.table, 0, 4) != "Head study 26" || p.query.page.Text != "Studies 26–30" || !p.query.next.Disabled() || p.query.prev.Disabled() {
+		t.Errorf("second page: %d rows, first %q, page %q, next disabled %v", rows, cell(p.results.table, 0, 4), p.query.page.Text, p.query.next.Disabled())
 	}
-	h.searchAndWait(p, p.prev)
-	if q := fake.query(2); q.Offset != 0 || cell(p.table, 0, 4) != "Head study 1" {
-		t.Errorf("Previous asked offset %d, shows %q", q.Offset, cell(p.table, 0, 4))
+	h.searchAndWait(p, p.query.prev)
+	if q := fake.query(2); q.Offset != 0 || cell(p.results.table, 0, 4) != "Head study 1" {
+		t.Errorf("Previous asked offset %d, shows %q", q.Offset, cell(p.results.table, 0, 4))
 	}
 
 	// Choosing a study lists its series.
-	p.table.Select(widget.TableCellID{Row: 1, Col: 0})
-	h.waitFor("the series", waitTimeout, func() bool { return len(p.series) == 1 })
-	if cell(p.seriesTable, 0, 2) != "Axial 2" || cell(p.seriesTable, 0, 3) != "4" || p.open.Disabled() {
-		t.Errorf("series row %q %q, open disabled %v", cell(p.seriesTable, 0, 2), cell(p.seriesTable, 0, 3), p.open.Disabled())
+	p.results.table.Select(widget.TableCellID{Row: 1, Col: 0})
+	h.waitFor("the series", waitTimeout, func() bool { return len(p.results.series) == 1 })
+	if cell(p.results.seriesTable, 0, 2) != "Axial 2" || cell(p.results.seriesTable, 0, 3) != "4" || p.fetch.open.Disabled() {
+		t.Errorf("series row %q %q, open disabled %v", cell(p.results.seriesTable, 0, 2), cell(p.results.seriesTable, 0, 3), p.fetch.open.Disabled())
 	}
 	// The tab may have been hidden by the window meanwhile (AppTabs hides
 	// the tabs not shown); the markup is of the tab itself.
@@ -128,11 +128,11 @@ func TestPACSSearchFillsTableAndPages(t *testing.T) {
 	assertMarkup(t, "pacs_results.xml", p.content)
 
 	// A bad date is refused before anything is sent.
-	test.Type(p.dateTo, "x")
+	test.Type(p.query.dateTo, "x")
 	n := fake.pacsQueries()
-	test.Tap(p.search)
-	if fake.pacsQueries() != n || !strings.Contains(p.status.Text, "YYYYMMDD") {
-		t.Errorf("bad date: %d queries sent, status %q", fake.pacsQueries()-n, p.status.Text)
+	test.Tap(p.query.search)
+	if fake.pacsQueries() != n || !strings.Contains(p.query.status.Text, "YYYYMMDD") {
+		t.Errorf("bad date: %d queries sent, status %q", fake.pacsQueries()-n, p.query.status.Text)
 	}
 }
 
@@ -155,24 +155,24 @@ func TestPACSOpenRetrievesThenOpens(t *testing.T) {
 	fake.pstep = make(chan struct{})
 	h := newHarness(t, fake)
 	p := h.openPACS()
-	h.searchAndWait(p, p.search)
-	p.table.Select(widget.TableCellID{Row: 2, Col: 0})
-	h.waitFor("the series", waitTimeout, func() bool { return len(p.series) == 1 })
+	h.searchAndWait(p, p.query.search)
+	p.results.table.Select(widget.TableCellID{Row: 2, Col: 0})
+	h.waitFor("the series", waitTimeout, func() bool { return len(p.results.series) == 1 })
 
-	test.Tap(p.open)
+	test.Tap(p.fetch.open)
 	fake.pstep <- struct{}{}
-	h.waitFor("the first instance", waitTimeout, func() bool { return p.bar.Value == 0.25 })
-	if !strings.HasPrefix(p.progressText.Text, "1/4 instances, 1 MiB fetched") || p.cancel.Disabled() || !p.open.Disabled() {
-		t.Errorf("progress %q, cancel disabled %v, open disabled %v", p.progressText.Text, p.cancel.Disabled(), p.open.Disabled())
+	h.waitFor("the first instance", waitTimeout, func() bool { return p.fetch.bar.Value == 0.25 })
+	if !strings.HasPrefix(p.fetch.text.Text, "1/4 instances, 1 MiB fetched") || p.fetch.cancel.Disabled() || !p.fetch.open.Disabled() {
+		t.Errorf("progress %q, cancel disabled %v, open disabled %v", p.fetch.text.Text, p.fetch.cancel.Disabled(), p.fetch.open.Disabled())
 	}
-	test.Tap(p.cancel)
-	h.waitFor("the cancel", waitTimeout, func() bool { return p.retrieving == nil })
-	if !strings.Contains(p.progressText.Text, "Cancelled: 1 instances kept") || p.open.Disabled() || h.wb.pane.viewer.Image() != nil {
-		t.Errorf("after Cancel: %q, open disabled %v, image shown %v", p.progressText.Text, p.open.Disabled(), h.wb.pane.viewer.Image() != nil)
+	test.Tap(p.fetch.cancel)
+	h.waitFor("the cancel", waitTimeout, func() bool { return !p.retrieving() })
+	if !strings.Contains(p.fetch.text.Text, "Cancelled: 1 instances kept") || p.fetch.open.Disabled() || h.wb.pane.viewer.Image() != nil {
+		t.Errorf("after Cancel: %q, open disabled %v, image shown %v", p.fetch.text.Text, p.fetch.open.Disabled(), h.wb.pane.viewer.Image() != nil)
 	}
 
 	fake.pstep = nil
-	test.Tap(p.open)
+	test.Tap(p.fetch.open)
 	h.waitFor("the image to be shown", waitTimeout, func() bool { return h.wb.pane.viewer.Image() != nil })
 	if fake.fetches()[1] != 3 {
 		t.Errorf("the second retrieve fetched %d instances, want the 3 missing", fake.fetches()[1])
@@ -180,13 +180,13 @@ func TestPACSOpenRetrievesThenOpens(t *testing.T) {
 	if h.wb.shell.tabs.Selected() != h.wb.shell.workbenchTab || !strings.HasPrefix(h.wb.pane.imageInfo.Text, "mr.dcm") {
 		t.Errorf("after the retrieve the window shows %q, image %q; want the viewer on mr.dcm", h.wb.shell.tabs.Selected().Text, h.wb.pane.imageInfo.Text)
 	}
-	if len(p.recent) != 1 || p.recent[0].Study != "1.2.3" || !strings.Contains(p.recentText(p.recent[0]), "Head study 3 (Research PACS)") {
-		t.Fatalf("recent studies %+v", p.recent)
+	if len(p.recent.studies) != 1 || p.recent.studies[0].Study != "1.2.3" || !strings.Contains(p.recent.studies[0].text(), "Head study 3 (Research PACS)") {
+		t.Fatalf("recent studies %+v", p.recent.studies)
 	}
 	h.wb.shell.tabs.Select(h.wb.shell.pacsTab)
-	p.recentList.Select(0)
+	p.recent.list.Select(0)
 	h.waitFor("the recent study's retrieve", waitTimeout, func() bool {
-		return len(fake.fetches()) == 3 && p.retrieving == nil && h.wb.shell.tabs.Selected() == h.wb.shell.workbenchTab
+		return len(fake.fetches()) == 3 && !p.retrieving() && h.wb.shell.tabs.Selected() == h.wb.shell.workbenchTab
 	})
 	if fake.fetches()[2] != 0 || h.wb.shell.tabs.Selected() != h.wb.shell.workbenchTab {
 		t.Errorf("a recent study retrieved again fetched %d instances (want 0: it is cached), tab %q", fake.fetches()[2], h.wb.shell.tabs.Selected().Text)
@@ -202,33 +202,33 @@ func TestPACSErrorsNameTheServer(t *testing.T) {
 	s := h.wb.shell
 	s.tabs.Select(s.pacsTab)
 	p := s.pacs
-	test.Tap(p.search)
-	if !strings.Contains(p.status.Text, "Add server") || fake.pacsQueries() != 0 {
-		t.Errorf("search without a server: status %q, %d queries", p.status.Text, fake.pacsQueries())
+	test.Tap(p.query.search)
+	if !strings.Contains(p.query.status.Text, "Add server") || fake.pacsQueries() != 0 {
+		t.Errorf("search without a server: status %q, %d queries", p.query.status.Text, fake.pacsQueries())
 	}
-	if err := p.AddServer(PACSServerConfig{Name: "x", URL: "pacs:8042"}, ""); err == nil || !strings.Contains(err.Error(), "http(s)://") {
+	if err := p.servers.AddServer(PACSServerConfig{Name: "x", URL: "pacs:8042"}, ""); err == nil || !strings.Contains(err.Error(), "http(s)://") {
 		t.Errorf("a URL without its scheme: %v", err)
 	}
 	p = h.openPACS()
 	fake.setPACSErr("answered 401 Unauthorized: check the user and password")
-	h.searchAndWait(p, p.search)
-	if msg := p.status.Text; !strings.Contains(msg, "Search Research PACS") || !strings.Contains(msg, testPACSURL) || !strings.Contains(msg, "401") || p.status.Importance != widget.DangerImportance {
-		t.Errorf("status %q (importance %v): want the failure naming the server", msg, p.status.Importance)
+	h.searchAndWait(p, p.query.search)
+	if msg := p.query.status.Text; !strings.Contains(msg, "Search Research PACS") || !strings.Contains(msg, testPACSURL) || !strings.Contains(msg, "401") || p.query.status.Importance != widget.DangerImportance {
+		t.Errorf("status %q (importance %v): want the failure naming the server", msg, p.query.status.Importance)
 	}
-	if rows, _ := p.table.Length(); rows != 0 {
+	if rows, _ := p.results.table.Length(); rows != 0 {
 		t.Errorf("a failed search shows %d rows", rows)
 	}
 	fake.setPACSErr("")
-	h.searchAndWait(p, p.search)
-	p.table.Select(widget.TableCellID{Row: 0, Col: 0})
-	h.waitFor("the series", waitTimeout, func() bool { return len(p.series) == 1 })
+	h.searchAndWait(p, p.query.search)
+	p.results.table.Select(widget.TableCellID{Row: 0, Col: 0})
+	h.waitFor("the series", waitTimeout, func() bool { return len(p.results.series) == 1 })
 	fake.setPACSErr("does not answer: is it running?")
-	test.Tap(p.open)
+	test.Tap(p.fetch.open)
 	h.waitFor("the retrieve to fail", waitTimeout, func() bool {
-		return p.retrieving == nil && strings.Contains(p.status.Text, "Retrieve from Research PACS")
+		return !p.retrieving() && strings.Contains(p.query.status.Text, "Retrieve from Research PACS")
 	})
-	if !strings.Contains(p.status.Text, testPACSURL+" does not answer") || h.wb.pane.viewer.Image() != nil {
-		t.Errorf("status %q after a failed retrieve", p.status.Text)
+	if !strings.Contains(p.query.status.Text, testPACSURL+" does not answer") || h.wb.pane.viewer.Image() != nil {
+		t.Errorf("status %q after a failed retrieve", p.query.status.Text)
 	}
 }
 
@@ -242,7 +242,7 @@ func TestPACSServersSaved(t *testing.T) {
 	s := h.wb.shell
 	s.tabs.Select(s.pacsTab)
 	p := s.pacs
-	if err := p.AddServer(PACSServerConfig{Name: "Token PACS", URL: testPACSURL, Auth: PACSAuthBearer}, "tok-secret-9"); err != nil {
+	if err := p.servers.AddServer(PACSServerConfig{Name: "Token PACS", URL: testPACSURL, Auth: core.PACSAuthBearer}, "tok-secret-9"); err != nil {
 		t.Fatal(err)
 	}
 	prefs := fyne.CurrentApp().Preferences()
@@ -252,19 +252,19 @@ func TestPACSServersSaved(t *testing.T) {
 	if sec.m[SecretPACSPrefix+":Token PACS"] != "tok-secret-9" {
 		t.Errorf("secret store %v: want the token under the server's name", sec.m)
 	}
-	if got := p.serverOf(p.servers[0]); got.Token != "tok-secret-9" || got.User != "" {
+	if got := p.savedServer(0); got.Token != "tok-secret-9" || got.User != "" {
 		t.Errorf("server %+v: want the bearer token", got)
 	}
 	// A new panel (the next start) reads them back.
 	q := newPACSPanel(h.wb.env, fake, prefs, sec, nil)
-	if q.serverSelect.Selected != "Token PACS" || q.serverOf(q.servers[0]).Token != "tok-secret-9" {
-		t.Errorf("reloaded: chosen %q, servers %+v", q.serverSelect.Selected, q.servers)
+	if q.servers.picker.Selected != "Token PACS" || q.savedServer(0).Token != "tok-secret-9" {
+		t.Errorf("reloaded: chosen %q, servers %+v", q.servers.picker.Selected, q.servers.list)
 	}
-	p.showServerForm(p.servers[0], 0)
-	if p.formSecret.Text != "tok-secret-9" || p.formAuth.Selected != PACSAuthBearer || !p.formUser.Disabled() {
-		t.Errorf("edit form: secret %q, auth %q, user disabled %v", p.formSecret.Text, p.formAuth.Selected, p.formUser.Disabled())
+	f := p.serverForm(0)
+	if f.secret.Text != "tok-secret-9" || f.auth.Selected != "bearer" || !f.user.Disabled() {
+		t.Errorf("edit form: secret %q, auth %q, user disabled %v", f.secret.Text, f.auth.Selected, f.user.Disabled())
 	}
-	p.serverForm.Hide()
+	f.dlg.Hide()
 }
 
 // TestPACSShortcutAndMenu brings the PACS tab up with its shortcut and
@@ -286,5 +286,51 @@ func TestPACSShortcutAndMenu(t *testing.T) {
 	s.showShortcuts()
 	if txt := overlayTexts(win); !strings.Contains(txt, "Ctrl+Shift+P\nShow the PACS tab") {
 		t.Errorf("shortcuts dialog %q lacks Ctrl+Shift+P", txt)
+	}
+}
+
+// TestPACSOldSettingsLoad reads the saved servers as the window wrote
+// them before the authentication was core.PACSAuthKind (a plain string:
+// "none", "basic", "bearer"; the lines below are what json.Marshal made
+// of them): each comes back with its authentication and secret, and
+// saving again writes the same "auth" names. A server whose
+// authentication this version does not know is left out, the others
+// kept.
+func TestPACSOldSettingsLoad(t *testing.T) {
+	const old = `[{"name":"Open PACS","url":"http://open:8042/dicom-web","auth":"none"},` +
+		`{"name":"Research PACS","url":"http://pacs.example:8042/dicom-web","auth":"basic","user":"ana"},` +
+		`{"name":"Token PACS","url":"https://tok.example/dicom-web","auth":"bearer"},` +
+		`{"name":"Older PACS","url":"http://older:8042/dicom-web","auth":""},` +
+		`{"name":"Future PACS","url":"http://future:8042/dicom-web","auth":"kerberos"}]`
+	h := newHarness(t, &fakeBackend{})
+	prefs := fyne.CurrentApp().Preferences()
+	prefs.SetString(PrefPACSServers, old)
+	prefs.SetString(PrefPACSServer, "Research PACS")
+	sec := &fakeSecrets{m: map[string]string{SecretPACSPrefix + ":Research PACS": "pw-1", SecretPACSPrefix + ":Token PACS": "tok-2"}}
+	p := newPACSPanel(h.wb.env, &fakeBackend{}, prefs, sec, nil)
+	want := []core.PACSServer{
+		{URL: "http://open:8042/dicom-web"},
+		{URL: "http://pacs.example:8042/dicom-web", PACSAuth: core.PACSAuth{User: "ana", Password: "pw-1"}},
+		{URL: "https://tok.example/dicom-web", PACSAuth: core.PACSAuth{Token: "tok-2"}},
+		{URL: "http://older:8042/dicom-web"},
+	}
+	if len(p.servers.list) != len(want) {
+		t.Fatalf("loaded %d servers %+v, want %d", len(p.servers.list), p.servers.list, len(want))
+	}
+	for i, w := range want {
+		if got := p.savedServer(i); got != w {
+			t.Errorf("server %d (%s) = %+v, want %+v", i, p.servers.list[i].Name, got, w)
+		}
+	}
+	if p.servers.picker.Selected != "Research PACS" {
+		t.Errorf("chosen %q, want the one chosen last", p.servers.picker.Selected)
+	}
+	p.servers.save()
+	const again = `[{"name":"Open PACS","url":"http://open:8042/dicom-web","auth":"none"},` +
+		`{"name":"Research PACS","url":"http://pacs.example:8042/dicom-web","auth":"basic","user":"ana"},` +
+		`{"name":"Token PACS","url":"https://tok.example/dicom-web","auth":"bearer"},` +
+		`{"name":"Older PACS","url":"http://older:8042/dicom-web","auth":"none"}]`
+	if got := prefs.String(PrefPACSServers); got != again {
+		t.Errorf("saved again:\n%s\nwant\n%s", got, again)
 	}
 }

@@ -418,11 +418,11 @@ func (t *tour) pacsSearch(ctx context.Context) error {
 	var err error
 	t.on(func() {
 		sh.tabs.Select(sh.pacsTab)
-		cfg := PACSServerConfig{Name: "Orthanc (sample studies)", URL: t.pacs.URL, Auth: PACSAuthNone}
+		cfg := PACSServerConfig{Name: "Orthanc (sample studies)", URL: t.pacs.URL, Auth: core.PACSAuthNone}
 		if t.pacs.User != "" {
-			cfg.Auth, cfg.User = PACSAuthBasic, t.pacs.User
+			cfg.Auth, cfg.User = core.PACSAuthBasic, t.pacs.User
 		}
-		if err = sh.pacs.AddServer(cfg, t.pacs.Password); err == nil {
+		if err = sh.pacs.servers.AddServer(cfg, t.pacs.Password); err == nil {
 			sh.pacs.searchTapped()
 		}
 	})
@@ -430,27 +430,27 @@ func (t *tour) pacsSearch(ctx context.Context) error {
 		return err
 	}
 	p := sh.pacs
-	if err := t.wait(ctx, "the PACS search", func() bool { return len(p.studies) > 0 || p.status.Importance == widget.DangerImportance }); err != nil {
+	if err := t.wait(ctx, "the PACS search", func() bool { return len(p.results.studies) > 0 || p.query.status.Importance == widget.DangerImportance }); err != nil {
 		return err
 	}
 	var failed string
 	t.on(func() {
-		if len(p.studies) == 0 {
-			failed = p.status.Text
+		if len(p.results.studies) == 0 {
+			failed = p.query.status.Text
 			return
 		}
 		row := 0
-		for i, s := range p.studies {
+		for i, s := range p.results.studies {
 			if slices.Contains(s.Modalities, "CT") {
 				row = i
 			}
 		}
-		p.table.Select(widget.TableCellID{Row: row, Col: 0})
+		p.results.table.Select(widget.TableCellID{Row: row, Col: 0})
 	})
 	if failed != "" {
 		return fmt.Errorf("tour: PACS search: %s", failed)
 	}
-	if err := t.wait(ctx, "the study's series", func() bool { return len(p.series) > 0 }); err != nil {
+	if err := t.wait(ctx, "the study's series", func() bool { return len(p.results.series) > 0 }); err != nil {
 		return err
 	}
 	return t.snap(ctx, "pacs")

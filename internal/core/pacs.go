@@ -46,6 +46,30 @@ func ParsePACSAuthKind(s string) (PACSAuthKind, error) {
 	return 0, fmt.Errorf("PACS authentication %q: want none, basic or bearer", s)
 }
 
+// MarshalText writes k by its name, so that JSON holds "none", "basic"
+// or "bearer" (the window's saved servers do).
+func (k PACSAuthKind) MarshalText() ([]byte, error) {
+	if int(k) >= len(pacsAuthNames) {
+		return nil, fmt.Errorf("PACS authentication %d: no such kind", k)
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText reads a kind's name, as MarshalText writes it; an empty
+// name is PACSAuthNone.
+func (k *PACSAuthKind) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*k = PACSAuthNone
+		return nil
+	}
+	v, err := ParsePACSAuthKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
 // PACSAuth are the credentials for one PACS. Kind says which of them are
 // sent; the DICOMweb client applies them in one place (pacs.NewClient),
 // and a user and password in the server's URL count only when they are

@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+)
+
+// pacsServers are the PACS tab's saved servers: the list in the
+// preferences, their secrets (a password or token) in the SecretStore,
+// and the row that picks, adds, edits and removes them.
+type pacsServers struct {
+	env     *tabEnv
+	prefs   fyne.Preferences
+	secrets SecretStore
+	// memSecrets keeps the secrets when there is no SecretStore.
+	memSecrets map[string]string
+
+	list              []PACSServerConfig
+	picker            *widget.Select
+	add, edit, remove *widget.Button
+}
+
+func (s *pacsServers) build(env *tabEnv, prefs fyne.Preferences, secrets SecretStore) {
+	s.env, s.prefs, s.secrets, s.memSecrets = env, prefs, secrets, map[string]string{}
+	s.load()
+	s.picker = widget.NewSelect(nil, func(string) { s.prefs.SetString(PrefPACSServer, s.picker.Selected) })
+	s.picker.PlaceHolder = "(add a server)"
+	s.add = widget.NewButton("Add server…", func() { s.showForm(PACSServerConfig{Auth: core.PACSAuthNone}, -1) })
+	s.edit = widget.NewButton("Edit…", func() {
+		if i := s.index(); i >= 0 {
+			s.showForm(s.list[i], i)
+		}
+	})
+	s.remove = widget.NewButton("Remove", s.removeTapped)
+	s.refresh(s.prefs.String(PrefPACSServer))
+}
+
+// layout is the row of the picker and its buttons.
+func (s *pacsServers) layout() fyne.CanvasObject {
+	return container.NewBorder(nil, nil, widget.NewLabel("Server"), container.NewHBox(s.add, s.edit, s.remove), s.picker)
+}
+
+// load reads the saved servers. A server that cannot be read (an
+// authentication this version does not know) is left out; the others
+// are kept.
+func (s *pacsServers) load() {
+	var raw []json.RawMessage
+	_ = json.Unmarshal([]byte(s.prefs.String(PrefPACSServers)), &raw)
+	for _, r := range raw {
+		var c PACSServerConfig
+		if json.Unmarshal(r, &c) == nil {
+			s.list = append(s.list, c)
+		}
+	}
+}
+
+func (s *pacsServers) save() {
+	b, _ := json.Marshal(s.list)
+	s.prefs.SetString(PrefPACSServers, string(b))
+}
+
+// refresh fills the server picker and chooses name (else the first
+// server).
+func (s *pacsServers) refresh(name string) {
+	var names []string
+	for _, c := range s.list {
+		names = append(names, c.Name)
+	}
+	s.picker.SetOptions(names)
+	switch {
+	case slices.Contains(names, name):
+		s.picker.SetSelected(name)
+	case len(names) > 0:
+		s.picker.SetSelected(names[0])
+	default:
+		s.picker.ClearSelected()
+	}
+	if len(names) == 0 {
+		s.edit.Disable()
+		s.remove.Disable()
+	} else {
+		s.edit.Enable()
+		s.remove.Enable()
+	}
+}
+
+// index is the chosen server's index in s.list, or -1.
+func (s *pacsServers) index() int {
+	return slices.IndexFunc(s.list, func(c PACSServerConfig) bool { return c.Name == s.picker.Selected })
+}
+
+func secretName(server string) string { return SecretPACSPrefix + ":" + server }
+
+func (s *pacsServers) secret(server string) string {
+	if s.secrets == nil {
+		return s.memSecrets[server]
+	}
+	v, _ := s.secrets.Get(secretName(server))
+	return v
+}
+
+func (s *pacsServers) setSecret(server, value string) error {
+	if s.secrets == nil {
+		s.memSecrets[server] = value
+		return nil
+	}
+	return s.secrets.Set(secretName(server), value)
+}
+
+// trimmed is c without spaces around its name and URL, named by its URL
+// when it has no name.
+func (c PACSServerConfig) trimmed() PACSServerConfig {
+	c.Name, c.URL = strings.TrimSpace(c.Name), strings.TrimSpace(c.URL)
+	if c.Name == "" {
+		c.Name = c.URL
+	}
+	return c
+}
+
+// AddServer saves cfg with its password or token (replacing a server of
+// the same name) and chooses it.
+func (s *pacsServers) AddServer(cfg PACSServerConfig, secret string) error {
+	cfg = cfg.trimmed()
+	if cfg.URL == "" || !strings.HasPrefix(cfg.URL, "http://") && !strings.HasPrefix(cfg.URL, "https://") {
+		return fmt.Errorf("server %q: give its DICOMweb root as http(s)://HOST:PORT/PATH, e.g. http://pacs:8042/dicom-web", cfg.URL)
+	}
+	if cfg.Auth != core.PACSAuthNone {
+		if err := s.setSecret(cfg.Name, secret); err != nil {
+			return fmt.Errorf("keep the password of %s: %w", cfg.Name, err)
+		}
+	}
+	if i := slices.IndexFunc(s.list, func(c PACSServerConfig) bool { return c.Name == cfg.Name }); i >= 0 {
+		s.list[i] = cfg
+	} else {
+		s.list = append(s.list, cfg)
+	}
+	s.save()
+	s.refresh(cfg.Name)
+	return nil
+}
+
+func (s *pacsServers) removeTapped() {
+	i := s.index()
+	if i < 0 {
+		return
+	}
+	name := s.list[i].Name
+	dialog.ShowConfirm("Remove "+name+"?", "The workbench forgets this server and its password. Retrieved studies stay in the cache.", func(ok bool) {
+		if !ok {
+			return
+		}
+		_ = s.setSecret(name, "")
+		s.list = slices.Delete(s.list, i, i+1)
+		s.save()
+		s.refresh("")
+	}, s.env.win)
+}
+
+// chosen is the chosen server with its credentials, and its name.
+func (s *pacsServers) chosen() (core.PACSServer, string, error) {
+	i := s.index()
+	if i < 0 {
+		return core.PACSServer{}, "", errors.New("no PACS server chosen: add one with Add server… (its DICOMweb root, e.g. http://pacs:8042/dicom-web)")
+	}
+	return s.serverOf(s.list[i]), s.list[i].Name, nil
+}
+
+// named is the saved server called name with its credentials.
+func (s *pacsServers) named(name string) (core.PACSServer, bool) {
+	i := slices.IndexFunc(s.list, func(c PACSServerConfig) bool { return c.Name == name })
+	if i < 0 {
+		return core.PACSServer{}, false
+	}
+	return s.serverOf(s.list[i]), true
+}
+
+// serverOf is c with its secret, as its authentication sends it.
+func (s *pacsServers) serverOf(c PACSServerConfig) core.PACSServer {
+	srv := core.PACSServer{URL: c.URL}
+	switch c.Auth {
+	case core.PACSAuthBasic:
+		srv.User, srv.Password = c.User, s.secret(c.Name)
+	case core.PACSAuthBearer:
+		srv.Token = s.secret(c.Name)
+	}
+	return srv
+}
