@@ -62,7 +62,7 @@ type importedAnswer struct {
 // reads the results file (bad lines are *batchInputError naming file and
 // line) and answers the runs from it.
 func (s *Services) offlineBackend(r *batch.Runner, spec BatchSpec, js *batch.Spec) error {
-	r.BackendName = batch.KindOpenAI
+	r.BackendName = batch.KindOpenAI.String()
 	js.Backend, js.Endpoint, js.Digests = offlineBackendName, "", nil
 	r.Backoff.Retries = 0
 	if spec.ImportResults == "" {

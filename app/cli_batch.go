@@ -219,7 +219,7 @@ func (f *batchFlags) resolveEndpoints() error {
 }
 
 // anyKind reports whether one of eps is of kind.
-func anyKind(eps []batch.EndpointSpec, kind string) bool {
+func anyKind(eps []batch.EndpointSpec, kind batch.EndpointKind) bool {
 	for _, e := range eps {
 		if e.Kind == kind {
 			return true

@@ -511,14 +511,14 @@ func (s *Services) batchBackend(ctx context.Context, r *batch.Runner, spec Batch
 		if err != nil {
 			return nil, &batchInputError{field: fieldEndpoint, err: err}
 		}
-		r.BackendName, r.Endpoint = "openai", redact.URL(oc.URL())
+		r.BackendName, r.Endpoint = batch.KindOpenAI.String(), redact.URL(oc.URL())
 		js.Backend, js.Endpoint = r.BackendName, oc.URL()
 		r.Backend = batch.BackendFunc(func(ctx context.Context, req inference.Request) (int64, inference.Result, error) {
 			return s.AskWith(ctx, req, nil, oc.Chat)
 		})
 		return func() error { return checkEndpointModels(ctx, oc, spec.Models) }, nil
 	}
-	r.BackendName = "ollama"
+	r.BackendName = batch.KindOllama.String()
 	if !s.Runtime().Managed() {
 		r.Endpoint = redact.URL(s.Runtime().State().URL)
 	}

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -9,16 +10,60 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// EndpointKind is the API a batch's server speaks. Its value is the name
+// an endpoints file and the rows use ("": not given, which is
+// [KindOpenAI]).
+type EndpointKind string
+
 // The kinds of server a batch can be spread over.
 const (
 	// KindOpenAI is an OpenAI-compatible chat completions API (vLLM, a
 	// gateway, Ollama's /v1), given by its base URL such as
 	// http://host:8000/v1.
-	KindOpenAI = "openai"
+	KindOpenAI EndpointKind = "openai"
 	// KindOllama is an Ollama server's own API, given as
 	// ollama+http://host:11434 on the command line.
-	KindOllama = "ollama"
+	KindOllama EndpointKind = "ollama"
 )
+
+// String is the kind's name: openai or ollama ("" when not given).
+func (k EndpointKind) String() string { return string(k) }
+
+// ParseEndpointKind reads a kind's name, as String writes it.
+func ParseEndpointKind(s string) (EndpointKind, error) {
+	switch k := EndpointKind(s); k {
+	case KindOpenAI, KindOllama:
+		return k, nil
+	}
+	return "", fmt.Errorf("endpoint kind %q: want openai or ollama", s)
+}
+
+// UnmarshalYAML reads a kind's name in an endpoints file; an unknown one
+// is a *kindError with its line.
+func (k *EndpointKind) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	if s == "" {
+		*k = ""
+		return nil
+	}
+	v, err := ParseEndpointKind(s)
+	if err != nil {
+		return &kindError{line: n.Line, err: err}
+	}
+	*k = v
+	return nil
+}
+
+// kindError is an unknown kind in an endpoints file, at line.
+type kindError struct {
+	line int
+	err  error
+}
+
+func (e *kindError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
 
 // OllamaScheme prefixes an Ollama server's URL in --endpoint.
 const OllamaScheme = "ollama+"
@@ -30,7 +75,7 @@ type EndpointSpec struct {
 	// and password in it go as basic authentication to that server only.
 	URL string `yaml:"url" json:"url"`
 	// Kind is KindOpenAI (the default) or KindOllama.
-	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Kind EndpointKind `yaml:"kind,omitempty" json:"kind,omitempty"`
 	// Concurrency is its requests in flight at once (0: the batch's
 	// --concurrency); Weight its share of the runs when several have a
 	// free slot (0: 1).
@@ -59,8 +104,8 @@ func (e *EndpointSpec) check() error {
 	if e.Kind == "" {
 		e.Kind = KindOpenAI
 	}
-	if e.Kind != KindOpenAI && e.Kind != KindOllama {
-		return fmt.Errorf("endpoint %s: kind %q: want openai or ollama", redact.URL(e.URL), e.Kind)
+	if _, err := ParseEndpointKind(e.Kind.String()); err != nil {
+		return fmt.Errorf("endpoint %s: %w", redact.URL(e.URL), err)
 	}
 	if !strings.HasPrefix(e.URL, "http://") && !strings.HasPrefix(e.URL, "https://") {
 		return fmt.Errorf("endpoint %q: want an http(s) URL such as http://host:8000/v1, or ollama+http://host:11434 for an Ollama server", redact.URL(e.URL))
@@ -99,6 +144,10 @@ func LoadEndpoints(path string) ([]EndpointSpec, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
+		var ke *kindError
+		if errors.As(err, &ke) {
+			return nil, &InputError{File: path, Line: ke.line, Err: ke.err}
+		}
 		return nil, &InputError{File: path, Err: fmt.Errorf("want endpoints: [{url, kind, concurrency, weight, api_key_env}]: %w", err)}
 	}
 	if len(f.Endpoints) == 0 {

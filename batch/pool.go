@@ -21,8 +21,8 @@ import (
 type Endpoint struct {
 	// Name is how rows record the server: its URL without credentials.
 	Name string
-	// Backend is "ollama" or "openai", as rows record it.
-	Backend string
+	// Backend is the API it speaks; rows record its name.
+	Backend EndpointKind
 	// Ask answers its requests and logs them to history.
 	Ask Backend
 	// Concurrency is its requests in flight at once (at least 1).
@@ -331,7 +331,7 @@ func (r *Runner) runPool(ctx context.Context, jobs []Job, out *Output) (Summary,
 						err = fmt.Errorf("moved off %d endpoints that stopped answering; the last: %w", maxMoves, err)
 						row.Error = redact.Text(err.Error())
 					}
-					row.Backend, row.Endpoint, row.Moved = e.Backend, e.Name, p.moved(j.Key)
+					row.Backend, row.Endpoint, row.Moved = e.Backend.String(), e.Name, p.moved(j.Key)
 					cache.release(j)
 					rec.record(row, res, err)
 					p.done()

@@ -88,10 +88,11 @@ type Row struct {
 	ChoiceProbs map[string]float64 `json:"choice_probs,omitempty"`
 	ScoreError  string             `json:"score_error,omitempty"`
 
-	// Backend is "ollama" or "openai"; Endpoint is the server's URL when
-	// it is not the managed runtime (in a batch over several endpoints,
-	// the one that answered; "import:FILE" for answers read back with
-	// batch --import-results), without credentials.
+	// Backend is the server's kind, [KindOllama] or [KindOpenAI];
+	// Endpoint is the server's URL when it is not the managed runtime (in
+	// a batch over several endpoints, the one that answered; "import:FILE"
+	// for answers read back with batch --import-results), without
+	// credentials.
 	Backend        string `json:"backend"`
 	Endpoint       string `json:"endpoint,omitempty"`
 	ModelDigest    string `json:"model_digest"`
