@@ -299,27 +299,27 @@ func (c *cli) runBatch(ctx context.Context, drain <-chan struct{}, o batchComman
 			return res.werr
 		}
 		fmt.Fprintf(c.stderr, "batch: wrote %d requests to %s (%d of %d runs already in %s); run them with `vllm run-batch -i %s -o RESULTS.jsonl --model %s`, then `batch … --import-results RESULTS.jsonl`\n",
-			res.emitted, o.spec.EmitOpenAIBatch, res.skipped, res.runs, res.out, o.spec.EmitOpenAIBatch, o.spec.Models[0])
+			res.emitted, o.spec.EmitOpenAIBatch, res.Skipped, res.Runs, res.Out, o.spec.EmitOpenAIBatch, o.spec.Models[0])
 		if o.json {
-			json.NewEncoder(c.stdout).Encode(map[string]any{"runs": res.runs, "skipped": res.skipped, "emitted": res.emitted, "file": o.spec.EmitOpenAIBatch})
+			json.NewEncoder(c.stdout).Encode(map[string]any{"runs": res.Runs, "skipped": res.Skipped, "emitted": res.emitted, "file": o.spec.EmitOpenAIBatch})
 		}
 		return nil
 	}
 	if res.unmatched > 0 {
 		fmt.Fprintf(c.stderr, "batch: warning: %d answers in %s are for no run of this batch (another manifest, prompts file, model or options?); they were not imported\n", res.unmatched, o.spec.ImportResults)
 	}
-	sum := res.sum
-	where := fmt.Sprintf("%s and %s", res.out, res.csv)
+	sum := res.BatchSummary
+	where := fmt.Sprintf("%s and %s", res.Out, res.CSV)
 	if res.ferr != nil || res.werr != nil {
 		// The result file could not be finished (a full disk): name only
 		// what is there, never a CSV that was not written.
-		where, res.csv = res.out+" (its CSV copy was not written)", ""
+		where, res.CSV = res.Out+" (its CSV copy was not written)", ""
 	}
 	fmt.Fprintf(c.stderr, "batch: %d runs done now (%d ok, %d failed), %d already done; %d rows in %s (%s)\n",
-		sum.OK+sum.Failed, sum.OK, sum.Failed, res.skipped, res.rows, where, time.Since(start).Round(100*time.Millisecond))
+		sum.OK+sum.Failed, sum.OK, sum.Failed, res.Skipped, res.Rows, where, time.Since(start).Round(100*time.Millisecond))
 	if o.json {
-		json.NewEncoder(c.stdout).Encode(batchSummary{Runs: res.runs, Skipped: res.skipped, OK: sum.OK, Failed: sum.Failed,
-			Cancelled: sum.Cancelled, NotStarted: sum.NotStarted, Rows: res.rows, Out: res.out, CSV: res.csv,
+		json.NewEncoder(c.stdout).Encode(batchSummary{Runs: res.Runs, Skipped: res.Skipped, OK: sum.OK, Failed: sum.Failed,
+			Cancelled: sum.Cancelled, NotStarted: sum.NotStarted, Rows: res.Rows, Out: res.Out, CSV: res.CSV,
 			Seconds: time.Since(start).Seconds()})
 	}
 	if err := batchEnd(res); err != nil {
@@ -366,16 +366,16 @@ func (o batchCommand) usageError(err error) error {
 // batchEnd is the command's error for how a batch ended: the result file
 // failing, runs left to do, or runs that failed.
 func batchEnd(res batchResult) error {
-	sum := res.sum
+	sum := res.BatchSummary
 	switch {
 	case res.werr != nil:
 		return res.werr
 	case res.ferr != nil:
 		return res.ferr
 	case sum.Cancelled+sum.NotStarted > 0:
-		return fmt.Errorf("batch interrupted: %d of %d runs left to do (%d stopped in flight); run the same command again to finish", sum.Cancelled+sum.NotStarted, res.runs, sum.Cancelled)
+		return fmt.Errorf("batch interrupted: %d of %d runs left to do (%d stopped in flight); run the same command again to finish", sum.Cancelled+sum.NotStarted, res.Runs, sum.Cancelled)
 	case sum.Failed > 0:
-		return fmt.Errorf("batch: %d of %d runs failed (their rows have status error; run the same command again to retry them); the first: %w", sum.Failed, res.runs-res.skipped, sum.FirstError)
+		return fmt.Errorf("batch: %d of %d runs failed (their rows have status error; run the same command again to retry them); the first: %w", sum.Failed, res.Runs-res.Skipped, sum.FirstError)
 	}
 	return nil
 }

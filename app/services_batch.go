@@ -14,6 +14,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/recipe"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
@@ -26,19 +27,11 @@ import (
 
 // BatchSpec is a batch to run, in the terms of neither the command line
 // nor the window: the command line parses its flags into one, the Batch
-// tab fills one from its fields.
+// tab's core.BatchSpec is its first part.
 type BatchSpec struct {
-	// Manifest is a JSON Lines or CSV manifest; Images, instead, a folder
-	// or ZIP archive of images, one item per file. One of them is set.
-	Manifest, Images string
-	// Prompts is a YAML or JSON prompts file.
-	Prompts string
-	// Models are the models to run; none means the default model, which
-	// an Endpoint does not have.
-	Models []string
-	// Repeat is the repetitions of each (item, prompt, model) and
-	// Concurrency the runs in flight at once; both at least 1.
-	Repeat, Concurrency int
+	// BatchSpec is what the window gives too: the items, prompts,
+	// models, counts, the result file Out and the options.
+	core.BatchSpec
 	// Endpoint, when set, is an OpenAI-compatible API base URL that
 	// answers instead of the runtime, with APIKey.
 	Endpoint, APIKey string
@@ -52,12 +45,8 @@ type BatchSpec struct {
 	// ImportResults, a batch output file whose answers to read into Out
 	// and history. See batch_offline.go.
 	EmitOpenAIBatch, ImportResults string
-	// Out is the JSON Lines result file. A batch always resumes: the runs
-	// Out already holds are skipped. CSV is its CSV copy ("": Out with
-	// the extension .csv).
-	Out, CSV string
-	// Options are the generation options of every run.
-	Options inference.Options
+	// CSV is Out's CSV copy ("": Out with the extension .csv).
+	CSV string
 	// Prepare is how each image becomes the model's input, and Prep how
 	// the rows record it (as the user gave it).
 	Prepare dicomview.PrepareOptions
@@ -326,14 +315,12 @@ func (b *loadedBatch) loadImages(dataDir string) error {
 func (b *loadedBatch) close() { b.cleanup() }
 
 // batchResult is how a batch ended: the runner's summary, the batch's
-// runs, those skipped as already done, the rows in the result file out
-// and its CSV copy, and the errors writing it (werr) or finishing it and
-// its CSV (ferr).
+// runs, those skipped as already done, the rows in the result file and
+// its CSV copy (core.BatchResult, as the window sees it), and the errors
+// writing it (werr) or finishing it and its CSV (ferr).
 type batchResult struct {
-	sum                 batch.Summary
-	runs, skipped, rows int
-	out, csv            string
-	werr, ferr          error
+	core.BatchResult
+	werr, ferr error
 	// emitted is the requests written by --emit-openai-batch; noAnswer
 	// the runs to do that an --import-results file does not answer, and
 	// unmatched its answers to no run of the batch.
@@ -349,7 +336,7 @@ type batchResult struct {
 // flight.
 func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loadedBatch, onEvent func(BatchEvent)) (batchResult, error) {
 	spec := b.spec
-	res := batchResult{out: spec.Out, csv: spec.CSV}
+	res := batchResult{BatchResult: core.BatchResult{Out: spec.Out, CSV: spec.CSV}}
 	emit := func(e BatchEvent) {
 		if onEvent != nil {
 			onEvent(e)
@@ -381,11 +368,11 @@ func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loade
 	if err != nil {
 		return res, &batchInputError{field: spec.source(), err: err}
 	}
-	res.runs, res.skipped = len(jobs), len(jobs)-len(pending)
+	res.Runs, res.Skipped = len(jobs), len(jobs)-len(pending)
 	if spec.EmitOpenAIBatch != "" {
 		// Nothing runs: the requests go to a file for a batch job elsewhere.
 		res.emitted, res.werr = emitOpenAIBatch(ctx, r, pending, spec.EmitOpenAIBatch)
-		res.rows = len(out.Rows(nil))
+		res.Rows = len(out.Rows(nil))
 		return res, nil
 	}
 	if ib, ok := r.Backend.(*importBackend); ok {
@@ -404,15 +391,15 @@ func (s *Services) runBatch(ctx context.Context, drain <-chan struct{}, b *loade
 		}
 		pending = answered
 	}
-	emit(BatchEvent{Kind: BatchStarted, Runs: res.runs, Skipped: res.skipped})
+	emit(BatchEvent{Kind: BatchStarted, Runs: res.Runs, Skipped: res.Skipped})
 	if len(pending) > 0 && checkEndpoint != nil {
 		if err := checkEndpoint(); err != nil {
 			return res, err
 		}
 	}
-	res.sum, res.werr = r.Run(ctx, pending, out)
+	res.BatchSummary, res.werr = r.Run(ctx, pending, out)
 	res.ferr = out.Finish(jobs, spec.CSV)
-	res.rows = len(out.Rows(nil))
+	res.Rows = len(out.Rows(nil))
 	return res, nil
 }
 
@@ -586,25 +573,20 @@ func checkEndpointModels(ctx context.Context, oc *inference.OpenAIClient, models
 // RunBatch runs spec on the workbench's runtime with the default image
 // preparation, skipping the runs spec.Out already holds. See
 // ui.BatchBackend.
-func (s *Services) RunBatch(ctx context.Context, spec ui.BatchSpec, onProgress func(ui.BatchProgress)) (ui.BatchResult, error) {
-	b, err := loadBatch(ctx, BatchSpec{
-		Manifest: spec.Manifest, Images: spec.Images, Prompts: spec.Prompts, Models: spec.Models,
-		Repeat: spec.Repeat, Concurrency: spec.Concurrency, Out: spec.Out, Options: spec.Options,
-		Retries: inference.DefaultBackoff.Retries,
-	}, s.cfg.DataDir)
+func (s *Services) RunBatch(ctx context.Context, spec core.BatchSpec, drain <-chan struct{}, onProgress func(ui.BatchProgress)) (core.BatchResult, error) {
+	b, err := loadBatch(ctx, BatchSpec{BatchSpec: spec, Retries: inference.DefaultBackoff.Retries}, s.cfg.DataDir)
 	if err != nil {
-		return ui.BatchResult{}, err
+		return core.BatchResult{}, err
 	}
 	defer b.close()
-	res, err := s.runBatch(ctx, spec.Drain, b, batchProgressTo(onProgress))
+	res, err := s.runBatch(ctx, drain, b, batchProgressTo(onProgress))
 	if err != nil {
-		return ui.BatchResult{}, err // nothing ran
+		return core.BatchResult{}, err // nothing ran
 	}
-	out := ui.BatchResult{BatchSummary: res.sum, Runs: res.runs, Skipped: res.skipped, Rows: res.rows, Out: res.out, CSV: res.csv}
 	if res.werr != nil {
-		return out, res.werr
+		return res.BatchResult, res.werr
 	}
-	return out, res.ferr
+	return res.BatchResult, res.ferr
 }
 
 // batchProgressTo turns a batch's events into the Batch tab's progress

@@ -9,6 +9,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/ui"
 )
 
@@ -41,10 +42,10 @@ func TestBatchGUIServices(t *testing.T) {
 
 	seed, temp := 1, 0.0
 	out := filepath.Join(m, "results.jsonl")
-	spec := ui.BatchSpec{Manifest: manifest, Prompts: prompts, Models: []string{inference.DemoModelName}, Repeat: 1,
+	spec := core.BatchSpec{Manifest: manifest, Prompts: prompts, Models: []string{inference.DemoModelName}, Repeat: 1,
 		Concurrency: 1, Out: out, Options: inference.Options{NumPredict: 4, Seed: &seed, Temperature: &temp}}
 	var seen []ui.BatchProgress
-	res, err := s.RunBatch(ctx, spec, func(p ui.BatchProgress) { seen = append(seen, p) })
+	res, err := s.RunBatch(ctx, spec, nil, func(p ui.BatchProgress) { seen = append(seen, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestBatchGUIServices(t *testing.T) {
 
 	// Again: both runs are in the file already.
 	seen = nil
-	res, err = s.RunBatch(ctx, spec, func(p ui.BatchProgress) { seen = append(seen, p) })
+	res, err = s.RunBatch(ctx, spec, nil, func(p ui.BatchProgress) { seen = append(seen, p) })
 	if err != nil || res.Skipped != 2 || res.Total != 0 || res.Rows != 2 || len(seen) != 1 || seen[0].Skipped != 2 {
 		t.Errorf("resumed: %+v, %v, progress %+v", res, err, seen)
 	}
@@ -89,7 +90,7 @@ func TestBatchGUIServices(t *testing.T) {
 	}
 
 	spec.Manifest = bad
-	if _, err := s.RunBatch(ctx, spec, nil); err == nil || !strings.Contains(err.Error(), bad) {
+	if _, err := s.RunBatch(ctx, spec, nil, nil); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("bad manifest: %v, want the file named", err)
 	}
 }

@@ -92,8 +92,8 @@ func (s *Services) runBenchmark(ctx context.Context, spec BenchmarkSpec, servers
 	if err := writeWith(prompts, func(w io.Writer) error { return yaml.NewEncoder(w).Encode(row.Prompts()) }); err != nil {
 		return res, err
 	}
-	b, err := loadBatch(ctx, BatchSpec{Manifest: res.Manifest, Prompts: prompts, Models: []string{spec.Model}, Repeat: 1,
-		Concurrency: 1, Out: res.Results, Options: row.Options, Retries: inference.DefaultBackoff.Retries,
+	b, err := loadBatch(ctx, BatchSpec{BatchSpec: core.BatchSpec{Manifest: res.Manifest, Prompts: prompts, Models: []string{spec.Model},
+		Repeat: 1, Concurrency: 1, Out: res.Results, Options: row.Options}, Retries: inference.DefaultBackoff.Retries,
 		Endpoint: servers.Endpoint, APIKey: servers.APIKey, Endpoints: servers.Endpoints}, s.cfg.DataDir)
 	if err != nil {
 		return res, err
@@ -103,7 +103,7 @@ func (s *Services) runBenchmark(ctx context.Context, spec BenchmarkSpec, servers
 	if err != nil {
 		return res, err
 	}
-	res.Runs, res.Skipped = br.runs, br.skipped
+	res.Runs, res.Skipped = br.Runs, br.Skipped
 	if err := batchEnd(br); err != nil {
 		return res, err
 	}

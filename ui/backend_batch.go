@@ -15,13 +15,14 @@ type BatchBackend interface {
 	// RunBatch runs spec, appending a row to spec.Out as each run ends and
 	// skipping the runs the file already holds, and calling onProgress
 	// (from a goroutine that is not the UI's, one call at a time) once the
-	// file is read and after each run. Closing spec.Drain stops it from
-	// starting runs; cancelling ctx stops those in flight too. The error
+	// file is read and after each run. Closing drain stops it from
+	// starting runs (those in flight finish and are written); cancelling
+	// ctx stops those in flight too. The error
 	// is one that stopped the batch before it ran (a bad manifest or
 	// prompts file, an unknown model) or the result file failing to
 	// write; failed runs are counted in the result. A batch stopped
 	// before it ran returns a zero result.
-	RunBatch(ctx context.Context, spec BatchSpec, onProgress func(BatchProgress)) (BatchResult, error)
+	RunBatch(ctx context.Context, spec core.BatchSpec, drain <-chan struct{}, onProgress func(BatchProgress)) (core.BatchResult, error)
 	// EvalBatch scores the result file at path per (prompt, model) with
 	// the automatic metric and a 95% bootstrap interval, and adds what the
 	// evaluation report adds: paired differences, calibration, kappa.
@@ -42,28 +43,6 @@ type BatchBackend interface {
 	WriteExamples(ctx context.Context, dir string) (manifest, prompts string, err error)
 }
 
-// BatchSpec is a batch as the Batch tab describes it.
-type BatchSpec struct {
-	// Manifest is a JSON Lines or CSV manifest; Images, instead, a folder
-	// or ZIP archive of images, one item per file.
-	Manifest, Images string
-	// Prompts is a YAML or JSON prompts file.
-	Prompts string
-	// Models are the models to run; none means the default model.
-	Models []string
-	// Repeat is the repetitions of each (item, prompt, model) and
-	// Concurrency the runs in flight at once; both at least 1.
-	Repeat, Concurrency int
-	// Out is the JSON Lines result file; its CSV copy is written next to
-	// it, with the extension .csv.
-	Out string
-	// Options are the generation options of every run.
-	Options core.Options
-	// Drain, when closed, stops the batch from starting runs; those in
-	// flight finish and are written.
-	Drain <-chan struct{}
-}
-
 // BatchProgress is where a running batch stands.
 type BatchProgress struct {
 	// Progress counts the runs this time: Total excludes the skipped.
@@ -73,17 +52,6 @@ type BatchProgress struct {
 	// Note is the latest warning or retry, a line ("retrying item … in
 	// 12 s (server asked): …"); "" if none.
 	Note string
-}
-
-// BatchResult is how a batch ended.
-type BatchResult struct {
-	// Summary counts the runs of this time.
-	core.BatchSummary
-	// Runs is the batch's number of runs, Skipped of them were done
-	// before, and Rows is the number of rows in the result file.
-	Runs, Skipped, Rows int
-	// Out and CSV are the result file and its CSV copy.
-	Out, CSV string
 }
 
 // BatchEval is a scored result file.

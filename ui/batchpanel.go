@@ -500,8 +500,8 @@ func defaultBatchOut(manifest, images string) string {
 }
 
 // spec reads the form. The error names the field and what to give.
-func (b *batchPanel) spec() (BatchSpec, error) {
-	s := BatchSpec{
+func (b *batchPanel) spec() (core.BatchSpec, error) {
+	s := core.BatchSpec{
 		Manifest: strings.TrimSpace(b.manifest.Text),
 		Images:   strings.TrimSpace(b.images.Text),
 		Prompts:  strings.TrimSpace(b.prompts.Text),
@@ -555,7 +555,6 @@ func (b *batchPanel) startTapped() {
 	}
 	w := b.env
 	drain := make(chan struct{})
-	spec.Drain = drain
 	ctx, abort := w.opContext()
 	run := &batchRun{drain: drain, abort: abort}
 	b.run = run
@@ -570,10 +569,10 @@ func (b *batchPanel) startTapped() {
 	go func() {
 		defer abort()
 		var box latest[BatchProgress]
-		var res BatchResult
+		var res core.BatchResult
 		var err error
 		streamed(w.do, every, box.take, func(p BatchProgress) { b.showProgress(run, p) },
-			func() { res, err = b.backend.RunBatch(ctx, spec, box.set) })
+			func() { res, err = b.backend.RunBatch(ctx, spec, drain, box.set) })
 		var ev BatchEval
 		var everr error
 		if err == nil && res.Rows > 0 {
@@ -646,7 +645,7 @@ func batchStatusText(p BatchProgress) string {
 }
 
 // finished shows how run ended and the scores of its result file.
-func (b *batchPanel) finished(run *batchRun, spec BatchSpec, res BatchResult, err error, ev BatchEval, everr error) {
+func (b *batchPanel) finished(run *batchRun, spec core.BatchSpec, res core.BatchResult, err error, ev BatchEval, everr error) {
 	if b.run != run {
 		return
 	}
@@ -676,7 +675,7 @@ func (b *batchPanel) finished(run *batchRun, spec BatchSpec, res BatchResult, er
 }
 
 // batchEndText says how a batch ended, what is left and how to resume.
-func batchEndText(res BatchResult) string {
+func batchEndText(res core.BatchResult) string {
 	left := res.Cancelled + res.NotStarted
 	var parts []string
 	switch {

@@ -19,7 +19,7 @@ import (
 // fakeBatch is the hand-written BatchBackend part of fakeBackend: a batch
 // of batchRuns runs (6 unless set) that records what the UI asked of it.
 // With step set, each run waits for a value on it, so a test paces the
-// batch; closing the spec's Drain finishes the run in flight and stops,
+// batch; closing drain finishes the run in flight and stops,
 // cancelling the context stops that run too. Rows done stay done per
 // result file, so running the same batch again resumes it. A manifest is
 // read with the batch package, so a bad one fails as the services' do.
@@ -29,9 +29,9 @@ type fakeBatch struct {
 	step      chan struct{}
 	failRun   int // the run (from 1) that fails, or 0
 	done      map[string]int
-	specs     []BatchSpec
+	specs     []core.BatchSpec
 	progress  []BatchProgress
-	drained   bool // a batch saw its Drain closed
+	drained   bool // a batch saw its drain closed
 	cancelled bool // a batch saw its context cancelled
 	evals     []string
 	csvs      []string
@@ -46,7 +46,7 @@ func (f *fakeBatch) block() func() {
 	return f.bmu.Unlock
 }
 
-func (f *fakeBatch) RunBatch(ctx context.Context, spec BatchSpec, onProgress func(BatchProgress)) (BatchResult, error) {
+func (f *fakeBatch) RunBatch(ctx context.Context, spec core.BatchSpec, drain <-chan struct{}, onProgress func(BatchProgress)) (core.BatchResult, error) {
 	unlock := f.block()
 	f.specs = append(f.specs, spec)
 	runs, step, failRun := f.batchRuns, f.step, f.failRun
@@ -60,7 +60,7 @@ func (f *fakeBatch) RunBatch(ctx context.Context, spec BatchSpec, onProgress fun
 	unlock()
 	if spec.Manifest != "" {
 		if _, err := batch.LoadManifest(spec.Manifest); err != nil {
-			return BatchResult{}, err
+			return core.BatchResult{}, err
 		}
 	}
 	report := func(p BatchProgress) {
@@ -68,7 +68,7 @@ func (f *fakeBatch) RunBatch(ctx context.Context, spec BatchSpec, onProgress fun
 		f.progress = append(f.progress, p)
 		onProgress(p)
 	}
-	res := BatchResult{Runs: runs, Skipped: skipped, Out: spec.Out, CSV: strings.TrimSuffix(spec.Out, filepath.Ext(spec.Out)) + ".csv"}
+	res := core.BatchResult{Runs: runs, Skipped: skipped, Out: spec.Out, CSV: strings.TrimSuffix(spec.Out, filepath.Ext(spec.Out)) + ".csv"}
 	res.Total = runs - skipped
 	report(BatchProgress{BatchProgress: core.BatchProgress{Total: res.Total}, Skipped: skipped})
 	stop := false
@@ -77,7 +77,7 @@ func (f *fakeBatch) RunBatch(ctx context.Context, spec BatchSpec, onProgress fun
 			// Run i is in flight until the test sends a step.
 			select {
 			case <-step:
-			case <-spec.Drain:
+			case <-drain:
 				f.bmu.Lock()
 				f.drained = true
 				f.bmu.Unlock()
