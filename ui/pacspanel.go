@@ -6,8 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // This file is the PACS tab's panel and its layout. Each of its parts is
@@ -40,17 +38,6 @@ const pacsPageSize = 25
 
 // maxPACSRecent is how many recent studies the tab keeps.
 const maxPACSRecent = 10
-
-// PACSServerConfig is a saved DICOMweb server: what the Servers form
-// holds. Its secret (the password or token) is kept apart. Auth is
-// saved by its name (core.PACSAuthKind's String: "none", "basic",
-// "bearer"), as the tab has always saved it.
-type PACSServerConfig struct {
-	Name string            `json:"name"`
-	URL  string            `json:"url"`
-	Auth core.PACSAuthKind `json:"auth"`
-	User string            `json:"user,omitempty"`
-}
 
 // pacsPanel is the PACS tab: the saved servers, the search form, a page
 // of studies, the chosen study's series, the retrieve's progress and the

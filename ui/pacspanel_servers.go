@@ -15,6 +15,17 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
+// PACSServerConfig is a saved DICOMweb server: what the Servers form
+// holds. Its secret (the password or token) is kept apart. Auth is
+// saved by its name (core.PACSAuthKind's String: "none", "basic",
+// "bearer"), as the tab has always saved it.
+type PACSServerConfig struct {
+	Name string            `json:"name"`
+	URL  string            `json:"url"`
+	Auth core.PACSAuthKind `json:"auth"`
+	User string            `json:"user,omitempty"`
+}
+
 // pacsServers are the PACS tab's saved servers: the list in the
 // preferences, their secrets (a password or token) in the SecretStore,
 // and the row that picks, adds, edits and removes them.
