@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -126,15 +125,13 @@ func (c *cli) parseBatch(args []string) (batchCommand, error) {
 // check refuses flags that do not make a batch, in the flags' terms.
 func (f *batchFlags) check(pos []string) error {
 	o := &f.cmd.spec
-	switch {
-	case len(pos) > 0:
+	if len(pos) > 0 {
 		return usagef("batch: unexpected argument %q\n%s", pos[0], batchUsage)
-	case (o.Manifest != "") == (o.Images != ""):
-		return usagef("batch: give --manifest or --images (one of them)\n%s", batchUsage)
-	case o.Prompts == "" || o.Out == "":
-		return usagef("batch: --prompts and --out are required\n%s", batchUsage)
-	case o.Repeat < 1 || o.Concurrency < 1 || o.Retries < 0:
-		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
+	}
+	if err := o.checkInputs(); err != nil {
+		return specUsage(err)
+	}
+	switch {
 	case o.EmitOpenAIBatch != "" && o.ImportResults != "":
 		return usagef("batch: --emit-openai-batch writes the requests, --import-results reads the answers: give one of them")
 	case (o.EmitOpenAIBatch != "" || o.ImportResults != "") && (len(f.endpoints) > 0 || f.endpointsFile != ""):
@@ -173,10 +170,9 @@ func (f *batchFlags) checkServers() error {
 		return usagef("batch: --score %q: want logprob", o.Score)
 	case o.Score != "" && hasEndpoint:
 		return usagef("batch: --score logprob needs Ollama's log-probabilities; it does not work with --endpoint")
-	case hasEndpoint && len(f.models) == 0:
-		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
 	}
-	return nil
+	o.Models = f.models
+	return specUsage(o.checkServers())
 }
 
 // apiKeys gives the endpoint its key: --api-key, else $OPENAI_API_KEY
@@ -246,11 +242,8 @@ func (f *batchFlags) command() (batchCommand, error) {
 	}
 	o.Prepare.Frame = f.frame
 	o.Prep = batch.Prep{Frame: f.frame, Window: f.image.window, Preset: f.image.preset, Encoding: f.encoding, Fit: f.fit}
-	if o.CSV == "" {
-		o.CSV = strings.TrimSuffix(o.Out, filepath.Ext(o.Out)) + ".csv"
-	}
-	if filepath.Clean(o.CSV) == filepath.Clean(o.Out) {
-		return f.cmd, usagef("batch: --out %s would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv", o.Out)
+	if err := o.checkCSV(); err != nil {
+		return f.cmd, specUsage(err)
 	}
 	f.apiKeys()
 	return f.cmd, nil
@@ -344,9 +337,38 @@ func (c *cli) batchConfig(spec BatchSpec) Config {
 	return cfg
 }
 
+// specUsage words the batch spec's problems (BatchSpec.check) in the
+// command's flags, as bad usage (exit 2); other errors, and nil, pass as
+// they are.
+func specUsage(err error) error {
+	var se *batchSpecError
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.problem {
+	case problemSource:
+		return usagef("batch: give --manifest or --images (one of them)\n%s", batchUsage)
+	case problemPrompts, problemOut:
+		return usagef("batch: --prompts and --out are required\n%s", batchUsage)
+	case problemCounts, problemRetries:
+		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
+	case problemEndpointModels:
+		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
+	case problemEndpointBoth:
+		return usagef("batch: give --endpoint or --endpoints FILE, not both")
+	case problemCSVIsOut:
+		return usagef("batch: --out %s would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv", se.out)
+	}
+	return &UsageError{err}
+}
+
 // usageError words the batch service's input errors in the command's
 // flags, as bad input (exit 2); other errors pass as they are.
 func (o batchCommand) usageError(err error) error {
+	var se *batchSpecError
+	if errors.As(err, &se) {
+		return specUsage(err)
+	}
 	var be *batchInputError
 	if !errors.As(err, &be) {
 		return err

@@ -63,30 +63,103 @@ type BatchSpec struct {
 }
 
 // check refuses a spec that cannot run and fills in the CSV copy's name.
+// It is the one place that says what a batch needs; the command line
+// runs its three parts where it reads the flags they concern, and words
+// their *batchSpecError in its flags (cli_batch.go).
 func (b *BatchSpec) check() error {
+	if err := b.checkInputs(); err != nil {
+		return err
+	}
+	if err := b.checkServers(); err != nil {
+		return err
+	}
+	return b.checkCSV()
+}
+
+// checkInputs refuses a spec without its items, prompts or result file,
+// or with counts under their least.
+func (b *BatchSpec) checkInputs() error {
 	switch {
 	case (b.Manifest == "") == (b.Images == ""):
-		return errors.New("batch: choose a manifest or a folder or ZIP of images (one of them)")
+		return &batchSpecError{problem: problemSource}
 	case b.Prompts == "":
-		return errors.New("batch: choose a prompts file")
+		return &batchSpecError{problem: problemPrompts}
 	case b.Out == "":
-		return errors.New("batch: choose a result file")
+		return &batchSpecError{problem: problemOut}
 	case b.Repeat < 1 || b.Concurrency < 1:
-		return errors.New("batch: repetitions and concurrency must be at least 1")
+		return &batchSpecError{problem: problemCounts}
 	case b.Retries < 0:
-		return errors.New("batch: retries must be at least 0")
-	case (b.Endpoint != "" || len(b.Endpoints) > 0) && len(b.Models) == 0:
-		return errors.New("batch: an endpoint needs the models it serves named")
-	case b.Endpoint != "" && len(b.Endpoints) > 0:
-		return errors.New("batch: give one endpoint or a list of them, not both")
+		return &batchSpecError{problem: problemRetries}
 	}
+	return nil
+}
+
+// checkServers refuses an endpoint without the models it serves named,
+// and one endpoint given beside a list of them.
+func (b *BatchSpec) checkServers() error {
+	switch {
+	case (b.Endpoint != "" || len(b.Endpoints) > 0) && len(b.Models) == 0:
+		return &batchSpecError{problem: problemEndpointModels}
+	case b.Endpoint != "" && len(b.Endpoints) > 0:
+		return &batchSpecError{problem: problemEndpointBoth}
+	}
+	return nil
+}
+
+// checkCSV fills in the CSV copy's name (Out with the extension .csv)
+// when there is none, and refuses one that would overwrite Out.
+func (b *BatchSpec) checkCSV() error {
 	if b.CSV == "" {
 		b.CSV = strings.TrimSuffix(b.Out, filepath.Ext(b.Out)) + ".csv"
 	}
 	if filepath.Clean(b.CSV) == filepath.Clean(b.Out) {
-		return fmt.Errorf("batch: result file %s would be overwritten by its CSV copy: name it FILE.jsonl", b.Out)
+		return &batchSpecError{problem: problemCSVIsOut, out: b.Out}
 	}
 	return nil
+}
+
+// specProblem is a way a BatchSpec cannot run.
+type specProblem int
+
+// The problems check finds.
+const (
+	problemSource         specProblem = iota + 1 // neither or both of Manifest and Images
+	problemPrompts                               // no Prompts
+	problemOut                                   // no Out
+	problemCounts                                // Repeat or Concurrency under 1
+	problemRetries                               // Retries under 0
+	problemEndpointModels                        // an endpoint and no Models
+	problemEndpointBoth                          // Endpoint and Endpoints
+	problemCSVIsOut                              // CSV is Out
+)
+
+// batchSpecError is a spec that cannot run, in the spec's terms; the
+// command line words it in its flags.
+type batchSpecError struct {
+	problem specProblem
+	out     string // Out, for problemCSVIsOut
+}
+
+func (e *batchSpecError) Error() string {
+	switch e.problem {
+	case problemSource:
+		return "batch: choose a manifest or a folder or ZIP of images (one of them)"
+	case problemPrompts:
+		return "batch: choose a prompts file"
+	case problemOut:
+		return "batch: choose a result file"
+	case problemCounts:
+		return "batch: repetitions and concurrency must be at least 1"
+	case problemRetries:
+		return "batch: retries must be at least 0"
+	case problemEndpointModels:
+		return "batch: an endpoint needs the models it serves named"
+	case problemEndpointBoth:
+		return "batch: give one endpoint or a list of them, not both"
+	case problemCSVIsOut:
+		return fmt.Sprintf("batch: result file %s would be overwritten by its CSV copy: name it FILE.jsonl", e.out)
+	}
+	return fmt.Sprintf("batch: specProblem(%d)", e.problem)
 }
 
 // source is the spec's field that names its items.

@@ -94,3 +94,54 @@ func TestBatchGUIServices(t *testing.T) {
 		t.Errorf("bad manifest: %v, want the file named", err)
 	}
 }
+
+// TestBatchSpecProblems: BatchSpec.check is the one place that says what
+// a batch needs; the service words each problem in the spec's terms, the
+// command line in its flags, as bad usage (exit 2).
+func TestBatchSpecProblems(t *testing.T) {
+	ok := BatchSpec{BatchSpec: core.BatchSpec{Manifest: "m.jsonl", Prompts: "p.yaml", Out: "o.jsonl", Repeat: 1, Concurrency: 1}}
+	for _, tc := range []struct {
+		name    string
+		edit    func(*BatchSpec)
+		args    []string // the same problem on the command line
+		service string
+		cli     string
+	}{
+		{"no source", func(s *BatchSpec) { s.Manifest = "" }, []string{"--prompts", "p.yaml", "--out", "o.jsonl"},
+			"batch: choose a manifest or a folder or ZIP of images (one of them)", "batch: give --manifest or --images (one of them)\n" + batchUsage},
+		{"both sources", func(s *BatchSpec) { s.Images = "dir" }, []string{"--manifest", "m.jsonl", "--images", "dir", "--prompts", "p.yaml", "--out", "o.jsonl"},
+			"batch: choose a manifest or a folder or ZIP of images (one of them)", "batch: give --manifest or --images (one of them)\n" + batchUsage},
+		{"no prompts", func(s *BatchSpec) { s.Prompts = "" }, []string{"--manifest", "m.jsonl", "--out", "o.jsonl"},
+			"batch: choose a prompts file", "batch: --prompts and --out are required\n" + batchUsage},
+		{"no out", func(s *BatchSpec) { s.Out = "" }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml"},
+			"batch: choose a result file", "batch: --prompts and --out are required\n" + batchUsage},
+		{"no repeat", func(s *BatchSpec) { s.Repeat = 0 }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.jsonl", "--repeat", "0"},
+			"batch: repetitions and concurrency must be at least 1", "batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0"},
+		{"negative retries", func(s *BatchSpec) { s.Retries = -1 }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.jsonl", "--retries", "-1"},
+			"batch: retries must be at least 0", "batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0"},
+		{"endpoint without models", func(s *BatchSpec) { s.Endpoint = "http://h/v1" }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.jsonl", "--endpoint", "http://h/v1"},
+			"batch: an endpoint needs the models it serves named", "batch: --endpoint needs --model NAME (the name the server serves)"},
+		{"CSV over the result", func(s *BatchSpec) { s.Out = "o.csv" }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.csv"},
+			"batch: result file o.csv would be overwritten by its CSV copy: name it FILE.jsonl", "batch: --out o.csv would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := ok
+			tc.edit(&s)
+			if err := s.check(); err == nil || err.Error() != tc.service {
+				t.Errorf("check: %v, want %q", err, tc.service)
+			}
+			_, err := runCLI(append([]string{"--data-dir", t.TempDir(), "batch"}, tc.args...)...)
+			if ExitCode(err) != 2 || err.Error() != tc.cli {
+				t.Errorf("batch %v: exit %d, %v; want 2 and %q", tc.args, ExitCode(err), err, tc.cli)
+			}
+		})
+	}
+	s := ok
+	s.Endpoint, s.Endpoints, s.Models = "http://h/v1", []batch.EndpointSpec{{URL: "http://g/v1"}}, []string{"m"}
+	if err := s.check(); err == nil || err.Error() != "batch: give one endpoint or a list of them, not both" {
+		t.Errorf("one endpoint and a list: %v", err)
+	}
+	if err := ok.check(); err != nil {
+		t.Errorf("a spec that can run: %v", err)
+	}
+}
