@@ -18,6 +18,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview/dicomtest"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/viewport"
 )
 
 // frameBudget is the time one drag step may take to reach the screen at
@@ -169,7 +170,7 @@ func BenchmarkDrawView(b *testing.B) {
 	src := image.NewGray(image.Rect(0, 0, 842, 1024))
 	dst := image.NewRGBA(image.Rect(0, 0, 1024, 1024))
 	for b.Loop() {
-		drawView(dst, src, 1760, 2140, 1024.0/2140, [2]float64{880, 1070}, false)
+		viewport.Draw(dst, src, 1760, 2140, viewport.View{Zoom: 1024.0 / 2140, Center: [2]float64{880, 1070}}, false)
 	}
 }
 

@@ -10,27 +10,6 @@ import (
 	"fyne.io/fyne/v2/test"
 )
 
-func TestDrawView(t *testing.T) {
-	// A 4×2 original shown from a 2×1 copy: each copy pixel covers 2×2.
-	src := image.NewGray(image.Rect(0, 0, 2, 1))
-	src.Pix[0], src.Pix[1] = 10, 200
-	dst := image.NewRGBA(image.Rect(0, 0, 8, 8))
-	// Zoom 2 (8 pixels show 4), centred on the original's centre (2, 1):
-	// rows 0-1 and 6-7 are outside the 2-pixel-high image.
-	drawView(dst, src, 4, 2, 2, [2]float64{2, 1}, false)
-	at := func(x, y int) uint8 { return dst.RGBAAt(x, y).R }
-	if at(0, 3) != 10 || at(3, 3) != 10 || at(4, 3) != 200 || at(7, 4) != 200 || at(0, 1) != 0 || at(0, 6) != 0 {
-		t.Errorf("row 3: %v, row 1: %v", dst.Pix[3*dst.Stride:4*dst.Stride], at(0, 1))
-	}
-	if a := dst.RGBAAt(0, 0).A; a != 0xff {
-		t.Errorf("alpha outside the image %d, want opaque black", a)
-	}
-	drawView(dst, src, 4, 2, 2, [2]float64{2, 1}, true)
-	if at(0, 3) != 245 || at(4, 3) != 55 || at(0, 0) != 0 {
-		t.Errorf("inverted: %d %d %d, want 245 55 and black outside", at(0, 3), at(4, 3), at(0, 0))
-	}
-}
-
 func TestViewerZoomPanPixelAt(t *testing.T) {
 	test.NewTempApp(t)
 	v := NewViewer("Open an image")
