@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
@@ -162,11 +163,12 @@ func TestArrowAnnotation(t *testing.T) {
 		p.viewer.DragEnd()
 	}
 	draw()
-	if p.annotate == nil || !hasDialog(h.wb.Window()) {
+	entry, keep, _ := p.annotation()
+	if entry == nil {
 		t.Fatal("an arrow asks no text")
 	}
-	p.annotateEntry.SetText("lesion")
-	p.annotate.Submit()
+	entry.SetText("lesion")
+	test.Tap(keep)
 	m := p.measured
 	if m == nil || m.Kind != "arrow" || m.Text != "lesion" || m.X != 10 || m.Y != 10 || m.X2 != 32 || m.Y2 != 38 {
 		t.Fatalf("arrow kept %+v", m)
@@ -180,7 +182,11 @@ func TestArrowAnnotation(t *testing.T) {
 	}
 
 	draw()
-	p.annotate.Dismiss()
+	_, _, cancel := p.annotation()
+	if cancel == nil {
+		t.Fatal("a second arrow asks no text")
+	}
+	test.Tap(cancel)
 	if p.measured != nil || !p.viewer.Region().Empty() {
 		t.Errorf("a cancelled arrow kept %+v", p.measured)
 	}

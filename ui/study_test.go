@@ -156,15 +156,15 @@ func TestFramesScrollPresetsInvertZoom(t *testing.T) {
 
 	// Zoom and fit.
 	fit := h.wb.pane.viewer.Zoom()
-	test.Tap(h.wb.pane.zoomIn)
+	test.Tap(h.wb.pane.toolButton("zoom in"))
 	if z := h.wb.pane.viewer.Zoom(); z <= fit || h.wb.pane.viewer.Fitting() {
 		t.Errorf("zoom in: %v from %v", z, fit)
 	}
-	test.Tap(h.wb.pane.oneButton)
+	test.Tap(h.wb.pane.toolButton("1:1"))
 	if h.wb.pane.viewer.Zoom() != 1 || !strings.Contains(h.wb.pane.viewer.OverlayText(), "Zoom 100%") {
 		t.Errorf("1:1: zoom %v, overlay %q", h.wb.pane.viewer.Zoom(), h.wb.pane.viewer.OverlayText())
 	}
-	test.Tap(h.wb.pane.fitButton)
+	test.Tap(h.wb.pane.toolButton("fit"))
 	if !h.wb.pane.viewer.Fitting() || h.wb.pane.viewer.Zoom() != fit {
 		t.Errorf("fit: zoom %v, want %v", h.wb.pane.viewer.Zoom(), fit)
 	}

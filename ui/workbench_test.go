@@ -356,7 +356,7 @@ func TestDragChangesWindow(t *testing.T) {
 	}
 	h.waitFor("the render to settle", waitTimeout, func() bool { return !h.wb.pane.rendering && h.wb.pane.displayFor == h.wb.pane.key() })
 
-	test.Tap(h.wb.pane.resetWindow)
+	test.Tap(h.wb.pane.resetWindowButton())
 	if h.wb.pane.window != before {
 		t.Errorf("after reset window = %+v, want %+v", h.wb.pane.window, before)
 	}
