@@ -3,7 +3,14 @@ package batch
 import (
 	"bytes"
 	"encoding/csv"
+	"flag"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // TestCSVNeutralisesFormulas checks batch --csv and eval --csv: cells
@@ -47,5 +54,53 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 			}
 			t.Fatalf("no column %s", tc.col)
 		})
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// TestWriteCSVGolden writes rows with every column set, and with none,
+// and compares the bytes with testdata/results.csv (written by WriteCSV
+// before its columns became one table).
+func TestWriteCSVGolden(t *testing.T) {
+	seed, temp, valid := 7, 0.25, true
+	start := time.Date(2026, 11, 30, 10, 0, 0, 500_000_000, time.FixedZone("CET", 3600))
+	rows := []Row{
+		{
+			Key: "k1", ItemID: "ct-1", PromptName: "direct", Model: "medgemma:4b", Repetition: 2, RunID: 12,
+			Output: "=B. no fracture, \"quoted\"\nsecond line", Status: "ok",
+			Question: "Is there a fracture?", Answer: "B", Choices: []string{"yes", "no"},
+			Images: []string{"a/1.dcm", "a/2.dcm"}, InputSHA256: []string{"in1", "in2"}, ImageSHA256: []string{"aa11", "bb22"},
+			System: "You are a radiologist.", Prompt: "Is there a fracture? yes|no",
+			Options:       inference.Options{Seed: &seed, Temperature: &temp, NumPredict: 64, NumCtx: 8192},
+			Prep:          Prep{Frame: 3, Window: "40,400", Preset: "lung", Encoding: "ct3", Fit: "pad"},
+			PromptVersion: "v2", Recipe: &core.RecipeRef{Name: "medgemma-1.5-ct", Version: "1", Hash: "3f2a9c01b4d2ffff"},
+			SchemaHash: "sha256:def", SchemaValid: &valid, SchemaError: "",
+			Fields:      map[string]string{"modality": "CT", "site": "+north"},
+			ChoiceProbs: map[string]float64{"no": 0.75, "yes": 0.25},
+			Backend:     KindOllama.String(), Endpoint: "http://gpu1:11434", ModelDigest: "sha256:abc", RuntimeVersion: "0.24.0",
+			PromptEvalCount: 300, EvalCount: 42, TotalDurationMS: 2125, LoadDurationMS: 10, PromptEvalDurationMS: 500,
+			EvalDurationMS: 1500, FirstTokenMS: 600, DoneReason: "stop", Truncated: true, Attempts: 2,
+			StartedAt: start, FinishedAt: start.Add(2125 * time.Millisecond),
+		},
+		{ItemID: "ct-2", Status: "error", Error: "runtime: connection refused", RunID: -1, Fields: map[string]string{"modality": "MR"}},
+		{},
+	}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "results.csv")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("WriteCSV differs from %s:\n%s\nwant:\n%s", golden, b.Bytes(), want)
 	}
 }

@@ -293,18 +293,81 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), err
 }
 
-// csvHeader are the CSV columns, in order.
-var csvHeader = []string{
-	"item_id", "prompt_name", "model", "repetition", "status", "output", "answer", "question", "choices",
-	"images", "input_sha256", "image_sha256", "run_id", "model_digest", "runtime_version", "backend", "endpoint",
-	"system", "prompt", "seed", "temperature", "num_predict", "num_ctx", "frame", "window", "preset", "encoding", "fit",
-	"prompt_eval_count", "eval_count", "total_duration_ms", "load_duration_ms", "prompt_eval_duration_ms",
-	"eval_duration_ms", "first_token_ms", "done_reason", "truncated", "error", "attempts", "started_at",
-	"finished_at", "key", "recipe", "schema_hash", "schema_valid", "schema_error", "choice_probs", "prompt_version",
+// csvColumn is one column of a result file's CSV copy: its name in the
+// header and its cell in a row's line.
+type csvColumn struct {
+	name string
+	cell func(Row) string
 }
 
-// WriteCSV writes rows as CSV with a header; lists are joined with ";"
-// (images, hashes) or "|" (choices), as a CSV manifest has them.
+// csvColumns are the CSV copy's columns, in order (then one field_NAME
+// column per item field): the header and every line come from this one
+// table. Lists are joined with ";" (images, hashes) or "|" (choices), as
+// a CSV manifest has them.
+var csvColumns = []csvColumn{
+	{"item_id", func(r Row) string { return r.ItemID }},
+	{"prompt_name", func(r Row) string { return r.PromptName }},
+	{"model", func(r Row) string { return r.Model }},
+	{"repetition", func(r Row) string { return strconv.Itoa(r.Repetition) }},
+	{"status", func(r Row) string { return r.Status }},
+	{"output", func(r Row) string { return r.Output }},
+	{"answer", func(r Row) string { return r.Answer }},
+	{"question", func(r Row) string { return r.Question }},
+	{"choices", func(r Row) string { return strings.Join(r.Choices, "|") }},
+	{"images", func(r Row) string { return strings.Join(r.Images, ";") }},
+	{"input_sha256", func(r Row) string { return strings.Join(r.InputSHA256, ";") }},
+	{"image_sha256", func(r Row) string { return strings.Join(r.ImageSHA256, ";") }},
+	{"run_id", func(r Row) string { return strconv.FormatInt(r.RunID, 10) }},
+	{"model_digest", func(r Row) string { return r.ModelDigest }},
+	{"runtime_version", func(r Row) string { return r.RuntimeVersion }},
+	{"backend", func(r Row) string { return r.Backend }},
+	{"endpoint", func(r Row) string { return r.Endpoint }},
+	{"system", func(r Row) string { return r.System }},
+	{"prompt", func(r Row) string { return r.Prompt }},
+	{"seed", func(r Row) string { return optCell(r.Options.Seed, strconv.Itoa) }},
+	{"temperature", func(r Row) string {
+		return optCell(r.Options.Temperature, func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) })
+	}},
+	{"num_predict", func(r Row) string { return countCell(r.Options.NumPredict) }},
+	{"num_ctx", func(r Row) string { return countCell(r.Options.NumCtx) }},
+	{"frame", func(r Row) string { return countCell(r.Prep.Frame) }},
+	{"window", func(r Row) string { return r.Prep.Window }},
+	{"preset", func(r Row) string { return r.Prep.Preset }},
+	{"encoding", func(r Row) string { return r.Prep.Encoding }},
+	{"fit", func(r Row) string { return r.Prep.Fit }},
+	{"prompt_eval_count", func(r Row) string { return strconv.Itoa(r.PromptEvalCount) }},
+	{"eval_count", func(r Row) string { return strconv.Itoa(r.EvalCount) }},
+	{"total_duration_ms", func(r Row) string { return strconv.FormatInt(r.TotalDurationMS, 10) }},
+	{"load_duration_ms", func(r Row) string { return strconv.FormatInt(r.LoadDurationMS, 10) }},
+	{"prompt_eval_duration_ms", func(r Row) string { return strconv.FormatInt(r.PromptEvalDurationMS, 10) }},
+	{"eval_duration_ms", func(r Row) string { return strconv.FormatInt(r.EvalDurationMS, 10) }},
+	{"first_token_ms", func(r Row) string { return strconv.FormatInt(r.FirstTokenMS, 10) }},
+	{"done_reason", func(r Row) string { return r.DoneReason }},
+	{"truncated", func(r Row) string { return strconv.FormatBool(r.Truncated) }},
+	{"error", func(r Row) string { return r.Error }},
+	{"attempts", func(r Row) string { return strconv.Itoa(r.Attempts) }},
+	{"started_at", func(r Row) string { return timeCell(r.StartedAt) }},
+	{"finished_at", func(r Row) string { return timeCell(r.FinishedAt) }},
+	{"key", func(r Row) string { return r.Key }},
+	{"recipe", func(r Row) string { return recipeText(r.Recipe) }},
+	{"schema_hash", func(r Row) string { return r.SchemaHash }},
+	{"schema_valid", func(r Row) string { return boolText(r.SchemaValid) }},
+	{"schema_error", func(r Row) string { return r.SchemaError }},
+	{"choice_probs", func(r Row) string { return probsText(r.ChoiceProbs) }},
+	{"prompt_version", func(r Row) string { return r.PromptVersion }},
+}
+
+// csvHeader are the CSV columns' names, in order.
+var csvHeader = func() []string {
+	names := make([]string, len(csvColumns))
+	for i, c := range csvColumns {
+		names[i] = c.name
+	}
+	return names
+}()
+
+// WriteCSV writes rows as CSV with a header: the columns of csvColumns,
+// then one field_NAME column per item field any row has.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csvsafe.NewWriter(w)
 	fields := fieldNames(rows)
@@ -315,44 +378,10 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	opt := func(p any) string {
-		switch v := p.(type) {
-		case *int:
-			if v != nil {
-				return strconv.Itoa(*v)
-			}
-		case *float64:
-			if v != nil {
-				return strconv.FormatFloat(*v, 'g', -1, 64)
-			}
-		}
-		return ""
-	}
-	itoa := func(n int) string {
-		if n == 0 {
-			return ""
-		}
-		return strconv.Itoa(n)
-	}
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339Nano)
-	}
 	for _, r := range rows {
-		rec := []string{
-			r.ItemID, r.PromptName, r.Model, strconv.Itoa(r.Repetition), r.Status, r.Output, r.Answer, r.Question,
-			strings.Join(r.Choices, "|"), strings.Join(r.Images, ";"), strings.Join(r.InputSHA256, ";"),
-			strings.Join(r.ImageSHA256, ";"), strconv.FormatInt(r.RunID, 10), r.ModelDigest, r.RuntimeVersion,
-			r.Backend, r.Endpoint, r.System, r.Prompt, opt(r.Options.Seed), opt(r.Options.Temperature),
-			itoa(r.Options.NumPredict), itoa(r.Options.NumCtx), itoa(r.Prep.Frame), r.Prep.Window, r.Prep.Preset,
-			r.Prep.Encoding, r.Prep.Fit, strconv.Itoa(r.PromptEvalCount), strconv.Itoa(r.EvalCount),
-			strconv.FormatInt(r.TotalDurationMS, 10), strconv.FormatInt(r.LoadDurationMS, 10),
-			strconv.FormatInt(r.PromptEvalDurationMS, 10), strconv.FormatInt(r.EvalDurationMS, 10),
-			strconv.FormatInt(r.FirstTokenMS, 10), r.DoneReason, strconv.FormatBool(r.Truncated), r.Error,
-			strconv.Itoa(r.Attempts), ts(r.StartedAt), ts(r.FinishedAt), r.Key, recipeText(r.Recipe),
-			r.SchemaHash, boolText(r.SchemaValid), r.SchemaError, probsText(r.ChoiceProbs), r.PromptVersion,
+		rec := make([]string, 0, len(header))
+		for _, c := range csvColumns {
+			rec = append(rec, c.cell(r))
 		}
 		for _, f := range fields {
 			rec = append(rec, r.Fields[f])
@@ -363,6 +392,30 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// optCell is an optional option in a cell: "" when not set.
+func optCell[T any](v *T, text func(T) string) string {
+	if v == nil {
+		return ""
+	}
+	return text(*v)
+}
+
+// countCell is a count in a cell: "" for 0 (not set).
+func countCell(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// timeCell is a time in a cell, RFC 3339 UTC: "" for none.
+func timeCell(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // recipeKey is what the resume key holds of a prompt's recipe: its name
