@@ -145,7 +145,8 @@ func (f *batchFlags) check(pos []string) error {
 }
 
 // checkServers refuses endpoint flags that do not go together and reads
-// them into the spec: batch and benchmark run share it.
+// them, with the models, into the spec, which the service's checkServers
+// then checks: batch and benchmark run share it.
 func (f *batchFlags) checkServers() error {
 	o := &f.cmd.spec
 	switch {
