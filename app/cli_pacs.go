@@ -16,6 +16,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/keychain"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
 )
 
@@ -29,13 +30,15 @@ const pacsUsage = `usage: medgemma-workbench pacs find --url URL [--patient-id I
        medgemma-workbench pacs store --url URL FILE.dcm... [--json]
   URL is the DICOMweb root, e.g. http://pacs:8042/dicom-web (default $` + EnvPACSURL + `).
   Credentials: --user NAME with the password in $` + EnvPACSPassword + ` (else the system keychain),
-  or --token TOKEN (default $` + EnvPACSToken + `), or user:password@ in the URL.`
+  or --token TOKEN (default $` + EnvPACSToken + `), sent as "Authorization: Bearer TOKEN" or, with
+  --token-header NAME (default $` + EnvPACSTokenHeader + `), as "NAME: TOKEN" (e.g. X-Api-Key),
+  or user:password@ in the URL.`
 
 // pacsFlags are the flags of every pacs subcommand.
 type pacsFlags struct {
-	url, user, token string
-	json             bool
-	timeout          time.Duration
+	url, user, token, tokenHeader string
+	json                          bool
+	timeout                       time.Duration
 }
 
 func (f *pacsFlags) register(fs *flag.FlagSet) {
@@ -48,7 +51,8 @@ func (f *pacsFlags) register(fs *flag.FlagSet) {
 // command that talks to a PACS (pacs, report --stow) takes them so.
 func (f *pacsFlags) registerAuth(fs *flag.FlagSet) {
 	fs.StringVar(&f.user, "user", os.Getenv(EnvPACSUser), "user for HTTP basic authentication; the password comes from $"+EnvPACSPassword+", else the system keychain (default $"+EnvPACSUser+")")
-	fs.StringVar(&f.token, "token", os.Getenv(EnvPACSToken), "bearer token (default $"+EnvPACSToken+")")
+	fs.StringVar(&f.token, "token", os.Getenv(EnvPACSToken), "bearer token, or the token of --token-header (default $"+EnvPACSToken+")")
+	fs.StringVar(&f.tokenHeader, "token-header", os.Getenv(EnvPACSTokenHeader), "send the token in this header as it is (e.g. X-Api-Key) instead of \"Authorization: Bearer\" (default $"+EnvPACSTokenHeader+")")
 	fs.DurationVar(&f.timeout, "timeout", pacs.DefaultTimeout, "how long to wait for an answer, or through a pause in one")
 }
 
@@ -57,15 +61,19 @@ func (f *pacsFlags) server() (core.PACSServer, error) {
 	if f.url == "" {
 		return core.PACSServer{}, usagef("give --url (the DICOMweb root, e.g. http://pacs:8042/dicom-web) or set $%s\n%s", EnvPACSURL, pacsUsage)
 	}
-	return pacsServer(f.url, f.user, f.token, f.timeout)
+	return pacsServer(f.url, core.PACSAuth{User: f.user, Token: f.token, Header: f.tokenHeader}, f.timeout)
 }
 
 // pacsServer is the server at url with the command line's credentials,
 // the password of HTTP basic from $MEDGEMMA_WORKBENCH_PACS_PASSWORD or the
-// keychain. Every command that talks to a PACS (pacs, report --stow)
-// builds its server so.
-func pacsServer(url, user, token string, timeout time.Duration) (core.PACSServer, error) {
-	srv := core.PACSServer{URL: url, PACSAuth: core.PACSAuth{User: user, Token: token}, Timeout: timeout}
+// keychain; a token header it cannot use is a usage error naming the
+// server. Every command that talks to a PACS (pacs, report --stow) builds
+// its server so.
+func pacsServer(url string, auth core.PACSAuth, timeout time.Duration) (core.PACSServer, error) {
+	srv := core.PACSServer{URL: url, PACSAuth: auth, Timeout: timeout}
+	if err := auth.Check(); err != nil {
+		return srv, usagef("PACS %s: %v (--token, --token-header, $%s, $%s)", redact.URL(url), err, EnvPACSToken, EnvPACSTokenHeader)
+	}
 	if srv.Kind() == core.PACSAuthBasic {
 		pw, err := pacsPassword(os.Getenv)
 		if err != nil {

@@ -24,6 +24,7 @@ func pacsEnv(t *testing.T) {
 	t.Setenv(EnvPACSUser, pacstest.User)
 	t.Setenv(EnvPACSPassword, pacstest.Password)
 	t.Setenv(EnvPACSToken, "")
+	t.Setenv(EnvPACSTokenHeader, "")
 	t.Setenv(EnvPACSURL, "")
 }
 

@@ -29,7 +29,10 @@ const (
 	EnvPACSURL      = "MEDGEMMA_WORKBENCH_PACS_URL"      // the default server of `pacs`
 	EnvPACSUser     = "MEDGEMMA_WORKBENCH_PACS_USER"     // HTTP basic authentication
 	EnvPACSPassword = "MEDGEMMA_WORKBENCH_PACS_PASSWORD" // its password
-	EnvPACSToken    = "MEDGEMMA_WORKBENCH_PACS_TOKEN"    // a bearer token
+	EnvPACSToken    = "MEDGEMMA_WORKBENCH_PACS_TOKEN"    // a bearer token, or the token of EnvPACSTokenHeader
+	// EnvPACSTokenHeader names the header the token goes in, as it is
+	// ("X-Api-Key: TOKEN"), instead of "Authorization: Bearer TOKEN".
+	EnvPACSTokenHeader = "MEDGEMMA_WORKBENCH_PACS_TOKEN_HEADER"
 	// EnvPACSCacheGiB caps the retrieve cache, in GiB (default 20).
 	EnvPACSCacheGiB = "MEDGEMMA_WORKBENCH_PACS_CACHE_GIB"
 )
@@ -192,7 +195,8 @@ func isPACSError(err error) bool {
 // PACSFromEnv is the server the environment configures (EnvPACSURL and
 // its credentials); URL "" when none is set.
 func PACSFromEnv(getenv func(string) string) core.PACSServer {
-	return core.PACSServer{URL: getenv(EnvPACSURL), PACSAuth: core.PACSAuth{User: getenv(EnvPACSUser), Password: getenv(EnvPACSPassword), Token: getenv(EnvPACSToken)}}
+	return core.PACSServer{URL: getenv(EnvPACSURL), PACSAuth: core.PACSAuth{User: getenv(EnvPACSUser), Password: getenv(EnvPACSPassword),
+		Token: getenv(EnvPACSToken), Header: getenv(EnvPACSTokenHeader)}}
 }
 
 // The window's PACS tab reaches the service through these methods of

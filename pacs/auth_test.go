@@ -17,13 +17,17 @@ func TestCredentialsFollowKind(t *testing.T) {
 		auth            core.PACSAuth
 		kind            core.PACSAuthKind
 		token, user, pw string
+		header          string
 	}{
-		{"none", "http://pacs:8042/dw", core.PACSAuth{}, core.PACSAuthNone, "", "", ""},
-		{"URL user", "http://u:p@pacs:8042/dw", core.PACSAuth{}, core.PACSAuthNone, "", "u", "p"},
-		{"basic", "http://pacs:8042/dw", core.PACSAuth{User: "ana", Password: "pw"}, core.PACSAuthBasic, "", "ana", "pw"},
-		{"basic over the URL's", "http://u:p@pacs:8042/dw", core.PACSAuth{User: "ana", Password: "pw"}, core.PACSAuthBasic, "", "ana", "pw"},
-		{"bearer", "http://pacs:8042/dw", core.PACSAuth{Token: "tok"}, core.PACSAuthBearer, "tok", "", ""},
-		{"bearer wins over a user", "http://pacs:8042/dw", core.PACSAuth{User: "ana", Password: "pw", Token: "tok"}, core.PACSAuthBearer, "tok", "", ""},
+		{"none", "http://pacs:8042/dw", core.PACSAuth{}, core.PACSAuthNone, "", "", "", ""},
+		{"URL user", "http://u:p@pacs:8042/dw", core.PACSAuth{}, core.PACSAuthNone, "", "u", "p", ""},
+		{"basic", "http://pacs:8042/dw", core.PACSAuth{User: "ana", Password: "pw"}, core.PACSAuthBasic, "", "ana", "pw", ""},
+		{"basic over the URL's", "http://u:p@pacs:8042/dw", core.PACSAuth{User: "ana", Password: "pw"}, core.PACSAuthBasic, "", "ana", "pw", ""},
+		{"bearer", "http://pacs:8042/dw", core.PACSAuth{Token: "tok"}, core.PACSAuthBearer, "tok", "", "", ""},
+		{"bearer wins over a user", "http://pacs:8042/dw", core.PACSAuth{User: "ana", Password: "pw", Token: "tok"}, core.PACSAuthBearer, "tok", "", "", ""},
+		{"header", "http://pacs:8042/dw", core.PACSAuth{Token: "tok", Header: "X-Api-Key"}, core.PACSAuthHeader, "tok", "", "", "X-Api-Key"},
+		{"header wins over a user", "http://u:p@pacs:8042/dw", core.PACSAuth{User: "ana", Password: "pw", Token: "tok", Header: "X-Api-Key"}, core.PACSAuthHeader, "tok", "", "", "X-Api-Key"},
+		{"a header alone is no token", "http://pacs:8042/dw", core.PACSAuth{Header: "X-Api-Key"}, core.PACSAuthNone, "", "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.auth.Kind(); got != tc.kind {
@@ -39,15 +43,15 @@ func TestCredentialsFollowKind(t *testing.T) {
 				user = c.User.Username()
 				pw, _ = c.User.Password()
 			}
-			if c.Token != tc.token || user != tc.user || pw != tc.pw {
-				t.Errorf("sends token %q, user %q, password %q; want %q, %q, %q", c.Token, user, pw, tc.token, tc.user, tc.pw)
+			if c.Token != tc.token || user != tc.user || pw != tc.pw || c.Header != tc.header {
+				t.Errorf("sends token %q in %q, user %q, password %q; want %q in %q, %q, %q", c.Token, c.Header, user, pw, tc.token, tc.header, tc.user, tc.pw)
 			}
 		})
 	}
 }
 
 func TestPACSAuthKindNames(t *testing.T) {
-	for _, k := range []core.PACSAuthKind{core.PACSAuthNone, core.PACSAuthBasic, core.PACSAuthBearer} {
+	for _, k := range []core.PACSAuthKind{core.PACSAuthNone, core.PACSAuthBasic, core.PACSAuthBearer, core.PACSAuthHeader} {
 		got, err := core.ParsePACSAuthKind(k.String())
 		if err != nil || got != k {
 			t.Errorf("ParsePACSAuthKind(%q) = %v, %v", k.String(), got, err)

@@ -3,8 +3,8 @@
 // retrieval of whole studies or chosen series into a size-capped cache
 // under the data folder (resumable, with progress, cancelled by its
 // context), and STOW-RS storage of DICOM Part-10 files. Credentials (HTTP
-// basic or a bearer token) go to the configured server only and never
-// appear in an error. Every length the server states is read through a
+// basic, a bearer token, or a token in a header of its own) go to the
+// configured server only and never appear in an error. Every length the server states is read through a
 // cap. The package does no UI; app wraps it for the command line and the
 // window, and pacs/pacstest runs a real Orthanc for the tests.
 package pacs
@@ -76,11 +76,16 @@ type Client struct {
 }
 
 // credentials applies a: it returns base without its user information and
-// what to send to base's origin, and only there: the token (bearer), else
-// the user and password (basic), else the user and password in base.
-// Every request of a client, and every redirect, goes through them.
+// what to send to base's origin, and only there: the token in its header,
+// else the token (bearer), else the user and password (basic), else the
+// user and password in base. Every request of a client, and every
+// redirect, goes through them.
 func credentials(base *url.URL, a core.PACSAuth) (*url.URL, httpauth.Credentials) {
 	switch a.Kind() {
+	case core.PACSAuthHeader:
+		clean, c := httpauth.Split(base, a.Token)
+		c.Header = a.Header
+		return clean, c
 	case core.PACSAuthBearer:
 		return httpauth.Split(base, a.Token)
 	case core.PACSAuthBasic:
@@ -94,10 +99,15 @@ func credentials(base *url.URL, a core.PACSAuth) (*url.URL, httpauth.Credentials
 
 // NewClient returns a client of the DICOMweb service at base, e.g.
 // "http://pacs.lab:8042/dicom-web" (the path under which /studies is).
+// It refuses credentials that o.Auth.Check refuses (a token header that
+// could not carry a token), naming the server.
 func NewClient(base string, o Options) (*Client, error) {
 	u, err := url.Parse(strings.TrimSpace(base))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("DICOMweb URL %q: want http://HOST:PORT/PATH or https://…", redact.URL(base))
+	}
+	if err := o.Auth.Check(); err != nil {
+		return nil, fmt.Errorf("DICOMweb server %s: %w", redact.URL(base), err)
 	}
 	clean, creds := credentials(u, o.Auth)
 	clean.Path = strings.TrimRight(clean.Path, "/")
@@ -272,6 +282,8 @@ func (c *Client) fail(ctx context.Context, op string, status int, err error) err
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			e.Kind, e.Detail, e.Hint = ErrTimeout, "the time allowed ran out", "try again, or allow more time"
 		}
+	case errors.Is(err, httpauth.ErrDowngrade):
+		e.Kind, e.Hint = ErrServer, "what was asked over https is never sent again in the clear; ask the server's administrator to keep it on https"
 	case errors.As(err, &certErr), errors.As(err, &uaErr), errors.As(err, &hostErr):
 		e.Kind, e.Hint = ErrUnreachable, "the server's TLS certificate is not trusted; check the URL's host"
 	case errors.As(err, &dnsErr):

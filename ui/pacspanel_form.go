@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -12,22 +13,25 @@ import (
 
 // pacsAuthKinds are the authentications the server form offers, in its
 // order.
-var pacsAuthKinds = []core.PACSAuthKind{core.PACSAuthNone, core.PACSAuthBasic, core.PACSAuthBearer}
+var pacsAuthKinds = []core.PACSAuthKind{core.PACSAuthNone, core.PACSAuthBasic, core.PACSAuthBearer, core.PACSAuthHeader}
 
 // serverForm is the form that adds or edits a saved server: its name,
 // DICOMweb root and credentials.
 type serverForm struct {
-	dlg                     *dialog.FormDialog
-	name, url, user, secret *widget.Entry
-	auth                    *widget.Select
+	dlg                             *dialog.FormDialog
+	name, url, user, header, secret *widget.Entry
+	auth                            *widget.Select
 }
 
 // config is the server the form describes (its secret apart).
 func (f *serverForm) config() PACSServerConfig {
 	kind, _ := core.ParsePACSAuthKind(f.auth.Selected)
 	c := PACSServerConfig{Name: f.name.Text, URL: f.url.Text, Auth: kind}
-	if kind == core.PACSAuthBasic {
+	switch kind {
+	case core.PACSAuthBasic:
 		c.User = f.user.Text
+	case core.PACSAuthHeader:
+		c.Header = strings.TrimSpace(f.header.Text)
 	}
 	return c
 }
@@ -35,6 +39,7 @@ func (f *serverForm) config() PACSServerConfig {
 // authChosen enables the fields the authentication kind uses.
 func (f *serverForm) authChosen(kind core.PACSAuthKind) {
 	enable(f.user, kind == core.PACSAuthBasic)
+	enable(f.header, kind == core.PACSAuthHeader)
 	enable(f.secret, kind != core.PACSAuthNone)
 }
 
@@ -50,12 +55,14 @@ func enable(w fyne.Disableable, on bool) {
 // showForm asks for a server's name, URL and credentials and saves them;
 // i is the server edited, or -1 for a new one.
 func (s *pacsServers) showForm(cfg PACSServerConfig, i int) *serverForm {
-	f := &serverForm{name: widget.NewEntry(), url: widget.NewEntry(), user: widget.NewEntry(), secret: widget.NewPasswordEntry()}
+	f := &serverForm{name: widget.NewEntry(), url: widget.NewEntry(), user: widget.NewEntry(), header: widget.NewEntry(), secret: widget.NewPasswordEntry()}
 	f.name.SetText(cfg.Name)
 	f.name.SetPlaceHolder("Research PACS")
 	f.url.SetText(cfg.URL)
 	f.url.SetPlaceHolder("http://pacs:8042/dicom-web")
 	f.user.SetText(cfg.User)
+	f.header.SetText(cfg.Header)
+	f.header.SetPlaceHolder("X-Api-Key")
 	if i >= 0 {
 		f.secret.SetText(s.secret(cfg.Name))
 	}
@@ -75,7 +82,7 @@ func (s *pacsServers) showForm(cfg PACSServerConfig, i int) *serverForm {
 	f.dlg = dialog.NewForm(title, "Save", "Cancel", []*widget.FormItem{
 		widget.NewFormItem("Name", f.name), widget.NewFormItem("DICOMweb root", f.url),
 		widget.NewFormItem("Authentication", f.auth), widget.NewFormItem("User", f.user),
-		widget.NewFormItem("Password or token", f.secret),
+		widget.NewFormItem("Token header", f.header), widget.NewFormItem("Password or token", f.secret),
 	}, func(ok bool) {
 		if !ok {
 			return
@@ -93,7 +100,7 @@ func (s *pacsServers) showForm(cfg PACSServerConfig, i int) *serverForm {
 			s.refresh(c.Name)
 		}
 	}, s.env.win)
-	f.dlg.Resize(fyne.NewSize(560, 360))
+	f.dlg.Resize(fyne.NewSize(560, 400))
 	f.dlg.Show()
 	return f
 }

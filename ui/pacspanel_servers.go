@@ -18,12 +18,15 @@ import (
 // PACSServerConfig is a saved DICOMweb server: what the Servers form
 // holds. Its secret (the password or token) is kept apart. Auth is
 // saved by its name (core.PACSAuthKind's String: "none", "basic",
-// "bearer"), as the tab has always saved it.
+// "bearer", "header"), as the tab has always saved it.
 type PACSServerConfig struct {
 	Name string            `json:"name"`
 	URL  string            `json:"url"`
 	Auth core.PACSAuthKind `json:"auth"`
 	User string            `json:"user,omitempty"`
+	// Header names the header the token goes in (PACSAuthHeader), e.g.
+	// X-Api-Key; not a secret.
+	Header string `json:"header,omitempty"`
 }
 
 // pacsServers are the PACS tab's saved servers: the list in the
@@ -145,6 +148,11 @@ func (s *pacsServers) AddServer(cfg PACSServerConfig, secret string) error {
 	if cfg.URL == "" || !strings.HasPrefix(cfg.URL, "http://") && !strings.HasPrefix(cfg.URL, "https://") {
 		return fmt.Errorf("server %q: give its DICOMweb root as http(s)://HOST:PORT/PATH, e.g. http://pacs:8042/dicom-web", cfg.URL)
 	}
+	if cfg.Auth == core.PACSAuthHeader {
+		if err := (core.PACSAuth{Token: secret, Header: cfg.Header}).Check(); err != nil {
+			return fmt.Errorf("server %s: %w", cfg.Name, err)
+		}
+	}
 	if cfg.Auth != core.PACSAuthNone {
 		if err := s.setSecret(cfg.Name, secret); err != nil {
 			return fmt.Errorf("keep the password of %s: %w", cfg.Name, err)
@@ -203,6 +211,8 @@ func (s *pacsServers) serverOf(c PACSServerConfig) core.PACSServer {
 		srv.User, srv.Password = c.User, s.secret(c.Name)
 	case core.PACSAuthBearer:
 		srv.Token = s.secret(c.Name)
+	case core.PACSAuthHeader:
+		srv.Token, srv.Header = s.secret(c.Name), c.Header
 	}
 	return srv
 }

@@ -334,3 +334,76 @@ func TestPACSOldSettingsLoad(t *testing.T) {
 		t.Errorf("saved again:\n%s\nwant\n%s", got, again)
 	}
 }
+
+// TestPACSTokenHeaderForm adds a server whose token goes in a header of
+// its own, as a user does in the form: choosing "header" enables the
+// header's field (and not the user's); the saved server keeps the
+// header's name in the preferences and the token in the secret store
+// only; a search sends both; Edit… shows them again. A header name that
+// cannot carry a token is refused with a dialog naming the server and
+// the problem, and nothing is saved.
+func TestPACSTokenHeaderForm(t *testing.T) {
+	fake := &fakeBackend{}
+	fake.pacsStudies = 2
+	h := newHarness(t, fake)
+	sec := &fakeSecrets{where: "memory"}
+	h.wb.shell.info.Secrets = sec
+	s := h.wb.shell
+	s.tabs.Select(s.pacsTab)
+	p := s.pacs
+
+	f := p.serverForm(-1)
+	if !f.header.Disabled() {
+		t.Error("the token header's field is enabled with no authentication")
+	}
+	test.Type(f.name, "Gateway")
+	test.Type(f.url, testPACSURL)
+	f.auth.SetSelected("header")
+	if f.header.Disabled() || !f.user.Disabled() || f.secret.Disabled() {
+		t.Errorf("header chosen: header disabled %v, user disabled %v, token disabled %v", f.header.Disabled(), f.user.Disabled(), f.secret.Disabled())
+	}
+	test.Type(f.header, "X-Api-Key")
+	test.Type(f.secret, "tok-ui-77")
+	f.dlg.Submit()
+	saved := fyne.CurrentApp().Preferences().String(PrefPACSServers)
+	if !strings.Contains(saved, `"auth":"header","header":"X-Api-Key"`) || strings.Contains(saved, "tok-ui-77") {
+		t.Errorf("saved servers %s: want the header's name and not the token", saved)
+	}
+	if sec.m[SecretPACSPrefix+":Gateway"] != "tok-ui-77" {
+		t.Errorf("secret store %v: want the token under the server's name", sec.m)
+	}
+	h.searchAndWait(p, p.query.search)
+	unlock := fake.pblock()
+	srv := fake.servers[0]
+	unlock()
+	if want := (core.PACSServer{URL: testPACSURL, PACSAuth: core.PACSAuth{Token: "tok-ui-77", Header: "X-Api-Key"}}); srv != want {
+		t.Errorf("search sent %+v, want %+v", srv, want)
+	}
+	e := p.serverForm(0)
+	if e.auth.Selected != "header" || e.header.Text != "X-Api-Key" || e.secret.Text != "tok-ui-77" || e.header.Disabled() {
+		t.Errorf("edit form: auth %q, header %q, token %q, header disabled %v", e.auth.Selected, e.header.Text, e.secret.Text, e.header.Disabled())
+	}
+	e.dlg.Hide()
+
+	for _, tc := range []struct{ header, want string }{
+		{"Authorization", "choose bearer authentication"},
+		{"Cookie", "set that header themselves"},
+		{"X Api Key", "not an HTTP header name"},
+	} {
+		b := p.serverForm(-1)
+		test.Type(b.name, "Bad gateway")
+		test.Type(b.url, "http://gw.example/dicom-web")
+		b.auth.SetSelected("header")
+		test.Type(b.header, tc.header)
+		test.Type(b.secret, "tok-bad-1")
+		b.dlg.Submit()
+		msg := overlayTexts(h.wb.Window())
+		if !strings.Contains(msg, "Bad gateway") || !strings.Contains(msg, tc.want) || strings.Contains(msg, "tok-bad-1") {
+			t.Errorf("%q: dialog %q, want the server's name and %q, not the token", tc.header, msg, tc.want)
+		}
+		if saved := fyne.CurrentApp().Preferences().String(PrefPACSServers); strings.Contains(saved, "Bad gateway") || len(p.servers.list) != 1 || sec.m[SecretPACSPrefix+":Bad gateway"] != "" {
+			t.Errorf("%q: saved anyway: %s", tc.header, saved)
+		}
+		h.wb.Window().Canvas().Overlays().Top().Hide()
+	}
+}

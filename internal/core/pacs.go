@@ -2,7 +2,9 @@ package core
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/units"
 )
@@ -24,11 +26,12 @@ const (
 	PACSAuthNone   PACSAuthKind = iota // no credentials of its own (a user and password in the URL count)
 	PACSAuthBasic                      // HTTP basic: User and Password
 	PACSAuthBearer                     // "Authorization: Bearer Token"
+	PACSAuthHeader                     // the token alone in the header Header names: "X-Api-Key: Token"
 )
 
-var pacsAuthNames = [...]string{PACSAuthNone: "none", PACSAuthBasic: "basic", PACSAuthBearer: "bearer"}
+var pacsAuthNames = [...]string{PACSAuthNone: "none", PACSAuthBasic: "basic", PACSAuthBearer: "bearer", PACSAuthHeader: "header"}
 
-// String is the kind's name: none, basic or bearer.
+// String is the kind's name: none, basic, bearer or header.
 func (k PACSAuthKind) String() string {
 	if int(k) < len(pacsAuthNames) {
 		return pacsAuthNames[k]
@@ -43,11 +46,11 @@ func ParsePACSAuthKind(s string) (PACSAuthKind, error) {
 			return PACSAuthKind(k), nil
 		}
 	}
-	return 0, fmt.Errorf("PACS authentication %q: want none, basic or bearer", s)
+	return 0, fmt.Errorf("PACS authentication %q: want none, basic, bearer or header", s)
 }
 
-// MarshalText writes k by its name, so that JSON holds "none", "basic"
-// or "bearer" (the window's saved servers do).
+// MarshalText writes k by its name, so that JSON holds "none", "basic",
+// "bearer" or "header" (the window's saved servers do).
 func (k PACSAuthKind) MarshalText() ([]byte, error) {
 	if int(k) >= len(pacsAuthNames) {
 		return nil, fmt.Errorf("PACS authentication %d: no such kind", k)
@@ -77,13 +80,21 @@ func (k *PACSAuthKind) UnmarshalText(b []byte) error {
 type PACSAuth struct {
 	User, Password string
 	Token          string
+	// Header names the header that carries Token as it is, e.g.
+	// "X-Api-Key" for a gateway or Orthanc's authorization plugin (empty:
+	// "Authorization: Bearer Token"). It is configuration, not a secret;
+	// Check says which names are refused.
+	Header string
 }
 
-// Kind is which of a's credentials are sent: the bearer token when there
-// is one (it wins over a user), else HTTP basic when there is a user, else
-// none. It is the one place that says so.
+// Kind is which of a's credentials are sent: the token when there is one
+// (it wins over a user), in Header when that names one, else as a bearer
+// token; else HTTP basic when there is a user; else none. It is the one
+// place that says so.
 func (a PACSAuth) Kind() PACSAuthKind {
 	switch {
+	case a.Token != "" && a.Header != "":
+		return PACSAuthHeader
 	case a.Token != "":
 		return PACSAuthBearer
 	case a.User != "":
@@ -91,6 +102,67 @@ func (a PACSAuth) Kind() PACSAuthKind {
 	default:
 		return PACSAuthNone
 	}
+}
+
+// Check says what is wrong with a before anything is sent: a Header
+// that is not a header name that may carry a token (CheckTokenHeader), a
+// Header without a Token, or a token with a line break or another
+// control character in it (no header can carry one). Its text never
+// holds the token.
+func (a PACSAuth) Check() error {
+	if a.Header != "" {
+		if err := CheckTokenHeader(a.Header); err != nil {
+			return err
+		}
+		if a.Token == "" {
+			return fmt.Errorf("token header %q but no token: give the token to send in it", a.Header)
+		}
+	}
+	if strings.ContainsFunc(a.Token, unicode.IsControl) {
+		header := a.Header
+		if header == "" {
+			header = "Authorization"
+		}
+		return fmt.Errorf("the token for %s holds a line break or another control character, which no header can carry: give it without", header)
+	}
+	return nil
+}
+
+// reservedHeaders are the headers a token header may not be: those that
+// carry other credentials (Authorization, Cookie), those the HTTP client
+// sets (Host, Content-Length, …) and those the DICOMweb requests set
+// (Accept, Content-Type), in lower case. Proxy-* and Sec-* are refused
+// too.
+var reservedHeaders = map[string]bool{
+	"authorization": true, "cookie": true, "cookie2": true, "set-cookie": true, "www-authenticate": true,
+	"host": true, "content-length": true, "content-type": true, "content-encoding": true,
+	"transfer-encoding": true, "connection": true, "keep-alive": true, "upgrade": true, "te": true,
+	"trailer": true, "expect": true, "accept": true, "accept-encoding": true, "range": true,
+	"user-agent": true, "referer": true, "origin": true, "forwarded": true, "via": true, "date": true,
+}
+
+// CheckTokenHeader reports whether name may carry a token: an HTTP
+// header name (RFC 9110's token: letters, digits and !#$%&'*+-.^_`|~)
+// that is not one the HTTP client, the DICOMweb requests or other
+// credentials use (Authorization, Cookie, Host, Accept, Proxy-*, …).
+// The error says which and what to do.
+func CheckTokenHeader(name string) error {
+	if name == "" || strings.IndexFunc(name, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
+		return fmt.Errorf("token header %q is not an HTTP header name: use letters, digits and - only, e.g. X-Api-Key", name)
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case lower == "authorization":
+		return fmt.Errorf("token header %q: for \"Authorization: Bearer TOKEN\" choose bearer authentication; a token header is another header, e.g. X-Api-Key", name)
+	case reservedHeaders[lower] || strings.HasPrefix(lower, "proxy-") || strings.HasPrefix(lower, "sec-"):
+		return fmt.Errorf("token header %q: the HTTP client or the DICOMweb requests set that header themselves (or it carries other credentials); name the header your server reads the token from, e.g. X-Api-Key", name)
+	}
+	return nil
+}
+
+// isTokenChar reports whether r may be in an HTTP token (RFC 9110 5.6.2).
+func isTokenChar(r rune) bool {
+	return r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
 }
 
 // PACSQuery selects studies on a PACS. Empty fields match everything;

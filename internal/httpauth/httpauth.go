@@ -1,6 +1,7 @@
-// Package httpauth sends a client's credentials (a bearer token, or a user
-// and password) to the one server they were configured for and to no
-// other, and keeps them out of error text. The inference clients (Ollama,
+// Package httpauth sends a client's credentials (a token, as a bearer token
+// or in a header of its own, or a user and password) to the one server
+// they were configured for and to no other, and keeps them out of error
+// text. The inference clients (Ollama,
 // OpenAI-compatible endpoints) and the DICOMweb client share it.
 package httpauth
 
@@ -17,10 +18,14 @@ import (
 )
 
 // Credentials are what a client sends to the server it was configured
-// for, and to no other: a bearer token, else a user and password.
+// for, and to no other: a token, else a user and password.
 type Credentials struct {
 	Origin string // scheme://host:port of the configured server
-	Token  string // sent as "Bearer Token"
+	Token  string // sent as "Authorization: Bearer Token", or in Header
+	// Header, when set, names the header that carries Token as it is
+	// ("X-Api-Key: Token") instead of Authorization. The caller checks
+	// the name (core.CheckTokenHeader).
+	Header string
 	User   *url.Userinfo
 }
 
@@ -66,7 +71,8 @@ func Origin(u *url.URL) string {
 
 // Transport adds the credentials to requests for their origin only: a
 // redirect to another host or port, or from https down to http, goes out
-// without them.
+// without them (and without an Authorization header, or a header of the
+// token's name, that anyone else set).
 type Transport struct {
 	Creds Credentials
 	Next  http.RoundTripper
@@ -75,16 +81,21 @@ type Transport struct {
 // RoundTrip implements http.RoundTripper.
 func (t Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if Origin(r.URL) != t.Creds.Origin {
-		if r.Header.Get("Authorization") == "" {
+		if r.Header.Get("Authorization") == "" && (t.Creds.Header == "" || r.Header.Get(t.Creds.Header) == "") {
 			return t.Next.RoundTrip(r)
 		}
 		// Never forward a header someone else set for the first hop.
 		r = r.Clone(r.Context())
 		r.Header.Del("Authorization")
+		if t.Creds.Header != "" {
+			r.Header.Del(t.Creds.Header)
+		}
 		return t.Next.RoundTrip(r)
 	}
 	r = r.Clone(r.Context())
 	switch {
+	case t.Creds.Token != "" && t.Creds.Header != "":
+		r.Header.Set(t.Creds.Header, t.Creds.Token)
 	case t.Creds.Token != "":
 		r.Header.Set("Authorization", "Bearer "+t.Creds.Token)
 	case t.Creds.User != nil:

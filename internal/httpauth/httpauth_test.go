@@ -107,3 +107,52 @@ func TestNoDowngradeRedirect(t *testing.T) {
 		t.Errorf("the plain http server heard %d requests", heard)
 	}
 }
+
+// TestTransportTokenHeader: a token with a header name goes in that
+// header as it is, to its origin only, with no Authorization beside it;
+// a request elsewhere (another host, or http for https) carries neither,
+// also when someone set them for the first hop.
+func TestTransportTokenHeader(t *testing.T) {
+	base, _ := url.Parse("https://gw.lab/dicom-web")
+	_, creds := Split(base, "tok-789")
+	creds.Header = "X-Api-Key"
+	for _, tc := range []struct {
+		url  string
+		sent bool
+	}{
+		{"https://gw.lab/dicom-web/studies", true},
+		{"https://gw.lab:443/x", true},
+		{"http://gw.lab/x", false},
+		{"https://elsewhere/x", false},
+	} {
+		var got http.Header
+		next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			got = r.Header
+			return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+		})
+		req, _ := http.NewRequest("GET", tc.url, nil)
+		if !tc.sent {
+			req.Header.Set("X-Api-Key", "someone-elses")
+		}
+		if _, err := (Transport{Creds: creds, Next: next}).RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		if tc.sent {
+			want = "tok-789"
+		}
+		if got.Get("X-Api-Key") != want || got.Get("Authorization") != "" {
+			t.Errorf("%s: X-Api-Key %q, Authorization %q; want %q and none", tc.url, got.Get("X-Api-Key"), got.Get("Authorization"), want)
+		}
+		if req.Header.Get("X-Api-Key") == "tok-789" {
+			t.Errorf("%s: the caller's request was changed", tc.url)
+		}
+	}
+	if s := creds.Secrets(); len(s) == 0 || s[0] != "tok-789" {
+		t.Errorf("Secrets = %q, want the token", s)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
