@@ -44,6 +44,7 @@ func (p *imagePane) sliceText() string {
 	return "Slice " + strconv.Itoa(p.slice+1) + "/" + strconv.Itoa(len(s.Slices))
 }
 
+// frameText is "Frame i/n".
 func frameText(frame, frames int) string {
 	return "Frame " + strconv.Itoa(frame) + "/" + strconv.Itoa(frames)
 }

@@ -18,12 +18,14 @@ import (
 // in, fit, 1:1), which act on v alone.
 func newViewTools(v *Viewer) (pan fyne.CanvasObject, zoom []fyne.CanvasObject) {
 	mid := func() fyne.Position { s := v.Size(); return fyne.NewPos(s.Width/2, s.Height/2) }
-	return widget.NewCheck("Pan", func(on bool) { v.SetPanMode(on) }), []fyne.CanvasObject{
+	pan = widget.NewCheck("Pan", func(on bool) { v.SetPanMode(on) })
+	zoom = []fyne.CanvasObject{
 		widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { v.ZoomBy(1/zoomStep, mid()) }),
 		widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { v.ZoomBy(zoomStep, mid()) }),
 		widget.NewButtonWithIcon("", theme.ZoomFitIcon(), func() { v.Fit() }),
 		widget.NewButton("1:1", func() { v.ZoomTo(1) }),
 	}
+	return pan, zoom
 }
 
 // viewChanged follows zoom, pan and inversion: the overlay shows them,
