@@ -163,3 +163,30 @@ func TestPACSTokenHeaderForm(t *testing.T) {
 		h.wb.Window().Canvas().Overlays().Top().Hide()
 	}
 }
+
+// TestPACSRenameServer renames a saved server in its form: a save that
+// fails (a URL without its scheme) keeps the server as it was; one that
+// succeeds replaces it, its password moving to the new name.
+func TestPACSRenameServer(t *testing.T) {
+	h := newHarness(t, &fakeBackend{})
+	sec := &fakeSecrets{where: "memory"}
+	h.wb.shell.info.Secrets = sec
+	p := h.openPACS()
+	f := p.serverForm(0)
+	f.name.SetText("Renamed PACS")
+	f.url.SetText("pacs:8042")
+	f.dlg.Submit()
+	if len(p.servers.list) != 1 || p.servers.list[0].Name != "Research PACS" || !strings.Contains(overlayTexts(h.wb.Window()), "http(s)://") {
+		t.Fatalf("a failed rename: servers %+v, dialog %q", p.servers.list, overlayTexts(h.wb.Window()))
+	}
+	h.wb.Window().Canvas().Overlays().Top().Hide()
+	f = p.serverForm(0)
+	f.name.SetText("Renamed PACS")
+	f.dlg.Submit()
+	if len(p.servers.list) != 1 || p.servers.list[0].Name != "Renamed PACS" || p.servers.picker.Selected != "Renamed PACS" {
+		t.Fatalf("renamed: servers %+v, chosen %q", p.servers.list, p.servers.picker.Selected)
+	}
+	if got := p.savedServer(0); got.Password != "pw-1" || sec.m[SecretPACSPrefix+":Research PACS"] != "" {
+		t.Errorf("renamed: password %q, old name's secret %q", got.Password, sec.m[SecretPACSPrefix+":Research PACS"])
+	}
+}
