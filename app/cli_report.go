@@ -20,7 +20,7 @@ import (
 )
 
 var reportUsage = "usage: medgemma-workbench report --run RUN_ID [--run RUN_ID]... --format " + strings.Join(runReportFormatNames(false), "|") + " --out FILE [--include-phi]\n" +
-	"       medgemma-workbench report --run RUN_ID --format " + strings.Join(runReportFormatNames(true), "|") + " (--out FILE.dcm | --stow URL) [--user NAME | --token TOKEN] [--json] [--include-phi] [--uid-root ROOT]"
+	"       medgemma-workbench report --run RUN_ID --format " + strings.Join(runReportFormatNames(true), "|") + " (--out FILE.dcm | --stow URL) [--user NAME | --token TOKEN [--token-header NAME]] [--json] [--include-phi] [--uid-root ROOT]"
 
 // reportPHIHelp says what --include-phi changes, in every format.
 const reportPHIHelp = "include the patient's name, IDs, birth date, institution, real dates and file paths. " +
@@ -41,7 +41,7 @@ func (c *cli) report(args []string) error {
 	flags.StringVar(&c.cfg.UIDRoot, "uid-root", c.cfg.UIDRoot, fmt.Sprintf("dicom-sr, dicom-pdf: the organisation's UID root for the new series and instance UIDs "+
 		"(digits and dots, at most %d characters; default $%s, else 2.25 UUID-derived UIDs)", dicomout.MaxRootLen, EnvUIDRoot))
 	stow := flags.String("stow", "", "dicom-sr, dicom-pdf: also (or instead of --out) store the document on this DICOMweb server (STOW-RS), "+
-		"e.g. http://pacs:8042/dicom-web, with the credentials of `pacs` (--user, --token, $"+EnvPACSUser+", $"+EnvPACSPassword+", $"+EnvPACSToken+")")
+		"e.g. http://pacs:8042/dicom-web, with the credentials of `pacs` (--user, --token, --token-header, $"+EnvPACSUser+", $"+EnvPACSPassword+", $"+EnvPACSToken+", $"+EnvPACSTokenHeader+")")
 	var pf pacsFlags
 	pf.registerAuth(flags)
 	flags.BoolVar(&pf.json, "json", false, "with --stow: print the stored instance as a JSON object (sop_instance_uid, series_instance_uid, study_instance_uid, retrieve_url)")

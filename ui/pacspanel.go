@@ -22,6 +22,9 @@ const (
 	// PrefPACSServers holds the saved servers, as JSON (PACSServerConfig
 	// without its password or token, which are in the SecretStore).
 	PrefPACSServers = "pacs.servers"
+	// PrefPACSServersUnreadable keeps a saved server list that was no
+	// JSON when it was read, so that the next save does not lose it.
+	PrefPACSServersUnreadable = "pacs.servers.unreadable"
 	// PrefPACSRecent holds the studies opened last, newest first, as
 	// JSON.
 	PrefPACSRecent = "pacs.recent"
@@ -59,6 +62,9 @@ func newPACSPanel(env *tabEnv, b PACSBackend, prefs fyne.Preferences, secrets Se
 	p := &pacsPanel{env: env, backend: b}
 	p.servers.build(env, prefs, secrets)
 	p.query.build(p.searchTapped, p.find)
+	if note := p.servers.unreadNote(); note != "" {
+		p.query.status.SetText(note + p.query.status.Text)
+	}
 	p.results.build(p.selectStudy)
 	p.fetch.build(p.openTapped, openFolder)
 	p.recent.build(prefs, p.openRecent)

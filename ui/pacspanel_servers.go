@@ -39,7 +39,13 @@ type pacsServers struct {
 	// memSecrets keeps the secrets when there is no SecretStore.
 	memSecrets map[string]string
 
-	list              []PACSServerConfig
+	list []PACSServerConfig
+	// unread are the saved entries this version cannot read (an
+	// authentication a newer version added): they are written back as
+	// they were, after list, so that no save loses them.
+	unread []json.RawMessage
+	// unreadList is set when the whole saved list was no JSON.
+	unreadList        bool
 	picker            *widget.Select
 	add, edit, remove *widget.Button
 }
@@ -65,21 +71,51 @@ func (s *pacsServers) layout() fyne.CanvasObject {
 }
 
 // load reads the saved servers. A server that cannot be read (an
-// authentication this version does not know) is left out; the others
-// are kept.
+// authentication this version does not know) is kept aside, unchanged,
+// and written back by save; a list that is no JSON at all is copied to
+// PrefPACSServersUnreadable before anything replaces it.
 func (s *pacsServers) load() {
+	saved := s.prefs.String(PrefPACSServers)
 	var raw []json.RawMessage
-	_ = json.Unmarshal([]byte(s.prefs.String(PrefPACSServers)), &raw)
+	if saved != "" && json.Unmarshal([]byte(saved), &raw) != nil {
+		s.prefs.SetString(PrefPACSServersUnreadable, saved)
+		s.unreadList = true
+		return
+	}
 	for _, r := range raw {
 		var c PACSServerConfig
 		if json.Unmarshal(r, &c) == nil {
 			s.list = append(s.list, c)
+		} else {
+			s.unread = append(s.unread, r)
 		}
 	}
 }
 
+// unreadNote says how many saved servers this version cannot read, for
+// the status line; "" when it reads them all.
+func (s *pacsServers) unreadNote() string {
+	switch n := len(s.unread); {
+	case s.unreadList:
+		return "The saved server list could not be read; it is kept aside as it was (preference " + PrefPACSServersUnreadable + "). "
+	case n == 0:
+		return ""
+	case n == 1:
+		return "1 saved server uses an authentication this version does not know; it is kept as it was, not shown. "
+	default:
+		return fmt.Sprintf("%d saved servers use an authentication this version does not know; they are kept as they were, not shown. ", n)
+	}
+}
+
 func (s *pacsServers) save() {
-	b, _ := json.Marshal(s.list)
+	all := make([]any, 0, len(s.list)+len(s.unread))
+	for _, c := range s.list {
+		all = append(all, c)
+	}
+	for _, r := range s.unread {
+		all = append(all, r)
+	}
+	b, _ := json.Marshal(all)
 	s.prefs.SetString(PrefPACSServers, string(b))
 }
 

@@ -85,9 +85,39 @@ func TestPACSOldSettingsLoad(t *testing.T) {
 	const again = `[{"name":"Open PACS","url":"http://open:8042/dicom-web","auth":"none"},` +
 		`{"name":"Research PACS","url":"http://pacs.example:8042/dicom-web","auth":"basic","user":"ana"},` +
 		`{"name":"Token PACS","url":"https://tok.example/dicom-web","auth":"bearer"},` +
-		`{"name":"Older PACS","url":"http://older:8042/dicom-web","auth":"none"}]`
+		`{"name":"Older PACS","url":"http://older:8042/dicom-web","auth":"none"},` +
+		`{"name":"Future PACS","url":"http://future:8042/dicom-web","auth":"kerberos"}]`
 	if got := prefs.String(PrefPACSServers); got != again {
-		t.Errorf("saved again:\n%s\nwant\n%s", got, again)
+		t.Errorf("saved again:\n%s\nwant (the server this version cannot read kept as it was)\n%s", got, again)
+	}
+	if st := p.query.status.Text; !strings.Contains(st, "1 saved server uses an authentication this version does not know") {
+		t.Errorf("status line %q does not say a saved server was not shown", st)
+	}
+}
+
+// TestPACSUnreadableListKept: a saved server list that is no JSON is
+// copied aside before anything replaces it, and the tab says so; the
+// server added next is saved as the new list.
+func TestPACSUnreadableListKept(t *testing.T) {
+	const broken = `[{"name":"Half`
+	h := newHarness(t, &fakeBackend{})
+	prefs := fyne.CurrentApp().Preferences()
+	prefs.SetString(PrefPACSServers, broken)
+	p := newPACSPanel(h.wb.env, &fakeBackend{}, prefs, &fakeSecrets{m: map[string]string{}}, nil)
+	if got := prefs.String(PrefPACSServersUnreadable); got != broken {
+		t.Fatalf("kept aside %q, want the unreadable list %q", got, broken)
+	}
+	if st := p.query.status.Text; !strings.Contains(st, "could not be read") {
+		t.Errorf("status line %q does not say the list could not be read", st)
+	}
+	if err := p.servers.AddServer(PACSServerConfig{Name: "New", URL: "http://new:8042/dicom-web"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := prefs.String(PrefPACSServersUnreadable); got != broken {
+		t.Errorf("after a save the kept list is %q, want %q", got, broken)
+	}
+	if got := prefs.String(PrefPACSServers); !strings.Contains(got, `"name":"New"`) {
+		t.Errorf("saved list %q lacks the new server", got)
 	}
 }
 
