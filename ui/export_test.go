@@ -22,6 +22,12 @@ func (v *Viewer) PixelAt(pos fyne.Position) (image.Point, bool) {
 	return image.Pt(int(p[0]), int(p[1])), true
 }
 
+// holdKeys makes the viewer see mods held, as the desktop driver would
+// report them (Fyne's test driver reports none).
+func (v *Viewer) holdKeys(mods fyne.KeyModifier) {
+	v.keyMods = func() fyne.KeyModifier { return mods }
+}
+
 // Accessors of the side-by-side view for its tests (issue 28).
 
 // staleText is column i's mark of an answer about the previous study ("":

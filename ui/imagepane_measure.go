@@ -18,20 +18,45 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// The measuring tools of the image's tool bar: what a drag draws.
-const (
-	measureOff = "Window (drag)"
-)
+// measureTool is a choice of the tool bar's measuring tools: its label
+// and the kind a drag then draws (the zero kind: none, a drag windows).
+type measureTool struct {
+	label string
+	kind  core.MeasurementKind
+}
 
-var (
-	measureOptions = []string{measureOff, "Rectangle", "Ellipse", "Length", "Arrow (text)"}
-	measureShapes  = map[string]string{measureOff: "", "Rectangle": "rectangle", "Ellipse": "ellipse", "Length": "length",
-		"Arrow (text)": "arrow"}
-)
+// measureTools are the tool bar's measuring tools, in the order offered.
+var measureTools = []measureTool{
+	{"Window (drag)", ""},
+	{"Rectangle", core.MeasureRectangle},
+	{"Ellipse", core.MeasureEllipse},
+	{"Length", core.MeasureLength},
+	{"Arrow (text)", core.MeasureArrow},
+}
+
+// measureLabels are the tools' labels, as the select offers them.
+func measureLabels() []string {
+	out := make([]string, len(measureTools))
+	for i, t := range measureTools {
+		out[i] = t.label
+	}
+	return out
+}
+
+// measureKind is the kind the tool labelled label draws; the zero kind
+// for none.
+func measureKind(label string) core.MeasurementKind {
+	for _, t := range measureTools {
+		if t.label == label {
+			return t.kind
+		}
+	}
+	return ""
+}
 
 // measuring is the measuring tools and what they measured.
 type measuring struct {
-	measureSelect *widget.Select // what a drag draws: off, a rectangle, an ellipse, a length
+	measureSelect *widget.Select // what a drag draws: off or one of measureTools
 	sendRegion    *widget.Check  // the model input is the region only
 	regionInfo    *widget.Label  // the region's size and statistics
 	// measured is the region drawn, once measured; runs record it.
@@ -41,17 +66,18 @@ type measuring struct {
 // newMeasureTools makes the tool bar's choice of what a drag draws, its
 // Send region only, and the line that says what was measured.
 func (p *imagePane) newMeasureTools() {
-	p.measureSelect = widget.NewSelect(measureOptions, func(opt string) {
-		shape := measureShapes[opt]
-		if shape != p.viewer.RegionShape() && !p.viewer.Region().Empty() {
+	labels := measureLabels()
+	p.measureSelect = widget.NewSelect(labels, func(label string) {
+		kind := measureKind(label)
+		if kind != p.viewer.RegionKind() && !p.viewer.Region().Empty() {
 			p.clearRegion()
 		}
-		p.viewer.SetRegionMode(shape)
+		p.viewer.SetRegionMode(kind)
 	})
-	p.measureSelect.SetSelected(measureOff)
+	p.measureSelect.SetSelectedIndex(0)
 	// A select is as wide as its placeholder: the longest choice's, so
 	// that the choice shown is never cut ("Window (d…").
-	for _, o := range measureOptions {
+	for _, o := range labels {
 		if len(o) > len(p.measureSelect.PlaceHolder) {
 			p.measureSelect.PlaceHolder = o
 		}
@@ -68,7 +94,7 @@ func (p *imagePane) newMeasureTools() {
 // (an ellipse's bounding rectangle) when "Send region only" is on, else
 // none.
 func (p *imagePane) inputRegion() image.Rectangle {
-	if p.sendRegion == nil || !p.sendRegion.Checked || p.viewer.RegionShape() == "length" {
+	if p.sendRegion == nil || !p.sendRegion.Checked || p.viewer.RegionKind() == core.MeasureLength {
 		return image.Rectangle{}
 	}
 	return p.viewer.Region()
@@ -83,14 +109,14 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 	}
 	p.measured = nil
 	p.regionInfo.Show()
-	shape := p.viewer.RegionShape()
-	if shape == "arrow" {
+	kind := p.viewer.RegionKind()
+	if kind == core.MeasureArrow {
 		p.sendRegion.SetChecked(false)
 		p.sendRegion.Disable()
 		p.arrowDrawn(im, frame)
 		return
 	}
-	if shape == "length" {
+	if kind == core.MeasureLength {
 		p.sendRegion.SetChecked(false)
 		p.sendRegion.Disable()
 		ends := p.viewer.Line()
@@ -106,7 +132,7 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 		p.measured = &m
 		return
 	}
-	ellipse := shape == "ellipse"
+	ellipse := kind == core.MeasureEllipse
 	p.sendRegion.Enable()
 	p.regionInfo.SetText(regionText(r, nil, im))
 	go func() {
@@ -120,10 +146,6 @@ func (p *imagePane) regionDrawn(r image.Rectangle) {
 				return
 			}
 			p.regionInfo.SetText(regionText(r, &st, im))
-			kind := core.MeasureRectangle
-			if ellipse {
-				kind = core.MeasureEllipse
-			}
 			m := core.Measurement{Kind: kind, Frame: frame, Plane: im.Plane.String(), X: r.Min.X, Y: r.Min.Y, W: r.Dx(), H: r.Dy(),
 				N: st.N, Mean: st.Mean, SD: st.SD, Min: st.Min, Max: st.Max, AreaMM2: st.AreaMM2}
 			if st.UnitsAreHU {

@@ -124,7 +124,7 @@ func TestEllipseAndLength(t *testing.T) {
 			}
 		}
 	}
-	if m := p.measured; m.Kind != "ellipse" || m.N != n || m.Mean != 200 {
+	if m := p.measured; m.Kind != core.MeasureEllipse || m.N != n || m.Mean != 200 {
 		t.Errorf("ellipse measured %+v, want %d pixels of 200 HU", *m, n)
 	}
 
@@ -134,14 +134,14 @@ func TestEllipseAndLength(t *testing.T) {
 	}
 	drag(fyne.NewPos(260, 320), fyne.NewPos(390, 450)) // (26, 32) to (39, 45)
 	want := math.Hypot(13, 13) * 0.8
-	if m := p.measured; m == nil || m.Kind != "length" || math.Abs(m.LengthMM-want) > 1e-9 || m.X != 26 || m.Y2 != 45 {
+	if m := p.measured; m == nil || m.Kind != core.MeasureLength || math.Abs(m.LengthMM-want) > 1e-9 || m.X != 26 || m.Y2 != 45 {
 		t.Fatalf("length measured %+v, want %.3f mm", m, want)
 	}
 	if !strings.Contains(p.regionInfo.Text, "Length 14.7 mm (18.4 px)") || !p.sendRegion.Disabled() {
 		t.Errorf("info %q, send region disabled %v", p.regionInfo.Text, p.sendRegion.Disabled())
 	}
 	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."}, nil)
-	if err != nil || len(full.Measurements) != 1 || full.Measurements[0].Kind != "length" {
+	if err != nil || len(full.Measurements) != 1 || full.Measurements[0].Kind != core.MeasureLength {
 		t.Errorf("a run would record %+v (%v)", full.Measurements, err)
 	}
 }
@@ -170,7 +170,7 @@ func TestArrowAnnotation(t *testing.T) {
 	entry.SetText("lesion")
 	test.Tap(keep)
 	m := p.measured
-	if m == nil || m.Kind != "arrow" || m.Text != "lesion" || m.X != 10 || m.Y != 10 || m.X2 != 32 || m.Y2 != 38 {
+	if m == nil || m.Kind != core.MeasureArrow || m.Text != "lesion" || m.X != 10 || m.Y != 10 || m.X2 != 32 || m.Y2 != 38 {
 		t.Fatalf("arrow kept %+v", m)
 	}
 	full, err := h.wb.cmp.input()(t.Context(), core.Request{Model: testModel, Prompt: "Describe."}, nil)

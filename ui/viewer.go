@@ -48,34 +48,27 @@ type Viewer struct {
 	// changed.
 	OnViewChanged func()
 
-	img          image.Image // shown; may be smaller than the original
-	nativeW      int         // size of the original image, in pixels
-	nativeH      int
-	placeholder  string
-	overlay      Overlay
-	invert       bool
-	panMode      bool
-	zoom         float64 // device pixels per original pixel; 0: fit
-	center       [2]float64
-	dragButton   desktop.MouseButton
-	ctrlOverride *bool // for tests: whether Ctrl is held
+	img         image.Image // shown; may be smaller than the original
+	nativeW     int         // size of the original image, in pixels
+	nativeH     int
+	placeholder string
+	overlay     Overlay
+	invert      bool
+	panMode     bool
+	zoom        float64 // device pixels per original pixel; 0: fit
+	center      [2]float64
+	dragButton  desktop.MouseButton
+	// keyMods are the modifier keys held: the desktop driver's (Fyne's
+	// test driver has none to report).
+	keyMods func() fyne.KeyModifier
 
 	boxes          []core.Box // in pixels of a boxesW×boxesH original
 	boxesW, boxesH int
 
-	// In region mode a primary-button drag draws a rectangle, region, in
-	// original pixels (clipped to the image); OnRegion, if set, is called
-	// with it when the drag ends. regionFrom is where the drag started.
-	regionMode bool
-	// regionShape is what a drag draws: "rectangle", "ellipse" (the one
-	// region bounds) or "length" (a line from line[0] to line[1]).
-	regionShape string
-	line        [2][2]float64
-	region      image.Rectangle
-	regionSize  [2]int // the original's size the region is about
-	regionFrom  [2]float64
-	regionDrag  bool
-	OnRegion    func(image.Rectangle)
+	regionTool // what a drag draws, and what it drew (viewer_region.go)
+	// OnRegion, if set, is called with the region, in original pixels,
+	// when a drag in region mode ends.
+	OnRegion func(image.Rectangle)
 
 	// onDrawn, when set, is called where Fyne paints, after the raster
 	// drew an image (not the placeholder); the image pane times the first
@@ -83,42 +76,10 @@ type Viewer struct {
 	onDrawn func()
 }
 
-// SetRegionMode makes a primary-button drag draw shape — "rectangle",
-// "ellipse" or "length" — or, for "", change the window; a new shape
-// clears what was drawn.
-func (v *Viewer) SetRegionMode(shape string) {
-	v.regionMode = shape != ""
-	if shape != "" && shape != v.regionShape {
-		v.regionShape = shape
-		v.SetRegion(image.Rectangle{})
-	}
-}
-
-// RegionShape is the shape a drag draws (or last drew).
-func (v *Viewer) RegionShape() string { return v.regionShape }
-
-// Line is the length drawn: its two ends, in pixels of the original.
-func (v *Viewer) Line() [2][2]float64 { return v.line }
-
-// Region is the region drawn, in pixels of the original; empty for none.
-func (v *Viewer) Region() image.Rectangle { return v.region }
-
-// SetRegion draws r (original pixels; empty clears it).
-func (v *Viewer) SetRegion(r image.Rectangle) {
-	v.region, v.regionSize = r, [2]int{v.nativeW, v.nativeH}
-	v.Refresh()
-}
-
-// regionShown reports whether the region is about the original shown
-// (not, say, the 896×896 model input shown instead).
-func (v *Viewer) regionShown() bool {
-	return !v.region.Empty() && v.img != nil && v.regionSize == [2]int{v.nativeW, v.nativeH}
-}
-
 // NewViewer returns an empty viewer that shows placeholder until an image
 // is set.
 func NewViewer(placeholder string) *Viewer {
-	v := &Viewer{placeholder: placeholder}
+	v := &Viewer{placeholder: placeholder, keyMods: heldModifiers}
 	v.ExtendBaseWidget(v)
 	return v
 }

@@ -4,9 +4,6 @@ package ui
 // draw a region, the wheel steps or zooms, keys step, zoom and invert.
 
 import (
-	"image"
-	"math"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 )
@@ -41,19 +38,7 @@ func (v *Viewer) Dragged(e *fyne.DragEvent) {
 		return
 	}
 	if v.regionMode && v.img != nil {
-		to, ok := v.imagePoint(e.Position)
-		if !ok {
-			return
-		}
-		if !v.regionDrag {
-			from, _ := v.imagePoint(e.Position.Subtract(fyne.NewPos(e.Dragged.DX, e.Dragged.DY)))
-			v.regionFrom, v.regionDrag = from, true
-		}
-		f := v.regionFrom
-		v.line = [2][2]float64{f, to}
-		r := image.Rect(int(math.Floor(f[0])), int(math.Floor(f[1])), int(math.Ceil(to[0])), int(math.Ceil(to[1]))).Canon()
-		v.region, v.regionSize = r.Intersect(image.Rect(0, 0, v.nativeW, v.nativeH)), [2]int{v.nativeW, v.nativeH}
-		v.Refresh()
+		v.dragRegion(e)
 		return
 	}
 	if v.OnDragged != nil {
@@ -64,12 +49,7 @@ func (v *Viewer) Dragged(e *fyne.DragEvent) {
 // DragEnd implements fyne.Draggable: a region drawn is reported.
 func (v *Viewer) DragEnd() {
 	v.dragButton = 0
-	if v.regionDrag {
-		v.regionDrag = false
-		if v.OnRegion != nil && !v.region.Empty() {
-			v.OnRegion(v.region)
-		}
-	}
+	v.endRegionDrag()
 }
 
 // Scrolled implements fyne.Scrollable: the wheel steps through slices,
@@ -79,7 +59,7 @@ func (v *Viewer) Scrolled(e *fyne.ScrollEvent) {
 	if d == 0 {
 		return
 	}
-	if v.ctrlHeld() {
+	if v.keyMods()&(fyne.KeyModifierControl|fyne.KeyModifierSuper) != 0 {
 		f := zoomStep
 		if d < 0 {
 			f = 1 / zoomStep
@@ -96,17 +76,15 @@ func (v *Viewer) Scrolled(e *fyne.ScrollEvent) {
 	}
 }
 
-func (v *Viewer) ctrlHeld() bool {
-	if v.ctrlOverride != nil {
-		return *v.ctrlOverride
-	}
+// heldModifiers are the modifier keys the desktop driver reports held;
+// none where it is no desktop driver.
+func heldModifiers() fyne.KeyModifier {
 	if app := fyne.CurrentApp(); app != nil {
 		if d, ok := app.Driver().(desktop.Driver); ok {
-			m := d.CurrentKeyModifiers()
-			return m&(fyne.KeyModifierControl|fyne.KeyModifierSuper) != 0
+			return d.CurrentKeyModifiers()
 		}
 	}
-	return false
+	return 0
 }
 
 // FocusGained implements fyne.Focusable.

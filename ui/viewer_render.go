@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/viewport"
 )
 
@@ -227,12 +228,12 @@ func (r *viewerRenderer) draw(w, h int) image.Image {
 	}
 	if v.regionShown() && z > 0 {
 		g := v.region
-		switch v.regionShape {
-		case "ellipse":
+		switch v.regionKind {
+		case core.MeasureEllipse:
 			viewport.Ellipse(r.buf, view, g, line, regionColor)
-		case "length":
+		case core.MeasureLength:
 			viewport.Line(r.buf, view, v.line, line, regionColor)
-		case "arrow":
+		case core.MeasureArrow:
 			viewport.Arrow(r.buf, view, v.line, line, regionColor)
 		default:
 			viewport.Box(r.buf, view, [2]float64{float64(g.Min.X), float64(g.Min.Y)}, [2]float64{float64(g.Max.X), float64(g.Max.Y)}, line, regionColor)

@@ -80,8 +80,7 @@ func TestViewerZoomPanPixelAt(t *testing.T) {
 	if len(steps) != 3 || steps[0] != 1 || steps[1] != -1 || steps[2] != 1 {
 		t.Errorf("steps %v, want [1 -1 1]", steps)
 	}
-	ctrl := true
-	v.ctrlOverride = &ctrl
+	v.holdKeys(fyne.KeyModifierControl)
 	v.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(200, 200)}, Scrolled: fyne.NewDelta(0, 10)})
 	if v.Zoom() != 2*zoomStep || len(steps) != 3 {
 		t.Errorf("Ctrl+wheel: zoom %v, steps %v", v.Zoom(), steps)
