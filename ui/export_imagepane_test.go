@@ -39,15 +39,14 @@ func (p *imagePane) toolButton(name string) *widget.Button {
 }
 
 // resetWindowButton is the window row's button that restores the
-// image's own window (its icon is the tool bar's fit icon in Fyne's
-// theme). It panics when there is none.
+// image's own window, Reset. It panics when there is none.
 func (p *imagePane) resetWindowButton() *widget.Button {
 	for _, o := range p.rowOf(p.modelInputCheck).Objects {
-		if b, ok := o.(*widget.Button); ok {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Reset" {
 			return b
 		}
 	}
-	panic("no button in the window row")
+	panic("no Reset button in the window row")
 }
 
 // rowOf is the container in the Image tab that holds o itself: the tool

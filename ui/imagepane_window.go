@@ -44,7 +44,9 @@ func (p *imagePane) newWindowControls() []fyne.CanvasObject {
 	p.widthEntry = widget.NewEntry()
 	p.widthEntry.SetPlaceHolder("width")
 	p.widthEntry.OnSubmitted = func(string) { p.applyWindowEntries() }
-	reset := widget.NewButtonWithIcon("", theme.ViewRestoreIcon(), p.resetWindowTapped)
+	// Reset says what it does: an icon alone would be the tool bar's fit
+	// (Fyne draws its restore icon as zoom-fit) and no button has a tooltip.
+	reset := widget.NewButtonWithIcon("Reset", theme.ContentUndoIcon(), p.resetWindowTapped)
 	entrySize := fyne.NewSize(110, p.centerEntry.MinSize().Height)
 	return []fyne.CanvasObject{
 		widget.NewLabel("Center"), container.NewGridWrap(entrySize, p.centerEntry),
