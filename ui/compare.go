@@ -67,37 +67,33 @@ type compareView struct {
 	// prefs keep the columns and options across starts (compare_state.go);
 	// nil until restoreState.
 	prefs fyne.Preferences
-	// recipeOpts is set while the option fields show a recipe's values
-	// (compare_study.go).
-	recipeOpts *recipeOptions
-	// study is the series the image side shows, as last told.
-	study studyChange
-	// setImageHidden, when set, hides or shows the image side (the
-	// workbench's split); imageHidden says which.
-	setImageHidden func(hidden bool)
-	imageHidden    bool
 	// promptRates are the models' measured prompt tokens a second, for the
 	// progress line's estimate (compare_progress.go).
 	promptRates map[string]float64
-
-	models  map[string]core.Model // by label in the model pickers
-	running bool                  // a column is running
 	// burnInConfirmed is the image whose possibly burned-in pixels the
 	// user agreed to send to a remote runtime (burnin.go).
 	burnInConfirmed *dicomview.Image
+	// versions is the last template versions dialog (versions.go); the
+	// screenshot tour waits for it.
+	versions *versionsView
 
-	autoRun     func() // set by AutoRun until the run starts
-	autoRunDone func() // called when the automatic run ends
+	modelChoice   // the models offered, and the hint about them
+	compareBar    // the toolbar above the columns
+	runState      // whether columns run, and the Run all in progress
+	sharedOptions // the system prompt and options above the columns (compare_study.go)
+	studyOffer    // the study shown and the recipe offered for it (compare_study.go)
+}
 
-	installDemo    *widget.Button
-	modelHint      *widget.Label
-	systemEntry    *widget.Entry // the shared system prompt
-	maxTokensEntry *widget.Entry
-	tempEntry      *widget.Entry
-	seedEntry      *widget.Entry
-	optionsInfo    *widget.Label  // what the recipe chosen sets in the fields
-	useRecipe      *widget.Button // offers the recipe made for the study shown
+// modelChoice is what the view knows of the runtime's models: those the
+// pickers offer, by label, and the line that says what is installed.
+type modelChoice struct {
+	models      map[string]core.Model // by label in the model pickers
+	installDemo *widget.Button
+	modelHint   *widget.Label
+}
 
+// compareBar is the toolbar above the columns and the line under it.
+type compareBar struct {
 	addButton     *widget.Button
 	runAllButton  *widget.Button
 	stopAllButton *widget.Button
@@ -106,21 +102,20 @@ type compareView struct {
 	imageButton   *widget.Button // hides or shows the image side
 	toolbar       *overflowRow
 	info          *widget.Label // what happened to the last Run all
+	// setImageHidden, when set, hides or shows the image side (the
+	// workbench's split); imageHidden says which.
+	setImageHidden func(hidden bool)
+	imageHidden    bool
+}
 
-	batch *runBatch // the Run all in progress, or nil
+// runState is whether the columns run: any of them, the Run all in
+// progress, and the automatic run of a screenshot or a command line.
+type runState struct {
+	running bool      // a column is running
+	batch   *runBatch // the Run all in progress, or nil
 
-	// The dialogs last shown, kept for tests.
-	form      *dialog.FormDialog
-	formEntry *widget.Entry
-	confirm   *dialog.ConfirmDialog
-	diffA     *widget.Select
-	diffB     *widget.Select
-	diffText  *widget.RichText
-	diffInfo  *widget.Label
-	// rendered is the text of the last Rendered prompt dialog.
-	rendered *widget.Label
-	// versions is the last template versions dialog.
-	versions *versionsView
+	autoRun     func() // set by AutoRun until the run starts
+	autoRunDone func() // called when the automatic run ends
 }
 
 // runBatch is one Run all: the columns it started, in order, and those
@@ -133,7 +128,8 @@ type runBatch struct {
 // newCompareView creates the side-by-side view with one column, asking
 // about the image source shows.
 func newCompareView(env *tabEnv, b CompareBackend, source imageSource, reports *reportExporter) *compareView {
-	cv := &compareView{env: env, backend: b, source: source, reports: reports, models: map[string]core.Model{}}
+	cv := &compareView{env: env, backend: b, source: source, reports: reports}
+	cv.models = map[string]core.Model{}
 	cv.prompts = newPromptLibrary(env, b)
 
 	cv.installDemo = widget.NewButtonWithIcon("Install demo model", theme.DownloadIcon(), cv.installDemoTapped)

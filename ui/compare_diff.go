@@ -18,26 +18,27 @@ func (cv *compareView) showDiff() {
 	for i, c := range cv.columns {
 		opts[i] = c.title.Text + statsSep + c.modelSelect.Selected
 	}
-	cv.diffText = widget.NewRichText()
-	cv.diffText.Wrapping = fyne.TextWrapWord
-	cv.diffInfo = widget.NewLabel("")
+	text := widget.NewRichText()
+	text.Wrapping = fyne.TextWrapWord
+	info := widget.NewLabel("")
+	var first, second *widget.Select
 	update := func(string) {
-		a, b := cv.diffA.SelectedIndex(), cv.diffB.SelectedIndex()
+		a, b := first.SelectedIndex(), second.SelectedIndex()
 		if a < 0 || b < 0 || a >= len(cv.columns) || b >= len(cv.columns) {
 			return
 		}
 		ops := wordDiff(cv.columns[a].lastText, cv.columns[b].lastText)
-		cv.diffText.Segments = diffSegments(ops)
-		cv.diffText.Refresh()
-		cv.diffInfo.SetText(diffSummary(ops))
+		text.Segments = diffSegments(ops)
+		text.Refresh()
+		info.SetText(diffSummary(ops))
 	}
-	cv.diffA = widget.NewSelect(opts, update)
-	cv.diffB = widget.NewSelect(opts, update)
-	cv.diffA.SetSelectedIndex(0)
-	cv.diffB.SetSelectedIndex(1)
+	first = widget.NewSelect(opts, update)
+	second = widget.NewSelect(opts, update)
+	first.SetSelectedIndex(0)
+	second.SetSelectedIndex(1)
 	legend := widget.NewLabelWithStyle("Red italic: only in the first · green bold: only in the second", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	top := container.NewVBox(container.NewGridWithColumns(2, cv.diffA, cv.diffB), cv.diffInfo, legend)
-	d := dialog.NewCustom("Word diff", "Close", container.NewBorder(top, nil, nil, nil, container.NewVScroll(cv.diffText)), cv.env.win)
+	top := container.NewVBox(container.NewGridWithColumns(2, first, second), info, legend)
+	d := dialog.NewCustom("Word diff", "Close", container.NewBorder(top, nil, nil, nil, container.NewVScroll(text)), cv.env.win)
 	d.Resize(fyne.NewSize(820, 600))
 	d.Show()
 }

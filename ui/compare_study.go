@@ -16,6 +16,26 @@ import (
 // behind them) and the study shown (its modality's recipe and prompt
 // offered, the previous study's answers marked).
 
+// sharedOptions are the fields above the columns that every column's
+// request takes: the shared system prompt and the generation options,
+// with what a recipe chosen sets in them.
+type sharedOptions struct {
+	systemEntry    *widget.Entry // the shared system prompt
+	maxTokensEntry *widget.Entry
+	tempEntry      *widget.Entry
+	seedEntry      *widget.Entry
+	optionsInfo    *widget.Label // what the recipe chosen sets in the fields
+	// recipeOpts is set while the option fields show a recipe's values.
+	recipeOpts *recipeOptions
+}
+
+// studyOffer is the study the image side shows, as last told, and the
+// button that offers the recipe made for it.
+type studyOffer struct {
+	study     studyChange
+	useRecipe *widget.Button
+}
+
 // optionFields are the texts of the Max tokens and Temperature fields.
 type optionFields struct {
 	maxTokens, temp string

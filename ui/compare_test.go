@@ -269,12 +269,15 @@ func TestCompareDiffDialog(t *testing.T) {
 	if !hasDialog(h.wb.Window()) {
 		t.Fatal("Diff… shows no dialog")
 	}
-	cv := h.wb.cmp
-	if got, want := cv.diffInfo.Text, "5 words shared · 1 removed · 1 added"; got != want {
+	first, second, text, info := h.wb.cmp.diffShown()
+	if text == nil {
+		t.Fatal("the Word diff dialog shows no diff")
+	}
+	if got, want := info.Text, "5 words shared · 1 removed · 1 added"; got != want {
 		t.Errorf("diff summary %q, want %q", got, want)
 	}
 	var removed, added []string
-	for _, s := range cv.diffText.Segments {
+	for _, s := range text.Segments {
 		ts := s.(*widget.TextSegment)
 		switch ts.Style.ColorName {
 		case theme.ColorNameError:
@@ -287,12 +290,12 @@ func TestCompareDiffDialog(t *testing.T) {
 		t.Errorf("diff shows removed %q, added %q", removed, added)
 	}
 	// Swapping the columns swaps removed and added.
-	cv.diffA.SetSelectedIndex(1)
-	cv.diffB.SetSelectedIndex(0)
-	if first := cv.diffText.Segments[1].(*widget.TextSegment); first.Style.ColorName != theme.ColorNameError || strings.TrimSpace(first.Text) != "hyperinflated." {
-		t.Errorf("swapped diff starts its changes with %+v", first)
+	first.SetSelectedIndex(1)
+	second.SetSelectedIndex(0)
+	if change := text.Segments[1].(*widget.TextSegment); change.Style.ColorName != theme.ColorNameError || strings.TrimSpace(change.Text) != "hyperinflated." {
+		t.Errorf("swapped diff starts its changes with %+v", change)
 	}
-	assertMarkup(t, "compare_diff.xml", cv.diffText)
+	assertMarkup(t, "compare_diff.xml", text)
 }
 
 func TestCompareRepeat(t *testing.T) {

@@ -27,8 +27,6 @@ type overflowRow struct {
 	// hidden are the items the last layout put in the menu.
 	hidden []toolItem
 	row    *fyne.Container
-	// menu is the last menu shown, kept for tests.
-	menu *widget.PopUpMenu
 }
 
 func newOverflowRow(items ...toolItem) *overflowRow {
@@ -116,6 +114,5 @@ func (r *overflowRow) showMenu() {
 		return
 	}
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.more).Add(fyne.NewPos(0, r.more.Size().Height))
-	r.menu = widget.NewPopUpMenu(fyne.NewMenu("", items...), c)
-	r.menu.ShowAtPosition(pos)
+	widget.NewPopUpMenu(fyne.NewMenu("", items...), c).ShowAtPosition(pos)
 }

@@ -225,7 +225,6 @@ func (c *column) saveTemplateTapped() {
 			})
 		}, c.cv.env.win)
 	d.Resize(fyne.NewSize(420, 180))
-	c.cv.form, c.cv.formEntry = d, name
 	d.Show()
 }
 
@@ -236,13 +235,11 @@ func (c *column) deleteTemplateTapped() {
 	if !ok || !t.User {
 		return
 	}
-	d := dialog.NewConfirm("Delete template", "Delete the template “"+t.Name+"”?", func(yes bool) {
+	dialog.ShowConfirm("Delete template", "Delete the template “"+t.Name+"”?", func(yes bool) {
 		if yes {
 			c.templateSelect.ClearSelected()
 			c.cv.prompts.remove(t.Name)
 			c.updateTemplateButtons()
 		}
 	}, c.cv.env.win)
-	c.cv.confirm = d
-	d.Show()
 }

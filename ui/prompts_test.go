@@ -68,11 +68,12 @@ func TestSaveAndDeleteUserTemplate(t *testing.T) {
 
 	test.Tap(c.saveTemplate)
 	cv := h.wb.cmp
-	if cv.form == nil || !hasDialog(h.wb.Window()) {
+	name, save := cv.formShown("Save")
+	if name == nil {
 		t.Fatal("Save as template shows no dialog")
 	}
-	cv.formEntry.SetText("lines and tubes")
-	cv.form.Submit()
+	name.SetText("lines and tubes")
+	save()
 	h.waitFor("the template to be offered", waitTimeout, func() bool {
 		return slices.Contains(cols[1].templateSelect.Options, "lines and tubes (saved)")
 	})
@@ -84,10 +85,11 @@ func TestSaveAndDeleteUserTemplate(t *testing.T) {
 	}
 
 	test.Tap(c.deleteTemplate)
-	if cv.confirm == nil {
+	yes := cv.confirmShown()
+	if yes == nil {
 		t.Fatal("Delete asks nothing")
 	}
-	cv.confirm.Confirm()
+	yes()
 	h.waitFor("the template to be gone", waitTimeout, func() bool {
 		return !slices.Contains(cols[1].templateSelect.Options, "lines and tubes (saved)")
 	})

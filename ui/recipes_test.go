@@ -140,14 +140,18 @@ func TestModelsEyeRecipeCT(t *testing.T) {
 	// Rendered prompt: the request the first column sends, each tag
 	// followed by its image's label and hash.
 	test.Tap(e.renderButton)
-	h.waitFor("the rendered prompt", waitTimeout, func() bool { return h.wb.cmp.rendered != nil })
+	var text string
+	h.waitFor("the rendered prompt", waitTimeout, func() bool {
+		var ok bool
+		text, ok = h.wb.cmp.renderedShown()
+		return ok
+	})
 	fake.mu.Lock()
 	rendered := fake.rendered
 	fake.mu.Unlock()
 	if len(rendered) != 1 || rendered[0].Prompt != req.Prompt || len(rendered[0].Images) != 85 {
 		t.Fatalf("RenderPrompt asked %d times, prompt equal to the run's %v", len(rendered), len(rendered) == 1 && rendered[0].Prompt == req.Prompt)
 	}
-	text := h.wb.cmp.rendered.Text
 	for _, want := range []string{
 		"[img-0]⟨SLICE 1, " + shortSHA(req.Images[0].SHA256) + "…⟩\n\nSLICE 1",
 		"[img-84]⟨SLICE 85, " + shortSHA(req.Images[84].SHA256) + "…⟩\n\nSLICE 85Is there a liver lesion?",

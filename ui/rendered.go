@@ -45,12 +45,12 @@ func (cv *compareView) showRenderedPrompt() {
 
 // showRendered opens the dialog of rd, the rendering of req.
 func (cv *compareView) showRendered(req core.Request, rd core.Rendered) {
-	cv.rendered = widget.NewLabel(renderedText(req, rd))
-	cv.rendered.Wrapping = fyne.TextWrapWord
-	cv.rendered.Selectable = true
+	text := widget.NewLabel(renderedText(req, rd))
+	text.Wrapping = fyne.TextWrapWord
+	text.Selectable = true
 	head := widget.NewLabel(renderedSummary(req, rd))
 	head.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom("Rendered prompt", "Close", container.NewBorder(head, nil, nil, nil, container.NewVScroll(cv.rendered)), cv.env.win)
+	d := dialog.NewCustom("Rendered prompt", "Close", container.NewBorder(head, nil, nil, nil, container.NewVScroll(text)), cv.env.win)
 	d.Resize(fyne.NewSize(820, 600))
 	d.Show()
 }

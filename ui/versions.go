@@ -89,7 +89,6 @@ func (c *column) schemaTapped() {
 		return err
 	}
 	d.Resize(fyne.NewSize(640, 480))
-	c.cv.form, c.cv.formEntry = d, entry
 	d.Show()
 }
 

@@ -47,18 +47,19 @@ func TestColumnSchemaOption(t *testing.T) {
 
 	test.Tap(c.schemaButton)
 	cv := h.wb.cmp
-	if cv.form == nil || !hasDialog(h.wb.Window()) {
+	entry, use := cv.formShown("Use")
+	if entry == nil {
 		t.Fatal("the schema button shows no dialog")
 	}
-	cv.formEntry.SetText(`{"type": "object", "properties": {"answer": {"enum": `)
-	if err := cv.formEntry.Validate(); err == nil || !strings.Contains(err.Error(), "not JSON") {
+	entry.SetText(`{"type": "object", "properties": {"answer": {"enum": `)
+	if err := entry.Validate(); err == nil || !strings.Contains(err.Error(), "not JSON") {
 		t.Errorf("half a schema validates: %v", err)
 	}
-	cv.formEntry.SetText(yesNoSchema)
-	if err := cv.formEntry.Validate(); err != nil {
+	entry.SetText(yesNoSchema)
+	if err := entry.Validate(); err != nil {
 		t.Fatalf("the yes/no schema is refused: %v", err)
 	}
-	cv.form.Submit()
+	use()
 	if c.schema == nil || !strings.Contains(c.schemaButton.Text, c.schema.Hash) {
 		t.Fatalf("after Use: schema %v, button %q", c.schema, c.schemaButton.Text)
 	}
@@ -81,8 +82,9 @@ func TestColumnSchemaOption(t *testing.T) {
 
 	valid = false
 	test.Tap(c.schemaButton)
-	cv.formEntry.SetText("")
-	cv.form.Submit()
+	entry, use = cv.formShown("Use")
+	entry.SetText("")
+	use()
 	if c.schema != nil || c.schemaButton.Text != freeTextLabel {
 		t.Fatalf("an empty schema leaves %v, %q", c.schema, c.schemaButton.Text)
 	}
@@ -114,8 +116,12 @@ func TestTemplateVersionsDialog(t *testing.T) {
 		t.Helper()
 		c.promptEntry.SetText(prompt)
 		test.Tap(c.saveTemplate)
-		cv.formEntry.SetText("effusion")
-		cv.form.Submit()
+		name, submit := cv.formShown("Save")
+		if name == nil {
+			t.Fatal("Save as template shows no dialog")
+		}
+		name.SetText("effusion")
+		submit()
 		saved++
 		h.waitFor("the template to be saved and chosen", waitTimeout, func() bool {
 			n := 0
