@@ -25,6 +25,9 @@ import (
 var repeatOptions = []string{"×2", "×3", "×5", "×10"}
 
 // column is one model and prompt of the side-by-side view with its answer.
+// Its state is kept by concern: the run controls (runControls), the
+// answer and the lines under it (columnAnswer), the run and what it
+// logged (columnRun), and the rating (columnRating, compare_rating.go).
 type column struct {
 	cv     *compareView
 	box    fyne.CanvasObject
@@ -44,30 +47,42 @@ type column struct {
 	systemOverride *widget.Check
 	systemEntry    *shortcutEntry
 	promptEntry    *shortcutEntry
-	runButton      *widget.Button
-	stopButton     *widget.Button
-	repeatButton   *widget.Button
-	repeatSelect   *attachedSelect
-	answer         *AnswerView
-	answerScroll   *container.Scroll
+
+	runControls
+	columnAnswer
+	columnRun
+	columnRating
+}
+
+// runControls are the row under the prompt: Run, Stop, Repeat and how
+// many times, with the less used controls in its menu.
+type runControls struct {
+	runButton    *widget.Button
+	stopButton   *widget.Button
+	repeatButton *widget.Button
+	repeatSelect *attachedSelect
+	runRow       *overflowRow
+}
+
+// columnAnswer is the answer and the lines about it.
+type columnAnswer struct {
+	answer       *AnswerView
+	answerScroll *container.Scroll
 	// staleInfo marks an answer about the previous study (compare_study.go).
 	staleInfo *widget.Label
 	// progress says the stage of a run and its time (compare_progress.go).
 	progress       *runProgress
-	runRow         *overflowRow
 	stats          *widget.Label
 	stabilityLabel *widget.Label
-	rateRow        *fyne.Container
-	rating         *attachedSelect
-	note           *widget.Entry
-	rateInfo       *widget.Label
+}
 
-	running   bool
-	cancel    context.CancelFunc
-	resetting bool // the rating widgets are being cleared, not rated
+// columnRun is the column's run: whether it runs, what cancels it, and
+// what the last run logged: its id and final answer; for a repeat, every
+// answer and run id in order.
+type columnRun struct {
+	running bool
+	cancel  context.CancelFunc
 
-	// What the last run logged: its id and final answer; for a repeat,
-	// every answer and run id in order.
 	runID     int64
 	lastText  string
 	answers   []string
@@ -124,21 +139,7 @@ func (cv *compareView) addColumn() *column {
 	c.stabilityLabel = widget.NewLabel("")
 	c.stabilityLabel.Wrapping = fyne.TextWrapWord
 	c.stabilityLabel.Hide()
-	c.rating = newAttachedSelect(ratingOptions, func(string) {
-		if !c.resetting {
-			c.rate()
-		}
-	}, c.attached)
-	c.rating.PlaceHolder = "Rate…"
-	c.note = widget.NewEntry()
-	c.note.SetPlaceHolder("note (Enter saves)")
-	c.note.OnSubmitted = func(string) { c.rate() }
-	c.rateInfo = widget.NewLabel("")
-	c.rateInfo.Truncation = fyne.TextTruncateEllipsis
-	c.rateInfo.Hide() // until a rating is saved: the picker says which run it rates
-	saveNote := widget.NewButtonWithIcon("", theme.ConfirmIcon(), c.rate)
-	c.rateRow = container.NewVBox(container.NewBorder(nil, nil, c.rating, saveNote, c.note), c.rateInfo)
-	c.rateRow.Hide()
+	c.newRateRow()
 
 	if n := len(cv.columns); n > 0 {
 		last := cv.columns[n-1]
@@ -460,14 +461,7 @@ func (c *column) allEnded(n int) {
 	c.progress.end()
 	c.setRunning(false)
 	if c.runID > 0 {
-		c.resetting = true
-		c.rating.ClearSelected()
-		c.note.SetText("")
-		c.resetting = false
-		setShown(c.rateInfo, "")
-		c.rating.PlaceHolder = fmt.Sprintf("Rate run %d…", c.runID)
-		c.rating.Refresh()
-		c.rateRow.Show()
+		c.offerRating()
 	}
 	defer c.inner.Refresh() // the rating and stability take room
 	c.cv.env.runsChanged.fire()
