@@ -218,104 +218,13 @@ func (r *Recipe) Hash() string {
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
-// Validate reports the first thing wrong with r, naming the field.
+// Validate reports the first thing wrong with r, naming the field: the
+// first of recipeChecks (validate.go) that fails.
 func (r *Recipe) Validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("recipe %q: %s", r.Name, fmt.Sprintf(format, a...))
-	}
-	switch {
-	case !nameRE.MatchString(r.Name):
-		return bad("name: want lowercase letters, digits, '.', '_' or '-' (at most 64)")
-	case r.Version == "":
-		return bad("version: missing")
-	}
-	switch r.Images.From {
-	case FromEach, FromSeries, FromLongitudinal:
-	default:
-		return bad("images.from %q: want %s, %s or %s", r.Images.From, FromEach, FromSeries, FromLongitudinal)
-	}
-	switch r.Images.Sample {
-	case "", SampleEven, SampleNotebook:
-	default:
-		return bad("images.sample %q: want %s or %s", r.Images.Sample, SampleEven, SampleNotebook)
-	}
-	if p := r.Images.Plane; p != "" && !slices.Contains(dicomview.Planes, p) {
-		return bad("images.plane %q: want axial, coronal or sagittal", p)
-	}
-	if r.Images.Plane != "" && r.Images.From == FromLongitudinal {
-		return bad("images.plane: a longitudinal recipe sends one image of each study, not cuts")
-	}
-	if r.Images.Max < 0 || r.Images.Max > 1000 {
-		return bad("images.max %d: want 0 to 1000", r.Images.Max)
-	}
-	switch r.Encoding.Kind {
-	case EncodeDisplay, EncodeVolumeStretch, EncodeRadiograph:
-	case EncodeWindows:
-		if len(r.Encoding.Windows) != 3 {
-			return bad("encoding.windows: want three HU ranges (R, G, B), got %d", len(r.Encoding.Windows))
+	for _, check := range recipeChecks {
+		if err := check(r); err != nil {
+			return fmt.Errorf("recipe %q: %w", r.Name, err)
 		}
-		for i, w := range r.Encoding.Windows {
-			if !(w.Hi > w.Lo) {
-				return bad("encoding.windows[%d] %v: want lo < hi", i, w)
-			}
-		}
-	default:
-		return bad("encoding.kind %q: want %s, %s, %s or %s", r.Encoding.Kind, EncodeDisplay, EncodeWindows, EncodeVolumeStretch, EncodeRadiograph)
-	}
-	if _, err := fitOf(r.Encoding.Fit); err != nil {
-		return bad("encoding.fit: %v", err)
-	}
-	switch r.Encoding.Codec {
-	case "", CodecPNG:
-		if r.Encoding.Quality != 0 {
-			return bad("encoding.quality: only the jpeg codec has a quality")
-		}
-	case CodecJPEG:
-		if r.Encoding.Quality < 0 || r.Encoding.Quality > 100 {
-			return bad("encoding.quality %d: want 1 to 100, or 0 for Pillow's default (75)", r.Encoding.Quality)
-		}
-	default:
-		return bad("encoding.codec %q: want png or jpeg", r.Encoding.Codec)
-	}
-	switch r.Encoding.Resize {
-	case "", ResizeWorkbench, ResizeBilinear:
-	default:
-		return bad("encoding.resize %q: want %s or %s", r.Encoding.Resize, ResizeBilinear, ResizeWorkbench)
-	}
-	switch r.Images.Order {
-	case "", OrderPosition, OrderInstance:
-	default:
-		return bad("images.order %q: want %s or %s", r.Images.Order, OrderInstance, OrderPosition)
-	}
-	switch r.Images.Rasters {
-	case "":
-	case RastersAsGiven:
-		if r.Encoding.Kind != EncodeRadiograph && r.Encoding.Kind != EncodeDisplay {
-			return bad("images.rasters: PNG and JPEG are taken as given only by radiograph and display encodings")
-		}
-	default:
-		return bad("images.rasters %q: want %q or nothing", r.Images.Rasters, RastersAsGiven)
-	}
-	switch r.Prompt.Layout {
-	case LayoutImagesFirst, LayoutInterleaved:
-	default:
-		return bad("prompt.layout %q: want %s or %s", r.Prompt.Layout, LayoutImagesFirst, LayoutInterleaved)
-	}
-	for what, s := range map[string]string{"instruction": r.Prompt.Instruction, "label": r.Prompt.Label, "query": r.Prompt.Query, "default": r.Prompt.Default, "system": r.System} {
-		if strings.Contains(s, core.ImagePlaceholder) {
-			return bad("%s holds %s, which the runtime would read as an image", what, core.ImagePlaceholder)
-		}
-	}
-	switch r.Output {
-	case "", "boxes":
-	default:
-		return bad("output %q: want \"\" or boxes", r.Output)
-	}
-	if t := r.Sampling.Temperature; t != nil && !(*t >= 0 && *t <= MaxTemperature) {
-		return bad("sampling.temperature %g: want 0 (greedy) to %g", *t, float64(MaxTemperature))
-	}
-	if n := r.Sampling.NumPredict; n < 0 || n > MaxNumPredict {
-		return bad("sampling.num_predict %d: want 1 to %d new tokens, or 0 for the default", n, MaxNumPredict)
 	}
 	return nil
 }
