@@ -28,7 +28,7 @@ func TestRecipeEditor(t *testing.T) {
 	fake := &fakeBackend{models: []core.Model{{Name: testModel}}}
 	h := newHarness(t, fake)
 	e := h.chooseRecipe("medgemma-1.5-ct")
-	test.Tap(e.editButton)
+	test.Tap(e.recipeButton("Edit recipe…"))
 	ed := e.editor
 	if ed == nil || !hasDialog(h.wb.Window()) {
 		t.Fatal("Edit recipe… opened no editor")
@@ -83,7 +83,7 @@ func TestRecipeEditor(t *testing.T) {
 	}
 
 	// The user's own recipe opens as it is, with Delete.
-	test.Tap(e.editButton)
+	test.Tap(e.recipeButton("Edit recipe…"))
 	ed = e.editor
 	if ed == nil || ed.deleteButton == nil || !strings.Contains(ed.entry.Text, `"name": "medgemma-1.5-ct-mine"`) {
 		t.Fatal("editor on the user's recipe: no Delete, or not its name")

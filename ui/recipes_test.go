@@ -139,7 +139,7 @@ func TestModelsEyeRecipeCT(t *testing.T) {
 
 	// Rendered prompt: the request the first column sends, each tag
 	// followed by its image's label and hash.
-	test.Tap(e.renderButton)
+	test.Tap(e.recipeButton("Rendered prompt…"))
 	var text string
 	h.waitFor("the rendered prompt", waitTimeout, func() bool {
 		var ok bool

@@ -276,7 +276,7 @@ func TestModelsEyeCT3MatchesPrepare(t *testing.T) {
 	if got := e.inputs[0].Prepared.SHA256; got != want.SHA256 || !strings.Contains(e.info.Text, want.SHA256) {
 		t.Errorf("model's eye SHA %s, info %q; want %s", got, e.info.Text, want.SHA256)
 	}
-	assertGoldenImage(t, "modelseye_ct3.png", e.content, fyne.NewSize(520, 600))
+	assertGoldenImage(t, "modelseye_ct3.png", e.content(), fyne.NewSize(520, 600))
 
 	// Two slices: a strip of both frames with their labels.
 	e.slicesEntry.SetText("2")
