@@ -186,7 +186,7 @@ func TestHistoryPanelExportReport(t *testing.T) {
 		done("/reports/" + name)
 	}
 
-	test.Tap(hp.exportBtn)
+	test.Tap(hp.exportButton())
 	rp := h.wb.reports
 	if rp.form == nil || !hasDialog(h.wb.Window()) {
 		t.Fatal("Export report… shows no dialog")
