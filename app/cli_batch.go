@@ -17,6 +17,7 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
 	"github.com/medgemma-workbench/medgemma-workbench/dicomview"
 	"github.com/medgemma-workbench/medgemma-workbench/inference"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
 // This file is the command line's batch: its flags parsed into a
@@ -342,16 +343,24 @@ func (c *cli) batchConfig(spec BatchSpec) Config {
 // command's flags, as bad usage (exit 2); other errors, and nil, pass as
 // they are.
 func specUsage(err error) error {
+	var ce *core.BatchSpecError
+	if errors.As(err, &ce) {
+		switch ce.Problem {
+		case core.BatchNoSource, core.BatchBothSources:
+			return usagef("batch: give --manifest or --images (one of them)\n%s", batchUsage)
+		case core.BatchNoPrompts, core.BatchNoOut:
+			return usagef("batch: --prompts and --out are required\n%s", batchUsage)
+		case core.BatchRepeat, core.BatchConcurrency:
+			return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
+		}
+		return &UsageError{err}
+	}
 	var se *batchSpecError
 	if !errors.As(err, &se) {
 		return err
 	}
 	switch se.problem {
-	case problemSource:
-		return usagef("batch: give --manifest or --images (one of them)\n%s", batchUsage)
-	case problemPrompts, problemOut:
-		return usagef("batch: --prompts and --out are required\n%s", batchUsage)
-	case problemCounts, problemRetries:
+	case problemRetries:
 		return usagef("batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0")
 	case problemEndpointModels:
 		return usagef("batch: --endpoint needs --model NAME (the name the server serves)")
@@ -367,7 +376,8 @@ func specUsage(err error) error {
 // flags, as bad input (exit 2); other errors pass as they are.
 func (o batchCommand) usageError(err error) error {
 	var se *batchSpecError
-	if errors.As(err, &se) {
+	var ce *core.BatchSpecError
+	if errors.As(err, &se) || errors.As(err, &ce) {
 		return specUsage(err)
 	}
 	var be *batchInputError

@@ -54,9 +54,11 @@ type BatchSpec struct {
 }
 
 // check refuses a spec that cannot run and fills in the CSV copy's name.
-// It is the one place that says what a batch needs; the command line
-// runs its three parts where it reads the flags they concern, and words
-// their *batchSpecError in its flags (cli_batch.go).
+// It is the one place that says what a batch of the services needs (what
+// every batch needs is core.BatchSpec.Check, which the window runs too);
+// the command line runs its three parts where it reads the flags they
+// concern, and words their *batchSpecError and *core.BatchSpecError in
+// its flags (cli_batch.go).
 func (b *BatchSpec) check() error {
 	if err := b.checkInputs(); err != nil {
 		return err
@@ -68,18 +70,14 @@ func (b *BatchSpec) check() error {
 }
 
 // checkInputs refuses a spec without its items, prompts or result file,
-// or with counts under their least.
+// or with counts under their least: what the window's spec needs too is
+// core.BatchSpec.Check's (a *core.BatchSpecError), the retries this
+// spec's.
 func (b *BatchSpec) checkInputs() error {
-	switch {
-	case (b.Manifest == "") == (b.Images == ""):
-		return &batchSpecError{problem: problemSource}
-	case b.Prompts == "":
-		return &batchSpecError{problem: problemPrompts}
-	case b.Out == "":
-		return &batchSpecError{problem: problemOut}
-	case b.Repeat < 1 || b.Concurrency < 1:
-		return &batchSpecError{problem: problemCounts}
-	case b.Retries < 0:
+	if err := b.BatchSpec.Check(); err != nil {
+		return err
+	}
+	if b.Retries < 0 {
 		return &batchSpecError{problem: problemRetries}
 	}
 	return nil
@@ -109,23 +107,21 @@ func (b *BatchSpec) checkCSV() error {
 	return nil
 }
 
-// specProblem is a way a BatchSpec cannot run.
+// specProblem is a way a BatchSpec cannot run that its core.BatchSpec
+// alone does not show (core.BatchProblem says those).
 type specProblem int
 
-// The problems check finds.
+// The problems check finds beyond core.BatchSpec.Check's.
 const (
-	problemSource         specProblem = iota + 1 // neither or both of Manifest and Images
-	problemPrompts                               // no Prompts
-	problemOut                                   // no Out
-	problemCounts                                // Repeat or Concurrency under 1
-	problemRetries                               // Retries under 0
+	problemRetries        specProblem = iota + 1 // Retries under 0
 	problemEndpointModels                        // an endpoint and no Models
 	problemEndpointBoth                          // Endpoint and Endpoints
 	problemCSVIsOut                              // CSV is Out
 )
 
-// batchSpecError is a spec that cannot run, in the spec's terms; the
-// command line words it in its flags.
+// batchSpecError is a spec that cannot run, in the spec's terms, for a
+// problem beyond core.BatchSpec.Check's; the command line words it, and
+// the *core.BatchSpecError, in its flags.
 type batchSpecError struct {
 	problem specProblem
 	out     string // Out, for problemCSVIsOut
@@ -133,14 +129,6 @@ type batchSpecError struct {
 
 func (e *batchSpecError) Error() string {
 	switch e.problem {
-	case problemSource:
-		return "batch: choose a manifest or a folder or ZIP of images (one of them)"
-	case problemPrompts:
-		return "batch: choose a prompts file"
-	case problemOut:
-		return "batch: choose a result file"
-	case problemCounts:
-		return "batch: repetitions and concurrency must be at least 1"
 	case problemRetries:
 		return "batch: retries must be at least 0"
 	case problemEndpointModels:
