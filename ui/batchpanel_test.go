@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
@@ -140,10 +138,7 @@ func TestBatchPanelRunsAndScores(t *testing.T) {
 	if !slices.Equal(fake.evals, []string{"results.jsonl"}) {
 		t.Errorf("scored %q", fake.evals)
 	}
-	var cells []string
-	for _, o := range b.summary.Objects {
-		cells = append(cells, o.(*widget.Label).Text)
-	}
+	cells := b.scoreCells()
 	want := []string{"Prompt", "Model", "Metric", "n", "Score", "95% CI",
 		"direct", testModel, "mcq", "5", "0.600", "[0.200, 1.000]",
 		"letter", testModel, "yesno", "5", "0.400", "[0.000, 0.800]"}
@@ -155,16 +150,7 @@ func TestBatchPanelRunsAndScores(t *testing.T) {
 	}
 	// The paired differences follow the scores: the table, its note, the
 	// forest plot at its size and its caption.
-	var texts []string
-	var plots []fyne.Size
-	for _, o := range test.LaidOutObjects(b.sections) {
-		switch o := o.(type) {
-		case *widget.Label:
-			texts = append(texts, o.Text)
-		case *canvas.Image:
-			plots = append(plots, o.MinSize())
-		}
-	}
+	texts, plots := b.sectionParts()
 	wantTexts := []string{"Paired differences", "A", "B", "Diff", "p (Holm)",
 		"direct / " + testModel, "letter / " + testModel, "+0.200", "0.0312", "Test: mcnemar-exact", "Forest plot"}
 	if !slices.Equal(texts, wantTexts) || len(plots) != 1 || plots[0] != fyne.NewSize(320, 60) {
