@@ -29,28 +29,60 @@ func evalFlagSet(cfg *Config) *flag.FlagSet {
 	return fs
 }
 
+// evalFlags are eval's flags.
+type evalFlags struct {
+	metric, csvPath, chart, field, reportPath, version, by string
+	json, paired, calibration, histRatings, byVersion      bool
+	resamples                                              int
+	seed                                                   uint64
+}
+
+func (f *evalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.metric, "metric", "auto", "the metric:"+batch.MetricHelp())
+	fs.StringVar(&f.by, "by", "", "one score per value of this item field (the manifest's metadata: answer_type, organ, modality, language, …), each with its 95% CI")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object per (prompt, model, metric) (with --paired, per pair) instead of the table")
+	fs.BoolVar(&f.paired, "paired", false, "compare every two (prompt, model) on the items and repetitions both have: difference, paired bootstrap 95% CI, exact McNemar or bootstrap p-value, Holm-adjusted p")
+	fs.BoolVar(&f.calibration, "calibration", false, "also score the rows' choice_probs: arg-max accuracy, AUROC, Brier score, ECE and reliability bins, each with a 95% CI")
+	fs.StringVar(&f.field, "field", "", "score this field of each row's structured answer (a prompt's schema) instead of the reply's text; rows without it (invalid against their schema, or missing it) count as unparsed")
+	fs.StringVar(&f.reportPath, "report", "", "also write an evaluation report (scores, paired differences, calibration, kappa, provenance) as HTML or PDF, by the file's extension")
+	fs.BoolVar(&f.histRatings, "history-ratings", false, "take each run's rating (1-5) from the history database by run_id, for the kappa between the metric and the ratings")
+	fs.StringVar(&f.csvPath, "csv", "", "also write the summary as CSV to this file")
+	fs.StringVar(&f.chart, "chart", "", "also draw the summary as a bar chart with intervals, PNG, to this file")
+	fs.StringVar(&f.version, "prompt-version", "", "only the rows of this prompt version (4 to 12 hex digits of prompt_version)")
+	fs.BoolVar(&f.byVersion, "by-version", false, "tell a prompt's versions apart: group by prompt name and version (NAME@VERSION) instead of name alone")
+	fs.IntVar(&f.resamples, "resamples", batch.DefaultResamples, "bootstrap resamples")
+	fs.Uint64Var(&f.seed, "seed", 1, "bootstrap random seed (the same seed gives the same intervals)")
+}
+
+// check refuses, before the result file is read, a metric eval does not
+// know and flags that do not go together; it returns the metric.
+func (f *evalFlags) check() (batch.Metric, error) {
+	m, err := batch.ParseMetric(f.metric)
+	if err != nil {
+		return m, usagef("--metric: %v", err)
+	}
+	switch {
+	case f.resamples < 1 || f.seed == 0:
+		return m, usagef("--resamples must be ≥ 1 and --seed ≥ 1")
+	case f.calibration && m != batch.Auto && m != batch.MCQ && m != batch.YesNo:
+		return m, usagef("--calibration scores choice probabilities of mcq and yesno rows: use --metric auto, mcq or yesno")
+	case f.paired && f.calibration:
+		return m, usagef("--paired and --calibration print different rows: run eval once for each")
+	case f.by != "" && f.calibration:
+		return m, usagef("--by and --calibration: calibration is not split by subgroup; run eval once for each")
+	}
+	if f.reportPath != "" {
+		if _, err := reportFormat(f.reportPath); err != nil {
+			return m, usagef("--report: %v", err)
+		}
+	}
+	return m, nil
+}
+
 func (c *cli) eval(args []string) error {
 	fs := evalFlagSet(&c.cfg)
-	var (
-		metric, csvPath, chart, field, reportPath, version, by string
-		jsonOut, paired, calibration, histRatings, byVersion   bool
-		resamples                                              int
-		seed                                                   uint64
-	)
-	fs.StringVar(&metric, "metric", "auto", "the metric:"+batch.MetricHelp())
-	fs.StringVar(&by, "by", "", "one score per value of this item field (the manifest's metadata: answer_type, organ, modality, language, …), each with its 95% CI")
-	fs.BoolVar(&jsonOut, "json", false, "print one JSON object per (prompt, model, metric) (with --paired, per pair) instead of the table")
-	fs.BoolVar(&paired, "paired", false, "compare every two (prompt, model) on the items and repetitions both have: difference, paired bootstrap 95% CI, exact McNemar or bootstrap p-value, Holm-adjusted p")
-	fs.BoolVar(&calibration, "calibration", false, "also score the rows' choice_probs: arg-max accuracy, AUROC, Brier score, ECE and reliability bins, each with a 95% CI")
-	fs.StringVar(&field, "field", "", "score this field of each row's structured answer (a prompt's schema) instead of the reply's text; rows without it (invalid against their schema, or missing it) count as unparsed")
-	fs.StringVar(&reportPath, "report", "", "also write an evaluation report (scores, paired differences, calibration, kappa, provenance) as HTML or PDF, by the file's extension")
-	fs.BoolVar(&histRatings, "history-ratings", false, "take each run's rating (1-5) from the history database by run_id, for the kappa between the metric and the ratings")
-	fs.StringVar(&csvPath, "csv", "", "also write the summary as CSV to this file")
-	fs.StringVar(&chart, "chart", "", "also draw the summary as a bar chart with intervals, PNG, to this file")
-	fs.StringVar(&version, "prompt-version", "", "only the rows of this prompt version (4 to 12 hex digits of prompt_version)")
-	fs.BoolVar(&byVersion, "by-version", false, "tell a prompt's versions apart: group by prompt name and version (NAME@VERSION) instead of name alone")
-	fs.IntVar(&resamples, "resamples", batch.DefaultResamples, "bootstrap resamples")
-	fs.Uint64Var(&seed, "seed", 1, "bootstrap random seed (the same seed gives the same intervals)")
+	var f evalFlags
+	f.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -58,70 +90,72 @@ func (c *cli) eval(args []string) error {
 	if len(pos) != 1 {
 		return usagef("%s", evalUsage)
 	}
-	m, err := batch.ParseMetric(metric)
+	m, err := f.check()
 	if err != nil {
-		return usagef("--metric: %v", err)
-	}
-	if resamples < 1 || seed == 0 {
-		return usagef("--resamples must be ≥ 1 and --seed ≥ 1")
-	}
-	if calibration && m != batch.Auto && m != batch.MCQ && m != batch.YesNo {
-		return usagef("--calibration scores choice probabilities of mcq and yesno rows: use --metric auto, mcq or yesno")
-	}
-	if paired && calibration {
-		return usagef("--paired and --calibration print different rows: run eval once for each")
-	}
-	if by != "" && calibration {
-		return usagef("--by and --calibration: calibration is not split by subgroup; run eval once for each")
-	}
-	if reportPath != "" {
-		if _, err := reportFormat(reportPath); err != nil {
-			return usagef("--report: %v", err)
-		}
-	}
-	path := pos[0]
-	rows, truncated, err := batch.ReadRows(path)
-	if truncated {
-		fmt.Fprintf(c.stderr, "eval: %s ends with a half-written row (an interrupted batch); it is ignored\n", path)
-	}
-	if err != nil {
-		return &UsageError{err}
-	}
-	if rows, err = byPromptVersion(rows, path, version, byVersion); err != nil {
 		return err
 	}
-	if histRatings {
-		if err := c.historyRatings(rows); err != nil {
-			return err
-		}
+	path := pos[0]
+	rows, truncated, err := c.evalRows(path, f)
+	if err != nil {
+		return err
 	}
-	if field != "" && !anyHasField(rows, field) {
-		return usagef("--field %s: no row's structured answer has it (its fields: %s)", field, fieldList(rows))
-	}
-	if by != "" && !anyHasMeta(rows, by) {
-		return usagef("--by %s: no row's item has it (their fields: %s)", by, metaList(rows))
-	}
-	opt := batch.EvalOptions{Metric: m, Resamples: resamples, Seed: seed, Field: field, By: by}
+	opt := batch.EvalOptions{Metric: m, Resamples: f.resamples, Seed: f.seed, Field: f.field, By: f.by}
 	rep, _, err := evaluateRows(path, rows, truncated, opt, "--metric")
 	if err != nil {
 		return &UsageError{err}
 	}
-	if reportPath != "" {
-		if err := writeEvalReport(reportPath, path, rows, opt); err != nil {
+	if f.reportPath != "" {
+		if err := writeEvalReport(f.reportPath, path, rows, opt); err != nil {
 			return err
 		}
 	}
-	if paired {
-		return c.writePairs(batch.Compare(rows, opt), rep, jsonOut, csvPath, chart)
+	return c.printEval(rows, rep, opt, f)
+}
+
+// evalRows reads the result file's rows that eval scores: those of the
+// prompt version asked for, with the history's ratings where asked; a
+// --field or --by that no row has is bad usage naming those there are.
+// A half-written last row is noted on stderr and ignored (truncated).
+func (c *cli) evalRows(path string, f evalFlags) (rows []batch.Row, truncated bool, err error) {
+	rows, truncated, err = batch.ReadRows(path)
+	if truncated {
+		fmt.Fprintf(c.stderr, "eval: %s ends with a half-written row (an interrupted batch); it is ignored\n", path)
+	}
+	if err != nil {
+		return nil, truncated, &UsageError{err}
+	}
+	if rows, err = byPromptVersion(rows, path, f.version, f.byVersion); err != nil {
+		return nil, truncated, err
+	}
+	if f.histRatings {
+		if err := c.historyRatings(rows); err != nil {
+			return nil, truncated, err
+		}
+	}
+	if f.field != "" && !anyHasField(rows, f.field) {
+		return nil, truncated, usagef("--field %s: no row's structured answer has it (its fields: %s)", f.field, fieldList(rows))
+	}
+	if f.by != "" && !anyHasMeta(rows, f.by) {
+		return nil, truncated, usagef("--by %s: no row's item has it (their fields: %s)", f.by, metaList(rows))
+	}
+	return rows, truncated, nil
+}
+
+// printEval prints the report rep of rows: the paired comparisons with
+// --paired; else the scores with their agreement (and calibration where
+// asked), then, in the table, each group's per-class counts.
+func (c *cli) printEval(rows []batch.Row, rep batch.Report, opt batch.EvalOptions, f evalFlags) error {
+	if f.paired {
+		return c.writePairs(batch.Compare(rows, opt), rep, f.json, f.csvPath, f.chart)
 	}
 	var cal map[batch.Side]map[batch.Metric]batch.Calibration
-	if calibration {
+	if f.calibration {
 		cal = batch.Calibrate(rows, opt)
 	}
-	if err := c.writeEval(rep, batch.Agree(rows, opt), cal, calibration, jsonOut, csvPath, chart); err != nil {
+	if err := c.writeEval(rep, batch.Agree(rows, opt), cal, f.calibration, f.json, f.csvPath, f.chart); err != nil {
 		return err
 	}
-	if classes := batch.PerClass(rows, opt); len(classes) > 0 && !jsonOut {
+	if classes := batch.PerClass(rows, opt); len(classes) > 0 && !f.json {
 		fmt.Fprintln(c.stdout)
 		return batch.WriteClasses(c.stdout, classes)
 	}
