@@ -63,21 +63,8 @@ type BatchEval struct {
 	// forest plot (with two or more), the calibration of the rows' choice
 	// probabilities with the reliability diagram (rows scored with
 	// --score logprob), and the agreement (kappa).
-	Sections []EvalSection
+	Sections []core.EvalSection
 	// Truncated says the file ended with a half-written row, which was
 	// ignored.
 	Truncated bool
-}
-
-// EvalSection is one table of the evaluation report, with its plot.
-type EvalSection struct {
-	Title  string
-	Header []string
-	Rows   [][]string
-	// Note is a line under the table.
-	Note string
-	// PNG is the section's plot (nil: none) and Caption says what it
-	// shows.
-	PNG     []byte
-	Caption string
 }

@@ -96,7 +96,7 @@ func (s *batchScores) showEval(out string, ev BatchEval, err error) {
 
 // evalSectionView shows one of the evaluation report's tables, with its
 // note and its plot (at its own size) under it.
-func evalSectionView(s EvalSection) fyne.CanvasObject {
+func evalSectionView(s core.EvalSection) fyne.CanvasObject {
 	grid := container.NewGridWithColumns(max(len(s.Header), 1))
 	bold := fyne.TextStyle{Bold: true}
 	for _, h := range s.Header {
@@ -120,14 +120,14 @@ func evalSectionView(s EvalSection) fyne.CanvasObject {
 		note.Importance = widget.LowImportance
 		box.Add(note)
 	}
-	if len(s.PNG) > 0 {
-		if img, err := png.Decode(bytes.NewReader(s.PNG)); err == nil {
+	if s.Figure != nil && len(s.Figure.PNG) > 0 {
+		if img, err := png.Decode(bytes.NewReader(s.Figure.PNG)); err == nil {
 			plot := canvas.NewImageFromImage(img)
 			plot.FillMode = canvas.ImageFillContain
 			plot.SetMinSize(fyne.NewSize(float32(img.Bounds().Dx()), float32(img.Bounds().Dy())))
 			box.Add(container.NewHBox(plot))
-			if s.Caption != "" {
-				c := widget.NewLabel(s.Caption)
+			if s.Figure.Caption != "" {
+				c := widget.NewLabel(s.Figure.Caption)
 				c.Wrapping = fyne.TextWrapWord
 				c.Importance = widget.LowImportance
 				box.Add(c)

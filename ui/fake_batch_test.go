@@ -131,18 +131,20 @@ var fakeReport = core.EvalReport{Resamples: 2000, Seed: 1, Groups: []core.EvalGr
 
 // fakePairs is the paired difference EvalBatch gives, with a 320×60
 // forest plot.
-var fakePairs = func() EvalSection {
+var fakePairs = func() core.EvalSection {
 	var b bytes.Buffer
 	png.Encode(&b, image.NewGray(image.Rect(0, 0, 320, 60)))
-	return EvalSection{Title: "Paired differences", Header: []string{"A", "B", "Diff", "p (Holm)"},
-		Rows: [][]string{{"direct / " + testModel, "letter / " + testModel, "+0.200", "0.0312"}},
-		Note: "Test: mcnemar-exact", PNG: b.Bytes(), Caption: "Forest plot"}
+	return core.EvalSection{Title: "Paired differences",
+		EvalTable: core.EvalTable{Header: []string{"A", "B", "Diff", "p (Holm)"},
+			Rows: [][]string{{"direct / " + testModel, "letter / " + testModel, "+0.200", "0.0312"}},
+			Note: "Test: mcnemar-exact"},
+		Figure: &core.EvalFigure{PNG: b.Bytes(), Caption: "Forest plot"}}
 }()
 
 func (f *fakeBatch) EvalBatch(ctx context.Context, path string) (BatchEval, error) {
 	defer f.block()()
 	f.evals = append(f.evals, path)
-	return BatchEval{Report: fakeReport, Sections: []EvalSection{fakePairs}}, nil
+	return BatchEval{Report: fakeReport, Sections: []core.EvalSection{fakePairs}}, nil
 }
 
 func (f *fakeBatch) WriteEvalCSV(ctx context.Context, rep core.EvalReport, path string) error {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/medgemma-workbench/medgemma-workbench/assets"
 	"github.com/medgemma-workbench/medgemma-workbench/batch"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/evalchart"
 )
 
@@ -46,20 +47,6 @@ type Options struct {
 
 // Fact is one labelled value.
 type Fact struct{ Label, Value string }
-
-// Table is a titled table of text cells.
-type Table struct {
-	Header []string
-	Rows   [][]string
-	// Note is a line under the table.
-	Note string
-}
-
-// Figure is a plot as PNG bytes and its caption.
-type Figure struct {
-	PNG     []byte
-	Caption string
-}
 
 // Prompt is one prompt's provenance.
 type Prompt struct {
@@ -86,12 +73,12 @@ type Document struct {
 	AppVersion         string
 
 	Summary     []Fact
-	Scores      Table
-	Pairs       *Table
-	Forest      *Figure
-	Calibration *Table
-	Reliability *Figure
-	Kappa       *Table
+	Scores      core.EvalTable
+	Pairs       *core.EvalTable
+	Forest      *core.EvalFigure
+	Calibration *core.EvalTable
+	Reliability *core.EvalFigure
+	Kappa       *core.EvalTable
 	Prompts     []Prompt
 	Models      []Model
 	Provenance  []Fact
@@ -221,8 +208,8 @@ func ci(lo, hi float64) string  { return fmt.Sprintf("[%.3f, %.3f]", lo, hi) }
 func sci(lo, hi float64) string { return fmt.Sprintf("[%+.3f, %+.3f]", lo, hi) }
 
 // scoreTable is what eval prints.
-func scoreTable(rep batch.Report) Table {
-	t := Table{Header: []string{"Prompt", "Model", "Metric", "N", "Runs", "Score", "95% CI", "Unparsed", "Failed"}}
+func scoreTable(rep batch.Report) core.EvalTable {
+	t := core.EvalTable{Header: []string{"Prompt", "Model", "Metric", "N", "Runs", "Score", "95% CI", "Unparsed", "Failed"}}
 	by := ""
 	for _, g := range rep.Groups {
 		if g.By != "" {
@@ -249,8 +236,8 @@ func scoreTable(rep batch.Report) Table {
 }
 
 // pairTable is eval --paired's table and its forest plot.
-func pairTable(pairs []batch.Pair) (*Table, *Figure) {
-	t := &Table{Header: []string{"A", "B", "Metric", "N", "Score A", "Score B", "Diff", "95% CI", "p", "p (Holm)", "Test"}}
+func pairTable(pairs []batch.Pair) (*core.EvalTable, *core.EvalFigure) {
+	t := &core.EvalTable{Header: []string{"A", "B", "Metric", "N", "Score A", "Score B", "Diff", "95% CI", "p", "p (Holm)", "Test"}}
 	metrics := map[batch.Metric]bool{}
 	for _, p := range pairs {
 		metrics[p.Metric] = true
@@ -273,7 +260,7 @@ func pairTable(pairs []batch.Pair) (*Table, *Figure) {
 	t.Note = "Test: mcnemar-exact (discordant pairs only A vs only B right), paired-bootstrap, or cluster-bootstrap with repetitions."
 	var b bytes.Buffer
 	evalchart.WriteForestPNG(&b, "Paired differences A - B with 95% CI; p adjusted by Holm", rows)
-	return t, &Figure{PNG: b.Bytes(), Caption: "Forest plot: each pair's difference of scores (A − B) with its paired bootstrap 95% interval; the dashed line is no difference; on the right the Holm-adjusted p-value."}
+	return t, &core.EvalFigure{PNG: b.Bytes(), Caption: "Forest plot: each pair's difference of scores (A − B) with its paired bootstrap 95% interval; the dashed line is no difference; on the right the Holm-adjusted p-value."}
 }
 
 // formatP writes a p-value as eval does.
@@ -286,8 +273,8 @@ func formatP(p float64) string {
 
 // calibrationTable is eval --calibration's table and the reliability
 // diagram of its groups, in rep's order.
-func calibrationTable(rep batch.Report, cal map[batch.Side]map[batch.Metric]batch.Calibration) (*Table, *Figure) {
-	t := &Table{Header: []string{"Prompt", "Model", "Metric", "N", "Runs", "Accuracy (arg-max)", "AUROC", "Brier", "ECE"}}
+func calibrationTable(rep batch.Report, cal map[batch.Side]map[batch.Metric]batch.Calibration) (*core.EvalTable, *core.EvalFigure) {
+	t := &core.EvalTable{Header: []string{"Prompt", "Model", "Metric", "N", "Runs", "Accuracy (arg-max)", "AUROC", "Brier", "ECE"}}
 	ival := func(x, lo, hi float64) string { return fmt.Sprintf("%.3f %s", x, ci(lo, hi)) }
 	var series []evalchart.ReliabilitySeries
 	for _, g := range rep.Groups {
@@ -312,12 +299,12 @@ func calibrationTable(rep batch.Report, cal map[batch.Side]map[batch.Metric]batc
 	t.Note = "AUROC – : undefined (every answer the same)."
 	var b bytes.Buffer
 	evalchart.WriteReliabilityPNG(&b, "Reliability diagram (10 confidence bins)", series)
-	return t, &Figure{PNG: b.Bytes(), Caption: "Reliability diagram: for each (prompt, model), the runs binned by the probability of the option chosen; each non-empty bin at its mean confidence and accuracy. The dashed diagonal is perfect calibration."}
+	return t, &core.EvalFigure{PNG: b.Bytes(), Caption: "Reliability diagram: for each (prompt, model), the runs binned by the probability of the option chosen; each non-empty bin at its mean confidence and accuracy. The dashed diagonal is perfect calibration."}
 }
 
 // kappaTable is the agreement eval prints with the scores.
-func kappaTable(rep batch.Report, ag map[batch.Side]map[batch.Metric]batch.Agreement) *Table {
-	t := &Table{Header: []string{"Prompt", "Model", "Metric", "Kappa (repetitions)", "Method", "Repetitions", "Items", "Kappa (ratings)", "Rated runs"}}
+func kappaTable(rep batch.Report, ag map[batch.Side]map[batch.Metric]batch.Agreement) *core.EvalTable {
+	t := &core.EvalTable{Header: []string{"Prompt", "Model", "Metric", "Kappa (repetitions)", "Method", "Repetitions", "Items", "Kappa (ratings)", "Rated runs"}}
 	for _, g := range rep.Groups {
 		a, ok := ag[batch.Side{Prompt: g.Prompt, Model: g.Model}][g.Metric]
 		if !ok {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/pdfpage"
 )
 
@@ -161,7 +162,7 @@ func (p *pdfWriter) valueFont(mono bool) {
 // table writes t with columns as wide as their widest cell, the font
 // made smaller (down to 6 pt) until the table fits the page's width and
 // cells clipped where it still does not.
-func (p *pdfWriter) table(t Table) {
+func (p *pdfWriter) table(t core.EvalTable) {
 	f := p.f
 	const pad = 2.4
 	size := 8.5
@@ -223,7 +224,7 @@ func (p *pdfWriter) table(t Table) {
 
 // figure places a plot at its pixels' size at 110 dpi, at most the
 // page's width, with its caption.
-func (p *pdfWriter) figure(fig Figure) {
+func (p *pdfWriter) figure(fig core.EvalFigure) {
 	f := p.f
 	cfg, err := png.DecodeConfig(bytes.NewReader(fig.PNG))
 	if err != nil || cfg.Width == 0 {
