@@ -97,46 +97,56 @@ func pacsPassword(getenv func(string) string) (string, error) {
 	return pw, nil
 }
 
+// pacsArgs are a pacs subcommand's flags and arguments.
+type pacsArgs struct {
+	pacsFlags
+	query  core.PACSQuery // find
+	date   string         // find: --date, read into query
+	series stringList     // get
+	pos    []string
+}
+
+// pacsSub is one pacs subcommand: the flags of its own (none: nil),
+// whether it takes n arguments, and what it does on the server.
+type pacsSub struct {
+	flags func(a *pacsArgs, fs *flag.FlagSet)
+	nargs func(n int) bool
+	run   func(c *cli, ctx context.Context, p *PACS, srv core.PACSServer, a *pacsArgs) error
+}
+
+// pacsSubs are the pacs subcommands, by name.
+var pacsSubs = map[string]pacsSub{
+	"find":   {flags: (*pacsArgs).registerFind, nargs: argsExactly(0), run: (*cli).pacsFind},
+	"series": {nargs: argsExactly(1), run: (*cli).pacsSeries},
+	"get":    {flags: (*pacsArgs).registerGet, nargs: argsExactly(1), run: (*cli).pacsGet},
+	"store":  {nargs: func(n int) bool { return n > 0 }, run: (*cli).pacsStore},
+}
+
+func argsExactly(want int) func(int) bool { return func(n int) bool { return n == want } }
+
+func (a *pacsArgs) registerFind(fs *flag.FlagSet) {
+	q := &a.query
+	fs.StringVar(&q.PatientID, "patient-id", "", "PatientID (wildcards * and ?)")
+	fs.StringVar(&q.PatientName, "patient-name", "", "PatientName, e.g. 'DOE^J*' (wildcards * and ?)")
+	fs.StringVar(&q.Modality, "modality", "", "a modality in the study (CT, MR, CR, …)")
+	fs.StringVar(&a.date, "date", "", "StudyDate: YYYYMMDD, or a range FROM-TO (either end may be left open)")
+	fs.StringVar(&q.Accession, "accession", "", "AccessionNumber")
+	fs.StringVar(&q.Description, "description", "", "StudyDescription (wildcards * and ?)")
+	fs.IntVar(&q.Limit, "limit", 100, "at most this many studies (0: as many as the server gives)")
+	fs.IntVar(&q.Offset, "offset", 0, "skip this many studies first (the next page: --offset plus --limit)")
+}
+
+func (a *pacsArgs) registerGet(fs *flag.FlagSet) {
+	fs.Var(&a.series, "series", "retrieve only this series (SeriesInstanceUID); repeat for several (default: the whole study)")
+}
+
 // pacs runs `pacs find|series|get|store`.
 func (c *cli) pacs(args []string) error {
-	if len(args) == 0 {
-		return usagef("%s", pacsUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlags("pacs "+sub, &c.cfg)
-	var f pacsFlags
-	f.register(fs)
-	var q core.PACSQuery
-	var date string
-	var series stringList
-	switch sub {
-	case "find":
-		fs.StringVar(&q.PatientID, "patient-id", "", "PatientID (wildcards * and ?)")
-		fs.StringVar(&q.PatientName, "patient-name", "", "PatientName, e.g. 'DOE^J*' (wildcards * and ?)")
-		fs.StringVar(&q.Modality, "modality", "", "a modality in the study (CT, MR, CR, …)")
-		fs.StringVar(&date, "date", "", "StudyDate: YYYYMMDD, or a range FROM-TO (either end may be left open)")
-		fs.StringVar(&q.Accession, "accession", "", "AccessionNumber")
-		fs.StringVar(&q.Description, "description", "", "StudyDescription (wildcards * and ?)")
-		fs.IntVar(&q.Limit, "limit", 100, "at most this many studies (0: as many as the server gives)")
-		fs.IntVar(&q.Offset, "offset", 0, "skip this many studies first (the next page: --offset plus --limit)")
-	case "get":
-		fs.Var(&series, "series", "retrieve only this series (SeriesInstanceUID); repeat for several (default: the whole study)")
-	case "series", "store":
-	default:
-		return usagef("pacs: unknown subcommand %q\n%s", sub, pacsUsage)
-	}
-	pos, err := parse(fs, args)
+	sub, a, err := c.parsePACS(args)
 	if err != nil {
 		return err
 	}
-	want := map[string]int{"find": 0, "series": 1, "get": 1}[sub]
-	if sub == "store" && len(pos) == 0 || sub != "store" && len(pos) != want {
-		return usagef("pacs %s: wrong arguments\n%s", sub, pacsUsage)
-	}
-	if q.DateFrom, q.DateTo, err = parseDateRange(date); err != nil {
-		return err
-	}
-	srv, err := f.server()
+	srv, err := a.server()
 	if err != nil {
 		return err
 	}
@@ -149,61 +159,48 @@ func (c *cli) pacs(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	switch sub {
-	case "find":
-		return c.pacsFind(ctx, p, srv, q, f.json)
-	case "series":
-		ss, err := p.Series(ctx, srv, pos[0])
-		if err != nil {
-			return err
-		}
-		return printList(c.stdout, f.json, ss, "SERIES_UID\tMODALITY\tNUMBER\tINSTANCES\tDESCRIPTION", func(s core.PACSSeries) string {
-			return fmt.Sprintf("%s\t%s\t%d\t%d\t%s", s.UID, s.Modality, s.Number, s.Instances, s.Description)
-		})
-	case "get":
-		pl := c.pacsProgress()
-		r, err := p.Retrieve(ctx, srv, pos[0], series, pl.show)
-		pl.end()
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fmt.Errorf("%w (%d of the instances are in %s; run the same command again to fetch the rest)", err, r.Instances, r.Dir)
-			}
-			return err
-		}
-		if f.json {
-			return json.NewEncoder(c.stdout).Encode(r)
-		}
-		fmt.Fprintln(c.stdout, r.Dir)
-		return nil
-	default: // store
-		res, err := p.Store(ctx, srv, pos...)
-		if err != nil && !errors.Is(err, pacs.ErrStowFailed) {
-			return err
-		}
-		if f.json {
-			if e := json.NewEncoder(c.stdout).Encode(res); e != nil {
-				return e
-			}
-		} else {
-			for _, s := range res.Stored {
-				fmt.Fprintf(c.stdout, "%s\t%s\n", s.SOPInstanceUID, s.RetrieveURL)
-			}
-			for _, s := range res.Failed {
-				fmt.Fprintf(c.stderr, "refused %s: failure reason 0x%04X\n", s.SOPInstanceUID, s.Reason)
-			}
-		}
-		return err
+	return sub.run(c, ctx, p, srv, a)
+}
+
+// parsePACS reads the subcommand, its flags and arguments, and the
+// --date of find.
+func (c *cli) parsePACS(args []string) (pacsSub, *pacsArgs, error) {
+	if len(args) == 0 {
+		return pacsSub{}, nil, usagef("%s", pacsUsage)
 	}
+	name, args := args[0], args[1:]
+	fs := newFlags("pacs "+name, &c.cfg)
+	a := &pacsArgs{}
+	a.register(fs)
+	sub, ok := pacsSubs[name]
+	if !ok {
+		return sub, nil, usagef("pacs: unknown subcommand %q\n%s", name, pacsUsage)
+	}
+	if sub.flags != nil {
+		sub.flags(a, fs)
+	}
+	var err error
+	if a.pos, err = parse(fs, args); err != nil {
+		return sub, nil, err
+	}
+	if !sub.nargs(len(a.pos)) {
+		return sub, nil, usagef("pacs %s: wrong arguments\n%s", name, pacsUsage)
+	}
+	if a.query.DateFrom, a.query.DateTo, err = parseDateRange(a.date); err != nil {
+		return sub, nil, err
+	}
+	return sub, a, nil
 }
 
 // pacsFind prints the studies found, a hint on stderr when a full page
 // suggests more.
-func (c *cli) pacsFind(ctx context.Context, p *PACS, srv core.PACSServer, q core.PACSQuery, jsonOut bool) error {
+func (c *cli) pacsFind(ctx context.Context, p *PACS, srv core.PACSServer, a *pacsArgs) error {
+	q := a.query
 	ss, err := p.Find(ctx, srv, q)
 	if err != nil {
 		return err
 	}
-	if err := printList(c.stdout, jsonOut, ss, "STUDY_UID\tDATE\tMODALITIES\tPATIENT_ID\tPATIENT_NAME\tACCESSION\tSERIES\tINSTANCES\tDESCRIPTION", func(s core.PACSStudy) string {
+	if err := printList(c.stdout, a.json, ss, "STUDY_UID\tDATE\tMODALITIES\tPATIENT_ID\tPATIENT_NAME\tACCESSION\tSERIES\tINSTANCES\tDESCRIPTION", func(s core.PACSStudy) string {
 		return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s", s.UID, s.Date, strings.Join(s.Modalities, ","), s.PatientID, s.PatientName, s.Accession, s.Series, s.Instances, s.Description)
 	}); err != nil {
 		return err
@@ -212,6 +209,59 @@ func (c *cli) pacsFind(ctx context.Context, p *PACS, srv core.PACSServer, q core
 		fmt.Fprintf(c.stderr, "%d studies shown; more may follow: add --offset %d\n", len(ss), q.Offset+q.Limit)
 	}
 	return nil
+}
+
+// pacsSeries prints a study's series.
+func (c *cli) pacsSeries(ctx context.Context, p *PACS, srv core.PACSServer, a *pacsArgs) error {
+	ss, err := p.Series(ctx, srv, a.pos[0])
+	if err != nil {
+		return err
+	}
+	return printList(c.stdout, a.json, ss, "SERIES_UID\tMODALITY\tNUMBER\tINSTANCES\tDESCRIPTION", func(s core.PACSSeries) string {
+		return fmt.Sprintf("%s\t%s\t%d\t%d\t%s", s.UID, s.Modality, s.Number, s.Instances, s.Description)
+	})
+}
+
+// pacsGet retrieves a study (or its --series) with its progress on
+// stderr, and prints the folder it is in; an interrupted retrieve says
+// how far it came.
+func (c *cli) pacsGet(ctx context.Context, p *PACS, srv core.PACSServer, a *pacsArgs) error {
+	pl := c.pacsProgress()
+	r, err := p.Retrieve(ctx, srv, a.pos[0], a.series, pl.show)
+	pl.end()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%w (%d of the instances are in %s; run the same command again to fetch the rest)", err, r.Instances, r.Dir)
+		}
+		return err
+	}
+	if a.json {
+		return json.NewEncoder(c.stdout).Encode(r)
+	}
+	fmt.Fprintln(c.stdout, r.Dir)
+	return nil
+}
+
+// pacsStore stores the files (STOW-RS) and prints each instance stored,
+// and on stderr each refused; a refusal is the command's error after.
+func (c *cli) pacsStore(ctx context.Context, p *PACS, srv core.PACSServer, a *pacsArgs) error {
+	res, err := p.Store(ctx, srv, a.pos...)
+	if err != nil && !errors.Is(err, pacs.ErrStowFailed) {
+		return err
+	}
+	if a.json {
+		if e := json.NewEncoder(c.stdout).Encode(res); e != nil {
+			return e
+		}
+	} else {
+		for _, s := range res.Stored {
+			fmt.Fprintf(c.stdout, "%s\t%s\n", s.SOPInstanceUID, s.RetrieveURL)
+		}
+		for _, s := range res.Failed {
+			fmt.Fprintf(c.stderr, "refused %s: failure reason 0x%04X\n", s.SOPInstanceUID, s.Reason)
+		}
+	}
+	return err
 }
 
 // dateRange is --date: YYYYMMDD or FROM-TO with either end open.
