@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/medgemma-workbench/medgemma-workbench/history"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 	"github.com/medgemma-workbench/medgemma-workbench/internal/redact"
 	"github.com/medgemma-workbench/medgemma-workbench/pacs"
@@ -28,98 +30,145 @@ const reportPHIHelp = "include the patient's name, IDs, birth date, institution,
 	"without it they are the de-identified form the other reports show (names and IDs empty, dates shifted, times removed; " +
 	"PatientIdentityRemoved YES). Study, series and instance UIDs are kept either way, so the document files into the source study"
 
+// reportArgs are report's flags.
+type reportArgs struct {
+	runs              stringList
+	format, out, stow string
+	phi               bool
+	pf                pacsFlags // --stow's credentials, --json
+}
+
+func (a *reportArgs) register(fs *flag.FlagSet, cfg *Config) {
+	fs.Var(&a.runs, "run", "a run to report; repeat to compare runs side by side (md, html and pdf)")
+	fs.StringVar(&a.format, "format", "", runReportFormatHelp())
+	fs.StringVar(&a.out, "out", "", "the report file to write")
+	fs.BoolVar(&a.phi, "include-phi", false, reportPHIHelp)
+	fs.StringVar(&cfg.UIDRoot, "uid-root", cfg.UIDRoot, fmt.Sprintf("dicom-sr, dicom-pdf: the organisation's UID root for the new series and instance UIDs "+
+		"(digits and dots, at most %d characters; default $%s, else 2.25 UUID-derived UIDs)", dicomout.MaxRootLen, EnvUIDRoot))
+	fs.StringVar(&a.stow, "stow", "", "dicom-sr, dicom-pdf: also (or instead of --out) store the document on this DICOMweb server (STOW-RS), "+
+		"e.g. http://pacs:8042/dicom-web, with the credentials of `pacs` (--user, --token, --token-header, $"+EnvPACSUser+", $"+EnvPACSPassword+", $"+EnvPACSToken+", $"+EnvPACSTokenHeader+")")
+	a.pf.registerAuth(fs)
+	fs.BoolVar(&a.pf.json, "json", false, "with --stow: print the stored instance as a JSON object (sop_instance_uid, series_instance_uid, study_instance_uid, retrieve_url)")
+}
+
+// check refuses flags that do not make a report: it needs runs and
+// somewhere to put it, a known format, one run for a DICOM document,
+// and --stow only for one; it returns the format.
+func (a *reportArgs) check(pos []string) (runReportFormat, error) {
+	if len(pos) > 0 || len(a.runs) == 0 || a.out == "" && a.stow == "" {
+		return runReportFormat{}, usagef("%s", reportUsage)
+	}
+	f, err := parseRunReportFormat(a.format)
+	if err != nil {
+		return f, usagef("report: %v\n%s", err, reportUsage)
+	}
+	switch dicomFormat := f.dicom(); {
+	case dicomFormat && len(a.runs) != 1:
+		return f, usagef("report: --format %s writes one run's document: give one --run", a.format)
+	case a.stow != "" && !dicomFormat:
+		return f, usagef("report: --stow stores a DICOM document: use --format %s", orList(runReportFormatNames(true)))
+	case a.out == "" && !dicomFormat:
+		return f, usagef("%s", reportUsage)
+	}
+	return f, nil
+}
+
+// stowServer is the --stow server with its credentials (none without
+// --stow).
+func (a *reportArgs) stowServer() (core.PACSServer, error) {
+	if a.stow == "" {
+		return core.PACSServer{}, nil
+	}
+	a.pf.url = a.stow
+	return a.pf.server()
+}
+
+// what says whether the report holds patient data.
+func (a *reportArgs) what() string {
+	if a.phi {
+		return "WITH PATIENT DATA"
+	}
+	return "de-identified"
+}
+
+// runIDs reads the --run values.
+func runIDs(runs []string) ([]int64, error) {
+	var ids []int64
+	for _, r := range runs {
+		id, err := runID(r)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
 // report runs `report`: a draft report of one run, or of several side by
 // side, de-identified unless --include-phi; or one run's report as a DICOM
 // document in a new series of its source study.
 func (c *cli) report(args []string) error {
 	flags := newFlags("report", &c.cfg)
-	var runs stringList
-	flags.Var(&runs, "run", "a run to report; repeat to compare runs side by side (md, html and pdf)")
-	format := flags.String("format", "", runReportFormatHelp())
-	out := flags.String("out", "", "the report file to write")
-	phi := flags.Bool("include-phi", false, reportPHIHelp)
-	flags.StringVar(&c.cfg.UIDRoot, "uid-root", c.cfg.UIDRoot, fmt.Sprintf("dicom-sr, dicom-pdf: the organisation's UID root for the new series and instance UIDs "+
-		"(digits and dots, at most %d characters; default $%s, else 2.25 UUID-derived UIDs)", dicomout.MaxRootLen, EnvUIDRoot))
-	stow := flags.String("stow", "", "dicom-sr, dicom-pdf: also (or instead of --out) store the document on this DICOMweb server (STOW-RS), "+
-		"e.g. http://pacs:8042/dicom-web, with the credentials of `pacs` (--user, --token, --token-header, $"+EnvPACSUser+", $"+EnvPACSPassword+", $"+EnvPACSToken+", $"+EnvPACSTokenHeader+")")
-	var pf pacsFlags
-	pf.registerAuth(flags)
-	flags.BoolVar(&pf.json, "json", false, "with --stow: print the stored instance as a JSON object (sop_instance_uid, series_instance_uid, study_instance_uid, retrieve_url)")
+	var a reportArgs
+	a.register(flags, &c.cfg)
 	pos, err := parse(flags, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || len(runs) == 0 || *out == "" && *stow == "" {
-		return usagef("%s", reportUsage)
-	}
-	f, err := parseRunReportFormat(*format)
+	f, err := a.check(pos)
 	if err != nil {
-		return usagef("report: %v\n%s", err, reportUsage)
+		return err
 	}
-	dicomFormat := f.dicom()
-	if dicomFormat && len(runs) != 1 {
-		return usagef("report: --format %s writes one run's document: give one --run", *format)
+	srv, err := a.stowServer()
+	if err != nil {
+		return err
 	}
-	if *stow != "" && !dicomFormat {
-		return usagef("report: --stow stores a DICOM document: use --format %s", orList(runReportFormatNames(true)))
-	}
-	if *out == "" && !dicomFormat {
-		return usagef("%s", reportUsage)
-	}
-	var srv core.PACSServer
-	if *stow != "" {
-		pf.url = *stow
-		if srv, err = pf.server(); err != nil {
-			return err
-		}
-	}
-	var ids []int64
-	for _, r := range runs {
-		id, err := runID(r)
-		if err != nil {
-			return err
-		}
-		ids = append(ids, id)
+	ids, err := runIDs(a.runs)
+	if err != nil {
+		return err
 	}
 	h, err := c.openHistory()
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	what := "de-identified"
-	if *phi {
-		what = "WITH PATIENT DATA"
+	if f.dicom() {
+		return c.reportDICOM(h, ids[0], a, srv)
 	}
-	if dicomFormat {
-		if err := dicomout.ValidRoot(c.cfg.UIDRoot); err != nil {
-			return usagef("report: %v", err)
-		}
-		uids := dicomout.UIDs{Root: c.cfg.UIDRoot}
-		var doc *dicomout.Document
-		if *out != "" {
-			doc, err = writeDICOMReport(context.Background(), h, ids[0], *format, *out, *phi, uids)
-		} else {
-			doc, err = buildDICOMReport(context.Background(), h, ids[0], *format, *phi, uids)
-		}
-		if err != nil {
-			return dicomInputError(notFound(err))
-		}
-		if *out != "" {
-			// The new series' UID, never the source study's: UIDs of
-			// patient data are not shown.
-			fmt.Fprintf(c.stderr, "wrote %s (%s, %s, run %d): new series %s in the source study\n",
-				*out, dicomKind(doc.SOPClassUID), what, ids[0], doc.SeriesInstanceUID)
-		}
-		if *stow == "" {
-			return nil
-		}
-		return c.stowReport(srv, doc, pf.json, what, ids[0])
-	}
-	if err := writeReport(context.Background(), h, ids, *format, *out, *phi); err != nil {
+	if err := writeReport(context.Background(), h, ids, a.format, a.out, a.phi); err != nil {
 		return notFound(err)
 	}
-	fmt.Fprintf(c.stderr, "wrote %s (%s, %d run(s))\n", *out, what, len(ids))
+	fmt.Fprintf(c.stderr, "wrote %s (%s, %d run(s))\n", a.out, a.what(), len(ids))
 	return nil
+}
+
+// reportDICOM makes run id's DICOM document: written to --out, stored on
+// srv with --stow, or both.
+func (c *cli) reportDICOM(h *history.Store, id int64, a reportArgs, srv core.PACSServer) error {
+	if err := dicomout.ValidRoot(c.cfg.UIDRoot); err != nil {
+		return usagef("report: %v", err)
+	}
+	uids := dicomout.UIDs{Root: c.cfg.UIDRoot}
+	var doc *dicomout.Document
+	var err error
+	if a.out != "" {
+		doc, err = writeDICOMReport(context.Background(), h, id, a.format, a.out, a.phi, uids)
+	} else {
+		doc, err = buildDICOMReport(context.Background(), h, id, a.format, a.phi, uids)
+	}
+	if err != nil {
+		return dicomInputError(notFound(err))
+	}
+	if a.out != "" {
+		// The new series' UID, never the source study's: UIDs of
+		// patient data are not shown.
+		fmt.Fprintf(c.stderr, "wrote %s (%s, %s, run %d): new series %s in the source study\n",
+			a.out, dicomKind(doc.SOPClassUID), a.what(), id, doc.SeriesInstanceUID)
+	}
+	if a.stow == "" {
+		return nil
+	}
+	return c.stowReport(srv, doc, a.pf.json, a.what(), id)
 }
 
 // dicomKind names a document's SOP class for the user.
