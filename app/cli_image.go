@@ -370,26 +370,12 @@ func (c *cli) render(args []string) error {
 // --out-dir, image-NNN.png (or .jpg) in the order sent, and with --json a
 // line an image: its file, label, SHA-256, source and slice.
 func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
-	switch {
-	case len(pos) == 0 || f.outDir == "":
-		return usagef("--recipe writes into --out-dir and needs at least one FILE|DIR\n%s", prepareUsage)
-	case f.out != "" || f.slice != 0 || f.frame != 0 || f.encoding != "display" || f.fit != "pad":
-		return usagef("--recipe chooses the images, their encoding and fit: drop --out, --slice, --frame, --encoding and --fit\n%s", prepareUsage)
-	}
-	r, err := c.openRecipes().Get(f.recipe)
-	if err != nil {
-		return usagef("--recipe: %v", err)
-	}
-	w, err := f.windowFlag()
-	if err != nil {
+	if err := f.checkRecipe(pos); err != nil {
 		return err
 	}
-	if w != nil && r.Encoding.Kind != recipe.EncodeDisplay {
-		return usagef("recipe %s encodes with %s, not a display window: drop --window/--preset", r.Name, r.Encoding.Kind)
-	}
-	o := recipe.Options{Window: w, Plane: dicomview.Plane(f.plane)}
-	if f.slices > 0 || r.Images.From == recipe.FromEach {
-		o.Slices = max(f.slices, 1)
+	r, o, err := c.recipeOptions(f)
+	if err != nil {
+		return err
 	}
 	b, err := c.buildRecipe(r, pos, o)
 	if err != nil {
@@ -398,6 +384,45 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 	if err := os.MkdirAll(f.outDir, 0o700); err != nil {
 		return err
 	}
+	return c.writeRecipeImages(b, f.outDir, f.json)
+}
+
+// checkRecipe refuses prepare --recipe without inputs or --out-dir, and
+// the flags by which a recipe's choices would be overridden.
+func (f *imageFlags) checkRecipe(pos []string) error {
+	switch {
+	case len(pos) == 0 || f.outDir == "":
+		return usagef("--recipe writes into --out-dir and needs at least one FILE|DIR\n%s", prepareUsage)
+	case f.out != "" || f.slice != 0 || f.frame != 0 || f.encoding != "display" || f.fit != "pad":
+		return usagef("--recipe chooses the images, their encoding and fit: drop --out, --slice, --frame, --encoding and --fit\n%s", prepareUsage)
+	}
+	return nil
+}
+
+// recipeOptions is the --recipe, and what the flags ask of it: a window
+// (display recipes only), a plane and a slice count.
+func (c *cli) recipeOptions(f imageFlags) (*recipe.Recipe, recipe.Options, error) {
+	r, err := c.openRecipes().Get(f.recipe)
+	if err != nil {
+		return nil, recipe.Options{}, usagef("--recipe: %v", err)
+	}
+	w, err := f.windowFlag()
+	if err != nil {
+		return nil, recipe.Options{}, err
+	}
+	if w != nil && r.Encoding.Kind != recipe.EncodeDisplay {
+		return nil, recipe.Options{}, usagef("recipe %s encodes with %s, not a display window: drop --window/--preset", r.Name, r.Encoding.Kind)
+	}
+	o := recipe.Options{Window: w, Plane: dicomview.Plane(f.plane)}
+	if f.slices > 0 || r.Images.From == recipe.FromEach {
+		o.Slices = max(f.slices, 1)
+	}
+	return r, o, nil
+}
+
+// writeRecipeImages writes b's images into dir and lists them in order:
+// file and label, or with jsonOut a line an image (recipeImageLine).
+func (c *cli) writeRecipeImages(b *recipe.Built, dir string, jsonOut bool) error {
 	var slices []int
 	for _, ix := range b.Indices {
 		for _, i := range ix {
@@ -408,27 +433,35 @@ func (c *cli) prepareRecipe(pos []string, f imageFlags) error {
 	// The files are written side by side (each synced, which is a wait
 	// on the disk, not work) and listed in order.
 	return ordered.Map(len(b.Images), 8, func(k int) (string, error) {
-		name := filepath.Join(f.outDir, fmt.Sprintf("image-%03d.png", k+1))
+		name := filepath.Join(dir, fmt.Sprintf("image-%03d.png", k+1))
 		return name, writeFileAtomic(name, b.Images[k].PNG)
 	}, func(k int, name string) error {
 		im := b.Images[k]
-		if !f.json {
+		if !jsonOut {
 			_, err := fmt.Fprintf(c.stdout, "%s\t%s\n", name, cmpOr(im.Label, im.Source))
 			return err
 		}
-		m := map[string]any{"index": k + 1, "file": name, "label": im.Label, "sha256": im.SHA256,
-			"source": im.Source, "encoding": im.Encoding, "width": im.Width, "height": im.Height, "recipe": b.Recipe}
-		if im.Plane != "" {
-			m["plane"] = im.Plane
-		}
-		if im.CodecSHA256 != "" {
-			m["codec"], m["codec_sha256"] = im.Codec, im.CodecSHA256
-		}
-		if k < len(slices) {
-			m["slice"] = slices[k]
-		}
-		return enc.Encode(m)
+		return enc.Encode(recipeImageLine(b, k, name, slices))
 	})
+}
+
+// recipeImageLine is prepare --recipe --json's line for b's image k,
+// written to file: where it is and came from, its hashes (the codec
+// stage's too, where the recipe encodes) and its slice (from 1).
+func recipeImageLine(b *recipe.Built, k int, file string, slices []int) map[string]any {
+	im := b.Images[k]
+	m := map[string]any{"index": k + 1, "file": file, "label": im.Label, "sha256": im.SHA256,
+		"source": im.Source, "encoding": im.Encoding, "width": im.Width, "height": im.Height, "recipe": b.Recipe}
+	if im.Plane != "" {
+		m["plane"] = im.Plane
+	}
+	if im.CodecSHA256 != "" {
+		m["codec"], m["codec_sha256"] = im.Codec, im.CodecSHA256
+	}
+	if k < len(slices) {
+		m["slice"] = slices[k]
+	}
+	return m
 }
 
 func cmpOr(s, def string) string {
