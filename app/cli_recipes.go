@@ -98,72 +98,92 @@ func imagesText(r *recipe.Recipe) string {
 	return s
 }
 
+// showRecipe prints the recipe: as JSON (recipeJSON), or its name,
+// version, hash and title, then a line a part of it (recipeLines).
 func (c *cli) showRecipe(r *recipe.Recipe, jsonOut bool) error {
 	if jsonOut {
 		return json.NewEncoder(c.stdout).Encode(recipeJSON(r))
 	}
 	w := c.stdout
 	fmt.Fprintf(w, "%s v%s (hash %s)\n%s\n", r.Name, r.Version, r.Hash(), r.Title)
-	if r.File != "" {
-		fmt.Fprintf(w, "file: %s\n", r.File)
-	}
-	if r.Source != "" {
-		fmt.Fprintf(w, "follows: %s\n", r.Source)
-	}
-	if len(r.Modalities) > 0 {
-		fmt.Fprintf(w, "for: %s\n", strings.Join(r.Modalities, ", "))
-	}
-	fmt.Fprintf(w, "images: %s\n", imagesText(r))
-	enc := r.Encoding.Kind
-	for _, win := range r.Encoding.Windows {
-		enc += " " + win.String()
-	}
-	codec := "no codec step (lossless)"
-	if r.Encoding.Codec == recipe.CodecJPEG {
-		q := r.Encoding.Quality
-		if q == 0 {
-			q = dicomview.PillowDefaultQuality
+	for _, l := range recipeLines(r) {
+		if l.show {
+			fmt.Fprintf(w, "%s: %s\n", l.label, l.value)
 		}
-		codec = fmt.Sprintf("JPEG q%d as Pillow saves and opens it", q)
-	}
-	resize := "the workbench's resize (Catmull-Rom)"
-	if r.Encoding.Resize == recipe.ResizeBilinear {
-		resize = "the processor's bilinear (Pillow BILINEAR, as Hugging Face's Gemma3ImageProcessor)"
-	}
-	fmt.Fprintf(w, "encoding: %s, fit %s\n", enc, r.Encoding.Fit)
-	fmt.Fprintf(w, "then: %s, %s, to 896×896, handed over as lossless PNG\n", codec, resize)
-	fmt.Fprintf(w, "in short: %s\n", r.Stages())
-	fmt.Fprintf(w, "layout: %s\n", r.Prompt.Layout)
-	if r.Prompt.Instruction != "" {
-		fmt.Fprintf(w, "instruction: %s\n", r.Prompt.Instruction)
-	}
-	if r.Prompt.Label != "" {
-		fmt.Fprintf(w, "label after each image: %s\n", r.Prompt.Label)
-	}
-	if r.Prompt.Query != "" && strings.TrimSpace(r.Prompt.Query) != "{prompt}" {
-		fmt.Fprintf(w, "query: %s\n", strings.TrimSpace(r.Prompt.Query))
-	}
-	if r.Prompt.Default != "" {
-		fmt.Fprintf(w, "default prompt: %s\n", r.Prompt.Default)
-	}
-	if r.System != "" {
-		fmt.Fprintf(w, "system: %s\n", r.System)
-	}
-	if t := r.Sampling.Temperature; t != nil || r.Sampling.NumPredict > 0 {
-		parts := []string{}
-		if t != nil {
-			parts = append(parts, fmt.Sprintf("temperature %g", *t))
-		}
-		if r.Sampling.NumPredict > 0 {
-			parts = append(parts, fmt.Sprintf("%d new tokens", r.Sampling.NumPredict))
-		}
-		fmt.Fprintf(w, "sampling: %s\n", strings.Join(parts, ", "))
-	}
-	if r.Output != "" {
-		fmt.Fprintf(w, "answer: %s\n", r.Output)
-	}
-	if r.Notes != "" {
-		fmt.Fprintf(w, "notes: %s\n", r.Notes)
 	}
 	return nil
+}
+
+// recipeLine is one line of recipes show: "label: value", where show.
+type recipeLine struct {
+	label, value string
+	show         bool
+}
+
+// recipeLines are recipes show's lines, in the order a recipe is read:
+// where it comes from, which images and how they are encoded, the
+// prompt's parts, the sampling, the answer and the notes.
+func recipeLines(r *recipe.Recipe) []recipeLine {
+	p := r.Prompt
+	query := strings.TrimSpace(p.Query)
+	sampling := samplingText(r.Sampling)
+	return []recipeLine{
+		{"file", r.File, r.File != ""},
+		{"follows", r.Source, r.Source != ""},
+		{"for", strings.Join(r.Modalities, ", "), len(r.Modalities) > 0},
+		{"images", imagesText(r), true},
+		{"encoding", fmt.Sprintf("%s, fit %s", encodingText(r.Encoding), r.Encoding.Fit), true},
+		{"then", fmt.Sprintf("%s, %s, to 896×896, handed over as lossless PNG", codecText(r.Encoding), resizeText(r.Encoding)), true},
+		{"in short", r.Stages(), true},
+		{"layout", p.Layout, true},
+		{"instruction", p.Instruction, p.Instruction != ""},
+		{"label after each image", p.Label, p.Label != ""},
+		{"query", query, p.Query != "" && query != "{prompt}"},
+		{"default prompt", p.Default, p.Default != ""},
+		{"system", r.System, r.System != ""},
+		{"sampling", sampling, sampling != ""},
+		{"answer", r.Output, r.Output != ""},
+		{"notes", r.Notes, r.Notes != ""},
+	}
+}
+
+// encodingText is the encoding's kind, then its windows.
+func encodingText(e recipe.Encoding) string {
+	s := e.Kind
+	for _, win := range e.Windows {
+		s += " " + win.String()
+	}
+	return s
+}
+
+// codecText says what the codec step does.
+func codecText(e recipe.Encoding) string {
+	if e.Codec != recipe.CodecJPEG {
+		return "no codec step (lossless)"
+	}
+	q := e.Quality
+	if q == 0 {
+		q = dicomview.PillowDefaultQuality
+	}
+	return fmt.Sprintf("JPEG q%d as Pillow saves and opens it", q)
+}
+
+// resizeText says which resize makes the 896×896 input.
+func resizeText(e recipe.Encoding) string {
+	if e.Resize == recipe.ResizeBilinear {
+		return "the processor's bilinear (Pillow BILINEAR, as Hugging Face's Gemma3ImageProcessor)"
+	}
+	return "the workbench's resize (Catmull-Rom)"
+}
+
+// samplingText is the recipe's sampling, "" when it sets none.
+func samplingText(sm recipe.Sampling) string {
+	var parts []string
+	if t := sm.Temperature; t != nil {
+		parts = append(parts, fmt.Sprintf("temperature %g", *t))
+	}
+	if sm.NumPredict > 0 {
+		parts = append(parts, fmt.Sprintf("%d new tokens", sm.NumPredict))
+	}
+	return strings.Join(parts, ", ")
 }
