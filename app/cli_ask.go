@@ -116,45 +116,68 @@ func (c *cli) parseAsk(args []string) (f askFlags, fs *flag.FlagSet, req core.Re
 	if err != nil {
 		return f, fs, req, err
 	}
-	defer func() {
-		if err == nil && f.schema != "" {
-			err = setSchema(&req, f.schema)
-		}
-		if err == nil && f.rerun == 0 {
-			req.PromptVersion = core.PromptVersion(req.System, f.prompt, req.SchemaHash, req.Recipe.Key())
-		}
-	}()
-	if (f.prompt == "" && f.rerun == 0 && f.recipe == "") || len(pos) > 0 {
-		return f, fs, req, usagef("%s", askUsage)
+	if err := f.check(pos); err != nil {
+		return f, fs, req, err
 	}
-	req = core.Request{Model: f.model, System: f.system, Prompt: f.prompt, Options: f.options.options()}
-	if f.slices < 1 {
-		return f, fs, req, usagef("--slices %d: want 1 or more", f.slices)
+	if req, err = c.askRequest(f, fs); err != nil {
+		return f, fs, req, err
 	}
+	if f.schema != "" {
+		if err := setSchema(&req, f.schema); err != nil {
+			return f, fs, req, err
+		}
+	}
+	if f.rerun == 0 {
+		req.PromptVersion = core.PromptVersion(req.System, f.prompt, req.SchemaHash, req.Recipe.Key())
+	}
+	return f, fs, req, nil
+}
+
+// check refuses, before anything is opened, an ask with nothing to ask
+// (no prompt, run or recipe), arguments, a slice count under 1, or a
+// recipe for a re-run that keeps the logged images.
+func (f *askFlags) check(pos []string) error {
+	switch {
+	case (f.prompt == "" && f.rerun == 0 && f.recipe == "") || len(pos) > 0:
+		return usagef("%s", askUsage)
+	case f.slices < 1:
+		return usagef("--slices %d: want 1 or more", f.slices)
+	case f.rerun != 0 && len(f.images) == 0 && f.recipe != "":
+		return usagef("--recipe with --rerun needs --image: a re-run without images keeps the logged run's images and recipe")
+	}
+	return nil
+}
+
+// askRequest is the request the flags describe: the --recipe applied to
+// the --image files, or for a re-run without images the flags alone
+// (fillRerun adds the logged run's).
+func (c *cli) askRequest(f askFlags, fs *flag.FlagSet) (core.Request, error) {
 	if f.rerun != 0 && len(f.images) == 0 {
-		if f.recipe != "" {
-			return f, fs, req, usagef("--recipe with --rerun needs --image: a re-run without images keeps the logged run's images and recipe")
-		}
-		return f, fs, req, nil
+		return core.Request{Model: f.model, System: f.system, Prompt: f.prompt, Options: f.options.options()}, nil
 	}
 	r, err := c.openRecipes().Get(f.recipe)
 	if err != nil {
-		return f, fs, req, usagef("--recipe: %v", err)
+		return core.Request{}, usagef("--recipe: %v", err)
 	}
 	if f.prompt == "" && r.Prompt.Default == "" {
-		return f, fs, req, usagef("recipe %s has no default prompt: give --prompt", r.Name)
+		return core.Request{}, usagef("recipe %s has no default prompt: give --prompt", r.Name)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	o := recipe.Options{Prompt: f.prompt, Plane: dicomview.Plane(f.plane)}
-	if set["slices"] || r.Images.From == recipe.FromEach {
+	if flagSet(fs, "slices") || r.Images.From == recipe.FromEach {
 		o.Slices = f.slices
 	}
 	b, err := c.buildRecipe(r, f.images, o)
 	if err != nil {
-		return f, fs, req, err
+		return core.Request{}, err
 	}
-	return f, fs, b.Request(f.model, f.system, f.options.options()), nil
+	return b.Request(f.model, f.system, f.options.options()), nil
+}
+
+// flagSet reports whether the flag name was given.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }
 
 // setSchema reads the JSON Schema file path into req: a schema that does
