@@ -96,8 +96,9 @@ func TestBatchGUIServices(t *testing.T) {
 }
 
 // TestBatchSpecProblems: BatchSpec.check is the one place that says what
-// a batch needs; the service words each problem in the spec's terms, the
-// command line in its flags, as bad usage (exit 2).
+// a batch needs (core.BatchSpec.Check first, which the window shares);
+// the service words each problem in the spec's terms, the command line in
+// its flags, as bad usage (exit 2).
 func TestBatchSpecProblems(t *testing.T) {
 	ok := BatchSpec{BatchSpec: core.BatchSpec{Manifest: "m.jsonl", Prompts: "p.yaml", Out: "o.jsonl", Repeat: 1, Concurrency: 1}}
 	for _, tc := range []struct {
@@ -116,6 +117,8 @@ func TestBatchSpecProblems(t *testing.T) {
 		{"no out", func(s *BatchSpec) { s.Out = "" }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml"},
 			"batch: choose a result file", "batch: --prompts and --out are required\n" + batchUsage},
 		{"no repeat", func(s *BatchSpec) { s.Repeat = 0 }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.jsonl", "--repeat", "0"},
+			"batch: repetitions and concurrency must be at least 1", "batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0"},
+		{"no concurrency", func(s *BatchSpec) { s.Concurrency = 0 }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.jsonl", "--concurrency", "0"},
 			"batch: repetitions and concurrency must be at least 1", "batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0"},
 		{"negative retries", func(s *BatchSpec) { s.Retries = -1 }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.jsonl", "--retries", "-1"},
 			"batch: retries must be at least 0", "batch: --repeat and --concurrency must be ≥ 1, --retries ≥ 0"},
