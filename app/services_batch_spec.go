@@ -96,12 +96,15 @@ func (b *BatchSpec) checkServers() error {
 }
 
 // checkCSV fills in the CSV copy's name (Out with the extension .csv)
-// when there is none, and refuses one that would overwrite Out.
+// when there is none, and refuses one that would overwrite Out. Names
+// that differ only in case count as the same file (they are one on the
+// case-insensitive disks of macOS and Windows): --out results.CSV would
+// otherwise be overwritten by results.csv there.
 func (b *BatchSpec) checkCSV() error {
 	if b.CSV == "" {
 		b.CSV = strings.TrimSuffix(b.Out, filepath.Ext(b.Out)) + ".csv"
 	}
-	if filepath.Clean(b.CSV) == filepath.Clean(b.Out) {
+	if strings.EqualFold(filepath.Clean(b.CSV), filepath.Clean(b.Out)) {
 		return &batchSpecError{problem: problemCSVIsOut, out: b.Out}
 	}
 	return nil

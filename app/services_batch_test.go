@@ -126,6 +126,11 @@ func TestBatchSpecProblems(t *testing.T) {
 			"batch: an endpoint needs the models it serves named", "batch: --endpoint needs --model NAME (the name the server serves)"},
 		{"CSV over the result", func(s *BatchSpec) { s.Out = "o.csv" }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.csv"},
 			"batch: result file o.csv would be overwritten by its CSV copy: name it FILE.jsonl", "batch: --out o.csv would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv"},
+		// On a case-insensitive disk o.CSV and its copy o.csv are one file.
+		{"CSV over the result in another case", func(s *BatchSpec) { s.Out = "o.CSV" }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.CSV"},
+			"batch: result file o.CSV would be overwritten by its CSV copy: name it FILE.jsonl", "batch: --out o.CSV would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv"},
+		{"--csv naming the result in another case", func(s *BatchSpec) { s.CSV = "O.JSONL" }, []string{"--manifest", "m.jsonl", "--prompts", "p.yaml", "--out", "o.jsonl", "--csv", "O.JSONL"},
+			"batch: result file o.jsonl would be overwritten by its CSV copy: name it FILE.jsonl", "batch: --out o.jsonl would be overwritten by the CSV: name the JSON Lines file FILE.jsonl, or give --csv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := ok
