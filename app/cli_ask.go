@@ -39,6 +39,18 @@ func (s *Services) fillRerun(ctx context.Context, id int64, req *core.Request, f
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	rerunTexts(req, logged, set)
+	req.Options = rerunOptions(logged.Options, req.Options, set)
+	if !set["image"] {
+		rerunImages(id, req, logged, set["prompt"])
+	}
+	return nil
+}
+
+// rerunTexts takes the logged prompt, system prompt and model where the
+// flags (set) gave none, and the logged prompt version where the texts
+// are the logged ones and no schema is asked for.
+func rerunTexts(req *core.Request, logged core.Request, set map[string]bool) {
 	if !set["prompt"] {
 		req.Prompt = logged.Prompt
 	}
@@ -52,32 +64,39 @@ func (s *Services) fillRerun(ctx context.Context, id int64, req *core.Request, f
 	if !set["model"] {
 		req.Model = logged.Model
 	}
-	o := logged.Options
+}
+
+// rerunOptions are the logged options with those the flags set (given)
+// taken from the command line's (flags).
+func rerunOptions(logged, flags core.Options, set map[string]bool) core.Options {
+	o := logged
 	if set["seed"] {
-		o.Seed = req.Options.Seed
+		o.Seed = flags.Seed
 	}
 	if set["temperature"] {
-		o.Temperature = req.Options.Temperature
+		o.Temperature = flags.Temperature
 	}
 	if set["num-predict"] {
-		o.NumPredict = req.Options.NumPredict
+		o.NumPredict = flags.NumPredict
 	}
 	if set["num-ctx"] {
-		o.NumCtx = req.Options.NumCtx
+		o.NumCtx = flags.NumCtx
 	}
-	req.Options = o
-	if !set["image"] {
-		req.Images = logged.Images
-		req.Recipe, req.RecipeJSON, req.Boxes = logged.Recipe, logged.RecipeJSON, logged.Boxes
-		if set["prompt"] && logged.RecipeJSON != "" {
-			// A new question about the same images: laid out by the
-			// run's own recipe.
-			if r, err := recipe.Parse(fmt.Sprintf("run %d", id), []byte(logged.RecipeJSON)); err == nil {
-				req.Prompt = recipe.Relayout(r, req.Images, req.Prompt)
-			}
+	return o
+}
+
+// rerunImages takes the logged images and recipe; a new prompt
+// (newPrompt) is laid out by the run's own recipe.
+func rerunImages(id int64, req *core.Request, logged core.Request, newPrompt bool) {
+	req.Images = logged.Images
+	req.Recipe, req.RecipeJSON, req.Boxes = logged.Recipe, logged.RecipeJSON, logged.Boxes
+	if newPrompt && logged.RecipeJSON != "" {
+		// A new question about the same images: laid out by the
+		// run's own recipe.
+		if r, err := recipe.Parse(fmt.Sprintf("run %d", id), []byte(logged.RecipeJSON)); err == nil {
+			req.Prompt = recipe.Relayout(r, req.Images, req.Prompt)
 		}
 	}
-	return nil
 }
 
 // askFlags are the ask command's flags.
