@@ -293,85 +293,69 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), err
 }
 
-// csvColumn is one column of a result file's CSV copy: its name in the
-// header and its cell in a row's line.
-type csvColumn struct {
-	name string
-	cell func(Row) string
-}
-
 // csvColumns are the CSV copy's columns, in order (then one field_NAME
 // column per item field): the header and every line come from this one
 // table. Lists are joined with ";" (images, hashes) or "|" (choices), as
 // a CSV manifest has them.
-var csvColumns = []csvColumn{
-	{"item_id", func(r Row) string { return r.ItemID }},
-	{"prompt_name", func(r Row) string { return r.PromptName }},
-	{"model", func(r Row) string { return r.Model }},
-	{"repetition", func(r Row) string { return strconv.Itoa(r.Repetition) }},
-	{"status", func(r Row) string { return r.Status }},
-	{"output", func(r Row) string { return r.Output }},
-	{"answer", func(r Row) string { return r.Answer }},
-	{"question", func(r Row) string { return r.Question }},
-	{"choices", func(r Row) string { return strings.Join(r.Choices, "|") }},
-	{"images", func(r Row) string { return strings.Join(r.Images, ";") }},
-	{"input_sha256", func(r Row) string { return strings.Join(r.InputSHA256, ";") }},
-	{"image_sha256", func(r Row) string { return strings.Join(r.ImageSHA256, ";") }},
-	{"run_id", func(r Row) string { return strconv.FormatInt(r.RunID, 10) }},
-	{"model_digest", func(r Row) string { return r.ModelDigest }},
-	{"runtime_version", func(r Row) string { return r.RuntimeVersion }},
-	{"backend", func(r Row) string { return r.Backend }},
-	{"endpoint", func(r Row) string { return r.Endpoint }},
-	{"system", func(r Row) string { return r.System }},
-	{"prompt", func(r Row) string { return r.Prompt }},
-	{"seed", func(r Row) string { return optCell(r.Options.Seed, strconv.Itoa) }},
-	{"temperature", func(r Row) string {
-		return optCell(r.Options.Temperature, func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) })
-	}},
-	{"num_predict", func(r Row) string { return countCell(r.Options.NumPredict) }},
-	{"num_ctx", func(r Row) string { return countCell(r.Options.NumCtx) }},
-	{"frame", func(r Row) string { return countCell(r.Prep.Frame) }},
-	{"window", func(r Row) string { return r.Prep.Window }},
-	{"preset", func(r Row) string { return r.Prep.Preset }},
-	{"encoding", func(r Row) string { return r.Prep.Encoding }},
-	{"fit", func(r Row) string { return r.Prep.Fit }},
-	{"prompt_eval_count", func(r Row) string { return strconv.Itoa(r.PromptEvalCount) }},
-	{"eval_count", func(r Row) string { return strconv.Itoa(r.EvalCount) }},
-	{"total_duration_ms", func(r Row) string { return strconv.FormatInt(r.TotalDurationMS, 10) }},
-	{"load_duration_ms", func(r Row) string { return strconv.FormatInt(r.LoadDurationMS, 10) }},
-	{"prompt_eval_duration_ms", func(r Row) string { return strconv.FormatInt(r.PromptEvalDurationMS, 10) }},
-	{"eval_duration_ms", func(r Row) string { return strconv.FormatInt(r.EvalDurationMS, 10) }},
-	{"first_token_ms", func(r Row) string { return strconv.FormatInt(r.FirstTokenMS, 10) }},
-	{"done_reason", func(r Row) string { return r.DoneReason }},
-	{"truncated", func(r Row) string { return strconv.FormatBool(r.Truncated) }},
-	{"error", func(r Row) string { return r.Error }},
-	{"attempts", func(r Row) string { return strconv.Itoa(r.Attempts) }},
-	{"started_at", func(r Row) string { return timeCell(r.StartedAt) }},
-	{"finished_at", func(r Row) string { return timeCell(r.FinishedAt) }},
-	{"key", func(r Row) string { return r.Key }},
-	{"recipe", func(r Row) string { return recipeText(r.Recipe) }},
-	{"schema_hash", func(r Row) string { return r.SchemaHash }},
-	{"schema_valid", func(r Row) string { return boolText(r.SchemaValid) }},
-	{"schema_error", func(r Row) string { return r.SchemaError }},
-	{"choice_probs", func(r Row) string { return probsText(r.ChoiceProbs) }},
-	{"prompt_version", func(r Row) string { return r.PromptVersion }},
+var csvColumns = []csvsafe.Column[Row]{
+	csvsafe.Col("item_id", func(r Row) string { return r.ItemID }),
+	csvsafe.Col("prompt_name", func(r Row) string { return r.PromptName }),
+	csvsafe.Col("model", func(r Row) string { return r.Model }),
+	csvsafe.Col("repetition", func(r Row) string { return strconv.Itoa(r.Repetition) }),
+	csvsafe.Col("status", func(r Row) string { return r.Status }),
+	csvsafe.Col("output", func(r Row) string { return r.Output }),
+	csvsafe.Col("answer", func(r Row) string { return r.Answer }),
+	csvsafe.Col("question", func(r Row) string { return r.Question }),
+	csvsafe.Col("choices", func(r Row) string { return strings.Join(r.Choices, "|") }),
+	csvsafe.Col("images", func(r Row) string { return strings.Join(r.Images, ";") }),
+	csvsafe.Col("input_sha256", func(r Row) string { return strings.Join(r.InputSHA256, ";") }),
+	csvsafe.Col("image_sha256", func(r Row) string { return strings.Join(r.ImageSHA256, ";") }),
+	csvsafe.Col("run_id", func(r Row) string { return strconv.FormatInt(r.RunID, 10) }),
+	csvsafe.Col("model_digest", func(r Row) string { return r.ModelDigest }),
+	csvsafe.Col("runtime_version", func(r Row) string { return r.RuntimeVersion }),
+	csvsafe.Col("backend", func(r Row) string { return r.Backend }),
+	csvsafe.Col("endpoint", func(r Row) string { return r.Endpoint }),
+	csvsafe.Col("system", func(r Row) string { return r.System }),
+	csvsafe.Col("prompt", func(r Row) string { return r.Prompt }),
+	csvsafe.Col("seed", func(r Row) string { return csvsafe.Opt(r.Options.Seed, strconv.Itoa) }),
+	csvsafe.Col("temperature", func(r Row) string {
+		return csvsafe.Opt(r.Options.Temperature, func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) })
+	}),
+	csvsafe.Col("num_predict", func(r Row) string { return countCell(r.Options.NumPredict) }),
+	csvsafe.Col("num_ctx", func(r Row) string { return countCell(r.Options.NumCtx) }),
+	csvsafe.Col("frame", func(r Row) string { return countCell(r.Prep.Frame) }),
+	csvsafe.Col("window", func(r Row) string { return r.Prep.Window }),
+	csvsafe.Col("preset", func(r Row) string { return r.Prep.Preset }),
+	csvsafe.Col("encoding", func(r Row) string { return r.Prep.Encoding }),
+	csvsafe.Col("fit", func(r Row) string { return r.Prep.Fit }),
+	csvsafe.Col("prompt_eval_count", func(r Row) string { return strconv.Itoa(r.PromptEvalCount) }),
+	csvsafe.Col("eval_count", func(r Row) string { return strconv.Itoa(r.EvalCount) }),
+	csvsafe.Col("total_duration_ms", func(r Row) string { return strconv.FormatInt(r.TotalDurationMS, 10) }),
+	csvsafe.Col("load_duration_ms", func(r Row) string { return strconv.FormatInt(r.LoadDurationMS, 10) }),
+	csvsafe.Col("prompt_eval_duration_ms", func(r Row) string { return strconv.FormatInt(r.PromptEvalDurationMS, 10) }),
+	csvsafe.Col("eval_duration_ms", func(r Row) string { return strconv.FormatInt(r.EvalDurationMS, 10) }),
+	csvsafe.Col("first_token_ms", func(r Row) string { return strconv.FormatInt(r.FirstTokenMS, 10) }),
+	csvsafe.Col("done_reason", func(r Row) string { return r.DoneReason }),
+	csvsafe.Col("truncated", func(r Row) string { return strconv.FormatBool(r.Truncated) }),
+	csvsafe.Col("error", func(r Row) string { return r.Error }),
+	csvsafe.Col("attempts", func(r Row) string { return strconv.Itoa(r.Attempts) }),
+	csvsafe.Col("started_at", func(r Row) string { return timeCell(r.StartedAt) }),
+	csvsafe.Col("finished_at", func(r Row) string { return timeCell(r.FinishedAt) }),
+	csvsafe.Col("key", func(r Row) string { return r.Key }),
+	csvsafe.Col("recipe", func(r Row) string { return recipeText(r.Recipe) }),
+	csvsafe.Col("schema_hash", func(r Row) string { return r.SchemaHash }),
+	csvsafe.Col("schema_valid", func(r Row) string { return boolText(r.SchemaValid) }),
+	csvsafe.Col("schema_error", func(r Row) string { return r.SchemaError }),
+	csvsafe.Col("choice_probs", func(r Row) string { return probsText(r.ChoiceProbs) }),
+	csvsafe.Col("prompt_version", func(r Row) string { return r.PromptVersion }),
 }
-
-// csvHeader are the CSV columns' names, in order.
-var csvHeader = func() []string {
-	names := make([]string, len(csvColumns))
-	for i, c := range csvColumns {
-		names[i] = c.name
-	}
-	return names
-}()
 
 // WriteCSV writes rows as CSV with a header: the columns of csvColumns,
 // then one field_NAME column per item field any row has.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csvsafe.NewWriter(w)
 	fields := fieldNames(rows)
-	header := slices.Clone(csvHeader)
+	header := csvsafe.Header(csvColumns)
 	for _, f := range fields {
 		header = append(header, "field_"+f)
 	}
@@ -379,10 +363,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 		return err
 	}
 	for _, r := range rows {
-		rec := make([]string, 0, len(header))
-		for _, c := range csvColumns {
-			rec = append(rec, c.cell(r))
-		}
+		rec := csvsafe.Row(make([]string, 0, len(header)), csvColumns, r)
 		for _, f := range fields {
 			rec = append(rec, r.Fields[f])
 		}
@@ -392,14 +373,6 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// optCell is an optional option in a cell: "" when not set.
-func optCell[T any](v *T, text func(T) string) string {
-	if v == nil {
-		return ""
-	}
-	return text(*v)
 }
 
 // countCell is a count in a cell: "" for 0 (not set).

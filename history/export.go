@@ -104,7 +104,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, f core.F
 	var enc *json.Encoder
 	if format == FormatCSV {
 		cw = csvsafe.NewWriter(w)
-		if err := cw.Write(csvHeader); err != nil {
+		if err := cw.Write(csvsafe.Header(exportColumns)); err != nil {
 			return 0, fmt.Errorf("export: %w", err)
 		}
 	} else {
@@ -188,78 +188,58 @@ func (s *Store) imageInfo(ctx context.Context, sha string) (ExportImage, error) 
 	return im, nil
 }
 
-// exportColumn is one column of the CSV export: its name in the header
-// and its cell in a record's row.
-type exportColumn struct {
-	name string
-	cell func(ExportRecord) string
-}
-
 // exportColumns are the CSV export's columns, in order: the header and
 // every row come from this one table. Images are flattened to
 // semicolon-separated lists, one entry per image in order.
-var exportColumns = []exportColumn{
-	{"run_id", func(r ExportRecord) string { return strconv.FormatInt(r.RunID, 10) }},
-	{"session_id", func(r ExportRecord) string { return strconv.FormatInt(r.SessionID, 10) }},
-	{"started_at", func(r ExportRecord) string { return r.StartedAt }},
-	{"finished_at", func(r ExportRecord) string { return r.FinishedAt }},
-	{"status", func(r ExportRecord) string { return r.Status }},
-	{"done_reason", func(r ExportRecord) string { return r.DoneReason }},
-	{"error", func(r ExportRecord) string { return r.Error }},
-	{"model", func(r ExportRecord) string { return r.Model }},
-	{"model_digest", func(r ExportRecord) string { return r.ModelDigest }},
-	{"runtime_version", func(r ExportRecord) string { return r.RuntimeVersion }},
-	{"seed", func(r ExportRecord) string { return optText(r.Seed, strconv.Itoa) }},
-	{"temperature", func(r ExportRecord) string { return optText(r.Temperature, num) }},
-	{"num_predict", func(r ExportRecord) string { return strconv.Itoa(r.NumPredict) }},
-	{"num_ctx", func(r ExportRecord) string { return strconv.Itoa(r.NumCtx) }},
-	{"system", func(r ExportRecord) string { return r.System }},
-	{"prompt", func(r ExportRecord) string { return r.Prompt }},
-	{"output", func(r ExportRecord) string { return r.Output }},
-	{"thinking", func(r ExportRecord) string { return r.Thinking }},
-	{"image_sha256", perImage(func(im ExportImage) string { return im.SHA256 })},
-	{"image_frame", perImage(func(im ExportImage) string { return strconv.Itoa(im.Frame) })},
-	{"image_window_center", perImage(func(im ExportImage) string { return num(im.WindowCenter) })},
-	{"image_window_width", perImage(func(im ExportImage) string { return num(im.WindowWidth) })},
-	{"image_encoding", perImage(func(im ExportImage) string { return im.Encoding })},
-	{"image_size", perImage(func(im ExportImage) string { return fmt.Sprintf("%dx%d", im.Width, im.Height) })},
-	{"study_key", func(r ExportRecord) string { return r.StudyKey }},
-	{"study_modality", func(r ExportRecord) string { return r.StudyModality }},
-	{"study_description", func(r ExportRecord) string { return r.StudyDescription }},
-	{"prompt_eval_count", func(r ExportRecord) string { return strconv.Itoa(r.PromptEvalCount) }},
-	{"eval_count", func(r ExportRecord) string { return strconv.Itoa(r.EvalCount) }},
-	{"total_duration_ms", func(r ExportRecord) string { return num(r.TotalDurationMS) }},
-	{"load_duration_ms", func(r ExportRecord) string { return num(r.LoadDurationMS) }},
-	{"prompt_eval_duration_ms", func(r ExportRecord) string { return num(r.PromptEvalDuration) }},
-	{"eval_duration_ms", func(r ExportRecord) string { return num(r.EvalDurationMS) }},
-	{"first_token_ms", func(r ExportRecord) string { return num(r.FirstTokenMS) }},
-	{"rating", func(r ExportRecord) string { return strconv.Itoa(r.Rating) }},
-	{"notes", func(r ExportRecord) string { return r.Notes }},
-	{"source", func(r ExportRecord) string { return r.Source }},
-	{"source_path", sourcePaths},
-	{"burn_in_risk", func(r ExportRecord) string { return strconv.FormatBool(r.BurnInRisk) }},
-	{"recipe", func(r ExportRecord) string { return r.Recipe }},
-	{"schema_hash", func(r ExportRecord) string { return r.SchemaHash }},
-	{"schema_valid", func(r ExportRecord) string { return optText(r.SchemaValid, strconv.FormatBool) }},
-	{"prompt_version", func(r ExportRecord) string { return r.PromptVersion }},
+var exportColumns = []csvsafe.Column[ExportRecord]{
+	csvsafe.Col("run_id", func(r ExportRecord) string { return strconv.FormatInt(r.RunID, 10) }),
+	csvsafe.Col("session_id", func(r ExportRecord) string { return strconv.FormatInt(r.SessionID, 10) }),
+	csvsafe.Col("started_at", func(r ExportRecord) string { return r.StartedAt }),
+	csvsafe.Col("finished_at", func(r ExportRecord) string { return r.FinishedAt }),
+	csvsafe.Col("status", func(r ExportRecord) string { return r.Status }),
+	csvsafe.Col("done_reason", func(r ExportRecord) string { return r.DoneReason }),
+	csvsafe.Col("error", func(r ExportRecord) string { return r.Error }),
+	csvsafe.Col("model", func(r ExportRecord) string { return r.Model }),
+	csvsafe.Col("model_digest", func(r ExportRecord) string { return r.ModelDigest }),
+	csvsafe.Col("runtime_version", func(r ExportRecord) string { return r.RuntimeVersion }),
+	csvsafe.Col("seed", func(r ExportRecord) string { return csvsafe.Opt(r.Seed, strconv.Itoa) }),
+	csvsafe.Col("temperature", func(r ExportRecord) string { return csvsafe.Opt(r.Temperature, num) }),
+	csvsafe.Col("num_predict", func(r ExportRecord) string { return strconv.Itoa(r.NumPredict) }),
+	csvsafe.Col("num_ctx", func(r ExportRecord) string { return strconv.Itoa(r.NumCtx) }),
+	csvsafe.Col("system", func(r ExportRecord) string { return r.System }),
+	csvsafe.Col("prompt", func(r ExportRecord) string { return r.Prompt }),
+	csvsafe.Col("output", func(r ExportRecord) string { return r.Output }),
+	csvsafe.Col("thinking", func(r ExportRecord) string { return r.Thinking }),
+	csvsafe.Col("image_sha256", perImage(func(im ExportImage) string { return im.SHA256 })),
+	csvsafe.Col("image_frame", perImage(func(im ExportImage) string { return strconv.Itoa(im.Frame) })),
+	csvsafe.Col("image_window_center", perImage(func(im ExportImage) string { return num(im.WindowCenter) })),
+	csvsafe.Col("image_window_width", perImage(func(im ExportImage) string { return num(im.WindowWidth) })),
+	csvsafe.Col("image_encoding", perImage(func(im ExportImage) string { return im.Encoding })),
+	csvsafe.Col("image_size", perImage(func(im ExportImage) string { return fmt.Sprintf("%dx%d", im.Width, im.Height) })),
+	csvsafe.Col("study_key", func(r ExportRecord) string { return r.StudyKey }),
+	csvsafe.Col("study_modality", func(r ExportRecord) string { return r.StudyModality }),
+	csvsafe.Col("study_description", func(r ExportRecord) string { return r.StudyDescription }),
+	csvsafe.Col("prompt_eval_count", func(r ExportRecord) string { return strconv.Itoa(r.PromptEvalCount) }),
+	csvsafe.Col("eval_count", func(r ExportRecord) string { return strconv.Itoa(r.EvalCount) }),
+	csvsafe.Col("total_duration_ms", func(r ExportRecord) string { return num(r.TotalDurationMS) }),
+	csvsafe.Col("load_duration_ms", func(r ExportRecord) string { return num(r.LoadDurationMS) }),
+	csvsafe.Col("prompt_eval_duration_ms", func(r ExportRecord) string { return num(r.PromptEvalDuration) }),
+	csvsafe.Col("eval_duration_ms", func(r ExportRecord) string { return num(r.EvalDurationMS) }),
+	csvsafe.Col("first_token_ms", func(r ExportRecord) string { return num(r.FirstTokenMS) }),
+	csvsafe.Col("rating", func(r ExportRecord) string { return strconv.Itoa(r.Rating) }),
+	csvsafe.Col("notes", func(r ExportRecord) string { return r.Notes }),
+	csvsafe.Col("source", func(r ExportRecord) string { return r.Source }),
+	csvsafe.Col("source_path", sourcePaths),
+	csvsafe.Col("burn_in_risk", func(r ExportRecord) string { return strconv.FormatBool(r.BurnInRisk) }),
+	csvsafe.Col("recipe", func(r ExportRecord) string { return r.Recipe }),
+	csvsafe.Col("schema_hash", func(r ExportRecord) string { return r.SchemaHash }),
+	csvsafe.Col("schema_valid", func(r ExportRecord) string { return csvsafe.Opt(r.SchemaValid, strconv.FormatBool) }),
+	csvsafe.Col("prompt_version", func(r ExportRecord) string { return r.PromptVersion }),
 }
-
-// csvHeader names the CSV columns.
-var csvHeader = func() []string {
-	names := make([]string, len(exportColumns))
-	for i, c := range exportColumns {
-		names[i] = c.name
-	}
-	return names
-}()
 
 // csvRow is r's cells, one a column.
 func (r ExportRecord) csvRow() []string {
-	row := make([]string, len(exportColumns))
-	for i, c := range exportColumns {
-		row[i] = c.cell(r)
-	}
-	return row
+	return csvsafe.Row(nil, exportColumns, r)
 }
 
 // perImage is a column of one value per image, joined with ";".
@@ -281,15 +261,6 @@ func sourcePaths(r ExportRecord) string {
 		return ""
 	}
 	return p
-}
-
-// optText is an optional value in a CSV cell: "" for none (no seed, no
-// temperature; for a schema verdict, no schema).
-func optText[T any](v *T, text func(T) string) string {
-	if v == nil {
-		return ""
-	}
-	return text(*v)
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -41,7 +41,7 @@ func TestExportCSVGolden(t *testing.T) {
 	}
 	var b bytes.Buffer
 	cw := csvsafe.NewWriter(&b)
-	if err := cw.Write(csvHeader); err != nil {
+	if err := cw.Write(csvsafe.Header(exportColumns)); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range recs {

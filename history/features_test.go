@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
+	"github.com/medgemma-workbench/medgemma-workbench/internal/csvsafe"
 )
 
 func TestBeginFinishRun(t *testing.T) {
@@ -368,7 +369,7 @@ func TestExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(table) != 4 || !reflect.DeepEqual(table[0], csvHeader) {
+		if len(table) != 4 || !reflect.DeepEqual(table[0], csvsafe.Header(exportColumns)) {
 			t.Fatalf("csv: %d rows, header %q", len(table), table[0])
 		}
 		row := map[string]string{}

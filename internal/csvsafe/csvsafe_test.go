@@ -3,6 +3,8 @@ package csvsafe
 import (
 	"bytes"
 	"encoding/csv"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +45,28 @@ func TestWriter(t *testing.T) {
 	}
 	if want := []string{"'=1+1", "ok", "-7"}; rec[0] != want[0] || rec[1] != want[1] || rec[2] != want[2] {
 		t.Errorf("got %q, want %q", rec, want)
+	}
+}
+
+// TestColumns: a table's header and rows come from the same columns, in
+// order; an optional value that is not set is an empty cell.
+func TestColumns(t *testing.T) {
+	type rec struct {
+		Name string
+		Seed *int
+	}
+	seed := 7
+	cols := []Column[rec]{
+		Col("name", func(r rec) string { return r.Name }),
+		Col("seed", func(r rec) string { return Opt(r.Seed, strconv.Itoa) }),
+	}
+	if got := strings.Join(Header(cols), ","); got != "name,seed" {
+		t.Errorf("header %q, want name,seed", got)
+	}
+	if got := strings.Join(Row([]string{"x"}, cols, rec{"a", &seed}), ","); got != "x,a,7" {
+		t.Errorf("row %q, want x,a,7 (appended to what was there)", got)
+	}
+	if got := strings.Join(Row(nil, cols, rec{Name: "b"}), ","); got != "b," {
+		t.Errorf("row without a seed %q, want b,", got)
 	}
 }
