@@ -410,7 +410,7 @@ func (c *cli) recipeOptions(f imageFlags) (*recipe.Recipe, recipe.Options, error
 	if err != nil {
 		return nil, recipe.Options{}, err
 	}
-	if w != nil && r.Encoding.Kind != recipe.EncodeDisplay {
+	if w != nil && !r.TakesWindow() {
 		return nil, recipe.Options{}, usagef("recipe %s encodes with %s, not a display window: drop --window/--preset", r.Name, r.Encoding.Kind)
 	}
 	o := recipe.Options{Window: w, Plane: dicomview.Plane(f.plane)}

@@ -187,7 +187,7 @@ func (e *modelsEye) recipeSpec(r *recipe.Recipe) (inputSpec, error) {
 	if r.Images.From == recipe.FromEach && n == 1 {
 		s.slice = p.slice
 	}
-	if r.Encoding.Kind == recipe.EncodeDisplay {
+	if r.TakesWindow() {
 		s.window = p.window
 	}
 	return s, nil

@@ -148,7 +148,7 @@ func buildInputs(ctx context.Context, spec inputSpec, decode bool, progress prog
 		one.Slices = []dicomview.Slice{s.Slices[min(spec.slice, len(s.Slices)-1)]}
 		s = &one
 	}
-	if r.Encoding.Kind == recipe.EncodeDisplay {
+	if r.TakesWindow() {
 		w := spec.window
 		o.Window = &w
 	}

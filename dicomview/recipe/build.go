@@ -121,7 +121,7 @@ func Build(r *Recipe, inputs []Input, o Options) (*Built, error) {
 	}
 	for _, ss := range picks {
 		var vol *dicomview.Range
-		if r.Encoding.Kind == EncodeVolumeStretch {
+		if r.encoding().wholeVolume {
 			// The volume Google's serving code normalises is the one it
 			// is sent: the sampled slices.
 			v, err := volumeRange(ss)
@@ -463,7 +463,7 @@ func (r *Recipe) Render(s *dicomview.Series, slice int, window *dicomview.Window
 	ordered := r.Ordered(s)
 	sl := ordered[slice]
 	var vol *dicomview.Range
-	if r.Encoding.Kind == EncodeVolumeStretch {
+	if r.encoding().wholeVolume {
 		v, err := volumeRange(pick(ordered, Select(len(ordered), r.Images.Max, r.sample())))
 		if err != nil {
 			return nil, err
@@ -493,25 +493,7 @@ func (r *Recipe) pixels(sl dicomview.Slice, window *dicomview.Window, vol *dicom
 			return p.Image(), dicomview.Window{Center: 127.5, Width: 255}, nil
 		}
 	}
-	switch r.Encoding.Kind {
-	case EncodeWindows:
-		var ws [3]dicomview.Range
-		copy(ws[:], r.Encoding.Windows)
-		out, err := im.HUWindows(sl.Frame, ws)
-		return out, windowOf(ws[0]), err
-	case EncodeVolumeStretch:
-		out, err := im.Stretch(sl.Frame, *vol)
-		return out, windowOf(*vol), err
-	case EncodeRadiograph:
-		out, rg, err := im.Radiograph(sl.Frame)
-		return out, windowOf(rg), err
-	}
-	w := im.DefaultWindow(sl.Frame)
-	if window != nil {
-		w = *window
-	}
-	out, err := im.Render(sl.Frame, w)
-	return out, w, err
+	return r.encoding().pixels(sl, r.Encoding, window, vol)
 }
 
 func windowOf(r dicomview.Range) dicomview.Window {
@@ -636,12 +618,8 @@ func (r *Recipe) codecName() string {
 // "/jpeg" when the codec step is JPEG.
 func (r *Recipe) encodingName() string {
 	s := r.Encoding.Kind
-	if r.Encoding.Kind == EncodeWindows {
-		parts := []string{s}
-		for _, w := range r.Encoding.Windows {
-			parts = append(parts, w.String())
-		}
-		s = strings.Join(parts, " ")
+	if k := r.encoding(); k.record != nil {
+		s = k.record(r.Encoding)
 	}
 	if r.Encoding.Codec == CodecJPEG {
 		s += "/jpeg"

@@ -66,17 +66,17 @@ func checkImages(r *Recipe) error {
 	return nil
 }
 
-// checkEncodingKind checks the pixel encoding, and the windows of
-// EncodeWindows.
+// checkEncodingKind checks the pixel encoding, and what its kind needs
+// beyond its name (encodingKinds).
 func checkEncodingKind(r *Recipe) error {
-	e := r.Encoding
-	switch e.Kind {
-	case EncodeDisplay, EncodeVolumeStretch, EncodeRadiograph:
-		return nil
-	case EncodeWindows:
-		return checkWindows(e.Windows)
+	k, err := encodingOf(r.Encoding.Kind)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("encoding.kind %q: want %s, %s, %s or %s", e.Kind, EncodeDisplay, EncodeWindows, EncodeVolumeStretch, EncodeRadiograph)
+	if k.check != nil {
+		return k.check(r.Encoding)
+	}
+	return nil
 }
 
 // checkWindows checks EncodeWindows' R, G and B ranges.
@@ -142,7 +142,7 @@ func checkRasters(r *Recipe) error {
 	switch r.Images.Rasters {
 	case "":
 	case RastersAsGiven:
-		if r.Encoding.Kind != EncodeRadiograph && r.Encoding.Kind != EncodeDisplay {
+		if !r.encoding().asGiven {
 			return errors.New("images.rasters: PNG and JPEG are taken as given only by radiograph and display encodings")
 		}
 	default:

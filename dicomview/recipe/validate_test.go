@@ -74,3 +74,24 @@ func TestValidateErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEncodingKinds: every pixel encoding is one table entry, which
+// validation, the build and the run log read: each makes pixels, only the
+// display encoding takes the viewer's window, and an unknown kind's error
+// lists the table. (The pixels themselves are checked against Google's
+// code by the reference tests.)
+func TestEncodingKinds(t *testing.T) {
+	for _, k := range encodingKinds {
+		if k.pixels == nil {
+			t.Errorf("encoding %s makes no pixels", k.name)
+		}
+		r := &Recipe{Encoding: Encoding{Kind: k.name}}
+		if got, want := r.TakesWindow(), k.name == EncodeDisplay; got != want {
+			t.Errorf("%s: TakesWindow %v, want %v", k.name, got, want)
+		}
+	}
+	_, err := encodingOf("hdr")
+	if want := `encoding.kind "hdr": want display, windows, volume-stretch or radiograph`; err == nil || err.Error() != want {
+		t.Errorf("unknown kind: %v, want %q", err, want)
+	}
+}
