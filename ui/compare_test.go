@@ -231,7 +231,11 @@ func TestCompareRateAndReport(t *testing.T) {
 		done("/reports/" + name)
 	}
 	test.Tap(h.wb.cmp.reportButton)
-	h.wb.reports.form.Submit()
+	_, _, choose := h.wb.reports.shown()
+	if choose == nil {
+		t.Fatal("Report… shows no report dialog")
+	}
+	choose()
 	h.waitFor("the report to be written", waitTimeout, func() bool { return hasDialog(h.wb.Window()) && len(exports(fake)) == 1 })
 	if got, want := exports(fake)[0], (exportCall{[]int64{5}, "pdf", "/reports/run-5-report.pdf", false}); !sameExport(got, want) || asked != "run-5-report.pdf" {
 		t.Errorf("export %+v (file %q), want %+v", got, asked, want)

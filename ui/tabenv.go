@@ -144,11 +144,6 @@ func (e *tabEnv) chooseSaveFile(name string, done func(path string)) {
 type reportExporter struct {
 	env     *tabEnv
 	backend ReportBackend
-
-	// The dialog last shown and its choices, kept for tests.
-	form         *dialog.FormDialog
-	reportFormat *widget.Select
-	reportPHI    *widget.Check
 }
 
 // reportFormats are the report formats offered, by label.
@@ -175,7 +170,6 @@ func (r *reportExporter) export(ids []int64) {
 			r.env.chooseSaveFile(name, func(path string) { r.write(ids, ext, path, include) })
 		}, r.env.win)
 	d.Resize(fyne.NewSize(520, 220))
-	r.form, r.reportFormat, r.reportPHI = d, format, phi
 	d.Show()
 }
 
