@@ -10,11 +10,67 @@ import (
 	"github.com/medgemma-workbench/medgemma-workbench/internal/core"
 )
 
-// studyColumns are the result table's headings.
-var studyColumns = []string{"Patient", "Patient ID", "Date", "Modality", "Description", "Accession", "Series", "Instances"}
+// tableColumn is one column of a table of T: its heading, its width and the
+// text of its cell for a row. The heading, the width and the cell come
+// from one entry, so that they cannot drift apart.
+type tableColumn[T any] struct {
+	title string
+	width float32
+	cell  func(T) string
+}
 
-// seriesColumns are the series table's headings.
-var seriesColumns = []string{"#", "Modality", "Description", "Instances"}
+// studyColumns are the result table's columns.
+var studyColumns = []tableColumn[core.PACSStudy]{
+	{"Patient", 180, func(s core.PACSStudy) string { return strings.ReplaceAll(s.PatientName, "^", " ") }},
+	{"Patient ID", 150, func(s core.PACSStudy) string { return s.PatientID }},
+	{"Date", 100, func(s core.PACSStudy) string { return dicomDate(s.Date) }},
+	{"Modality", 80, func(s core.PACSStudy) string { return strings.Join(s.Modalities, ", ") }},
+	{"Description", 240, func(s core.PACSStudy) string { return s.Description }},
+	{"Accession", 110, func(s core.PACSStudy) string { return s.Accession }},
+	{"Series", 60, func(s core.PACSStudy) string { return countText(s.Series) }},
+	{"Instances", 80, func(s core.PACSStudy) string { return countText(s.Instances) }},
+}
+
+// seriesColumns are the series table's columns.
+var seriesColumns = []tableColumn[core.PACSSeries]{
+	{"#", 50, func(s core.PACSSeries) string { return countText(s.Number) }},
+	{"Modality", 80, func(s core.PACSSeries) string { return s.Modality }},
+	{"Description", 260, func(s core.PACSSeries) string { return s.Description }},
+	{"Instances", 80, func(s core.PACSSeries) string { return countText(s.Instances) }},
+}
+
+// newColumnTable is a table of rows() with cols: a bold heading row,
+// each column at its width, each cell its column's text, cut with an
+// ellipsis when it does not fit.
+func newColumnTable[T any](cols []tableColumn[T], rows func() []T) *widget.Table {
+	t := widget.NewTableWithHeaders(
+		func() (int, int) { return len(rows()), len(cols) },
+		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(cellText(cols, rows(), id))
+		})
+	t.ShowHeaderColumn = false
+	t.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Row < 0 && id.Col >= 0 && id.Col < len(cols) {
+			o.(*widget.Label).SetText(cols[id.Col].title)
+		}
+	}
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+	return t
+}
+
+// cellText is the text of cell id of rows; "" outside them.
+func cellText[T any](cols []tableColumn[T], rows []T, id widget.TableCellID) string {
+	if id.Row < 0 || id.Row >= len(rows) || id.Col < 0 || id.Col >= len(cols) {
+		return ""
+	}
+	return cols[id.Col].cell(rows[id.Row])
+}
 
 // pacsResults are a page of the studies a search found and the chosen
 // study's series.
@@ -29,39 +85,9 @@ type pacsResults struct {
 // build makes the two tables; choosing a study's row calls choose.
 func (r *pacsResults) build(choose func(row int)) {
 	r.selected = -1
-	label := func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l }
-	r.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(r.studies), len(studyColumns) },
-		label,
-		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(r.studyCell(id)) })
-	r.table.ShowHeaderColumn = false
-	r.table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	r.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Row < 0 && id.Col >= 0 {
-			o.(*widget.Label).SetText(studyColumns[id.Col])
-		}
-	}
-	for i, w := range []float32{180, 150, 100, 80, 240, 110, 60, 80} {
-		r.table.SetColumnWidth(i, w)
-	}
+	r.table = newColumnTable(studyColumns, func() []core.PACSStudy { return r.studies })
 	r.table.OnSelected = func(id widget.TableCellID) { choose(id.Row) }
-
-	r.seriesTable = widget.NewTableWithHeaders(
-		func() (int, int) { return len(r.series), len(seriesColumns) },
-		label,
-		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(r.seriesCell(id)) })
-	r.seriesTable.ShowHeaderColumn = false
-	r.seriesTable.CreateHeader = r.table.CreateHeader
-	r.seriesTable.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Row < 0 && id.Col >= 0 {
-			o.(*widget.Label).SetText(seriesColumns[id.Col])
-		}
-	}
-	for i, w := range []float32{50, 80, 260, 80} {
-		r.seriesTable.SetColumnWidth(i, w)
-	}
+	r.seriesTable = newColumnTable(seriesColumns, func() []core.PACSSeries { return r.series })
 }
 
 // show puts a page of studies in the table, none chosen.
@@ -80,50 +106,6 @@ func (r *pacsResults) chosen() (core.PACSStudy, bool) {
 		return core.PACSStudy{}, false
 	}
 	return r.studies[r.selected], true
-}
-
-func (r *pacsResults) studyCell(id widget.TableCellID) string {
-	if id.Row < 0 || id.Row >= len(r.studies) {
-		return ""
-	}
-	s := r.studies[id.Row]
-	switch id.Col {
-	case 0:
-		return strings.ReplaceAll(s.PatientName, "^", " ")
-	case 1:
-		return s.PatientID
-	case 2:
-		return dicomDate(s.Date)
-	case 3:
-		return strings.Join(s.Modalities, ", ")
-	case 4:
-		return s.Description
-	case 5:
-		return s.Accession
-	case 6:
-		return countText(s.Series)
-	case 7:
-		return countText(s.Instances)
-	}
-	return ""
-}
-
-func (r *pacsResults) seriesCell(id widget.TableCellID) string {
-	if id.Row < 0 || id.Row >= len(r.series) {
-		return ""
-	}
-	s := r.series[id.Row]
-	switch id.Col {
-	case 0:
-		return countText(s.Number)
-	case 1:
-		return s.Modality
-	case 2:
-		return s.Description
-	case 3:
-		return countText(s.Instances)
-	}
-	return ""
 }
 
 // countText is n, or empty when the server did not tell.
