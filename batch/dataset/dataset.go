@@ -268,26 +268,38 @@ func text(v json.RawMessage) string {
 	return string(v)
 }
 
-// maxFileSize bounds a dataset's JSON or JSON Lines file, read whole: the
-// published ones are far smaller (MedMCQA's train set, the largest, is
-// about 90 MB).
+// maxFileSize bounds a dataset file (JSON, JSON Lines or Parquet), whose
+// records are all held at once: the published ones are far smaller
+// (MedMCQA's train set, the largest, is about 90 MB as JSON).
 var maxFileSize int64 = 1 << 30
+
+// openFile opens a dataset file and returns its size, refusing one over
+// maxFileSize before anything is read, naming the file.
+func openFile(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, &batch.InputError{File: path, Err: err}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, &batch.InputError{File: path, Err: err}
+	}
+	if st.Size() > maxFileSize {
+		f.Close()
+		return nil, 0, &batch.InputError{File: path, Err: fmt.Errorf("%d bytes, over the %d a dataset file may have", st.Size(), maxFileSize)}
+	}
+	return f, st.Size(), nil
+}
 
 // readFile reads a dataset file whole, refusing one over maxFileSize
 // before reading it.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := openFile(path)
 	if err != nil {
-		return nil, &batch.InputError{File: path, Err: err}
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, &batch.InputError{File: path, Err: err}
-	}
-	if st.Size() > maxFileSize {
-		return nil, &batch.InputError{File: path, Err: fmt.Errorf("%d bytes, over the %d a dataset file may have", st.Size(), maxFileSize)}
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err == nil && int64(len(data)) > maxFileSize {
 		err = fmt.Errorf("grew past the %d bytes a dataset file may have while read", maxFileSize)

@@ -81,16 +81,12 @@ type hfMedQA struct {
 // readParquet reads a Hugging Face Parquet file, recognising its dataset
 // by its columns, and writes its images into opt.imageDir.
 func readParquet(path string, opt Options) ([]batch.Item, error) {
-	f, err := os.Open(path)
+	f, size, err := openFile(path)
 	if err != nil {
-		return nil, &batch.InputError{File: path, Err: err}
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, &batch.InputError{File: path, Err: err}
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
+	pf, err := parquet.OpenFile(f, size)
 	if err != nil {
 		return nil, &batch.InputError{File: path, Err: fmt.Errorf("not a Parquet file: %v", err)}
 	}
@@ -134,11 +130,17 @@ func splitOf(path string) string {
 	return ""
 }
 
+// maxPreallocRows bounds the rows readAll allocates room for before it
+// reads them.
+const maxPreallocRows = 1 << 14
+
 // readAll reads every row of pf as T.
 func readAll[T any](pf *parquet.File, path string) ([]T, error) {
 	r := parquet.NewGenericReader[T](pf)
 	defer r.Close()
-	out := make([]T, 0, pf.NumRows())
+	// The row count is the file's own claim: it sizes the first
+	// allocation only up to a bound, and the rows read decide the rest.
+	out := make([]T, 0, min(max(pf.NumRows(), 0), maxPreallocRows))
 	buf := make([]T, 64)
 	for {
 		n, err := r.Read(buf)

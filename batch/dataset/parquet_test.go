@@ -147,3 +147,22 @@ func TestImportHFParquet(t *testing.T) {
 		t.Errorf("unknown layout: %v", err)
 	}
 }
+
+// TestImportRefusesAnOversizedParquet: a Parquet file over the size bound
+// is refused before it is read, naming the file, nothing written.
+func TestImportRefusesAnOversizedParquet(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "validation-00000-of-00001.parquet")
+	writeParquet(t, path, []medmcqaParquet{{ID: "e9ad", Question: "Q?", OpA: "a", OpB: "b", OpC: "c", OpD: "d", Cop: 2}})
+	defer func(n int64) { maxFileSize = n }(maxFileSize)
+	maxFileSize = 64
+	out := filepath.Join(dir, "out.jsonl")
+	_, err := Import(HFParquet, path, out, Options{})
+	var ie *batch.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "validation-00000-of-00001.parquet") || !strings.Contains(err.Error(), "over the 64") {
+		t.Errorf("an oversized Parquet file: %v", err)
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Errorf("%s was written", out)
+	}
+}
